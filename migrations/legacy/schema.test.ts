@@ -1,0 +1,19 @@
+import { expect } from 'chai';
+import { createTestDatabase, type TestDatabase } from '../../test/helpers/db.ts';
+
+describe('migrations/legacy @integration', () => {
+  let db: TestDatabase;
+  before(async () => { db = await createTestDatabase('schema'); });
+  after(async () => { await db?.drop(); });
+
+  it('creates the catalogue with utf8mb4 and carries Korean, emoji, JSON, DATETIME(6) and max unsigned BIGINT', async () => {
+    const [shopId] = await db.knex('shops').insert({ name: '지그재그 샵 🛍️', slug: 'zz', follower_count: '18446744073709551615' });
+    await db.knex('products').insert({ shop_id: shopId, external_id: 'e1', name: '린넨 셔츠 👕', price: '39000.00', sale_price: '29250.00', attributes: JSON.stringify({ color: '검정' }), created_at: '2024-01-02 03:04:05.123456' });
+    const row = await db.knex('products').first();
+    expect(row.name).to.equal('린넨 셔츠 👕');
+    expect(row.created_at).to.equal('2024-01-02 03:04:05.123456');
+    expect(row.discount_rate).to.equal('25.00');
+    const shop = await db.knex('shops').first();
+    expect(String(shop.follower_count)).to.equal('18446744073709551615');
+  });
+});
