@@ -1,0 +1,210 @@
+import { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import type { Logger } from '../logger.ts';
+import { silentLogger } from '../logger.ts';
+import { Listeners } from './listeners.ts';
+import {
+  applyPatch, defaultRecord, DOMAINS, isDomain, OwnershipError, samePlacement, validateChange,
+  type ChangeMeta, type Domain, type OwnershipListener, type OwnershipPatch, type OwnershipRecord, type OwnershipRegistry,
+} from './types.ts';
+
+export const DEFAULT_OWNERSHIP_POLL_MS = 1000;
+export const DEFAULT_OWNERSHIP_CHANNEL = 'ownership:changed';
+export const OWNERSHIP_TABLE = 'service_ownership';
+export const OWNERSHIP_AUDIT_TABLE = 'service_ownership_audit';
+
+export interface MysqlOwnershipOptions {
+  /** knex on the legacy database (the table comes from migrations/legacy/010_service_ownership.ts). */
+  knex: Knex;
+  /** Redis URL for change notifications; without it, polling alone keeps caches fresh. */
+  redisUrl?: string;
+  /** Pub/sub channel (tests use a unique prefix). */
+  channel?: string;
+  /** Polling fallback interval; 0 disables polling. */
+  pollMs?: number;
+  logger?: Logger;
+}
+
+interface Row {
+  domain: string;
+  owner: 'legacy' | 'service';
+  database: 'legacy' | 'own';
+  version: number | string;
+  changed_at: string;
+  changed_by: string;
+  reason: string;
+}
+
+function toRecord(r: Row): OwnershipRecord {
+  return {
+    domain: r.domain as Domain,
+    owner: r.owner,
+    database: r.database,
+    version: Number(r.version),
+    changedAt: `${String(r.changed_at).replace(' ', 'T')}Z`,
+    changedBy: r.changed_by,
+    reason: r.reason,
+  };
+}
+
+function toDatetime(iso: string): string {
+  return iso.replace('T', ' ').replace('Z', '');
+}
+
+/**
+ * Registry stored in MySQL (`service_ownership`), changed in one transaction
+ * together with its audit row, announced over Redis pub/sub, and re-read by
+ * every process on the announcement or at the latest after `pollMs`.
+ */
+export class MysqlOwnershipRegistry implements OwnershipRegistry {
+  private cache = new Map<Domain, OwnershipRecord>();
+  private readonly listeners = new Listeners();
+  private readonly knex: Knex;
+  private readonly channel: string;
+  private readonly log: Logger;
+  private timer: NodeJS.Timeout | undefined;
+  private sub: Redis | undefined;
+  private pub: Redis | undefined;
+  private closed = false;
+  private refreshing: Promise<OwnershipRecord[]> | undefined;
+
+  private constructor(opts: MysqlOwnershipOptions) {
+    this.knex = opts.knex;
+    this.channel = opts.channel ?? DEFAULT_OWNERSHIP_CHANNEL;
+    this.log = opts.logger ?? silentLogger();
+  }
+
+  static async create(opts: MysqlOwnershipOptions): Promise<MysqlOwnershipRegistry> {
+    const reg = new MysqlOwnershipRegistry(opts);
+    await reg.refresh();
+    const pollMs = opts.pollMs ?? DEFAULT_OWNERSHIP_POLL_MS;
+    if (pollMs > 0) {
+      reg.timer = setInterval(() => {
+        reg.refresh().catch((err) => reg.log.warn({ err }, 'ownership poll failed; serving cached records'));
+      }, pollMs);
+      reg.timer.unref();
+    }
+    if (opts.redisUrl) reg.connectRedis(opts.redisUrl);
+    return reg;
+  }
+
+  private connectRedis(url: string): void {
+    const common = { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 1000 } as const;
+    this.sub = new Redis(url, common);
+    this.pub = new Redis(url, common);
+    for (const c of [this.sub, this.pub]) c.on('error', (err) => this.log.debug({ err }, 'ownership redis error'));
+    this.sub.on('ready', () => {
+      this.sub?.subscribe(this.channel).catch((err) => this.log.warn({ err }, 'ownership subscribe failed'));
+    });
+    this.sub.on('message', (ch: string) => {
+      if (ch !== this.channel) return;
+      this.refresh().catch((err) => this.log.warn({ err }, 'ownership refresh after notification failed'));
+    });
+  }
+
+  get(domain: Domain): OwnershipRecord {
+    if (!isDomain(domain)) throw new OwnershipError('OWNERSHIP_UNKNOWN_DOMAIN', `unknown domain: ${String(domain)}`);
+    return this.cache.get(domain) ?? defaultRecord(domain);
+  }
+
+  all(): OwnershipRecord[] {
+    return DOMAINS.map((d) => this.get(d));
+  }
+
+  async refresh(): Promise<OwnershipRecord[]> {
+    if (this.refreshing) return this.refreshing;
+    this.refreshing = (async () => {
+      try {
+        const rows = (await this.knex(OWNERSHIP_TABLE).select('*')) as Row[];
+        const next = new Map<Domain, OwnershipRecord>();
+        for (const r of rows) if (isDomain(r.domain)) next.set(r.domain, toRecord(r));
+        const prev = this.cache;
+        this.cache = next;
+        for (const [d, rec] of next) {
+          const old = prev.get(d);
+          if (!old || old.version !== rec.version) this.listeners.emit(rec, old);
+        }
+        return this.all();
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  async set(domain: Domain, patch: OwnershipPatch, meta: ChangeMeta): Promise<OwnershipRecord> {
+    if (this.closed) throw new OwnershipError('OWNERSHIP_CLOSED', 'registry is closed');
+    const problems = validateChange(domain, patch, meta);
+    if (problems.length) throw new OwnershipError('OWNERSHIP_INVALID', problems.join('; '));
+    const result = await this.knex.transaction(async (tx) => {
+      let row = (await tx(OWNERSHIP_TABLE).where({ domain }).forUpdate().first()) as Row | undefined;
+      if (!row) {
+        const d = defaultRecord(domain);
+        await tx.raw(`INSERT IGNORE INTO ?? (domain, owner, \`database\`, version, changed_by, reason) VALUES (?, ?, ?, 1, 'registry', 'created on first change')`,
+          [OWNERSHIP_TABLE, domain, d.owner, d.database]);
+        row = (await tx(OWNERSHIP_TABLE).where({ domain }).forUpdate().first()) as Row;
+      }
+      const cur = toRecord(row);
+      if (meta.ifVersion !== undefined && meta.ifVersion !== cur.version) {
+        throw new OwnershipError('OWNERSHIP_CONFLICT', `${domain}: version is ${cur.version}, expected ${meta.ifVersion}`);
+      }
+      if (samePlacement(cur, patch)) return { cur, next: cur, changed: false };
+      const next = applyPatch(cur, patch, meta, new Date());
+      await tx(OWNERSHIP_TABLE).where({ domain, version: cur.version }).update({
+        owner: next.owner, database: next.database, version: next.version,
+        changed_at: toDatetime(next.changedAt), changed_by: next.changedBy, reason: next.reason,
+      });
+      await tx(OWNERSHIP_AUDIT_TABLE).insert({
+        domain, from_owner: cur.owner, to_owner: next.owner, from_database: cur.database, to_database: next.database,
+        version: next.version, changed_at: toDatetime(next.changedAt), changed_by: meta.actor, reason: meta.reason,
+      });
+      return { cur, next, changed: true };
+    });
+    if (result.changed) {
+      const prev = this.cache.get(domain);
+      this.cache.set(domain, result.next);
+      this.listeners.emit(result.next, prev ?? result.cur);
+      await this.announce(domain, result.next.version);
+    }
+    return result.next;
+  }
+
+  private async announce(domain: Domain, version: number): Promise<void> {
+    if (!this.pub) return;
+    try {
+      await this.pub.publish(this.channel, JSON.stringify({ domain, version }));
+    } catch (err) {
+      // polling still converges; a Redis outage must not undo or fail a committed flip
+      this.log.warn({ err }, 'ownership change committed but not announced; pollers will pick it up');
+    }
+  }
+
+  /** Audit trail, newest first. */
+  async history(domain?: Domain, limit = 50): Promise<Array<Record<string, unknown>>> {
+    const q = this.knex(OWNERSHIP_AUDIT_TABLE).orderBy('id', 'desc').limit(limit);
+    if (domain) q.where({ domain });
+    return (await q) as Array<Record<string, unknown>>;
+  }
+
+  onChange(cb: OwnershipListener): () => void {
+    return this.listeners.add(cb);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.listeners.clear();
+    for (const c of [this.sub, this.pub]) {
+      if (!c) continue;
+      try {
+        await c.quit();
+      } catch {
+        c.disconnect();
+      }
+    }
+  }
+}
+
+export function createMysqlOwnershipRegistry(opts: MysqlOwnershipOptions): Promise<MysqlOwnershipRegistry> {
+  return MysqlOwnershipRegistry.create(opts);
+}
