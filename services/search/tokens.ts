@@ -52,7 +52,7 @@ export function splitRuns(input: string): Run[] {
         cur = null;
         gap = 'none';
       }
-      gap = /\s/u.test(ch) && gap !== 'other' ? 'space' : 'other';
+      if (gap !== 'other') gap = /\s/u.test(ch) ? 'space' : 'other';
       continue;
     }
     if (cur && cur.kind === kind) {
