@@ -1,0 +1,67 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { AppError } from '../../lib/errors.ts';
+import { systemClock } from '../models/db.ts';
+import { staffSessionForToken, userIdForToken, type StaffKind } from '../models/sessions.ts';
+import type { AppDeps } from './deps.ts';
+
+/** The token of `Authorization: Bearer <token>`, or undefined when the header is absent. */
+export function bearerToken(req: Request): string | undefined {
+  const h = req.headers.authorization;
+  if (h === undefined) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  if (!m) throw new AppError('UNAUTHENTICATED', 'Authorization must be "Bearer <token>"');
+  return m[1];
+}
+
+/** Shopper auth: 401 without a live session. Sets res.locals.userId. */
+export function requireUser(deps: AppDeps): RequestHandler {
+  const clock = deps.clock ?? systemClock;
+  return async (req, res, next) => {
+    const token = bearerToken(req);
+    if (!token) throw new AppError('UNAUTHENTICATED');
+    const userId = await userIdForToken(deps.knex, token, clock());
+    if (userId === null) throw new AppError('UNAUTHENTICATED', 'The session token is invalid or expired');
+    res.locals.userId = userId;
+    next();
+  };
+}
+
+/** Shopper auth where it is optional (logs name the user when known); a bad token is still a 401. */
+export function optionalUser(deps: AppDeps): RequestHandler {
+  const clock = deps.clock ?? systemClock;
+  return async (req, res, next) => {
+    const token = bearerToken(req);
+    if (token) {
+      const userId = await userIdForToken(deps.knex, token, clock());
+      if (userId === null) throw new AppError('UNAUTHENTICATED', 'The session token is invalid or expired');
+      res.locals.userId = userId;
+    }
+    next();
+  };
+}
+
+/** Staff auth: 401 without a live staff session, 403 when the session is of the other kind. */
+export function requireStaff(deps: AppDeps, kind: StaffKind): RequestHandler {
+  const clock = deps.clock ?? systemClock;
+  return async (req, res, next) => {
+    const token = bearerToken(req);
+    if (!token) throw new AppError('UNAUTHENTICATED');
+    const s = await staffSessionForToken(deps.knex, token, clock());
+    if (!s) throw new AppError('UNAUTHENTICATED', 'The session token is invalid or expired');
+    if (s.kind !== kind) throw new AppError('FORBIDDEN', `This API needs a ${kind} session`);
+    res.locals.staffId = s.subjectId;
+    next();
+  };
+}
+
+export function userId(res: Response): number {
+  return res.locals.userId as number;
+}
+
+export function optionalUserId(res: Response): number | null {
+  return (res.locals.userId as number | undefined) ?? null;
+}
+
+export function staffId(res: Response): number {
+  return res.locals.staffId as number;
+}

@@ -1,0 +1,185 @@
+import { AppError } from '../../lib/errors.ts';
+import type { FieldError } from '../contract/error.ts';
+import { existingCategoryIds } from './categories.ts';
+import type { Knex } from './db.ts';
+import { productsChanged } from './product-writes.ts';
+
+/**
+ * Crawler upload: up to 1,000 products per call, keyed by (shopId, externalId).
+ * Every item is validated first (shape at the HTTP edge, references here); any
+ * bad item rejects the whole call with one error per bad field. Then one
+ * multi-row INSERT ... ON DUPLICATE KEY UPDATE runs in a transaction.
+ *
+ * An item is the full crawled state: omitted optional fields are written as
+ * NULL / {} / 'KRW'. `status` is 'active' or 'sold_out'; a product an admin
+ * hid stays hidden. `version` (and `updated_at`) move only when content
+ * really changed, including the image list when `images` is sent.
+ */
+export const MAX_BULK_ITEMS = 1000;
+
+export interface BulkItem {
+  shopId: number;
+  externalId: string;
+  name: string;
+  description?: string | null;
+  price: string;
+  salePrice?: string | null;
+  currency?: string;
+  categoryId?: number | null;
+  status?: 'active' | 'sold_out';
+  attributes?: Record<string, unknown>;
+  images?: string[];
+}
+
+export type BulkOutcome = 'created' | 'updated' | 'unchanged';
+export interface BulkResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+  items: { index: number; id: number; shopId: number; externalId: string; result: BulkOutcome }[];
+}
+
+const key = (shopId: number, externalId: string) => `${shopId}\u0000${externalId}`;
+
+/** Pure: an error for every item repeating an earlier item's (shopId, externalId). */
+export function duplicateKeyErrors(items: Pick<BulkItem, 'shopId' | 'externalId'>[]): FieldError[] {
+  const seen = new Map<string, number>();
+  const errors: FieldError[] = [];
+  items.forEach((it, index) => {
+    const k = key(it.shopId, it.externalId);
+    const first = seen.get(k);
+    if (first !== undefined) errors.push({ field: `items.${index}.externalId`, message: `duplicates items.${first} (same shopId and externalId)` });
+    else seen.set(k, index);
+  });
+  return errors;
+}
+
+/** Pure: does the stored image list (ordered) equal the sent one? */
+export function sameImages(stored: string[], sent: string[]): boolean {
+  return stored.length === sent.length && stored.every((u, i) => u === sent[i]);
+}
+
+/** Pure: outcome per item from versions before and after the upsert. */
+export function classify(before: Map<string, { version: number }>, after: Map<string, { version: number }>, k: string): BulkOutcome {
+  const prev = before.get(k);
+  const now = after.get(k);
+  if (prev === undefined) return 'created';
+  return now !== undefined && now.version > prev.version ? 'updated' : 'unchanged';
+}
+
+async function referenceErrors(knex: Knex, items: BulkItem[]): Promise<FieldError[]> {
+  const shopIds = [...new Set(items.map((i) => i.shopId))];
+  const shops = new Set((await knex('shops').whereIn('id', shopIds).select('id')).map((r: { id: number }) => Number(r.id)));
+  const cats = await existingCategoryIds(knex, items.flatMap((i) => (i.categoryId == null ? [] : [i.categoryId])));
+  const errors: FieldError[] = [];
+  items.forEach((it, index) => {
+    if (!shops.has(it.shopId)) errors.push({ field: `items.${index}.shopId`, message: `unknown shop ${it.shopId}` });
+    if (it.categoryId != null && !cats.has(it.categoryId)) errors.push({ field: `items.${index}.categoryId`, message: `unknown category ${it.categoryId}` });
+  });
+  return errors;
+}
+
+const TEXT_COLS = ['name', 'description', 'currency', 'attributes'];
+const OTHER_COLS = ['price', 'sale_price', 'category_id'];
+const STATUS_EXPR = "IF(status = 'hidden', status, VALUES(status))";
+const UNCHANGED = [
+  ...TEXT_COLS.map((c) => `BINARY ${c} <=> BINARY VALUES(${c})`),
+  ...OTHER_COLS.map((c) => `${c} <=> VALUES(${c})`),
+  `status <=> ${STATUS_EXPR}`,
+].join(' AND ');
+// Assignments run left to right: version and updated_at compare against the old values first.
+const ON_DUPLICATE = [
+  `version = IF(${UNCHANGED}, version, version + 1)`,
+  `updated_at = IF(${UNCHANGED}, updated_at, CURRENT_TIMESTAMP(6))`,
+  ...[...TEXT_COLS, ...OTHER_COLS].map((c) => `${c} = VALUES(${c})`),
+  `status = ${STATUS_EXPR}`,
+].join(', ');
+
+function toRow(it: BulkItem) {
+  return {
+    shop_id: it.shopId,
+    external_id: it.externalId,
+    name: it.name,
+    description: it.description ?? null,
+    price: it.price,
+    sale_price: it.salePrice ?? null,
+    currency: it.currency ?? 'KRW',
+    category_id: it.categoryId ?? null,
+    status: it.status ?? 'active',
+    attributes: JSON.stringify(it.attributes ?? {}),
+  };
+}
+
+async function versionsByKey(trx: Knex.Transaction, keys: [number, string][], lock: boolean) {
+  const q = trx('products').whereIn(['shop_id', 'external_id'], keys).select('id', 'shop_id', 'external_id', 'version');
+  if (lock) q.forUpdate();
+  const rows = (await q) as { id: number; shop_id: number; external_id: string; version: number }[];
+  return new Map(rows.map((r) => [key(Number(r.shop_id), r.external_id), { id: Number(r.id), version: Number(r.version) }]));
+}
+
+async function upsertOnce(knex: Knex, items: BulkItem[]): Promise<BulkResult> {
+  return knex.transaction(async (trx) => {
+    const keys = items.map((i) => [i.shopId, i.externalId] as [number, string]);
+    const before = await versionsByKey(trx, keys, true);
+    const insert = trx('products').insert(items.map(toRow)).toSQL().toNative();
+    await trx.raw(`${insert.sql} ON DUPLICATE KEY UPDATE ${ON_DUPLICATE}`, insert.bindings as Knex.RawBinding[]);
+    const after = await versionsByKey(trx, keys, false);
+
+    // Images: replace where sent and different; an image-only change still bumps the version once.
+    const withImages = items.filter((i) => i.images !== undefined);
+    const idsWithImages = withImages.map((i) => after.get(key(i.shopId, i.externalId))!.id);
+    const stored = new Map<number, string[]>();
+    if (idsWithImages.length > 0) {
+      const rows = await trx('product_images').whereIn('product_id', idsWithImages).orderBy(['product_id', 'position', 'id']).select('product_id', 'url');
+      for (const r of rows as { product_id: number; url: string }[]) {
+        const list = stored.get(Number(r.product_id)) ?? [];
+        list.push(r.url);
+        stored.set(Number(r.product_id), list);
+      }
+    }
+    const replace = withImages.filter((i) => !sameImages(stored.get(after.get(key(i.shopId, i.externalId))!.id) ?? [], i.images!));
+    if (replace.length > 0) {
+      const ids = replace.map((i) => after.get(key(i.shopId, i.externalId))!.id);
+      await trx('product_images').whereIn('product_id', ids).delete();
+      const imageRows = replace.flatMap((i) => i.images!.map((url, position) => ({ product_id: after.get(key(i.shopId, i.externalId))!.id, url, position })));
+      if (imageRows.length > 0) await trx('product_images').insert(imageRows);
+      const bumpIds = replace.map((i) => key(i.shopId, i.externalId))
+        .filter((k) => before.has(k) && classify(before, after, k) === 'unchanged').map((k) => after.get(k)!.id);
+      if (bumpIds.length > 0) {
+        await trx('products').whereIn('id', bumpIds).update({ version: trx.raw('version + 1'), updated_at: trx.raw('CURRENT_TIMESTAMP(6)') });
+        for (const k of replace.map((i) => key(i.shopId, i.externalId))) {
+          const a = after.get(k)!;
+          if (bumpIds.includes(a.id)) after.set(k, { id: a.id, version: a.version + 1 });
+        }
+      }
+    }
+
+    const result: BulkResult = { created: 0, updated: 0, unchanged: 0, items: [] };
+    items.forEach((it, index) => {
+      const k = key(it.shopId, it.externalId);
+      const outcome = classify(before, after, k);
+      result[outcome] += 1;
+      result.items.push({ index, id: after.get(k)!.id, shopId: it.shopId, externalId: it.externalId, result: outcome });
+    });
+    const changed = result.items.filter((i) => i.result !== 'unchanged').map((i) => i.id);
+    if (changed.length > 0) await productsChanged(trx, changed, 'updated');
+    return result;
+  });
+}
+
+function isDeadlock(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number };
+  return e?.code === 'ER_LOCK_DEADLOCK' || e?.errno === 1213;
+}
+
+export async function bulkUpsertProducts(knex: Knex, items: BulkItem[]): Promise<BulkResult> {
+  const errors = [...duplicateKeyErrors(items), ...(await referenceErrors(knex, items))];
+  if (errors.length > 0) throw new AppError('VALIDATION_FAILED', `${errors.length} item field(s) failed validation; nothing was written`, { details: errors });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await upsertOnce(knex, items);
+    } catch (err) {
+      if (!isDeadlock(err) || attempt >= 3) throw err;
+    }
+  }
+}

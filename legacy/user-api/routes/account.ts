@@ -1,0 +1,37 @@
+import type { Router } from 'express';
+import { AppError } from '../../../lib/errors.ts';
+import { session, user } from '../../contract/user.ts';
+import { checkCredentials } from '../../models/auth.ts';
+import { systemClock } from '../../models/db.ts';
+import { createUserSession } from '../../models/sessions.ts';
+import { createUser, findUserCredentials, getUser } from '../../models/users.ts';
+import { requireUser, userId } from '../../http/auth.ts';
+import type { AppDeps } from '../../http/deps.ts';
+import { loginBody } from '../../http/schemas.ts';
+import { parseInput } from '../../http/validate.ts';
+import { signUpBody } from '../schemas.ts';
+
+export function accountRoutes(r: Router, deps: AppDeps): void {
+  const { knex } = deps;
+  const clock = deps.clock ?? systemClock;
+
+  r.post('/api/users', async (req, res) => {
+    const body = parseInput(signUpBody, req.body, 'body');
+    const row = await createUser(knex, body);
+    res.status(201).json(user(row));
+  });
+
+  r.post('/api/sessions', async (req, res) => {
+    const body = parseInput(loginBody, req.body, 'body');
+    const id = await checkCredentials(await findUserCredentials(knex, body.email), body.password);
+    if (id === null) throw new AppError('INVALID_CREDENTIALS', 'Email or password is wrong', { status: 401 });
+    const token = await createUserSession(knex, id, clock());
+    res.json(session(token, 'user', user((await getUser(knex, id))!)));
+  });
+
+  r.get('/api/me', requireUser(deps), async (_req, res) => {
+    const row = await getUser(knex, userId(res));
+    if (!row) throw new AppError('UNAUTHENTICATED', 'The user no longer exists');
+    res.json(user(row));
+  });
+}
