@@ -1,0 +1,79 @@
+import express, { type Express, type Request, type RequestHandler, type Response, type Router } from 'express';
+import { AppError } from '../../lib/errors.ts';
+import { errorHandler, getRequestId, notFound, requestId } from '../../lib/http.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { SessionVerifier } from './ports.ts';
+
+/**
+ * The frame of every service HTTP edge. It reproduces what legacy clients
+ * see from the legacy APIs: x-request-id echoed, no ETag, no x-powered-by,
+ * JSON bodies up to 1 MB, 404/400/413/415/500 in the standard error shape.
+ */
+export const DEFAULT_JSON_LIMIT = '1mb';
+
+export function createEdgeApp(opts: { name: string; logger: Logger; router: Router; health?: () => Promise<Record<string, string>> }): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestId());
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      opts.logger.debug({ requestId: getRequestId(res), method: req.method, path: req.path, status: res.statusCode,
+        ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+    });
+    next();
+  });
+  app.use(express.json({ limit: DEFAULT_JSON_LIMIT }));
+  app.get('/health', async (_req, res) => {
+    const checks = opts.health ? await opts.health().catch(() => ({ self: 'down' })) : {};
+    const ok = Object.values(checks).every((v) => v === 'ok');
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', service: opts.name, checks });
+  });
+  app.use(opts.router);
+  app.use(notFound());
+  app.use(errorHandler(opts.logger));
+  return app;
+}
+
+/** `Authorization: Bearer <token>` → token; undefined when absent; 401 when malformed (legacy wording). */
+export function bearerToken(req: Request): string | undefined {
+  const h = req.headers.authorization;
+  if (h === undefined) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  if (!m) throw new AppError('UNAUTHENTICATED', 'Authorization must be "Bearer <token>"');
+  return m[1];
+}
+
+/** Shopper auth through the user service: 401 without a live session. Sets res.locals.userId. */
+export function requireUser(sessions: SessionVerifier): RequestHandler {
+  return async (req, res, next) => {
+    const token = bearerToken(req);
+    if (!token) throw new AppError('UNAUTHENTICATED');
+    const userId = await sessions.verify(token);
+    if (userId === null) throw new AppError('UNAUTHENTICATED', 'The session token is invalid or expired');
+    res.locals.userId = userId;
+    next();
+  };
+}
+
+/** Optional shopper auth: a present but bad token is still a 401 (legacy behaviour). */
+export function optionalUser(sessions: SessionVerifier): RequestHandler {
+  return async (req, res, next) => {
+    const token = bearerToken(req);
+    if (token) {
+      const userId = await sessions.verify(token);
+      if (userId === null) throw new AppError('UNAUTHENTICATED', 'The session token is invalid or expired');
+      res.locals.userId = userId;
+    }
+    next();
+  };
+}
+
+export function userIdOf(res: Response): number {
+  return res.locals.userId as number;
+}
+
+export function optionalUserIdOf(res: Response): number | null {
+  return (res.locals.userId as number | undefined) ?? null;
+}

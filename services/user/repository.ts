@@ -1,0 +1,114 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Knex } from '../../lib/db.ts';
+import type { UserRow } from '../../legacy/contract/rows.ts';
+import type { LiveDb } from '../kit/live-db.ts';
+import { isDuplicateKey, toDbDatetime } from '../kit/sql.ts';
+
+/** The user service's tables: users, sessions, likes, shop_bookmarks. Nothing else. */
+const USER_COLUMNS = ['id', 'email', 'name', 'gender', 'birth_year', 'created_at'];
+
+export interface Mark { targetId: number; createdAt: string }
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** `<userId>.<32 random bytes base64url>`: the facade reads the leading id as its sticky canary key. */
+export function newToken(userId: number): string {
+  return `${userId}.${randomBytes(32).toString('base64url')}`;
+}
+
+export class UserRepository {
+  readonly db: LiveDb;
+  constructor(db: LiveDb) {
+    this.db = db;
+  }
+
+  private get k(): Knex {
+    return this.db.current();
+  }
+
+  /** Inserts a user; 'duplicate' when the email is taken. */
+  async insertUser(u: { email: string; passwordHash: string; name: string; gender: UserRow['gender']; birthYear: number | null }): Promise<number | 'duplicate'> {
+    try {
+      const [id] = await this.k('users').insert({ email: u.email, password_hash: u.passwordHash, name: u.name, gender: u.gender, birth_year: u.birthYear });
+      return Number(id);
+    } catch (err) {
+      if (isDuplicateKey(err)) return 'duplicate';
+      throw err;
+    }
+  }
+
+  async getUser(id: number): Promise<UserRow | undefined> {
+    return this.k('users').where({ id }).first(USER_COLUMNS);
+  }
+
+  async getUsers(ids: number[]): Promise<UserRow[]> {
+    if (ids.length === 0) return [];
+    return this.k('users').whereIn('id', ids).select(USER_COLUMNS).orderBy('id');
+  }
+
+  async credentials(email: string): Promise<{ id: number; password_hash: string } | undefined> {
+    return this.k('users').where({ email }).first('id', 'password_hash');
+  }
+
+  async insertSession(userId: number, token: string, now: Date, ttlMs: number): Promise<string> {
+    const expires = new Date(now.getTime() + ttlMs);
+    await this.k('sessions').insert({ token_hash: hashToken(token), user_id: userId, created_at: toDbDatetime(now), expires_at: toDbDatetime(expires) });
+    return expires.toISOString();
+  }
+
+  /** The session's user id and expiry when the token is live. */
+  async liveSession(token: string, now: Date): Promise<{ userId: number; expiresAt: string } | undefined> {
+    const row = await this.k('sessions').where({ token_hash: hashToken(token) }).andWhere('expires_at', '>', toDbDatetime(now)).first('user_id', 'expires_at');
+    return row ? { userId: Number(row.user_id), expiresAt: String(row.expires_at) } : undefined;
+  }
+
+  async deleteSession(token: string): Promise<void> {
+    await this.k('sessions').where({ token_hash: hashToken(token) }).delete();
+  }
+
+  // Likes and bookmarks share one shape: (user_id, <target>_id, created_at).
+  private markTable(kind: 'like' | 'bookmark'): { table: string; col: string } {
+    return kind === 'like' ? { table: 'likes', col: 'product_id' } : { table: 'shop_bookmarks', col: 'shop_id' };
+  }
+
+  async hasMark(kind: 'like' | 'bookmark', userId: number, targetId: number): Promise<boolean> {
+    const t = this.markTable(kind);
+    return !!(await this.k(t.table).where({ user_id: userId, [t.col]: targetId }).first('id'));
+  }
+
+  /** true when inserted, false when it existed already. */
+  async addMark(kind: 'like' | 'bookmark', userId: number, targetId: number): Promise<boolean> {
+    const t = this.markTable(kind);
+    try {
+      await this.k(t.table).insert({ user_id: userId, [t.col]: targetId });
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  async removeMark(kind: 'like' | 'bookmark', userId: number, targetId: number): Promise<boolean> {
+    const t = this.markTable(kind);
+    return Number(await this.k(t.table).where({ user_id: userId, [t.col]: targetId }).delete()) > 0;
+  }
+
+  /** Every mark of the user, most recent first (created_at, then id) — filtered and paged by the caller. */
+  async marks(kind: 'like' | 'bookmark', userId: number): Promise<Mark[]> {
+    const t = this.markTable(kind);
+    const rows = await this.k(t.table).where({ user_id: userId }).select(`${t.col} as target_id`, 'created_at')
+      .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
+    return rows.map((r: { target_id: number; created_at: string }) => ({ targetId: Number(r.target_id), createdAt: r.created_at }));
+  }
+
+  async markCounts(kind: 'like' | 'bookmark', targetIds: number[]): Promise<Map<number, number>> {
+    const t = this.markTable(kind);
+    const out = new Map<number, number>(targetIds.map((id) => [id, 0]));
+    if (targetIds.length === 0) return out;
+    const rows = await this.k(t.table).whereIn(t.col, targetIds).groupBy(t.col).select(`${t.col} as target_id`).count({ n: '*' });
+    for (const r of rows as { target_id: number; n: number }[]) out.set(Number(r.target_id), Number(r.n));
+    return out;
+  }
+}
