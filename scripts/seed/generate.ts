@@ -65,7 +65,7 @@ const U32 = 4294967296;
 /** 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC) from fractional epoch milliseconds. */
 export function datetime6(ms: number): string {
   const whole = Math.floor(ms);
-  const micros = Math.min(999, Math.floor((ms - whole) * 1000));
+  const micros = Math.min(999, Math.round((ms - whole) * 1000));
   const iso = new Date(whole).toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}${String(micros).padStart(3, '0')}`;
 }
