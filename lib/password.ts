@@ -2,8 +2,9 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } 
 
 /**
  * Password hashing shared by the legacy app (sign-up, login) and the seeder.
- * Stored format: `scrypt$N$r$p$saltB64$hashB64` — parameters travel with the
- * hash, so they can be raised later without invalidating stored passwords.
+ * Stored format: `scrypt$N$r$p$salt$hash` (salt and hash base64url; standard
+ * base64 is accepted when verifying) — parameters travel with the hash, so
+ * they can be raised later without invalidating stored passwords.
  */
 export const DEFAULT_SCRYPT = { N: 16384, r: 8, p: 1 } as const;
 const SALT_BYTES = 16;
@@ -28,7 +29,7 @@ function scrypt(password: string, salt: Buffer, keylen: number, params: ScryptPa
 export async function hashPassword(password: string, params: ScryptParams = DEFAULT_SCRYPT, salt: Buffer = randomBytes(SALT_BYTES)): Promise<string> {
   if (typeof password !== 'string') throw new TypeError('password must be a string');
   const key = await scrypt(password.normalize('NFC'), salt, KEY_BYTES, params);
-  return ['scrypt', params.N, params.r, params.p, salt.toString('base64'), key.toString('base64')].join('$');
+  return ['scrypt', params.N, params.r, params.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
 /** Parses a stored hash; returns undefined for anything malformed or out of bounds. */
@@ -38,8 +39,8 @@ export function parsePasswordHash(stored: string): (ScryptParams & { salt: Buffe
   const [N, r, p] = parts.slice(1, 4).map((x) => (/^\d+$/.test(x) ? Number(x) : NaN));
   if (!Number.isSafeInteger(N) || N < 2 || N > MAX_N || (N & (N - 1)) !== 0) return undefined;
   if (!Number.isSafeInteger(r) || r < 1 || r > MAX_RP || !Number.isSafeInteger(p) || p < 1 || p > MAX_RP) return undefined;
-  const salt = Buffer.from(parts[4], 'base64');
-  const key = Buffer.from(parts[5], 'base64');
+  const salt = Buffer.from(parts[4], 'base64url');
+  const key = Buffer.from(parts[5], 'base64url');
   if (salt.length === 0 || key.length < 16) return undefined;
   return { N, r, p, salt, key };
 }

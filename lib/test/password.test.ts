@@ -4,7 +4,7 @@ import { hashPassword, parsePasswordHash, verifyPassword } from '../password.ts'
 describe('lib/password', () => {
   it('hashes to scrypt$N$r$p$salt$hash and verifies the same password only', async () => {
     const h = await hashPassword('zigzag1234!');
-    expect(h).to.match(/^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+    expect(h).to.match(/^scrypt\$16384\$8\$1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/);
     expect(await verifyPassword('zigzag1234!', h)).to.equal(true);
     expect(await verifyPassword('zigzag1234?', h)).to.equal(false);
   });
@@ -19,6 +19,13 @@ describe('lib/password', () => {
     const b = await hashPassword('비밀번호'.normalize('NFD'), { N: 1024, r: 8, p: 1 }, salt);
     expect(a).to.equal(b);
     expect(await verifyPassword('비밀번호', a)).to.equal(true);
+  });
+
+  it('accepts salt and hash in standard base64 as well', async () => {
+    const h = await hashPassword('pw', { N: 1024, r: 8, p: 1 });
+    const [, n, r, p, salt, key] = h.split('$');
+    const std = ['scrypt', n, r, p, Buffer.from(salt, 'base64url').toString('base64'), Buffer.from(key, 'base64url').toString('base64')].join('$');
+    expect(await verifyPassword('pw', std)).to.equal(true);
   });
 
   it('rejects malformed or abusive stored hashes without throwing', async () => {
