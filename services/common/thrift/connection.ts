@@ -1,0 +1,172 @@
+/**
+ * One framed-binary TCP connection to a service, multiplexing many calls by
+ * seqid (the generated client keeps `_reqs[seqid]`; replies may come in any
+ * order). Unlike the runtime's Connection, every call here settles: at its
+ * deadline (even when the socket is idle), or when the connection closes or
+ * errors (all pending calls are rejected with UNAVAILABLE).
+ */
+import net from 'node:net';
+import { clientError, fromRemoteError, type RemoteAppError } from './errors.ts';
+import { FrameSplitter } from './frames.ts';
+import { FastBinaryProtocol, ReadBuffer, WriteBuffer } from './protocol.ts';
+import type { ServiceModule } from './service-module.ts';
+
+type Callback = (err: unknown, result?: unknown) => void;
+interface GeneratedClient {
+  _reqs: Record<number, Callback>;
+  _seqid: number;
+  [k: string]: unknown;
+}
+interface Pending {
+  timer: NodeJS.Timeout;
+  reject: (err: RemoteAppError) => void;
+}
+
+export interface ConnectionOptions {
+  service: string;
+  module: ServiceModule;
+  host: string;
+  port: number;
+  connectTimeoutMs: number;
+  maxFrameBytes: number;
+}
+
+const MAX_SEQID = 0x7fffffff;
+
+export class ThriftConnection {
+  readonly opts: ConnectionOptions;
+  state: 'connecting' | 'ready' | 'closed' = 'connecting';
+  /** why the connection closed (for error messages) */
+  closeReason = '';
+  private readonly socket: net.Socket;
+  private readonly client: GeneratedClient;
+  private readonly pending = new Map<number, Pending>();
+  private readonly splitter: FrameSplitter;
+  private corked = false;
+  private readonly onClosed: (conn: ThriftConnection) => void;
+  private readonly onSettled: () => void;
+  readonly ready: Promise<void>;
+
+  constructor(opts: ConnectionOptions, onClosed: (conn: ThriftConnection) => void, onSettled: () => void = () => undefined) {
+    this.opts = opts;
+    this.onClosed = onClosed;
+    this.onSettled = onSettled;
+    this.splitter = new FrameSplitter(opts.maxFrameBytes);
+    const socket = net.connect({ host: opts.host, port: opts.port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    const writer = new WriteBuffer((frame) => this.write(frame));
+    this.client = new opts.module.Client(writer as never, FastBinaryProtocol as never) as unknown as GeneratedClient;
+
+    this.ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.destroy(`connect timed out after ${opts.connectTimeoutMs} ms`);
+      }, opts.connectTimeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        if (this.state === 'closed') return;
+        this.state = 'ready';
+        resolve();
+      });
+      socket.once('close', () => {
+        clearTimeout(timer);
+        reject(clientError('UNAVAILABLE', `cannot connect to ${this.label()}: ${this.closeReason || 'connection closed'}`, { service: opts.service }));
+      });
+    });
+    this.ready.catch(() => undefined);
+
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.closeReason ||= err.code ?? err.message;
+    });
+    socket.on('close', () => this.onSocketClose());
+  }
+
+  label(): string {
+    return `${this.opts.service} at ${this.opts.host}:${this.opts.port}`;
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Sends one call; settles by its deadline (epoch ms) at the latest. */
+  call(method: string, args: unknown[], deadline: number): Promise<unknown> {
+    const { service } = this.opts;
+    if (this.state !== 'ready') {
+      return Promise.reject(clientError('UNAVAILABLE', `connection to ${this.label()} is not open`, { service, method }));
+    }
+    const client = this.client;
+    if (client._seqid >= MAX_SEQID) client._seqid = 0;
+    const seqid = ++client._seqid;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        delete client._reqs[seqid];
+        this.pending.delete(seqid);
+        this.onSettled();
+        reject(clientError('DEADLINE_EXCEEDED', `${service}.${method} did not answer within its deadline`, { service, method }));
+      }, Math.max(0, deadline - Date.now()));
+      this.pending.set(seqid, { timer, reject });
+      client._reqs[seqid] = (err, result) => {
+        clearTimeout(timer);
+        this.pending.delete(seqid);
+        this.onSettled();
+        if (err) reject(fromRemoteError(err, service, method));
+        else resolve(result);
+      };
+      try {
+        (client[`send_${method}`] as (...a: unknown[]) => void).apply(client, args);
+      } catch (err) {
+        clearTimeout(timer);
+        this.pending.delete(seqid);
+        delete client._reqs[seqid];
+        reject(clientError('PROTOCOL_ERROR', `${service}.${method}: could not encode the arguments (${(err as Error).message})`, { service, method, cause: err }));
+      }
+    });
+  }
+
+  private write(frame: Buffer): void {
+    if (this.state !== 'ready') return;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(frame);
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.splitter.push(chunk, (buf, start, end) => {
+        const input = new FastBinaryProtocol(new ReadBuffer(buf, start, end));
+        const header = input.readMessageBegin();
+        const recv = this.client[`recv_${header.fname}`] as ((i: unknown, t: number, s: number) => void) | undefined;
+        if (typeof recv !== 'function') throw new Error(`reply for unknown method ${header.fname}`);
+        recv.call(this.client, input, header.mtype, header.rseqid);
+      });
+    } catch (err) {
+      this.destroy(`invalid reply: ${(err as Error).message}`);
+    }
+  }
+
+  /** Closes the connection; pending calls are rejected with UNAVAILABLE. */
+  destroy(reason: string): void {
+    this.closeReason ||= reason;
+    this.socket.destroy();
+  }
+
+  private onSocketClose(): void {
+    this.state = 'closed';
+    const reason = this.closeReason || 'closed by peer';
+    for (const [seqid, p] of this.pending) {
+      clearTimeout(p.timer);
+      delete this.client._reqs[seqid];
+      p.reject(clientError('UNAVAILABLE', `connection to ${this.label()} lost (${reason}) before the reply`, { service: this.opts.service }));
+    }
+    this.pending.clear();
+    this.onClosed(this);
+  }
+}
