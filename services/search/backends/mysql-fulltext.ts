@@ -7,11 +7,10 @@ import type { Knex } from 'knex';
 import { booleanFilter, parseQuery, rankExpression } from '../logic.ts';
 import { tokenString } from '../tokens.ts';
 import {
-  BackendUnavailableError, effectivePrice,
+  BackendUnavailableError, DEFAULT_STATUSES, effectivePrice,
   type RebuildTarget, type SearchBackend, type SearchDocument, type SearchRequest, type SearchResult, type WriteOutcome,
 } from './types.ts';
 
-export const DEFAULT_STATUSES = ['active', 'sold_out'] as const;
 /** How much a match in the product name weighs against a match anywhere (shop, category, keywords, description). */
 export const NAME_WEIGHT = 3;
 const DESCRIPTION_CHARS = 2000;
@@ -116,7 +115,7 @@ export class MysqlFulltextBackend implements SearchBackend {
       const q = k('documents').select(SELECT_COLS).select(k.raw(`${scoreSql} AS score`, [rank, rank])).where(where);
       switch (req.sort) {
         case 'relevance': q.orderBy([{ column: 'score', order: 'desc' }, { column: 'popularity_score', order: 'desc' }]); break;
-        case 'popular': q.orderBy('popularity_score', 'desc'); break;
+        case 'popularity': q.orderBy([{ column: 'popularity_score', order: 'desc' }, { column: 'like_count', order: 'desc' }]); break;
         case 'newest': q.orderBy('created_at', 'desc'); break;
         case 'price_asc': q.orderBy('effective_price', 'asc'); break;
         case 'price_desc': q.orderBy('effective_price', 'desc'); break;

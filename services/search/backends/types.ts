@@ -31,8 +31,12 @@ export interface SearchDocument {
   createdAt: string;
 }
 
-export const SORTS = ['relevance', 'popular', 'newest', 'price_asc', 'price_desc'] as const;
+/** `relevance` is the search default; the others are the legacy product-list sorts. */
+export const SORTS = ['relevance', 'newest', 'price_asc', 'price_desc', 'popularity'] as const;
 export type SearchSort = (typeof SORTS)[number];
+
+/** Shoppers see listed products only, as in the legacy search. */
+export const DEFAULT_STATUSES: ProductStatus[] = ['active'];
 
 export interface SearchFilters {
   categoryId?: number;
@@ -40,7 +44,7 @@ export interface SearchFilters {
   /** Inclusive bounds on the effective price (sale price when set, else price), decimal strings. */
   minPrice?: string;
   maxPrice?: string;
-  /** Statuses to return; default ['active', 'sold_out'] (what shoppers may see). */
+  /** Statuses to return; default ['active'] (what the legacy search lists). */
   statuses?: ProductStatus[];
 }
 

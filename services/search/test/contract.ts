@@ -81,7 +81,7 @@ export function backendContract(make: () => Promise<ContractHandle>): void {
     expect(await ids(req('니트', { sort: 'price_asc' }))).to.deep.equal([8, 7, 6]);
     expect(await ids(req('니트', { sort: 'price_desc' }))).to.deep.equal([6, 7, 8]);
     expect(await ids(req('니트', { sort: 'newest' }))).to.deep.equal([8, 7, 6]);
-    expect(await ids(req('니트', { sort: 'popular' }))).to.deep.equal([6, 8, 7]);
+    expect(await ids(req('니트', { sort: 'popularity' }))).to.deep.equal([6, 8, 7]);
     // equal effective prices (39000): ties broken by id, descending
     expect(await ids(req('롱원피스', { sort: 'price_asc' }))).to.deep.equal([2, 1]);
   });

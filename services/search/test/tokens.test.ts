@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { documentTokens, splitRuns, tokenString } from '../tokens.ts';
-import { booleanFilter, parseQuery, parseSearchParams, rankExpression, discountRate } from '../logic.ts';
+import { booleanFilter, parseQuery, rankExpression } from '../logic.ts';
+import { searchParams, toSearchRequest } from '../http.ts';
 
 describe('search tokens and query logic', () => {
   it('emits prefixed Hangul bigrams, a bridge bigram across a space, and words — every token >= 3 characters', () => {
@@ -29,19 +30,13 @@ describe('search tokens and query logic', () => {
     expect(booleanFilter(parseQuery('-원피스 +"dress" ~bag*'))).to.equal('+"h_원피 h_피스" +w_dress* +w_bag*');
   });
 
-  it('validates search parameters with one message per bad field', () => {
-    const ok = parseSearchParams({ q: ' 원피스 ', page: '2', size: '10', sort: 'price_asc', categoryId: '3', minPrice: '1000', maxPrice: '5000.5' });
-    expect(ok.request).to.deep.equal({ q: '원피스', sort: 'price_asc', offset: 10, limit: 10, filters: { categoryId: 3, minPrice: '1000', maxPrice: '5000.5' } });
-    expect(() => parseSearchParams({ q: '', page: '0', size: '500', sort: 'x', minPrice: '-1' }))
-      .to.throw(/q: is required; page: .*; size: .*; sort: .*; minPrice: /);
-    expect(() => parseSearchParams({ q: '!!!' })).to.throw(/no searchable word/);
-    expect(() => parseSearchParams({ q: 'a', page: '600', size: '100' })).to.throw(/page × size/);
-    expect(() => parseSearchParams({ q: 'a', minPrice: '9', maxPrice: '1' })).to.throw(/minPrice: must not exceed maxPrice/);
-  });
-
-  it('computes the legacy discount rate exactly', () => {
-    expect(discountRate('45000.00', '39000.00')).to.equal('13.33');
-    expect(discountRate('3.00', '1.00')).to.equal('66.67');
-    expect(discountRate('100.00', null)).to.equal('0.00');
+  it('validates the legacy parameters plus sort and filters into a backend request', () => {
+    const ok = searchParams.parse({ q: ' 원피스 ', page: '2', size: '10', sort: 'price_asc', categoryId: '3', minPrice: '1000', maxPrice: '5000.5' });
+    expect(toSearchRequest(ok)).to.deep.equal({ q: '원피스', sort: 'price_asc', offset: 10, limit: 10, filters: { categoryId: 3, minPrice: '1000.00', maxPrice: '5000.50' } });
+    expect(toSearchRequest(searchParams.parse({ q: 'a' }))).to.deep.include({ sort: 'relevance', offset: 0, limit: 20 });
+    const bad = searchParams.safeParse({ q: ' ', page: '0', size: '500', sort: 'x', minPrice: '-1' });
+    expect(bad.success).to.equal(false);
+    expect(bad.error!.issues.map((i) => i.path.join('.')).sort()).to.deep.equal(['minPrice', 'page', 'q', 'size', 'sort']);
+    expect(searchParams.safeParse({ q: 'a', minPrice: '9', maxPrice: '1' }).error!.issues[0].path).to.deep.equal(['minPrice']);
   });
 });
