@@ -42,13 +42,13 @@ export interface BulkResult {
 const key = (shopId: number, externalId: string) => `${shopId}\u0000${externalId}`;
 
 /** Pure: an error for every item repeating an earlier item's (shopId, externalId). */
-export function duplicateKeyErrors(items: Pick<BulkItem, 'shopId' | 'externalId'>[]): FieldError[] {
+export function duplicateKeyErrors(items: Pick<BulkItem, 'shopId' | 'externalId'>[], prefix = 'items'): FieldError[] {
   const seen = new Map<string, number>();
   const errors: FieldError[] = [];
   items.forEach((it, index) => {
     const k = key(it.shopId, it.externalId);
     const first = seen.get(k);
-    if (first !== undefined) errors.push({ field: `items.${index}.externalId`, message: `duplicates items.${first} (same shopId and externalId)` });
+    if (first !== undefined) errors.push({ field: `${prefix}.${index}.externalId`, message: `duplicates ${prefix}.${first} (same shopId and externalId)` });
     else seen.set(k, index);
   });
   return errors;
@@ -67,14 +67,14 @@ export function classify(before: Map<string, { version: number }>, after: Map<st
   return now !== undefined && now.version > prev.version ? 'updated' : 'unchanged';
 }
 
-async function referenceErrors(knex: Knex, items: BulkItem[]): Promise<FieldError[]> {
+async function referenceErrors(knex: Knex, items: BulkItem[], prefix: string): Promise<FieldError[]> {
   const shopIds = [...new Set(items.map((i) => i.shopId))];
   const shops = new Set((await knex('shops').whereIn('id', shopIds).select('id')).map((r: { id: number }) => Number(r.id)));
   const cats = await existingCategoryIds(knex, items.flatMap((i) => (i.categoryId == null ? [] : [i.categoryId])));
   const errors: FieldError[] = [];
   items.forEach((it, index) => {
-    if (!shops.has(it.shopId)) errors.push({ field: `items.${index}.shopId`, message: `unknown shop ${it.shopId}` });
-    if (it.categoryId != null && !cats.has(it.categoryId)) errors.push({ field: `items.${index}.categoryId`, message: `unknown category ${it.categoryId}` });
+    if (!shops.has(it.shopId)) errors.push({ field: `${prefix}.${index}.shopId`, message: `unknown shop ${it.shopId}` });
+    if (it.categoryId != null && !cats.has(it.categoryId)) errors.push({ field: `${prefix}.${index}.categoryId`, message: `unknown category ${it.categoryId}` });
   });
   return errors;
 }
@@ -172,8 +172,9 @@ function isDeadlock(err: unknown): boolean {
   return e?.code === 'ER_LOCK_DEADLOCK' || e?.errno === 1213;
 }
 
-export async function bulkUpsertProducts(knex: Knex, items: BulkItem[]): Promise<BulkResult> {
-  const errors = [...duplicateKeyErrors(items), ...(await referenceErrors(knex, items))];
+/** `fieldPrefix` names the items in error details (the HTTP edge passes 'body.items'). */
+export async function bulkUpsertProducts(knex: Knex, items: BulkItem[], fieldPrefix = 'items'): Promise<BulkResult> {
+  const errors = [...duplicateKeyErrors(items, fieldPrefix), ...(await referenceErrors(knex, items, fieldPrefix))];
   if (errors.length > 0) throw new AppError('VALIDATION_FAILED', `${errors.length} item field(s) failed validation; nothing was written`, { details: errors });
   for (let attempt = 1; ; attempt++) {
     try {

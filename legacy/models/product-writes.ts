@@ -44,13 +44,13 @@ export function productColumns(f: ProductFields): Record<string, unknown> {
 
 function mapWriteError(err: unknown): never {
   if (isDuplicateKey(err)) throw new AppError('CONFLICT', 'This shop already has a product with that externalId');
-  if (isMissingReference(err)) throw new AppError('VALIDATION_FAILED', undefined, { details: [{ field: 'categoryId', message: 'unknown category' }] });
+  if (isMissingReference(err)) throw new AppError('VALIDATION_FAILED', undefined, { details: [{ field: 'body.categoryId', message: 'unknown category' }] });
   throw err;
 }
 
 function checkSalePrice(price: string, salePrice: string | null | undefined): void {
   if (salePrice !== null && salePrice !== undefined && compareDecimal(salePrice, price) > 0) {
-    throw new AppError('VALIDATION_FAILED', undefined, { details: [{ field: 'salePrice', message: 'must not exceed price' }] });
+    throw new AppError('VALIDATION_FAILED', undefined, { details: [{ field: 'body.salePrice', message: 'must not exceed price' }] });
   }
 }
 

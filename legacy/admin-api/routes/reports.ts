@@ -1,0 +1,36 @@
+import type { Router } from 'express';
+import { fillDays, logEntry, shopDailyStat } from '../../contract/activity.ts';
+import { page } from '../../contract/paging.ts';
+import { user } from '../../contract/user.ts';
+import { queryLogs } from '../../models/logs.ts';
+import { dailyTotalsFromLogs, shopDailyStats } from '../../models/stats.ts';
+import { listUsers } from '../../models/users.ts';
+import type { AppDeps } from '../../http/deps.ts';
+import { parseInput } from '../../http/validate.ts';
+import { dailyStatsQuery, logQuery, userListQuery } from '../schemas.ts';
+
+export function reportRoutes(r: Router, deps: AppDeps): void {
+  const { knex } = deps;
+
+  r.get('/admin/users', async (req, res) => {
+    const q = parseInput(userListQuery, req.query, 'query');
+    const { rows, total } = await listUsers(knex, q.q, q);
+    res.json(page(rows.map(user), q, total));
+  });
+
+  r.get('/admin/logs', async (req, res) => {
+    const q = parseInput(logQuery, req.query, 'query');
+    const { rows, total } = await queryLogs(knex, q, q);
+    res.json(page(rows.map(logEntry), q, total));
+  });
+
+  /** Totals per day live from the log, plus what the daily job stored per shop. */
+  r.get('/admin/stats/daily', async (req, res) => {
+    const q = parseInput(dailyStatsQuery, req.query, 'query');
+    const [totals, shops] = await Promise.all([
+      dailyTotalsFromLogs(knex, q.from, q.to, q.shopId),
+      shopDailyStats(knex, q.from, q.to, q.shopId),
+    ]);
+    res.json({ from: q.from, to: q.to, shopId: q.shopId ?? null, totals: fillDays(q.from, q.to, totals), shops: shops.map(shopDailyStat) });
+  });
+}

@@ -1,0 +1,74 @@
+/**
+ * The jobs scheduler process (started by `npm start`, or alone:
+ * `node legacy/jobs/index.ts`). Each run ranks popularity as of today and
+ * upserts shop stats for yesterday and today (so yesterday is finalised after
+ * midnight). Stops gracefully on SIGINT/SIGTERM, letting a run in progress end.
+ * Tells a parent started with an IPC channel `{ type: 'ready' }` once the
+ * database answers.
+ */
+import { parseConfig } from '../../lib/config.ts';
+import { createKnex, type Knex } from '../../lib/db.ts';
+import { createLogger, type Logger } from '../../lib/logger.ts';
+import { maskDsn, maskSecretsInText } from '../../lib/mask.ts';
+import { jobsConfigSchema, type JobsConfig } from './config.ts';
+import { addDays, dayOf } from './days.ts';
+import { describeResult, runJobs } from './run.ts';
+import { Scheduler } from './schedule.ts';
+
+export interface RunningScheduler {
+  scheduler: Scheduler;
+  stop(): Promise<void>;
+}
+
+export async function startScheduler(config: JobsConfig, opts: { logger?: Logger; knex?: Knex; now?: () => number } = {}): Promise<RunningScheduler> {
+  const logger = opts.logger ?? createLogger('legacy-jobs', { level: config.LOG_LEVEL });
+  const knex = opts.knex ?? createKnex(config.MYSQL_URL, { pool: { max: 2 } });
+  await knex.raw('SELECT 1');
+  const now = opts.now ?? Date.now;
+  const scheduler = new Scheduler({
+    intervalMs: config.JOBS_INTERVAL,
+    offsetMs: config.JOBS_OFFSET,
+    runOnStart: config.JOBS_RUN_ON_START,
+    now,
+    task: async () => {
+      const today = dayOf(now());
+      const result = await runJobs(knex, 'all', { day: today, shopStatDays: [addDays(today, -1), today] });
+      for (const line of describeResult(result)) logger.info(line);
+      const next = scheduler.next;
+      if (next !== undefined) logger.info(`next run at ${new Date(next).toISOString()}`);
+    },
+    onError: (err) => logger.error({ err }, 'jobs run failed'),
+  });
+  scheduler.start();
+  logger.info({ mysql: maskDsn(config.MYSQL_URL), intervalMs: config.JOBS_INTERVAL, offsetMs: config.JOBS_OFFSET }, 'jobs scheduler started');
+  return {
+    scheduler,
+    async stop() {
+      await scheduler.stop();
+      if (!opts.knex) await knex.destroy();
+      logger.info('jobs scheduler stopped');
+    },
+  };
+}
+
+if (import.meta.main) {
+  let running: RunningScheduler;
+  try {
+    running = await startScheduler(parseConfig(jobsConfigSchema, process.env));
+  } catch (err) {
+    process.stderr.write(`legacy-jobs: failed to start: ${maskSecretsInText((err as Error).message).split('\n')[0]}\n`);
+    process.exit(1);
+  }
+  process.send?.({ type: 'ready' });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`legacy-jobs: ${signal}, stopping\n`);
+    running.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  // the IPC channel keeps the event loop alive only while the parent lives; exit with it
+  process.on('disconnect', () => stop('parent gone'));
+}

@@ -1,0 +1,68 @@
+/**
+ * Per shop per day: views and clicks from the event log, new likes from the
+ * likes table (joined to products for the shop), and the shop's active
+ * products — read across four tables and upserted into shop_daily_stats.
+ * active_products is a snapshot taken when the job runs (the schema keeps no
+ * product history).
+ */
+import type { Knex } from 'knex';
+import { addDays, datetime6, dayStart } from './days.ts';
+
+export interface ShopDayStats {
+  shopId: number;
+  day: string;
+  views: number;
+  clicks: number;
+  likes: number;
+  activeProducts: number;
+}
+
+export interface ShopStatsResult {
+  day: string;
+  shops: number;
+  ms: number;
+}
+
+type Counts = Map<number, Record<string, number>>;
+
+/** Pure: one row per shop, zeros where a shop had nothing. */
+export function assembleShopStats(day: string, shopIds: number[], events: Counts, likes: Map<number, number>, active: Map<number, number>): ShopDayStats[] {
+  return [...shopIds].sort((a, b) => a - b).map((shopId) => ({
+    shopId, day, views: events.get(shopId)?.views ?? 0, clicks: events.get(shopId)?.clicks ?? 0, likes: likes.get(shopId) ?? 0,
+    activeProducts: active.get(shopId) ?? 0,
+  }));
+}
+
+export const UPSERT_BATCH = 1000;
+
+export async function runShopStats(knex: Knex, opts: { day: string; now?: () => Date }): Promise<ShopStatsResult> {
+  const t0 = performance.now();
+  const from = dayStart(opts.day);
+  const to = dayStart(addDays(opts.day, 1));
+  const [shopRows] = (await knex.raw('SELECT id FROM shops')) as [{ id: number }[]];
+  const [eventRows] = (await knex.raw(
+    `SELECT shop_id, SUM(type = 'view') AS views, SUM(type = 'click') AS clicks
+       FROM logs WHERE type IN ('view', 'click') AND shop_id IS NOT NULL AND created_at >= ? AND created_at < ?
+      GROUP BY shop_id`, [from, to])) as [{ shop_id: number; views: unknown; clicks: unknown }[]];
+  const [likeRows] = (await knex.raw(
+    `SELECT p.shop_id, COUNT(*) AS likes FROM likes k JOIN products p ON p.id = k.product_id
+      WHERE k.created_at >= ? AND k.created_at < ? GROUP BY p.shop_id`, [from, to])) as [{ shop_id: number; likes: unknown }[]];
+  const [activeRows] = (await knex.raw(
+    "SELECT shop_id, COUNT(*) AS n FROM products WHERE status = 'active' GROUP BY shop_id")) as [{ shop_id: number; n: unknown }[]];
+  const stats = assembleShopStats(
+    opts.day, shopRows.map((r) => Number(r.id)),
+    new Map(eventRows.map((r) => [Number(r.shop_id), { views: Number(r.views), clicks: Number(r.clicks) }])),
+    new Map(likeRows.map((r) => [Number(r.shop_id), Number(r.likes)])),
+    new Map(activeRows.map((r) => [Number(r.shop_id), Number(r.n)])),
+  );
+  const computedAt = datetime6((opts.now ?? (() => new Date()))().getTime());
+  for (let i = 0; i < stats.length; i += UPSERT_BATCH) {
+    const batch = stats.slice(i, i + UPSERT_BATCH);
+    await knex.raw(
+      `INSERT INTO shop_daily_stats (shop_id, day, views, clicks, likes, active_products, computed_at) VALUES ${batch.map(() => '(?,?,?,?,?,?,?)').join(',')}
+       ON DUPLICATE KEY UPDATE views = VALUES(views), clicks = VALUES(clicks), likes = VALUES(likes),
+         active_products = VALUES(active_products), computed_at = VALUES(computed_at)`,
+      batch.flatMap((s) => [s.shopId, s.day, s.views, s.clicks, s.likes, s.activeProducts, computedAt]));
+  }
+  return { day: opts.day, shops: stats.length, ms: Math.round(performance.now() - t0) };
+}

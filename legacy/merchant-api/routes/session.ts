@@ -1,0 +1,21 @@
+import type { Router } from 'express';
+import { AppError } from '../../../lib/errors.ts';
+import { merchant, session } from '../../contract/user.ts';
+import { checkCredentials } from '../../models/auth.ts';
+import { systemClock } from '../../models/db.ts';
+import { createStaffSession } from '../../models/sessions.ts';
+import { findMerchantCredentials, getMerchant } from '../../models/staff.ts';
+import type { AppDeps } from '../../http/deps.ts';
+import { loginBody } from '../../http/schemas.ts';
+import { parseInput } from '../../http/validate.ts';
+
+export function sessionRoutes(r: Router, deps: AppDeps): void {
+  const clock = deps.clock ?? systemClock;
+  r.post('/merchant/sessions', async (req, res) => {
+    const body = parseInput(loginBody, req.body, 'body');
+    const id = await checkCredentials(await findMerchantCredentials(deps.knex, body.email), body.password);
+    if (id === null) throw new AppError('INVALID_CREDENTIALS', 'Email or password is wrong', { status: 401 });
+    const token = await createStaffSession(deps.knex, 'merchant', id, clock());
+    res.json(session(token, 'merchant', merchant((await getMerchant(deps.knex, id))!)));
+  });
+}
