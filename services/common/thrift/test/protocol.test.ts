@@ -10,7 +10,9 @@ import { serviceMethods } from '../service-module.ts';
 import { fromRemoteError, kindForCode, toIdlException } from '../errors.ts';
 import { AppError } from '../../../../lib/errors.ts';
 
-const { Product } = productTypes;
+/** The generated .d.ts omits read/write; they exist on every generated struct. */
+type Struct = { read(p: unknown): void; write(p: unknown): void };
+const Product = productTypes.Product as unknown as new (args?: object) => Struct;
 
 function sampleProduct(i: number) {
   return new Product({
