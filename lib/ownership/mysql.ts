@@ -22,6 +22,8 @@ export interface MysqlOwnershipOptions {
   channel?: string;
   /** Polling fallback interval; 0 disables polling. */
   pollMs?: number;
+  /** Wait up to this long for Redis before create() resolves (so a flip right after start-up is announced). */
+  redisWaitMs?: number;
   logger?: Logger;
 }
 
@@ -84,11 +86,14 @@ export class MysqlOwnershipRegistry implements OwnershipRegistry {
       }, pollMs);
       reg.timer.unref();
     }
-    if (opts.redisUrl) reg.connectRedis(opts.redisUrl);
+    if (opts.redisUrl) {
+      const ready = reg.connectRedis(opts.redisUrl);
+      if (opts.redisWaitMs) await Promise.race([ready, new Promise((r) => setTimeout(r, opts.redisWaitMs).unref())]);
+    }
     return reg;
   }
 
-  private connectRedis(url: string): void {
+  private connectRedis(url: string): Promise<void> {
     const common = { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 1000 } as const;
     this.sub = new Redis(url, common);
     this.pub = new Redis(url, common);
@@ -99,6 +104,11 @@ export class MysqlOwnershipRegistry implements OwnershipRegistry {
     this.sub.on('message', (ch: string) => {
       if (ch !== this.channel) return;
       this.refresh().catch((err) => this.log.warn({ err }, 'ownership refresh after notification failed'));
+    });
+    const pub = this.pub;
+    return new Promise((resolve) => {
+      if (pub.status === 'ready') resolve();
+      else pub.once('ready', () => resolve());
     });
   }
 

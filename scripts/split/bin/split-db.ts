@@ -1,0 +1,279 @@
+#!/usr/bin/env node
+/**
+ * split-db: moves a service's tables out of the legacy database into its own
+ * database while the application keeps writing. The only file of the tool
+ * that exits the process.
+ */
+import { Command, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { createLogger } from '../../../lib/logger.ts';
+import { maskSecretsInText } from '../../../lib/mask.ts';
+import { readEnv, targetFromEnv, DEFAULT_MANIFEST, type SplitEnv } from '../lib/cli-config.ts';
+import {
+  cancelCommand, completeCommand, cutoverCommand, planCommand, rollbackCommand, startCommand, statusCommand, verifyCommand,
+} from '../lib/commands.ts';
+import { closeContext, openContext, type SplitContext } from '../lib/context.ts';
+import { isSplitError } from '../lib/errors.ts';
+import { createFaults } from '../lib/faults.ts';
+import { loadManifest, resolveService } from '../lib/manifest.ts';
+import { validateOptions } from '../lib/options.ts';
+import type { ProgressSink } from '../lib/progress.ts';
+import { renderPlan, renderStatus, renderVerify } from '../lib/render.ts';
+
+const EXIT = { ok: 0, error: 1, usage: 2, blocked: 3, aborted: 4, differences: 5, interrupted: 130 } as const;
+
+interface Globals {
+  manifest?: string;
+  source?: string;
+  target?: string;
+  ownership?: string;
+  json?: boolean;
+  dryRun?: boolean;
+  chunkSize?: string;
+  targetChunkMs?: string;
+  maxRowsPerSecond?: string;
+  maxThreadsRunning?: string;
+  applyBatch?: string;
+  abortAfterMs?: string;
+  verifyChunk?: string;
+  copyMode?: string;
+  actor?: string;
+}
+
+let env: SplitEnv;
+const aborter = new AbortController();
+let exitCode: number = EXIT.ok;
+
+function barSink(json: boolean): ProgressSink {
+  if (json || !process.stderr.isTTY) return { begin() {}, update() {}, end() {} };
+  let bar: cliProgress.SingleBar | undefined;
+  let t0 = 0;
+  return {
+    begin(label, total) {
+      t0 = Date.now();
+      bar = new cliProgress.SingleBar({
+        format: `${label} [{bar}] {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted}`,
+        stream: process.stderr, hideCursor: true, etaBuffer: 20,
+      }, cliProgress.Presets.shades_classic);
+      bar.start(total, 0, { rows: 0, rate: 0 });
+    },
+    update(done, info) {
+      const rows = info?.rows ?? 0;
+      bar?.update(done, { rows, rate: Math.round(rows / Math.max(0.001, (Date.now() - t0) / 1000)) });
+    },
+    end() {
+      bar?.stop();
+      bar = undefined;
+    },
+  };
+}
+
+async function withContext<T>(cmd: Command, service: string, fn: (ctx: SplitContext) => Promise<T>): Promise<T> {
+  const g = cmd.optsWithGlobals<Globals>();
+  const manifest = await loadManifest(g.manifest ?? env.SPLIT_MANIFEST ?? DEFAULT_MANIFEST);
+  const resolved = resolveService(manifest, service, {
+    source: g.source ?? env.SPLIT_SOURCE_URL ?? env.MYSQL_URL,
+    target: g.target ?? targetFromEnv(process.env, service),
+    ownership: g.ownership ?? env.SPLIT_OWNERSHIP_URL,
+  });
+  const opts = validateOptions({
+    chunkSize: g.chunkSize, targetChunkMs: g.targetChunkMs, maxRowsPerSecond: g.maxRowsPerSecond, maxThreadsRunning: g.maxThreadsRunning,
+    applyBatch: g.applyBatch, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, copyMode: g.copyMode as never,
+  });
+  const ctx = openContext({
+    service: resolved,
+    opts,
+    log: createLogger('split-db', { level: env.LOG_LEVEL, destination: process.stderr }).child({ service }),
+    faults: createFaults(env.SPLIT_FAULT, env.SPLIT_FAIL),
+    progress: barSink(!!g.json),
+    signal: aborter.signal,
+    redisUrl: env.SPLIT_REDIS === 'off' ? undefined : env.REDIS_URL,
+    ownershipChannel: env.OWNERSHIP_CHANNEL,
+    actor: g.actor ?? env.SPLIT_ACTOR ?? `split-db:${env.USER ?? 'dba'}`,
+    dryRun: !!g.dryRun,
+  });
+  try {
+    return await fn(ctx);
+  } finally {
+    await closeContext(ctx);
+  }
+}
+
+function print(cmd: Command, result: unknown, human: () => string): void {
+  const g = cmd.optsWithGlobals<Globals>();
+  process.stdout.write(g.json ? `${JSON.stringify(result, null, 2)}\n` : `${human()}\n`);
+}
+
+const EPILOG = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+
+function build(): Command {
+  const program = new Command('split-db')
+    .description('Move a service\'s tables out of the legacy database: plan, copy with live capture, verify, cut over, roll back.')
+    .option('--manifest <path>', `split manifest (env SPLIT_MANIFEST; default ${DEFAULT_MANIFEST.replace(process.cwd() + '/', '')})`)
+    .option('--source <dsn>', 'source (legacy) database DSN (env SPLIT_SOURCE_URL or MYSQL_URL; default: manifest)')
+    .option('--target <dsn>', 'target database DSN (env SPLIT_TARGET_URL_<SERVICE>; default: manifest)')
+    .option('--ownership <dsn>', 'database holding service_ownership (env SPLIT_OWNERSHIP_URL; default: source)')
+    .option('--json', 'machine-readable output')
+    .option('--actor <name>', 'who is acting (recorded in the ownership audit)')
+    .option('--chunk-size <n>', 'initial copy chunk size in rows (adapts toward --target-chunk-ms)')
+    .option('--target-chunk-ms <n>', 'target duration of one copy chunk')
+    .option('--max-rows-per-second <n>', 'copy throttle (0 = unlimited)')
+    .option('--max-threads-running <n>', 'pause the copy while the source has more running threads (0 = off)')
+    .option('--apply-batch <n>', 'captured changes applied per transaction')
+    .option('--abort-after-ms <n>', 'write-freeze abort limit for cutover/rollback')
+    .option('--verify-chunk <n>', 'rows per verify chunk')
+    .addOption(new Option('--copy-mode <mode>', 'auto: INSERT … SELECT on one server, stream otherwise').choices(['auto', 'sql', 'stream']))
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EPILOG([
+      'split-db plan product',
+      'split-db start product',
+      'split-db status',
+      'split-db verify product',
+      'split-db cutover product --abort-after-ms 2000',
+      'split-db rollback product',
+      'split-db complete product            # renames old tables to _old_<table>_<ts>',
+      'SPLIT_SOURCE_URL=mysql://root@db1:3306/legacy SPLIT_TARGET_URL_USER=mysql://svc:****@db2:3306/user_svc split-db plan user',
+    ]));
+
+  program.command('plan <service>')
+    .description('show tables, sizes, keys, crossing FKs, legacy code touching the tables, blockers and steps')
+    .addHelpText('after', EPILOG(['split-db plan product', 'split-db plan user --json']))
+    .action(async (service: string, _o, cmd: Command) => {
+      await withContext(cmd, service, async (ctx) => {
+        const p = await planCommand(ctx);
+        print(cmd, p, () => renderPlan(p));
+        if (p.blockers.length) exitCode = EXIT.blocked;
+      });
+    });
+
+  program.command('start <service>')
+    .description('create the target schema, capture changes, copy in chunks, catch up (resumes where it stopped)')
+    .option('--follow', 'keep applying captured changes until interrupted (Ctrl-C)')
+    .option('--dry-run', 'show the plan and change nothing')
+    .addHelpText('after', EPILOG(['split-db start product', 'split-db start product --follow --max-rows-per-second 20000', 'split-db start product --dry-run']))
+    .action(async (service: string, o: { follow?: boolean }, cmd: Command) => {
+      await withContext(cmd, service, async (ctx) => {
+        const r = await startCommand(ctx, o);
+        print(cmd, r, () => ('dryRun' in r
+          ? `dry run: would start ${service}\n${renderPlan(r.plan)}`
+          : `${service}: ${r.state.phase}${r.resumed ? ' (resumed)' : ''}; ${Object.values(r.state.tables).reduce((a, t) => a + t.rows, 0)} rows copied, ${r.state.applied.forward} changes applied, backlog ${r.backlog}`));
+        if ('dryRun' in r && r.plan.blockers.length) exitCode = EXIT.blocked;
+      });
+    });
+
+  program.command('status [service]')
+    .description('phase, copy progress, change backlog, ownership and triggers of one or every service')
+    .addHelpText('after', EPILOG(['split-db status', 'split-db status product --json']))
+    .action(async (service: string | undefined, _o, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      const manifest = await loadManifest(g.manifest ?? env.SPLIT_MANIFEST ?? DEFAULT_MANIFEST);
+      const names = service ? [service] : Object.keys(manifest.services);
+      const all: Array<Awaited<ReturnType<typeof statusCommand>>> = [];
+      for (const n of names) all.push(await withContext(cmd, n, (ctx) => statusCommand(ctx)));
+      print(cmd, service ? all[0] : all, () => all.map(renderStatus).join('\n\n'));
+    });
+
+  program.command('verify <service>')
+    .description('checksum every chunk on both servers while writes continue; row diff of mismatches (resumes; --restart to begin again)')
+    .option('--restart', 'start from the first chunk even if an unfinished verify exists')
+    .addHelpText('after', EPILOG(['split-db verify product', 'split-db verify product --json --verify-chunk 20000']))
+    .action(async (service: string, o: { restart?: boolean }, cmd: Command) => {
+      await withContext(cmd, service, async (ctx) => {
+        const v = await verifyCommand(ctx, o);
+        print(cmd, v, () => renderVerify(service, v));
+        if (v.finishedAt && !v.ok) exitCode = EXIT.differences;
+      });
+    });
+
+  program.command('cutover <service>')
+    .description('bounded write freeze, drain, final catch-up, newest-rows check, reverse capture, ownership flip')
+    .option('--dry-run', 'check the phase and show what would flip')
+    .addHelpText('after', EPILOG(['split-db cutover product', 'split-db cutover product --abort-after-ms 1500', 'split-db cutover product --dry-run']))
+    .action(async (service: string, _o, cmd: Command) => {
+      await withContext(cmd, service, async (ctx) => {
+        const r = await cutoverCommand(ctx);
+        print(cmd, r, () => ('dryRun' in r ? `dry run: cutover would flip ${r.wouldFlip}` : `${service}: cut over${r.resumed ? ' (finished an interrupted cutover)' : ''}; ownership ${r.owner}/${r.database}; write freeze ${r.freezeMs} ms`));
+      });
+    });
+
+  program.command('rollback <service>')
+    .description('after cutover: catch the legacy tables up from the reverse capture, freeze briefly, flip back (also undoes a cutover interrupted before its flip)')
+    .option('--dry-run', 'check the phase and show what would flip')
+    .addHelpText('after', EPILOG(['split-db rollback product', 'split-db rollback product --dry-run']))
+    .action(async (service: string, _o, cmd: Command) => {
+      await withContext(cmd, service, async (ctx) => {
+        const r = await rollbackCommand(ctx);
+        print(cmd, r, () => ('dryRun' in r ? `dry run: rollback would flip ${r.wouldFlip}` : 'abandoned' in r ? `${service}: interrupted ${r.abandoned} undone; writes resumed on the legacy side` : `${service}: rolled back; ownership ${r.owner}/${r.database}; write freeze ${r.freezeMs} ms`));
+      });
+    });
+
+  program.command('complete <service>')
+    .description('after the rollback window: remove capture machinery, rename the old tables (drop them only with --confirm)')
+    .option('--confirm', 'also DROP the renamed old tables')
+    .option('--dry-run', 'show the renames and change nothing')
+    .addHelpText('after', EPILOG(['split-db complete product --dry-run', 'split-db complete product', 'split-db complete product --confirm']))
+    .action(async (service: string, o: { confirm?: boolean }, cmd: Command) => {
+      await withContext(cmd, service, async (ctx) => {
+        const r = await completeCommand(ctx, o);
+        print(cmd, r, () => `${r.dryRun ? 'dry run: would rename' : 'renamed'} ${r.renamed.map((x) => `${x.from} → ${x.to}`).join(', ')}${r.dropped.length ? `; ${r.dryRun ? 'would drop' : 'dropped'} ${r.dropped.join(', ')}` : ''}`);
+      });
+    });
+
+  program.command('cancel <service>')
+    .description('before cutover: remove triggers and changelogs and forget the state (target database kept unless --drop-target --confirm)')
+    .option('--drop-target', 'also drop the target database (needs --confirm)')
+    .option('--confirm', 'confirm a destructive option')
+    .option('--dry-run', 'show what would be removed')
+    .addHelpText('after', EPILOG(['split-db cancel product', 'split-db cancel product --drop-target --confirm']))
+    .action(async (service: string, o: { dropTarget?: boolean; confirm?: boolean }, cmd: Command) => {
+      await withContext(cmd, service, async (ctx) => {
+        const r = await cancelCommand(ctx, o);
+        print(cmd, r, () => `${r.dryRun ? 'dry run: would cancel' : 'cancelled'} ${service}${r.droppedTarget ? ' and drop the target database' : ''}`);
+      });
+    });
+  return program;
+}
+
+function codeFor(err: unknown): number {
+  if (isSplitError(err)) {
+    if (err.code === 'BAD_MANIFEST' || err.code === 'BAD_OPTION' || err.code === 'UNKNOWN_SERVICE' || err.code === 'NEEDS_CONFIRM') return EXIT.usage;
+    if (err.code === 'BLOCKED') return EXIT.blocked;
+    if (err.code === 'CUTOVER_ABORTED') return EXIT.aborted;
+  }
+  if ((err as { name?: string })?.name === 'ConfigError') return EXIT.usage;
+  return EXIT.error;
+}
+
+async function main(): Promise<void> {
+  try {
+    env = readEnv(process.env);
+    createFaults(env.SPLIT_FAULT, env.SPLIT_FAIL); // validates the fault spec once, up front
+  } catch (err) {
+    process.stderr.write(`split-db: ${maskSecretsInText((err as Error).message)}\n`);
+    process.exit(EXIT.usage);
+  }
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      process.stderr.write(`\nsplit-db: ${sig} received; stopping at the next chunk boundary (state is saved)\n`);
+      exitCode = EXIT.interrupted;
+      aborter.abort();
+    });
+  }
+  const program = build();
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number };
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+      process.exit(e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.ok : EXIT.usage);
+    }
+    const msg = maskSecretsInText(err instanceof Error ? err.message : String(err)).split('\n')[0];
+    process.stderr.write(`split-db: ${msg}\n`);
+    process.exit(codeFor(err));
+  }
+  process.exit(exitCode);
+}
+
+void main();

@@ -1,0 +1,110 @@
+import type { Knex } from '../../../lib/db.ts';
+import { execChecked, toolTransaction } from './context.ts';
+import type { Faults } from './faults.ts';
+import type { Link } from './link.ts';
+import { changelogTable, columnList, pkList, q, qq, selectList, type TableShape } from './sql.ts';
+
+/**
+ * Applies captured changes idempotently. A changelog row only names a primary
+ * key; the applier re-reads that row's *current* state on the source and makes
+ * the target equal to it (REPLACE when present, DELETE when gone). Replaying a
+ * batch is therefore harmless, the order of changes does not matter, and a
+ * PK-changing UPDATE (logged as old key + new key) becomes delete + upsert.
+ *
+ * Changelog rows are consumed by deleting exactly the sequence numbers read
+ * (never a range): a transaction that took a lower sequence number but commits
+ * later is still there for the next batch (no auto-increment gap loss).
+ * Same server: target writes and the changelog delete commit in ONE
+ * transaction. Different servers: target commit first, then the delete; a
+ * crash in between replays the batch, which is idempotent.
+ */
+export interface ApplyResult {
+  changes: number;
+  rows: number;
+}
+
+export async function applyBatch(link: Link, limit: number, faults: Faults): Promise<ApplyResult> {
+  const cl = changelogTable(link.service);
+  const [rows] = await link.from.knex.raw(`SELECT seq, tbl, pk FROM ${qq(link.from.db, cl)} ORDER BY seq LIMIT ${Math.max(1, Math.floor(limit))}`);
+  const batch = rows as Array<{ seq: string; tbl: string; pk: string }>;
+  if (!batch.length) return { changes: 0, rows: 0 };
+  const byTable = new Map<string, Set<string>>();
+  for (const r of batch) {
+    if (!link.shapes.has(r.tbl)) continue; // not ours (should not happen): consumed and ignored
+    let s = byTable.get(r.tbl);
+    if (!s) byTable.set(r.tbl, (s = new Set()));
+    s.add(String(r.pk));
+  }
+  const seqs = pkList(batch.map((r) => r.seq));
+  let touched = 0;
+  if (link.sql) {
+    await toolTransaction(link.from.knex, async (tx) => {
+      for (const [t, pks] of byTable) touched += await applySameServer(tx, link, link.shapes.get(t)!, [...pks]);
+      faults.hit('mid-apply');
+      await tx.raw(`DELETE FROM ${qq(link.from.db, cl)} WHERE seq IN (${seqs})`);
+    });
+  } else {
+    const current = new Map<string, Array<Record<string, unknown>>>();
+    for (const [t, pks] of byTable) {
+      const shape = link.shapes.get(t)!;
+      const [found] = await link.from.knex.raw(`SELECT ${selectList(shape)} FROM ${qq(link.from.db, t)} WHERE ${q(shape.pk)} IN (${pkList(pks)})`);
+      current.set(t, found as Array<Record<string, unknown>>);
+    }
+    await toolTransaction(link.to.knex, async (tx) => {
+      for (const [t, pks] of byTable) touched += await applyRows(tx, link.to.db, link.shapes.get(t)!, [...pks], current.get(t)!);
+    });
+    faults.hit('mid-apply');
+    await link.from.knex.raw(`DELETE FROM ${qq(link.from.db, cl)} WHERE seq IN (${seqs})`);
+  }
+  faults.hit('after-apply');
+  return { changes: batch.length, rows: touched };
+}
+
+async function applySameServer(tx: Knex.Transaction, link: Link, shape: TableShape, pks: string[]): Promise<number> {
+  const list = pkList(pks);
+  const pk = q(shape.pk);
+  const res = await execChecked(tx,
+    `REPLACE INTO ${qq(link.to.db, shape.name)} (${columnList(shape)}) SELECT ${columnList(shape)} FROM ${qq(link.from.db, shape.name)} WHERE ${pk} IN (${list})`);
+  const del = await execChecked(tx,
+    `DELETE FROM ${qq(link.to.db, shape.name)} WHERE ${pk} IN (${list}) AND ${pk} NOT IN (SELECT ${pk} FROM ${qq(link.from.db, shape.name)} WHERE ${pk} IN (${list}))`);
+  return res.affectedRows + del.affectedRows;
+}
+
+/** Makes `pks` on the target equal to `rows` (the source's current rows for those keys). */
+export async function applyRows(tx: Knex.Transaction, db: string, shape: TableShape, pks: string[], rows: Array<Record<string, unknown>>): Promise<number> {
+  let n = 0;
+  const present = new Set(rows.map((r) => String(r[shape.pk])));
+  const gone = pks.filter((p) => !present.has(p));
+  if (gone.length) n += (await execChecked(tx, `DELETE FROM ${qq(db, shape.name)} WHERE ${q(shape.pk)} IN (${pkList(gone)})`)).affectedRows;
+  if (rows.length) n += await replaceRows(tx, db, shape, rows);
+  return n;
+}
+
+const ROWS_PER_STATEMENT = 500;
+
+/** Multi-row REPLACE with bound values (strings for BIGINT/DECIMAL/DATETIME/JSON, Buffers for binary). */
+export async function replaceRows(tx: Knex.Transaction, db: string, shape: TableShape, rows: Array<Record<string, unknown>>): Promise<number> {
+  let n = 0;
+  const cols = shape.columns.map((c) => c.name);
+  const tuple = `(${cols.map(() => '?').join(',')})`;
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    const part = rows.slice(i, i + ROWS_PER_STATEMENT);
+    const bindings: unknown[] = [];
+    for (const r of part) for (const c of cols) bindings.push(r[c] ?? null);
+    n += (await execChecked(tx, `REPLACE INTO ${qq(db, shape.name)} (${columnList(shape)}) VALUES ${part.map(() => tuple).join(',')}`, bindings)).affectedRows;
+  }
+  return n;
+}
+
+/** Applies batches until the changelog is empty (or `maxMs` passed). Returns the number of changes applied. */
+export async function drain(link: Link, limit: number, faults: Faults, opts: { maxMs?: number; signal?: AbortSignal; onBatch?: (r: ApplyResult) => Promise<void> | void } = {}): Promise<number> {
+  const deadline = opts.maxMs === undefined ? Infinity : Date.now() + opts.maxMs;
+  let total = 0;
+  for (;;) {
+    if (opts.signal?.aborted) return total;
+    const r = await applyBatch(link, limit, faults);
+    total += r.changes;
+    if (r.changes) await opts.onBatch?.(r);
+    if (r.changes < limit || Date.now() > deadline) return total;
+  }
+}

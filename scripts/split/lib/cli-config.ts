@@ -1,0 +1,33 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { parseConfig } from '../../../lib/config.ts';
+
+export const DEFAULT_MANIFEST = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'manifest.json');
+
+/** Environment of the CLI, validated once by the entry point. */
+export const envSchema = z.object({
+  SPLIT_MANIFEST: z.string().optional(),
+  SPLIT_SOURCE_URL: z.string().optional(),
+  MYSQL_URL: z.string().optional(),
+  SPLIT_OWNERSHIP_URL: z.string().optional(),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  SPLIT_REDIS: z.enum(['on', 'off']).default('on'),
+  OWNERSHIP_CHANNEL: z.string().optional(),
+  SPLIT_ACTOR: z.string().optional(),
+  USER: z.string().optional(),
+  SPLIT_FAULT: z.string().optional(),
+  SPLIT_FAIL: z.string().optional(),
+  LOG_LEVEL: z.string().default('warn'),
+}).passthrough();
+
+export type SplitEnv = z.output<typeof envSchema>;
+
+export function readEnv(env: NodeJS.ProcessEnv): SplitEnv {
+  return parseConfig(envSchema, env);
+}
+
+/** Per-service target override from the environment: SPLIT_TARGET_URL_PRODUCT etc. */
+export function targetFromEnv(env: NodeJS.ProcessEnv, service: string): string | undefined {
+  return env[`SPLIT_TARGET_URL_${service.toUpperCase()}`] || undefined;
+}

@@ -1,0 +1,101 @@
+import { abandonSwitch, cancel, complete } from './finish.ts';
+import { acquireLock, movingShapes, type SplitContext } from './context.ts';
+import { SplitError } from './errors.ts';
+import { forwardLink, reverseLink } from './link.ts';
+import { buildPlan, type Plan } from './plan.ts';
+import { start, type StartResult } from './start.ts';
+import { serviceStatus, type ServiceStatus } from './status.ts';
+import { switchOver, type SwitchResult } from './switchover.ts';
+import type { SplitState, VerifyState } from './state.ts';
+import { verify } from './verifier.ts';
+
+/** One function per CLI command; each returns a serialisable result and never exits the process. */
+export async function planCommand(ctx: SplitContext): Promise<Plan> {
+  return buildPlan(ctx);
+}
+
+export async function startCommand(ctx: SplitContext, opts: { follow?: boolean }): Promise<StartResult | { dryRun: true; plan: Plan }> {
+  if (ctx.dryRun) return { dryRun: true, plan: await buildPlan(ctx) };
+  return start(ctx, opts);
+}
+
+async function loadState(ctx: SplitContext): Promise<SplitState> {
+  await ctx.store.ensure();
+  const s = await ctx.store.load(ctx.service.name);
+  if (!s) throw new SplitError('WRONG_PHASE', `${ctx.service.name} has not been started (run: split-db start ${ctx.service.name})`);
+  return s;
+}
+
+export async function statusCommand(ctx: SplitContext): Promise<ServiceStatus> {
+  const state = await ctx.store.load(ctx.service.name);
+  return serviceStatus(ctx, state);
+}
+
+export async function verifyCommand(ctx: SplitContext, opts: { restart?: boolean }): Promise<VerifyState> {
+  const release = await acquireLock(ctx);
+  try {
+    const state = await loadState(ctx);
+    if (state.switching) throw new SplitError('WRONG_PHASE', `a ${state.switching.kind} was interrupted; finish or undo it first`);
+    if (state.phase !== 'copied' && state.phase !== 'cutover') throw new SplitError('WRONG_PHASE', `verify needs a finished copy; ${ctx.service.name} is ${state.phase} (run start)`);
+    const shapes = await movingShapes(ctx);
+    const link = state.phase === 'cutover' ? reverseLink(ctx, shapes) : forwardLink(ctx, shapes);
+    return await verify(ctx, state, link, opts);
+  } finally {
+    await release();
+  }
+}
+
+export async function cutoverCommand(ctx: SplitContext): Promise<SwitchResult | { dryRun: true; wouldFlip: string }> {
+  const release = await acquireLock(ctx);
+  try {
+    const state = await loadState(ctx);
+    if (ctx.dryRun) {
+      if (state.phase !== 'copied' && state.switching?.kind !== 'cutover') throw new SplitError('WRONG_PHASE', `cutover needs phase copied, ${ctx.service.name} is ${state.phase}`);
+      return { dryRun: true, wouldFlip: `${ctx.service.spec.domain} → service/own` };
+    }
+    if (state.switching && state.switching.kind !== 'cutover') throw new SplitError('WRONG_PHASE', `a ${state.switching.kind} was interrupted; run it again or undo it`);
+    return await switchOver(ctx, state, 'cutover');
+  } finally {
+    await release();
+  }
+}
+
+export async function rollbackCommand(ctx: SplitContext): Promise<SwitchResult | { abandoned: 'cutover' | 'rollback' } | { dryRun: true; wouldFlip: string }> {
+  const release = await acquireLock(ctx);
+  try {
+    const state = await loadState(ctx);
+    if (state.switching?.kind === 'cutover') {
+      // a cutover killed before its flip: undo its fence
+      const r = await abandonSwitch(ctx, state);
+      if (r === 'abandoned') return { abandoned: 'cutover' };
+      throw new SplitError('WRONG_PHASE', 'the interrupted cutover already flipped ownership; run cutover again to finish it, then rollback');
+    }
+    if (ctx.dryRun) {
+      if (state.phase !== 'cutover') throw new SplitError('WRONG_PHASE', `rollback needs phase cutover, ${ctx.service.name} is ${state.phase}`);
+      const p = state.previousOwnership ?? { owner: 'legacy', database: 'legacy' };
+      return { dryRun: true, wouldFlip: `${ctx.service.spec.domain} → ${p.owner}/${p.database}` };
+    }
+    return await switchOver(ctx, state, 'rollback');
+  } finally {
+    await release();
+  }
+}
+
+export async function completeCommand(ctx: SplitContext, opts: { confirm?: boolean }) {
+  const release = await acquireLock(ctx);
+  try {
+    return await complete(ctx, await loadState(ctx), opts);
+  } finally {
+    await release();
+  }
+}
+
+export async function cancelCommand(ctx: SplitContext, opts: { dropTarget?: boolean; confirm?: boolean }) {
+  const release = await acquireLock(ctx);
+  try {
+    await ctx.store.ensure();
+    return await cancel(ctx, await ctx.store.load(ctx.service.name), opts);
+  } finally {
+    await release();
+  }
+}

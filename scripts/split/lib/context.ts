@@ -1,0 +1,165 @@
+import type mysql from 'mysql2/promise';
+import type { Knex } from '../../../lib/db.ts';
+import type { Logger } from '../../../lib/logger.ts';
+import { silentLogger } from '../../../lib/logger.ts';
+import { SplitError } from './errors.ts';
+import { NO_FAULTS, type Faults } from './faults.ts';
+import { foreignKeys, shapeOf, tableInfo, type ForeignKey, type TableInfo } from './introspect.ts';
+import type { ResolvedService } from './manifest.ts';
+import { DEFAULT_OPTIONS, type SplitOptions } from './options.ts';
+import { NO_PROGRESS, type ProgressSink } from './progress.ts';
+import { openConnection, openSide, sameServer, type Side } from './side.ts';
+import type { TableShape } from './sql.ts';
+import { StateStore } from './state.ts';
+
+export interface SplitContext {
+  service: ResolvedService;
+  source: Side;
+  target: Side;
+  sameServer: boolean;
+  opts: SplitOptions;
+  log: Logger;
+  faults: Faults;
+  progress: ProgressSink;
+  signal: AbortSignal;
+  store: StateStore;
+  redisUrl?: string;
+  ownershipChannel?: string;
+  actor: string;
+  dryRun: boolean;
+}
+
+export interface ContextInput {
+  service: ResolvedService;
+  opts?: SplitOptions;
+  log?: Logger;
+  faults?: Faults;
+  progress?: ProgressSink;
+  signal?: AbortSignal;
+  redisUrl?: string;
+  ownershipChannel?: string;
+  actor?: string;
+  dryRun?: boolean;
+}
+
+export function openContext(input: ContextInput): SplitContext {
+  const source = openSide(input.service.sourceDsn);
+  const target = openSide(input.service.targetDsn);
+  return {
+    service: input.service,
+    source,
+    target,
+    sameServer: sameServer(input.service.sourceDsn, input.service.targetDsn),
+    opts: input.opts ?? DEFAULT_OPTIONS,
+    log: input.log ?? silentLogger(),
+    faults: input.faults ?? NO_FAULTS,
+    progress: input.progress ?? NO_PROGRESS,
+    signal: input.signal ?? new AbortController().signal,
+    store: new StateStore(source.knex, source.db),
+    redisUrl: input.redisUrl,
+    ownershipChannel: input.ownershipChannel,
+    actor: input.actor ?? 'split-db',
+    dryRun: input.dryRun ?? false,
+  };
+}
+
+export async function closeContext(ctx: SplitContext): Promise<void> {
+  await Promise.allSettled([ctx.source.knex.destroy(), ctx.target.knex.destroy()]);
+}
+
+export function useSqlCopy(ctx: SplitContext): boolean {
+  if (ctx.opts.copyMode === 'stream') return false;
+  if (ctx.opts.copyMode === 'sql' && !ctx.sameServer) throw new SplitError('BAD_OPTION', 'copyMode sql needs source and target on the same server');
+  return ctx.sameServer;
+}
+
+/** Moved tables as seen on one side, with their FK lists. */
+export interface Catalog {
+  infos: Map<string, TableInfo>;
+  shapes: Map<string, TableShape>;
+  fks: ForeignKey[];
+}
+
+export async function readCatalog(side: Side, tables: string[]): Promise<Catalog> {
+  const infos = new Map<string, TableInfo>();
+  for (const t of tables) infos.set(t, await tableInfo(side.knex, side.db, t));
+  const shapes = new Map<string, TableShape>();
+  for (const [t, i] of infos) if (i.exists && i.pk.length === 1) shapes.set(t, shapeOf(i));
+  return { infos, shapes, fks: await foreignKeys(side.knex, side.db) };
+}
+
+/** Shapes the tool moves with: the source's copyable columns, which the target must match exactly. */
+export async function movingShapes(ctx: SplitContext): Promise<Map<string, TableShape>> {
+  const cat = await readCatalog(ctx.source, ctx.service.spec.tables);
+  for (const t of ctx.service.spec.tables) {
+    if (!cat.shapes.has(t)) throw new SplitError('BLOCKED', `table ${t} is missing or has no single-column primary key on the source; run plan`);
+  }
+  return cat.shapes;
+}
+
+const sleepers = new Set<NodeJS.Timeout>();
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(() => {
+      sleepers.delete(t);
+      resolve();
+    }, ms);
+    sleepers.add(t);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+}
+
+/** Runs a write statement and fails on any warning (INSERT IGNORE-style silent loss is data loss). */
+export async function execChecked(conn: Knex.Transaction, sql: string, bindings: unknown[] = []): Promise<{ affectedRows: number }> {
+  const [res] = await conn.raw(sql, bindings as Knex.RawBinding[]);
+  const header = res as { affectedRows?: number; warningStatus?: number };
+  if (header.warningStatus && header.warningStatus > 0) {
+    const [w] = await conn.raw('SHOW WARNINGS LIMIT 5');
+    const text = (w as Array<{ Level: string; Code: number; Message: string }>).map((x) => `${x.Level} ${x.Code}: ${x.Message}`).join(' | ');
+    throw new SplitError('INSERT_WARNING', `write produced ${header.warningStatus} warning(s), treated as fatal: ${text || 'see SHOW WARNINGS'}`);
+  }
+  return { affectedRows: header.affectedRows ?? 0 };
+}
+
+const RETRYABLE = new Set([1213, 1205]); // deadlock, lock wait timeout
+
+/** A READ COMMITTED transaction whose session bypasses the tool's triggers and FK checks; retried on deadlock. */
+export async function toolTransaction<T>(knex: Knex, fn: (tx: Knex.Transaction) => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await knex.transaction(async (tx) => {
+        await tx.raw('SET @split_bypass = 1, foreign_key_checks = 0');
+        return fn(tx);
+      }, { isolationLevel: 'read committed' });
+    } catch (err) {
+      const errno = (err as { errno?: number }).errno;
+      if (i < attempts && errno !== undefined && RETRYABLE.has(errno)) {
+        await sleep(20 * i);
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+/** Named server lock: one tool process per service and source database at a time. */
+export async function acquireLock(ctx: SplitContext): Promise<() => Promise<void>> {
+  const conn: mysql.Connection = await openConnection(ctx.service.sourceDsn);
+  const name = `split-db:${ctx.source.db}:${ctx.service.name}`.slice(0, 64);
+  const [rows] = await conn.query('SELECT GET_LOCK(?, 0) AS ok', [name]);
+  if (Number((rows as Array<{ ok: number }>)[0].ok) !== 1) {
+    await conn.end();
+    throw new SplitError('LOCKED', `another split-db process is working on ${ctx.service.name} (lock ${name}); stop it first`);
+  }
+  return async () => {
+    try {
+      await conn.query('SELECT RELEASE_LOCK(?)', [name]);
+    } finally {
+      await conn.end().catch(() => conn.destroy());
+    }
+  };
+}

@@ -1,0 +1,133 @@
+import type { Knex } from '../../../lib/db.ts';
+import { drain } from './applier.ts';
+import { execChecked, sleep, toolTransaction, type SplitContext } from './context.ts';
+import type { Link } from './link.ts';
+import { pkFraction } from './progress.ts';
+import { replaceRows } from './applier.ts';
+import { columnList, pkLit, q, qq, rangeWhere, selectList, type TableShape } from './sql.ts';
+import { note, type SplitState, type TableProgress } from './state.ts';
+import { nextChunkSize, rateDelay } from './throttle.ts';
+
+/**
+ * Copies each table in primary-key chunks up to the key range snapshot taken
+ * after capture began (rows above it arrive through the changelog). The copier
+ * and the applier take turns in one loop — a chunk is read and written before
+ * any captured change is applied — so a stale chunk can never overwrite a
+ * newer applied change. A chunk's position is saved after it commits (in the
+ * same transaction when both databases share a server).
+ */
+export async function snapshotRanges(ctx: SplitContext, state: SplitState, shapes: Map<string, TableShape>): Promise<void> {
+  for (const [t, shape] of shapes) {
+    const p = state.tables[t];
+    if (p.maxPk !== null || p.done) continue;
+    const [[r]] = await ctx.source.knex.raw(`SELECT MIN(${q(shape.pk)}) AS mn, MAX(${q(shape.pk)}) AS mx FROM ${qq(ctx.source.db, t)}`);
+    if (r.mx === null) {
+      p.done = true;
+      continue;
+    }
+    p.minPk = String(r.mn);
+    p.maxPk = String(r.mx);
+  }
+  await ctx.store.save(state);
+}
+
+async function threadsRunning(knex: Knex): Promise<number> {
+  const [rows] = await knex.raw("SHOW GLOBAL STATUS LIKE 'Threads_running'");
+  return Number((rows as Array<{ Value: string }>)[0]?.Value ?? 0);
+}
+
+export async function copyAll(ctx: SplitContext, state: SplitState, link: Link): Promise<void> {
+  const started = Date.now();
+  let rowsThisRun = 0;
+  const totalFraction = () => {
+    const ts = Object.values(state.tables);
+    return ts.reduce((a, p) => a + (p.done ? 1 : pkFraction(p.minPk, p.maxPk, p.lastPk)), 0) / Math.max(1, ts.length);
+  };
+  ctx.progress.begin(`copy ${ctx.service.name}`, 10000);
+  try {
+    for (const [t, shape] of link.shapes) {
+      const p = state.tables[t];
+      while (!p.done) {
+        if (ctx.signal.aborted) return;
+        const t0 = Date.now();
+        const n = await copyChunk(ctx, state, link, shape, p);
+        rowsThisRun += n;
+        state.chunkSize = nextChunkSize(state.chunkSize, Date.now() - t0, ctx.opts.targetChunkMs, ctx.opts.minChunk, ctx.opts.maxChunk);
+        ctx.progress.update(Math.round(totalFraction() * 10000), { rows: Object.values(state.tables).reduce((a, x) => a + x.rows, 0) });
+        // apply what was captured meanwhile, bounded so the copy keeps moving
+        await drain(link, ctx.opts.applyBatch, ctx.faults, {
+          maxMs: ctx.opts.targetChunkMs, signal: ctx.signal,
+          onBatch: async (r) => {
+            state.applied.forward += r.changes;
+            state.applied.batches += 1;
+            await ctx.store.save(state);
+          },
+        });
+        await throttle(ctx, rowsThisRun, Date.now() - started);
+      }
+    }
+  } finally {
+    ctx.progress.end();
+  }
+}
+
+async function throttle(ctx: SplitContext, rows: number, elapsed: number): Promise<void> {
+  const wait = rateDelay(rows, elapsed, ctx.opts.maxRowsPerSecond);
+  if (wait > 0) await sleep(Math.min(wait, 5000), ctx.signal);
+  if (ctx.opts.maxThreadsRunning > 0) {
+    for (let i = 0; i < 50 && !ctx.signal.aborted; i++) {
+      const running = await threadsRunning(ctx.source.knex);
+      if (running <= ctx.opts.maxThreadsRunning) break;
+      if (i === 0) ctx.log.info({ running, limit: ctx.opts.maxThreadsRunning }, 'source busy; copy paused');
+      await sleep(200, ctx.signal);
+    }
+  }
+}
+
+/** Copies the next chunk of one table; returns the rows copied. */
+export async function copyChunk(ctx: SplitContext, state: SplitState, link: Link, shape: TableShape, p: TableProgress): Promise<number> {
+  const src = link.from;
+  const lo = p.lastPk;
+  const size = Math.max(1, state.chunkSize);
+  // upper bound of this chunk: the size-th key after lo, capped at the snapshot max
+  const [hiRows] = await src.knex.raw(
+    `SELECT ${q(shape.pk)} AS k FROM ${qq(src.db, shape.name)} WHERE ${rangeWhere(shape.pk, lo, p.maxPk)} ORDER BY ${q(shape.pk)} LIMIT 1 OFFSET ${size - 1}`);
+  const hiFound = (hiRows as Array<{ k: string }>)[0];
+  const hi = hiFound ? String(hiFound.k) : p.maxPk!;
+  const where = rangeWhere(shape.pk, lo, hi);
+  let copied = 0;
+  if (link.sql) {
+    await toolTransaction(src.knex, async (tx) => {
+      const r = await execChecked(tx, `REPLACE INTO ${qq(link.to.db, shape.name)} (${columnList(shape)}) SELECT ${columnList(shape)} FROM ${qq(src.db, shape.name)} WHERE ${where}`);
+      copied = r.affectedRows;
+      ctx.faults.hit('mid-chunk');
+      advance(p, hi, copied);
+      await ctx.store.save(state, tx);
+    });
+  } else {
+    const [rows] = await src.knex.raw(`SELECT ${selectList(shape)} FROM ${qq(src.db, shape.name)} WHERE ${where} ORDER BY ${q(shape.pk)}`);
+    const list = rows as Array<Record<string, unknown>>;
+    await toolTransaction(link.to.knex, async (tx) => {
+      if (list.length) await replaceRows(tx, link.to.db, shape, list);
+      ctx.faults.hit('mid-chunk');
+    });
+    copied = list.length;
+    advance(p, hi, copied);
+    await ctx.store.save(state);
+  }
+  ctx.faults.hit('after-chunk');
+  return copied;
+}
+
+function advance(p: TableProgress, hi: string, copied: number): void {
+  p.lastPk = pkLit(hi);
+  p.rows += copied;
+  p.chunks += 1;
+  if (BigInt(hi) >= BigInt(p.maxPk!)) p.done = true;
+}
+
+export function copyDone(state: SplitState): boolean {
+  return Object.values(state.tables).every((t) => t.done);
+}
+
+export { note };

@@ -1,0 +1,23 @@
+import type { SplitContext } from './context.ts';
+import { useSqlCopy } from './context.ts';
+import type { Side } from './side.ts';
+import type { TableShape } from './sql.ts';
+
+/** A direction of data flow: forward (legacy → service) before cutover, reverse after it. */
+export interface Link {
+  direction: 'forward' | 'reverse';
+  service: string;
+  from: Side;
+  to: Side;
+  /** Both databases on one server: statements can name both, and one transaction spans both. */
+  sql: boolean;
+  shapes: Map<string, TableShape>;
+}
+
+export function forwardLink(ctx: SplitContext, shapes: Map<string, TableShape>): Link {
+  return { direction: 'forward', service: ctx.service.name, from: ctx.source, to: ctx.target, sql: useSqlCopy(ctx), shapes };
+}
+
+export function reverseLink(ctx: SplitContext, shapes: Map<string, TableShape>): Link {
+  return { direction: 'reverse', service: ctx.service.name, from: ctx.target, to: ctx.source, sql: useSqlCopy(ctx), shapes };
+}

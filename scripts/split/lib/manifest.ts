@@ -1,0 +1,101 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { formatZodIssues } from '../../../lib/config.ts';
+import { parseMysqlDsn } from '../../../lib/db.ts';
+import { maskDsn } from '../../../lib/mask.ts';
+import { DOMAINS } from '../../../lib/ownership/types.ts';
+import { SplitError } from './errors.ts';
+
+const ident = z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'must be a plain identifier (letters, digits, _; at most 64)');
+const dsn = z.string().refine((s) => {
+  try {
+    return !!parseMysqlDsn(s).database;
+  } catch {
+    return false;
+  }
+}, 'must be a mysql:// DSN naming a database');
+
+const crossingDecision = z.object({
+  action: z.literal('drop', { message: 'only "drop" is supported (the target gets no FK; integrity is kept by the application)' }),
+  note: z.string().max(500).optional(),
+});
+
+const serviceSpec = z.object({
+  domain: z.enum(DOMAINS),
+  target: dsn,
+  migrations: ident,
+  tables: z.array(ident).min(1),
+  crossingForeignKeys: z.record(z.string().regex(/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/, 'key must be <table>.<constraint>'), crossingDecision).default({}),
+});
+
+export const manifestSchema = z.object({
+  version: z.literal(1),
+  source: dsn,
+  /** Database holding service_ownership; defaults to the source. */
+  ownership: dsn.optional(),
+  services: z.record(ident, serviceSpec),
+});
+
+export type Manifest = z.output<typeof manifestSchema>;
+export type ServiceSpec = z.output<typeof serviceSpec>;
+
+export function parseManifest(raw: unknown): Manifest {
+  const r = manifestSchema.safeParse(raw);
+  if (!r.success) throw new SplitError('BAD_MANIFEST', `invalid manifest: ${formatZodIssues(r.error).join('; ')}`);
+  const owners = new Map<string, string>();
+  for (const [svc, spec] of Object.entries(r.data.services)) {
+    for (const t of spec.tables) {
+      const other = owners.get(t);
+      if (other) throw new SplitError('BAD_MANIFEST', `invalid manifest: table ${t} is owned by both ${other} and ${svc}`);
+      owners.set(t, svc);
+    }
+  }
+  return r.data;
+}
+
+export async function loadManifest(path: string): Promise<Manifest> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new SplitError('BAD_MANIFEST', `cannot read manifest ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new SplitError('BAD_MANIFEST', `manifest ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseManifest(json);
+}
+
+export interface ResolvedService {
+  name: string;
+  spec: ServiceSpec;
+  sourceDsn: string;
+  targetDsn: string;
+  ownershipDsn: string;
+  /** table → owning service, for every service in the manifest. */
+  owners: Map<string, string>;
+}
+
+/** Applies DSN overrides (CLI flags / env, validated by the caller) and picks one service. */
+export function resolveService(m: Manifest, service: string, overrides: { source?: string; target?: string; ownership?: string } = {}): ResolvedService {
+  const spec = m.services[service];
+  if (!spec) throw new SplitError('UNKNOWN_SERVICE', `unknown service "${service}" (manifest has: ${Object.keys(m.services).join(', ')})`);
+  const owners = new Map<string, string>();
+  for (const [svc, s] of Object.entries(m.services)) for (const t of s.tables) owners.set(t, svc);
+  const sourceDsn = overrides.source ?? m.source;
+  return {
+    name: service,
+    spec,
+    sourceDsn,
+    targetDsn: overrides.target ?? spec.target,
+    ownershipDsn: overrides.ownership ?? m.ownership ?? sourceDsn,
+    owners,
+  };
+}
+
+export function describeDsn(d: string): string {
+  return maskDsn(d);
+}

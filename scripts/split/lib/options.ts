@@ -1,0 +1,71 @@
+import { SplitError } from './errors.ts';
+
+export const DEFAULT_CHUNK_SIZE = 2000;
+export const DEFAULT_MIN_CHUNK = 100;
+export const DEFAULT_MAX_CHUNK = 50_000;
+export const DEFAULT_TARGET_CHUNK_MS = 500;
+export const DEFAULT_MAX_ROWS_PER_SECOND = 0; // 0 = unlimited
+export const DEFAULT_MAX_THREADS_RUNNING = 40;
+export const DEFAULT_APPLY_BATCH = 1000;
+export const DEFAULT_FREEZE_ABORT_MS = 3000;
+export const DEFAULT_VERIFY_CHUNK = 50_000;
+export const DEFAULT_VERIFY_RECHECKS = 5;
+export const DEFAULT_NEWEST_ROWS_CHECK = 200;
+
+export interface SplitOptions {
+  chunkSize: number;
+  minChunk: number;
+  maxChunk: number;
+  targetChunkMs: number;
+  maxRowsPerSecond: number;
+  maxThreadsRunning: number;
+  applyBatch: number;
+  freezeAbortMs: number;
+  verifyChunk: number;
+  verifyRechecks: number;
+  newestRowsCheck: number;
+  /** `auto`: server-side INSERT … SELECT when source and target share a server, else rows streamed through the tool. */
+  copyMode: 'auto' | 'sql' | 'stream';
+}
+
+export const DEFAULT_OPTIONS: SplitOptions = {
+  chunkSize: DEFAULT_CHUNK_SIZE,
+  minChunk: DEFAULT_MIN_CHUNK,
+  maxChunk: DEFAULT_MAX_CHUNK,
+  targetChunkMs: DEFAULT_TARGET_CHUNK_MS,
+  maxRowsPerSecond: DEFAULT_MAX_ROWS_PER_SECOND,
+  maxThreadsRunning: DEFAULT_MAX_THREADS_RUNNING,
+  applyBatch: DEFAULT_APPLY_BATCH,
+  freezeAbortMs: DEFAULT_FREEZE_ABORT_MS,
+  verifyChunk: DEFAULT_VERIFY_CHUNK,
+  verifyRechecks: DEFAULT_VERIFY_RECHECKS,
+  newestRowsCheck: DEFAULT_NEWEST_ROWS_CHECK,
+  copyMode: 'auto',
+};
+
+const INT_FIELDS: Array<[keyof SplitOptions, number, number]> = [
+  ['chunkSize', 1, 1_000_000], ['minChunk', 1, 1_000_000], ['maxChunk', 1, 1_000_000], ['targetChunkMs', 10, 60_000],
+  ['maxRowsPerSecond', 0, 100_000_000], ['maxThreadsRunning', 0, 100_000], ['applyBatch', 1, 100_000],
+  ['freezeAbortMs', 100, 600_000], ['verifyChunk', 10, 10_000_000], ['verifyRechecks', 0, 100], ['newestRowsCheck', 1, 100_000],
+];
+
+/** Validates options up front, one message per bad field (table-driven test in test/options.test.ts). */
+export function validateOptions(input: Partial<Record<keyof SplitOptions, unknown>>): SplitOptions {
+  const out: SplitOptions = { ...DEFAULT_OPTIONS };
+  const problems: string[] = [];
+  for (const [key, min, max] of INT_FIELDS) {
+    const v = input[key];
+    if (v === undefined) continue;
+    const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) problems.push(`${key}: must be an integer between ${min} and ${max}`);
+    else (out as unknown as Record<string, number>)[key] = n;
+  }
+  if (input.copyMode !== undefined) {
+    if (input.copyMode === 'auto' || input.copyMode === 'sql' || input.copyMode === 'stream') out.copyMode = input.copyMode;
+    else problems.push('copyMode: must be auto, sql or stream');
+  }
+  if (out.minChunk > out.maxChunk) problems.push('minChunk: must not exceed maxChunk');
+  if (problems.length) throw new SplitError('BAD_OPTION', problems.join('; '));
+  out.chunkSize = Math.min(Math.max(out.chunkSize, out.minChunk), out.maxChunk);
+  return out;
+}

@@ -1,0 +1,68 @@
+import type { Plan } from './plan.ts';
+import type { ServiceStatus } from './status.ts';
+import type { VerifyState } from './state.ts';
+
+/** Human-readable output of the CLI (the --json output is the result object itself). Pure. */
+export function fmtBytes(n: number): string {
+  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)} GiB`;
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+export function renderPlan(p: Plan): string {
+  const out: string[] = [];
+  out.push(`plan for ${p.service} (domain ${p.domain})`);
+  out.push(`  source ${p.source}`);
+  out.push(`  target ${p.target}  (${p.sameServer ? 'same server' : 'other server'}; copy mode ${p.copyMode})`);
+  out.push(`  server ${p.server.version}, log_bin ${p.server.logBin ? 'ON' : 'OFF'} → trigger-based capture`);
+  out.push('', 'tables:');
+  for (const t of p.tables) {
+    if (!t.exists) {
+      out.push(`  ${t.name}: MISSING`);
+      continue;
+    }
+    out.push(`  ${t.name}: pk ${t.primaryKey.join(',') || '-'} (${t.pkType ?? '?'}), ~${t.rowsEstimate} rows (estimate), data ${fmtBytes(t.dataBytes)}, index ${fmtBytes(t.indexBytes)}, ` +
+      `auto_increment ${t.autoIncrement ?? '-'}, ${t.columns} columns${t.generatedColumns.length ? `, generated: ${t.generatedColumns.join(',')}` : ''}${t.jsonColumns.length ? `, json: ${t.jsonColumns.join(',')}` : ''}; target ${t.target}`);
+  }
+  out.push('', 'foreign keys crossing the boundary:');
+  if (!p.crossingForeignKeys.length) out.push('  none');
+  for (const f of p.crossingForeignKeys) {
+    out.push(`  ${f.direction} ${f.table}.${f.constraint} (${f.columns.join(',')}) → ${f.refTable}, ON DELETE ${f.onDelete}; other side ${f.otherSide}; decision: ${f.decision ?? 'NONE'}${f.note ? ` (${f.note})` : ''}`);
+  }
+  out.push('', `legacy code touching these tables (${p.code.length}):`);
+  for (const h of p.code) {
+    out.push(`  ${h.file}:${h.line} ${h.kind} ${h.table}${h.job ? ' [job]' : ''} → ${h.switchesToThrift ? 'switches to Thrift (repository seam)' : 'direct access'}${h.crossesBoundaryWith.length ? `; joins ${h.crossesBoundaryWith.join(',')}` : ''}`);
+  }
+  out.push('', `blockers (${p.blockers.length}):`);
+  for (const b of p.blockers) out.push(`  ✗ ${b}`);
+  if (!p.blockers.length) out.push('  none');
+  if (p.warnings.length) {
+    out.push('', `warnings (${p.warnings.length}):`);
+    for (const w of p.warnings) out.push(`  ! ${w}`);
+  }
+  out.push('', 'steps:');
+  p.steps.forEach((s, i) => out.push(`  ${i + 1}. ${s}`));
+  return out.join('\n');
+}
+
+export function renderStatus(s: ServiceStatus): string {
+  const lines = [
+    `${s.service}: ${s.phase}${s.switching ? ` (${s.switching})` : ''}`,
+    `  copy ${(s.copied * 100).toFixed(1)} % (${s.rowsCopied} rows); backlog forward ${s.backlog.forward}, reverse ${s.backlog.reverse}` +
+      (s.applied ? `; applied forward ${s.applied.forward}, reverse ${s.applied.reverse}` : ''),
+    `  ownership ${s.ownership ? `${s.ownership.owner}/${s.ownership.database} (v${s.ownership.version})` : 'unavailable'}`,
+    `  triggers source ${JSON.stringify(s.triggers.source)}, target ${JSON.stringify(s.triggers.target)}`,
+  ];
+  if (s.verify) lines.push(`  verify ${s.verify.finishedAt ? (s.verify.ok ? 'OK' : `${s.verify.differences} difference(s)`) : 'in progress'}${s.verify.inFlight ? `, ${s.verify.inFlight} in flight` : ''}`);
+  if (s.lastCutover) lines.push(`  last ${s.lastCutover.kind}: ${s.lastCutover.ok ? 'ok' : 'aborted'}${s.lastCutover.freezeMs !== undefined ? `, freeze ${s.lastCutover.freezeMs} ms` : ''}${s.lastCutover.error ? ` (${s.lastCutover.error})` : ''}`);
+  lines.push(`  source ${s.source}`, `  target ${s.target}`);
+  return lines.join('\n');
+}
+
+export function renderVerify(service: string, v: VerifyState): string {
+  const rows = Object.entries(v.tables).map(([t, x]) => `  ${t}: ${x.rows} rows in ${x.chunks} chunk(s), ${x.mismatchedChunks} re-diffed`);
+  const head = v.ok ? `verify ${service} (${v.direction}): OK, 0 differences` : `verify ${service} (${v.direction}): ${v.differences.length} difference(s)`;
+  const diffs = v.differences.slice(0, 20).map((d) => `  ${d.table} pk=${d.pk}: ${d.kind}${d.columns ? ` (${d.columns.join(',')})` : ''}`);
+  return [head, ...rows, ...(v.inFlight ? [`  ${v.inFlight} row(s) still changing were re-checked and left in flight`] : []), ...(v.rowsPerSecond ? [`  ${v.rowsPerSecond} rows/s`] : []), ...diffs].join('\n');
+}

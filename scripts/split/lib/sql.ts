@@ -1,0 +1,173 @@
+/**
+ * Pure SQL text builders for the split tool. Identifiers are quoted here and
+ * nowhere else; primary-key values are validated integers before they are
+ * inlined (an integer column compared with a quoted string is compared as a
+ * DOUBLE, which breaks above 2^53 — unsigned BIGINT max must survive).
+ */
+export function q(ident: string): string {
+  return `\`${ident.replace(/`/g, '``')}\``;
+}
+
+export function qq(db: string, table: string): string {
+  return `${q(db)}.${q(table)}`;
+}
+
+export function lit(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+const INT_RE = /^-?\d{1,20}$/;
+
+export function pkLit(v: unknown): string {
+  const s = typeof v === 'bigint' ? v.toString() : String(v);
+  if (!INT_RE.test(s)) throw new Error(`not an integer primary key value: ${s.slice(0, 40)}`);
+  return s;
+}
+
+export function pkList(values: Iterable<unknown>): string {
+  const out: string[] = [];
+  for (const v of values) out.push(pkLit(v));
+  if (!out.length) throw new Error('empty primary key list');
+  return out.join(',');
+}
+
+export function cmpPk(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export interface ColumnInfo {
+  name: string;
+  /** COLUMN_TYPE, e.g. `bigint(20) unsigned`, `decimal(12,2)`, `enum('a','b')`. */
+  columnType: string;
+  dataType: string;
+  nullable: boolean;
+  generated: boolean;
+  isJson: boolean;
+}
+
+export interface TableShape {
+  name: string;
+  pk: string;
+  /** Copyable columns (generated columns excluded) in ordinal order. */
+  columns: ColumnInfo[];
+}
+
+export function changelogTable(service: string): string {
+  return `_split_${service}_changelog`;
+}
+
+export const STATE_TABLE = '_split_state';
+
+export function changelogDdl(service: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${q(changelogTable(service))} (
+    seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+    tbl VARCHAR(64) NOT NULL,
+    pk DECIMAL(20,0) NOT NULL,
+    PRIMARY KEY (seq)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+}
+
+export function stateDdl(): string {
+  return `CREATE TABLE IF NOT EXISTS ${q(STATE_TABLE)} (
+    service VARCHAR(32) NOT NULL,
+    doc LONGTEXT NOT NULL,
+    updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
+    PRIMARY KEY (service)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+}
+
+export type TriggerMode = 'capture' | 'fence';
+export type RowEvent = 'insert' | 'update' | 'delete';
+export const ROW_EVENTS: RowEvent[] = ['insert', 'update', 'delete'];
+
+export function triggerName(service: string, table: string, ev: RowEvent): string {
+  return `_split_${service}_${table}_${ev[0]}`;
+}
+
+export function cascadeTriggerName(service: string, parent: string, ev: 'update' | 'delete'): string {
+  return `_split_${service}_${parent}_cascade_${ev[0]}`;
+}
+
+/**
+ * Row trigger on a moved table. `capture` appends the primary key of every
+ * changed row to the changelog (both keys when an UPDATE changes the key);
+ * `fence` rejects the write. Sessions of the tool set @split_bypass so their
+ * own writes are neither captured nor rejected.
+ */
+export function rowTriggerDdl(service: string, table: string, pk: string, ev: RowEvent, mode: TriggerMode): string {
+  const cl = q(changelogTable(service));
+  const ins = (ref: 'NEW' | 'OLD') => `INSERT INTO ${cl} (tbl, pk) VALUES (${lit(table)}, ${ref}.${q(pk)});`;
+  let body: string;
+  if (mode === 'fence') {
+    const msg = `split-db: writes to ${table} are frozen (moved to the ${service} service)`;
+    body = `SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = ${lit(msg.slice(0, 128))};`;
+  } else if (ev === 'insert') body = ins('NEW');
+  else if (ev === 'delete') body = ins('OLD');
+  else body = `${ins('NEW')} IF NOT (OLD.${q(pk)} <=> NEW.${q(pk)}) THEN ${ins('OLD')} END IF;`;
+  return `CREATE OR REPLACE TRIGGER ${q(triggerName(service, table, ev))} AFTER ${ev.toUpperCase()} ON ${q(table)} FOR EACH ROW BEGIN IF @split_bypass IS NULL THEN ${body} END IF; END`;
+}
+
+export interface CascadeChild {
+  child: string;
+  childPk: string;
+  childColumns: string[];
+  parentColumns: string[];
+}
+
+/**
+ * Cascaded FK actions do not fire triggers. A BEFORE trigger on the parent
+ * records the children the cascade is about to change (ON DELETE/UPDATE
+ * CASCADE or SET NULL), so the applier re-reads them.
+ */
+export function cascadeTriggerDdl(service: string, parent: string, ev: 'update' | 'delete', children: CascadeChild[]): string {
+  const cl = q(changelogTable(service));
+  const stmts = children.map((c) => {
+    const where = c.childColumns.map((col, i) => `${q(col)} = OLD.${q(c.parentColumns[i])}`).join(' AND ');
+    return `INSERT INTO ${cl} (tbl, pk) SELECT ${lit(c.child)}, ${q(c.childPk)} FROM ${q(c.child)} WHERE ${where};`;
+  });
+  let body = stmts.join(' ');
+  if (ev === 'update') {
+    const changed = [...new Set(children.flatMap((c) => c.parentColumns))].map((col) => `NOT (OLD.${q(col)} <=> NEW.${q(col)})`).join(' OR ');
+    body = `IF ${changed} THEN ${body} END IF;`;
+  }
+  return `CREATE OR REPLACE TRIGGER ${q(cascadeTriggerName(service, parent, ev))} BEFORE ${ev.toUpperCase()} ON ${q(parent)} FOR EACH ROW BEGIN IF @split_bypass IS NULL THEN ${body} END IF; END`;
+}
+
+/** Column expression for reading a value byte-exactly through mysql2 (which would parse JSON). */
+export function readExpr(c: ColumnInfo): string {
+  return c.isJson ? `CONCAT(${q(c.name)}) AS ${q(c.name)}` : q(c.name);
+}
+
+export function selectList(shape: TableShape): string {
+  return shape.columns.map(readExpr).join(', ');
+}
+
+export function columnList(shape: TableShape): string {
+  return shape.columns.map((c) => q(c.name)).join(', ');
+}
+
+/**
+ * Per-chunk checksum: COUNT plus BIT_XOR of CRC32 over every copyable column,
+ * separated by an unlikely byte, followed by a NULL bitmap so NULL and '' (and
+ * shifted NULLs) differ. Generated columns are excluded (the target computes them).
+ */
+export function rowHashExpr(shape: TableShape): string {
+  const cols = shape.columns.map((c) => q(c.name));
+  const nulls = shape.columns.filter((c) => c.nullable).map((c) => `ISNULL(${q(c.name)})`);
+  const parts = nulls.length ? [...cols, `CONCAT(${nulls.join(', ')})`] : cols;
+  return `CRC32(CONCAT_WS(CHAR(31), ${parts.join(', ')}))`;
+}
+
+export function checksumSql(db: string, shape: TableShape, lo: string | null, hi: string | null): string {
+  return `SELECT COUNT(*) AS n, COALESCE(BIT_XOR(${rowHashExpr(shape)}), 0) AS x FROM ${qq(db, shape.name)} WHERE ${rangeWhere(shape.pk, lo, hi)}`;
+}
+
+/** `pk > lo AND pk <= hi`, either bound open when null. */
+export function rangeWhere(pk: string, lo: string | null, hi: string | null): string {
+  const parts: string[] = [];
+  if (lo !== null) parts.push(`${q(pk)} > ${pkLit(lo)}`);
+  if (hi !== null) parts.push(`${q(pk)} <= ${pkLit(hi)}`);
+  return parts.length ? parts.join(' AND ') : '1=1';
+}

@@ -1,0 +1,90 @@
+import { drain } from './applier.ts';
+import { backlog, startCapture } from './capture.ts';
+import { acquireLock, movingShapes, sleep, type SplitContext } from './context.ts';
+import { copyAll, copyDone, snapshotRanges } from './copier.ts';
+import { SplitError } from './errors.ts';
+import { forwardLink, reverseLink } from './link.ts';
+import { buildPlan } from './plan.ts';
+import { prepareTarget } from './schema.ts';
+import { newState, note, type SplitState } from './state.ts';
+import { autoIncrementOf } from './introspect.ts';
+import { qq } from './sql.ts';
+
+export interface StartResult {
+  state: SplitState;
+  backlog: number;
+  resumed: boolean;
+}
+
+/**
+ * start: plan (refuse on blockers) → target schema → capture on → key-range
+ * snapshot → chunked copy with interleaved catch-up → drain. Every step is
+ * idempotent and the state is saved after each chunk and batch, so a killed
+ * run is resumed by running start again. With `follow`, keeps applying
+ * captured changes until interrupted (after cutover: the reverse direction).
+ */
+export async function start(ctx: SplitContext, opts: { follow?: boolean } = {}): Promise<StartResult> {
+  const plan = await buildPlan(ctx);
+  if (plan.blockers.length) throw new SplitError('BLOCKED', `plan has ${plan.blockers.length} blocker(s): ${plan.blockers.join('; ')}`);
+  const release = await acquireLock(ctx);
+  try {
+    await ctx.store.ensure();
+    let state = await ctx.store.load(ctx.service.name);
+    const resumed = !!state;
+    if (state?.phase === 'completed') throw new SplitError('WRONG_PHASE', `${ctx.service.name} is already completed`);
+    if (state?.switching) throw new SplitError('WRONG_PHASE', `a ${state.switching.kind} of ${ctx.service.name} was interrupted; run "${state.switching.kind}" again to finish it or "rollback" to undo it`);
+    if (!state) {
+      state = newState(ctx.service.name, ctx.source.masked, ctx.target.masked, ctx.service.spec.tables, ctx.opts.chunkSize);
+      await ctx.store.save(state);
+    }
+    const shapes = await movingShapes(ctx);
+    if (state.phase === 'cutover') {
+      // after cutover, start keeps the old side current from the reverse capture
+      const link = reverseLink(ctx, shapes);
+      await followLoop(ctx, state, link, opts.follow);
+      return { state, backlog: await backlog(ctx.target, ctx.service.name), resumed };
+    }
+    const link = forwardLink(ctx, shapes);
+    if (state.phase === 'copying') {
+      await prepareTarget(ctx);
+      // capture BEFORE the first chunk is read
+      await startCapture(ctx.source, ctx.service.name, shapes);
+      note(state, 'capture on');
+      await ctx.store.save(state);
+      ctx.faults.hit('after-capture');
+      await snapshotRanges(ctx, state, shapes);
+      await copyAll(ctx, state, link);
+      if (ctx.signal.aborted) return { state, backlog: await backlog(ctx.source, ctx.service.name), resumed };
+      if (copyDone(state)) {
+        await drain(link, ctx.opts.applyBatch, ctx.faults, { signal: ctx.signal, onBatch: async (r) => { state!.applied.forward += r.changes; state!.applied.batches += 1; await ctx.store.save(state!); } });
+        for (const s of shapes.values()) {
+          const ai = await autoIncrementOf(ctx.source.knex, ctx.source.db, s.name);
+          if (ai !== null) await ctx.target.knex.raw(`ALTER TABLE ${qq(ctx.target.db, s.name)} AUTO_INCREMENT = ${BigInt(ai).toString()}`);
+        }
+        state.phase = 'copied';
+        note(state, 'copied', `${Object.values(state.tables).reduce((a, t) => a + t.rows, 0)} rows`);
+        await ctx.store.save(state);
+      }
+    } else {
+      await drain(link, ctx.opts.applyBatch, ctx.faults, { signal: ctx.signal, onBatch: async (r) => { state!.applied.forward += r.changes; state!.applied.batches += 1; await ctx.store.save(state!); } });
+    }
+    await followLoop(ctx, state, link, opts.follow);
+    return { state, backlog: await backlog(ctx.source, ctx.service.name), resumed };
+  } finally {
+    await release();
+  }
+}
+
+async function followLoop(ctx: SplitContext, state: SplitState, link: ReturnType<typeof forwardLink>, follow?: boolean): Promise<void> {
+  const onBatch = async (r: { changes: number }) => {
+    if (link.direction === 'forward') state.applied.forward += r.changes;
+    else state.applied.reverse += r.changes;
+    state.applied.batches += 1;
+    await ctx.store.save(state);
+  };
+  do {
+    const n = await drain(link, ctx.opts.applyBatch, ctx.faults, { signal: ctx.signal, onBatch });
+    if (!follow || ctx.signal.aborted) break;
+    if (n === 0) await sleep(100, ctx.signal);
+  } while (!ctx.signal.aborted);
+}

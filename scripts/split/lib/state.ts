@@ -1,0 +1,124 @@
+import type { Knex } from '../../../lib/db.ts';
+import { q, STATE_TABLE, stateDdl } from './sql.ts';
+
+export type Phase = 'copying' | 'copied' | 'cutover' | 'completed';
+
+export interface TableProgress {
+  minPk: string | null;
+  maxPk: string | null;
+  /** Highest primary key copied so far (exclusive lower bound of the next chunk). */
+  lastPk: string | null;
+  rows: number;
+  chunks: number;
+  done: boolean;
+}
+
+export interface VerifyTable {
+  lastPk: string | null;
+  chunks: number;
+  rows: number;
+  mismatchedChunks: number;
+  done: boolean;
+}
+
+export interface Difference {
+  table: string;
+  pk: string;
+  kind: 'missing-on-target' | 'extra-on-target' | 'different';
+  columns?: string[];
+}
+
+export interface VerifyState {
+  direction: 'forward' | 'reverse';
+  startedAt: string;
+  finishedAt?: string;
+  tables: Record<string, VerifyTable>;
+  differences: Difference[];
+  /** Rows still changing when their chunk was compared for the last time (re-checked, not counted as differences). */
+  inFlight: number;
+  ok?: boolean;
+  rowsPerSecond?: number;
+}
+
+export interface CutoverAttempt {
+  at: string;
+  kind: 'cutover' | 'rollback';
+  ok: boolean;
+  freezeMs?: number;
+  error?: string;
+}
+
+export interface SplitState {
+  service: string;
+  version: 1;
+  phase: Phase;
+  createdAt: string;
+  updatedAt: string;
+  source: string;
+  target: string;
+  tables: Record<string, TableProgress>;
+  chunkSize: number;
+  applied: { forward: number; reverse: number; batches: number };
+  verify?: VerifyState;
+  /** Cutover / rollback in progress: the step reached, so a killed run can be resumed or undone. */
+  switching?: { kind: 'cutover' | 'rollback'; step: string; startedAt: string; expectVersion: number };
+  previousOwnership?: { owner: 'legacy' | 'service'; database: 'legacy' | 'own' };
+  attempts: CutoverAttempt[];
+  history: Array<{ at: string; event: string; detail?: string }>;
+}
+
+export function newState(service: string, source: string, target: string, tables: string[], chunkSize: number, now = new Date()): SplitState {
+  const at = now.toISOString();
+  return {
+    service, version: 1, phase: 'copying', createdAt: at, updatedAt: at, source, target,
+    tables: Object.fromEntries(tables.map((t) => [t, { minPk: null, maxPk: null, lastPk: null, rows: 0, chunks: 0, done: false }])),
+    chunkSize, applied: { forward: 0, reverse: 0, batches: 0 }, attempts: [], history: [{ at, event: 'created' }],
+  };
+}
+
+export function note(state: SplitState, event: string, detail?: string): void {
+  state.history.push({ at: new Date().toISOString(), event, ...(detail ? { detail } : {}) });
+  if (state.history.length > 200) state.history.splice(0, state.history.length - 200);
+}
+
+/**
+ * The state document lives in `_split_state` in the source database (the tool's
+ * home: it exists before and after the move). Saves can join a transaction so a
+ * chunk's position commits together with the chunk when both sides share a server.
+ */
+export class StateStore {
+  private readonly knex: Knex;
+  private readonly db: string;
+  constructor(knex: Knex, db: string) {
+    this.knex = knex;
+    this.db = db;
+  }
+
+  async ensure(): Promise<void> {
+    await this.knex.raw(stateDdl());
+  }
+
+  async load(service: string): Promise<SplitState | undefined> {
+    const [[exists]] = await this.knex.raw('SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [this.db, STATE_TABLE]);
+    if (!Number(exists.n)) return undefined;
+    const [rows] = await this.knex.raw(`SELECT doc FROM ${q(STATE_TABLE)} WHERE service = ?`, [service]);
+    const r = (rows as Array<{ doc: string }>)[0];
+    return r ? (JSON.parse(r.doc) as SplitState) : undefined;
+  }
+
+  async loadAll(): Promise<SplitState[]> {
+    const [[exists]] = await this.knex.raw('SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [this.db, STATE_TABLE]);
+    if (!Number(exists.n)) return [];
+    const [rows] = await this.knex.raw(`SELECT doc FROM ${q(STATE_TABLE)} ORDER BY service`);
+    return (rows as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as SplitState);
+  }
+
+  async save(state: SplitState, conn: Knex | Knex.Transaction = this.knex): Promise<void> {
+    state.updatedAt = new Date().toISOString();
+    await conn.raw(`INSERT INTO ${q(this.db)}.${q(STATE_TABLE)} (service, doc) VALUES (?, ?) ON DUPLICATE KEY UPDATE doc = VALUES(doc)`, [state.service, JSON.stringify(state)]);
+  }
+
+  async remove(service: string): Promise<void> {
+    await this.knex.raw(`DELETE FROM ${q(STATE_TABLE)} WHERE service = ?`, [service]);
+  }
+}

@@ -1,0 +1,60 @@
+import { backlog, triggerModes } from './capture.ts';
+import { readCatalog, type SplitContext } from './context.ts';
+import { openOwnership } from './ownership.ts';
+import { pkFraction } from './progress.ts';
+import { databaseExists } from './side.ts';
+import type { SplitState } from './state.ts';
+
+export interface ServiceStatus {
+  service: string;
+  phase: string;
+  switching: string | null;
+  copied: number;
+  rowsCopied: number;
+  backlog: { forward: number; reverse: number };
+  applied: SplitState['applied'] | null;
+  verify: { ok?: boolean; differences: number; inFlight: number; finishedAt?: string } | null;
+  ownership: { owner: string; database: string; version: number } | null;
+  triggers: { source: Record<string, string>; target: Record<string, string> };
+  lastCutover: SplitState['attempts'][number] | null;
+  source: string;
+  target: string;
+}
+
+export async function serviceStatus(ctx: SplitContext, state: SplitState | undefined): Promise<ServiceStatus> {
+  const targetExists = await databaseExists(ctx.service.targetDsn);
+  const [fwd, rev] = await Promise.all([backlog(ctx.source, ctx.service.name), targetExists ? backlog(ctx.target, ctx.service.name) : 0]);
+  let ownership: ServiceStatus['ownership'] = null;
+  try {
+    const own = await openOwnership(ctx);
+    try {
+      const r = own.registry.get(ctx.service.spec.domain);
+      ownership = { owner: r.owner, database: r.database, version: r.version };
+    } finally {
+      await own.close();
+    }
+  } catch {
+    ownership = null;
+  }
+  const cat = await readCatalog(ctx.source, ctx.service.spec.tables);
+  const [srcT, dstT] = await Promise.all([
+    triggerModes(ctx.source, ctx.service.name, cat.shapes.values()),
+    targetExists ? triggerModes(ctx.target, ctx.service.name, cat.shapes.values()) : {},
+  ]);
+  const tables = state ? Object.values(state.tables) : [];
+  return {
+    service: ctx.service.name,
+    phase: state?.phase ?? 'not started',
+    switching: state?.switching ? `${state.switching.kind} interrupted at ${state.switching.step}` : null,
+    copied: tables.length ? tables.reduce((a, p) => a + (p.done ? 1 : pkFraction(p.minPk, p.maxPk, p.lastPk)), 0) / tables.length : 0,
+    rowsCopied: tables.reduce((a, p) => a + p.rows, 0),
+    backlog: { forward: fwd, reverse: rev },
+    applied: state?.applied ?? null,
+    verify: state?.verify ? { ok: state.verify.ok, differences: state.verify.differences.length, inFlight: state.verify.inFlight, finishedAt: state.verify.finishedAt } : null,
+    ownership,
+    triggers: { source: srcT, target: dstT as Record<string, string> },
+    lastCutover: state?.attempts.at(-1) ?? null,
+    source: ctx.source.masked,
+    target: ctx.target.masked,
+  };
+}

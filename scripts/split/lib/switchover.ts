@@ -1,0 +1,223 @@
+import type mysql from 'mysql2/promise';
+import { maskSecretsInText } from '../../../lib/mask.ts';
+import { drain } from './applier.ts';
+import { setRowTriggers, startCapture, ensureChangelog } from './capture.ts';
+import { movingShapes, type SplitContext } from './context.ts';
+import { SplitError } from './errors.ts';
+import { autoIncrementOf } from './introspect.ts';
+import { forwardLink, reverseLink, type Link } from './link.ts';
+import { openOwnership } from './ownership.ts';
+import { openConnection, type Side } from './side.ts';
+import { q, qq, rowTriggerDdl, ROW_EVENTS, type TableShape } from './sql.ts';
+import { note, type SplitState } from './state.ts';
+import { compareChunk } from './verifier.ts';
+
+export interface SwitchResult {
+  kind: 'cutover' | 'rollback';
+  freezeMs: number;
+  resumed: boolean;
+  owner: string;
+  database: string;
+}
+
+/**
+ * Cutover and rollback are the same dance in opposite directions:
+ *   1. catch up while writes continue;
+ *   2. fence the live side: its capture triggers are atomically replaced by
+ *      triggers that reject writes (SIGNAL 45000). CREATE OR REPLACE TRIGGER
+ *      waits for every open transaction on the table (metadata lock), so when
+ *      the fence is up the drain is done; a watchdog KILLs the DDL at the abort
+ *      limit (a long transaction cannot stretch the freeze);
+ *   3. final catch-up; compare the newest rows; carry AUTO_INCREMENT over;
+ *   4. start capture on the new live side (the way back);
+ *   5. flip the ownership registry with compare-and-set. The freeze is 2 → 5.
+ * Any failure before the flip undoes the fence: writes resume where they were
+ * and ownership is unchanged. The fence stays on the old side afterwards, so a
+ * stale process writing there gets an error instead of losing its write.
+ */
+export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cutover' | 'rollback'): Promise<SwitchResult> {
+  const shapes = await movingShapes(ctx);
+  const link = kind === 'cutover' ? forwardLink(ctx, shapes) : reverseLink(ctx, shapes);
+  const own = await openOwnership(ctx);
+  const domain = ctx.service.spec.domain;
+  try {
+    await own.registry.refresh();
+    let rec = own.registry.get(domain);
+    const wantFlipped = kind === 'cutover' ? { owner: 'service' as const, database: 'own' as const } : (state.previousOwnership ?? { owner: 'legacy' as const, database: 'legacy' as const });
+
+    // resume after a kill: did the flip commit?
+    if (state.switching?.kind === kind && rec.version > state.switching.expectVersion) {
+      await finish(ctx, state, link, kind, 0, true);
+      return { kind, freezeMs: 0, resumed: true, owner: rec.owner, database: rec.database };
+    }
+    const wantPhase = kind === 'cutover' ? 'copied' : 'cutover';
+    if (state.phase !== wantPhase) throw new SplitError('WRONG_PHASE', `${kind} needs phase ${wantPhase}, ${ctx.service.name} is ${state.phase}`);
+    if (kind === 'cutover' && rec.owner === 'service' && rec.database === 'own') {
+      throw new SplitError('WRONG_PHASE', `ownership of ${domain} already says service/own (version ${rec.version}); refusing to flip again`);
+    }
+
+    // 1. catch up while the application keeps writing
+    await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 30_000, signal: ctx.signal, onBatch: (r) => count(state, link, r.changes) });
+    await ensureChangelog(link.to, ctx.service.name);
+    if (kind === 'cutover') await dropCrossingForeignKeys(ctx, state);
+
+    if (kind === 'cutover' && !state.previousOwnership) state.previousOwnership = { owner: rec.owner, database: rec.database };
+    state.switching = { kind, step: 'fencing', startedAt: new Date().toISOString(), expectVersion: rec.version };
+    await ctx.store.save(state);
+
+    const fenceConn = await openConnection(link.from.dsn);
+    const watchdog = new Watchdog(link.from.dsn, fenceConn, ctx.opts.freezeAbortMs);
+    const t0 = performance.now();
+    let flipped = false;
+    try {
+      await fenceConn.query(`SET SESSION lock_wait_timeout = ${Math.max(1, Math.ceil(ctx.opts.freezeAbortMs / 1000))}`);
+      watchdog.arm();
+      // 2. fence (drains open transactions through the metadata lock)
+      for (const s of shapes.values()) {
+        for (const ev of ROW_EVENTS) await fenceConn.query(rowTriggerDdl(ctx.service.name, s.name, s.pk, ev, 'fence'));
+      }
+      watchdog.check('fence');
+      ctx.faults.hit('cutover-fenced');
+      // 3. final catch-up, newest rows, AUTO_INCREMENT
+      await drain(link, ctx.opts.applyBatch, ctx.faults, { onBatch: (r) => count(state, link, r.changes) });
+      watchdog.check('final catch-up');
+      await checkNewestRows(link, ctx.opts.newestRowsCheck);
+      watchdog.check('newest-rows check');
+      await carryAutoIncrement(link);
+      // 4. the way back: capture on the side that becomes live
+      await startCapture(link.to, ctx.service.name, shapes);
+      watchdog.check('reverse capture');
+      ctx.faults.hit(kind === 'cutover' ? 'cutover-before-flip' : 'rollback-before-flip');
+      watchdog.check('flip');
+      // 5. flip
+      rec = await own.registry.set(domain, wantFlipped, {
+        actor: ctx.actor, reason: `split-db ${kind} of ${ctx.service.name}`, ifVersion: state.switching.expectVersion,
+      });
+      flipped = true;
+      watchdog.disarm();
+      const freezeMs = Math.round((performance.now() - t0) * 10) / 10;
+      if (kind === 'cutover') ctx.faults.hit('cutover-after-flip');
+      await finish(ctx, state, link, kind, freezeMs, false);
+      return { kind, freezeMs, resumed: false, owner: rec.owner, database: rec.database };
+    } catch (err) {
+      watchdog.disarm();
+      if (!flipped) {
+        // was the flip committed even though we saw an error?
+        await own.registry.refresh().catch(() => undefined);
+        if (own.registry.get(domain).version > state.switching.expectVersion) {
+          await finish(ctx, state, link, kind, Math.round(performance.now() - t0), false);
+          const r = own.registry.get(domain);
+          return { kind, freezeMs: Math.round(performance.now() - t0), resumed: true, owner: r.owner, database: r.database };
+        }
+        await undo(ctx, state, link, shapes, kind, err, watchdog.fired);
+      }
+      throw err;
+    } finally {
+      await fenceConn.end().catch(() => fenceConn.destroy());
+    }
+  } finally {
+    await own.close();
+  }
+}
+
+function count(state: SplitState, link: Link, n: number): void {
+  if (link.direction === 'forward') state.applied.forward += n;
+  else state.applied.reverse += n;
+  state.applied.batches += 1;
+}
+
+async function finish(ctx: SplitContext, state: SplitState, link: Link, kind: 'cutover' | 'rollback', freezeMs: number, resumed: boolean): Promise<void> {
+  // make sure the way back exists even when resuming after a kill right after the flip
+  await startCapture(link.to, ctx.service.name, link.shapes);
+  state.phase = kind === 'cutover' ? 'cutover' : 'copied';
+  state.switching = undefined;
+  state.verify = undefined;
+  if (kind === 'rollback') state.previousOwnership = undefined;
+  state.attempts.push({ at: new Date().toISOString(), kind, ok: true, ...(resumed ? {} : { freezeMs }) });
+  note(state, kind === 'cutover' ? 'cut over' : 'rolled back', resumed ? 'resumed after interruption' : `write freeze ${freezeMs} ms`);
+  await ctx.store.save(state);
+}
+
+async function undo(ctx: SplitContext, state: SplitState, link: Link, shapes: Map<string, TableShape>, kind: 'cutover' | 'rollback', err: unknown, timedOut: boolean): Promise<never> {
+  // writes resume on the side that was live; the other side is fenced again
+  await setRowTriggers(link.from, ctx.service.name, shapes.values(), 'capture');
+  await setRowTriggers(link.to, ctx.service.name, shapes.values(), 'fence');
+  const step = state.switching?.step ?? '?';
+  const msg = maskSecretsInText(err instanceof Error ? err.message : String(err));
+  state.switching = undefined;
+  state.attempts.push({ at: new Date().toISOString(), kind, ok: false, error: msg });
+  note(state, `${kind} aborted`, msg);
+  await ctx.store.save(state);
+  const why = timedOut ? `write freeze exceeded the abort limit of ${ctx.opts.freezeAbortMs} ms` : msg;
+  throw new SplitError('CUTOVER_ABORTED', `${kind} of ${ctx.service.name} aborted (${why}); writes resumed on ${link.from === ctx.source ? 'the source' : 'the target'}, ownership unchanged (step ${step})`);
+}
+
+/** Compares the newest rows of every table (Spirit #156: the last rows are where a cutover loses data). */
+async function checkNewestRows(link: Link, n: number): Promise<void> {
+  for (const shape of link.shapes.values()) {
+    const [rows] = await link.from.knex.raw(`SELECT ${q(shape.pk)} AS k FROM ${qq(link.from.db, shape.name)} ORDER BY ${q(shape.pk)} DESC LIMIT 1 OFFSET ${n}`);
+    const lo = (rows as Array<{ k: string }>)[0]?.k;
+    const r = await compareChunk(link, shape, lo === undefined ? null : String(lo), null);
+    if (!r.equal) throw new SplitError('VERIFY_FAILED', `newest rows of ${shape.name} differ after the final catch-up`);
+  }
+}
+
+/** The new live side must never hand out a key the old side already used (gh-ost #967). */
+async function carryAutoIncrement(link: Link): Promise<void> {
+  for (const shape of link.shapes.values()) {
+    const [a, b] = await Promise.all([autoIncrementOf(link.from.knex, link.from.db, shape.name), autoIncrementOf(link.to.knex, link.to.db, shape.name)]);
+    if (a !== null && (b === null || BigInt(a) > BigInt(b))) {
+      await link.to.knex.raw(`ALTER TABLE ${qq(link.to.db, shape.name)} AUTO_INCREMENT = ${BigInt(a).toString()}`);
+    }
+  }
+}
+
+/** Manifest decision "drop": FKs from tables staying in legacy into the moved tables go before the flip. */
+async function dropCrossingForeignKeys(ctx: SplitContext, state: SplitState): Promise<void> {
+  const moved = new Set(ctx.service.spec.tables);
+  const [rows] = await ctx.source.knex.raw(
+    `SELECT TABLE_NAME AS t, CONSTRAINT_NAME AS c, REFERENCED_TABLE_NAME AS r FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?`, [ctx.source.db]);
+  for (const fk of rows as Array<{ t: string; c: string; r: string }>) {
+    if (moved.has(fk.t) || !moved.has(fk.r)) continue;
+    if (!ctx.service.spec.crossingForeignKeys[`${fk.t}.${fk.c}`]) continue; // plan blocks undecided ones
+    await ctx.source.knex.raw(`ALTER TABLE ${q(fk.t)} DROP FOREIGN KEY ${q(fk.c)}`);
+    note(state, 'dropped crossing FK', `${fk.t}.${fk.c} → ${fk.r}`);
+  }
+}
+
+/** KILLs the fencing statement when the freeze would exceed the abort limit. */
+class Watchdog {
+  fired = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly dsn: string;
+  private readonly conn: mysql.Connection;
+  private readonly ms: number;
+  constructor(dsn: string, conn: mysql.Connection, ms: number) {
+    this.dsn = dsn;
+    this.conn = conn;
+    this.ms = ms;
+  }
+  arm(): void {
+    this.timer = setTimeout(() => {
+      this.fired = true;
+      void (async () => {
+        const killer = await openConnection(this.dsn);
+        try {
+          await killer.query(`KILL QUERY ${Number(this.conn.threadId)}`);
+        } catch {
+          // the statement may have finished meanwhile
+        } finally {
+          await killer.end().catch(() => killer.destroy());
+        }
+      })();
+    }, this.ms);
+  }
+  check(step: string): void {
+    if (this.fired) throw new SplitError('CUTOVER_ABORTED', `write freeze exceeded the abort limit during ${step}`);
+  }
+  disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
+export type { Side };
