@@ -15,12 +15,12 @@ function fakeTime(start: number) {
     clearTimer: (h: unknown) => void timers.delete(h as number),
     pending: () => timers.size,
     /** Advances to `to`, firing due timers in order and letting promises settle between them. */
-    async advance(to: number) {
+    async advance(to: number, opts: { late?: boolean } = {}) {
       for (;;) {
         const due = [...timers.entries()].filter(([, t]) => t.at <= to).sort((a, b) => a[1].at - b[1].at)[0];
         if (!due) break;
         timers.delete(due[0]);
-        now = Math.max(now, due[1].at);
+        now = opts.late ? to : Math.max(now, due[1].at);
         due[1].fn();
         for (let i = 0; i < 10; i++) await Promise.resolve();
       }
@@ -54,7 +54,8 @@ describe('jobs: scheduler (pure, fake clock)', () => {
     const s = new Scheduler({ intervalMs: 1000, task: async (slot) => void slots.push(slot), now: t.now, setTimer: t.setTimer, clearTimer: t.clearTimer });
     s.start();
     await t.advance(1_001_000);
-    await t.advance(1_002_300); // the 1_002_000 timer fires "late" at most once
+    await t.advance(1_002_300, { late: true }); // the 1_002_000 timer fires 300 ms late
+    expect(s.next).to.equal(1_003_000); // the next slot does not inherit the delay
     await t.advance(1_004_000);
     expect(slots).to.deep.equal([1_001_000, 1_002_000, 1_003_000, 1_004_000]);
     await s.stop();
