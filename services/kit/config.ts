@@ -1,34 +1,69 @@
 import { z } from 'zod';
-import { DEFAULT_MYSQL_URL, port, url, int } from '../../lib/config.ts';
+import { DEFAULT_MYSQL_URL, DEFAULT_REDIS_URL, port, int } from '../../lib/config.ts';
 
 /**
- * Config fields shared by the product, shop and user services. Each service's
- * config.ts composes these with its own names/ports; entry points call
- * parseConfig(schema, process.env) once.
+ * Config of the product, shop and user services, built by one function so
+ * the three stay alike. Env names: <SVC>_HTTP_PORT, <SVC>_THRIFT_PORT,
+ * <SVC>_DB_URL, <SVC>_DB (legacy | own | registry), peers' Thrift endpoints
+ * as <PEER>_THRIFT=host:port. Entry points call parseConfig(schema, env) once.
  */
-export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_CALL_TIMEOUT_MS = 2000;
+export const DEFAULT_THRIFT_PORTS = { product: 9001, shop: 9002, user: 9003, search: 9004 } as const;
+export type Peer = keyof typeof DEFAULT_THRIFT_PORTS;
 
-/** `host:port` of a peer's Thrift endpoint. */
-export const hostPort = (def: string) =>
-  z.string().regex(/^[A-Za-z0-9.\-_]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port').default(def);
-
-/** legacy: tables in the legacy DB; own: in the service DB; registry: ask lib/ownership (flips live). */
-export const dbMode = z.enum(['legacy', 'own', 'registry']).default('registry');
+const HOST_PORT_RE = /^[A-Za-z0-9.\-_]+:\d{1,5}$/;
+const hostPort = (def: string) => z.string().regex(HOST_PORT_RE, 'must be host:port').default(def);
+const mysqlUrl = (def: string) => z.string().regex(/^(mysql|mariadb):\/\//, 'must be a mysql:// URL').default(def);
 
 export function parseHostPort(v: string): { host: string; port: number } {
   const i = v.lastIndexOf(':');
-  return { host: v.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(v.slice(i + 1)) };
+  return { host: v.slice(0, i), port: Number(v.slice(i + 1)) };
 }
 
-export const commonFields = {
-  HOST: z.string().min(1).default(DEFAULT_HOST),
-  MYSQL_URL: url(DEFAULT_MYSQL_URL),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Deadline of each outgoing Thrift call. */
-  CALL_TIMEOUT_MS: int(DEFAULT_CALL_TIMEOUT_MS, 1),
-  /** Bodies larger than this are refused with 413 by the HTTP edge. */
-  BODY_LIMIT: z.string().default('2mb'),
-};
+export interface ServiceConfig {
+  service: 'product' | 'shop' | 'user';
+  host: string;
+  httpPort: number;
+  thriftPort: number;
+  mysqlUrl: string;
+  ownDbUrl: string;
+  /** legacy: tables in the legacy DB; own: in the service DB; registry: lib/ownership decides, live. */
+  dbMode: 'legacy' | 'own' | 'registry';
+  redisUrl: string | undefined;
+  peers: Partial<Record<Peer, { host: string; port: number }>>;
+  callTimeoutMs: number;
+  logLevel: string;
+}
 
-export { port, url };
+export function serviceConfigSchema(service: ServiceConfig['service'], httpPort: number, thriftPort: number, peers: Peer[]) {
+  const up = service.toUpperCase();
+  const shape: Record<string, z.ZodType> = {
+    HOST: z.string().min(1).default('127.0.0.1'),
+    [`${up}_HTTP_PORT`]: port(httpPort),
+    [`${up}_THRIFT_PORT`]: port(thriftPort),
+    MYSQL_URL: mysqlUrl(DEFAULT_MYSQL_URL),
+    [`${up}_DB_URL`]: mysqlUrl(`mysql://root@127.0.0.1:3306/${service}_svc`),
+    [`${up}_DB`]: z.enum(['legacy', 'own', 'registry']).default('registry'),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default(DEFAULT_REDIS_URL),
+    OWNERSHIP_NOTIFY: z.enum(['redis', 'poll']).default('redis'),
+    CALL_TIMEOUT_MS: int(DEFAULT_CALL_TIMEOUT_MS, 1),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  };
+  for (const p of peers) shape[`${p.toUpperCase()}_THRIFT`] = hostPort(`127.0.0.1:${DEFAULT_THRIFT_PORTS[p]}`);
+  return z.object(shape).transform((e): ServiceConfig => {
+    const env = e as Record<string, unknown>;
+    return {
+      service,
+      host: env.HOST as string,
+      httpPort: env[`${up}_HTTP_PORT`] as number,
+      thriftPort: env[`${up}_THRIFT_PORT`] as number,
+      mysqlUrl: env.MYSQL_URL as string,
+      ownDbUrl: env[`${up}_DB_URL`] as string,
+      dbMode: env[`${up}_DB`] as ServiceConfig['dbMode'],
+      redisUrl: env.OWNERSHIP_NOTIFY === 'redis' ? (env.REDIS_URL as string) : undefined,
+      peers: Object.fromEntries(peers.map((p) => [p, parseHostPort(env[`${p.toUpperCase()}_THRIFT`] as string)])),
+      callTimeoutMs: env.CALL_TIMEOUT_MS as number,
+      logLevel: env.LOG_LEVEL as string,
+    };
+  });
+}

@@ -45,13 +45,17 @@ export interface ProductCommands {
 /** The search side of the close-shop saga (search service Thrift API, or an in-memory index in tests). */
 export interface SearchIndex {
   remove(productIds: number[]): Promise<void>;
-  /** Re-indexes products from the product service (compensation of `remove`). */
-  reindex(productIds: number[]): Promise<void>;
+  /**
+   * Puts documents back as they were before `remove` (compensation): data
+   * from the product service, status as given — the saga restores the
+   * products' own status in the next compensation step.
+   */
+  reindex(items: { id: number; status: 'active' | 'sold_out' | 'hidden' }[]): Promise<void>;
 }
 
 /** The legacy-owned event log (`logs` table stays in legacy): see docs/services.md "Views". */
 export interface ActivityLog {
-  write(e: { type: 'view' | 'click' | 'like'; userId?: number | null; productId?: number | null; shopId?: number | null }): Promise<void>;
+  write(e: { type: 'view' | 'click' | 'like'; userId?: number | null; productId?: number | null; shopId?: number | null; meta?: Record<string, unknown> | null }): Promise<void>;
 }
 
 /** Views per product from the legacy-owned log (merchant stats). */

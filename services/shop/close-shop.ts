@@ -19,8 +19,8 @@ export interface CloseShopContext {
   /** Step 2: what it is about to hide (persisted before the call, so a crash mid-step can be undone) and what it hid. */
   planned?: ProductStatusChange[];
   hidden?: ProductStatusChange[];
-  /** Step 3 input, persisted before the call (prepare). */
-  removedFromSearch?: number[];
+  /** Step 3 input, persisted before the call (prepare): the products it removes and their status before step 2. */
+  removedFromSearch?: { id: number; status: 'active' | 'sold_out' | 'hidden' }[];
 }
 
 /** The shop side, as the saga needs it (the shop repository in-process). */
@@ -72,10 +72,10 @@ export function closeShopSaga(p: CloseShopPorts): SagaDefinition<CloseShopContex
       {
         name: 'remove from search',
         prepare(ctx) {
-          return { removedFromSearch: (ctx.hidden ?? []).filter((c) => c.fromStatus === 'active').map((c) => c.id) };
+          return { removedFromSearch: (ctx.hidden ?? []).filter((c) => c.fromStatus === 'active').map((c) => ({ id: c.id, status: c.fromStatus })) };
         },
         async run(ctx) {
-          if (ctx.removedFromSearch?.length) await p.search.remove(ctx.removedFromSearch);
+          if (ctx.removedFromSearch?.length) await p.search.remove(ctx.removedFromSearch.map((r) => r.id));
         },
         async compensate(ctx) {
           if (ctx.removedFromSearch?.length) await p.search.reindex(ctx.removedFromSearch);
@@ -105,7 +105,7 @@ export class MemorySearchIndex implements SearchIndex {
   async remove(ids: number[]): Promise<void> {
     for (const id of ids) this.indexed.delete(id);
   }
-  async reindex(ids: number[]): Promise<void> {
-    for (const id of ids) this.indexed.add(id);
+  async reindex(items: { id: number }[]): Promise<void> {
+    for (const i of items) this.indexed.add(i.id);
   }
 }

@@ -89,8 +89,13 @@ export class ShopRepository {
     return this.k('merchants').where({ id }).first(MERCHANT_COLUMNS);
   }
 
+  /** follower_count += delta, floored at 0; updated_at untouched (a counter is not an edit), as legacy does. */
   async adjustFollowers(id: number, delta: number): Promise<void> {
-    if (delta > 0) await this.k('shops').where({ id }).increment('follower_count', delta);
-    else if (delta < 0) await this.k('shops').where({ id }).andWhere('follower_count', '>=', -delta).decrement('follower_count', -delta);
+    if (delta === 0) return;
+    const k = this.k;
+    await k('shops').where({ id }).update({
+      follower_count: k.raw('IF(CAST(follower_count AS SIGNED) + ? > 0, CAST(follower_count AS SIGNED) + ?, 0)', [delta, delta]),
+      updated_at: k.raw('updated_at'),
+    });
   }
 }

@@ -78,9 +78,14 @@ export class UserRepository {
     return !!(await this.k(t.table).where({ user_id: userId, [t.col]: targetId }).first('id'));
   }
 
-  /** true when inserted, false when it existed already. */
+  /**
+   * true when inserted, false when it existed already. Looks first, so a
+   * repeated like does not burn an auto-increment id (InnoDB spends one on a
+   * failed INSERT) — ids stay the same as legacy's.
+   */
   async addMark(kind: 'like' | 'bookmark', userId: number, targetId: number): Promise<boolean> {
     const t = this.markTable(kind);
+    if (await this.hasMark(kind, userId, targetId)) return false;
     try {
       await this.k(t.table).insert({ user_id: userId, [t.col]: targetId });
       return true;

@@ -44,7 +44,7 @@ function ports(db: TestDatabase, search: MemorySearchIndex, fault: () => Fault):
       boom('search');
       await search.remove(ids);
     },
-    reindex: (ids) => search.reindex(ids),
+    reindex: (items) => search.reindex(items),
   };
   return { shops, products, search: searchPort };
 }

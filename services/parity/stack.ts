@@ -1,0 +1,55 @@
+import { createServer } from 'node:net';
+import { silentLogger, type Logger } from '../../lib/logger.ts';
+import { MemoryOwnershipRegistry } from '../../lib/ownership/index.ts';
+import type { ServiceConfig } from '../kit/config.ts';
+import type { RunningService } from '../kit/bootstrap.ts';
+import type { SearchIndex } from '../kit/ports.ts';
+import { startProductService } from '../product/index.ts';
+import { startShopService } from '../shop/index.ts';
+import { startUserService } from '../user/index.ts';
+
+/** A free TCP port (services need each other's Thrift ports before they start). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ServiceStack {
+  product: RunningService;
+  shop: RunningService;
+  user: RunningService;
+  registry: MemoryOwnershipRegistry;
+  close(): Promise<void>;
+}
+
+/**
+ * The three services in this process, talking to each other over real Thrift
+ * (framed TCP on free ports), HTTP edges on port 0. `legacyDsn` is the legacy
+ * database they use before the split; `ownDsns` their own databases, used
+ * when `registry` says `own`.
+ */
+export async function startServiceStack(opts: { legacyDsn: string; ownDsns?: Partial<Record<'product' | 'shop' | 'user', string>>; registry?: MemoryOwnershipRegistry; search?: SearchIndex; logger?: Logger; callTimeoutMs?: number }): Promise<ServiceStack> {
+  const [pt, st, ut, searchPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const registry = opts.registry ?? new MemoryOwnershipRegistry();
+  const logger = opts.logger ?? silentLogger();
+  const peers = { product: { host: '127.0.0.1', port: pt }, shop: { host: '127.0.0.1', port: st }, user: { host: '127.0.0.1', port: ut }, search: { host: '127.0.0.1', port: searchPort } };
+  const base = (service: ServiceConfig['service'], thriftPort: number): ServiceConfig => ({
+    service, host: '127.0.0.1', httpPort: 0, thriftPort, mysqlUrl: opts.legacyDsn,
+    ownDbUrl: opts.ownDsns?.[service] ?? opts.legacyDsn, dbMode: 'registry', redisUrl: undefined, peers, callTimeoutMs: opts.callTimeoutMs ?? 2000, logLevel: 'silent',
+  });
+  const shop = await startShopService(base('shop', st), { logger, registry, search: opts.search });
+  const product = await startProductService(base('product', pt), { logger, registry });
+  const user = await startUserService(base('user', ut), { logger, registry });
+  return {
+    product, shop, user, registry,
+    async close() {
+      await Promise.all([product.close(), shop.close(), user.close()]);
+    },
+  };
+}

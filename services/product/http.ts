@@ -1,0 +1,81 @@
+import { Router, type Express, type Response } from 'express';
+import { AppError } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { page } from '../../legacy/contract/paging.ts';
+import { product, productListItem } from '../../legacy/contract/product.ts';
+import { idParam } from '../../legacy/http/schemas.ts';
+import { parseInput } from '../../legacy/http/validate.ts';
+import { clickBody, productListQuery } from '../../legacy/user-api/schemas.ts';
+import { createEdgeApp, optionalUser, optionalUserIdOf } from '../kit/http-edge.ts';
+import type { ActivityLog, SessionVerifier, ShopDirectory } from '../kit/ports.ts';
+import { distinctShopIds, visibleToShoppers, withShopNames } from './logic.ts';
+import type { ProductRepository } from './repository.ts';
+
+/**
+ * The product service's legacy-compatible REST edge (the facade routes
+ * products.list, products.get, products.click here). Shapes come from the
+ * legacy presenters and input schemas (pure modules), so answers are
+ * byte-identical; shop names come from the shop service in one batch call
+ * per page, sessions are verified by the user service.
+ */
+export interface ProductEdgeDeps {
+  repo: ProductRepository;
+  shops: ShopDirectory;
+  sessions: SessionVerifier;
+  activity: ActivityLog;
+  logger: Logger;
+  health?: () => Promise<Record<string, string>>;
+}
+
+export function createProductEdge(deps: ProductEdgeDeps): Express {
+  const { repo, shops, sessions, activity, logger } = deps;
+  const r = Router();
+
+  /** Logging must not fail the shopper's request (legacy behaviour): a failed write is logged and dropped. */
+  async function log(res: Response, e: Parameters<ActivityLog['write']>[0]): Promise<void> {
+    try {
+      await activity.write(e);
+    } catch (err) {
+      logger.warn({ err, requestId: res.locals.requestId, type: e.type }, 'could not write event log');
+    }
+  }
+
+  async function shopName(shopId: number): Promise<string> {
+    const [s] = await shops.getMany([shopId]);
+    if (!s) throw new AppError('INTERNAL', `shop ${shopId} unknown to the shop service`);
+    return s.name;
+  }
+
+  async function visible(id: number) {
+    const found = await repo.get(id);
+    return found && visibleToShoppers(found.row.status) ? found : undefined;
+  }
+
+  r.get('/api/products', async (req, res) => {
+    const q = parseInput(productListQuery, req.query, 'query');
+    const { rows, total } = await repo.listPublic(q, q.sort, q);
+    const ids = distinctShopIds(rows);
+    const names = new Map((ids.length ? await shops.getMany(ids) : []).map((s) => [Number(s.id), s.name]));
+    res.json(page(withShopNames(rows, names).map(productListItem), q, total));
+  });
+
+  r.get('/api/products/:id', optionalUser(sessions), async (req, res) => {
+    const { id } = parseInput(idParam, req.params, 'params');
+    const found = await visible(id);
+    if (!found) throw new AppError('NOT_FOUND', `Product ${id} not found`);
+    const name = await shopName(Number(found.row.shop_id));
+    await log(res, { type: 'view', userId: optionalUserIdOf(res), productId: id, shopId: Number(found.row.shop_id) });
+    res.json(product(found.row, name, found.images));
+  });
+
+  r.post('/api/products/:id/clicks', optionalUser(sessions), async (req, res) => {
+    const { id } = parseInput(idParam, req.params, 'params');
+    const body = parseInput(clickBody, req.body, 'body');
+    const found = await visible(id);
+    if (!found) throw new AppError('NOT_FOUND', `Product ${id} not found`);
+    await log(res, { type: 'click', userId: optionalUserIdOf(res), productId: id, shopId: Number(found.row.shop_id), meta: body.source ? { source: body.source } : null });
+    res.status(204).end();
+  });
+
+  return createEdgeApp({ name: 'product-service', logger, router: r, health: deps.health });
+}

@@ -1,0 +1,64 @@
+import { parseConfig } from '../../lib/config.ts';
+import { createLogger, type Logger } from '../../lib/logger.ts';
+import type { OwnershipRegistry } from '../../lib/ownership/index.ts';
+import type { Knex } from '../../lib/db.ts';
+import ProductService from '../../thrift/gen-nodejs/ProductService.js';
+import { closeServiceClients, createServiceClients } from '../common/thrift/index.ts';
+import type { ServiceConfig } from '../kit/config.ts';
+import { listenHttp, listenThrift, runUntilSignal, setupDb, type RunningService } from '../kit/bootstrap.ts';
+import { LegacyActivityLog } from '../kit/legacy-owned.ts';
+import { sessionVerifierOver, shopDirectoryOver, type ShopApi, type UserApi } from '../kit/thrift-ports.ts';
+import { productConfigSchema } from './config.ts';
+import { createProductHandler } from './handler.ts';
+import { createProductEdge } from './http.ts';
+import { ProductRepository } from './repository.ts';
+
+export { productConfigSchema } from './config.ts';
+
+export interface StartOptions {
+  logger?: Logger;
+  registry?: OwnershipRegistry;
+  legacyKnex?: Knex;
+  /** In-process peers instead of Thrift clients (tests, single-process runs). */
+  peers?: { shop?: ShopApi; user?: UserApi };
+}
+
+/** Starts the product service: HTTP edge + Thrift server over its live database. */
+export async function startProductService(config: ServiceConfig, opts: StartOptions = {}): Promise<RunningService & { handler: ReturnType<typeof createProductHandler> }> {
+  const logger = opts.logger ?? createLogger('product-service', { level: config.logLevel });
+  const db = await setupDb(config, logger, opts);
+  const clients = createServiceClients({
+    ...(opts.peers?.shop ? {} : { shop: { host: config.peers.shop!.host, port: config.peers.shop!.port } }),
+    ...(opts.peers?.user ? {} : { user: { host: config.peers.user!.host, port: config.peers.user!.port } }),
+  } as { shop?: object; user?: object } as never, { timeoutMs: config.callTimeoutMs }) as { shop?: ShopApi; user?: UserApi };
+  const shopApi = opts.peers?.shop ?? clients.shop!;
+  const userApi = opts.peers?.user ?? clients.user!;
+  const repo = new ProductRepository(db.live);
+  const shops = shopDirectoryOver(shopApi);
+  const handler = createProductHandler({ repo, shops });
+  const dbCheck = async () => { await db.live.current().raw('SELECT 1'); };
+  const thrift = await listenThrift('product', ProductService, handler, config.thriftPort, config.host, logger, { db: dbCheck });
+  const edge = createProductEdge({
+    repo, shops, sessions: sessionVerifierOver(userApi), activity: new LegacyActivityLog(db.legacyKnex), logger,
+    health: async () => ({ db: await dbCheck().then(() => 'ok', () => 'down') }),
+  });
+  const http = await listenHttp(edge, config.httpPort, config.host);
+  logger.info({ http: http.port, thrift: thrift.port }, 'product service listening');
+  let closing: Promise<void> | undefined;
+  return {
+    name: 'product-service', httpPort: http.port, thriftPort: thrift.port, httpUrl: `http://127.0.0.1:${http.port}`, handler,
+    close() {
+      closing ??= (async () => {
+        await http.close();
+        await thrift.close();
+        await closeServiceClients(clients as never);
+        await db.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+if (import.meta.main) {
+  await runUntilSignal(() => startProductService(parseConfig(productConfigSchema, process.env)));
+}

@@ -1,0 +1,91 @@
+import { AppError } from '../../lib/errors.ts';
+import { MAX_PAGE_SIZE } from '../../legacy/contract/paging.ts';
+import { merchantToWire, parseWireId, shopToWire, type WireShop } from '../kit/wire.ts';
+import { inIdOrder, type ContractStatus, type ShopStatus } from './logic.ts';
+import type { ShopRepository } from './repository.ts';
+
+/**
+ * ShopService (thrift/shop.thrift) implementation: reads for the other
+ * services (getMany is the batch the product listing uses, one call per
+ * page), the close/reopen steps of the saga, follower counters for the user
+ * service's bookmarks. Unlisted methods answer NOT_IMPLEMENTED.
+ */
+interface Ctx { requestId?: string }
+const MAX_BATCH = 500;
+
+function id(v: unknown, what = 'id'): number {
+  const n = parseWireId(v);
+  if (n === undefined) throw new AppError('VALIDATION_FAILED', `${what} must be a positive decimal id`);
+  return n;
+}
+
+function ids(v: unknown, what = 'ids'): number[] {
+  if (!Array.isArray(v)) throw new AppError('VALIDATION_FAILED', `${what} must be a list`);
+  if (v.length > MAX_BATCH) throw new AppError('VALIDATION_FAILED', `${what}: at most ${MAX_BATCH} per call`);
+  return v.map((x) => id(x, what));
+}
+
+export function createShopHandler(deps: { repo: ShopRepository }) {
+  const { repo } = deps;
+
+  async function statusChange(shopId: number, from: ShopStatus, to: ShopStatus) {
+    const before = await repo.get(shopId);
+    if (!before) throw new AppError('NOT_FOUND', `Shop ${shopId} not found`);
+    if (before.status === from) await repo.setStatusIf(shopId, from, to);
+    const after = (await repo.get(shopId))!;
+    return { shopId: String(shopId), fromStatus: before.status, toStatus: after.status, shop: shopToWire(after) };
+  }
+
+  return {
+    async getShop(_ctx: Ctx, rawId: string): Promise<WireShop> {
+      const sid = id(rawId);
+      const row = await repo.get(sid);
+      if (!row) throw new AppError('NOT_FOUND', `Shop ${sid} not found`);
+      return shopToWire(row);
+    },
+
+    async getMany(_ctx: Ctx, rawIds: string[]): Promise<WireShop[]> {
+      const wanted = ids(rawIds);
+      return inIdOrder(wanted, await repo.getMany([...new Set(wanted)])).map(shopToWire);
+    },
+
+    async listShops(_ctx: Ctx, query?: { filter?: { statuses?: string[]; contractStatuses?: string[]; q?: string } | null; page?: { limit?: number; offset?: number } | null } | null) {
+      const f = query?.filter ?? {};
+      const limit = query?.page?.limit ?? 20;
+      const offset = query?.page?.offset ?? 0;
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new AppError('VALIDATION_FAILED', `page.limit must be 1..${MAX_PAGE_SIZE}`);
+      if (!Number.isInteger(offset) || offset < 0 || offset % limit !== 0) throw new AppError('VALIDATION_FAILED', 'page.offset must be a multiple of page.limit');
+      if ((f.statuses?.length ?? 0) > 1 || (f.contractStatuses?.length ?? 0) > 1) throw new AppError('VALIDATION_FAILED', 'at most one status and one contract status');
+      const { rows, total } = await repo.list({ status: f.statuses?.[0] as ShopStatus | undefined, contractStatus: f.contractStatuses?.[0] as ContractStatus | undefined, q: f.q ?? undefined },
+        { page: offset / limit + 1, size: limit });
+      return { items: rows.map(shopToWire), page: { limit, offset, total } };
+    },
+
+    async closeShop(_ctx: Ctx, rawId: string) {
+      return statusChange(id(rawId), 'open', 'closed');
+    },
+
+    async reopenShop(_ctx: Ctx, rawId: string) {
+      return statusChange(id(rawId), 'closed', 'open');
+    },
+
+    async applyFollowerDeltas(_ctx: Ctx, deltas: { shopId: string; delta: number }[]): Promise<void> {
+      if (!Array.isArray(deltas) || deltas.length > MAX_BATCH) throw new AppError('VALIDATION_FAILED', `deltas: a list of at most ${MAX_BATCH}`);
+      for (const d of deltas) {
+        if (!Number.isSafeInteger(d.delta)) throw new AppError('VALIDATION_FAILED', 'delta must be an integer');
+        await repo.adjustFollowers(id(d.shopId, 'shopId'), d.delta);
+      }
+    },
+
+    async getMerchants(_ctx: Ctx, rawIds: string[]) {
+      const out = [];
+      for (const mid of ids(rawIds)) {
+        const m = await repo.getMerchant(mid);
+        if (m) out.push(merchantToWire(m));
+      }
+      return out;
+    },
+  };
+}
+
+export type ShopHandler = ReturnType<typeof createShopHandler>;

@@ -1,0 +1,73 @@
+import { Router, type Express, type RequestHandler } from 'express';
+import { AppError } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { page } from '../../legacy/contract/paging.ts';
+import { shop, shopAdmin } from '../../legacy/contract/shop.ts';
+import { idParam } from '../../legacy/http/schemas.ts';
+import { parseInput } from '../../legacy/http/validate.ts';
+import { pageOnlyQuery } from '../../legacy/user-api/schemas.ts';
+import { bearerToken, createEdgeApp } from '../kit/http-edge.ts';
+import type { LegacyStaffSessions } from '../kit/legacy-owned.ts';
+import type { CloseShopOutcome } from './close-shop.ts';
+import { PUBLIC_CONTRACT_STATUS } from './logic.ts';
+import type { ShopRepository } from './repository.ts';
+
+/**
+ * The shop service's legacy-compatible REST edge: shops.list, shops.get
+ * (shapes from the legacy presenters), and the admin "close shop" saga
+ * (a new route, served only here).
+ */
+export interface ShopEdgeDeps {
+  repo: ShopRepository;
+  staff: Pick<LegacyStaffSessions, 'verify'>;
+  closeShop: (shopId: number) => Promise<CloseShopOutcome>;
+  logger: Logger;
+  health?: () => Promise<Record<string, string>>;
+}
+
+/** Admin auth as the legacy admin API does it: 401 without a live staff session, 403 for a merchant one. */
+export function requireAdmin(staff: ShopEdgeDeps['staff']): RequestHandler {
+  return async (req, res, next) => {
+    const token = bearerToken(req);
+    if (!token) throw new AppError('UNAUTHENTICATED');
+    const s = await staff.verify(token);
+    if (!s) throw new AppError('UNAUTHENTICATED', 'The session token is invalid or expired');
+    if (s.kind !== 'admin') throw new AppError('FORBIDDEN', 'This API needs a admin session');
+    res.locals.staffId = s.subjectId;
+    next();
+  };
+}
+
+export function createShopEdge(deps: ShopEdgeDeps): Express {
+  const { repo, logger } = deps;
+  const r = Router();
+
+  r.get('/api/shops', async (req, res) => {
+    const q = parseInput(pageOnlyQuery, req.query, 'query');
+    const { rows, total } = await repo.list({ contractStatus: PUBLIC_CONTRACT_STATUS }, q);
+    res.json(page(rows.map(shop), q, total));
+  });
+
+  r.get('/api/shops/:id', async (req, res) => {
+    const { id } = parseInput(idParam, req.params, 'params');
+    const row = await repo.get(id);
+    if (!row || row.contract_status !== PUBLIC_CONTRACT_STATUS) throw new AppError('NOT_FOUND', `Shop ${id} not found`);
+    res.json(shop(row));
+  });
+
+  /** Close a shop across services (saga). 200 with the closed shop; 503 when it was compensated; 500 when compensation failed. */
+  r.post('/admin/shops/:id/close', requireAdmin(deps.staff), async (req, res) => {
+    const { id } = parseInput(idParam, req.params, 'params');
+    if (!(await repo.get(id))) throw new AppError('NOT_FOUND', `Shop ${id} not found`);
+    const outcome = await deps.closeShop(id);
+    if (outcome.status === 'completed') {
+      res.json({ saga: { id: outcome.id, status: outcome.status, hiddenProducts: outcome.context.hidden?.length ?? 0 }, shop: shopAdmin((await repo.get(id))!) });
+      return;
+    }
+    const code = outcome.status === 'compensated' ? 'SERVICE_UNAVAILABLE' : 'INTERNAL';
+    throw new AppError(code, `Closing shop ${id} failed at "${outcome.failedStep}" and was ${outcome.status === 'compensated' ? 'rolled back' : 'NOT fully rolled back (saga ' + outcome.id + ' needs an operator)'}`,
+      { details: { sagaId: outcome.id, status: outcome.status, failedStep: outcome.failedStep } });
+  });
+
+  return createEdgeApp({ name: 'shop-service', logger, router: r, health: deps.health });
+}
