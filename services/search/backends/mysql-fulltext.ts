@@ -161,7 +161,12 @@ export class MysqlFulltextBackend implements SearchBackend {
     return this.#write(docs, null, opts.force ?? false);
   }
 
-  async remove(id: number, version: number): Promise<WriteOutcome> {
+  async remove(id: number, version: number, opts: { force?: boolean } = {}): Promise<WriteOutcome> {
+    if (opts.force) {
+      const stored = await this.#guard('remove', () => this.storedVersion(id));
+      if (!stored) return { applied: 0, stale: 0 };
+      version = stored.version;
+    }
     return this.#guard('remove', async () => {
       // Tombstone (or create one) unless the index holds a newer version.
       const now = new Date().toISOString().replace('T', ' ').replace('Z', '');

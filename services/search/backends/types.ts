@@ -91,8 +91,11 @@ export interface SearchBackend {
    * `force` writes regardless (saga compensation, documents without a version).
    */
   upsert(docs: SearchDocument[], opts?: { force?: boolean }): Promise<WriteOutcome>;
-  /** Version-guarded delete (leaves a tombstone so a late older upsert cannot resurrect it). */
-  remove(id: number, version: number): Promise<WriteOutcome>;
+  /**
+   * Version-guarded delete (leaves a tombstone so a late older upsert cannot
+   * resurrect it). `force` removes whatever version is stored.
+   */
+  remove(id: number, version: number, opts?: { force?: boolean }): Promise<WriteOutcome>;
   /** Removes every live document of a shop; returns the removed product ids (saga compensation re-indexes them). */
   removeByShop(shopId: number): Promise<number[]>;
   /** The stored document (null when absent or tombstoned). */

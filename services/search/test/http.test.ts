@@ -38,7 +38,7 @@ describe('search HTTP edge GET /api/search @integration', function () {
     const res = await fetch(`${base}/api/search?q=${encodeURIComponent('롱 원피스')}&size=1`, { headers: { authorization: 'Bearer 7.good' } });
     expect(res.status).to.equal(200);
     expect(res.headers.get('x-request-id')).to.be.a('string');
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body.page).to.deep.equal({ page: 1, size: 1, total: 2, hasNext: true });
     expect(body.items).to.have.length(1);
     expect(Object.keys(body.items[0])).to.deep.equal(['id', 'name', 'price', 'salePrice', 'discountRate', 'currency', 'status', 'imageUrl', 'likeCount', 'categoryId', 'shop', 'createdAt']);
@@ -47,14 +47,14 @@ describe('search HTTP edge GET /api/search @integration', function () {
   });
 
   it('accepts sort and filters on top of the legacy parameters', async () => {
-    const body = await (await fetch(`${base}/api/search?q=${encodeURIComponent('니트')}&sort=price_asc&maxPrice=70000`)).json();
+    const body = await (await fetch(`${base}/api/search?q=${encodeURIComponent('니트')}&sort=price_asc&maxPrice=70000`)).json() as any;
     expect(body.items.map((i: { id: number }) => i.id)).to.deep.equal([8, 7]);
   });
 
   it('rejects bad input with VALIDATION_FAILED and one detail per field', async () => {
     const res = await fetch(`${base}/api/search?q=&size=1000&sort=best`);
     expect(res.status).to.equal(400);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body.error.code).to.equal('VALIDATION_FAILED');
     expect(body.error.details.map((d: { field: string }) => d.field).sort()).to.deep.equal(['query.q', 'query.size', 'query.sort']);
   });
@@ -65,7 +65,7 @@ describe('search HTTP edge GET /api/search @integration', function () {
   });
 
   it('a query with no searchable word is an empty page, not an error', async () => {
-    const body = await (await fetch(`${base}/api/search?q=${encodeURIComponent('!!!')}`)).json();
+    const body = await (await fetch(`${base}/api/search?q=${encodeURIComponent('!!!')}`)).json() as any;
     expect(body).to.deep.equal({ items: [], page: { page: 1, size: 20, total: 0, hasNext: false } });
   });
 
@@ -81,11 +81,11 @@ describe('search HTTP edge GET /api/search @integration', function () {
       const res = await fetch(`${edge.base}/api/search?q=bag`, { headers: { 'x-request-id': 'req-503' } });
       expect(res.status).to.equal(503);
       expect(res.headers.get('retry-after')).to.equal('5');
-      const body = await res.json();
+      const body = (await res.json()) as any;
       expect(body).to.deep.equal({ error: { code: 'SERVICE_UNAVAILABLE', message: 'Search is temporarily unavailable; try again shortly', requestId: 'req-503' } });
       const health = await fetch(`${edge.base}/health`);
       expect(health.status).to.equal(503);
-      expect((await health.json()).checks).to.deep.equal({ mysql: 'down' });
+      expect(((await health.json()) as any).checks).to.deep.equal({ mysql: 'down' });
     } finally {
       edge.server.close();
       await dead.destroy();

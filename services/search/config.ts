@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { DEFAULT_MYSQL_URL, DEFAULT_REDIS_URL, bool, int, port, url } from '../../lib/config.ts';
+import { DEFAULT_PREFIX } from '../../lib/events/queues.ts';
+import { DEFAULT_INDEXER_CONCURRENCY } from './indexer.ts';
+
+/**
+ * Search service configuration (environment variables, validated once by the
+ * entry point). The backend is MySQL FULLTEXT in SEARCH_DB_URL unless
+ * ELASTICSEARCH_URL is set.
+ */
+export const DEFAULT_SEARCH_DB_URL = 'mysql://root@127.0.0.1:3306/search_svc';
+export const DEFAULT_ES_INDEX = 'products';
+
+const hostPort = (def: string) => z.string().regex(/^[A-Za-z0-9.\-_]+:\d{1,5}$/, 'must be host:port').default(def);
+
+export const searchConfigSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  SEARCH_HTTP_PORT: port(4004),
+  SEARCH_THRIFT_PORT: port(9004),
+  SEARCH_DB_URL: url(DEFAULT_SEARCH_DB_URL),
+  /** Create the search database and run migrations/search at start (the default; off where DDL is managed elsewhere). */
+  SEARCH_DB_MIGRATE: bool(true),
+  ELASTICSEARCH_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
+  ELASTICSEARCH_INDEX: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,100}$/, 'must be a lower-case index/alias name').default(DEFAULT_ES_INDEX),
+  /** Legacy database: the `logs` table (search log) and, with PRODUCT_SOURCE=db, the product tables. */
+  MYSQL_URL: url(DEFAULT_MYSQL_URL),
+  REDIS_URL: url(DEFAULT_REDIS_URL),
+  QUEUE_PREFIX: z.string().min(1).max(40).default(DEFAULT_PREFIX),
+  INDEXER_ENABLED: bool(true),
+  INDEXER_CONCURRENCY: int(DEFAULT_INDEXER_CONCURRENCY, 1),
+  /** Where documents come from: the product service over Thrift, or the product tables directly (before the product service runs). */
+  PRODUCT_SOURCE: z.enum(['thrift', 'db']).default('thrift'),
+  PRODUCT_THRIFT: hostPort('127.0.0.1:9001'),
+  USER_THRIFT: hostPort('127.0.0.1:9003'),
+  CALL_TIMEOUT_MS: int(2000, 1),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type SearchConfig = z.output<typeof searchConfigSchema>;
