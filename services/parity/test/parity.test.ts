@@ -9,6 +9,7 @@ import { seedFixture } from '../fixture.ts';
 import { send, type Side } from '../runner.ts';
 import { coveredRoutes, ROUTES, SCENARIO, serviceFor } from '../scenario.ts';
 import { startServiceStack, type ServiceStack } from '../stack.ts';
+import { startParityFacade, type ParityFacade } from '../facade.ts';
 
 /**
  * The contract: the same requests to the legacy user API and to the service
@@ -16,12 +17,13 @@ import { startServiceStack, type ServiceStack } from '../stack.ts';
  * headers clients rely on and bodies must match except IGNORED_FIELDS.
  * Afterwards the side effects (likes, counters, event log) must match too.
  */
-describe('parity: legacy user API vs service edges @integration', function () {
+for (const via of ['service edges', 'the facade (routes in service mode)'] as const) describe(`parity: legacy user API vs ${via} @integration`, function () {
   this.timeout(60_000);
   let legacyDb: TestDatabase;
   let serviceDb: TestDatabase;
   let legacy: RunningApi;
   let stack: ServiceStack;
+  let facade: ParityFacade | undefined;
   const runStart = Date.now();
 
   before(async () => {
@@ -29,9 +31,11 @@ describe('parity: legacy user API vs service edges @integration', function () {
     await Promise.all([seedFixture(legacyDb.knex), seedFixture(serviceDb.knex)]);
     legacy = await startUserApi({ port: 0, mysqlUrl: legacyDb.dsn, host: '127.0.0.1' }, { logger: silentLogger(), knex: legacyDb.knex });
     stack = await startServiceStack({ legacyDsn: serviceDb.dsn, search: new MemorySearchIndex() });
+    if (via !== 'service edges') facade = await startParityFacade(legacy.url, stack);
   });
 
   after(async () => {
+    await facade?.close();
     await stack?.close();
     await legacy?.close();
     await Promise.all([legacyDb?.drop(), serviceDb?.drop()]);
@@ -49,7 +53,7 @@ describe('parity: legacy user API vs service edges @integration', function () {
   it('answers every scenario step identically (status, headers, body)', async () => {
     const legacySide: Side = { name: 'legacy', baseUrl: () => legacy.url, tokens: {} };
     const edges = { product: stack.product.httpUrl, shop: stack.shop.httpUrl, user: stack.user.httpUrl };
-    const serviceSide: Side = { name: 'services', baseUrl: (p) => edges[serviceFor(p)], tokens: {} };
+    const serviceSide: Side = { name: 'services', baseUrl: (p) => facade?.url ?? edges[serviceFor(p)], tokens: {} };
     const failures: { step: string; diffs: Difference[] }[] = [];
     for (const [i, step] of SCENARIO.entries()) {
       const a = await send(legacySide, step, i);
