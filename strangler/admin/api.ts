@@ -1,0 +1,141 @@
+/**
+ * The admin API (own port, token-protected): routes with live stats, route
+ * changes and rollback, diffs, noise, audit, status, Prometheus metrics.
+ * `GET /health` is open and says only whether the process serves.
+ */
+import express, { type Express, type Request } from 'express';
+import { z } from 'zod';
+import type { RouteController } from '../controller.ts';
+import type { FacadeMetrics } from '../metrics.ts';
+import type { StatsStore } from '../stats.ts';
+import { MODES, type RouteSpec } from '../table/schema.ts';
+import { AppError } from '../../lib/errors.ts';
+import { errorHandler, notFound, requestId } from '../../lib/http.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { requireToken } from './auth.ts';
+
+export interface AdminDeps {
+  controller: RouteController;
+  stats: StatsStore;
+  metrics: FacadeMetrics;
+  token: string;
+  logger: Logger;
+  now: () => number;
+  startedAt: number;
+}
+
+const changeSchema = z.strictObject({
+  mode: z.enum(MODES),
+  percent: z.number().min(0).max(100).optional(),
+  reason: z.string().max(500).optional(),
+});
+const rollbackSchema = z.strictObject({ reason: z.string().max(500).optional() }).default({});
+const ACTOR_RE = /^[\w.@:-]{1,64}$/;
+
+function actor(req: Request): string {
+  const a = req.headers['x-strangler-actor'];
+  return typeof a === 'string' && ACTOR_RE.test(a) ? a : 'admin-api';
+}
+
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body ?? {});
+  if (!r.success) {
+    const details = r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+    throw new AppError('VALIDATION_FAILED', details.join('; '), { details });
+  }
+  return r.data;
+}
+
+function limitParam(v: unknown, def: number, max: number): number {
+  const n = Number(v ?? def);
+  return Number.isInteger(n) && n > 0 ? Math.min(n, max) : def;
+}
+
+export function createAdminApp(deps: AdminDeps): Express {
+  const { controller, stats } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestId());
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.use(requireToken(deps.token));
+  app.use(express.json({ limit: '16kb' }));
+
+  const view = (r: RouteSpec) => {
+    const s = stats.peek(r.id);
+    if (s?.breaker) s.breaker.current(deps.now());
+    return {
+      id: r.id, methods: r.methods, path: r.path, host: r.host ?? null, mode: r.mode, percent: r.percent,
+      legacy: r.legacy, service: r.service ?? null, fallback: r.fallback,
+      shadow: { sample: r.shadow.sample, writes: r.shadow.writes, noiseSample: r.shadow.noiseSample },
+      stats: s ? s.summary() : null,
+    };
+  };
+  const route = (id: string) => {
+    const r = controller.table.routes.find((x) => x.id === id);
+    if (!r) throw new AppError('NOT_FOUND', `no route with id "${id}"`);
+    return r;
+  };
+
+  app.get('/status', (_req, res) => {
+    const t = controller.table;
+    const byMode: Record<string, number> = Object.fromEntries(MODES.map((m) => [m, 0]));
+    for (const r of t.routes) byMode[r.mode]++;
+    const openBreakers = t.routes.filter((r) => stats.peek(r.id)?.breaker?.current(deps.now()) === 'open').map((r) => r.id);
+    res.json({
+      status: 'ok', version: t.version, loadedAt: controller.loadedAt, uptimeSeconds: Math.round((deps.now() - deps.startedAt) / 1000),
+      source: controller.sourceStatus(), lastRejection: controller.lastRejection,
+      routes: t.routes.length, byMode, openBreakers, upstreams: Object.keys(t.upstreams),
+    });
+  });
+  app.get('/routes', (_req, res) => {
+    res.json({ version: controller.table.version, routes: controller.table.routes.map(view) });
+  });
+  app.get('/routes/:id', (req, res) => {
+    res.json(view(route(req.params.id)));
+  });
+  const change = async (req: Request, res: express.Response) => {
+    route(req.params.id as string);
+    const body = parseBody(changeSchema, req.body);
+    const updated = await controller.change(req.params.id as string, { ...body, who: actor(req) });
+    res.json(view(updated));
+  };
+  app.post('/routes/:id', change);
+  app.patch('/routes/:id', change);
+  app.post('/routes/:id/rollback', async (req, res) => {
+    route(req.params.id);
+    const body = parseBody(rollbackSchema, req.body);
+    const updated = await controller.rollback(req.params.id, actor(req), body.reason);
+    res.json(view(updated));
+  });
+  app.get('/routes/:id/diffs', (req, res) => {
+    const r = route(req.params.id);
+    const s = stats.get(r.id);
+    const limit = limitParam(req.query.limit, 20, 10_000);
+    const kind = req.query.kind === 'noise' ? 'noise' : 'service';
+    res.json({
+      route: r.id, kind, counts: { ...s.shadow }, noise: { matched: s.noise.matched, mismatched: s.noise.mismatched },
+      diffs: (kind === 'noise' ? s.noiseDiffs : s.diffs).list(limit),
+    });
+  });
+  app.get('/routes/:id/noise', (req, res) => {
+    res.json(stats.get(route(req.params.id).id).noiseReport());
+  });
+  app.get('/noise', (_req, res) => {
+    res.json({ routes: controller.table.routes.filter((r) => r.service).map((r) => stats.get(r.id).noiseReport()) });
+  });
+  app.get('/audit', async (req, res) => {
+    const limit = limitParam(req.query.limit, 50, 10_000);
+    const routeId = typeof req.query.route === 'string' ? req.query.route : undefined;
+    res.json({ entries: await controller.auditLog.list(limit, routeId) });
+  });
+  app.get('/metrics', async (_req, res) => {
+    controller.refreshGauges(deps.now());
+    res.setHeader('content-type', deps.metrics.registry.contentType);
+    res.send(await deps.metrics.registry.metrics());
+  });
+  app.use(notFound());
+  app.use(errorHandler(deps.logger));
+  return app;
+}

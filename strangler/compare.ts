@@ -1,0 +1,151 @@
+/**
+ * Comparing a legacy answer with a service answer (pure). Status, chosen
+ * headers and bodies are compared; JSON bodies are normalised first: declared
+ * ignore paths are dropped and declared arrays are sorted (by a key field or by
+ * their canonical JSON), so ordering and volatile fields are not reported.
+ * Paths are dot-separated with `*` for any key or index: `items.*.updatedAt`.
+ */
+export interface CapturedResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  /** The body was cut at the capture limit. */
+  truncated: boolean;
+}
+
+export interface CompareSpec {
+  ignore: string[];
+  unordered: { path: string; key?: string }[];
+  headers: string[];
+}
+
+export interface CompareResult {
+  match: boolean;
+  /** Differing paths: `status`, `header:<name>`, `body`, or `body.<json path>`. At most MAX_DIFFS. */
+  differences: string[];
+}
+
+export const MAX_DIFFS = 20;
+
+function splitPath(p: string): string[] {
+  const s = p.startsWith('$.') ? p.slice(2) : p === '$' ? '' : p;
+  return s === '' ? [] : s.split('.');
+}
+
+function dropPath(node: unknown, parts: string[], i: number): void {
+  if (node === null || typeof node !== 'object' || i >= parts.length) return;
+  const last = i === parts.length - 1;
+  const part = parts[i];
+  if (Array.isArray(node)) {
+    const idxs = part === '*' ? node.map((_, k) => k) : /^\d+$/.test(part) ? [Number(part)] : [];
+    if (last) {
+      for (const k of idxs.sort((a, b) => b - a)) if (k < node.length) node.splice(k, 1);
+    } else for (const k of idxs) dropPath(node[k], parts, i + 1);
+    return;
+  }
+  const obj = node as Record<string, unknown>;
+  const keys = part === '*' ? Object.keys(obj) : [part];
+  for (const k of keys) {
+    if (!(k in obj)) continue;
+    if (last) delete obj[k];
+    else dropPath(obj[k], parts, i + 1);
+  }
+}
+
+function canonical(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
+  const o = v as Record<string, unknown>;
+  return '{' + Object.keys(o).sort().map((k) => JSON.stringify(k) + ':' + canonical(o[k])).join(',') + '}';
+}
+
+function sortAt(node: unknown, parts: string[], i: number, key: string | undefined): void {
+  if (node === null || typeof node !== 'object') return;
+  if (i === parts.length) {
+    if (!Array.isArray(node)) return;
+    const sortKey = (e: unknown) => key !== undefined && e !== null && typeof e === 'object' ? canonical((e as Record<string, unknown>)[key]) : canonical(e);
+    const decorated = node.map((e) => [sortKey(e), e] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (let k = 0; k < node.length; k++) node[k] = decorated[k][1];
+    return;
+  }
+  const part = parts[i];
+  const children = Array.isArray(node)
+    ? part === '*' ? node : /^\d+$/.test(part) ? [node[Number(part)]] : []
+    : part === '*' ? Object.values(node as Record<string, unknown>) : [(node as Record<string, unknown>)[part]];
+  for (const c of children) sortAt(c, parts, i + 1, key);
+}
+
+/** Returns a normalised deep copy. */
+export function normaliseJson(value: unknown, spec: Pick<CompareSpec, 'ignore' | 'unordered'>): unknown {
+  const copy = value === undefined ? undefined : structuredClone(value);
+  for (const p of spec.ignore) {
+    const parts = splitPath(p);
+    if (parts.length) dropPath(copy, parts, 0);
+  }
+  for (const u of spec.unordered) sortAt(copy, splitPath(u.path), 0, u.key);
+  return copy;
+}
+
+/** Lists differing paths between two JSON values (bounded). */
+export function diffJson(a: unknown, b: unknown, path: string, out: string[]): void {
+  if (out.length >= MAX_DIFFS) return;
+  if (a === b) return;
+  const ta = a === null ? 'null' : Array.isArray(a) ? 'array' : typeof a;
+  const tb = b === null ? 'null' : Array.isArray(b) ? 'array' : typeof b;
+  if (ta !== tb || (ta !== 'object' && ta !== 'array')) {
+    out.push(path);
+    return;
+  }
+  if (ta === 'array') {
+    const aa = a as unknown[];
+    const bb = b as unknown[];
+    if (aa.length !== bb.length) {
+      out.push(`${path}.length`);
+      return;
+    }
+    for (let i = 0; i < aa.length && out.length < MAX_DIFFS; i++) diffJson(aa[i], bb[i], `${path}.${i}`, out);
+    return;
+  }
+  const oa = a as Record<string, unknown>;
+  const ob = b as Record<string, unknown>;
+  const keys = new Set([...Object.keys(oa), ...Object.keys(ob)]);
+  for (const k of [...keys].sort()) {
+    if (out.length >= MAX_DIFFS) return;
+    if (!(k in oa) || !(k in ob)) out.push(`${path}.${k}`);
+    else diffJson(oa[k], ob[k], `${path}.${k}`, out);
+  }
+}
+
+function headerValue(v: string | string[] | undefined): string {
+  if (v === undefined) return '';
+  const s = Array.isArray(v) ? v.join(', ') : v;
+  return s.toLowerCase().replace(/\s+/g, '');
+}
+
+function isJson(headers: CapturedResponse['headers']): boolean {
+  const ct = headers['content-type'];
+  return typeof ct === 'string' && /[/+]json\b/i.test(ct);
+}
+
+function parseJson(buf: Buffer): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(buf.toString('utf8')) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+export function compareResponses(a: CapturedResponse, b: CapturedResponse, spec: CompareSpec): CompareResult {
+  const differences: string[] = [];
+  if (a.status !== b.status) differences.push('status');
+  for (const h of spec.headers) if (headerValue(a.headers[h]) !== headerValue(b.headers[h])) differences.push(`header:${h}`);
+  if (a.truncated || b.truncated) {
+    if (!a.body.equals(b.body)) differences.push('body');
+  } else if (isJson(a.headers) && isJson(b.headers)) {
+    const ja = parseJson(a.body);
+    const jb = parseJson(b.body);
+    if (ja.ok && jb.ok) diffJson(normaliseJson(ja.value, spec), normaliseJson(jb.value, spec), 'body', differences);
+    else if (!a.body.equals(b.body)) differences.push('body');
+  } else if (!a.body.equals(b.body)) differences.push('body');
+  return { match: differences.length === 0, differences: differences.slice(0, MAX_DIFFS) };
+}

@@ -1,0 +1,72 @@
+/**
+ * Facade configuration from the environment, parsed once by the entry point.
+ * Local defaults match `npm start`; production (NODE_ENV=production) refuses
+ * the well-known local admin token and must set STRANGLER_ADMIN_TOKEN.
+ */
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { DEFAULT_REDIS_URL, int, parseConfig, port } from '../lib/config.ts';
+import { DEFAULT_BODY_LIMIT, DEFAULT_CAPTURE_LIMIT } from './facade.ts';
+import { DEFAULT_REDIS_PREFIX } from './sources/redis.ts';
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_ADMIN_PORT = 8081;
+export const DEFAULT_HOST = '0.0.0.0';
+export const DEFAULT_ADMIN_HOST = '127.0.0.1';
+/** The local development token; documented, and refused in production. */
+export const LOCAL_ADMIN_TOKEN = 'strangler-local-admin-token';
+export const DEFAULT_ROUTES_FILE = fileURLToPath(new URL('./routes.json', import.meta.url));
+export const DEFAULT_AUDIT_FILE = fileURLToPath(new URL('./var/audit.jsonl', import.meta.url));
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+export const facadeConfigSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  STRANGLER_HOST: z.string().min(1).default(DEFAULT_HOST),
+  STRANGLER_PORT: port(DEFAULT_PORT),
+  STRANGLER_ADMIN_HOST: z.string().min(1).default(DEFAULT_ADMIN_HOST),
+  STRANGLER_ADMIN_PORT: port(DEFAULT_ADMIN_PORT),
+  STRANGLER_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  STRANGLER_SOURCE: z.enum(['file', 'redis']).default('file'),
+  STRANGLER_ROUTES: z.string().min(1).default(DEFAULT_ROUTES_FILE),
+  REDIS_URL: z.string().url().default(DEFAULT_REDIS_URL),
+  STRANGLER_REDIS_PREFIX: z.string().default(DEFAULT_REDIS_PREFIX),
+  STRANGLER_AUDIT_FILE: z.string().min(1).default(DEFAULT_AUDIT_FILE),
+  STRANGLER_BODY_LIMIT: int(DEFAULT_BODY_LIMIT, 1),
+  STRANGLER_CAPTURE_LIMIT: int(DEFAULT_CAPTURE_LIMIT, 1024),
+  STRANGLER_SHUTDOWN_GRACE_MS: int(DEFAULT_SHUTDOWN_GRACE_MS, 0),
+}).superRefine((c, ctx) => {
+  if (c.NODE_ENV === 'production' && (c.STRANGLER_ADMIN_TOKEN === undefined || c.STRANGLER_ADMIN_TOKEN === LOCAL_ADMIN_TOKEN)) {
+    ctx.addIssue({ code: 'custom', path: ['STRANGLER_ADMIN_TOKEN'], message: 'must be set explicitly (and not to the local default) when NODE_ENV=production' });
+  }
+});
+
+export interface FacadeConfig {
+  host: string;
+  port: number;
+  adminHost: string;
+  adminPort: number;
+  adminToken: string;
+  source: { kind: 'file'; path: string } | { kind: 'redis'; url: string; prefix: string; seedFile: string };
+  auditFile: string;
+  bodyLimit: number;
+  captureLimit: number;
+  shutdownGraceMs: number;
+}
+
+export function loadFacadeConfig(env: NodeJS.ProcessEnv): FacadeConfig {
+  const c = parseConfig(facadeConfigSchema, env);
+  return {
+    host: c.STRANGLER_HOST,
+    port: c.STRANGLER_PORT,
+    adminHost: c.STRANGLER_ADMIN_HOST,
+    adminPort: c.STRANGLER_ADMIN_PORT,
+    adminToken: c.STRANGLER_ADMIN_TOKEN ?? LOCAL_ADMIN_TOKEN,
+    source: c.STRANGLER_SOURCE === 'redis'
+      ? { kind: 'redis', url: c.REDIS_URL, prefix: c.STRANGLER_REDIS_PREFIX, seedFile: c.STRANGLER_ROUTES }
+      : { kind: 'file', path: c.STRANGLER_ROUTES },
+    auditFile: c.STRANGLER_AUDIT_FILE,
+    bodyLimit: c.STRANGLER_BODY_LIMIT,
+    captureLimit: c.STRANGLER_CAPTURE_LIMIT,
+    shutdownGraceMs: c.STRANGLER_SHUTDOWN_GRACE_MS,
+  };
+}

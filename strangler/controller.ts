@@ -1,0 +1,185 @@
+/**
+ * Owns the table in force. Documents from the route source are validated,
+ * compiled and swapped in as one reference; an invalid one is rejected with
+ * its reasons and the old table keeps serving. Route changes (mode, percent,
+ * rollback) are validated, written through the source (so every instance
+ * converges), applied locally and audited.
+ */
+import type { AuditLog } from './audit.ts';
+import type { ActiveTable } from './facade.ts';
+import type { FacadeMetrics } from './metrics.ts';
+import { BREAKER_STATE_VALUE } from './breaker.ts';
+import { UnreadableDocument, VersionConflict, type RouteSource } from './sources/types.ts';
+import type { StatsStore } from './stats.ts';
+import { compileTable } from './table/compile.ts';
+import { MODES, TableError, validateTable, type Mode, type RouteTable } from './table/schema.ts';
+import { buildUpstreams, closeUpstreams, type Upstream } from './upstreams.ts';
+import type { Logger } from '../lib/logger.ts';
+import { AppError } from '../lib/errors.ts';
+
+export interface RouteChange {
+  mode: Mode;
+  percent?: number;
+  reason?: string;
+  who: string;
+}
+
+export interface Rejection {
+  at: string;
+  errors: string[];
+}
+
+export class RouteController {
+  private current: ActiveTable | null = null;
+  private readonly source: RouteSource;
+  readonly auditLog: AuditLog;
+  private readonly stats: StatsStore;
+  private readonly metrics: FacadeMetrics;
+  private readonly logger: Logger;
+  lastRejection: Rejection | null = null;
+  loadedAt: string | null = null;
+  private readonly retiring = new Set<Upstream>();
+  private changeChain: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: { source: RouteSource; audit: AuditLog; stats: StatsStore; metrics: FacadeMetrics; logger: Logger }) {
+    this.source = opts.source;
+    this.auditLog = opts.audit;
+    this.stats = opts.stats;
+    this.metrics = opts.metrics;
+    this.logger = opts.logger.child({ component: 'routes' });
+  }
+
+  /** The table in force (the hot path reads this once per request). */
+  readonly active = (): ActiveTable => this.current!;
+
+  get table(): RouteTable {
+    return this.current!.compiled.table;
+  }
+
+  get sourceKind(): string {
+    return this.source.kind;
+  }
+
+  sourceStatus() {
+    return this.source.status();
+  }
+
+  async start(): Promise<void> {
+    const doc = await this.source.start((d) => this.offer(d));
+    const result = this.apply(doc);
+    if (!result.ok) throw new TableError(result.errors, 'initial route table is invalid');
+  }
+
+  /** A document arrived from the source. */
+  private offer(doc: unknown): void {
+    if (this.current !== null && typeof doc === 'object' && doc !== null && !(doc instanceof UnreadableDocument)) {
+      const v = (doc as { version?: unknown }).version;
+      if (v === this.current.compiled.version && JSON.stringify(doc) === JSON.stringify(this.current.compiled.table)) return;
+    }
+    this.apply(doc);
+  }
+
+  /** Validates, compiles and swaps; returns the errors if rejected. */
+  apply(doc: unknown): { ok: true } | { ok: false; errors: string[] } {
+    const result = doc instanceof UnreadableDocument ? { ok: false as const, errors: [doc.reason] } : validateTable(doc);
+    if (!result.ok) {
+      this.lastRejection = { at: new Date().toISOString(), errors: result.errors };
+      this.metrics.reloads.labels('rejected').inc();
+      this.logger.error({ errors: result.errors }, 'route table rejected; the previous table keeps serving');
+      return result;
+    }
+    const table = result.table;
+    const compiled = compileTable(table);
+    const { next, retired } = buildUpstreams(table.upstreams, this.current?.upstreams ?? null, this.logger);
+    const routeStats = new Map<string, import('./stats.ts').RouteStats>();
+    for (const r of table.routes) {
+      const s = this.stats.get(r.id, r.shadow.history);
+      s.resizeHistory(r.shadow.history);
+      const b = s.ensureBreaker(r.breaker);
+      if (r.mode === 'legacy' || r.mode === 'shadow') b.reset();
+      routeStats.set(r.id, s);
+      this.metrics.breakerState.labels(r.id).set(BREAKER_STATE_VALUE[b.state]);
+    }
+    for (const f of table.fallbacks) {
+      const id = 'fallback:' + (f.host ?? '') + (f.prefix ?? '');
+      routeStats.set(id, this.stats.get(id));
+    }
+    this.current = { compiled, upstreams: next, routeStats };
+    this.loadedAt = new Date().toISOString();
+    this.metrics.tableVersion.set(table.version);
+    this.metrics.reloads.labels('applied').inc();
+    this.logger.info({ version: table.version, routes: table.routes.length }, 'route table applied');
+    for (const u of retired) {
+      this.retiring.add(u);
+      void closeUpstreams([u]).finally(() => this.retiring.delete(u));
+    }
+    return { ok: true };
+  }
+
+  /** Refreshes breaker gauges (called before metrics are scraped). */
+  refreshGauges(now: number): void {
+    for (const r of this.table.routes) {
+      const b = this.stats.peek(r.id)?.breaker;
+      if (b) this.metrics.breakerState.labels(r.id).set(BREAKER_STATE_VALUE[b.current(now)]);
+    }
+  }
+
+  /** Changes one route's mode/percent: validate, write through the source, apply, audit. Serialised per instance. */
+  change(id: string, change: RouteChange, action: 'set' | 'rollback' = 'set'): Promise<RouteTable['routes'][number]> {
+    const run = this.changeChain.then(() => this.doChange(id, change, action));
+    this.changeChain = run.catch(() => undefined);
+    return run;
+  }
+
+  rollback(id: string, who: string, reason?: string) {
+    return this.change(id, { mode: 'legacy', percent: 0, who, reason: reason ?? 'rollback' }, 'rollback');
+  }
+
+  private async doChange(id: string, change: RouteChange, action: 'set' | 'rollback') {
+    if (!MODES.includes(change.mode)) throw new AppError('VALIDATION_FAILED', `mode must be one of ${MODES.join(', ')}`);
+    for (let attempt = 0; ; attempt++) {
+      const table = this.table;
+      const idx = table.routes.findIndex((r) => r.id === id);
+      if (idx === -1) throw new AppError('NOT_FOUND', `no route with id "${id}"`);
+      const before = table.routes[idx];
+      const percent = change.percent ?? (change.mode === 'canary' ? before.percent : change.mode === 'service' ? 100 : 0);
+      const doc = structuredClone(table) as RouteTable;
+      doc.version = table.version + 1;
+      doc.routes[idx] = { ...doc.routes[idx], mode: change.mode, percent };
+      const checked = validateTable(doc);
+      if (!checked.ok) throw new AppError('VALIDATION_FAILED', checked.errors.join('; '), { details: checked.errors });
+      try {
+        await this.source.write(doc, table.version);
+      } catch (err) {
+        if (err instanceof VersionConflict && attempt < 3) {
+          await this.resync();
+          continue;
+        }
+        if (err instanceof VersionConflict) throw new AppError('CONFLICT', err.message);
+        throw new AppError('SERVICE_UNAVAILABLE', `could not write the route table: ${(err as Error).message}`);
+      }
+      this.apply(doc);
+      if (change.mode === 'legacy') this.stats.peek(id)?.breaker?.reset();
+      await this.auditLog.append({
+        at: new Date().toISOString(), who: change.who, route: id, action,
+        from: { mode: before.mode, percent: before.percent }, to: { mode: change.mode, percent },
+        reason: change.reason ?? '', version: doc.version,
+      }).catch((err) => this.logger.error({ err, route: id }, 'audit append failed'));
+      this.logger.info({ route: id, who: change.who, from: before.mode, to: change.mode, percent }, 'route changed');
+      return this.table.routes[idx];
+    }
+  }
+
+  /** Re-reads the source after a version conflict (another instance wrote first). */
+  private async resync(): Promise<void> {
+    const doc = await this.source.current();
+    const r = this.apply(doc);
+    if (!r.ok) throw new AppError('CONFLICT', 'the stored route table changed and is invalid: ' + r.errors.join('; '));
+  }
+
+  async close(): Promise<void> {
+    await this.source.close();
+    const ups = [...(this.current?.upstreams.values() ?? []), ...this.retiring];
+    await closeUpstreams(ups);
+  }
+}

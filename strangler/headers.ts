@@ -1,0 +1,68 @@
+/**
+ * Request-side header handling (pure apart from random ids): request id,
+ * W3C traceparent, x-forwarded-*, and removal of hop-by-hop headers that must
+ * not be forwarded.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+const TRACEPARENT_RE = /^[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+const REQUEST_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'proxy-authorization'];
+
+export function isValidTraceparent(v: unknown): v is string {
+  return typeof v === 'string' && v.length === 55 && TRACEPARENT_RE.test(v);
+}
+
+/** Takes a well-formed incoming request id or makes one. */
+export function takeRequestId(headers: IncomingHttpHeaders): string {
+  const incoming = headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+}
+
+export function newTraceparent(): string {
+  const trace = randomUUID().replaceAll('-', '');
+  const span = randomUUID().replaceAll('-', '').slice(0, 16);
+  return `00-${trace}-${span}-01`;
+}
+
+/**
+ * Prepares the incoming headers, in place, for forwarding: strips hop-by-hop
+ * headers (and those named in Connection), sets x-request-id, keeps or creates
+ * traceparent, appends the client to x-forwarded-for, sets x-forwarded-host/-proto.
+ */
+export function prepareForwardHeaders(headers: IncomingHttpHeaders, requestId: string, remoteAddress: string | undefined, encrypted: boolean): void {
+  const conn = headers.connection;
+  if (conn !== undefined && conn !== 'keep-alive' && conn !== 'close') {
+    for (const token of conn.split(',')) {
+      const t = token.trim().toLowerCase();
+      if (t && t !== 'keep-alive' && t !== 'close') delete headers[t];
+    }
+  }
+  for (let i = 0; i < REQUEST_HOP.length; i++) if (headers[REQUEST_HOP[i]] !== undefined) delete headers[REQUEST_HOP[i]];
+  headers['x-request-id'] = requestId;
+  if (!isValidTraceparent(headers.traceparent)) {
+    headers.traceparent = newTraceparent();
+    if (headers.tracestate !== undefined) delete headers.tracestate;
+  }
+  const ip = remoteAddress ?? '';
+  const xff = headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = xff ? `${xff}, ${ip}` : ip;
+  if (headers['x-forwarded-host'] === undefined && headers.host !== undefined) headers['x-forwarded-host'] = headers.host;
+  if (headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = encrypted ? 'https' : 'http';
+}
+
+const DOT_SEGMENT_RE = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
+export const MAX_URL_LENGTH = 8192;
+
+/** Checks the request target before matching; returns an error status + message, or null if fine. */
+export function checkRequestTarget(url: string | undefined): { status: number; code: string; message: string } | null {
+  if (!url || url.charCodeAt(0) !== 47) return { status: 400, code: 'BAD_REQUEST', message: 'The request target must be an absolute path' };
+  if (url.length > MAX_URL_LENGTH) return { status: 414, code: 'URI_TOO_LONG', message: 'The request target is too long' };
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  if (path.indexOf('.') !== -1 || path.indexOf('%') !== -1) {
+    if (DOT_SEGMENT_RE.test(path)) return { status: 400, code: 'BAD_REQUEST', message: 'The path must not contain dot segments' };
+  }
+  return null;
+}

@@ -1,0 +1,175 @@
+/**
+ * Facade entry point. `node strangler/index.ts` parses the config once from
+ * the environment and starts the proxy port and the admin port;
+ * `startFacade(config)` does the same in-process (tests, demos).
+ */
+import { createServer, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import express from 'express';
+import { parse as parseYaml } from 'yaml';
+import { createAdminApp } from './admin/api.ts';
+import { FileAudit, RedisAudit, type AuditLog } from './audit.ts';
+import { loadFacadeConfig, type FacadeConfig } from './config.ts';
+import { RouteController } from './controller.ts';
+import { createRequestHandler, createUpgradeHandler } from './facade.ts';
+import { createMetrics, type FacadeMetrics } from './metrics.ts';
+import { FileSource } from './sources/file.ts';
+import { RedisSource } from './sources/redis.ts';
+import type { RouteSource } from './sources/types.ts';
+import { StatsStore } from './stats.ts';
+import { ConfigError } from '../lib/config.ts';
+import { errorHandler, notFound, requestId } from '../lib/http.ts';
+import { createLogger, silentLogger, type Logger } from '../lib/logger.ts';
+
+export interface FacadeOptions {
+  logger?: Logger;
+  rand?: () => number;
+  now?: () => number;
+  /** Override the route source / audit log built from the config. */
+  source?: RouteSource;
+  audit?: AuditLog;
+  defaultMetrics?: boolean;
+}
+
+export interface FacadeHandle {
+  url: string;
+  adminUrl: string;
+  port: number;
+  adminPort: number;
+  server: Server;
+  adminServer: Server;
+  controller: RouteController;
+  stats: StatsStore;
+  metrics: FacadeMetrics;
+  close(): Promise<void>;
+}
+
+async function readDoc(path: string): Promise<unknown> {
+  const text = await readFile(path, 'utf8');
+  return /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.removeListener('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}): Promise<FacadeHandle> {
+  const logger = (opts.logger ?? silentLogger()).child({ component: 'facade' });
+  const now = opts.now ?? Date.now;
+  const rand = opts.rand ?? Math.random;
+  const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics });
+  const stats = new StatsStore(metrics);
+
+  let source = opts.source;
+  let audit = opts.audit;
+  if (!source) {
+    if (config.source.kind === 'redis') {
+      const rs = new RedisSource({ url: config.source.url, prefix: config.source.prefix, seed: await readDoc(config.source.seedFile) });
+      source = rs;
+      audit ??= new RedisAudit(rs.client, `${config.source.prefix}audit`);
+    } else source = new FileSource(config.source.path);
+  }
+  audit ??= new FileAudit(config.auditFile);
+
+  const controller = new RouteController({ source, audit, stats, metrics, logger });
+  await controller.start();
+
+  const unmatchedApp = express();
+  unmatchedApp.disable('x-powered-by');
+  unmatchedApp.use(requestId());
+  unmatchedApp.use(notFound());
+  unmatchedApp.use(errorHandler(logger));
+
+  const deps = {
+    active: controller.active, stats, rand, now, logger,
+    bodyLimit: config.bodyLimit, captureLimit: config.captureLimit,
+    unmatched: unmatchedApp as unknown as (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void,
+  };
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 300_000 }, createRequestHandler(deps));
+  const upgraded = new Set<import('node:net').Socket>();
+  server.on('upgrade', createUpgradeHandler(deps, upgraded));
+  server.on('clientError', (err, socket) => {
+    logger.debug({ err }, 'client error');
+    if (socket.writable && !(err as NodeJS.ErrnoException).code?.startsWith('ECONN')) {
+      const status = (err as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    } else socket.destroy();
+  });
+  const adminServer = createServer(createAdminApp({ controller, stats, metrics, token: config.adminToken, logger, now, startedAt: now() }));
+
+  let port: number;
+  let adminPort: number;
+  try {
+    port = await listen(server, config.port, config.host);
+    adminPort = await listen(adminServer, config.adminPort, config.adminHost);
+  } catch (err) {
+    server.close();
+    await controller.close();
+    throw err;
+  }
+  const hostFor = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h.includes(':') ? `[${h}]` : h);
+  logger.info({ port, adminPort, source: controller.sourceStatus().detail }, 'facade listening');
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      const done = Promise.all([new Promise((r) => server.close(r)), new Promise((r) => adminServer.close(r))]);
+      server.closeIdleConnections();
+      adminServer.closeIdleConnections();
+      for (const s of upgraded) s.destroy();
+      const timer = setTimeout(() => {
+        server.closeAllConnections();
+        adminServer.closeAllConnections();
+      }, config.shutdownGraceMs);
+      await done;
+      clearTimeout(timer);
+      await controller.close();
+    })();
+    return closing;
+  };
+
+  return {
+    url: `http://${hostFor(config.host)}:${port}`,
+    adminUrl: `http://${hostFor(config.adminHost)}:${adminPort}`,
+    port, adminPort, server, adminServer, controller, stats, metrics, close,
+  };
+}
+
+async function main(): Promise<void> {
+  let config: FacadeConfig;
+  try {
+    config = loadFacadeConfig(process.env);
+  } catch (err) {
+    console.error(`strangler: ${err instanceof ConfigError ? err.message : String(err)}`);
+    process.exit(2);
+  }
+  const logger = createLogger('strangler');
+  const handle = await startFacade(config, { logger, defaultMetrics: true });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    handle.close().then(() => process.exit(0), (err) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err) => {
+    console.error(`strangler: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,39 @@
+/**
+ * Prometheus metrics (prom-client), one Registry per facade instance.
+ * Hot-path code keeps pre-bound label children, never label objects per request.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface FacadeMetrics {
+  registry: Registry;
+  requests: Counter<'route' | 'upstream' | 'code'>;
+  duration: Histogram<'route' | 'upstream'>;
+  upstreamErrors: Counter<'route' | 'upstream' | 'kind'>;
+  fallbacks: Counter<'route' | 'reason'>;
+  breakerState: Gauge<'route'>;
+  shadow: Counter<'route' | 'result'>;
+  noise: Counter<'route' | 'result'>;
+  tableVersion: Gauge;
+  reloads: Counter<'result'>;
+}
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}): FacadeMetrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'strangler_' });
+  const registers = [registry];
+  return {
+    registry,
+    requests: new Counter({ name: 'strangler_requests_total', help: 'Requests answered, by route, upstream and status class', labelNames: ['route', 'upstream', 'code'], registers }),
+    duration: new Histogram({
+      name: 'strangler_request_duration_seconds', help: 'Facade request latency (to the end of the response)', labelNames: ['route', 'upstream'], registers,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    }),
+    upstreamErrors: new Counter({ name: 'strangler_upstream_errors_total', help: 'Upstream failures (timeout, refused, reset, protocol, 5xx)', labelNames: ['route', 'upstream', 'kind'], registers }),
+    fallbacks: new Counter({ name: 'strangler_fallbacks_total', help: 'Service requests answered by legacy instead', labelNames: ['route', 'reason'], registers }),
+    breakerState: new Gauge({ name: 'strangler_breaker_state', help: 'Circuit breaker per route: 0 closed, 1 half-open, 2 open', labelNames: ['route'], registers }),
+    shadow: new Counter({ name: 'strangler_shadow_total', help: 'Shadow comparisons: match, mismatch, error, skipped', labelNames: ['route', 'result'], registers }),
+    noise: new Counter({ name: 'strangler_noise_total', help: 'Noise comparisons (legacy vs legacy): match, mismatch, error', labelNames: ['route', 'result'], registers }),
+    tableVersion: new Gauge({ name: 'strangler_table_version', help: 'Version of the route table in use', registers }),
+    reloads: new Counter({ name: 'strangler_table_reloads_total', help: 'Route table loads: applied or rejected', labelNames: ['result'], registers }),
+  };
+}

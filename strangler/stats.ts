@@ -1,0 +1,173 @@
+/**
+ * Live per-route statistics for the admin API, kept across reloads (keyed by
+ * route id), plus the bound metric children used on the hot path.
+ */
+import type { Counter, Histogram } from 'prom-client';
+import { Breaker } from './breaker.ts';
+import type { FacadeMetrics } from './metrics.ts';
+import { Ring } from './ring.ts';
+import type { BreakerSpec } from './table/schema.ts';
+
+export interface DiffRecord {
+  at: string;
+  requestId: string;
+  method: string;
+  url: string;
+  differences: string[];
+  legacy: { status: number; headers: Record<string, string>; body: string; truncated: boolean };
+  service: { status: number; headers: Record<string, string>; body: string; truncated: boolean } | { error: string };
+}
+
+const LATENCY_SAMPLES = 1024;
+const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
+
+export class RouteStats {
+  readonly id: string;
+  requests = 0;
+  byClass: Record<string, number> = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
+  toService = 0;
+  upstreamErrors = 0;
+  fallbacks = 0;
+  aborted = 0;
+  shadow = { sent: 0, matched: 0, mismatched: 0, errors: 0, skipped: 0, inFlight: 0 };
+  noise = { sent: 0, matched: 0, mismatched: 0, errors: 0, paths: new Map<string, number>() };
+  shadowPaths = new Map<string, number>();
+  diffs: Ring<DiffRecord>;
+  noiseDiffs: Ring<DiffRecord>;
+  breaker: Breaker | null = null;
+  private readonly latencies = new Float64Array(LATENCY_SAMPLES);
+  private latencyN = 0;
+  private readonly metrics: FacadeMetrics;
+  private readonly reqChildren = new Map<string, Counter.Internal>();
+  private readonly durChildren = new Map<string, Histogram.Internal<'route' | 'upstream'>>();
+
+  constructor(id: string, metrics: FacadeMetrics, history: number) {
+    this.id = id;
+    this.metrics = metrics;
+    this.diffs = new Ring(history);
+    this.noiseDiffs = new Ring(history);
+  }
+
+  ensureBreaker(spec: BreakerSpec): Breaker {
+    if (this.breaker === null) this.breaker = new Breaker(spec);
+    else this.breaker.spec = spec;
+    return this.breaker;
+  }
+
+  resizeHistory(history: number): void {
+    if (this.diffs.capacity !== history) {
+      this.diffs = new Ring(history);
+      this.noiseDiffs = new Ring(history);
+    }
+  }
+
+  /** Called once per answered request. */
+  record(upstream: string, status: number, seconds: number): void {
+    this.requests++;
+    const cls = status >= 100 && status < 600 ? CLASSES[Math.floor(status / 100) - 1] : '5xx';
+    this.byClass[cls]++;
+    this.latencies[this.latencyN++ % LATENCY_SAMPLES] = seconds;
+    const key = upstream + ' ' + cls;
+    let c = this.reqChildren.get(key);
+    if (c === undefined) {
+      c = this.metrics.requests.labels(this.id, upstream, cls);
+      this.reqChildren.set(key, c);
+    }
+    c.inc();
+    let h = this.durChildren.get(upstream);
+    if (h === undefined) {
+      h = this.metrics.duration.labels(this.id, upstream);
+      this.durChildren.set(upstream, h);
+    }
+    h.observe(seconds);
+  }
+
+  recordUpstreamError(upstream: string, kind: string): void {
+    this.upstreamErrors++;
+    this.metrics.upstreamErrors.labels(this.id, upstream, kind).inc();
+  }
+
+  recordFallback(reason: string): void {
+    this.fallbacks++;
+    this.metrics.fallbacks.labels(this.id, reason).inc();
+  }
+
+  recordShadow(result: 'match' | 'mismatch' | 'error' | 'skipped', differences: string[] = []): void {
+    if (result === 'match') this.shadow.matched++;
+    else if (result === 'mismatch') this.shadow.mismatched++;
+    else if (result === 'error') this.shadow.errors++;
+    else this.shadow.skipped++;
+    for (const p of differences) this.shadowPaths.set(p, (this.shadowPaths.get(p) ?? 0) + 1);
+    this.metrics.shadow.labels(this.id, result).inc();
+  }
+
+  recordNoise(result: 'match' | 'mismatch' | 'error', differences: string[] = []): void {
+    if (result === 'match') this.noise.matched++;
+    else if (result === 'mismatch') this.noise.mismatched++;
+    else this.noise.errors++;
+    for (const p of differences) this.noise.paths.set(p, (this.noise.paths.get(p) ?? 0) + 1);
+    this.metrics.noise.labels(this.id, result).inc();
+  }
+
+  latency(): { p50: number; p99: number; samples: number } {
+    const n = Math.min(this.latencyN, LATENCY_SAMPLES);
+    if (n === 0) return { p50: 0, p99: 0, samples: 0 };
+    const sorted = Array.from(this.latencies.subarray(0, n)).sort((a, b) => a - b);
+    const at = (q: number) => Math.round(sorted[Math.min(n - 1, Math.floor(q * n))] * 1e6) / 1e3;
+    return { p50: at(0.5), p99: at(0.99), samples: n };
+  }
+
+  /** Noise report (Diffy-style): how often legacy disagrees with itself, and on which paths. */
+  noiseReport() {
+    const compared = this.noise.matched + this.noise.mismatched;
+    const noisy = [...this.noise.paths.entries()].sort((a, b) => b[1] - a[1]);
+    const noisySet = new Set(this.noise.paths.keys());
+    const shadowCompared = this.shadow.matched + this.shadow.mismatched;
+    return {
+      route: this.id,
+      noise: { compared, mismatched: this.noise.mismatched, errors: this.noise.errors, rate: compared ? this.noise.mismatched / compared : 0 },
+      shadow: { compared: shadowCompared, mismatched: this.shadow.mismatched, rate: shadowCompared ? this.shadow.mismatched / shadowCompared : 0 },
+      noisyPaths: noisy.map(([path, count]) => ({ path, count })),
+      /** Paths that differ between legacy and service but never between legacy and itself: the real differences. */
+      realDifferencePaths: [...this.shadowPaths.entries()].filter(([p]) => !noisySet.has(p)).sort((a, b) => b[1] - a[1]).map(([path, count]) => ({ path, count })),
+    };
+  }
+
+  summary() {
+    const b = this.breaker;
+    return {
+      requests: this.requests,
+      byClass: { ...this.byClass },
+      toService: this.toService,
+      upstreamErrors: this.upstreamErrors,
+      fallbacks: this.fallbacks,
+      aborted: this.aborted,
+      latencyMs: this.latency(),
+      shadow: { ...this.shadow },
+      noise: { matched: this.noise.matched, mismatched: this.noise.mismatched, errors: this.noise.errors },
+      breaker: b ? { state: b.state, opens: b.opens } : null,
+    };
+  }
+}
+
+export class StatsStore {
+  private readonly byRoute = new Map<string, RouteStats>();
+  readonly metrics: FacadeMetrics;
+
+  constructor(metrics: FacadeMetrics) {
+    this.metrics = metrics;
+  }
+
+  get(id: string, history = 50): RouteStats {
+    let s = this.byRoute.get(id);
+    if (s === undefined) {
+      s = new RouteStats(id, this.metrics, history);
+      this.byRoute.set(id, s);
+    }
+    return s;
+  }
+
+  peek(id: string): RouteStats | undefined {
+    return this.byRoute.get(id);
+  }
+}

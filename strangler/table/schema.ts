@@ -1,0 +1,195 @@
+/**
+ * The route table document: upstreams, prefix/host fallbacks and routes with a
+ * per-route mode. Validated in two passes that both always run, so every error
+ * is listed at once: a structural zod parse and semantic checks (references,
+ * duplicates, mode requirements). Each message is prefixed with its path.
+ */
+import { z } from 'zod';
+import { parsePattern } from './pattern.ts';
+
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
+export const DEFAULT_POOL_SIZE = 64;
+export const DEFAULT_SHADOW_SAMPLE = 1;
+export const DEFAULT_SHADOW_TIMEOUT_MS = 2_000;
+export const DEFAULT_SHADOW_MAX_CONCURRENCY = 32;
+export const DEFAULT_NOISE_SAMPLE = 0.1;
+export const DEFAULT_DIFF_HISTORY = 50;
+export const DEFAULT_COMPARE_HEADERS = ['content-type'];
+export const DEFAULT_BREAKER = {
+  consecutiveFailures: 5,
+  errorRate: 0.5,
+  windowMs: 10_000,
+  minRequests: 20,
+  openMs: 5_000,
+  halfOpenProbes: 1,
+} as const;
+
+export const MODES = ['legacy', 'shadow', 'canary', 'service'] as const;
+export type Mode = (typeof MODES)[number];
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+const ROUTE_ID_RE = /^[a-z0-9][a-z0-9._:-]{0,127}$/i;
+const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
+
+const upstreamSchema = z.strictObject({
+  url: z.string().refine((u) => /^https?:\/\/[^/]+/.test(u) && URL.canParse(u), 'must be an http(s) URL'),
+  timeoutMs: z.number().int().min(1).max(600_000).default(DEFAULT_UPSTREAM_TIMEOUT_MS),
+  connectTimeoutMs: z.number().int().min(1).max(60_000).default(DEFAULT_CONNECT_TIMEOUT_MS),
+  pool: z.number().int().min(1).max(4096).default(DEFAULT_POOL_SIZE),
+});
+
+const unorderedSchema = z.strictObject({ path: z.string().min(1), key: z.string().min(1).optional() });
+
+const shadowSchema = z.strictObject({
+  sample: z.number().min(0).max(1).default(DEFAULT_SHADOW_SAMPLE),
+  timeoutMs: z.number().int().min(1).max(60_000).default(DEFAULT_SHADOW_TIMEOUT_MS),
+  maxConcurrency: z.number().int().min(1).max(10_000).default(DEFAULT_SHADOW_MAX_CONCURRENCY),
+  /** 'none': writes are never shadowed; 'dark-copy': the service writes to a dark copy, so writes may be shadowed. */
+  writes: z.enum(['none', 'dark-copy']).default('none'),
+  ignore: z.array(z.string().min(1)).default([]),
+  unordered: z.array(unorderedSchema).default([]),
+  headers: z.array(z.string().min(1).transform((h) => h.toLowerCase())).default(DEFAULT_COMPARE_HEADERS),
+  noiseSample: z.number().min(0).max(1).default(DEFAULT_NOISE_SAMPLE),
+  history: z.number().int().min(1).max(10_000).default(DEFAULT_DIFF_HISTORY),
+});
+
+const breakerSchema = z.strictObject({
+  consecutiveFailures: z.number().int().min(1).default(DEFAULT_BREAKER.consecutiveFailures),
+  errorRate: z.number().gt(0).max(1).default(DEFAULT_BREAKER.errorRate),
+  windowMs: z.number().int().min(100).default(DEFAULT_BREAKER.windowMs),
+  minRequests: z.number().int().min(1).default(DEFAULT_BREAKER.minRequests),
+  openMs: z.number().int().min(10).default(DEFAULT_BREAKER.openMs),
+  halfOpenProbes: z.number().int().min(1).default(DEFAULT_BREAKER.halfOpenProbes),
+});
+
+const methodSchema = z.string().transform((m) => m.toUpperCase()).pipe(z.enum(HTTP_METHODS));
+
+const routeSchema = z.strictObject({
+  id: z.string().regex(ROUTE_ID_RE, 'must be letters, digits, . _ : - (max 128)'),
+  methods: z.union([z.literal('*'), z.array(methodSchema).min(1)]).default('*'),
+  path: z.string().min(1),
+  host: z.string().min(1).transform((h) => h.toLowerCase()).optional(),
+  headers: z.record(z.string().transform((h) => h.toLowerCase()), z.string()).optional(),
+  legacy: z.string(),
+  service: z.string().optional(),
+  mode: z.enum(MODES).default('legacy'),
+  percent: z.number().min(0).max(100).default(0),
+  fallback: z.boolean().default(true),
+  shadow: shadowSchema.default(() => shadowSchema.parse({})),
+  breaker: breakerSchema.default(() => breakerSchema.parse({})),
+  description: z.string().optional(),
+});
+
+const fallbackSchema = z.strictObject({
+  prefix: z.string().startsWith('/').optional(),
+  host: z.string().min(1).transform((h) => h.toLowerCase()).optional(),
+  upstream: z.string(),
+});
+
+const optionsSchema = z.strictObject({
+  /** Adds `x-strangler-route: <id>; upstream=<name>` to responses. */
+  routeHeader: z.boolean().default(false),
+  /** Sticky canary key sources besides the bearer token's user id. */
+  stickyCookie: z.string().min(1).optional(),
+  stickyHeader: z.string().min(1).transform((h) => h.toLowerCase()).optional(),
+});
+
+export const tableSchema = z.strictObject({
+  /** Revision number; every write through a route source increments it. */
+  version: z.number().int().min(0).default(0),
+  options: optionsSchema.default(() => optionsSchema.parse({})),
+  upstreams: z.record(z.string().regex(NAME_RE, 'upstream names are letters, digits, . _ -'), upstreamSchema),
+  fallbacks: z.array(fallbackSchema).default([]),
+  routes: z.array(routeSchema).default([]),
+});
+
+export type RouteTable = z.output<typeof tableSchema>;
+export type RouteTableInput = z.input<typeof tableSchema>;
+export type RouteSpec = RouteTable['routes'][number];
+export type UpstreamSpec = RouteTable['upstreams'][string];
+export type ShadowSpec = RouteSpec['shadow'];
+export type BreakerSpec = RouteSpec['breaker'];
+
+export type ValidationResult = { ok: true; table: RouteTable } | { ok: false; errors: string[] };
+
+function fmtPath(path: PropertyKey[]): string {
+  return path.length ? path.map(String).join('.') : '(root)';
+}
+
+/** Semantic checks on the raw document; defensive about shape so they run even when the structure is broken. */
+function semanticErrors(doc: unknown): string[] {
+  const errors: string[] = [];
+  if (typeof doc !== 'object' || doc === null) return errors;
+  const d = doc as Record<string, unknown>;
+  const ups = typeof d.upstreams === 'object' && d.upstreams !== null ? new Set(Object.keys(d.upstreams)) : null;
+  const ref = (value: unknown, path: string) => {
+    if (ups && typeof value === 'string' && !ups.has(value)) errors.push(`${path}: unknown upstream "${value}"`);
+  };
+  if (Array.isArray(d.fallbacks)) {
+    d.fallbacks.forEach((f, i) => {
+      if (typeof f !== 'object' || f === null) return;
+      const fb = f as Record<string, unknown>;
+      ref(fb.upstream, `fallbacks.${i}.upstream`);
+      if (fb.prefix === undefined && fb.host === undefined) errors.push(`fallbacks.${i}: needs a prefix or a host`);
+    });
+  }
+  if (!Array.isArray(d.routes)) return errors;
+  const ids = new Map<string, number>();
+  const signatures = new Map<string, number>();
+  d.routes.forEach((r, i) => {
+    if (typeof r !== 'object' || r === null) return;
+    const route = r as Record<string, unknown>;
+    const at = `routes.${i}`;
+    if (typeof route.id === 'string') {
+      const prev = ids.get(route.id);
+      if (prev !== undefined) errors.push(`${at}.id: duplicate id "${route.id}" (also routes.${prev})`);
+      else ids.set(route.id, i);
+    }
+    ref(route.legacy, `${at}.legacy`);
+    ref(route.service, `${at}.service`);
+    const mode = route.mode ?? 'legacy';
+    if (mode !== 'legacy' && route.service === undefined) errors.push(`${at}.service: required when mode is "${String(mode)}"`);
+    if (mode === 'canary' && route.percent === undefined) errors.push(`${at}.percent: required when mode is "canary"`);
+    if (typeof route.path === 'string') {
+      const p = parsePattern(route.path);
+      if (!p.ok) errors.push(`${at}.path: ${p.error}`);
+      else {
+        const methods = Array.isArray(route.methods) ? [...route.methods].map((m) => String(m).toUpperCase()).sort().join(',') : '*';
+        const sig = `${methods} ${p.pattern.signature} ${String(route.host ?? '')} ${JSON.stringify(route.headers ?? {})}`;
+        const prev = signatures.get(sig);
+        if (prev !== undefined) errors.push(`${at}.path: same match as routes.${prev} ("${route.path}")`);
+        else signatures.set(sig, i);
+      }
+    }
+  });
+  return errors;
+}
+
+/** Validates a route table document; lists every problem found. */
+export function validateTable(doc: unknown): ValidationResult {
+  const parsed = tableSchema.safeParse(doc);
+  const errors = parsed.success ? [] : parsed.error.issues.map((i) => `${fmtPath(i.path)}: ${i.message}`);
+  errors.push(...semanticErrors(doc));
+  if (errors.length || !parsed.success) return { ok: false, errors };
+  return { ok: true, table: parsed.data };
+}
+
+export class TableError extends Error {
+  readonly errors: string[];
+  constructor(errors: string[], prefix = 'invalid route table') {
+    super(`${prefix}: ${errors.join('; ')}`);
+    this.name = 'TableError';
+    this.errors = errors;
+  }
+}
+
+/** Parses JSON or YAML text (by file name or content) into a validated table. */
+export function parseTableText(text: string, yamlParse?: (t: string) => unknown): ValidationResult {
+  let doc: unknown;
+  try {
+    doc = yamlParse && !/^\s*[{[]/.test(text) ? yamlParse(text) : JSON.parse(text);
+  } catch (err) {
+    return { ok: false, errors: [`(document): not valid ${yamlParse ? 'JSON/YAML' : 'JSON'}: ${(err as Error).message}`] };
+  }
+  return validateTable(doc);
+}

@@ -1,0 +1,106 @@
+/**
+ * Upstreams: one keep-alive undici Pool (size from the table) and one
+ * http-proxy-middleware instance per upstream. The middleware's request pass
+ * is the undici engine (engine.ts); its WebSocket pass is the stock one.
+ * Unchanged upstreams are reused across reloads; removed ones are closed
+ * after in-flight requests finish.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { createProxyMiddleware } from 'http-proxy-middleware';
+import { Pool } from 'undici';
+import type { UpstreamSpec } from './table/schema.ts';
+import type { Logger } from '../lib/logger.ts';
+
+/** Per-request state handed from the facade to the engine pass through the request object. */
+export const PROXY_JOB = Symbol('strangler.proxyJob');
+
+export interface ProxyJob {
+  run(upstream: Upstream): void;
+}
+
+type JobRequest = IncomingMessage & { [PROXY_JOB]?: ProxyJob };
+
+export interface Upstream {
+  name: string;
+  spec: UpstreamSpec;
+  key: string;
+  url: URL;
+  pool: Pool;
+  timeoutMs: number;
+  /** http-proxy-middleware instance: `proxy(req, res)` forwards via the engine; `proxy.upgrade` for WebSockets. */
+  proxy: ((req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => Promise<void>) & {
+    upgrade: (req: IncomingMessage, socket: Socket, head: Buffer) => void;
+  };
+}
+
+function specKey(spec: UpstreamSpec): string {
+  return JSON.stringify([spec.url, spec.pool, spec.connectTimeoutMs, spec.timeoutMs]);
+}
+
+export function createUpstream(name: string, spec: UpstreamSpec, logger: Logger): Upstream {
+  const url = new URL(spec.url);
+  const pool = new Pool(url.origin, {
+    connections: spec.pool,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    connect: { timeout: spec.connectTimeoutMs },
+    headersTimeout: spec.timeoutMs,
+    bodyTimeout: spec.timeoutMs,
+  });
+  const upstream = { name, spec, key: specKey(spec), url, pool, timeoutMs: spec.timeoutMs } as Upstream;
+  upstream.proxy = createProxyMiddleware({
+    target: url,
+    ejectPlugins: true,
+    ws: false,
+    plugins: [
+      (server) => {
+        // Replace httpxy's node:http request passes by the undici engine; keep its WebSocket passes.
+        const passes = (server as unknown as { _getPasses?: (t: string) => unknown[] })._getPasses?.('web');
+        if (!Array.isArray(passes)) throw new Error('http-proxy-middleware/httpxy: web passes not found (incompatible version)');
+        passes.splice(0, passes.length, (req: JobRequest) => {
+          const job = req[PROXY_JOB];
+          if (job) job.run(upstream);
+          return true;
+        });
+        // An upgraded pair lives and dies together (the stock pass only ends the upstream side on errors).
+        server.on('proxyReqWs', (proxyReq: import('node:http').ClientRequest, _req: IncomingMessage, socket: Socket) => {
+          proxyReq.once('upgrade', (_res: IncomingMessage, proxySocket: Socket) => {
+            socket.once('close', () => proxySocket.destroy());
+            proxySocket.once('close', () => socket.destroy());
+          });
+        });
+        server.on('error', (err: Error, _req?: IncomingMessage, resOrSocket?: ServerResponse | Socket) => {
+          if (!resOrSocket) return;
+          logger.warn({ err, upstream: name }, 'proxy error');
+          if ('writeHead' in resOrSocket) {
+            if (!resOrSocket.headersSent) {
+              resOrSocket.writeHead(502, { 'content-type': 'application/json' });
+              resOrSocket.end(JSON.stringify({ error: { code: 'BAD_GATEWAY', message: 'The upstream service failed', requestId: '' } }));
+            }
+          } else resOrSocket.destroy();
+        });
+      },
+    ],
+  }) as unknown as Upstream['proxy'];
+  return upstream;
+}
+
+/** Builds the upstream set for a table, reusing unchanged upstreams from the previous set. */
+export function buildUpstreams(specs: Record<string, UpstreamSpec>, previous: Map<string, Upstream> | null, logger: Logger): { next: Map<string, Upstream>; retired: Upstream[] } {
+  const next = new Map<string, Upstream>();
+  for (const [name, spec] of Object.entries(specs)) {
+    const old = previous?.get(name);
+    next.set(name, old && old.key === specKey(spec) ? old : createUpstream(name, spec, logger));
+  }
+  const retired = previous ? [...previous.values()].filter((u) => next.get(u.name) !== u) : [];
+  return { next, retired };
+}
+
+export async function closeUpstreams(ups: Iterable<Upstream>): Promise<void> {
+  await Promise.all([...ups].map((u) => u.pool.close().catch(() => undefined)));
+}
+
+export function destroyUpstreams(ups: Iterable<Upstream>): Promise<unknown> {
+  return Promise.all([...ups].map((u) => u.pool.destroy().catch(() => undefined)));
+}
