@@ -1,5 +1,5 @@
-import express, { type Express, type Request, type RequestHandler, type Response, type Router } from 'express';
-import { AppError } from '../../lib/errors.ts';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response, type Router } from 'express';
+import { AppError, isAppError } from '../../lib/errors.ts';
 import { errorHandler, getRequestId, notFound, requestId } from '../../lib/http.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { SessionVerifier } from './ports.ts';
@@ -32,8 +32,28 @@ export function createEdgeApp(opts: { name: string; logger: Logger; router: Rout
   });
   app.use(opts.router);
   app.use(notFound());
+  app.use(peerErrors(opts.logger));
   app.use(errorHandler(opts.logger));
   return app;
+}
+
+/**
+ * A failed call to another service (Thrift client error: 502/503/504 with
+ * `service`) keeps its code and status but gets a public message: the
+ * client's message names hosts, ports and socket errors, which callers of a
+ * public API must not see. The original is logged.
+ */
+export function peerErrors(logger: Logger): ErrorRequestHandler {
+  return (err, _req, res, next) => {
+    const peer = (err as { service?: unknown }).service;
+    if (isAppError(err) && err.status >= 500 && typeof peer === 'string') {
+      logger.warn({ err, requestId: getRequestId(res), peer }, 'peer service call failed');
+      const what = err.status === 504 ? 'did not answer in time' : 'is unavailable';
+      next(new AppError(err.code, `The ${peer} service ${what}; try again later`, { status: err.status }));
+      return;
+    }
+    next(err);
+  };
 }
 
 /** `Authorization: Bearer <token>` → token; undefined when absent; 401 when malformed (legacy wording). */
