@@ -1,0 +1,99 @@
+/**
+ * The running pieces of one demo, started in this process on the demo's
+ * ports and databases: legacy APIs, the facade, the services. Every start
+ * registers its close; closeAll stops them in reverse order.
+ */
+import { createWriteStream, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createKnex, dropDatabase, type Knex } from '../../lib/db.ts';
+import { createLogger, type Logger } from '../../lib/logger.ts';
+import type { DemoEnv } from './env.ts';
+import { FacadeAdmin } from './facade-admin.ts';
+import { demoRouteTable } from './routes.ts';
+
+export interface Closable {
+  name: string;
+  close(): Promise<void>;
+}
+
+export class DemoStack {
+  readonly env: DemoEnv;
+  readonly logger: Logger;
+  readonly logFile: string;
+  private readonly closers: Closable[] = [];
+  legacyKnex: Knex | undefined;
+  facade: { url: string; adminUrl: string; admin: FacadeAdmin; routes: ReturnType<typeof demoRouteTable> } | undefined;
+
+  constructor(env: DemoEnv, opts: { logLevel?: string } = {}) {
+    this.env = env;
+    this.logFile = join(env.dir, 'demo.log');
+    this.logger = createLogger('demo', { level: opts.logLevel ?? 'warn', destination: createWriteStream(this.logFile, { flags: 'a' }) });
+  }
+
+  add(c: Closable): void {
+    this.closers.push(c);
+  }
+
+  get legacyUrls() {
+    const p = this.env.ports;
+    return { api: `http://127.0.0.1:${p.userApi}`, admin: `http://127.0.0.1:${p.adminApi}`, merchant: `http://127.0.0.1:${p.merchantApi}` };
+  }
+
+  /** A knex on the demo's legacy database (evidence queries). */
+  legacy(): Knex {
+    if (!this.legacyKnex) {
+      const k = createKnex(this.env.legacyDsn, { pool: { min: 0, max: 3 } });
+      this.legacyKnex = k;
+      this.add({ name: 'legacy knex', close: () => k.destroy() });
+    }
+    return this.legacyKnex;
+  }
+
+  async startLegacyApis(): Promise<void> {
+    const [{ startUserApi }, { startAdminApi }, { startMerchantApi }] = await Promise.all([
+      import('../../legacy/user-api/index.ts'), import('../../legacy/admin-api/index.ts'), import('../../legacy/merchant-api/index.ts'),
+    ]);
+    const p = this.env.ports;
+    const cfg = (port: number) => ({ port, host: '127.0.0.1', mysqlUrl: this.env.legacyDsn, logLevel: 'warn' });
+    const log = (n: string) => this.logger.child({ component: n });
+    this.add(await startUserApi(cfg(p.userApi), { logger: log('legacy-user-api') }));
+    this.add(await startAdminApi(cfg(p.adminApi), { logger: log('legacy-admin-api') }));
+    this.add(await startMerchantApi(cfg(p.merchantApi), { logger: log('legacy-merchant-api') }));
+  }
+
+  async startFacade(): Promise<NonNullable<DemoStack['facade']>> {
+    const { startFacade } = await import('../../strangler/index.ts');
+    const { DEFAULT_BODY_LIMIT, DEFAULT_CAPTURE_LIMIT } = await import('../../strangler/facade.ts');
+    const { DEFAULT_ROUTES_FILE } = await import('../../strangler/config.ts');
+    const routes = demoRouteTable(JSON.parse(readFileSync(DEFAULT_ROUTES_FILE, 'utf8')), this.env.ports);
+    const routesFile = join(this.env.dir, 'routes.json');
+    await writeFile(routesFile, JSON.stringify(routes, null, 2));
+    const token = randomBytes(18).toString('base64url');
+    const h = await startFacade({
+      host: '127.0.0.1', port: this.env.ports.facade, adminHost: '127.0.0.1', adminPort: this.env.ports.facadeAdmin, adminToken: token,
+      source: { kind: 'file', path: routesFile }, auditFile: join(this.env.dir, 'audit.jsonl'),
+      bodyLimit: DEFAULT_BODY_LIMIT, captureLimit: DEFAULT_CAPTURE_LIMIT, shutdownGraceMs: 2000,
+    }, { logger: this.logger.child({ component: 'facade' }) });
+    this.add({ name: 'facade', close: () => h.close() });
+    this.facade = { url: h.url, adminUrl: h.adminUrl, admin: new FacadeAdmin(h.adminUrl, token), routes };
+    return this.facade;
+  }
+
+  async closeAll(): Promise<void> {
+    while (this.closers.length) {
+      const c = this.closers.pop()!;
+      try {
+        await c.close();
+      } catch (err) {
+        this.logger.warn({ err, piece: c.name }, 'close failed');
+      }
+    }
+  }
+
+  /** Drops every database of this run (legacy and service databases). */
+  async dropDatabases(): Promise<void> {
+    for (const dsn of [this.env.legacyDsn, ...Object.values(this.env.serviceDsns)]) await dropDatabase(dsn).catch(() => undefined);
+  }
+}

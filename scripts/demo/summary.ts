@@ -1,0 +1,72 @@
+/**
+ * The closing summary: requests and client-visible errors per phase with
+ * p50/p99, shadow diff counts per route, rows compared and differences per
+ * split, write-freeze durations, and a verdict. Pure: samples and evidence in,
+ * text out.
+ */
+import type { Evidence } from './evidence.ts';
+import { renderTable } from './table.ts';
+import { summarize, summaryOf } from './traffic/stats.ts';
+import type { Sample } from './traffic/types.ts';
+
+export interface Verdict {
+  requests: number;
+  clientErrors: number;
+  dataDifferences: number;
+  stepsDone: number;
+  stepsUnavailable: number;
+  stepsFailed: number;
+  ok: boolean;
+}
+
+export function verdict(samples: readonly Sample[], ev: Evidence): Verdict {
+  const clientErrors = samples.filter((s) => s.error).length;
+  const dataDifferences = ev.splits.reduce((n, s) => n + s.differences, 0);
+  const stepsDone = ev.steps.filter((s) => s.status === 'done').length;
+  const stepsUnavailable = ev.steps.filter((s) => s.status === 'unavailable').length;
+  const stepsFailed = ev.steps.filter((s) => s.status === 'failed').length;
+  return { requests: samples.length, clientErrors, dataDifferences, stepsDone, stepsUnavailable, stepsFailed, ok: clientErrors === 0 && dataDifferences === 0 && stepsFailed === 0 };
+}
+
+const ms = (n: number) => (Number.isFinite(n) ? Math.round(n * 10) / 10 : NaN);
+
+export function formatSummary(samples: readonly Sample[], ev: Evidence, phaseOrder: readonly string[] = []): string {
+  const out: string[] = [];
+  const order = (k: string) => {
+    const i = phaseOrder.indexOf(k);
+    return i === -1 ? phaseOrder.length : i;
+  };
+  out.push('Steps');
+  out.push(renderTable(['step', 'status', 'seconds', 'note'], ev.steps.map((s) => [s.id, s.status, Math.round(s.ms / 100) / 10, s.reason ?? ''])));
+
+  out.push('', 'Client traffic per phase (every request the shopper app, admin web and merchant web sent)');
+  const phases = summarize(samples, (s) => s.phase).sort((a, b) => order(a.key) - order(b.key));
+  const all = summaryOf('total', samples);
+  out.push(renderTable(['phase', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'max ms'],
+    [...phases, all].map((g) => [g.key, g.requests, g.errors, Math.round(g.rps), ms(g.p50), ms(g.p99), ms(g.max)])));
+
+  out.push('', 'Per client kind');
+  out.push(renderTable(['client', 'requests', 'errors', 'p50 ms', 'p99 ms'],
+    summarize(samples, (s) => s.persona).map((g) => [g.key, g.requests, g.errors, ms(g.p50), ms(g.p99)])));
+
+  if (ev.routes.length) {
+    out.push('', 'Shadow comparisons per route (service answer vs legacy answer; noise = legacy vs itself)');
+    out.push(renderTable(['route', 'service', 'shadowed', 'matched', 'diffs', 'noise diffs', 'final mode'],
+      ev.routes.map((r) => [r.route, r.service, r.sent, r.matched, r.mismatched, r.noiseMismatched, r.finalMode])));
+  }
+  if (ev.splits.length) {
+    out.push('', 'Database splits (verify: chunk checksums on both sides, row diff of mismatching chunks)');
+    out.push(renderTable(['service', 'switch', 'tables', 'rows copied', 'changes applied', 'rows compared', 'differences', 'in flight', 'write freeze ms'],
+      ev.splits.map((s) => [s.service, s.action, s.tables.join(','), s.rowsCopied, s.changesApplied, s.rowsCompared, s.differences, s.inFlight, s.freezeMs])));
+  }
+  const errors = samples.filter((s) => s.error);
+  if (errors.length) {
+    out.push('', `Client-visible errors (first ${Math.min(10, errors.length)} of ${errors.length})`);
+    for (const e of errors.slice(0, 10)) out.push(`  [${e.phase}] ${e.persona} ${e.error}: ${e.detail ?? e.status}`);
+  }
+  if (ev.notes.length) out.push('', 'Notes', ...ev.notes.map((n) => `  - ${n}`));
+  const v = verdict(samples, ev);
+  out.push('', `Verdict: ${v.requests} requests, ${v.clientErrors} client-visible errors, ${v.dataDifferences} data differences; ` +
+    `${v.stepsDone} steps done, ${v.stepsUnavailable} not yet possible, ${v.stepsFailed} failed → ${v.ok ? 'OK' : 'NOT OK'}`);
+  return out.join('\n');
+}
