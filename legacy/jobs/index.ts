@@ -13,7 +13,7 @@ import { maskDsn, maskSecretsInText } from '../../lib/mask.ts';
 import { jobsConfigSchema, type JobsConfig } from './config.ts';
 import { addDays, dayOf } from './days.ts';
 import { describeResult, runJobs } from './run.ts';
-import { Scheduler } from './schedule.ts';
+import { Scheduler, nextSlot } from './schedule.ts';
 
 export interface RunningScheduler {
   scheduler: Scheduler;
@@ -34,8 +34,7 @@ export async function startScheduler(config: JobsConfig, opts: { logger?: Logger
       const today = dayOf(now());
       const result = await runJobs(knex, 'all', { day: today, shopStatDays: [addDays(today, -1), today] });
       for (const line of describeResult(result)) logger.info(line);
-      const next = scheduler.next;
-      if (next !== undefined) logger.info(`next run at ${new Date(next).toISOString()}`);
+      logger.info(`next run at ${new Date(nextSlot(now(), config.JOBS_INTERVAL, config.JOBS_OFFSET)).toISOString()}`);
     },
     onError: (err) => logger.error({ err }, 'jobs run failed'),
   });
