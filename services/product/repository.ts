@@ -1,4 +1,5 @@
 import type { Knex } from '../../lib/db.ts';
+import { recordProductChanges } from '../../lib/events/outbox.ts';
 import type { ProductImageRow, ProductRow } from '../../legacy/contract/rows.ts';
 import type { LiveDb } from '../kit/live-db.ts';
 import { countOf, escapeLike, offsetOf, type Counted, type Paging } from '../kit/sql.ts';
@@ -104,7 +105,9 @@ export class ProductRepository {
     return this.k.transaction(async (trx) => {
       const rows = await trx('products').where({ shop_id: shopId }).whereNot('status', 'hidden').forUpdate().select('id', 'status').orderBy('id');
       if (rows.length === 0) return [];
-      await trx('products').whereIn('id', rows.map((r) => r.id)).update({ status: 'hidden', version: trx.raw('version + 1') });
+      const ids = rows.map((r) => r.id);
+      await trx('products').whereIn('id', ids).update({ status: 'hidden', version: trx.raw('version + 1') });
+      await this.outbox(trx, ids, 'hidden', { shopId });
       return rows.map((r) => ({ id: Number(r.id), fromStatus: r.status, toStatus: 'hidden' as const }));
     });
   }
@@ -121,8 +124,17 @@ export class ProductRepository {
         const n = await trx('products').where({ id: c.id, status: c.toStatus }).update({ status: c.fromStatus, version: trx.raw('version + 1') });
         if (Number(n) > 0) restored.push({ id: c.id, fromStatus: c.toStatus, toStatus: c.fromStatus });
       }
+      await this.outbox(trx, restored.filter((r) => r.toStatus !== 'hidden').map((r) => r.id), 'shown', {});
+      await this.outbox(trx, restored.filter((r) => r.toStatus === 'hidden').map((r) => r.id), 'hidden', {});
       return restored;
     });
+  }
+
+  /** Product events in the same transaction as the change (lib/events outbox), with each product's new version. */
+  private async outbox(trx: Knex.Transaction, ids: number[], kind: 'hidden' | 'shown', meta: Record<string, unknown>): Promise<void> {
+    if (ids.length === 0) return;
+    const versions = await trx('products').whereIn('id', ids).select('id', 'version');
+    await recordProductChanges(trx, versions.map((v) => ({ productId: Number(v.id), version: Number(v.version), kind, meta })));
   }
 
   /** Counter changes (likes from the user service, views from the edge); updated_at and version untouched, as legacy does. */

@@ -89,6 +89,9 @@ describe('shop service: close-shop saga @integration', () => {
     expect(after.shop).to.equal('closed');
     expect(after.products.every((p) => p.endsWith(':hidden'))).to.equal(true);
     expect([...search.indexed]).to.deep.equal([999]);
+    // the product changes went to the event outbox in the same transaction (search indexer input)
+    const events = await db.knex('event_outbox').where({ kind: 'hidden' }).count({ n: '*' }).first();
+    expect(Number(events?.n)).to.equal(after.products.length - seeded.products.filter((p) => p.endsWith(':hidden')).length);
     const log = await db.knex('saga_log').where({ id: r.id }).first();
     expect(log.status).to.equal('completed');
     expect(log.step).to.equal(3);
