@@ -1,9 +1,8 @@
-import type { Knex } from '../../../lib/db.ts';
 import { foreignKeys, type ForeignKey } from './introspect.ts';
 import type { Side } from './side.ts';
 import {
-  cascadeTriggerDdl, cascadeTriggerName, changelogDdl, changelogTable, q, ROW_EVENTS, rowTriggerDdl, triggerName,
-  type CascadeChild, type TableShape, type TriggerMode,
+  cascadeTriggerDdl, cascadeTriggerName, changelogDdl, changelogTable, fenceDdl, fenceTable, q, qq, ROW_EVENTS, rowTriggerDdl, triggerName,
+  type CascadeChild, type TableShape,
 } from './sql.ts';
 
 /**
@@ -11,18 +10,32 @@ import {
  * changelog table in the same database and the same transaction as the write.
  * CREATE OR REPLACE TRIGGER waits for every open transaction that touched the
  * table (metadata lock), so once it returns no earlier uncaptured write can
- * still commit — the copy may start. Switching a trigger between `capture` and
- * `fence` is one atomic statement per trigger, so there is no window without one.
+ * still commit — the copy may start. The same triggers enforce the fence
+ * (see rowTriggerDdl), so a cutover changes one row, not DDL.
  */
-export async function ensureChangelog(side: Side, service: string): Promise<void> {
+export async function ensureMachinery(side: Side, service: string, initiallyFenced: boolean): Promise<void> {
   await side.knex.raw(changelogDdl(service));
+  await side.knex.raw(fenceDdl(service));
+  await side.knex.raw(`INSERT IGNORE INTO ${q(fenceTable(service))} (id, fenced) VALUES (1, ?)`, [initiallyFenced ? 1 : 0]);
 }
 
-export async function setRowTriggers(conn: Knex | Side, service: string, shapes: Iterable<TableShape>, mode: TriggerMode): Promise<void> {
-  const knex = 'knex' in conn ? conn.knex : conn;
+export async function setRowTriggers(side: Side, service: string, shapes: Iterable<TableShape>): Promise<void> {
   for (const s of shapes) {
-    for (const ev of ROW_EVENTS) await knex.raw(rowTriggerDdl(service, s.name, s.pk, ev, mode));
+    for (const ev of ROW_EVENTS) await side.knex.raw(rowTriggerDdl(service, s.name, s.pk, ev));
   }
+}
+
+/** Raises or lowers the fence without waiting (no writer holds the lock on a side nobody writes). */
+export async function setFence(side: Side, service: string, fenced: boolean): Promise<void> {
+  await side.knex.raw(`UPDATE ${qq(side.db, fenceTable(service))} SET fenced = ?, changed_at = CURRENT_TIMESTAMP(6) WHERE id = 1`, [fenced ? 1 : 0]);
+}
+
+export async function isFenced(side: Side, service: string): Promise<boolean | null> {
+  const [[exists]] = await side.knex.raw('SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [side.db, fenceTable(service)]);
+  if (!Number(exists.n)) return null;
+  const [rows] = await side.knex.raw(`SELECT fenced FROM ${qq(side.db, fenceTable(service))} WHERE id = 1`);
+  const r = (rows as Array<{ fenced: number }>)[0];
+  return r ? Number(r.fenced) === 1 : null;
 }
 
 /** FKs whose ON DELETE/UPDATE action changes moved child rows without firing their triggers. */
@@ -58,11 +71,11 @@ export async function installCascadeTriggers(side: Side, service: string, moved:
   return names;
 }
 
-/** Starts capturing on a side: changelog table, row triggers, cascade triggers. Idempotent. */
-export async function startCapture(side: Side, service: string, moved: Map<string, TableShape>): Promise<void> {
-  await ensureChangelog(side, service);
+/** Starts capturing on a side: changelog and fence tables, cascade triggers, row triggers. Idempotent. */
+export async function startCapture(side: Side, service: string, moved: Map<string, TableShape>, initiallyFenced = false): Promise<void> {
+  await ensureMachinery(side, service, initiallyFenced);
   await installCascadeTriggers(side, service, moved);
-  await setRowTriggers(side, service, moved.values(), 'capture');
+  await setRowTriggers(side, service, moved.values());
 }
 
 export async function listToolTriggers(side: Side, service: string): Promise<Array<{ name: string; table: string }>> {
@@ -73,19 +86,15 @@ export async function listToolTriggers(side: Side, service: string): Promise<Arr
   return (rows as Array<{ name: string; tbl: string }>).map((r) => ({ name: r.name, table: r.tbl }));
 }
 
-export async function triggerModes(side: Side, service: string, shapes: Iterable<TableShape>): Promise<Record<string, 'capture' | 'fence' | 'none' | 'mixed'>> {
-  const [rows] = await side.knex.raw(
-    'SELECT TRIGGER_NAME AS name, ACTION_STATEMENT AS body FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?',
-    [side.db],
-  );
-  const byName = new Map((rows as Array<{ name: string; body: string }>).map((r) => [r.name, r.body]));
-  const out: Record<string, 'capture' | 'fence' | 'none' | 'mixed'> = {};
+/** Per table: `capture` (writes captured), `fence` (writes rejected), `none` (no triggers), `partial`. */
+export async function triggerModes(side: Side, service: string, shapes: Iterable<TableShape>): Promise<Record<string, 'capture' | 'fence' | 'none' | 'partial'>> {
+  const [rows] = await side.knex.raw('SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [side.db]);
+  const names = new Set((rows as Array<{ name: string }>).map((r) => r.name));
+  const fenced = await isFenced(side, service);
+  const out: Record<string, 'capture' | 'fence' | 'none' | 'partial'> = {};
   for (const s of shapes) {
-    const modes = ROW_EVENTS.map((ev) => {
-      const b = byName.get(triggerName(service, s.name, ev));
-      return b === undefined ? 'none' : /SIGNAL SQLSTATE/.test(b) ? 'fence' : 'capture';
-    });
-    out[s.name] = modes.every((m) => m === modes[0]) ? modes[0] : 'mixed';
+    const n = ROW_EVENTS.filter((ev) => names.has(triggerName(service, s.name, ev))).length;
+    out[s.name] = n === 0 ? 'none' : n < ROW_EVENTS.length ? 'partial' : fenced ? 'fence' : 'capture';
   }
   return out;
 }
@@ -96,8 +105,9 @@ export async function dropToolTriggers(side: Side, service: string): Promise<num
   return list.length;
 }
 
-export async function dropChangelog(side: Side, service: string): Promise<void> {
+export async function dropMachinery(side: Side, service: string): Promise<void> {
   await side.knex.raw(`DROP TABLE IF EXISTS ${q(changelogTable(service))}`);
+  await side.knex.raw(`DROP TABLE IF EXISTS ${q(fenceTable(service))}`);
 }
 
 export async function backlog(side: Side, service: string): Promise<number> {

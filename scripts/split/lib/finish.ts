@@ -1,5 +1,5 @@
-import { backlog, dropChangelog, dropToolTriggers, setRowTriggers } from './capture.ts';
-import { movingShapes, type SplitContext } from './context.ts';
+import { backlog, dropMachinery, dropToolTriggers, setFence } from './capture.ts';
+import type { SplitContext } from './context.ts';
 import { SplitError } from './errors.ts';
 import { openOwnership } from './ownership.ts';
 import { dropDatabase } from '../../../lib/db.ts';
@@ -33,8 +33,8 @@ export async function complete(ctx: SplitContext, state: SplitState, opts: { con
   await ctx.source.knex.raw(`RENAME TABLE ${renamed.map((r) => `${qq(ctx.source.db, r.from)} TO ${qq(ctx.source.db, r.to)}`).join(', ')}`);
   await dropToolTriggers(ctx.source, ctx.service.name);
   await dropToolTriggers(ctx.target, ctx.service.name);
-  await dropChangelog(ctx.source, ctx.service.name);
-  await dropChangelog(ctx.target, ctx.service.name);
+  await dropMachinery(ctx.source, ctx.service.name);
+  await dropMachinery(ctx.target, ctx.service.name);
   const dropped: string[] = [];
   if (opts.confirm) {
     await ctx.source.knex.transaction(async (tx) => {
@@ -63,8 +63,8 @@ export async function cancel(ctx: SplitContext, state: SplitState | undefined, o
   if (ctx.dryRun) return { droppedTarget: !!opts.dropTarget, dryRun: true };
   await dropToolTriggers(ctx.source, ctx.service.name);
   await dropToolTriggers(ctx.target, ctx.service.name).catch(() => 0);
-  await dropChangelog(ctx.source, ctx.service.name);
-  await dropChangelog(ctx.target, ctx.service.name).catch(() => undefined);
+  await dropMachinery(ctx.source, ctx.service.name);
+  await dropMachinery(ctx.target, ctx.service.name).catch(() => undefined);
   await ctx.store.remove(ctx.service.name).catch(() => undefined);
   if (opts.dropTarget) await dropDatabase(ctx.service.targetDsn);
   return { droppedTarget: !!opts.dropTarget, dryRun: false };
@@ -89,12 +89,11 @@ export async function abandonSwitch(ctx: SplitContext, state: SplitState): Promi
   const sw = state.switching;
   if (!sw) throw new SplitError('WRONG_PHASE', 'nothing to abandon');
   if (await flipped(ctx, state)) return 'already-flipped';
-  const shapes = await movingShapes(ctx);
   const live = sw.kind === 'cutover' ? ctx.source : ctx.target;
   const other = sw.kind === 'cutover' ? ctx.target : ctx.source;
   if (ctx.dryRun) return 'abandoned';
-  await setRowTriggers(live, ctx.service.name, shapes.values(), 'capture');
-  await setRowTriggers(other, ctx.service.name, shapes.values(), 'fence');
+  await setFence(other, ctx.service.name, true);
+  await setFence(live, ctx.service.name, false);
   state.switching = undefined;
   state.attempts.push({ at: new Date().toISOString(), kind: sw.kind, ok: false, error: 'interrupted before the flip; undone' });
   note(state, `${sw.kind} abandoned`, 'interrupted before the flip; writes resumed on the live side');

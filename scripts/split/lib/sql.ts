@@ -78,7 +78,6 @@ export function stateDdl(): string {
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
 }
 
-export type TriggerMode = 'capture' | 'fence';
 export type RowEvent = 'insert' | 'update' | 'delete';
 export const ROW_EVENTS: RowEvent[] = ['insert', 'update', 'delete'];
 
@@ -90,23 +89,40 @@ export function cascadeTriggerName(service: string, parent: string, ev: 'update'
   return `_split_${service}_${parent}_cascade_${ev[0]}`;
 }
 
+export function fenceTable(service: string): string {
+  return `_split_${service}_fence`;
+}
+
+export function fenceDdl(service: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${q(fenceTable(service))} (
+    id TINYINT UNSIGNED NOT NULL,
+    fenced TINYINT UNSIGNED NOT NULL,
+    changed_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    PRIMARY KEY (id)
+  ) ENGINE=InnoDB`;
+}
+
 /**
- * Row trigger on a moved table. `capture` appends the primary key of every
- * changed row to the changelog (both keys when an UPDATE changes the key);
- * `fence` rejects the write. Sessions of the tool set @split_bypass so their
- * own writes are neither captured nor rejected.
+ * Row trigger on a moved table. Every write first takes a SHARED lock on the
+ * service's fence row (held until its transaction ends) and fails if the
+ * fence is up; then it appends the primary key of the changed row to the
+ * changelog (both keys when an UPDATE changes the key). Raising the fence is
+ * one UPDATE of that row: it waits for every open transaction that wrote a
+ * moved table (they hold the shared lock) — the drain — and writers arriving
+ * meanwhile queue behind it, then see the fence. Sessions of the tool set
+ * @split_bypass so their own writes are neither captured nor rejected.
  */
-export function rowTriggerDdl(service: string, table: string, pk: string, ev: RowEvent, mode: TriggerMode): string {
+export function rowTriggerDdl(service: string, table: string, pk: string, ev: RowEvent): string {
   const cl = q(changelogTable(service));
   const ins = (ref: 'NEW' | 'OLD') => `INSERT INTO ${cl} (tbl, pk) VALUES (${lit(table)}, ${ref}.${q(pk)});`;
+  const msg = `split-db: writes to ${table} are fenced (${service} split: cutover in progress or done on the other side)`;
   let body: string;
-  if (mode === 'fence') {
-    const msg = `split-db: writes to ${table} are frozen (moved to the ${service} service)`;
-    body = `SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = ${lit(msg.slice(0, 128))};`;
-  } else if (ev === 'insert') body = ins('NEW');
+  if (ev === 'insert') body = ins('NEW');
   else if (ev === 'delete') body = ins('OLD');
   else body = `${ins('NEW')} IF NOT (OLD.${q(pk)} <=> NEW.${q(pk)}) THEN ${ins('OLD')} END IF;`;
-  return `CREATE OR REPLACE TRIGGER ${q(triggerName(service, table, ev))} AFTER ${ev.toUpperCase()} ON ${q(table)} FOR EACH ROW BEGIN IF @split_bypass IS NULL THEN ${body} END IF; END`;
+  return `CREATE OR REPLACE TRIGGER ${q(triggerName(service, table, ev))} AFTER ${ev.toUpperCase()} ON ${q(table)} FOR EACH ROW BEGIN DECLARE split_fenced TINYINT DEFAULT 0; ` +
+    `IF @split_bypass IS NULL THEN SELECT fenced INTO split_fenced FROM ${q(fenceTable(service))} WHERE id = 1 LOCK IN SHARE MODE; ` +
+    `IF split_fenced THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = ${lit(msg.slice(0, 128))}; END IF; ${body} END IF; END`;
 }
 
 export interface CascadeChild {

@@ -1,14 +1,14 @@
 import type mysql from 'mysql2/promise';
 import { maskSecretsInText } from '../../../lib/mask.ts';
 import { drain } from './applier.ts';
-import { setRowTriggers, startCapture, ensureChangelog } from './capture.ts';
+import { setFence, startCapture } from './capture.ts';
 import { movingShapes, type SplitContext } from './context.ts';
 import { SplitError } from './errors.ts';
 import { autoIncrementOf } from './introspect.ts';
 import { forwardLink, reverseLink, type Link } from './link.ts';
 import { openOwnership } from './ownership.ts';
 import { openConnection, type Side } from './side.ts';
-import { q, qq, rowTriggerDdl, ROW_EVENTS, type TableShape } from './sql.ts';
+import { fenceTable, q, qq, type TableShape } from './sql.ts';
 import { note, type SplitState } from './state.ts';
 import { compareChunk } from './verifier.ts';
 
@@ -22,18 +22,22 @@ export interface SwitchResult {
 
 /**
  * Cutover and rollback are the same dance in opposite directions:
- *   1. catch up while writes continue;
- *   2. fence the live side: its capture triggers are atomically replaced by
- *      triggers that reject writes (SIGNAL 45000). CREATE OR REPLACE TRIGGER
- *      waits for every open transaction on the table (metadata lock), so when
- *      the fence is up the drain is done; a watchdog KILLs the DDL at the abort
- *      limit (a long transaction cannot stretch the freeze);
- *   3. final catch-up; compare the newest rows; carry AUTO_INCREMENT over;
- *   4. start capture on the new live side (the way back);
- *   5. flip the ownership registry with compare-and-set. The freeze is 2 → 5.
+ *   1. catch up while writes continue; prepare the new live side outside the
+ *      freeze: capture triggers installed there (fenced), AUTO_INCREMENT raised
+ *      past the old side's with a margin;
+ *   2. raise the fence on the live side: one UPDATE of its fence row. Every
+ *      transaction that wrote a moved table holds a shared lock on that row
+ *      until it ends, so the UPDATE returns only when they all committed or
+ *      rolled back (the drain, Vitess #9400); writers arriving meanwhile queue
+ *      behind it and then get an error. A watchdog KILLs the UPDATE at the
+ *      abort limit, so a long transaction cannot stretch the freeze;
+ *   3. final catch-up; compare the newest rows (Spirit #156); AUTO_INCREMENT
+ *      re-checked;
+ *   4. lower the fence on the new live side and flip the ownership registry
+ *      with compare-and-set. The freeze is 2 → 4.
  * Any failure before the flip undoes the fence: writes resume where they were
- * and ownership is unchanged. The fence stays on the old side afterwards, so a
- * stale process writing there gets an error instead of losing its write.
+ * and ownership is unchanged. The fence stays up on the old side afterwards,
+ * so a stale process writing there gets an error instead of losing its write.
  */
 export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cutover' | 'rollback'): Promise<SwitchResult> {
   const shapes = await movingShapes(ctx);
@@ -56,10 +60,12 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
       throw new SplitError('WRONG_PHASE', `ownership of ${domain} already says service/own (version ${rec.version}); refusing to flip again`);
     }
 
-    // 1. catch up while the application keeps writing
+    // 1. catch up while the application keeps writing; prepare the new side
     await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 30_000, signal: ctx.signal, onBatch: (r) => count(state, link, r.changes) });
-    await ensureChangelog(link.to, ctx.service.name);
     if (kind === 'cutover') await dropCrossingForeignKeys(ctx, state);
+    await startCapture(link.to, ctx.service.name, shapes, true);
+    await setFence(link.to, ctx.service.name, true);
+    await carryAutoIncrement(link, AUTO_INCREMENT_MARGIN);
 
     if (kind === 'cutover' && !state.previousOwnership) state.previousOwnership = { owner: rec.owner, database: rec.database };
     state.switching = { kind, step: 'fencing', startedAt: new Date().toISOString(), expectVersion: rec.version };
@@ -67,15 +73,14 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
 
     const fenceConn = await openConnection(link.from.dsn);
     const watchdog = new Watchdog(link.from.dsn, fenceConn, ctx.opts.freezeAbortMs);
-    const t0 = performance.now();
+    let t0 = performance.now();
     let flipped = false;
     try {
-      await fenceConn.query(`SET SESSION lock_wait_timeout = ${Math.max(1, Math.ceil(ctx.opts.freezeAbortMs / 1000))}`);
+      await fenceConn.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.ceil(ctx.opts.freezeAbortMs / 1000))}`);
+      t0 = performance.now();
       watchdog.arm();
-      // 2. fence (drains open transactions through the metadata lock)
-      for (const s of shapes.values()) {
-        for (const ev of ROW_EVENTS) await fenceConn.query(rowTriggerDdl(ctx.service.name, s.name, s.pk, ev, 'fence'));
-      }
+      // 2. fence + drain
+      await raiseFence(fenceConn, link.from.db, ctx.service.name, watchdog);
       watchdog.check('fence');
       ctx.faults.hit('cutover-fenced');
       // 3. final catch-up, newest rows, AUTO_INCREMENT
@@ -83,13 +88,11 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
       watchdog.check('final catch-up');
       await checkNewestRows(link, ctx.opts.newestRowsCheck);
       watchdog.check('newest-rows check');
-      await carryAutoIncrement(link);
-      // 4. the way back: capture on the side that becomes live
-      await startCapture(link.to, ctx.service.name, shapes);
-      watchdog.check('reverse capture');
+      await carryAutoIncrement(link, 0n);
       ctx.faults.hit(kind === 'cutover' ? 'cutover-before-flip' : 'rollback-before-flip');
       watchdog.check('flip');
-      // 5. flip
+      // 4. open the new side, flip
+      await setFence(link.to, ctx.service.name, false);
       rec = await own.registry.set(domain, wantFlipped, {
         actor: ctx.actor, reason: `split-db ${kind} of ${ctx.service.name}`, ifVersion: state.switching.expectVersion,
       });
@@ -127,8 +130,12 @@ function count(state: SplitState, link: Link, n: number): void {
 }
 
 async function finish(ctx: SplitContext, state: SplitState, link: Link, kind: 'cutover' | 'rollback', freezeMs: number, resumed: boolean): Promise<void> {
-  // make sure the way back exists even when resuming after a kill right after the flip
-  await startCapture(link.to, ctx.service.name, link.shapes);
+  if (resumed) {
+    // killed right after the flip: make sure the sides are in their final state
+    await startCapture(link.to, ctx.service.name, link.shapes);
+    await setFence(link.to, ctx.service.name, false);
+    await setFence(link.from, ctx.service.name, true);
+  }
   state.phase = kind === 'cutover' ? 'cutover' : 'copied';
   state.switching = undefined;
   state.verify = undefined;
@@ -140,8 +147,9 @@ async function finish(ctx: SplitContext, state: SplitState, link: Link, kind: 'c
 
 async function undo(ctx: SplitContext, state: SplitState, link: Link, shapes: Map<string, TableShape>, kind: 'cutover' | 'rollback', err: unknown, timedOut: boolean): Promise<never> {
   // writes resume on the side that was live; the other side is fenced again
-  await setRowTriggers(link.from, ctx.service.name, shapes.values(), 'capture');
-  await setRowTriggers(link.to, ctx.service.name, shapes.values(), 'fence');
+  void shapes;
+  await setFence(link.to, ctx.service.name, true);
+  await setFence(link.from, ctx.service.name, false);
   const step = state.switching?.step ?? '?';
   const msg = maskSecretsInText(err instanceof Error ? err.message : String(err));
   state.switching = undefined;
@@ -162,12 +170,34 @@ async function checkNewestRows(link: Link, n: number): Promise<void> {
   }
 }
 
-/** The new live side must never hand out a key the old side already used (gh-ost #967). */
-async function carryAutoIncrement(link: Link): Promise<void> {
+/** Keys handed out between the pre-freeze AUTO_INCREMENT raise and the fence are covered by this margin. */
+export const AUTO_INCREMENT_MARGIN = 10_000n;
+
+/**
+ * The new live side must never hand out a key the old side already used, even
+ * one whose row was deleted at the top of the table (gh-ost #967). Raised with
+ * a margin before the freeze (ALTER takes ~100 ms here); re-checked in it.
+ */
+async function carryAutoIncrement(link: Link, margin: bigint): Promise<void> {
   for (const shape of link.shapes.values()) {
     const [a, b] = await Promise.all([autoIncrementOf(link.from.knex, link.from.db, shape.name), autoIncrementOf(link.to.knex, link.to.db, shape.name)]);
-    if (a !== null && (b === null || BigInt(a) > BigInt(b))) {
-      await link.to.knex.raw(`ALTER TABLE ${qq(link.to.db, shape.name)} AUTO_INCREMENT = ${BigInt(a).toString()}`);
+    if (a === null) continue;
+    const have = b === null ? 0n : BigInt(b);
+    if (margin > 0n ? have < BigInt(a) + margin / 2n : have < BigInt(a)) {
+      await link.to.knex.raw(`ALTER TABLE ${qq(link.to.db, shape.name)} AUTO_INCREMENT = ${(BigInt(a) + margin).toString()}`);
+    }
+  }
+}
+
+/** UPDATE of the fence row; retried on deadlock while the watchdog allows. */
+async function raiseFence(conn: mysql.Connection, db: string, service: string, watchdog: Watchdog): Promise<void> {
+  for (;;) {
+    try {
+      await conn.query(`UPDATE ${qq(db, fenceTable(service))} SET fenced = 1, changed_at = CURRENT_TIMESTAMP(6) WHERE id = 1`);
+      return;
+    } catch (err) {
+      if ((err as { errno?: number }).errno === 1213 && !watchdog.fired) continue;
+      throw err;
     }
   }
 }
