@@ -25,6 +25,9 @@ export const STACK: StackEntry[] = [
   { name: 'legacy-admin', entry: 'legacy/admin-api/index.ts', title: 'legacy admin API', port: { env: 'ADMIN_API_PORT', default: 3002 }, readyPath: '/health' },
   { name: 'legacy-merchant', entry: 'legacy/merchant-api/index.ts', title: 'legacy merchant API', port: { env: 'MERCHANT_API_PORT', default: 3003 }, readyPath: '/health' },
   { name: 'legacy-jobs', entry: 'legacy/jobs/index.ts', title: 'jobs scheduler (popularity, shop stats)' },
+  { name: 'shop', entry: 'services/shop/index.ts', title: 'shop service (HTTP edge; Thrift :9002)', port: { env: 'SHOP_HTTP_PORT', default: 4002 }, readyPath: '/health' },
+  { name: 'product', entry: 'services/product/index.ts', title: 'product service (HTTP edge; Thrift :9001)', port: { env: 'PRODUCT_HTTP_PORT', default: 4001 }, readyPath: '/health' },
+  { name: 'user', entry: 'services/user/index.ts', title: 'user service (HTTP edge; Thrift :9003)', port: { env: 'USER_HTTP_PORT', default: 4003 }, readyPath: '/health' },
 ];
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
