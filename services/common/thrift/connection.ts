@@ -42,7 +42,6 @@ export class ThriftConnection {
   private readonly client: GeneratedClient;
   private readonly pending = new Map<number, Pending>();
   private readonly splitter: FrameSplitter;
-  private corked = false;
   private readonly onClosed: (conn: ThriftConnection) => void;
   private readonly onSettled: () => void;
   readonly ready: Promise<void>;
@@ -55,7 +54,7 @@ export class ThriftConnection {
     const socket = net.connect({ host: opts.host, port: opts.port });
     this.socket = socket;
     socket.setNoDelay(true);
-    const writer = new WriteBuffer((frame) => this.write(frame));
+    const writer = new WriteBuffer((frames) => this.write(frames), { coalesce: true });
     this.client = new opts.module.Client(writer as never, FastBinaryProtocol as never) as unknown as GeneratedClient;
 
     this.ready = new Promise<void>((resolve, reject) => {
@@ -125,17 +124,8 @@ export class ThriftConnection {
     });
   }
 
-  private write(frame: Buffer): void {
-    if (this.state !== 'ready') return;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(frame);
+  private write(frames: Buffer): void {
+    if (this.state === 'ready') this.socket.write(frames);
   }
 
   private onData(chunk: Buffer): void {

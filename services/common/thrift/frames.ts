@@ -24,19 +24,40 @@ export class FrameSplitter {
     this.maxFrameBytes = maxFrameBytes;
   }
 
-  /** Feeds bytes; calls `onFrame(buffer, start, end)` for every complete frame. Throws FrameError on a bad length. */
+  /**
+   * Feeds bytes; calls `onFrame(buffer, start, end)` for every complete frame
+   * (frames inside one chunk are views into it, not copies; only a frame that
+   * straddles chunks is joined). Throws FrameError on a bad length.
+   */
   push(chunk: Buffer, onFrame: (buf: Buffer, start: number, end: number) => void): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    if (this.buffered < this.needed) return;
-    let buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+    let buf = chunk;
     let pos = 0;
-    this.needed = 4;
+    if (this.buffered > 0) {
+      if (this.buffered + chunk.length < this.needed) {
+        this.chunks.push(chunk);
+        this.buffered += chunk.length;
+        return;
+      }
+      if (this.buffered < 4) {
+        // The length prefix itself was split: join the (at most 3) pending bytes with this chunk.
+        buf = Buffer.concat([...this.chunks, chunk]);
+      } else {
+        // Complete the pending frame with just the bytes it still needs.
+        const take = this.needed - this.buffered;
+        const frame = Buffer.concat([...this.chunks, chunk.subarray(0, take)], this.needed);
+        this.chunks = [];
+        this.buffered = 0;
+        this.needed = 4;
+        onFrame(frame, 4, frame.length);
+        pos = take;
+      }
+      this.chunks = [];
+      this.buffered = 0;
+      this.needed = 4;
+    }
     while (buf.length - pos >= 4) {
       const size = buf.readInt32BE(pos);
       if (size < 0 || size > this.maxFrameBytes) {
-        this.chunks = [];
-        this.buffered = 0;
         throw new FrameError(`frame length ${size} outside 0..${this.maxFrameBytes}`);
       }
       if (buf.length - pos - 4 < size) {
@@ -46,13 +67,11 @@ export class FrameSplitter {
       onFrame(buf, pos + 4, pos + 4 + size);
       pos += 4 + size;
     }
-    if (pos === buf.length) {
-      this.chunks = [];
-      this.buffered = 0;
-    } else {
-      buf = pos === 0 ? buf : buf.subarray(pos);
-      this.chunks = [buf];
-      this.buffered = buf.length;
+    if (pos < buf.length) {
+      const rest = buf.subarray(pos);
+      this.chunks = [rest];
+      this.buffered = rest.length;
+      if (this.buffered < 4) this.needed = 4;
     }
   }
 

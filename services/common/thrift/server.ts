@@ -97,20 +97,9 @@ export async function createThriftServer(opts: ThriftServerOptions): Promise<Thr
     socket.setTimeout(opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () => socket.destroy());
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
     const splitter = new FrameSplitter(maxFrameBytes);
-    let corked = false;
-    const uncork = () => {
-      corked = false;
-      socket.uncork();
-    };
-    const writer = new WriteBuffer((frame) => {
-      if (socket.destroyed || !socket.writable) return;
-      if (!corked) {
-        corked = true;
-        socket.cork();
-        process.nextTick(uncork);
-      }
-      socket.write(frame);
-    });
+    const writer = new WriteBuffer((frames) => {
+      if (!socket.destroyed && socket.writable) socket.write(frames);
+    }, { coalesce: true });
     const output = new FastBinaryProtocol(writer);
     const onFrame = (buf: Buffer, start: number, end: number) => {
       processor.process(new FastBinaryProtocol(new ReadBuffer(buf, start, end)), output);

@@ -80,6 +80,25 @@ describe('thrift protocol (lean binary)', () => {
     expect(new FastBinaryProtocol(new ReadBuffer(frames[1]!, 4)).readMessageBegin().fname).to.equal('ping');
   });
 
+  it('coalesces the frames flushed in one tick into one buffer and drops a half-written message', async () => {
+    const out: Buffer[] = [];
+    const w = new WriteBuffer((b) => out.push(b), { coalesce: true, initialSize: 8 });
+    const proto = new FastBinaryProtocol(w);
+    proto.writeMessageBegin('a', 2, 1);
+    proto.flush();
+    proto.writeMessageBegin('broken', 2, 2);
+    proto.writeString('never flushed');
+    proto.writeMessageBegin('b', 2, 3); // a new message starts over at the frame boundary
+    sampleProduct(2).write(proto);
+    proto.flush();
+    expect(out).to.have.length(0);
+    await new Promise((r) => process.nextTick(r));
+    expect(out).to.have.length(1);
+    const frames: string[] = [];
+    new FrameSplitter().push(out[0]!, (b, st, en) => frames.push(new FastBinaryProtocol(new ReadBuffer(b, st, en)).readMessageBegin().fname));
+    expect(frames).to.deep.equal(['a', 'b']);
+  });
+
   it('rejects truncated messages, lying container sizes and bad versions with ProtocolError', () => {
     const bytes = fastEncode(sampleProduct(1));
     const truncated = new Product();
