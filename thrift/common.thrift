@@ -51,24 +51,28 @@ struct IdCount {
 }
 
 // Typed exceptions. `code` is the AppError code of lib/errors.ts (NOT_FOUND,
-// VALIDATION_FAILED, ...), so callers rebuild the same error on their side;
-// `message` is safe to show; `detailsJson` is optional structured detail as JSON.
+// VALIDATION_FAILED, INVALID_CREDENTIALS, ...), so callers rebuild the same error on
+// their side; `message` is safe to show; `detailsJson` is optional structured detail
+// as JSON; `status` is the HTTP status the error answers with at an HTTP edge.
 exception NotFound {
   1: string code
   2: string message
   3: optional string detailsJson
+  4: optional i32 status
 }
 
 exception InvalidArgument {
   1: string code
   2: string message
   3: optional string detailsJson
+  4: optional i32 status
 }
 
 exception Conflict {
   1: string code
   2: string message
   3: optional string detailsJson
+  4: optional i32 status
 }
 
 /** Authentication or permission failures (UNAUTHENTICATED, FORBIDDEN). */
@@ -76,6 +80,7 @@ exception Unauthorized {
   1: string code
   2: string message
   3: optional string detailsJson
+  4: optional i32 status
 }
 
 /** The service (or one it depends on) cannot answer now: INTERNAL, SERVICE_UNAVAILABLE, DEADLINE_EXCEEDED, ... Never carries internals. */
@@ -83,6 +88,7 @@ exception Unavailable {
   1: string code
   2: string message
   3: optional string detailsJson
+  4: optional i32 status
 }
 
 struct HealthStatus {

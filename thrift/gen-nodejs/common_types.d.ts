@@ -62,24 +62,27 @@ declare class NotFound extends Thrift.TException {
     public code: string;
     public message: string;
     public detailsJson?: string;
+    public status?: number;
 
-      constructor(args?: { code: string; message: string; detailsJson?: string; });
+      constructor(args?: { code: string; message: string; detailsJson?: string; status?: number; });
   }
 
 declare class InvalidArgument extends Thrift.TException {
     public code: string;
     public message: string;
     public detailsJson?: string;
+    public status?: number;
 
-      constructor(args?: { code: string; message: string; detailsJson?: string; });
+      constructor(args?: { code: string; message: string; detailsJson?: string; status?: number; });
   }
 
 declare class Conflict extends Thrift.TException {
     public code: string;
     public message: string;
     public detailsJson?: string;
+    public status?: number;
 
-      constructor(args?: { code: string; message: string; detailsJson?: string; });
+      constructor(args?: { code: string; message: string; detailsJson?: string; status?: number; });
   }
 
 /**
@@ -89,8 +92,9 @@ declare class Unauthorized extends Thrift.TException {
     public code: string;
     public message: string;
     public detailsJson?: string;
+    public status?: number;
 
-      constructor(args?: { code: string; message: string; detailsJson?: string; });
+      constructor(args?: { code: string; message: string; detailsJson?: string; status?: number; });
   }
 
 /**
@@ -100,8 +104,9 @@ declare class Unavailable extends Thrift.TException {
     public code: string;
     public message: string;
     public detailsJson?: string;
+    public status?: number;
 
-      constructor(args?: { code: string; message: string; detailsJson?: string; });
+      constructor(args?: { code: string; message: string; detailsJson?: string; status?: number; });
   }
 
 declare class HealthStatus {

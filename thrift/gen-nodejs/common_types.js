@@ -424,6 +424,7 @@ const NotFound = module.exports.NotFound = class extends Thrift.TException {
     this.code = null;
     this.message = null;
     this.detailsJson = null;
+    this.status = null;
     if (args) {
       if (args.code !== undefined && args.code !== null) {
         this.code = args.code;
@@ -433,6 +434,9 @@ const NotFound = module.exports.NotFound = class extends Thrift.TException {
       }
       if (args.detailsJson !== undefined && args.detailsJson !== null) {
         this.detailsJson = args.detailsJson;
+      }
+      if (args.status !== undefined && args.status !== null) {
+        this.status = args.status;
       }
     }
   }
@@ -464,6 +468,13 @@ const NotFound = module.exports.NotFound = class extends Thrift.TException {
         case 3:
         if (ftype == Thrift.Type.STRING) {
           this.detailsJson = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.I32) {
+          this.status = input.readI32();
         } else {
           input.skip(ftype);
         }
@@ -494,6 +505,11 @@ const NotFound = module.exports.NotFound = class extends Thrift.TException {
       output.writeString(this.detailsJson);
       output.writeFieldEnd();
     }
+    if (this.status !== null && this.status !== undefined) {
+      output.writeFieldBegin('status', Thrift.Type.I32, 4);
+      output.writeI32(this.status);
+      output.writeFieldEnd();
+    }
     output.writeFieldStop();
     output.writeStructEnd();
     return;
@@ -507,6 +523,7 @@ const InvalidArgument = module.exports.InvalidArgument = class extends Thrift.TE
     this.code = null;
     this.message = null;
     this.detailsJson = null;
+    this.status = null;
     if (args) {
       if (args.code !== undefined && args.code !== null) {
         this.code = args.code;
@@ -516,6 +533,9 @@ const InvalidArgument = module.exports.InvalidArgument = class extends Thrift.TE
       }
       if (args.detailsJson !== undefined && args.detailsJson !== null) {
         this.detailsJson = args.detailsJson;
+      }
+      if (args.status !== undefined && args.status !== null) {
+        this.status = args.status;
       }
     }
   }
@@ -547,6 +567,13 @@ const InvalidArgument = module.exports.InvalidArgument = class extends Thrift.TE
         case 3:
         if (ftype == Thrift.Type.STRING) {
           this.detailsJson = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.I32) {
+          this.status = input.readI32();
         } else {
           input.skip(ftype);
         }
@@ -577,6 +604,11 @@ const InvalidArgument = module.exports.InvalidArgument = class extends Thrift.TE
       output.writeString(this.detailsJson);
       output.writeFieldEnd();
     }
+    if (this.status !== null && this.status !== undefined) {
+      output.writeFieldBegin('status', Thrift.Type.I32, 4);
+      output.writeI32(this.status);
+      output.writeFieldEnd();
+    }
     output.writeFieldStop();
     output.writeStructEnd();
     return;
@@ -590,6 +622,7 @@ const Conflict = module.exports.Conflict = class extends Thrift.TException {
     this.code = null;
     this.message = null;
     this.detailsJson = null;
+    this.status = null;
     if (args) {
       if (args.code !== undefined && args.code !== null) {
         this.code = args.code;
@@ -599,6 +632,9 @@ const Conflict = module.exports.Conflict = class extends Thrift.TException {
       }
       if (args.detailsJson !== undefined && args.detailsJson !== null) {
         this.detailsJson = args.detailsJson;
+      }
+      if (args.status !== undefined && args.status !== null) {
+        this.status = args.status;
       }
     }
   }
@@ -630,6 +666,13 @@ const Conflict = module.exports.Conflict = class extends Thrift.TException {
         case 3:
         if (ftype == Thrift.Type.STRING) {
           this.detailsJson = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.I32) {
+          this.status = input.readI32();
         } else {
           input.skip(ftype);
         }
@@ -660,6 +703,11 @@ const Conflict = module.exports.Conflict = class extends Thrift.TException {
       output.writeString(this.detailsJson);
       output.writeFieldEnd();
     }
+    if (this.status !== null && this.status !== undefined) {
+      output.writeFieldBegin('status', Thrift.Type.I32, 4);
+      output.writeI32(this.status);
+      output.writeFieldEnd();
+    }
     output.writeFieldStop();
     output.writeStructEnd();
     return;
@@ -673,6 +721,7 @@ const Unauthorized = module.exports.Unauthorized = class extends Thrift.TExcepti
     this.code = null;
     this.message = null;
     this.detailsJson = null;
+    this.status = null;
     if (args) {
       if (args.code !== undefined && args.code !== null) {
         this.code = args.code;
@@ -682,6 +731,9 @@ const Unauthorized = module.exports.Unauthorized = class extends Thrift.TExcepti
       }
       if (args.detailsJson !== undefined && args.detailsJson !== null) {
         this.detailsJson = args.detailsJson;
+      }
+      if (args.status !== undefined && args.status !== null) {
+        this.status = args.status;
       }
     }
   }
@@ -713,6 +765,13 @@ const Unauthorized = module.exports.Unauthorized = class extends Thrift.TExcepti
         case 3:
         if (ftype == Thrift.Type.STRING) {
           this.detailsJson = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.I32) {
+          this.status = input.readI32();
         } else {
           input.skip(ftype);
         }
@@ -743,6 +802,11 @@ const Unauthorized = module.exports.Unauthorized = class extends Thrift.TExcepti
       output.writeString(this.detailsJson);
       output.writeFieldEnd();
     }
+    if (this.status !== null && this.status !== undefined) {
+      output.writeFieldBegin('status', Thrift.Type.I32, 4);
+      output.writeI32(this.status);
+      output.writeFieldEnd();
+    }
     output.writeFieldStop();
     output.writeStructEnd();
     return;
@@ -756,6 +820,7 @@ const Unavailable = module.exports.Unavailable = class extends Thrift.TException
     this.code = null;
     this.message = null;
     this.detailsJson = null;
+    this.status = null;
     if (args) {
       if (args.code !== undefined && args.code !== null) {
         this.code = args.code;
@@ -765,6 +830,9 @@ const Unavailable = module.exports.Unavailable = class extends Thrift.TException
       }
       if (args.detailsJson !== undefined && args.detailsJson !== null) {
         this.detailsJson = args.detailsJson;
+      }
+      if (args.status !== undefined && args.status !== null) {
+        this.status = args.status;
       }
     }
   }
@@ -800,6 +868,13 @@ const Unavailable = module.exports.Unavailable = class extends Thrift.TException
           input.skip(ftype);
         }
         break;
+        case 4:
+        if (ftype == Thrift.Type.I32) {
+          this.status = input.readI32();
+        } else {
+          input.skip(ftype);
+        }
+        break;
         default:
           input.skip(ftype);
       }
@@ -824,6 +899,11 @@ const Unavailable = module.exports.Unavailable = class extends Thrift.TException
     if (this.detailsJson !== null && this.detailsJson !== undefined) {
       output.writeFieldBegin('detailsJson', Thrift.Type.STRING, 3);
       output.writeString(this.detailsJson);
+      output.writeFieldEnd();
+    }
+    if (this.status !== null && this.status !== undefined) {
+      output.writeFieldBegin('status', Thrift.Type.I32, 4);
+      output.writeI32(this.status);
       output.writeFieldEnd();
     }
     output.writeFieldStop();

@@ -34,12 +34,25 @@ const KIND_BY_CODE: Record<string, ExceptionKind> = {
   FORBIDDEN: 'Unauthorized',
 };
 
-/** The IDL exception kind a domain code travels as; unknown and 5xx codes travel as Unavailable. */
-export function kindForCode(code: string): ExceptionKind {
-  return KIND_BY_CODE[code] ?? 'Unavailable';
+const STATUS_BY_KIND: Record<ExceptionKind, number> = { NotFound: 404, InvalidArgument: 400, Conflict: 409, Unauthorized: 401, Unavailable: 503 };
+
+/**
+ * The IDL exception kind a domain error travels as: by code for the registry's
+ * codes, else by HTTP status (a service's own `INVALID_CREDENTIALS` with 401
+ * travels as Unauthorized); 5xx and anything else travel as Unavailable.
+ */
+export function kindForCode(code: string, status?: number): ExceptionKind {
+  const byCode = KIND_BY_CODE[code];
+  if (byCode) return byCode;
+  if (status === 401 || status === 403) return 'Unauthorized';
+  if (status === 404) return 'NotFound';
+  if (status === 409 || status === 412) return 'Conflict';
+  if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) return 'InvalidArgument';
+  return 'Unavailable';
 }
 
-type ExceptionCtor = new (args: { code: string; message: string; detailsJson?: string }) => Error & { code: string; message: string; detailsJson?: string };
+type ExceptionArgs = { code: string; message: string; detailsJson?: string; status?: number };
+type ExceptionCtor = new (args: ExceptionArgs) => Error & ExceptionArgs;
 
 const CTORS: Record<ExceptionKind, ExceptionCtor> = {
   NotFound: commonTypes.NotFound as unknown as ExceptionCtor,
@@ -72,14 +85,14 @@ export interface ToExceptionResult {
 export function toIdlException(err: unknown, requestId?: string): ToExceptionResult {
   const suffix = requestId ? ` (request id ${requestId})` : '';
   if (isAppError(err)) {
-    const kind = kindForCode(err.code);
+    const kind = kindForCode(err.code, err.status);
     if (kind !== 'Unavailable' || err.status < 500 || err.code in CLIENT_CODES) {
-      return { exception: new CTORS[kind]({ code: err.code, message: err.message, detailsJson: safeJson(err.details) }), internal: false, code: err.code };
+      return { exception: new CTORS[kind]({ code: err.code, message: err.message, detailsJson: safeJson(err.details), status: err.status }), internal: false, code: err.code };
     }
     const spec = (ERRORS as Record<string, { message: string }>)[err.code];
-    return { exception: new CTORS.Unavailable({ code: err.code, message: (spec?.message ?? 'The service failed') + suffix }), internal: true, code: err.code };
+    return { exception: new CTORS.Unavailable({ code: err.code, message: (spec?.message ?? 'The service failed') + suffix, status: err.status }), internal: true, code: err.code };
   }
-  return { exception: new CTORS.Unavailable({ code: 'INTERNAL', message: ERRORS.INTERNAL.message + suffix }), internal: true, code: 'INTERNAL' };
+  return { exception: new CTORS.Unavailable({ code: 'INTERNAL', message: ERRORS.INTERNAL.message + suffix, status: 500 }), internal: true, code: 'INTERNAL' };
 }
 
 export type RemoteAppError = AppError & { exception?: ExceptionKind; service?: string; method?: string };
@@ -104,13 +117,14 @@ export function fromRemoteError(err: unknown, service: string, method: string): 
   if (typeof err === 'object' && err !== null) {
     const kind = kindOf(err);
     if (kind) {
-      const e = err as { code?: string; message?: string; detailsJson?: string };
+      const e = err as { code?: string; message?: string; detailsJson?: string; status?: number | null };
       const code = e.code || (kind === 'Unavailable' ? 'UNAVAILABLE' : kind.toUpperCase());
       let details: unknown;
       if (e.detailsJson) {
         try { details = JSON.parse(e.detailsJson); } catch { details = undefined; }
       }
-      const status = (CLIENT_CODES as Record<string, { status: number }>)[code]?.status;
+      const status = e.status ?? (ERRORS as Record<string, { status: number }>)[code]?.status
+        ?? (CLIENT_CODES as Record<string, { status: number }>)[code]?.status ?? STATUS_BY_KIND[kind];
       const out = new AppError(code, e.message || undefined, { status, details }) as RemoteAppError;
       out.exception = kind;
       out.service = service;

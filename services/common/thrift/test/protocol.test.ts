@@ -155,6 +155,16 @@ describe('thrift plumbing: pure parts', () => {
     expect(kindForCode('CONFLICT')).to.equal('Conflict');
     expect(kindForCode('FORBIDDEN')).to.equal('Unauthorized');
     expect(kindForCode('WHATEVER')).to.equal('Unavailable');
+    expect(kindForCode('INVALID_CREDENTIALS', 401)).to.equal('Unauthorized');
+    expect(kindForCode('GONE', 410)).to.equal('InvalidArgument');
+    expect(kindForCode('SLOW_DOWN', 429)).to.equal('Unavailable');
+
+    const creds = fromRemoteError(toIdlException(new AppError('INVALID_CREDENTIALS', 'Email or password is wrong', { status: 401 })).exception, 'user', 'login');
+    expect(creds).to.include({ code: 'INVALID_CREDENTIALS', status: 401, exception: 'Unauthorized', message: 'Email or password is wrong' });
+    const forbidden = fromRemoteError(toIdlException(new AppError('FORBIDDEN')).exception, 'product', 'deleteProduct');
+    expect(forbidden).to.include({ code: 'FORBIDDEN', status: 403, exception: 'Unauthorized' });
+    // An exception from a peer that does not send `status` falls back to the registry, then to the kind.
+    expect(fromRemoteError(new commonTypes.Conflict({ code: 'DUPLICATE_SLUG', message: 'taken' }), 'shop', 'createShop')).to.include({ status: 409 });
 
     const nf = toIdlException(new AppError('NOT_FOUND', 'no product 5', { details: { id: '5' } }));
     expect(nf.exception).to.be.instanceOf(commonTypes.NotFound);
