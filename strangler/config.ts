@@ -8,13 +8,12 @@ import { z } from 'zod';
 import { DEFAULT_REDIS_URL, int, parseConfig, port } from '../lib/config.ts';
 import { DEFAULT_BODY_LIMIT, DEFAULT_CAPTURE_LIMIT } from './facade.ts';
 import { DEFAULT_REDIS_PREFIX } from './sources/redis.ts';
+import { DEFAULT_ADMIN_PORT, DEFAULT_PORT, LOCAL_ADMIN_TOKEN } from './defaults.ts';
 
-export const DEFAULT_PORT = 8080;
-export const DEFAULT_ADMIN_PORT = 8081;
+export { DEFAULT_ADMIN_PORT, DEFAULT_PORT, LOCAL_ADMIN_TOKEN };
+
 export const DEFAULT_HOST = '0.0.0.0';
 export const DEFAULT_ADMIN_HOST = '127.0.0.1';
-/** The local development token; documented, and refused in production. */
-export const LOCAL_ADMIN_TOKEN = 'strangler-local-admin-token';
 export const DEFAULT_ROUTES_FILE = fileURLToPath(new URL('./routes.json', import.meta.url));
 export const DEFAULT_AUDIT_FILE = fileURLToPath(new URL('./var/audit.jsonl', import.meta.url));
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;

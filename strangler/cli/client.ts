@@ -1,0 +1,56 @@
+/** A small admin API client for the CLI: one error type with a one-line message. */
+export class CliError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.name = 'CliError';
+    this.exitCode = exitCode;
+  }
+}
+
+export interface AdminClientOptions {
+  url: string;
+  token: string;
+  actor: string;
+  timeoutMs?: number;
+}
+
+export class AdminClient {
+  private readonly opts: AdminClientOptions;
+  constructor(opts: AdminClientOptions) {
+    this.opts = opts;
+  }
+
+  async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = this.opts.url.replace(/\/+$/, '') + path;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.opts.token}`,
+          'x-strangler-actor': this.opts.actor,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      throw new CliError(`cannot reach the admin API at ${this.opts.url} (${cause}); is the facade running? (set STRANGLER_ADMIN_URL)`);
+    }
+    const text = await res.text();
+    let data: any;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch {
+      data = text;
+    }
+    if (!res.ok) {
+      const e = data?.error;
+      if (res.status === 401) throw new CliError('the admin API refused the token (set STRANGLER_ADMIN_TOKEN)');
+      throw new CliError(e?.message ? `${e.message} (${e.code}, HTTP ${res.status})` : `admin API answered HTTP ${res.status}`);
+    }
+    return data as T;
+  }
+}

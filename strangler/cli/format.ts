@@ -1,0 +1,77 @@
+/** Plain-text renderings for the CLI's read commands (the --json flag prints the API's JSON instead). */
+function pad(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+export function formatRoutes(data: any): string {
+  const rows = [['ID', 'MODE', 'METHODS', 'PATH', 'LEGACY', 'SERVICE', 'REQS', '5XX', 'FALLBACKS', 'SHADOW OK/DIFF', 'BREAKER', 'P50/P99 MS']];
+  for (const r of data.routes) {
+    const s = r.stats;
+    rows.push([
+      r.id, r.mode === 'canary' ? `canary ${r.percent}%` : r.mode, Array.isArray(r.methods) ? r.methods.join(',') : r.methods, r.path,
+      r.legacy, r.service ?? '-', String(s?.requests ?? 0), String(s?.byClass?.['5xx'] ?? 0), String(s?.fallbacks ?? 0),
+      s ? `${s.shadow.matched}/${s.shadow.mismatched}` : '0/0', s?.breaker?.state ?? '-', s ? `${s.latencyMs.p50}/${s.latencyMs.p99}` : '-',
+    ]);
+  }
+  return `route table version ${data.version}\n` + pad(rows);
+}
+
+export function formatRoute(r: any): string {
+  const s = r.stats;
+  const lines = [
+    `${r.id}: ${r.mode}${r.mode === 'canary' ? ` ${r.percent}%` : ''}`,
+    `  match     ${Array.isArray(r.methods) ? r.methods.join(',') : r.methods} ${r.path}${r.host ? ` (host ${r.host})` : ''}`,
+    `  legacy    ${r.legacy}`,
+    `  service   ${r.service ?? '-'}${r.fallback ? ' (falls back to legacy for safe methods)' : ''}`,
+    `  shadow    sample ${r.shadow.sample}, writes ${r.shadow.writes}, noise sample ${r.shadow.noiseSample}`,
+  ];
+  if (s) {
+    lines.push(
+      `  requests  ${s.requests} (2xx ${s.byClass['2xx']}, 4xx ${s.byClass['4xx']}, 5xx ${s.byClass['5xx']}), to service ${s.toService}, aborted ${s.aborted}`,
+      `  latency   p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms (${s.latencyMs.samples} samples)`,
+      `  failures  upstream errors ${s.upstreamErrors}, fallbacks ${s.fallbacks}, breaker ${s.breaker?.state ?? '-'} (opened ${s.breaker?.opens ?? 0}x)`,
+      `  shadow    sent ${s.shadow.sent}, match ${s.shadow.matched}, mismatch ${s.shadow.mismatched}, errors ${s.shadow.errors}; noise mismatch ${s.noise.mismatched}/${s.noise.matched + s.noise.mismatched}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function formatDiffs(d: any): string {
+  const head = `${d.route} (${d.kind}): ${d.counts.matched} matched, ${d.counts.mismatched} mismatched, ${d.counts.errors} errors`;
+  if (!d.diffs.length) return head + '\nno differences recorded';
+  const out = [head];
+  for (const x of d.diffs) {
+    out.push(`\n${x.at} ${x.method} ${x.url} (request ${x.requestId})`, `  differs: ${x.differences.join(', ')}`,
+      `  legacy:  ${x.legacy.status} ${x.legacy.body.slice(0, 200)}`,
+      'error' in x.service ? `  service: error ${x.service.error}` : `  service: ${x.service.status} ${x.service.body.slice(0, 200)}`);
+  }
+  return out.join('\n');
+}
+
+export function formatStatus(s: any): string {
+  return [
+    `facade ${s.status}, route table version ${s.version} (loaded ${s.loadedAt}), up ${s.uptimeSeconds}s`,
+    `source  ${s.source.kind} ${s.source.detail}: ${s.source.healthy ? 'healthy' : `UNHEALTHY (${s.source.lastError})`}`,
+    `routes  ${s.routes}: ${Object.entries(s.byMode).map(([m, n]) => `${m} ${n}`).join(', ')}`,
+    `breakers open: ${s.openBreakers.length ? s.openBreakers.join(', ') : 'none'}`,
+    s.lastRejection ? `last rejected table (${s.lastRejection.at}): ${s.lastRejection.errors.join('; ')}` : 'no rejected tables',
+  ].join('\n');
+}
+
+export function formatAudit(a: any): string {
+  if (!a.entries.length) return 'no route changes recorded';
+  return pad([['WHEN', 'WHO', 'ROUTE', 'ACTION', 'FROM', 'TO', 'REASON'], ...a.entries.map((e: any) => [
+    e.at, e.who, e.route, e.action, `${e.from.mode}${e.from.mode === 'canary' ? ` ${e.from.percent}%` : ''}`,
+    `${e.to.mode}${e.to.mode === 'canary' ? ` ${e.to.percent}%` : ''}`, e.reason,
+  ])]);
+}
+
+export function formatNoise(n: any): string {
+  const reports = n.routes ?? [n];
+  return reports.map((r: any) => [
+    `${r.route}: noise ${r.noise.mismatched}/${r.noise.compared} (${(r.noise.rate * 100).toFixed(1)}%), shadow mismatches ${r.shadow.mismatched}/${r.shadow.compared} (${(r.shadow.rate * 100).toFixed(1)}%)`,
+    `  noisy paths: ${r.noisyPaths.map((p: any) => `${p.path} (${p.count})`).join(', ') || 'none'}`,
+    `  real differences: ${r.realDifferencePaths.map((p: any) => `${p.path} (${p.count})`).join(', ') || 'none'}`,
+  ].join('\n')).join('\n');
+}
