@@ -1,0 +1,126 @@
+/**
+ * Search service bootstrap: backend (MySQL FULLTEXT in SEARCH_DB_URL, or
+ * Elasticsearch when ELASTICSEARCH_URL is set), HTTP edge (GET /api/search),
+ * Thrift server (SearchService), and the indexer worker on the product events
+ * queue. `node services/search/index.ts` runs it until SIGTERM/SIGINT.
+ */
+import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { parseConfig } from '../../lib/config.ts';
+import { createKnex, ensureDatabase, type Knex } from '../../lib/db.ts';
+import { createLogger, type Logger } from '../../lib/logger.ts';
+import { maskDsn } from '../../lib/mask.ts';
+import { migrateLatest } from '../../lib/migrate.ts';
+import { createRedis } from '../../lib/events/queues.ts';
+import SearchService from '../../thrift/gen-nodejs/SearchService.js';
+import { closeServiceClients, createServiceClients } from '../common/thrift/index.ts';
+import { listenHttp, listenThrift, runUntilSignal, type RunningService } from '../kit/bootstrap.ts';
+import { parseHostPort } from '../kit/config.ts';
+import { sessionVerifierOver, type UserApi } from '../kit/thrift-ports.ts';
+import { createEsClient, ElasticsearchBackend } from './backends/elasticsearch.ts';
+import { MysqlFulltextBackend } from './backends/mysql-fulltext.ts';
+import type { SearchBackend } from './backends/types.ts';
+import { searchConfigSchema, type SearchConfig } from './config.ts';
+import { createSearchHandler } from './handler.ts';
+import { createSearchEdge, type SearchLog } from './http.ts';
+import { SearchIndexer } from './indexer.ts';
+import { KnexProductSource, type ProductSource } from './source.ts';
+import { ThriftProductSource, type ProductApi } from './thrift-source.ts';
+
+export { searchConfigSchema } from './config.ts';
+
+/** The legacy-owned event log gets one `search` row per search, as the legacy user API wrote it. */
+export class LegacySearchLog implements SearchLog {
+  readonly #knex: Knex;
+  constructor(knex: Knex) {
+    this.#knex = knex;
+  }
+  async write(e: Parameters<SearchLog['write']>[0]): Promise<void> {
+    await this.#knex('logs').insert({ type: 'search', user_id: e.userId, query: e.query.slice(0, 255), meta: JSON.stringify({ total: e.total, page: e.page }) });
+  }
+}
+
+export interface StartSearchOptions {
+  logger?: Logger;
+  /** In-process peers instead of Thrift clients (tests, single-process runs). */
+  peers?: { product?: ProductApi; user?: UserApi };
+  /** Overrides PRODUCT_SOURCE (tests). */
+  source?: ProductSource;
+}
+
+export interface RunningSearchService extends RunningService {
+  backend: SearchBackend;
+  indexer: SearchIndexer | null;
+}
+
+async function createBackend(config: SearchConfig, logger: Logger): Promise<{ backend: SearchBackend; knex: Knex | null }> {
+  if (config.ELASTICSEARCH_URL) {
+    const backend = new ElasticsearchBackend({ client: createEsClient(config.ELASTICSEARCH_URL), alias: config.ELASTICSEARCH_INDEX, logger: logger.child({ component: 'es' }) });
+    await backend.init();
+    logger.info({ backend: 'elasticsearch', url: maskDsn(config.ELASTICSEARCH_URL), alias: config.ELASTICSEARCH_INDEX, analysis: backend.analysis }, 'search backend');
+    return { backend, knex: null };
+  }
+  if (config.SEARCH_DB_MIGRATE) await ensureDatabase(config.SEARCH_DB_URL);
+  const knex = createKnex(config.SEARCH_DB_URL);
+  if (config.SEARCH_DB_MIGRATE) await migrateLatest(knex, 'search');
+  const backend = new MysqlFulltextBackend(knex);
+  await backend.init();
+  logger.info({ backend: 'mysql', db: maskDsn(config.SEARCH_DB_URL) }, 'search backend');
+  return { backend, knex };
+}
+
+export async function startSearchService(config: SearchConfig, opts: StartSearchOptions = {}): Promise<RunningSearchService> {
+  const logger = opts.logger ?? createLogger('search-service', { level: config.LOG_LEVEL });
+  const { backend, knex: searchKnex } = await createBackend(config, logger);
+  const legacyKnex = createKnex(config.MYSQL_URL, { pool: { min: 0, max: 4 } });
+  const wantProductClient = !opts.peers?.product && !opts.source && config.PRODUCT_SOURCE === 'thrift';
+  const clients = createServiceClients({
+    ...(wantProductClient ? { product: parseHostPort(config.PRODUCT_THRIFT) } : {}),
+    ...(opts.peers?.user ? {} : { user: parseHostPort(config.USER_THRIFT) }),
+  } as never, { timeoutMs: config.CALL_TIMEOUT_MS }) as { product?: ProductApi; user?: UserApi };
+  const productApi = opts.peers?.product ?? clients.product;
+  const source: ProductSource = opts.source ?? (config.PRODUCT_SOURCE === 'db' || !productApi ? new KnexProductSource(legacyKnex) : new ThriftProductSource(productApi));
+  const registry = new Registry();
+
+  let redis: Redis | null = null;
+  let indexer: SearchIndexer | null = null;
+  if (config.INDEXER_ENABLED) {
+    redis = createRedis(config.REDIS_URL, 'worker');
+    redis.on('error', () => {}); // reconnects; the worker logs
+    indexer = new SearchIndexer({
+      connection: redis, prefix: config.QUEUE_PREFIX, backend, source, concurrency: config.INDEXER_CONCURRENCY,
+      logger: logger.child({ component: 'indexer' }), registry,
+    });
+  }
+
+  const handler = createSearchHandler({ backend, source });
+  const thrift = await listenThrift('search', SearchService, handler, config.SEARCH_THRIFT_PORT, config.HOST, logger, { backend: () => backend.ping() });
+  const edge = createSearchEdge({
+    backend, sessions: sessionVerifierOver(opts.peers?.user ?? clients.user!), searchLog: new LegacySearchLog(legacyKnex), logger, registry,
+  });
+  const http = await listenHttp(edge, config.SEARCH_HTTP_PORT, config.HOST);
+  logger.info({ http: http.port, thrift: thrift.port, indexer: !!indexer }, 'search service listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    name: 'search-service', httpPort: http.port, thriftPort: thrift.port, httpUrl: `http://127.0.0.1:${http.port}`, backend, indexer,
+    close() {
+      closing ??= (async () => {
+        await http.close();
+        await thrift.close();
+        // jobs in flight finish; the rest stay queued for the next start
+        await indexer?.close();
+        redis?.disconnect();
+        await closeServiceClients(clients as never);
+        await backend.close();
+        await searchKnex?.destroy();
+        await legacyKnex.destroy();
+      })();
+      return closing;
+    },
+  };
+}
+
+if (import.meta.main) {
+  await runUntilSignal(() => startSearchService(parseConfig(searchConfigSchema, process.env)));
+}
