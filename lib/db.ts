@@ -52,7 +52,15 @@ export function createKnex(dsn: string, opts: DbOptions = {}): Knex {
       decimalNumbers: false,
       multipleStatements: false,
     },
-    pool: { min: opts.pool?.min ?? 0, max: opts.pool?.max ?? 10 },
+    pool: {
+      min: opts.pool?.min ?? 0,
+      max: opts.pool?.max ?? 10,
+      // DATETIME defaults (CURRENT_TIMESTAMP(6)) follow the session time zone: pin it to UTC so every
+      // timestamp the database writes means UTC whatever the server's system zone is.
+      afterCreate(conn: { query(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
+        conn.query("SET time_zone = '+00:00'", (err) => done(err, conn));
+      },
+    },
   });
 }
 
