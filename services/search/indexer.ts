@@ -34,6 +34,9 @@ export interface IndexerOptions {
   concurrency?: number;
   logger: Logger;
   registry?: Registry;
+  /** BullMQ lock duration and stalled-job check (defaults 30 s): a job whose worker died returns to wait after this. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
   /** Called after each event is applied (tests, benchmark). */
   onIndexed?: (ev: ProductChangedEvent, latencyMs: number) => void;
 }
@@ -107,7 +110,11 @@ export class SearchIndexer {
       this.metrics.events.inc({ outcome });
       opts.onIndexed?.(ev, latencyMs);
       return outcome;
-    }, { connection: opts.connection, concurrency: opts.concurrency ?? DEFAULT_INDEXER_CONCURRENCY, ...prefix, autorun: true });
+    }, {
+      connection: opts.connection, concurrency: opts.concurrency ?? DEFAULT_INDEXER_CONCURRENCY, ...prefix, autorun: true,
+      ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs } : {}),
+      ...(opts.stalledIntervalMs ? { stalledInterval: opts.stalledIntervalMs } : {}),
+    });
     this.worker.on('failed', (job, err) => {
       if (!job) return;
       const final = err instanceof UnrecoverableError || err?.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
