@@ -32,6 +32,9 @@ export interface ConnectionOptions {
 }
 
 const MAX_SEQID = 0x7fffffff;
+/** Consecutive deadline misses with nothing received meanwhile before the peer is probed with `ping`. */
+const SILENT_TIMEOUTS_BEFORE_PROBE = 2;
+const PROBE_TIMEOUT_MS = 1_000;
 
 export class ThriftConnection {
   readonly opts: ConnectionOptions;
@@ -44,6 +47,10 @@ export class ThriftConnection {
   private readonly splitter: FrameSplitter;
   private readonly onClosed: (conn: ThriftConnection) => void;
   private readonly onSettled: () => void;
+  /** bumped on every received chunk: a timed-out call checks whether anything arrived since it was sent */
+  private received = 0;
+  private silentTimeouts = 0;
+  private probing = false;
   readonly ready: Promise<void>;
 
   constructor(opts: ConnectionOptions, onClosed: (conn: ThriftConnection) => void, onSettled: () => void = () => undefined) {
@@ -98,11 +105,13 @@ export class ThriftConnection {
     const client = this.client;
     if (client._seqid >= MAX_SEQID) client._seqid = 0;
     const seqid = ++client._seqid;
+    const receivedAtSend = this.received;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         delete client._reqs[seqid];
         this.pending.delete(seqid);
         this.onSettled();
+        this.noteTimeout(receivedAtSend);
         reject(clientError('DEADLINE_EXCEEDED', `${service}.${method} did not answer within its deadline`, { service, method }));
       }, Math.max(0, deadline - Date.now()));
       this.pending.set(seqid, { timer, reject });
@@ -128,7 +137,27 @@ export class ThriftConnection {
     if (this.state === 'ready') this.socket.write(frames);
   }
 
+  /**
+   * A half-open connection (peer host gone without a FIN, a black hole) would
+   * time out every call forever. After repeated deadline misses with nothing
+   * received, probe with `ping`; no answer closes the connection so the pool
+   * reconnects. A live server answers ping even while one method hangs.
+   */
+  private noteTimeout(receivedAtSend: number): void {
+    if (this.received !== receivedAtSend) {
+      this.silentTimeouts = 0;
+      return;
+    }
+    if (++this.silentTimeouts < SILENT_TIMEOUTS_BEFORE_PROBE || this.probing || this.state !== 'ready') return;
+    this.probing = true;
+    this.call('ping', [], Date.now() + PROBE_TIMEOUT_MS).then(
+      () => { this.probing = false; this.silentTimeouts = 0; },
+      () => { this.probing = false; this.destroy('no reply to a ping probe after repeated timeouts'); },
+    );
+  }
+
   private onData(chunk: Buffer): void {
+    this.received++;
     try {
       this.splitter.push(chunk, (buf, start, end) => {
         const input = new FastBinaryProtocol(new ReadBuffer(buf, start, end));

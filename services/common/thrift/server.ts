@@ -43,6 +43,24 @@ export interface ThriftServerOptions {
   closeGraceMs?: number;
 }
 
+/**
+ * The wrapped handlers never let an undeclared error reach the processor, so a
+ * Thrift EXCEPTION reply means the processor itself failed: an unknown method,
+ * or a handler result that does not fit the IDL (a number in a string field).
+ * The processor answers those silently; this makes them visible in the log.
+ */
+class ServerOutput extends FastBinaryProtocol {
+  private readonly log: Logger;
+  constructor(writer: WriteBuffer, log: Logger) {
+    super(writer);
+    this.log = log;
+  }
+  override writeMessageBegin(name: string, type: number, seqid: number): void {
+    if (type === 3) this.log.error({ rpc: name, seqid }, 'thrift call answered with an application exception (unknown method, or a result that does not match the IDL)');
+    super.writeMessageBegin(name, type, seqid);
+  }
+}
+
 export interface ThriftServer {
   readonly port: number;
   readonly host: string;
@@ -100,7 +118,7 @@ export async function createThriftServer(opts: ThriftServerOptions): Promise<Thr
     const writer = new WriteBuffer((frames) => {
       if (!socket.destroyed && socket.writable) socket.write(frames);
     }, { coalesce: true });
-    const output = new FastBinaryProtocol(writer);
+    const output = new ServerOutput(writer, logger);
     const onFrame = (buf: Buffer, start: number, end: number) => {
       processor.process(new FastBinaryProtocol(new ReadBuffer(buf, start, end)), output);
     };
@@ -145,7 +163,7 @@ export async function createThriftServer(opts: ThriftServerOptions): Promise<Thr
       }, { framed: false, initialSize: 1024 });
       try {
         headerRequestId.run(typeof rid === 'string' ? rid : undefined, () => {
-          processor.process(new FastBinaryProtocol(new ReadBuffer(body)), new FastBinaryProtocol(writer));
+          processor.process(new FastBinaryProtocol(new ReadBuffer(body)), new ServerOutput(writer, logger));
         });
       } catch (err) {
         logger.warn({ err }, 'rejecting a malformed Thrift HTTP request');

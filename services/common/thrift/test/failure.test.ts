@@ -26,6 +26,7 @@ function testHandler(seen: { requestIds: string[] } = { requestIds: [] }) {
       if (id === 'sync-conflict') throw new AppError('CONFLICT', 'version 3 is stale');
       if (id === 'sync-boom') throw new TypeError("Cannot read properties of undefined (reading 'password')");
       if (id === 'hang') return new Promise(() => undefined);
+      if (id === 'bad-shape') return { ...product(id), name: 42 };
       const m = /^slow:(\d+)$/.exec(id);
       if (m) return new Promise((r) => setTimeout(() => r(product(id)), Number(m[1])));
       return product(id);
@@ -161,6 +162,10 @@ describe('thrift plumbing failure behaviour @integration', function () {
       const c = client({ port: (sink.address() as net.AddressInfo).port, timeoutMs: 150 });
       const err = await errorOf(c.getProduct({}, '1', {}));
       expect(err.code).to.equal('DEADLINE_EXCEEDED');
+      // A second silent timeout triggers a ping probe; no answer recycles the connection (half-open peers).
+      expect((await errorOf(c.getProduct({}, '2', {}))).code).to.equal('DEADLINE_EXCEEDED');
+      expect(c.$stats().ready).to.equal(1);
+      await waitFor(() => c.$stats().ready === 0, { timeoutMs: 3000, what: 'black-holed connection recycled' });
     } finally {
       sink.close();
       // the pool's socket to the sink is closed by afterEach
@@ -221,6 +226,21 @@ describe('thrift plumbing failure behaviour @integration', function () {
     const line = logs.find((l) => l.includes('rid-undeclared-1') && l.includes('thrift handler failed'));
     expect(line, 'server log line').to.be.a('string');
     expect(line).to.include('ER_ACCESS_DENIED_ERROR');
+  });
+
+  it('a handler result that does not fit the IDL: PROTOCOL_ERROR for the caller, logged on the server, connection intact', async () => {
+    const c = client();
+    const err = await errorOf(c.getProduct({}, 'bad-shape', {}));
+    expect(err).to.include({ code: 'PROTOCOL_ERROR', status: 502 });
+    expect(logs.join('')).to.include('application exception');
+    expect((await c.getProduct({}, 'fine', {})).id).to.equal('fine');
+  });
+
+  it('a hanging method does not get a healthy connection recycled (the ping probe answers)', async () => {
+    const c = client({ poolSize: 1, timeoutMs: 100 });
+    for (let i = 0; i < 3; i++) expect((await errorOf(c.getProduct({}, 'hang', {}))).code).to.equal('DEADLINE_EXCEEDED');
+    expect((await c.getProduct({}, 'after', {})).id).to.equal('after');
+    expect(c.$stats()).to.include({ ready: 1, backoff: 0 });
   });
 
   it('propagates request ids: given, generated, and inherited by nested service calls', async () => {
