@@ -223,7 +223,6 @@ class Exchange implements ProxyJob, ForwardHooks {
     const limit = this.deps.captureLimit;
     const copy = { method: this.req.method!, path: this.req.url!, headers: this.req.headers as Record<string, unknown>, body: this.body };
     this.comparisons = [];
-    this.capture = newCapture(limit);
     const shadowUp = active.upstreams.get(d.shadow!);
     if (shadowUp !== undefined) {
       this.stats.shadow.sent++;
@@ -311,16 +310,18 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
     else if (d.reason === 'breaker-open') stats.recordFallback('breaker-open');
     const primary = active.upstreams.get(d.primary)!;
     const mustBuffer = withBody && (d.shadow !== null || d.fallback);
+    // the primary goes out first; shadow/noise copies follow and never hold it up
+    if (d.shadow !== null) ex.capture = newCapture(deps.captureLimit);
     if (!mustBuffer) {
       ex.streamBody = withBody;
-      if (d.shadow !== null) ex.startComparisons(active, d);
       ex.dispatch(primary);
+      if (d.shadow !== null) ex.startComparisons(active, d);
       return;
     }
     readBody(req, deps.bodyLimit).then((buf) => {
       ex.body = buf;
-      if (d.shadow !== null) ex.startComparisons(active, d);
       ex.dispatch(primary);
+      if (d.shadow !== null) ex.startComparisons(active, d);
     }, (err) => {
       if (err instanceof TooLarge) sendJsonError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${deps.bodyLimit} bytes`, requestId, true);
       else {

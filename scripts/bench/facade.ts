@@ -1,0 +1,219 @@
+/**
+ * `npm run bench -- facade`: the strangler facade against its peers, in one run
+ * on one machine. Every server and the load generator run in their own child
+ * processes (strangler/bench/*). Measured per target: throughput with
+ * autocannon (req/s, p50/p99 under load, 1 ms resolution) and single-connection
+ * latency (p50/p99 with sub-ms resolution). Rounds are interleaved and the
+ * median is reported, because the machine is shared.
+ *
+ * Env: FACADE_BENCH_SECONDS (5), FACADE_BENCH_ROUNDS (3), FACADE_BENCH_CONNECTIONS (32),
+ *      FACADE_BENCH_LATENCY_SECONDS (2), FACADE_BENCH_WARMUP_SECONDS (1).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { BenchResult } from './cli.ts';
+
+const benchDir = fileURLToPath(new URL('../../strangler/bench/', import.meta.url));
+const num = (name: string, def: number) => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : def;
+};
+const SECONDS = num('FACADE_BENCH_SECONDS', 5);
+const ROUNDS = num('FACADE_BENCH_ROUNDS', 3);
+const CONNECTIONS = num('FACADE_BENCH_CONNECTIONS', 32);
+const LATENCY_SECONDS = num('FACADE_BENCH_LATENCY_SECONDS', 2);
+const WARMUP_SECONDS = num('FACADE_BENCH_WARMUP_SECONDS', 1);
+
+const children: ChildProcess[] = [];
+
+function startChild(script: string, args: string[]): Promise<{ child: ChildProcess; info: any }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(benchDir, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent' } });
+    children.push(child);
+    const rl = createInterface({ input: child.stdout! });
+    rl.once('line', (line) => {
+      try {
+        resolve({ child, info: JSON.parse(line) });
+      } catch (err) {
+        reject(err);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+function runLoad(mode: 'throughput' | 'latency', url: string, seconds: number): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(benchDir, 'load.ts'), mode, url, String(CONNECTIONS), String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`load generator exited with ${code}`));
+      resolve(JSON.parse(out.trim().split('\n').at(-1)!));
+    });
+  });
+}
+
+function waitPort(port: number, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve();
+      });
+      s.on('error', () => {
+        s.destroy();
+        if (Date.now() > deadline) reject(new Error(`port ${port} did not open`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+async function startNginx(upstreamPort: number): Promise<{ port: number; dir: string } | null> {
+  const which = spawnSync('which', ['nginx']);
+  if (which.status !== 0) return null;
+  const bin = which.stdout.toString().trim();
+  const dir = await mkdtemp(join(tmpdir(), 'strangler-bench-nginx-'));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  await writeFile(join(dir, 'nginx.conf'), `
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  upstream up { server 127.0.0.1:${upstreamPort}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${port};
+    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+`);
+  const child = spawn(bin, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
+  children.push(child);
+  await waitPort(port);
+  return { port, dir };
+}
+
+interface Target {
+  name: string;
+  url: string;
+}
+interface Measured {
+  rps: number[];
+  p50: number[];
+  p99: number[];
+  latP50: number[];
+  latP99: number[];
+  errors: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+const r2 = (n: number) => Math.round(n * 100) / 100;
+const r3 = (n: number) => Math.round(n * 1000) / 1000;
+
+export async function run(): Promise<BenchResult[]> {
+  const load0 = loadavg();
+  console.log(`facade bench: ${SECONDS}s × ${ROUNDS} rounds per target, ${CONNECTIONS} connections, ${LATENCY_SECONDS}s single-connection latency; load average before: ${load0.map(r2).join(' ')}`);
+  let nginxDir: string | null = null;
+  try {
+    const up = await startChild('upstream.ts', []);
+    const [legacyPort, servicePort] = up.info.ports as number[];
+    const [facade, hpm, fastify] = await Promise.all([
+      startChild('facade-proc.ts', [String(legacyPort), String(servicePort)]),
+      startChild('peers.ts', ['express-hpm', String(legacyPort)]),
+      startChild('peers.ts', ['fastify', String(legacyPort)]),
+    ]);
+    const nginx = await startNginx(legacyPort);
+    nginxDir = nginx?.dir ?? null;
+    if (!nginx) console.log('nginx: not installed (`which nginx` failed) — SKIPPED');
+
+    const targets: Target[] = [
+      { name: 'upstream direct', url: `http://127.0.0.1:${legacyPort}/bench/pass` },
+      { name: 'facade passthrough (legacy mode)', url: `http://127.0.0.1:${facade.info.port}/bench/pass` },
+      { name: 'facade service mode', url: `http://127.0.0.1:${facade.info.port}/bench/svc` },
+      { name: 'facade shadow mode (primary)', url: `http://127.0.0.1:${facade.info.port}/bench/shadow` },
+      { name: 'express + http-proxy-middleware', url: `http://127.0.0.1:${hpm.info.port}/bench/pass` },
+      { name: '@fastify/http-proxy', url: `http://127.0.0.1:${fastify.info.port}/bench/pass` },
+      ...(nginx ? [{ name: 'nginx (1 worker, keepalive)', url: `http://127.0.0.1:${nginx.port}/bench/pass` }] : []),
+    ];
+    const results = new Map<string, Measured>(targets.map((t) => [t.name, { rps: [], p50: [], p99: [], latP50: [], latP99: [], errors: 0 }]));
+    for (const t of targets) await runLoad('throughput', t.url, WARMUP_SECONDS); // JIT warm-up, pools filled
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = targets.map((_, i) => targets[(i + round) % targets.length]);
+      for (const t of order) {
+        const m = results.get(t.name)!;
+        const tp = await runLoad('throughput', t.url, SECONDS);
+        m.rps.push(tp.rps);
+        m.p50.push(tp.p50);
+        m.p99.push(tp.p99);
+        m.errors += tp.errors + tp.non2xx;
+        const lat = await runLoad('latency', t.url, LATENCY_SECONDS);
+        m.latP50.push(lat.p50);
+        m.latP99.push(lat.p99);
+        m.errors += lat.errors;
+      }
+      console.log(`  round ${round + 1}/${ROUNDS} done (load average ${loadavg().map(r2).join(' ')})`);
+    }
+
+    const med = (name: string) => {
+      const m = results.get(name)!;
+      return { rps: median(m.rps), p50: median(m.p50), p99: median(m.p99), latP50: median(m.latP50), latP99: median(m.latP99), errors: m.errors, spread: m.rps };
+    };
+    const direct = med('upstream direct');
+    const fast = med('@fastify/http-proxy');
+    console.table(targets.map((t) => {
+      const m = med(t.name);
+      return {
+        target: t.name,
+        'req/s': Math.round(m.rps),
+        'vs fastify': r2(m.rps / fast.rps),
+        'p50 ms (load)': m.p50,
+        'p99 ms (load)': m.p99,
+        'p50 ms (1 conn)': r3(m.latP50),
+        'p99 ms (1 conn)': r3(m.latP99),
+        '+p50 vs direct': r3(m.latP50 - direct.latP50),
+        'rounds req/s': m.spread.map(Math.round).join(' '),
+        errors: m.errors,
+      };
+    }));
+    const pass = med('facade passthrough (legacy mode)');
+    const svc = med('facade service mode');
+    const shadow = med('facade shadow mode (primary)');
+    const hpmM = med('express + http-proxy-middleware');
+    const addedUs = pass.latP50 - direct.latP50;
+    const load1 = loadavg();
+    console.log(`targets: passthrough ≥ 1.0× fastify req/s → ${r2(pass.rps / fast.rps)}×; p50 added over direct ≤ 1 ms → ${r3(addedUs)} ms; ` +
+      `shadow primary p50 within 5 % of passthrough → ${r2(((shadow.latP50 - pass.latP50) / pass.latP50) * 100)} % (1 conn), ${r2(((shadow.p50 - pass.p50) / Math.max(pass.p50, 1)) * 100)} % (under load)`);
+    console.log(`load average after: ${load1.map(r2).join(' ')} (2 cores, shared with other work: figures are relative, read the ratios)`);
+
+    const out: BenchResult[] = [
+      { bench: 'facade', metric: 'passthrough req/s', ours: pass.rps, peer: fast.rps, peerName: '@fastify/http-proxy', unit: 'req/s' },
+      { bench: 'facade', metric: 'passthrough req/s', ours: pass.rps, peer: hpmM.rps, peerName: 'express+hpm', unit: 'req/s' },
+      { bench: 'facade', metric: 'service mode req/s', ours: svc.rps, peer: fast.rps, peerName: '@fastify/http-proxy', unit: 'req/s' },
+      { bench: 'facade', metric: 'p50 added over direct (1 conn)', ours: addedUs, peer: fast.latP50 - direct.latP50, peerName: '@fastify/http-proxy', unit: 'ms', ratio: (fast.latP50 - direct.latP50) / addedUs },
+      { bench: 'facade', metric: 'shadow primary p50 (1 conn)', ours: shadow.latP50, peer: pass.latP50, peerName: 'facade passthrough', unit: 'ms', ratio: pass.latP50 / shadow.latP50 },
+    ];
+    if (nginx) {
+      const n = med('nginx (1 worker, keepalive)');
+      out.push({ bench: 'facade', metric: 'passthrough req/s', ours: pass.rps, peer: n.rps, peerName: 'nginx', unit: 'req/s' });
+    }
+    return out;
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    if (nginxDir) await rm(nginxDir, { recursive: true, force: true });
+  }
+}
