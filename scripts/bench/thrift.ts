@@ -8,7 +8,10 @@
  * generator in this one. Knobs (env): THRIFT_BENCH_SECONDS (per measurement,
  * default 3), THRIFT_BENCH_WARMUP_SECONDS (default 1), THRIFT_BENCH_POOL
  * (Thrift connections, default 2), THRIFT_BENCH_CONCURRENCY (default "1,32"),
- * THRIFT_BENCH_ROUNDS (interleaved http/thrift rounds per row, default 3).
+ * THRIFT_BENCH_ROUNDS (interleaved http/thrift rounds per row, default 3),
+ * THRIFT_BENCH_STOCK=0 to leave out the row for the npm runtime's own client and
+ * server (TFramedTransport + TBinaryProtocol, one connection), i.e. Thrift
+ * without this project's plumbing.
  * Besides calls/s and latency it reports CPU time per call (client + server
  * process), which is far less sensitive to other load on the machine.
  */
@@ -18,6 +21,7 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import stockThrift from 'thrift';
 import express from 'express';
 import ProductService from '../../thrift/gen-nodejs/ProductService.js';
 import productTypes from '../../thrift/gen-nodejs/product_types.js';
@@ -69,7 +73,15 @@ async function serve(): Promise<void> {
   const http = app.listen(0, '127.0.0.1');
   await once(http, 'listening');
   const httpPort = (http.address() as { port: number }).port;
-  process.stdout.write(`ready ${thriftServer.port} ${httpPort}\n`);
+  // The npm runtime's own server (TFramedTransport + TBinaryProtocol), for the "stock runtime" row.
+  const stock = stockThrift.createServer(ProductService as never, { listProducts: async (_ctx: unknown, _q: unknown) => page } as never, {
+    transport: stockThrift.TFramedTransport, protocol: stockThrift.TBinaryProtocol,
+  });
+  stock.on('error', () => undefined);
+  stock.listen(0, '127.0.0.1');
+  await once(stock, 'listening');
+  const stockPort = (stock.address() as { port: number }).port;
+  process.stdout.write(`ready ${thriftServer.port} ${httpPort} ${stockPort}\n`);
   process.on('message', (m) => { if (m === 'cpu') process.send!(process.cpuUsage()); });
   process.on('SIGTERM', () => process.exit(0));
 }
@@ -156,12 +168,12 @@ export async function run(): Promise<BenchResult[]> {
     return own.user + own.system + (await serverCpu());
   };
   try {
-    const [thriftPort, httpPort] = await new Promise<[number, number]>((res, rej) => {
+    const [thriftPort, httpPort, stockPort] = await new Promise<[number, number, number]>((res, rej) => {
       let out = '';
       child.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /ready (\d+) (\d+)/.exec(out);
-        if (m) res([Number(m[1]), Number(m[2])]);
+        const m = /ready (\d+) (\d+) (\d+)/.exec(out);
+        if (m) res([Number(m[1]), Number(m[2]), Number(m[3])]);
       });
       child.once('exit', (code) => rej(new Error(`bench server exited (${code})`)));
     });
@@ -176,6 +188,11 @@ export async function run(): Promise<BenchResult[]> {
       return r.body.json();
     };
     const thriftCall = () => thrift.listProducts({ requestId: 'bench' }, query);
+    const withStock = process.env.THRIFT_BENCH_STOCK !== '0';
+    const stockConn = withStock ? stockThrift.createConnection('127.0.0.1', stockPort, { transport: stockThrift.TFramedTransport, protocol: stockThrift.TBinaryProtocol }) : undefined;
+    stockConn?.on('error', () => undefined);
+    const stockClient = stockConn ? stockThrift.createClient(ProductService as never, stockConn) as unknown as { listProducts(ctx: object, q: object): Promise<unknown> } : undefined;
+    const stockCall = () => stockClient!.listProducts({ requestId: 'bench' }, query);
 
     // Same data both ways?
     const viaThrift = await thriftCall();
@@ -192,12 +209,17 @@ export async function run(): Promise<BenchResult[]> {
     for (const c of levels) {
       const h: Slice[] = [];
       const t: Slice[] = [];
+      const st: Slice[] = [];
       for (let r = 0; r < rounds; r++) {
-        h.push(await slice(c, seconds / rounds, r === 0 ? warmup : warmup / 4, httpCall, cpu));
-        t.push(await slice(c, seconds / rounds, r === 0 ? warmup : warmup / 4, thriftCall, cpu));
+        const w = r === 0 ? warmup : warmup / 4;
+        h.push(await slice(c, seconds / rounds, w, httpCall, cpu));
+        t.push(await slice(c, seconds / rounds, w, thriftCall, cpu));
+        if (withStock) st.push(await slice(c, seconds / rounds, w, stockCall, cpu));
       }
       rows.push(summarize('http+json', c, h), summarize('thrift', c, t));
+      if (withStock) rows.push(summarize('thrift (stock runtime)', c, st));
     }
+    stockConn?.end();
     await thrift.$close();
     await http.close();
 
@@ -205,7 +227,7 @@ export async function run(): Promise<BenchResult[]> {
     console.table(rows.map((r) => ({
       transport: r.transport, concurrency: r.concurrency, 'calls/s': Math.round(r.calls / r.seconds),
       'p50 ms': r.p50.toFixed(2), 'p99 ms': r.p99.toFixed(2), 'cpu µs/call': Math.round(r.cpuUsPerCall), errors: r.errors,
-      'reply bytes': r.transport === 'thrift' ? thriftBytes : jsonBytes,
+      'reply bytes': r.transport.startsWith('thrift') ? thriftBytes : jsonBytes,
     })));
 
     const results: BenchResult[] = [];
@@ -217,6 +239,8 @@ export async function run(): Promise<BenchResult[]> {
       results.push({ ...base, metric: `p50 @c${c}`, ours: t.p50, peer: h.p50, unit: 'ms', ratio: h.p50 / t.p50 });
       results.push({ ...base, metric: `p99 @c${c}`, ours: t.p99, peer: h.p99, unit: 'ms', ratio: h.p99 / t.p99 });
       results.push({ ...base, metric: `cpu per call @c${c}`, ours: t.cpuUsPerCall, peer: h.cpuUsPerCall, unit: 'µs (client+server)', ratio: h.cpuUsPerCall / t.cpuUsPerCall });
+      const st = rows.find((r) => r.transport === 'thrift (stock runtime)' && r.concurrency === c);
+      if (st) results.push({ ...base, metric: `calls/s @c${c}, stock runtime`, ours: st.calls / st.seconds, peer: h.calls / h.seconds, unit: 'calls/s' });
     }
     results.push({ bench: 'thrift', metric: 'reply payload', ours: thriftBytes, peer: jsonBytes, peerName: 'http+json', unit: 'bytes', ratio: jsonBytes / thriftBytes });
     const c32 = results.find((r) => r.metric === `calls/s @c${maxC}`)!;
