@@ -60,4 +60,10 @@ export class LegacyStaffSessions {
     if (!row || Number(row.subject_id) !== subject) return null;
     return { kind: row.kind, subjectId: subject };
   }
+
+  /** The admin's role (admins table, legacy-owned): only superusers may delete products. */
+  async adminRole(adminId: number): Promise<'operator' | 'superuser' | undefined> {
+    const row = await this.knex('admins').where({ id: adminId }).first('role');
+    return row?.role;
+  }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../lib/logger.ts';
 import { startFacade } from '../../strangler/index.ts';
-import { ROUTES } from './scenario.ts';
+import { ROUTES, serviceFor } from './scenario.ts';
 import type { ServiceStack } from './stack.ts';
 
 /**
@@ -16,22 +16,26 @@ export interface ParityFacade {
   close(): Promise<void>;
 }
 
-export async function startParityFacade(legacyUrl: string, stack: ServiceStack): Promise<ParityFacade> {
+export async function startParityFacade(legacy: { user: string; admin: string; merchant: string }, stack: ServiceStack): Promise<ParityFacade> {
   const dir = await mkdtemp(join(tmpdir(), 'parity-facade-'));
   const routesFile = join(dir, 'routes.json');
-  const service = (id: string) => (id.startsWith('products.') ? 'product' : id.startsWith('shops.') ? 'shop' : 'user');
   const doc = {
     version: 1,
+    // names the route and upstream that served each answer (x-strangler-route), so the suite can prove the service answered
+    options: { routeHeader: true },
     upstreams: {
-      'legacy-user': { url: legacyUrl, timeoutMs: 10_000 },
+      'legacy-user': { url: legacy.user, timeoutMs: 10_000 },
+      'legacy-admin': { url: legacy.admin, timeoutMs: 10_000 },
+      'legacy-merchant': { url: legacy.merchant, timeoutMs: 10_000 },
       product: { url: stack.product.httpUrl, timeoutMs: 5_000 },
       shop: { url: stack.shop.httpUrl, timeoutMs: 5_000 },
       user: { url: stack.user.httpUrl, timeoutMs: 5_000 },
     },
-    fallbacks: [{ prefix: '/api', upstream: 'legacy-user' }],
+    fallbacks: [{ prefix: '/api', upstream: 'legacy-user' }, { prefix: '/admin', upstream: 'legacy-admin' }, { prefix: '/merchant', upstream: 'legacy-merchant' }],
     routes: Object.entries(ROUTES).map(([id, spec]) => {
       const [method, path] = spec.split(' ');
-      return { id, methods: [method], path, legacy: 'legacy-user', service: service(id), mode: 'service', fallback: false };
+      const legacyName = path.startsWith('/admin') ? 'legacy-admin' : path.startsWith('/merchant') ? 'legacy-merchant' : 'legacy-user';
+      return { id, methods: [method], path, legacy: legacyName, service: serviceFor(path), mode: 'service', fallback: false };
     }),
   };
   await writeFile(routesFile, JSON.stringify(doc, null, 2));

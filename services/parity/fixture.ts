@@ -11,6 +11,7 @@ import { hashPassword } from '../../lib/password.ts';
 export const FIXTURE_PASSWORDS = { user: 'user-pass-1', admin: 'admin-pass-1', merchant: 'merchant-pass-1' } as const;
 export const FIXTURE_USERS = ['mina@example.com', 'joon@example.com', 'sora@example.com'];
 export const FIXTURE_ADMIN = 'admin@example.com';
+export const FIXTURE_OPERATOR = 'operator@example.com';
 export const FIXTURE_MERCHANTS = ['owner1@example.com', 'owner2@example.com'];
 
 // Cheap scrypt parameters (still the real format) and fixed salts: identical hashes on both sides, fast seeding.
@@ -45,7 +46,10 @@ export async function seedFixture(knex: Knex): Promise<FixtureSummary> {
     { id: 4, name: 'Pending Boutique', slug: 'pending-boutique', url: null, description: '입점 대기', contract_status: 'pending', status: 'open', commission_rate: '10.00', follower_count: 0 },
   ].map((s, i) => ({ ...s, created_at: ts(i, 1), updated_at: ts(i + 10, 2) }));
   await knex('shops').insert(shops);
-  await knex('admins').insert({ id: 1, email: FIXTURE_ADMIN, password_hash: adminHash, name: '운영자', role: 'superuser', created_at: ts(0) });
+  await knex('admins').insert([
+    { id: 1, email: FIXTURE_ADMIN, password_hash: adminHash, name: '운영자', role: 'superuser', created_at: ts(0) },
+    { id: 2, email: FIXTURE_OPERATOR, password_hash: adminHash, name: 'Operator Kim', role: 'operator', created_at: ts(1) },
+  ]);
   await knex('merchants').insert(FIXTURE_MERCHANTS.map((email, i) => ({ id: i + 1, shop_id: i + 1, email, password_hash: merchantHash, name: `사장님 ${i + 1}`, created_at: ts(i) })));
 
   const statuses = ['active', 'active', 'active', 'hidden', 'active', 'sold_out'] as const;

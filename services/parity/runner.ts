@@ -1,5 +1,5 @@
 import type { Answer } from './compare.ts';
-import type { Step } from './scenario.ts';
+import type { Step, TokenName } from './scenario.ts';
 
 /**
  * Sends one scenario step to one side (a base URL chooser), with that side's
@@ -9,7 +9,7 @@ import type { Step } from './scenario.ts';
 export interface Side {
   name: string;
   baseUrl(path: string): string;
-  tokens: Partial<Record<'mina', string>>;
+  tokens: Partial<Record<TokenName, string>>;
 }
 
 const BAD_TOKEN = `1.${'A'.repeat(43)}`;
@@ -22,9 +22,9 @@ export async function send(side: Side, step: Step, index: number): Promise<Answe
     body = JSON.stringify(step.body);
     headers['content-type'] = 'application/json';
   }
-  if (step.as === 'mina') {
-    const t = side.tokens.mina;
-    if (!t) throw new Error(`${side.name}: no token captured for mina before step "${step.name}"`);
+  if (step.as === 'mina' || step.as === 'admin' || step.as === 'operator' || step.as === 'merchant') {
+    const t = side.tokens[step.as];
+    if (!t) throw new Error(`${side.name}: no token captured for ${step.as} before step "${step.name}"`);
     headers.authorization = `Bearer ${t}`;
   } else if (step.as === 'bad-token') headers.authorization = `Bearer ${BAD_TOKEN}`;
   else if (step.as === 'malformed-auth') headers.authorization = 'Token abc';

@@ -1,4 +1,6 @@
-import { FIXTURE_PASSWORDS, FIXTURE_USERS } from './fixture.ts';
+import { FIXTURE_ADMIN, FIXTURE_MERCHANTS, FIXTURE_OPERATOR, FIXTURE_PASSWORDS, FIXTURE_USERS } from './fixture.ts';
+
+export type TokenName = 'mina' | 'admin' | 'operator' | 'merchant';
 
 /**
  * The parity scenario: client requests (reads, writes, errors, edge cases)
@@ -14,9 +16,9 @@ export interface Step {
   /** raw body text (malformed JSON cases) */
   rawBody?: string;
   headers?: Record<string, string>;
-  as?: 'mina' | 'bad-token' | 'malformed-auth';
+  as?: TokenName | 'bad-token' | 'malformed-auth';
   /** store the response's `token` for later `as` steps */
-  captureToken?: 'mina';
+  captureToken?: TokenName;
 }
 
 export const ROUTES = {
@@ -34,15 +36,36 @@ export const ROUTES = {
   'me.bookmarks.add': 'POST /api/me/bookmarks',
   'me.bookmarks.remove': 'DELETE /api/me/bookmarks/:shopId',
   'me.bookmarks.list': 'GET /api/me/bookmarks',
+  'admin.shops.list': 'GET /admin/shops',
+  'admin.shops.create': 'POST /admin/shops',
+  'admin.shops.update': 'PATCH /admin/shops/:id',
+  'admin.products.get': 'GET /admin/products/:id',
+  'admin.products.update': 'PATCH /admin/products/:id',
+  'admin.products.hide': 'POST /admin/products/:id/hide',
+  'admin.products.delete': 'DELETE /admin/products/:id',
+  'merchant.shop.get': 'GET /merchant/shop',
+  'merchant.shop.update': 'PATCH /merchant/shop',
+  'merchant.products.list': 'GET /merchant/products',
+  'merchant.products.create': 'POST /merchant/products',
+  'merchant.products.get': 'GET /merchant/products/:id',
+  'merchant.products.update': 'PATCH /merchant/products/:id',
 } as const;
 
 export type RouteId = keyof typeof ROUTES;
 
-/** Which service edge answers a path (the facade's route table says the same). */
-export function serviceFor(path: string): 'product' | 'shop' | 'user' {
-  if (path.startsWith('/api/products')) return 'product';
-  if (path.startsWith('/api/shops')) return 'shop';
+/** Which service edge answers a path (the facade's route table says the same); staff sign-in stays in legacy. */
+export function serviceFor(path: string): 'product' | 'shop' | 'user' | 'legacy-admin' | 'legacy-merchant' {
+  const p = path.split('?')[0];
+  if (p === '/admin/sessions') return 'legacy-admin';
+  if (p === '/merchant/sessions') return 'legacy-merchant';
+  if (p.startsWith('/api/products') || p.startsWith('/admin/products') || p.startsWith('/merchant/products')) return 'product';
+  if (p.startsWith('/api/shops') || p.startsWith('/admin/shops') || p === '/merchant/shop') return 'shop';
   return 'user';
+}
+
+/** Which legacy API answers a path. */
+export function legacyFor(path: string): 'user' | 'admin' | 'merchant' {
+  return path.startsWith('/admin') ? 'admin' : path.startsWith('/merchant') ? 'merchant' : 'user';
 }
 
 const login = { email: FIXTURE_USERS[0], password: FIXTURE_PASSWORDS.user };
@@ -133,6 +156,59 @@ export const SCENARIO: Step[] = [
   { name: 'unbookmark again', method: 'DELETE', path: '/api/me/bookmarks/2', as: 'mina' },
   { name: 'shop follower count after', method: 'GET', path: '/api/shops/2' },
   { name: 'unknown route', method: 'GET', path: '/api/products/1/nothing' },
+  // staff sign-in (legacy on both sides)
+  { name: 'admin login', method: 'POST', path: '/admin/sessions', body: { email: FIXTURE_ADMIN, password: FIXTURE_PASSWORDS.admin }, captureToken: 'admin' },
+  { name: 'operator login', method: 'POST', path: '/admin/sessions', body: { email: FIXTURE_OPERATOR, password: FIXTURE_PASSWORDS.admin }, captureToken: 'operator' },
+  { name: 'merchant login', method: 'POST', path: '/merchant/sessions', body: { email: FIXTURE_MERCHANTS[0], password: FIXTURE_PASSWORDS.merchant }, captureToken: 'merchant' },
+  // admin shops
+  { name: 'admin shops', method: 'GET', path: '/admin/shops', as: 'admin' },
+  { name: 'admin shops filtered', method: 'GET', path: '/admin/shops?contractStatus=active&q=mall', as: 'admin' },
+  { name: 'admin shops closed', method: 'GET', path: '/admin/shops?status=closed&size=1', as: 'operator' },
+  { name: 'admin shops bad filter', method: 'GET', path: '/admin/shops?contractStatus=maybe', as: 'admin' },
+  { name: 'admin shops no token', method: 'GET', path: '/admin/shops' },
+  { name: 'admin shops merchant token', method: 'GET', path: '/admin/shops', as: 'merchant' },
+  { name: 'admin shops shopper token', method: 'GET', path: '/admin/shops', as: 'mina' },
+  { name: 'admin shop create', method: 'POST', path: '/admin/shops', as: 'admin', body: { name: '새 가게', slug: 'new-shop', url: 'https://new.example', commissionRate: 9.5 } },
+  { name: 'admin shop create duplicate', method: 'POST', path: '/admin/shops', as: 'admin', body: { name: 'again', slug: 'new-shop' } },
+  { name: 'admin shop create invalid', method: 'POST', path: '/admin/shops', as: 'admin', body: { name: '', slug: 'Bad Slug', commissionRate: '100.01' } },
+  { name: 'admin shop update', method: 'PATCH', path: '/admin/shops/2', as: 'admin', body: { commissionRate: '11.5', contractStatus: 'suspended', description: '정지 ⛔' } },
+  { name: 'admin shop update unknown', method: 'PATCH', path: '/admin/shops/999', as: 'admin', body: { name: 'x' } },
+  { name: 'admin shop update empty', method: 'PATCH', path: '/admin/shops/1', as: 'admin', body: {} },
+  { name: 'admin shop update slug taken', method: 'PATCH', path: '/admin/shops/1', as: 'admin', body: { slug: 'mixxo' } },
+  { name: 'shops after suspension', method: 'GET', path: '/api/shops' },
+  // admin products
+  { name: 'admin product hidden', method: 'GET', path: '/admin/products/3', as: 'admin' },
+  { name: 'admin product unknown', method: 'GET', path: '/admin/products/999', as: 'admin' },
+  { name: 'admin product update', method: 'PATCH', path: '/admin/products/1', as: 'admin', body: { name: '트위드 자켓 (수정)', price: '59000', salePrice: 49000.5, images: ['https://img.example/new/1.jpg', 'https://img.example/new/0.jpg'], attributes: { fit: 'oversized 🧥' } } },
+  { name: 'admin product update sale > price', method: 'PATCH', path: '/admin/products/4', as: 'admin', body: { salePrice: '999999' } },
+  { name: 'admin product update bad category', method: 'PATCH', path: '/admin/products/4', as: 'admin', body: { categoryId: 999 } },
+  { name: 'admin product update unknown field', method: 'PATCH', path: '/admin/products/4', as: 'admin', body: { likeCount: 5 } },
+  { name: 'admin product hide', method: 'POST', path: '/admin/products/2/hide', as: 'admin' },
+  { name: 'admin product hide unknown', method: 'POST', path: '/admin/products/999/hide', as: 'admin' },
+  { name: 'admin product delete as operator', method: 'DELETE', path: '/admin/products/6', as: 'operator' },
+  { name: 'admin product delete', method: 'DELETE', path: '/admin/products/6', as: 'admin' },
+  { name: 'admin product delete again', method: 'DELETE', path: '/admin/products/6', as: 'admin' },
+  { name: 'list after admin edits', method: 'GET', path: '/api/products?size=50' },
+  { name: 'product after admin edit', method: 'GET', path: '/api/products/1' },
+  { name: 'likes after product hidden and deleted', method: 'GET', path: '/api/me/likes', as: 'mina' },
+  // merchant (owner of shop 1)
+  { name: 'merchant shop', method: 'GET', path: '/merchant/shop', as: 'merchant' },
+  { name: 'merchant shop admin token', method: 'GET', path: '/merchant/shop', as: 'admin' },
+  { name: 'merchant shop update', method: 'PATCH', path: '/merchant/shop', as: 'merchant', body: { description: '새 시즌 🍂', url: null, status: 'open' } },
+  { name: 'merchant shop update forbidden field', method: 'PATCH', path: '/merchant/shop', as: 'merchant', body: { slug: 'mine' } },
+  { name: 'merchant products', method: 'GET', path: '/merchant/products', as: 'merchant' },
+  { name: 'merchant products hidden', method: 'GET', path: '/merchant/products?status=hidden&size=2', as: 'merchant' },
+  { name: 'merchant products search', method: 'GET', path: '/merchant/products?q=%EC%9E%90%EC%BC%93', as: 'merchant' },
+  { name: 'merchant products bad status', method: 'GET', path: '/merchant/products?status=gone', as: 'merchant' },
+  { name: 'merchant product create', method: 'POST', path: '/merchant/products', as: 'merchant', body: { externalId: 'm-1', name: '신상 원피스 👗', price: 45000, salePrice: '39000', categoryId: 2, attributes: { sizes: ['S'] }, images: ['https://img.example/m1.jpg'] } },
+  { name: 'merchant product create duplicate', method: 'POST', path: '/merchant/products', as: 'merchant', body: { externalId: 'm-1', name: 'dup', price: 1 } },
+  { name: 'merchant product create invalid', method: 'POST', path: '/merchant/products', as: 'merchant', body: { externalId: '', name: 'x', price: -1, currency: 'won' } },
+  { name: 'merchant product other shop', method: 'GET', path: '/merchant/products/1', as: 'merchant' },
+  { name: 'merchant product own hidden', method: 'GET', path: '/merchant/products/3', as: 'merchant' },
+  { name: 'merchant product update', method: 'PATCH', path: '/merchant/products/3', as: 'merchant', body: { status: 'active', description: null } },
+  { name: 'merchant product update other shop', method: 'PATCH', path: '/merchant/products/1', as: 'merchant', body: { status: 'active' } },
+  { name: 'merchant products after', method: 'GET', path: '/merchant/products?size=50', as: 'merchant' },
+  { name: 'list after merchant edits', method: 'GET', path: '/api/products?shopId=1&sort=price_desc' },
 ];
 
 /** Route ids the scenario exercises (checked by the suite against ROUTES: full coverage). */

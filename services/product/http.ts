@@ -3,13 +3,16 @@ import { AppError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { page } from '../../legacy/contract/paging.ts';
 import { product, productListItem } from '../../legacy/contract/product.ts';
-import { idParam } from '../../legacy/http/schemas.ts';
+import { idParam, productCreate, productPatch } from '../../legacy/http/schemas.ts';
 import { parseInput } from '../../legacy/http/validate.ts';
+import { merchantProductQuery } from '../../legacy/merchant-api/schemas.ts';
 import { clickBody, productListQuery } from '../../legacy/user-api/schemas.ts';
 import { createEdgeApp, optionalUser, optionalUserIdOf } from '../kit/http-edge.ts';
 import type { ActivityLog, SessionVerifier, ShopDirectory } from '../kit/ports.ts';
+import { merchantShop, merchantShopIdOf, requireStaff, staffIdOf, type StaffVerifier } from '../kit/staff-auth.ts';
 import { distinctShopIds, visibleToShoppers, withShopNames } from './logic.ts';
 import type { ProductRepository } from './repository.ts';
+import type { ProductWriter } from './writes.ts';
 
 /**
  * The product service's legacy-compatible REST edge (the facade routes
@@ -23,6 +26,9 @@ export interface ProductEdgeDeps {
   shops: ShopDirectory;
   sessions: SessionVerifier;
   activity: ActivityLog;
+  writer: ProductWriter;
+  /** Admin/merchant tokens (legacy staff_sessions) and admin roles (legacy admins). */
+  staff: StaffVerifier & { adminRole(id: number): Promise<'operator' | 'superuser' | undefined> };
   logger: Logger;
   health?: () => Promise<Record<string, string>>;
 }
@@ -75,6 +81,68 @@ export function createProductEdge(deps: ProductEdgeDeps): Express {
     if (!found) throw new AppError('NOT_FOUND', `Product ${id} not found`);
     await log(res, { type: 'click', userId: optionalUserIdOf(res), productId: id, shopId: Number(found.row.shop_id), meta: body.source ? { source: body.source } : null });
     res.status(204).end();
+  });
+
+  // ---- admin product routes (legacy admin API shapes) ----
+  r.use('/admin', requireStaff(deps.staff, 'admin'));
+
+  async function sendProduct(res: Response, id: number, opts: { shopId?: number; status?: number } = {}): Promise<void> {
+    const found = await repo.get(id);
+    if (!found || (opts.shopId !== undefined && Number(found.row.shop_id) !== opts.shopId)) throw new AppError('NOT_FOUND', `Product ${id} not found`);
+    res.status(opts.status ?? 200).json(product(found.row, await shopName(Number(found.row.shop_id)), found.images));
+  }
+
+  r.get('/admin/products/:id', async (req, res) => {
+    const { id } = parseInput(idParam, req.params, 'params');
+    await sendProduct(res, id);
+  });
+
+  r.patch('/admin/products/:id', async (req, res) => {
+    const { id } = parseInput(idParam, req.params, 'params');
+    const body = parseInput(productPatch, req.body, 'body');
+    if (!(await deps.writer.update(id, body))) throw new AppError('NOT_FOUND', `Product ${id} not found`);
+    await sendProduct(res, id);
+  });
+
+  r.post('/admin/products/:id/hide', async (req, res) => {
+    const { id } = parseInput(idParam, req.params, 'params');
+    if (!(await deps.writer.hide(id))) throw new AppError('NOT_FOUND', `Product ${id} not found`);
+    await sendProduct(res, id);
+  });
+
+  r.delete('/admin/products/:id', async (req, res) => {
+    const { id } = parseInput(idParam, req.params, 'params');
+    if ((await deps.staff.adminRole(staffIdOf(res))) !== 'superuser') throw new AppError('FORBIDDEN', 'Only a superuser may delete products; hide it instead');
+    if (!(await deps.writer.delete(id))) throw new AppError('NOT_FOUND', `Product ${id} not found`);
+    res.status(204).end();
+  });
+
+  // ---- merchant product routes (own shop only; anyone else's product is a 404) ----
+  r.use('/merchant', requireStaff(deps.staff, 'merchant'), merchantShop((id) => shops.getMerchant(id)));
+
+  r.get('/merchant/products', async (req, res) => {
+    const q = parseInput(merchantProductQuery, req.query, 'query');
+    const { rows, total } = await repo.listByShop(merchantShopIdOf(res), q, q);
+    const name = rows.length ? await shopName(merchantShopIdOf(res)) : '';
+    res.json(page(withShopNames(rows, new Map([[merchantShopIdOf(res), name]])).map(productListItem), q, total));
+  });
+
+  r.post('/merchant/products', async (req, res) => {
+    const body = parseInput(productCreate, req.body, 'body');
+    const id = await deps.writer.create(merchantShopIdOf(res), body);
+    await sendProduct(res, id, { shopId: merchantShopIdOf(res), status: 201 });
+  });
+
+  r.get('/merchant/products/:id', async (req, res) => {
+    const { id } = parseInput(idParam, req.params, 'params');
+    await sendProduct(res, id, { shopId: merchantShopIdOf(res) });
+  });
+
+  r.patch('/merchant/products/:id', async (req, res) => {
+    const { id } = parseInput(idParam, req.params, 'params');
+    const body = parseInput(productPatch, req.body, 'body');
+    if (!(await deps.writer.update(id, body, { shopId: merchantShopIdOf(res) }))) throw new AppError('NOT_FOUND', `Product ${id} not found`);
+    await sendProduct(res, id, { shopId: merchantShopIdOf(res) });
   });
 
   return createEdgeApp({ name: 'product-service', logger, router: r, health: deps.health });

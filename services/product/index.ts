@@ -6,12 +6,13 @@ import ProductService from '../../thrift/gen-nodejs/ProductService.js';
 import { closeServiceClients, createServiceClients } from '../common/thrift/index.ts';
 import type { ServiceConfig } from '../kit/config.ts';
 import { listenHttp, listenThrift, runUntilSignal, setupDb, type RunningService } from '../kit/bootstrap.ts';
-import { LegacyActivityLog } from '../kit/legacy-owned.ts';
+import { LegacyActivityLog, LegacyStaffSessions } from '../kit/legacy-owned.ts';
 import { sessionVerifierOver, shopDirectoryOver, type ShopApi, type UserApi } from '../kit/thrift-ports.ts';
 import { productConfigSchema } from './config.ts';
 import { createProductHandler } from './handler.ts';
 import { createProductEdge } from './http.ts';
 import { ProductRepository } from './repository.ts';
+import { ProductWriter } from './writes.ts';
 
 export { productConfigSchema } from './config.ts';
 
@@ -40,6 +41,7 @@ export async function startProductService(config: ServiceConfig, opts: StartOpti
   const thrift = await listenThrift('product', ProductService, handler, config.thriftPort, config.host, logger, { db: dbCheck });
   const edge = createProductEdge({
     repo, shops, sessions: sessionVerifierOver(userApi), activity: new LegacyActivityLog(db.legacyKnex), logger,
+    writer: new ProductWriter(db.live), staff: new LegacyStaffSessions(db.legacyKnex),
     health: async () => ({ db: await dbCheck().then(() => 'ok', () => 'down') }),
   });
   const http = await listenHttp(edge, config.httpPort, config.host);

@@ -5,9 +5,11 @@ import { page } from '../../legacy/contract/paging.ts';
 import { shop, shopAdmin } from '../../legacy/contract/shop.ts';
 import { idParam } from '../../legacy/http/schemas.ts';
 import { parseInput } from '../../legacy/http/validate.ts';
+import { shopCreate, shopListQuery, shopPatch } from '../../legacy/admin-api/schemas.ts';
+import { merchantShopPatch } from '../../legacy/merchant-api/schemas.ts';
 import { pageOnlyQuery } from '../../legacy/user-api/schemas.ts';
-import { bearerToken, createEdgeApp } from '../kit/http-edge.ts';
-import type { LegacyStaffSessions } from '../kit/legacy-owned.ts';
+import { createEdgeApp } from '../kit/http-edge.ts';
+import { merchantShop, merchantShopIdOf, requireStaff, type StaffVerifier } from '../kit/staff-auth.ts';
 import type { CloseShopOutcome } from './close-shop.ts';
 import { PUBLIC_CONTRACT_STATUS } from './logic.ts';
 import type { ShopRepository } from './repository.ts';
@@ -19,23 +21,10 @@ import type { ShopRepository } from './repository.ts';
  */
 export interface ShopEdgeDeps {
   repo: ShopRepository;
-  staff: Pick<LegacyStaffSessions, 'verify'>;
+  staff: StaffVerifier;
   closeShop: (shopId: number) => Promise<CloseShopOutcome>;
   logger: Logger;
   health?: () => Promise<Record<string, string>>;
-}
-
-/** Admin auth as the legacy admin API does it: 401 without a live staff session, 403 for a merchant one. */
-export function requireAdmin(staff: ShopEdgeDeps['staff']): RequestHandler {
-  return async (req, res, next) => {
-    const token = bearerToken(req);
-    if (!token) throw new AppError('UNAUTHENTICATED');
-    const s = await staff.verify(token);
-    if (!s) throw new AppError('UNAUTHENTICATED', 'The session token is invalid or expired');
-    if (s.kind !== 'admin') throw new AppError('FORBIDDEN', 'This API needs a admin session');
-    res.locals.staffId = s.subjectId;
-    next();
-  };
 }
 
 export function createShopEdge(deps: ShopEdgeDeps): Express {
@@ -55,8 +44,30 @@ export function createShopEdge(deps: ShopEdgeDeps): Express {
     res.json(shop(row));
   });
 
+  // ---- admin shop routes (legacy admin API shapes) ----
+  r.use('/admin', requireStaff(deps.staff, 'admin'));
+
+  r.get('/admin/shops', async (req, res) => {
+    const q = parseInput(shopListQuery, req.query, 'query');
+    const { rows, total } = await repo.list(q, q);
+    res.json(page(rows.map(shopAdmin), q, total));
+  });
+
+  r.post('/admin/shops', async (req, res) => {
+    const body = parseInput(shopCreate, req.body, 'body');
+    res.status(201).json(shopAdmin(await repo.create(body)));
+  });
+
+  r.patch('/admin/shops/:id', async (req, res) => {
+    const { id } = parseInput(idParam, req.params, 'params');
+    const body = parseInput(shopPatch, req.body, 'body');
+    const row = await repo.update(id, body);
+    if (!row) throw new AppError('NOT_FOUND', `Shop ${id} not found`);
+    res.json(shopAdmin(row));
+  });
+
   /** Close a shop across services (saga). 200 with the closed shop; 503 when it was compensated; 500 when compensation failed. */
-  r.post('/admin/shops/:id/close', requireAdmin(deps.staff), async (req, res) => {
+  r.post('/admin/shops/:id/close', async (req, res) => {
     const { id } = parseInput(idParam, req.params, 'params');
     if (!(await repo.get(id))) throw new AppError('NOT_FOUND', `Shop ${id} not found`);
     const outcome = await deps.closeShop(id);
@@ -67,6 +78,22 @@ export function createShopEdge(deps: ShopEdgeDeps): Express {
     const code = outcome.status === 'compensated' ? 'SERVICE_UNAVAILABLE' : 'INTERNAL';
     throw new AppError(code, `Closing shop ${id} failed at "${outcome.failedStep}" and was ${outcome.status === 'compensated' ? 'rolled back' : 'NOT fully rolled back (saga ' + outcome.id + ' needs an operator)'}`,
       { details: { sagaId: outcome.id, status: outcome.status, failedStep: outcome.failedStep } });
+  });
+
+  // ---- merchant shop routes ----
+  r.use('/merchant', requireStaff(deps.staff, 'merchant'), merchantShop((id) => repo.getMerchant(id)));
+
+  r.get('/merchant/shop', async (_req, res) => {
+    const row = await repo.get(merchantShopIdOf(res));
+    if (!row) throw new AppError('NOT_FOUND', 'Your shop was not found');
+    res.json(shopAdmin(row));
+  });
+
+  r.patch('/merchant/shop', async (req, res) => {
+    const body = parseInput(merchantShopPatch, req.body, 'body');
+    const row = await repo.update(merchantShopIdOf(res), body);
+    if (!row) throw new AppError('NOT_FOUND', 'Your shop was not found');
+    res.json(shopAdmin(row));
   });
 
   return createEdgeApp({ name: 'shop-service', logger, router: r, health: deps.health });
