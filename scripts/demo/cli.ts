@@ -28,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--dwell <seconds>', 'seconds of traffic in each phase (shadow, canary, …)', positive('dwell'), 4)
     .option('--load <level>', 'client load level (1 = 6 shopper apps, 1 admin web, 2 merchant web)', positive('load'), 1)
     .option('--keep', 'keep the demo databases afterwards (they are dropped by default)', false)
+    .option('--force-cutover', 'cut split tables over even while legacy code still reaches them directly (shows the errors that causes)', false)
     .option('--json', 'print the summary as JSON after the table', false)
     .addHelpText('after', '\nExamples:\n  npm run demo\n  npm run demo -- --scale 2 --dwell 10 --load 2\n  MYSQL_URL=mysql://root@db:3306/ npm run demo -- --keep\n\n' +
       'The demo creates its own databases (demo_<run>_legacy, demo_<run>_product_svc, …) on the MYSQL_URL server and\n' +
@@ -40,11 +41,11 @@ async function main(argv: string[]): Promise<number> {
     const code = (err as { exitCode?: number }).exitCode;
     return code === undefined ? 2 : code === 0 ? 0 : 2;
   }
-  const o = program.opts<{ scale: number; dwell: number; load: number; keep: boolean; json: boolean }>();
+  const o = program.opts<{ scale: number; dwell: number; load: number; keep: boolean; json: boolean; forceCutover: boolean }>();
   const env = parseConfig(envSchema, process.env);
   const result = await runDemo({
     serverDsn: withDatabase(env.MYSQL_URL, undefined), redisUrl: env.REDIS_URL,
-    options: { scale: o.scale, dwellMs: o.dwell * 1000, level: o.load, keep: o.keep },
+    options: { scale: o.scale, dwellMs: o.dwell * 1000, level: o.load, keep: o.keep, forceCutover: o.forceCutover },
     print: (l) => console.log(l),
   });
   if (o.json) console.log(JSON.stringify({ verdict: result.verdict, evidence: result.evidence }, null, 2));

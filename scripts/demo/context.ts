@@ -13,6 +13,8 @@ export interface DemoOptions {
   level: number;
   /** Keep the demo databases afterwards (default: dropped). */
   keep: boolean;
+  /** Run split cutovers even when legacy code would still reach the moved tables directly (shows what breaks). */
+  forceCutover?: boolean;
 }
 
 export interface StepOutcome {
@@ -54,16 +56,22 @@ export class StepUnavailable extends Error {
   }
 }
 
-/** Imports a module of another area; a missing module or export makes the step "not yet possible", never faked. */
-export async function need<T>(specifier: string, exportName: string, why: string): Promise<T> {
+const REPO_ROOT = new URL('../../', import.meta.url);
+
+/**
+ * Imports a module of another area by its repository path (e.g. "services/search/index.ts"); a missing
+ * module or export makes the step "not yet possible", never faked.
+ */
+export async function need<T>(repoPath: string, exportName: string, why: string): Promise<T> {
+  const url = new URL(repoPath, REPO_ROOT);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(specifier)) as Record<string, unknown>;
+    mod = (await import(url.href)) as Record<string, unknown>;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND') throw new StepUnavailable(`${why}: ${specifier.replace(/^(\.\.\/)+/, '')} does not exist yet`);
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(url.pathname)) throw new StepUnavailable(`${why}: ${repoPath} does not exist yet`);
     throw err;
   }
-  if (!(exportName in mod)) throw new StepUnavailable(`${why}: ${specifier.replace(/^(\.\.\/)+/, '')} has no export ${exportName}`);
+  if (!(exportName in mod)) throw new StepUnavailable(`${why}: ${repoPath} has no export ${exportName}`);
   return mod[exportName] as T;
 }

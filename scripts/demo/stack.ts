@@ -10,8 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { createKnex, dropDatabase, type Knex } from '../../lib/db.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import type { DemoEnv } from './env.ts';
+import type { RouteDoc } from './routes.ts';
 import { FacadeAdmin } from './facade-admin.ts';
-import { demoRouteTable } from './routes.ts';
+import { completeRouteTable, demoRouteTable } from './routes.ts';
 
 export interface Closable {
   name: string;
@@ -24,7 +25,7 @@ export class DemoStack {
   readonly logFile: string;
   private readonly closers: Closable[] = [];
   legacyKnex: Knex | undefined;
-  facade: { url: string; adminUrl: string; admin: FacadeAdmin; routes: ReturnType<typeof demoRouteTable> } | undefined;
+  facade: { url: string; adminUrl: string; admin: FacadeAdmin; routes: RouteDoc } | undefined;
 
   constructor(env: DemoEnv, opts: { logLevel?: string } = {}) {
     this.env = env;
@@ -63,11 +64,21 @@ export class DemoStack {
     this.add(await startMerchantApi(cfg(p.merchantApi), { logger: log('legacy-merchant-api') }));
   }
 
-  async startFacade(): Promise<NonNullable<DemoStack['facade']>> {
+  /**
+   * Starts the facade with the project's route table (demo ports, all legacy), completed with
+   * `served` (routes the services serve that the table lacks — listed in `changes`).
+   */
+  async startFacade(served: { routes: Record<string, string>; serviceOf: (id: string) => string } | undefined): Promise<NonNullable<DemoStack['facade']> & { changes: { added: string[]; replaced: string[] } }> {
     const { startFacade } = await import('../../strangler/index.ts');
     const { DEFAULT_BODY_LIMIT, DEFAULT_CAPTURE_LIMIT } = await import('../../strangler/facade.ts');
     const { DEFAULT_ROUTES_FILE } = await import('../../strangler/config.ts');
-    const routes = demoRouteTable(JSON.parse(readFileSync(DEFAULT_ROUTES_FILE, 'utf8')), this.env.ports);
+    let routes = demoRouteTable(JSON.parse(readFileSync(DEFAULT_ROUTES_FILE, 'utf8')), this.env.ports);
+    let changes = { added: [] as string[], replaced: [] as string[] };
+    if (served) {
+      const c = completeRouteTable(routes, served.routes, served.serviceOf);
+      routes = c.doc;
+      changes = { added: c.added, replaced: c.replaced };
+    }
     const routesFile = join(this.env.dir, 'routes.json');
     await writeFile(routesFile, JSON.stringify(routes, null, 2));
     const token = randomBytes(18).toString('base64url');
@@ -78,7 +89,7 @@ export class DemoStack {
     }, { logger: this.logger.child({ component: 'facade' }) });
     this.add({ name: 'facade', close: () => h.close() });
     this.facade = { url: h.url, adminUrl: h.adminUrl, admin: new FacadeAdmin(h.adminUrl, token), routes };
-    return this.facade;
+    return { ...this.facade, changes };
   }
 
   async closeAll(): Promise<void> {
