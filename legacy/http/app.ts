@@ -1,4 +1,5 @@
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
+import { AppError } from '../../lib/errors.ts';
 import { errorHandler, getRequestId, notFound, requestId } from '../../lib/http.ts';
 import type { Logger } from '../../lib/logger.ts';
 
@@ -32,9 +33,20 @@ export function createBaseApp(opts: BaseAppOptions): Express {
   });
   for (const lb of opts.largeBodies ?? []) app.use(lb.path, express.json({ limit: lb.limit }));
   app.use(express.json({ limit: DEFAULT_JSON_LIMIT }));
+  app.use(requireJsonBodies());
   app.get('/health', (_req, res) => { res.json({ status: 'ok', service: opts.name }); });
   app.use(opts.router);
   app.use(notFound());
   app.use(errorHandler(opts.logger));
   return app;
+}
+
+/** A non-empty body the JSON parser left alone (another content type) is a 415, not a confusing validation error. */
+export function requireJsonBodies(): RequestHandler {
+  return (req, _res, next) => {
+    const length = Number(req.headers['content-length'] ?? 0);
+    const hasBody = req.headers['transfer-encoding'] !== undefined || length > 0;
+    if (hasBody && req.body === undefined) return next(new AppError('UNSUPPORTED_MEDIA_TYPE', 'The request body must be JSON (content-type: application/json)'));
+    next();
+  };
 }

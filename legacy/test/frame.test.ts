@@ -38,6 +38,14 @@ describe('legacy HTTP frame @integration', () => {
       expect((await merchant.call('DELETE', '/merchant/shop', { token: m.token })).status).to.equal(404);
     });
 
+    it('a non-JSON body is 415; a JSON body with a charset is fine', async () => {
+      const r = await admin.call('POST', '/admin/sessions', { raw: 'email=a&password=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(r.status).to.equal(415);
+      expect(r.body.error.code).to.equal('UNSUPPORTED_MEDIA_TYPE');
+      const ok = await admin.call('POST', '/admin/sessions', { raw: '{"email":"nobody@example.com","password":"x"}', headers: { 'content-type': 'application/json; charset=utf-8' } });
+      expect(ok.status).to.equal(401);
+    });
+
     it('health answers without auth and every answer carries x-request-id', async () => {
       const h1 = await admin.call('GET', '/health');
       expect(h1.body).to.deep.equal({ status: 'ok', service: 'legacy-admin-api' });
