@@ -110,11 +110,49 @@ function toRow(it: BulkItem) {
   };
 }
 
-async function versionsByKey(trx: Knex.Transaction, keys: [number, string][], lock: boolean) {
+async function versionsByKey(trx: Knex.Transaction, keys: [number, string][], lock: boolean): Promise<Map<string, { id: number; version: number }>> {
   const q = trx('products').whereIn(['shop_id', 'external_id'], keys).select('id', 'shop_id', 'external_id', 'version');
   if (lock) q.forUpdate();
   const rows = (await q) as { id: number; shop_id: number; external_id: string; version: number }[];
   return new Map(rows.map((r) => [key(Number(r.shop_id), r.external_id), { id: Number(r.id), version: Number(r.version) }]));
+}
+
+type Versions = Map<string, { id: number; version: number }>;
+
+async function storedImages(trx: Knex.Transaction, productIds: number[]): Promise<Map<number, string[]>> {
+  const stored = new Map<number, string[]>();
+  if (productIds.length === 0) return stored;
+  const rows = (await trx('product_images').whereIn('product_id', productIds).orderBy(['product_id', 'position', 'id'])
+    .select('product_id', 'url')) as { product_id: number; url: string }[];
+  for (const r of rows) {
+    const list = stored.get(Number(r.product_id)) ?? [];
+    list.push(r.url);
+    stored.set(Number(r.product_id), list);
+  }
+  return stored;
+}
+
+/**
+ * Replaces the images of items that sent a different list. An existing
+ * product whose row the upsert left unchanged still gets one version bump
+ * (recorded in `after`, so it is reported as updated).
+ */
+async function replaceChangedImages(trx: Knex.Transaction, items: BulkItem[], before: Versions, after: Versions): Promise<void> {
+  const withImages = items.filter((i) => i.images !== undefined).map((i) => ({ k: key(i.shopId, i.externalId), images: i.images! }));
+  const stored = await storedImages(trx, withImages.map((i) => after.get(i.k)!.id));
+  const changed = withImages.filter((i) => !sameImages(stored.get(after.get(i.k)!.id) ?? [], i.images));
+  if (changed.length === 0) return;
+  await trx('product_images').whereIn('product_id', changed.map((i) => after.get(i.k)!.id)).delete();
+  const rows = changed.flatMap((i) => i.images.map((url, position) => ({ product_id: after.get(i.k)!.id, url, position })));
+  if (rows.length > 0) await trx('product_images').insert(rows);
+  const bump = changed.filter((i) => before.has(i.k) && classify(before, after, i.k) === 'unchanged');
+  if (bump.length === 0) return;
+  await trx('products').whereIn('id', bump.map((i) => after.get(i.k)!.id))
+    .update({ version: trx.raw('version + 1'), updated_at: trx.raw('CURRENT_TIMESTAMP(6)') });
+  for (const i of bump) {
+    const a = after.get(i.k)!;
+    after.set(i.k, { id: a.id, version: a.version + 1 });
+  }
 }
 
 async function upsertOnce(knex: Knex, items: BulkItem[]): Promise<BulkResult> {
@@ -125,34 +163,7 @@ async function upsertOnce(knex: Knex, items: BulkItem[]): Promise<BulkResult> {
     await trx.raw(`${insert.sql} ON DUPLICATE KEY UPDATE ${ON_DUPLICATE}`, insert.bindings as Knex.RawBinding[]);
     const after = await versionsByKey(trx, keys, false);
 
-    // Images: replace where sent and different; an image-only change still bumps the version once.
-    const withImages = items.filter((i) => i.images !== undefined);
-    const idsWithImages = withImages.map((i) => after.get(key(i.shopId, i.externalId))!.id);
-    const stored = new Map<number, string[]>();
-    if (idsWithImages.length > 0) {
-      const rows = await trx('product_images').whereIn('product_id', idsWithImages).orderBy(['product_id', 'position', 'id']).select('product_id', 'url');
-      for (const r of rows as { product_id: number; url: string }[]) {
-        const list = stored.get(Number(r.product_id)) ?? [];
-        list.push(r.url);
-        stored.set(Number(r.product_id), list);
-      }
-    }
-    const replace = withImages.filter((i) => !sameImages(stored.get(after.get(key(i.shopId, i.externalId))!.id) ?? [], i.images!));
-    if (replace.length > 0) {
-      const ids = replace.map((i) => after.get(key(i.shopId, i.externalId))!.id);
-      await trx('product_images').whereIn('product_id', ids).delete();
-      const imageRows = replace.flatMap((i) => i.images!.map((url, position) => ({ product_id: after.get(key(i.shopId, i.externalId))!.id, url, position })));
-      if (imageRows.length > 0) await trx('product_images').insert(imageRows);
-      const bumpIds = replace.map((i) => key(i.shopId, i.externalId))
-        .filter((k) => before.has(k) && classify(before, after, k) === 'unchanged').map((k) => after.get(k)!.id);
-      if (bumpIds.length > 0) {
-        await trx('products').whereIn('id', bumpIds).update({ version: trx.raw('version + 1'), updated_at: trx.raw('CURRENT_TIMESTAMP(6)') });
-        for (const k of replace.map((i) => key(i.shopId, i.externalId))) {
-          const a = after.get(k)!;
-          if (bumpIds.includes(a.id)) after.set(k, { id: a.id, version: a.version + 1 });
-        }
-      }
-    }
+    await replaceChangedImages(trx, items, before, after);
 
     const result: BulkResult = { created: 0, updated: 0, unchanged: 0, items: [] };
     items.forEach((it, index) => {
