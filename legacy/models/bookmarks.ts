@@ -1,10 +1,9 @@
 import type { BookmarkRow } from '../contract/rows.ts';
 import { countOf, offset, type Counted, type Db, type Knex, type Paging } from './db.ts';
 import type { AddResult } from './likes.ts';
-import { PUBLIC_CONTRACT_STATUS } from './shops.ts';
+import { PUBLIC_CONTRACT_STATUS, shopColumns } from './shops.ts';
 
-const SHOP_COLUMNS = ['s.id', 's.name', 's.slug', 's.url', 's.description', 's.contract_status', 's.status', 's.commission_rate',
-  's.follower_count', 's.created_at', 's.updated_at'];
+const SHOP_COLUMNS = shopColumns('s');
 
 /** Bookmarks a public shop; keeps shops.follower_count in step in the same transaction. */
 export async function addBookmark(knex: Knex, userId: number, shopId: number): Promise<AddResult> {

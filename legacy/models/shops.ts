@@ -4,6 +4,11 @@ import { countOf, escapeLike, isDuplicateKey, offset, type Counted, type Db, typ
 
 const SHOP_COLUMNS = ['id', 'name', 'slug', 'url', 'description', 'contract_status', 'status', 'commission_rate', 'follower_count', 'created_at', 'updated_at'];
 
+/** The columns of a ShopRow, qualified with a table alias for joins. */
+export function shopColumns(alias: string): string[] {
+  return SHOP_COLUMNS.map((c) => `${alias}.${c}`);
+}
+
 /** Shoppers see shops whose contract is active (open or closed). */
 export const PUBLIC_CONTRACT_STATUS = 'active';
 
