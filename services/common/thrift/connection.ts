@@ -39,6 +39,8 @@ const PROBE_TIMEOUT_MS = 1_000;
 export class ThriftConnection {
   readonly opts: ConnectionOptions;
   state: 'connecting' | 'ready' | 'closed' = 'connecting';
+  /** when the connection became ready (0 = never) */
+  readyAt = 0;
   /** why the connection closed (for error messages) */
   closeReason = '';
   private readonly socket: net.Socket;
@@ -72,6 +74,7 @@ export class ThriftConnection {
         clearTimeout(timer);
         if (this.state === 'closed') return;
         this.state = 'ready';
+        this.readyAt = Date.now();
         resolve();
       });
       socket.once('close', () => {

@@ -4,8 +4,9 @@
  * - A call takes the ready connection with the fewest calls in flight, below
  *   `maxInFlightPerConnection`; otherwise it waits in a bounded FIFO queue
  *   (full queue -> POOL_EXHAUSTED at once; a waiter gives up at its deadline).
- * - Slots connect lazily on first use; a lost or failed connection reconnects
- *   with exponential backoff and jitter.
+ * - Slots connect lazily on first use. A connection that worked for a while
+ *   and then closed reconnects at once (calls wait for that attempt); failed
+ *   attempts and short-lived connections back off exponentially with jitter.
  * - Fail fast: when no slot is ready or connecting (all in backoff) a call is
  *   rejected with UNAVAILABLE at once instead of waiting out its deadline, and
  *   a failed connect rejects the waiters when nothing else can serve them.
@@ -13,6 +14,9 @@
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import { ThriftConnection, type ConnectionOptions } from './connection.ts';
 import { clientError, type RemoteAppError } from './errors.ts';
+
+/** A connection that lived this long reconnects at once when it closes; shorter-lived ones back off (flapping peers). */
+const STABLE_CONNECTION_MS = 1_000;
 
 export interface PoolOptions extends ConnectionOptions {
   size: number;
@@ -150,10 +154,17 @@ export class ConnectionPool {
       slot.state = 'idle';
       return;
     }
-    slot.attempts++;
-    slot.state = 'backoff';
-    slot.timer = setTimeout(() => this.connect(slot), backoffDelay(slot.attempts, this.opts.backoff, this.opts.rand));
-    slot.timer.unref();
+    if (conn.readyAt > 0 && Date.now() - conn.readyAt >= STABLE_CONNECTION_MS) {
+      // A connection that had been working closed (idle timeout, server restart):
+      // try again at once; calls meanwhile wait for the attempt instead of failing.
+      slot.attempts = 0;
+      this.connect(slot);
+    } else {
+      slot.attempts++;
+      slot.state = 'backoff';
+      slot.timer = setTimeout(() => this.connect(slot), backoffDelay(slot.attempts, this.opts.backoff, this.opts.rand));
+      slot.timer.unref();
+    }
     // Nobody left to serve the waiters: fail them now rather than at their deadlines.
     if (!this.slots.some((s) => s.state === 'ready' || s.state === 'connecting')) {
       const waiters = this.queue;

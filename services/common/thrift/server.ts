@@ -67,6 +67,8 @@ export interface ThriftServer {
   readonly transport: 'tcp' | 'http';
   /** calls currently being handled */
   inFlight(): number;
+  /** open connections, and connections accepted since start */
+  connections(): { open: number; accepted: number };
   /** Stops accepting, lets in-flight calls finish (up to closeGraceMs), then closes every connection. */
   close(): Promise<void>;
 }
@@ -94,6 +96,7 @@ export async function createThriftServer(opts: ThriftServerOptions): Promise<Thr
   });
   const processor = new opts.module.Processor(handler);
   const sockets = new Set<net.Socket>();
+  let accepted = 0;
 
   let server: net.Server | http.Server;
   if (transport === 'tcp') {
@@ -104,6 +107,7 @@ export async function createThriftServer(opts: ThriftServerOptions): Promise<Thr
     hs.keepAliveTimeout = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     hs.on('connection', (s: net.Socket) => {
       sockets.add(s);
+      accepted++;
       s.on('close', () => sockets.delete(s));
     });
     server = hs;
@@ -111,6 +115,7 @@ export async function createThriftServer(opts: ThriftServerOptions): Promise<Thr
 
   function serveSocket(socket: net.Socket): void {
     sockets.add(socket);
+    accepted++;
     socket.setNoDelay(true);
     socket.setTimeout(opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () => socket.destroy());
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
@@ -190,6 +195,7 @@ export async function createThriftServer(opts: ThriftServerOptions): Promise<Thr
     host: addr.address,
     transport,
     inFlight: () => inFlight,
+    connections: () => ({ open: sockets.size, accepted }),
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

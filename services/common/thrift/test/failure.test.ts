@@ -139,6 +139,18 @@ describe('thrift plumbing failure behaviour @integration', function () {
     expect(results.map((p) => p.id)).to.deep.equal(['b', 'c', 'd']);
   });
 
+  it('a connection the server closes when idle reconnects at once; the next call does not fail', async () => {
+    const s = await createThriftServer({ service: 'product', module: ProductService, handler: testHandler(), idleTimeoutMs: 1100 });
+    try {
+      const c = client({ port: s.port, poolSize: 1 });
+      expect((await c.getProduct({}, '1', {})).id).to.equal('1');
+      await waitFor(() => s.connections().accepted === 2, { timeoutMs: 4000, what: 'idle close and reconnect' });
+      expect((await c.getProduct({}, '2', {})).id).to.equal('2');
+    } finally {
+      await s.close();
+    }
+  });
+
   it('a service that never answers: the call rejects with DEADLINE_EXCEEDED at its deadline', async () => {
     const c = client({ timeoutMs: 200 });
     const t0 = Date.now();
@@ -156,7 +168,8 @@ describe('thrift plumbing failure behaviour @integration', function () {
   });
 
   it('a peer that accepts TCP but never reads or answers: deadline, no hang', async () => {
-    const sink = net.createServer(() => undefined);
+    let accepted = 0;
+    const sink = net.createServer(() => { accepted++; });
     await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
     try {
       const c = client({ port: (sink.address() as net.AddressInfo).port, timeoutMs: 150 });
@@ -164,8 +177,8 @@ describe('thrift plumbing failure behaviour @integration', function () {
       expect(err.code).to.equal('DEADLINE_EXCEEDED');
       // A second silent timeout triggers a ping probe; no answer recycles the connection (half-open peers).
       expect((await errorOf(c.getProduct({}, '2', {}))).code).to.equal('DEADLINE_EXCEEDED');
-      expect(c.$stats().ready).to.equal(1);
-      await waitFor(() => c.$stats().ready === 0, { timeoutMs: 3000, what: 'black-holed connection recycled' });
+      expect(accepted).to.equal(1);
+      await waitFor(() => accepted === 2, { timeoutMs: 3000, what: 'black-holed connection recycled and reopened' });
     } finally {
       sink.close();
       // the pool's socket to the sink is closed by afterEach
