@@ -67,6 +67,26 @@ async function verifyNow(ctx: DemoContext, h: SplitHandle, label: string) {
   return { rows, differences: v.differences.length, inFlight: v.inFlight, ok: v.ok === true };
 }
 
+/** After a cutover: rollback (reverse catch-up, freeze, flip back), verify, cutover again. */
+export async function rollbackAndForward(ctx: DemoContext, service: string): Promise<void> {
+  const h = await splitTool(ctx, service);
+  const services = ctx.shared.services as { registry: import('../../../lib/ownership/index.ts').OwnershipRegistry } | undefined;
+  const back = await withCtx(h, (c) => h.commands.rollbackCommand(c));
+  if (!('freezeMs' in back)) throw new Error(`rollback of ${service} did not switch (${JSON.stringify(back)})`);
+  await services?.registry.refresh();
+  ctx.say(`split rollback ${service}: write freeze ${back.freezeMs} ms; ownership ${back.owner}/${back.database}`);
+  await ctx.dwell();
+  const v = await verifyNow(ctx, h, 'after rollback');
+  const sw = await withCtx(h, (c) => h.commands.cutoverCommand(c));
+  if (!('freezeMs' in sw)) throw new Error('unexpected dry run');
+  await services?.registry.refresh();
+  ctx.say(`split cutover ${service} again: write freeze ${sw.freezeMs} ms; ownership ${sw.owner}/${sw.database}`);
+  const tables = ctx.evidence.splits.find((x) => x.service === service)?.tables ?? [];
+  ctx.evidence.splits.push({ service, action: 'rollback', tables, rowsCopied: 0, changesApplied: 0, rowsCompared: v.rows, differences: v.differences, inFlight: v.inFlight, freezeMs: back.freezeMs });
+  ctx.evidence.splits.push({ service, action: 'cutover', tables, rowsCopied: 0, changesApplied: 0, rowsCompared: 0, differences: 0, inFlight: 0, freezeMs: sw.freezeMs });
+  await ctx.dwell();
+}
+
 /** plan → start → verify → cutover (when legacy can live with it). Returns whether the cutover happened. */
 export async function splitService(ctx: DemoContext, service: string, opts: { forceCutover?: boolean } = {}): Promise<{ cutover: boolean; reason?: string }> {
   const h = await splitTool(ctx, service);
@@ -101,6 +121,7 @@ export async function splitService(ctx: DemoContext, service: string, opts: { fo
   const services = ctx.shared.services as { registry: import('../../../lib/ownership/index.ts').OwnershipRegistry } | undefined;
   if (services) await services.registry.refresh();
   const rec = services?.registry.get(service as 'product');
+  ctx.shared[`cutover:${service}`] = true;
   ctx.say(`cutover ${service}: write freeze ${sw.freezeMs} ms; ownership now ${sw.owner}/${sw.database}${rec ? ` (services see ${rec.owner}/${rec.database}, v${rec.version})` : ''}`);
   await ctx.dwell();
   return { cutover: true };
