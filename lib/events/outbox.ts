@@ -73,6 +73,27 @@ export async function recordProductChanges(trx: Knex | Knex.Transaction, changes
   for (let i = 0; i < rows.length; i += 1000) await trx(OUTBOX_TABLE).insert(rows.slice(i, i + 1000));
 }
 
+/**
+ * For write paths that know ids but not versions (legacy/models
+ * product-writes.ts `productsChanged`, product-bulk.ts): reads each product's
+ * version inside the same transaction (so it sees the write) and records one
+ * event per product. For kind 'deleted' call it BEFORE the rows are deleted:
+ * it records version + 1, so the deletion outranks every earlier version.
+ * Ids without a row are refused (an event must name a real version).
+ */
+export async function recordProductsChangedByIds(trx: Knex | Knex.Transaction, ids: Array<number | string>, kind: ProductEventKind, meta?: Record<string, unknown>): Promise<void> {
+  const unique = [...new Set(ids.map((id) => positiveInt('productId', id)))];
+  if (unique.length === 0) return;
+  const versions = new Map<number, number>();
+  for (let i = 0; i < unique.length; i += 1000) {
+    const rows = await trx('products').whereIn('id', unique.slice(i, i + 1000)).select('id', 'version');
+    for (const r of rows as Array<{ id: number | string; version: number | string }>) versions.set(Number(r.id), Number(r.version));
+  }
+  const missing = unique.filter((id) => !versions.has(id));
+  if (missing.length) throw new Error(`recordProductsChangedByIds: no product row for id(s) ${missing.slice(0, 5).join(', ')}${kind === 'deleted' ? ' (record deletions before deleting the rows)' : ''}`);
+  await recordProductChanges(trx, unique.map((id) => ({ productId: id, version: versions.get(id)! + (kind === 'deleted' ? 1 : 0), kind, ...(meta ? { meta } : {}) })));
+}
+
 /** DDL shared by the legacy migration (030) and the product service's database. */
 export async function createOutboxTable(knex: Knex): Promise<void> {
   await knex.raw(`

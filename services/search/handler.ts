@@ -85,7 +85,12 @@ export function createSearchHandler(deps: { backend: SearchBackend; source: Prod
       if (!Array.isArray(docs) || docs.length > MAX_BATCH) throw new AppError('VALIDATION_FAILED', `docs: a list of at most ${MAX_BATCH}`);
       // IDL documents carry no version: prefer the product service's current state when it has the product.
       const fresh = new Map((await source.getMany(docs.map((d) => wireId(d.productId, 'productId')))).map((d) => [d.id, d]));
-      const out = await guard(() => backend.upsert(docs.map((d) => fresh.get(Number(d.productId)) ?? documentFromWire(d)), { force: true }));
+      // ...but the status the caller sends wins (saga compensation restores the status products had before).
+      const merged = docs.map((d) => {
+        const f = fresh.get(Number(d.productId));
+        return f ? { ...f, status: documentFromWire(d).status } : documentFromWire(d);
+      });
+      const out = await guard(() => backend.upsert(merged, { force: true }));
       return out.applied;
     },
 

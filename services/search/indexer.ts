@@ -76,7 +76,8 @@ export type ApplyOutcome = 'indexed' | 'removed' | 'stale';
 export async function applyEvent(ev: ProductChangedEvent, source: ProductSource, backend: SearchBackend): Promise<ApplyOutcome> {
   const [doc] = await source.getMany([ev.productId]);
   if (!doc) {
-    const out = await backend.remove(ev.productId, ev.version);
+    // The source of truth no longer has it: remove at the event's version or the stored one, whichever is higher.
+    const out = await backend.remove(ev.productId, ev.version, { force: true });
     return out.applied ? 'removed' : 'stale';
   }
   if (doc.version < ev.version) {

@@ -225,7 +225,7 @@ export class ElasticsearchBackend implements SearchBackend {
   async remove(id: number, version: number, opts: { force?: boolean } = {}): Promise<WriteOutcome> {
     const stored = await this.#guard('remove', () => this.#storedVersions([id]));
     const cur = stored.get(id);
-    const v = opts.force ? (cur ? (cur.version % 2 ? cur.version : cur.version + 1) : 1) : esVersion(version, true);
+    const v = opts.force ? Math.max(esVersion(version, true), cur ? (cur.version % 2 ? cur.version : cur.version + 1) : 1) : esVersion(version, true);
     const base = cur ? fromSource(cur.source) : ({ id, version } as SearchDocument);
     return this.#write([{ doc: { ...base, id, version: Math.floor(v / 2) }, version: v, deleted: true }]);
   }

@@ -164,8 +164,7 @@ export class MysqlFulltextBackend implements SearchBackend {
   async remove(id: number, version: number, opts: { force?: boolean } = {}): Promise<WriteOutcome> {
     if (opts.force) {
       const stored = await this.#guard('remove', () => this.storedVersion(id));
-      if (!stored) return { applied: 0, stale: 0 };
-      version = stored.version;
+      version = Math.max(stored?.version ?? 0, version);
     }
     return this.#guard('remove', async () => {
       // Tombstone (or create one) unless the index holds a newer version.

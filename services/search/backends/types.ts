@@ -93,7 +93,8 @@ export interface SearchBackend {
   upsert(docs: SearchDocument[], opts?: { force?: boolean }): Promise<WriteOutcome>;
   /**
    * Version-guarded delete (leaves a tombstone so a late older upsert cannot
-   * resurrect it). `force` removes whatever version is stored.
+   * resurrect it). `force` removes whatever version is stored (the tombstone
+   * takes the higher of the stored and the given version).
    */
   remove(id: number, version: number, opts?: { force?: boolean }): Promise<WriteOutcome>;
   /** Removes every live document of a shop; returns the removed product ids (saga compensation re-indexes them). */

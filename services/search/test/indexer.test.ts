@@ -157,6 +157,25 @@ describe('product events → BullMQ → search indexer @integration', function (
     }
   });
 
+  it('a deletion removes the document even when the event carries an older version than the index', async () => {
+    const prefix = uniqueRedisPrefix('ev7');
+    const id = await createProduct(legacy.knex, shops[0], '삭제될 상품', { outbox: false });
+    await legacy.knex('products').where({ id }).update({ version: 5 });
+    await backend.upsert(await source.getMany([id]));
+    await legacy.knex('products').where({ id }).del();
+    const q = new Queue(PRODUCT_EVENTS_QUEUE, { connection: redis('producer'), prefix });
+    const indexer = new SearchIndexer({ connection: redis('worker'), prefix, backend, source, logger: silentLogger() });
+    try {
+      await q.add('product.changed', { eventId: 1, productId: id, version: 2, kind: 'deleted', changedAt: Date.now() }, { jobId: 'evt-1' });
+      await waitFor(async () => (await backend.get(id)) === null, { timeoutMs: 5000, what: 'document removed' });
+      expect(await backend.storedVersion(id)).to.deep.equal({ version: 5, deleted: true });
+    } finally {
+      await indexer.close();
+      await q.obliterate({ force: true });
+      await q.close();
+    }
+  });
+
   it('graceful shutdown finishes the jobs in flight; a forced one returns them, and a restarted worker completes all', async () => {
     const prefix = uniqueRedisPrefix('ev6');
     const q = new Queue(PRODUCT_EVENTS_QUEUE, { connection: redis('producer'), prefix });
