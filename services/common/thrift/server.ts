@@ -20,6 +20,7 @@ import type { ServiceModule } from './service-module.ts';
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 export const DEFAULT_CLOSE_GRACE_MS = 5_000;
 export const DEFAULT_HTTP_PATH = '/thrift';
+export const DEFAULT_SERVER_MAX_IN_FLIGHT_PER_CONNECTION = 256;
 
 export interface ThriftServerOptions {
   /** short service name for logs and metrics: product, shop, user, search */
@@ -39,6 +40,11 @@ export interface ThriftServerOptions {
   maxFrameBytes?: number;
   /** TCP connections with no traffic for this long are closed */
   idleTimeoutMs?: number;
+  /**
+   * TCP: calls one connection may have in flight; beyond it the server stops
+   * reading that socket until replies go out (TCP backpressure to the caller)
+   */
+  maxInFlightPerConnection?: number;
   /** close(): how long in-flight calls may take before connections are cut */
   closeGraceMs?: number;
 }
@@ -51,13 +57,19 @@ export interface ThriftServerOptions {
  */
 class ServerOutput extends FastBinaryProtocol {
   private readonly log: Logger;
-  constructor(writer: WriteBuffer, log: Logger) {
+  private readonly onReply?: () => void;
+  constructor(writer: WriteBuffer, log: Logger, onReply?: () => void) {
     super(writer);
     this.log = log;
+    this.onReply = onReply;
   }
   override writeMessageBegin(name: string, type: number, seqid: number): void {
     if (type === 3) this.log.error({ rpc: name, seqid }, 'thrift call answered with an application exception (unknown method, or a result that does not match the IDL)');
     super.writeMessageBegin(name, type, seqid);
+  }
+  override flush(): void {
+    super.flush();
+    this.onReply?.();
   }
 }
 
@@ -120,12 +132,32 @@ export async function createThriftServer(opts: ThriftServerOptions): Promise<Thr
     socket.setTimeout(opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () => socket.destroy());
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
     const splitter = new FrameSplitter(maxFrameBytes);
+    const limit = opts.maxInFlightPerConnection ?? DEFAULT_SERVER_MAX_IN_FLIGHT_PER_CONNECTION;
+    let pending = 0; // calls read from this socket and not yet answered (every method answers: no oneway in our IDL)
+    const backlog: [Buffer, number, number][] = []; // frames received beyond the limit, processed as replies go out
     const writer = new WriteBuffer((frames) => {
       if (!socket.destroyed && socket.writable) socket.write(frames);
     }, { coalesce: true });
-    const output = new ServerOutput(writer, logger);
-    const onFrame = (buf: Buffer, start: number, end: number) => {
+    const process1 = (buf: Buffer, start: number, end: number) => {
+      pending++;
       processor.process(new FastBinaryProtocol(new ReadBuffer(buf, start, end)), output);
+    };
+    const output = new ServerOutput(writer, logger, () => {
+      pending--;
+      if (!backlog.length || socket.destroyed) return;
+      try {
+        while (backlog.length && pending < limit) process1(...backlog.shift()!);
+      } catch (err) {
+        logger.warn({ err, remote }, 'dropping a Thrift connection that sent a malformed frame');
+        socket.destroy();
+        return;
+      }
+      if (!backlog.length) socket.resume();
+    });
+    const onFrame = (buf: Buffer, start: number, end: number) => {
+      if (pending < limit && !backlog.length) return process1(buf, start, end);
+      backlog.push([buf, start, end]);
+      socket.pause();
     };
     socket.on('data', (chunk: Buffer) => {
       try {

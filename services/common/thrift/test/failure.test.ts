@@ -220,6 +220,31 @@ describe('thrift plumbing failure behaviour @integration', function () {
     expect(c.$stats()).to.include({ queued: 0, inFlight: 0 });
   });
 
+  it('the server caps calls in flight per connection and reads the rest as replies go out', async () => {
+    let now = 0;
+    let peak = 0;
+    const s = await createThriftServer({
+      service: 'product', module: ProductService, maxInFlightPerConnection: 5,
+      handler: {
+        async getProduct(_ctx: unknown, id: string) {
+          peak = Math.max(peak, ++now);
+          await new Promise((r) => setTimeout(r, 20));
+          now--;
+          return product(id);
+        },
+      },
+    });
+    try {
+      const c = client({ port: s.port, poolSize: 1, maxInFlightPerConnection: 64 });
+      const ids = Array.from({ length: 30 }, (_, i) => String(i));
+      const got = await Promise.all(ids.map((id) => c.getProduct({}, id, {})));
+      expect(got.map((p) => p.id)).to.deep.equal(ids);
+      expect(peak).to.equal(5);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('a synchronous throw in a handler becomes a typed error, not a hang', async () => {
     const c = client({ timeoutMs: 3000 });
     const t0 = Date.now();
