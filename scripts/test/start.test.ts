@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createKnex, dropDatabase, withDatabase } from '../../lib/db.ts';
 import { testServerDsn, uniqueName } from '../../test/helpers/db.ts';
 import { waitFor } from '../../test/helpers/wait.ts';
+import { DEMO_USER } from '../seed/demo.ts';
 
 const START = fileURLToPath(new URL('../start.ts', import.meta.url));
 
@@ -49,6 +50,12 @@ describe('npm start (scripts/start.ts) @integration', function () {
       expect(res.status).to.equal(200);
       const body = (await res.json()) as { items: { name: string }[] };
       expect(body.items).to.have.length(3);
+      // the seeded demo shopper logs in with the documented password (seeder and API hash alike)
+      const login = await fetch(`http://127.0.0.1:${port}/api/sessions`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: DEMO_USER.email, password: DEMO_USER.password }),
+      });
+      expect(login.status).to.equal(200);
+      expect(((await login.json()) as { token: string }).token).to.match(/^1\./);
       // the scheduler runs once on start: popularity scores and today's shop stats appear
       const knex = createKnex(dsn, { pool: { max: 1 } });
       try {
