@@ -84,6 +84,7 @@ async function serve(): Promise<void> {
   process.stdout.write(`ready ${thriftServer.port} ${httpPort} ${stockPort}\n`);
   process.on('message', (m) => { if (m === 'cpu') process.send!(process.cpuUsage()); });
   process.on('SIGTERM', () => process.exit(0));
+  process.on('disconnect', () => process.exit(0)); // the load generator went away
 }
 
 // ------------------------------------------------------------------ load generator
