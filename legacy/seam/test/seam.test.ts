@@ -1,0 +1,99 @@
+import { expect } from 'chai';
+import { silentLogger } from '../../../lib/logger.ts';
+import { MemoryOwnershipRegistry } from '../../../lib/ownership/index.ts';
+import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
+import { seedFixture, FIXTURE_MERCHANTS, FIXTURE_PASSWORDS } from '../../../services/parity/fixture.ts';
+import { startServiceStack, type ServiceStack } from '../../../services/parity/stack.ts';
+import { MemorySearchIndex } from '../../../services/shop/close-shop.ts';
+import { startUserApi } from '../../user-api/index.ts';
+import { startMerchantApi } from '../../merchant-api/index.ts';
+import type { RunningApi } from '../../http/server.ts';
+import type { SeamConfig } from '../index.ts';
+import { attachSeam, detachSeam, viaService, type SeamApis } from '../context.ts';
+
+describe('legacy seam: owner decides knex or Thrift', () => {
+  it('uses knex without a seam, or while legacy owns the domain', async () => {
+    const registry = new MemoryOwnershipRegistry();
+    const knexLike = (() => {}) as never;
+    expect(viaService(knexLike, 'product')).to.equal(undefined);
+    const apis = {} as SeamApis;
+    attachSeam(knexLike, { registry, apis });
+    expect(viaService(knexLike, 'product')).to.equal(undefined);
+    await registry.set('product', { owner: 'service' }, { actor: 't', reason: 'r' });
+    expect(viaService(knexLike, 'product')).to.equal(apis);
+    expect(viaService(knexLike, 'shop')).to.equal(undefined);
+    detachSeam(knexLike);
+    expect(viaService(knexLike, 'product')).to.equal(undefined);
+  });
+});
+
+/** Legacy APIs with the seam attached, the services beside them, one shared (in-memory) ownership registry. */
+describe('legacy seam: flipping ownership switches legacy to the services without a restart @integration', function () {
+  this.timeout(30_000);
+  let legacyDb: TestDatabase;
+  let productDb: TestDatabase;
+  let stack: ServiceStack;
+  let userApi: RunningApi;
+  let merchantApi: RunningApi;
+  const registry = new MemoryOwnershipRegistry();
+  const READS = ['/api/products', '/api/products?sort=price_asc&size=4&page=2', '/api/products?shopId=2&sort=popularity', '/api/products/1', '/api/products/5',
+    '/api/products/3', '/api/products/999', '/api/shops', '/api/shops/1', '/api/shops/4'];
+
+  before(async () => {
+    [legacyDb, productDb] = await Promise.all([createTestDatabase('seam_legacy'), createTestDatabase('seam_product', ['product'])]);
+    await seedFixture(legacyDb.knex);
+    await productDb.knex('products').insert({ id: 1, shop_id: 1, external_id: 'x-1', name: 'served from product_svc', price: '1000.00', status: 'active',
+      created_at: '2024-02-01 00:00:00.000000', updated_at: '2024-02-01 00:00:00.000000' });
+    stack = await startServiceStack({ legacyDsn: legacyDb.dsn, ownDsns: { product: productDb.dsn }, registry, search: new MemorySearchIndex() });
+    const seam: SeamConfig = {
+      mode: 'registry', callTimeoutMs: 2000,
+      endpoints: { product: { host: '127.0.0.1', port: stack.product.thriftPort }, shop: { host: '127.0.0.1', port: stack.shop.thriftPort }, user: { host: '127.0.0.1', port: stack.user.thriftPort } },
+    };
+    const cfg = { port: 0, host: '127.0.0.1', mysqlUrl: legacyDb.dsn };
+    userApi = await startUserApi(cfg, { logger: silentLogger(), knex: legacyDb.knex, seam, registry });
+    merchantApi = await startMerchantApi(cfg, { logger: silentLogger(), knex: legacyDb.knex, seam, registry });
+  });
+  after(async () => {
+    await userApi?.close();
+    await merchantApi?.close();
+    await stack?.close();
+    await Promise.all([legacyDb?.drop(), productDb?.drop()]);
+  });
+
+  const get = async (api: RunningApi, path: string, token?: string) => {
+    const headers: Record<string, string> = { 'x-request-id': `seam-${path.replace(/[^A-Za-z0-9]/g, '.')}` };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await fetch(api.url + path, { headers });
+    return { status: res.status, body: await res.json() as Record<string, unknown> };
+  };
+
+  it('answers identically through Thrift (services on the same data) as through knex', async () => {
+    const direct = await Promise.all(READS.map((p) => get(userApi, p)));
+    await registry.set('product', { owner: 'service' }, { actor: 'test', reason: 'cut over products' });
+    await registry.set('shop', { owner: 'service' }, { actor: 'test', reason: 'cut over shops' });
+    const viaThrift = await Promise.all(READS.map((p) => get(userApi, p)));
+    for (const [i, p] of READS.entries()) expect({ path: p, ...viaThrift[i] }).to.deep.equal({ path: p, ...direct[i] });
+  });
+
+  it('after the split (service on its own DB) legacy shows the service\'s data; a rollback of ownership switches back', async () => {
+    await registry.set('product', { owner: 'service', database: 'own' }, { actor: 'test', reason: 'split' });
+    expect((await get(userApi, '/api/products/1')).body.name).to.equal('served from product_svc');
+    expect(((await get(userApi, '/api/products')).body.page as { total: number }).total).to.equal(1);
+    await registry.set('product', { owner: 'legacy', database: 'legacy' }, { actor: 'test', reason: 'rollback' });
+    expect((await get(userApi, '/api/products/1')).body.name).to.not.equal('served from product_svc');
+  });
+
+  it('the merchant API reaches the merchant (shop service) and its products (product service) through the seam', async () => {
+    const login = await fetch(`${merchantApi.url}/merchant/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: FIXTURE_MERCHANTS[0], password: FIXTURE_PASSWORDS.merchant }) });
+    const { token } = await login.json() as { token: string };
+    await registry.set('product', { owner: 'legacy', database: 'legacy' }, { actor: 'test', reason: 'baseline' });
+    await registry.set('shop', { owner: 'legacy' }, { actor: 'test', reason: 'baseline' });
+    const direct = await Promise.all(['/merchant/products?size=50', '/merchant/products/3', '/merchant/shop'].map((p) => get(merchantApi, p, token)));
+    await registry.set('product', { owner: 'service' }, { actor: 'test', reason: 'cut over' });
+    await registry.set('shop', { owner: 'service' }, { actor: 'test', reason: 'cut over' });
+    const seamed = await Promise.all(['/merchant/products?size=50', '/merchant/products/3', '/merchant/shop'].map((p) => get(merchantApi, p, token)));
+    expect(seamed).to.deep.equal(direct);
+    expect(direct[0].status).to.equal(200);
+  });
+});
