@@ -6,6 +6,8 @@ import { createKnex } from '../../lib/db.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import { maskDsn } from '../../lib/mask.ts';
 import type { AppDeps } from './deps.ts';
+import { startSeam, type SeamApis, type SeamConfig } from '../seam/index.ts';
+import type { OwnershipRegistry } from '../../lib/ownership/index.ts';
 
 export interface LegacyApiConfig {
   port: number;
@@ -26,16 +28,28 @@ export interface RunningApi {
 
 export const SHUTDOWN_GRACE_MS = 10_000;
 
+export interface ApiStartOptions {
+  logger?: Logger;
+  knex?: Knex;
+  clock?: AppDeps['clock'];
+  /** Attach the anti-corruption seam (legacy/seam); `registry`/`seamApis` override what it builds (tests). */
+  seam?: SeamConfig;
+  registry?: OwnershipRegistry;
+  seamApis?: SeamApis;
+}
+
 /** Starts one legacy API in this process: its own knex pool and logger unless given. */
 export async function startApi(
   name: string,
   createApp: (deps: AppDeps) => Express,
   config: LegacyApiConfig,
-  opts: { logger?: Logger; knex?: Knex; clock?: AppDeps['clock'] } = {},
+  opts: ApiStartOptions = {},
 ): Promise<RunningApi> {
   const logger = opts.logger ?? createLogger(name, { level: config.logLevel });
   const ownKnex = !opts.knex;
   const knex = opts.knex ?? createKnex(config.mysqlUrl);
+  // anti-corruption seam: products/shops/users through their owning service when the ownership registry says so
+  const seam = opts.seam ? await startSeam(knex, opts.seam, logger, { registry: opts.registry, apis: opts.seamApis }) : undefined;
   const app = createApp({ knex, logger, clock: opts.clock });
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
@@ -59,6 +73,7 @@ export async function startApi(
         const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
         await closed;
         clearTimeout(timer);
+        await seam?.close();
         if (ownKnex) await knex.destroy();
         logger.info(`${name} stopped`);
       })();

@@ -3,7 +3,7 @@ import { AppError } from '../../lib/errors.ts';
 import { createBaseApp } from '../http/app.ts';
 import { requireStaff, staffId } from '../http/auth.ts';
 import type { AppDeps } from '../http/deps.ts';
-import { getMerchant } from '../models/staff.ts';
+import { getMerchant } from '../seam/users.ts';
 import { productRoutes } from './routes/products.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { shopRoutes } from './routes/shop.ts';

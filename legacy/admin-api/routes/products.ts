@@ -3,7 +3,7 @@ import { AppError } from '../../../lib/errors.ts';
 import { product } from '../../contract/product.ts';
 import { bulkUpsertProducts } from '../../models/product-bulk.ts';
 import { deleteProduct, hideProduct, updateProduct } from '../../models/product-writes.ts';
-import { getProduct } from '../../models/products.ts';
+import { getProduct } from '../../seam/products.ts';
 import { getAdmin } from '../../models/staff.ts';
 import { staffId } from '../../http/auth.ts';
 import type { AppDeps } from '../../http/deps.ts';

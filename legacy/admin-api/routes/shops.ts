@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import { AppError } from '../../../lib/errors.ts';
 import { page } from '../../contract/paging.ts';
 import { shopAdmin } from '../../contract/shop.ts';
-import { createShop, listShops, updateShop } from '../../models/shops.ts';
+import { createShop, listShops, updateShop } from '../../seam/shops.ts';
 import type { AppDeps } from '../../http/deps.ts';
 import { idParam } from '../../http/schemas.ts';
 import { parseInput } from '../../http/validate.ts';

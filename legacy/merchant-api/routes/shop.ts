@@ -4,7 +4,7 @@ import { productStat } from '../../contract/activity.ts';
 import { page } from '../../contract/paging.ts';
 import { shopAdmin } from '../../contract/shop.ts';
 import { systemClock } from '../../models/db.ts';
-import { getShop, updateShop } from '../../models/shops.ts';
+import { getShop, updateShop } from '../../seam/shops.ts';
 import { productStats, shopTotals } from '../../models/stats.ts';
 import type { AppDeps } from '../../http/deps.ts';
 import { addDays } from '../../http/time.ts';

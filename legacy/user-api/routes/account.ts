@@ -4,7 +4,7 @@ import { session, user } from '../../contract/user.ts';
 import { checkCredentials } from '../../models/auth.ts';
 import { systemClock } from '../../models/db.ts';
 import { createUserSession } from '../../models/sessions.ts';
-import { createUser, findUserCredentials, getUser } from '../../models/users.ts';
+import { createUser, findUserCredentials, getUser } from '../../seam/users.ts';
 import { requireUser, userId } from '../../http/auth.ts';
 import type { AppDeps } from '../../http/deps.ts';
 import { loginBody } from '../../http/schemas.ts';
