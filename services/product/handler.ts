@@ -69,7 +69,11 @@ export function createProductHandler(deps: ProductHandlerDeps) {
       });
     },
 
-    async listProducts(_ctx: Ctx, query?: { filter?: { shopId?: string; categoryId?: number; statuses?: string[]; minPrice?: string; maxPrice?: string } | null; sort?: string | null; page?: { limit?: number; offset?: number } | null; view?: View | null } | null) {
+    /**
+     * Listed products (statuses absent or [active], optional shop/category/price filters, any sort), or one
+     * shop's catalogue in any statuses with an optional name filter `q` (newest first), as legacy lists them.
+     */
+    async listProducts(_ctx: Ctx, query?: { filter?: { shopId?: string | null; categoryId?: number | null; statuses?: string[] | null; minPrice?: string | null; maxPrice?: string | null; q?: string | null } | null; sort?: string | null; page?: { limit?: number | null; offset?: number | null } | null; view?: View | null } | null) {
       const f = query?.filter ?? {};
       const sort = (query?.sort ?? 'newest') as ProductSort;
       if (!PRODUCT_SORTS.includes(sort)) throw new AppError('VALIDATION_FAILED', `sort must be one of ${PRODUCT_SORTS.join(', ')}`);
@@ -77,21 +81,25 @@ export function createProductHandler(deps: ProductHandlerDeps) {
       const offset = query?.page?.offset ?? 0;
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new AppError('VALIDATION_FAILED', `page.limit must be 1..${MAX_PAGE_SIZE}`);
       if (!Number.isInteger(offset) || offset < 0 || offset % limit !== 0) throw new AppError('VALIDATION_FAILED', 'page.offset must be a multiple of page.limit');
-      const statuses = f.statuses?.length ? f.statuses : ['active'];
-      if (statuses.some((s) => !STATUSES.includes(s as ProductStatus))) throw new AppError('VALIDATION_FAILED', `statuses must be among ${STATUSES.join(', ')}`);
+      const statuses = f.statuses?.length ? [...new Set(f.statuses)] : ['active'];
+      if (statuses.some((x) => !STATUSES.includes(x as ProductStatus))) throw new AppError('VALIDATION_FAILED', `statuses must be among ${STATUSES.join(', ')}`);
       const paging = { page: offset / limit + 1, size: limit };
       const shopId = f.shopId === undefined || f.shopId === null ? undefined : id(f.shopId, 'filter.shopId');
-      const counted = statuses.length === 1 && statuses[0] === 'active'
-        ? await repo.listPublic({ shopId, categoryId: f.categoryId ?? undefined, minPrice: f.minPrice ?? undefined, maxPrice: f.maxPrice ?? undefined }, sort, paging)
-        : shopId !== undefined && statuses.length === 1
-          ? await repo.listByShop(shopId, { status: statuses[0] as ProductStatus }, paging)
-          : (() => { throw new AppError('VALIDATION_FAILED', 'non-active statuses need a shopId and exactly one status'); })();
+      const publicListing = statuses.length === 1 && statuses[0] === 'active' && !f.q;
+      let counted;
+      if (publicListing) {
+        counted = await repo.listPublic({ shopId, categoryId: f.categoryId ?? undefined, minPrice: f.minPrice ?? undefined, maxPrice: f.maxPrice ?? undefined }, sort, paging);
+      } else {
+        if (shopId === undefined) throw new AppError('VALIDATION_FAILED', 'a name filter or non-active statuses need filter.shopId');
+        if (statuses.length === 2) throw new AppError('VALIDATION_FAILED', 'statuses: one status, or all three');
+        counted = await repo.listByShop(shopId, { status: statuses.length === 1 ? statuses[0] as ProductStatus : undefined, q: f.q ?? undefined }, paging);
+      }
       const full = await repo.getMany(counted.rows.map((r) => Number(r.id)), query?.view?.withImages ?? false);
       const byId = new Map(full.map((p) => [Number(p.row.id), p]));
       const shopMap = await shopsFor(counted.rows.map((r) => Number(r.shop_id)), query?.view?.withShop ?? false);
-      const items = counted.rows.map((r) => {
-        const p = byId.get(Number(r.id))!;
-        return productToWire(p.row, query?.view?.withImages ? p.images : undefined, shopMap.get(Number(r.shop_id)));
+      const items = counted.rows.flatMap((r) => {
+        const p = byId.get(Number(r.id));
+        return p ? [productToWire(p.row, query?.view?.withImages ? p.images : undefined, shopMap.get(Number(r.shop_id)))] : [];
       });
       return { items, page: { limit, offset, total: counted.total } };
     },
