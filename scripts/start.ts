@@ -12,7 +12,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { DEFAULT_MYSQL_URL, int, parseConfig } from '../lib/config.ts';
 import { maskDsn } from '../lib/mask.ts';
-import { checkServer, migrateLegacy, oneLine } from './migrate.ts';
+import { migrateLegacy, oneLine } from './migrate.ts';
 import { demoCredentials } from './seed/demo.ts';
 import { DEFAULT_SEED } from './seed/plan.ts';
 import { countRows, formatReport, seedDatabase } from './seed/run.ts';
@@ -32,7 +32,6 @@ const log = (line: string) => console.log(`start: ${line}`);
 async function prepareDatabase(mysqlUrl: string, scale: number, seed: number): Promise<void> {
   const where = maskDsn(mysqlUrl);
   try {
-    await checkServer(mysqlUrl);
     const applied = await migrateLegacy(mysqlUrl);
     log(applied.length ? `${where}: applied migrations ${applied.join(', ')}` : `${where}: schema up to date`);
     const { shops } = await countRows(mysqlUrl, ['shops']);
