@@ -12,6 +12,8 @@ import { send, type Side } from '../runner.ts';
 import { coveredRoutes, legacyFor, ROUTES, SCENARIO, serviceFor } from '../scenario.ts';
 import { startServiceStack, type ServiceStack } from '../stack.ts';
 import { startParityFacade, type ParityFacade } from '../facade.ts';
+import { MemoryOwnershipRegistry } from '../../../lib/ownership/index.ts';
+import { OWNED_TABLES, splitDatabases, type Owner } from '../split.ts';
 
 /**
  * The contract: the same requests to the legacy user API and to the service
@@ -19,7 +21,9 @@ import { startParityFacade, type ParityFacade } from '../facade.ts';
  * headers clients rely on and bodies must match except IGNORED_FIELDS.
  * Afterwards the side effects (likes, counters, event log) must match too.
  */
-for (const via of ['service edges', 'the facade (routes in service mode)'] as const) describe(`parity: legacy user API vs ${via} @integration`, function () {
+const LEGS = ['service edges', 'the facade (routes in service mode)', 'service edges after the database split (own databases)'] as const;
+
+for (const via of LEGS) describe(`parity: legacy user API vs ${via} @integration`, function () {
   this.timeout(60_000);
   let legacyDb: TestDatabase;
   let serviceDb: TestDatabase;
@@ -28,6 +32,8 @@ for (const via of ['service edges', 'the facade (routes in service mode)'] as co
   let legacyB: Record<'user' | 'admin' | 'merchant', RunningApi>;
   let stack: ServiceStack;
   let facade: ParityFacade | undefined;
+  /** After the split: each service's own database (tables copied from serviceDb). */
+  let own: Record<Owner, TestDatabase> | undefined;
   const runStart = Date.now();
 
   before(async () => {
@@ -40,15 +46,19 @@ for (const via of ['service edges', 'the facade (routes in service mode)'] as co
     };
     legacy = await legacyApis(legacyDb);
     legacyB = await legacyApis(serviceDb);
-    stack = await startServiceStack({ legacyDsn: serviceDb.dsn, search: new MemorySearchIndex() });
-    if (via !== 'service edges') facade = await startParityFacade({ user: legacyB.user.url, admin: legacyB.admin.url, merchant: legacyB.merchant.url }, stack);
+    if (via === LEGS[2]) {
+      own = await splitDatabases(serviceDb);
+      const registry = new MemoryOwnershipRegistry({ product: { database: 'own' }, shop: { database: 'own' }, user: { database: 'own' } });
+      stack = await startServiceStack({ legacyDsn: serviceDb.dsn, ownDsns: { product: own.product.dsn, shop: own.shop.dsn, user: own.user.dsn }, registry, search: new MemorySearchIndex() });
+    } else stack = await startServiceStack({ legacyDsn: serviceDb.dsn, search: new MemorySearchIndex() });
+    if (via === LEGS[1]) facade = await startParityFacade({ user: legacyB.user.url, admin: legacyB.admin.url, merchant: legacyB.merchant.url }, stack);
   });
 
   after(async () => {
     await facade?.close();
     await stack?.close();
     for (const apis of [legacy, legacyB]) if (apis) await Promise.all(Object.values(apis).map((a) => a.close()));
-    await Promise.all([legacyDb?.drop(), serviceDb?.drop()]);
+    await Promise.all([legacyDb?.drop(), serviceDb?.drop(), ...Object.values(own ?? {}).map((d) => d.drop())]);
   });
 
   it('the scenario covers every route the services take over', () => {
@@ -89,15 +99,21 @@ for (const via of ['service edges', 'the facade (routes in service mode)'] as co
     // timestamps written during the run differ by clock; seeded ones must still match
     const gen = <T extends Record<string, unknown>>(rows: T[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) =>
       [k, (k === 'updated_at' || k === 'created_at') && typeof v === 'string' && Date.parse(`${v.replace(' ', 'T')}Z`) >= runStart - 1000 ? '(generated)' : v])));
+    /** Where a table lives on the services' side: its owner's database after the split, else serviceDb. */
+    const on = (db: TestDatabase, table: string) => {
+      if (db !== serviceDb || !own) return db.knex(table);
+      const owner = (Object.keys(OWNED_TABLES) as Owner[]).find((o) => (OWNED_TABLES[o] as readonly string[]).includes(table));
+      return (owner ? own[owner] : db).knex(table);
+    };
     const snap = async (db: TestDatabase) => ({
-      likes: await db.knex('likes').orderBy('id').select('id', 'user_id', 'product_id'),
-      bookmarks: await db.knex('shop_bookmarks').orderBy('id').select('id', 'user_id', 'shop_id'),
-      products: gen(await db.knex('products').orderBy('id').select('*')),
-      images: await db.knex('product_images').orderBy('id').select('*'),
-      shops: gen(await db.knex('shops').orderBy('id').select('*')),
-      users: await db.knex('users').orderBy('id').select('id', 'email', 'name', 'gender', 'birth_year'),
-      logs: await db.knex('logs').orderBy('id').select('id', 'type', 'user_id', 'product_id', 'shop_id', 'query', 'meta'),
-      sessions: (await db.knex('sessions').count({ n: '*' }).first())?.n,
+      likes: await on(db, 'likes').orderBy('id').select('id', 'user_id', 'product_id'),
+      bookmarks: await on(db, 'shop_bookmarks').orderBy('id').select('id', 'user_id', 'shop_id'),
+      products: gen(await on(db, 'products').orderBy('id').select('*')),
+      images: await on(db, 'product_images').orderBy('id').select('*'),
+      shops: gen(await on(db, 'shops').orderBy('id').select('*')),
+      users: await on(db, 'users').orderBy('id').select('id', 'email', 'name', 'gender', 'birth_year'),
+      logs: await on(db, 'logs').orderBy('id').select('id', 'type', 'user_id', 'product_id', 'shop_id', 'query', 'meta'),
+      sessions: (await on(db, 'sessions').count({ n: '*' }).first())?.n,
     });
     const [a, b] = await Promise.all([snap(legacyDb), snap(serviceDb)]);
     expect(b).to.deep.equal(a);
