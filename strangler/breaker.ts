@@ -107,6 +107,11 @@ export class Breaker {
     this.bucketStamp.fill(-1);
   }
 
+  /** A probe ended without an outcome (client went away): free its slot. */
+  cancelProbe(): void {
+    this.probesInFlight = Math.max(0, this.probesInFlight - 1);
+  }
+
   /** Manual reset (e.g. after a rollback). */
   reset(): void {
     this.close();

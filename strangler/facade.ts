@@ -45,6 +45,15 @@ export interface FacadeDeps {
 
 type JobRequest = IncomingMessage & { [PROXY_JOB]?: ProxyJob };
 
+/** Answered by the facade itself (readiness probes, `npm start`); never proxied. */
+export const HEALTH_PATH = '/__strangler/health';
+
+function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'x-request-id': requestId });
+  res.end(text);
+}
+
 function hasBody(req: IncomingMessage): boolean {
   const cl = req.headers['content-length'];
   return (cl !== undefined && cl !== '0') || req.headers['transfer-encoding'] !== undefined;
@@ -176,7 +185,7 @@ class Exchange implements ProxyJob, ForwardHooks {
     if (failure === 'aborted') {
       this.stats.aborted++;
       const d = this.decision;
-      if (d !== null && d.probe && !this.fellBack) this.stats.breaker?.record(true, this.deps.now(), true);
+      if (d !== null && d.probe && !this.fellBack) this.stats.breaker?.cancelProbe();
       return;
     }
     const answered = failure !== null && status === 0 ? (failure === 'timeout' ? 504 : 502) : status;
@@ -272,6 +281,10 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
     const url = req.url!;
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
+    if (path === HEALTH_PATH) {
+      sendJson(res, 200, { status: 'ok', version: deps.active().compiled.version }, requestId);
+      return;
+    }
     const active = deps.active();
     const m = active.compiled.match(req.method!, req.headers.host, path, req.headers);
     if (m === null) {
@@ -329,7 +342,7 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
         logger.debug({ err, requestId }, 'client went away while sending the body');
         if (!res.destroyed) res.destroy();
       }
-      if (d.probe) stats.breaker?.record(true, deps.now(), true);
+      if (d.probe) stats.breaker?.cancelProbe();
     });
   };
 }
@@ -359,7 +372,7 @@ export function createUpgradeHandler(deps: FacadeDeps, open: Set<Socket>): (req:
       const d = decide(m.route.spec, { method: req.method!, stickyKey: () => stickyKey(req.headers, req.socket.remoteAddress, opts), shadowInFlight: Infinity },
         { rand: deps.rand, now: deps.now, breaker: stats.breaker ?? stats.ensureBreaker(m.route.spec.breaker) });
       name = d.primary;
-      if (d.probe) stats.breaker?.record(true, deps.now(), true);
+      if (d.probe) stats.breaker?.cancelProbe();
     }
     req.headers['x-request-id'] = requestId;
     const up = active.upstreams.get(name);

@@ -20,10 +20,19 @@ export function takeRequestId(headers: IncomingHttpHeaders): string {
   return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
 }
 
-export function newTraceparent(): string {
-  const trace = randomUUID().replaceAll('-', '');
-  const span = randomUUID().replaceAll('-', '').slice(0, 16);
-  return `00-${trace}-${span}-01`;
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+let spanBase = BigInt('0x' + randomUUID().replaceAll('-', '').slice(0, 15)) | 1n;
+
+/** Span ids: a random per-process start, then incremented (unique, non-zero, cheap). */
+function nextSpanId(): string {
+  spanBase = (spanBase + 1n) & 0xfffffffffffffffn;
+  return (spanBase === 0n ? 1n : spanBase).toString(16).padStart(16, '0');
+}
+
+/** A new traceparent; a generated (UUID) request id doubles as the trace id, so logs and traces line up. */
+export function newTraceparent(requestId?: string): string {
+  const trace = requestId !== undefined && requestId.length === 36 && UUID_RE.test(requestId) ? requestId.replaceAll('-', '') : randomUUID().replaceAll('-', '');
+  return `00-${trace}-${nextSpanId()}-01`;
 }
 
 /**
@@ -42,7 +51,7 @@ export function prepareForwardHeaders(headers: IncomingHttpHeaders, requestId: s
   for (let i = 0; i < REQUEST_HOP.length; i++) if (headers[REQUEST_HOP[i]] !== undefined) delete headers[REQUEST_HOP[i]];
   headers['x-request-id'] = requestId;
   if (!isValidTraceparent(headers.traceparent)) {
-    headers.traceparent = newTraceparent();
+    headers.traceparent = newTraceparent(requestId);
     if (headers.tracestate !== undefined) delete headers.tracestate;
   }
   const ip = remoteAddress ?? '';

@@ -38,7 +38,8 @@ export class RouteStats {
   private readonly latencies = new Float64Array(LATENCY_SAMPLES);
   private latencyN = 0;
   private readonly metrics: FacadeMetrics;
-  private readonly reqChildren = new Map<string, Counter.Internal>();
+  /** Per upstream: request counter children by status class index (bound once, no label objects per request). */
+  private readonly reqChildren = new Map<string, (Counter.Internal | undefined)[]>();
   private readonly durChildren = new Map<string, Histogram.Internal<'route' | 'upstream'>>();
 
   constructor(id: string, metrics: FacadeMetrics, history: number) {
@@ -64,14 +65,19 @@ export class RouteStats {
   /** Called once per answered request. */
   record(upstream: string, status: number, seconds: number): void {
     this.requests++;
-    const cls = status >= 100 && status < 600 ? CLASSES[Math.floor(status / 100) - 1] : '5xx';
+    const ci = status >= 100 && status < 600 ? ((status / 100) | 0) - 1 : 4;
+    const cls = CLASSES[ci];
     this.byClass[cls]++;
     this.latencies[this.latencyN++ % LATENCY_SAMPLES] = seconds;
-    const key = upstream + ' ' + cls;
-    let c = this.reqChildren.get(key);
+    let byClass = this.reqChildren.get(upstream);
+    if (byClass === undefined) {
+      byClass = new Array(CLASSES.length);
+      this.reqChildren.set(upstream, byClass);
+    }
+    let c = byClass[ci];
     if (c === undefined) {
       c = this.metrics.requests.labels(this.id, upstream, cls);
-      this.reqChildren.set(key, c);
+      byClass[ci] = c;
     }
     c.inc();
     let h = this.durChildren.get(upstream);

@@ -6,10 +6,15 @@
  * latency (p50/p99 with sub-ms resolution). Rounds are interleaved and the
  * median is reported, because the machine is shared.
  *
- * Env: FACADE_BENCH_SECONDS (5), FACADE_BENCH_ROUNDS (3), FACADE_BENCH_CONNECTIONS (32),
- *      FACADE_BENCH_LATENCY_SECONDS (2), FACADE_BENCH_WARMUP_SECONDS (1).
+ * Because other work shares the machine and its load swings within seconds,
+ * ratios are computed per round between adjacent measurements (paired) and the
+ * median of those is reported next to the median of the raw figures.
+ *
+ * Env: FACADE_BENCH_SECONDS (2), FACADE_BENCH_ROUNDS (5), FACADE_BENCH_CONNECTIONS (32),
+ *      FACADE_BENCH_LATENCY_SECONDS (1), FACADE_BENCH_WARMUP_SECONDS (1).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -23,10 +28,10 @@ const num = (name: string, def: number) => {
   const v = Number(process.env[name]);
   return Number.isFinite(v) && v > 0 ? v : def;
 };
-const SECONDS = num('FACADE_BENCH_SECONDS', 5);
-const ROUNDS = num('FACADE_BENCH_ROUNDS', 3);
+const SECONDS = num('FACADE_BENCH_SECONDS', 2);
+const ROUNDS = num('FACADE_BENCH_ROUNDS', 5);
 const CONNECTIONS = num('FACADE_BENCH_CONNECTIONS', 32);
-const LATENCY_SECONDS = num('FACADE_BENCH_LATENCY_SECONDS', 2);
+const LATENCY_SECONDS = num('FACADE_BENCH_LATENCY_SECONDS', 1);
 const WARMUP_SECONDS = num('FACADE_BENCH_WARMUP_SECONDS', 1);
 
 const children: ChildProcess[] = [];
@@ -77,7 +82,7 @@ function waitPort(port: number, timeoutMs = 5000): Promise<void> {
   });
 }
 
-async function startNginx(upstreamPort: number): Promise<{ port: number; dir: string } | null> {
+async function startNginx(upstreamPort: number): Promise<{ port: number; dir: string; pid: number } | null> {
   const which = spawnSync('which', ['nginx']);
   if (which.status !== 0) return null;
   const bin = which.stdout.toString().trim();
@@ -85,6 +90,7 @@ async function startNginx(upstreamPort: number): Promise<{ port: number; dir: st
   const port = 20000 + Math.floor(Math.random() * 20000);
   await writeFile(join(dir, 'nginx.conf'), `
 worker_processes 1;
+master_process off;
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
@@ -102,19 +108,34 @@ http {
   const child = spawn(bin, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
   children.push(child);
   await waitPort(port);
-  return { port, dir };
+  return { port, dir, pid: child.pid! };
 }
 
 interface Target {
   name: string;
   url: string;
+  /** The process serving this target: its CPU time per request is measured (robust to contention). */
+  pid: number;
 }
+
+/** utime + stime of a process in ms (Linux /proc), or NaN elsewhere. */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
 interface Measured {
   rps: number[];
   p50: number[];
   p99: number[];
   latP50: number[];
   latP99: number[];
+  cpuUsPerReq: number[];
   errors: number;
 }
 
@@ -142,21 +163,23 @@ export async function run(): Promise<BenchResult[]> {
     if (!nginx) console.log('nginx: not installed (`which nginx` failed) — SKIPPED');
 
     const targets: Target[] = [
-      { name: 'upstream direct', url: `http://127.0.0.1:${legacyPort}/bench/pass` },
-      { name: 'facade passthrough (legacy mode)', url: `http://127.0.0.1:${facade.info.port}/bench/pass` },
-      { name: 'facade service mode', url: `http://127.0.0.1:${facade.info.port}/bench/svc` },
-      { name: 'facade shadow mode (primary)', url: `http://127.0.0.1:${facade.info.port}/bench/shadow` },
-      { name: 'express + http-proxy-middleware', url: `http://127.0.0.1:${hpm.info.port}/bench/pass` },
-      { name: '@fastify/http-proxy', url: `http://127.0.0.1:${fastify.info.port}/bench/pass` },
-      ...(nginx ? [{ name: 'nginx (1 worker, keepalive)', url: `http://127.0.0.1:${nginx.port}/bench/pass` }] : []),
+      { name: 'upstream direct', url: `http://127.0.0.1:${legacyPort}/bench/pass`, pid: up.child.pid! },
+      { name: 'facade passthrough (legacy mode)', url: `http://127.0.0.1:${facade.info.port}/bench/pass`, pid: facade.child.pid! },
+      { name: 'facade service mode', url: `http://127.0.0.1:${facade.info.port}/bench/svc`, pid: facade.child.pid! },
+      { name: 'facade shadow mode (primary)', url: `http://127.0.0.1:${facade.info.port}/bench/shadow`, pid: facade.child.pid! },
+      { name: 'express + http-proxy-middleware', url: `http://127.0.0.1:${hpm.info.port}/bench/pass`, pid: hpm.child.pid! },
+      { name: '@fastify/http-proxy', url: `http://127.0.0.1:${fastify.info.port}/bench/pass`, pid: fastify.child.pid! },
+      ...(nginx ? [{ name: 'nginx (1 worker, keepalive)', url: `http://127.0.0.1:${nginx.port}/bench/pass`, pid: nginx.pid }] : []),
     ];
-    const results = new Map<string, Measured>(targets.map((t) => [t.name, { rps: [], p50: [], p99: [], latP50: [], latP99: [], errors: 0 }]));
+    const results = new Map<string, Measured>(targets.map((t) => [t.name, { rps: [], p50: [], p99: [], latP50: [], latP99: [], cpuUsPerReq: [], errors: 0 }]));
     for (const t of targets) await runLoad('throughput', t.url, WARMUP_SECONDS); // JIT warm-up, pools filled
     for (let round = 0; round < ROUNDS; round++) {
       const order = targets.map((_, i) => targets[(i + round) % targets.length]);
       for (const t of order) {
         const m = results.get(t.name)!;
+        const cpu0 = cpuMs(t.pid);
         const tp = await runLoad('throughput', t.url, SECONDS);
+        m.cpuUsPerReq.push(((cpuMs(t.pid) - cpu0) * 1000) / Math.max(1, tp.total));
         m.rps.push(tp.rps);
         m.p50.push(tp.p50);
         m.p99.push(tp.p99);
@@ -171,21 +194,33 @@ export async function run(): Promise<BenchResult[]> {
 
     const med = (name: string) => {
       const m = results.get(name)!;
-      return { rps: median(m.rps), p50: median(m.p50), p99: median(m.p99), latP50: median(m.latP50), latP99: median(m.latP99), errors: m.errors, spread: m.rps };
+      return { rps: median(m.rps), p50: median(m.p50), p99: median(m.p99), latP50: median(m.latP50), latP99: median(m.latP99), cpu: median(m.cpuUsPerReq), errors: m.errors, spread: m.rps };
     };
     const direct = med('upstream direct');
     const fast = med('@fastify/http-proxy');
+    /** Median over rounds of (a / b) measured in the same round: robust to load swings between rounds. */
+    const paired = (a: string, b: string, key: 'rps' | 'latP50') => {
+      const xa = results.get(a)![key];
+      const xb = results.get(b)![key];
+      return median(xa.map((v, i) => v / xb[i]));
+    };
+    const pairedDiff = (a: string, b: string) => {
+      const xa = results.get(a)!.latP50;
+      const xb = results.get(b)!.latP50;
+      return median(xa.map((v, i) => v - xb[i]));
+    };
     console.table(targets.map((t) => {
       const m = med(t.name);
       return {
         target: t.name,
         'req/s': Math.round(m.rps),
-        'vs fastify': r2(m.rps / fast.rps),
+        'vs fastify (paired)': r2(paired(t.name, '@fastify/http-proxy', 'rps')),
         'p50 ms (load)': m.p50,
         'p99 ms (load)': m.p99,
         'p50 ms (1 conn)': r3(m.latP50),
         'p99 ms (1 conn)': r3(m.latP99),
-        '+p50 vs direct': r3(m.latP50 - direct.latP50),
+        '+p50 vs direct (paired)': r3(pairedDiff(t.name, 'upstream direct')),
+        'CPU µs/req': Math.round(m.cpu),
         'rounds req/s': m.spread.map(Math.round).join(' '),
         errors: m.errors,
       };
@@ -194,18 +229,26 @@ export async function run(): Promise<BenchResult[]> {
     const svc = med('facade service mode');
     const shadow = med('facade shadow mode (primary)');
     const hpmM = med('express + http-proxy-middleware');
-    const addedUs = pass.latP50 - direct.latP50;
+    const PASS = 'facade passthrough (legacy mode)';
+    const addedMs = pairedDiff(PASS, 'upstream direct');
+    const fastAddedMs = pairedDiff('@fastify/http-proxy', 'upstream direct');
+    const passVsFast = paired(PASS, '@fastify/http-proxy', 'rps');
+    const shadowVsPass = paired('facade shadow mode (primary)', PASS, 'latP50');
     const load1 = loadavg();
-    console.log(`targets: passthrough ≥ 1.0× fastify req/s → ${r2(pass.rps / fast.rps)}×; p50 added over direct ≤ 1 ms → ${r3(addedUs)} ms; ` +
-      `shadow primary p50 within 5 % of passthrough → ${r2(((shadow.latP50 - pass.latP50) / pass.latP50) * 100)} % (1 conn), ${r2(((shadow.p50 - pass.p50) / Math.max(pass.p50, 1)) * 100)} % (under load)`);
+    console.log(`CPU per proxied request (the proxy process only; independent of how busy the machine is): facade passthrough ${Math.round(pass.cpu)} µs, ` +
+      `@fastify/http-proxy ${Math.round(fast.cpu)} µs, express+hpm ${Math.round(hpmM.cpu)} µs → facade needs ${r2(pass.cpu / fast.cpu)}× fastify's CPU per request`);
+    console.log(`targets: passthrough ≥ 1.0× fastify req/s → ${r2(passVsFast)}× (paired), ${r2(pass.rps / fast.rps)}× (medians); ` +
+      `p50 added over direct ≤ 1 ms → ${r3(addedMs)} ms (fastify ${r3(fastAddedMs)} ms); ` +
+      `shadow primary p50 within 5 % of passthrough → ${r2((shadowVsPass - 1) * 100)} % (1 conn, paired), ${r2(((shadow.p50 - pass.p50) / Math.max(pass.p50, 1)) * 100)} % (under load)`);
     console.log(`load average after: ${load1.map(r2).join(' ')} (2 cores, shared with other work: figures are relative, read the ratios)`);
 
     const out: BenchResult[] = [
-      { bench: 'facade', metric: 'passthrough req/s', ours: pass.rps, peer: fast.rps, peerName: '@fastify/http-proxy', unit: 'req/s' },
+      { bench: 'facade', metric: 'passthrough req/s', ours: pass.rps, peer: fast.rps, peerName: '@fastify/http-proxy', unit: 'req/s', ratio: passVsFast },
       { bench: 'facade', metric: 'passthrough req/s', ours: pass.rps, peer: hpmM.rps, peerName: 'express+hpm', unit: 'req/s' },
       { bench: 'facade', metric: 'service mode req/s', ours: svc.rps, peer: fast.rps, peerName: '@fastify/http-proxy', unit: 'req/s' },
-      { bench: 'facade', metric: 'p50 added over direct (1 conn)', ours: addedUs, peer: fast.latP50 - direct.latP50, peerName: '@fastify/http-proxy', unit: 'ms', ratio: (fast.latP50 - direct.latP50) / addedUs },
-      { bench: 'facade', metric: 'shadow primary p50 (1 conn)', ours: shadow.latP50, peer: pass.latP50, peerName: 'facade passthrough', unit: 'ms', ratio: pass.latP50 / shadow.latP50 },
+      { bench: 'facade', metric: 'CPU per proxied request', ours: pass.cpu, peer: fast.cpu, peerName: '@fastify/http-proxy', unit: 'µs', ratio: fast.cpu / pass.cpu },
+      { bench: 'facade', metric: 'p50 added over direct (1 conn)', ours: addedMs, peer: fastAddedMs, peerName: '@fastify/http-proxy', unit: 'ms', ratio: fastAddedMs / addedMs },
+      { bench: 'facade', metric: 'shadow primary p50 (1 conn)', ours: shadow.latP50, peer: pass.latP50, peerName: 'facade passthrough', unit: 'ms', ratio: 1 / shadowVsPass },
     ];
     if (nginx) {
       const n = med('nginx (1 worker, keepalive)');

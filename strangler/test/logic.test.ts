@@ -13,7 +13,7 @@ function route(over: Record<string, unknown>): RouteSpec {
 }
 const breakerSpec = route({}).breaker;
 
-describe('sticky canary keys', () => {
+describe('strangler sticky canary keys', () => {
   it('uses the user id leading a bearer token, then header, cookie, token, ip', () => {
     expect(stickyKey({ authorization: 'Bearer 42.abcDEF' }, '1.2.3.4', {})).to.equal('u:42');
     expect(stickyKey({ authorization: 'Bearer opaque' }, '1.2.3.4', {})).to.equal('t:opaque');
@@ -34,7 +34,7 @@ describe('sticky canary keys', () => {
   });
 });
 
-describe('mode decision (pure, injected rand/now)', () => {
+describe('strangler mode decision (pure, injected rand/now)', () => {
   const deps = (rand = () => 0, now = () => 0) => ({ rand, now, breaker: new Breaker(breakerSpec) });
   const input = (method = 'GET', key = 'u:1', shadowInFlight = 0) => ({ method, stickyKey: () => key, shadowInFlight });
 
@@ -67,7 +67,7 @@ describe('mode decision (pure, injected rand/now)', () => {
   });
 });
 
-describe('circuit breaker (pure, injected time)', () => {
+describe('strangler circuit breaker (pure, injected time)', () => {
   it('opens on consecutive failures, half-opens after openMs, closes on a good probe', () => {
     const b = new Breaker({ ...breakerSpec, consecutiveFailures: 3, openMs: 1000, halfOpenProbes: 1 });
     b.record(false, 0);
@@ -102,7 +102,7 @@ describe('circuit breaker (pure, injected time)', () => {
   });
 });
 
-describe('response comparison (pure)', () => {
+describe('strangler response comparison (pure)', () => {
   const res = (status: number, body: unknown, ct = 'application/json'): CapturedResponse => ({
     status, headers: { 'content-type': ct }, body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), truncated: false,
   });
@@ -128,7 +128,7 @@ describe('response comparison (pure)', () => {
   });
 });
 
-describe('request headers and targets', () => {
+describe('strangler request headers and targets', () => {
   it('strips hop-by-hop headers and sets ids and x-forwarded-*', () => {
     const h: Record<string, string | string[] | undefined> = { connection: 'keep-alive, x-secret', 'x-secret': '1', 'keep-alive': '5', host: 'h:1', 'transfer-encoding': 'chunked', expect: '100-continue' };
     prepareForwardHeaders(h, 'rid', '10.1.1.1', false);

@@ -24,7 +24,7 @@ const t = compile({
   ],
 });
 
-describe('route matching (pure)', () => {
+describe('strangler route matching (pure)', () => {
   const cases: [string, string | undefined, string, Record<string, string>, string | null, Record<string, string>?][] = [
     ['GET', undefined, '/api/products', {}, 'products.list'],
     ['GET', undefined, '/api/products/', {}, 'products.list'],

@@ -142,6 +142,12 @@ describe('strangler facade proxying @integration', () => {
     await new Promise((r) => ws.close(r));
   });
 
+  it('answers its own readiness probe on the proxy port', async () => {
+    const r = await send(`${f.url}/__strangler/health`);
+    expect(r.status).to.equal(200);
+    expect(r.json()).to.include({ status: 'ok' });
+  });
+
   it('counts requests per route in live stats', async () => {
     await waitFor(() => f.stats.get('p.list').requests >= 2, { what: 'stats' });
     expect(f.stats.get('p.list').byClass['2xx']).to.be.greaterThan(0);

@@ -8,7 +8,7 @@ const base = () => ({
   routes: [{ id: 'a', methods: ['GET'], path: '/api/a/:id', legacy: 'legacy', service: 'svc', mode: 'canary', percent: 10 }],
 });
 
-describe('route table validation', () => {
+describe('strangler route table validation', () => {
   it('fills DEFAULT_* values', () => {
     const r = validateTable(base());
     expect(r.ok).to.equal(true);
