@@ -75,9 +75,9 @@ function sortAt(node: unknown, parts: string[], i: number, key: string | undefin
   for (const c of children) sortAt(c, parts, i + 1, key);
 }
 
-/** Returns a normalised deep copy. */
-export function normaliseJson(value: unknown, spec: Pick<CompareSpec, 'ignore' | 'unordered'>): unknown {
-  const copy = value === undefined ? undefined : structuredClone(value);
+/** Returns a normalised deep copy (or normalises `value` itself with `inPlace`, for freshly parsed values). */
+export function normaliseJson(value: unknown, spec: Pick<CompareSpec, 'ignore' | 'unordered'>, inPlace = false): unknown {
+  const copy = inPlace || value === undefined ? value : structuredClone(value);
   for (const p of spec.ignore) {
     const parts = splitPath(p);
     if (parts.length) dropPath(copy, parts, 0);
@@ -144,7 +144,7 @@ export function compareResponses(a: CapturedResponse, b: CapturedResponse, spec:
   } else if (isJson(a.headers) && isJson(b.headers)) {
     const ja = parseJson(a.body);
     const jb = parseJson(b.body);
-    if (ja.ok && jb.ok) diffJson(normaliseJson(ja.value, spec), normaliseJson(jb.value, spec), 'body', differences);
+    if (ja.ok && jb.ok) diffJson(normaliseJson(ja.value, spec, true), normaliseJson(jb.value, spec, true), 'body', differences);
     else if (!a.body.equals(b.body)) differences.push('body');
   } else if (!a.body.equals(b.body)) differences.push('body');
   return { match: differences.length === 0, differences: differences.slice(0, MAX_DIFFS) };

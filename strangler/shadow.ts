@@ -4,13 +4,77 @@
  * captured response or an error description. The caller compares and records.
  */
 import type { Dispatcher } from 'undici';
+import { classifyError } from './engine.ts';
 import { compareResponses, type CapturedResponse, type CompareResult } from './compare.ts';
 import type { DiffRecord, RouteStats } from './stats.ts';
 import type { ShadowSpec } from './table/schema.ts';
 
 export type ShadowOutcome = { ok: true; response: CapturedResponse } | { ok: false; error: string };
 
-export async function shadowFetch(pool: Dispatcher, req: { method: string; path: string; headers: Record<string, unknown>; body: Buffer | null },
+/** Collects one shadow/noise answer with a bounded capture; a raw dispatch handler (no streams, no promise per chunk). */
+class CaptureHandler implements Dispatcher.DispatchHandler {
+  readonly limit: number;
+  status = 0;
+  headers: Record<string, string | string[] | undefined> = {};
+  chunks: Buffer[] = [];
+  size = 0;
+  truncated = false;
+  controller: Dispatcher.DispatchController | null = null;
+  timer: NodeJS.Timeout | null = null;
+  timedOut = false;
+  readonly done: (o: ShadowOutcome) => void;
+
+  constructor(limit: number, done: (o: ShadowOutcome) => void) {
+    this.limit = limit;
+    this.done = done;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
+    this.status = status;
+    this.headers = headers;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.size + chunk.length > this.limit) {
+      this.chunks.push(chunk.subarray(0, this.limit - this.size));
+      this.size = this.limit;
+      this.truncated = true;
+      this.finish({ ok: true, response: this.response() });
+      controller.abort(new Error('capture limit'));
+      return;
+    }
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+  }
+
+  onResponseEnd(): void {
+    this.finish({ ok: true, response: this.response() });
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    const e = err as { code?: string; name?: string; message?: string };
+    const kind = classifyError(err);
+    this.finish({ ok: false, error: this.timedOut || kind === 'timeout' ? 'timeout' : String(e.code ?? e.name ?? e.message ?? 'error') });
+  }
+
+  response(): CapturedResponse {
+    return { status: this.status, headers: this.headers, body: Buffer.concat(this.chunks, this.size), truncated: this.truncated };
+  }
+
+  private settled = false;
+  finish(o: ShadowOutcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.done(o);
+  }
+}
+
+export function shadowFetch(pool: Dispatcher, req: { method: string; path: string; headers: Record<string, unknown>; body: Buffer | null },
   kind: 'service' | 'noise', timeoutMs: number, captureLimit: number): Promise<ShadowOutcome> {
   const headers: Record<string, string | string[]> = {};
   for (const k in req.headers) {
@@ -18,37 +82,20 @@ export async function shadowFetch(pool: Dispatcher, req: { method: string; path:
     if (v !== undefined) headers[k] = v as string | string[];
   }
   headers['x-strangler-shadow'] = kind;
-  const signal = AbortSignal.timeout(timeoutMs);
-  try {
-    const r = await pool.request({
-      method: req.method as Dispatcher.HttpMethod,
-      path: req.path,
-      headers,
-      body: req.body,
-      signal,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let truncated = false;
-    for await (const chunk of r.body) {
-      const c = chunk as Buffer;
-      if (size + c.length > captureLimit) {
-        truncated = true;
-        chunks.push(c.subarray(0, captureLimit - size));
-        size = captureLimit;
-        r.body.destroy();
-        break;
-      }
-      chunks.push(c);
-      size += c.length;
+  return new Promise((resolve) => {
+    const h = new CaptureHandler(captureLimit, resolve);
+    h.timer = setTimeout(() => {
+      h.timedOut = true;
+      if (h.controller !== null) h.controller.abort(new Error('shadow deadline'));
+      h.finish({ ok: false, error: 'timeout' });
+    }, timeoutMs);
+    h.timer.unref();
+    try {
+      pool.dispatch({ method: req.method as Dispatcher.HttpMethod, path: req.path, headers, body: req.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, h);
+    } catch (err) {
+      h.finish({ ok: false, error: String((err as Error).message) });
     }
-    return { ok: true, response: { status: r.statusCode, headers: r.headers, body: Buffer.concat(chunks, size), truncated } };
-  } catch (err) {
-    const e = err as { code?: string; name?: string; message?: string };
-    return { ok: false, error: signal.aborted ? 'timeout' : String(e.code ?? e.name ?? e.message ?? 'error') };
-  }
+  });
 }
 
 const BODY_KEEP = 4096;

@@ -151,8 +151,10 @@ export async function run(): Promise<BenchResult[]> {
   console.log(`facade bench: ${SECONDS}s × ${ROUNDS} rounds per target, ${CONNECTIONS} connections, ${LATENCY_SECONDS}s single-connection latency; load average before: ${load0.map(r2).join(' ')}`);
   let nginxDir: string | null = null;
   try {
-    const up = await startChild('upstream.ts', []);
-    const [legacyPort, servicePort] = up.info.ports as number[];
+    // legacy and service are separate processes, as they are in production: shadow copies load the service, not legacy
+    const [up, svcUp] = await Promise.all([startChild('upstream.ts', ['1']), startChild('upstream.ts', ['1'])]);
+    const legacyPort = up.info.ports[0] as number;
+    const servicePort = svcUp.info.ports[0] as number;
     const [facade, hpm, fastify] = await Promise.all([
       startChild('facade-proc.ts', [String(legacyPort), String(servicePort)]),
       startChild('peers.ts', ['express-hpm', String(legacyPort)]),

@@ -1,4 +1,4 @@
-/** Benchmark upstream: a minimal node:http JSON server on two ports (legacy, service). Prints {"ports":[a,b]}. */
+/** Benchmark upstream: a minimal node:http JSON server on N ports (argv[2], default 1). Prints {"ports":[...]}. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -12,7 +12,7 @@ const handler = (req: import('node:http').IncomingMessage, res: import('node:htt
   res.end(body);
 };
 const ports: number[] = [];
-for (let i = 0; i < 2; i++) {
+for (let i = 0; i < (Number(process.argv[2]) || 1); i++) {
   const s = createServer({ keepAliveTimeout: 60_000 }, handler);
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
   ports.push((s.address() as AddressInfo).port);
