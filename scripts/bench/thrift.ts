@@ -9,6 +9,7 @@
  * default 3), THRIFT_BENCH_WARMUP_SECONDS (default 1), THRIFT_BENCH_POOL
  * (Thrift connections, default 2), THRIFT_BENCH_CONCURRENCY (default "1,32"),
  * THRIFT_BENCH_ROUNDS (interleaved http/thrift rounds per row, default 3),
+ * THRIFT_BENCH_COMPACT=0 to leave out the compact-protocol row,
  * THRIFT_BENCH_STOCK=0 to leave out the row for the npm runtime's own client and
  * server (TFramedTransport + TBinaryProtocol, one connection), i.e. Thrift
  * without this project's plumbing.
@@ -26,7 +27,8 @@ import express from 'express';
 import ProductService from '../../thrift/gen-nodejs/ProductService.js';
 import productTypes from '../../thrift/gen-nodejs/product_types.js';
 import { createThriftClient, createThriftServer } from '../../services/common/thrift/index.ts';
-import { FastBinaryProtocol, WriteBuffer, T } from '../../services/common/thrift/protocol.ts';
+import { FastBinaryProtocol, WriteBuffer, T, type ProtocolClass } from '../../services/common/thrift/protocol.ts';
+import { FastCompactProtocol } from '../../services/common/thrift/compact-protocol.ts';
 import type { BenchResult } from './cli.ts';
 
 const ITEMS = 20;
@@ -66,6 +68,10 @@ async function serve(): Promise<void> {
     service: 'product', module: ProductService, port: 0,
     handler: { async listProducts() { return page; } },
   });
+  const compactServer = await createThriftServer({
+    service: 'product', module: ProductService, port: 0, protocol: 'compact',
+    handler: { async listProducts() { return page; } },
+  });
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -81,7 +87,7 @@ async function serve(): Promise<void> {
   stock.listen(0, '127.0.0.1');
   await once(stock, 'listening');
   const stockPort = (stock.address() as { port: number }).port;
-  process.stdout.write(`ready ${thriftServer.port} ${httpPort} ${stockPort}\n`);
+  process.stdout.write(`ready ${thriftServer.port} ${httpPort} ${stockPort} ${compactServer.port}\n`);
   process.on('message', (m) => { if (m === 'cpu') process.send!(process.cpuUsage()); });
   process.on('SIGTERM', () => process.exit(0));
   process.on('disconnect', () => process.exit(0)); // the load generator went away
@@ -139,15 +145,18 @@ function summarize(transport: string, concurrency: number, slices: Slice[]): Mea
   };
 }
 
-/** Exact size of the framed Thrift reply carrying the page. */
-function thriftReplyBytes(page: ReturnType<typeof listingPage>): number {
+/** Exact size of the framed Thrift reply carrying the page (as the generated result struct writes it). */
+function thriftReplyBytes(page: ReturnType<typeof listingPage>, Protocol: ProtocolClass): number {
   let size = 0;
   const w = new WriteBuffer((b) => { size = b.length; });
-  const p = new FastBinaryProtocol(w);
+  const p = new Protocol(w) as unknown as FastBinaryProtocol;
   p.writeMessageBegin('listProducts', 2, 1);
+  p.writeStructBegin('result');
   p.writeFieldBegin('success', T.STRUCT, 0);
   (new productTypes.ProductPage(page as never) as unknown as { write(o: unknown): void }).write(p);
+  p.writeFieldEnd();
   p.writeFieldStop();
+  p.writeStructEnd();
   p.flush();
   return size;
 }
@@ -169,12 +178,12 @@ export async function run(): Promise<BenchResult[]> {
     return own.user + own.system + (await serverCpu());
   };
   try {
-    const [thriftPort, httpPort, stockPort] = await new Promise<[number, number, number]>((res, rej) => {
+    const [thriftPort, httpPort, stockPort, compactPort] = await new Promise<[number, number, number, number]>((res, rej) => {
       let out = '';
       child.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /ready (\d+) (\d+) (\d+)/.exec(out);
-        if (m) res([Number(m[1]), Number(m[2]), Number(m[3])]);
+        const m = /ready (\d+) (\d+) (\d+) (\d+)/.exec(out);
+        if (m) res([Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])]);
       });
       child.once('exit', (code) => rej(new Error(`bench server exited (${code})`)));
     });
@@ -189,6 +198,9 @@ export async function run(): Promise<BenchResult[]> {
       return r.body.json();
     };
     const thriftCall = () => thrift.listProducts({ requestId: 'bench' }, query);
+    const withCompact = process.env.THRIFT_BENCH_COMPACT !== '0';
+    const compact = createThriftClient(ProductService, { service: 'product', port: compactPort, protocol: 'compact', poolSize, maxInFlightPerConnection: 256, maxQueue: 1024, timeoutMs: 10_000, metrics: false });
+    const compactCall = () => compact.listProducts({ requestId: 'bench' }, query);
     const withStock = process.env.THRIFT_BENCH_STOCK !== '0';
     const stockConn = withStock ? stockThrift.createConnection('127.0.0.1', stockPort, { transport: stockThrift.TFramedTransport, protocol: stockThrift.TBinaryProtocol }) : undefined;
     stockConn?.on('error', () => undefined);
@@ -202,7 +214,8 @@ export async function run(): Promise<BenchResult[]> {
       throw new Error('thrift and http returned different data');
     }
     const jsonBytes = Buffer.byteLength(JSON.stringify(listingPage()));
-    const thriftBytes = thriftReplyBytes(listingPage());
+    const thriftBytes = thriftReplyBytes(listingPage(), FastBinaryProtocol);
+    const compactBytes = thriftReplyBytes(listingPage(), FastCompactProtocol);
 
     // Interleaved rounds (http, thrift, http, thrift, ...) so that changing load from
     // other processes hits both sides alike; each round measures seconds/rounds.
@@ -211,24 +224,28 @@ export async function run(): Promise<BenchResult[]> {
       const h: Slice[] = [];
       const t: Slice[] = [];
       const st: Slice[] = [];
+      const cp: Slice[] = [];
       for (let r = 0; r < rounds; r++) {
         const w = r === 0 ? warmup : warmup / 4;
         h.push(await slice(c, seconds / rounds, w, httpCall, cpu));
         t.push(await slice(c, seconds / rounds, w, thriftCall, cpu));
+        if (withCompact) cp.push(await slice(c, seconds / rounds, w, compactCall, cpu));
         if (withStock) st.push(await slice(c, seconds / rounds, w, stockCall, cpu));
       }
       rows.push(summarize('http+json', c, h), summarize('thrift', c, t));
+      if (withCompact) rows.push(summarize('thrift compact', c, cp));
       if (withStock) rows.push(summarize('thrift (stock runtime)', c, st));
     }
     stockConn?.end();
     await thrift.$close();
+    await compact.$close();
     await http.close();
 
     console.log(`\nthrift vs HTTP+JSON: listProducts, ${ITEMS} items; ${seconds}s per row in ${rounds} interleaved rounds after ${warmup}s warm-up; thrift pool ${poolSize} connections (multiplexed); server in a child process; load ${process.env.THRIFT_BENCH_NOTE ?? 'shared 2-core machine, other work running'}`);
     console.table(rows.map((r) => ({
       transport: r.transport, concurrency: r.concurrency, 'calls/s': Math.round(r.calls / r.seconds),
       'p50 ms': r.p50.toFixed(2), 'p99 ms': r.p99.toFixed(2), 'cpu µs/call': Math.round(r.cpuUsPerCall), errors: r.errors,
-      'reply bytes': r.transport.startsWith('thrift') ? thriftBytes : jsonBytes,
+      'reply bytes': r.transport === 'thrift compact' ? compactBytes : r.transport.startsWith('thrift') ? thriftBytes : jsonBytes,
     })));
 
     const results: BenchResult[] = [];
@@ -242,6 +259,8 @@ export async function run(): Promise<BenchResult[]> {
       results.push({ ...base, metric: `cpu per call @c${c}`, ours: t.cpuUsPerCall, peer: h.cpuUsPerCall, unit: 'µs (client+server)', ratio: h.cpuUsPerCall / t.cpuUsPerCall });
       const st = rows.find((r) => r.transport === 'thrift (stock runtime)' && r.concurrency === c);
       if (st) results.push({ ...base, metric: `calls/s @c${c}, stock runtime`, ours: st.calls / st.seconds, peer: h.calls / h.seconds, unit: 'calls/s' });
+      const cr = rows.find((r) => r.transport === 'thrift compact' && r.concurrency === c);
+      if (cr) results.push({ ...base, metric: `calls/s @c${c}, compact`, ours: cr.calls / cr.seconds, peer: h.calls / h.seconds, unit: 'calls/s' });
     }
     results.push({ bench: 'thrift', metric: 'reply payload', ours: thriftBytes, peer: jsonBytes, peerName: 'http+json', unit: 'bytes', ratio: jsonBytes / thriftBytes });
     const c32 = results.find((r) => r.metric === `calls/s @c${maxC}`)!;

@@ -18,6 +18,7 @@ import { DEFAULT_MAX_FRAME_BYTES } from './frames.ts';
 import { HttpCaller } from './http-caller.ts';
 import { newRegistry, rpcMetrics } from './metrics.ts';
 import { ConnectionPool, type PoolStats } from './pool.ts';
+import { protocolClass, type ProtocolName } from './protocols.ts';
 import { DEFAULT_HTTP_PATH } from './server.ts';
 import { serviceMethods, type ServiceModule } from './service-module.ts';
 
@@ -39,6 +40,8 @@ export interface ThriftClientOptions {
   host?: string;
   port: number;
   transport?: 'tcp' | 'http';
+  /** wire protocol; must match the server's (default binary) */
+  protocol?: ProtocolName;
   httpPath?: string;
   /** connections in the pool (TCP) or keep-alive sockets (HTTP) */
   poolSize?: number;
@@ -79,11 +82,12 @@ export type ThriftClient<M extends ServiceModule> = ThriftApi<InstanceType<M['Cl
 export function createThriftClient<M extends ServiceModule>(module: M, options: ThriftClientOptions): ThriftClient<M> {
   const o = { ...CLIENT_DEFAULTS, ...options, backoff: { ...CLIENT_DEFAULTS.backoff, ...options.backoff } };
   const service = o.service;
+  const protocol = protocolClass(o.protocol);
   const caller = o.transport === 'http'
-    ? new HttpCaller({ service, module, host: o.host, port: o.port, path: o.httpPath ?? DEFAULT_HTTP_PATH, maxSockets: o.poolSize, maxQueue: o.maxQueue, maxFrameBytes: o.maxFrameBytes })
+    ? new HttpCaller({ service, module, host: o.host, port: o.port, path: o.httpPath ?? DEFAULT_HTTP_PATH, maxSockets: o.poolSize, maxQueue: o.maxQueue, maxFrameBytes: o.maxFrameBytes, protocol })
     : new ConnectionPool({
       service, module, host: o.host, port: o.port, size: o.poolSize, maxInFlightPerConnection: o.maxInFlightPerConnection,
-      maxQueue: o.maxQueue, connectTimeoutMs: o.connectTimeoutMs, maxFrameBytes: o.maxFrameBytes, backoff: o.backoff,
+      maxQueue: o.maxQueue, connectTimeoutMs: o.connectTimeoutMs, maxFrameBytes: o.maxFrameBytes, backoff: o.backoff, protocol,
     });
   const metrics = o.metrics === false ? undefined : rpcMetrics(o.registry ?? newRegistry(), 'client');
 

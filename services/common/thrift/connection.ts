@@ -8,7 +8,7 @@
 import net from 'node:net';
 import { clientError, fromRemoteError, type RemoteAppError } from './errors.ts';
 import { FrameSplitter } from './frames.ts';
-import { FastBinaryProtocol, ReadBuffer, WriteBuffer } from './protocol.ts';
+import { ReadBuffer, WriteBuffer, type ProtocolClass } from './protocol.ts';
 import type { ServiceModule } from './service-module.ts';
 
 type Callback = (err: unknown, result?: unknown) => void;
@@ -29,6 +29,7 @@ export interface ConnectionOptions {
   port: number;
   connectTimeoutMs: number;
   maxFrameBytes: number;
+  protocol: ProtocolClass;
 }
 
 const MAX_SEQID = 0x7fffffff;
@@ -64,7 +65,7 @@ export class ThriftConnection {
     this.socket = socket;
     socket.setNoDelay(true);
     const writer = new WriteBuffer((frames) => this.write(frames), { coalesce: true });
-    this.client = new opts.module.Client(writer as never, FastBinaryProtocol as never) as unknown as GeneratedClient;
+    this.client = new opts.module.Client(writer as never, opts.protocol as never) as unknown as GeneratedClient;
 
     this.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -163,7 +164,7 @@ export class ThriftConnection {
     this.received++;
     try {
       this.splitter.push(chunk, (buf, start, end) => {
-        const input = new FastBinaryProtocol(new ReadBuffer(buf, start, end));
+        const input = new this.opts.protocol(new ReadBuffer(buf, start, end));
         const header = input.readMessageBegin();
         const recv = this.client[`recv_${header.fname}`] as ((i: unknown, t: number, s: number) => void) | undefined;
         if (typeof recv !== 'function') throw new Error(`reply for unknown method ${header.fname}`);

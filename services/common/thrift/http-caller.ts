@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import { clientError, fromRemoteError } from './errors.ts';
-import { FastBinaryProtocol, ReadBuffer, WriteBuffer } from './protocol.ts';
+import { ReadBuffer, WriteBuffer, type ProtocolClass } from './protocol.ts';
 import type { ServiceModule } from './service-module.ts';
 
 type Callback = (err: unknown, result?: unknown) => void;
@@ -26,6 +26,7 @@ export interface HttpCallerOptions {
   maxSockets: number;
   maxQueue: number;
   maxFrameBytes: number;
+  protocol: ProtocolClass;
 }
 
 export class HttpCaller {
@@ -41,7 +42,7 @@ export class HttpCaller {
     this.opts = opts;
     this.agent = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets });
     this.writer = new WriteBuffer((msg) => { this.lastMessage = msg; }, { framed: false, initialSize: 4096 });
-    this.client = new opts.module.Client(this.writer as never, FastBinaryProtocol as never) as unknown as GeneratedClient;
+    this.client = new opts.module.Client(this.writer as never, opts.protocol as never) as unknown as GeneratedClient;
   }
 
   stats() {
@@ -108,7 +109,7 @@ export class HttpCaller {
             return;
           }
           try {
-            const input = new FastBinaryProtocol(new ReadBuffer(Buffer.concat(chunks, size)));
+            const input = new this.opts.protocol(new ReadBuffer(Buffer.concat(chunks, size)));
             const header = input.readMessageBegin();
             const recv = client[`recv_${header.fname}`] as ((i: unknown, t: number, s: number) => void) | undefined;
             if (typeof recv !== 'function' || header.rseqid !== seqid) throw new Error('reply does not match the call');

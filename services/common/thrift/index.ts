@@ -7,3 +7,4 @@ export { toIdlException, fromRemoteError, kindForCode, CLIENT_CODES, type Except
 export { rpcMetrics, newRegistry } from './metrics.ts';
 export { serviceMethods, type ServiceModule } from './service-module.ts';
 export type { HealthCheck } from './handler.ts';
+export { PROTOCOLS, type ProtocolName } from './protocols.ts';

@@ -421,4 +421,11 @@ export class FastBinaryProtocol {
 
 const STRUCT_BEGIN = Object.freeze({ fname: '' });
 
-export type ProtocolClass = new (trans: WriteBuffer | ReadBuffer) => FastBinaryProtocol;
+/** What the plumbing itself calls on a protocol (generated code calls the rest). */
+export interface WireProtocol {
+  readMessageBegin(): { fname: string; mtype: number; rseqid: number };
+  writeMessageBegin(name: string, type: number, seqid: number): void;
+  flush(): void;
+}
+
+export type ProtocolClass = new (...args: any[]) => WireProtocol;

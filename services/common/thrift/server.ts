@@ -14,7 +14,8 @@ import { silentLogger } from '../../../lib/logger.ts';
 import { DEFAULT_MAX_FRAME_BYTES, FrameSplitter } from './frames.ts';
 import { wrapHandler, type HealthCheck } from './handler.ts';
 import { newRegistry } from './metrics.ts';
-import { FastBinaryProtocol, ReadBuffer, WriteBuffer } from './protocol.ts';
+import { ReadBuffer, WriteBuffer, type ProtocolClass, type WireProtocol } from './protocol.ts';
+import { protocolClass, type ProtocolName } from './protocols.ts';
 import type { ServiceModule } from './service-module.ts';
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
@@ -32,6 +33,8 @@ export interface ThriftServerOptions {
   port?: number;
   host?: string;
   transport?: 'tcp' | 'http';
+  /** wire protocol; clients must use the same (default binary) */
+  protocol?: ProtocolName;
   httpPath?: string;
   logger?: Logger;
   registry?: Registry;
@@ -55,28 +58,26 @@ export interface ThriftServerOptions {
  * or a handler result that does not fit the IDL (a number in a string field).
  * The processor answers those silently; this makes them visible in the log.
  */
-class ServerOutput extends FastBinaryProtocol {
-  private readonly log: Logger;
-  private readonly onReply?: () => void;
-  constructor(writer: WriteBuffer, log: Logger, onReply?: () => void) {
-    super(writer);
-    this.log = log;
-    this.onReply = onReply;
-  }
-  override writeMessageBegin(name: string, type: number, seqid: number): void {
-    if (type === 3) this.log.error({ rpc: name, seqid }, 'thrift call answered with an application exception (unknown method, or a result that does not match the IDL)');
-    super.writeMessageBegin(name, type, seqid);
-  }
-  override flush(): void {
-    super.flush();
-    this.onReply?.();
-  }
+function serverOutputClass(Base: ProtocolClass) {
+  return class ServerOutput extends Base {
+    log!: Logger;
+    onReply?: () => void;
+    override writeMessageBegin(name: string, type: number, seqid: number): void {
+      if (type === 3) this.log.error({ rpc: name, seqid }, 'thrift call answered with an application exception (unknown method, or a result that does not match the IDL)');
+      super.writeMessageBegin(name, type, seqid);
+    }
+    override flush(): void {
+      super.flush();
+      this.onReply?.();
+    }
+  };
 }
 
 export interface ThriftServer {
   readonly port: number;
   readonly host: string;
   readonly transport: 'tcp' | 'http';
+  readonly protocol: ProtocolName;
   /** calls currently being handled */
   inFlight(): number;
   /** open connections, and connections accepted since start */
@@ -107,6 +108,14 @@ export async function createThriftServer(opts: ThriftServerOptions): Promise<Thr
     },
   });
   const processor = new opts.module.Processor(handler);
+  const Protocol = protocolClass(opts.protocol);
+  const Output = serverOutputClass(Protocol);
+  const newOutput = (writer: WriteBuffer, onReply?: () => void): WireProtocol => {
+    const out = new Output(writer);
+    out.log = logger;
+    out.onReply = onReply;
+    return out;
+  };
   const sockets = new Set<net.Socket>();
   let accepted = 0;
 
@@ -140,9 +149,9 @@ export async function createThriftServer(opts: ThriftServerOptions): Promise<Thr
     }, { coalesce: true });
     const process1 = (buf: Buffer, start: number, end: number) => {
       pending++;
-      processor.process(new FastBinaryProtocol(new ReadBuffer(buf, start, end)), output);
+      processor.process(new Protocol(new ReadBuffer(buf, start, end)), output);
     };
-    const output = new ServerOutput(writer, logger, () => {
+    const output = newOutput(writer, () => {
       pending--;
       if (!backlog.length || socket.destroyed) return;
       try {
@@ -200,7 +209,7 @@ export async function createThriftServer(opts: ThriftServerOptions): Promise<Thr
       }, { framed: false, initialSize: 1024 });
       try {
         headerRequestId.run(typeof rid === 'string' ? rid : undefined, () => {
-          processor.process(new FastBinaryProtocol(new ReadBuffer(body)), new ServerOutput(writer, logger));
+          processor.process(new Protocol(new ReadBuffer(body)), newOutput(writer));
         });
       } catch (err) {
         logger.warn({ err }, 'rejecting a malformed Thrift HTTP request');
@@ -226,6 +235,7 @@ export async function createThriftServer(opts: ThriftServerOptions): Promise<Thr
     port: addr.port,
     host: addr.address,
     transport,
+    protocol: opts.protocol ?? 'binary',
     inFlight: () => inFlight,
     connections: () => ({ open: sockets.size, accepted }),
     close() {

@@ -367,6 +367,32 @@ describe('thrift plumbing failure behaviour @integration', function () {
     }
   });
 
+  it('compact protocol end to end (TCP and HTTP), interoperable with the stock runtime', async () => {
+    const tcp = await createThriftServer({ service: 'product', module: ProductService, handler: testHandler(), protocol: 'compact' });
+    const web = await createThriftServer({ service: 'product', module: ProductService, handler: testHandler(), protocol: 'compact', transport: 'http' });
+    try {
+      const c = client({ port: tcp.port, protocol: 'compact' });
+      expect((await c.getMany({}, ['1', '2'], {})).map((p) => p.name)).to.deep.equal(['p1', 'p2']);
+      expect((await errorOf(c.getProduct({}, 'sync-conflict', {}))).code).to.equal('CONFLICT');
+      const h = client({ port: web.port, protocol: 'compact', transport: 'http' });
+      expect((await h.getProduct({}, '3', {})).name).to.equal('p3');
+      const conn = thrift.createConnection('127.0.0.1', tcp.port, { transport: thrift.TFramedTransport, protocol: thrift.TCompactProtocol });
+      conn.on('error', () => undefined);
+      try {
+        const stock = thrift.createClient(ProductService as never, conn) as unknown as { getMany(ctx: object, ids: string[], v: object): Promise<{ id: string }[]> };
+        expect((await stock.getMany({}, ['8'], {})).map((p) => p.id)).to.deep.equal(['8']);
+      } finally {
+        conn.end();
+      }
+      // A binary client talking to a compact server is refused at the first frame, not hung.
+      const wrong = client({ port: tcp.port, protocol: 'binary', timeoutMs: 1000 });
+      expect((await errorOf(wrong.getProduct({}, '1', {}))).code).to.equal('UNAVAILABLE');
+    } finally {
+      await tcp.close();
+      await web.close();
+    }
+  });
+
   it('speaks standard framed binary: the stock runtime client calls our server and our client calls a stock server', async () => {
     const conn = thrift.createConnection('127.0.0.1', server.port, { transport: thrift.TFramedTransport, protocol: thrift.TBinaryProtocol });
     conn.on('error', () => undefined);
