@@ -30,6 +30,8 @@ interface Globals {
   json?: boolean;
   dryRun?: boolean;
   chunkSize?: string;
+  minChunk?: string;
+  maxChunk?: string;
   targetChunkMs?: string;
   maxRowsPerSecond?: string;
   maxThreadsRunning?: string;
@@ -77,7 +79,7 @@ async function withContext<T>(cmd: Command, service: string, fn: (ctx: SplitCont
     ownership: g.ownership ?? env.SPLIT_OWNERSHIP_URL,
   });
   const opts = validateOptions({
-    chunkSize: g.chunkSize, targetChunkMs: g.targetChunkMs, maxRowsPerSecond: g.maxRowsPerSecond, maxThreadsRunning: g.maxThreadsRunning,
+    chunkSize: g.chunkSize, minChunk: g.minChunk, maxChunk: g.maxChunk, targetChunkMs: g.targetChunkMs, maxRowsPerSecond: g.maxRowsPerSecond, maxThreadsRunning: g.maxThreadsRunning,
     applyBatch: g.applyBatch, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, copyMode: g.copyMode as never,
   });
   const ctx = openContext({
@@ -116,6 +118,8 @@ function build(): Command {
     .option('--json', 'machine-readable output')
     .option('--actor <name>', 'who is acting (recorded in the ownership audit)')
     .option('--chunk-size <n>', 'initial copy chunk size in rows (adapts toward --target-chunk-ms)')
+    .option('--min-chunk <n>', 'smallest adaptive chunk size')
+    .option('--max-chunk <n>', 'largest adaptive chunk size')
     .option('--target-chunk-ms <n>', 'target duration of one copy chunk')
     .option('--max-rows-per-second <n>', 'copy throttle (0 = unlimited)')
     .option('--max-threads-running <n>', 'pause the copy while the source has more running threads (0 = off)')

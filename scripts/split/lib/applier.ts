@@ -2,7 +2,7 @@ import type { Knex } from '../../../lib/db.ts';
 import { execChecked, toolTransaction } from './context.ts';
 import type { Faults } from './faults.ts';
 import type { Link } from './link.ts';
-import { changelogTable, columnList, pkList, q, qq, selectList, type TableShape } from './sql.ts';
+import { changelogTable, columnList, consumeSql, pkList, q, qq, selectList, type TableShape } from './sql.ts';
 
 /**
  * Applies captured changes idempotently. A changelog row only names a primary
@@ -35,13 +35,13 @@ export async function applyBatch(link: Link, limit: number, faults: Faults): Pro
     if (!s) byTable.set(r.tbl, (s = new Set()));
     s.add(String(r.pk));
   }
-  const seqs = pkList(batch.map((r) => r.seq));
+  const consume = consumeSql(link.from.db, cl, batch.map((r) => String(r.seq)));
   let touched = 0;
   if (link.sql) {
     await toolTransaction(link.from.knex, async (tx) => {
       for (const [t, pks] of byTable) touched += await applySameServer(tx, link, link.shapes.get(t)!, [...pks]);
       faults.hit('mid-apply');
-      await tx.raw(`DELETE FROM ${qq(link.from.db, cl)} WHERE seq IN (${seqs})`);
+      await tx.raw(consume);
     });
   } else {
     const current = new Map<string, Array<Record<string, unknown>>>();
@@ -54,7 +54,7 @@ export async function applyBatch(link: Link, limit: number, faults: Faults): Pro
       for (const [t, pks] of byTable) touched += await applyRows(tx, link.to.db, link.shapes.get(t)!, [...pks], current.get(t)!);
     });
     faults.hit('mid-apply');
-    await link.from.knex.raw(`DELETE FROM ${qq(link.from.db, cl)} WHERE seq IN (${seqs})`);
+    await link.from.knex.raw(consume);
   }
   faults.hit('after-apply');
   return { changes: batch.length, rows: touched };
@@ -63,11 +63,18 @@ export async function applyBatch(link: Link, limit: number, faults: Faults): Pro
 async function applySameServer(tx: Knex.Transaction, link: Link, shape: TableShape, pks: string[]): Promise<number> {
   const list = pkList(pks);
   const pk = q(shape.pk);
-  const res = await execChecked(tx,
-    `REPLACE INTO ${qq(link.to.db, shape.name)} (${columnList(shape)}) SELECT ${columnList(shape)} FROM ${qq(link.from.db, shape.name)} WHERE ${pk} IN (${list})`);
-  const del = await execChecked(tx,
-    `DELETE FROM ${qq(link.to.db, shape.name)} WHERE ${pk} IN (${list}) AND ${pk} NOT IN (SELECT ${pk} FROM ${qq(link.from.db, shape.name)} WHERE ${pk} IN (${list}))`);
-  return res.affectedRows + del.affectedRows;
+  // consistent (non-locking) reads only: a long transaction holding a row must not stall the applier
+  const [present] = await tx.raw(`SELECT ${pk} AS k FROM ${qq(link.from.db, shape.name)} WHERE ${pk} IN (${list})`);
+  const have = new Set((present as Array<{ k: string }>).map((r) => String(r.k)));
+  const gone = pks.filter((p) => !have.has(p));
+  let n = 0;
+  if (have.size) {
+    n += (await execChecked(tx,
+      `REPLACE INTO ${qq(link.to.db, shape.name)} (${columnList(shape)}) SELECT ${columnList(shape)} FROM ${qq(link.from.db, shape.name)} WHERE ${pk} IN (${pkList(have)})`)).affectedRows;
+  }
+  // a row deleted after the read above is still in the changelog under a newer sequence number
+  if (gone.length) n += (await execChecked(tx, `DELETE FROM ${qq(link.to.db, shape.name)} WHERE ${pk} IN (${pkList(gone)})`)).affectedRows;
+  return n;
 }
 
 /** Makes `pks` on the target equal to `rows` (the source's current rows for those keys). */

@@ -19,15 +19,23 @@ export async function ensureMachinery(side: Side, service: string, initiallyFenc
   await side.knex.raw(`INSERT IGNORE INTO ${q(fenceTable(service))} (id, fenced) VALUES (1, ?)`, [initiallyFenced ? 1 : 0]);
 }
 
-export async function setRowTriggers(side: Side, service: string, shapes: Iterable<TableShape>): Promise<void> {
-  for (const s of shapes) {
-    for (const ev of ROW_EVENTS) await side.knex.raw(rowTriggerDdl(service, s.name, s.pk, ev));
+/**
+ * Sets the fence flag if it differs (a non-locking read first: lowering a
+ * fence that was never raised must not queue behind writers' shared locks).
+ * Lock waits are retried: writers whose statement hit the fence may keep their
+ * transaction (and shared lock) open until the application rolls it back.
+ */
+export async function setFence(side: Side, service: string, fenced: boolean, attempts = 20): Promise<void> {
+  for (let i = 1; ; i++) {
+    if ((await isFenced(side, service)) === fenced) return;
+    try {
+      await side.knex.raw(`UPDATE ${qq(side.db, fenceTable(service))} SET fenced = ?, changed_at = CURRENT_TIMESTAMP(6) WHERE id = 1`, [fenced ? 1 : 0]);
+      return;
+    } catch (err) {
+      const errno = (err as { errno?: number }).errno;
+      if (i >= attempts || (errno !== 1205 && errno !== 1213)) throw err;
+    }
   }
-}
-
-/** Raises or lowers the fence without waiting (no writer holds the lock on a side nobody writes). */
-export async function setFence(side: Side, service: string, fenced: boolean): Promise<void> {
-  await side.knex.raw(`UPDATE ${qq(side.db, fenceTable(service))} SET fenced = ?, changed_at = CURRENT_TIMESTAMP(6) WHERE id = 1`, [fenced ? 1 : 0]);
 }
 
 export async function isFenced(side: Side, service: string): Promise<boolean | null> {
@@ -55,27 +63,29 @@ export function cascadingInto(fks: ForeignKey[], moved: Map<string, TableShape>)
   return out;
 }
 
-export async function installCascadeTriggers(side: Side, service: string, moved: Map<string, TableShape>): Promise<string[]> {
-  const plan = cascadingInto(await foreignKeys(side.knex, side.db), moved);
-  const names: string[] = [];
-  for (const [parent, { del, upd }] of plan) {
-    if (del.length) {
-      await side.knex.raw(cascadeTriggerDdl(service, parent, 'delete', del));
-      names.push(cascadeTriggerName(service, parent, 'delete'));
-    }
-    if (upd.length) {
-      await side.knex.raw(cascadeTriggerDdl(service, parent, 'update', upd));
-      names.push(cascadeTriggerName(service, parent, 'update'));
-    }
+/** Every trigger DDL capture needs on a side, by trigger name. */
+export async function captureTriggers(side: Side, service: string, moved: Map<string, TableShape>): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const [parent, { del, upd }] of cascadingInto(await foreignKeys(side.knex, side.db), moved)) {
+    if (del.length) out.set(cascadeTriggerName(service, parent, 'delete'), cascadeTriggerDdl(service, parent, 'delete', del));
+    if (upd.length) out.set(cascadeTriggerName(service, parent, 'update'), cascadeTriggerDdl(service, parent, 'update', upd));
   }
-  return names;
+  for (const s of moved.values()) for (const ev of ROW_EVENTS) out.set(triggerName(service, s.name, ev), rowTriggerDdl(service, s.name, s.pk, ev));
+  return out;
 }
 
-/** Starts capturing on a side: changelog and fence tables, cascade triggers, row triggers. Idempotent. */
-export async function startCapture(side: Side, service: string, moved: Map<string, TableShape>, initiallyFenced = false): Promise<void> {
+/**
+ * Starts capturing on a side: changelog and fence tables, then the triggers
+ * (cascade triggers first, row triggers last). Idempotent: a trigger that
+ * already exists is kept (trigger DDL costs ~60 ms each), so a resumed run
+ * only adds what a killed one did not get to; `replace` rewrites them all.
+ */
+export async function startCapture(side: Side, service: string, moved: Map<string, TableShape>, initiallyFenced = false, replace = false): Promise<void> {
   await ensureMachinery(side, service, initiallyFenced);
-  await installCascadeTriggers(side, service, moved);
-  await setRowTriggers(side, service, moved.values());
+  const have = new Set((await listToolTriggers(side, service)).map((t) => t.name));
+  for (const [name, ddl] of await captureTriggers(side, service, moved)) {
+    if (replace || !have.has(name)) await side.knex.raw(ddl);
+  }
 }
 
 export async function listToolTriggers(side: Side, service: string): Promise<Array<{ name: string; table: string }>> {

@@ -127,14 +127,19 @@ export async function execChecked(conn: Knex.Transaction, sql: string, bindings:
 
 const RETRYABLE = new Set([1213, 1205]); // deadlock, lock wait timeout
 
-/** A READ COMMITTED transaction whose session bypasses the tool's triggers and FK checks; retried on deadlock. */
+/**
+ * A transaction whose session bypasses the tool's triggers and FK checks;
+ * retried on deadlock. The session is switched to READ COMMITTED for its
+ * following transactions (knex's mysql dialect ignores isolationLevel), so an
+ * INSERT … SELECT does not lock source rows even where the binlog is on.
+ */
 export async function toolTransaction<T>(knex: Knex, fn: (tx: Knex.Transaction) => Promise<T>, attempts = 5): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await knex.transaction(async (tx) => {
-        await tx.raw('SET @split_bypass = 1, foreign_key_checks = 0');
+        await tx.raw("SET @split_bypass = 1, foreign_key_checks = 0, SESSION tx_isolation = 'READ-COMMITTED'");
         return fn(tx);
-      }, { isolationLevel: 'read committed' });
+      });
     } catch (err) {
       const errno = (err as { errno?: number }).errno;
       if (i < attempts && errno !== undefined && RETRYABLE.has(errno)) {

@@ -187,3 +187,14 @@ export function rangeWhere(pk: string, lo: string | null, hi: string | null): st
   if (hi !== null) parts.push(`${q(pk)} <= ${pkLit(hi)}`);
   return parts.length ? parts.join(' AND ') : '1=1';
 }
+
+/**
+ * Deletes exactly the consumed changelog rows by point lookups. A plain
+ * `DELETE … WHERE seq IN (…)` may scan a range and wait on the uncommitted
+ * changelog row of a long application transaction (even in READ COMMITTED);
+ * driving the delete from a JSON_TABLE list with STRAIGHT_JOIN locks only the
+ * listed rows (MariaDB ≥ 10.6, MySQL ≥ 8.0.4).
+ */
+export function consumeSql(db: string, table: string, seqs: string[]): string {
+  return `DELETE cl FROM JSON_TABLE('[${pkList(seqs)}]', '$[*]' COLUMNS (s BIGINT UNSIGNED PATH '$')) AS j STRAIGHT_JOIN ${qq(db, table)} AS cl ON cl.seq = j.s`;
+}

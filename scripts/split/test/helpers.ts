@@ -258,6 +258,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+    const t0 = Date.now();
+    child.on('close', (code, signal) => { if (process.env.SPLIT_TEST_TIMING) console.log(`  cli ${args[0]} ${env.SPLIT_FAULT ?? ''} ${Date.now() - t0} ms`); resolvePromise({ code, signal, stdout, stderr }); });
   });
 }
