@@ -88,8 +88,7 @@ export function wordToken(word: string): string {
 }
 
 /**
- * The tokens a document field is indexed with, in text order (order matters:
- * phrase queries over consecutive bigrams give substring precision).
+ * The tokens a document field is indexed with, in text order.
  */
 export function documentTokens(text: string | null | undefined): string[] {
   if (!text) return [];

@@ -13,7 +13,8 @@ import {
 
 /** How much a match in the product name weighs against a match anywhere (shop, category, keywords, description). */
 export const NAME_WEIGHT = 3;
-const DESCRIPTION_CHARS = 2000;
+/** Description text indexed and stored per document (the list view never shows it; long rows cost I/O per match). */
+export const DESCRIPTION_CHARS = 500;
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'PROTOCOL_CONNECTION_LOST',
   'ER_CON_COUNT_ERROR', 'ER_BAD_DB_ERROR', 'ER_NO_SUCH_TABLE', 'ER_SERVER_SHUTDOWN', 'ER_ACCESS_DENIED_ERROR']);
@@ -69,7 +70,8 @@ export function documentToRow(d: SearchDocument, runId: string | null): Record<s
     status: d.status, image_url: d.imageUrl, like_count: d.likeCount, popularity_score: d.popularityScore,
     created_at: d.createdAt.replace('T', ' ').replace('Z', ''),
     name_tokens: tokenString(d.name),
-    tokens: tokenString(d.name, d.shopName, d.categoryName, d.keywords, d.description?.slice(0, DESCRIPTION_CHARS)),
+    // each token once: the FULLTEXT index stays small and a long description cannot outweigh the name by repetition
+    tokens: [...new Set(tokenString(d.name, d.shopName, d.categoryName, d.keywords, d.description?.slice(0, DESCRIPTION_CHARS)).split(' '))].join(' '),
     indexed_at: new Date().toISOString().replace('T', ' ').replace('Z', ''),
     reindex_run: runId,
   };

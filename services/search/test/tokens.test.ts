@@ -19,15 +19,15 @@ describe('search tokens and query logic', () => {
     expect(documentTokens('ＤＲＥＳＳ Dress')).to.deep.equal(['w_dress', 'w_dress']);
   });
 
-  it('builds BOOLEAN MODE expressions: phrase of bigrams, prefix words, prefix for a single syllable', () => {
+  it('builds BOOLEAN MODE expressions: every bigram required, prefix words, prefix for a single syllable', () => {
     const terms = parseQuery('원피스 Dress 옷 "+-*()~<>@');
-    expect(booleanFilter(terms)).to.equal('+"h_원피 h_피스" +w_dress* +h_옷*');
+    expect(booleanFilter(terms)).to.equal('+h_원피 +h_피스 +w_dress* +h_옷*');
     expect(rankExpression(terms)).to.equal('h_원피 h_피스 w_dress w_dress* h_옷');
     expect(parseQuery('가방 가방 bag BAG')).to.have.length(2);
   });
 
   it('cannot be steered by boolean operators in the query', () => {
-    expect(booleanFilter(parseQuery('-원피스 +"dress" ~bag*'))).to.equal('+"h_원피 h_피스" +w_dress* +w_bag*');
+    expect(booleanFilter(parseQuery('-원피스 +"dress" ~bag*'))).to.equal('+h_원피 +h_피스 +w_dress* +w_bag*');
   });
 
   it('validates the legacy parameters plus sort and filters into a backend request', () => {
