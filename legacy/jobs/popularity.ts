@@ -29,6 +29,9 @@ export interface PopularityResult {
 }
 
 const ELIGIBLE = "p.status = 'active' AND s.status = 'open' AND s.contract_status = 'active'";
+// STRAIGHT_JOIN pins the event table as the driving one. Left alone, MariaDB starts from the few eligible shops
+// and walks every product and its likes by index: measured at seed scale 500 (2 M likes, 1 M products) that
+// likes query ran for more than 4 minutes, against 85 s pinned, on a loaded 2-core machine.
 
 /** Event counts per (product, type, age) in the window ending with `day`, eligible products only. */
 export async function loadBuckets(knex: Knex, day: string, windowDays: number): Promise<EventBucket[]> {
@@ -41,14 +44,14 @@ async function readBuckets(knex: Knex.Transaction, day: string, windowDays: numb
   const to = dayStart(addDays(day, 1));
   await knex.raw('SET SESSION tmp_table_size = ?, max_heap_table_size = ?', [JOB_TMP_TABLE_BYTES, JOB_TMP_TABLE_BYTES]);
   const [logRows] = (await knex.raw(
-    `SELECT l.product_id AS productId, l.type AS type, DATEDIFF(?, l.created_at) AS ageDays, COUNT(*) AS count
+    `SELECT STRAIGHT_JOIN l.product_id AS productId, l.type AS type, DATEDIFF(?, l.created_at) AS ageDays, COUNT(*) AS count
        FROM logs l
        JOIN products p ON p.id = l.product_id
        JOIN shops s ON s.id = p.shop_id
       WHERE l.type IN ('view', 'click') AND l.created_at >= ? AND l.created_at < ? AND ${ELIGIBLE}
       GROUP BY l.product_id, l.type, ageDays`, [day, from, to])) as [Record<string, unknown>[]];
   const [likeRows] = (await knex.raw(
-    `SELECT k.product_id AS productId, 'like' AS type, DATEDIFF(?, k.created_at) AS ageDays, COUNT(*) AS count
+    `SELECT STRAIGHT_JOIN k.product_id AS productId, 'like' AS type, DATEDIFF(?, k.created_at) AS ageDays, COUNT(*) AS count
        FROM likes k
        JOIN products p ON p.id = k.product_id
        JOIN shops s ON s.id = p.shop_id

@@ -45,7 +45,7 @@ export async function runShopStats(knex: Knex, opts: { day: string; now?: () => 
        FROM logs WHERE type IN ('view', 'click') AND shop_id IS NOT NULL AND created_at >= ? AND created_at < ?
       GROUP BY shop_id`, [from, to])) as [{ shop_id: number; views: unknown; clicks: unknown }[]];
   const [likeRows] = (await knex.raw(
-    `SELECT p.shop_id, COUNT(*) AS likes FROM likes k JOIN products p ON p.id = k.product_id
+    `SELECT STRAIGHT_JOIN p.shop_id, COUNT(*) AS likes FROM likes k JOIN products p ON p.id = k.product_id
       WHERE k.created_at >= ? AND k.created_at < ? GROUP BY p.shop_id`, [from, to])) as [{ shop_id: number; likes: unknown }[]];
   const [activeRows] = (await knex.raw(
     "SELECT shop_id, COUNT(*) AS n FROM products WHERE status = 'active' GROUP BY shop_id")) as [{ shop_id: number; n: unknown }[]];
