@@ -1,0 +1,165 @@
+import { expect } from 'chai';
+import { cascadingInto } from '../lib/capture.ts';
+import { createFaults, parseFaultSpec } from '../lib/faults.ts';
+import { parseManifest } from '../lib/manifest.ts';
+import { DEFAULT_OPTIONS, validateOptions } from '../lib/options.ts';
+import { assess, crossingForeignKeys } from '../lib/plan.ts';
+import { pkFraction } from '../lib/progress.ts';
+import { canonicalValue, diffRows } from '../lib/rowdiff.ts';
+import { scanText } from '../lib/scan.ts';
+import { schemaDifferences } from '../lib/schema.ts';
+import { checksumSql, consumeSql, pkLit, rangeWhere, rowHashExpr, rowTriggerDdl, type ColumnInfo, type TableShape } from '../lib/sql.ts';
+import { nextChunkSize, rateDelay } from '../lib/throttle.ts';
+import type { TableInfo } from '../lib/introspect.ts';
+
+const col = (name: string, over: Partial<ColumnInfo> = {}): ColumnInfo => ({ name, columnType: 'varchar(10)', dataType: 'varchar', nullable: false, generated: false, isJson: false, ...over });
+const shape: TableShape = { name: 'products', pk: 'id', columns: [col('id', { columnType: 'bigint(20) unsigned', dataType: 'bigint' }), col('name', { nullable: true }), col('attributes', { nullable: true, isJson: true })] };
+const info = (name: string, cols: ColumnInfo[], pk = ['id']): TableInfo => ({
+  name, exists: true, columns: cols.filter((c) => !c.generated), allColumns: cols, pk, pkType: cols.find((c) => c.name === pk[0])?.columnType ?? null,
+  autoIncrement: null, rowsEstimate: 0, dataBytes: 0, indexBytes: 0, engine: 'InnoDB',
+});
+
+describe('split-db pure logic', () => {
+  it('validates options with one message per bad field', () => {
+    const cases: Array<[Record<string, unknown>, string | null]> = [
+      [{}, null],
+      [{ chunkSize: '500' }, null],
+      [{ chunkSize: 0 }, 'chunkSize: must be an integer between 1 and 1000000'],
+      [{ freezeAbortMs: 'x' }, 'freezeAbortMs: must be an integer between 100 and 600000'],
+      [{ copyMode: 'fast' }, 'copyMode: must be auto, sql or stream'],
+      [{ minChunk: 10, maxChunk: 5 }, 'minChunk: must not exceed maxChunk'],
+      [{ chunkSize: -1, applyBatch: 0 }, 'chunkSize: must be an integer between 1 and 1000000; applyBatch: must be an integer between 1 and 100000'],
+    ];
+    for (const [input, msg] of cases) {
+      if (msg === null) expect(() => validateOptions(input)).to.not.throw();
+      else expect(() => validateOptions(input)).to.throw(msg);
+    }
+    expect(validateOptions({ chunkSize: 5 }).chunkSize).to.equal(DEFAULT_OPTIONS.minChunk);
+  });
+
+  it('validates the manifest, prefixing errors with their path, and rejects a table owned twice', () => {
+    expect(() => parseManifest({ version: 1, source: 'nope', services: {} })).to.throw(/source: must be a mysql:\/\/ DSN/);
+    expect(() => parseManifest({ version: 1, source: 'mysql://root@h/legacy', services: { p: { domain: 'product', target: 'mysql://root@h/p', migrations: 'product', tables: [] } } }))
+      .to.throw(/services\.p\.tables/);
+    expect(() => parseManifest({ version: 1, source: 'mysql://root@h/legacy', services: {
+      p: { domain: 'product', target: 'mysql://root@h/p', migrations: 'product', tables: ['t'] },
+      s: { domain: 'shop', target: 'mysql://root@h/s', migrations: 'shop', tables: ['t'] },
+    } })).to.throw('table t is owned by both p and s');
+    expect(() => parseManifest({ version: 1, source: 'mysql://root@h/legacy', services: {
+      p: { domain: 'product', target: 'mysql://root@h/p', migrations: 'product', tables: ['t'], crossingForeignKeys: { 'a.b': { action: 'keep' } } },
+    } })).to.throw(/only "drop" is supported/);
+  });
+
+  it('checksums with a NULL bitmap so NULL, empty and shifted values differ, without generated columns', () => {
+    const expr = rowHashExpr(shape);
+    expect(expr).to.equal('CRC32(CONCAT_WS(CHAR(31), `id`, `name`, `attributes`, CONCAT(ISNULL(`name`), ISNULL(`attributes`))))');
+    expect(checksumSql('db', shape, '10', null)).to.match(/WHERE `id` > 10$/);
+    expect(rangeWhere('id', null, '20')).to.equal('`id` <= 20');
+  });
+
+  it('inlines only integer keys (unsigned BIGINT max survives, injection does not)', () => {
+    expect(pkLit('18446744073709551615')).to.equal('18446744073709551615');
+    expect(() => pkLit('1 OR 1=1')).to.throw();
+    expect(consumeSql('d', 'cl', ['1', '5'])).to.contain("JSON_TABLE('[1,5]'");
+  });
+
+  it('capture triggers log both keys of a key-changing UPDATE and honour the bypass and the fence', () => {
+    const ddl = rowTriggerDdl('product', 'products', 'id', 'update');
+    expect(ddl).to.contain('AFTER UPDATE ON `products`');
+    expect(ddl).to.contain('IF NOT (OLD.`id` <=> NEW.`id`) THEN INSERT INTO `_split_product_changelog` (tbl, pk) VALUES (\'products\', OLD.`id`);');
+    expect(ddl).to.contain('IF @split_bypass IS NULL');
+    expect(ddl).to.contain('LOCK IN SHARE MODE');
+    expect(ddl).to.contain("SIGNAL SQLSTATE '45000'");
+  });
+
+  it('finds parents whose cascades change moved rows without firing triggers', () => {
+    const moved = new Map([['likes', { name: 'likes', pk: 'id', columns: [] }]]);
+    const m = cascadingInto([
+      { name: 'fk_likes_product', table: 'likes', columns: ['product_id'], refTable: 'products', refColumns: ['id'], onDelete: 'CASCADE', onUpdate: 'RESTRICT' },
+      { name: 'fk_x', table: 'likes', columns: ['user_id'], refTable: 'users', refColumns: ['id'], onDelete: 'RESTRICT', onUpdate: 'RESTRICT' },
+    ], moved);
+    expect([...m.keys()]).to.deep.equal(['products']);
+    expect(m.get('products')!.del[0]).to.include({ child: 'likes', childPk: 'id' });
+  });
+
+  it('compares JSON by meaning and everything else exactly', () => {
+    expect(canonicalValue(shape.columns[2], '{"b": 1, "a": [1, 2]}')).to.equal(canonicalValue(shape.columns[2], '{"a":[1,2],"b":1}'));
+    expect(canonicalValue(shape.columns[1], null)).to.not.equal(canonicalValue(shape.columns[1], ''));
+    const d = diffRows(shape, [{ id: '1', name: 'a', attributes: null }, { id: '2', name: 'b', attributes: '{}' }, { id: '18446744073709551615', name: 'z', attributes: null }],
+      [{ id: '2', name: 'B', attributes: '{}' }, { id: '3', name: 'c', attributes: null }, { id: '18446744073709551615', name: 'z', attributes: null }]);
+    expect(d).to.deep.equal([
+      { pk: '1', kind: 'missing-on-target' }, { pk: '2', kind: 'different', columns: ['name'] }, { pk: '3', kind: 'extra-on-target' },
+    ]);
+  });
+
+  it('adapts chunk size toward the target time and paces to a rows/s ceiling', () => {
+    expect(nextChunkSize(1000, 250, 500, 100, 50_000)).to.equal(2000);
+    expect(nextChunkSize(1000, 2000, 500, 100, 50_000)).to.equal(500);
+    expect(nextChunkSize(40_000, 10, 500, 100, 50_000)).to.equal(50_000);
+    expect(nextChunkSize(150, 5000, 500, 100, 50_000)).to.equal(100);
+    expect(rateDelay(1000, 500, 1000)).to.equal(500);
+    expect(rateDelay(1000, 1500, 1000)).to.equal(0);
+    expect(rateDelay(1000, 0, 0)).to.equal(0);
+  });
+
+  it('measures progress on primary-key ranges, exactly beyond 2^53', () => {
+    expect(pkFraction('0', '100', '25')).to.equal(0.25);
+    expect(pkFraction('18446744073709551515', '18446744073709551615', '18446744073709551565')).to.equal(0.5);
+    expect(pkFraction(null, null, null)).to.equal(1);
+    expect(pkFraction('1', '10', null)).to.equal(0);
+  });
+
+  it('parses fault points and kills/fails on the n-th hit only', () => {
+    expect([...parseFaultSpec('after-chunk:3,mid-apply').entries()]).to.deep.equal([['after-chunk', 3], ['mid-apply', 1]]);
+    expect(() => parseFaultSpec('nowhere')).to.throw(/unknown fault point/);
+    let kills = 0;
+    const f = createFaults('after-chunk:2', 'mid-apply', () => kills++);
+    f.hit('after-chunk');
+    expect(kills).to.equal(0);
+    f.hit('after-chunk');
+    expect(kills).to.equal(1);
+    expect(() => f.hit('mid-apply')).to.throw('injected failure at mid-apply');
+  });
+
+  it('blocks on missing keys, composite keys, unsupported types and undecided crossing FKs', () => {
+    const tables = [
+      info('a', [col('x')], []),
+      info('b', [col('k1', { columnType: 'int(11)', dataType: 'int' }), col('k2', { columnType: 'int(11)', dataType: 'int' })], ['k1', 'k2']),
+      info('c', [col('id', { columnType: 'varchar(36)' })]),
+      info('d', [col('id', { columnType: 'int(11)', dataType: 'int' }), col('g', { dataType: 'geometry', columnType: 'geometry' })]),
+    ];
+    const crossing = crossingForeignKeys([
+      { name: 'fk', table: 'likes', columns: ['product_id'], refTable: 'd', refColumns: ['id'], onDelete: 'CASCADE', onUpdate: 'RESTRICT' },
+    ], new Set(['a', 'b', 'c', 'd']), new Map([['likes', 'user']]), 'product', {});
+    const { blockers } = assess(tables, new Map(), crossing, [], 'product');
+    expect(blockers).to.deep.equal([
+      'a: no primary key',
+      'b: composite primary key (k1, k2) is not supported',
+      'c: primary key id is varchar(36); only integer keys are supported',
+      'd.g: type geometry is not supported',
+      'FK likes.fk → d crosses the boundary (likes (user)) with no decision in the manifest (crossingForeignKeys."likes.fk")',
+    ]);
+  });
+
+  it('reports target columns of another type', () => {
+    const s = info('t', [col('id', { columnType: 'int(11)' }), col('price', { columnType: 'decimal(12,2)' })]);
+    const d = info('t', [col('id', { columnType: 'int(11)' }), col('price', { columnType: 'decimal(12,1)' }), col('extra', { nullable: false })]);
+    expect(schemaDifferences(s, d)).to.deep.equal(['t.price: decimal(12,2) on the source, decimal(12,1) on the target', 't.extra: only on the target and NOT NULL']);
+  });
+
+  it('scans legacy code for knex and raw SQL access, jobs, seams and joins across the boundary', () => {
+    const owners = new Map([['products', 'product'], ['shops', 'shop'], ['likes', 'user']]);
+    const code = [
+      "const rows = await db('products').where({ id });",
+      'await knex.raw(`SELECT p.id, s.name FROM products p',
+      '  JOIN shops s ON s.id = p.shop_id`);',
+      "await db('users').first();",
+    ].join('\n');
+    const hits = scanText('legacy/jobs/popularity.ts', code, owners, 'product');
+    expect(hits.map((h) => [h.line, h.kind, h.table, h.job, h.switchesToThrift])).to.deep.equal([
+      [1, 'knex', 'products', true, false], [2, 'sql', 'products', true, false],
+    ]);
+    expect(hits[1].crossesBoundaryWith).to.deep.equal(['shops']);
+    expect(scanText('legacy/models/products.ts', code, owners, 'product')[0].switchesToThrift).to.equal(true);
+  });
+});
