@@ -34,3 +34,49 @@ export async function listShops(db: Db, filter: models.ShopFilter, paging: Pagin
   });
   return { rows: res.items.map(shopFromWire), total: Number(res.page.total ?? 0) };
 }
+
+type ShopWriteApi = { shop: {
+  createShop(ctx: undefined, input: Record<string, unknown>): Promise<import('../../services/kit/wire.ts').WireShop>;
+  updateShop(ctx: undefined, id: string, patch: Record<string, unknown>): Promise<import('../../services/kit/wire.ts').WireShop>;
+  closeShop(ctx: undefined, id: string): Promise<unknown>;
+  reopenShop(ctx: undefined, id: string): Promise<unknown>;
+} };
+
+function shopWire(input: models.ShopInput) {
+  return {
+    name: input.name, slug: input.slug, url: input.url ?? undefined, clearUrl: input.url === null ? true : undefined,
+    description: input.description ?? undefined, clearDescription: input.description === null ? true : undefined,
+    contractStatus: input.contractStatus, commissionRate: input.commissionRate,
+  };
+}
+
+/** Status (open/closed) travels as closeShop/reopenShop: the service keeps it apart from content edits. */
+async function applyStatus(api: ShopWriteApi, id: number, status: ShopRow['status'] | undefined): Promise<void> {
+  if (status === 'closed') await api.shop.closeShop(undefined, String(id));
+  else if (status === 'open') await api.shop.reopenShop(undefined, String(id));
+}
+
+export async function createShop(db: Db, input: models.ShopInput & { name: string; slug: string }): Promise<ShopRow> {
+  const api = viaService(db, 'shop') as unknown as ShopWriteApi | undefined;
+  if (!api) return models.createShop(db, input);
+  const created = shopFromWire(await api.shop.createShop(undefined, shopWire(input)));
+  if (input.status && input.status !== created.status) {
+    await applyStatus(api, Number(created.id), input.status);
+    return (await getShop(db, Number(created.id)))!;
+  }
+  return created;
+}
+
+export async function updateShop(db: Db, id: number, input: models.ShopInput): Promise<ShopRow | undefined> {
+  const api = viaService(db, 'shop') as unknown as ShopWriteApi | undefined;
+  if (!api) return models.updateShop(db, id, input);
+  try {
+    const { status, ...rest } = input;
+    if (Object.values(rest).some((v) => v !== undefined)) await api.shop.updateShop(undefined, String(id), shopWire(rest));
+    await applyStatus(api, id, status);
+    return await getShop(db, id);
+  } catch (err) {
+    if (isAppError(err) && err.code === 'NOT_FOUND') return undefined;
+    throw err;
+  }
+}

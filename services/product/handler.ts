@@ -5,6 +5,8 @@ import type { ShopDirectory } from '../kit/ports.ts';
 import { parseWireId, productToWire, type WireProduct, type WireStatusChange } from '../kit/wire.ts';
 import { PRODUCT_SORTS, type ProductSort, type ProductStatus, type StatusChange } from './logic.ts';
 import type { ProductRepository } from './repository.ts';
+import type { ProductWriter } from './writes.ts';
+import type { ProductFields } from './logic.ts';
 
 /**
  * ProductService (thrift/product.thrift) implementation. Every method is
@@ -15,6 +17,36 @@ import type { ProductRepository } from './repository.ts';
 export interface ProductHandlerDeps {
   repo: ProductRepository;
   shops: ShopDirectory;
+  /** Content writes (createProduct/updateProduct/hideProduct/deleteProduct); absent → NOT_IMPLEMENTED. */
+  writer?: ProductWriter;
+}
+
+const MONEY_RE = /^\d{1,10}(\.\d{1,2})?$/;
+
+interface WireInput { shopId?: string; categoryId?: number | null; externalId?: string; name?: string; description?: string | null; price?: string; salePrice?: string | null;
+  currency?: string | null; status?: string | null; attributesJson?: string | null; imageUrls?: string[] | null; clearSalePrice?: boolean | null; clearDescription?: boolean | null }
+
+/** Wire input → the writer's fields, refusing what the edge schemas would refuse (callers are other services). */
+function fieldsOf(w: WireInput): ProductFields {
+  const bad = (field: string, message: string): never => { throw new AppError('VALIDATION_FAILED', undefined, { details: [{ field, message }] }); };
+  const f: ProductFields = {};
+  if (w.externalId != null) f.externalId = w.externalId.length >= 1 && w.externalId.length <= 64 ? w.externalId : bad('externalId', 'must be 1..64 characters');
+  if (w.name != null) f.name = w.name.trim().length >= 1 && w.name.length <= 255 ? w.name : bad('name', 'must be 1..255 characters');
+  if (w.description != null) f.description = w.description;
+  if (w.clearDescription) f.description = null;
+  if (w.price != null) f.price = MONEY_RE.test(w.price) ? w.price : bad('price', 'must be a non-negative amount with at most 2 decimals');
+  if (w.salePrice != null) f.salePrice = MONEY_RE.test(w.salePrice) ? w.salePrice : bad('salePrice', 'must be a non-negative amount with at most 2 decimals');
+  if (w.clearSalePrice) f.salePrice = null;
+  if (w.currency != null) f.currency = /^[A-Z]{3}$/.test(w.currency) ? w.currency : bad('currency', 'must be a 3-letter ISO currency code');
+  if (w.categoryId != null) f.categoryId = Number.isInteger(w.categoryId) && w.categoryId > 0 ? w.categoryId : bad('categoryId', 'must be a positive id');
+  if (w.status != null) f.status = STATUSES.includes(w.status as ProductStatus) ? w.status as ProductStatus : bad('status', `must be one of ${STATUSES.join(', ')}`);
+  if (w.attributesJson != null) {
+    let v: unknown;
+    try { v = JSON.parse(w.attributesJson); } catch { bad('attributesJson', 'must be JSON'); }
+    f.attributes = v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : bad('attributesJson', 'must be a JSON object');
+  }
+  if (w.imageUrls != null) f.images = w.imageUrls.length <= 20 ? w.imageUrls : bad('imageUrls', 'at most 20');
+  return f;
 }
 
 interface View { withImages?: boolean | null; withShop?: boolean | null; includeHidden?: boolean | null }
@@ -102,6 +134,43 @@ export function createProductHandler(deps: ProductHandlerDeps) {
         return p ? [productToWire(p.row, query?.view?.withImages ? p.images : undefined, shopMap.get(Number(r.shop_id)))] : [];
       });
       return { items, page: { limit, offset, total: counted.total } };
+    },
+
+    async createProduct(_ctx: Ctx, input: WireInput): Promise<WireProduct> {
+      if (!deps.writer) throw new AppError('NOT_IMPLEMENTED', 'product writes are not enabled', { status: 501 });
+      const shopId = id(input?.shopId, 'shopId');
+      const f = fieldsOf(input ?? {});
+      if (!f.externalId || !f.name || !f.price) throw new AppError('VALIDATION_FAILED', 'externalId, name and price are required');
+      if (!(await shops.get(shopId))) throw new AppError('NOT_FOUND', `Shop ${shopId} not found`);
+      const pid = await deps.writer.create(shopId, f as ProductFields & { externalId: string; name: string; price: string });
+      const found = (await repo.get(pid))!;
+      return productToWire(found.row, found.images);
+    },
+
+    async updateProduct(_ctx: Ctx, rawId: string, patch: WireInput & { expectedVersion?: number | null }): Promise<WireProduct> {
+      if (!deps.writer) throw new AppError('NOT_IMPLEMENTED', 'product writes are not enabled', { status: 501 });
+      const pid = id(rawId);
+      if (patch?.expectedVersion != null) {
+        const cur = await repo.get(pid);
+        if (cur && Number(cur.row.version) !== patch.expectedVersion) throw new AppError('CONFLICT', `Product ${pid} changed meanwhile (version ${cur.row.version})`);
+      }
+      if (!(await deps.writer.update(pid, fieldsOf(patch ?? {})))) throw new AppError('NOT_FOUND', `Product ${pid} not found`);
+      const found = (await repo.get(pid))!;
+      return productToWire(found.row, found.images);
+    },
+
+    async hideProduct(_ctx: Ctx, rawId: string): Promise<WireStatusChange> {
+      if (!deps.writer) throw new AppError('NOT_IMPLEMENTED', 'product writes are not enabled', { status: 501 });
+      const pid = id(rawId);
+      const before = await repo.get(pid);
+      if (!before || !(await deps.writer.hide(pid))) throw new AppError('NOT_FOUND', `Product ${pid} not found`);
+      return { id: String(pid), fromStatus: before.row.status, toStatus: 'hidden' };
+    },
+
+    async deleteProduct(_ctx: Ctx, rawId: string): Promise<void> {
+      if (!deps.writer) throw new AppError('NOT_IMPLEMENTED', 'product writes are not enabled', { status: 501 });
+      const pid = id(rawId);
+      if (!(await deps.writer.delete(pid))) throw new AppError('NOT_FOUND', `Product ${pid} not found`);
     },
 
     async hideByShop(_ctx: Ctx, shopId: string): Promise<WireStatusChange[]> {

@@ -36,12 +36,13 @@ export async function startProductService(config: ServiceConfig, opts: StartOpti
   const userApi = opts.peers?.user ?? clients.user!;
   const repo = new ProductRepository(db.live);
   const shops = shopDirectoryOver(shopApi);
-  const handler = createProductHandler({ repo, shops });
+  const writer = new ProductWriter(db.live);
+  const handler = createProductHandler({ repo, shops, writer });
   const dbCheck = async () => { await db.live.current().raw('SELECT 1'); };
   const thrift = await listenThrift('product', ProductService, handler, config.thriftPort, config.host, logger, { db: dbCheck });
   const edge = createProductEdge({
     repo, shops, sessions: sessionVerifierOver(userApi), activity: new LegacyActivityLog(db.legacyKnex), logger,
-    writer: new ProductWriter(db.live), staff: new LegacyStaffSessions(db.legacyKnex),
+    writer, staff: new LegacyStaffSessions(db.legacyKnex),
     health: async () => ({ db: await dbCheck().then(() => 'ok', () => 'down') }),
   });
   const http = await listenHttp(edge, config.httpPort, config.host);

@@ -1,7 +1,7 @@
 import { AppError } from '../../lib/errors.ts';
 import { MAX_PAGE_SIZE } from '../../legacy/contract/paging.ts';
 import { merchantToWire, parseWireId, shopToWire, type WireShop } from '../kit/wire.ts';
-import { inIdOrder, type ContractStatus, type ShopStatus } from './logic.ts';
+import { inIdOrder, type ContractStatus, type ShopPatch, type ShopStatus } from './logic.ts';
 import type { ShopRepository } from './repository.ts';
 
 /**
@@ -23,6 +23,25 @@ function ids(v: unknown, what = 'ids'): number[] {
   if (!Array.isArray(v)) throw new AppError('VALIDATION_FAILED', `${what} must be a list`);
   if (v.length > MAX_BATCH) throw new AppError('VALIDATION_FAILED', `${what}: at most ${MAX_BATCH} per call`);
   return v.map((x) => id(x, what));
+}
+
+const CONTRACT: ContractStatus[] = ['pending', 'active', 'suspended', 'terminated'];
+const RATE_RE = /^\d{1,3}(\.\d{1,2})?$/;
+
+interface WireShopInput { name?: string | null; slug?: string | null; url?: string | null; description?: string | null; contractStatus?: string | null; commissionRate?: string | null; clearUrl?: boolean | null; clearDescription?: boolean | null }
+
+function patchOf(w: WireShopInput): ShopPatch {
+  const bad = (field: string, message: string): never => { throw new AppError('VALIDATION_FAILED', undefined, { details: [{ field, message }] }); };
+  const p: ShopPatch = {};
+  if (w.name != null) p.name = w.name.trim().length >= 1 && w.name.length <= 100 ? w.name : bad('name', 'must be 1..100 characters');
+  if (w.slug != null) p.slug = /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(w.slug) && w.slug.length <= 100 ? w.slug : bad('slug', 'must be lowercase letters, digits and single dashes');
+  if (w.url != null) p.url = w.url;
+  if (w.clearUrl) p.url = null;
+  if (w.description != null) p.description = w.description;
+  if (w.clearDescription) p.description = null;
+  if (w.contractStatus != null) p.contractStatus = CONTRACT.includes(w.contractStatus as ContractStatus) ? w.contractStatus as ContractStatus : bad('contractStatus', `must be one of ${CONTRACT.join(', ')}`);
+  if (w.commissionRate != null) p.commissionRate = RATE_RE.test(w.commissionRate) && Number(w.commissionRate) <= 100 ? w.commissionRate : bad('commissionRate', 'must be 0..100 with at most 2 decimals');
+  return p;
 }
 
 export function createShopHandler(deps: { repo: ShopRepository }) {
@@ -59,6 +78,19 @@ export function createShopHandler(deps: { repo: ShopRepository }) {
       const { rows, total } = await repo.list({ status: f.statuses?.[0] as ShopStatus | undefined, contractStatus: f.contractStatuses?.[0] as ContractStatus | undefined, q: f.q ?? undefined },
         { page: offset / limit + 1, size: limit });
       return { items: rows.map(shopToWire), page: { limit, offset, total } };
+    },
+
+    async createShop(_ctx: Ctx, input: WireShopInput): Promise<WireShop> {
+      const p = patchOf(input ?? {});
+      if (!p.name || !p.slug) throw new AppError('VALIDATION_FAILED', 'name and slug are required');
+      return shopToWire(await repo.create(p as ShopPatch & { name: string; slug: string }));
+    },
+
+    async updateShop(_ctx: Ctx, rawId: string, patch: WireShopInput): Promise<WireShop> {
+      const sid = id(rawId);
+      const row = await repo.update(sid, patchOf(patch ?? {}));
+      if (!row) throw new AppError('NOT_FOUND', `Shop ${sid} not found`);
+      return shopToWire(row);
     },
 
     async closeShop(_ctx: Ctx, rawId: string) {

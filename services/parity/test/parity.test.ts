@@ -3,7 +3,9 @@ import { silentLogger } from '../../../lib/logger.ts';
 import { startUserApi } from '../../../legacy/user-api/index.ts';
 import { startAdminApi } from '../../../legacy/admin-api/index.ts';
 import { startMerchantApi } from '../../../legacy/merchant-api/index.ts';
-import type { RunningApi } from '../../../legacy/http/server.ts';
+import type { ApiStartOptions, RunningApi } from '../../../legacy/http/server.ts';
+import type { SeamApis } from '../../../legacy/seam/index.ts';
+import { closeServiceClients, createServiceClients } from '../../common/thrift/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
 import { MemorySearchIndex } from '../../shop/close-shop.ts';
 import { diffAnswers, IGNORED_FIELDS, type Difference } from '../compare.ts';
@@ -21,7 +23,8 @@ import { OWNED_TABLES, splitDatabases, type Owner } from '../split.ts';
  * headers clients rely on and bodies must match except IGNORED_FIELDS.
  * Afterwards the side effects (likes, counters, event log) must match too.
  */
-const LEGS = ['service edges', 'the facade (routes in service mode)', 'service edges after the database split (own databases)'] as const;
+const LEGS = ['service edges', 'the facade (routes in service mode)', 'service edges after the database split (own databases)',
+  'the legacy APIs themselves, reaching the data through the seam (services own it)'] as const;
 
 for (const via of LEGS) describe(`parity: legacy user API vs ${via} @integration`, function () {
   this.timeout(60_000);
@@ -32,6 +35,8 @@ for (const via of LEGS) describe(`parity: legacy user API vs ${via} @integration
   let legacyB: Record<'user' | 'admin' | 'merchant', RunningApi>;
   let stack: ServiceStack;
   let facade: ParityFacade | undefined;
+  let seamClients: ReturnType<typeof createServiceClients<'product' | 'shop' | 'user'>> | undefined;
+  const seamCalls = new Set<string>();
   /** After the split: each service's own database (tables copied from serviceDb). */
   let own: Record<Owner, TestDatabase> | undefined;
   const runStart = Date.now();
@@ -39,12 +44,29 @@ for (const via of LEGS) describe(`parity: legacy user API vs ${via} @integration
   before(async () => {
     [legacyDb, serviceDb] = await Promise.all([createTestDatabase('parity_legacy'), createTestDatabase('parity_svc')]);
     await Promise.all([seedFixture(legacyDb.knex), seedFixture(serviceDb.knex)]);
-    const legacyApis = async (db: TestDatabase) => {
+    const legacyApis = async (db: TestDatabase, extra: ApiStartOptions = {}) => {
       const cfg = { port: 0, mysqlUrl: db.dsn, host: '127.0.0.1' };
-      const opts = { logger: silentLogger(), knex: db.knex };
+      const opts = { logger: silentLogger(), knex: db.knex, ...extra };
       return { user: await startUserApi(cfg, opts), admin: await startAdminApi(cfg, opts), merchant: await startMerchantApi(cfg, opts) };
     };
     legacy = await legacyApis(legacyDb);
+    if (via === LEGS[3]) {
+      // legacy code unchanged but for the seam: every product/shop/user read and catalogue write goes over Thrift
+      const registry = new MemoryOwnershipRegistry({ product: { owner: 'service' }, shop: { owner: 'service' }, user: { owner: 'service' } });
+      stack = await startServiceStack({ legacyDsn: serviceDb.dsn, registry, search: new MemorySearchIndex() });
+      const at = (port: number) => ({ host: '127.0.0.1', port });
+      const endpoints = { product: at(stack.product.thriftPort), shop: at(stack.shop.thriftPort), user: at(stack.user.thriftPort) };
+      seamClients = createServiceClients(endpoints);
+      // count the Thrift calls legacy makes, to prove the answers came through the seam
+      const counted = Object.fromEntries(Object.entries(seamClients).map(([svc, client]) => [svc, new Proxy(client, {
+        get(target, key) {
+          const v = Reflect.get(target, key);
+          return typeof v === 'function' ? (...args: unknown[]) => { seamCalls.add(`${svc}.${String(key)}`); return v.apply(target, args); } : v;
+        },
+      })]));
+      legacyB = await legacyApis(serviceDb, { registry, seamApis: counted as unknown as SeamApis, seam: { mode: 'registry', callTimeoutMs: 2000, endpoints } });
+      return;
+    }
     legacyB = await legacyApis(serviceDb);
     if (via === LEGS[2]) {
       own = await splitDatabases(serviceDb);
@@ -56,6 +78,7 @@ for (const via of LEGS) describe(`parity: legacy user API vs ${via} @integration
 
   after(async () => {
     await facade?.close();
+    if (seamClients) await closeServiceClients(seamClients);
     await stack?.close();
     for (const apis of [legacy, legacyB]) if (apis) await Promise.all(Object.values(apis).map((a) => a.close()));
     await Promise.all([legacyDb?.drop(), serviceDb?.drop(), ...Object.values(own ?? {}).map((d) => d.drop())]);
@@ -73,7 +96,7 @@ for (const via of LEGS) describe(`parity: legacy user API vs ${via} @integration
   it('answers every scenario step identically (status, headers, body)', async () => {
     const legacySide: Side = { name: 'legacy', baseUrl: (p) => legacy[legacyFor(p)].url, tokens: {} };
     const edges = { product: stack.product.httpUrl, shop: stack.shop.httpUrl, user: stack.user.httpUrl, 'legacy-admin': legacyB.admin.url, 'legacy-merchant': legacyB.merchant.url };
-    const serviceSide: Side = { name: 'services', baseUrl: (p) => facade?.url ?? edges[serviceFor(p)], tokens: {} };
+    const serviceSide: Side = { name: 'services', baseUrl: (p) => (via === LEGS[3] ? legacyB[legacyFor(p)].url : facade?.url ?? edges[serviceFor(p)]), tokens: {} };
     const failures: { step: string; diffs: Difference[] }[] = [];
     const servedBy: string[] = [];
     for (const [i, step] of SCENARIO.entries()) {
@@ -93,6 +116,10 @@ for (const via of LEGS) describe(`parity: legacy user API vs ${via} @integration
     expect(legacySide.tokens.mina).to.be.a('string');
     expect(serviceSide.tokens.mina).to.be.a('string').and.not.equal(legacySide.tokens.mina);
     expect(serviceSide.tokens.merchant).to.be.a('string');
+    if (via === LEGS[3]) {
+      expect([...seamCalls].sort()).to.include.members(['product.listProducts', 'product.getProduct', 'product.createProduct', 'product.updateProduct',
+        'product.hideProduct', 'product.deleteProduct', 'shop.listShops', 'shop.getShop', 'shop.createShop', 'shop.updateShop', 'shop.getMerchants', 'user.getUser']);
+    }
   });
 
   it('left the same side effects in both databases (likes, counters, bookmarks, event log)', async () => {
