@@ -2,7 +2,7 @@ import type { Response, Router } from 'express';
 import { AppError } from '../../../lib/errors.ts';
 import { page } from '../../contract/paging.ts';
 import { product, productListItem } from '../../contract/product.ts';
-import { createProduct, updateProduct } from '../../models/product-writes.ts';
+import { createProduct, updateProduct } from '../../seam/product-writes.ts';
 import { getProduct, listShopProducts } from '../../seam/products.ts';
 import type { AppDeps } from '../../http/deps.ts';
 import { idParam, productCreate, productPatch } from '../../http/schemas.ts';
