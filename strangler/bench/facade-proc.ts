@@ -1,4 +1,4 @@
-/** Benchmark facade process: routes /bench/pass (legacy), /bench/svc (service), /bench/shadow (shadow). Prints {"port":N}. */
+/** Benchmark facade process: routes /bench/pass (legacy), /bench/svc (service), /bench/shadow (shadow, sample 1), /bench/shadow10 (sample 0.1). Prints {"port":N}. */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ await writeFile(routes, JSON.stringify({
     { id: 'pass', methods: ['GET'], path: '/bench/pass', legacy: 'legacy', service: 'svc', mode: 'legacy' },
     { id: 'svc', methods: ['GET'], path: '/bench/svc', legacy: 'legacy', service: 'svc', mode: 'service' },
     { id: 'shadow', methods: ['GET'], path: '/bench/shadow', legacy: 'legacy', service: 'svc', mode: 'shadow', shadow: { sample: 1, noiseSample: 0, maxConcurrency: 256 } },
+    { id: 'shadow10', methods: ['GET'], path: '/bench/shadow10', legacy: 'legacy', service: 'svc', mode: 'shadow', shadow: { sample: 0.1, noiseSample: 0, maxConcurrency: 256 } },
   ],
 }));
 const f = await startFacade({

@@ -21,6 +21,7 @@ describe('strangler facade proxying @integration', () => {
       { id: 'p.get', methods: ['GET'], path: '/api/products/:id', legacy: 'legacy', service: 'svc', mode: 'service' },
       { id: 'p.write', methods: ['POST', 'GET'], path: '/api/fail', legacy: 'legacy', service: 'svc', mode: 'service' },
       { id: 'echo', path: '/api/echo', legacy: 'legacy', service: 'svc', mode: 'legacy' },
+      { id: 'fragile', methods: ['GET'], path: '/api/fragile', legacy: 'legacy', service: 'svc', mode: 'service', breaker: { consecutiveFailures: 2, openMs: 60_000 } },
     ]));
   });
   after(async () => {
@@ -52,6 +53,9 @@ describe('strangler facade proxying @integration', () => {
     expect(r.headers['x-request-id']).to.match(/^[0-9a-f-]{36}$/);
     expect(legacy.hits.at(-1)!.headers.traceparent).to.equal(tp);
     expect(legacy.hits.at(-1)!.headers['x-forwarded-for']).to.equal('10.0.0.1, 127.0.0.1');
+    const fresh = await send(`${f.url}/api/products`);
+    const rid = String(fresh.headers['x-request-id']);
+    expect(legacy.hits.at(-1)!.headers.traceparent).to.match(new RegExp(`^00-${rid.replaceAll('-', '')}-[0-9a-f]{16}-01$`));
   });
 
   it('streams request bodies unparsed (POST arrives intact, also chunked)', async () => {
@@ -95,6 +99,18 @@ describe('strangler facade proxying @integration', () => {
     expect(post.status).to.equal(500);
     expect(post.json()).to.include({ from: 'service' });
     expect(f.stats.get('p.get').fallbacks).to.be.greaterThan(0);
+  });
+
+  it('the breaker opens after consecutive service failures and then skips the service', async () => {
+    svcMode = 'fail';
+    for (let i = 0; i < 2; i++) expect((await send(`${f.url}/api/fragile`)).json().from).to.equal('legacy');
+    const hits = svc.hits.length;
+    const r = await send(`${f.url}/api/fragile`);
+    expect(r.json().from).to.equal('legacy');
+    expect(r.headers['x-strangler-route']).to.equal('fragile; upstream=legacy');
+    expect(svc.hits.length).to.equal(hits);
+    expect(f.stats.get('fragile').breaker!.state).to.equal('open');
+    expect(f.stats.get('fragile').fallbacks).to.equal(3);
   });
 
   it('malformed paths get 400/414 and never crash the process', async () => {
