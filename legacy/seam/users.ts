@@ -20,6 +20,13 @@ export async function getUser(db: Db, id: number): Promise<UserRow | undefined> 
   }
 }
 
+/** Sign-up through the user service (it hashes the password; the same CONFLICT for a taken email). */
+export async function createUser(db: Db, input: users.NewUser): Promise<UserRow> {
+  const api = viaService(db, 'user') as (ReturnType<typeof viaService> & { user: { signUp(ctx: undefined, input: Record<string, unknown>): Promise<import('../../services/kit/wire.ts').WireUser> } }) | undefined;
+  if (!api) return users.createUser(db as never, input);
+  return userFromWire(await api.user.signUp(undefined, { email: input.email, password: input.password, name: input.name, gender: input.gender ?? undefined, birthYear: input.birthYear ?? undefined }));
+}
+
 /** Merchants belong to the shop service. */
 export async function getMerchant(db: Db, id: number): Promise<StaffRow | undefined> {
   const api = viaService(db, 'shop');

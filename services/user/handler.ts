@@ -1,6 +1,8 @@
 import { AppError } from '../../lib/errors.ts';
 import { timestamp } from '../../legacy/contract/format.ts';
 import { parseWireId, userToWire } from '../kit/wire.ts';
+import { signUpBody } from '../../legacy/user-api/schemas.ts';
+import { fieldErrors } from '../../legacy/contract/error.ts';
 import type { UserService } from './service.ts';
 
 /**
@@ -31,6 +33,12 @@ export function createUserHandler(deps: { service: UserService }) {
       const live = userId === null ? undefined : await repo.liveSession(token, new Date());
       if (!row || !live) throw new AppError('UNAUTHENTICATED', 'The session token is invalid or expired');
       return { user: userToWire(row), expiresAt: timestamp(live.expiresAt) };
+    },
+
+    async signUp(_ctx: Ctx, input: { email?: string; password?: string; name?: string; gender?: string | null; birthYear?: number | null }) {
+      const parsed = signUpBody.safeParse({ email: input?.email, password: input?.password, name: input?.name, gender: input?.gender ?? null, birthYear: input?.birthYear ?? null });
+      if (!parsed.success) throw new AppError('VALIDATION_FAILED', undefined, { details: fieldErrors(parsed.error.issues, 'body') });
+      return userToWire(await service.signUp(parsed.data));
     },
 
     async login(_ctx: Ctx, email: string, password: string) {
