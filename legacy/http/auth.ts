@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../../lib/errors.ts';
 import { systemClock } from '../models/db.ts';
-import { staffSessionForToken, userIdForToken, type StaffKind } from '../models/sessions.ts';
+import { staffSessionForToken, userIdForToken, type StaffKind } from '../seam/sessions.ts';
 import type { AppDeps } from './deps.ts';
 
 /** The token of `Authorization: Bearer <token>`, or undefined when the header is absent. */
