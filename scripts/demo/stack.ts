@@ -11,6 +11,7 @@ import { createKnex, dropDatabase, type Knex } from '../../lib/db.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import type { DemoEnv } from './env.ts';
 import type { RouteDoc } from './routes.ts';
+import type { OwnershipRegistry } from '../../lib/ownership/index.ts';
 import { FacadeAdmin } from './facade-admin.ts';
 import { completeRouteTable, demoRouteTable } from './routes.ts';
 
@@ -52,16 +53,43 @@ export class DemoStack {
     return this.legacyKnex;
   }
 
-  async startLegacyApis(): Promise<void> {
+  private registryP: Promise<OwnershipRegistry> | undefined;
+
+  /**
+   * The ownership registry every process of the demo shares: the MySQL table in the demo's legacy
+   * database, changes announced on the demo's own Redis channel (never the stack's default channel).
+   */
+  registry(): Promise<OwnershipRegistry> {
+    this.registryP ??= (async () => {
+      const { createMysqlOwnershipRegistry } = await import('../../lib/ownership/index.ts');
+      const r = await createMysqlOwnershipRegistry({
+        knex: this.legacy(), redisUrl: this.env.redisUrl, channel: this.env.ownershipChannel, pollMs: 500, logger: this.logger.child({ component: 'ownership' }),
+      });
+      this.add({ name: 'ownership registry', close: () => r.close() });
+      return r;
+    })();
+    return this.registryP;
+  }
+
+  /** Seam settings for the legacy APIs: the registry decides, the services' Thrift ports of this demo. */
+  seamConfig() {
+    const p = this.env.ports;
+    const at = (port: number) => ({ host: '127.0.0.1', port });
+    return { mode: 'registry' as const, endpoints: { product: at(p.productThrift), shop: at(p.shopThrift), user: at(p.userThrift) }, redisUrl: this.env.redisUrl, callTimeoutMs: 2000 };
+  }
+
+  /** Starts the three legacy APIs; with `seam`, legacy reaches products, shops and users through the registry's owner. */
+  async startLegacyApis(opts: { seam: boolean }): Promise<void> {
     const [{ startUserApi }, { startAdminApi }, { startMerchantApi }] = await Promise.all([
       import('../../legacy/user-api/index.ts'), import('../../legacy/admin-api/index.ts'), import('../../legacy/merchant-api/index.ts'),
     ]);
     const p = this.env.ports;
     const cfg = (port: number) => ({ port, host: '127.0.0.1', mysqlUrl: this.env.legacyDsn, logLevel: 'warn' });
-    const log = (n: string) => this.logger.child({ component: n });
-    this.add(await startUserApi(cfg(p.userApi), { logger: log('legacy-user-api') }));
-    this.add(await startAdminApi(cfg(p.adminApi), { logger: log('legacy-admin-api') }));
-    this.add(await startMerchantApi(cfg(p.merchantApi), { logger: log('legacy-merchant-api') }));
+    const seam = opts.seam ? { seam: this.seamConfig(), registry: await this.registry() } : {};
+    const log = (n: string) => ({ logger: this.logger.child({ component: n }), ...seam });
+    this.add(await startUserApi(cfg(p.userApi), log('legacy-user-api')));
+    this.add(await startAdminApi(cfg(p.adminApi), log('legacy-admin-api')));
+    this.add(await startMerchantApi(cfg(p.merchantApi), log('legacy-merchant-api')));
   }
 
   /**

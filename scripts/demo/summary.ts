@@ -28,6 +28,12 @@ export function verdict(samples: readonly Sample[], ev: Evidence): Verdict {
   return { requests: samples.length, clientErrors, dataDifferences, stepsDone, stepsUnavailable, stepsFailed, ok: clientErrors === 0 && dataDifferences === 0 && stepsFailed === 0 };
 }
 
+/** The error code from a recorded detail like "GET /x: 500 INTERNAL Internal server error". */
+function errorCode(detail: string | undefined): string {
+  const m = detail ? /: \d{3} ([A-Z_]+)/.exec(detail) : null;
+  return m ? m[1] : '';
+}
+
 const ms = (n: number) => (Number.isFinite(n) ? Math.round(n * 10) / 10 : NaN);
 
 export function formatSummary(samples: readonly Sample[], ev: Evidence, phaseOrder: readonly string[] = []): string {
@@ -61,8 +67,21 @@ export function formatSummary(samples: readonly Sample[], ev: Evidence, phaseOrd
   }
   const errors = samples.filter((s) => s.error);
   if (errors.length) {
-    out.push('', `Client-visible errors (first ${Math.min(10, errors.length)} of ${errors.length})`);
-    for (const e of errors.slice(0, 10)) out.push(`  [${e.phase}] ${e.persona} ${e.error}: ${e.detail ?? e.status}`);
+    out.push('', `Client-visible errors by phase, endpoint and answer (${errors.length} in all)`);
+    const groups = new Map<string, { phase: string; endpoint: string; what: string; n: number; upstreams: Set<string> }>();
+    for (const e of errors) {
+      const what = e.error === 'consistency' ? 'consistency' : `${e.status} ${errorCode(e.detail)}`.trim();
+      const k = `${e.phase}|${e.endpoint}|${what}`;
+      let g = groups.get(k);
+      if (!g) groups.set(k, (g = { phase: e.phase, endpoint: e.endpoint, what, n: 0, upstreams: new Set() }));
+      g.n++;
+      g.upstreams.add(e.upstream ?? '-');
+    }
+    const rows = [...groups.values()].sort((a, b) => order(a.phase) - order(b.phase) || b.n - a.n);
+    out.push(renderTable(['phase', 'endpoint', 'answer', 'count', 'served by'], rows.slice(0, 40).map((g) => [g.phase, g.endpoint, g.what, g.n, [...g.upstreams].join(',')])));
+    if (rows.length > 40) out.push(`  … ${rows.length - 40} more groups`);
+    out.push('', `First ${Math.min(5, errors.length)} in full`);
+    for (const e of errors.slice(0, 5)) out.push(`  [${e.phase}] ${e.persona} ${e.error}: ${(e.detail ?? String(e.status)).slice(0, 300)}`);
   }
   if (ev.notes.length) out.push('', 'Notes', ...ev.notes.map((n) => `  - ${n}`));
   const v = verdict(samples, ev);

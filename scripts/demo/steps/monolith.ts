@@ -13,7 +13,11 @@ export const monolithStep: Step = {
     await migrateLegacy(ctx.env.legacyDsn);
     const report = await seedDatabase(ctx.env.legacyDsn, { scale: ctx.opts.scale, seed: 20_150_101, anchorMs: Math.floor(Date.now() / 60_000) * 60_000 });
     ctx.say(`legacy database ${maskDsn(ctx.env.legacyDsn)}: seeded ${report.rows} rows in ${(report.ms / 1000).toFixed(1)} s (${report.tables.map((t) => `${t.table} ${t.rows}`).join(', ')})`);
-    await ctx.stack.startLegacyApis();
+    const { legacySources, seamFiles } = await import('../seam.ts');
+    const seam = seamFiles(await legacySources(new URL('../../../', import.meta.url).pathname)).length > 0;
+    ctx.shared.seam = seam;
+    await ctx.stack.startLegacyApis({ seam });
+    ctx.say(seam ? 'legacy anti-corruption seam attached: legacy reaches products, shops and users directly until the ownership registry names their service' : 'legacy has no anti-corruption seam yet: it always reaches its tables directly');
     const u = ctx.stack.legacyUrls;
     ctx.say(`legacy user API ${u.api}, admin API ${u.admin}, merchant API ${u.merchant}`);
     ctx.traffic.setTarget(prefixTarget(u));

@@ -5,7 +5,7 @@
  * Thrift API; then the search route goes shadow → canary → service, and a
  * probe measures product-update-to-searchable through the facade.
  */
-import { need, type DemoContext, type Step } from '../context.ts';
+import { need, StepUnavailable, type DemoContext, type Step } from '../context.ts';
 import { cutoverRoutes } from './cutover.ts';
 import { ensureServices } from './services.ts';
 
@@ -107,6 +107,9 @@ export const searchStep: Step = {
       } catch (err) {
         const why = (err as Error).message.split('\n')[0];
         ctx.say(`full reindex over Thrift failed: ${why}`);
+        if (productDsn !== ctx.env.legacyDsn) {
+          throw new StepUnavailable(`the full reindex reads products through the product service's Thrift API, which refused it ("${why}"); after the product split there is no other complete source`);
+        }
         ctx.evidence.notes.push(`search reindex over the product service's Thrift API failed ("${why}"); the demo indexed from the product tables instead`);
         via = `the product tables (${productDsn === ctx.env.legacyDsn ? 'legacy' : 'product'} database), because the Thrift source failed`;
         r = await runReindex({ backend: svc.backend, source: new KnexProductSource(productKnex), runs: new ReindexRunStore(searchKnex), restart: true });

@@ -21,10 +21,8 @@ export async function ensureServices(ctx: DemoContext): Promise<RunningServices>
   const startProduct = await need<Starter>('services/product/index.ts', 'startProductService', why);
   const startShop = await need<Starter>('services/shop/index.ts', 'startShopService', why);
   const startUser = await need<Starter>('services/user/index.ts', 'startUserService', why);
-  const createRegistry = await need<typeof import('../../../lib/ownership/index.ts').createMysqlOwnershipRegistry>('lib/ownership/index.ts', 'createMysqlOwnershipRegistry', why);
   const { env, stack } = ctx;
-  const registry = await createRegistry({ knex: stack.legacy(), redisUrl: env.redisUrl, channel: env.ownershipChannel, pollMs: 500, logger: stack.logger.child({ component: 'ownership' }) });
-  stack.add({ name: 'ownership registry', close: () => registry.close() });
+  const registry = await stack.registry();
   const p = env.ports;
   const at = (port: number) => ({ host: '127.0.0.1', port });
   const peers = { product: at(p.productThrift), shop: at(p.shopThrift), user: at(p.userThrift), search: at(p.searchThrift) };

@@ -9,7 +9,7 @@ const sample = (o: Partial<Sample>): Sample => ({ persona: 'shopper', action: 'b
 
 describe('demo traffic: mixes', () => {
   it('the three client mixes are valid', () => {
-    for (const m of [SHOPPER_MIX, ADMIN_MIX, MERCHANT_MIX]) expect(mixProblems(m)).to.deep.equal([]);
+    for (const m of [SHOPPER_MIX, ADMIN_MIX, MERCHANT_MIX] as Array<Record<string, number>>) expect(mixProblems(m)).to.deep.equal([]);
   });
 
   it('reports every bad weight', () => {
