@@ -166,6 +166,7 @@ export class ElasticsearchBackend implements SearchBackend {
     let pending = ops;
     let applied = 0;
     let stale = 0;
+    const staleIds: number[] = [];
     for (let attempt = 0; pending.length; attempt++) {
       const operations = pending.flatMap((op) => [
         { index: { _index: op.index, _id: String(op.id), version: op.version, version_type: 'external_gte' } },
@@ -177,7 +178,10 @@ export class ElasticsearchBackend implements SearchBackend {
         const res = item.index ?? Object.values(item)[0];
         const status = res?.status ?? 500;
         if (status < 300) applied++;
-        else if (status === 409) stale++;
+        else if (status === 409) {
+          stale++;
+          staleIds.push(pending[i].id);
+        }
         else if (RETRYABLE_ITEM.has(status)) retry.push(pending[i]);
         else throw new Error(`bulk item ${pending[i].id} failed: ${status} ${JSON.stringify(res?.error ?? {})}`);
       });
@@ -187,7 +191,7 @@ export class ElasticsearchBackend implements SearchBackend {
       pending = retry;
       if (pending.length) await new Promise((res) => setTimeout(res, this.#o.bulkBackoffMs * 2 ** attempt));
     }
-    return { applied, stale };
+    return { applied, stale, staleIds };
   }
 
   /** Writes each op to every write index; the outcome counts the alias (first index) only. */

@@ -142,11 +142,12 @@ export class MysqlFulltextBackend implements SearchBackend {
       for (const r of await this.#knex('documents').select('product_id', 'version', 'deleted').whereIn('product_id', ids)) {
         existing.set(Number(r.product_id), { version: Number(r.version), deleted: Number(r.deleted) });
       }
-      let stale = 0;
+      const staleIds: number[] = [];
       for (const d of docs) {
         const e = existing.get(d.id);
-        if (!force && e && (d.version < e.version || (e.deleted && d.version === e.version))) stale++;
+        if (!force && e && (d.version < e.version || (e.deleted && d.version === e.version))) staleIds.push(d.id);
       }
+      const stale = staleIds.length;
       // The guard that matters is in SQL (a concurrent writer may have moved on since the read above).
       const newer = force ? '1' : '(VALUES(version) > version OR (deleted = 0 AND VALUES(version) = version))';
       const sets = CONTENT_COLS.map((c) => `${c} = IF(${newer}, VALUES(${c}), ${c})`);
@@ -155,7 +156,7 @@ export class MysqlFulltextBackend implements SearchBackend {
       sets.push('version = GREATEST(version, VALUES(version))'); // last: the IFs above read the old version
       const insert = this.#knex('documents').insert(docs.map((d) => documentToRow(d, runId))).toSQL().toNative();
       await this.#knex.raw(`${insert.sql} ON DUPLICATE KEY UPDATE ${sets.join(', ')}`, insert.bindings as readonly Knex.RawBinding[]);
-      return { applied: docs.length - stale, stale };
+      return { applied: docs.length - stale, stale, staleIds };
     });
   }
 

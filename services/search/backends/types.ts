@@ -72,6 +72,8 @@ export interface WriteOutcome {
   applied: number;
   /** Documents ignored because the index already holds a newer version. */
   stale: number;
+  /** Ids of the stale documents (upserts; informational, read before the write). */
+  staleIds?: number[];
 }
 
 /** Where a full rebuild writes; serialisable (it goes into the reindex checkpoint). */

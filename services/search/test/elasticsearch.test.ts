@@ -75,7 +75,7 @@ describe('search backend: Elasticsearch adapter (elasticsearch-mock)', () => {
       return { errors: true, items: ids.map((id) => ({ index: { _id: id, status: status(id), ...(status(id) >= 300 ? { error: { type: 'x' } } : {}) } })) };
     });
     const out = await backend.upsert([doc(1, 4), doc(2, 1), doc(3, 1)]);
-    expect(out).to.deep.equal({ applied: 2, stale: 1 });
+    expect(out).to.deep.equal({ applied: 2, stale: 1, staleIds: [3] });
     expect(bulks).to.have.length(2);
     expect(bulks[0][0]).to.deep.equal({ index: { _index: 'products', _id: '1', version: 8, version_type: 'external_gte' } });
     expect(bulks[0][1]).to.include({ id: 1, deleted: false, effectivePrice: 39000, name: '플라워 롱 원피스' });

@@ -184,7 +184,7 @@ describe('product events → BullMQ → search indexer @integration', function (
     let release!: () => void;
     const gate = new Promise<void>((r) => { release = r; });
     let started = 0;
-    const slow: ProductSource = { getMany: async (x) => { started++; await gate; return source.getMany(x); }, listAfter: async () => [] };
+    const slow: ProductSource = { getMany: async (x) => { started += x.length; await gate; return source.getMany(x); }, listAfter: async () => [] };
     const indexer = new SearchIndexer({ connection: redis('worker'), prefix, backend, source: slow, logger: silentLogger(), concurrency: 2 });
     await q.addBulk(ids.map((id, i) => ({ name: 'product.changed', data: { eventId: 100 + i, productId: id, version: 1, kind: 'created', changedAt: Date.now() }, opts: { jobId: `evt-${100 + i}` } })));
     await waitFor(() => started === 2, { what: 'two jobs in flight' });
