@@ -10,6 +10,7 @@ import { AppError } from '../../../../lib/errors.ts';
 import { createLogger } from '../../../../lib/logger.ts';
 import { waitFor } from '../../../../test/helpers/wait.ts';
 import { createThriftClient, createThriftServer, currentCall, newRegistry, type ThriftServer } from '../index.ts';
+import { FastBinaryProtocol, ReadBuffer, WriteBuffer } from '../protocol.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const NODE = process.execPath;
@@ -363,6 +364,17 @@ describe('thrift plumbing failure behaviour @integration', function () {
       expect((await c.getMany({ requestId: 'rid-http' }, ['1', '2'], {})).map((p) => p.id)).to.deep.equal(['1', '2']);
       expect((await errorOf(c.getProduct({}, 'sync-conflict', {}))).code).to.equal('CONFLICT');
       expect((await errorOf(c.getProduct({}, 'hang', {}))).code).to.equal('DEADLINE_EXCEEDED');
+      // A caller that sends no request id in the context: the x-request-id header is used.
+      let body: Buffer = Buffer.alloc(0);
+      const raw = new ProductService.Client(new WriteBuffer((b) => { body = b; }, { framed: false }) as never, FastBinaryProtocol as never) as unknown as { send_getProduct(ctx: object, id: string, v: object): void; _seqid: number };
+      raw._seqid = 1;
+      raw.send_getProduct({}, 'hdr', {});
+      hseen.requestIds.length = 0;
+      const ok = await fetch(`http://127.0.0.1:${s.port}/thrift`, { method: 'POST', body, headers: { 'x-request-id': 'rid-from-header', 'content-type': 'application/x-thrift' } });
+      expect(ok.status).to.equal(200);
+      const reply = new FastBinaryProtocol(new ReadBuffer(Buffer.from(await ok.arrayBuffer())));
+      expect(reply.readMessageBegin()).to.include({ fname: 'getProduct', mtype: 2, rseqid: 1 });
+      expect(hseen.requestIds).to.deep.equal(['rid-from-header']);
       const res = await fetch(`http://127.0.0.1:${s.port}/thrift`, { method: 'POST', body: 'garbage!', headers: { 'x-request-id': 'r' } });
       expect(res.status).to.equal(400);
       expect(await c.ping()).to.equal('pong');

@@ -9,6 +9,9 @@ import { backoffDelay } from '../backoff.ts';
 import { serviceMethods } from '../service-module.ts';
 import { fromRemoteError, kindForCode, toIdlException } from '../errors.ts';
 import { AppError } from '../../../../lib/errors.ts';
+import { silentLogger } from '../../../../lib/logger.ts';
+import { wrapHandler } from '../handler.ts';
+import { newRegistry } from '../metrics.ts';
 
 /** The generated .d.ts omits read/write; they exist on every generated struct. */
 type Struct = { read(p: unknown): void; write(p: unknown): void };
@@ -147,6 +150,19 @@ describe('thrift plumbing: pure parts', () => {
     expect(methods.get('getMany')).to.equal(3);
     expect(methods.get('bulkUpsert')).to.equal(3);
     expect(methods.get('listCategories')).to.equal(1);
+  });
+
+  it('wrapped handler methods have the arity the processor needs, whatever the implementation declares', async () => {
+    const wrapped = wrapHandler({
+      service: 'product', module: ProductService, logger: silentLogger(), registry: newRegistry(),
+      handler: { getMany: (..._args: unknown[]) => [], listCategories() { throw new AppError('CONFLICT', 'sync'); } },
+    });
+    for (const { name, arity } of serviceMethods(ProductService)) expect(wrapped[name]!.length, name).to.equal(arity);
+    // A synchronous throw becomes a rejected promise carrying the IDL exception, never a throw into the processor.
+    const p = wrapped.listCategories!(new commonTypes.RequestContext({ requestId: 'r1' }));
+    expect(p).to.be.instanceOf(Promise);
+    const err = await (p as Promise<unknown>).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(commonTypes.Conflict);
   });
 
   it('maps domain codes to IDL exceptions and back, hiding internals', () => {
