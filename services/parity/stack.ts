@@ -25,6 +25,10 @@ export interface ServiceStack {
   shop: RunningService;
   user: RunningService;
   registry: MemoryOwnershipRegistry;
+  /** The configs they were started with (restart one on the same ports). */
+  configs: Record<'product' | 'shop' | 'user', ServiceConfig>;
+  /** Starts the shop service again on its ports (after `shop.close()`), replacing `shop`. */
+  restartShop(): Promise<RunningService>;
   close(): Promise<void>;
 }
 
@@ -43,13 +47,21 @@ export async function startServiceStack(opts: { legacyDsn: string; ownDsns?: Par
     service, host: '127.0.0.1', httpPort: 0, thriftPort, mysqlUrl: opts.legacyDsn,
     ownDbUrl: opts.ownDsns?.[service] ?? opts.legacyDsn, dbMode: 'registry', redisUrl: undefined, peers, callTimeoutMs: opts.callTimeoutMs ?? 2000, logLevel: 'silent',
   });
-  const shop = await startShopService(base('shop', st), { logger, registry, search: opts.search });
-  const product = await startProductService(base('product', pt), { logger, registry });
-  const user = await startUserService(base('user', ut), { logger, registry });
-  return {
-    product, shop, user, registry,
+  const configs = { product: base('product', pt), shop: { ...base('shop', st), httpPort: 0 }, user: base('user', ut) };
+  let shop = await startShopService(configs.shop, { logger, registry, search: opts.search });
+  configs.shop.httpPort = shop.httpPort;
+  const product = await startProductService(configs.product, { logger, registry });
+  const user = await startUserService(configs.user, { logger, registry });
+  const stack: ServiceStack = {
+    product, shop, user, registry, configs,
+    async restartShop() {
+      shop = await startShopService(configs.shop, { logger, registry, search: opts.search });
+      stack.shop = shop;
+      return shop;
+    },
     async close() {
-      await Promise.all([product.close(), shop.close(), user.close()]);
+      await Promise.all([product.close(), stack.shop.close(), user.close()]);
     },
   };
+  return stack;
 }

@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.
 import { seedFixture } from '../../parity/fixture.ts';
 import { startServiceStack, type ServiceStack } from '../../parity/stack.ts';
 import { MemorySearchIndex } from '../../shop/close-shop.ts';
+import { waitFor } from '../../../test/helpers/wait.ts';
 
 /** Service-level failure behaviour: a peer that is down gives a clear 503/504 JSON error within the deadline, never a hang. */
 describe('services: peer down @integration', function () {
@@ -39,6 +40,12 @@ describe('services: peer down @integration', function () {
     expect(body.error.code).to.be.oneOf(['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'SERVICE_UNAVAILABLE']);
     expect(body.error.message).to.not.match(/ECONNREFUSED|at .*\.ts/);
     expect(elapsed).to.be.below(3000);
+  });
+
+  it('after the shop service comes back on its port, the product service reconnects and the listing works again', async () => {
+    await stack.restartShop();
+    const ok = await waitFor(async () => (await fetch(`${stack.product.httpUrl}/api/products?size=3`)).status === 200, { timeoutMs: 10_000, what: 'listing to recover' });
+    expect(ok).to.equal(true);
   });
 
   it('the user edge answers 503 (not 401) when it cannot ask the product service about a like', async () => {
