@@ -26,6 +26,7 @@ export const DEFAULT_BULK_RETRIES = 4;
 export const DEFAULT_BULK_BACKOFF_MS = 200;
 const RETRYABLE_ITEM = new Set([429, 500, 502, 503, 504]);
 const BUILDING_SUFFIX = '-building';
+export const BUILDING_CHECK_MS = 1000;
 
 export interface EsBackendOptions {
   client: Client;
@@ -36,6 +37,8 @@ export interface EsBackendOptions {
   bulkBackoffMs?: number;
   /** Refresh after writes (tests); production relies on refresh_interval. */
   refresh?: boolean;
+  /** How long writers cache whether a rebuild index exists (default BUILDING_CHECK_MS). */
+  buildingCheckMs?: number;
 }
 
 export function esVersion(version: number, tombstone: boolean): number {
@@ -102,7 +105,7 @@ export class ElasticsearchBackend implements SearchBackend {
   #analysis: KoreanAnalysis | null = null;
 
   constructor(opts: EsBackendOptions) {
-    this.#o = { bulkRetries: DEFAULT_BULK_RETRIES, bulkBackoffMs: DEFAULT_BULK_BACKOFF_MS, refresh: false, ...opts };
+    this.#o = { bulkRetries: DEFAULT_BULK_RETRIES, bulkBackoffMs: DEFAULT_BULK_BACKOFF_MS, refresh: false, buildingCheckMs: BUILDING_CHECK_MS, ...opts };
   }
 
   get client(): Client {
@@ -154,11 +157,21 @@ export class ElasticsearchBackend implements SearchBackend {
     });
   }
 
-  /** Indices live writes go to: the alias, and the index being rebuilt if any. */
+  #building: { at: number; exists: boolean } | null = null;
+
+  /**
+   * Indices live writes go to: the alias, and the index being rebuilt if any.
+   * The check is cached for `buildingCheckMs`; beginRebuild waits that long
+   * before the first batch is read, so every writer dual-writes by then and a
+   * product the rebuild reads later is either read after a change or gets the
+   * change written into the new index too.
+   */
   async #writeIndices(): Promise<string[]> {
     const building = `${this.#o.alias}${BUILDING_SUFFIX}`;
-    const exists = await this.#o.client.indices.existsAlias({ name: building });
-    return exists ? [this.#o.alias, building] : [this.#o.alias];
+    if (!this.#building || Date.now() - this.#building.at > this.#o.buildingCheckMs) {
+      this.#building = { at: Date.now(), exists: await this.#o.client.indices.existsAlias({ name: building }) };
+    }
+    return this.#building.exists ? [this.#o.alias, building] : [this.#o.alias];
   }
 
   /** Bulk index with external_gte versions; retries retryable item failures; returns applied/stale. */
@@ -270,6 +283,9 @@ export class ElasticsearchBackend implements SearchBackend {
   async beginRebuild(runId: string): Promise<RebuildTarget> {
     const index = `${this.#o.alias}-${runId.toLowerCase()}`;
     await this.#guard('beginRebuild', () => this.#createIndex(index, { [`${this.#o.alias}${BUILDING_SUFFIX}`]: {} }));
+    this.#building = null;
+    // let every writer's cached "no rebuild running" expire before the first batch is read
+    if (this.#o.buildingCheckMs > 0) await new Promise((r) => setTimeout(r, this.#o.buildingCheckMs + 50));
     return { runId, target: index };
   }
 
@@ -294,6 +310,7 @@ export class ElasticsearchBackend implements SearchBackend {
         ],
       });
       for (const index of old) await c.indices.delete({ index });
+      this.#building = null;
     });
   }
 

@@ -24,7 +24,7 @@ function setup(opts: { nori?: boolean } = {}) {
     return { nodes: { n1: { name: 'n1', plugins: opts.nori ? [{ name: 'analysis-nori' }] : [] } } };
   });
   const client = new Client({ node: 'http://localhost:9200', Connection: mock.getConnection() as never, maxRetries: 0 });
-  const backend = new ElasticsearchBackend({ client, alias: 'products', logger: silentLogger(), bulkBackoffMs: 1 });
+  const backend = new ElasticsearchBackend({ client, alias: 'products', logger: silentLogger(), bulkBackoffMs: 1, buildingCheckMs: 0 });
   return { mock, calls, record, backend };
 }
 
