@@ -2,6 +2,8 @@ import { isAppError } from '../../lib/errors.ts';
 import type { StaffRow, UserRow } from '../contract/rows.ts';
 import * as users from '../models/users.ts';
 import * as staff from '../models/staff.ts';
+import { checkCredentials } from '../models/auth.ts';
+import { createUserSession } from '../models/sessions.ts';
 import type { Db } from '../models/db.ts';
 import { merchantFromWire, userFromWire } from '../../services/kit/wire.ts';
 import { viaService } from './context.ts';
@@ -33,4 +35,24 @@ export async function getMerchant(db: Db, id: number): Promise<StaffRow | undefi
   if (!api) return staff.getMerchant(db, id);
   const [m] = await api.shop.getMerchants(undefined, [String(id)]);
   return m ? merchantFromWire(m) : undefined;
+}
+
+/**
+ * Shopper login: the user id and a new session token, or null for a wrong
+ * email/password. Through the seam the user service checks the password and
+ * opens the session (the password hash never leaves it).
+ */
+export async function loginUser(db: Db, email: string, password: string, now: Date): Promise<{ userId: number; token: string } | null> {
+  const api = viaService(db, 'user') as (ReturnType<typeof viaService> & { user: { login(ctx: undefined, email: string, password: string): Promise<{ token: string; user: { id: string } }> } }) | undefined;
+  if (!api) {
+    const id = await checkCredentials(await users.findUserCredentials(db, email), password);
+    return id === null ? null : { userId: id, token: await createUserSession(db as never, id, now) };
+  }
+  try {
+    const s = await api.user.login(undefined, email, password);
+    return { userId: Number(s.user.id), token: s.token };
+  } catch (err) {
+    if (isAppError(err) && (err.code === 'INVALID_CREDENTIALS' || err.status === 401)) return null;
+    throw err;
+  }
 }
