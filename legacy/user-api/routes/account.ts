@@ -1,10 +1,8 @@
 import type { Router } from 'express';
 import { AppError } from '../../../lib/errors.ts';
 import { session, user } from '../../contract/user.ts';
-import { checkCredentials } from '../../models/auth.ts';
 import { systemClock } from '../../models/db.ts';
-import { createUserSession } from '../../models/sessions.ts';
-import { createUser, findUserCredentials, getUser } from '../../seam/users.ts';
+import { createUser, getUser, loginUser } from '../../seam/users.ts';
 import { requireUser, userId } from '../../http/auth.ts';
 import type { AppDeps } from '../../http/deps.ts';
 import { loginBody } from '../../http/schemas.ts';
@@ -23,10 +21,9 @@ export function accountRoutes(r: Router, deps: AppDeps): void {
 
   r.post('/api/sessions', async (req, res) => {
     const body = parseInput(loginBody, req.body, 'body');
-    const id = await checkCredentials(await findUserCredentials(knex, body.email), body.password);
-    if (id === null) throw new AppError('INVALID_CREDENTIALS', 'Email or password is wrong', { status: 401 });
-    const token = await createUserSession(knex, id, clock());
-    res.json(session(token, 'user', user((await getUser(knex, id))!)));
+    const login = await loginUser(knex, body.email, body.password, clock());
+    if (login === null) throw new AppError('INVALID_CREDENTIALS', 'Email or password is wrong', { status: 401 });
+    res.json(session(login.token, 'user', user((await getUser(knex, login.userId))!)));
   });
 
   r.get('/api/me', requireUser(deps), async (_req, res) => {
