@@ -19,10 +19,14 @@ function servedBy(samples: Sample[], routes: string[]): string {
 export async function cutoverRoutes(ctx: DemoContext, service: string, phasePrefix: string): Promise<string[]> {
   const f = ctx.stack.facade;
   if (!f) throw new Error('the facade is not running');
-  const routes = routesOfService(f.routes, service);
-  if (!routes.length) throw new Error(`the route table has no route for the ${service} service`);
+  const all = routesOfService(f.routes, service);
+  if (!all.length) throw new Error(`the route table has no route for the ${service} service`);
   const admin = f.admin;
-  ctx.say(`${service} routes: ${routes.join(', ')}`);
+  const already: string[] = [];
+  for (const id of all) if ((await admin.route(id)).mode === 'service') already.push(id);
+  const routes = all.filter((id) => !already.includes(id));
+  ctx.say(`${service} routes: ${routes.join(', ')}${already.length ? ` (already on the service: ${already.join(', ')})` : ''}`);
+  if (!routes.length) return all;
 
   ctx.phase(`${phasePrefix} shadow`);
   for (const id of routes) await admin.set(id, 'shadow', undefined, `demo: shadow ${service}`);

@@ -67,6 +67,37 @@ async function verifyNow(ctx: DemoContext, h: SplitHandle, label: string) {
   return { rows, differences: v.differences.length, inFlight: v.inFlight, ok: v.ok === true };
 }
 
+/**
+ * Legacy write paths that reach another service's tables and are not behind the seam, and the taken-over
+ * routes that carry them (the service does the same write through the owner's Thrift API): before a cutover
+ * fences those tables, these routes must be on their service. Keyed by the file split-db's plan reports.
+ */
+export const LEGACY_WRITERS: Record<string, { routes: string[]; why: string }> = {
+  'legacy/models/likes.ts': { routes: ['me.likes.add', 'me.likes.remove'], why: 'legacy likes update products.like_count directly; the user service does it through the product service' },
+  'legacy/models/bookmarks.ts': { routes: ['me.bookmarks.add', 'me.bookmarks.remove'], why: 'legacy bookmarks update shops.follower_count directly; the user service does it through the shop service' },
+};
+
+/** Moves to `service` the routes whose legacy code (per the plan) writes the tables about to be fenced. */
+async function movePrerequisiteRoutes(ctx: DemoContext, planFiles: string[]): Promise<void> {
+  const f = ctx.stack.facade;
+  if (!f) return;
+  for (const file of new Set(planFiles)) {
+    const w = LEGACY_WRITERS[file];
+    if (!w) continue;
+    const pending: string[] = [];
+    for (const id of w.routes) {
+      const r = f.routes.routes?.find((x) => x.id === id);
+      if (!r?.service) continue;
+      const live = await f.admin.route(id);
+      if (live.mode !== 'service') pending.push(id);
+    }
+    if (!pending.length) continue;
+    for (const id of pending) await f.admin.set(id, 'service', undefined, `demo: before the split (${file})`);
+    ctx.say(`before cutover: ${pending.join(', ')} → service, because plan lists ${file} (${w.why})`);
+    await ctx.dwell(Math.min(ctx.opts.dwellMs, 2000));
+  }
+}
+
 /** After a cutover: rollback (reverse catch-up, freeze, flip back), verify, cutover again. */
 export async function rollbackAndForward(ctx: DemoContext, service: string): Promise<void> {
   const h = await splitTool(ctx, service);
@@ -107,6 +138,8 @@ export async function splitService(ctx: DemoContext, service: string, opts: { fo
   const record: SplitRecord = { service, action: 'cutover', tables: Object.keys(st.tables), rowsCopied, changesApplied: st.applied.forward, rowsCompared: v.rows, differences: v.differences, inFlight: v.inFlight, freezeMs: NaN };
   ctx.evidence.splits.push(record);
   if (!v.ok) return { cutover: false, reason: `verify found ${v.differences} differences` };
+
+  await movePrerequisiteRoutes(ctx, plan.code.map((x) => x.file));
 
   const seam = seamFiles(await legacySources(REPO_ROOT));
   if (!seam.length && !opts.forceCutover) {
