@@ -56,7 +56,10 @@ export async function runDemo(run: DemoRun): Promise<DemoResult> {
     const cleanups = ctx.shared.cleanups as Array<() => Promise<void>> | undefined;
     for (const c of (cleanups ?? []).reverse()) await c().catch(() => undefined);
     await stack.closeAll();
-    if (!run.options.keep) await stack.dropDatabases();
+    if (!run.options.keep) {
+      await stack.dropDatabases();
+      await stack.cleanupRedis().catch((err) => print(`could not remove the run's Redis keys: ${(err as Error).message}`));
+    }
     process.off('SIGINT', onSignal);
   }
   const samples = traffic.recorder.samples;

@@ -26,6 +26,8 @@ export interface DemoNames {
   serviceDbs: Record<DomainDb, string>;
   redisPrefix: string;
   ownershipChannel: string;
+  /** BullMQ key prefix of the demo's event and job queues. */
+  queuePrefix: string;
 }
 
 export interface DemoEnv extends DemoNames {
@@ -52,6 +54,7 @@ export function demoNames(runId: string, prefix = 'demo'): DemoNames {
     serviceDbs: { product: `${base}_product_svc`, shop: `${base}_shop_svc`, user: `${base}_user_svc`, search: `${base}_search_svc` },
     redisPrefix: `${prefix}:${runId}:`,
     ownershipChannel: `${prefix}:${runId}:ownership`,
+    queuePrefix: `${prefix}-${runId}`,
   };
 }
 

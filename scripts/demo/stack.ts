@@ -131,6 +131,27 @@ export class DemoStack {
     }
   }
 
+  /** Deletes the run's Redis keys (BullMQ queues under the queue prefix, anything under the Redis prefix). */
+  async cleanupRedis(): Promise<number> {
+    const { Redis } = await import('ioredis');
+    const r = new Redis(this.env.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    let n = 0;
+    try {
+      await r.connect();
+      for (const pattern of [`${this.env.queuePrefix}:*`, `${this.env.redisPrefix}*`]) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await r.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+          cursor = next;
+          if (keys.length) n += await r.del(...keys);
+        } while (cursor !== '0');
+      }
+    } finally {
+      r.disconnect();
+    }
+    return n;
+  }
+
   /** Drops every database of this run (legacy and service databases). */
   async dropDatabases(): Promise<void> {
     for (const dsn of [this.env.legacyDsn, ...Object.values(this.env.serviceDsns)]) await dropDatabase(dsn).catch(() => undefined);

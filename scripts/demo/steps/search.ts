@@ -13,7 +13,7 @@ type StartJobs = typeof import('../../../services/jobs/index.ts').startJobs;
 type StartSearch = typeof import('../../../services/search/index.ts').startSearchService;
 
 export function queuePrefix(ctx: DemoContext): string {
-  return `demo-${ctx.env.runId}`;
+  return ctx.env.queuePrefix;
 }
 
 /** The events/jobs process (outbox relay + periodic jobs worker), started once. */

@@ -20,6 +20,7 @@ describe('demo: names, route table, seam check', () => {
     expect(n.legacyDb).to.equal('demo_abc123_legacy');
     expect(n.serviceDbs).to.deep.equal({ product: 'demo_abc123_product_svc', shop: 'demo_abc123_shop_svc', user: 'demo_abc123_user_svc', search: 'demo_abc123_search_svc' });
     expect(n.redisPrefix).to.equal('demo:abc123:');
+    expect(n.queuePrefix).to.equal('demo-abc123');
     expect(demoNames('x', 't_sys').legacyDb).to.equal('t_sys_x_legacy');
     expect(() => demoNames('Bad-Id')).to.throw(/runId/);
     expect(() => demoNames('ok', 'Bad')).to.throw(/prefix/);
