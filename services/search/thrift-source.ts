@@ -5,9 +5,10 @@
  * another service is read.
  *
  * The IDL has no "list by id after X" method yet, so listAfter scans id
- * windows with getMany up to the newest product's id (listProducts sorted by
- * newest, limit 1). A keyset method (e.g. `listIdsAfter(afterId, limit)`) would
- * make sparse id spaces cheaper; see docs/search.md.
+ * windows with getMany up to the newest listed product's id (listProducts
+ * sorted by newest, limit 1) and TRAILING_WINDOWS windows past it. A keyset
+ * method (e.g. `listIdsAfter(afterId, limit)`, any status) would make this
+ * exact and cheaper for sparse id spaces; see docs/search.md.
  */
 import { sortImages } from '../../legacy/contract/product.ts';
 import { attributeKeywords, type ProductSource } from './source.ts';
@@ -16,7 +17,8 @@ import type { WireProduct } from '../kit/wire.ts';
 
 export const MAX_GETMANY = 500;
 const CATEGORY_TTL_MS = 5 * 60_000;
-const ALL_STATUSES = ['active', 'hidden', 'sold_out'];
+/** Empty id windows scanned past the newest listed product before the scan ends. */
+export const TRAILING_WINDOWS = 3;
 
 /** The part of the generated ProductService client this source uses. */
 export interface ProductApi {
@@ -54,9 +56,15 @@ export class ThriftProductSource implements ProductSource {
 
   async #categoryNames(): Promise<Map<number, string>> {
     if (this.#categories && Date.now() - this.#categories.at < CATEGORY_TTL_MS) return this.#categories.map;
-    const list = await this.#api.listCategories({});
-    this.#categories = { at: Date.now(), map: new Map(list.map((c) => [Number(c.id), c.name])) };
-    return this.#categories.map;
+    let map = new Map<number, string>();
+    try {
+      map = new Map((await this.#api.listCategories({})).map((c) => [Number(c.id), c.name]));
+    } catch (err) {
+      // a product service without listCategories: index without category names (searchable by name and the rest)
+      if ((err as { code?: string })?.code !== 'NOT_IMPLEMENTED') throw err;
+    }
+    this.#categories = { at: Date.now(), map };
+    return map;
   }
 
   async getMany(ids: number[]): Promise<SearchDocument[]> {
@@ -70,18 +78,21 @@ export class ThriftProductSource implements ProductSource {
     return out;
   }
 
+  /** The newest listed product's id (the product API lists other statuses only per shop). */
   async #maxId(): Promise<number> {
-    const page = await this.#api.listProducts({}, { filter: { statuses: ALL_STATUSES }, sort: 'newest', page: { limit: 1, offset: 0 } });
+    const page = await this.#api.listProducts({}, { sort: 'newest', page: { limit: 1, offset: 0 } });
     return page.items.length ? Number(page.items[0].id) : 0;
   }
 
   async listAfter(afterId: number, limit: number): Promise<SearchDocument[]> {
     const max = await this.#maxId();
     const window = Math.min(limit, MAX_GETMANY);
-    for (let from = afterId + 1; from <= max; from += window) {
-      const ids = Array.from({ length: Math.min(window, max - from + 1) }, (_, k) => from + k);
-      const docs = await this.getMany(ids);
+    // past the newest listed id, keep scanning a few windows for newer hidden or sold-out products
+    let emptyPastMax = 0;
+    for (let from = afterId + 1; from <= max || emptyPastMax < TRAILING_WINDOWS; from += window) {
+      const docs = await this.getMany(Array.from({ length: window }, (_, k) => from + k));
       if (docs.length) return docs.sort((a, b) => a.id - b.id);
+      if (from + window > max) emptyPastMax++;
     }
     return [];
   }
