@@ -10,7 +10,7 @@ import type { ActiveTable } from './facade.ts';
 import type { FacadeMetrics } from './metrics.ts';
 import { BREAKER_STATE_VALUE } from './breaker.ts';
 import { UnreadableDocument, VersionConflict, type RouteSource } from './sources/types.ts';
-import type { StatsStore } from './stats.ts';
+import type { RouteStats, StatsStore } from './stats.ts';
 import { compileTable } from './table/compile.ts';
 import { MODES, TableError, validateTable, type Mode, type RouteTable } from './table/schema.ts';
 import { buildUpstreams, closeUpstreams, type Upstream } from './upstreams.ts';
@@ -91,7 +91,7 @@ export class RouteController {
     const table = result.table;
     const compiled = compileTable(table);
     const { next, retired } = buildUpstreams(table.upstreams, this.current?.upstreams ?? null, this.logger);
-    const routeStats = new Map<string, import('./stats.ts').RouteStats>();
+    const routeStats = new Map<string, RouteStats>();
     for (const r of table.routes) {
       const s = this.stats.get(r.id, r.shadow.history);
       s.resizeHistory(r.shadow.history);

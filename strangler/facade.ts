@@ -195,7 +195,6 @@ class Exchange implements ProxyJob, ForwardHooks {
   fallBack(reason: string): void {
     this.fellBack = true;
     this.stats.recordFallback(reason);
-    const d = this.decision!;
     const legacyName = this.route!.spec.legacy;
     const legacy = this.deps.active().upstreams.get(legacyName);
     if (legacy === undefined) {
@@ -214,7 +213,6 @@ class Exchange implements ProxyJob, ForwardHooks {
         ex.finish(status, failure);
       },
     };
-    void d;
     forward(legacy, this.res, {
       method: this.req.method!,
       path: this.req.url!,
@@ -258,12 +256,15 @@ class Exchange implements ProxyJob, ForwardHooks {
     }
   }
 
-  /** Sends the request to its primary upstream through that upstream's proxy middleware. */
+  /**
+   * Sends the request to its primary upstream through that upstream's http-proxy-middleware proxy server.
+   * Matching already happened, so the middleware wrapper (path filter URL parse, option copies, router) is
+   * skipped: its proxy server's `web()` runs the pass chain, whose request pass is the undici engine.
+   */
   dispatch(upstream: Upstream): void {
     (this.req as JobRequest)[PROXY_JOB] = this;
-    upstream.proxy(this.req, this.res, (err?: unknown) => {
-      // http-proxy-middleware declined or failed before proxying: answer, never hang
-      if (err) this.deps.logger.warn({ err, requestId: this.requestId }, 'proxy middleware error');
+    upstream.server.web(this.req, this.res, upstream.webOptions).catch((err: unknown) => {
+      this.deps.logger.warn({ err, requestId: this.requestId }, 'proxy error');
       sendJsonError(this.res, 502, 'BAD_GATEWAY', 'The upstream service failed', this.requestId);
     });
   }

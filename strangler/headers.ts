@@ -21,12 +21,14 @@ export function takeRequestId(headers: IncomingHttpHeaders): string {
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-let spanBase = BigInt('0x' + randomUUID().replaceAll('-', '').slice(0, 15)) | 1n;
+const spanHigh = Number.parseInt(randomUUID().slice(0, 8), 16) >>> 0;
+let spanLow = Number.parseInt(randomUUID().slice(0, 8), 16) >>> 0;
 
-/** Span ids: a random per-process start, then incremented (unique, non-zero, cheap). */
+/** Span ids: a random per-process high half and an incrementing low half (unique, non-zero, no bigint). */
 function nextSpanId(): string {
-  spanBase = (spanBase + 1n) & 0xfffffffffffffffn;
-  return (spanBase === 0n ? 1n : spanBase).toString(16).padStart(16, '0');
+  spanLow = (spanLow + 1) >>> 0;
+  const lo = spanLow === 0 && spanHigh === 0 ? 1 : spanLow;
+  return spanHigh.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
 }
 
 /** A new traceparent; a generated (UUID) request id doubles as the trace id, so logs and traces line up. */

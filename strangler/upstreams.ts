@@ -28,6 +28,10 @@ export interface Upstream {
   url: URL;
   pool: Pool;
   timeoutMs: number;
+  /** The http-proxy-middleware instance's proxy server (httpxy), captured by our plugin: the hot path calls its `web()` directly. */
+  server: { web(req: IncomingMessage, res: ServerResponse, opts: { target: URL }): Promise<void> };
+  /** Options for `server.web` (the target as a URL object, so nothing is parsed per request). */
+  webOptions: { target: URL };
   /** http-proxy-middleware instance: `proxy(req, res)` forwards via the engine; `proxy.upgrade` for WebSockets. */
   proxy: ((req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => Promise<void>) & {
     upgrade: (req: IncomingMessage, socket: Socket, head: Buffer) => void;
@@ -48,13 +52,14 @@ export function createUpstream(name: string, spec: UpstreamSpec, logger: Logger)
     headersTimeout: spec.timeoutMs,
     bodyTimeout: spec.timeoutMs,
   });
-  const upstream = { name, spec, key: specKey(spec), url, pool, timeoutMs: spec.timeoutMs } as Upstream;
+  const upstream = { name, spec, key: specKey(spec), url, pool, timeoutMs: spec.timeoutMs, webOptions: { target: url } } as Upstream;
   upstream.proxy = createProxyMiddleware({
     target: url,
     ejectPlugins: true,
     ws: false,
     plugins: [
       (server) => {
+        upstream.server = server as unknown as Upstream['server'];
         // Replace httpxy's node:http request passes by the undici engine; keep its WebSocket passes.
         const passes = (server as unknown as { _getPasses?: (t: string) => unknown[] })._getPasses?.('web');
         if (!Array.isArray(passes)) throw new Error('http-proxy-middleware/httpxy: web passes not found (incompatible version)');
