@@ -199,6 +199,10 @@ export function createProductHandler(deps: ProductHandlerDeps) {
       await repo.applyCounters(parsed);
     },
 
+    async listCategories(_ctx: Ctx) {
+      return (await repo.categories()).map((c) => ({ id: Number(c.id), parentId: c.parent_id === null ? undefined : Number(c.parent_id), name: c.name, slug: c.slug }));
+    },
+
     async statsByShop(_ctx: Ctx, shopIds: string[]) {
       const rows = await repo.statsByShop(ids(shopIds, 'shopIds'));
       return rows.map((r) => ({ shopId: String(r.shop_id), activeProducts: Number(r.active ?? 0), totalProducts: Number(r.total),

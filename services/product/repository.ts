@@ -148,6 +148,10 @@ export class ProductRepository {
     }
   }
 
+  async categories(): Promise<{ id: number; parent_id: number | null; name: string; slug: string }[]> {
+    return this.k('categories').select('id', 'parent_id', 'name', 'slug').orderBy('id');
+  }
+
   async statsByShop(shopIds: number[]): Promise<{ shop_id: number; active: number; total: number; likes: number; views: number }[]> {
     if (shopIds.length === 0) return [];
     return this.k('products').whereIn('shop_id', shopIds).groupBy('shop_id')

@@ -39,3 +39,34 @@ describe('services: database follows the ownership registry @integration', funct
     expect(await nameOf1()).to.not.equal('served from product_svc');
   });
 });
+
+describe('product service Thrift handler @integration', function () {
+  this.timeout(30_000);
+  let legacy: TestDatabase;
+  let stack: ServiceStack;
+  before(async () => {
+    legacy = await createTestDatabase('prod_handler');
+    await seedFixture(legacy.knex);
+    stack = await startServiceStack({ legacyDsn: legacy.dsn, search: new MemorySearchIndex() });
+  });
+  after(async () => {
+    await stack?.close();
+    await legacy?.drop();
+  });
+
+  it('lists categories (search indexes their names) and a shop catalogue in every status', async () => {
+    const h = (stack.product as unknown as { handler: Record<string, (...a: unknown[]) => Promise<unknown>> }).handler;
+    expect(await h.listCategories({})).to.deep.equal([
+      { id: 1, parentId: undefined, name: '아우터', slug: 'outer' }, { id: 2, parentId: undefined, name: '상의', slug: 'tops' }, { id: 3, parentId: 2, name: '블라우스', slug: 'blouse' }]);
+    const all = await h.listProducts({}, { filter: { shopId: '1', statuses: ['active', 'hidden', 'sold_out'] }, page: { limit: 100 } }) as { items: { status: string }[]; page: { total: number } };
+    expect(all.page.total).to.equal(10);
+    expect(new Set(all.items.map((p) => p.status))).to.deep.equal(new Set(['active', 'hidden']));
+    let refused = '';
+    try {
+      await h.listProducts({}, { filter: { statuses: ['hidden'] } });
+    } catch (err) {
+      refused = (err as { code: string }).code;
+    }
+    expect(refused).to.equal('VALIDATION_FAILED');
+  });
+});
