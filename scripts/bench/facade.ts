@@ -11,7 +11,8 @@
  * median of those is reported next to the median of the raw figures.
  *
  * Env: FACADE_BENCH_SECONDS (2), FACADE_BENCH_ROUNDS (5), FACADE_BENCH_CONNECTIONS (32),
- *      FACADE_BENCH_LATENCY_SECONDS (1), FACADE_BENCH_WARMUP_SECONDS (1).
+ *      FACADE_BENCH_LATENCY_SECONDS (1), FACADE_BENCH_WARMUP_SECONDS (1),
+ *      FACADE_BENCH_ONLY (e.g. "nginx,express": run those plus the anchors direct/passthrough/fastify).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -33,6 +34,9 @@ const ROUNDS = num('FACADE_BENCH_ROUNDS', 5);
 const CONNECTIONS = num('FACADE_BENCH_CONNECTIONS', 32);
 const LATENCY_SECONDS = num('FACADE_BENCH_LATENCY_SECONDS', 1);
 const WARMUP_SECONDS = num('FACADE_BENCH_WARMUP_SECONDS', 1);
+/** Comma-separated target name fragments to run (default all); direct, passthrough and fastify always run (they anchor the ratios). */
+const ONLY = (process.env.FACADE_BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const ANCHORS = ['upstream direct', 'facade passthrough (legacy mode)', '@fastify/http-proxy'];
 
 const children: ChildProcess[] = [];
 
@@ -164,7 +168,7 @@ export async function run(): Promise<BenchResult[]> {
     nginxDir = nginx?.dir ?? null;
     if (!nginx) console.log('nginx: not installed (`which nginx` failed) — SKIPPED');
 
-    const targets: Target[] = [
+    const allTargets: Target[] = [
       { name: 'upstream direct', url: `http://127.0.0.1:${legacyPort}/bench/pass`, pid: up.child.pid! },
       { name: 'facade passthrough (legacy mode)', url: `http://127.0.0.1:${facade.info.port}/bench/pass`, pid: facade.child.pid! },
       { name: 'facade service mode', url: `http://127.0.0.1:${facade.info.port}/bench/svc`, pid: facade.child.pid! },
@@ -174,6 +178,8 @@ export async function run(): Promise<BenchResult[]> {
       { name: '@fastify/http-proxy', url: `http://127.0.0.1:${fastify.info.port}/bench/pass`, pid: fastify.child.pid! },
       ...(nginx ? [{ name: 'nginx (1 worker, keepalive)', url: `http://127.0.0.1:${nginx.port}/bench/pass`, pid: nginx.pid }] : []),
     ];
+    const targets = ONLY.length ? allTargets.filter((t) => ANCHORS.includes(t.name) || ONLY.some((o) => t.name.includes(o))) : allTargets;
+    const has = (name: string) => targets.some((t) => t.name === name);
     const results = new Map<string, Measured>(targets.map((t) => [t.name, { rps: [], p50: [], p99: [], latP50: [], latP99: [], cpuUsPerReq: [], errors: 0 }]));
     for (const t of targets) await runLoad('throughput', t.url, WARMUP_SECONDS); // JIT warm-up, pools filled
     for (let round = 0; round < ROUNDS; round++) {
@@ -229,15 +235,17 @@ export async function run(): Promise<BenchResult[]> {
       };
     }));
     const pass = med('facade passthrough (legacy mode)');
-    const svc = med('facade service mode');
-    const shadow = med('facade shadow mode (primary)');
-    const hpmM = med('express + http-proxy-middleware');
+    const none = { rps: NaN, p50: NaN, p99: NaN, latP50: NaN, latP99: NaN, cpu: NaN, errors: 0, spread: [] as number[] };
+    const medOr = (name: string) => (has(name) ? med(name) : none);
+    const svc = medOr('facade service mode');
+    const shadow = medOr('facade shadow mode (primary)');
+    const hpmM = medOr('express + http-proxy-middleware');
     const PASS = 'facade passthrough (legacy mode)';
     const addedMs = pairedDiff(PASS, 'upstream direct');
     const fastAddedMs = pairedDiff('@fastify/http-proxy', 'upstream direct');
     const passVsFast = paired(PASS, '@fastify/http-proxy', 'rps');
-    const shadowVsPass = paired('facade shadow mode (primary)', PASS, 'latP50');
-    const shadow10VsPass = paired('facade shadow, sample 0.1', PASS, 'latP50');
+    const shadowVsPass = has('facade shadow mode (primary)') ? paired('facade shadow mode (primary)', PASS, 'latP50') : NaN;
+    const shadow10VsPass = has('facade shadow, sample 0.1') ? paired('facade shadow, sample 0.1', PASS, 'latP50') : NaN;
     const load1 = loadavg();
     console.log(`CPU per proxied request (the proxy process only; independent of how busy the machine is): facade passthrough ${Math.round(pass.cpu)} µs, ` +
       `@fastify/http-proxy ${Math.round(fast.cpu)} µs, express+hpm ${Math.round(hpmM.cpu)} µs → facade needs ${r2(pass.cpu / fast.cpu)}× fastify's CPU per request`);
@@ -254,9 +262,9 @@ export async function run(): Promise<BenchResult[]> {
       { bench: 'facade', metric: 'CPU per proxied request', ours: pass.cpu, peer: fast.cpu, peerName: '@fastify/http-proxy', unit: 'µs', ratio: fast.cpu / pass.cpu },
       { bench: 'facade', metric: 'p50 added over direct (1 conn)', ours: addedMs, peer: fastAddedMs, peerName: '@fastify/http-proxy', unit: 'ms', ratio: fastAddedMs / addedMs },
       { bench: 'facade', metric: 'shadow primary p50 (1 conn)', ours: shadow.latP50, peer: pass.latP50, peerName: 'facade passthrough', unit: 'ms', ratio: 1 / shadowVsPass },
-      { bench: 'facade', metric: 'shadow 0.1 primary p50 (1 conn)', ours: med('facade shadow, sample 0.1').latP50, peer: pass.latP50, peerName: 'facade passthrough', unit: 'ms', ratio: 1 / shadow10VsPass },
+      { bench: 'facade', metric: 'shadow 0.1 primary p50 (1 conn)', ours: medOr('facade shadow, sample 0.1').latP50, peer: pass.latP50, peerName: 'facade passthrough', unit: 'ms', ratio: 1 / shadow10VsPass },
     ];
-    if (nginx) {
+    if (nginx && has('nginx (1 worker, keepalive)')) {
       const n = med('nginx (1 worker, keepalive)');
       out.push({ bench: 'facade', metric: 'passthrough req/s', ours: pass.rps, peer: n.rps, peerName: 'nginx', unit: 'req/s' });
     }
