@@ -10,6 +10,7 @@ export const DEFAULT_APPLY_BATCH = 1000;
 export const DEFAULT_FREEZE_ABORT_MS = 3000;
 export const DEFAULT_VERIFY_CHUNK = 50_000;
 export const DEFAULT_VERIFY_RECHECKS = 5;
+export const DEFAULT_VERIFY_LEAF_ROWS = 2000;
 export const DEFAULT_NEWEST_ROWS_CHECK = 200;
 
 export interface SplitOptions {
@@ -23,6 +24,8 @@ export interface SplitOptions {
   freezeAbortMs: number;
   verifyChunk: number;
   verifyRechecks: number;
+  /** Mismatching verify ranges are split until they hold at most this many rows, then diffed row by row. */
+  verifyLeafRows: number;
   newestRowsCheck: number;
   /** `auto`: server-side INSERT … SELECT when source and target share a server, else rows streamed through the tool. */
   copyMode: 'auto' | 'sql' | 'stream';
@@ -39,6 +42,7 @@ export const DEFAULT_OPTIONS: SplitOptions = {
   freezeAbortMs: DEFAULT_FREEZE_ABORT_MS,
   verifyChunk: DEFAULT_VERIFY_CHUNK,
   verifyRechecks: DEFAULT_VERIFY_RECHECKS,
+  verifyLeafRows: DEFAULT_VERIFY_LEAF_ROWS,
   newestRowsCheck: DEFAULT_NEWEST_ROWS_CHECK,
   copyMode: 'auto',
 };
@@ -46,7 +50,7 @@ export const DEFAULT_OPTIONS: SplitOptions = {
 const INT_FIELDS: Array<[keyof SplitOptions, number, number]> = [
   ['chunkSize', 1, 1_000_000], ['minChunk', 1, 1_000_000], ['maxChunk', 1, 1_000_000], ['targetChunkMs', 10, 60_000],
   ['maxRowsPerSecond', 0, 100_000_000], ['maxThreadsRunning', 0, 100_000], ['applyBatch', 1, 100_000],
-  ['freezeAbortMs', 100, 600_000], ['verifyChunk', 10, 10_000_000], ['verifyRechecks', 0, 100], ['newestRowsCheck', 1, 100_000],
+  ['freezeAbortMs', 100, 600_000], ['verifyChunk', 10, 10_000_000], ['verifyRechecks', 0, 100], ['verifyLeafRows', 1, 1_000_000], ['newestRowsCheck', 1, 100_000],
 ];
 
 /** Validates options up front, one message per bad field (table-driven test in test/options.test.ts). */

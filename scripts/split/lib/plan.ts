@@ -145,10 +145,11 @@ export async function buildPlan(ctx: SplitContext): Promise<Plan> {
     warnings,
     steps: [
       `create ${ctx.target.masked} and apply migrations/${spec.migrations}`,
+      'drop FKs from tables staying in legacy into the moved tables where the manifest says "drop" (integrity moves to the application)',
       `install capture triggers on ${spec.tables.join(', ')} (changelog _split_${ctx.service.name}_changelog) before the first chunk is read`,
       `copy in primary-key chunks (${copyMode === 'sql' ? 'server-side INSERT … SELECT, same server' : 'rows streamed through the tool'}), applying captured changes between chunks`,
       'verify: per-chunk COUNT + BIT_XOR(CRC32) on both servers, row diff of mismatching chunks',
-      `cutover: drop incoming crossing FKs marked "drop", fence writes (abort limit ${ctx.opts.freezeAbortMs} ms), final catch-up, newest-rows check, reverse capture, flip ownership of ${spec.domain} to service/own`,
+      `cutover: fence writes (abort limit ${ctx.opts.freezeAbortMs} ms), final catch-up, newest-rows check, reverse capture, flip ownership of ${spec.domain} to service/own`,
       'rollback (optional): catch the source up from the reverse capture, fence the target, flip back',
       'complete: remove capture machinery and rename the old tables to _old_<table>_<timestamp> (drop only with --confirm)',
     ],

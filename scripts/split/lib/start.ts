@@ -6,6 +6,7 @@ import { SplitError } from './errors.ts';
 import { forwardLink, reverseLink } from './link.ts';
 import { buildPlan } from './plan.ts';
 import { prepareTarget } from './schema.ts';
+import { dropCrossingForeignKeys } from './crossing.ts';
 import { newState, note, type SplitState } from './state.ts';
 import { autoIncrementOf } from './introspect.ts';
 import { qq } from './sql.ts';
@@ -47,6 +48,7 @@ export async function start(ctx: SplitContext, opts: { follow?: boolean } = {}):
     const link = forwardLink(ctx, shapes);
     if (state.phase === 'copying') {
       await prepareTarget(ctx);
+      await dropCrossingForeignKeys(ctx, state, 30);
       // capture BEFORE the first chunk is read
       await startCapture(ctx.source, ctx.service.name, shapes);
       note(state, 'capture on');

@@ -6,6 +6,7 @@ import { movingShapes, type SplitContext } from './context.ts';
 import { SplitError } from './errors.ts';
 import { autoIncrementOf } from './introspect.ts';
 import { forwardLink, reverseLink, type Link } from './link.ts';
+import { dropCrossingForeignKeys } from './crossing.ts';
 import { openOwnership } from './ownership.ts';
 import { openConnection, type Side } from './side.ts';
 import { fenceTable, q, qq, type TableShape } from './sql.ts';
@@ -62,7 +63,7 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
 
     // 1. catch up while the application keeps writing; prepare the new side
     await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 30_000, signal: ctx.signal, onBatch: (r) => count(state, link, r.changes) });
-    if (kind === 'cutover') await dropCrossingForeignKeys(ctx, state);
+    if (kind === 'cutover') await dropCrossingForeignKeys(ctx, state, Math.max(1, Math.ceil(ctx.opts.freezeAbortMs / 1000)));
     await startCapture(link.to, ctx.service.name, shapes, true);
     await setFence(link.to, ctx.service.name, true);
     await carryAutoIncrement(link, AUTO_INCREMENT_MARGIN);
@@ -199,19 +200,6 @@ async function raiseFence(conn: mysql.Connection, db: string, service: string, w
       if ((err as { errno?: number }).errno === 1213 && !watchdog.fired) continue;
       throw err;
     }
-  }
-}
-
-/** Manifest decision "drop": FKs from tables staying in legacy into the moved tables go before the flip. */
-async function dropCrossingForeignKeys(ctx: SplitContext, state: SplitState): Promise<void> {
-  const moved = new Set(ctx.service.spec.tables);
-  const [rows] = await ctx.source.knex.raw(
-    `SELECT TABLE_NAME AS t, CONSTRAINT_NAME AS c, REFERENCED_TABLE_NAME AS r FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?`, [ctx.source.db]);
-  for (const fk of rows as Array<{ t: string; c: string; r: string }>) {
-    if (moved.has(fk.t) || !moved.has(fk.r)) continue;
-    if (!ctx.service.spec.crossingForeignKeys[`${fk.t}.${fk.c}`]) continue; // plan blocks undecided ones
-    await ctx.source.knex.raw(`ALTER TABLE ${q(fk.t)} DROP FOREIGN KEY ${q(fk.c)}`);
-    note(state, 'dropped crossing FK', `${fk.t}.${fk.c} → ${fk.r}`);
   }
 }
 

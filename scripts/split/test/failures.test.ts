@@ -102,6 +102,46 @@ describe('split-db failure handling @integration', function () {
     }
   });
 
+  for (const mode of ['native table checksum', 'chunks narrowed to leaves'] as const) {
+    it(`verify finds every difference (${mode}): changed, missing and extra rows, by primary key`, async () => {
+      // cut over by now: verify compares target → source; damage the source behind the tool's back
+      const [[img]] = await pair.source.knex.raw('SELECT MIN(id) AS id FROM product_images');
+      const [[prod]] = await pair.source.knex.raw('SELECT MIN(id) AS id FROM products');
+      await pair.source.knex.transaction(async (tx) => {
+        await tx.raw('SET @split_bypass = 1, foreign_key_checks = 0');
+        await tx.raw("UPDATE products SET name = CONCAT(name, ' (corrupt)'), updated_at = updated_at WHERE id = ?", [prod.id]);
+        await tx.raw('DELETE FROM product_images WHERE id = ?', [img.id]);
+        await tx.raw("INSERT INTO categories (id, parent_id, name, slug) VALUES (900, NULL, 'extra', ?)", [`extra-${Date.now()}`]);
+      });
+      const ctx = productContext(pair, mode === 'native table checksum' ? {} : { verifyChunk: 1000, verifyLeafRows: 10 });
+      try {
+        if (mode !== 'native table checksum') {
+          // a pending change makes the table look busy, so the chunked path runs
+          await pair.target.raw("UPDATE products SET name = name WHERE id = (SELECT MAX(id) FROM (SELECT id FROM products) x)");
+        }
+        const v = await verifyCommand(ctx, { restart: true });
+        expect(v.ok, JSON.stringify(v.differences)).to.equal(false);
+        // kinds are relative to the copy being checked: the service DB before cutover, the legacy DB after it
+        const legacyIsCopy = v.direction === 'reverse';
+        expect(v.differences).to.deep.include.members([
+          { table: 'products', pk: String(prod.id), kind: 'different', columns: ['name'] },
+          { table: 'product_images', pk: String(img.id), kind: legacyIsCopy ? 'missing-on-target' : 'extra-on-target' },
+          { table: 'categories', pk: '900', kind: legacyIsCopy ? 'extra-on-target' : 'missing-on-target' },
+        ]);
+        expect(v.differences).to.have.length(3);
+      } finally {
+        await closeContext(ctx);
+      }
+      // repair the damage for the next case
+      await pair.source.knex.transaction(async (tx) => {
+        await tx.raw('SET @split_bypass = 1, foreign_key_checks = 0');
+        await tx.raw("UPDATE products SET name = REPLACE(name, ' (corrupt)', ''), updated_at = updated_at WHERE id = ?", [prod.id]);
+        await tx.raw('DELETE FROM categories WHERE id = 900');
+        await tx.raw('INSERT INTO product_images SELECT * FROM ?? WHERE id = ?', [`${pair.targetName}.product_images`, img.id]);
+      });
+    });
+  }
+
   it('any warning on a write is fatal', async () => {
     await pair.target.raw('CREATE TABLE narrow (id INT PRIMARY KEY, d DECIMAL(5,1))');
     let err: { code?: string; message?: string } | undefined;

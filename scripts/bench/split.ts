@@ -1,0 +1,259 @@
+/**
+ * `npm run bench -- split`: the DB split toolkit against `mariadb-dump | mariadb`.
+ *
+ *   SPLIT_BENCH_ROWS      products to seed (default 1,000,000; images = rows/4)
+ *   SPLIT_BENCH_CUTOVERS  cutover+rollback cycles under write load (default 5)
+ *   SPLIT_BENCH_WRITERS   concurrent writer loops during copy and cutovers (default 2)
+ *   SPLIT_BENCH_STREAM=1  also measure the cross-server (streamed) copy path
+ *   SPLIT_BENCH_KEEP=1    keep the scratch databases
+ *
+ * Everything runs on scratch databases (bench_split_*) of MYSQL_URL's server.
+ * The machine is shared (2 cores, other work running): figures are noisy.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createKnex, dropDatabase, ensureDatabase, parseMysqlDsn, withDatabase, type Knex } from '../../lib/db.ts';
+import { migrateLatest } from '../../lib/migrate.ts';
+import { createMysqlOwnershipRegistry } from '../../lib/ownership/index.ts';
+import { closeContext, openContext } from '../split/lib/context.ts';
+import { cutoverCommand, rollbackCommand, verifyCommand } from '../split/lib/commands.ts';
+import { parseManifest, resolveService } from '../split/lib/manifest.ts';
+import { validateOptions } from '../split/lib/options.ts';
+import { start } from '../split/lib/start.ts';
+import type { BenchResult } from './cli.ts';
+
+const TABLES = ['categories', 'products', 'product_images'];
+
+function envInt(name: string, def: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
+  return n;
+}
+
+async function seedProducts(k: Knex, rows: number): Promise<void> {
+  await k.raw(`INSERT INTO shops (id, name, slug, status, contract_status) SELECT seq, CONCAT('샵 ', seq), CONCAT('shop-', seq), 'open', 'active' FROM seq_1_to_50`);
+  await k.raw(`INSERT INTO categories (id, parent_id, name, slug) SELECT seq, NULL, CONCAT('카테고리 ', seq), CONCAT('cat-', seq) FROM seq_1_to_20`);
+  const step = 100_000;
+  for (let lo = 1; lo <= rows; lo += step) {
+    const hi = Math.min(rows, lo + step - 1);
+    await k.raw(`INSERT INTO products (id, shop_id, category_id, external_id, name, description, price, sale_price, currency, status, attributes, like_count, view_count, popularity_score, version, created_at)
+      SELECT seq, 1 + seq % 50, IF(seq % 7 = 0, NULL, 1 + seq % 20), CONCAT('ext-', seq), CONCAT('오버핏 셔츠 ', seq, ' 👕'),
+             IF(seq % 3 = 0, NULL, CONCAT('설명 ', REPEAT('가', seq % 40))), 1000 + (seq % 900) * 100, IF(seq % 4 = 0, 900 + (seq % 900) * 90, NULL),
+             'KRW', ELT(1 + seq % 3, 'active', 'hidden', 'sold_out'),
+             IF(seq % 5 = 0, NULL, CONCAT('{"size": ["S", "M", "L"], "color": "c', seq % 13, '", "n": ', seq, '}')),
+             seq % 1000, seq % 100000, (seq % 10007) / 7, 1, TIMESTAMP('2024-01-01 00:00:00') + INTERVAL seq SECOND + INTERVAL (seq % 1000000) MICROSECOND
+        FROM seq_${lo}_to_${hi}`);
+  }
+  const images = Math.floor(rows / 4);
+  for (let lo = 1; lo <= images; lo += step) {
+    const hi = Math.min(images, lo + step - 1);
+    await k.raw(`INSERT INTO product_images (id, product_id, url, position) SELECT seq, seq * 4, CONCAT('https://img.example/', seq, '.jpg'), seq % 5 FROM seq_${lo}_to_${hi}`);
+  }
+  for (const t of TABLES) await k.raw(`ANALYZE TABLE ${t}`);
+}
+
+async function tableBytes(k: Knex, db: string): Promise<number> {
+  const [[r]] = await k.raw(`SELECT SUM(DATA_LENGTH) AS b FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (${TABLES.map(() => '?').join(',')})`, [db, ...TABLES]);
+  return Number(r.b);
+}
+
+async function countRows(k: Knex, db: string): Promise<number> {
+  let n = 0;
+  for (const t of TABLES) {
+    const [[r]] = await k.raw(`SELECT COUNT(*) AS n FROM \`${db}\`.\`${t}\``);
+    n += Number(r.n);
+  }
+  return n;
+}
+
+function shell(cmd: string, env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('bash', ['-o', 'pipefail', '-c', cmd], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`dump pipe failed (${code}): ${err.slice(0, 300)}`))));
+  });
+}
+
+/** mariadb-dump | mariadb of the same tables into a database with the same (migrated) schema. */
+async function dumpPipe(serverDsn: string, src: string, dst: string): Promise<number> {
+  const c = parseMysqlDsn(serverDsn);
+  const conn = `-h ${c.host} -P ${c.port} -u ${c.user}`;
+  const env = { ...process.env, ...(c.password ? { MYSQL_PWD: c.password } : {}) };
+  const t0 = performance.now();
+  await shell(`mariadb-dump ${conn} --single-transaction --quick --no-create-info --skip-triggers --skip-add-locks ${src} ${TABLES.join(' ')} | mariadb ${conn} ${dst}`, env);
+  return (performance.now() - t0) / 1000;
+}
+
+/** An application-like steady writer that follows the ownership registry (pub/sub + polling). */
+class SteadyWriter {
+  writes = 0;
+  fenced = 0;
+  private stop = false;
+  private lastOk = 0;
+  maxGapMs = 0;
+  private loops: Promise<void>[] = [];
+  private readonly kSrc: Knex;
+  private readonly kDst: Knex;
+  private readonly kReg: Knex;
+  private reg!: Awaited<ReturnType<typeof createMysqlOwnershipRegistry>>;
+  private readonly rows: number;
+  private readonly channel: string;
+  private readonly redisUrl: string;
+  constructor(srcDsn: string, dstDsn: string, rows: number, channel: string, redisUrl: string) {
+    this.kSrc = createKnex(srcDsn, { pool: { max: 4 } });
+    this.kDst = createKnex(dstDsn, { pool: { max: 4 } });
+    this.kReg = createKnex(srcDsn, { pool: { max: 2 } });
+    this.rows = rows;
+    this.channel = channel;
+    this.redisUrl = redisUrl;
+  }
+  async begin(loops: number): Promise<void> {
+    this.reg = await createMysqlOwnershipRegistry({ knex: this.kReg, pollMs: 50, redisUrl: this.redisUrl, channel: this.channel, redisWaitMs: 1000 });
+    for (let i = 0; i < loops; i++) this.loops.push(this.loop());
+  }
+  resetGap(): void {
+    this.maxGapMs = 0;
+    this.lastOk = performance.now();
+  }
+  private async loop(): Promise<void> {
+    while (!this.stop) {
+      const k = this.reg.get('product').database === 'own' ? this.kDst : this.kSrc;
+      try {
+        const id = 1 + Math.floor(Math.random() * this.rows);
+        await k.raw('UPDATE products SET version = version + 1, view_count = view_count + 1 WHERE id = ?', [id]);
+        const now = performance.now();
+        if (this.lastOk) this.maxGapMs = Math.max(this.maxGapMs, now - this.lastOk);
+        this.lastOk = now;
+        this.writes++;
+      } catch (err) {
+        if ((err as { errno?: number }).errno === 1644) {
+          this.fenced++;
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      }
+    }
+  }
+  async end(): Promise<void> {
+    this.stop = true;
+    await Promise.all(this.loops);
+    await this.reg.close();
+    await Promise.all([this.kSrc.destroy(), this.kDst.destroy(), this.kReg.destroy()]);
+  }
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const rows = envInt('SPLIT_BENCH_ROWS', 1_000_000);
+  const cycles = envInt('SPLIT_BENCH_CUTOVERS', 5);
+  const writers = envInt('SPLIT_BENCH_WRITERS', 2);
+  const server = withDatabase(process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/legacy', undefined);
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const id = randomBytes(3).toString('hex');
+  const names = { src: `bench_split_src_${id}`, dump: `bench_split_dump_${id}`, ours: `bench_split_ours_${id}`, stream: `bench_split_stream_${id}` };
+  const dsn = (db: string) => withDatabase(server, db);
+  const results: BenchResult[] = [];
+  const log = (s: string) => process.stderr.write(`split bench: ${s}\n`);
+  const src = createKnex(dsn(names.src), { pool: { max: 2 } });
+  try {
+    for (const db of Object.values(names)) await ensureDatabase(dsn(db));
+    await migrateLatest(src, 'legacy');
+    let t0 = performance.now();
+    await seedProducts(src, rows);
+    const total = await countRows(src, names.src);
+    const bytes = await tableBytes(src, names.src);
+    log(`seeded ${total} rows (${(bytes / 2 ** 20).toFixed(0)} MiB of data) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    // peer: mariadb-dump | mariadb into an identically migrated schema
+    const dumpKnex = createKnex(dsn(names.dump), { pool: { max: 1 } });
+    await migrateLatest(dumpKnex, 'product');
+    await dumpKnex.destroy();
+    const dumpSec = await dumpPipe(server, names.src, names.dump);
+    log(`dump pipe: ${dumpSec.toFixed(1)} s`);
+
+    // ours: start (schema, capture triggers, chunked copy, catch-up) with a steady writer on the source
+    const manifest = parseManifest({
+      version: 1, source: dsn(names.src),
+      services: { product: { domain: 'product', target: dsn(names.ours), migrations: 'product', tables: TABLES,
+        crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } },
+    });
+    const channel = `bench:split:${id}:ownership`;
+    const ctx = openContext({
+      service: resolveService(manifest, 'product'), redisUrl, ownershipChannel: channel,
+      opts: validateOptions({ chunkSize: 5000, maxChunk: 100_000, verifyChunk: 100_000, maxThreadsRunning: 0 }),
+    });
+    const writer = new SteadyWriter(dsn(names.src), dsn(names.ours), rows, channel, redisUrl);
+    try {
+      await writer.begin(writers);
+      t0 = performance.now();
+      const st = await start(ctx);
+      const oursSec = (performance.now() - t0) / 1000;
+      log(`our copy: ${oursSec.toFixed(1)} s, ${st.state.applied.forward} captured changes applied, ${writer.writes} writes meanwhile`);
+      results.push(
+        { bench: 'split', metric: 'copy rows/s (ours while capturing writes)', ours: total / oursSec, peer: total / dumpSec, peerName: 'mariadb-dump | mariadb', unit: 'rows/s' },
+        { bench: 'split', metric: 'copy MB/s', ours: bytes / 2 ** 20 / oursSec, peer: bytes / 2 ** 20 / dumpSec, peerName: 'mariadb-dump | mariadb', unit: 'MiB/s' },
+      );
+
+      t0 = performance.now();
+      const v = await verifyCommand(ctx, { restart: true });
+      const vSec = (performance.now() - t0) / 1000;
+      log(`verify: ${vSec.toFixed(1)} s, ok=${v.ok}, ${v.differences.length} differences, ${v.inFlight} in flight`);
+      results.push({ bench: 'split', metric: `verify rows/s (${v.ok ? '0 differences' : `${v.differences.length} differences!`})`, ours: total / vSec, unit: 'rows/s' });
+
+      // cutover / rollback cycles under the steady write load
+      const freezes: number[] = [];
+      const gaps: number[] = [];
+      for (let i = 0; i < cycles; i++) {
+        for (const fn of [cutoverCommand, rollbackCommand] as const) {
+          writer.resetGap();
+          const r = await fn(ctx);
+          if (!('freezeMs' in r)) throw new Error('unexpected cutover result');
+          freezes.push(r.freezeMs);
+          await new Promise((res) => setTimeout(res, 300));
+          gaps.push(writer.maxGapMs);
+        }
+      }
+      log(`freezes (ms): ${freezes.join(', ')}; writer-observed longest stall (ms): ${gaps.map((g) => g.toFixed(0)).join(', ')}; fenced write attempts ${writer.fenced}`);
+      results.push(
+        { bench: 'split', metric: `write freeze p50 (${freezes.length} cutovers+rollbacks, ${writers} writers)`, ours: pct(freezes, 50), unit: 'ms' },
+        { bench: 'split', metric: 'write freeze max', ours: Math.max(...freezes), unit: 'ms' },
+        { bench: 'split', metric: 'writer-observed stall p50 (incl. ownership propagation)', ours: pct(gaps, 50), unit: 'ms' },
+        { bench: 'split', metric: 'writer-observed stall max', ours: Math.max(...gaps), unit: 'ms' },
+      );
+    } finally {
+      await writer.end();
+      await closeContext(ctx);
+    }
+
+    if (process.env.SPLIT_BENCH_STREAM === '1') {
+      const sctx = openContext({
+        service: resolveService(parseManifest({ ...manifest, services: { product: { ...manifest.services.product, target: dsn(names.stream) } } }), 'product'),
+        opts: validateOptions({ copyMode: 'stream', chunkSize: 5000, maxChunk: 50_000, maxThreadsRunning: 0 }),
+      });
+      try {
+        await sctx.source.knex.raw('DROP TABLE IF EXISTS _split_state');
+        t0 = performance.now();
+        await start(sctx);
+        const sSec = (performance.now() - t0) / 1000;
+        results.push({ bench: 'split', metric: 'copy rows/s, streamed path (other-server mode)', ours: total / sSec, peer: total / dumpSec, peerName: 'mariadb-dump | mariadb', unit: 'rows/s' });
+      } finally {
+        await closeContext(sctx);
+      }
+    }
+  } finally {
+    await src.destroy();
+    if (process.env.SPLIT_BENCH_KEEP !== '1') for (const db of Object.values(names)) await dropDatabase(dsn(db)).catch(() => undefined);
+  }
+  console.log(`\nsplit: ${rows} products (+${Math.floor(rows / 4)} images), same MariaDB server, measured on a shared 2-core machine (other work running: noisy)`);
+  console.table(results.map((r) => ({
+    metric: r.metric, ours: Math.round(r.ours * 10) / 10, peer: r.peer === undefined ? '' : `${Math.round(r.peer * 10) / 10} (${r.peerName})`, unit: r.unit,
+    ratio: r.peer ? Math.round((r.ours / r.peer) * 100) / 100 : '',
+  })));
+  return results;
+}
