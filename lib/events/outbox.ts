@@ -77,9 +77,10 @@ export async function recordProductChanges(trx: Knex | Knex.Transaction, changes
  * For write paths that know ids but not versions (legacy/models
  * product-writes.ts `productsChanged`, product-bulk.ts): reads each product's
  * version inside the same transaction (so it sees the write) and records one
- * event per product. For kind 'deleted' call it BEFORE the rows are deleted:
- * it records version + 1, so the deletion outranks every earlier version.
- * Ids without a row are refused (an event must name a real version).
+ * event per product. A 'deleted' event records version + 1 when the row is
+ * still there, and version 0 when it is already gone — consumers treat
+ * "the product service no longer has it" as authoritative, so a deletion
+ * needs no exact version. Other kinds refuse ids without a row.
  */
 export async function recordProductsChangedByIds(trx: Knex | Knex.Transaction, ids: Array<number | string>, kind: ProductEventKind, meta?: Record<string, unknown>): Promise<void> {
   const unique = [...new Set(ids.map((id) => positiveInt('productId', id)))];
@@ -90,8 +91,9 @@ export async function recordProductsChangedByIds(trx: Knex | Knex.Transaction, i
     for (const r of rows as Array<{ id: number | string; version: number | string }>) versions.set(Number(r.id), Number(r.version));
   }
   const missing = unique.filter((id) => !versions.has(id));
-  if (missing.length) throw new Error(`recordProductsChangedByIds: no product row for id(s) ${missing.slice(0, 5).join(', ')}${kind === 'deleted' ? ' (record deletions before deleting the rows)' : ''}`);
-  await recordProductChanges(trx, unique.map((id) => ({ productId: id, version: versions.get(id)! + (kind === 'deleted' ? 1 : 0), kind, ...(meta ? { meta } : {}) })));
+  if (missing.length && kind !== 'deleted') throw new Error(`recordProductsChangedByIds: no product row for id(s) ${missing.slice(0, 5).join(', ')}`);
+  const version = (id: number) => (versions.has(id) ? versions.get(id)! + (kind === 'deleted' ? 1 : 0) : 0);
+  await recordProductChanges(trx, unique.map((id) => ({ productId: id, version: version(id), kind, ...(meta ? { meta } : {}) })));
 }
 
 /** DDL shared by the legacy migration (030) and the product service's database. */
