@@ -11,7 +11,7 @@ import type { SessionVerifier } from './ports.ts';
  */
 export const DEFAULT_JSON_LIMIT = '1mb';
 
-export function createEdgeApp(opts: { name: string; logger: Logger; router: Router; health?: () => Promise<Record<string, string>> }): Express {
+export function createEdgeApp(opts: { name: string; logger: Logger; router: Router; health?: () => Promise<Record<string, string>>; largeBodies?: { path: string; limit: string }[] }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -24,6 +24,7 @@ export function createEdgeApp(opts: { name: string; logger: Logger; router: Rout
     });
     next();
   });
+  for (const lb of opts.largeBodies ?? []) app.use(lb.path, express.json({ limit: lb.limit }));
   app.use(express.json({ limit: DEFAULT_JSON_LIMIT }));
   app.get('/health', async (_req, res) => {
     const checks = opts.health ? await opts.health().catch(() => ({ self: 'down' })) : {};

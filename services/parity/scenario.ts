@@ -39,6 +39,7 @@ export const ROUTES = {
   'admin.shops.list': 'GET /admin/shops',
   'admin.shops.create': 'POST /admin/shops',
   'admin.shops.update': 'PATCH /admin/shops/:id',
+  'admin.products.bulk': 'POST /admin/products/bulk',
   'admin.products.get': 'GET /admin/products/:id',
   'admin.products.update': 'PATCH /admin/products/:id',
   'admin.products.hide': 'POST /admin/products/:id/hide',
@@ -188,6 +189,24 @@ export const SCENARIO: Step[] = [
   { name: 'admin product delete as operator', method: 'DELETE', path: '/admin/products/6', as: 'operator' },
   { name: 'admin product delete', method: 'DELETE', path: '/admin/products/6', as: 'admin' },
   { name: 'admin product delete again', method: 'DELETE', path: '/admin/products/6', as: 'admin' },
+  // crawler bulk upload
+  { name: 'bulk upsert', method: 'POST', path: '/admin/products/bulk', as: 'admin', body: { items: [
+    { shopId: 1, externalId: 'crawl-1', name: '크롤 니트 🧶', price: '29000', categoryId: 1, images: ['https://img.example/c1/0.jpg', 'https://img.example/c1/1.jpg'] },
+    { shopId: 2, externalId: 'ext-2-1', name: 'Linen Shirt 1 (crawled)', price: 10000, salePrice: 9000, status: 'sold_out', attributes: { season: 'SS' } },
+    { shopId: 1, externalId: 'ext-1-3', name: '플리츠 스커트 🌸 3', price: '34000', images: [] },
+    { shopId: 3, externalId: 'crawl-2', name: 'closed shop item', price: '1.5', currency: 'USD' },
+  ] } },
+  { name: 'bulk upsert again (unchanged + one image change)', method: 'POST', path: '/admin/products/bulk', as: 'admin', body: { items: [
+    { shopId: 1, externalId: 'crawl-1', name: '크롤 니트 🧶', price: '29000', categoryId: 1, images: ['https://img.example/c1/1.jpg', 'https://img.example/c1/0.jpg'] },
+    { shopId: 3, externalId: 'crawl-2', name: 'closed shop item', price: '1.50', currency: 'USD' },
+  ] } },
+  { name: 'bulk duplicate keys and unknown references', method: 'POST', path: '/admin/products/bulk', as: 'admin', body: { items: [
+    { shopId: 1, externalId: 'x', name: 'a', price: 1 }, { shopId: 1, externalId: 'x', name: 'b', price: 1 },
+    { shopId: 99, externalId: 'y', name: 'c', price: 1 }, { shopId: 2, externalId: 'z', name: 'd', price: 1, categoryId: 77 },
+  ] } },
+  { name: 'bulk invalid items', method: 'POST', path: '/admin/products/bulk', as: 'admin', body: { items: [{ shopId: 1, externalId: '', name: 'x', price: 5, salePrice: 6, status: 'hidden' }] } },
+  { name: 'bulk empty', method: 'POST', path: '/admin/products/bulk', as: 'admin', body: { items: [] } },
+  { name: 'bulk as merchant', method: 'POST', path: '/admin/products/bulk', as: 'merchant', body: { items: [] } },
   { name: 'list after admin edits', method: 'GET', path: '/api/products?size=50' },
   { name: 'product after admin edit', method: 'GET', path: '/api/products/1' },
   { name: 'likes after product hidden and deleted', method: 'GET', path: '/api/me/likes', as: 'mina' },

@@ -6,6 +6,7 @@ import { product, productListItem } from '../../legacy/contract/product.ts';
 import { idParam, productCreate, productPatch } from '../../legacy/http/schemas.ts';
 import { parseInput } from '../../legacy/http/validate.ts';
 import { merchantProductQuery } from '../../legacy/merchant-api/schemas.ts';
+import { bulkBody } from '../../legacy/admin-api/schemas.ts';
 import { clickBody, productListQuery } from '../../legacy/user-api/schemas.ts';
 import { createEdgeApp, optionalUser, optionalUserIdOf } from '../kit/http-edge.ts';
 import type { ActivityLog, SessionVerifier, ShopDirectory } from '../kit/ports.ts';
@@ -13,6 +14,7 @@ import { merchantShop, merchantShopIdOf, requireStaff, staffIdOf, type StaffVeri
 import { distinctShopIds, visibleToShoppers, withShopNames } from './logic.ts';
 import type { ProductRepository } from './repository.ts';
 import type { ProductWriter } from './writes.ts';
+import type { BulkUploader } from './bulk.ts';
 
 /**
  * The product service's legacy-compatible REST edge (the facade routes
@@ -21,12 +23,16 @@ import type { ProductWriter } from './writes.ts';
  * byte-identical; shop names come from the shop service in one batch call
  * per page, sessions are verified by the user service.
  */
+/** The legacy admin API accepts crawler uploads up to 5 MB on this path (1 MB elsewhere). */
+export const BULK_BODY_LIMIT = '5mb';
+
 export interface ProductEdgeDeps {
   repo: ProductRepository;
   shops: ShopDirectory;
   sessions: SessionVerifier;
   activity: ActivityLog;
   writer: ProductWriter;
+  bulk: BulkUploader;
   /** Admin/merchant tokens (legacy staff_sessions) and admin roles (legacy admins). */
   staff: StaffVerifier & { adminRole(id: number): Promise<'operator' | 'superuser' | undefined> };
   logger: Logger;
@@ -92,6 +98,11 @@ export function createProductEdge(deps: ProductEdgeDeps): Express {
     res.status(opts.status ?? 200).json(product(found.row, await shopName(Number(found.row.shop_id)), found.images));
   }
 
+  r.post('/admin/products/bulk', async (req, res) => {
+    const body = parseInput(bulkBody, req.body, 'body');
+    res.json(await deps.bulk.upsert(body.items, 'body.items'));
+  });
+
   r.get('/admin/products/:id', async (req, res) => {
     const { id } = parseInput(idParam, req.params, 'params');
     await sendProduct(res, id);
@@ -145,5 +156,5 @@ export function createProductEdge(deps: ProductEdgeDeps): Express {
     await sendProduct(res, id, { shopId: merchantShopIdOf(res) });
   });
 
-  return createEdgeApp({ name: 'product-service', logger, router: r, health: deps.health });
+  return createEdgeApp({ name: 'product-service', logger, router: r, health: deps.health, largeBodies: [{ path: '/admin/products/bulk', limit: BULK_BODY_LIMIT }] });
 }

@@ -13,6 +13,7 @@ import { createProductHandler } from './handler.ts';
 import { createProductEdge } from './http.ts';
 import { ProductRepository } from './repository.ts';
 import { ProductWriter } from './writes.ts';
+import { BulkUploader } from './bulk.ts';
 
 export { productConfigSchema } from './config.ts';
 
@@ -42,7 +43,7 @@ export async function startProductService(config: ServiceConfig, opts: StartOpti
   const thrift = await listenThrift('product', ProductService, handler, config.thriftPort, config.host, logger, { db: dbCheck });
   const edge = createProductEdge({
     repo, shops, sessions: sessionVerifierOver(userApi), activity: new LegacyActivityLog(db.legacyKnex), logger,
-    writer, staff: new LegacyStaffSessions(db.legacyKnex),
+    writer, bulk: new BulkUploader(db.live, shops), staff: new LegacyStaffSessions(db.legacyKnex),
     health: async () => ({ db: await dbCheck().then(() => 'ok', () => 'down') }),
   });
   const http = await listenHttp(edge, config.httpPort, config.host);
