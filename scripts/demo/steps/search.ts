@@ -1,9 +1,12 @@
 /**
- * Step 6: search moves to the search service. The jobs process's outbox relay
- * turns product changes into BullMQ events; the search service's indexer
- * consumes them; a full reindex builds the index from the product service's
- * Thrift API; then the search route goes shadow → canary → service, and a
- * probe measures product-update-to-searchable through the facade.
+ * Search and events. The events/jobs process (outbox relay → BullMQ, periodic
+ * jobs worker) and the search service (FULLTEXT index in the demo's search
+ * database, indexer consuming product events) start with the other services
+ * in step 3, and the search index is built then: through the product
+ * service's Thrift API when it serves the full reindex, otherwise from the
+ * product tables while they are still complete in the monolith. Step 6 walks
+ * the search route shadow → canary → service and measures product change →
+ * searchable through the facade.
  */
 import { need, StepUnavailable, type DemoContext, type Step } from '../context.ts';
 import { cutoverRoutes } from './cutover.ts';
@@ -11,28 +14,98 @@ import { ensureServices } from './services.ts';
 
 type StartJobs = typeof import('../../../services/jobs/index.ts').startJobs;
 type StartSearch = typeof import('../../../services/search/index.ts').startSearchService;
+type Jobs = Awaited<ReturnType<StartJobs>>;
 
 export function queuePrefix(ctx: DemoContext): string {
   return ctx.env.queuePrefix;
 }
 
-/** The events/jobs process (outbox relay + periodic jobs worker), started once. */
-export async function ensureJobs(ctx: DemoContext): Promise<Awaited<ReturnType<StartJobs>>> {
-  if (ctx.shared.jobs) return ctx.shared.jobs as Awaited<ReturnType<StartJobs>>;
+/** Each owner's tables where they live now: the legacy database until its split was cut over. */
+function ownerDsns(ctx: DemoContext): Record<'product' | 'shop' | 'user', string> {
+  const where = (d: 'product' | 'shop' | 'user') => (ctx.shared[`cutover:${d}`] ? ctx.env.serviceDsns[d] : ctx.env.legacyDsn);
+  return { product: where('product'), shop: where('shop'), user: where('user') };
+}
+
+/**
+ * The events/jobs process, started once and restarted when an owner's database changed (its config names each
+ * owner's database and where the product outbox is: the product database after the product split).
+ */
+export async function ensureJobs(ctx: DemoContext): Promise<Jobs> {
+  const dsns = ownerDsns(ctx);
+  const key = JSON.stringify(dsns);
+  const current = ctx.shared.jobs as { jobs: Jobs; key: string } | undefined;
+  if (current && current.key === key) return current.jobs;
   const startJobs = await need<StartJobs>('services/jobs/index.ts', 'startJobs', 'the events/jobs process is missing');
   const { jobsConfigSchema } = await import('../../../services/jobs/config.ts');
+  if (current) {
+    await current.jobs.close();
+    const side = (d: 'product' | 'shop' | 'user') => `${d} ${dsns[d] === ctx.env.legacyDsn ? 'legacy' : 'own'}`;
+    ctx.say(`events/jobs process restarted on the owners' current databases (${side('product')} — the product outbox is there —, ${side('shop')}, ${side('user')})`);
+  }
   const p = ctx.env.ports;
-  // each owner's tables where they live now (the legacy database until its split was cut over)
-  const where = (d: 'product' | 'shop' | 'user') => (ctx.shared[`cutover:${d}`] ? ctx.env.serviceDsns[d] : ctx.env.legacyDsn);
   const config = jobsConfigSchema.parse({
-    PRODUCT_DB_URL: where('product'), SHOP_DB_URL: where('shop'), USER_DB_URL: where('user'), OUTBOX_DB_URL: ctx.env.legacyDsn,
-    MYSQL_URL: ctx.env.legacyDsn, REDIS_URL: ctx.env.redisUrl, QUEUE_PREFIX: queuePrefix(ctx), JOBS_PEERS: 'thrift',
+    MYSQL_URL: ctx.env.legacyDsn, PRODUCT_DB_URL: dsns.product, SHOP_DB_URL: dsns.shop, USER_DB_URL: dsns.user, OUTBOX_DB_URL: dsns.product,
+    REDIS_URL: ctx.env.redisUrl, QUEUE_PREFIX: queuePrefix(ctx), JOBS_PEERS: 'thrift',
     PRODUCT_THRIFT: `127.0.0.1:${p.productThrift}`, SHOP_THRIFT: `127.0.0.1:${p.shopThrift}`, SCHEDULES_ENABLED: 'true', LOG_LEVEL: 'warn',
   });
   const jobs = await startJobs(config, { logger: ctx.stack.logger.child({ component: 'jobs' }) });
-  ctx.stack.add({ name: 'jobs process', close: () => jobs.close() });
-  ctx.shared.jobs = jobs;
+  if (!current) ctx.stack.add({ name: 'jobs process', close: () => (ctx.shared.jobs as { jobs: Jobs }).jobs.close() });
+  ctx.shared.jobs = { jobs, key };
   return jobs;
+}
+
+/** Restarts the events/jobs process if it runs and an owner's database changed (called after cutovers and rollbacks). */
+export async function followOwners(ctx: DemoContext): Promise<void> {
+  if (ctx.shared.jobs) await ensureJobs(ctx);
+}
+
+/** Starts the search service and builds its index (see the module comment). Records why if it cannot. */
+export async function ensureSearch(ctx: DemoContext): Promise<{ url: string } | undefined> {
+  if (ctx.shared.search) return ctx.shared.search as { url: string };
+  const startSearch = await need<StartSearch>('services/search/index.ts', 'startSearchService', 'the search service is missing');
+  const { searchConfigSchema } = await import('../../../services/search/config.ts');
+  const p = ctx.env.ports;
+  await ensureJobs(ctx);
+  const svc = await startSearch(searchConfigSchema.parse({
+    HOST: '127.0.0.1', SEARCH_HTTP_PORT: String(p.searchHttp), SEARCH_THRIFT_PORT: String(p.searchThrift), SEARCH_DB_URL: ctx.env.serviceDsns.search,
+    MYSQL_URL: ctx.env.legacyDsn, REDIS_URL: ctx.env.redisUrl, QUEUE_PREFIX: queuePrefix(ctx), PRODUCT_SOURCE: 'thrift',
+    PRODUCT_THRIFT: `127.0.0.1:${p.productThrift}`, USER_THRIFT: `127.0.0.1:${p.userThrift}`, LOG_LEVEL: 'warn',
+  }), { logger: ctx.stack.logger.child({ component: 'search-service' }) });
+  ctx.stack.add({ name: 'search service', close: () => svc.close() });
+  ctx.say(`search service ${svc.httpUrl} (Thrift :${svc.thriftPort}), backend ${svc.backend.kind}, indexer ${svc.indexer ? 'on' : 'off'}; events/jobs process relaying product events (queue prefix ${queuePrefix(ctx)})`);
+
+  const { runReindex } = await import('../../../services/search/reindex.ts');
+  const { ReindexRunStore } = await import('../../../services/search/repository.ts');
+  const { ThriftProductSource } = await import('../../../services/search/thrift-source.ts');
+  const { KnexProductSource } = await import('../../../services/search/source.ts');
+  const { createServiceClients, closeServiceClients } = await import('../../../services/common/thrift/index.ts');
+  const { createKnex } = await import('../../../lib/db.ts');
+  const clients = createServiceClients({ product: { host: '127.0.0.1', port: p.productThrift } });
+  const searchKnex = createKnex(ctx.env.serviceDsns.search, { pool: { min: 0, max: 2 } });
+  const productsInLegacy = !ctx.shared['cutover:product'];
+  const productKnex = createKnex(ctx.env.legacyDsn, { pool: { min: 0, max: 2 } });
+  try {
+    const t0 = performance.now();
+    let via = "the product service's Thrift batch API";
+    let r;
+    try {
+      r = await runReindex({ backend: svc.backend, source: new ThriftProductSource(clients.product as never), runs: new ReindexRunStore(searchKnex) });
+    } catch (err) {
+      const why = (err as Error).message.split('\n')[0];
+      ctx.say(`full reindex through the product service's Thrift API refused: ${why}`);
+      if (!productsInLegacy) throw new StepUnavailable(`the full reindex reads products through the product service's Thrift API, which refused it ("${why}"); after the product split there is no other complete source`);
+      ctx.evidence.notes.push(`search: full reindex over the product service's Thrift API was refused ("${why}"); the demo built the index from the product tables while they were still in the monolith, events keep it current`);
+      via = 'the product tables, still complete in the monolith (the Thrift source was refused)';
+      r = await runReindex({ backend: svc.backend, source: new KnexProductSource(productKnex), runs: new ReindexRunStore(searchKnex), restart: true });
+    }
+    ctx.say(`search index built from ${via}: ${r.processed} documents in ${r.batches} batches, ${((performance.now() - t0) / 1000).toFixed(1)} s; index holds ${await svc.backend.count()} documents`);
+  } finally {
+    await closeServiceClients(clients as never);
+    await searchKnex.destroy();
+    await productKnex.destroy();
+  }
+  ctx.shared.search = { url: svc.httpUrl };
+  return ctx.shared.search as { url: string };
 }
 
 async function facadeCall(ctx: DemoContext, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: unknown }> {
@@ -43,19 +116,22 @@ async function facadeCall(ctx: DemoContext, method: string, path: string, token?
   return { status: res.status, body: await res.json().catch(() => undefined) };
 }
 
-/** Uploads products with a unique word through the admin API and times how long until search finds each. */
+/**
+ * Times product change → searchable through the facade: a merchant (the product service's edge serves merchant
+ * product writes) creates a product with a unique word, then searches until it is found.
+ */
 async function freshnessProbe(ctx: DemoContext, n: number): Promise<number[]> {
-  const { DEMO_ADMIN } = await import('../../seed/demo.ts');
-  const login = await facadeCall(ctx, 'POST', '/admin/sessions', undefined, { email: DEMO_ADMIN.email, password: DEMO_ADMIN.password });
-  const token = (login.body as { token?: string }).token;
-  if (!token) throw new Error(`probe: admin sign-in answered ${login.status}`);
-  const shopId = ctx.traffic.world!.bulkShopId;
+  const { DEMO_MERCHANT, merchantEmail } = await import('../../seed/demo.ts');
+  const shopId = ctx.traffic.world!.shopIds[ctx.traffic.world!.shopIds.length - 1];
+  const login = await facadeCall(ctx, 'POST', '/merchant/sessions', undefined, { email: merchantEmail(shopId), password: DEMO_MERCHANT.password });
+  const token = (login.body as { token?: string } | undefined)?.token;
+  if (!token) throw new Error(`probe: merchant sign-in answered ${login.status}`);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const word = `probe${ctx.env.runId}x${i}`;
     const t0 = performance.now();
-    const up = await facadeCall(ctx, 'POST', '/admin/products/bulk', token, { items: [{ shopId, externalId: `probe-${ctx.env.runId}-${i}`, name: `검색 프로브 ${word}`, price: '10000.00' }] });
-    if (up.status !== 200) throw new Error(`probe: bulk upload answered ${up.status}`);
+    const up = await facadeCall(ctx, 'POST', '/merchant/products', token, { externalId: `probe-${ctx.env.runId}-${i}`, name: `검색 프로브 ${word}`, price: '10000.00' });
+    if (up.status !== 201) throw new Error(`probe: product create answered ${up.status}`);
     for (;;) {
       const r = await facadeCall(ctx, 'GET', `/api/search?q=${word}`);
       const total = (r.body as { page?: { total?: number } } | undefined)?.page?.total ?? 0;
@@ -73,56 +149,13 @@ export const searchStep: Step = {
   title: 'search moved to the search service, fed by product events (outbox → BullMQ → indexer)',
   needs: ['3'],
   async run(ctx) {
-    const startSearch = await need<StartSearch>('services/search/index.ts', 'startSearchService', 'the search service is missing');
     await ensureServices(ctx);
-    const { searchConfigSchema } = await import('../../../services/search/config.ts');
-    const p = ctx.env.ports;
-    const jobs = await ensureJobs(ctx);
-    ctx.say(`events: outbox relay running (queue prefix ${queuePrefix(ctx)})`);
-    const svc = await startSearch(searchConfigSchema.parse({
-      HOST: '127.0.0.1', SEARCH_HTTP_PORT: String(p.searchHttp), SEARCH_THRIFT_PORT: String(p.searchThrift), SEARCH_DB_URL: ctx.env.serviceDsns.search,
-      MYSQL_URL: ctx.env.legacyDsn, REDIS_URL: ctx.env.redisUrl, QUEUE_PREFIX: queuePrefix(ctx), PRODUCT_SOURCE: 'thrift',
-      PRODUCT_THRIFT: `127.0.0.1:${p.productThrift}`, USER_THRIFT: `127.0.0.1:${p.userThrift}`, LOG_LEVEL: 'warn',
-    }), { logger: ctx.stack.logger.child({ component: 'search-service' }) });
-    ctx.stack.add({ name: 'search service', close: () => svc.close() });
-    ctx.say(`search service ${svc.httpUrl} (Thrift :${svc.thriftPort}), backend ${svc.backend.kind}, indexer ${svc.indexer ? 'on' : 'off'}`);
-
-    // full index from the product service's batch Thrift API
-    const { runReindex } = await import('../../../services/search/reindex.ts');
-    const { ReindexRunStore } = await import('../../../services/search/repository.ts');
-    const { ThriftProductSource } = await import('../../../services/search/thrift-source.ts');
-    const { createServiceClients, closeServiceClients } = await import('../../../services/common/thrift/index.ts');
-    const { createKnex } = await import('../../../lib/db.ts');
-    const clients = createServiceClients({ product: { host: '127.0.0.1', port: p.productThrift } });
-    const searchKnex = createKnex(ctx.env.serviceDsns.search, { pool: { min: 0, max: 2 } });
-    const { KnexProductSource } = await import('../../../services/search/source.ts');
-    const productDsn = ctx.shared['cutover:product'] ? ctx.env.serviceDsns.product : ctx.env.legacyDsn;
-    const productKnex = createKnex(productDsn, { pool: { min: 0, max: 2 } });
-    try {
-      const t0 = performance.now();
-      let via = 'the product service (Thrift batch API)';
-      let r;
-      try {
-        r = await runReindex({ backend: svc.backend, source: new ThriftProductSource(clients.product as never), runs: new ReindexRunStore(searchKnex) });
-      } catch (err) {
-        const why = (err as Error).message.split('\n')[0];
-        ctx.say(`full reindex over Thrift failed: ${why}`);
-        if (productDsn !== ctx.env.legacyDsn) {
-          throw new StepUnavailable(`the full reindex reads products through the product service's Thrift API, which refused it ("${why}"); after the product split there is no other complete source`);
-        }
-        ctx.evidence.notes.push(`search reindex over the product service's Thrift API failed ("${why}"); the demo indexed from the product tables instead`);
-        via = `the product tables (${productDsn === ctx.env.legacyDsn ? 'legacy' : 'product'} database), because the Thrift source failed`;
-        r = await runReindex({ backend: svc.backend, source: new KnexProductSource(productKnex), runs: new ReindexRunStore(searchKnex), restart: true });
-      }
-      ctx.say(`full reindex from ${via}: ${r.processed} documents in ${r.batches} batches, ${((performance.now() - t0) / 1000).toFixed(1)} s; index holds ${await svc.backend.count()} documents`);
-    } finally {
-      await closeServiceClients(clients as never);
-      await searchKnex.destroy();
-      await productKnex.destroy();
-    }
+    await ensureSearch(ctx);
+    await followOwners(ctx);
     await cutoverRoutes(ctx, 'search', '6 search');
+    const jobs = await ensureJobs(ctx);
     const lat = (await freshnessProbe(ctx, 3)).sort((a, b) => a - b);
-    ctx.say(`product change → searchable through the facade (admin bulk upload, then search until found): ${lat.map((x) => `${Math.round(x)} ms`).join(', ')}; relay published ${jobs.relay?.published ?? 0} events so far`);
+    ctx.say(`product created through the facade → searchable through the facade: ${lat.map((x) => `${Math.round(x)} ms`).join(', ')} (outbox → relay → BullMQ → indexer; relay published ${jobs.relay?.published ?? 0} events since its last start)`);
     return { status: 'done' };
   },
 };
