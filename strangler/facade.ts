@@ -322,6 +322,7 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
     ex.decision = d;
     if (d.target === 'service') stats.toService++;
     else if (d.reason === 'breaker-open') stats.recordFallback('breaker-open');
+    else if (d.reason === 'shadow-saturated') stats.recordShadow('skipped');
     const primary = active.upstreams.get(d.primary)!;
     const mustBuffer = withBody && (d.shadow !== null || d.fallback);
     // the primary goes out first; shadow/noise copies follow and never hold it up
