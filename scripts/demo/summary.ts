@@ -11,6 +11,9 @@ import type { Sample } from './traffic/types.ts';
 
 export interface Verdict {
   requests: number;
+  /** Answers whose data the clients checked against their own writes, and how many contradicted them. */
+  checks: number;
+  contradictions: number;
   clientErrors: number;
   dataDifferences: number;
   stepsDone: number;
@@ -25,7 +28,9 @@ export function verdict(samples: readonly Sample[], ev: Evidence): Verdict {
   const stepsDone = ev.steps.filter((s) => s.status === 'done').length;
   const stepsUnavailable = ev.steps.filter((s) => s.status === 'unavailable').length;
   const stepsFailed = ev.steps.filter((s) => s.status === 'failed').length;
-  return { requests: samples.length, clientErrors, dataDifferences, stepsDone, stepsUnavailable, stepsFailed, ok: clientErrors === 0 && dataDifferences === 0 && stepsFailed === 0 };
+  const checks = samples.filter((s) => s.checked).length;
+  const contradictions = samples.filter((s) => s.error === 'consistency').length;
+  return { requests: samples.length, checks, contradictions, clientErrors, dataDifferences, stepsDone, stepsUnavailable, stepsFailed, ok: clientErrors === 0 && dataDifferences === 0 && stepsFailed === 0 };
 }
 
 /** The error code from a recorded detail like "GET /x: 500 INTERNAL Internal server error". */
@@ -50,6 +55,10 @@ export function formatSummary(samples: readonly Sample[], ev: Evidence, phaseOrd
   const all = summaryOf('total', samples);
   out.push(renderTable(['phase', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'max ms'],
     [...phases, all].map((g) => [g.key, g.requests, g.errors, Math.round(g.rps), ms(g.p50), ms(g.p99), ms(g.max)])));
+
+  const checked = samples.filter((x) => x.checked);
+  const violations = checked.filter((x) => x.error === 'consistency').length;
+  out.push(`read-your-writes checks (likes lists, products read back after edits, bulk upload counts): ${checked.length}, contradicted: ${violations}`);
 
   out.push('', 'Per client kind');
   out.push(renderTable(['client', 'requests', 'errors', 'p50 ms', 'p99 ms'],

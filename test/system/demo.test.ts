@@ -45,6 +45,8 @@ describe('system: the Zigzag migration end to end under client traffic @integrat
     const errors = result.samples.filter((s) => s.error && beforeCutover(s.phase));
     expect(errors.map((e) => `[${e.phase}] ${e.error} ${e.detail}`).slice(0, 10), result.summary).to.deep.equal([]);
     for (const persona of ['shopper', 'admin', 'merchant'] as const) expect(result.samples.filter((s) => s.persona === persona).length, persona).to.be.greaterThan(10);
+    expect(result.verdict.checks, 'read-your-writes checks ran').to.be.greaterThan(0);
+    expect(result.verdict.contradictions, 'no answer contradicted what its client had written').to.equal(0);
   });
 
   /**

@@ -60,6 +60,7 @@ export abstract class SimulatedClient {
     this.recorder.record({
       persona: this.persona, action, endpoint, phase, status: reply.status, latencyMs: reply.latencyMs, at,
       route: reply.servedBy?.route, upstream: reply.servedBy?.upstream, error, detail: detail ? `${method} ${path}: ${detail}` : undefined,
+      ...(o.check && (!error || error === 'consistency') ? { checked: true } : {}),
     });
     return reply;
   }

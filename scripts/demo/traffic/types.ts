@@ -26,6 +26,8 @@ export interface Sample {
   /** Upstream that served it, from the same header. */
   upstream?: string;
   error?: ErrorKind;
+  /** The client checked the answer's data against its own writes (read-your-writes). */
+  checked?: boolean;
   /** Short explanation for errors (status line, error code, what was inconsistent). */
   detail?: string;
 }
