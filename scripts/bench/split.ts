@@ -4,6 +4,7 @@
  *   SPLIT_BENCH_ROWS      products to seed (default 1,000,000; images = rows/4)
  *   SPLIT_BENCH_CUTOVERS  cutover+rollback cycles under write load (default 5)
  *   SPLIT_BENCH_WRITERS   concurrent writer loops during copy and cutovers (default 2)
+ *   SPLIT_BENCH_WRITE_RATE  steady application writes per second, all loops together (default 200)
  *   SPLIT_BENCH_STREAM=1  also measure the cross-server (streamed) copy path
  *   SPLIT_BENCH_KEEP=1    keep the scratch databases
  *
@@ -91,7 +92,9 @@ async function dumpPipe(serverDsn: string, src: string, dst: string): Promise<nu
 class SteadyWriter {
   writes = 0;
   fenced = 0;
+  paused = false;
   private stop = false;
+  private intervalMs = 0;
   private lastOk = 0;
   maxGapMs = 0;
   private loops: Promise<void>[] = [];
@@ -110,7 +113,8 @@ class SteadyWriter {
     this.channel = channel;
     this.redisUrl = redisUrl;
   }
-  async begin(loops: number): Promise<void> {
+  async begin(loops: number, ratePerSecond: number): Promise<void> {
+    this.intervalMs = ratePerSecond > 0 ? (loops * 1000) / ratePerSecond : 0;
     this.reg = await createMysqlOwnershipRegistry({ knex: this.kReg, pollMs: 50, redisUrl: this.redisUrl, channel: this.channel, redisWaitMs: 1000 });
     for (let i = 0; i < loops; i++) this.loops.push(this.loop());
   }
@@ -119,7 +123,16 @@ class SteadyWriter {
     this.lastOk = performance.now();
   }
   private async loop(): Promise<void> {
+    let next = performance.now();
     while (!this.stop) {
+      next += this.intervalMs;
+      const wait = next - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      else next = performance.now();
+      if (this.paused) {
+        this.lastOk = 0;
+        continue;
+      }
       const k = this.reg.get('product').database === 'own' ? this.kDst : this.kSrc;
       try {
         const id = 1 + Math.floor(Math.random() * this.rows);
@@ -153,6 +166,7 @@ export async function run(): Promise<BenchResult[]> {
   const rows = envInt('SPLIT_BENCH_ROWS', 1_000_000);
   const cycles = envInt('SPLIT_BENCH_CUTOVERS', 5);
   const writers = envInt('SPLIT_BENCH_WRITERS', 2);
+  const rate = envInt('SPLIT_BENCH_WRITE_RATE', 200);
   const server = withDatabase(process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/legacy', undefined);
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const id = randomBytes(3).toString('hex');
@@ -190,21 +204,29 @@ export async function run(): Promise<BenchResult[]> {
     });
     const writer = new SteadyWriter(dsn(names.src), dsn(names.ours), rows, channel, redisUrl);
     try {
-      await writer.begin(writers);
+      await writer.begin(writers, rate);
       t0 = performance.now();
       const st = await start(ctx);
       const oursSec = (performance.now() - t0) / 1000;
       log(`our copy: ${oursSec.toFixed(1)} s, ${st.state.applied.forward} captured changes applied, ${writer.writes} writes meanwhile`);
       results.push(
-        { bench: 'split', metric: 'copy rows/s (ours while capturing writes)', ours: total / oursSec, peer: total / dumpSec, peerName: 'mariadb-dump | mariadb', unit: 'rows/s' },
+        { bench: 'split', metric: `copy rows/s (ours while capturing ${rate} writes/s)`, ours: total / oursSec, peer: total / dumpSec, peerName: 'mariadb-dump | mariadb', unit: 'rows/s' },
         { bench: 'split', metric: 'copy MB/s', ours: bytes / 2 ** 20 / oursSec, peer: bytes / 2 ** 20 / dumpSec, peerName: 'mariadb-dump | mariadb', unit: 'MiB/s' },
       );
 
       t0 = performance.now();
       const v = await verifyCommand(ctx, { restart: true });
       const vSec = (performance.now() - t0) / 1000;
-      log(`verify: ${vSec.toFixed(1)} s, ok=${v.ok}, ${v.differences.length} differences, ${v.inFlight} in flight`);
-      results.push({ bench: 'split', metric: `verify rows/s (${v.ok ? '0 differences' : `${v.differences.length} differences!`})`, ours: total / vSec, unit: 'rows/s' });
+      log(`verify under ${rate} writes/s: ${vSec.toFixed(1)} s, ok=${v.ok}, ${v.differences.length} differences, ${v.inFlight} in flight`);
+      results.push({ bench: 'split', metric: `verify rows/s under ${rate} writes/s (${v.ok ? '0 differences' : `${v.differences.length} differences!`})`, ours: total / vSec, unit: 'rows/s' });
+      writer.paused = true;
+      await new Promise((r) => setTimeout(r, 200));
+      t0 = performance.now();
+      const q = await verifyCommand(ctx, { restart: true });
+      const qSec = (performance.now() - t0) / 1000;
+      log(`verify, writes paused: ${qSec.toFixed(1)} s, ok=${q.ok}`);
+      results.push({ bench: 'split', metric: `verify rows/s, writes paused (${q.ok ? '0 differences' : `${q.differences.length} differences!`})`, ours: total / qSec, unit: 'rows/s' });
+      writer.paused = false;
 
       // cutover / rollback cycles under the steady write load
       const freezes: number[] = [];
@@ -221,7 +243,7 @@ export async function run(): Promise<BenchResult[]> {
       }
       log(`freezes (ms): ${freezes.join(', ')}; writer-observed longest stall (ms): ${gaps.map((g) => g.toFixed(0)).join(', ')}; fenced write attempts ${writer.fenced}`);
       results.push(
-        { bench: 'split', metric: `write freeze p50 (${freezes.length} cutovers+rollbacks, ${writers} writers)`, ours: pct(freezes, 50), unit: 'ms' },
+        { bench: 'split', metric: `write freeze p50 (${freezes.length} cutovers+rollbacks, ${rate} writes/s)`, ours: pct(freezes, 50), unit: 'ms' },
         { bench: 'split', metric: 'write freeze max', ours: Math.max(...freezes), unit: 'ms' },
         { bench: 'split', metric: 'writer-observed stall p50 (incl. ownership propagation)', ours: pct(gaps, 50), unit: 'ms' },
         { bench: 'split', metric: 'writer-observed stall max', ours: Math.max(...gaps), unit: 'ms' },

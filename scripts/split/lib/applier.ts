@@ -21,13 +21,15 @@ import { changelogTable, columnList, consumeSql, pkList, q, qq, selectList, type
 export interface ApplyResult {
   changes: number;
   rows: number;
+  /** Primary keys made current on the target, per table. */
+  keys: Map<string, Set<string>>;
 }
 
 export async function applyBatch(link: Link, limit: number, faults: Faults): Promise<ApplyResult> {
   const cl = changelogTable(link.service);
   const [rows] = await link.from.knex.raw(`SELECT seq, tbl, pk FROM ${qq(link.from.db, cl)} ORDER BY seq LIMIT ${Math.max(1, Math.floor(limit))}`);
   const batch = rows as Array<{ seq: string; tbl: string; pk: string }>;
-  if (!batch.length) return { changes: 0, rows: 0 };
+  if (!batch.length) return { changes: 0, rows: 0, keys: new Map() };
   const byTable = new Map<string, Set<string>>();
   for (const r of batch) {
     if (!link.shapes.has(r.tbl)) continue; // not ours (should not happen): consumed and ignored
@@ -57,7 +59,7 @@ export async function applyBatch(link: Link, limit: number, faults: Faults): Pro
     await link.from.knex.raw(consume);
   }
   faults.hit('after-apply');
-  return { changes: batch.length, rows: touched };
+  return { changes: batch.length, rows: touched, keys: byTable };
 }
 
 async function applySameServer(tx: Knex.Transaction, link: Link, shape: TableShape, pks: string[]): Promise<number> {

@@ -176,8 +176,14 @@ export function rowHashExpr(shape: TableShape): string {
   return `CRC32(CONCAT_WS(CHAR(31), ${parts.join(', ')}))`;
 }
 
-export function checksumSql(db: string, shape: TableShape, lo: string | null, hi: string | null): string {
-  return `SELECT COUNT(*) AS n, COALESCE(BIT_XOR(${rowHashExpr(shape)}), 0) AS x FROM ${qq(db, shape.name)} WHERE ${rangeWhere(shape.pk, lo, hi)}`;
+export function checksumSql(db: string, shape: TableShape, lo: string | null, hi: string | null, exclude: Iterable<string> = []): string {
+  return `SELECT COUNT(*) AS n, COALESCE(BIT_XOR(${rowHashExpr(shape)}), 0) AS x FROM ${qq(db, shape.name)} WHERE ${rangeWhere(shape.pk, lo, hi)}${notIn(shape.pk, exclude)}`;
+}
+
+/** ` AND pk NOT IN (…)`, or nothing for an empty list. */
+export function notIn(pk: string, keys: Iterable<string>): string {
+  const list = [...keys];
+  return list.length ? ` AND ${q(pk)} NOT IN (${pkList(list)})` : '';
 }
 
 /** `pk > lo AND pk <= hi`, either bound open when null. */

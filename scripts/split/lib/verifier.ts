@@ -2,18 +2,27 @@ import { drain } from './applier.ts';
 import { sleep, type SplitContext } from './context.ts';
 import type { Link } from './link.ts';
 import { diffRows, type RowDiff } from './rowdiff.ts';
-import { changelogTable, checksumSql, pkList, q, qq, rangeWhere, selectList, type TableShape } from './sql.ts';
+import { changelogTable, checksumSql, notIn, pkList, q, qq, rangeWhere, selectList, type TableShape } from './sql.ts';
+import { openSnapshot } from './snapshot.ts';
 import { note, type SplitState, type VerifyState } from './state.ts';
 
 /**
  * Verify while the application keeps writing (pt-table-checksum / VDiff
- * shape): for each primary-key chunk, first apply the captured backlog, then
- * each server computes COUNT + BIT_XOR(CRC32(row)) for the chunk on its own
- * side, in parallel. A mismatching chunk is re-checked after further
- * catch-up (rows changed while verifying); if it still differs, the rows of
- * the chunk are compared one by one with JSON compared by meaning. Rows whose
- * change is still waiting in the changelog are counted as in flight and
- * re-checked rather than reported. Progress is saved after every chunk.
+ * shape). Per primary-key chunk:
+ *   1. open a consistent snapshot S on the live side, then apply the captured
+ *      backlog (the applier runs in this process, so the copy stays frozen
+ *      until the next chunk) and remember the keys it applied (P);
+ *   2. each server computes COUNT + BIT_XOR(CRC32(row)) of the chunk — the
+ *      live side inside S — in parallel; rows changed after S are all in P,
+ *      so the comparison excludes P;
+ *   3. a differing range is split into key sub-ranges inside the same
+ *      snapshot until leaves are small, whose rows are compared one by one
+ *      (JSON by meaning);
+ *   4. keys in P and leaf differences are re-checked on current rows after
+ *      further catch-up; those still pending in the changelog are in flight,
+ *      the rest are reported as differences by primary key.
+ * Quiet tables are settled first by CHECKSUM TABLE on both servers.
+ * Progress is saved after every chunk; a killed verify resumes.
  */
 export const MAX_REPORTED_DIFFERENCES = 1000;
 
@@ -28,11 +37,16 @@ export async function verify(ctx: SplitContext, state: SplitState, link: Link, o
   const v = state.verify;
   const started = Date.now();
   let rowsThisRun = 0;
-  const catchUp = () => drain(link, ctx.opts.applyBatch, ctx.faults, {
+  const catchUp = (collect?: Map<string, Set<string>>) => drain(link, ctx.opts.applyBatch, ctx.faults, {
     onBatch: (r) => {
       if (link.direction === 'forward') state.applied.forward += r.changes;
       else state.applied.reverse += r.changes;
       state.applied.batches += 1;
+      if (collect) for (const [t, keys] of r.keys) {
+        let set = collect.get(t);
+        if (!set) collect.set(t, (set = new Set()));
+        for (const k of keys) set.add(k);
+      }
     },
   });
   ctx.progress.begin(`verify ${ctx.service.name}`, Object.keys(v.tables).length * 10000);
@@ -67,14 +81,10 @@ export async function verify(ctx: SplitContext, state: SplitState, link: Link, o
           `SELECT ${q(shape.pk)} AS k FROM ${qq(link.from.db, t)} WHERE ${rangeWhere(shape.pk, lo, null)} ORDER BY ${q(shape.pk)} LIMIT 1 OFFSET ${ctx.opts.verifyChunk - 1}`);
         const hiFound = (hiRows as Array<{ k: string }>)[0];
         const hi = hiFound ? String(hiFound.k) : null;
-        await catchUp();
-        const result = await compareChunk(link, shape, lo, hi);
-        if (!result.equal) {
-          vt.mismatchedChunks += 1;
-          const { diffs, inFlight } = await narrow(link, shape, lo, hi, bounds, ctx.opts.verifyRechecks, ctx.opts.verifyLeafRows, catchUp, 0);
-          v.inFlight += inFlight;
-          for (const d of diffs) if (v.differences.length < MAX_REPORTED_DIFFERENCES) v.differences.push({ table: t, ...d });
-        }
+        const result = await verifyChunk(link, shape, lo, hi, bounds, ctx.opts, catchUp);
+        if (result.mismatched) vt.mismatchedChunks += 1;
+        v.inFlight += result.inFlight;
+        for (const d of result.diffs) if (v.differences.length < MAX_REPORTED_DIFFERENCES) v.differences.push({ table: t, ...d });
         vt.rows += result.n;
         rowsThisRun += result.n;
         vt.chunks += 1;
@@ -138,69 +148,85 @@ async function tableChecksums(link: Link, table: string): Promise<{ equal: boole
 
 const FANOUT = 8;
 
-/**
- * A chunk whose checksums differ is re-checked after catching up; if it still
- * differs it is split into key sub-ranges, and only differing sub-ranges are
- * followed down to small leaves, which get the row-by-row diff. Under a
- * steady write load this costs a few small checksums, not a full row diff.
- */
-async function narrow(link: Link, shape: TableShape, lo: string | null, hi: string | null, bounds: { min: string | null; max: string | null },
-  rechecks: number, leafRows: number, catchUp: () => Promise<number>, depth: number): Promise<{ diffs: RowDiff[]; inFlight: number }> {
-  let r = { equal: false, n: Infinity };
-  for (let i = 0; i < Math.min(2, rechecks); i++) {
-    await sleep(10 * (i + 1));
-    await catchUp();
-    r = await compareChunk(link, shape, lo, hi);
-    if (r.equal) return { diffs: [], inFlight: 0 };
-  }
-  const loV = lo === null ? (bounds.min === null ? null : BigInt(bounds.min) - 1n) : BigInt(lo);
-  const hiV = hi === null ? (bounds.max === null ? null : BigInt(bounds.max)) : BigInt(hi);
-  if (r.n <= leafRows || depth >= 8 || loV === null || hiV === null || hiV - loV <= BigInt(FANOUT)) {
-    return diffChunk(link, shape, lo, hi, rechecks, catchUp);
-  }
-  const out = { diffs: [] as RowDiff[], inFlight: 0 };
-  const step = (hiV - loV) / BigInt(FANOUT);
-  for (let i = 0; i < FANOUT; i++) {
-    const a = i === 0 ? lo : (loV + step * BigInt(i)).toString();
-    const b = i === FANOUT - 1 ? hi : (loV + step * BigInt(i + 1)).toString();
-    const c = await compareChunk(link, shape, a, b);
-    if (c.equal) continue;
-    const sub = await narrow(link, shape, a, b, bounds, rechecks, leafRows, catchUp, depth + 1);
-    out.diffs.push(...sub.diffs);
-    out.inFlight += sub.inFlight;
-  }
-  return out;
+type CatchUp = (collect?: Map<string, Set<string>>) => Promise<number>;
+
+function inRange(k: string, lo: string | null, hi: string | null): boolean {
+  const v = BigInt(k);
+  return (lo === null || v > BigInt(lo)) && (hi === null || v <= BigInt(hi));
 }
 
+async function verifyChunk(link: Link, shape: TableShape, lo: string | null, hi: string | null, bounds: { min: string | null; max: string | null },
+  opts: SplitContext['opts'], catchUp: CatchUp): Promise<{ n: number; mismatched: boolean; diffs: RowDiff[]; inFlight: number }> {
+  const snap = await openSnapshot(link.from);
+  try {
+    const applied = new Map<string, Set<string>>();
+    await catchUp(applied);
+    const p = new Set([...(applied.get(shape.name) ?? [])].filter((k) => inRange(k, lo, hi)));
+    const cmp = async (a: string | null, b: string | null) => {
+      const [x, y] = await Promise.all([
+        snap.checksum(shape, a, b, p),
+        link.to.knex.raw(checksumSql(link.to.db, shape, a, b, p)).then((r) => (r[0] as Array<{ n: string; x: string }>)[0]),
+      ]);
+      return { equal: String(x.n) === String(y.n) && String(x.x) === String(y.x), n: Number(x.n) };
+    };
+    const first = await cmp(lo, hi);
+    const suspects = new Set<string>(p);
+    if (!first.equal) await descend(lo, hi, first.n, 0);
+    const { diffs, inFlight } = suspects.size ? await recheckKeys(link, shape, [...suspects], opts.verifyRechecks, catchUp) : { diffs: [], inFlight: 0 };
+    return { n: first.n + p.size, mismatched: !first.equal, diffs, inFlight };
+
+    async function descend(a: string | null, b: string | null, n: number, depth: number): Promise<void> {
+      const loV = a === null ? (bounds.min === null ? null : BigInt(bounds.min) - 1n) : BigInt(a);
+      const hiV = b === null ? (bounds.max === null ? null : BigInt(bounds.max)) : BigInt(b);
+      if (n <= opts.verifyLeafRows || depth >= 12 || loV === null || hiV === null || hiV - loV <= BigInt(FANOUT)) {
+        const [s, t] = await Promise.all([
+          snap.rows(shape, a, b, p),
+          link.to.knex.raw(`SELECT ${selectList(shape)} FROM ${qq(link.to.db, shape.name)} WHERE ${rangeWhere(shape.pk, a, b)}${notIn(shape.pk, p)} ORDER BY ${q(shape.pk)}`)
+            .then((r) => r[0] as Array<Record<string, unknown>>),
+        ]);
+        for (const d of diffRows(shape, s, t)) suspects.add(d.pk);
+        return;
+      }
+      const step = (hiV - loV) / BigInt(FANOUT);
+      for (let i = 0; i < FANOUT; i++) {
+        const x = i === 0 ? a : (loV + step * BigInt(i)).toString();
+        const y = i === FANOUT - 1 ? b : (loV + step * BigInt(i + 1)).toString();
+        const c = await cmp(x, y);
+        if (!c.equal) await descend(x, y, c.n, depth + 1);
+      }
+    }
+  } finally {
+    await snap.close();
+  }
+}
+
+/** Compares current rows of the given keys after catching up, a few times; keys still pending in the changelog are in flight. */
+async function recheckKeys(link: Link, shape: TableShape, keys: string[], rechecks: number, catchUp: CatchUp): Promise<{ diffs: RowDiff[]; inFlight: number }> {
+  const read = async (side: Link['from'], ks: string[]) => {
+    const [rows] = await side.knex.raw(`SELECT ${selectList(shape)} FROM ${qq(side.db, shape.name)} WHERE ${q(shape.pk)} IN (${pkList(ks)})`);
+    return rows as Array<Record<string, unknown>>;
+  };
+  let diffs: RowDiff[] = [];
+  let pending = keys;
+  for (let i = 0; i <= rechecks && pending.length; i++) {
+    if (i > 0) await sleep(10 * i);
+    await catchUp();
+    const [s, t] = await Promise.all([read(link.from, pending), read(link.to, pending)]);
+    diffs = diffRows(shape, s, t);
+    pending = diffs.map((d) => d.pk);
+  }
+  if (!diffs.length) return { diffs, inFlight: 0 };
+  const [busyRows] = await link.from.knex.raw(
+    `SELECT DISTINCT pk FROM ${qq(link.from.db, changelogTable(link.service))} WHERE tbl = ? AND pk IN (${pkList(diffs.map((d) => d.pk))})`, [shape.name]);
+  const busy = new Set((busyRows as Array<{ pk: string }>).map((r) => String(r.pk)));
+  return { diffs: diffs.filter((d) => !busy.has(d.pk)), inFlight: busy.size };
+}
+
+/** One checksum comparison of a key range, both servers in parallel (used by the cutover's newest-rows check). */
 export async function compareChunk(link: Link, shape: TableShape, lo: string | null, hi: string | null): Promise<{ equal: boolean; n: number }> {
   const [[a], [b]] = await Promise.all([
     link.from.knex.raw(checksumSql(link.from.db, shape, lo, hi)).then((r) => r[0] as Array<{ n: string; x: string }>),
     link.to.knex.raw(checksumSql(link.to.db, shape, lo, hi)).then((r) => r[0] as Array<{ n: string; x: string }>),
   ]);
   return { equal: String(a.n) === String(b.n) && String(a.x) === String(b.x), n: Number(a.n) };
-}
-
-async function readChunk(side: Link['from'], shape: TableShape, lo: string | null, hi: string | null): Promise<Array<Record<string, unknown>>> {
-  const [rows] = await side.knex.raw(`SELECT ${selectList(shape)} FROM ${qq(side.db, shape.name)} WHERE ${rangeWhere(shape.pk, lo, hi)} ORDER BY ${q(shape.pk)}`);
-  return rows as Array<Record<string, unknown>>;
-}
-
-/** Row diff of one chunk; rows that keep changing (pending in the changelog) are in flight, not differences. */
-async function diffChunk(link: Link, shape: TableShape, lo: string | null, hi: string | null, rechecks: number, catchUp: () => Promise<number>): Promise<{ diffs: RowDiff[]; inFlight: number }> {
-  let diffs = diffRows(shape, await readChunk(link.from, shape, lo, hi), await readChunk(link.to, shape, lo, hi));
-  for (let i = 0; diffs.length && i < rechecks; i++) {
-    await catchUp();
-    const keys = diffs.map((d) => d.pk);
-    const where = `${q(shape.pk)} IN (${pkList(keys)})`;
-    const [[s], [t]] = await Promise.all([
-      link.from.knex.raw(`SELECT ${selectList(shape)} FROM ${qq(link.from.db, shape.name)} WHERE ${where}`),
-      link.to.knex.raw(`SELECT ${selectList(shape)} FROM ${qq(link.to.db, shape.name)} WHERE ${where}`),
-    ]);
-    diffs = diffRows(shape, s as Array<Record<string, unknown>>, t as Array<Record<string, unknown>>);
-  }
-  if (!diffs.length) return { diffs, inFlight: 0 };
-  const [pending] = await link.from.knex.raw(
-    `SELECT DISTINCT pk FROM ${qq(link.from.db, changelogTable(link.service))} WHERE tbl = ? AND pk IN (${pkList(diffs.map((d) => d.pk))})`, [shape.name]);
-  const busy = new Set((pending as Array<{ pk: string }>).map((r) => String(r.pk)));
-  return { diffs: diffs.filter((d) => !busy.has(d.pk)), inFlight: busy.size };
 }
