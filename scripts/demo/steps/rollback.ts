@@ -27,7 +27,7 @@ export const rollbackStep: Step = {
     ctx.say(`audit log: ${audit.entries.filter((e) => e.route === ROLLBACK_ROUTE).length} changes recorded for ${ROLLBACK_ROUTE} (who, when, from, to, reason)`);
 
     const split = ['product', 'shop', 'user'].find((s) => ctx.shared[`cutover:${s}`]);
-    if (!split) return { status: 'unavailable', reason: 'route rollback and forward done; split rollback needs a split that was cut over (step 4/5 cutover not yet possible)' };
+    if (!split) return { status: 'unavailable', reason: 'route rollback and forward done; split rollback needs a split that was cut over, and none was (see steps 4 and 5)' };
     ctx.phase('8 split rollback');
     await rollbackAndForward(ctx, split);
     return { status: 'done' };
