@@ -29,7 +29,7 @@ export function classifyError(err: unknown): FailureKind {
 }
 
 /** Writes the standard JSON error, closing the connection when the request body may be unread. */
-export function sendJsonError(res: ServerResponse, status: number, code: string, message: string, requestId: string, close = false): void {
+export function sendJsonError(res: ServerResponse, status: number, code: string, message: string, requestId: string, close = false, extra: Record<string, string> | null = null): void {
   if (res.headersSent || res.destroyed) {
     if (!res.writableEnded) res.destroy();
     return;
@@ -37,6 +37,7 @@ export function sendJsonError(res: ServerResponse, status: number, code: string,
   const body = JSON.stringify(errorBody(code, message, requestId));
   const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId };
   if (close) headers.connection = 'close';
+  if (extra !== null) for (const k in extra) headers[k] = extra[k];
   res.writeHead(status, headers);
   res.end(body);
 }
@@ -166,7 +167,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     if (kind === 'aborted') return;
     if (this.status === 0) {
       const f = failureStatus(kind);
-      sendJsonError(this.res, f.status, f.code, f.message, this.fr.requestId, this.fr.body !== null && !(this.fr.body instanceof Buffer));
+      sendJsonError(this.res, f.status, f.code, f.message, this.fr.requestId, this.fr.body !== null && !(this.fr.body instanceof Buffer), this.fr.extraHeaders);
     } else this.res.destroy();
   }
 }

@@ -93,6 +93,7 @@ describe('strangler failure behaviour @integration', () => {
     const r = await send(`${f.url}/api/refused`);
     expect(r.status).to.equal(502);
     expect(r.json().error).to.include({ code: 'BAD_GATEWAY', message: 'The upstream service is unreachable' });
+    expect(r.headers['x-strangler-route']).to.equal('refused; upstream=refused');
   });
 
   it('an upstream killed before answering gives 502; killed mid-body cuts the client connection; the facade keeps serving', async () => {
