@@ -237,6 +237,7 @@ export async function run(): Promise<BenchResult[]> {
           const r = await fn(ctx);
           if (!('freezeMs' in r)) throw new Error('unexpected cutover result');
           freezes.push(r.freezeMs);
+          log(`${r.kind} freeze ${r.freezeMs} ms: ${JSON.stringify(r.steps)}`);
           await new Promise((res) => setTimeout(res, 300));
           gaps.push(writer.maxGapMs);
         }

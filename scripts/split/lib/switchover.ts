@@ -16,6 +16,8 @@ import { compareChunk } from './verifier.ts';
 export interface SwitchResult {
   kind: 'cutover' | 'rollback';
   freezeMs: number;
+  /** Milliseconds spent in each step of the freeze (fence+drain, final catch-up, checks, flip). */
+  steps?: Record<string, number>;
   resumed: boolean;
   owner: string;
   database: string;
@@ -72,6 +74,8 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
     state.switching = { kind, step: 'fencing', startedAt: new Date().toISOString(), expectVersion: rec.version };
     await ctx.store.save(state);
 
+    // the preparation took a while under load: catch up once more so the frozen catch-up is small
+    await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 5_000, signal: ctx.signal, onBatch: (r) => count(state, link, r.changes) });
     const fenceConn = await openConnection(link.from.dsn);
     const watchdog = new Watchdog(link.from.dsn, fenceConn, ctx.opts.freezeAbortMs);
     let t0 = performance.now();
@@ -80,16 +84,27 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
       await fenceConn.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.ceil(ctx.opts.freezeAbortMs / 1000))}`);
       t0 = performance.now();
       watchdog.arm();
+      const steps: Record<string, number> = {};
+      let mark = performance.now();
+      const lap = (name: string) => {
+        const now = performance.now();
+        steps[name] = Math.round((now - mark) * 10) / 10;
+        mark = now;
+      };
       // 2. fence + drain
       await raiseFence(fenceConn, link.from.db, ctx.service.name, watchdog);
+      lap('fence+drain');
       watchdog.check('fence');
       ctx.faults.hit('cutover-fenced');
       // 3. final catch-up, newest rows, AUTO_INCREMENT
       await drain(link, ctx.opts.applyBatch, ctx.faults, { onBatch: (r) => count(state, link, r.changes) });
+      lap('final catch-up');
       watchdog.check('final catch-up');
       await checkNewestRows(link, ctx.opts.newestRowsCheck);
+      lap('newest rows');
       watchdog.check('newest-rows check');
       await carryAutoIncrement(link, 0n);
+      lap('auto_increment');
       ctx.faults.hit(kind === 'cutover' ? 'cutover-before-flip' : 'rollback-before-flip');
       watchdog.check('flip');
       // 4. open the new side, flip
@@ -97,12 +112,13 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
       rec = await own.registry.set(domain, wantFlipped, {
         actor: ctx.actor, reason: `split-db ${kind} of ${ctx.service.name}`, ifVersion: state.switching.expectVersion,
       });
+      lap('open + flip');
       flipped = true;
       watchdog.disarm();
       const freezeMs = Math.round((performance.now() - t0) * 10) / 10;
       if (kind === 'cutover') ctx.faults.hit('cutover-after-flip');
       await finish(ctx, state, link, kind, freezeMs, false);
-      return { kind, freezeMs, resumed: false, owner: rec.owner, database: rec.database };
+      return { kind, freezeMs, steps, resumed: false, owner: rec.owner, database: rec.database };
     } catch (err) {
       watchdog.disarm();
       if (!flipped) {
