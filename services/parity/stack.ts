@@ -38,7 +38,20 @@ export interface ServiceStack {
  * database they use before the split; `ownDsns` their own databases, used
  * when `registry` says `own`.
  */
-export async function startServiceStack(opts: { legacyDsn: string; ownDsns?: Partial<Record<'product' | 'shop' | 'user', string>>; registry?: MemoryOwnershipRegistry; search?: SearchIndex; logger?: Logger; callTimeoutMs?: number }): Promise<ServiceStack> {
+export async function startServiceStack(opts: StackOptions): Promise<ServiceStack> {
+  // Thrift ports are picked before the services bind them; another process may take one meanwhile: retry
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if ((err as { code?: string })?.code !== 'EADDRINUSE' || attempt >= 5) throw err;
+    }
+  }
+}
+
+type StackOptions = Parameters<typeof startOnce>[0];
+
+async function startOnce(opts: { legacyDsn: string; ownDsns?: Partial<Record<'product' | 'shop' | 'user', string>>; registry?: MemoryOwnershipRegistry; search?: SearchIndex; logger?: Logger; callTimeoutMs?: number }): Promise<ServiceStack> {
   const [pt, st, ut, searchPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const registry = opts.registry ?? new MemoryOwnershipRegistry();
   const logger = opts.logger ?? silentLogger();
@@ -48,10 +61,21 @@ export async function startServiceStack(opts: { legacyDsn: string; ownDsns?: Par
     ownDbUrl: opts.ownDsns?.[service] ?? opts.legacyDsn, dbMode: 'registry', redisUrl: undefined, peers, callTimeoutMs: opts.callTimeoutMs ?? 2000, logLevel: 'silent',
   });
   const configs = { product: base('product', pt), shop: { ...base('shop', st), httpPort: 0 }, user: base('user', ut) };
-  let shop = await startShopService(configs.shop, { logger, registry, search: opts.search });
+  const started: RunningService[] = [];
+  const track = async <T extends RunningService>(p: Promise<T>): Promise<T> => {
+    try {
+      const svc = await p;
+      started.push(svc);
+      return svc;
+    } catch (err) {
+      await Promise.all(started.map((x) => x.close()));
+      throw err;
+    }
+  };
+  let shop = await track(startShopService(configs.shop, { logger, registry, search: opts.search }));
   configs.shop.httpPort = shop.httpPort;
-  const product = await startProductService(configs.product, { logger, registry });
-  const user = await startUserService(configs.user, { logger, registry });
+  const product = await track(startProductService(configs.product, { logger, registry }));
+  const user = await track(startUserService(configs.user, { logger, registry }));
   const stack: ServiceStack = {
     product, shop, user, registry, configs,
     async restartShop() {

@@ -22,6 +22,21 @@ function ids(v: unknown, what = 'ids'): number[] {
   });
 }
 
+function paging(page?: { limit?: number | null; offset?: number | null } | null): { page: number; size: number } {
+  const limit = page?.limit ?? 20;
+  const offset = page?.offset ?? 0;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new AppError('VALIDATION_FAILED', 'page.limit must be 1..100');
+  if (!Number.isInteger(offset) || offset < 0 || offset % limit !== 0) throw new AppError('VALIDATION_FAILED', 'page.offset must be a multiple of page.limit');
+  return { page: offset / limit + 1, size: limit };
+}
+
+function markPage(r: { marks: { targetId: number; createdAt: string }[]; total: number }, page?: { limit?: number | null; offset?: number | null } | null) {
+  return {
+    items: r.marks.map((m) => ({ targetId: String(m.targetId), createdAt: timestamp(m.createdAt) })),
+    page: { limit: page?.limit ?? 20, offset: page?.offset ?? 0, total: r.total },
+  };
+}
+
 export function createUserHandler(deps: { service: UserService }) {
   const { service } = deps;
   const repo = service.deps.repo;
@@ -57,6 +72,38 @@ export function createUserHandler(deps: { service: UserService }) {
       const wanted = ids(rawIds);
       const byId = new Map((await repo.getUsers(wanted)).map((u) => [Number(u.id), u]));
       return wanted.flatMap((id) => (byId.has(id) ? [userToWire(byId.get(id)!)] : []));
+    },
+
+    async addLike(_ctx: Ctx, rawUser: string, rawProduct: string) {
+      const [userId, productId] = ids([rawUser, rawProduct], 'userId/productId');
+      const { result, row } = await service.addLike(userId, productId);
+      return { changed: result === 'created', count: Number(row.like_count) };
+    },
+
+    async removeLike(_ctx: Ctx, rawUser: string, rawProduct: string) {
+      const [userId, productId] = ids([rawUser, rawProduct], 'userId/productId');
+      const changed = await service.removeLike(userId, productId);
+      return { changed, count: (await repo.markCounts('like', [productId])).get(productId) ?? 0 };
+    },
+
+    async listLikes(_ctx: Ctx, rawUser: string, page?: { limit?: number | null; offset?: number | null } | null) {
+      return markPage(await service.visibleMarks('like', ids([rawUser], 'userId')[0], paging(page)), page);
+    },
+
+    async addBookmark(_ctx: Ctx, rawUser: string, rawShop: string) {
+      const [userId, shopId] = ids([rawUser, rawShop], 'userId/shopId');
+      const { result, row } = await service.addBookmark(userId, shopId);
+      return { changed: result === 'created', count: Number(row.follower_count) };
+    },
+
+    async removeBookmark(_ctx: Ctx, rawUser: string, rawShop: string) {
+      const [userId, shopId] = ids([rawUser, rawShop], 'userId/shopId');
+      const changed = await service.removeBookmark(userId, shopId);
+      return { changed, count: (await repo.markCounts('bookmark', [shopId])).get(shopId) ?? 0 };
+    },
+
+    async listBookmarks(_ctx: Ctx, rawUser: string, page?: { limit?: number | null; offset?: number | null } | null) {
+      return markPage(await service.visibleMarks('bookmark', ids([rawUser], 'userId')[0], paging(page)), page);
     },
 
     async likeCounts(_ctx: Ctx, productIds: string[]) {

@@ -120,6 +120,25 @@ export class UserService {
     return { rows: page.flatMap((m) => { const p = products.get(m.targetId); return p ? [likeRowOf(m, p)] : []; }), total };
   }
 
+  /**
+   * One page of the user's marks whose target is still visible (liked products not hidden, bookmarked shops
+   * with an active contract), most recent first, without hydrating them (the Thrift listLikes/listBookmarks).
+   */
+  async visibleMarks(kind: 'like' | 'bookmark', userId: number, paging: { page: number; size: number }): Promise<{ marks: { targetId: number; createdAt: string }[]; total: number }> {
+    const marks = await this.deps.repo.marks(kind, userId);
+    if (marks.length === 0) return { marks: [], total: 0 };
+    let visible: (id: number) => boolean;
+    if (kind === 'like') {
+      const statuses = await this.deps.catalog.statuses(marks.map((m) => m.targetId));
+      visible = (id) => { const st = statuses.get(id); return st !== undefined && st !== 'hidden'; };
+    } else {
+      const shops = new Map((await this.deps.shops.getMany(marks.map((m) => m.targetId))).map((x) => [Number(x.id), x]));
+      visible = (id) => shops.get(id)?.contract_status === 'active';
+    }
+    const { page, total } = pageOfMarks(marks, visible, paging);
+    return { marks: page, total };
+  }
+
   async addBookmark(userId: number, shopId: number): Promise<{ result: AddResult; row: BookmarkRow }> {
     const { repo, shops } = this.deps;
     const shop = await shops.get(shopId);

@@ -118,7 +118,7 @@ for (const via of LEGS) describe(`parity: legacy user API vs ${via} @integration
     expect(serviceSide.tokens.merchant).to.be.a('string');
     if (via === LEGS[3]) {
       expect([...seamCalls].sort()).to.include.members(['product.listProducts', 'product.getProduct', 'product.createProduct', 'product.updateProduct',
-        'product.hideProduct', 'product.deleteProduct', 'shop.listShops', 'shop.getShop', 'shop.createShop', 'shop.updateShop', 'shop.getMerchants', 'user.getUser', 'user.signUp', 'user.verifySession', 'user.login']);
+        'product.hideProduct', 'product.deleteProduct', 'shop.listShops', 'shop.getShop', 'shop.createShop', 'shop.updateShop', 'shop.getMerchants', 'user.getUser', 'user.signUp', 'user.verifySession', 'user.login', 'user.addLike', 'user.removeLike', 'user.listLikes', 'user.addBookmark', 'user.removeBookmark', 'user.listBookmarks']);
     }
   });
 

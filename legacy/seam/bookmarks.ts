@@ -1,0 +1,28 @@
+import type { BookmarkRow } from '../contract/rows.ts';
+import * as models from '../models/bookmarks.ts';
+import type { AddResult } from '../models/likes.ts';
+import type { Counted, Db, Knex, Paging } from '../models/db.ts';
+import { addMark, getBookmarkRow, listBookmarkRows, markApi, removeMark } from './marks.ts';
+
+/** legacy/models/bookmarks.ts behind the seam: the user service owns bookmarks once the registry says so. */
+export * from '../models/bookmarks.ts';
+
+export async function addBookmark(knex: Knex, userId: number, shopId: number): Promise<AddResult> {
+  const api = markApi(knex);
+  return api ? addMark(api, 'bookmark', userId, shopId) : models.addBookmark(knex, userId, shopId);
+}
+
+export async function removeBookmark(knex: Knex, userId: number, shopId: number): Promise<boolean> {
+  const api = markApi(knex);
+  return api ? removeMark(api, 'bookmark', userId, shopId) : models.removeBookmark(knex, userId, shopId);
+}
+
+export async function listBookmarks(db: Db, userId: number, paging: Paging): Promise<Counted<BookmarkRow>> {
+  const api = markApi(db);
+  return api ? listBookmarkRows(api, userId, paging) : models.listBookmarks(db, userId, paging);
+}
+
+export async function getBookmark(db: Db, userId: number, shopId: number): Promise<BookmarkRow | undefined> {
+  const api = markApi(db);
+  return api ? getBookmarkRow(api, userId, shopId) : models.getBookmark(db, userId, shopId);
+}
