@@ -99,8 +99,8 @@ export class DemoStack {
   async startFacade(served: { routes: Record<string, string>; serviceOf: (id: string) => string } | undefined): Promise<NonNullable<DemoStack['facade']> & { changes: { added: string[]; replaced: string[] } }> {
     const { startFacade } = await import('../../strangler/index.ts');
     const { DEFAULT_BODY_LIMIT, DEFAULT_CAPTURE_LIMIT } = await import('../../strangler/facade.ts');
-    const { DEFAULT_ROUTES_FILE } = await import('../../strangler/config.ts');
-    let routes = demoRouteTable(JSON.parse(readFileSync(DEFAULT_ROUTES_FILE, 'utf8')), this.env.ports);
+    const { ROUTES_TEMPLATE_FILE } = await import('../../strangler/config.ts');
+    let routes = demoRouteTable(JSON.parse(readFileSync(ROUTES_TEMPLATE_FILE, 'utf8')), this.env.ports);
     let changes = { added: [] as string[], replaced: [] as string[] };
     if (served) {
       const c = completeRouteTable(routes, served.routes, served.serviceOf);

@@ -23,6 +23,8 @@ export class Shopper extends SimulatedClient {
   private readonly bookmarked = new Set<number>();
   /** A like write failed: its outcome is unknown, so the next list is adopted instead of checked. */
   private uncertain = false;
+  /** A bookmark write failed: its outcome is unknown, so the app reloads the bookmarks before the next change. */
+  private bookmarksUncertain = false;
 
   constructor(name: string, creds: { email: string; password: string }, world: World, http: HttpClient, recorder: Recorder, rng: Rng) {
     super(name, http, recorder, rng);
@@ -106,16 +108,20 @@ export class Shopper extends SimulatedClient {
         });
         return;
       case 'bookmark': {
+        await this.reloadBookmarksIfUncertain();
         const id = rng.pick(w.shopIds);
         const r = await this.act(action, 'POST', 'POST /api/me/bookmarks', '/api/me/bookmarks', { ...auth, body: { shopId: id }, expect: this.bookmarked.has(id) ? [200] : [201] });
         if (r.status === 200 || r.status === 201) this.bookmarked.add(id);
+        else this.bookmarksUncertain = true;
         return;
       }
       case 'unbookmark': {
+        await this.reloadBookmarksIfUncertain();
         const id = [...this.bookmarked][0];
         if (id === undefined) return;
         const r = await this.act(action, 'DELETE', 'DELETE /api/me/bookmarks/:shopId', `/api/me/bookmarks/${id}`, { ...auth, expect: [204] });
         if (r.status === 204) this.bookmarked.delete(id);
+        else this.bookmarksUncertain = true;
         return;
       }
       case 'me':
@@ -125,6 +131,16 @@ export class Shopper extends SimulatedClient {
         await this.login();
         return;
     }
+  }
+
+  /** After a failed bookmark write the app does what a real one does: reload the list (a request of its own). */
+  private async reloadBookmarksIfUncertain(): Promise<void> {
+    if (!this.bookmarksUncertain) return;
+    const b = await this.act('bookmarks', 'GET', 'GET /api/me/bookmarks', '/api/me/bookmarks?size=100', { token: this.token, expect: [200] });
+    if (b.status !== 200) return;
+    this.bookmarksUncertain = false;
+    this.bookmarked.clear();
+    for (const x of items<{ shopId: number }>(b)) this.bookmarked.add(x.shopId);
   }
 
   private async unlike(): Promise<void> {
