@@ -38,6 +38,7 @@ interface Globals {
   applyBatch?: string;
   abortAfterMs?: string;
   verifyChunk?: string;
+  verifyLeafRows?: string;
   copyMode?: string;
   actor?: string;
 }
@@ -80,7 +81,7 @@ async function withContext<T>(cmd: Command, service: string, fn: (ctx: SplitCont
   });
   const opts = validateOptions({
     chunkSize: g.chunkSize, minChunk: g.minChunk, maxChunk: g.maxChunk, targetChunkMs: g.targetChunkMs, maxRowsPerSecond: g.maxRowsPerSecond, maxThreadsRunning: g.maxThreadsRunning,
-    applyBatch: g.applyBatch, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, copyMode: g.copyMode as never,
+    applyBatch: g.applyBatch, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, copyMode: g.copyMode as never,
   });
   const ctx = openContext({
     service: resolved,
@@ -126,7 +127,9 @@ function build(): Command {
     .option('--apply-batch <n>', 'captured changes applied per transaction')
     .option('--abort-after-ms <n>', 'write-freeze abort limit for cutover/rollback')
     .option('--verify-chunk <n>', 'rows per verify chunk')
+    .option('--verify-leaf-rows <n>', 'differing verify ranges are split down to this many rows, then diffed row by row')
     .addOption(new Option('--copy-mode <mode>', 'auto: INSERT … SELECT on one server, stream otherwise').choices(['auto', 'sql', 'stream']))
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EPILOG([
       'split-db plan product',
