@@ -40,14 +40,24 @@ export async function startProductService(config: ServiceConfig, opts: StartOpti
   const writer = new ProductWriter(db.live);
   const handler = createProductHandler({ repo, shops, writer });
   const dbCheck = async () => { await db.live.current().raw('SELECT 1'); };
-  const thrift = await listenThrift('product', ProductService, handler, config.thriftPort, config.host, logger, { db: dbCheck });
-  const edge = createProductEdge({
-    repo, shops, sessions: sessionVerifierOver(userApi), activity: new LegacyActivityLog(db.legacyKnex), logger,
-    writer, bulk: new BulkUploader(db.live, shops), staff: new LegacyStaffSessions(db.legacyKnex),
-    health: async () => ({ db: await dbCheck().then(() => 'ok', () => 'down') }),
-  });
-  const http = await listenHttp(edge, config.httpPort, config.host);
-  logger.info({ http: http.port, thrift: thrift.port }, 'product service listening');
+  let thrift: Awaited<ReturnType<typeof listenThrift>> | undefined;
+  let http: Awaited<ReturnType<typeof listenHttp>> | undefined;
+  try {
+    thrift = await listenThrift('product', ProductService, handler, config.thriftPort, config.host, logger, { db: dbCheck });
+    const edge = createProductEdge({
+      repo, shops, sessions: sessionVerifierOver(userApi), activity: new LegacyActivityLog(db.legacyKnex), logger,
+      writer, bulk: new BulkUploader(db.live, shops), staff: new LegacyStaffSessions(db.legacyKnex),
+      health: async () => ({ db: await dbCheck().then(() => 'ok', () => 'down') }),
+    });
+    http = await listenHttp(edge, config.httpPort, config.host);
+  } catch (err) {
+    // a port in use (or similar) must not leave pools, clients or a half-started server behind
+    await thrift?.close();
+    await closeServiceClients(clients as never);
+    await db.close();
+    throw err;
+  }
+  logger.info({ http: http!.port, thrift: thrift!.port }, 'product service listening');
   let closing: Promise<void> | undefined;
   return {
     name: 'product-service', httpPort: http.port, thriftPort: thrift.port, httpUrl: `http://127.0.0.1:${http.port}`, handler,

@@ -53,14 +53,24 @@ export async function startShopService(config: ServiceConfig, opts: StartOptions
   }
   const handler = createShopHandler({ repo });
   const dbCheck = async () => { await db.live.current().raw('SELECT 1'); };
-  const thrift = await listenThrift('shop', ShopService, handler, config.thriftPort, config.host, logger, { db: dbCheck });
-  const edge = createShopEdge({
-    repo, staff: new LegacyStaffSessions(db.legacyKnex), logger,
-    closeShop: (shopId) => closeShop(ports, store, shopId),
-    health: async () => ({ db: await dbCheck().then(() => 'ok', () => 'down') }),
-  });
-  const http = await listenHttp(edge, config.httpPort, config.host);
-  logger.info({ http: http.port, thrift: thrift.port }, 'shop service listening');
+  let thrift: Awaited<ReturnType<typeof listenThrift>> | undefined;
+  let http: Awaited<ReturnType<typeof listenHttp>> | undefined;
+  try {
+    thrift = await listenThrift('shop', ShopService, handler, config.thriftPort, config.host, logger, { db: dbCheck });
+    const edge = createShopEdge({
+      repo, staff: new LegacyStaffSessions(db.legacyKnex), logger,
+      closeShop: (shopId) => closeShop(ports, store, shopId),
+      health: async () => ({ db: await dbCheck().then(() => 'ok', () => 'down') }),
+    });
+    http = await listenHttp(edge, config.httpPort, config.host);
+  } catch (err) {
+    // a port in use (or similar) must not leave pools, clients or a half-started server behind
+    await thrift?.close();
+    await closeServiceClients(clients as never);
+    await db.close();
+    throw err;
+  }
+  logger.info({ http: http!.port, thrift: thrift!.port }, 'shop service listening');
   let closing: Promise<void> | undefined;
   return {
     name: 'shop-service', httpPort: http.port, thriftPort: thrift.port, httpUrl: `http://127.0.0.1:${http.port}`, handler,

@@ -37,10 +37,20 @@ export async function startUserService(config: ServiceConfig, opts: StartOptions
   });
   const handler = createUserHandler({ service });
   const dbCheck = async () => { await db.live.current().raw('SELECT 1'); };
-  const thrift = await listenThrift('user', UserServiceModule, handler, config.thriftPort, config.host, logger, { db: dbCheck });
-  const edge = createUserEdge({ service, logger, health: async () => ({ db: await dbCheck().then(() => 'ok', () => 'down') }) });
-  const http = await listenHttp(edge, config.httpPort, config.host);
-  logger.info({ http: http.port, thrift: thrift.port }, 'user service listening');
+  let thrift: Awaited<ReturnType<typeof listenThrift>> | undefined;
+  let http: Awaited<ReturnType<typeof listenHttp>> | undefined;
+  try {
+    thrift = await listenThrift('user', UserServiceModule, handler, config.thriftPort, config.host, logger, { db: dbCheck });
+    const edge = createUserEdge({ service, logger, health: async () => ({ db: await dbCheck().then(() => 'ok', () => 'down') }) });
+    http = await listenHttp(edge, config.httpPort, config.host);
+  } catch (err) {
+    // a port in use (or similar) must not leave pools, clients or a half-started server behind
+    await thrift?.close();
+    await closeServiceClients(clients as never);
+    await db.close();
+    throw err;
+  }
+  logger.info({ http: http!.port, thrift: thrift!.port }, 'user service listening');
   let closing: Promise<void> | undefined;
   return {
     name: 'user-service', httpPort: http.port, thriftPort: thrift.port, httpUrl: `http://127.0.0.1:${http.port}`, handler,

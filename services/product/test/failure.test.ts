@@ -58,3 +58,27 @@ describe('services: peer down @integration', function () {
     expect(await db.knex('likes').where({ user_id: 1, product_id: 7 }).first()).to.equal(undefined);
   });
 });
+
+describe('services: start-up failure @integration', function () {
+  this.timeout(30_000);
+  it('a Thrift port in use fails start with EADDRINUSE, after closing what it had opened', async () => {
+    const db = await createTestDatabase('svc_port');
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    const { startProductService } = await import('../index.ts');
+    const { silentLogger } = await import('../../../lib/logger.ts');
+    let code = '';
+    try {
+      await startProductService({ service: 'product', host: '127.0.0.1', httpPort: 0, thriftPort: port, mysqlUrl: db.dsn, ownDbUrl: db.dsn, dbMode: 'legacy',
+        redisUrl: undefined, peers: { shop: { host: '127.0.0.1', port: 1 }, user: { host: '127.0.0.1', port: 1 } }, callTimeoutMs: 500, logLevel: 'silent' }, { logger: silentLogger() });
+    } catch (err) {
+      code = (err as { code?: string }).code ?? '';
+    } finally {
+      blocker.close();
+      await db.drop();
+    }
+    expect(code).to.equal('EADDRINUSE');
+  });
+});
