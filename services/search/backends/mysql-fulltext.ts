@@ -123,14 +123,15 @@ export class MysqlFulltextBackend implements SearchBackend {
         case 'price_desc': q.orderBy('effective_price', 'desc'); break;
       }
       q.orderBy('product_id', 'desc').limit(req.limit).offset(req.offset);
-      const [rows, countRows] = await Promise.all([
-        q as unknown as Promise<Array<DocumentRow & { score: number }>>,
-        k('documents').count({ n: '*' }).where(where) as unknown as Promise<Array<{ n: number | string }>>,
-      ]);
-      return {
-        total: Number(countRows[0]?.n ?? 0),
-        hits: rows.map((r) => ({ id: Number(r.product_id), score: Number(r.score), doc: rowToDocument(r) })),
-      };
+      // the total comes with the page (one full-text pass instead of two); only a page past the end needs a count
+      q.select(k.raw('COUNT(*) OVER () AS total_hits'));
+      const rows = (await q) as unknown as Array<DocumentRow & { score: number; total_hits: number | string }>;
+      let total = rows.length ? Number(rows[0].total_hits) : 0;
+      if (rows.length === 0 && (req.offset > 0 || req.limit === 0)) {
+        const c = (await k('documents').count({ n: '*' }).where(where)) as unknown as Array<{ n: number | string }>;
+        total = Number(c[0]?.n ?? 0);
+      }
+      return { total, hits: rows.map((r) => ({ id: Number(r.product_id), score: Number(r.score), doc: rowToDocument(r) })) };
     });
   }
 

@@ -94,6 +94,9 @@ export function backendContract(make: () => Promise<ContractHandle>): void {
     expect(p1.total).to.equal(3);
     expect(p2.total).to.equal(3);
     expect([...p1.hits, ...p2.hits].map((x) => x.id)).to.deep.equal(all.hits.map((x) => x.id));
+    // a page past the end, and a count-only request (limit 0), still carry the total
+    expect(await h.backend.search(req('니트', { limit: 2, offset: 10 }))).to.deep.equal({ total: 3, hits: [] });
+    expect(await h.backend.search(req('니트', { limit: 0, offset: 0 }))).to.deep.equal({ total: 3, hits: [] });
   });
 
   it('returns the stored document with each hit (same shape on every backend)', async () => {
