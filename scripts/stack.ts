@@ -28,6 +28,7 @@ export const STACK: StackEntry[] = [
   { name: 'shop', entry: 'services/shop/index.ts', title: 'shop service (HTTP edge; Thrift :9002)', port: { env: 'SHOP_HTTP_PORT', default: 4002 }, readyPath: '/health' },
   { name: 'product', entry: 'services/product/index.ts', title: 'product service (HTTP edge; Thrift :9001)', port: { env: 'PRODUCT_HTTP_PORT', default: 4001 }, readyPath: '/health' },
   { name: 'user', entry: 'services/user/index.ts', title: 'user service (HTTP edge; Thrift :9003)', port: { env: 'USER_HTTP_PORT', default: 4003 }, readyPath: '/health' },
+  { name: 'facade', entry: 'strangler/index.ts', title: 'strangler facade (admin API :8081)', port: { env: 'STRANGLER_PORT', default: 8080 }, readyPath: '/__strangler/health' },
 ];
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');

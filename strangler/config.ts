@@ -14,7 +14,14 @@ export { DEFAULT_ADMIN_PORT, DEFAULT_PORT, LOCAL_ADMIN_TOKEN };
 
 export const DEFAULT_HOST = '0.0.0.0';
 export const DEFAULT_ADMIN_HOST = '127.0.0.1';
-export const DEFAULT_ROUTES_FILE = fileURLToPath(new URL('./routes.json', import.meta.url));
+/** The committed route table: the template a fresh checkout starts from. */
+export const ROUTES_TEMPLATE_FILE = fileURLToPath(new URL('./routes.json', import.meta.url));
+/**
+ * The live table the file source reads and admin changes rewrite. It lives in
+ * the git-ignored var/ folder and is created from the template on first start,
+ * so cutting routes over never dirties the checkout. Delete it to start over.
+ */
+export const DEFAULT_ROUTES_FILE = fileURLToPath(new URL('./var/routes.json', import.meta.url));
 export const DEFAULT_AUDIT_FILE = fileURLToPath(new URL('./var/audit.jsonl', import.meta.url));
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
@@ -45,7 +52,7 @@ export interface FacadeConfig {
   adminHost: string;
   adminPort: number;
   adminToken: string;
-  source: { kind: 'file'; path: string } | { kind: 'redis'; url: string; prefix: string; seedFile: string };
+  source: { kind: 'file'; path: string; template?: string } | { kind: 'redis'; url: string; prefix: string; seedFile: string };
   auditFile: string;
   bodyLimit: number;
   captureLimit: number;
@@ -61,8 +68,8 @@ export function loadFacadeConfig(env: NodeJS.ProcessEnv): FacadeConfig {
     adminPort: c.STRANGLER_ADMIN_PORT,
     adminToken: c.STRANGLER_ADMIN_TOKEN ?? LOCAL_ADMIN_TOKEN,
     source: c.STRANGLER_SOURCE === 'redis'
-      ? { kind: 'redis', url: c.REDIS_URL, prefix: c.STRANGLER_REDIS_PREFIX, seedFile: c.STRANGLER_ROUTES }
-      : { kind: 'file', path: c.STRANGLER_ROUTES },
+      ? { kind: 'redis', url: c.REDIS_URL, prefix: c.STRANGLER_REDIS_PREFIX, seedFile: c.STRANGLER_ROUTES === DEFAULT_ROUTES_FILE ? ROUTES_TEMPLATE_FILE : c.STRANGLER_ROUTES }
+      : { kind: 'file', path: c.STRANGLER_ROUTES, template: ROUTES_TEMPLATE_FILE },
     auditFile: c.STRANGLER_AUDIT_FILE,
     bodyLimit: c.STRANGLER_BODY_LIMIT,
     captureLimit: c.STRANGLER_CAPTURE_LIMIT,

@@ -4,7 +4,9 @@
  * `startFacade(config)` does the same in-process (tests, demos).
  */
 import { createServer, type Server } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, readFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { dirname } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import express from 'express';
@@ -61,6 +63,19 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+/** Creates the live route file from the template when it does not exist yet (first start of a checkout). */
+async function seedRoutesFile(path: string, template: string | undefined): Promise<void> {
+  if (!template || path === template) return;
+  try {
+    await access(path);
+  } catch {
+    await mkdir(dirname(path), { recursive: true });
+    await copyFile(template, path, fsConstants.COPYFILE_EXCL).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+  }
+}
+
 export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}): Promise<FacadeHandle> {
   const logger = (opts.logger ?? silentLogger()).child({ component: 'facade' });
   const now = opts.now ?? Date.now;
@@ -75,7 +90,10 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
       const rs = new RedisSource({ url: config.source.url, prefix: config.source.prefix, seed: await readDoc(config.source.seedFile) });
       source = rs;
       audit ??= new RedisAudit(rs.client, `${config.source.prefix}audit`);
-    } else source = new FileSource(config.source.path);
+    } else {
+      await seedRoutesFile(config.source.path, config.source.template);
+      source = new FileSource(config.source.path);
+    }
   }
   audit ??= new FileAudit(config.auditFile);
 
