@@ -1,7 +1,8 @@
 /**
  * Events and periodic jobs process: `node services/jobs/index.ts`.
  * Runs the outbox relay (product changes → BullMQ), registers the periodic
- * job schedulers and runs their worker. SIGTERM/SIGINT: the relay finishes
+ * job schedulers and runs their worker; tells a parent with an IPC channel
+ * `{ type: 'ready' }` once running. SIGTERM/SIGINT: the relay finishes
  * its batch, the worker finishes the job in flight; nothing is lost (unsent
  * outbox rows and queued jobs wait for the next start).
  */
@@ -90,6 +91,8 @@ if (import.meta.main) {
     process.stderr.write(`jobs: failed to start: ${(err as Error).message}\n`);
     process.exit(1);
   }
+  // a supervising parent (npm start) waits for this
+  process.send?.({ type: 'ready' });
   const stop = (signal: string) => {
     process.stderr.write(`jobs: ${signal}, finishing work in flight\n`);
     running.close().then(() => process.exit(0), () => process.exit(1));
