@@ -154,7 +154,7 @@ export async function splitService(ctx: DemoContext, service: string, opts: { fo
     return { cutover: false, reason: `cutover needs the legacy anti-corruption seam (legacy/models behind the ownership registry), which does not exist yet; plan, copy and verify ran (${v.rows} rows compared, ${v.differences} differences)` };
   }
   const sw = await withCtx(h, (c) => h.commands.cutoverCommand(c));
-  if ('dryRun' in sw) throw new Error('unexpected dry run');
+  if (!('freezeMs' in sw)) throw new Error(`cutover of ${service} did not switch (${JSON.stringify(sw)})`);
   record.freezeMs = sw.freezeMs;
   const services = ctx.shared.services as { registry: import('../../../lib/ownership/index.ts').OwnershipRegistry } | undefined;
   if (services) await services.registry.refresh();
