@@ -1,16 +1,16 @@
 /**
  * The system test: a smaller walk of the whole migration (the same steps as
  * `npm run demo`, small data, one-second phases) in its own databases
- * (t_sys_<run>_*), Redis prefix and free ports. Steps another area cannot
- * support yet are reported as not possible (and listed as pending tests
- * below); every step that runs must finish with 0 client-visible errors and
- * 0 data differences.
+ * (t_sys_<run>_*), Redis prefix and free ports. A step another area cannot
+ * support yet is reported as not possible with its reason, never faked. The
+ * clients must see 0 errors in every phase without a table switch, and no
+ * answer may contradict what its client wrote; splits must verify with 0
+ * differences.
  */
 import { expect } from 'chai';
 import { DEFAULT_REDIS_URL } from '../../lib/config.ts';
 import { runDemo, type DemoResult } from '../../scripts/demo/demo.ts';
 import { testServerDsn } from '../helpers/db.ts';
-import { PHASES } from '../../scripts/demo/steps/index.ts';
 
 describe('system: the Zigzag migration end to end under client traffic @integration', function () {
   this.timeout(170_000);
@@ -38,29 +38,30 @@ describe('system: the Zigzag migration end to end under client traffic @integrat
     expect([...done], lines.join('\n')).to.include.members(['1', '2', '3']);
   });
 
-  /** Phases before the first table split (story order): only the facade and the services' HTTP edges changed. */
-  const beforeCutover = (phase: string) => PHASES.indexOf(phase) !== -1 && PHASES.indexOf(phase) < PHASES.indexOf('4 product split');
+  /** Phases in which a split's cutover or rollback runs (its write freeze). */
+  const switching = (phase: string) => / split( rollback)?$/.test(phase);
 
-  it('the clients saw 0 errors before any table moved, and every kind of client worked', () => {
-    const errors = result.samples.filter((s) => s.error && beforeCutover(s.phase));
+  it('the clients saw 0 errors in every phase without a table switch, and every kind of client worked', () => {
+    const errors = result.samples.filter((s) => s.error && !switching(s.phase));
     expect(errors.map((e) => `[${e.phase}] ${e.error} ${e.detail}`).slice(0, 10), result.summary).to.deep.equal([]);
+    expect(result.samples.filter((s) => !switching(s.phase)).length).to.be.greaterThan(100);
     for (const persona of ['shopper', 'admin', 'merchant'] as const) expect(result.samples.filter((s) => s.persona === persona).length, persona).to.be.greaterThan(10);
     expect(result.verdict.checks, 'read-your-writes checks ran').to.be.greaterThan(0);
     expect(result.verdict.contradictions, 'no answer contradicted what its client had written').to.equal(0);
   });
 
   /**
-   * After table cutovers, 0 errors needs pieces of other areas (see docs/demo.md "Known gaps"): legacy bulk upload
-   * behind the seam, writes that arrive during a cutover's fence. Until they land this reports the errors as a
-   * visible pending test; SYSTEM_STRICT=1 makes it a failure (the target: 0 across the whole walk).
+   * During a split's cutover/rollback, 0 errors needs pieces of other areas (docs/demo.md "Known gaps"): writers
+   * that retry a write rejected by the fence. Until then this lists those errors as a visible pending test;
+   * SYSTEM_STRICT=1 makes it a failure (the target: 0 across the whole walk).
    */
-  it('the clients saw 0 errors after the tables moved (SYSTEM_STRICT=1 enforces)', function () {
-    const errors = result.samples.filter((s) => s.error && !beforeCutover(s.phase));
+  it('the clients saw 0 errors while tables switched (SYSTEM_STRICT=1 enforces)', function () {
+    const errors = result.samples.filter((s) => s.error && switching(s.phase));
     const lines = errors.map((e) => `[${e.phase}] ${e.endpoint} ${e.status} via ${e.upstream ?? '-'}`);
     if (errors.length && process.env.SYSTEM_STRICT !== '1') {
       const groups = new Map<string, number>();
       for (const l of lines) groups.set(l, (groups.get(l) ?? 0) + 1);
-      console.log(`      ${errors.length} client-visible errors after table cutovers:\n${[...groups].map(([k, n]) => `        ${n}× ${k}`).join('\n')}`);
+      console.log(`      ${errors.length} client-visible errors while tables switched:\n${[...groups].map(([k, n]) => `        ${n}× ${k}`).join('\n')}`);
       this.skip();
     }
     expect(lines.slice(0, 10), result.summary).to.deep.equal([]);
