@@ -199,7 +199,7 @@ function build(): Command {
     .action(async (service: string, _o, cmd: Command) => {
       await withContext(cmd, service, async (ctx) => {
         const r = await cutoverCommand(ctx);
-        print(cmd, r, () => ('dryRun' in r ? `dry run: cutover would flip ${r.wouldFlip}` : `${service}: cut over${r.resumed ? ' (finished an interrupted cutover)' : ''}; ownership ${r.owner}/${r.database}; write freeze ${r.freezeMs} ms`));
+        print(cmd, r, () => ('dryRun' in r ? `dry run: cutover would flip ${r.wouldFlip}` : 'abandoned' in r ? `${service}: interrupted ${r.abandoned} undone; the service side stays live` : `${service}: cut over${r.resumed ? ' (finished an interrupted cutover)' : ''}; ownership ${r.owner}/${r.database}; write freeze ${r.freezeMs} ms`));
       });
     });
 

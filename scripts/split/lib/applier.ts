@@ -25,7 +25,14 @@ export interface ApplyResult {
   keys: Map<string, Set<string>>;
 }
 
-export async function applyBatch(link: Link, limit: number, faults: Faults): Promise<ApplyResult> {
+/**
+ * While a table is still being copied, changes to keys inside its not-yet-copied
+ * range are consumed without being applied: the copier will read those rows
+ * later, with their current values (Spirit's low-watermark optimisation).
+ */
+export type SkipKey = (table: string, pk: string) => boolean;
+
+export async function applyBatch(link: Link, limit: number, faults: Faults, skip?: SkipKey): Promise<ApplyResult> {
   const cl = changelogTable(link.service);
   const [rows] = await link.from.knex.raw(`SELECT seq, tbl, pk FROM ${qq(link.from.db, cl)} ORDER BY seq LIMIT ${Math.max(1, Math.floor(limit))}`);
   const batch = rows as Array<{ seq: string; tbl: string; pk: string }>;
@@ -33,12 +40,17 @@ export async function applyBatch(link: Link, limit: number, faults: Faults): Pro
   const byTable = new Map<string, Set<string>>();
   for (const r of batch) {
     if (!link.shapes.has(r.tbl)) continue; // not ours (should not happen): consumed and ignored
+    if (skip?.(r.tbl, String(r.pk))) continue;
     let s = byTable.get(r.tbl);
     if (!s) byTable.set(r.tbl, (s = new Set()));
     s.add(String(r.pk));
   }
   const consume = consumeSql(link.from.db, cl, batch.map((r) => String(r.seq)));
   let touched = 0;
+  if (!byTable.size) {
+    await link.from.knex.raw(consume);
+    return { changes: batch.length, rows: 0, keys: byTable };
+  }
   if (link.sql) {
     await toolTransaction(link.from.knex, async (tx) => {
       for (const [t, pks] of byTable) touched += await applySameServer(tx, link, link.shapes.get(t)!, [...pks]);
@@ -106,12 +118,12 @@ export async function replaceRows(tx: Knex.Transaction, db: string, shape: Table
 }
 
 /** Applies batches until the changelog is empty (or `maxMs` passed). Returns the number of changes applied. */
-export async function drain(link: Link, limit: number, faults: Faults, opts: { maxMs?: number; signal?: AbortSignal; onBatch?: (r: ApplyResult) => Promise<void> | void } = {}): Promise<number> {
+export async function drain(link: Link, limit: number, faults: Faults, opts: { maxMs?: number; signal?: AbortSignal; skip?: SkipKey; onBatch?: (r: ApplyResult) => Promise<void> | void } = {}): Promise<number> {
   const deadline = opts.maxMs === undefined ? Infinity : Date.now() + opts.maxMs;
   let total = 0;
   for (;;) {
     if (opts.signal?.aborted) return total;
-    const r = await applyBatch(link, limit, faults);
+    const r = await applyBatch(link, limit, faults, opts.skip);
     total += r.changes;
     if (r.changes) await opts.onBatch?.(r);
     if (r.changes < limit || Date.now() > deadline) return total;

@@ -45,10 +45,16 @@ export async function verifyCommand(ctx: SplitContext, opts: { restart?: boolean
   }
 }
 
-export async function cutoverCommand(ctx: SplitContext): Promise<SwitchResult | { dryRun: true; wouldFlip: string }> {
+export async function cutoverCommand(ctx: SplitContext): Promise<SwitchResult | { abandoned: 'cutover' | 'rollback' } | { dryRun: true; wouldFlip: string }> {
   const release = await acquireLock(ctx);
   try {
     const state = await loadState(ctx);
+    if (state.switching?.kind === 'rollback') {
+      // a rollback killed before its flip: undo its fence, the service side stays live
+      const r = await abandonSwitch(ctx, state);
+      if (r === 'abandoned') return { abandoned: 'rollback' };
+      throw new SplitError('WRONG_PHASE', 'the interrupted rollback already flipped ownership; run rollback again to finish it, then cutover');
+    }
     if (ctx.dryRun) {
       if (state.phase !== 'copied' && state.switching?.kind !== 'cutover') throw new SplitError('WRONG_PHASE', `cutover needs phase copied, ${ctx.service.name} is ${state.phase}`);
       return { dryRun: true, wouldFlip: `${ctx.service.spec.domain} → service/own` };

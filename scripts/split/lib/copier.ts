@@ -56,7 +56,7 @@ export async function copyAll(ctx: SplitContext, state: SplitState, link: Link):
         ctx.progress.update(Math.round(totalFraction() * 10000), { rows: Object.values(state.tables).reduce((a, x) => a + x.rows, 0) });
         // apply what was captured meanwhile, bounded so the copy keeps moving
         await drain(link, ctx.opts.applyBatch, ctx.faults, {
-          maxMs: ctx.opts.targetChunkMs, signal: ctx.signal,
+          maxMs: ctx.opts.targetChunkMs, signal: ctx.signal, skip: (tbl, pk) => notYetCopied(state.tables[tbl], pk),
           onBatch: async (r) => {
             state.applied.forward += r.changes;
             state.applied.batches += 1;
@@ -124,6 +124,13 @@ function advance(p: TableProgress, hi: string, copied: number): void {
   p.rows += copied;
   p.chunks += 1;
   if (BigInt(hi) >= BigInt(p.maxPk!)) p.done = true;
+}
+
+/** Inside the snapshot range and above what was copied: the copier will read this key later. */
+export function notYetCopied(p: TableProgress | undefined, pk: string): boolean {
+  if (!p || p.done || p.maxPk === null) return false;
+  const k = BigInt(pk);
+  return k <= BigInt(p.maxPk) && (p.lastPk === null || k > BigInt(p.lastPk));
 }
 
 export function copyDone(state: SplitState): boolean {

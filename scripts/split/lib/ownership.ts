@@ -9,9 +9,9 @@ export interface OwnershipHandle {
 }
 
 /** The registry the cutover flips (legacy database by default), announced over Redis when configured. */
-export async function openOwnership(ctx: SplitContext): Promise<OwnershipHandle> {
+export async function openOwnership(ctx: SplitContext, opts: { announce?: boolean } = {}): Promise<OwnershipHandle> {
   const knex = createKnex(ctx.service.ownershipDsn, { pool: { min: 0, max: 2 } });
-  const registry = await createMysqlOwnershipRegistry({ knex, pollMs: 0, redisUrl: ctx.redisUrl, redisWaitMs: 1000, logger: ctx.log, channel: ctx.ownershipChannel });
+  const registry = await createMysqlOwnershipRegistry({ knex, pollMs: 0, redisUrl: opts.announce ? ctx.redisUrl : undefined, redisWaitMs: 1000, logger: ctx.log, channel: ctx.ownershipChannel });
   return {
     registry,
     knex,

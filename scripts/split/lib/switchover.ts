@@ -45,7 +45,7 @@ export interface SwitchResult {
 export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cutover' | 'rollback'): Promise<SwitchResult> {
   const shapes = await movingShapes(ctx);
   const link = kind === 'cutover' ? forwardLink(ctx, shapes) : reverseLink(ctx, shapes);
-  const own = await openOwnership(ctx);
+  const own = await openOwnership(ctx, { announce: true });
   const domain = ctx.service.spec.domain;
   try {
     await own.registry.refresh();
@@ -74,14 +74,14 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
     state.switching = { kind, step: 'fencing', startedAt: new Date().toISOString(), expectVersion: rec.version };
     await ctx.store.save(state);
 
-    // the preparation took a while under load: catch up once more so the frozen catch-up is small
-    await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 5_000, signal: ctx.signal, onBatch: (r) => count(state, link, r.changes) });
     const fenceConn = await openConnection(link.from.dsn);
     const watchdog = new Watchdog(link.from.dsn, fenceConn, ctx.opts.freezeAbortMs);
     let t0 = performance.now();
     let flipped = false;
     try {
       await fenceConn.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.ceil(ctx.opts.freezeAbortMs / 1000))}`);
+      // the preparation took a while under load: catch up once more, right before the fence, so the frozen catch-up is small
+      await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 5_000, signal: ctx.signal, onBatch: (r) => count(state, link, r.changes) });
       t0 = performance.now();
       watchdog.arm();
       const steps: Record<string, number> = {};
@@ -129,7 +129,7 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
           const r = own.registry.get(domain);
           return { kind, freezeMs: Math.round(performance.now() - t0), resumed: true, owner: r.owner, database: r.database };
         }
-        await undo(ctx, state, link, shapes, kind, err, watchdog.fired);
+        await undo(ctx, state, link, shapes, kind, err, watchdog.fired, t0);
       }
       throw err;
     } finally {
@@ -162,7 +162,7 @@ async function finish(ctx: SplitContext, state: SplitState, link: Link, kind: 'c
   await ctx.store.save(state);
 }
 
-async function undo(ctx: SplitContext, state: SplitState, link: Link, shapes: Map<string, TableShape>, kind: 'cutover' | 'rollback', err: unknown, timedOut: boolean): Promise<never> {
+async function undo(ctx: SplitContext, state: SplitState, link: Link, shapes: Map<string, TableShape>, kind: 'cutover' | 'rollback', err: unknown, timedOut: boolean, t0: number): Promise<never> {
   // writes resume on the side that was live; the other side is fenced again
   void shapes;
   await setFence(link.to, ctx.service.name, true);
@@ -170,7 +170,8 @@ async function undo(ctx: SplitContext, state: SplitState, link: Link, shapes: Ma
   const step = state.switching?.step ?? '?';
   const msg = maskSecretsInText(err instanceof Error ? err.message : String(err));
   state.switching = undefined;
-  state.attempts.push({ at: new Date().toISOString(), kind, ok: false, error: msg });
+  // how long writes were held: from the fence attempt until they resumed
+  state.attempts.push({ at: new Date().toISOString(), kind, ok: false, error: msg, freezeMs: Math.round(performance.now() - t0) });
   note(state, `${kind} aborted`, msg);
   await ctx.store.save(state);
   const why = timedOut ? `write freeze exceeded the abort limit of ${ctx.opts.freezeAbortMs} ms` : msg;
