@@ -23,6 +23,7 @@ export const ERRORS = {
   INTERNAL: { status: 500, message: 'Internal server error' },
   BAD_GATEWAY: { status: 502, message: 'The upstream service failed' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is unavailable' },
+  WRITE_FENCED: { status: 503, message: 'The data is being moved; try again in a moment' },
   GATEWAY_TIMEOUT: { status: 504, message: 'The upstream service did not answer in time' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response, ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, errorBody, isAppError } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { isFencedWriteError } from './fence.ts';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -39,6 +40,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     let appErr: AppError;
     if (isAppError(err)) appErr = err;
+    else if (isFencedWriteError(err)) appErr = new AppError('WRITE_FENCED');
     else {
       const e = err as { type?: string; status?: number; statusCode?: number };
       if (e?.type === 'entity.too.large') appErr = new AppError('PAYLOAD_TOO_LARGE');
@@ -47,6 +49,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       else if ((e?.status ?? e?.statusCode ?? 500) < 500) appErr = new AppError('BAD_REQUEST');
       else appErr = new AppError('INTERNAL');
     }
+    if (appErr.code === 'WRITE_FENCED') res.setHeader('retry-after', '1');
     if (appErr.status >= 500) logger.error({ err, requestId: getRequestId(res) }, 'request failed');
     sendError(res, appErr);
   };

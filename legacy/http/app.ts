@@ -2,6 +2,7 @@ import express, { type Express, type RequestHandler, type Router } from 'express
 import { AppError } from '../../lib/errors.ts';
 import { errorHandler, getRequestId, notFound, requestId } from '../../lib/http.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { retryFencedWrites } from '../../lib/fence.ts';
 
 export const DEFAULT_JSON_LIMIT = '1mb';
 
@@ -35,7 +36,8 @@ export function createBaseApp(opts: BaseAppOptions): Express {
   app.use(express.json({ limit: DEFAULT_JSON_LIMIT }));
   app.use(requireJsonBodies());
   app.get('/health', (_req, res) => { res.json({ status: 'ok', service: opts.name }); });
-  app.use(opts.router);
+  // a write that meets a split-db write freeze is retried until the freeze ends (bounded), never a 500
+  app.use(retryFencedWrites(opts.router));
   app.use(notFound());
   app.use(errorHandler(opts.logger));
   return app;

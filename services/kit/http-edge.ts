@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { AppError, isAppError } from '../../lib/errors.ts';
+import { retryFencedWrites } from '../../lib/fence.ts';
 import { errorHandler, getRequestId, notFound, requestId } from '../../lib/http.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { SessionVerifier } from './ports.ts';
@@ -31,7 +32,8 @@ export function createEdgeApp(opts: { name: string; logger: Logger; router: Rout
     const ok = Object.values(checks).every((v) => v === 'ok');
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', service: opts.name, checks });
   });
-  app.use(opts.router);
+  // a write that meets a split-db write freeze is retried until the freeze ends (bounded), never a 500
+  app.use(retryFencedWrites(opts.router));
   app.use(notFound());
   app.use(peerErrors(opts.logger));
   app.use(errorHandler(opts.logger));
