@@ -105,10 +105,28 @@ export class UserService {
     return p ? likeRowOf(mark, p) : undefined;
   }
 
+  /**
+   * The counter moves first and the mark goes second, so a failed counter
+   * call leaves the like in place (the client's error is then true); a mark
+   * that vanished meanwhile or a failed delete puts the counter back.
+   */
   async removeLike(userId: number, productId: number): Promise<boolean> {
-    if (!(await this.deps.repo.removeMark('like', userId, productId))) return false;
-    await this.deps.catalog.applyCounters([{ productId, likeDelta: -1 }]);
-    return true;
+    const { repo, catalog } = this.deps;
+    if (!(await repo.hasMark('like', userId, productId))) return false;
+    await catalog.applyCounters([{ productId, likeDelta: -1 }]);
+    return this.removeMarkOrRestore(() => repo.removeMark('like', userId, productId), () => catalog.applyCounters([{ productId, likeDelta: 1 }]));
+  }
+
+  private async removeMarkOrRestore(remove: () => Promise<boolean>, restoreCounter: () => Promise<unknown>): Promise<boolean> {
+    let removed: boolean;
+    try {
+      removed = await remove();
+    } catch (err) {
+      await restoreCounter().catch((e: unknown) => this.deps.logger.error({ err: e }, 'could not restore a counter after a failed delete'));
+      throw err;
+    }
+    if (!removed) await restoreCounter();
+    return removed;
   }
 
   async listLikes(userId: number, paging: { page: number; size: number }): Promise<{ rows: LikeRow[]; total: number }> {
@@ -158,10 +176,12 @@ export class UserService {
     return { result: created ? 'created' : 'exists', row: bookmarkRowOf(mark, fresh) };
   }
 
+  /** Same order as removeLike: follower count first, then the mark. */
   async removeBookmark(userId: number, shopId: number): Promise<boolean> {
-    if (!(await this.deps.repo.removeMark('bookmark', userId, shopId))) return false;
-    await this.deps.shops.adjustFollowers(shopId, -1);
-    return true;
+    const { repo, shops } = this.deps;
+    if (!(await repo.hasMark('bookmark', userId, shopId))) return false;
+    await shops.adjustFollowers(shopId, -1);
+    return this.removeMarkOrRestore(() => repo.removeMark('bookmark', userId, shopId), () => shops.adjustFollowers(shopId, 1));
   }
 
   async listBookmarks(userId: number, paging: { page: number; size: number }): Promise<{ rows: BookmarkRow[]; total: number }> {

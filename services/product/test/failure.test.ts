@@ -57,6 +57,17 @@ describe('services: peer down @integration', function () {
     expect(res.status).to.be.oneOf([503, 504]);
     expect(await db.knex('likes').where({ user_id: 1, product_id: 7 }).first()).to.equal(undefined);
   });
+
+  it('unliking while the product service is down answers 503 and keeps both the like and the like count', async () => {
+    const login = await fetch(`${stack.user.httpUrl}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'mina@example.com', password: 'user-pass-1' }) });
+    const { token } = await login.json() as { token: string };
+    await db.knex('likes').insert({ user_id: 1, product_id: 7 });
+    const before = await db.knex('products').where({ id: 7 }).first('like_count');
+    const res = await fetch(`${stack.user.httpUrl}/api/me/likes/7`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).to.be.oneOf([503, 504]);
+    expect(await db.knex('likes').where({ user_id: 1, product_id: 7 }).first()).to.not.equal(undefined);
+    expect(await db.knex('products').where({ id: 7 }).first('like_count')).to.deep.equal(before);
+  });
 });
 
 describe('services: start-up failure @integration', function () {
