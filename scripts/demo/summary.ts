@@ -90,7 +90,7 @@ export function formatSummary(samples: readonly Sample[], ev: Evidence, phaseOrd
     out.push(renderTable(['phase', 'endpoint', 'answer', 'count', 'served by'], rows.slice(0, 40).map((g) => [g.phase, g.endpoint, g.what, g.n, [...g.upstreams].join(',')])));
     if (rows.length > 40) out.push(`  … ${rows.length - 40} more groups`);
     out.push('', `First ${Math.min(5, errors.length)} in full`);
-    for (const e of errors.slice(0, 5)) out.push(`  [${e.phase}] ${e.persona} ${e.error}: ${(e.detail ?? String(e.status)).slice(0, 300)}`);
+    for (const e of errors.slice(0, 5)) out.push(`  [${e.phase}] ${e.persona} ${e.error}: ${(e.detail ?? String(e.status)).slice(0, 700)}`);
   }
   if (ev.notes.length) out.push('', 'Notes', ...ev.notes.map((n) => `  - ${n}`));
   const v = verdict(samples, ev);

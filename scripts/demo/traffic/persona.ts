@@ -25,6 +25,8 @@ export abstract class SimulatedClient {
   protected readonly recorder: Recorder;
   protected readonly rng: Rng;
   token: string | undefined;
+  /** This client's last requests (what a support engineer asks for first when a client reports an error). */
+  private readonly history: string[] = [];
 
   constructor(name: string, http: HttpClient, recorder: Recorder, rng: Rng) {
     this.name = name;
@@ -57,6 +59,16 @@ export abstract class SimulatedClient {
         detail = problem;
       }
     }
+    const body = o.body === undefined ? '' : ` ${JSON.stringify(o.body).slice(0, 60)}`;
+    const line = `${new Date(at).toISOString().slice(11, 23)} [${phase}] ${method} ${path}${body} → ${reply.status}`;
+    if (error) {
+      // the client's earlier requests about the same resource (ids in the path or body), else its last few
+      const ids = `${path}${body}`.match(/\d{2,}/g) ?? [];
+      const related = this.history.filter((h) => ids.some((id) => h.includes(id)));
+      detail = `${detail ?? ''} [${this.name} earlier: ${(related.length ? related : this.history).slice(-4).join('; ') || 'nothing'}]`;
+    }
+    this.history.push(line);
+    if (this.history.length > 200) this.history.shift();
     this.recorder.record({
       persona: this.persona, action, endpoint, phase, status: reply.status, latencyMs: reply.latencyMs, at,
       route: reply.servedBy?.route, upstream: reply.servedBy?.upstream, error, detail: detail ? `${method} ${path}: ${detail}` : undefined,
