@@ -1,11 +1,13 @@
 /**
- * `node services/search/cli.ts reindex [--restart] [--batch N]`: full reindex
+ * `node services/search/cli.ts reindex [--restart] [--batch N] [--queue]`: full reindex
  * of the configured backend from the configured product source (same env as
  * the service). Prints progress; Ctrl-C stops after the batch in flight and
  * the next run resumes from the checkpoint. `status` prints the last runs.
  * Errors: one line, exit code 1 (2 for usage).
  */
+import { Queue } from 'bullmq';
 import { Command, InvalidArgumentError } from 'commander';
+import { createRedis } from '../../lib/events/queues.ts';
 import { parseConfig } from '../../lib/config.ts';
 import { createKnex, ensureDatabase } from '../../lib/db.ts';
 import { silentLogger } from '../../lib/logger.ts';
@@ -18,6 +20,7 @@ import type { SearchBackend } from './backends/types.ts';
 import { searchConfigSchema } from './config.ts';
 import { ReindexRunStore } from './repository.ts';
 import { DEFAULT_REINDEX_BATCH, runReindex } from './reindex.ts';
+import { enqueueReindex, SEARCH_MAINTENANCE_QUEUE } from './reindex-worker.ts';
 import { KnexProductSource, type ProductSource } from './source.ts';
 import { ThriftProductSource, type ProductApi } from './thrift-source.ts';
 
@@ -27,7 +30,22 @@ function positiveInt(v: string): number {
   return n;
 }
 
-async function reindex(opts: { restart?: boolean; batch: number }): Promise<void> {
+/** Hands the reindex to the running search services (BullMQ job; progress in the job). */
+async function enqueue(opts: { restart?: boolean; batch: number }): Promise<void> {
+  const config = parseConfig(searchConfigSchema, process.env);
+  const redis = createRedis(config.REDIS_URL, 'producer');
+  const queue = new Queue(SEARCH_MAINTENANCE_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX });
+  try {
+    const job = await enqueueReindex(queue, { restart: opts.restart, batchSize: opts.batch });
+    process.stdout.write(`queued reindex job ${job.id} on ${config.QUEUE_PREFIX}:${SEARCH_MAINTENANCE_QUEUE}\n`);
+  } finally {
+    await queue.close();
+    redis.disconnect();
+  }
+}
+
+async function reindex(opts: { restart?: boolean; batch: number; queue?: boolean }): Promise<void> {
+  if (opts.queue) return enqueue(opts);
   const config = parseConfig(searchConfigSchema, process.env);
   // checkpoints live in the search database whichever backend is used
   await ensureDatabase(config.SEARCH_DB_URL);
@@ -80,6 +98,7 @@ program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 program.command('reindex').description('rebuild the index from the product source (resumable)')
   .option('--restart', 'abandon an unfinished run and start over')
   .option('--batch <n>', 'products per batch', positiveInt, DEFAULT_REINDEX_BATCH)
+  .option('--queue', 'enqueue it as a BullMQ job for the running search services instead of running it here')
   .action(reindex);
 program.command('status').description('recent reindex runs').action(status);
 

@@ -1,8 +1,8 @@
 /**
  * Search service bootstrap: backend (MySQL FULLTEXT in SEARCH_DB_URL, or
  * Elasticsearch when ELASTICSEARCH_URL is set), HTTP edge (GET /api/search),
- * Thrift server (SearchService), and the indexer worker on the product events
- * queue. `node services/search/index.ts` runs it until SIGTERM/SIGINT.
+ * Thrift server (SearchService), the indexer worker on the product events
+ * queue and the full-reindex job worker. `node services/search/index.ts` runs it until SIGTERM/SIGINT.
  */
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -24,6 +24,8 @@ import { searchConfigSchema, type SearchConfig } from './config.ts';
 import { createSearchHandler } from './handler.ts';
 import { createSearchEdge, type SearchLog } from './http.ts';
 import { SearchIndexer } from './indexer.ts';
+import { ReindexWorker } from './reindex-worker.ts';
+import { ReindexRunStore } from './repository.ts';
 import { KnexProductSource, type ProductSource } from './source.ts';
 import { ThriftProductSource, type ProductApi } from './thrift-source.ts';
 
@@ -53,16 +55,17 @@ export interface RunningSearchService extends RunningService {
   indexer: SearchIndexer | null;
 }
 
-async function createBackend(config: SearchConfig, logger: Logger): Promise<{ backend: SearchBackend; knex: Knex | null }> {
+/** The search database always exists (reindex checkpoints); it holds the index unless Elasticsearch is configured. */
+async function createBackend(config: SearchConfig, logger: Logger): Promise<{ backend: SearchBackend; knex: Knex }> {
+  if (config.SEARCH_DB_MIGRATE) await ensureDatabase(config.SEARCH_DB_URL);
+  const knex = createKnex(config.SEARCH_DB_URL);
+  if (config.SEARCH_DB_MIGRATE) await migrateLatest(knex, 'search');
   if (config.ELASTICSEARCH_URL) {
     const backend = new ElasticsearchBackend({ client: createEsClient(config.ELASTICSEARCH_URL), alias: config.ELASTICSEARCH_INDEX, logger: logger.child({ component: 'es' }) });
     await backend.init();
     logger.info({ backend: 'elasticsearch', url: maskDsn(config.ELASTICSEARCH_URL), alias: config.ELASTICSEARCH_INDEX, analysis: backend.analysis }, 'search backend');
-    return { backend, knex: null };
+    return { backend, knex };
   }
-  if (config.SEARCH_DB_MIGRATE) await ensureDatabase(config.SEARCH_DB_URL);
-  const knex = createKnex(config.SEARCH_DB_URL);
-  if (config.SEARCH_DB_MIGRATE) await migrateLatest(knex, 'search');
   const backend = new MysqlFulltextBackend(knex);
   await backend.init();
   logger.info({ backend: 'mysql', db: maskDsn(config.SEARCH_DB_URL) }, 'search backend');
@@ -84,6 +87,7 @@ export async function startSearchService(config: SearchConfig, opts: StartSearch
 
   let redis: Redis | null = null;
   let indexer: SearchIndexer | null = null;
+  let reindexer: ReindexWorker | null = null;
   if (config.INDEXER_ENABLED) {
     redis = createRedis(config.REDIS_URL, 'worker');
     redis.on('error', () => {}); // reconnects; the worker logs
@@ -91,6 +95,8 @@ export async function startSearchService(config: SearchConfig, opts: StartSearch
       connection: redis, prefix: config.QUEUE_PREFIX, backend, source, concurrency: config.INDEXER_CONCURRENCY,
       logger: logger.child({ component: 'indexer' }), registry,
     });
+    // full reindex jobs (queue search-maintenance; `node services/search/cli.ts reindex --queue` enqueues one)
+    reindexer = new ReindexWorker({ connection: redis, prefix: config.QUEUE_PREFIX, backend, source, runs: new ReindexRunStore(searchKnex), logger: logger.child({ component: 'reindex' }) });
   }
 
   const handler = createSearchHandler({ backend, source });
@@ -108,12 +114,13 @@ export async function startSearchService(config: SearchConfig, opts: StartSearch
       closing ??= (async () => {
         await http.close();
         await thrift.close();
-        // jobs in flight finish; the rest stay queued for the next start
+        // jobs in flight finish; the rest stay queued for the next start; a reindex stops after its batch and resumes later
         await indexer?.close();
+        await reindexer?.close();
         redis?.disconnect();
         await closeServiceClients(clients as never);
         await backend.close();
-        await searchKnex?.destroy();
+        await searchKnex.destroy();
         await legacyKnex.destroy();
       })();
       return closing;
