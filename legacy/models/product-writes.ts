@@ -2,6 +2,7 @@ import { AppError } from '../../lib/errors.ts';
 import type { ProductRow } from '../contract/rows.ts';
 import { isDuplicateKey, isMissingReference, type Db, type Knex } from './db.ts';
 import { compareDecimal } from './money.ts';
+import { recordProductsChangedByIds } from '../../lib/events/outbox.ts';
 
 /**
  * Every content write to a product goes through this file or product-bulk.ts,
@@ -25,8 +26,15 @@ export interface ProductFields {
 
 export type ProductChange = 'created' | 'updated' | 'hidden' | 'deleted';
 
-/** Hook for the outbox (issue 6). Runs inside the writing transaction; today it records nothing. */
-export async function productsChanged(_trx: Knex.Transaction, _ids: number[], _change: ProductChange): Promise<void> {}
+/**
+ * Every product write records its change in the transactional outbox, in the
+ * writing transaction (lib/events/outbox.ts): the relay publishes it to
+ * BullMQ after commit, so the search index hears of it even if the process
+ * dies between commit and publish.
+ */
+export async function productsChanged(trx: Knex.Transaction, ids: number[], change: ProductChange): Promise<void> {
+  if (ids.length) await recordProductsChangedByIds(trx, ids, change);
+}
 
 export function productColumns(f: ProductFields): Record<string, unknown> {
   const c: Record<string, unknown> = {};

@@ -207,6 +207,11 @@ describe('legacy admin API @integration', () => {
       expect((await h.call('DELETE', `/admin/products/${pid}`, { token: root.token })).status).to.equal(404);
       expect(await h.db.knex('products').where({ id: pid }).first()).to.equal(undefined);
     });
+
+    it('recorded every change in the outbox, in order, with the version each write produced', async () => {
+      const events = await h.db.knex('event_outbox').where({ aggregate_id: pid }).orderBy('id').select('kind', 'version');
+      expect(events.map((e: { kind: string; version: number }) => `${e.kind}@${e.version}`)).to.deep.equal(['updated@2', 'hidden@3', 'deleted@0']); // the fixture inserted the product directly
+    });
   });
 
   describe('users, logs, daily stats', () => {
