@@ -18,6 +18,8 @@ export interface StackEntry {
   port?: { env: string; default: number };
   /** HTTP path answering 2xx once the process serves (needs `port`); otherwise the process sends an IPC ready message. */
   readyPath?: string;
+  /** Defaults for this process's environment; the caller's environment wins. */
+  env?: Record<string, string>;
 }
 
 export const STACK: StackEntry[] = [
@@ -28,6 +30,9 @@ export const STACK: StackEntry[] = [
   { name: 'shop', entry: 'services/shop/index.ts', title: 'shop service (HTTP edge; Thrift :9002)', port: { env: 'SHOP_HTTP_PORT', default: 4002 }, readyPath: '/health' },
   { name: 'product', entry: 'services/product/index.ts', title: 'product service (HTTP edge; Thrift :9001)', port: { env: 'PRODUCT_HTTP_PORT', default: 4001 }, readyPath: '/health' },
   { name: 'user', entry: 'services/user/index.ts', title: 'user service (HTTP edge; Thrift :9003)', port: { env: 'USER_HTTP_PORT', default: 4003 }, readyPath: '/health' },
+  { name: 'search', entry: 'services/search/index.ts', title: 'search service (HTTP edge; Thrift :9004)', port: { env: 'SEARCH_HTTP_PORT', default: 4004 }, readyPath: '/health', env: { REINDEX_WHEN_EMPTY: 'true' } },
+  // the outbox relay and BullMQ workers; the periodic jobs stay with legacy-jobs (SQL) until the tables are split
+  { name: 'events', entry: 'services/jobs/index.ts', title: 'events: outbox relay → BullMQ, job worker', env: { SCHEDULES_ENABLED: 'false' } },
   { name: 'facade', entry: 'strangler/index.ts', title: 'strangler facade (admin API :8081)', port: { env: 'STRANGLER_PORT', default: 8080 }, readyPath: '/__strangler/health' },
 ];
 
@@ -72,7 +77,7 @@ export function resolveStack(entries: StackEntry[], env: NodeJS.ProcessEnv, host
     }
     out.push({
       name: e.name, title: e.title, entry: resolve(ROOT, e.entry), port,
-      env: { ...env, ...(e.port && port !== undefined ? { [e.port.env]: String(port) } : {}) },
+      env: { ...e.env, ...env, ...(e.port && port !== undefined ? { [e.port.env]: String(port) } : {}) },
       readyUrl: e.readyPath && port !== undefined ? `http://${host}:${port}${e.readyPath}` : undefined,
       readyMessage: !e.readyPath,
     });

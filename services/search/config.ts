@@ -28,6 +28,8 @@ export const searchConfigSchema = z.object({
   QUEUE_PREFIX: z.string().min(1).max(40).default(DEFAULT_PREFIX),
   INDEXER_ENABLED: bool(true),
   INDEXER_CONCURRENCY: int(DEFAULT_INDEXER_CONCURRENCY, 1),
+  /** Queue one full reindex at start when the index is empty (a fresh stack); npm start turns it on. */
+  REINDEX_WHEN_EMPTY: bool(false),
   /** Where documents come from: the product service over Thrift, or the product tables directly (before the product service runs). */
   PRODUCT_SOURCE: z.enum(['thrift', 'db']).default('thrift'),
   PRODUCT_THRIFT: hostPort('127.0.0.1:9001'),

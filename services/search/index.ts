@@ -4,6 +4,7 @@
  * Thrift server (SearchService), the indexer worker on the product events
  * queue and the full-reindex job worker. `node services/search/index.ts` runs it until SIGTERM/SIGINT.
  */
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { parseConfig } from '../../lib/config.ts';
@@ -24,7 +25,7 @@ import { searchConfigSchema, type SearchConfig } from './config.ts';
 import { createSearchHandler } from './handler.ts';
 import { createSearchEdge, type SearchLog } from './http.ts';
 import { SearchIndexer } from './indexer.ts';
-import { ReindexWorker } from './reindex-worker.ts';
+import { enqueueReindex, ReindexWorker, SEARCH_MAINTENANCE_QUEUE } from './reindex-worker.ts';
 import { ReindexRunStore } from './repository.ts';
 import { KnexProductSource, type ProductSource } from './source.ts';
 import { ThriftProductSource, type ProductApi } from './thrift-source.ts';
@@ -106,6 +107,16 @@ export async function startSearchService(config: SearchConfig, opts: StartSearch
   });
   const http = await listenHttp(edge, config.SEARCH_HTTP_PORT, config.HOST);
   logger.info({ http: http.port, thrift: thrift.port, indexer: !!indexer }, 'search service listening');
+  if (reindexer && redis && config.REINDEX_WHEN_EMPTY && (await backend.count()) === 0) {
+    // one job id for every instance: several services starting on an empty index queue one rebuild
+    const queue = new Queue(SEARCH_MAINTENANCE_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX });
+    try {
+      const job = await enqueueReindex(queue, {}, { jobId: 'reindex-when-empty' });
+      logger.info({ job: job.id }, 'index is empty: full reindex queued');
+    } finally {
+      await queue.close();
+    }
+  }
 
   let closing: Promise<void> | undefined;
   return {

@@ -22,8 +22,9 @@ export interface ReindexJobData {
 }
 
 /** Enqueues a full reindex; retried (and so resumed) up to `attempts` times. */
-export async function enqueueReindex(queue: Queue, data: ReindexJobData = {}, opts: { attempts?: number; backoffMs?: number } = {}): Promise<Job> {
+export async function enqueueReindex(queue: Queue, data: ReindexJobData = {}, opts: { attempts?: number; backoffMs?: number; jobId?: string } = {}): Promise<Job> {
   return queue.add(REINDEX_JOB, data, {
+    ...(opts.jobId ? { jobId: opts.jobId } : {}),
     attempts: opts.attempts ?? 20, backoff: { type: 'fixed', delay: opts.backoffMs ?? 5000 }, removeOnComplete: 50, removeOnFail: 50,
   });
 }

@@ -70,3 +70,29 @@ describe('search service bootstrap: HTTP edge + Thrift + indexer @integration', 
     }
   });
 });
+
+describe('search service start on an empty index @integration', function () {
+  let legacy: TestDatabase;
+  let svc: RunningSearchService | undefined;
+  const searchDb = withDatabase(testServerDsn(), uniqueName('search_empty'));
+
+  before(async () => { legacy = await createTestDatabase('svc_empty', ['legacy']); });
+  after(async () => {
+    await svc?.close();
+    await dropDatabase(searchDb);
+    await legacy?.drop();
+  });
+
+  it('with REINDEX_WHEN_EMPTY, queues one full reindex and the existing catalogue becomes searchable', async () => {
+    const [shop] = await seedShops(legacy.knex, 1);
+    const id = await createProduct(legacy.knex, shop, '린넨 셔츠 원피스', { price: '39000.00' });
+    await legacy.knex('event_outbox').del(); // only the rebuild can index it: no events to replay
+    const config = parseConfig(searchConfigSchema, {
+      SEARCH_HTTP_PORT: '0', SEARCH_THRIFT_PORT: '0', SEARCH_DB_URL: searchDb, MYSQL_URL: legacy.dsn, QUEUE_PREFIX: uniqueRedisPrefix('empty'),
+      LOG_LEVEL: 'silent', REINDEX_WHEN_EMPTY: 'true',
+    });
+    svc = await startSearchService(config, { logger: silentLogger(), source: new KnexProductSource(legacy.knex), peers: { user: { verifySession: async () => null } } });
+    await waitFor(async () => (await svc!.backend.get(id))?.name === '린넨 셔츠 원피스', { timeoutMs: 10_000, what: 'catalogue reindexed' });
+    expect(await svc.backend.count()).to.equal(1);
+  });
+});
