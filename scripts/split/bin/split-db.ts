@@ -36,6 +36,7 @@ interface Globals {
   maxRowsPerSecond?: string;
   maxThreadsRunning?: string;
   applyBatch?: string;
+  copyWorkers?: string;
   abortAfterMs?: string;
   verifyChunk?: string;
   verifyLeafRows?: string;
@@ -81,7 +82,7 @@ async function withContext<T>(cmd: Command, service: string, fn: (ctx: SplitCont
   });
   const opts = validateOptions({
     chunkSize: g.chunkSize, minChunk: g.minChunk, maxChunk: g.maxChunk, targetChunkMs: g.targetChunkMs, maxRowsPerSecond: g.maxRowsPerSecond, maxThreadsRunning: g.maxThreadsRunning,
-    applyBatch: g.applyBatch, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, copyMode: g.copyMode as never,
+    applyBatch: g.applyBatch, copyWorkers: g.copyWorkers, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, copyMode: g.copyMode as never,
   });
   const ctx = openContext({
     service: resolved,
@@ -125,6 +126,7 @@ function build(): Command {
     .option('--max-rows-per-second <n>', 'copy throttle (0 = unlimited)')
     .option('--max-threads-running <n>', 'pause the copy while the source has more running threads (0 = off)')
     .option('--apply-batch <n>', 'captured changes applied per transaction')
+    .option('--copy-workers <n>', 'key-range segments of a table copied concurrently (default 2)')
     .option('--abort-after-ms <n>', 'write-freeze abort limit for cutover/rollback')
     .option('--verify-chunk <n>', 'rows per verify chunk')
     .option('--verify-leaf-rows <n>', 'differing verify ranges are split down to this many rows, then diffed row by row')

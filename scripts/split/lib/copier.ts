@@ -2,10 +2,10 @@ import type { Knex } from '../../../lib/db.ts';
 import { drain } from './applier.ts';
 import { execChecked, sleep, toolTransaction, type SplitContext } from './context.ts';
 import type { Link } from './link.ts';
-import { pkFraction } from './progress.ts';
+import { tableFraction } from './progress.ts';
 import { replaceRows } from './applier.ts';
 import { columnList, pkLit, q, qq, rangeWhere, selectList, type TableShape } from './sql.ts';
-import { note, type SplitState, type TableProgress } from './state.ts';
+import { note, type Segment, type SplitState, type TableProgress } from './state.ts';
 import { nextChunkSize, rateDelay } from './throttle.ts';
 
 /**
@@ -27,8 +27,24 @@ export async function snapshotRanges(ctx: SplitContext, state: SplitState, shape
     }
     p.minPk = String(r.mn);
     p.maxPk = String(r.mx);
+    p.segments = splitRange(p.minPk, p.maxPk, ctx.opts.copyWorkers, ctx.opts.minChunk);
   }
   await ctx.store.save(state);
+}
+
+/** (min-1, max] cut into up to `n` equal key slices, none narrower than `minWidth`. Pure. */
+export function splitRange(min: string, max: string, n: number, minWidth: number): Segment[] {
+  const lo = BigInt(min) - 1n;
+  const hi = BigInt(max);
+  const parts = Math.max(1, Math.min(n, Number((hi - lo) / BigInt(Math.max(1, minWidth))) || 1));
+  const step = (hi - lo) / BigInt(parts);
+  const out: Segment[] = [];
+  for (let i = 0; i < parts; i++) {
+    const a = lo + step * BigInt(i);
+    const b = i === parts - 1 ? hi : lo + step * BigInt(i + 1);
+    out.push({ lo: a.toString(), hi: b.toString(), lastPk: null, done: false });
+  }
+  return out;
 }
 
 async function threadsRunning(knex: Knex): Promise<number> {
@@ -41,17 +57,22 @@ export async function copyAll(ctx: SplitContext, state: SplitState, link: Link):
   let rowsThisRun = 0;
   const totalFraction = () => {
     const ts = Object.values(state.tables);
-    return ts.reduce((a, p) => a + (p.done ? 1 : pkFraction(p.minPk, p.maxPk, p.lastPk)), 0) / Math.max(1, ts.length);
+    return ts.reduce((a, p) => a + tableFraction(p), 0) / Math.max(1, ts.length);
   };
   ctx.progress.begin(`copy ${ctx.service.name}`, 10000);
   try {
     for (const [t, shape] of link.shapes) {
       const p = state.tables[t];
+      if (!p.done && !p.segments) p.segments = [{ lo: String(BigInt(p.minPk!) - 1n), hi: p.maxPk!, lastPk: p.lastPk, done: false }];
       while (!p.done) {
         if (ctx.signal.aborted) return;
+        // one round: every unfinished segment copies one chunk, concurrently; then the applier runs
         const t0 = Date.now();
-        const n = await copyChunk(ctx, state, link, shape, p);
-        rowsThisRun += n;
+        const active = p.segments!.filter((sg) => !sg.done);
+        const counts = await Promise.all(active.map((sg) => copyChunk(ctx, state, link, shape, p, sg)));
+        for (const n of counts) rowsThisRun += n;
+        p.done = p.segments!.every((sg) => sg.done);
+        if (p.done) await ctx.store.save(state);
         state.chunkSize = nextChunkSize(state.chunkSize, Date.now() - t0, ctx.opts.targetChunkMs, ctx.opts.minChunk, ctx.opts.maxChunk);
         ctx.progress.update(Math.round(totalFraction() * 10000), { rows: Object.values(state.tables).reduce((a, x) => a + x.rows, 0) });
         // apply what was captured meanwhile, bounded so the copy keeps moving
@@ -84,16 +105,21 @@ async function throttle(ctx: SplitContext, rows: number, elapsed: number): Promi
   }
 }
 
-/** Copies the next chunk of one table; returns the rows copied. */
-export async function copyChunk(ctx: SplitContext, state: SplitState, link: Link, shape: TableShape, p: TableProgress): Promise<number> {
+/**
+ * Copies the next chunk of one segment; returns the rows copied. Same server:
+ * the chunk and the state document (with this chunk's advance, not yet applied
+ * in memory) commit in one transaction; the advance is applied in memory after
+ * the commit, so a concurrent worker never persists an uncommitted advance.
+ */
+export async function copyChunk(ctx: SplitContext, state: SplitState, link: Link, shape: TableShape, p: TableProgress, seg: Segment): Promise<number> {
   const src = link.from;
-  const lo = p.lastPk;
+  const lo = seg.lastPk ?? seg.lo;
   const size = Math.max(1, state.chunkSize);
-  // upper bound of this chunk: the size-th key after lo, capped at the snapshot max
+  // upper bound of this chunk: the size-th key after lo, capped at the segment's end
   const [hiRows] = await src.knex.raw(
-    `SELECT ${q(shape.pk)} AS k FROM ${qq(src.db, shape.name)} WHERE ${rangeWhere(shape.pk, lo, p.maxPk)} ORDER BY ${q(shape.pk)} LIMIT 1 OFFSET ${size - 1}`);
+    `SELECT ${q(shape.pk)} AS k FROM ${qq(src.db, shape.name)} WHERE ${rangeWhere(shape.pk, lo, seg.hi)} ORDER BY ${q(shape.pk)} LIMIT 1 OFFSET ${size - 1}`);
   const hiFound = (hiRows as Array<{ k: string }>)[0];
-  const hi = hiFound ? String(hiFound.k) : p.maxPk!;
+  const hi = hiFound ? String(hiFound.k) : seg.hi;
   const where = rangeWhere(shape.pk, lo, hi);
   let copied = 0;
   if (link.sql) {
@@ -101,9 +127,11 @@ export async function copyChunk(ctx: SplitContext, state: SplitState, link: Link
       const r = await execChecked(tx, `REPLACE INTO ${qq(link.to.db, shape.name)} (${columnList(shape)}) SELECT ${columnList(shape)} FROM ${qq(src.db, shape.name)} WHERE ${where}`);
       copied = r.affectedRows;
       ctx.faults.hit('mid-chunk');
-      advance(p, hi, copied);
-      await ctx.store.save(state, tx);
+      const doc = structuredClone(state);
+      advance(doc.tables[shape.name], doc.tables[shape.name].segments!.find((x) => x.lo === seg.lo)!, hi, copied);
+      await ctx.store.save(doc, tx);
     });
+    advance(p, seg, hi, copied);
   } else {
     const [rows] = await src.knex.raw(`SELECT ${selectList(shape)} FROM ${qq(src.db, shape.name)} WHERE ${where} ORDER BY ${q(shape.pk)}`);
     const list = rows as Array<Record<string, unknown>>;
@@ -112,25 +140,27 @@ export async function copyChunk(ctx: SplitContext, state: SplitState, link: Link
       ctx.faults.hit('mid-chunk');
     });
     copied = list.length;
-    advance(p, hi, copied);
+    advance(p, seg, hi, copied);
     await ctx.store.save(state);
   }
   ctx.faults.hit('after-chunk');
   return copied;
 }
 
-function advance(p: TableProgress, hi: string, copied: number): void {
-  p.lastPk = pkLit(hi);
+function advance(p: TableProgress, seg: Segment, hi: string, copied: number): void {
+  seg.lastPk = pkLit(hi);
+  if (BigInt(hi) >= BigInt(seg.hi)) seg.done = true;
   p.rows += copied;
   p.chunks += 1;
-  if (BigInt(hi) >= BigInt(p.maxPk!)) p.done = true;
+  p.done = (p.segments ?? []).every((x) => x.done);
 }
 
 /** Inside the snapshot range and above what was copied: the copier will read this key later. */
 export function notYetCopied(p: TableProgress | undefined, pk: string): boolean {
   if (!p || p.done || p.maxPk === null) return false;
   const k = BigInt(pk);
-  return k <= BigInt(p.maxPk) && (p.lastPk === null || k > BigInt(p.lastPk));
+  if (!p.segments) return k <= BigInt(p.maxPk) && (p.lastPk === null || k > BigInt(p.lastPk));
+  return p.segments.some((sg) => !sg.done && k <= BigInt(sg.hi) && k > BigInt(sg.lastPk ?? sg.lo));
 }
 
 export function copyDone(state: SplitState): boolean {

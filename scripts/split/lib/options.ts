@@ -12,6 +12,7 @@ export const DEFAULT_VERIFY_CHUNK = 50_000;
 export const DEFAULT_VERIFY_RECHECKS = 5;
 export const DEFAULT_VERIFY_LEAF_ROWS = 2000;
 export const DEFAULT_NEWEST_ROWS_CHECK = 200;
+export const DEFAULT_COPY_WORKERS = 2;
 
 export interface SplitOptions {
   chunkSize: number;
@@ -27,6 +28,8 @@ export interface SplitOptions {
   /** Mismatching verify ranges are split until they hold at most this many rows, then diffed row by row. */
   verifyLeafRows: number;
   newestRowsCheck: number;
+  /** Key-range segments copied concurrently per table (one server thread each on the source side). */
+  copyWorkers: number;
   /** `auto`: server-side INSERT … SELECT when source and target share a server, else rows streamed through the tool. */
   copyMode: 'auto' | 'sql' | 'stream';
 }
@@ -44,13 +47,14 @@ export const DEFAULT_OPTIONS: SplitOptions = {
   verifyRechecks: DEFAULT_VERIFY_RECHECKS,
   verifyLeafRows: DEFAULT_VERIFY_LEAF_ROWS,
   newestRowsCheck: DEFAULT_NEWEST_ROWS_CHECK,
+  copyWorkers: DEFAULT_COPY_WORKERS,
   copyMode: 'auto',
 };
 
 const INT_FIELDS: Array<[keyof SplitOptions, number, number]> = [
   ['chunkSize', 1, 1_000_000], ['minChunk', 1, 1_000_000], ['maxChunk', 1, 1_000_000], ['targetChunkMs', 10, 60_000],
   ['maxRowsPerSecond', 0, 100_000_000], ['maxThreadsRunning', 0, 100_000], ['applyBatch', 1, 100_000],
-  ['freezeAbortMs', 100, 600_000], ['verifyChunk', 10, 10_000_000], ['verifyRechecks', 0, 100], ['verifyLeafRows', 1, 1_000_000], ['newestRowsCheck', 1, 100_000],
+  ['freezeAbortMs', 100, 600_000], ['verifyChunk', 10, 10_000_000], ['verifyRechecks', 0, 100], ['verifyLeafRows', 1, 1_000_000], ['newestRowsCheck', 1, 100_000], ['copyWorkers', 1, 16],
 ];
 
 /** Validates options up front, one message per bad field (table-driven test in test/options.test.ts). */

@@ -3,11 +3,22 @@ import { q, STATE_TABLE, stateDdl } from './sql.ts';
 
 export type Phase = 'copying' | 'copied' | 'cutover' | 'completed';
 
+/** A slice of a table's key range copied by one worker: keys in (lo, hi]. */
+export interface Segment {
+  lo: string;
+  hi: string;
+  /** Highest key copied in this segment (exclusive lower bound of its next chunk); null = none yet. */
+  lastPk: string | null;
+  done: boolean;
+}
+
 export interface TableProgress {
   minPk: string | null;
   maxPk: string | null;
-  /** Highest primary key copied so far (exclusive lower bound of the next chunk). */
+  /** Highest primary key copied so far by a single cursor (kept for status of older state documents). */
   lastPk: string | null;
+  /** The key range split between copy workers (set when the range is snapshotted). */
+  segments?: Segment[];
   rows: number;
   chunks: number;
   done: boolean;

@@ -1,7 +1,7 @@
 import { backlog, triggerModes } from './capture.ts';
 import { readCatalog, type SplitContext } from './context.ts';
 import { openOwnership } from './ownership.ts';
-import { pkFraction } from './progress.ts';
+import { tableFraction } from './progress.ts';
 import { databaseExists } from './side.ts';
 import type { SplitState } from './state.ts';
 
@@ -46,7 +46,7 @@ export async function serviceStatus(ctx: SplitContext, state: SplitState | undef
     service: ctx.service.name,
     phase: state?.phase ?? 'not started',
     switching: state?.switching ? `${state.switching.kind} interrupted at ${state.switching.step}` : null,
-    copied: tables.length ? tables.reduce((a, p) => a + (p.done ? 1 : pkFraction(p.minPk, p.maxPk, p.lastPk)), 0) / tables.length : 0,
+    copied: tables.length ? tables.reduce((a, p) => a + tableFraction(p), 0) / tables.length : 0,
     rowsCopied: tables.reduce((a, p) => a + p.rows, 0),
     backlog: { forward: fwd, reverse: rev },
     applied: state?.applied ?? null,

@@ -4,7 +4,8 @@ import { createFaults, parseFaultSpec } from '../lib/faults.ts';
 import { parseManifest } from '../lib/manifest.ts';
 import { DEFAULT_OPTIONS, validateOptions } from '../lib/options.ts';
 import { assess, crossingForeignKeys } from '../lib/plan.ts';
-import { pkFraction } from '../lib/progress.ts';
+import { pkFraction, tableFraction } from '../lib/progress.ts';
+import { notYetCopied, splitRange } from '../lib/copier.ts';
 import { canonicalValue, diffRows } from '../lib/rowdiff.ts';
 import { scanText } from '../lib/scan.ts';
 import { schemaDifferences } from '../lib/schema.ts';
@@ -107,6 +108,20 @@ describe('split-db pure logic', () => {
     expect(pkFraction('18446744073709551515', '18446744073709551615', '18446744073709551565')).to.equal(0.5);
     expect(pkFraction(null, null, null)).to.equal(1);
     expect(pkFraction('1', '10', null)).to.equal(0);
+  });
+
+  it('splits a key range between copy workers and tracks what is not copied yet', () => {
+    expect(splitRange('1', '100', 2, 10)).to.deep.equal([
+      { lo: '0', hi: '50', lastPk: null, done: false }, { lo: '50', hi: '100', lastPk: null, done: false },
+    ]);
+    expect(splitRange('1', '5', 4, 10)).to.have.length(1);
+    const segments = [{ lo: '0', hi: '50', lastPk: '20', done: false }, { lo: '50', hi: '100', lastPk: null, done: false }];
+    const p = { minPk: '1', maxPk: '100', lastPk: null, segments, rows: 0, chunks: 0, done: false };
+    expect(tableFraction(p)).to.equal(0.2);
+    expect(notYetCopied(p, '10')).to.equal(false);
+    expect(notYetCopied(p, '21')).to.equal(true);
+    expect(notYetCopied(p, '50')).to.equal(true);
+    expect(notYetCopied(p, '101')).to.equal(false);
   });
 
   it('parses fault points and kills/fails on the n-th hit only', () => {
