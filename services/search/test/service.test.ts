@@ -91,7 +91,7 @@ describe('search service start on an empty index @integration', function () {
       SEARCH_HTTP_PORT: '0', SEARCH_THRIFT_PORT: '0', SEARCH_DB_URL: searchDb, MYSQL_URL: legacy.dsn, QUEUE_PREFIX: uniqueRedisPrefix('empty'),
       LOG_LEVEL: 'silent', REINDEX_WHEN_EMPTY: 'true',
     });
-    svc = await startSearchService(config, { logger: silentLogger(), source: new KnexProductSource(legacy.knex), peers: { user: { verifySession: async () => null } } });
+    svc = await startSearchService(config, { logger: silentLogger(), source: new KnexProductSource(legacy.knex), peers: { user: { verifySession: async () => ({ user: { id: '1' } }) } } });
     await waitFor(async () => (await svc!.backend.get(id))?.name === '린넨 셔츠 원피스', { timeoutMs: 10_000, what: 'catalogue reindexed' });
     expect(await svc.backend.count()).to.equal(1);
   });
