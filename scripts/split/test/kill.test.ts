@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createKnex } from '../../../lib/db.ts';
 import { closeContext } from '../lib/context.ts';
-import { rollbackCommand, startCommand, statusCommand, verifyCommand } from '../lib/commands.ts';
+import { cutoverCommand, rollbackCommand, startCommand, statusCommand, verifyCommand } from '../lib/commands.ts';
 import { compareAll, createPair, modelDifferences, productContext, productVersions, runCli, seedCatalog, Writer, type CliResult, type Pair } from './helpers.ts';
 
 /**
@@ -124,5 +124,29 @@ describe('split-db killed with SIGKILL at every named point, then resumed @integ
       await w.stop();
     }
     expect(w.errors).to.deep.equal([]);
+  });
+
+  it('a rollback killed before its flip is undone by cutover: the service side stays live, nothing flipped back', async () => {
+    const c = await inProcess((ctx) => cutoverCommand(ctx));
+    expect('owner' in c && c.owner).to.equal('service');
+    const w = new Writer(pair.source.dsn, pair.targetDsn, 0, 'r');
+    await w.start(1, 2);
+    try {
+      await w.more(10);
+      killed(await runCli(args('rollback'), { SPLIT_FAULT: 'rollback-before-flip' }), 'rollback-before-flip');
+      expect(await owner()).to.equal('service');
+      expect(await inProcess((ctx) => cutoverCommand(ctx))).to.deep.equal({ abandoned: 'rollback' });
+      const onTarget = w.onTarget;
+      await w.more(20);
+      expect(w.onTarget).to.be.greaterThan(onTarget);
+      expect(await owner()).to.equal('service');
+    } finally {
+      await w.stop();
+    }
+    expect(w.errors).to.deep.equal([]);
+    // and a real rollback afterwards brings every write back
+    await inProcess((ctx) => rollbackCommand(ctx));
+    expect(await owner()).to.equal('legacy');
+    expect(await compareAll(pair.source.knex, pair.source.name, pair.target, pair.targetName)).to.deep.equal([]);
   });
 });
