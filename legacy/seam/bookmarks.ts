@@ -2,7 +2,7 @@ import type { BookmarkRow } from '../contract/rows.ts';
 import * as models from '../models/bookmarks.ts';
 import type { AddResult } from '../models/likes.ts';
 import type { Counted, Db, Knex, Paging } from '../models/db.ts';
-import { addMark, getBookmarkRow, listBookmarkRows, markApi, removeMark } from './marks.ts';
+import { addMark, catalogApi, getBookmarkRow, getLocalBookmarkRow, listBookmarkRows, listLocalBookmarkRows, markApi, removeMark } from './marks.ts';
 
 /** legacy/models/bookmarks.ts behind the seam: the user service owns bookmarks once the registry says so. */
 export * from '../models/bookmarks.ts';
@@ -19,10 +19,14 @@ export async function removeBookmark(knex: Knex, userId: number, shopId: number)
 
 export async function listBookmarks(db: Db, userId: number, paging: Paging): Promise<Counted<BookmarkRow>> {
   const api = markApi(db);
-  return api ? listBookmarkRows(api, userId, paging) : models.listBookmarks(db, userId, paging);
+  if (api) return listBookmarkRows(api, userId, paging);
+  const catalog = catalogApi(db, 'shop'); // bookmarks still here, shops already moved: never join the old copy
+  return catalog ? listLocalBookmarkRows(db, catalog, userId, paging) : models.listBookmarks(db, userId, paging);
 }
 
 export async function getBookmark(db: Db, userId: number, shopId: number): Promise<BookmarkRow | undefined> {
   const api = markApi(db);
-  return api ? getBookmarkRow(api, userId, shopId) : models.getBookmark(db, userId, shopId);
+  if (api) return getBookmarkRow(api, userId, shopId);
+  const catalog = catalogApi(db, 'shop');
+  return catalog ? getLocalBookmarkRow(db, catalog, userId, shopId) : models.getBookmark(db, userId, shopId);
 }

@@ -1,7 +1,7 @@
 import type { LikeRow } from '../contract/rows.ts';
 import * as models from '../models/likes.ts';
 import type { Counted, Db, Knex, Paging } from '../models/db.ts';
-import { addMark, getLikeRow, listLikeRows, markApi, removeMark } from './marks.ts';
+import { addMark, catalogApi, getLikeRow, getLocalLikeRow, listLikeRows, listLocalLikeRows, markApi, removeMark } from './marks.ts';
 
 /** legacy/models/likes.ts behind the seam: the user service owns likes once the registry says so. */
 export * from '../models/likes.ts';
@@ -18,10 +18,14 @@ export async function removeLike(knex: Knex, userId: number, productId: number):
 
 export async function listLikes(db: Db, userId: number, paging: Paging): Promise<Counted<LikeRow>> {
   const api = markApi(db);
-  return api ? listLikeRows(api, userId, paging) : models.listLikes(db, userId, paging);
+  if (api) return listLikeRows(api, userId, paging);
+  const catalog = catalogApi(db, 'product'); // likes still here, products already moved: never join the old copy
+  return catalog ? listLocalLikeRows(db, catalog, userId, paging) : models.listLikes(db, userId, paging);
 }
 
 export async function getLike(db: Db, userId: number, productId: number): Promise<LikeRow | undefined> {
   const api = markApi(db);
-  return api ? getLikeRow(api, userId, productId) : models.getLike(db, userId, productId);
+  if (api) return getLikeRow(api, userId, productId);
+  const catalog = catalogApi(db, 'product');
+  return catalog ? getLocalLikeRow(db, catalog, userId, productId) : models.getLike(db, userId, productId);
 }

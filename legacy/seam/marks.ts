@@ -103,3 +103,75 @@ export async function getBookmarkRow(api: MarkApi, userId: number, shopId: numbe
 }
 
 export type { Db };
+
+/**
+ * The marks are still legacy's (the user domain is not split yet) but the
+ * products or shops they point at already live with their services: legacy's
+ * join would read the old copy of a moved table. Page the marks here and
+ * hydrate them from the owning service instead — the same filtering, order
+ * and total as the join (newest first; hidden products and shops without an
+ * active contract left out).
+ */
+type CatalogApi = Pick<MarkApi, 'product' | 'shop'>;
+
+export function catalogApi(db: unknown, domain: 'product' | 'shop'): CatalogApi | undefined {
+  return viaService(db, domain) as unknown as CatalogApi | undefined;
+}
+
+const HYDRATE_BATCH = 200;
+
+async function localMarks(db: Db, kind: 'like' | 'bookmark', userId: number, targetId?: number): Promise<MarkPage['items']> {
+  const [table, column] = kind === 'like' ? ['likes', 'product_id'] : ['shop_bookmarks', 'shop_id'];
+  const q = db(table).where({ user_id: userId }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+    .select({ target: column, created_at: 'created_at' });
+  if (targetId !== undefined) q.where(column, targetId);
+  const rows = (await q) as Array<{ target: number | string; created_at: string }>;
+  return rows.map((r) => ({ targetId: String(r.target), createdAt: r.created_at }));
+}
+
+async function inBatches<T>(ids: string[], load: (batch: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += HYDRATE_BATCH) out.push(...(await load(ids.slice(i, i + HYDRATE_BATCH))));
+  return out;
+}
+
+async function localLikeRows(db: Db, api: CatalogApi, marks: MarkPage['items'], paging?: Paging): Promise<Counted<LikeRow>> {
+  const ids = [...new Set(marks.map((m) => m.targetId))];
+  const products = new Map((await inBatches(ids, (b) => api.product.getMany(undefined, b, { withImages: true, withShop: true, includeHidden: true })))
+    .map((p) => [p.id, productFromWire(p)]));
+  const visible = marks.filter((m) => { const p = products.get(m.targetId); return p !== undefined && p.row.status !== 'hidden'; });
+  const page = paging ? visible.slice((paging.page - 1) * paging.size, paging.page * paging.size) : visible;
+  const rows = page.map((m) => { const { row, images, shopName } = products.get(m.targetId)!; return { ...listRowOf(row, images, shopName ?? ''), liked_at: m.createdAt }; });
+  return { rows, total: visible.length };
+}
+
+async function localBookmarkRows(db: Db, api: CatalogApi, marks: MarkPage['items'], paging?: Paging, publicOnly = true): Promise<Counted<BookmarkRow>> {
+  const ids = [...new Set(marks.map((m) => m.targetId))];
+  const shops = new Map((await inBatches(ids, (b) => api.shop.getMany(undefined, b))).map((s) => [s.id, shopFromWire(s)]));
+  const visible = marks.filter((m) => { const s = shops.get(m.targetId); return s !== undefined && (!publicOnly || s.contract_status === 'active'); });
+  const page = paging ? visible.slice((paging.page - 1) * paging.size, paging.page * paging.size) : visible;
+  return { rows: page.map((m) => ({ ...shops.get(m.targetId)!, bookmarked_at: m.createdAt })), total: visible.length };
+}
+
+export async function listLocalLikeRows(db: Db, api: CatalogApi, userId: number, paging: Paging): Promise<Counted<LikeRow>> {
+  return localLikeRows(db, api, await localMarks(db, 'like', userId), paging);
+}
+
+export async function getLocalLikeRow(db: Db, api: CatalogApi, userId: number, productId: number): Promise<LikeRow | undefined> {
+  const marks = await localMarks(db, 'like', userId, productId);
+  if (marks.length === 0) return undefined;
+  const ids = [marks[0].targetId];
+  const [p] = await api.product.getMany(undefined, ids, { withImages: true, withShop: true, includeHidden: true });
+  if (!p) return undefined;
+  const { row, images, shopName } = productFromWire(p);
+  return { ...listRowOf(row, images, shopName ?? ''), liked_at: marks[0].createdAt };
+}
+
+export async function listLocalBookmarkRows(db: Db, api: CatalogApi, userId: number, paging: Paging): Promise<Counted<BookmarkRow>> {
+  return localBookmarkRows(db, api, await localMarks(db, 'bookmark', userId), paging);
+}
+
+export async function getLocalBookmarkRow(db: Db, api: CatalogApi, userId: number, shopId: number): Promise<BookmarkRow | undefined> {
+  const { rows } = await localBookmarkRows(db, api, await localMarks(db, 'bookmark', userId, shopId), undefined, false);
+  return rows[0];
+}

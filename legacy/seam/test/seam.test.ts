@@ -96,4 +96,24 @@ describe('legacy seam: flipping ownership switches legacy to the services withou
     expect(seamed).to.deep.equal(direct);
     expect(direct[0].status).to.equal(200);
   });
+
+  it('while users stay in legacy, likes and bookmarks lists hydrate moved products and shops from their services, never the old copies', async () => {
+    const login = await fetch(`${userApi.url}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'mina@example.com', password: FIXTURE_PASSWORDS.user }) });
+    const { token } = await login.json() as { token: string };
+    const lists = () => Promise.all(['/api/me/likes', '/api/me/likes?size=1&page=2', '/api/me/bookmarks'].map((p) => get(userApi, p, token)));
+    await registry.set('product', { owner: 'legacy', database: 'legacy' }, { actor: 'test', reason: 'baseline' });
+    await registry.set('shop', { owner: 'legacy' }, { actor: 'test', reason: 'baseline' });
+    const direct = await lists();
+    expect((direct[0].body.page as { total: number }).total).to.equal(3);
+    await registry.set('product', { owner: 'service' }, { actor: 'test', reason: 'cut over' });
+    await registry.set('shop', { owner: 'service' }, { actor: 'test', reason: 'cut over' });
+    expect(await lists()).to.deep.equal(direct);
+    // products split into product_svc, which holds only product 1: legacy's join would still list the old rows
+    await registry.set('product', { owner: 'service', database: 'own' }, { actor: 'test', reason: 'split' });
+    const likes = await get(userApi, '/api/me/likes', token);
+    expect((likes.body.items as { product: { name: string } }[]).map((i) => i.product.name)).to.deep.equal(['served from product_svc']);
+    expect((likes.body.page as { total: number }).total).to.equal(1);
+    await registry.set('product', { owner: 'legacy', database: 'legacy' }, { actor: 'test', reason: 'rollback' });
+  });
 });
