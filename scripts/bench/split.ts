@@ -5,6 +5,7 @@
  *   SPLIT_BENCH_CUTOVERS  cutover+rollback cycles under write load (default 5)
  *   SPLIT_BENCH_WRITERS   concurrent writer loops during copy and cutovers (default 2)
  *   SPLIT_BENCH_WRITE_RATE  steady application writes per second, all loops together (default 200)
+ *   SPLIT_BENCH_COPY_WORKERS  key-range segments copied concurrently (default: the tool's default, 2)
  *   SPLIT_BENCH_STREAM=1  also measure the cross-server (streamed) copy path
  *   SPLIT_BENCH_KEEP=1    keep the scratch databases
  *
@@ -200,7 +201,7 @@ export async function run(): Promise<BenchResult[]> {
     const channel = `bench:split:${id}:ownership`;
     const ctx = openContext({
       service: resolveService(manifest, 'product'), redisUrl, ownershipChannel: channel,
-      opts: validateOptions({ chunkSize: 5000, maxChunk: 100_000, verifyChunk: 100_000, maxThreadsRunning: 0 }),
+      opts: validateOptions({ chunkSize: 5000, maxChunk: 100_000, verifyChunk: 100_000, maxThreadsRunning: 0, copyWorkers: process.env.SPLIT_BENCH_COPY_WORKERS || undefined }),
     });
     const writer = new SteadyWriter(dsn(names.src), dsn(names.ours), rows, channel, redisUrl);
     try {
