@@ -1,0 +1,2 @@
+// No native extractor: msgpackr (used by BullMQ) then decodes with its pure-JS path.
+module.exports = null;
