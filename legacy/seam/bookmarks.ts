@@ -2,19 +2,23 @@ import type { BookmarkRow } from '../contract/rows.ts';
 import * as models from '../models/bookmarks.ts';
 import type { AddResult } from '../models/likes.ts';
 import type { Counted, Db, Knex, Paging } from '../models/db.ts';
-import { addMark, catalogApi, getBookmarkRow, getLocalBookmarkRow, listBookmarkRows, listLocalBookmarkRows, markApi, removeMark } from './marks.ts';
+import { addLocalMark, addMark, catalogApi, getBookmarkRow, getLocalBookmarkRow, listBookmarkRows, listLocalBookmarkRows, markApi, removeLocalMark, removeMark } from './marks.ts';
 
 /** legacy/models/bookmarks.ts behind the seam: the user service owns bookmarks once the registry says so. */
 export * from '../models/bookmarks.ts';
 
 export async function addBookmark(knex: Knex, userId: number, shopId: number): Promise<AddResult> {
   const api = markApi(knex);
-  return api ? addMark(api, 'bookmark', userId, shopId) : models.addBookmark(knex, userId, shopId);
+  if (api) return addMark(api, 'bookmark', userId, shopId);
+  const catalog = catalogApi(knex, 'shop'); // marks still here, counters with the shop service
+  return catalog ? addLocalMark(knex, catalog, 'bookmark', userId, shopId) : models.addBookmark(knex, userId, shopId);
 }
 
 export async function removeBookmark(knex: Knex, userId: number, shopId: number): Promise<boolean> {
   const api = markApi(knex);
-  return api ? removeMark(api, 'bookmark', userId, shopId) : models.removeBookmark(knex, userId, shopId);
+  if (api) return removeMark(api, 'bookmark', userId, shopId);
+  const catalog = catalogApi(knex, 'shop');
+  return catalog ? removeLocalMark(knex, catalog, 'bookmark', userId, shopId) : models.removeBookmark(knex, userId, shopId);
 }
 
 export async function listBookmarks(db: Db, userId: number, paging: Paging): Promise<Counted<BookmarkRow>> {

@@ -1,19 +1,23 @@
 import type { LikeRow } from '../contract/rows.ts';
 import * as models from '../models/likes.ts';
 import type { Counted, Db, Knex, Paging } from '../models/db.ts';
-import { addMark, catalogApi, getLikeRow, getLocalLikeRow, listLikeRows, listLocalLikeRows, markApi, removeMark } from './marks.ts';
+import { addLocalMark, addMark, catalogApi, getLikeRow, getLocalLikeRow, listLikeRows, listLocalLikeRows, markApi, removeLocalMark, removeMark } from './marks.ts';
 
 /** legacy/models/likes.ts behind the seam: the user service owns likes once the registry says so. */
 export * from '../models/likes.ts';
 
 export async function addLike(knex: Knex, userId: number, productId: number): Promise<models.AddResult> {
   const api = markApi(knex);
-  return api ? addMark(api, 'like', userId, productId) : models.addLike(knex, userId, productId);
+  if (api) return addMark(api, 'like', userId, productId);
+  const catalog = catalogApi(knex, 'product'); // marks still here, counters with the product service
+  return catalog ? addLocalMark(knex, catalog, 'like', userId, productId) : models.addLike(knex, userId, productId);
 }
 
 export async function removeLike(knex: Knex, userId: number, productId: number): Promise<boolean> {
   const api = markApi(knex);
-  return api ? removeMark(api, 'like', userId, productId) : models.removeLike(knex, userId, productId);
+  if (api) return removeMark(api, 'like', userId, productId);
+  const catalog = catalogApi(knex, 'product');
+  return catalog ? removeLocalMark(knex, catalog, 'like', userId, productId) : models.removeLike(knex, userId, productId);
 }
 
 export async function listLikes(db: Db, userId: number, paging: Paging): Promise<Counted<LikeRow>> {

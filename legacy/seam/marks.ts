@@ -1,5 +1,5 @@
 import type { BookmarkRow, LikeRow } from '../contract/rows.ts';
-import type { Counted, Db, Paging } from '../models/db.ts';
+import type { Counted, Db, Knex, Paging } from '../models/db.ts';
 import type { AddResult } from '../models/likes.ts';
 import { listRowOf } from '../../services/product/logic.ts';
 import { productFromWire, shopFromWire, type WireProduct, type WireShop } from '../../services/kit/wire.ts';
@@ -174,4 +174,69 @@ export async function listLocalBookmarkRows(db: Db, api: CatalogApi, userId: num
 export async function getLocalBookmarkRow(db: Db, api: CatalogApi, userId: number, shopId: number): Promise<BookmarkRow | undefined> {
   const { rows } = await localBookmarkRows(db, api, await localMarks(db, 'bookmark', userId, shopId), undefined, false);
   return rows[0];
+}
+
+/**
+ * Writes of the same split state: the marks stay in legacy, the counters they
+ * keep (products.like_count, shops.follower_count) belong to the services. The
+ * mark is written here and the counter moved through the owner's API — never
+ * an UPDATE of the moved table's old copy. A counter call that fails undoes
+ * the new mark; on removal the counter moves first, so a failure leaves the
+ * mark (and the client's error) true.
+ */
+interface CounterApi {
+  product: MarkApi['product'] & { applyCounters(ctx: Ctx, deltas: { productId: string; likeDelta?: number }[]): Promise<void> };
+  shop: MarkApi['shop'] & { applyFollowerDeltas(ctx: Ctx, deltas: { shopId: string; delta: number }[]): Promise<void> };
+}
+
+const isDuplicate = (err: unknown) => (err as { code?: string })?.code === 'ER_DUP_ENTRY';
+
+export async function addLocalMark(knex: Knex, api: CatalogApi, kind: 'like' | 'bookmark', userId: number, targetId: number): Promise<AddResult> {
+  const counters = api as unknown as CounterApi;
+  const [table, column] = kind === 'like' ? ['likes', 'product_id'] : ['shop_bookmarks', 'shop_id'];
+  let shopId: number | null = null;
+  if (kind === 'like') {
+    const [p] = await counters.product.getMany(undefined, [String(targetId)], { includeHidden: true });
+    const product = p ? productFromWire(p).row : undefined;
+    if (!product || product.status === 'hidden') return 'not_found';
+    shopId = Number(product.shop_id);
+  } else {
+    const [s] = await counters.shop.getMany(undefined, [String(targetId)]);
+    if (!s || shopFromWire(s).contract_status !== 'active') return 'not_found';
+  }
+  if (await knex(table).where({ user_id: userId, [column]: targetId }).first('id')) return 'exists';
+  try {
+    await knex(table).insert({ user_id: userId, [column]: targetId });
+  } catch (err) {
+    if (isDuplicate(err)) return 'exists';
+    throw err;
+  }
+  try {
+    if (kind === 'like') await counters.product.applyCounters(undefined, [{ productId: String(targetId), likeDelta: 1 }]);
+    else await counters.shop.applyFollowerDeltas(undefined, [{ shopId: String(targetId), delta: 1 }]);
+  } catch (err) {
+    await knex(table).where({ user_id: userId, [column]: targetId }).delete();
+    throw err;
+  }
+  if (kind === 'like') await knex('logs').insert({ type: 'like', user_id: userId, product_id: targetId, shop_id: shopId });
+  return 'created';
+}
+
+export async function removeLocalMark(knex: Knex, api: CatalogApi, kind: 'like' | 'bookmark', userId: number, targetId: number): Promise<boolean> {
+  const counters = api as unknown as CounterApi;
+  const [table, column] = kind === 'like' ? ['likes', 'product_id'] : ['shop_bookmarks', 'shop_id'];
+  if (!(await knex(table).where({ user_id: userId, [column]: targetId }).first('id'))) return false;
+  const move = (delta: number) => kind === 'like'
+    ? counters.product.applyCounters(undefined, [{ productId: String(targetId), likeDelta: delta }])
+    : counters.shop.applyFollowerDeltas(undefined, [{ shopId: String(targetId), delta }]);
+  await move(-1);
+  let removed = 0;
+  try {
+    removed = await knex(table).where({ user_id: userId, [column]: targetId }).delete();
+  } catch (err) {
+    await move(1).catch(() => undefined);
+    throw err;
+  }
+  if (removed === 0) await move(1);
+  return removed > 0;
 }

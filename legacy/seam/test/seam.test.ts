@@ -116,4 +116,26 @@ describe('legacy seam: flipping ownership switches legacy to the services withou
     expect((likes.body.page as { total: number }).total).to.equal(1);
     await registry.set('product', { owner: 'legacy', database: 'legacy' }, { actor: 'test', reason: 'rollback' });
   });
+
+  it('while users stay in legacy, likes write the mark here and move like_count through the product service, never the old copy', async () => {
+    const login = await fetch(`${userApi.url}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'sora@example.com', password: FIXTURE_PASSWORDS.user }) });
+    const { token } = await login.json() as { token: string };
+    const call = (method: string, path: string, body?: unknown) => fetch(userApi.url + path, { method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    await registry.set('product', { owner: 'service', database: 'own' }, { actor: 'test', reason: 'split' });
+    const legacyBefore = await legacyDb.knex('products').where({ id: 1 }).first('like_count');
+    const own = async () => Number((await productDb.knex('products').where({ id: 1 }).first('like_count')).like_count);
+    const start = await own();
+    expect((await call('POST', '/api/me/likes', { productId: 1 })).status).to.equal(201);
+    expect((await call('POST', '/api/me/likes', { productId: 1 })).status).to.equal(200);
+    expect(await own()).to.equal(start + 1);
+    expect(await legacyDb.knex('likes').where({ user_id: 3, product_id: 1 }).first('id')).to.not.equal(undefined);
+    expect((await call('POST', '/api/me/likes', { productId: 2 })).status).to.equal(404); // not in product_svc
+    expect((await call('DELETE', '/api/me/likes/1')).status).to.equal(204);
+    expect(await own()).to.equal(start);
+    expect(await legacyDb.knex('likes').where({ user_id: 3 }).first('id')).to.equal(undefined);
+    expect(await legacyDb.knex('products').where({ id: 1 }).first('like_count')).to.deep.equal(legacyBefore);
+    await registry.set('product', { owner: 'legacy', database: 'legacy' }, { actor: 'test', reason: 'rollback' });
+  });
 });
