@@ -135,7 +135,7 @@ async function inBatches<T>(ids: string[], load: (batch: string[]) => Promise<T[
   return out;
 }
 
-async function localLikeRows(db: Db, api: CatalogApi, marks: MarkPage['items'], paging?: Paging): Promise<Counted<LikeRow>> {
+async function localLikeRows(api: CatalogApi, marks: MarkPage['items'], paging?: Paging): Promise<Counted<LikeRow>> {
   const ids = [...new Set(marks.map((m) => m.targetId))];
   const products = new Map((await inBatches(ids, (b) => api.product.getMany(undefined, b, { withImages: true, withShop: true, includeHidden: true })))
     .map((p) => [p.id, productFromWire(p)]));
@@ -145,7 +145,7 @@ async function localLikeRows(db: Db, api: CatalogApi, marks: MarkPage['items'], 
   return { rows, total: visible.length };
 }
 
-async function localBookmarkRows(db: Db, api: CatalogApi, marks: MarkPage['items'], paging?: Paging, publicOnly = true): Promise<Counted<BookmarkRow>> {
+async function localBookmarkRows(api: CatalogApi, marks: MarkPage['items'], paging?: Paging, publicOnly = true): Promise<Counted<BookmarkRow>> {
   const ids = [...new Set(marks.map((m) => m.targetId))];
   const shops = new Map((await inBatches(ids, (b) => api.shop.getMany(undefined, b))).map((s) => [s.id, shopFromWire(s)]));
   const visible = marks.filter((m) => { const s = shops.get(m.targetId); return s !== undefined && (!publicOnly || s.contract_status === 'active'); });
@@ -154,7 +154,7 @@ async function localBookmarkRows(db: Db, api: CatalogApi, marks: MarkPage['items
 }
 
 export async function listLocalLikeRows(db: Db, api: CatalogApi, userId: number, paging: Paging): Promise<Counted<LikeRow>> {
-  return localLikeRows(db, api, await localMarks(db, 'like', userId), paging);
+  return localLikeRows(api, await localMarks(db, 'like', userId), paging);
 }
 
 export async function getLocalLikeRow(db: Db, api: CatalogApi, userId: number, productId: number): Promise<LikeRow | undefined> {
@@ -168,11 +168,11 @@ export async function getLocalLikeRow(db: Db, api: CatalogApi, userId: number, p
 }
 
 export async function listLocalBookmarkRows(db: Db, api: CatalogApi, userId: number, paging: Paging): Promise<Counted<BookmarkRow>> {
-  return localBookmarkRows(db, api, await localMarks(db, 'bookmark', userId), paging);
+  return localBookmarkRows(api, await localMarks(db, 'bookmark', userId), paging);
 }
 
 export async function getLocalBookmarkRow(db: Db, api: CatalogApi, userId: number, shopId: number): Promise<BookmarkRow | undefined> {
-  const { rows } = await localBookmarkRows(db, api, await localMarks(db, 'bookmark', userId, shopId), undefined, false);
+  const { rows } = await localBookmarkRows(api, await localMarks(db, 'bookmark', userId, shopId), undefined, false);
   return rows[0];
 }
 
