@@ -92,3 +92,56 @@ export async function runUntilSignal(start: () => Promise<RunningService>): Prom
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 }
+
+export interface ServeOptions {
+  /** `product`, `shop`, …: the Thrift service name and the `<name>-service` process name. */
+  service: string;
+  module: ServiceModule;
+  handler: object;
+  config: Pick<ServiceConfig, 'host' | 'httpPort' | 'thriftPort'>;
+  logger: Logger;
+  /** Checks behind the Thrift health method and the edge's /health. */
+  healthChecks: Record<string, () => Promise<unknown>>;
+  /** Builds the HTTP edge once the Thrift server listens. */
+  edge: () => Express;
+  /** Releases what the service opened before serving (peer clients, database pools). */
+  release: () => Promise<void>;
+}
+
+/**
+ * Serves a service: Thrift first, then the HTTP edge. If either cannot
+ * listen (a port in use, say) nothing is left behind — the started server is
+ * closed and `release` runs. The handle closes HTTP, Thrift, then `release`,
+ * once however often it is called.
+ */
+export async function serveService(o: ServeOptions): Promise<RunningService> {
+  let thrift: ThriftServer | undefined;
+  let http: Awaited<ReturnType<typeof listenHttp>>;
+  try {
+    thrift = await listenThrift(o.service, o.module, o.handler, o.config.thriftPort, o.config.host, o.logger, o.healthChecks);
+    http = await listenHttp(o.edge(), o.config.httpPort, o.config.host);
+  } catch (err) {
+    await thrift?.close();
+    await o.release();
+    throw err;
+  }
+  const started = thrift;
+  o.logger.info({ http: http.port, thrift: started.port }, `${o.service} service listening`);
+  let closing: Promise<void> | undefined;
+  return {
+    name: `${o.service}-service`, httpPort: http.port, thriftPort: started.port, httpUrl: `http://127.0.0.1:${http.port}`,
+    close() {
+      closing ??= (async () => {
+        await http.close();
+        await started.close();
+        await o.release();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** `/health` and Thrift health entries from one check: 'ok' or 'down'. */
+export function healthOf(checks: Record<string, () => Promise<unknown>>): () => Promise<Record<string, string>> {
+  return async () => Object.fromEntries(await Promise.all(Object.entries(checks).map(async ([k, c]) => [k, await c().then(() => 'ok', () => 'down')])));
+}

@@ -5,7 +5,7 @@ import type { Knex } from '../../lib/db.ts';
 import ProductService from '../../thrift/gen-nodejs/ProductService.js';
 import { closeServiceClients, createServiceClients } from '../common/thrift/index.ts';
 import type { ServiceConfig } from '../kit/config.ts';
-import { listenHttp, listenThrift, runUntilSignal, setupDb, type RunningService } from '../kit/bootstrap.ts';
+import { healthOf, runUntilSignal, serveService, setupDb, type RunningService } from '../kit/bootstrap.ts';
 import { LegacyActivityLog, LegacyStaffSessions } from '../kit/legacy-owned.ts';
 import { sessionVerifierOver, shopDirectoryOver, type ShopApi, type UserApi } from '../kit/thrift-ports.ts';
 import { productConfigSchema } from './config.ts';
@@ -39,38 +39,19 @@ export async function startProductService(config: ServiceConfig, opts: StartOpti
   const shops = shopDirectoryOver(shopApi);
   const writer = new ProductWriter(db.live);
   const handler = createProductHandler({ repo, shops, writer });
-  const dbCheck = async () => { await db.live.current().raw('SELECT 1'); };
-  let thrift: Awaited<ReturnType<typeof listenThrift>> | undefined;
-  let http: Awaited<ReturnType<typeof listenHttp>> | undefined;
-  try {
-    thrift = await listenThrift('product', ProductService, handler, config.thriftPort, config.host, logger, { db: dbCheck });
-    const edge = createProductEdge({
+  const checks = { db: async () => { await db.live.current().raw('SELECT 1'); } };
+  const running = await serveService({
+    service: 'product', module: ProductService, handler, config, logger, healthChecks: checks,
+    edge: () => createProductEdge({
       repo, shops, sessions: sessionVerifierOver(userApi), activity: new LegacyActivityLog(db.legacyKnex), logger,
-      writer, bulk: new BulkUploader(db.live, shops), staff: new LegacyStaffSessions(db.legacyKnex),
-      health: async () => ({ db: await dbCheck().then(() => 'ok', () => 'down') }),
-    });
-    http = await listenHttp(edge, config.httpPort, config.host);
-  } catch (err) {
-    // a port in use (or similar) must not leave pools, clients or a half-started server behind
-    await thrift?.close();
-    await closeServiceClients(clients as never);
-    await db.close();
-    throw err;
-  }
-  logger.info({ http: http!.port, thrift: thrift!.port }, 'product service listening');
-  let closing: Promise<void> | undefined;
-  return {
-    name: 'product-service', httpPort: http.port, thriftPort: thrift.port, httpUrl: `http://127.0.0.1:${http.port}`, handler,
-    close() {
-      closing ??= (async () => {
-        await http.close();
-        await thrift.close();
-        await closeServiceClients(clients as never);
-        await db.close();
-      })();
-      return closing;
+      writer, bulk: new BulkUploader(db.live, shops), staff: new LegacyStaffSessions(db.legacyKnex), health: healthOf(checks),
+    }),
+    release: async () => {
+      await closeServiceClients(clients as never);
+      await db.close();
     },
-  };
+  });
+  return { ...running, handler };
 }
 
 if (import.meta.main) {

@@ -5,7 +5,7 @@ import type { Knex } from '../../lib/db.ts';
 import ShopService from '../../thrift/gen-nodejs/ShopService.js';
 import { closeServiceClients, createServiceClients } from '../common/thrift/index.ts';
 import type { ServiceConfig } from '../kit/config.ts';
-import { listenHttp, listenThrift, runUntilSignal, setupDb, type RunningService } from '../kit/bootstrap.ts';
+import { healthOf, runUntilSignal, serveService, setupDb, type RunningService } from '../kit/bootstrap.ts';
 import { LegacyStaffSessions } from '../kit/legacy-owned.ts';
 import type { ProductCommands, SearchIndex } from '../kit/ports.ts';
 import { productCommandsOver, searchIndexOver, type ProductApi, type SearchApi } from '../kit/thrift-ports.ts';
@@ -52,38 +52,19 @@ export async function startShopService(config: ServiceConfig, opts: StartOptions
     logger.error({ err }, 'saga recovery failed; will retry on next start');
   }
   const handler = createShopHandler({ repo });
-  const dbCheck = async () => { await db.live.current().raw('SELECT 1'); };
-  let thrift: Awaited<ReturnType<typeof listenThrift>> | undefined;
-  let http: Awaited<ReturnType<typeof listenHttp>> | undefined;
-  try {
-    thrift = await listenThrift('shop', ShopService, handler, config.thriftPort, config.host, logger, { db: dbCheck });
-    const edge = createShopEdge({
+  const checks = { db: async () => { await db.live.current().raw('SELECT 1'); } };
+  const running = await serveService({
+    service: 'shop', module: ShopService, handler, config, logger, healthChecks: checks,
+    edge: () => createShopEdge({
       repo, staff: new LegacyStaffSessions(db.legacyKnex), logger,
-      closeShop: (shopId) => closeShop(ports, store, shopId),
-      health: async () => ({ db: await dbCheck().then(() => 'ok', () => 'down') }),
-    });
-    http = await listenHttp(edge, config.httpPort, config.host);
-  } catch (err) {
-    // a port in use (or similar) must not leave pools, clients or a half-started server behind
-    await thrift?.close();
-    await closeServiceClients(clients as never);
-    await db.close();
-    throw err;
-  }
-  logger.info({ http: http!.port, thrift: thrift!.port }, 'shop service listening');
-  let closing: Promise<void> | undefined;
-  return {
-    name: 'shop-service', httpPort: http.port, thriftPort: thrift.port, httpUrl: `http://127.0.0.1:${http.port}`, handler,
-    close() {
-      closing ??= (async () => {
-        await http.close();
-        await thrift.close();
-        await closeServiceClients(clients as never);
-        await db.close();
-      })();
-      return closing;
+      closeShop: (shopId) => closeShop(ports, store, shopId), health: healthOf(checks),
+    }),
+    release: async () => {
+      await closeServiceClients(clients as never);
+      await db.close();
     },
-  };
+  });
+  return { ...running, handler };
 }
 
 if (import.meta.main) {

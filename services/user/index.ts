@@ -5,7 +5,7 @@ import type { Knex } from '../../lib/db.ts';
 import UserServiceModule from '../../thrift/gen-nodejs/UserService.js';
 import { closeServiceClients, createServiceClients } from '../common/thrift/index.ts';
 import type { ServiceConfig } from '../kit/config.ts';
-import { listenHttp, listenThrift, runUntilSignal, setupDb, type RunningService } from '../kit/bootstrap.ts';
+import { healthOf, runUntilSignal, serveService, setupDb, type RunningService } from '../kit/bootstrap.ts';
 import { LegacyActivityLog } from '../kit/legacy-owned.ts';
 import { catalogOver, shopDirectoryOver, type ProductApi, type ShopApi } from '../kit/thrift-ports.ts';
 import { userConfigSchema } from './config.ts';
@@ -36,34 +36,16 @@ export async function startUserService(config: ServiceConfig, opts: StartOptions
     shops: shopDirectoryOver(opts.peers?.shop ?? clients.shop!), activity: new LegacyActivityLog(db.legacyKnex), logger,
   });
   const handler = createUserHandler({ service });
-  const dbCheck = async () => { await db.live.current().raw('SELECT 1'); };
-  let thrift: Awaited<ReturnType<typeof listenThrift>> | undefined;
-  let http: Awaited<ReturnType<typeof listenHttp>> | undefined;
-  try {
-    thrift = await listenThrift('user', UserServiceModule, handler, config.thriftPort, config.host, logger, { db: dbCheck });
-    const edge = createUserEdge({ service, logger, health: async () => ({ db: await dbCheck().then(() => 'ok', () => 'down') }) });
-    http = await listenHttp(edge, config.httpPort, config.host);
-  } catch (err) {
-    // a port in use (or similar) must not leave pools, clients or a half-started server behind
-    await thrift?.close();
-    await closeServiceClients(clients as never);
-    await db.close();
-    throw err;
-  }
-  logger.info({ http: http!.port, thrift: thrift!.port }, 'user service listening');
-  let closing: Promise<void> | undefined;
-  return {
-    name: 'user-service', httpPort: http.port, thriftPort: thrift.port, httpUrl: `http://127.0.0.1:${http.port}`, handler,
-    close() {
-      closing ??= (async () => {
-        await http.close();
-        await thrift.close();
-        await closeServiceClients(clients as never);
-        await db.close();
-      })();
-      return closing;
+  const checks = { db: async () => { await db.live.current().raw('SELECT 1'); } };
+  const running = await serveService({
+    service: 'user', module: UserServiceModule, handler, config, logger, healthChecks: checks,
+    edge: () => createUserEdge({ service, logger, health: healthOf(checks) }),
+    release: async () => {
+      await closeServiceClients(clients as never);
+      await db.close();
     },
-  };
+  });
+  return { ...running, handler };
 }
 
 if (import.meta.main) {
