@@ -22,6 +22,15 @@ export function getRequestId(res: Response): string {
   return String(res.locals.requestId ?? '');
 }
 
+/** The token of `Authorization: Bearer <token>`; undefined when the header is absent; 401 when it is malformed. */
+export function bearerToken(req: Request): string | undefined {
+  const h = req.headers.authorization;
+  if (h === undefined) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  if (!m) throw new AppError('UNAUTHENTICATED', 'Authorization must be "Bearer <token>"');
+  return m[1];
+}
+
 export function sendError(res: Response, err: AppError): void {
   if (res.headersSent) return;
   res.status(err.status).json(errorBody(err.code, err.message, getRequestId(res), err.details));

@@ -1,17 +1,11 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../../lib/errors.ts';
+import { bearerToken } from '../../lib/http.ts';
 import { systemClock } from '../models/db.ts';
 import { staffSessionForToken, userIdForToken, type StaffKind } from '../seam/sessions.ts';
 import type { AppDeps } from './deps.ts';
 
-/** The token of `Authorization: Bearer <token>`, or undefined when the header is absent. */
-export function bearerToken(req: Request): string | undefined {
-  const h = req.headers.authorization;
-  if (h === undefined) return undefined;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-  if (!m) throw new AppError('UNAUTHENTICATED', 'Authorization must be "Bearer <token>"');
-  return m[1];
-}
+export { bearerToken } from '../../lib/http.ts';
 
 /** Shopper auth: 401 without a live session. Sets res.locals.userId. */
 export function requireUser(deps: AppDeps): RequestHandler {

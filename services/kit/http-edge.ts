@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { AppError, isAppError } from '../../lib/errors.ts';
 import { retryFencedWrites } from '../../lib/fence.ts';
-import { errorHandler, getRequestId, notFound, requestId } from '../../lib/http.ts';
+import { bearerToken, errorHandler, getRequestId, notFound, requestId } from '../../lib/http.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { SessionVerifier } from './ports.ts';
 
@@ -59,14 +59,7 @@ export function peerErrors(logger: Logger): ErrorRequestHandler {
   };
 }
 
-/** `Authorization: Bearer <token>` → token; undefined when absent; 401 when malformed (legacy wording). */
-export function bearerToken(req: Request): string | undefined {
-  const h = req.headers.authorization;
-  if (h === undefined) return undefined;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-  if (!m) throw new AppError('UNAUTHENTICATED', 'Authorization must be "Bearer <token>"');
-  return m[1];
-}
+export { bearerToken } from '../../lib/http.ts';
 
 /** Shopper auth through the user service: 401 without a live session. Sets res.locals.userId. */
 export function requireUser(sessions: SessionVerifier): RequestHandler {
