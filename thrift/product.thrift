@@ -156,6 +156,26 @@ struct ShopProductStats {
   5: double viewCount
 }
 
+/** A product's stored popularity score (the ranking job reads and sets these). */
+struct ProductScore {
+  1: common.Id productId
+  2: double score
+}
+
+/** One keyset page of scores, ascending by product id. */
+struct ProductScorePage {
+  1: list<ProductScore> items
+  /** pass as `afterId` for the next page; absent on the last page */
+  2: optional common.Id nextAfterId
+}
+
+/** One keyset page of ids, ascending. */
+struct IdPage {
+  1: list<common.Id> ids
+  /** pass as `afterId` for the next page; absent on the last page */
+  2: optional common.Id nextAfterId
+}
+
 service ProductService extends common.BaseService {
   Product getProduct(1: common.RequestContext ctx, 2: common.Id id, 3: ProductView view)
     throws (1: common.NotFound notFound, 2: common.InvalidArgument invalid, 3: common.Conflict conflict, 4: common.Unauthorized unauthorized, 5: common.Unavailable unavailable)
@@ -199,5 +219,17 @@ service ProductService extends common.BaseService {
     throws (1: common.NotFound notFound, 2: common.InvalidArgument invalid, 3: common.Conflict conflict, 4: common.Unauthorized unauthorized, 5: common.Unavailable unavailable)
 
   list<Category> listCategories(1: common.RequestContext ctx)
+    throws (1: common.NotFound notFound, 2: common.InvalidArgument invalid, 3: common.Conflict conflict, 4: common.Unauthorized unauthorized, 5: common.Unavailable unavailable)
+
+  /** Products whose popularity score is above 0, ascending by id after `afterId` ("0" = from the start); limit 1..5000. */
+  ProductScorePage listScores(1: common.RequestContext ctx, 2: common.Id afterId, 3: i32 limit)
+    throws (1: common.NotFound notFound, 2: common.InvalidArgument invalid, 3: common.Conflict conflict, 4: common.Unauthorized unauthorized, 5: common.Unavailable unavailable)
+
+  /** Sets popularity scores (0 allowed) without touching updated_at or version: a ranking is not an edit. Unknown ids are ignored; at most 5000 per call. */
+  void setScores(1: common.RequestContext ctx, 2: list<ProductScore> scores)
+    throws (1: common.NotFound notFound, 2: common.InvalidArgument invalid, 3: common.Conflict conflict, 4: common.Unauthorized unauthorized, 5: common.Unavailable unavailable)
+
+  /** Ids of every product (any status) after `afterId` ("0" = from the start), ascending; limit 1..5000. For reindexing and audits. */
+  IdPage listIdsAfter(1: common.RequestContext ctx, 2: common.Id afterId, 3: i32 limit)
     throws (1: common.NotFound notFound, 2: common.InvalidArgument invalid, 3: common.Conflict conflict, 4: common.Unauthorized unauthorized, 5: common.Unavailable unavailable)
 }

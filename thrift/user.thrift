@@ -60,6 +60,20 @@ struct MarkResult {
   2: double count
 }
 
+/** Marks created on one UTC day for one target (`day` is YYYY-MM-DD). */
+struct DailyCount {
+  1: common.Id targetId
+  2: string day
+  3: double count
+}
+
+/** One keyset page, ascending by target id then day. */
+struct DailyCountPage {
+  1: list<DailyCount> items
+  /** pass as `afterId` for the next page; absent on the last page (a target's days never split across pages) */
+  2: optional common.Id nextAfterId
+}
+
 service UserService extends common.BaseService {
   User signUp(1: common.RequestContext ctx, 2: SignUpInput input)
     throws (1: common.NotFound notFound, 2: common.InvalidArgument invalid, 3: common.Conflict conflict, 4: common.Unauthorized unauthorized, 5: common.Unavailable unavailable)
@@ -113,5 +127,17 @@ service UserService extends common.BaseService {
 
   /** Bookmark counts per shop id; ids with none come back with 0. */
   list<common.IdCount> bookmarkCounts(1: common.RequestContext ctx, 2: list<common.Id> shopIds)
+    throws (1: common.NotFound notFound, 2: common.InvalidArgument invalid, 3: common.Conflict conflict, 4: common.Unauthorized unauthorized, 5: common.Unavailable unavailable)
+
+  /**
+   * Likes created in [from, to) per product and UTC day (stats and ranking jobs, merchant stats).
+   * `productIds` absent = every product; present = only those (at most 5000). Keyset paging by product id
+   * after `afterId` ("0" = from the start), at most `limit` (1..5000) products per page.
+   */
+  DailyCountPage likesByDay(1: common.RequestContext ctx, 2: common.Timestamp fromTime, 3: common.Timestamp toTime, 4: optional list<common.Id> productIds, 5: common.Id afterId, 6: i32 limit)
+    throws (1: common.NotFound notFound, 2: common.InvalidArgument invalid, 3: common.Conflict conflict, 4: common.Unauthorized unauthorized, 5: common.Unavailable unavailable)
+
+  /** Deletes every like of these products (they were deleted by the product service); returns how many likes went. Idempotent. */
+  double forgetProducts(1: common.RequestContext ctx, 2: list<common.Id> productIds)
     throws (1: common.NotFound notFound, 2: common.InvalidArgument invalid, 3: common.Conflict conflict, 4: common.Unauthorized unauthorized, 5: common.Unavailable unavailable)
 }

@@ -28,6 +28,9 @@ import BulkUpsertResult = ttypes.BulkUpsertResult
 import StatusChange = ttypes.StatusChange
 import CounterDelta = ttypes.CounterDelta
 import ShopProductStats = ttypes.ShopProductStats
+import ProductScore = ttypes.ProductScore
+import ProductScorePage = ttypes.ProductScorePage
+import IdPage = ttypes.IdPage
 import BaseService = require('./BaseService');
 
 declare class Client extends BaseService.Client {
@@ -114,6 +117,36 @@ declare class Client extends BaseService.Client {
     listCategories(ctx: common_ttypes.RequestContext): Promise<Category[]>;
 
     listCategories(ctx: common_ttypes.RequestContext, callback?: (error: common_ttypes.NotFound | common_ttypes.InvalidArgument | common_ttypes.Conflict | common_ttypes.Unauthorized | common_ttypes.Unavailable, response: Category[])=>void): void;
+
+    /**
+     * Products whose popularity score is above 0, ascending by id after `afterId` ("0" = from the start); limit 1..5000.
+     */
+    listScores(ctx: common_ttypes.RequestContext, afterId: string, limit: number): Promise<ProductScorePage>;
+
+    /**
+     * Products whose popularity score is above 0, ascending by id after `afterId` ("0" = from the start); limit 1..5000.
+     */
+    listScores(ctx: common_ttypes.RequestContext, afterId: string, limit: number, callback?: (error: common_ttypes.NotFound | common_ttypes.InvalidArgument | common_ttypes.Conflict | common_ttypes.Unauthorized | common_ttypes.Unavailable, response: ProductScorePage)=>void): void;
+
+    /**
+     * Sets popularity scores (0 allowed) without touching updated_at or version: a ranking is not an edit. Unknown ids are ignored; at most 5000 per call.
+     */
+    setScores(ctx: common_ttypes.RequestContext, scores: ProductScore[]): Promise<void>;
+
+    /**
+     * Sets popularity scores (0 allowed) without touching updated_at or version: a ranking is not an edit. Unknown ids are ignored; at most 5000 per call.
+     */
+    setScores(ctx: common_ttypes.RequestContext, scores: ProductScore[], callback?: (error: common_ttypes.NotFound | common_ttypes.InvalidArgument | common_ttypes.Conflict | common_ttypes.Unauthorized | common_ttypes.Unavailable, response: void)=>void): void;
+
+    /**
+     * Ids of every product (any status) after `afterId` ("0" = from the start), ascending; limit 1..5000. For reindexing and audits.
+     */
+    listIdsAfter(ctx: common_ttypes.RequestContext, afterId: string, limit: number): Promise<IdPage>;
+
+    /**
+     * Ids of every product (any status) after `afterId` ("0" = from the start), ascending; limit 1..5000. For reindexing and audits.
+     */
+    listIdsAfter(ctx: common_ttypes.RequestContext, afterId: string, limit: number, callback?: (error: common_ttypes.NotFound | common_ttypes.InvalidArgument | common_ttypes.Conflict | common_ttypes.Unauthorized | common_ttypes.Unavailable, response: IdPage)=>void): void;
   }
 
 declare class Processor extends BaseService.Processor {
@@ -132,4 +165,7 @@ declare class Processor extends BaseService.Processor {
     process_applyCounters(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_statsByShop(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_listCategories(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+    process_listScores(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+    process_setScores(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+    process_listIdsAfter(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
 }

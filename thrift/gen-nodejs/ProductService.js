@@ -295,12 +295,12 @@ const ProductService_getMany_args = class {
         case 2:
         if (ftype == Thrift.Type.LIST) {
           this.ids = [];
-          const _rtmp336 = input.readListBegin();
-          const _size35 = _rtmp336.size || 0;
-          for (let _i37 = 0; _i37 < _size35; ++_i37) {
-            let elem38 = null;
-            elem38 = input.readString();
-            this.ids.push(elem38);
+          const _rtmp346 = input.readListBegin();
+          const _size45 = _rtmp346.size || 0;
+          for (let _i47 = 0; _i47 < _size45; ++_i47) {
+            let elem48 = null;
+            elem48 = input.readString();
+            this.ids.push(elem48);
           }
           input.readListEnd();
         } else {
@@ -334,10 +334,10 @@ const ProductService_getMany_args = class {
     if (this.ids !== null && this.ids !== undefined) {
       output.writeFieldBegin('ids', Thrift.Type.LIST, 2);
       output.writeListBegin(Thrift.Type.STRING, this.ids.length);
-      for (let iter39 in this.ids) {
-        if (this.ids.hasOwnProperty(iter39)) {
-          iter39 = this.ids[iter39];
-          output.writeString(iter39);
+      for (let iter49 in this.ids) {
+        if (this.ids.hasOwnProperty(iter49)) {
+          iter49 = this.ids[iter49];
+          output.writeString(iter49);
         }
       }
       output.writeListEnd();
@@ -417,13 +417,13 @@ const ProductService_getMany_result = class {
         case 0:
         if (ftype == Thrift.Type.LIST) {
           this.success = [];
-          const _rtmp341 = input.readListBegin();
-          const _size40 = _rtmp341.size || 0;
-          for (let _i42 = 0; _i42 < _size40; ++_i42) {
-            let elem43 = null;
-            elem43 = new ttypes.Product();
-            elem43.read(input);
-            this.success.push(elem43);
+          const _rtmp351 = input.readListBegin();
+          const _size50 = _rtmp351.size || 0;
+          for (let _i52 = 0; _i52 < _size50; ++_i52) {
+            let elem53 = null;
+            elem53 = new ttypes.Product();
+            elem53.read(input);
+            this.success.push(elem53);
           }
           input.readListEnd();
         } else {
@@ -484,10 +484,10 @@ const ProductService_getMany_result = class {
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.LIST, 0);
       output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-      for (let iter44 in this.success) {
-        if (this.success.hasOwnProperty(iter44)) {
-          iter44 = this.success[iter44];
-          iter44.write(output);
+      for (let iter54 in this.success) {
+        if (this.success.hasOwnProperty(iter54)) {
+          iter54 = this.success[iter54];
+          iter54.write(output);
         }
       }
       output.writeListEnd();
@@ -1677,13 +1677,13 @@ const ProductService_bulkUpsert_args = class {
         case 3:
         if (ftype == Thrift.Type.LIST) {
           this.items = [];
-          const _rtmp346 = input.readListBegin();
-          const _size45 = _rtmp346.size || 0;
-          for (let _i47 = 0; _i47 < _size45; ++_i47) {
-            let elem48 = null;
-            elem48 = new ttypes.ProductInput();
-            elem48.read(input);
-            this.items.push(elem48);
+          const _rtmp356 = input.readListBegin();
+          const _size55 = _rtmp356.size || 0;
+          for (let _i57 = 0; _i57 < _size55; ++_i57) {
+            let elem58 = null;
+            elem58 = new ttypes.ProductInput();
+            elem58.read(input);
+            this.items.push(elem58);
           }
           input.readListEnd();
         } else {
@@ -1714,10 +1714,10 @@ const ProductService_bulkUpsert_args = class {
     if (this.items !== null && this.items !== undefined) {
       output.writeFieldBegin('items', Thrift.Type.LIST, 3);
       output.writeListBegin(Thrift.Type.STRUCT, this.items.length);
-      for (let iter49 in this.items) {
-        if (this.items.hasOwnProperty(iter49)) {
-          iter49 = this.items[iter49];
-          iter49.write(output);
+      for (let iter59 in this.items) {
+        if (this.items.hasOwnProperty(iter59)) {
+          iter59 = this.items[iter59];
+          iter59.write(output);
         }
       }
       output.writeListEnd();
@@ -2013,13 +2013,13 @@ const ProductService_hideByShop_result = class {
         case 0:
         if (ftype == Thrift.Type.LIST) {
           this.success = [];
-          const _rtmp351 = input.readListBegin();
-          const _size50 = _rtmp351.size || 0;
-          for (let _i52 = 0; _i52 < _size50; ++_i52) {
-            let elem53 = null;
-            elem53 = new ttypes.StatusChange();
-            elem53.read(input);
-            this.success.push(elem53);
+          const _rtmp361 = input.readListBegin();
+          const _size60 = _rtmp361.size || 0;
+          for (let _i62 = 0; _i62 < _size60; ++_i62) {
+            let elem63 = null;
+            elem63 = new ttypes.StatusChange();
+            elem63.read(input);
+            this.success.push(elem63);
           }
           input.readListEnd();
         } else {
@@ -2080,10 +2080,10 @@ const ProductService_hideByShop_result = class {
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.LIST, 0);
       output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-      for (let iter54 in this.success) {
-        if (this.success.hasOwnProperty(iter54)) {
-          iter54 = this.success[iter54];
-          iter54.write(output);
+      for (let iter64 in this.success) {
+        if (this.success.hasOwnProperty(iter64)) {
+          iter64 = this.success[iter64];
+          iter64.write(output);
         }
       }
       output.writeListEnd();
@@ -2155,13 +2155,13 @@ const ProductService_restoreStatuses_args = class {
         case 2:
         if (ftype == Thrift.Type.LIST) {
           this.changes = [];
-          const _rtmp356 = input.readListBegin();
-          const _size55 = _rtmp356.size || 0;
-          for (let _i57 = 0; _i57 < _size55; ++_i57) {
-            let elem58 = null;
-            elem58 = new ttypes.StatusChange();
-            elem58.read(input);
-            this.changes.push(elem58);
+          const _rtmp366 = input.readListBegin();
+          const _size65 = _rtmp366.size || 0;
+          for (let _i67 = 0; _i67 < _size65; ++_i67) {
+            let elem68 = null;
+            elem68 = new ttypes.StatusChange();
+            elem68.read(input);
+            this.changes.push(elem68);
           }
           input.readListEnd();
         } else {
@@ -2187,10 +2187,10 @@ const ProductService_restoreStatuses_args = class {
     if (this.changes !== null && this.changes !== undefined) {
       output.writeFieldBegin('changes', Thrift.Type.LIST, 2);
       output.writeListBegin(Thrift.Type.STRUCT, this.changes.length);
-      for (let iter59 in this.changes) {
-        if (this.changes.hasOwnProperty(iter59)) {
-          iter59 = this.changes[iter59];
-          iter59.write(output);
+      for (let iter69 in this.changes) {
+        if (this.changes.hasOwnProperty(iter69)) {
+          iter69 = this.changes[iter69];
+          iter69.write(output);
         }
       }
       output.writeListEnd();
@@ -2265,13 +2265,13 @@ const ProductService_restoreStatuses_result = class {
         case 0:
         if (ftype == Thrift.Type.LIST) {
           this.success = [];
-          const _rtmp361 = input.readListBegin();
-          const _size60 = _rtmp361.size || 0;
-          for (let _i62 = 0; _i62 < _size60; ++_i62) {
-            let elem63 = null;
-            elem63 = new ttypes.StatusChange();
-            elem63.read(input);
-            this.success.push(elem63);
+          const _rtmp371 = input.readListBegin();
+          const _size70 = _rtmp371.size || 0;
+          for (let _i72 = 0; _i72 < _size70; ++_i72) {
+            let elem73 = null;
+            elem73 = new ttypes.StatusChange();
+            elem73.read(input);
+            this.success.push(elem73);
           }
           input.readListEnd();
         } else {
@@ -2332,10 +2332,10 @@ const ProductService_restoreStatuses_result = class {
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.LIST, 0);
       output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-      for (let iter64 in this.success) {
-        if (this.success.hasOwnProperty(iter64)) {
-          iter64 = this.success[iter64];
-          iter64.write(output);
+      for (let iter74 in this.success) {
+        if (this.success.hasOwnProperty(iter74)) {
+          iter74 = this.success[iter74];
+          iter74.write(output);
         }
       }
       output.writeListEnd();
@@ -2407,13 +2407,13 @@ const ProductService_applyCounters_args = class {
         case 2:
         if (ftype == Thrift.Type.LIST) {
           this.deltas = [];
-          const _rtmp366 = input.readListBegin();
-          const _size65 = _rtmp366.size || 0;
-          for (let _i67 = 0; _i67 < _size65; ++_i67) {
-            let elem68 = null;
-            elem68 = new ttypes.CounterDelta();
-            elem68.read(input);
-            this.deltas.push(elem68);
+          const _rtmp376 = input.readListBegin();
+          const _size75 = _rtmp376.size || 0;
+          for (let _i77 = 0; _i77 < _size75; ++_i77) {
+            let elem78 = null;
+            elem78 = new ttypes.CounterDelta();
+            elem78.read(input);
+            this.deltas.push(elem78);
           }
           input.readListEnd();
         } else {
@@ -2439,10 +2439,10 @@ const ProductService_applyCounters_args = class {
     if (this.deltas !== null && this.deltas !== undefined) {
       output.writeFieldBegin('deltas', Thrift.Type.LIST, 2);
       output.writeListBegin(Thrift.Type.STRUCT, this.deltas.length);
-      for (let iter69 in this.deltas) {
-        if (this.deltas.hasOwnProperty(iter69)) {
-          iter69 = this.deltas[iter69];
-          iter69.write(output);
+      for (let iter79 in this.deltas) {
+        if (this.deltas.hasOwnProperty(iter79)) {
+          iter79 = this.deltas[iter79];
+          iter79.write(output);
         }
       }
       output.writeListEnd();
@@ -2627,12 +2627,12 @@ const ProductService_statsByShop_args = class {
         case 2:
         if (ftype == Thrift.Type.LIST) {
           this.shopIds = [];
-          const _rtmp371 = input.readListBegin();
-          const _size70 = _rtmp371.size || 0;
-          for (let _i72 = 0; _i72 < _size70; ++_i72) {
-            let elem73 = null;
-            elem73 = input.readString();
-            this.shopIds.push(elem73);
+          const _rtmp381 = input.readListBegin();
+          const _size80 = _rtmp381.size || 0;
+          for (let _i82 = 0; _i82 < _size80; ++_i82) {
+            let elem83 = null;
+            elem83 = input.readString();
+            this.shopIds.push(elem83);
           }
           input.readListEnd();
         } else {
@@ -2658,10 +2658,10 @@ const ProductService_statsByShop_args = class {
     if (this.shopIds !== null && this.shopIds !== undefined) {
       output.writeFieldBegin('shopIds', Thrift.Type.LIST, 2);
       output.writeListBegin(Thrift.Type.STRING, this.shopIds.length);
-      for (let iter74 in this.shopIds) {
-        if (this.shopIds.hasOwnProperty(iter74)) {
-          iter74 = this.shopIds[iter74];
-          output.writeString(iter74);
+      for (let iter84 in this.shopIds) {
+        if (this.shopIds.hasOwnProperty(iter84)) {
+          iter84 = this.shopIds[iter84];
+          output.writeString(iter84);
         }
       }
       output.writeListEnd();
@@ -2736,13 +2736,13 @@ const ProductService_statsByShop_result = class {
         case 0:
         if (ftype == Thrift.Type.LIST) {
           this.success = [];
-          const _rtmp376 = input.readListBegin();
-          const _size75 = _rtmp376.size || 0;
-          for (let _i77 = 0; _i77 < _size75; ++_i77) {
-            let elem78 = null;
-            elem78 = new ttypes.ShopProductStats();
-            elem78.read(input);
-            this.success.push(elem78);
+          const _rtmp386 = input.readListBegin();
+          const _size85 = _rtmp386.size || 0;
+          for (let _i87 = 0; _i87 < _size85; ++_i87) {
+            let elem88 = null;
+            elem88 = new ttypes.ShopProductStats();
+            elem88.read(input);
+            this.success.push(elem88);
           }
           input.readListEnd();
         } else {
@@ -2803,10 +2803,10 @@ const ProductService_statsByShop_result = class {
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.LIST, 0);
       output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-      for (let iter79 in this.success) {
-        if (this.success.hasOwnProperty(iter79)) {
-          iter79 = this.success[iter79];
-          iter79.write(output);
+      for (let iter89 in this.success) {
+        if (this.success.hasOwnProperty(iter89)) {
+          iter89 = this.success[iter89];
+          iter89.write(output);
         }
       }
       output.writeListEnd();
@@ -2959,13 +2959,13 @@ const ProductService_listCategories_result = class {
         case 0:
         if (ftype == Thrift.Type.LIST) {
           this.success = [];
-          const _rtmp381 = input.readListBegin();
-          const _size80 = _rtmp381.size || 0;
-          for (let _i82 = 0; _i82 < _size80; ++_i82) {
-            let elem83 = null;
-            elem83 = new ttypes.Category();
-            elem83.read(input);
-            this.success.push(elem83);
+          const _rtmp391 = input.readListBegin();
+          const _size90 = _rtmp391.size || 0;
+          for (let _i92 = 0; _i92 < _size90; ++_i92) {
+            let elem93 = null;
+            elem93 = new ttypes.Category();
+            elem93.read(input);
+            this.success.push(elem93);
           }
           input.readListEnd();
         } else {
@@ -3026,13 +3026,707 @@ const ProductService_listCategories_result = class {
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.LIST, 0);
       output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-      for (let iter84 in this.success) {
-        if (this.success.hasOwnProperty(iter84)) {
-          iter84 = this.success[iter84];
-          iter84.write(output);
+      for (let iter94 in this.success) {
+        if (this.success.hasOwnProperty(iter94)) {
+          iter94 = this.success[iter94];
+          iter94.write(output);
         }
       }
       output.writeListEnd();
+      output.writeFieldEnd();
+    }
+    if (this.notFound !== null && this.notFound !== undefined) {
+      output.writeFieldBegin('notFound', Thrift.Type.STRUCT, 1);
+      this.notFound.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.invalid !== null && this.invalid !== undefined) {
+      output.writeFieldBegin('invalid', Thrift.Type.STRUCT, 2);
+      this.invalid.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.conflict !== null && this.conflict !== undefined) {
+      output.writeFieldBegin('conflict', Thrift.Type.STRUCT, 3);
+      this.conflict.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.unauthorized !== null && this.unauthorized !== undefined) {
+      output.writeFieldBegin('unauthorized', Thrift.Type.STRUCT, 4);
+      this.unauthorized.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.unavailable !== null && this.unavailable !== undefined) {
+      output.writeFieldBegin('unavailable', Thrift.Type.STRUCT, 5);
+      this.unavailable.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const ProductService_listScores_args = class {
+  constructor(args) {
+    this.ctx = null;
+    this.afterId = null;
+    this.limit = null;
+    if (args) {
+      if (args.ctx !== undefined && args.ctx !== null) {
+        this.ctx = new common_ttypes.RequestContext(args.ctx);
+      }
+      if (args.afterId !== undefined && args.afterId !== null) {
+        this.afterId = args.afterId;
+      }
+      if (args.limit !== undefined && args.limit !== null) {
+        this.limit = args.limit;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.ctx = new common_ttypes.RequestContext();
+          this.ctx.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRING) {
+          this.afterId = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.I32) {
+          this.limit = input.readI32();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('ProductService_listScores_args');
+    if (this.ctx !== null && this.ctx !== undefined) {
+      output.writeFieldBegin('ctx', Thrift.Type.STRUCT, 1);
+      this.ctx.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.afterId !== null && this.afterId !== undefined) {
+      output.writeFieldBegin('afterId', Thrift.Type.STRING, 2);
+      output.writeString(this.afterId);
+      output.writeFieldEnd();
+    }
+    if (this.limit !== null && this.limit !== undefined) {
+      output.writeFieldBegin('limit', Thrift.Type.I32, 3);
+      output.writeI32(this.limit);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const ProductService_listScores_result = class {
+  constructor(args) {
+    this.success = null;
+    this.notFound = null;
+    this.invalid = null;
+    this.conflict = null;
+    this.unauthorized = null;
+    this.unavailable = null;
+    if (args instanceof common_ttypes.NotFound) {
+        this.notFound = args;
+        return;
+    }
+    if (args instanceof common_ttypes.InvalidArgument) {
+        this.invalid = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Conflict) {
+        this.conflict = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Unauthorized) {
+        this.unauthorized = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Unavailable) {
+        this.unavailable = args;
+        return;
+    }
+    if (args) {
+      if (args.success !== undefined && args.success !== null) {
+        this.success = new ttypes.ProductScorePage(args.success);
+      }
+      if (args.notFound !== undefined && args.notFound !== null) {
+        this.notFound = args.notFound;
+      }
+      if (args.invalid !== undefined && args.invalid !== null) {
+        this.invalid = args.invalid;
+      }
+      if (args.conflict !== undefined && args.conflict !== null) {
+        this.conflict = args.conflict;
+      }
+      if (args.unauthorized !== undefined && args.unauthorized !== null) {
+        this.unauthorized = args.unauthorized;
+      }
+      if (args.unavailable !== undefined && args.unavailable !== null) {
+        this.unavailable = args.unavailable;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 0:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.success = new ttypes.ProductScorePage();
+          this.success.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.notFound = new common_ttypes.NotFound();
+          this.notFound.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.invalid = new common_ttypes.InvalidArgument();
+          this.invalid.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.conflict = new common_ttypes.Conflict();
+          this.conflict.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.unauthorized = new common_ttypes.Unauthorized();
+          this.unauthorized.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 5:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.unavailable = new common_ttypes.Unavailable();
+          this.unavailable.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('ProductService_listScores_result');
+    if (this.success !== null && this.success !== undefined) {
+      output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+      this.success.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.notFound !== null && this.notFound !== undefined) {
+      output.writeFieldBegin('notFound', Thrift.Type.STRUCT, 1);
+      this.notFound.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.invalid !== null && this.invalid !== undefined) {
+      output.writeFieldBegin('invalid', Thrift.Type.STRUCT, 2);
+      this.invalid.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.conflict !== null && this.conflict !== undefined) {
+      output.writeFieldBegin('conflict', Thrift.Type.STRUCT, 3);
+      this.conflict.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.unauthorized !== null && this.unauthorized !== undefined) {
+      output.writeFieldBegin('unauthorized', Thrift.Type.STRUCT, 4);
+      this.unauthorized.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.unavailable !== null && this.unavailable !== undefined) {
+      output.writeFieldBegin('unavailable', Thrift.Type.STRUCT, 5);
+      this.unavailable.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const ProductService_setScores_args = class {
+  constructor(args) {
+    this.ctx = null;
+    this.scores = null;
+    if (args) {
+      if (args.ctx !== undefined && args.ctx !== null) {
+        this.ctx = new common_ttypes.RequestContext(args.ctx);
+      }
+      if (args.scores !== undefined && args.scores !== null) {
+        this.scores = Thrift.copyList(args.scores, [ttypes.ProductScore]);
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.ctx = new common_ttypes.RequestContext();
+          this.ctx.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.LIST) {
+          this.scores = [];
+          const _rtmp396 = input.readListBegin();
+          const _size95 = _rtmp396.size || 0;
+          for (let _i97 = 0; _i97 < _size95; ++_i97) {
+            let elem98 = null;
+            elem98 = new ttypes.ProductScore();
+            elem98.read(input);
+            this.scores.push(elem98);
+          }
+          input.readListEnd();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('ProductService_setScores_args');
+    if (this.ctx !== null && this.ctx !== undefined) {
+      output.writeFieldBegin('ctx', Thrift.Type.STRUCT, 1);
+      this.ctx.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.scores !== null && this.scores !== undefined) {
+      output.writeFieldBegin('scores', Thrift.Type.LIST, 2);
+      output.writeListBegin(Thrift.Type.STRUCT, this.scores.length);
+      for (let iter99 in this.scores) {
+        if (this.scores.hasOwnProperty(iter99)) {
+          iter99 = this.scores[iter99];
+          iter99.write(output);
+        }
+      }
+      output.writeListEnd();
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const ProductService_setScores_result = class {
+  constructor(args) {
+    this.notFound = null;
+    this.invalid = null;
+    this.conflict = null;
+    this.unauthorized = null;
+    this.unavailable = null;
+    if (args instanceof common_ttypes.NotFound) {
+        this.notFound = args;
+        return;
+    }
+    if (args instanceof common_ttypes.InvalidArgument) {
+        this.invalid = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Conflict) {
+        this.conflict = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Unauthorized) {
+        this.unauthorized = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Unavailable) {
+        this.unavailable = args;
+        return;
+    }
+    if (args) {
+      if (args.notFound !== undefined && args.notFound !== null) {
+        this.notFound = args.notFound;
+      }
+      if (args.invalid !== undefined && args.invalid !== null) {
+        this.invalid = args.invalid;
+      }
+      if (args.conflict !== undefined && args.conflict !== null) {
+        this.conflict = args.conflict;
+      }
+      if (args.unauthorized !== undefined && args.unauthorized !== null) {
+        this.unauthorized = args.unauthorized;
+      }
+      if (args.unavailable !== undefined && args.unavailable !== null) {
+        this.unavailable = args.unavailable;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.notFound = new common_ttypes.NotFound();
+          this.notFound.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.invalid = new common_ttypes.InvalidArgument();
+          this.invalid.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.conflict = new common_ttypes.Conflict();
+          this.conflict.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.unauthorized = new common_ttypes.Unauthorized();
+          this.unauthorized.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 5:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.unavailable = new common_ttypes.Unavailable();
+          this.unavailable.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('ProductService_setScores_result');
+    if (this.notFound !== null && this.notFound !== undefined) {
+      output.writeFieldBegin('notFound', Thrift.Type.STRUCT, 1);
+      this.notFound.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.invalid !== null && this.invalid !== undefined) {
+      output.writeFieldBegin('invalid', Thrift.Type.STRUCT, 2);
+      this.invalid.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.conflict !== null && this.conflict !== undefined) {
+      output.writeFieldBegin('conflict', Thrift.Type.STRUCT, 3);
+      this.conflict.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.unauthorized !== null && this.unauthorized !== undefined) {
+      output.writeFieldBegin('unauthorized', Thrift.Type.STRUCT, 4);
+      this.unauthorized.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.unavailable !== null && this.unavailable !== undefined) {
+      output.writeFieldBegin('unavailable', Thrift.Type.STRUCT, 5);
+      this.unavailable.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const ProductService_listIdsAfter_args = class {
+  constructor(args) {
+    this.ctx = null;
+    this.afterId = null;
+    this.limit = null;
+    if (args) {
+      if (args.ctx !== undefined && args.ctx !== null) {
+        this.ctx = new common_ttypes.RequestContext(args.ctx);
+      }
+      if (args.afterId !== undefined && args.afterId !== null) {
+        this.afterId = args.afterId;
+      }
+      if (args.limit !== undefined && args.limit !== null) {
+        this.limit = args.limit;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.ctx = new common_ttypes.RequestContext();
+          this.ctx.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRING) {
+          this.afterId = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.I32) {
+          this.limit = input.readI32();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('ProductService_listIdsAfter_args');
+    if (this.ctx !== null && this.ctx !== undefined) {
+      output.writeFieldBegin('ctx', Thrift.Type.STRUCT, 1);
+      this.ctx.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.afterId !== null && this.afterId !== undefined) {
+      output.writeFieldBegin('afterId', Thrift.Type.STRING, 2);
+      output.writeString(this.afterId);
+      output.writeFieldEnd();
+    }
+    if (this.limit !== null && this.limit !== undefined) {
+      output.writeFieldBegin('limit', Thrift.Type.I32, 3);
+      output.writeI32(this.limit);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const ProductService_listIdsAfter_result = class {
+  constructor(args) {
+    this.success = null;
+    this.notFound = null;
+    this.invalid = null;
+    this.conflict = null;
+    this.unauthorized = null;
+    this.unavailable = null;
+    if (args instanceof common_ttypes.NotFound) {
+        this.notFound = args;
+        return;
+    }
+    if (args instanceof common_ttypes.InvalidArgument) {
+        this.invalid = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Conflict) {
+        this.conflict = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Unauthorized) {
+        this.unauthorized = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Unavailable) {
+        this.unavailable = args;
+        return;
+    }
+    if (args) {
+      if (args.success !== undefined && args.success !== null) {
+        this.success = new ttypes.IdPage(args.success);
+      }
+      if (args.notFound !== undefined && args.notFound !== null) {
+        this.notFound = args.notFound;
+      }
+      if (args.invalid !== undefined && args.invalid !== null) {
+        this.invalid = args.invalid;
+      }
+      if (args.conflict !== undefined && args.conflict !== null) {
+        this.conflict = args.conflict;
+      }
+      if (args.unauthorized !== undefined && args.unauthorized !== null) {
+        this.unauthorized = args.unauthorized;
+      }
+      if (args.unavailable !== undefined && args.unavailable !== null) {
+        this.unavailable = args.unavailable;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 0:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.success = new ttypes.IdPage();
+          this.success.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.notFound = new common_ttypes.NotFound();
+          this.notFound.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.invalid = new common_ttypes.InvalidArgument();
+          this.invalid.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.conflict = new common_ttypes.Conflict();
+          this.conflict.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.unauthorized = new common_ttypes.Unauthorized();
+          this.unauthorized.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 5:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.unavailable = new common_ttypes.Unavailable();
+          this.unavailable.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('ProductService_listIdsAfter_result');
+    if (this.success !== null && this.success !== undefined) {
+      output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+      this.success.write(output);
       output.writeFieldEnd();
     }
     if (this.notFound !== null && this.notFound !== undefined) {
@@ -3944,6 +4638,206 @@ const ProductServiceClient = exports.Client = class ProductServiceClient extends
     }
     return callback('listCategories failed: unknown result');
   }
+
+  listScores (ctx, afterId, limit) {
+    this._seqid = this.new_seqid();
+    const self = this;
+    return new Promise((resolve, reject) => {
+      self._reqs[self.seqid()] = (error, result) => {
+        return error ? reject(error) : resolve(result);
+      };
+      self.send_listScores(ctx, afterId, limit);
+    });
+  }
+
+  send_listScores (ctx, afterId, limit) {
+    const output = new this.pClass(this.output);
+    const params = {
+      ctx: ctx,
+      afterId: afterId,
+      limit: limit
+    };
+    const args = new ProductService_listScores_args(params);
+    try {
+      output.writeMessageBegin('listScores', Thrift.MessageType.CALL, this.seqid());
+      args.write(output);
+      output.writeMessageEnd();
+      return this.output.flush();
+    }
+    catch (e) {
+      delete this._reqs[this.seqid()];
+      if (typeof output.reset === 'function') {
+        output.reset();
+      }
+      throw e;
+    }
+  }
+
+  recv_listScores (input, mtype, rseqid) {
+    const callback = this._reqs[rseqid] || function() {};
+    delete this._reqs[rseqid];
+    if (mtype == Thrift.MessageType.EXCEPTION) {
+      const x = new Thrift.TApplicationException();
+      x.read(input);
+      input.readMessageEnd();
+      return callback(x);
+    }
+    const result = new ProductService_listScores_result();
+    result.read(input);
+    input.readMessageEnd();
+
+    if (null !== result.notFound) {
+      return callback(result.notFound);
+    }
+    if (null !== result.invalid) {
+      return callback(result.invalid);
+    }
+    if (null !== result.conflict) {
+      return callback(result.conflict);
+    }
+    if (null !== result.unauthorized) {
+      return callback(result.unauthorized);
+    }
+    if (null !== result.unavailable) {
+      return callback(result.unavailable);
+    }
+    if (null !== result.success) {
+      return callback(null, result.success);
+    }
+    return callback('listScores failed: unknown result');
+  }
+
+  setScores (ctx, scores) {
+    this._seqid = this.new_seqid();
+    const self = this;
+    return new Promise((resolve, reject) => {
+      self._reqs[self.seqid()] = (error, result) => {
+        return error ? reject(error) : resolve(result);
+      };
+      self.send_setScores(ctx, scores);
+    });
+  }
+
+  send_setScores (ctx, scores) {
+    const output = new this.pClass(this.output);
+    const params = {
+      ctx: ctx,
+      scores: scores
+    };
+    const args = new ProductService_setScores_args(params);
+    try {
+      output.writeMessageBegin('setScores', Thrift.MessageType.CALL, this.seqid());
+      args.write(output);
+      output.writeMessageEnd();
+      return this.output.flush();
+    }
+    catch (e) {
+      delete this._reqs[this.seqid()];
+      if (typeof output.reset === 'function') {
+        output.reset();
+      }
+      throw e;
+    }
+  }
+
+  recv_setScores (input, mtype, rseqid) {
+    const callback = this._reqs[rseqid] || function() {};
+    delete this._reqs[rseqid];
+    if (mtype == Thrift.MessageType.EXCEPTION) {
+      const x = new Thrift.TApplicationException();
+      x.read(input);
+      input.readMessageEnd();
+      return callback(x);
+    }
+    const result = new ProductService_setScores_result();
+    result.read(input);
+    input.readMessageEnd();
+
+    if (null !== result.notFound) {
+      return callback(result.notFound);
+    }
+    if (null !== result.invalid) {
+      return callback(result.invalid);
+    }
+    if (null !== result.conflict) {
+      return callback(result.conflict);
+    }
+    if (null !== result.unauthorized) {
+      return callback(result.unauthorized);
+    }
+    if (null !== result.unavailable) {
+      return callback(result.unavailable);
+    }
+    callback(null);
+  }
+
+  listIdsAfter (ctx, afterId, limit) {
+    this._seqid = this.new_seqid();
+    const self = this;
+    return new Promise((resolve, reject) => {
+      self._reqs[self.seqid()] = (error, result) => {
+        return error ? reject(error) : resolve(result);
+      };
+      self.send_listIdsAfter(ctx, afterId, limit);
+    });
+  }
+
+  send_listIdsAfter (ctx, afterId, limit) {
+    const output = new this.pClass(this.output);
+    const params = {
+      ctx: ctx,
+      afterId: afterId,
+      limit: limit
+    };
+    const args = new ProductService_listIdsAfter_args(params);
+    try {
+      output.writeMessageBegin('listIdsAfter', Thrift.MessageType.CALL, this.seqid());
+      args.write(output);
+      output.writeMessageEnd();
+      return this.output.flush();
+    }
+    catch (e) {
+      delete this._reqs[this.seqid()];
+      if (typeof output.reset === 'function') {
+        output.reset();
+      }
+      throw e;
+    }
+  }
+
+  recv_listIdsAfter (input, mtype, rseqid) {
+    const callback = this._reqs[rseqid] || function() {};
+    delete this._reqs[rseqid];
+    if (mtype == Thrift.MessageType.EXCEPTION) {
+      const x = new Thrift.TApplicationException();
+      x.read(input);
+      input.readMessageEnd();
+      return callback(x);
+    }
+    const result = new ProductService_listIdsAfter_result();
+    result.read(input);
+    input.readMessageEnd();
+
+    if (null !== result.notFound) {
+      return callback(result.notFound);
+    }
+    if (null !== result.invalid) {
+      return callback(result.invalid);
+    }
+    if (null !== result.conflict) {
+      return callback(result.conflict);
+    }
+    if (null !== result.unauthorized) {
+      return callback(result.unauthorized);
+    }
+    if (null !== result.unavailable) {
+      return callback(result.unavailable);
+    }
+    if (null !== result.success) {
+      return callback(null, result.success);
+    }
+    return callback('listIdsAfter failed: unknown result');
+  }
 };
 const ProductServiceProcessor = exports.Processor = class ProductServiceProcessor extends BaseServiceProcessor {
   constructor(handler) {
@@ -4519,6 +5413,137 @@ const ProductServiceProcessor = exports.Processor = class ProductServiceProcesso
         } else {
           result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
           output.writeMessageBegin("listCategories", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    }
+  }
+  process_listScores (seqid, input, output) {
+    const args = new ProductService_listScores_args();
+    args.read(input);
+    input.readMessageEnd();
+    if (this._handler.listScores.length === 3) {
+      Promise.resolve(this._handler.listScores.bind(this._handler)(
+        args.ctx,
+        args.afterId,
+        args.limit
+      )).then(result => {
+        const result_obj = new ProductService_listScores_result({success: result});
+        output.writeMessageBegin("listScores", Thrift.MessageType.REPLY, seqid);
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      }).catch(err => {
+        let result;
+        if (err instanceof common_ttypes.NotFound || err instanceof common_ttypes.InvalidArgument || err instanceof common_ttypes.Conflict || err instanceof common_ttypes.Unauthorized || err instanceof common_ttypes.Unavailable) {
+          result = new ProductService_listScores_result(err);
+          output.writeMessageBegin("listScores", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("listScores", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    } else {
+      this._handler.listScores(args.ctx, args.afterId, args.limit, (err, result) => {
+        let result_obj;
+        if ((err === null || typeof err === 'undefined') || err instanceof common_ttypes.NotFound || err instanceof common_ttypes.InvalidArgument || err instanceof common_ttypes.Conflict || err instanceof common_ttypes.Unauthorized || err instanceof common_ttypes.Unavailable) {
+          result_obj = new ProductService_listScores_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+          output.writeMessageBegin("listScores", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("listScores", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    }
+  }
+  process_setScores (seqid, input, output) {
+    const args = new ProductService_setScores_args();
+    args.read(input);
+    input.readMessageEnd();
+    if (this._handler.setScores.length === 2) {
+      Promise.resolve(this._handler.setScores.bind(this._handler)(
+        args.ctx,
+        args.scores
+      )).then(result => {
+        const result_obj = new ProductService_setScores_result({success: result});
+        output.writeMessageBegin("setScores", Thrift.MessageType.REPLY, seqid);
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      }).catch(err => {
+        let result;
+        if (err instanceof common_ttypes.NotFound || err instanceof common_ttypes.InvalidArgument || err instanceof common_ttypes.Conflict || err instanceof common_ttypes.Unauthorized || err instanceof common_ttypes.Unavailable) {
+          result = new ProductService_setScores_result(err);
+          output.writeMessageBegin("setScores", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("setScores", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    } else {
+      this._handler.setScores(args.ctx, args.scores, (err, result) => {
+        let result_obj;
+        if ((err === null || typeof err === 'undefined') || err instanceof common_ttypes.NotFound || err instanceof common_ttypes.InvalidArgument || err instanceof common_ttypes.Conflict || err instanceof common_ttypes.Unauthorized || err instanceof common_ttypes.Unavailable) {
+          result_obj = new ProductService_setScores_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+          output.writeMessageBegin("setScores", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("setScores", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    }
+  }
+  process_listIdsAfter (seqid, input, output) {
+    const args = new ProductService_listIdsAfter_args();
+    args.read(input);
+    input.readMessageEnd();
+    if (this._handler.listIdsAfter.length === 3) {
+      Promise.resolve(this._handler.listIdsAfter.bind(this._handler)(
+        args.ctx,
+        args.afterId,
+        args.limit
+      )).then(result => {
+        const result_obj = new ProductService_listIdsAfter_result({success: result});
+        output.writeMessageBegin("listIdsAfter", Thrift.MessageType.REPLY, seqid);
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      }).catch(err => {
+        let result;
+        if (err instanceof common_ttypes.NotFound || err instanceof common_ttypes.InvalidArgument || err instanceof common_ttypes.Conflict || err instanceof common_ttypes.Unauthorized || err instanceof common_ttypes.Unavailable) {
+          result = new ProductService_listIdsAfter_result(err);
+          output.writeMessageBegin("listIdsAfter", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("listIdsAfter", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    } else {
+      this._handler.listIdsAfter(args.ctx, args.afterId, args.limit, (err, result) => {
+        let result_obj;
+        if ((err === null || typeof err === 'undefined') || err instanceof common_ttypes.NotFound || err instanceof common_ttypes.InvalidArgument || err instanceof common_ttypes.Conflict || err instanceof common_ttypes.Unauthorized || err instanceof common_ttypes.Unavailable) {
+          result_obj = new ProductService_listIdsAfter_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+          output.writeMessageBegin("listIdsAfter", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("listIdsAfter", Thrift.MessageType.EXCEPTION, seqid);
         }
         result_obj.write(output);
         output.writeMessageEnd();

@@ -21,6 +21,8 @@ import SessionInfo = ttypes.SessionInfo
 import Mark = ttypes.Mark
 import MarkPage = ttypes.MarkPage
 import MarkResult = ttypes.MarkResult
+import DailyCount = ttypes.DailyCount
+import DailyCountPage = ttypes.DailyCountPage
 import BaseService = require('./BaseService');
 
 declare class Client extends BaseService.Client {
@@ -125,6 +127,30 @@ declare class Client extends BaseService.Client {
      * Bookmark counts per shop id; ids with none come back with 0.
      */
     bookmarkCounts(ctx: common_ttypes.RequestContext, shopIds: string[], callback?: (error: common_ttypes.NotFound | common_ttypes.InvalidArgument | common_ttypes.Conflict | common_ttypes.Unauthorized | common_ttypes.Unavailable, response: common_ttypes.IdCount[])=>void): void;
+
+    /**
+     * Likes created in [from, to) per product and UTC day (stats and ranking jobs, merchant stats).
+     * `productIds` absent = every product; present = only those (at most 5000). Keyset paging by product id
+     * after `afterId` ("0" = from the start), at most `limit` (1..5000) products per page.
+     */
+    likesByDay(ctx: common_ttypes.RequestContext, fromTime: string, toTime: string, productIds: string[], afterId: string, limit: number): Promise<DailyCountPage>;
+
+    /**
+     * Likes created in [from, to) per product and UTC day (stats and ranking jobs, merchant stats).
+     * `productIds` absent = every product; present = only those (at most 5000). Keyset paging by product id
+     * after `afterId` ("0" = from the start), at most `limit` (1..5000) products per page.
+     */
+    likesByDay(ctx: common_ttypes.RequestContext, fromTime: string, toTime: string, productIds: string[], afterId: string, limit: number, callback?: (error: common_ttypes.NotFound | common_ttypes.InvalidArgument | common_ttypes.Conflict | common_ttypes.Unauthorized | common_ttypes.Unavailable, response: DailyCountPage)=>void): void;
+
+    /**
+     * Deletes every like of these products (they were deleted by the product service); returns how many likes went. Idempotent.
+     */
+    forgetProducts(ctx: common_ttypes.RequestContext, productIds: string[]): Promise<number>;
+
+    /**
+     * Deletes every like of these products (they were deleted by the product service); returns how many likes went. Idempotent.
+     */
+    forgetProducts(ctx: common_ttypes.RequestContext, productIds: string[], callback?: (error: common_ttypes.NotFound | common_ttypes.InvalidArgument | common_ttypes.Conflict | common_ttypes.Unauthorized | common_ttypes.Unavailable, response: number)=>void): void;
   }
 
 declare class Processor extends BaseService.Processor {
@@ -146,4 +172,6 @@ declare class Processor extends BaseService.Processor {
     process_removeBookmark(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_listBookmarks(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_bookmarkCounts(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+    process_likesByDay(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+    process_forgetProducts(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
 }

@@ -1158,12 +1158,12 @@ const UserService_getMany_args = class {
         case 2:
         if (ftype == Thrift.Type.LIST) {
           this.ids = [];
-          const _rtmp36 = input.readListBegin();
-          const _size5 = _rtmp36.size || 0;
-          for (let _i7 = 0; _i7 < _size5; ++_i7) {
-            let elem8 = null;
-            elem8 = input.readString();
-            this.ids.push(elem8);
+          const _rtmp311 = input.readListBegin();
+          const _size10 = _rtmp311.size || 0;
+          for (let _i12 = 0; _i12 < _size10; ++_i12) {
+            let elem13 = null;
+            elem13 = input.readString();
+            this.ids.push(elem13);
           }
           input.readListEnd();
         } else {
@@ -1189,10 +1189,10 @@ const UserService_getMany_args = class {
     if (this.ids !== null && this.ids !== undefined) {
       output.writeFieldBegin('ids', Thrift.Type.LIST, 2);
       output.writeListBegin(Thrift.Type.STRING, this.ids.length);
-      for (let iter9 in this.ids) {
-        if (this.ids.hasOwnProperty(iter9)) {
-          iter9 = this.ids[iter9];
-          output.writeString(iter9);
+      for (let iter14 in this.ids) {
+        if (this.ids.hasOwnProperty(iter14)) {
+          iter14 = this.ids[iter14];
+          output.writeString(iter14);
         }
       }
       output.writeListEnd();
@@ -1267,13 +1267,13 @@ const UserService_getMany_result = class {
         case 0:
         if (ftype == Thrift.Type.LIST) {
           this.success = [];
-          const _rtmp311 = input.readListBegin();
-          const _size10 = _rtmp311.size || 0;
-          for (let _i12 = 0; _i12 < _size10; ++_i12) {
-            let elem13 = null;
-            elem13 = new ttypes.User();
-            elem13.read(input);
-            this.success.push(elem13);
+          const _rtmp316 = input.readListBegin();
+          const _size15 = _rtmp316.size || 0;
+          for (let _i17 = 0; _i17 < _size15; ++_i17) {
+            let elem18 = null;
+            elem18 = new ttypes.User();
+            elem18.read(input);
+            this.success.push(elem18);
           }
           input.readListEnd();
         } else {
@@ -1334,10 +1334,10 @@ const UserService_getMany_result = class {
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.LIST, 0);
       output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-      for (let iter14 in this.success) {
-        if (this.success.hasOwnProperty(iter14)) {
-          iter14 = this.success[iter14];
-          iter14.write(output);
+      for (let iter19 in this.success) {
+        if (this.success.hasOwnProperty(iter19)) {
+          iter19 = this.success[iter19];
+          iter19.write(output);
         }
       }
       output.writeListEnd();
@@ -2370,12 +2370,12 @@ const UserService_likedAmong_args = class {
         case 3:
         if (ftype == Thrift.Type.LIST) {
           this.productIds = [];
-          const _rtmp316 = input.readListBegin();
-          const _size15 = _rtmp316.size || 0;
-          for (let _i17 = 0; _i17 < _size15; ++_i17) {
-            let elem18 = null;
-            elem18 = input.readString();
-            this.productIds.push(elem18);
+          const _rtmp321 = input.readListBegin();
+          const _size20 = _rtmp321.size || 0;
+          for (let _i22 = 0; _i22 < _size20; ++_i22) {
+            let elem23 = null;
+            elem23 = input.readString();
+            this.productIds.push(elem23);
           }
           input.readListEnd();
         } else {
@@ -2406,10 +2406,10 @@ const UserService_likedAmong_args = class {
     if (this.productIds !== null && this.productIds !== undefined) {
       output.writeFieldBegin('productIds', Thrift.Type.LIST, 3);
       output.writeListBegin(Thrift.Type.STRING, this.productIds.length);
-      for (let iter19 in this.productIds) {
-        if (this.productIds.hasOwnProperty(iter19)) {
-          iter19 = this.productIds[iter19];
-          output.writeString(iter19);
+      for (let iter24 in this.productIds) {
+        if (this.productIds.hasOwnProperty(iter24)) {
+          iter24 = this.productIds[iter24];
+          output.writeString(iter24);
         }
       }
       output.writeListEnd();
@@ -2484,12 +2484,12 @@ const UserService_likedAmong_result = class {
         case 0:
         if (ftype == Thrift.Type.LIST) {
           this.success = [];
-          const _rtmp321 = input.readListBegin();
-          const _size20 = _rtmp321.size || 0;
-          for (let _i22 = 0; _i22 < _size20; ++_i22) {
-            let elem23 = null;
-            elem23 = input.readString();
-            this.success.push(elem23);
+          const _rtmp326 = input.readListBegin();
+          const _size25 = _rtmp326.size || 0;
+          for (let _i27 = 0; _i27 < _size25; ++_i27) {
+            let elem28 = null;
+            elem28 = input.readString();
+            this.success.push(elem28);
           }
           input.readListEnd();
         } else {
@@ -2550,10 +2550,10 @@ const UserService_likedAmong_result = class {
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.LIST, 0);
       output.writeListBegin(Thrift.Type.STRING, this.success.length);
-      for (let iter24 in this.success) {
-        if (this.success.hasOwnProperty(iter24)) {
-          iter24 = this.success[iter24];
-          output.writeString(iter24);
+      for (let iter29 in this.success) {
+        if (this.success.hasOwnProperty(iter29)) {
+          iter29 = this.success[iter29];
+          output.writeString(iter29);
         }
       }
       output.writeListEnd();
@@ -2625,12 +2625,12 @@ const UserService_likeCounts_args = class {
         case 2:
         if (ftype == Thrift.Type.LIST) {
           this.productIds = [];
-          const _rtmp326 = input.readListBegin();
-          const _size25 = _rtmp326.size || 0;
-          for (let _i27 = 0; _i27 < _size25; ++_i27) {
-            let elem28 = null;
-            elem28 = input.readString();
-            this.productIds.push(elem28);
+          const _rtmp331 = input.readListBegin();
+          const _size30 = _rtmp331.size || 0;
+          for (let _i32 = 0; _i32 < _size30; ++_i32) {
+            let elem33 = null;
+            elem33 = input.readString();
+            this.productIds.push(elem33);
           }
           input.readListEnd();
         } else {
@@ -2656,10 +2656,10 @@ const UserService_likeCounts_args = class {
     if (this.productIds !== null && this.productIds !== undefined) {
       output.writeFieldBegin('productIds', Thrift.Type.LIST, 2);
       output.writeListBegin(Thrift.Type.STRING, this.productIds.length);
-      for (let iter29 in this.productIds) {
-        if (this.productIds.hasOwnProperty(iter29)) {
-          iter29 = this.productIds[iter29];
-          output.writeString(iter29);
+      for (let iter34 in this.productIds) {
+        if (this.productIds.hasOwnProperty(iter34)) {
+          iter34 = this.productIds[iter34];
+          output.writeString(iter34);
         }
       }
       output.writeListEnd();
@@ -2734,13 +2734,13 @@ const UserService_likeCounts_result = class {
         case 0:
         if (ftype == Thrift.Type.LIST) {
           this.success = [];
-          const _rtmp331 = input.readListBegin();
-          const _size30 = _rtmp331.size || 0;
-          for (let _i32 = 0; _i32 < _size30; ++_i32) {
-            let elem33 = null;
-            elem33 = new common_ttypes.IdCount();
-            elem33.read(input);
-            this.success.push(elem33);
+          const _rtmp336 = input.readListBegin();
+          const _size35 = _rtmp336.size || 0;
+          for (let _i37 = 0; _i37 < _size35; ++_i37) {
+            let elem38 = null;
+            elem38 = new common_ttypes.IdCount();
+            elem38.read(input);
+            this.success.push(elem38);
           }
           input.readListEnd();
         } else {
@@ -2801,10 +2801,10 @@ const UserService_likeCounts_result = class {
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.LIST, 0);
       output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-      for (let iter34 in this.success) {
-        if (this.success.hasOwnProperty(iter34)) {
-          iter34 = this.success[iter34];
-          iter34.write(output);
+      for (let iter39 in this.success) {
+        if (this.success.hasOwnProperty(iter39)) {
+          iter39 = this.success[iter39];
+          iter39.write(output);
         }
       }
       output.writeListEnd();
@@ -3588,12 +3588,12 @@ const UserService_bookmarkCounts_args = class {
         case 2:
         if (ftype == Thrift.Type.LIST) {
           this.shopIds = [];
-          const _rtmp336 = input.readListBegin();
-          const _size35 = _rtmp336.size || 0;
-          for (let _i37 = 0; _i37 < _size35; ++_i37) {
-            let elem38 = null;
-            elem38 = input.readString();
-            this.shopIds.push(elem38);
+          const _rtmp341 = input.readListBegin();
+          const _size40 = _rtmp341.size || 0;
+          for (let _i42 = 0; _i42 < _size40; ++_i42) {
+            let elem43 = null;
+            elem43 = input.readString();
+            this.shopIds.push(elem43);
           }
           input.readListEnd();
         } else {
@@ -3619,10 +3619,10 @@ const UserService_bookmarkCounts_args = class {
     if (this.shopIds !== null && this.shopIds !== undefined) {
       output.writeFieldBegin('shopIds', Thrift.Type.LIST, 2);
       output.writeListBegin(Thrift.Type.STRING, this.shopIds.length);
-      for (let iter39 in this.shopIds) {
-        if (this.shopIds.hasOwnProperty(iter39)) {
-          iter39 = this.shopIds[iter39];
-          output.writeString(iter39);
+      for (let iter44 in this.shopIds) {
+        if (this.shopIds.hasOwnProperty(iter44)) {
+          iter44 = this.shopIds[iter44];
+          output.writeString(iter44);
         }
       }
       output.writeListEnd();
@@ -3697,13 +3697,13 @@ const UserService_bookmarkCounts_result = class {
         case 0:
         if (ftype == Thrift.Type.LIST) {
           this.success = [];
-          const _rtmp341 = input.readListBegin();
-          const _size40 = _rtmp341.size || 0;
-          for (let _i42 = 0; _i42 < _size40; ++_i42) {
-            let elem43 = null;
-            elem43 = new common_ttypes.IdCount();
-            elem43.read(input);
-            this.success.push(elem43);
+          const _rtmp346 = input.readListBegin();
+          const _size45 = _rtmp346.size || 0;
+          for (let _i47 = 0; _i47 < _size45; ++_i47) {
+            let elem48 = null;
+            elem48 = new common_ttypes.IdCount();
+            elem48.read(input);
+            this.success.push(elem48);
           }
           input.readListEnd();
         } else {
@@ -3764,13 +3764,548 @@ const UserService_bookmarkCounts_result = class {
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.LIST, 0);
       output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-      for (let iter44 in this.success) {
-        if (this.success.hasOwnProperty(iter44)) {
-          iter44 = this.success[iter44];
-          iter44.write(output);
+      for (let iter49 in this.success) {
+        if (this.success.hasOwnProperty(iter49)) {
+          iter49 = this.success[iter49];
+          iter49.write(output);
         }
       }
       output.writeListEnd();
+      output.writeFieldEnd();
+    }
+    if (this.notFound !== null && this.notFound !== undefined) {
+      output.writeFieldBegin('notFound', Thrift.Type.STRUCT, 1);
+      this.notFound.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.invalid !== null && this.invalid !== undefined) {
+      output.writeFieldBegin('invalid', Thrift.Type.STRUCT, 2);
+      this.invalid.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.conflict !== null && this.conflict !== undefined) {
+      output.writeFieldBegin('conflict', Thrift.Type.STRUCT, 3);
+      this.conflict.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.unauthorized !== null && this.unauthorized !== undefined) {
+      output.writeFieldBegin('unauthorized', Thrift.Type.STRUCT, 4);
+      this.unauthorized.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.unavailable !== null && this.unavailable !== undefined) {
+      output.writeFieldBegin('unavailable', Thrift.Type.STRUCT, 5);
+      this.unavailable.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const UserService_likesByDay_args = class {
+  constructor(args) {
+    this.ctx = null;
+    this.fromTime = null;
+    this.toTime = null;
+    this.productIds = null;
+    this.afterId = null;
+    this.limit = null;
+    if (args) {
+      if (args.ctx !== undefined && args.ctx !== null) {
+        this.ctx = new common_ttypes.RequestContext(args.ctx);
+      }
+      if (args.fromTime !== undefined && args.fromTime !== null) {
+        this.fromTime = args.fromTime;
+      }
+      if (args.toTime !== undefined && args.toTime !== null) {
+        this.toTime = args.toTime;
+      }
+      if (args.productIds !== undefined && args.productIds !== null) {
+        this.productIds = Thrift.copyList(args.productIds, [null]);
+      }
+      if (args.afterId !== undefined && args.afterId !== null) {
+        this.afterId = args.afterId;
+      }
+      if (args.limit !== undefined && args.limit !== null) {
+        this.limit = args.limit;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.ctx = new common_ttypes.RequestContext();
+          this.ctx.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRING) {
+          this.fromTime = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.STRING) {
+          this.toTime = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.LIST) {
+          this.productIds = [];
+          const _rtmp351 = input.readListBegin();
+          const _size50 = _rtmp351.size || 0;
+          for (let _i52 = 0; _i52 < _size50; ++_i52) {
+            let elem53 = null;
+            elem53 = input.readString();
+            this.productIds.push(elem53);
+          }
+          input.readListEnd();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 5:
+        if (ftype == Thrift.Type.STRING) {
+          this.afterId = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 6:
+        if (ftype == Thrift.Type.I32) {
+          this.limit = input.readI32();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('UserService_likesByDay_args');
+    if (this.ctx !== null && this.ctx !== undefined) {
+      output.writeFieldBegin('ctx', Thrift.Type.STRUCT, 1);
+      this.ctx.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.fromTime !== null && this.fromTime !== undefined) {
+      output.writeFieldBegin('fromTime', Thrift.Type.STRING, 2);
+      output.writeString(this.fromTime);
+      output.writeFieldEnd();
+    }
+    if (this.toTime !== null && this.toTime !== undefined) {
+      output.writeFieldBegin('toTime', Thrift.Type.STRING, 3);
+      output.writeString(this.toTime);
+      output.writeFieldEnd();
+    }
+    if (this.productIds !== null && this.productIds !== undefined) {
+      output.writeFieldBegin('productIds', Thrift.Type.LIST, 4);
+      output.writeListBegin(Thrift.Type.STRING, this.productIds.length);
+      for (let iter54 in this.productIds) {
+        if (this.productIds.hasOwnProperty(iter54)) {
+          iter54 = this.productIds[iter54];
+          output.writeString(iter54);
+        }
+      }
+      output.writeListEnd();
+      output.writeFieldEnd();
+    }
+    if (this.afterId !== null && this.afterId !== undefined) {
+      output.writeFieldBegin('afterId', Thrift.Type.STRING, 5);
+      output.writeString(this.afterId);
+      output.writeFieldEnd();
+    }
+    if (this.limit !== null && this.limit !== undefined) {
+      output.writeFieldBegin('limit', Thrift.Type.I32, 6);
+      output.writeI32(this.limit);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const UserService_likesByDay_result = class {
+  constructor(args) {
+    this.success = null;
+    this.notFound = null;
+    this.invalid = null;
+    this.conflict = null;
+    this.unauthorized = null;
+    this.unavailable = null;
+    if (args instanceof common_ttypes.NotFound) {
+        this.notFound = args;
+        return;
+    }
+    if (args instanceof common_ttypes.InvalidArgument) {
+        this.invalid = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Conflict) {
+        this.conflict = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Unauthorized) {
+        this.unauthorized = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Unavailable) {
+        this.unavailable = args;
+        return;
+    }
+    if (args) {
+      if (args.success !== undefined && args.success !== null) {
+        this.success = new ttypes.DailyCountPage(args.success);
+      }
+      if (args.notFound !== undefined && args.notFound !== null) {
+        this.notFound = args.notFound;
+      }
+      if (args.invalid !== undefined && args.invalid !== null) {
+        this.invalid = args.invalid;
+      }
+      if (args.conflict !== undefined && args.conflict !== null) {
+        this.conflict = args.conflict;
+      }
+      if (args.unauthorized !== undefined && args.unauthorized !== null) {
+        this.unauthorized = args.unauthorized;
+      }
+      if (args.unavailable !== undefined && args.unavailable !== null) {
+        this.unavailable = args.unavailable;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 0:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.success = new ttypes.DailyCountPage();
+          this.success.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.notFound = new common_ttypes.NotFound();
+          this.notFound.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.invalid = new common_ttypes.InvalidArgument();
+          this.invalid.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.conflict = new common_ttypes.Conflict();
+          this.conflict.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.unauthorized = new common_ttypes.Unauthorized();
+          this.unauthorized.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 5:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.unavailable = new common_ttypes.Unavailable();
+          this.unavailable.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('UserService_likesByDay_result');
+    if (this.success !== null && this.success !== undefined) {
+      output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+      this.success.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.notFound !== null && this.notFound !== undefined) {
+      output.writeFieldBegin('notFound', Thrift.Type.STRUCT, 1);
+      this.notFound.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.invalid !== null && this.invalid !== undefined) {
+      output.writeFieldBegin('invalid', Thrift.Type.STRUCT, 2);
+      this.invalid.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.conflict !== null && this.conflict !== undefined) {
+      output.writeFieldBegin('conflict', Thrift.Type.STRUCT, 3);
+      this.conflict.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.unauthorized !== null && this.unauthorized !== undefined) {
+      output.writeFieldBegin('unauthorized', Thrift.Type.STRUCT, 4);
+      this.unauthorized.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.unavailable !== null && this.unavailable !== undefined) {
+      output.writeFieldBegin('unavailable', Thrift.Type.STRUCT, 5);
+      this.unavailable.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const UserService_forgetProducts_args = class {
+  constructor(args) {
+    this.ctx = null;
+    this.productIds = null;
+    if (args) {
+      if (args.ctx !== undefined && args.ctx !== null) {
+        this.ctx = new common_ttypes.RequestContext(args.ctx);
+      }
+      if (args.productIds !== undefined && args.productIds !== null) {
+        this.productIds = Thrift.copyList(args.productIds, [null]);
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.ctx = new common_ttypes.RequestContext();
+          this.ctx.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.LIST) {
+          this.productIds = [];
+          const _rtmp356 = input.readListBegin();
+          const _size55 = _rtmp356.size || 0;
+          for (let _i57 = 0; _i57 < _size55; ++_i57) {
+            let elem58 = null;
+            elem58 = input.readString();
+            this.productIds.push(elem58);
+          }
+          input.readListEnd();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('UserService_forgetProducts_args');
+    if (this.ctx !== null && this.ctx !== undefined) {
+      output.writeFieldBegin('ctx', Thrift.Type.STRUCT, 1);
+      this.ctx.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.productIds !== null && this.productIds !== undefined) {
+      output.writeFieldBegin('productIds', Thrift.Type.LIST, 2);
+      output.writeListBegin(Thrift.Type.STRING, this.productIds.length);
+      for (let iter59 in this.productIds) {
+        if (this.productIds.hasOwnProperty(iter59)) {
+          iter59 = this.productIds[iter59];
+          output.writeString(iter59);
+        }
+      }
+      output.writeListEnd();
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const UserService_forgetProducts_result = class {
+  constructor(args) {
+    this.success = null;
+    this.notFound = null;
+    this.invalid = null;
+    this.conflict = null;
+    this.unauthorized = null;
+    this.unavailable = null;
+    if (args instanceof common_ttypes.NotFound) {
+        this.notFound = args;
+        return;
+    }
+    if (args instanceof common_ttypes.InvalidArgument) {
+        this.invalid = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Conflict) {
+        this.conflict = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Unauthorized) {
+        this.unauthorized = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Unavailable) {
+        this.unavailable = args;
+        return;
+    }
+    if (args) {
+      if (args.success !== undefined && args.success !== null) {
+        this.success = args.success;
+      }
+      if (args.notFound !== undefined && args.notFound !== null) {
+        this.notFound = args.notFound;
+      }
+      if (args.invalid !== undefined && args.invalid !== null) {
+        this.invalid = args.invalid;
+      }
+      if (args.conflict !== undefined && args.conflict !== null) {
+        this.conflict = args.conflict;
+      }
+      if (args.unauthorized !== undefined && args.unauthorized !== null) {
+        this.unauthorized = args.unauthorized;
+      }
+      if (args.unavailable !== undefined && args.unavailable !== null) {
+        this.unavailable = args.unavailable;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 0:
+        if (ftype == Thrift.Type.DOUBLE) {
+          this.success = input.readDouble();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.notFound = new common_ttypes.NotFound();
+          this.notFound.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.invalid = new common_ttypes.InvalidArgument();
+          this.invalid.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.conflict = new common_ttypes.Conflict();
+          this.conflict.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.unauthorized = new common_ttypes.Unauthorized();
+          this.unauthorized.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 5:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.unavailable = new common_ttypes.Unavailable();
+          this.unavailable.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('UserService_forgetProducts_result');
+    if (this.success !== null && this.success !== undefined) {
+      output.writeFieldBegin('success', Thrift.Type.DOUBLE, 0);
+      output.writeDouble(this.success);
       output.writeFieldEnd();
     }
     if (this.notFound !== null && this.notFound !== undefined) {
@@ -4892,6 +5427,144 @@ const UserServiceClient = exports.Client = class UserServiceClient extends BaseS
     }
     return callback('bookmarkCounts failed: unknown result');
   }
+
+  likesByDay (ctx, fromTime, toTime, productIds, afterId, limit) {
+    this._seqid = this.new_seqid();
+    const self = this;
+    return new Promise((resolve, reject) => {
+      self._reqs[self.seqid()] = (error, result) => {
+        return error ? reject(error) : resolve(result);
+      };
+      self.send_likesByDay(ctx, fromTime, toTime, productIds, afterId, limit);
+    });
+  }
+
+  send_likesByDay (ctx, fromTime, toTime, productIds, afterId, limit) {
+    const output = new this.pClass(this.output);
+    const params = {
+      ctx: ctx,
+      fromTime: fromTime,
+      toTime: toTime,
+      productIds: productIds,
+      afterId: afterId,
+      limit: limit
+    };
+    const args = new UserService_likesByDay_args(params);
+    try {
+      output.writeMessageBegin('likesByDay', Thrift.MessageType.CALL, this.seqid());
+      args.write(output);
+      output.writeMessageEnd();
+      return this.output.flush();
+    }
+    catch (e) {
+      delete this._reqs[this.seqid()];
+      if (typeof output.reset === 'function') {
+        output.reset();
+      }
+      throw e;
+    }
+  }
+
+  recv_likesByDay (input, mtype, rseqid) {
+    const callback = this._reqs[rseqid] || function() {};
+    delete this._reqs[rseqid];
+    if (mtype == Thrift.MessageType.EXCEPTION) {
+      const x = new Thrift.TApplicationException();
+      x.read(input);
+      input.readMessageEnd();
+      return callback(x);
+    }
+    const result = new UserService_likesByDay_result();
+    result.read(input);
+    input.readMessageEnd();
+
+    if (null !== result.notFound) {
+      return callback(result.notFound);
+    }
+    if (null !== result.invalid) {
+      return callback(result.invalid);
+    }
+    if (null !== result.conflict) {
+      return callback(result.conflict);
+    }
+    if (null !== result.unauthorized) {
+      return callback(result.unauthorized);
+    }
+    if (null !== result.unavailable) {
+      return callback(result.unavailable);
+    }
+    if (null !== result.success) {
+      return callback(null, result.success);
+    }
+    return callback('likesByDay failed: unknown result');
+  }
+
+  forgetProducts (ctx, productIds) {
+    this._seqid = this.new_seqid();
+    const self = this;
+    return new Promise((resolve, reject) => {
+      self._reqs[self.seqid()] = (error, result) => {
+        return error ? reject(error) : resolve(result);
+      };
+      self.send_forgetProducts(ctx, productIds);
+    });
+  }
+
+  send_forgetProducts (ctx, productIds) {
+    const output = new this.pClass(this.output);
+    const params = {
+      ctx: ctx,
+      productIds: productIds
+    };
+    const args = new UserService_forgetProducts_args(params);
+    try {
+      output.writeMessageBegin('forgetProducts', Thrift.MessageType.CALL, this.seqid());
+      args.write(output);
+      output.writeMessageEnd();
+      return this.output.flush();
+    }
+    catch (e) {
+      delete this._reqs[this.seqid()];
+      if (typeof output.reset === 'function') {
+        output.reset();
+      }
+      throw e;
+    }
+  }
+
+  recv_forgetProducts (input, mtype, rseqid) {
+    const callback = this._reqs[rseqid] || function() {};
+    delete this._reqs[rseqid];
+    if (mtype == Thrift.MessageType.EXCEPTION) {
+      const x = new Thrift.TApplicationException();
+      x.read(input);
+      input.readMessageEnd();
+      return callback(x);
+    }
+    const result = new UserService_forgetProducts_result();
+    result.read(input);
+    input.readMessageEnd();
+
+    if (null !== result.notFound) {
+      return callback(result.notFound);
+    }
+    if (null !== result.invalid) {
+      return callback(result.invalid);
+    }
+    if (null !== result.conflict) {
+      return callback(result.conflict);
+    }
+    if (null !== result.unauthorized) {
+      return callback(result.unauthorized);
+    }
+    if (null !== result.unavailable) {
+      return callback(result.unavailable);
+    }
+    if (null !== result.success) {
+      return callback(null, result.success);
+    }
+    return callback('forgetProducts failed: unknown result');
+  }
 };
 const UserServiceProcessor = exports.Processor = class UserServiceProcessor extends BaseServiceProcessor {
   constructor(handler) {
@@ -5602,6 +6275,96 @@ const UserServiceProcessor = exports.Processor = class UserServiceProcessor exte
         } else {
           result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
           output.writeMessageBegin("bookmarkCounts", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    }
+  }
+  process_likesByDay (seqid, input, output) {
+    const args = new UserService_likesByDay_args();
+    args.read(input);
+    input.readMessageEnd();
+    if (this._handler.likesByDay.length === 6) {
+      Promise.resolve(this._handler.likesByDay.bind(this._handler)(
+        args.ctx,
+        args.fromTime,
+        args.toTime,
+        args.productIds,
+        args.afterId,
+        args.limit
+      )).then(result => {
+        const result_obj = new UserService_likesByDay_result({success: result});
+        output.writeMessageBegin("likesByDay", Thrift.MessageType.REPLY, seqid);
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      }).catch(err => {
+        let result;
+        if (err instanceof common_ttypes.NotFound || err instanceof common_ttypes.InvalidArgument || err instanceof common_ttypes.Conflict || err instanceof common_ttypes.Unauthorized || err instanceof common_ttypes.Unavailable) {
+          result = new UserService_likesByDay_result(err);
+          output.writeMessageBegin("likesByDay", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("likesByDay", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    } else {
+      this._handler.likesByDay(args.ctx, args.fromTime, args.toTime, args.productIds, args.afterId, args.limit, (err, result) => {
+        let result_obj;
+        if ((err === null || typeof err === 'undefined') || err instanceof common_ttypes.NotFound || err instanceof common_ttypes.InvalidArgument || err instanceof common_ttypes.Conflict || err instanceof common_ttypes.Unauthorized || err instanceof common_ttypes.Unavailable) {
+          result_obj = new UserService_likesByDay_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+          output.writeMessageBegin("likesByDay", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("likesByDay", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    }
+  }
+  process_forgetProducts (seqid, input, output) {
+    const args = new UserService_forgetProducts_args();
+    args.read(input);
+    input.readMessageEnd();
+    if (this._handler.forgetProducts.length === 2) {
+      Promise.resolve(this._handler.forgetProducts.bind(this._handler)(
+        args.ctx,
+        args.productIds
+      )).then(result => {
+        const result_obj = new UserService_forgetProducts_result({success: result});
+        output.writeMessageBegin("forgetProducts", Thrift.MessageType.REPLY, seqid);
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      }).catch(err => {
+        let result;
+        if (err instanceof common_ttypes.NotFound || err instanceof common_ttypes.InvalidArgument || err instanceof common_ttypes.Conflict || err instanceof common_ttypes.Unauthorized || err instanceof common_ttypes.Unavailable) {
+          result = new UserService_forgetProducts_result(err);
+          output.writeMessageBegin("forgetProducts", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("forgetProducts", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    } else {
+      this._handler.forgetProducts(args.ctx, args.productIds, (err, result) => {
+        let result_obj;
+        if ((err === null || typeof err === 'undefined') || err instanceof common_ttypes.NotFound || err instanceof common_ttypes.InvalidArgument || err instanceof common_ttypes.Conflict || err instanceof common_ttypes.Unauthorized || err instanceof common_ttypes.Unavailable) {
+          result_obj = new UserService_forgetProducts_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+          output.writeMessageBegin("forgetProducts", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("forgetProducts", Thrift.MessageType.EXCEPTION, seqid);
         }
         result_obj.write(output);
         output.writeMessageEnd();

@@ -195,3 +195,33 @@ declare class ShopProductStats {
 
       constructor(args?: { shopId: string; activeProducts: number; totalProducts: number; likeCount: number; viewCount: number; });
   }
+
+/**
+ * A product's stored popularity score (the ranking job reads and sets these).
+ */
+declare class ProductScore {
+    public productId: string;
+    public score: number;
+
+      constructor(args?: { productId: string; score: number; });
+  }
+
+/**
+ * One keyset page of scores, ascending by product id.
+ */
+declare class ProductScorePage {
+    public items: ProductScore[];
+    public nextAfterId?: string;
+
+      constructor(args?: { items: ProductScore[]; nextAfterId?: string; });
+  }
+
+/**
+ * One keyset page of ids, ascending.
+ */
+declare class IdPage {
+    public ids: string[];
+    public nextAfterId?: string;
+
+      constructor(args?: { ids: string[]; nextAfterId?: string; });
+  }

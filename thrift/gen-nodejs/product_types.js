@@ -2093,3 +2093,229 @@ const ShopProductStats = module.exports.ShopProductStats = class {
   }
 
 };
+const ProductScore = module.exports.ProductScore = class {
+  constructor(args) {
+    this.productId = null;
+    this.score = null;
+    if (args) {
+      if (args.productId !== undefined && args.productId !== null) {
+        this.productId = args.productId;
+      }
+      if (args.score !== undefined && args.score !== null) {
+        this.score = args.score;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRING) {
+          this.productId = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.DOUBLE) {
+          this.score = input.readDouble();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('ProductScore');
+    if (this.productId !== null && this.productId !== undefined) {
+      output.writeFieldBegin('productId', Thrift.Type.STRING, 1);
+      output.writeString(this.productId);
+      output.writeFieldEnd();
+    }
+    if (this.score !== null && this.score !== undefined) {
+      output.writeFieldBegin('score', Thrift.Type.DOUBLE, 2);
+      output.writeDouble(this.score);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const ProductScorePage = module.exports.ProductScorePage = class {
+  constructor(args) {
+    this.items = null;
+    this.nextAfterId = null;
+    if (args) {
+      if (args.items !== undefined && args.items !== null) {
+        this.items = Thrift.copyList(args.items, [ttypes.ProductScore]);
+      }
+      if (args.nextAfterId !== undefined && args.nextAfterId !== null) {
+        this.nextAfterId = args.nextAfterId;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.LIST) {
+          this.items = [];
+          const _rtmp336 = input.readListBegin();
+          const _size35 = _rtmp336.size || 0;
+          for (let _i37 = 0; _i37 < _size35; ++_i37) {
+            let elem38 = null;
+            elem38 = new ttypes.ProductScore();
+            elem38.read(input);
+            this.items.push(elem38);
+          }
+          input.readListEnd();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRING) {
+          this.nextAfterId = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('ProductScorePage');
+    if (this.items !== null && this.items !== undefined) {
+      output.writeFieldBegin('items', Thrift.Type.LIST, 1);
+      output.writeListBegin(Thrift.Type.STRUCT, this.items.length);
+      for (let iter39 in this.items) {
+        if (this.items.hasOwnProperty(iter39)) {
+          iter39 = this.items[iter39];
+          iter39.write(output);
+        }
+      }
+      output.writeListEnd();
+      output.writeFieldEnd();
+    }
+    if (this.nextAfterId !== null && this.nextAfterId !== undefined) {
+      output.writeFieldBegin('nextAfterId', Thrift.Type.STRING, 2);
+      output.writeString(this.nextAfterId);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const IdPage = module.exports.IdPage = class {
+  constructor(args) {
+    this.ids = null;
+    this.nextAfterId = null;
+    if (args) {
+      if (args.ids !== undefined && args.ids !== null) {
+        this.ids = Thrift.copyList(args.ids, [null]);
+      }
+      if (args.nextAfterId !== undefined && args.nextAfterId !== null) {
+        this.nextAfterId = args.nextAfterId;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.LIST) {
+          this.ids = [];
+          const _rtmp341 = input.readListBegin();
+          const _size40 = _rtmp341.size || 0;
+          for (let _i42 = 0; _i42 < _size40; ++_i42) {
+            let elem43 = null;
+            elem43 = input.readString();
+            this.ids.push(elem43);
+          }
+          input.readListEnd();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRING) {
+          this.nextAfterId = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('IdPage');
+    if (this.ids !== null && this.ids !== undefined) {
+      output.writeFieldBegin('ids', Thrift.Type.LIST, 1);
+      output.writeListBegin(Thrift.Type.STRING, this.ids.length);
+      for (let iter44 in this.ids) {
+        if (this.ids.hasOwnProperty(iter44)) {
+          iter44 = this.ids[iter44];
+          output.writeString(iter44);
+        }
+      }
+      output.writeListEnd();
+      output.writeFieldEnd();
+    }
+    if (this.nextAfterId !== null && this.nextAfterId !== undefined) {
+      output.writeFieldBegin('nextAfterId', Thrift.Type.STRING, 2);
+      output.writeString(this.nextAfterId);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};

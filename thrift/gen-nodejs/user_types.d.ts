@@ -81,3 +81,24 @@ declare class MarkResult {
 
       constructor(args?: { changed: boolean; count: number; });
   }
+
+/**
+ * Marks created on one UTC day for one target (`day` is YYYY-MM-DD).
+ */
+declare class DailyCount {
+    public targetId: string;
+    public day: string;
+    public count: number;
+
+      constructor(args?: { targetId: string; day: string; count: number; });
+  }
+
+/**
+ * One keyset page, ascending by target id then day.
+ */
+declare class DailyCountPage {
+    public items: DailyCount[];
+    public nextAfterId?: string;
+
+      constructor(args?: { items: DailyCount[]; nextAfterId?: string; });
+  }

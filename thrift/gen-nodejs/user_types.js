@@ -744,3 +744,165 @@ const MarkResult = module.exports.MarkResult = class {
   }
 
 };
+const DailyCount = module.exports.DailyCount = class {
+  constructor(args) {
+    this.targetId = null;
+    this.day = null;
+    this.count = null;
+    if (args) {
+      if (args.targetId !== undefined && args.targetId !== null) {
+        this.targetId = args.targetId;
+      }
+      if (args.day !== undefined && args.day !== null) {
+        this.day = args.day;
+      }
+      if (args.count !== undefined && args.count !== null) {
+        this.count = args.count;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRING) {
+          this.targetId = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRING) {
+          this.day = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.DOUBLE) {
+          this.count = input.readDouble();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('DailyCount');
+    if (this.targetId !== null && this.targetId !== undefined) {
+      output.writeFieldBegin('targetId', Thrift.Type.STRING, 1);
+      output.writeString(this.targetId);
+      output.writeFieldEnd();
+    }
+    if (this.day !== null && this.day !== undefined) {
+      output.writeFieldBegin('day', Thrift.Type.STRING, 2);
+      output.writeString(this.day);
+      output.writeFieldEnd();
+    }
+    if (this.count !== null && this.count !== undefined) {
+      output.writeFieldBegin('count', Thrift.Type.DOUBLE, 3);
+      output.writeDouble(this.count);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const DailyCountPage = module.exports.DailyCountPage = class {
+  constructor(args) {
+    this.items = null;
+    this.nextAfterId = null;
+    if (args) {
+      if (args.items !== undefined && args.items !== null) {
+        this.items = Thrift.copyList(args.items, [ttypes.DailyCount]);
+      }
+      if (args.nextAfterId !== undefined && args.nextAfterId !== null) {
+        this.nextAfterId = args.nextAfterId;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.LIST) {
+          this.items = [];
+          const _rtmp36 = input.readListBegin();
+          const _size5 = _rtmp36.size || 0;
+          for (let _i7 = 0; _i7 < _size5; ++_i7) {
+            let elem8 = null;
+            elem8 = new ttypes.DailyCount();
+            elem8.read(input);
+            this.items.push(elem8);
+          }
+          input.readListEnd();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRING) {
+          this.nextAfterId = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('DailyCountPage');
+    if (this.items !== null && this.items !== undefined) {
+      output.writeFieldBegin('items', Thrift.Type.LIST, 1);
+      output.writeListBegin(Thrift.Type.STRUCT, this.items.length);
+      for (let iter9 in this.items) {
+        if (this.items.hasOwnProperty(iter9)) {
+          iter9 = this.items[iter9];
+          iter9.write(output);
+        }
+      }
+      output.writeListEnd();
+      output.writeFieldEnd();
+    }
+    if (this.nextAfterId !== null && this.nextAfterId !== undefined) {
+      output.writeFieldBegin('nextAfterId', Thrift.Type.STRING, 2);
+      output.writeString(this.nextAfterId);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
