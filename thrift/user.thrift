@@ -74,6 +74,18 @@ struct DailyCountPage {
   2: optional common.Id nextAfterId
 }
 
+/** Admin user list: newest first; `q` matches email or name (substring, case-insensitive like legacy). */
+struct UserQuery {
+  1: optional string q
+  2: optional common.PageRequest page
+}
+
+struct UserPage {
+  1: list<User> items
+  /** total is always set */
+  2: common.PageInfo page
+}
+
 service UserService extends common.BaseService {
   User signUp(1: common.RequestContext ctx, 2: SignUpInput input)
     throws (1: common.NotFound notFound, 2: common.InvalidArgument invalid, 3: common.Conflict conflict, 4: common.Unauthorized unauthorized, 5: common.Unavailable unavailable)
@@ -139,5 +151,9 @@ service UserService extends common.BaseService {
 
   /** Deletes every like of these products (they were deleted by the product service); returns how many likes went. Idempotent. */
   double forgetProducts(1: common.RequestContext ctx, 2: list<common.Id> productIds)
+    throws (1: common.NotFound notFound, 2: common.InvalidArgument invalid, 3: common.Conflict conflict, 4: common.Unauthorized unauthorized, 5: common.Unavailable unavailable)
+
+  /** Admin list of users, newest (highest id) first, with the total count. */
+  UserPage listUsers(1: common.RequestContext ctx, 2: UserQuery query)
     throws (1: common.NotFound notFound, 2: common.InvalidArgument invalid, 3: common.Conflict conflict, 4: common.Unauthorized unauthorized, 5: common.Unavailable unavailable)
 }

@@ -23,6 +23,8 @@ import MarkPage = ttypes.MarkPage
 import MarkResult = ttypes.MarkResult
 import DailyCount = ttypes.DailyCount
 import DailyCountPage = ttypes.DailyCountPage
+import UserQuery = ttypes.UserQuery
+import UserPage = ttypes.UserPage
 import BaseService = require('./BaseService');
 
 declare class Client extends BaseService.Client {
@@ -151,6 +153,16 @@ declare class Client extends BaseService.Client {
      * Deletes every like of these products (they were deleted by the product service); returns how many likes went. Idempotent.
      */
     forgetProducts(ctx: common_ttypes.RequestContext, productIds: string[], callback?: (error: common_ttypes.NotFound | common_ttypes.InvalidArgument | common_ttypes.Conflict | common_ttypes.Unauthorized | common_ttypes.Unavailable, response: number)=>void): void;
+
+    /**
+     * Admin list of users, newest (highest id) first, with the total count.
+     */
+    listUsers(ctx: common_ttypes.RequestContext, query: UserQuery): Promise<UserPage>;
+
+    /**
+     * Admin list of users, newest (highest id) first, with the total count.
+     */
+    listUsers(ctx: common_ttypes.RequestContext, query: UserQuery, callback?: (error: common_ttypes.NotFound | common_ttypes.InvalidArgument | common_ttypes.Conflict | common_ttypes.Unauthorized | common_ttypes.Unavailable, response: UserPage)=>void): void;
   }
 
 declare class Processor extends BaseService.Processor {
@@ -174,4 +186,5 @@ declare class Processor extends BaseService.Processor {
     process_bookmarkCounts(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_likesByDay(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_forgetProducts(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+    process_listUsers(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
 }

@@ -1158,12 +1158,12 @@ const UserService_getMany_args = class {
         case 2:
         if (ftype == Thrift.Type.LIST) {
           this.ids = [];
-          const _rtmp311 = input.readListBegin();
-          const _size10 = _rtmp311.size || 0;
-          for (let _i12 = 0; _i12 < _size10; ++_i12) {
-            let elem13 = null;
-            elem13 = input.readString();
-            this.ids.push(elem13);
+          const _rtmp316 = input.readListBegin();
+          const _size15 = _rtmp316.size || 0;
+          for (let _i17 = 0; _i17 < _size15; ++_i17) {
+            let elem18 = null;
+            elem18 = input.readString();
+            this.ids.push(elem18);
           }
           input.readListEnd();
         } else {
@@ -1189,10 +1189,10 @@ const UserService_getMany_args = class {
     if (this.ids !== null && this.ids !== undefined) {
       output.writeFieldBegin('ids', Thrift.Type.LIST, 2);
       output.writeListBegin(Thrift.Type.STRING, this.ids.length);
-      for (let iter14 in this.ids) {
-        if (this.ids.hasOwnProperty(iter14)) {
-          iter14 = this.ids[iter14];
-          output.writeString(iter14);
+      for (let iter19 in this.ids) {
+        if (this.ids.hasOwnProperty(iter19)) {
+          iter19 = this.ids[iter19];
+          output.writeString(iter19);
         }
       }
       output.writeListEnd();
@@ -1267,13 +1267,13 @@ const UserService_getMany_result = class {
         case 0:
         if (ftype == Thrift.Type.LIST) {
           this.success = [];
-          const _rtmp316 = input.readListBegin();
-          const _size15 = _rtmp316.size || 0;
-          for (let _i17 = 0; _i17 < _size15; ++_i17) {
-            let elem18 = null;
-            elem18 = new ttypes.User();
-            elem18.read(input);
-            this.success.push(elem18);
+          const _rtmp321 = input.readListBegin();
+          const _size20 = _rtmp321.size || 0;
+          for (let _i22 = 0; _i22 < _size20; ++_i22) {
+            let elem23 = null;
+            elem23 = new ttypes.User();
+            elem23.read(input);
+            this.success.push(elem23);
           }
           input.readListEnd();
         } else {
@@ -1334,10 +1334,10 @@ const UserService_getMany_result = class {
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.LIST, 0);
       output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-      for (let iter19 in this.success) {
-        if (this.success.hasOwnProperty(iter19)) {
-          iter19 = this.success[iter19];
-          iter19.write(output);
+      for (let iter24 in this.success) {
+        if (this.success.hasOwnProperty(iter24)) {
+          iter24 = this.success[iter24];
+          iter24.write(output);
         }
       }
       output.writeListEnd();
@@ -2370,12 +2370,12 @@ const UserService_likedAmong_args = class {
         case 3:
         if (ftype == Thrift.Type.LIST) {
           this.productIds = [];
-          const _rtmp321 = input.readListBegin();
-          const _size20 = _rtmp321.size || 0;
-          for (let _i22 = 0; _i22 < _size20; ++_i22) {
-            let elem23 = null;
-            elem23 = input.readString();
-            this.productIds.push(elem23);
+          const _rtmp326 = input.readListBegin();
+          const _size25 = _rtmp326.size || 0;
+          for (let _i27 = 0; _i27 < _size25; ++_i27) {
+            let elem28 = null;
+            elem28 = input.readString();
+            this.productIds.push(elem28);
           }
           input.readListEnd();
         } else {
@@ -2406,10 +2406,10 @@ const UserService_likedAmong_args = class {
     if (this.productIds !== null && this.productIds !== undefined) {
       output.writeFieldBegin('productIds', Thrift.Type.LIST, 3);
       output.writeListBegin(Thrift.Type.STRING, this.productIds.length);
-      for (let iter24 in this.productIds) {
-        if (this.productIds.hasOwnProperty(iter24)) {
-          iter24 = this.productIds[iter24];
-          output.writeString(iter24);
+      for (let iter29 in this.productIds) {
+        if (this.productIds.hasOwnProperty(iter29)) {
+          iter29 = this.productIds[iter29];
+          output.writeString(iter29);
         }
       }
       output.writeListEnd();
@@ -2484,12 +2484,12 @@ const UserService_likedAmong_result = class {
         case 0:
         if (ftype == Thrift.Type.LIST) {
           this.success = [];
-          const _rtmp326 = input.readListBegin();
-          const _size25 = _rtmp326.size || 0;
-          for (let _i27 = 0; _i27 < _size25; ++_i27) {
-            let elem28 = null;
-            elem28 = input.readString();
-            this.success.push(elem28);
+          const _rtmp331 = input.readListBegin();
+          const _size30 = _rtmp331.size || 0;
+          for (let _i32 = 0; _i32 < _size30; ++_i32) {
+            let elem33 = null;
+            elem33 = input.readString();
+            this.success.push(elem33);
           }
           input.readListEnd();
         } else {
@@ -2550,10 +2550,10 @@ const UserService_likedAmong_result = class {
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.LIST, 0);
       output.writeListBegin(Thrift.Type.STRING, this.success.length);
-      for (let iter29 in this.success) {
-        if (this.success.hasOwnProperty(iter29)) {
-          iter29 = this.success[iter29];
-          output.writeString(iter29);
+      for (let iter34 in this.success) {
+        if (this.success.hasOwnProperty(iter34)) {
+          iter34 = this.success[iter34];
+          output.writeString(iter34);
         }
       }
       output.writeListEnd();
@@ -2625,12 +2625,12 @@ const UserService_likeCounts_args = class {
         case 2:
         if (ftype == Thrift.Type.LIST) {
           this.productIds = [];
-          const _rtmp331 = input.readListBegin();
-          const _size30 = _rtmp331.size || 0;
-          for (let _i32 = 0; _i32 < _size30; ++_i32) {
-            let elem33 = null;
-            elem33 = input.readString();
-            this.productIds.push(elem33);
+          const _rtmp336 = input.readListBegin();
+          const _size35 = _rtmp336.size || 0;
+          for (let _i37 = 0; _i37 < _size35; ++_i37) {
+            let elem38 = null;
+            elem38 = input.readString();
+            this.productIds.push(elem38);
           }
           input.readListEnd();
         } else {
@@ -2656,10 +2656,10 @@ const UserService_likeCounts_args = class {
     if (this.productIds !== null && this.productIds !== undefined) {
       output.writeFieldBegin('productIds', Thrift.Type.LIST, 2);
       output.writeListBegin(Thrift.Type.STRING, this.productIds.length);
-      for (let iter34 in this.productIds) {
-        if (this.productIds.hasOwnProperty(iter34)) {
-          iter34 = this.productIds[iter34];
-          output.writeString(iter34);
+      for (let iter39 in this.productIds) {
+        if (this.productIds.hasOwnProperty(iter39)) {
+          iter39 = this.productIds[iter39];
+          output.writeString(iter39);
         }
       }
       output.writeListEnd();
@@ -2734,13 +2734,13 @@ const UserService_likeCounts_result = class {
         case 0:
         if (ftype == Thrift.Type.LIST) {
           this.success = [];
-          const _rtmp336 = input.readListBegin();
-          const _size35 = _rtmp336.size || 0;
-          for (let _i37 = 0; _i37 < _size35; ++_i37) {
-            let elem38 = null;
-            elem38 = new common_ttypes.IdCount();
-            elem38.read(input);
-            this.success.push(elem38);
+          const _rtmp341 = input.readListBegin();
+          const _size40 = _rtmp341.size || 0;
+          for (let _i42 = 0; _i42 < _size40; ++_i42) {
+            let elem43 = null;
+            elem43 = new common_ttypes.IdCount();
+            elem43.read(input);
+            this.success.push(elem43);
           }
           input.readListEnd();
         } else {
@@ -2801,10 +2801,10 @@ const UserService_likeCounts_result = class {
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.LIST, 0);
       output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-      for (let iter39 in this.success) {
-        if (this.success.hasOwnProperty(iter39)) {
-          iter39 = this.success[iter39];
-          iter39.write(output);
+      for (let iter44 in this.success) {
+        if (this.success.hasOwnProperty(iter44)) {
+          iter44 = this.success[iter44];
+          iter44.write(output);
         }
       }
       output.writeListEnd();
@@ -3588,12 +3588,12 @@ const UserService_bookmarkCounts_args = class {
         case 2:
         if (ftype == Thrift.Type.LIST) {
           this.shopIds = [];
-          const _rtmp341 = input.readListBegin();
-          const _size40 = _rtmp341.size || 0;
-          for (let _i42 = 0; _i42 < _size40; ++_i42) {
-            let elem43 = null;
-            elem43 = input.readString();
-            this.shopIds.push(elem43);
+          const _rtmp346 = input.readListBegin();
+          const _size45 = _rtmp346.size || 0;
+          for (let _i47 = 0; _i47 < _size45; ++_i47) {
+            let elem48 = null;
+            elem48 = input.readString();
+            this.shopIds.push(elem48);
           }
           input.readListEnd();
         } else {
@@ -3619,10 +3619,10 @@ const UserService_bookmarkCounts_args = class {
     if (this.shopIds !== null && this.shopIds !== undefined) {
       output.writeFieldBegin('shopIds', Thrift.Type.LIST, 2);
       output.writeListBegin(Thrift.Type.STRING, this.shopIds.length);
-      for (let iter44 in this.shopIds) {
-        if (this.shopIds.hasOwnProperty(iter44)) {
-          iter44 = this.shopIds[iter44];
-          output.writeString(iter44);
+      for (let iter49 in this.shopIds) {
+        if (this.shopIds.hasOwnProperty(iter49)) {
+          iter49 = this.shopIds[iter49];
+          output.writeString(iter49);
         }
       }
       output.writeListEnd();
@@ -3697,13 +3697,13 @@ const UserService_bookmarkCounts_result = class {
         case 0:
         if (ftype == Thrift.Type.LIST) {
           this.success = [];
-          const _rtmp346 = input.readListBegin();
-          const _size45 = _rtmp346.size || 0;
-          for (let _i47 = 0; _i47 < _size45; ++_i47) {
-            let elem48 = null;
-            elem48 = new common_ttypes.IdCount();
-            elem48.read(input);
-            this.success.push(elem48);
+          const _rtmp351 = input.readListBegin();
+          const _size50 = _rtmp351.size || 0;
+          for (let _i52 = 0; _i52 < _size50; ++_i52) {
+            let elem53 = null;
+            elem53 = new common_ttypes.IdCount();
+            elem53.read(input);
+            this.success.push(elem53);
           }
           input.readListEnd();
         } else {
@@ -3764,10 +3764,10 @@ const UserService_bookmarkCounts_result = class {
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.LIST, 0);
       output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-      for (let iter49 in this.success) {
-        if (this.success.hasOwnProperty(iter49)) {
-          iter49 = this.success[iter49];
-          iter49.write(output);
+      for (let iter54 in this.success) {
+        if (this.success.hasOwnProperty(iter54)) {
+          iter54 = this.success[iter54];
+          iter54.write(output);
         }
       }
       output.writeListEnd();
@@ -3869,12 +3869,12 @@ const UserService_likesByDay_args = class {
         case 4:
         if (ftype == Thrift.Type.LIST) {
           this.productIds = [];
-          const _rtmp351 = input.readListBegin();
-          const _size50 = _rtmp351.size || 0;
-          for (let _i52 = 0; _i52 < _size50; ++_i52) {
-            let elem53 = null;
-            elem53 = input.readString();
-            this.productIds.push(elem53);
+          const _rtmp356 = input.readListBegin();
+          const _size55 = _rtmp356.size || 0;
+          for (let _i57 = 0; _i57 < _size55; ++_i57) {
+            let elem58 = null;
+            elem58 = input.readString();
+            this.productIds.push(elem58);
           }
           input.readListEnd();
         } else {
@@ -3924,10 +3924,10 @@ const UserService_likesByDay_args = class {
     if (this.productIds !== null && this.productIds !== undefined) {
       output.writeFieldBegin('productIds', Thrift.Type.LIST, 4);
       output.writeListBegin(Thrift.Type.STRING, this.productIds.length);
-      for (let iter54 in this.productIds) {
-        if (this.productIds.hasOwnProperty(iter54)) {
-          iter54 = this.productIds[iter54];
-          output.writeString(iter54);
+      for (let iter59 in this.productIds) {
+        if (this.productIds.hasOwnProperty(iter59)) {
+          iter59 = this.productIds[iter59];
+          output.writeString(iter59);
         }
       }
       output.writeListEnd();
@@ -4139,12 +4139,12 @@ const UserService_forgetProducts_args = class {
         case 2:
         if (ftype == Thrift.Type.LIST) {
           this.productIds = [];
-          const _rtmp356 = input.readListBegin();
-          const _size55 = _rtmp356.size || 0;
-          for (let _i57 = 0; _i57 < _size55; ++_i57) {
-            let elem58 = null;
-            elem58 = input.readString();
-            this.productIds.push(elem58);
+          const _rtmp361 = input.readListBegin();
+          const _size60 = _rtmp361.size || 0;
+          for (let _i62 = 0; _i62 < _size60; ++_i62) {
+            let elem63 = null;
+            elem63 = input.readString();
+            this.productIds.push(elem63);
           }
           input.readListEnd();
         } else {
@@ -4170,10 +4170,10 @@ const UserService_forgetProducts_args = class {
     if (this.productIds !== null && this.productIds !== undefined) {
       output.writeFieldBegin('productIds', Thrift.Type.LIST, 2);
       output.writeListBegin(Thrift.Type.STRING, this.productIds.length);
-      for (let iter59 in this.productIds) {
-        if (this.productIds.hasOwnProperty(iter59)) {
-          iter59 = this.productIds[iter59];
-          output.writeString(iter59);
+      for (let iter64 in this.productIds) {
+        if (this.productIds.hasOwnProperty(iter64)) {
+          iter64 = this.productIds[iter64];
+          output.writeString(iter64);
         }
       }
       output.writeListEnd();
@@ -4306,6 +4306,228 @@ const UserService_forgetProducts_result = class {
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.DOUBLE, 0);
       output.writeDouble(this.success);
+      output.writeFieldEnd();
+    }
+    if (this.notFound !== null && this.notFound !== undefined) {
+      output.writeFieldBegin('notFound', Thrift.Type.STRUCT, 1);
+      this.notFound.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.invalid !== null && this.invalid !== undefined) {
+      output.writeFieldBegin('invalid', Thrift.Type.STRUCT, 2);
+      this.invalid.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.conflict !== null && this.conflict !== undefined) {
+      output.writeFieldBegin('conflict', Thrift.Type.STRUCT, 3);
+      this.conflict.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.unauthorized !== null && this.unauthorized !== undefined) {
+      output.writeFieldBegin('unauthorized', Thrift.Type.STRUCT, 4);
+      this.unauthorized.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.unavailable !== null && this.unavailable !== undefined) {
+      output.writeFieldBegin('unavailable', Thrift.Type.STRUCT, 5);
+      this.unavailable.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const UserService_listUsers_args = class {
+  constructor(args) {
+    this.ctx = null;
+    this.query = null;
+    if (args) {
+      if (args.ctx !== undefined && args.ctx !== null) {
+        this.ctx = new common_ttypes.RequestContext(args.ctx);
+      }
+      if (args.query !== undefined && args.query !== null) {
+        this.query = new ttypes.UserQuery(args.query);
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.ctx = new common_ttypes.RequestContext();
+          this.ctx.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.query = new ttypes.UserQuery();
+          this.query.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('UserService_listUsers_args');
+    if (this.ctx !== null && this.ctx !== undefined) {
+      output.writeFieldBegin('ctx', Thrift.Type.STRUCT, 1);
+      this.ctx.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.query !== null && this.query !== undefined) {
+      output.writeFieldBegin('query', Thrift.Type.STRUCT, 2);
+      this.query.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const UserService_listUsers_result = class {
+  constructor(args) {
+    this.success = null;
+    this.notFound = null;
+    this.invalid = null;
+    this.conflict = null;
+    this.unauthorized = null;
+    this.unavailable = null;
+    if (args instanceof common_ttypes.NotFound) {
+        this.notFound = args;
+        return;
+    }
+    if (args instanceof common_ttypes.InvalidArgument) {
+        this.invalid = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Conflict) {
+        this.conflict = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Unauthorized) {
+        this.unauthorized = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Unavailable) {
+        this.unavailable = args;
+        return;
+    }
+    if (args) {
+      if (args.success !== undefined && args.success !== null) {
+        this.success = new ttypes.UserPage(args.success);
+      }
+      if (args.notFound !== undefined && args.notFound !== null) {
+        this.notFound = args.notFound;
+      }
+      if (args.invalid !== undefined && args.invalid !== null) {
+        this.invalid = args.invalid;
+      }
+      if (args.conflict !== undefined && args.conflict !== null) {
+        this.conflict = args.conflict;
+      }
+      if (args.unauthorized !== undefined && args.unauthorized !== null) {
+        this.unauthorized = args.unauthorized;
+      }
+      if (args.unavailable !== undefined && args.unavailable !== null) {
+        this.unavailable = args.unavailable;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 0:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.success = new ttypes.UserPage();
+          this.success.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.notFound = new common_ttypes.NotFound();
+          this.notFound.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.invalid = new common_ttypes.InvalidArgument();
+          this.invalid.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.conflict = new common_ttypes.Conflict();
+          this.conflict.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.unauthorized = new common_ttypes.Unauthorized();
+          this.unauthorized.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 5:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.unavailable = new common_ttypes.Unavailable();
+          this.unavailable.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('UserService_listUsers_result');
+    if (this.success !== null && this.success !== undefined) {
+      output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+      this.success.write(output);
       output.writeFieldEnd();
     }
     if (this.notFound !== null && this.notFound !== undefined) {
@@ -5565,6 +5787,73 @@ const UserServiceClient = exports.Client = class UserServiceClient extends BaseS
     }
     return callback('forgetProducts failed: unknown result');
   }
+
+  listUsers (ctx, query) {
+    this._seqid = this.new_seqid();
+    const self = this;
+    return new Promise((resolve, reject) => {
+      self._reqs[self.seqid()] = (error, result) => {
+        return error ? reject(error) : resolve(result);
+      };
+      self.send_listUsers(ctx, query);
+    });
+  }
+
+  send_listUsers (ctx, query) {
+    const output = new this.pClass(this.output);
+    const params = {
+      ctx: ctx,
+      query: query
+    };
+    const args = new UserService_listUsers_args(params);
+    try {
+      output.writeMessageBegin('listUsers', Thrift.MessageType.CALL, this.seqid());
+      args.write(output);
+      output.writeMessageEnd();
+      return this.output.flush();
+    }
+    catch (e) {
+      delete this._reqs[this.seqid()];
+      if (typeof output.reset === 'function') {
+        output.reset();
+      }
+      throw e;
+    }
+  }
+
+  recv_listUsers (input, mtype, rseqid) {
+    const callback = this._reqs[rseqid] || function() {};
+    delete this._reqs[rseqid];
+    if (mtype == Thrift.MessageType.EXCEPTION) {
+      const x = new Thrift.TApplicationException();
+      x.read(input);
+      input.readMessageEnd();
+      return callback(x);
+    }
+    const result = new UserService_listUsers_result();
+    result.read(input);
+    input.readMessageEnd();
+
+    if (null !== result.notFound) {
+      return callback(result.notFound);
+    }
+    if (null !== result.invalid) {
+      return callback(result.invalid);
+    }
+    if (null !== result.conflict) {
+      return callback(result.conflict);
+    }
+    if (null !== result.unauthorized) {
+      return callback(result.unauthorized);
+    }
+    if (null !== result.unavailable) {
+      return callback(result.unavailable);
+    }
+    if (null !== result.success) {
+      return callback(null, result.success);
+    }
+    return callback('listUsers failed: unknown result');
+  }
 };
 const UserServiceProcessor = exports.Processor = class UserServiceProcessor extends BaseServiceProcessor {
   constructor(handler) {
@@ -6365,6 +6654,49 @@ const UserServiceProcessor = exports.Processor = class UserServiceProcessor exte
         } else {
           result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
           output.writeMessageBegin("forgetProducts", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    }
+  }
+  process_listUsers (seqid, input, output) {
+    const args = new UserService_listUsers_args();
+    args.read(input);
+    input.readMessageEnd();
+    if (this._handler.listUsers.length === 2) {
+      Promise.resolve(this._handler.listUsers.bind(this._handler)(
+        args.ctx,
+        args.query
+      )).then(result => {
+        const result_obj = new UserService_listUsers_result({success: result});
+        output.writeMessageBegin("listUsers", Thrift.MessageType.REPLY, seqid);
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      }).catch(err => {
+        let result;
+        if (err instanceof common_ttypes.NotFound || err instanceof common_ttypes.InvalidArgument || err instanceof common_ttypes.Conflict || err instanceof common_ttypes.Unauthorized || err instanceof common_ttypes.Unavailable) {
+          result = new UserService_listUsers_result(err);
+          output.writeMessageBegin("listUsers", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("listUsers", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    } else {
+      this._handler.listUsers(args.ctx, args.query, (err, result) => {
+        let result_obj;
+        if ((err === null || typeof err === 'undefined') || err instanceof common_ttypes.NotFound || err instanceof common_ttypes.InvalidArgument || err instanceof common_ttypes.Conflict || err instanceof common_ttypes.Unauthorized || err instanceof common_ttypes.Unavailable) {
+          result_obj = new UserService_listUsers_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+          output.writeMessageBegin("listUsers", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("listUsers", Thrift.MessageType.EXCEPTION, seqid);
         }
         result_obj.write(output);
         output.writeMessageEnd();

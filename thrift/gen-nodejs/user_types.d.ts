@@ -102,3 +102,20 @@ declare class DailyCountPage {
 
       constructor(args?: { items: DailyCount[]; nextAfterId?: string; });
   }
+
+/**
+ * Admin user list: newest first; `q` matches email or name (substring, case-insensitive like legacy).
+ */
+declare class UserQuery {
+    public q?: string;
+    public page?: common_ttypes.PageRequest;
+
+      constructor(args?: { q?: string; page?: common_ttypes.PageRequest; });
+  }
+
+declare class UserPage {
+    public items: User[];
+    public page: common_ttypes.PageInfo;
+
+      constructor(args?: { items: User[]; page: common_ttypes.PageInfo; });
+  }

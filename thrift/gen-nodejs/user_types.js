@@ -906,3 +906,151 @@ const DailyCountPage = module.exports.DailyCountPage = class {
   }
 
 };
+const UserQuery = module.exports.UserQuery = class {
+  constructor(args) {
+    this.q = null;
+    this.page = null;
+    if (args) {
+      if (args.q !== undefined && args.q !== null) {
+        this.q = args.q;
+      }
+      if (args.page !== undefined && args.page !== null) {
+        this.page = new common_ttypes.PageRequest(args.page);
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRING) {
+          this.q = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.page = new common_ttypes.PageRequest();
+          this.page.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('UserQuery');
+    if (this.q !== null && this.q !== undefined) {
+      output.writeFieldBegin('q', Thrift.Type.STRING, 1);
+      output.writeString(this.q);
+      output.writeFieldEnd();
+    }
+    if (this.page !== null && this.page !== undefined) {
+      output.writeFieldBegin('page', Thrift.Type.STRUCT, 2);
+      this.page.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const UserPage = module.exports.UserPage = class {
+  constructor(args) {
+    this.items = null;
+    this.page = null;
+    if (args) {
+      if (args.items !== undefined && args.items !== null) {
+        this.items = Thrift.copyList(args.items, [ttypes.User]);
+      }
+      if (args.page !== undefined && args.page !== null) {
+        this.page = new common_ttypes.PageInfo(args.page);
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.LIST) {
+          this.items = [];
+          const _rtmp311 = input.readListBegin();
+          const _size10 = _rtmp311.size || 0;
+          for (let _i12 = 0; _i12 < _size10; ++_i12) {
+            let elem13 = null;
+            elem13 = new ttypes.User();
+            elem13.read(input);
+            this.items.push(elem13);
+          }
+          input.readListEnd();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.page = new common_ttypes.PageInfo();
+          this.page.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('UserPage');
+    if (this.items !== null && this.items !== undefined) {
+      output.writeFieldBegin('items', Thrift.Type.LIST, 1);
+      output.writeListBegin(Thrift.Type.STRUCT, this.items.length);
+      for (let iter14 in this.items) {
+        if (this.items.hasOwnProperty(iter14)) {
+          iter14 = this.items[iter14];
+          iter14.write(output);
+        }
+      }
+      output.writeListEnd();
+      output.writeFieldEnd();
+    }
+    if (this.page !== null && this.page !== undefined) {
+      output.writeFieldBegin('page', Thrift.Type.STRUCT, 2);
+      this.page.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
