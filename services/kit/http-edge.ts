@@ -1,43 +1,29 @@
-import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response, type Router } from 'express';
+import type { ErrorRequestHandler, Express, RequestHandler, Response, Router } from 'express';
 import { AppError, isAppError } from '../../lib/errors.ts';
-import { retryFencedWrites } from '../../lib/fence.ts';
-import { bearerToken, errorHandler, getRequestId, notFound, requestId } from '../../lib/http.ts';
+import { bearerToken, getRequestId } from '../../lib/http.ts';
+import { createJsonApp } from '../../lib/json-app.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { SessionVerifier } from './ports.ts';
 
 /**
- * The frame of every service HTTP edge. It reproduces what legacy clients
- * see from the legacy APIs: x-request-id echoed, no ETag, no x-powered-by,
- * JSON bodies up to 1 MB, 404/400/413/415/500 in the standard error shape.
+ * A service HTTP edge: the same JSON frame as the legacy APIs (lib/json-app.ts),
+ * so clients see what they saw from legacy (x-request-id echoed, no ETag, no
+ * x-powered-by, 404/400/413/415/500 in the standard error shape), plus a
+ * /health that reports the service's dependencies and public messages for
+ * failed peer-service calls.
  */
-export const DEFAULT_JSON_LIMIT = '1mb';
+export { DEFAULT_JSON_LIMIT } from '../../lib/json-app.ts';
 
 export function createEdgeApp(opts: { name: string; logger: Logger; router: Router; health?: () => Promise<Record<string, string>>; largeBodies?: { path: string; limit: string }[] }): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use(requestId());
-  app.use((req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      opts.logger.debug({ requestId: getRequestId(res), method: req.method, path: req.path, status: res.statusCode,
-        ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
-    });
-    next();
+  return createJsonApp({
+    name: opts.name, logger: opts.logger, router: opts.router, largeBodies: opts.largeBodies, accessLog: 'debug',
+    errorHandlers: [peerErrors(opts.logger)],
+    health: async (_req, res) => {
+      const checks = opts.health ? await opts.health().catch(() => ({ self: 'down' })) : {};
+      const ok = Object.values(checks).every((v) => v === 'ok');
+      res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', service: opts.name, checks });
+    },
   });
-  for (const lb of opts.largeBodies ?? []) app.use(lb.path, express.json({ limit: lb.limit }));
-  app.use(express.json({ limit: DEFAULT_JSON_LIMIT }));
-  app.get('/health', async (_req, res) => {
-    const checks = opts.health ? await opts.health().catch(() => ({ self: 'down' })) : {};
-    const ok = Object.values(checks).every((v) => v === 'ok');
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', service: opts.name, checks });
-  });
-  // a write that meets a split-db write freeze is retried until the freeze ends (bounded), never a 500
-  app.use(retryFencedWrites(opts.router));
-  app.use(notFound());
-  app.use(peerErrors(opts.logger));
-  app.use(errorHandler(opts.logger));
-  return app;
 }
 
 /**
