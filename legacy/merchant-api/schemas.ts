@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoDate, name, pageQuery, productStatus, shopStatus } from '../http/schemas.ts';
-import { daysBetween, MAX_REPORT_DAYS } from '../http/time.ts';
+import { addDays, daysBetween, MAX_REPORT_DAYS } from '../http/time.ts';
 
 /** Input schemas of the merchant API (pure; unit-tested). */
 
@@ -24,3 +24,12 @@ export const DEFAULT_STATS_DAYS = 30;
 export const statsQuery = z.object({ from: isoDate.optional(), to: isoDate.optional(), ...pageQuery })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be after to', path: ['from'] })
   .refine((q) => !q.from || !q.to || daysBetween(q.from, q.to) < MAX_REPORT_DAYS, { message: `the range may span at most ${MAX_REPORT_DAYS} days`, path: ['to'] });
+
+/**
+ * The report window of a parsed statsQuery: `to` defaults to `from` + 29 days, or to today (UTC) without `from`;
+ * `from` defaults to `to` - 29 days. Shared by legacy's route and the shop service edge.
+ */
+export function statsWindow(q: { from?: string; to?: string }, now: Date): { from: string; to: string } {
+  const to = q.to ?? (q.from ? addDays(q.from, DEFAULT_STATS_DAYS - 1) : now.toISOString().slice(0, 10));
+  return { from: q.from ?? addDays(to, -(DEFAULT_STATS_DAYS - 1)), to };
+}

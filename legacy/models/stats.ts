@@ -63,3 +63,22 @@ export async function shopTotals(db: Db, shopId: number, from: string, to: strin
     .andWhere('k.created_at', '>=', start).andWhere('k.created_at', '<', end).first(db.raw('COUNT(*) AS likes'));
   return { views: Number(ev?.views ?? 0), clicks: Number(ev?.clicks ?? 0), likes: Number(lk?.likes ?? 0) };
 }
+
+/** The shop's products (any status) as the stats assembler needs them; used while products are legacy's but likes moved. */
+export async function shopStatsProducts(db: Db, shopId: number): Promise<{ id: number; name: string; status: string; likeCount: number }[]> {
+  const rows = await db('products').where('shop_id', shopId).orderBy('id').select('id', 'name', 'status', 'like_count');
+  return rows.map((r: { id: number; name: string; status: string; like_count: number }) => ({ id: Number(r.id), name: r.name, status: r.status, likeCount: Number(r.like_count) }));
+}
+
+/** New likes in [from, to] (UTC days) per product of `productIds`, from legacy's likes table (while likes are legacy's but products moved). */
+export async function newLikesByProduct(db: Db, productIds: number[], from: string, to: string): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  const [start, end] = dayRange(from, to);
+  for (let i = 0; i < productIds.length; i += 1000) {
+    const rows = await db('likes').whereIn('product_id', productIds.slice(i, i + 1000))
+      .andWhere('created_at', '>=', start).andWhere('created_at', '<', end)
+      .groupBy('product_id').select('product_id', db.raw('COUNT(*) AS likes'));
+    for (const r of rows as { product_id: number; likes: number }[]) out.set(Number(r.product_id), Number(r.likes));
+  }
+  return out;
+}

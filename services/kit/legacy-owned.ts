@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from '../../lib/db.ts';
+import type { EventCount, StatsWindow } from '../../legacy/contract/merchant-stats.ts';
+import { addDays } from '../../legacy/http/time.ts';
 import type { ActivityLog, ViewCounts } from './ports.ts';
 import { toDbDatetime } from './sql.ts';
 
@@ -9,7 +11,8 @@ import { toDbDatetime } from './sql.ts';
  * (MYSQL_URL) — never through a service's own tables:
  * - `logs` (event log): the product edge appends view/click rows and the user
  *   edge like rows, exactly as legacy did, so legacy's jobs and reports keep
- *   working; merchant stats read view counts from it. The planned successor
+ *   working; merchant stats read the shop's view/click counts from it
+ *   (LegacyViewCounts.inShopWindow). The planned successor
  *   is an events feed (lib/events); swapping the adapter is the only change.
  * - `staff_sessions` of admins: admin sign-in stays in legacy, so the service
  *   edges' admin routes verify admin tokens here.
@@ -39,6 +42,15 @@ export class LegacyViewCounts implements ViewCounts {
       .groupBy('product_id').select('product_id', this.knex.raw("SUM(type = 'view') AS views"), this.knex.raw("SUM(type = 'click') AS clicks"));
     for (const r of rows as { product_id: number; views: number; clicks: number }[]) out.set(Number(r.product_id), { views: Number(r.views), clicks: Number(r.clicks) });
     return out;
+  }
+
+  /** One grouped read over ix_logs_shop_created_type: [from 00:00, to+1 00:00) UTC, as legacy's report. */
+  async inShopWindow(shopId: number, window: StatsWindow): Promise<EventCount[]> {
+    const rows = await this.knex('logs').where('shop_id', shopId).whereIn('type', ['view', 'click'])
+      .andWhere('created_at', '>=', `${window.from} 00:00:00.000000`).andWhere('created_at', '<', `${addDays(window.to, 1)} 00:00:00.000000`)
+      .groupBy('product_id').select('product_id', this.knex.raw("SUM(type = 'view') AS views"), this.knex.raw("SUM(type = 'click') AS clicks"));
+    return (rows as { product_id: number | null; views: number; clicks: number }[])
+      .map((r) => ({ productId: r.product_id === null ? null : Number(r.product_id), views: Number(r.views), clicks: Number(r.clicks) }));
   }
 }
 

@@ -1,3 +1,4 @@
+import type { EventCount, StatsWindow } from '../../legacy/contract/merchant-stats.ts';
 import type { ProductImageRow, ProductRow, ShopRow, StaffRow } from '../../legacy/contract/rows.ts';
 
 /**
@@ -61,4 +62,6 @@ export interface ActivityLog {
 /** Views per product from the legacy-owned log (merchant stats). */
 export interface ViewCounts {
   byProduct(productIds: number[]): Promise<Map<number, { views: number; clicks: number }>>;
+  /** The shop's view/click log rows within the window (UTC days, inclusive), per product id (null: no product). */
+  inShopWindow(shopId: number, window: StatsWindow): Promise<EventCount[]>;
 }
