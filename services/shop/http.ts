@@ -6,9 +6,10 @@ import { shop, shopAdmin } from '../../legacy/contract/shop.ts';
 import { idParam } from '../../legacy/http/schemas.ts';
 import { parseInput } from '../../legacy/http/validate.ts';
 import { shopCreate, shopListQuery, shopPatch } from '../../legacy/admin-api/schemas.ts';
-import { merchantShopPatch } from '../../legacy/merchant-api/schemas.ts';
+import { merchantShopPatch, statsQuery, statsWindow } from '../../legacy/merchant-api/schemas.ts';
 import { pageOnlyQuery } from '../../legacy/user-api/schemas.ts';
 import { createEdgeApp } from '../kit/http-edge.ts';
+import { gatherMerchantStats, type MerchantStatsSources } from '../kit/merchant-stats.ts';
 import { merchantShop, merchantShopIdOf, requireStaff, type StaffVerifier } from '../kit/staff-auth.ts';
 import type { CloseShopOutcome } from './close-shop.ts';
 import { PUBLIC_CONTRACT_STATUS } from './logic.ts';
@@ -16,13 +17,19 @@ import type { ShopRepository } from './repository.ts';
 
 /**
  * The shop service's legacy-compatible REST edge: shops.list, shops.get
- * (shapes from the legacy presenters), and the admin "close shop" saga
- * (a new route, served only here).
+ * (shapes from the legacy presenters), admin and merchant shop routes,
+ * merchant stats (assembled from the product service, the user service and
+ * the legacy-owned log: services/kit/merchant-stats.ts), and the admin
+ * "close shop" saga (a new route, served only here).
  */
 export interface ShopEdgeDeps {
   repo: ShopRepository;
   staff: StaffVerifier;
   closeShop: (shopId: number) => Promise<CloseShopOutcome>;
+  /** Where GET /merchant/stats gets its parts (no table of another service is read). */
+  stats: MerchantStatsSources;
+  /** "Today" of the default stats window (tests pin it). */
+  clock?: () => Date;
   logger: Logger;
   health?: () => Promise<Record<string, string>>;
 }
@@ -94,6 +101,11 @@ export function createShopEdge(deps: ShopEdgeDeps): Express {
     const row = await repo.update(merchantShopIdOf(res), body);
     if (!row) throw new AppError('NOT_FOUND', 'Your shop was not found');
     res.json(shopAdmin(row));
+  });
+
+  r.get('/merchant/stats', async (req, res) => {
+    const q = parseInput(statsQuery, req.query, 'query');
+    res.json(await gatherMerchantStats(deps.stats, merchantShopIdOf(res), statsWindow(q, (deps.clock ?? (() => new Date()))()), q));
   });
 
   return createEdgeApp({ name: 'shop-service', logger, router: r, health: deps.health });

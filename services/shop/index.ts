@@ -6,7 +6,8 @@ import ShopService from '../../thrift/gen-nodejs/ShopService.js';
 import { closeServiceClients, createServiceClients } from '../common/thrift/index.ts';
 import type { ServiceConfig } from '../kit/config.ts';
 import { healthOf, runUntilSignal, serveService, setupDb, type RunningService } from '../kit/bootstrap.ts';
-import { LegacyStaffSessions } from '../kit/legacy-owned.ts';
+import { LegacyStaffSessions, LegacyViewCounts } from '../kit/legacy-owned.ts';
+import { newLikesOver, shopProductsOver, type LikesByDayApi } from '../kit/merchant-stats.ts';
 import type { ProductCommands, SearchIndex } from '../kit/ports.ts';
 import { productCommandsOver, searchIndexOver, type ProductApi, type SearchApi } from '../kit/thrift-ports.ts';
 import { closeShop, recoverCloseShop, type CloseShopPorts } from './close-shop.ts';
@@ -23,7 +24,7 @@ export interface StartOptions {
   registry?: OwnershipRegistry;
   legacyKnex?: Knex;
   /** In-process peers / adapters instead of Thrift clients (tests). */
-  peers?: { product?: ProductApi; search?: SearchApi };
+  peers?: { product?: ProductApi; search?: SearchApi; user?: LikesByDayApi };
   products?: ProductCommands;
   search?: SearchIndex;
 }
@@ -35,9 +36,11 @@ export async function startShopService(config: ServiceConfig, opts: StartOptions
   const endpoints: Record<string, object> = {};
   if (!opts.peers?.product && !opts.products) endpoints.product = config.peers.product!;
   if (!opts.peers?.search && !opts.search) endpoints.search = config.peers.search!;
-  const clients = createServiceClients(endpoints as never, { timeoutMs: config.callTimeoutMs }) as { product?: ProductApi; search?: SearchApi };
+  if (!opts.peers?.user) endpoints.user = config.peers.user!;
+  const clients = createServiceClients(endpoints as never, { timeoutMs: config.callTimeoutMs }) as { product?: ProductApi; search?: SearchApi; user?: LikesByDayApi };
   const productApi = opts.peers?.product ?? clients.product;
   const searchApi = opts.peers?.search ?? clients.search;
+  const userApi = opts.peers?.user ?? clients.user;
   const repo = new ShopRepository(db.live);
   const ports: CloseShopPorts = {
     shops: { status: async (id) => (await repo.get(id))?.status, setStatusIf: (id, from, to) => repo.setStatusIf(id, from, to) },
@@ -52,12 +55,18 @@ export async function startShopService(config: ServiceConfig, opts: StartOptions
     logger.error({ err }, 'saga recovery failed; will retry on next start');
   }
   const handler = createShopHandler({ repo });
+  const views = new LegacyViewCounts(db.legacyKnex);
   const checks = { db: async () => { await db.live.current().raw('SELECT 1'); } };
   const running = await serveService({
     service: 'shop', module: ShopService, handler, config, logger, healthChecks: checks,
     edge: () => createShopEdge({
       repo, staff: new LegacyStaffSessions(db.legacyKnex), logger,
       closeShop: (shopId) => closeShop(ports, store, shopId), health: healthOf(checks),
+      stats: {
+        shopProducts: shopProductsOver(productApi!),
+        shopEvents: (shopId, window) => views.inShopWindow(shopId, window),
+        newLikes: newLikesOver(userApi!),
+      },
     }),
     release: async () => {
       await closeServiceClients(clients as never);

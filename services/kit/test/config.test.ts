@@ -10,7 +10,7 @@ describe('services: config', () => {
     expect(p).to.include({ service: 'product', httpPort: 4001, thriftPort: 9001, dbMode: 'registry', ownDbUrl: 'mysql://root@127.0.0.1:3306/product_svc', callTimeoutMs: 2000 });
     expect(p.peers).to.deep.equal({ shop: { host: '127.0.0.1', port: 9002 }, user: { host: '127.0.0.1', port: 9003 } });
     expect(parseConfig(shopConfigSchema, {})).to.include({ httpPort: 4002, thriftPort: 9002 });
-    expect(Object.keys(parseConfig(shopConfigSchema, {}).peers)).to.deep.equal(['product', 'search']);
+    expect(Object.keys(parseConfig(shopConfigSchema, {}).peers)).to.deep.equal(['product', 'search', 'user']);
     expect(parseConfig(userConfigSchema, {})).to.include({ httpPort: 4003, thriftPort: 9003, ownDbUrl: 'mysql://root@127.0.0.1:3306/user_svc' });
   });
 
