@@ -2,6 +2,7 @@ import { AppError } from '../../lib/errors.ts';
 import type { ShopRow } from '../../legacy/contract/rows.ts';
 import { MAX_PAGE_SIZE } from '../../legacy/contract/paging.ts';
 import type { ShopDirectory } from '../kit/ports.ts';
+import { afterIdOf, keysetLimitOf, keysetPage, MAX_KEYSET_LIMIT } from '../kit/keyset.ts';
 import { parseWireId, productToWire, type WireProduct, type WireStatusChange } from '../kit/wire.ts';
 import { PRODUCT_SORTS, type ProductSort, type ProductStatus, type StatusChange } from './logic.ts';
 import type { ProductRepository } from './repository.ts';
@@ -201,6 +202,32 @@ export function createProductHandler(deps: ProductHandlerDeps) {
 
     async listCategories(_ctx: Ctx) {
       return (await repo.categories()).map((c) => ({ id: Number(c.id), parentId: c.parent_id === null ? undefined : Number(c.parent_id), name: c.name, slug: c.slug }));
+    },
+
+    /** Products with a popularity score above 0, ascending by id after `afterId` (the ranking job's previous scores). */
+    async listScores(_ctx: Ctx, rawAfter: string, rawLimit: number) {
+      const limit = keysetLimitOf(rawLimit);
+      const page = keysetPage(await repo.scoresAfter(afterIdOf(rawAfter), limit), limit, (r) => r.id);
+      return { items: page.items.map((r) => ({ productId: String(r.id), score: r.score })), nextAfterId: page.nextAfterId };
+    },
+
+    /** Scores ≥ 0 per product (the last one wins for a repeated id); version and updated_at untouched; unknown ids ignored. */
+    async setScores(_ctx: Ctx, scores: { productId: string; score: number }[]): Promise<void> {
+      if (!Array.isArray(scores) || scores.length > MAX_KEYSET_LIMIT) throw new AppError('VALIDATION_FAILED', `scores: a list of at most ${MAX_KEYSET_LIMIT}`);
+      const wanted = new Map<number, number>();
+      for (const s of scores) {
+        const score = s?.score;
+        if (typeof score !== 'number' || !Number.isFinite(score) || score < 0) throw new AppError('VALIDATION_FAILED', 'score must be a finite number ≥ 0');
+        wanted.set(id(s.productId, 'productId'), score === 0 ? 0 : score); // -0 → 0
+      }
+      await repo.setScores(wanted);
+    },
+
+    /** Every product id (any status) after `afterId`, ascending (reindex, audits). */
+    async listIdsAfter(_ctx: Ctx, rawAfter: string, rawLimit: number) {
+      const limit = keysetLimitOf(rawLimit);
+      const page = keysetPage(await repo.idsAfter(afterIdOf(rawAfter), limit), limit, (x) => x);
+      return { ids: page.items.map(String), nextAfterId: page.nextAfterId };
     },
 
     async statsByShop(_ctx: Ctx, shopIds: string[]) {

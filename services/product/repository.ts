@@ -148,6 +148,41 @@ export class ProductRepository {
     }
   }
 
+  /** Products with a popularity score above 0 and an id above `afterId`, ascending; `limit + 1` rows so the caller knows whether more follow. */
+  async scoresAfter(afterId: number, limit: number): Promise<{ id: number; score: number }[]> {
+    const rows = await this.k('products').where('id', '>', afterId).andWhere('popularity_score', '>', 0)
+      .orderBy('id').limit(limit + 1).select('id', 'popularity_score');
+    return rows.map((r: { id: number; popularity_score: number }) => ({ id: Number(r.id), score: Number(r.popularity_score) }));
+  }
+
+  /** Every product id (any status) above `afterId`, ascending; `limit + 1` of them (see scoresAfter). */
+  async idsAfter(afterId: number, limit: number): Promise<number[]> {
+    return (await this.k('products').where('id', '>', afterId).orderBy('id').limit(limit + 1).select('id')).map((r: { id: number }) => Number(r.id));
+  }
+
+  /**
+   * Sets popularity scores (the ranking job). A ranking is not an edit: version and updated_at stay (`updated_at =
+   * updated_at` defeats ON UPDATE CURRENT_TIMESTAMP), as legacy's job writes them. Unknown ids are ignored. Products
+   * whose score really changed get a `stats` event at their current (unchanged) version in the same transaction:
+   * search documents carry the score and sort by it, the indexer's version guard accepts an equal version, so the
+   * index follows the ranking without a reindex. Returns how many scores changed.
+   */
+  async setScores(scores: Map<number, number>): Promise<number> {
+    if (scores.size === 0) return 0;
+    return this.k.transaction(async (trx) => {
+      const current = (await trx('products').whereIn('id', [...scores.keys()]).orderBy('id').forUpdate().select('id', 'popularity_score', 'version')) as
+        { id: number; popularity_score: number; version: number }[];
+      const changed = current.filter((r) => Number(r.popularity_score) !== scores.get(Number(r.id)));
+      for (let i = 0; i < changed.length; i += 500) {
+        const c = changed.slice(i, i + 500).map((r) => [Number(r.id), scores.get(Number(r.id))!] as const);
+        await trx.raw(`UPDATE products SET popularity_score = CASE id ${c.map(() => 'WHEN ? THEN ?').join(' ')} END, updated_at = updated_at WHERE id IN (${c.map(() => '?').join(',')})`,
+          [...c.flat(), ...c.map(([id]) => id)]);
+      }
+      await recordProductChanges(trx, changed.map((r) => ({ productId: Number(r.id), version: Number(r.version), kind: 'stats' as const })));
+      return changed.length;
+    });
+  }
+
   async categories(): Promise<{ id: number; parent_id: number | null; name: string; slug: string }[]> {
     return this.k('categories').select('id', 'parent_id', 'name', 'slug').orderBy('id');
   }
