@@ -1,8 +1,10 @@
 import { AppError } from '../../lib/errors.ts';
 import { timestamp } from '../../legacy/contract/format.ts';
+import { afterIdOf, keysetLimitOf, keysetPage, MAX_KEYSET_LIMIT } from '../kit/keyset.ts';
 import { parseWireId, userToWire } from '../kit/wire.ts';
 import { signUpBody } from '../../legacy/user-api/schemas.ts';
 import { fieldErrors } from '../../legacy/contract/error.ts';
+import { wireTimestampToDb } from './logic.ts';
 import type { UserService } from './service.ts';
 
 /**
@@ -20,6 +22,22 @@ function ids(v: unknown, what = 'ids'): number[] {
     if (n === undefined) throw new AppError('VALIDATION_FAILED', `${what} must be positive decimal ids`);
     return n;
   });
+}
+
+/** Id lists of the jobs' batch calls (likesByDay's filter, forgetProducts): up to 5000. */
+function manyIds(v: unknown, what: string): number[] {
+  if (!Array.isArray(v) || v.length > MAX_KEYSET_LIMIT) throw new AppError('VALIDATION_FAILED', `${what} must be a list of at most ${MAX_KEYSET_LIMIT}`);
+  return v.map((x) => {
+    const n = parseWireId(x);
+    if (n === undefined) throw new AppError('VALIDATION_FAILED', `${what} must be positive decimal ids`);
+    return n;
+  });
+}
+
+function instant(v: unknown, what: string): string {
+  const db = wireTimestampToDb(v);
+  if (db === null) throw new AppError('VALIDATION_FAILED', `${what} must be an ISO-8601 UTC timestamp like "2026-11-22T01:02:03.123456Z"`);
+  return db;
 }
 
 function paging(page?: { limit?: number | null; offset?: number | null } | null): { page: number; size: number } {
@@ -114,6 +132,39 @@ export function createUserHandler(deps: { service: UserService }) {
     async bookmarkCounts(_ctx: Ctx, shopIds: string[]) {
       const counts = await repo.markCounts('bookmark', ids(shopIds, 'shopIds'));
       return [...counts].map(([id, count]) => ({ id: String(id), count }));
+    },
+
+    /** Likes created in [fromTime, toTime) per product and UTC day; keyset pages of at most `limit` products (a product's days never split). */
+    async likesByDay(_ctx: Ctx, fromTime: string, toTime: string, productIds: string[] | null | undefined, rawAfter: string, rawLimit: number) {
+      const from = instant(fromTime, 'fromTime');
+      const to = instant(toTime, 'toTime');
+      if (from > to) throw new AppError('VALIDATION_FAILED', 'fromTime must not be after toTime');
+      const limit = keysetLimitOf(rawLimit);
+      const afterId = afterIdOf(rawAfter);
+      const only = productIds === null || productIds === undefined ? undefined : manyIds(productIds, 'productIds');
+      const rows = await repo.likesByDay(from, to, { productIds: only, afterId, limit });
+      // rows cover limit + 1 products at most: cut at the product boundary
+      const products = [...new Set(rows.map((r) => r.productId))];
+      const page = keysetPage(products, limit, (p) => p);
+      const last = page.items[page.items.length - 1];
+      return {
+        items: rows.filter((r) => r.productId <= last).map((r) => ({ targetId: String(r.productId), day: r.day, count: r.count })),
+        nextAfterId: page.nextAfterId,
+      };
+    },
+
+    /** Deletes every like of these products (the product service deleted them); returns how many went. Idempotent. */
+    async forgetProducts(_ctx: Ctx, productIds: string[]): Promise<number> {
+      return repo.forgetProducts(manyIds(productIds, 'productIds'));
+    },
+
+    /** legacy's admin users list (legacy/models/users.ts listUsers): q on email or name, newest first, with the total. */
+    async listUsers(_ctx: Ctx, query?: { q?: string | null; page?: { limit?: number | null; offset?: number | null } | null } | null) {
+      const q = query?.q ?? undefined;
+      if (q !== undefined && (typeof q !== 'string' || q.length > 100)) throw new AppError('VALIDATION_FAILED', 'q must be at most 100 characters');
+      const p = paging(query?.page);
+      const { rows, total } = await repo.listUsers(q, p);
+      return { items: rows.map(userToWire), page: { limit: p.size, offset: (p.page - 1) * p.size, total } };
     },
   };
 }

@@ -28,6 +28,20 @@ export function pageOfMarks(marks: Mark[], visible: (id: number) => boolean, pag
   return { page: kept.slice(start, start + paging.size), total: kept.length };
 }
 
+/**
+ * A `common.Timestamp` from the wire (ISO-8601 UTC, 'T' and 'Z', up to 6 fraction digits) → the DATETIME(6) text the
+ * database compares against ('2026-11-22 01:02:03.123456'), string-wise so microseconds survive; null when malformed
+ * or not a real instant (2026-02-30, 24:00:00).
+ */
+export function wireTimestampToDb(v: unknown): string | null {
+  if (typeof v !== 'string') return null;
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z$/.exec(v);
+  if (!m) return null;
+  const t = Date.parse(`${m[1]}T${m[2]}Z`);
+  if (!Number.isFinite(t) || new Date(t).toISOString().slice(0, 19) !== `${m[1]}T${m[2]}`) return null;
+  return `${m[1]} ${m[2]}.${(m[3] ?? '').padEnd(6, '0')}`;
+}
+
 export function likeRowOf(mark: Mark, p: CatalogProduct): LikeRow {
   return { ...listRowOf(p.row, p.images, p.shopName), liked_at: mark.createdAt };
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from '../../lib/db.ts';
 import type { UserRow } from '../../legacy/contract/rows.ts';
 import type { LiveDb } from '../kit/live-db.ts';
-import { isDuplicateKey, toDbDatetime } from '../kit/sql.ts';
+import { countOf, escapeLike, isDuplicateKey, offsetOf, toDbDatetime, type Counted, type Paging } from '../kit/sql.ts';
 
 /** The user service's tables: users, sessions, likes, shop_bookmarks. Nothing else. */
 const USER_COLUMNS = ['id', 'email', 'name', 'gender', 'birth_year', 'created_at'];
@@ -46,6 +46,23 @@ export class UserRepository {
   async getUsers(ids: number[]): Promise<UserRow[]> {
     if (ids.length === 0) return [];
     return this.k('users').whereIn('id', ids).select(USER_COLUMNS).orderBy('id');
+  }
+
+  /**
+   * The admin users list exactly as legacy's models/users.ts listUsers: `q` matches email or name (LIKE %q%, escaped;
+   * the collation makes it case-insensitive), newest id first, offset paging, total.
+   */
+  async listUsers(q: string | undefined, paging: Paging): Promise<Counted<UserRow>> {
+    const base = this.k('users');
+    if (q) {
+      const like = `%${escapeLike(q)}%`;
+      base.where((w) => w.where('email', 'like', like).orWhere('name', 'like', like));
+    }
+    const [rows, total] = await Promise.all([
+      base.clone().select(USER_COLUMNS).orderBy('id', 'desc').limit(paging.size).offset(offsetOf(paging)),
+      countOf(base),
+    ]);
+    return { rows, total };
   }
 
   async credentials(email: string): Promise<{ id: number; password_hash: string } | undefined> {
@@ -115,5 +132,33 @@ export class UserRepository {
     const rows = await this.k(t.table).whereIn(t.col, targetIds).groupBy(t.col).select(`${t.col} as target_id`).count({ n: '*' });
     for (const r of rows as { target_id: number; n: number }[]) out.set(Number(r.target_id), Number(r.n));
     return out;
+  }
+
+  /**
+   * Likes created in [from, to) (DATETIME(6) texts, UTC) per product and UTC day, for the products with an id above
+   * `afterId` (and among `productIds` when given): the first `limit + 1` such products, so the caller can tell
+   * whether more follow; all days of a product are returned together. Ascending by product, then day.
+   */
+  async likesByDay(from: string, to: string, filter: { productIds?: number[]; afterId: number; limit: number }): Promise<{ productId: number; day: string; count: number }[]> {
+    if (filter.productIds && filter.productIds.length === 0) return [];
+    const inWindow = (q: Knex.QueryBuilder) => {
+      q.where('created_at', '>=', from).andWhere('created_at', '<', to).andWhere('product_id', '>', filter.afterId);
+      if (filter.productIds) q.whereIn('product_id', filter.productIds);
+      return q;
+    };
+    const products = (await inWindow(this.k('likes')).distinct('product_id').orderBy('product_id').limit(filter.limit + 1)).map((r: { product_id: number }) => Number(r.product_id));
+    if (products.length === 0) return [];
+    const rows = await inWindow(this.k('likes')).whereIn('product_id', products)
+      .groupBy('product_id', 'day').orderBy([{ column: 'product_id' }, { column: 'day' }])
+      .select('product_id', this.k.raw("DATE_FORMAT(created_at, '%Y-%m-%d') AS day")).count({ n: '*' });
+    return (rows as unknown as { product_id: number; day: string; n: number | string }[]).map((r) => ({ productId: Number(r.product_id), day: String(r.day), count: Number(r.n) }));
+  }
+
+  /** Deletes every like of these products (deleted by the product service); how many went. Idempotent. */
+  async forgetProducts(productIds: number[]): Promise<number> {
+    let n = 0;
+    const ids = [...new Set(productIds)];
+    for (let i = 0; i < ids.length; i += 1000) n += Number(await this.k('likes').whereIn('product_id', ids.slice(i, i + 1000)).delete());
+    return n;
   }
 }
