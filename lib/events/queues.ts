@@ -9,6 +9,11 @@ import type { JobsOptions } from 'bullmq';
 
 export const PRODUCT_EVENTS_QUEUE = 'product-events';
 export const SEARCH_DEAD_LETTER_QUEUE = 'search-index-dead';
+/**
+ * The user service's copy of product deletions (same message as PRODUCT_EVENTS_QUEUE, kind 'deleted' only): it
+ * deletes the likes of deleted products, which an FK cascade did while products and likes shared a database.
+ */
+export const USER_PRODUCT_DELETIONS_QUEUE = 'user-product-deletions';
 export const DEFAULT_PREFIX = 'zz';
 
 /** The message on PRODUCT_EVENTS_QUEUE. It names a product version; consumers fetch the product itself. */

@@ -10,17 +10,32 @@
  * before COMMIT, the rows are published again and BullMQ drops the
  * duplicates by job id (at-least-once; consumers are idempotent anyway).
  * Several relays may run: SKIP LOCKED hands each batch to one of them.
+ *
+ * Fan-out: BullMQ queues are work queues (one consumer group each), so an
+ * event another consumer needs is also added to that consumer's queue, with
+ * the same job id (re-publishes dedupe there too). By default 'deleted'
+ * events also go to USER_PRODUCT_DELETIONS_QUEUE (the user service removes
+ * the likes of deleted products; see docs/services.md). All adds happen before
+ * the rows are marked, so a failed add on any queue retries the whole batch.
  */
 import { Queue } from 'bullmq';
 import type { Knex } from 'knex';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
 import { OUTBOX_TABLE, PRODUCT_CHANGED, type OutboxRow } from './outbox.ts';
-import { DEFAULT_EVENT_JOB, eventJobOptions, PRODUCT_EVENTS_QUEUE, productEventJobId, type EventJobDefaults, type ProductChangedEvent } from './queues.ts';
+import { DEFAULT_EVENT_JOB, eventJobOptions, PRODUCT_EVENTS_QUEUE, productEventJobId, USER_PRODUCT_DELETIONS_QUEUE, type EventJobDefaults, type ProductChangedEvent } from './queues.ts';
 
 export const DEFAULT_RELAY_BATCH = 200;
 export const DEFAULT_RELAY_POLL_MS = 100;
 export const DEFAULT_RELAY_MAX_BACKOFF_MS = 5000;
+
+/** A further queue that gets the events of some kinds (besides the main queue, which gets every event). */
+export interface FanOutRoute {
+  queueName: string;
+  kinds: string[];
+}
+
+export const DEFAULT_FAN_OUT: FanOutRoute[] = [{ queueName: USER_PRODUCT_DELETIONS_QUEUE, kinds: ['deleted'] }];
 
 export interface RelayOptions {
   knex: Knex;
@@ -31,6 +46,8 @@ export interface RelayOptions {
   pollMs?: number;
   maxBackoffMs?: number;
   jobDefaults?: EventJobDefaults;
+  /** Further queues by event kind (default DEFAULT_FAN_OUT; [] for none). */
+  fanOut?: FanOutRoute[];
   logger: Logger;
   /** Failure-injection point for tests: runs after the jobs are added, before the rows are marked and committed. */
   beforeCommit?: (rowIds: number[]) => void | Promise<void>;
@@ -58,6 +75,7 @@ export function outboxRowToEvent(row: OutboxRow): ProductChangedEvent {
 export class OutboxRelay {
   readonly #o: Required<Omit<RelayOptions, 'prefix' | 'beforeCommit'>> & Pick<RelayOptions, 'prefix' | 'beforeCommit'>;
   readonly #queue: Queue;
+  readonly #fanOut: { queue: Queue; kinds: Set<string> }[];
   #running = false;
   #loop: Promise<void> | null = null;
   #wake: (() => void) | null = null;
@@ -67,10 +85,15 @@ export class OutboxRelay {
   constructor(opts: RelayOptions) {
     this.#o = {
       queueName: PRODUCT_EVENTS_QUEUE, batchSize: DEFAULT_RELAY_BATCH, pollMs: DEFAULT_RELAY_POLL_MS,
-      maxBackoffMs: DEFAULT_RELAY_MAX_BACKOFF_MS, jobDefaults: DEFAULT_EVENT_JOB, ...opts,
+      maxBackoffMs: DEFAULT_RELAY_MAX_BACKOFF_MS, jobDefaults: DEFAULT_EVENT_JOB, fanOut: DEFAULT_FAN_OUT, ...opts,
     };
-    this.#queue = new Queue(this.#o.queueName, { connection: opts.connection, ...(opts.prefix ? { prefix: opts.prefix } : {}) });
-    this.#queue.on('error', () => {}); // surfaced through publishBatch failures
+    const queue = (name: string) => {
+      const q = new Queue(name, { connection: opts.connection, ...(opts.prefix ? { prefix: opts.prefix } : {}) });
+      q.on('error', () => {}); // surfaced through publishBatch failures
+      return q;
+    };
+    this.#queue = queue(this.#o.queueName);
+    this.#fanOut = this.#o.fanOut.map((r) => ({ queue: queue(r.queueName), kinds: new Set(r.kinds) }));
   }
 
   get published(): number {
@@ -89,11 +112,16 @@ export class OutboxRelay {
         .skipLocked()) as OutboxRow[];
       if (rows.length === 0) return 0;
       const opts = eventJobOptions(this.#o.jobDefaults);
-      await this.#queue.addBulk(rows.filter((r) => r.topic === PRODUCT_CHANGED).map((r) => ({
+      const jobs = rows.filter((r) => r.topic === PRODUCT_CHANGED).map((r) => ({
         name: r.topic,
         data: outboxRowToEvent(r),
         opts: { ...opts, jobId: productEventJobId(Number(r.id)) },
-      })));
+      }));
+      await this.#queue.addBulk(jobs);
+      for (const f of this.#fanOut) {
+        const routed = jobs.filter((j) => f.kinds.has(j.data.kind));
+        if (routed.length) await f.queue.addBulk(routed);
+      }
       await this.#o.beforeCommit?.(rows.map((r) => Number(r.id)));
       const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
       await trx(OUTBOX_TABLE).whereIn('id', rows.map((r) => r.id)).update({ published_at: now });
@@ -143,7 +171,7 @@ export class OutboxRelay {
     this.#wake?.();
     await this.#loop;
     this.#loop = null;
-    await this.#queue.close();
+    await Promise.all([this.#queue.close(), ...this.#fanOut.map((f) => f.queue.close())]);
   }
 
   /** Deletes rows published before `olderThanMs` ago, in chunks; returns how many. */

@@ -81,9 +81,12 @@ export class ProductWriter {
 
   /**
    * Deletes a product and its images. Before the split its likes go with it
-   * (FK cascade in the shared DB); after, the user service's likes of a
-   * deleted product are left out of every list (the product service no
-   * longer returns it) until a cleanup job removes them.
+   * (FK cascade in the shared DB). After it, the 'deleted' event recorded
+   * here is what removes them: the relay also puts it on the user service's
+   * queue and that service's likes cleanup worker (services/user/
+   * likes-cleanup.ts) deletes the likes in whichever database holds them.
+   * Until it has run, like lists leave the product out (the product service
+   * no longer returns it).
    */
   async delete(id: number): Promise<boolean> {
     return this.db.current().transaction(async (trx) => {
