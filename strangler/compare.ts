@@ -4,7 +4,12 @@
  * ignore paths are dropped and declared arrays are sorted (by a key field or by
  * their canonical JSON), so ordering and volatile fields are not reported.
  * Paths are dot-separated with `*` for any key or index: `items.*.updatedAt`.
+ * Lists declared under `overlap` are compared as sets of keys with a declared
+ * tolerance instead (overlap.ts), and their figures are returned.
  */
+import { compareOverlap, type OverlapFigure } from './overlap.ts';
+import type { OverlapSpec } from './table/schema.ts';
+
 export interface CapturedResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -17,12 +22,18 @@ export interface CompareSpec {
   ignore: string[];
   unordered: { path: string; key?: string }[];
   headers: string[];
+  overlap?: OverlapSpec[];
 }
 
 export interface CompareResult {
   match: boolean;
-  /** Differing paths: `status`, `header:<name>`, `body`, or `body.<json path>`. At most MAX_DIFFS. */
+  /**
+   * Differing paths: `status`, `header:<name>`, `body`, `body.<json path>`, and for overlap lists
+   * `overlap:body.<path>` (score below min) and `total:body.<path>` (count outside its tolerance). At most MAX_DIFFS.
+   */
   differences: string[];
+  /** One figure per declared overlap list both answers carried (absent when the route declares none). */
+  overlap?: OverlapFigure[];
 }
 
 export const MAX_DIFFS = 20;
@@ -135,19 +146,42 @@ function parseJson(buf: Buffer): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
+/** Normalised JSON documents compared: overlap lists first (removed from both), then the rest path by path. */
+function compareJson(a: unknown, b: unknown, spec: CompareSpec, differences: string[]): OverlapFigure[] | undefined {
+  const na = normaliseJson(a, spec, true);
+  const nb = normaliseJson(b, spec, true);
+  let figures: OverlapFigure[] | undefined;
+  if (spec.overlap?.length) {
+    figures = [];
+    const found = new Set<string>();
+    for (const o of spec.overlap) {
+      const f = compareOverlap(o, na, nb, found, diffJson);
+      if (f) figures.push(f);
+    }
+    differences.push(...found);
+  }
+  diffJson(na, nb, 'body', differences);
+  return figures;
+}
+
 export function compareResponses(a: CapturedResponse, b: CapturedResponse, spec: CompareSpec): CompareResult {
   const differences: string[] = [];
+  let overlap: OverlapFigure[] | undefined;
   if (a.status !== b.status) differences.push('status');
   for (const h of spec.headers) if (headerValue(a.headers[h]) !== headerValue(b.headers[h])) differences.push(`header:${h}`);
-  if (a.body.equals(b.body)) {
-    // identical bytes: nothing to normalise (the common case once a service is right)
+  const sameBytes = a.body.equals(b.body);
+  const json = isJson(a.headers) && isJson(b.headers);
+  if (sameBytes && !(spec.overlap?.length && json && !a.truncated)) {
+    // identical bytes: nothing to normalise (the common case once a service is right); overlap routes still parse for their figures
   } else if (a.truncated || b.truncated) {
     differences.push('body');
-  } else if (isJson(a.headers) && isJson(b.headers)) {
+  } else if (json) {
     const ja = parseJson(a.body);
-    const jb = parseJson(b.body);
-    if (ja.ok && jb.ok) diffJson(normaliseJson(ja.value, spec, true), normaliseJson(jb.value, spec, true), 'body', differences);
-    else if (!a.body.equals(b.body)) differences.push('body');
-  } else if (!a.body.equals(b.body)) differences.push('body');
-  return { match: differences.length === 0, differences: differences.slice(0, MAX_DIFFS) };
+    const jb = parseJson(sameBytes ? a.body : b.body);
+    if (ja.ok && jb.ok) overlap = compareJson(ja.value, jb.value, spec, differences);
+    else if (!sameBytes) differences.push('body');
+  } else if (!sameBytes) differences.push('body');
+  const result: CompareResult = { match: differences.length === 0, differences: differences.slice(0, MAX_DIFFS) };
+  if (overlap) result.overlap = overlap;
+  return result;
 }

@@ -13,6 +13,8 @@ export interface FacadeMetrics {
   breakerState: Gauge<'route'>;
   shadow: Counter<'route' | 'result'>;
   noise: Counter<'route' | 'result'>;
+  overlap: Histogram<'route' | 'list' | 'judged'>;
+  totalRatio: Histogram<'route' | 'list'>;
   tableVersion: Gauge;
   reloads: Counter<'result'>;
 }
@@ -33,6 +35,14 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): FacadeMe
     breakerState: new Gauge({ name: 'strangler_breaker_state', help: 'Circuit breaker per route: 0 closed, 1 half-open, 2 open', labelNames: ['route'], registers }),
     shadow: new Counter({ name: 'strangler_shadow_total', help: 'Shadow comparisons: match, mismatch, error, skipped', labelNames: ['route', 'result'], registers }),
     noise: new Counter({ name: 'strangler_noise_total', help: 'Noise comparisons (legacy vs legacy): match, mismatch, error', labelNames: ['route', 'result'], registers }),
+    overlap: new Histogram({
+      name: 'strangler_shadow_overlap', help: 'Shadow set-overlap score per compared list (shadow.overlap: recall or jaccard, 0..1); judged="false": reported, not held against the answer', labelNames: ['route', 'list', 'judged'], registers,
+      buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99, 1],
+    }),
+    totalRatio: new Histogram({
+      name: 'strangler_shadow_total_ratio', help: "Shadow count ratio, service / legacy, of an overlap list's declared total", labelNames: ['route', 'list'], registers,
+      buckets: [0.5, 0.8, 0.9, 0.99, 1, 1.1, 1.25, 1.5, 2, 3, 5, 10],
+    }),
     tableVersion: new Gauge({ name: 'strangler_table_version', help: 'Version of the route table in use', registers }),
     reloads: new Counter({ name: 'strangler_table_reloads_total', help: 'Route table loads: applied or rejected', labelNames: ['result'], registers }),
   };

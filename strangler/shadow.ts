@@ -140,10 +140,12 @@ export function recordComparison(p: PendingComparison, kind: 'service' | 'noise'
   }
   const result = compareResponses(primary, other.response, p.spec);
   record(result.match ? 'match' : 'mismatch', result.differences);
+  if (kind === 'service' && result.overlap) p.stats.recordOverlap(result.overlap, { requestId: p.requestId, url: p.url, match: result.match });
   if (!result.match) {
     (kind === 'service' ? p.stats.diffs : p.stats.noiseDiffs).push({
       at: new Date().toISOString(), requestId: p.requestId, method: p.method, url: p.url, differences: result.differences,
       legacy: preview(primary, p.spec.headers), service: preview(other.response, p.spec.headers),
+      ...(result.overlap ? { overlap: result.overlap } : {}),
     });
   }
   return result;

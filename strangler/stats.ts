@@ -5,6 +5,8 @@
 import type { Counter, Histogram } from 'prom-client';
 import { Breaker } from './breaker.ts';
 import type { FacadeMetrics } from './metrics.ts';
+import type { OverlapFigure } from './overlap.ts';
+import { OverlapStats } from './overlap-stats.ts';
 import { Ring } from './ring.ts';
 import type { BreakerSpec } from './table/schema.ts';
 
@@ -16,6 +18,8 @@ export interface DiffRecord {
   differences: string[];
   legacy: { status: number; headers: Record<string, string>; body: string; truncated: boolean };
   service: { status: number; headers: Record<string, string>; body: string; truncated: boolean } | { error: string };
+  /** The overlap figures of the route's `shadow.overlap` lists, when it declares any. */
+  overlap?: OverlapFigure[];
 }
 
 const LATENCY_SAMPLES = 1024;
@@ -34,6 +38,8 @@ export class RouteStats {
   shadowPaths = new Map<string, number>();
   diffs: Ring<DiffRecord>;
   noiseDiffs: Ring<DiffRecord>;
+  /** Shadow overlap figures (routes with `shadow.overlap`), matches included. */
+  overlap: OverlapStats;
   breaker: Breaker | null = null;
   private readonly latencies = new Float64Array(LATENCY_SAMPLES);
   private latencyN = 0;
@@ -47,6 +53,7 @@ export class RouteStats {
     this.metrics = metrics;
     this.diffs = new Ring(history);
     this.noiseDiffs = new Ring(history);
+    this.overlap = new OverlapStats(history);
   }
 
   ensureBreaker(spec: BreakerSpec): Breaker {
@@ -60,6 +67,7 @@ export class RouteStats {
       this.diffs = new Ring(history);
       this.noiseDiffs = new Ring(history);
     }
+    this.overlap.resize(history);
   }
 
   /** Called once per answered request. */
@@ -105,6 +113,15 @@ export class RouteStats {
     else this.shadow.skipped++;
     for (const p of differences) this.shadowPaths.set(p, (this.shadowPaths.get(p) ?? 0) + 1);
     this.metrics.shadow.labels(this.id, result).inc();
+  }
+
+  /** Overlap figures of one shadow comparison (service vs legacy), whatever its result. */
+  recordOverlap(figures: OverlapFigure[], ctx: { requestId: string; url: string; match: boolean }): void {
+    this.overlap.record(figures, ctx);
+    for (const f of figures) {
+      this.metrics.overlap.labels(this.id, f.path, String(f.judged)).observe(f.value);
+      if (f.total?.ratio != null) this.metrics.totalRatio.labels(this.id, f.path).observe(f.total.ratio);
+    }
   }
 
   recordNoise(result: 'match' | 'mismatch' | 'error', differences: string[] = []): void {

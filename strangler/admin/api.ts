@@ -117,6 +117,7 @@ export function createAdminApp(deps: AdminDeps): Express {
     res.json({
       route: r.id, kind, counts: { ...s.shadow }, noise: { matched: s.noise.matched, mismatched: s.noise.mismatched },
       diffs: (kind === 'noise' ? s.noiseDiffs : s.diffs).list(limit),
+      ...(r.shadow.overlap.length ? { overlap: s.overlap.report(limit) } : {}),
     });
   });
   app.get('/routes/:id/noise', (req, res) => {

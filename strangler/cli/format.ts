@@ -37,12 +37,28 @@ export function formatRoute(r: any): string {
   return lines.join('\n');
 }
 
+/** One line per overlap list: how close the service's lists are to legacy's (matches included). */
+export function formatOverlap(o: any): string[] {
+  return (o?.lists ?? []).map((l: any) => {
+    const dist = Object.entries(l.buckets).filter(([, n]) => n).map(([b, n]) => `${b}:${n}`).join(' ');
+    const t = l.total ? `; ${l.total.path} outside tolerance ${l.total.outside}/${l.total.compared}${l.total.ratio ? `, service/legacy ${l.total.ratio.min}–${l.total.ratio.max} (mean ${l.total.ratio.mean})` : ''}` : '';
+    const u = l.unjudged?.compared ? ` (+${l.unjudged.compared} not judged, both lists cut by paging: mean ${l.unjudged.mean})` : '';
+    return `overlap ${l.path} (${l.measure} ≥ ${l.min}): ${l.judged} judged, mean ${l.mean ?? '-'}, lowest ${l.lowest ?? '-'}, below min ${l.belowMin} [${dist}]${u}; items in both differing ${l.items.differing}/${l.items.compared}${t}`;
+  });
+}
+
+function figures(list: any[] | undefined): string {
+  return (list ?? []).map((f: any) => `${f.path} ${f.measure} ${f.value} (${f.judged ? `min ${f.min}` : 'not judged'}; ${f.common} of legacy's ${f.legacy} in the service's ${f.service}` +
+    `${f.missing.length ? `, missing ${f.missing.join(',')}` : ''})${f.total ? `, ${f.total.path} ${f.total.legacy} → ${f.total.service}` : ''}`).join('; ');
+}
+
 export function formatDiffs(d: any): string {
-  const head = `${d.route} (${d.kind}): ${d.counts.matched} matched, ${d.counts.mismatched} mismatched, ${d.counts.errors} errors`;
+  const head = [`${d.route} (${d.kind}): ${d.counts.matched} matched, ${d.counts.mismatched} mismatched, ${d.counts.errors} errors`, ...formatOverlap(d.overlap)].join('\n');
   if (!d.diffs.length) return head + '\nno differences recorded';
   const out = [head];
   for (const x of d.diffs) {
     out.push(`\n${x.at} ${x.method} ${x.url} (request ${x.requestId})`, `  differs: ${x.differences.join(', ')}`,
+      ...(x.overlap?.length ? [`  overlap: ${figures(x.overlap)}`] : []),
       `  legacy:  ${x.legacy.status} ${x.legacy.body.slice(0, 200)}`,
       'error' in x.service ? `  service: error ${x.service.error}` : `  service: ${x.service.status} ${x.service.body.slice(0, 200)}`);
   }

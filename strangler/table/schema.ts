@@ -40,6 +40,39 @@ const upstreamSchema = z.strictObject({
 
 const unorderedSchema = z.strictObject({ path: z.string().min(1), key: z.string().min(1).optional() });
 
+export const DEFAULT_OVERLAP_TOP = 10;
+export const OVERLAP_MEASURES = ['recall', 'jaccard'] as const;
+export const OVERLAP_JUDGE = ['always', 'complete'] as const;
+/** One JSON location (a list or a count): dot-separated keys, no `*` and no index. */
+const singlePath = z.string().min(1).refine((p) => p.split('.').every((s) => s !== '' && s !== '*' && !/^\d+$/.test(s)),
+  'must name one place: dot-separated keys, no "*" or index');
+
+/**
+ * Set-overlap comparison of a list (docs/facade.md): the keys of legacy's first `top` items are looked for among the
+ * service's first `within` items; a match when the measure reaches `min`. Items present in both are compared field by
+ * field (`fields`, default all). An optional count (`total`) may differ by `ratio` of legacy's, or be any larger with
+ * `allowMore`. `judge: "complete"` holds the score against the answer only when one list is its whole result.
+ */
+const overlapSchema = z.strictObject({
+  path: singlePath,
+  key: z.string().min(1),
+  top: z.number().int().min(1).max(1000).default(DEFAULT_OVERLAP_TOP),
+  within: z.number().int().min(1).max(10_000).optional(),
+  measure: z.enum(OVERLAP_MEASURES).default('recall'),
+  min: z.number().min(0).max(1),
+  judge: z.enum(OVERLAP_JUDGE).default('always'),
+  fields: z.array(z.string().min(1)).min(1).optional(),
+  total: z.strictObject({
+    path: singlePath,
+    ratio: z.number().min(0).max(100).default(0),
+    allowMore: z.boolean().default(false),
+  }).optional(),
+}).superRefine((o, ctx) => {
+  if (o.within !== undefined && o.within < o.top) ctx.addIssue({ code: 'custom', path: ['within'], message: `must be at least top (${o.top})` });
+  if (o.judge === 'complete' && !o.total) ctx.addIssue({ code: 'custom', path: ['judge'], message: '"complete" needs total.path (a list is complete when its count ≤ its length)' });
+  if (o.total && o.total.path === o.path) ctx.addIssue({ code: 'custom', path: ['total', 'path'], message: 'must differ from the list path' });
+});
+
 const shadowSchema = z.strictObject({
   sample: z.number().min(0).max(1).default(DEFAULT_SHADOW_SAMPLE),
   timeoutMs: z.number().int().min(1).max(60_000).default(DEFAULT_SHADOW_TIMEOUT_MS),
@@ -51,6 +84,23 @@ const shadowSchema = z.strictObject({
   headers: z.array(z.string().min(1).transform((h) => h.toLowerCase())).default(DEFAULT_COMPARE_HEADERS),
   noiseSample: z.number().min(0).max(1).default(DEFAULT_NOISE_SAMPLE),
   history: z.number().int().min(1).max(10_000).default(DEFAULT_DIFF_HISTORY),
+  overlap: z.array(overlapSchema).default([]),
+}).superRefine((s, ctx) => {
+  // a list compared by overlap must not be dropped or sorted by the other options first (there would be nothing left to measure)
+  const under = (p: string, q: string) => p === q || p.startsWith(q + '.') || q.startsWith(p + '.');
+  const seen = new Map<string, number>();
+  s.overlap.forEach((o, i) => {
+    const prev = seen.get(o.path);
+    if (prev !== undefined) ctx.addIssue({ code: 'custom', path: ['overlap', i, 'path'], message: `"${o.path}" is already compared by overlap.${prev}` });
+    else seen.set(o.path, i);
+    for (const [what, paths] of [['ignore', s.ignore], ['unordered', s.unordered.map((u) => u.path)]] as const) {
+      const clash = paths.find((p) => under(p.replace(/^\$\./, ''), o.path) && !p.replace(/^\$\./, '').startsWith(o.path + '.'));
+      if (clash !== undefined) ctx.addIssue({ code: 'custom', path: ['overlap', i, 'path'], message: `"${o.path}" is also in shadow.${what} ("${clash}"): remove it there, overlap compares that list` });
+    }
+    const tp = o.total?.path;
+    const tclash = tp === undefined ? undefined : s.ignore.find((p) => under(p.replace(/^\$\./, ''), tp));
+    if (tclash !== undefined) ctx.addIssue({ code: 'custom', path: ['overlap', i, 'total', 'path'], message: `"${tp}" is also in shadow.ignore ("${tclash}"): remove it there, overlap compares that count` });
+  });
 });
 
 const breakerSchema = z.strictObject({
@@ -108,6 +158,7 @@ export type RouteTableInput = z.input<typeof tableSchema>;
 export type RouteSpec = RouteTable['routes'][number];
 export type UpstreamSpec = RouteTable['upstreams'][string];
 export type ShadowSpec = RouteSpec['shadow'];
+export type OverlapSpec = ShadowSpec['overlap'][number];
 export type BreakerSpec = RouteSpec['breaker'];
 
 export type ValidationResult = { ok: true; table: RouteTable } | { ok: false; errors: string[] };

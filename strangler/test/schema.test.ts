@@ -35,6 +35,35 @@ describe('strangler route table validation', () => {
     { name: 'nested shadow field', mutate: (d) => (d.routes[0].shadow = { writes: 'always' }), errors: ['routes.0.shadow.writes: Invalid option: expected one of "none"|"dark-copy"'] },
     { name: 'fallback without prefix or host', mutate: (d) => (d.fallbacks[0] = { upstream: 'legacy' }), errors: ['fallbacks.0: needs a prefix or a host'] },
     { name: 'bad method', mutate: (d) => (d.routes[0].methods = ['FETCH']), errors: ['routes.0.methods: Invalid input'] },
+    // shadow.overlap (set-overlap comparison of a list): every knob is checked, with the route's path in the message
+    ...([
+      ['overlap without min', { min: undefined }, 'routes.0.shadow.overlap.0.min: Invalid input: expected number'],
+      ['overlap min above 1', { min: 1.5 }, 'routes.0.shadow.overlap.0.min: Too big: expected number to be <=1'],
+      ['overlap top 0', { top: 0 }, 'routes.0.shadow.overlap.0.top: Too small: expected number to be >=1'],
+      ['overlap within below top', { top: 10, within: 5 }, 'routes.0.shadow.overlap.0.within: must be at least top (10)'],
+      ['overlap unknown measure', { measure: 'cosine' }, 'routes.0.shadow.overlap.0.measure: Invalid option: expected one of "recall"|"jaccard"'],
+      ['overlap path with a wildcard', { path: 'data.*.items' }, 'routes.0.shadow.overlap.0.path: must name one place'],
+      ['overlap typo in a knob', { minimum: 0.8 }, 'routes.0.shadow.overlap.0: Unrecognized key: "minimum"'],
+      ['overlap without key', { key: undefined }, 'routes.0.shadow.overlap.0.key: Invalid input'],
+      ['overlap total with a negative ratio', { total: { path: 'page.total', ratio: -0.1 } }, 'routes.0.shadow.overlap.0.total.ratio: Too small'],
+      ['overlap total without path', { total: { ratio: 0.2 } }, 'routes.0.shadow.overlap.0.total.path: Invalid input'],
+      ['overlap judge complete without a total', { judge: 'complete' }, 'routes.0.shadow.overlap.0.judge: "complete" needs total.path'],
+      ['overlap unknown judge', { judge: 'never' }, 'routes.0.shadow.overlap.0.judge: Invalid option: expected one of "always"|"complete"'],
+      ['overlap total typo', { total: { path: 'page.total', allowmore: true } }, 'routes.0.shadow.overlap.0.total: Unrecognized key: "allowmore"'],
+    ] as const).map(([name, over, error]) => ({
+      name, errors: [error],
+      mutate: (d: any) => (d.routes[0].shadow = { overlap: [{ path: 'items', key: 'id', min: 0.8, ...over }] }),
+    })),
+    {
+      name: 'overlap list also ignored (nothing would be left to measure)',
+      mutate: (d) => (d.routes[0].shadow = { overlap: [{ path: 'items', key: 'id', min: 0.8, total: { path: 'page.total' } }], ignore: ['items', 'page'] }),
+      errors: ['routes.0.shadow.overlap.0.path: "items" is also in shadow.ignore ("items")', 'routes.0.shadow.overlap.0.total.path: "page.total" is also in shadow.ignore ("page")'],
+    },
+    {
+      name: 'overlap list declared twice',
+      mutate: (d) => (d.routes[0].shadow = { overlap: [{ path: 'items', key: 'id', min: 0.8 }, { path: 'items', key: 'id', min: 0.5 }] }),
+      errors: ['routes.0.shadow.overlap.1.path: "items" is already compared by overlap.0'],
+    },
     {
       name: 'several problems at once are all listed', mutate: (d) => {
         d.upstreams.svc.pool = 0;
@@ -55,6 +84,15 @@ describe('strangler route table validation', () => {
     });
   }
 
+  it('accepts overlap with fields ignored inside the list, and fills its defaults', () => {
+    const doc: any = base();
+    doc.routes[0].shadow = { overlap: [{ path: 'items', key: 'id', min: 0.8, total: { path: 'page.total' } }], ignore: ['items.*.likeCount', 'page.hasNext'] };
+    const r = validateTable(doc);
+    expect(r.ok, JSON.stringify(!r.ok && r.errors)).to.equal(true);
+    if (!r.ok) return;
+    expect(r.table.routes[0].shadow.overlap).to.deep.equal([{ path: 'items', key: 'id', top: 10, measure: 'recall', min: 0.8, judge: 'always', total: { path: 'page.total', ratio: 0, allowMore: false } }]);
+  });
+
   it('the shipped strangler/routes.json is valid and has the local stack upstreams', async () => {
     const { readFile } = await import('node:fs/promises');
     const doc = JSON.parse(await readFile(new URL('../routes.json', import.meta.url), 'utf8'));
@@ -63,5 +101,10 @@ describe('strangler route table validation', () => {
     if (!r.ok) return;
     expect(Object.keys(r.table.upstreams)).to.include.members(['legacy-user', 'legacy-admin', 'legacy-merchant', 'product', 'shop', 'user', 'search']);
     expect(r.table.routes.map((x) => x.id)).to.include.members(['products.list', 'products.get', 'shops.list', 'shops.get', 'search']);
+    // search parity is judged by overlap with declared tolerances (docs/search.md), not by ignoring the hits
+    const search = r.table.routes.find((x) => x.id === 'search')!;
+    expect(search.shadow.overlap).to.have.length(1);
+    expect(search.shadow.overlap[0]).to.include({ path: 'items', key: 'id', measure: 'recall' });
+    expect(search.shadow.ignore).to.not.include('items');
   });
 });
