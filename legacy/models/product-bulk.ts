@@ -67,16 +67,32 @@ export function classify(before: Map<string, { version: number }>, after: Map<st
   return now !== undefined && now.version > prev.version ? 'updated' : 'unchanged';
 }
 
-async function referenceErrors(knex: Knex, items: BulkItem[], prefix: string): Promise<FieldError[]> {
-  const shopIds = [...new Set(items.map((i) => i.shopId))];
-  const shops = new Set((await knex('shops').whereIn('id', shopIds).select('id')).map((r: { id: number }) => Number(r.id)));
-  const cats = await existingCategoryIds(knex, items.flatMap((i) => (i.categoryId == null ? [] : [i.categoryId])));
+/**
+ * Pure: an error for every item naming a shop or category not among the known
+ * ids (shop first, then category, in item order). Where the ids come from is
+ * the caller's business: legacy's tables here, the services behind the seam.
+ */
+export function referenceErrorsFrom(items: Pick<BulkItem, 'shopId' | 'categoryId'>[], shops: Set<number>, categories: Set<number>, prefix = 'items'): FieldError[] {
   const errors: FieldError[] = [];
   items.forEach((it, index) => {
     if (!shops.has(it.shopId)) errors.push({ field: `${prefix}.${index}.shopId`, message: `unknown shop ${it.shopId}` });
-    if (it.categoryId != null && !cats.has(it.categoryId)) errors.push({ field: `${prefix}.${index}.categoryId`, message: `unknown category ${it.categoryId}` });
+    if (it.categoryId != null && !categories.has(it.categoryId)) errors.push({ field: `${prefix}.${index}.categoryId`, message: `unknown category ${it.categoryId}` });
   });
   return errors;
+}
+
+/** Pure: the one error of a bulk call refused before anything is written (duplicates, then unknown references), or undefined. */
+export function bulkErrors(items: BulkItem[], shops: Set<number>, categories: Set<number>, prefix = 'items'): AppError | undefined {
+  const errors = [...duplicateKeyErrors(items, prefix), ...referenceErrorsFrom(items, shops, categories, prefix)];
+  return errors.length > 0 ? new AppError('VALIDATION_FAILED', `${errors.length} item field(s) failed validation; nothing was written`, { details: errors }) : undefined;
+}
+
+/** The items' shop and category ids that exist in legacy's tables. */
+async function knownReferences(knex: Knex, items: BulkItem[]): Promise<[Set<number>, Set<number>]> {
+  const shopIds = [...new Set(items.map((i) => i.shopId))];
+  const shops = new Set((await knex('shops').whereIn('id', shopIds).select('id')).map((r: { id: number }) => Number(r.id)));
+  const cats = await existingCategoryIds(knex, items.flatMap((i) => (i.categoryId == null ? [] : [i.categoryId])));
+  return [shops, cats];
 }
 
 const TEXT_COLS = ['name', 'description', 'currency', 'attributes'];
@@ -185,8 +201,8 @@ function isDeadlock(err: unknown): boolean {
 
 /** `fieldPrefix` names the items in error details (the HTTP edge passes 'body.items'). */
 export async function bulkUpsertProducts(knex: Knex, items: BulkItem[], fieldPrefix = 'items'): Promise<BulkResult> {
-  const errors = [...duplicateKeyErrors(items, fieldPrefix), ...(await referenceErrors(knex, items, fieldPrefix))];
-  if (errors.length > 0) throw new AppError('VALIDATION_FAILED', `${errors.length} item field(s) failed validation; nothing was written`, { details: errors });
+  const invalid = bulkErrors(items, ...(await knownReferences(knex, items)), fieldPrefix);
+  if (invalid) throw invalid;
   for (let attempt = 1; ; attempt++) {
     try {
       return await upsertOnce(knex, items);

@@ -1,7 +1,7 @@
 import type { Response, Router } from 'express';
 import { AppError } from '../../../lib/errors.ts';
 import { product } from '../../contract/product.ts';
-import { bulkUpsertProducts } from '../../models/product-bulk.ts';
+import { bulkUpsertProducts } from '../../seam/product-bulk.ts';
 import { deleteProduct, hideProduct, updateProduct } from '../../seam/product-writes.ts';
 import { getProduct } from '../../seam/products.ts';
 import { getAdmin } from '../../models/staff.ts';
