@@ -17,7 +17,10 @@ import type { ProductApi, ShopApi, UserApi } from '../../services/kit/thrift-por
 export interface SeamApis {
   product: Pick<ProductApi, 'getMany' | 'listProducts'> & { getProduct(ctx: Record<string, unknown> | undefined, id: string, view: { withImages?: boolean; withShop?: boolean; includeHidden?: boolean }): Promise<import('../../services/kit/wire.ts').WireProduct> };
   shop: Pick<ShopApi, 'getShop' | 'getMerchants'> & { listShops(ctx: Record<string, unknown> | undefined, query: { filter?: { statuses?: string[]; contractStatuses?: string[]; q?: string }; page?: { limit?: number; offset?: number } }): Promise<{ items: import('../../services/kit/wire.ts').WireShop[]; page: { total?: number | null } }> };
-  user: UserApi & { getUser(ctx: Record<string, unknown> | undefined, id: string): Promise<import('../../services/kit/wire.ts').WireUser> };
+  user: UserApi & {
+    getUser(ctx: Record<string, unknown> | undefined, id: string): Promise<import('../../services/kit/wire.ts').WireUser>;
+    listUsers(ctx: Record<string, unknown> | undefined, query: { q?: string; page?: { limit?: number; offset?: number } }): Promise<{ items: import('../../services/kit/wire.ts').WireUser[]; page: { total?: number | null } }>;
+  };
 }
 
 export interface SeamContext {

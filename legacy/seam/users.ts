@@ -4,7 +4,7 @@ import * as users from '../models/users.ts';
 import * as staff from '../models/staff.ts';
 import { checkCredentials } from '../models/auth.ts';
 import { createUserSession } from '../models/sessions.ts';
-import type { Db } from '../models/db.ts';
+import type { Counted, Db, Paging } from '../models/db.ts';
 import { merchantFromWire, userFromWire } from '../../services/kit/wire.ts';
 import { viaService } from './context.ts';
 
@@ -20,6 +20,15 @@ export async function getUser(db: Db, id: number): Promise<UserRow | undefined> 
     if (isAppError(err) && err.code === 'NOT_FOUND') return undefined;
     throw err;
   }
+}
+
+/** The admin users list (newest first, `q` on email or name, with the total) from the user service's listUsers. */
+export async function listUsers(db: Db, q: string | undefined, paging: Paging): Promise<Counted<UserRow>> {
+  const api = viaService(db, 'user');
+  if (!api) return users.listUsers(db, q, paging);
+  const res = await api.user.listUsers(undefined, { q, page: { limit: paging.size, offset: (paging.page - 1) * paging.size } });
+  if (res.page.total == null) throw new Error('user.listUsers answered without a total');
+  return { rows: res.items.map(userFromWire), total: Number(res.page.total) };
 }
 
 /** Sign-up through the user service (it hashes the password; the same CONFLICT for a taken email). */

@@ -4,7 +4,7 @@ import { page } from '../../contract/paging.ts';
 import { user } from '../../contract/user.ts';
 import { queryLogs } from '../../models/logs.ts';
 import { dailyTotalsFromLogs, shopDailyStats } from '../../models/stats.ts';
-import { listUsers } from '../../models/users.ts';
+import { listUsers } from '../../seam/users.ts';
 import type { AppDeps } from '../../http/deps.ts';
 import { parseInput } from '../../http/validate.ts';
 import { dailyStatsQuery, logQuery, userListQuery } from '../schemas.ts';
