@@ -16,4 +16,16 @@ describe('migrations/legacy @integration', () => {
     const shop = await db.knex('shops').first();
     expect(String(shop.follower_count)).to.equal('18446744073709551615');
   });
+
+  it('lets a time window of likes use an index, in legacy and in the user database', async () => {
+    const user = await createTestDatabase('schema_user', ['user']);
+    try {
+      for (const k of [db.knex, user.knex]) {
+        const [rows] = (await k.raw("EXPLAIN SELECT product_id, COUNT(*) FROM likes WHERE created_at >= '2024-01-01' AND created_at < '2024-01-08' GROUP BY product_id")) as [Array<{ possible_keys: string | null }>];
+        expect(rows[0]!.possible_keys ?? '').to.include('ix_likes_created_product');
+      }
+    } finally {
+      await user.drop();
+    }
+  });
 });
