@@ -1,14 +1,9 @@
 /**
  * ProductSource over the product service's Thrift API (thrift/product.thrift):
- * getMany(ids, {withImages, withShop, includeHidden}) for events and for id
- * windows during a reindex, listCategories for category names. No table of
- * another service is read.
- *
- * The IDL has no "list by id after X" method yet, so listAfter scans id
- * windows with getMany up to the newest listed product's id (listProducts
- * sorted by newest, limit 1) and TRAILING_WINDOWS windows past it. A keyset
- * method (e.g. `listIdsAfter(afterId, limit)`, any status) would make this
- * exact and cheaper for sparse id spaces; see docs/search.md.
+ * getMany(ids, {withImages, withShop, includeHidden}) for events and for the
+ * pages of a reindex, listIdsAfter(afterId, limit) (every product id, any
+ * status, ascending) to page through the catalogue, listCategories for
+ * category names. No table of another service is read.
  */
 import { sortImages } from '../../legacy/contract/product.ts';
 import { attributeKeywords, type ProductSource } from './source.ts';
@@ -16,14 +11,14 @@ import type { SearchDocument } from './backends/types.ts';
 import type { WireProduct } from '../kit/wire.ts';
 
 export const MAX_GETMANY = 500;
+/** listIdsAfter's largest page (thrift/product.thrift: limit 1..5000). */
+export const MAX_LIST_IDS = 5000;
 const CATEGORY_TTL_MS = 5 * 60_000;
-/** Empty id windows scanned past the newest listed product before the scan ends. */
-export const TRAILING_WINDOWS = 3;
 
 /** The part of the generated ProductService client this source uses. */
 export interface ProductApi {
   getMany(ctx: object, ids: string[], view: object): Promise<WireProduct[]>;
-  listProducts(ctx: object, query: object): Promise<{ items: WireProduct[] }>;
+  listIdsAfter(ctx: object, afterId: string, limit: number): Promise<{ ids: string[]; nextAfterId?: string | null }>;
   listCategories(ctx: object): Promise<Array<{ id: number; name: string }>>;
 }
 
@@ -78,22 +73,21 @@ export class ThriftProductSource implements ProductSource {
     return out;
   }
 
-  /** The newest listed product's id (the product API lists other statuses only per shop). */
-  async #maxId(): Promise<number> {
-    const page = await this.#api.listProducts({}, { sort: 'newest', page: { limit: 1, offset: 0 } });
-    return page.items.length ? Number(page.items[0].id) : 0;
-  }
-
+  /**
+   * The next products after `afterId` in id order: one page of ids (any status), then their documents. A product
+   * deleted between the two calls is simply absent; when a whole page was deleted the next page is read, so an
+   * empty answer always means the end of the catalogue (the reindex stops on it). The caller's checkpoint (the last
+   * returned id) keeps a reindex resumable.
+   */
   async listAfter(afterId: number, limit: number): Promise<SearchDocument[]> {
-    const max = await this.#maxId();
-    const window = Math.min(limit, MAX_GETMANY);
-    // past the newest listed id, keep scanning a few windows for newer hidden or sold-out products
-    let emptyPastMax = 0;
-    for (let from = afterId + 1; from <= max || emptyPastMax < TRAILING_WINDOWS; from += window) {
-      const docs = await this.getMany(Array.from({ length: window }, (_, k) => from + k));
+    const size = Math.max(1, Math.min(limit, MAX_LIST_IDS));
+    for (let after = afterId; ;) {
+      const page = await this.#api.listIdsAfter({}, String(after), size);
+      if (page.ids.length === 0) return [];
+      const docs = await this.getMany(page.ids.map(Number));
       if (docs.length) return docs.sort((a, b) => a.id - b.id);
-      if (from + window > max) emptyPastMax++;
+      if (page.nextAfterId === undefined || page.nextAfterId === null) return [];
+      after = Number(page.ids[page.ids.length - 1]);
     }
-    return [];
   }
 }
