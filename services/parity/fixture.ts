@@ -6,7 +6,8 @@ import { hashPassword } from '../../lib/password.ts';
  * explicit ids and timestamps (nothing from the clock or a RNG), so two
  * databases seeded by it are identical row for row. It carries the edge
  * cases the contract must survive: Korean and emoji text, NULLs, JSON
- * attributes, sale prices, hidden/sold-out products, a closed shop.
+ * attributes, sale prices, hidden/sold-out products, a closed shop, and
+ * views/clicks/likes of shop 1 in March 2024 for the merchant report.
  */
 export const FIXTURE_PASSWORDS = { user: 'user-pass-1', admin: 'admin-pass-1', merchant: 'merchant-pass-1' } as const;
 export const FIXTURE_USERS = ['mina@example.com', 'joon@example.com', 'sora@example.com'];
@@ -97,6 +98,12 @@ export async function seedFixture(knex: Knex): Promise<FixtureSummary> {
     { user_id: 1, product_id: 2, created_at: ts(61, 1) },
     { user_id: 1, product_id: 4, created_at: ts(62, 1) },
     { user_id: 2, product_id: 1, created_at: ts(63, 1) },
+    // merchant stats of shop 1 (owner1): new likes inside and at the edges of March 2024
+    { user_id: 2, product_id: 24, created_at: ts(70, 1) },
+    { user_id: 2, product_id: 3, created_at: ts(72, 1) },
+    { user_id: 2, product_id: 18, created_at: ts(10, 1) },
+    { user_id: 2, product_id: 30, created_at: '2024-03-01 00:00:00.000000' },
+    { user_id: 2, product_id: 12, created_at: '2024-02-29 23:59:59.999999' },
   ]);
   await knex('shop_bookmarks').insert([
     { user_id: 1, shop_id: 1, created_at: ts(64, 1) },
@@ -106,6 +113,17 @@ export async function seedFixture(knex: Knex): Promise<FixtureSummary> {
     { type: 'view', user_id: 1, product_id: 1, shop_id: 2, created_at: ts(66, 0) },
     { type: 'view', user_id: null, product_id: 2, shop_id: 3, created_at: ts(66, 1) },
     { type: 'click', user_id: 2, product_id: 1, shop_id: 2, created_at: ts(66, 2) },
+    // merchant stats of shop 1: equal views broken by likes, a product the scenario deletes (totals only), window edges
+    { type: 'view', user_id: 2, product_id: 12, shop_id: 1, created_at: ts(66, 10) },
+    { type: 'view', user_id: null, product_id: 12, shop_id: 1, created_at: ts(67, 0) },
+    { type: 'click', user_id: null, product_id: 12, shop_id: 1, created_at: ts(67, 1) },
+    { type: 'view', user_id: 3, product_id: 24, shop_id: 1, created_at: ts(66, 11) },
+    { type: 'view', user_id: null, product_id: 24, shop_id: 1, created_at: ts(68, 0) },
+    { type: 'view', user_id: null, product_id: 6, shop_id: 1, created_at: ts(67, 5) },
+    { type: 'click', user_id: null, product_id: 6, shop_id: 1, created_at: ts(67, 6) },
+    { type: 'view', user_id: null, product_id: 30, shop_id: 1, created_at: '2024-03-31 23:59:59.999999' },
+    { type: 'view', user_id: null, product_id: 30, shop_id: 1, created_at: '2024-04-01 00:00:00.000000' },
+    { type: 'view', user_id: null, product_id: 18, shop_id: 1, created_at: ts(40, 0) },
   ]);
   return { shops: shops.length, products: products.length, users: FIXTURE_USERS.length };
 }

@@ -50,6 +50,7 @@ export const ROUTES = {
   'merchant.products.create': 'POST /merchant/products',
   'merchant.products.get': 'GET /merchant/products/:id',
   'merchant.products.update': 'PATCH /merchant/products/:id',
+  'merchant.stats': 'GET /merchant/stats',
 } as const;
 
 export type RouteId = keyof typeof ROUTES;
@@ -60,7 +61,7 @@ export function serviceFor(path: string): 'product' | 'shop' | 'user' | 'legacy-
   if (p === '/admin/sessions') return 'legacy-admin';
   if (p === '/merchant/sessions') return 'legacy-merchant';
   if (p.startsWith('/api/products') || p.startsWith('/admin/products') || p.startsWith('/merchant/products')) return 'product';
-  if (p.startsWith('/api/shops') || p.startsWith('/admin/shops') || p === '/merchant/shop') return 'shop';
+  if (p.startsWith('/api/shops') || p.startsWith('/admin/shops') || p === '/merchant/shop' || p === '/merchant/stats') return 'shop';
   return 'user';
 }
 
@@ -228,6 +229,25 @@ export const SCENARIO: Step[] = [
   { name: 'merchant product update other shop', method: 'PATCH', path: '/merchant/products/1', as: 'merchant', body: { status: 'active' } },
   { name: 'merchant products after', method: 'GET', path: '/merchant/products?size=50', as: 'merchant' },
   { name: 'list after merchant edits', method: 'GET', path: '/api/products?shopId=1&sort=price_desc' },
+  // merchant stats (shop 1): seeded March 2024 views/likes (product 6, deleted above, counts in totals only), plus today's
+  { name: 'view for stats', method: 'GET', path: '/api/products/12' },
+  { name: 'like for stats', method: 'POST', path: '/api/me/likes', as: 'mina', body: { productId: 24 } },
+  { name: 'merchant stats default window', method: 'GET', path: '/merchant/stats', as: 'merchant' },
+  { name: 'merchant stats march', method: 'GET', path: '/merchant/stats?from=2024-03-01&to=2024-03-31', as: 'merchant' },
+  { name: 'merchant stats march page 2 size 3', method: 'GET', path: '/merchant/stats?from=2024-03-01&to=2024-03-31&size=3&page=2', as: 'merchant' },
+  { name: 'merchant stats one day', method: 'GET', path: '/merchant/stats?from=2024-03-08&to=2024-03-08', as: 'merchant' },
+  { name: 'merchant stats from only', method: 'GET', path: '/merchant/stats?from=2024-03-05', as: 'merchant' },
+  { name: 'merchant stats to only', method: 'GET', path: '/merchant/stats?to=2024-03-12&size=4', as: 'merchant' },
+  { name: 'merchant stats a year', method: 'GET', path: '/merchant/stats?from=2024-01-01&to=2024-12-31&size=100', as: 'merchant' },
+  { name: 'merchant stats past the end', method: 'GET', path: '/merchant/stats?from=2024-03-01&to=2024-03-31&page=99', as: 'merchant' },
+  { name: 'merchant stats from after to', method: 'GET', path: '/merchant/stats?from=2024-03-06&to=2024-03-01', as: 'merchant' },
+  { name: 'merchant stats range too long', method: 'GET', path: '/merchant/stats?from=2023-01-01&to=2024-03-01', as: 'merchant' },
+  { name: 'merchant stats bad date', method: 'GET', path: '/merchant/stats?to=march', as: 'merchant' },
+  { name: 'merchant stats impossible date', method: 'GET', path: '/merchant/stats?from=2023-02-29', as: 'merchant' },
+  { name: 'merchant stats bad size', method: 'GET', path: '/merchant/stats?size=101', as: 'merchant' },
+  { name: 'merchant stats no token', method: 'GET', path: '/merchant/stats' },
+  { name: 'merchant stats admin token', method: 'GET', path: '/merchant/stats', as: 'admin' },
+  { name: 'merchant stats shopper token', method: 'GET', path: '/merchant/stats', as: 'mina' },
 ];
 
 /** Route ids the scenario exercises (checked by the suite against ROUTES: full coverage). */

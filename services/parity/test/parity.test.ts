@@ -99,9 +99,11 @@ for (const via of LEGS) describe(`parity: legacy user API vs ${via} @integration
     const serviceSide: Side = { name: 'services', baseUrl: (p) => (via === LEGS[3] ? legacyB[legacyFor(p)].url : facade?.url ?? edges[serviceFor(p)]), tokens: {} };
     const failures: { step: string; diffs: Difference[] }[] = [];
     const servedBy: string[] = [];
+    const legacyAnswers = new Map<string, unknown>();
     for (const [i, step] of SCENARIO.entries()) {
       const a = await send(legacySide, step, i);
       const b = await send(serviceSide, step, i);
+      legacyAnswers.set(step.name, a.body);
       if (facade) {
         const expected = coveredRoutes([step]).size ? serviceFor(step.path) : undefined;
         const header = b.headers['x-strangler-route'] ?? '';
@@ -116,9 +118,15 @@ for (const via of LEGS) describe(`parity: legacy user API vs ${via} @integration
     expect(legacySide.tokens.mina).to.be.a('string');
     expect(serviceSide.tokens.mina).to.be.a('string').and.not.equal(legacySide.tokens.mina);
     expect(serviceSide.tokens.merchant).to.be.a('string');
+    // the merchant report compared something: counts in the window, totals beyond the listed products (a deleted one)
+    const march = legacyAnswers.get('merchant stats march') as { totals: object; items: { productId: number; views: number; likes: number }[] };
+    expect(march.totals).to.deep.equal({ views: 6, clicks: 2, likes: 3 });
+    expect(march.items.slice(0, 4).map((r) => [r.productId, r.views, r.likes])).to.deep.equal([[24, 2, 1], [12, 2, 0], [30, 1, 1], [3, 0, 1]]);
+    const today = legacyAnswers.get('merchant stats default window') as { totals: object };
+    expect(today.totals).to.deep.equal({ views: 1, clicks: 0, likes: 1 });
     if (via === LEGS[3]) {
       expect([...seamCalls].sort()).to.include.members(['product.listProducts', 'product.getProduct', 'product.createProduct', 'product.updateProduct',
-        'product.hideProduct', 'product.deleteProduct', 'shop.listShops', 'shop.getShop', 'shop.createShop', 'shop.updateShop', 'shop.getMerchants', 'user.getUser', 'user.signUp', 'user.verifySession', 'user.login', 'user.addLike', 'user.removeLike', 'user.listLikes', 'user.addBookmark', 'user.removeBookmark', 'user.listBookmarks']);
+        'product.hideProduct', 'product.deleteProduct', 'shop.listShops', 'shop.getShop', 'shop.createShop', 'shop.updateShop', 'shop.getMerchants', 'user.getUser', 'user.signUp', 'user.verifySession', 'user.login', 'user.addLike', 'user.removeLike', 'user.listLikes', 'user.addBookmark', 'user.removeBookmark', 'user.listBookmarks', 'user.likesByDay']);
     }
   });
 
