@@ -232,4 +232,13 @@ service ProductService extends common.BaseService {
   /** Ids of every product (any status) after `afterId` ("0" = from the start), ascending; limit 1..5000. For reindexing and audits. */
   IdPage listIdsAfter(1: common.RequestContext ctx, 2: common.Id afterId, 3: i32 limit)
     throws (1: common.NotFound notFound, 2: common.InvalidArgument invalid, 3: common.Conflict conflict, 4: common.Unauthorized unauthorized, 5: common.Unavailable unavailable)
+
+  /**
+   * The admin crawler upload across shops, with legacy's contract: all or nothing. Every item is checked first
+   * (fields, duplicate shop+externalId, unknown shops and categories); any problem → InvalidArgument whose details
+   * name `items.<index>.<field>`, and nothing is written. Otherwise one upsert keyed by (item.shopId, externalId) in
+   * one transaction; outcomes (never `failed`) in request order, new products numbered in request order. 1..1000 items.
+   */
+  BulkUpsertResult bulkUpsertItems(1: common.RequestContext ctx, 2: list<ProductInput> items)
+    throws (1: common.NotFound notFound, 2: common.InvalidArgument invalid, 3: common.Conflict conflict, 4: common.Unauthorized unauthorized, 5: common.Unavailable unavailable)
 }

@@ -2,7 +2,7 @@ import { AppError } from '../../lib/errors.ts';
 import type { Knex } from '../../lib/db.ts';
 import { recordProductChanges } from '../../lib/events/outbox.ts';
 import type { FieldError } from '../../legacy/contract/error.ts';
-import { classify, duplicateKeyErrors, sameImages, type BulkItem, type BulkResult } from '../../legacy/models/product-bulk.ts';
+import { bulkErrors, classify, duplicateKeyErrors, referenceErrorsFrom, sameImages, type BulkItem, type BulkResult } from '../../legacy/models/product-bulk.ts';
 import type { LiveDb } from '../kit/live-db.ts';
 import type { ShopDirectory } from '../kit/ports.ts';
 
@@ -79,16 +79,12 @@ export class BulkUploader {
     this.shops = shops;
   }
 
-  private async referenceErrors(items: BulkItem[], prefix: string): Promise<FieldError[]> {
+  /** The items' shop ids the shop service knows and category ids in the product tables. */
+  private async references(items: BulkItem[]): Promise<[Set<number>, Set<number>]> {
     const known = new Set((await this.shops.getMany([...new Set(items.map((i) => i.shopId))])).map((s) => Number(s.id)));
     const catIds = [...new Set(items.flatMap((i) => (i.categoryId == null ? [] : [i.categoryId])))];
     const cats = new Set(catIds.length ? (await this.db.current()('categories').whereIn('id', catIds).select('id')).map((r: { id: number }) => Number(r.id)) : []);
-    const errors: FieldError[] = [];
-    items.forEach((it, index) => {
-      if (!known.has(it.shopId)) errors.push({ field: `${prefix}.${index}.shopId`, message: `unknown shop ${it.shopId}` });
-      if (it.categoryId != null && !cats.has(it.categoryId)) errors.push({ field: `${prefix}.${index}.categoryId`, message: `unknown category ${it.categoryId}` });
-    });
-    return errors;
+    return [known, cats];
   }
 
   private async upsertOnce(items: BulkItem[]): Promise<BulkResult> {
@@ -116,10 +112,13 @@ export class BulkUploader {
     });
   }
 
-  /** `fieldPrefix` names the items in error details (the HTTP edge passes 'body.items'). */
-  async upsert(items: BulkItem[], fieldPrefix = 'items'): Promise<BulkResult> {
-    const errors = [...duplicateKeyErrors(items, fieldPrefix), ...(await this.referenceErrors(items, fieldPrefix))];
-    if (errors.length > 0) throw new AppError('VALIDATION_FAILED', `${errors.length} item field(s) failed validation; nothing was written`, { details: errors });
+  /** What legacy refuses before writing: duplicate keys, unknown shops and categories (`<prefix>.<index>.<field>`). */
+  async problems(items: BulkItem[], fieldPrefix = 'items'): Promise<FieldError[]> {
+    return [...duplicateKeyErrors(items, fieldPrefix), ...referenceErrorsFrom(items, ...(await this.references(items)), fieldPrefix)];
+  }
+
+  /** One upsert of already checked items in one transaction (retried on a deadlock). */
+  async write(items: BulkItem[]): Promise<BulkResult> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.upsertOnce(items);
@@ -128,5 +127,12 @@ export class BulkUploader {
         if (!(e?.code === 'ER_LOCK_DEADLOCK' || e?.errno === 1213) || attempt >= 3) throw err;
       }
     }
+  }
+
+  /** Legacy's contract: all or nothing. `fieldPrefix` names the items in error details (the HTTP edge passes 'body.items'). */
+  async upsert(items: BulkItem[], fieldPrefix = 'items'): Promise<BulkResult> {
+    const invalid = bulkErrors(items, ...(await this.references(items)), fieldPrefix);
+    if (invalid) throw invalid;
+    return this.write(items);
   }
 }

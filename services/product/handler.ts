@@ -7,6 +7,8 @@ import { parseWireId, productToWire, type WireProduct, type WireStatusChange } f
 import { PRODUCT_SORTS, type ProductSort, type ProductStatus, type StatusChange } from './logic.ts';
 import type { ProductRepository } from './repository.ts';
 import type { ProductWriter } from './writes.ts';
+import type { BulkUploader } from './bulk.ts';
+import { bulkUpsertForShop, bulkUpsertItems, type WireBulkItem } from './bulk-calls.ts';
 import type { ProductFields } from './logic.ts';
 
 /**
@@ -20,6 +22,8 @@ export interface ProductHandlerDeps {
   shops: ShopDirectory;
   /** Content writes (createProduct/updateProduct/hideProduct/deleteProduct); absent → NOT_IMPLEMENTED. */
   writer?: ProductWriter;
+  /** Crawler uploads (bulkUpsert/bulkUpsertItems); absent → NOT_IMPLEMENTED. */
+  bulk?: BulkUploader;
 }
 
 const MONEY_RE = /^\d{1,10}(\.\d{1,2})?$/;
@@ -172,6 +176,16 @@ export function createProductHandler(deps: ProductHandlerDeps) {
       if (!deps.writer) throw new AppError('NOT_IMPLEMENTED', 'product writes are not enabled', { status: 501 });
       const pid = id(rawId);
       if (!(await deps.writer.delete(pid))) throw new AppError('NOT_FOUND', `Product ${pid} not found`);
+    },
+
+    async bulkUpsert(_ctx: Ctx, shopId: string, items: WireBulkItem[]) {
+      if (!deps.bulk) throw new AppError('NOT_IMPLEMENTED', 'product writes are not enabled', { status: 501 });
+      return bulkUpsertForShop(deps.bulk, String(id(shopId, 'shopId')), items);
+    },
+
+    async bulkUpsertItems(_ctx: Ctx, items: WireBulkItem[]) {
+      if (!deps.bulk) throw new AppError('NOT_IMPLEMENTED', 'product writes are not enabled', { status: 501 });
+      return bulkUpsertItems(deps.bulk, items);
     },
 
     async hideByShop(_ctx: Ctx, shopId: string): Promise<WireStatusChange[]> {

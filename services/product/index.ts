@@ -38,13 +38,14 @@ export async function startProductService(config: ServiceConfig, opts: StartOpti
   const repo = new ProductRepository(db.live);
   const shops = shopDirectoryOver(shopApi);
   const writer = new ProductWriter(db.live);
-  const handler = createProductHandler({ repo, shops, writer });
+  const bulk = new BulkUploader(db.live, shops);
+  const handler = createProductHandler({ repo, shops, writer, bulk });
   const checks = { db: async () => { await db.live.current().raw('SELECT 1'); } };
   const running = await serveService({
     service: 'product', module: ProductService, handler, config, logger, healthChecks: checks,
     edge: () => createProductEdge({
       repo, shops, sessions: sessionVerifierOver(userApi), activity: new LegacyActivityLog(db.legacyKnex), logger,
-      writer, bulk: new BulkUploader(db.live, shops), staff: new LegacyStaffSessions(db.legacyKnex), health: healthOf(checks),
+      writer, bulk, staff: new LegacyStaffSessions(db.legacyKnex), health: healthOf(checks),
     }),
     release: async () => {
       await closeServiceClients(clients as never);

@@ -147,6 +147,22 @@ declare class Client extends BaseService.Client {
      * Ids of every product (any status) after `afterId` ("0" = from the start), ascending; limit 1..5000. For reindexing and audits.
      */
     listIdsAfter(ctx: common_ttypes.RequestContext, afterId: string, limit: number, callback?: (error: common_ttypes.NotFound | common_ttypes.InvalidArgument | common_ttypes.Conflict | common_ttypes.Unauthorized | common_ttypes.Unavailable, response: IdPage)=>void): void;
+
+    /**
+     * The admin crawler upload across shops, with legacy's contract: all or nothing. Every item is checked first
+     * (fields, duplicate shop+externalId, unknown shops and categories); any problem → InvalidArgument whose details
+     * name `items.<index>.<field>`, and nothing is written. Otherwise one upsert keyed by (item.shopId, externalId) in
+     * one transaction; outcomes (never `failed`) in request order, new products numbered in request order. 1..1000 items.
+     */
+    bulkUpsertItems(ctx: common_ttypes.RequestContext, items: ProductInput[]): Promise<BulkUpsertResult>;
+
+    /**
+     * The admin crawler upload across shops, with legacy's contract: all or nothing. Every item is checked first
+     * (fields, duplicate shop+externalId, unknown shops and categories); any problem → InvalidArgument whose details
+     * name `items.<index>.<field>`, and nothing is written. Otherwise one upsert keyed by (item.shopId, externalId) in
+     * one transaction; outcomes (never `failed`) in request order, new products numbered in request order. 1..1000 items.
+     */
+    bulkUpsertItems(ctx: common_ttypes.RequestContext, items: ProductInput[], callback?: (error: common_ttypes.NotFound | common_ttypes.InvalidArgument | common_ttypes.Conflict | common_ttypes.Unauthorized | common_ttypes.Unavailable, response: BulkUpsertResult)=>void): void;
   }
 
 declare class Processor extends BaseService.Processor {
@@ -168,4 +184,5 @@ declare class Processor extends BaseService.Processor {
     process_listScores(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_setScores(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_listIdsAfter(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+    process_bulkUpsertItems(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
 }

@@ -3760,6 +3760,243 @@ const ProductService_listIdsAfter_result = class {
   }
 
 };
+const ProductService_bulkUpsertItems_args = class {
+  constructor(args) {
+    this.ctx = null;
+    this.items = null;
+    if (args) {
+      if (args.ctx !== undefined && args.ctx !== null) {
+        this.ctx = new common_ttypes.RequestContext(args.ctx);
+      }
+      if (args.items !== undefined && args.items !== null) {
+        this.items = Thrift.copyList(args.items, [ttypes.ProductInput]);
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.ctx = new common_ttypes.RequestContext();
+          this.ctx.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.LIST) {
+          this.items = [];
+          const _rtmp3101 = input.readListBegin();
+          const _size100 = _rtmp3101.size || 0;
+          for (let _i102 = 0; _i102 < _size100; ++_i102) {
+            let elem103 = null;
+            elem103 = new ttypes.ProductInput();
+            elem103.read(input);
+            this.items.push(elem103);
+          }
+          input.readListEnd();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('ProductService_bulkUpsertItems_args');
+    if (this.ctx !== null && this.ctx !== undefined) {
+      output.writeFieldBegin('ctx', Thrift.Type.STRUCT, 1);
+      this.ctx.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.items !== null && this.items !== undefined) {
+      output.writeFieldBegin('items', Thrift.Type.LIST, 2);
+      output.writeListBegin(Thrift.Type.STRUCT, this.items.length);
+      for (let iter104 in this.items) {
+        if (this.items.hasOwnProperty(iter104)) {
+          iter104 = this.items[iter104];
+          iter104.write(output);
+        }
+      }
+      output.writeListEnd();
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const ProductService_bulkUpsertItems_result = class {
+  constructor(args) {
+    this.success = null;
+    this.notFound = null;
+    this.invalid = null;
+    this.conflict = null;
+    this.unauthorized = null;
+    this.unavailable = null;
+    if (args instanceof common_ttypes.NotFound) {
+        this.notFound = args;
+        return;
+    }
+    if (args instanceof common_ttypes.InvalidArgument) {
+        this.invalid = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Conflict) {
+        this.conflict = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Unauthorized) {
+        this.unauthorized = args;
+        return;
+    }
+    if (args instanceof common_ttypes.Unavailable) {
+        this.unavailable = args;
+        return;
+    }
+    if (args) {
+      if (args.success !== undefined && args.success !== null) {
+        this.success = new ttypes.BulkUpsertResult(args.success);
+      }
+      if (args.notFound !== undefined && args.notFound !== null) {
+        this.notFound = args.notFound;
+      }
+      if (args.invalid !== undefined && args.invalid !== null) {
+        this.invalid = args.invalid;
+      }
+      if (args.conflict !== undefined && args.conflict !== null) {
+        this.conflict = args.conflict;
+      }
+      if (args.unauthorized !== undefined && args.unauthorized !== null) {
+        this.unauthorized = args.unauthorized;
+      }
+      if (args.unavailable !== undefined && args.unavailable !== null) {
+        this.unavailable = args.unavailable;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 0:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.success = new ttypes.BulkUpsertResult();
+          this.success.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.notFound = new common_ttypes.NotFound();
+          this.notFound.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.invalid = new common_ttypes.InvalidArgument();
+          this.invalid.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.conflict = new common_ttypes.Conflict();
+          this.conflict.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.unauthorized = new common_ttypes.Unauthorized();
+          this.unauthorized.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 5:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.unavailable = new common_ttypes.Unavailable();
+          this.unavailable.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('ProductService_bulkUpsertItems_result');
+    if (this.success !== null && this.success !== undefined) {
+      output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+      this.success.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.notFound !== null && this.notFound !== undefined) {
+      output.writeFieldBegin('notFound', Thrift.Type.STRUCT, 1);
+      this.notFound.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.invalid !== null && this.invalid !== undefined) {
+      output.writeFieldBegin('invalid', Thrift.Type.STRUCT, 2);
+      this.invalid.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.conflict !== null && this.conflict !== undefined) {
+      output.writeFieldBegin('conflict', Thrift.Type.STRUCT, 3);
+      this.conflict.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.unauthorized !== null && this.unauthorized !== undefined) {
+      output.writeFieldBegin('unauthorized', Thrift.Type.STRUCT, 4);
+      this.unauthorized.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.unavailable !== null && this.unavailable !== undefined) {
+      output.writeFieldBegin('unavailable', Thrift.Type.STRUCT, 5);
+      this.unavailable.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
 const ProductServiceClient = exports.Client = class ProductServiceClient extends BaseServiceClient {
   constructor(output, pClass) {
     super(output, pClass);
@@ -4838,6 +5075,73 @@ const ProductServiceClient = exports.Client = class ProductServiceClient extends
     }
     return callback('listIdsAfter failed: unknown result');
   }
+
+  bulkUpsertItems (ctx, items) {
+    this._seqid = this.new_seqid();
+    const self = this;
+    return new Promise((resolve, reject) => {
+      self._reqs[self.seqid()] = (error, result) => {
+        return error ? reject(error) : resolve(result);
+      };
+      self.send_bulkUpsertItems(ctx, items);
+    });
+  }
+
+  send_bulkUpsertItems (ctx, items) {
+    const output = new this.pClass(this.output);
+    const params = {
+      ctx: ctx,
+      items: items
+    };
+    const args = new ProductService_bulkUpsertItems_args(params);
+    try {
+      output.writeMessageBegin('bulkUpsertItems', Thrift.MessageType.CALL, this.seqid());
+      args.write(output);
+      output.writeMessageEnd();
+      return this.output.flush();
+    }
+    catch (e) {
+      delete this._reqs[this.seqid()];
+      if (typeof output.reset === 'function') {
+        output.reset();
+      }
+      throw e;
+    }
+  }
+
+  recv_bulkUpsertItems (input, mtype, rseqid) {
+    const callback = this._reqs[rseqid] || function() {};
+    delete this._reqs[rseqid];
+    if (mtype == Thrift.MessageType.EXCEPTION) {
+      const x = new Thrift.TApplicationException();
+      x.read(input);
+      input.readMessageEnd();
+      return callback(x);
+    }
+    const result = new ProductService_bulkUpsertItems_result();
+    result.read(input);
+    input.readMessageEnd();
+
+    if (null !== result.notFound) {
+      return callback(result.notFound);
+    }
+    if (null !== result.invalid) {
+      return callback(result.invalid);
+    }
+    if (null !== result.conflict) {
+      return callback(result.conflict);
+    }
+    if (null !== result.unauthorized) {
+      return callback(result.unauthorized);
+    }
+    if (null !== result.unavailable) {
+      return callback(result.unavailable);
+    }
+    if (null !== result.success) {
+      return callback(null, result.success);
+    }
+    return callback('bulkUpsertItems failed: unknown result');
+  }
 };
 const ProductServiceProcessor = exports.Processor = class ProductServiceProcessor extends BaseServiceProcessor {
   constructor(handler) {
@@ -5544,6 +5848,49 @@ const ProductServiceProcessor = exports.Processor = class ProductServiceProcesso
         } else {
           result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
           output.writeMessageBegin("listIdsAfter", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    }
+  }
+  process_bulkUpsertItems (seqid, input, output) {
+    const args = new ProductService_bulkUpsertItems_args();
+    args.read(input);
+    input.readMessageEnd();
+    if (this._handler.bulkUpsertItems.length === 2) {
+      Promise.resolve(this._handler.bulkUpsertItems.bind(this._handler)(
+        args.ctx,
+        args.items
+      )).then(result => {
+        const result_obj = new ProductService_bulkUpsertItems_result({success: result});
+        output.writeMessageBegin("bulkUpsertItems", Thrift.MessageType.REPLY, seqid);
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      }).catch(err => {
+        let result;
+        if (err instanceof common_ttypes.NotFound || err instanceof common_ttypes.InvalidArgument || err instanceof common_ttypes.Conflict || err instanceof common_ttypes.Unauthorized || err instanceof common_ttypes.Unavailable) {
+          result = new ProductService_bulkUpsertItems_result(err);
+          output.writeMessageBegin("bulkUpsertItems", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("bulkUpsertItems", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    } else {
+      this._handler.bulkUpsertItems(args.ctx, args.items, (err, result) => {
+        let result_obj;
+        if ((err === null || typeof err === 'undefined') || err instanceof common_ttypes.NotFound || err instanceof common_ttypes.InvalidArgument || err instanceof common_ttypes.Conflict || err instanceof common_ttypes.Unauthorized || err instanceof common_ttypes.Unavailable) {
+          result_obj = new ProductService_bulkUpsertItems_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+          output.writeMessageBegin("bulkUpsertItems", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+          output.writeMessageBegin("bulkUpsertItems", Thrift.MessageType.EXCEPTION, seqid);
         }
         result_obj.write(output);
         output.writeMessageEnd();
