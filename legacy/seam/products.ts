@@ -27,6 +27,13 @@ export async function listPublicProducts(db: Db, filter: models.PublicProductFil
   return page(api, { shopId: filter.shopId === undefined ? undefined : String(filter.shopId), categoryId: filter.categoryId, minPrice: filter.minPrice, maxPrice: filter.maxPrice }, sort, paging);
 }
 
+/** Legacy's name search (GET /api/search): listed products whose name contains q, newest first. */
+export async function searchProductsByName(db: Db, q: string, paging: Paging): Promise<Counted<ProductListRow>> {
+  const api = viaService(db, 'product');
+  if (!api) return models.searchProductsByName(db, q, paging);
+  return page(api, { q, statuses: ['active'] }, 'newest', paging);
+}
+
 export async function listShopProducts(db: Db, shopId: number, filter: { status?: ProductRow['status']; q?: string }, paging: Paging): Promise<Counted<ProductListRow>> {
   const api = viaService(db, 'product');
   if (!api) return models.listShopProducts(db, shopId, filter, paging);

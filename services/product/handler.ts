@@ -107,8 +107,9 @@ export function createProductHandler(deps: ProductHandlerDeps) {
     },
 
     /**
-     * Listed products (statuses absent or [active], optional shop/category/price filters, any sort), or one
-     * shop's catalogue in any statuses with an optional name filter `q` (newest first), as legacy lists them.
+     * Listed products (statuses absent or [active], optional shop/category/price filters, any sort; a name filter
+     * `q` without a shop is legacy's search), or one shop's catalogue in any statuses with an optional name filter
+     * `q` (newest first), as legacy lists them.
      */
     async listProducts(_ctx: Ctx, query?: { filter?: { shopId?: string | null; categoryId?: number | null; statuses?: string[] | null; minPrice?: string | null; maxPrice?: string | null; q?: string | null } | null; sort?: string | null; page?: { limit?: number | null; offset?: number | null } | null; view?: View | null } | null) {
       const f = query?.filter ?? {};
@@ -122,10 +123,10 @@ export function createProductHandler(deps: ProductHandlerDeps) {
       if (statuses.some((x) => !STATUSES.includes(x as ProductStatus))) throw new AppError('VALIDATION_FAILED', `statuses must be among ${STATUSES.join(', ')}`);
       const paging = { page: offset / limit + 1, size: limit };
       const shopId = f.shopId === undefined || f.shopId === null ? undefined : id(f.shopId, 'filter.shopId');
-      const publicListing = statuses.length === 1 && statuses[0] === 'active' && !f.q;
+      const publicListing = statuses.length === 1 && statuses[0] === 'active' && (!f.q || shopId === undefined);
       let counted;
       if (publicListing) {
-        counted = await repo.listPublic({ shopId, categoryId: f.categoryId ?? undefined, minPrice: f.minPrice ?? undefined, maxPrice: f.maxPrice ?? undefined }, sort, paging);
+        counted = await repo.listPublic({ shopId, categoryId: f.categoryId ?? undefined, minPrice: f.minPrice ?? undefined, maxPrice: f.maxPrice ?? undefined, q: f.q ?? undefined }, sort, paging);
       } else {
         if (shopId === undefined) throw new AppError('VALIDATION_FAILED', 'a name filter or non-active statuses need filter.shopId');
         if (statuses.length === 2) throw new AppError('VALIDATION_FAILED', 'statuses: one status, or all three');

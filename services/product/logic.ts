@@ -16,7 +16,7 @@ export const SORTS: Record<ProductSort, [string, 'asc' | 'desc'][]> = {
   popularity: [['popularity_score', 'desc'], ['like_count', 'desc'], ['id', 'desc']],
 };
 
-export interface PublicFilter { shopId?: number; categoryId?: number; minPrice?: string; maxPrice?: string }
+export interface PublicFilter { shopId?: number; categoryId?: number; minPrice?: string; maxPrice?: string; /** name contains (legacy's search) */ q?: string }
 
 export type ProductStatus = ProductRow['status'];
 export interface StatusChange { id: number; fromStatus: ProductStatus; toStatus: ProductStatus }

@@ -60,6 +60,8 @@ export class ProductRepository {
     if (filter.categoryId !== undefined) base.where('p.category_id', filter.categoryId);
     if (filter.minPrice !== undefined) base.where('p.price', '>=', filter.minPrice);
     if (filter.maxPrice !== undefined) base.where('p.price', '<=', filter.maxPrice);
+    // legacy's search (GET /api/search): listed products whose name contains q
+    if (filter.q) base.where('p.name', 'like', `%${escapeLike(filter.q)}%`);
     return this.pageOf(base, sort, paging);
   }
 

@@ -37,7 +37,8 @@ describe('legacy seam: flipping ownership switches legacy to the services withou
   let merchantApi: RunningApi;
   const registry = new MemoryOwnershipRegistry();
   const READS = ['/api/products', '/api/products?sort=price_asc&size=4&page=2', '/api/products?shopId=2&sort=popularity', '/api/products/1', '/api/products/5',
-    '/api/products/3', '/api/products/999', '/api/shops', '/api/shops/1', '/api/shops/4'];
+    '/api/products/3', '/api/products/999', '/api/shops', '/api/shops/1', '/api/shops/4',
+    '/api/search?q=Linen', '/api/search?q=%EB%8B%88%ED%8A%B8&size=2&page=2', '/api/search?q=100%25', '/api/search?q=nothing-matches'];
 
   before(async () => {
     [legacyDb, productDb] = await Promise.all([createTestDatabase('seam_legacy'), createTestDatabase('seam_product', ['product'])]);
@@ -79,6 +80,8 @@ describe('legacy seam: flipping ownership switches legacy to the services withou
     await registry.set('product', { owner: 'service', database: 'own' }, { actor: 'test', reason: 'split' });
     expect((await get(userApi, '/api/products/1')).body.name).to.equal('served from product_svc');
     expect(((await get(userApi, '/api/products')).body.page as { total: number }).total).to.equal(1);
+    const found = (await get(userApi, '/api/search?q=product_svc')).body as { items: { name: string }[]; page: { total: number } };
+    expect([found.page.total, found.items[0]?.name]).to.deep.equal([1, 'served from product_svc']);
     await registry.set('product', { owner: 'legacy', database: 'legacy' }, { actor: 'test', reason: 'rollback' });
     expect((await get(userApi, '/api/products/1')).body.name).to.not.equal('served from product_svc');
   });
