@@ -2,16 +2,23 @@
  * `npm run jobs -- popularity|shop-stats|all [--day YYYY-MM-DD]`: runs the
  * periodic jobs once, by hand. --day defaults to today (UTC): popularity is
  * ranked as of the end of that day; shop stats are computed for that day.
+ * Behind the seam (seam.ts): the SQL join while products, shops and users are
+ * all legacy's, through the services' Thrift APIs (PRODUCT_THRIFT,
+ * SHOP_THRIFT, USER_THRIFT) after a split. Waits up to JOBS_LOCK_WAIT_S
+ * (default 600) for a run of the same job in progress elsewhere.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import { DEFAULT_MYSQL_URL, parseConfig } from '../../lib/config.ts';
+import { int, parseConfig } from '../../lib/config.ts';
 import { createKnex } from '../../lib/db.ts';
 import { maskDsn, maskSecretsInText } from '../../lib/mask.ts';
+import { jobsSeamFields } from './config.ts';
 import { dayOf, parseDay } from './days.ts';
-import { JOB_NAMES, describeResult, isJobName, runJobs } from './run.ts';
+import { JOB_NAMES, isJobName, runJobsBehindSeam } from './run.ts';
+import { describeRun } from './seam.ts';
+import { openJobsSeam } from './wiring.ts';
 
-const configSchema = z.object({ MYSQL_URL: z.string().min(1).default(DEFAULT_MYSQL_URL) });
+const configSchema = z.object({ ...jobsSeamFields, JOBS_LOCK_WAIT_S: int(600) });
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command('jobs')
@@ -33,15 +40,24 @@ async function main(argv: string[]): Promise<void> {
   const job = program.processedArgs[0] as (typeof JOB_NAMES)[number];
   const day = program.opts<{ day?: string }>().day ?? dayOf(Date.now());
   const config = parseConfig(configSchema, process.env);
-  const knex = createKnex(config.MYSQL_URL, { pool: { max: 2 } });
+  const knex = createKnex(config.MYSQL_URL, { pool: { max: 3 } });
+  let busy = false;
   try {
-    const result = await runJobs(knex, job, { day });
-    for (const line of describeResult(result)) console.log(`jobs: ${line}`);
+    const seam = await openJobsSeam(knex, config, { whileColocated: 'sql', afterSplit: 'services', lockWaitSeconds: config.JOBS_LOCK_WAIT_S });
+    try {
+      for (const r of await runJobsBehindSeam(seam.deps, job, { day })) {
+        console.log(`jobs: ${describeRun(r)}`);
+        busy ||= !!r.busy;
+      }
+    } finally {
+      await seam.close();
+    }
   } catch (err) {
     throw new Error(`${maskDsn(config.MYSQL_URL)}: ${(err as Error).message}`);
   } finally {
     await knex.destroy();
   }
+  if (busy) throw new Error(`another run was still in progress after ${config.JOBS_LOCK_WAIT_S} s`);
 }
 
 if (import.meta.main) {

@@ -62,14 +62,28 @@ async function readBuckets(knex: Knex.Transaction, day: string, windowDays: numb
   }));
 }
 
-export async function runPopularity(knex: Knex, opts: { day: string; params?: PopularityParams }): Promise<PopularityResult> {
-  const t0 = performance.now();
+export interface SqlRunOptions {
+  /**
+   * Called after the reads, before the first write; throwing aborts the run
+   * with nothing written (legacy/jobs/seam.ts: the tables were split meanwhile).
+   */
+  beforeWrite?: () => Promise<void>;
+}
+
+/** The scores as of `day`, computed from the join, nothing written. */
+export async function computePopularity(knex: Knex, opts: { day: string; params?: PopularityParams }): Promise<{ buckets: EventBucket[]; scores: Map<number, number> }> {
   const params = opts.params ?? DEFAULT_POPULARITY;
   const buckets = await loadBuckets(knex, opts.day, params.windowDays);
-  const next = popularityScores(buckets, params);
+  return { buckets, scores: popularityScores(buckets, params) };
+}
+
+export async function runPopularity(knex: Knex, opts: { day: string; params?: PopularityParams } & SqlRunOptions): Promise<PopularityResult> {
+  const t0 = performance.now();
+  const { buckets, scores: next } = await computePopularity(knex, opts);
   const [storedRows] = (await knex.raw('SELECT id, popularity_score AS score FROM products WHERE popularity_score > 0')) as [{ id: number; score: number }[]];
   const stored = new Map(storedRows.map((r) => [Number(r.id), Number(r.score)]));
   const { set, zero } = scoreChanges(next, stored);
+  await opts.beforeWrite?.();
   for (let i = 0; i < zero.length; i += UPDATE_BATCH) {
     const ids = zero.slice(i, i + UPDATE_BATCH);
     await knex.raw(`UPDATE products SET popularity_score = 0, updated_at = updated_at WHERE id IN (${ids.map(() => '?').join(',')})`, ids);

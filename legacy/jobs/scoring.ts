@@ -34,10 +34,20 @@ export function decay(ageDays: number, halfLifeDays: number): number {
   return Math.pow(0.5, ageDays / halfLifeDays);
 }
 
-/** Score per product; products without counted events are absent (their score is 0). */
+/** Canonical bucket order: product, type, age, count. */
+function byKey(a: EventBucket, b: EventBucket): number {
+  return a.productId - b.productId || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0) || a.ageDays - b.ageDays || a.count - b.count;
+}
+
+/**
+ * Score per product; products without counted events are absent (their score is 0).
+ * The buckets are summed in a canonical order, so the same buckets give bit-identical
+ * scores whichever way they were gathered (one SQL join, or the services' batch calls
+ * page by page): floating-point addition is not associative.
+ */
 export function popularityScores(buckets: Iterable<EventBucket>, params: PopularityParams = DEFAULT_POPULARITY): Map<number, number> {
   const raw = new Map<number, number>();
-  for (const b of buckets) {
+  for (const b of [...buckets].sort(byKey)) {
     if (b.ageDays < 0 || b.ageDays >= params.windowDays || b.count <= 0) continue;
     const w = params.weights[b.type] ?? 0;
     if (w === 0) continue;

@@ -35,10 +35,10 @@ export function assembleShopStats(day: string, shopIds: number[], events: Counts
 
 export const UPSERT_BATCH = 1000;
 
-export async function runShopStats(knex: Knex, opts: { day: string; now?: () => Date }): Promise<ShopStatsResult> {
-  const t0 = performance.now();
-  const from = dayStart(opts.day);
-  const to = dayStart(addDays(opts.day, 1));
+/** One row per shop for `day`, from the join; nothing written. */
+export async function computeShopStats(knex: Knex, day: string): Promise<ShopDayStats[]> {
+  const from = dayStart(day);
+  const to = dayStart(addDays(day, 1));
   const [shopRows] = (await knex.raw('SELECT id FROM shops')) as [{ id: number }[]];
   const [eventRows] = (await knex.raw(
     `SELECT shop_id, SUM(type = 'view') AS views, SUM(type = 'click') AS clicks
@@ -49,13 +49,16 @@ export async function runShopStats(knex: Knex, opts: { day: string; now?: () => 
       WHERE k.created_at >= ? AND k.created_at < ? GROUP BY p.shop_id`, [from, to])) as [{ shop_id: number; likes: unknown }[]];
   const [activeRows] = (await knex.raw(
     "SELECT shop_id, COUNT(*) AS n FROM products WHERE status = 'active' GROUP BY shop_id")) as [{ shop_id: number; n: unknown }[]];
-  const stats = assembleShopStats(
-    opts.day, shopRows.map((r) => Number(r.id)),
+  return assembleShopStats(
+    day, shopRows.map((r) => Number(r.id)),
     new Map(eventRows.map((r) => [Number(r.shop_id), { views: Number(r.views), clicks: Number(r.clicks) }])),
     new Map(likeRows.map((r) => [Number(r.shop_id), Number(r.likes)])),
     new Map(activeRows.map((r) => [Number(r.shop_id), Number(r.n)])),
   );
-  const computedAt = datetime6((opts.now ?? (() => new Date()))().getTime());
+}
+
+/** Upserts rows into shop_daily_stats (legacy-owned; both implementations write it this way). */
+export async function upsertShopStats(knex: Knex, stats: ShopDayStats[], computedAt: string): Promise<void> {
   for (let i = 0; i < stats.length; i += UPSERT_BATCH) {
     const batch = stats.slice(i, i + UPSERT_BATCH);
     await knex.raw(
@@ -64,5 +67,12 @@ export async function runShopStats(knex: Knex, opts: { day: string; now?: () => 
          active_products = VALUES(active_products), computed_at = VALUES(computed_at)`,
       batch.flatMap((s) => [s.shopId, s.day, s.views, s.clicks, s.likes, s.activeProducts, computedAt]));
   }
+}
+
+export async function runShopStats(knex: Knex, opts: { day: string; now?: () => Date; beforeWrite?: () => Promise<void> }): Promise<ShopStatsResult> {
+  const t0 = performance.now();
+  const stats = await computeShopStats(knex, opts.day);
+  await opts.beforeWrite?.();
+  await upsertShopStats(knex, stats, datetime6((opts.now ?? (() => new Date()))().getTime()));
   return { day: opts.day, shops: stats.length, ms: Math.round(performance.now() - t0) };
 }

@@ -21,8 +21,8 @@ export function eligibleBuckets(buckets: EventBucket[], products: Map<number, Pr
   });
 }
 
-export async function runPopularityViaServices(ports: JobPorts, opts: { day: string; params?: PopularityParams }): Promise<PopularityResult> {
-  const t0 = performance.now();
+/** The scores as of `day`, gathered through the ports; nothing written. */
+export async function computePopularityViaServices(ports: JobPorts, opts: { day: string; params?: PopularityParams }): Promise<{ buckets: EventBucket[]; scores: Map<number, number> }> {
   const params = opts.params ?? DEFAULT_POPULARITY;
   const from = dayStart(addDays(opts.day, 1 - params.windowDays));
   const to = dayStart(addDays(opts.day, 1));
@@ -30,7 +30,12 @@ export async function runPopularityViaServices(ports: JobPorts, opts: { day: str
   const products = await ports.products.facts([...new Set(raw.map((b) => b.productId))]);
   const shops = await ports.shops.facts([...new Set([...products.values()].map((p) => p.shopId))]);
   const buckets = eligibleBuckets(raw, products, shops);
-  const next = popularityScores(buckets, params);
+  return { buckets, scores: popularityScores(buckets, params) };
+}
+
+export async function runPopularityViaServices(ports: JobPorts, opts: { day: string; params?: PopularityParams }): Promise<PopularityResult> {
+  const t0 = performance.now();
+  const { buckets, scores: next } = await computePopularityViaServices(ports, opts);
   const { set, zero } = scoreChanges(next, await ports.products.scoredProducts());
   await ports.products.writeScores(set, zero);
   return {

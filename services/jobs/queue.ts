@@ -2,16 +2,15 @@
  * The periodic jobs as BullMQ job schedulers (repeatable jobs): one
  * scheduler id per job, so however many processes register them, each slot
  * runs once; the worker recomputes and upserts, so a retried or repeated run
- * writes the same result.
+ * writes the same result. Each run goes through `run` (index.ts: the seam of
+ * legacy/jobs/seam.ts — through the services, holding the job's lock); a run
+ * that finds the lock taken fails and is retried with backoff.
  */
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../lib/logger.ts';
 import { addDays, dayOf, parseDay } from '../../legacy/jobs/days.ts';
-import type { PopularityParams } from '../../legacy/jobs/scoring.ts';
-import { runPopularityViaServices } from './popularity.ts';
-import { runShopStatsViaServices } from './shop-stats.ts';
-import type { JobPorts } from './ports.ts';
+import { describeRun, type PeriodicJob as SeamJob, type PeriodicRun } from '../../legacy/jobs/seam.ts';
 
 export const PERIODIC_QUEUE = 'periodic-jobs';
 export const PERIODIC_JOBS = ['popularity', 'shop-stats', 'outbox-purge'] as const;
@@ -46,9 +45,9 @@ export async function registerSchedules(queue: Queue, schedules = DEFAULT_SCHEDU
 export interface JobsWorkerOptions {
   connection: Redis;
   prefix?: string;
-  ports: JobPorts;
+  /** One run of a job for a day (the seam decides how, or whether). */
+  run: (job: SeamJob, day: string) => Promise<PeriodicRun>;
   logger: Logger;
-  params?: PopularityParams;
   /** outbox-purge: deletes published outbox rows older than this. */
   purge?: () => Promise<number>;
   now?: () => number;
@@ -59,14 +58,11 @@ export function createJobsWorker(o: JobsWorkerOptions): Worker {
   const worker = new Worker(PERIODIC_QUEUE, async (job: Job<JobData>) => {
     const day = jobDay(job.data ?? {}, now());
     switch (job.name as PeriodicJob) {
-      case 'popularity': {
-        const r = await runPopularityViaServices(o.ports, { day, params: o.params });
-        o.logger.info(r, 'popularity ranked');
-        return r;
-      }
+      case 'popularity':
       case 'shop-stats': {
-        const r = await runShopStatsViaServices(o.ports, { day });
-        o.logger.info(r, 'shop stats computed');
+        const r = await o.run(job.name as SeamJob, day);
+        if (r.busy) throw new Error(`${describeRun(r)} (retried)`);
+        o.logger.info({ via: r.via }, describeRun(r));
         return r;
       }
       case 'outbox-purge':
