@@ -26,13 +26,16 @@ export const STACK: StackEntry[] = [
   { name: 'legacy-user', entry: 'legacy/user-api/index.ts', title: 'legacy user API', port: { env: 'USER_API_PORT', default: 3001 }, readyPath: '/health' },
   { name: 'legacy-admin', entry: 'legacy/admin-api/index.ts', title: 'legacy admin API', port: { env: 'ADMIN_API_PORT', default: 3002 }, readyPath: '/health' },
   { name: 'legacy-merchant', entry: 'legacy/merchant-api/index.ts', title: 'legacy merchant API', port: { env: 'MERCHANT_API_PORT', default: 3003 }, readyPath: '/health' },
-  { name: 'legacy-jobs', entry: 'legacy/jobs/index.ts', title: 'jobs scheduler (popularity, shop stats)' },
+  // the periodic jobs have one schedule at a time: legacy-jobs runs the SQL join while products, shops and users are
+  // all legacy's; once any is split it stands back and the events process's BullMQ schedulers run them through the
+  // services (both decide per run from the ownership registry; a per-job lock on the legacy database keeps runs apart)
+  { name: 'legacy-jobs', entry: 'legacy/jobs/index.ts', title: 'jobs scheduler (popularity, shop stats) while co-located', env: { JOBS_AFTER_SPLIT: 'events' } },
   { name: 'shop', entry: 'services/shop/index.ts', title: 'shop service (HTTP edge; Thrift :9002)', port: { env: 'SHOP_HTTP_PORT', default: 4002 }, readyPath: '/health' },
   { name: 'product', entry: 'services/product/index.ts', title: 'product service (HTTP edge; Thrift :9001)', port: { env: 'PRODUCT_HTTP_PORT', default: 4001 }, readyPath: '/health' },
   { name: 'user', entry: 'services/user/index.ts', title: 'user service (HTTP edge; Thrift :9003)', port: { env: 'USER_HTTP_PORT', default: 4003 }, readyPath: '/health' },
   { name: 'search', entry: 'services/search/index.ts', title: 'search service (HTTP edge; Thrift :9004)', port: { env: 'SEARCH_HTTP_PORT', default: 4004 }, readyPath: '/health', env: { REINDEX_WHEN_EMPTY: 'true' } },
-  // the outbox relay and BullMQ workers; the periodic jobs stay with legacy-jobs (SQL) until the tables are split
-  { name: 'events', entry: 'services/jobs/index.ts', title: 'events: outbox relay → BullMQ, job worker', env: { SCHEDULES_ENABLED: 'false' } },
+  // the outbox relays (legacy and product databases) and BullMQ: periodic jobs through the services after a split
+  { name: 'events', entry: 'services/jobs/index.ts', title: 'events: outbox relay → BullMQ, periodic jobs after a split', env: { JOBS_WHILE_COLOCATED: 'legacy' } },
   { name: 'facade', entry: 'strangler/index.ts', title: 'strangler facade (admin API :8081)', port: { env: 'STRANGLER_PORT', default: 8080 }, readyPath: '/__strangler/health' },
 ];
 

@@ -20,43 +20,25 @@ export function queuePrefix(ctx: DemoContext): string {
   return ctx.env.queuePrefix;
 }
 
-/** Each owner's tables where they live now: the legacy database until its split was cut over. */
-function ownerDsns(ctx: DemoContext): Record<'product' | 'shop' | 'user', string> {
-  const where = (d: 'product' | 'shop' | 'user') => (ctx.shared[`cutover:${d}`] ? ctx.env.serviceDsns[d] : ctx.env.legacyDsn);
-  return { product: where('product'), shop: where('shop'), user: where('user') };
-}
-
 /**
- * The events/jobs process, started once and restarted when an owner's database changed (its config names each
- * owner's database and where the product outbox is: the product database after the product split).
+ * The events/jobs process, started once. Nothing in its configuration moves at a cutover: it relays the product
+ * outbox of the legacy database and of the product database (whichever has rows), and the periodic jobs reach
+ * likes, products and shops through the services' Thrift APIs, so splits and rollbacks need no restart.
  */
 export async function ensureJobs(ctx: DemoContext): Promise<Jobs> {
-  const dsns = ownerDsns(ctx);
-  const key = JSON.stringify(dsns);
-  const current = ctx.shared.jobs as { jobs: Jobs; key: string } | undefined;
-  if (current && current.key === key) return current.jobs;
+  const current = ctx.shared.jobs as { jobs: Jobs } | undefined;
+  if (current) return current.jobs;
   const startJobs = await need<StartJobs>('services/jobs/index.ts', 'startJobs', 'the events/jobs process is missing');
   const { jobsConfigSchema } = await import('../../../services/jobs/config.ts');
-  if (current) {
-    await current.jobs.close();
-    const side = (d: 'product' | 'shop' | 'user') => `${d} ${dsns[d] === ctx.env.legacyDsn ? 'legacy' : 'own'}`;
-    ctx.say(`events/jobs process restarted on the owners' current databases (${side('product')} — the product outbox is there —, ${side('shop')}, ${side('user')})`);
-  }
   const p = ctx.env.ports;
   const config = jobsConfigSchema.parse({
-    MYSQL_URL: ctx.env.legacyDsn, PRODUCT_DB_URL: dsns.product, SHOP_DB_URL: dsns.shop, USER_DB_URL: dsns.user, OUTBOX_DB_URL: dsns.product,
-    REDIS_URL: ctx.env.redisUrl, QUEUE_PREFIX: queuePrefix(ctx), JOBS_PEERS: 'thrift',
-    PRODUCT_THRIFT: `127.0.0.1:${p.productThrift}`, SHOP_THRIFT: `127.0.0.1:${p.shopThrift}`, SCHEDULES_ENABLED: 'true', LOG_LEVEL: 'warn',
+    MYSQL_URL: ctx.env.legacyDsn, PRODUCT_DB_URL: ctx.env.serviceDsns.product, REDIS_URL: ctx.env.redisUrl, QUEUE_PREFIX: queuePrefix(ctx), JOBS_PEERS: 'thrift',
+    PRODUCT_THRIFT: `127.0.0.1:${p.productThrift}`, SHOP_THRIFT: `127.0.0.1:${p.shopThrift}`, USER_THRIFT: `127.0.0.1:${p.userThrift}`, SCHEDULES_ENABLED: 'true', LOG_LEVEL: 'warn',
   });
-  const jobs = await startJobs(config, { logger: ctx.stack.logger.child({ component: 'jobs' }) });
-  if (!current) ctx.stack.add({ name: 'jobs process', close: () => (ctx.shared.jobs as { jobs: Jobs }).jobs.close() });
-  ctx.shared.jobs = { jobs, key };
+  const jobs = await startJobs(config, { logger: ctx.stack.logger.child({ component: 'jobs' }), registry: await ctx.stack.registry() });
+  ctx.stack.add({ name: 'jobs process', close: () => jobs.close() });
+  ctx.shared.jobs = { jobs };
   return jobs;
-}
-
-/** Restarts the events/jobs process if it runs and an owner's database changed (called after cutovers and rollbacks). */
-export async function followOwners(ctx: DemoContext): Promise<void> {
-  if (ctx.shared.jobs) await ensureJobs(ctx);
 }
 
 /** Starts the search service and builds its index (see the module comment). Records why if it cannot. */
@@ -151,11 +133,10 @@ export const searchStep: Step = {
   async run(ctx) {
     await ensureServices(ctx);
     await ensureSearch(ctx);
-    await followOwners(ctx);
     await cutoverRoutes(ctx, 'search', '6 search');
     const jobs = await ensureJobs(ctx);
     const lat = (await freshnessProbe(ctx, 3)).sort((a, b) => a - b);
-    ctx.say(`product created through the facade → searchable through the facade: ${lat.map((x) => `${Math.round(x)} ms`).join(', ')} (outbox → relay → BullMQ → indexer; relay published ${jobs.relay?.published ?? 0} events since its last start)`);
+    ctx.say(`product created through the facade → searchable through the facade: ${lat.map((x) => `${Math.round(x)} ms`).join(', ')} (outbox → relay → BullMQ → indexer; relays published ${jobs.relay?.published ?? 0} events since the start: ${Object.entries(jobs.relay?.status() ?? {}).map(([db, st]) => `${db} database ${st.published}${st.relaying ? '' : ' (no outbox yet)'}`).join(', ')})`);
     return { status: 'done' };
   },
 };

@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import { need, StepUnavailable, type DemoContext } from '../context.ts';
 import { legacySources, seamFiles } from '../seam.ts';
 import type { SplitRecord } from '../evidence.ts';
-import { followOwners } from './search.ts';
 
 type Commands = typeof import('../../split/lib/commands.ts');
 type ContextMod = typeof import('../../split/lib/context.ts');
@@ -107,7 +106,6 @@ export async function rollbackAndForward(ctx: DemoContext, service: string): Pro
   if (!('freezeMs' in back)) throw new Error(`rollback of ${service} did not switch (${JSON.stringify(back)})`);
   await services?.registry.refresh();
   ctx.shared[`cutover:${service}`] = false;
-  await followOwners(ctx);
   ctx.say(`split rollback ${service}: write freeze ${back.freezeMs} ms; ownership ${back.owner}/${back.database}`);
   await ctx.dwell();
   const v = await verifyNow(ctx, h, 'after rollback');
@@ -115,7 +113,6 @@ export async function rollbackAndForward(ctx: DemoContext, service: string): Pro
   if (!('freezeMs' in sw)) throw new Error('unexpected dry run');
   await services?.registry.refresh();
   ctx.shared[`cutover:${service}`] = true;
-  await followOwners(ctx);
   ctx.say(`split cutover ${service} again: write freeze ${sw.freezeMs} ms; ownership ${sw.owner}/${sw.database}`);
   const tables = ctx.evidence.splits.find((x) => x.service === service)?.tables ?? [];
   ctx.evidence.splits.push({ service, action: 'rollback', tables, rowsCopied: 0, changesApplied: 0, rowsCompared: v.rows, differences: v.differences, inFlight: v.inFlight, freezeMs: back.freezeMs });
@@ -160,7 +157,6 @@ export async function splitService(ctx: DemoContext, service: string, opts: { fo
   if (services) await services.registry.refresh();
   const rec = services?.registry.get(service as 'product');
   ctx.shared[`cutover:${service}`] = true;
-  await followOwners(ctx);
   ctx.say(`cutover ${service}: write freeze ${sw.freezeMs} ms; ownership now ${sw.owner}/${sw.database}${rec ? ` (services see ${rec.owner}/${rec.database}, v${rec.version})` : ''}`);
   await ctx.dwell();
   return { cutover: true };
