@@ -12,6 +12,8 @@ export interface DiffReport {
   counts: { sent: number; matched: number; mismatched: number; errors: number; skipped: number; inFlight: number };
   noise: { matched: number; mismatched: number };
   diffs: unknown[];
+  /** Routes with `shadow.overlap` (search): per list figures, matches included (strangler/overlap-stats.ts). */
+  overlap?: { lists: unknown[]; recent: unknown[] };
 }
 
 export class FacadeAdmin {

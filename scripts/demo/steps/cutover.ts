@@ -4,6 +4,7 @@
  * Evidence from the facade's admin API (diff counts) and from the clients'
  * own responses (which upstream served them).
  */
+import { formatOverlap } from '../../../strangler/cli/format.ts';
 import type { DemoContext } from '../context.ts';
 import type { Sample } from '../traffic/types.ts';
 import { routesOfService } from '../routes.ts';
@@ -37,6 +38,8 @@ export async function cutoverRoutes(ctx: DemoContext, service: string, phasePref
     const d = await admin.diffs(id, 2);
     const c = d.counts;
     ctx.say(`  diff report ${id}: shadowed ${c.sent}, matched ${c.matched}, mismatched ${c.mismatched}, shadow errors ${c.errors}, skipped ${c.skipped} (writes are not shadowed); noise (legacy vs legacy) mismatched ${d.noise.mismatched} of ${d.noise.matched + d.noise.mismatched}`);
+    // lists judged by set overlap (search): how close the service's hits are, not only how often they missed
+    for (const line of formatOverlap(d.overlap)) ctx.say(`    ${line}`);
     for (const x of d.diffs.slice(0, 1)) ctx.say(`    first diff: ${JSON.stringify(x).slice(0, 300)}`);
     ctx.evidence.routes.push({ route: id, service, sent: c.sent, matched: c.matched, mismatched: c.mismatched, noiseMismatched: d.noise.mismatched, finalMode: 'shadow' });
   }
