@@ -86,3 +86,34 @@ export async function dropDatabase(dsn: string): Promise<void> {
     await admin.destroy();
   }
 }
+
+/** InnoDB picked the transaction as a deadlock victim (ER_LOCK_DEADLOCK) and rolled it back whole. */
+export function isDeadlock(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number; cause?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.code === 'ER_LOCK_DEADLOCK' || e.errno === 1213) return true;
+  return e.cause !== undefined && e.cause !== err ? isDeadlock(e.cause) : false;
+}
+
+export const DEADLOCK_ATTEMPTS = 3;
+
+/**
+ * knex.transaction, run again when InnoDB rolls it back as a deadlock victim.
+ * A victim's transaction is undone completely, so running the callback again
+ * is safe as long as it only talks to this database (no calls out, no
+ * in-memory effects that outlive a failed attempt). Concurrent writers that
+ * lock the same rows in different orders (a like's FK check then its counter
+ * update, against an edit's SELECT … FOR UPDATE) deadlock now and then under
+ * real traffic; clients should never see that as a 500.
+ */
+export async function transact<T>(knex: Knex, fn: (trx: Knex.Transaction) => Promise<T>, attempts = DEADLOCK_ATTEMPTS): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await knex.transaction(fn);
+    } catch (err) {
+      if (!isDeadlock(err) || attempt >= attempts) throw err;
+      // a short, jittered pause lets the winner commit first
+      await new Promise((r) => setTimeout(r, 5 * attempt + Math.floor(Math.random() * 10)));
+    }
+  }
+}

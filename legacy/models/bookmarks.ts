@@ -2,12 +2,13 @@ import type { BookmarkRow } from '../contract/rows.ts';
 import { countOf, offset, type Counted, type Db, type Knex, type Paging } from './db.ts';
 import type { AddResult } from './likes.ts';
 import { PUBLIC_CONTRACT_STATUS, shopColumns } from './shops.ts';
+import { transact } from '../../lib/db.ts';
 
 const SHOP_COLUMNS = shopColumns('s');
 
 /** Bookmarks a public shop; keeps shops.follower_count in step in the same transaction. */
 export async function addBookmark(knex: Knex, userId: number, shopId: number): Promise<AddResult> {
-  return knex.transaction(async (trx) => {
+  return transact(knex, async (trx) => {
     const shop = await trx('shops').where({ id: shopId, contract_status: PUBLIC_CONTRACT_STATUS }).forUpdate().first('id');
     if (!shop) return 'not_found';
     if (await trx('shop_bookmarks').where({ user_id: userId, shop_id: shopId }).first('id')) return 'exists';
@@ -18,7 +19,7 @@ export async function addBookmark(knex: Knex, userId: number, shopId: number): P
 }
 
 export async function removeBookmark(knex: Knex, userId: number, shopId: number): Promise<boolean> {
-  return knex.transaction(async (trx) => {
+  return transact(knex, async (trx) => {
     const shop = await trx('shops').where({ id: shopId }).forUpdate().first('id');
     const n = await trx('shop_bookmarks').where({ user_id: userId, shop_id: shopId }).delete();
     if (n === 0) return false;

@@ -1,6 +1,7 @@
 import type { LikeRow } from '../contract/rows.ts';
 import { countOf, offset, type Counted, type Db, type Knex, type Paging } from './db.ts';
 import { HIDDEN_STATUS, listColumns } from './products.ts';
+import { transact } from '../../lib/db.ts';
 
 export type AddResult = 'created' | 'exists' | 'not_found';
 
@@ -10,7 +11,7 @@ export type AddResult = 'created' | 'exists' | 'not_found';
  * log row. The product row lock serialises concurrent likes of one product.
  */
 export async function addLike(knex: Knex, userId: number, productId: number): Promise<AddResult> {
-  return knex.transaction(async (trx) => {
+  return transact(knex, async (trx) => {
     const product = await trx('products').where({ id: productId }).whereNot('status', HIDDEN_STATUS).forUpdate().first('id', 'shop_id');
     if (!product) return 'not_found';
     const existing = await trx('likes').where({ user_id: userId, product_id: productId }).first('id');
@@ -24,7 +25,7 @@ export async function addLike(knex: Knex, userId: number, productId: number): Pr
 
 /** Removes a like; false when there was none. */
 export async function removeLike(knex: Knex, userId: number, productId: number): Promise<boolean> {
-  return knex.transaction(async (trx) => {
+  return transact(knex, async (trx) => {
     const product = await trx('products').where({ id: productId }).forUpdate().first('id');
     const n = await trx('likes').where({ user_id: userId, product_id: productId }).delete();
     if (n === 0) return false;

@@ -3,6 +3,7 @@ import type { FieldError } from '../contract/error.ts';
 import { existingCategoryIds } from './categories.ts';
 import type { Knex } from './db.ts';
 import { productsChanged } from './product-writes.ts';
+import { transact } from '../../lib/db.ts';
 
 /**
  * Crawler upload: up to 1,000 products per call, keyed by (shopId, externalId).
@@ -172,7 +173,7 @@ async function replaceChangedImages(trx: Knex.Transaction, items: BulkItem[], be
 }
 
 async function upsertOnce(knex: Knex, items: BulkItem[]): Promise<BulkResult> {
-  return knex.transaction(async (trx) => {
+  return transact(knex, async (trx) => {
     const keys = items.map((i) => [i.shopId, i.externalId] as [number, string]);
     const before = await versionsByKey(trx, keys, true);
     const insert = trx('products').insert(items.map(toRow)).toSQL().toNative();
@@ -194,20 +195,9 @@ async function upsertOnce(knex: Knex, items: BulkItem[]): Promise<BulkResult> {
   });
 }
 
-function isDeadlock(err: unknown): boolean {
-  const e = err as { code?: string; errno?: number };
-  return e?.code === 'ER_LOCK_DEADLOCK' || e?.errno === 1213;
-}
-
 /** `fieldPrefix` names the items in error details (the HTTP edge passes 'body.items'). */
 export async function bulkUpsertProducts(knex: Knex, items: BulkItem[], fieldPrefix = 'items'): Promise<BulkResult> {
   const invalid = bulkErrors(items, ...(await knownReferences(knex, items)), fieldPrefix);
   if (invalid) throw invalid;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await upsertOnce(knex, items);
-    } catch (err) {
-      if (!isDeadlock(err) || attempt >= 3) throw err;
-    }
-  }
+  return upsertOnce(knex, items);
 }

@@ -3,6 +3,7 @@ import type { ProductRow } from '../contract/rows.ts';
 import { isDuplicateKey, isMissingReference, type Db, type Knex } from './db.ts';
 import { compareDecimal } from './money.ts';
 import { recordProductsChangedByIds } from '../../lib/events/outbox.ts';
+import { transact } from '../../lib/db.ts';
 
 /**
  * Every content write to a product goes through this file or product-bulk.ts,
@@ -69,7 +70,7 @@ async function replaceImages(trx: Knex.Transaction, productId: number, urls: str
 
 export async function createProduct(knex: Knex, shopId: number, f: ProductFields & { externalId: string; name: string; price: string }): Promise<number> {
   checkSalePrice(f.price, f.salePrice);
-  return knex.transaction(async (trx) => {
+  return transact(knex, async (trx) => {
     let id: number;
     try {
       [id] = await trx('products').insert({ shop_id: shopId, ...productColumns(f) });
@@ -84,7 +85,7 @@ export async function createProduct(knex: Knex, shopId: number, f: ProductFields
 
 /** Partial update; undefined when there is no such product (in that shop, when `shopId` is given). */
 export async function updateProduct(knex: Knex, id: number, f: ProductFields, opts: { shopId?: number } = {}): Promise<boolean> {
-  return knex.transaction(async (trx) => {
+  return transact(knex, async (trx) => {
     const q = trx('products').where({ id }).forUpdate().first('id', 'price', 'sale_price');
     if (opts.shopId !== undefined) q.andWhere('shop_id', opts.shopId);
     const current = await q;
@@ -106,7 +107,7 @@ export function bump(db: Db): Record<string, Knex.Raw> {
 }
 
 export async function hideProduct(knex: Knex, id: number): Promise<boolean> {
-  return knex.transaction(async (trx) => {
+  return transact(knex, async (trx) => {
     const n = await trx('products').where({ id }).update({ status: 'hidden', ...bump(trx) });
     if (n === 0) return false;
     await productsChanged(trx, [id], 'hidden');
@@ -116,7 +117,7 @@ export async function hideProduct(knex: Knex, id: number): Promise<boolean> {
 
 /** Deletes a product; its images and likes go with it (ON DELETE CASCADE), its log rows stay. */
 export async function deleteProduct(knex: Knex, id: number): Promise<boolean> {
-  return knex.transaction(async (trx) => {
+  return transact(knex, async (trx) => {
     const n = await trx('products').where({ id }).delete();
     if (n === 0) return false;
     await productsChanged(trx, [id], 'deleted');

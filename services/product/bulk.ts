@@ -1,5 +1,5 @@
 import { AppError } from '../../lib/errors.ts';
-import type { Knex } from '../../lib/db.ts';
+import { transact, type Knex } from '../../lib/db.ts';
 import { recordProductChanges } from '../../lib/events/outbox.ts';
 import type { FieldError } from '../../legacy/contract/error.ts';
 import { bulkErrors, classify, duplicateKeyErrors, referenceErrorsFrom, sameImages, type BulkItem, type BulkResult } from '../../legacy/models/product-bulk.ts';
@@ -87,8 +87,9 @@ export class BulkUploader {
     return [known, cats];
   }
 
-  private async upsertOnce(items: BulkItem[]): Promise<BulkResult> {
-    return this.db.current().transaction(async (trx) => {
+  /** One upsert of already checked items in one transaction (run again if InnoDB picks it as a deadlock victim). */
+  async write(items: BulkItem[]): Promise<BulkResult> {
+    return transact(this.db.current(), async (trx) => {
       const keys = items.map((i) => [i.shopId, i.externalId] as [number, string]);
       const before = await versionsByKey(trx, keys, true);
       const insert = trx('products').insert(items.map(toRow)).toSQL().toNative();
@@ -115,18 +116,6 @@ export class BulkUploader {
   /** What legacy refuses before writing: duplicate keys, unknown shops and categories (`<prefix>.<index>.<field>`). */
   async problems(items: BulkItem[], fieldPrefix = 'items'): Promise<FieldError[]> {
     return [...duplicateKeyErrors(items, fieldPrefix), ...referenceErrorsFrom(items, ...(await this.references(items)), fieldPrefix)];
-  }
-
-  /** One upsert of already checked items in one transaction (retried on a deadlock). */
-  async write(items: BulkItem[]): Promise<BulkResult> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.upsertOnce(items);
-      } catch (err) {
-        const e = err as { code?: string; errno?: number };
-        if (!(e?.code === 'ER_LOCK_DEADLOCK' || e?.errno === 1213) || attempt >= 3) throw err;
-      }
-    }
   }
 
   /** Legacy's contract: all or nothing. `fieldPrefix` names the items in error details (the HTTP edge passes 'body.items'). */

@@ -1,4 +1,4 @@
-import type { Knex } from '../../lib/db.ts';
+import { transact, type Knex } from '../../lib/db.ts';
 import { recordProductChanges } from '../../lib/events/outbox.ts';
 import type { ProductImageRow, ProductRow } from '../../legacy/contract/rows.ts';
 import type { LiveDb } from '../kit/live-db.ts';
@@ -104,7 +104,7 @@ export class ProductRepository {
 
   /** Hides every product of the shop that is not hidden yet, in one transaction; returns what changed. */
   async hideByShop(shopId: number): Promise<StatusChange[]> {
-    return this.k.transaction(async (trx) => {
+    return transact(this.k, async (trx) => {
       const rows = await trx('products').where({ shop_id: shopId }).whereNot('status', 'hidden').forUpdate().select('id', 'status').orderBy('id');
       if (rows.length === 0) return [];
       const ids = rows.map((r) => r.id);
@@ -120,7 +120,7 @@ export class ProductRepository {
    */
   async restoreStatuses(changes: StatusChange[]): Promise<StatusChange[]> {
     if (changes.length === 0) return [];
-    return this.k.transaction(async (trx) => {
+    return transact(this.k, async (trx) => {
       const restored: StatusChange[] = [];
       for (const c of changes) {
         const n = await trx('products').where({ id: c.id, status: c.toStatus }).update({ status: c.fromStatus, version: trx.raw('version + 1') });
@@ -171,7 +171,7 @@ export class ProductRepository {
    */
   async setScores(scores: Map<number, number>): Promise<number> {
     if (scores.size === 0) return 0;
-    return this.k.transaction(async (trx) => {
+    return transact(this.k, async (trx) => {
       const current = (await trx('products').whereIn('id', [...scores.keys()]).orderBy('id').forUpdate().select('id', 'popularity_score', 'version')) as
         { id: number; popularity_score: number; version: number }[];
       const changed = current.filter((r) => Number(r.popularity_score) !== scores.get(Number(r.id)));

@@ -1,5 +1,5 @@
 import { AppError } from '../../lib/errors.ts';
-import type { Knex } from '../../lib/db.ts';
+import { transact, type Knex } from '../../lib/db.ts';
 import { recordProductChanges, type ProductEventKind } from '../../lib/events/outbox.ts';
 import type { LiveDb } from '../kit/live-db.ts';
 import { isDuplicateKey, isForeignKeyViolation } from '../kit/sql.ts';
@@ -38,7 +38,7 @@ export class ProductWriter {
 
   async create(shopId: number, f: ProductFields & { externalId: string; name: string; price: string }): Promise<number> {
     checkSalePrice(f.price, f.salePrice);
-    return this.db.current().transaction(async (trx) => {
+    return transact(this.db.current(), async (trx) => {
       let id = 0;
       try {
         [id] = await trx('products').insert({ shop_id: shopId, ...productColumns(f) });
@@ -53,7 +53,7 @@ export class ProductWriter {
 
   /** Partial update; false when there is no such product (in that shop, when `shopId` is given). */
   async update(id: number, f: ProductFields, opts: { shopId?: number } = {}): Promise<boolean> {
-    return this.db.current().transaction(async (trx) => {
+    return transact(this.db.current(), async (trx) => {
       const q = trx('products').where({ id }).forUpdate().first('id', 'price', 'sale_price');
       if (opts.shopId !== undefined) q.andWhere('shop_id', opts.shopId);
       const current = await q;
@@ -71,7 +71,7 @@ export class ProductWriter {
   }
 
   async hide(id: number): Promise<boolean> {
-    return this.db.current().transaction(async (trx) => {
+    return transact(this.db.current(), async (trx) => {
       const n = await trx('products').where({ id }).update({ status: 'hidden', ...ProductWriter.bump(trx) });
       if (Number(n) === 0) return false;
       await this.changed(trx, [id], 'hidden');
@@ -89,7 +89,7 @@ export class ProductWriter {
    * no longer returns it).
    */
   async delete(id: number): Promise<boolean> {
-    return this.db.current().transaction(async (trx) => {
+    return transact(this.db.current(), async (trx) => {
       const row = await trx('products').where({ id }).forUpdate().first('version');
       if (!row) return false;
       await trx('products').where({ id }).delete();
