@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from '../../lib/db.ts';
 import type { UserRow } from '../../legacy/contract/rows.ts';
+import { listUsers as listLegacyUsers } from '../../legacy/models/users.ts';
 import type { LiveDb } from '../kit/live-db.ts';
-import { countOf, escapeLike, isDuplicateKey, offsetOf, toDbDatetime, type Counted, type Paging } from '../kit/sql.ts';
+import { isDuplicateKey, toDbDatetime, type Counted, type Paging } from '../kit/sql.ts';
 
 /** The user service's tables: users, sessions, likes, shop_bookmarks. Nothing else. */
 const USER_COLUMNS = ['id', 'email', 'name', 'gender', 'birth_year', 'created_at'];
@@ -48,21 +49,9 @@ export class UserRepository {
     return this.k('users').whereIn('id', ids).select(USER_COLUMNS).orderBy('id');
   }
 
-  /**
-   * The admin users list exactly as legacy's models/users.ts listUsers: `q` matches email or name (LIKE %q%, escaped;
-   * the collation makes it case-insensitive), newest id first, offset paging, total.
-   */
-  async listUsers(q: string | undefined, paging: Paging): Promise<Counted<UserRow>> {
-    const base = this.k('users');
-    if (q) {
-      const like = `%${escapeLike(q)}%`;
-      base.where((w) => w.where('email', 'like', like).orWhere('name', 'like', like));
-    }
-    const [rows, total] = await Promise.all([
-      base.clone().select(USER_COLUMNS).orderBy('id', 'desc').limit(paging.size).offset(offsetOf(paging)),
-      countOf(base),
-    ]);
-    return { rows, total };
+  /** The admin users list: legacy's own query (legacy/models/users.ts), run on the user tables' current database. */
+  listUsers(q: string | undefined, paging: Paging): Promise<Counted<UserRow>> {
+    return listLegacyUsers(this.k, q, paging);
   }
 
   async credentials(email: string): Promise<{ id: number; password_hash: string } | undefined> {
