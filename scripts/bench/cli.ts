@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     console.log('\nSummary');
     console.table(results.map((r) => ({
       bench: r.bench, metric: r.metric, ours: round(r.ours), peer: r.peer === undefined ? '' : `${round(r.peer)} (${r.peerName ?? 'peer'})`,
-      unit: r.unit, ratio: r.ratio ?? (r.peer ? round(r.ours / r.peer) : ''),
+      unit: r.unit, ratio: r.ratio !== undefined ? round(r.ratio) : r.peer ? round(r.ours / r.peer) : '',
     })));
   }
 }

@@ -29,8 +29,17 @@ export interface UserBatchApi {
   likesByDay(ctx: Ctx, fromTime: string, toTime: string, productIds: string[] | undefined, afterId: string, limit: number): Promise<Page<{ targetId: string; day: string; count: number }>>;
 }
 
-/** Ids per getMany/statsByShop call. */
+/** Ids per getMany call. */
 export const ID_BATCH = 500;
+/**
+ * Shops per statsByShop call. Its work grows with the shops' products, not the
+ * ids: at seed scale 500 (447 shops, 1 M products, 128 MB buffer pool) one
+ * call for every shop read all products by index + primary-key lookups for
+ * 64–74 s and missed the jobs' 30 s call deadline, so shop stats failed every
+ * run (`npm run bench -- jobs`). 25 shops (~55 k products there) take a few
+ * seconds per call; the total is the same.
+ */
+export const SHOP_STATS_BATCH = 25;
 /** Keyset page size for listScores and likesByDay (the IDL allows up to 5000). */
 export const PAGE = 5000;
 /** Scores per setScores call (the IDL allows up to 5000). */
@@ -120,7 +129,7 @@ export class ThriftProductCatalog implements ProductCatalog {
   }
   async activeCounts(shopIds: number[]): Promise<Map<number, number>> {
     const out = new Map<number, number>();
-    for (const c of chunks(shopIds, this.#sizes.ids)) for (const s of await this.#api.statsByShop(undefined, c.map(String))) out.set(Number(s.shopId), Number(s.activeProducts));
+    for (const c of chunks(shopIds, Math.min(this.#sizes.ids, SHOP_STATS_BATCH))) for (const s of await this.#api.statsByShop(undefined, c.map(String))) out.set(Number(s.shopId), Number(s.activeProducts));
     return out;
   }
 }
