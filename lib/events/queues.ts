@@ -41,6 +41,27 @@ export interface EventJobDefaults {
 
 export const DEFAULT_EVENT_JOB: EventJobDefaults = { attempts: 8, backoffMs: 1000, keepCompleted: 10_000 };
 
+/**
+ * Event kinds that refresh derived values only (`stats`: the ranking job's
+ * popularity scores) wait behind edits. BullMQ serves jobs without a priority
+ * before prioritized ones, so giving these a priority keeps a merchant's edit
+ * searchable in milliseconds even while a daily ranking run has queued
+ * hundreds of thousands of score refreshes (measured: ~605 k at seed scale
+ * 500, ~17 min of indexing). The indexer fetches the product itself and
+ * guards by version, so the order between a product's events never changes
+ * what ends up in the index.
+ */
+export const BACKGROUND_EVENT_KINDS: ReadonlySet<string> = new Set(['stats']);
+export const BACKGROUND_EVENT_PRIORITY = 1000;
+
+/** The job options of one event: the defaults, its deterministic job id, and a priority for background kinds. */
+export function eventJobOptionsFor(event: { eventId: number; kind: string }, d: EventJobDefaults = DEFAULT_EVENT_JOB): JobsOptions {
+  return {
+    ...eventJobOptions(d), jobId: productEventJobId(event.eventId),
+    ...(BACKGROUND_EVENT_KINDS.has(event.kind) ? { priority: BACKGROUND_EVENT_PRIORITY } : {}),
+  };
+}
+
 export function eventJobOptions(d: EventJobDefaults = DEFAULT_EVENT_JOB): JobsOptions {
   return {
     attempts: d.attempts,

@@ -23,7 +23,7 @@ import type { Knex } from 'knex';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
 import { OUTBOX_TABLE, PRODUCT_CHANGED, type OutboxRow } from './outbox.ts';
-import { DEFAULT_EVENT_JOB, eventJobOptions, PRODUCT_EVENTS_QUEUE, productEventJobId, USER_PRODUCT_DELETIONS_QUEUE, type EventJobDefaults, type ProductChangedEvent } from './queues.ts';
+import { DEFAULT_EVENT_JOB, eventJobOptionsFor, PRODUCT_EVENTS_QUEUE, USER_PRODUCT_DELETIONS_QUEUE, type EventJobDefaults, type ProductChangedEvent } from './queues.ts';
 
 export const DEFAULT_RELAY_BATCH = 200;
 export const DEFAULT_RELAY_POLL_MS = 100;
@@ -111,12 +111,10 @@ export class OutboxRelay {
         .forUpdate()
         .skipLocked()) as OutboxRow[];
       if (rows.length === 0) return 0;
-      const opts = eventJobOptions(this.#o.jobDefaults);
-      const jobs = rows.filter((r) => r.topic === PRODUCT_CHANGED).map((r) => ({
-        name: r.topic,
-        data: outboxRowToEvent(r),
-        opts: { ...opts, jobId: productEventJobId(Number(r.id)) },
-      }));
+      const jobs = rows.filter((r) => r.topic === PRODUCT_CHANGED).map((r) => {
+        const data = outboxRowToEvent(r);
+        return { name: r.topic, data, opts: eventJobOptionsFor(data, this.#o.jobDefaults) };
+      });
       await this.#queue.addBulk(jobs);
       for (const f of this.#fanOut) {
         const routed = jobs.filter((j) => f.kinds.has(j.data.kind));

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { silentLogger } from '../../logger.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
-import { uniqueRedisPrefix } from '../../../test/helpers/wait.ts';
+import { uniqueRedisPrefix, waitFor } from '../../../test/helpers/wait.ts';
 import { OUTBOX_TABLE, recordProductChanges } from '../outbox.ts';
 import { createRedis, PRODUCT_EVENTS_QUEUE, USER_PRODUCT_DELETIONS_QUEUE } from '../queues.ts';
 import { OutboxRelay } from '../relay.ts';
@@ -18,7 +18,7 @@ describe('lib/events relay fan-out @integration', () => {
   const jobIds = async (name: string, prefix: string) => {
     const q = queue(name, prefix);
     try {
-      return (await q.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'])).map((j) => j.id).sort();
+      return (await q.getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'])).map((j) => j.id).sort();
     } finally {
       await q.close();
     }
@@ -88,5 +88,31 @@ describe('lib/events relay fan-out @integration', () => {
     }
     expect(await jobIds(PRODUCT_EVENTS_QUEUE, prefix)).to.have.length(1);
     expect(await jobIds(USER_PRODUCT_DELETIONS_QUEUE, prefix)).to.deep.equal([]);
+  });
+
+  it('score refreshes (stats) wait behind edits: an edit published after 40 of them is indexed first', async () => {
+    const prefix = uniqueRedisPrefix('stats_prio');
+    prefixes.push(prefix);
+    await db.knex(OUTBOX_TABLE).del();
+    await recordProductChanges(db.knex, [
+      ...Array.from({ length: 40 }, (_, i) => ({ productId: 100 + i, version: 1, kind: 'stats' as const })),
+      { productId: 7, version: 3, kind: 'updated' as const }]);
+    const relay = new OutboxRelay({ knex: db.knex, connection: redis, prefix, logger: silentLogger() });
+    try {
+      expect(await relay.publishBatch()).to.equal(41);
+    } finally {
+      await relay.stop();
+    }
+    const order: string[] = [];
+    const conn = createRedis(REDIS_URL, 'worker');
+    const worker = new Worker(PRODUCT_EVENTS_QUEUE, async (job) => { order.push(`${job.data.kind}:${job.data.productId}`); }, { connection: conn, prefix, concurrency: 1 });
+    try {
+      await waitFor(() => order.length === 41, { timeoutMs: 15_000, what: 'all 41 events processed' });
+    } finally {
+      await worker.close();
+      conn.disconnect();
+    }
+    expect(order[0]).to.equal('updated:7');
+    expect(order.slice(1).every((x) => x.startsWith('stats:'))).to.equal(true);
   });
 });
