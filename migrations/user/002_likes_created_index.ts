@@ -1,16 +1,5 @@
-import type { Knex } from 'knex';
-
-/** The likes indexes legacy added in migrations/legacy/040_likes_created_index.ts (likesByDay and the jobs read time windows). */
-export async function up(knex: Knex): Promise<void> {
-  await knex.raw(`ALTER TABLE likes
-    ADD KEY ix_likes_created_product (created_at, product_id),
-    ADD KEY ix_likes_product_created (product_id, created_at),
-    DROP KEY ix_likes_product`);
-}
-
-export async function down(knex: Knex): Promise<void> {
-  await knex.raw(`ALTER TABLE likes
-    ADD KEY ix_likes_product (product_id),
-    DROP KEY ix_likes_product_created,
-    DROP KEY ix_likes_created_product`);
-}
+/**
+ * The likes indexes in the user service's own database: the same change the
+ * legacy database gets before the split (one definition, so the two never drift).
+ */
+export { up, down } from '../legacy/040_likes_created_index.ts';
