@@ -172,7 +172,17 @@ async function replaceChangedImages(trx: Knex.Transaction, items: BulkItem[], be
   }
 }
 
-async function upsertOnce(knex: Knex, items: BulkItem[]): Promise<BulkResult> {
+/** A product the upsert created or changed, with its version after the upsert. */
+export interface BulkChange { id: number; version: number; result: 'created' | 'updated' }
+
+/**
+ * The upsert of already checked items, in one transaction (run again if
+ * InnoDB picks it as a deadlock victim): one multi-row INSERT … ON DUPLICATE
+ * KEY UPDATE, changed images replaced, outcomes in request order. Events go
+ * out through `recordEvents` in the same transaction — the caller decides how
+ * (legacy by id, the product service with exact versions and kinds).
+ */
+export async function writeBulk(knex: Knex, items: BulkItem[], recordEvents: (trx: Knex.Transaction, changed: BulkChange[]) => Promise<void>): Promise<BulkResult> {
   return transact(knex, async (trx) => {
     const keys = items.map((i) => [i.shopId, i.externalId] as [number, string]);
     const before = await versionsByKey(trx, keys, true);
@@ -183,14 +193,15 @@ async function upsertOnce(knex: Knex, items: BulkItem[]): Promise<BulkResult> {
     await replaceChangedImages(trx, items, before, after);
 
     const result: BulkResult = { created: 0, updated: 0, unchanged: 0, items: [] };
+    const changed: BulkChange[] = [];
     items.forEach((it, index) => {
-      const k = key(it.shopId, it.externalId);
-      const outcome = classify(before, after, k);
+      const v = after.get(key(it.shopId, it.externalId))!;
+      const outcome = classify(before, after, key(it.shopId, it.externalId));
       result[outcome] += 1;
-      result.items.push({ index, id: after.get(k)!.id, shopId: it.shopId, externalId: it.externalId, result: outcome });
+      result.items.push({ index, id: v.id, shopId: it.shopId, externalId: it.externalId, result: outcome });
+      if (outcome !== 'unchanged') changed.push({ id: v.id, version: v.version, result: outcome });
     });
-    const changed = result.items.filter((i) => i.result !== 'unchanged').map((i) => i.id);
-    if (changed.length > 0) await productsChanged(trx, changed, 'updated');
+    await recordEvents(trx, changed);
     return result;
   });
 }
@@ -199,5 +210,5 @@ async function upsertOnce(knex: Knex, items: BulkItem[]): Promise<BulkResult> {
 export async function bulkUpsertProducts(knex: Knex, items: BulkItem[], fieldPrefix = 'items'): Promise<BulkResult> {
   const invalid = bulkErrors(items, ...(await knownReferences(knex, items)), fieldPrefix);
   if (invalid) throw invalid;
-  return upsertOnce(knex, items);
+  return writeBulk(knex, items, (trx, changed) => productsChanged(trx, changed.map((c) => c.id), 'updated'));
 }
