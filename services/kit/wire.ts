@@ -1,3 +1,4 @@
+import { AppError } from '../../lib/errors.ts';
 import type { ProductImageRow, ProductRow, ShopRow, StaffRow, UserRow } from '../../legacy/contract/rows.ts';
 import { decimal2, decimal2OrNull, timestamp } from '../../legacy/contract/format.ts';
 
@@ -92,4 +93,21 @@ export function parseWireId(v: unknown): number | undefined {
   if (typeof v !== 'string' || !/^\d{1,16}$/.test(v)) return undefined;
   const n = Number(v);
   return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
+/** Ids per call of the services' batch methods (getMany, counts by ids). */
+export const MAX_WIRE_BATCH = 500;
+
+/** A handler's id argument, or VALIDATION_FAILED naming it. */
+export function idArg(v: unknown, what = 'id'): number {
+  const n = parseWireId(v);
+  if (n === undefined) throw new AppError('VALIDATION_FAILED', `${what} must be a positive decimal id`);
+  return n;
+}
+
+/** A handler's list of ids, at most `max`, or VALIDATION_FAILED naming it. */
+export function idsArg(v: unknown, what = 'ids', max = MAX_WIRE_BATCH): number[] {
+  if (!Array.isArray(v)) throw new AppError('VALIDATION_FAILED', `${what} must be a list`);
+  if (v.length > max) throw new AppError('VALIDATION_FAILED', `${what}: at most ${max} per call`);
+  return v.map((x) => idArg(x, what));
 }

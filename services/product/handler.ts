@@ -3,7 +3,7 @@ import type { ShopRow } from '../../legacy/contract/rows.ts';
 import { MAX_PAGE_SIZE } from '../../legacy/contract/paging.ts';
 import type { ShopDirectory } from '../kit/ports.ts';
 import { afterIdOf, keysetLimitOf, keysetPage, MAX_KEYSET_LIMIT } from '../kit/keyset.ts';
-import { parseWireId, productToWire, type WireProduct, type WireStatusChange } from '../kit/wire.ts';
+import { idArg, idsArg, MAX_WIRE_BATCH, productToWire, type WireProduct, type WireStatusChange } from '../kit/wire.ts';
 import { PRODUCT_SORTS, type ProductSort, type ProductStatus, type StatusChange } from './logic.ts';
 import type { ProductRepository } from './repository.ts';
 import type { ProductWriter } from './writes.ts';
@@ -58,19 +58,10 @@ interface View { withImages?: boolean | null; withShop?: boolean | null; include
 interface Ctx { requestId?: string }
 
 const STATUSES: ProductStatus[] = ['active', 'hidden', 'sold_out'];
-const MAX_BATCH = 500;
+const MAX_BATCH = MAX_WIRE_BATCH;
 
-function id(v: unknown, what = 'id'): number {
-  const n = parseWireId(v);
-  if (n === undefined) throw new AppError('VALIDATION_FAILED', `${what} must be a positive decimal id`);
-  return n;
-}
-
-function ids(v: unknown, what = 'ids'): number[] {
-  if (!Array.isArray(v)) throw new AppError('VALIDATION_FAILED', `${what} must be a list`);
-  if (v.length > MAX_BATCH) throw new AppError('VALIDATION_FAILED', `${what}: at most ${MAX_BATCH} per call`);
-  return v.map((x) => id(x, what));
-}
+const id = idArg;
+const ids = idsArg;
 
 function change(c: StatusChange): WireStatusChange {
   return { id: String(c.id), fromStatus: c.fromStatus, toStatus: c.toStatus };

@@ -1,6 +1,6 @@
 import { AppError } from '../../lib/errors.ts';
 import { MAX_PAGE_SIZE } from '../../legacy/contract/paging.ts';
-import { merchantToWire, parseWireId, shopToWire, type WireShop } from '../kit/wire.ts';
+import { idArg, idsArg, MAX_WIRE_BATCH, merchantToWire, shopToWire, type WireShop } from '../kit/wire.ts';
 import { inIdOrder, type ContractStatus, type ShopPatch, type ShopStatus } from './logic.ts';
 import type { ShopRepository } from './repository.ts';
 
@@ -11,19 +11,10 @@ import type { ShopRepository } from './repository.ts';
  * service's bookmarks. Unlisted methods answer NOT_IMPLEMENTED.
  */
 interface Ctx { requestId?: string }
-const MAX_BATCH = 500;
+const MAX_BATCH = MAX_WIRE_BATCH;
 
-function id(v: unknown, what = 'id'): number {
-  const n = parseWireId(v);
-  if (n === undefined) throw new AppError('VALIDATION_FAILED', `${what} must be a positive decimal id`);
-  return n;
-}
-
-function ids(v: unknown, what = 'ids'): number[] {
-  if (!Array.isArray(v)) throw new AppError('VALIDATION_FAILED', `${what} must be a list`);
-  if (v.length > MAX_BATCH) throw new AppError('VALIDATION_FAILED', `${what}: at most ${MAX_BATCH} per call`);
-  return v.map((x) => id(x, what));
-}
+const id = idArg;
+const ids = idsArg;
 
 const CONTRACT: ContractStatus[] = ['pending', 'active', 'suspended', 'terminated'];
 const RATE_RE = /^\d{1,3}(\.\d{1,2})?$/;

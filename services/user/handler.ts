@@ -1,7 +1,7 @@
 import { AppError } from '../../lib/errors.ts';
 import { timestamp } from '../../legacy/contract/format.ts';
 import { afterIdOf, keysetLimitOf, keysetPage, MAX_KEYSET_LIMIT } from '../kit/keyset.ts';
-import { parseWireId, userToWire } from '../kit/wire.ts';
+import { idsArg, userToWire } from '../kit/wire.ts';
 import { signUpBody } from '../../legacy/user-api/schemas.ts';
 import { fieldErrors } from '../../legacy/contract/error.ts';
 import { wireTimestampToDb } from './logic.ts';
@@ -13,26 +13,10 @@ import type { UserService } from './service.ts';
  * Unlisted methods answer NOT_IMPLEMENTED.
  */
 interface Ctx { requestId?: string }
-const MAX_BATCH = 500;
 
-function ids(v: unknown, what = 'ids'): number[] {
-  if (!Array.isArray(v) || v.length > MAX_BATCH) throw new AppError('VALIDATION_FAILED', `${what} must be a list of at most ${MAX_BATCH}`);
-  return v.map((x) => {
-    const n = parseWireId(x);
-    if (n === undefined) throw new AppError('VALIDATION_FAILED', `${what} must be positive decimal ids`);
-    return n;
-  });
-}
-
+const ids = idsArg;
 /** Id lists of the jobs' batch calls (likesByDay's filter, forgetProducts): up to 5000. */
-function manyIds(v: unknown, what: string): number[] {
-  if (!Array.isArray(v) || v.length > MAX_KEYSET_LIMIT) throw new AppError('VALIDATION_FAILED', `${what} must be a list of at most ${MAX_KEYSET_LIMIT}`);
-  return v.map((x) => {
-    const n = parseWireId(x);
-    if (n === undefined) throw new AppError('VALIDATION_FAILED', `${what} must be positive decimal ids`);
-    return n;
-  });
-}
+const manyIds = (v: unknown, what: string): number[] => idsArg(v, what, MAX_KEYSET_LIMIT);
 
 function instant(v: unknown, what: string): string {
   const db = wireTimestampToDb(v);
