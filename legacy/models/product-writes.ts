@@ -57,7 +57,8 @@ function mapWriteError(err: unknown): never {
   throw err;
 }
 
-function checkSalePrice(price: string, salePrice: string | null | undefined): void {
+/** A sale price above the price is refused with the legacy field error. */
+export function checkSalePrice(price: string, salePrice: string | null | undefined): void {
   if (salePrice !== null && salePrice !== undefined && compareDecimal(salePrice, price) > 0) {
     throw new AppError('VALIDATION_FAILED', undefined, { details: [{ field: 'body.salePrice', message: 'must not exceed price' }] });
   }

@@ -1,8 +1,6 @@
 import type { ProductImageRow, ProductListRow, ProductRow } from '../../legacy/contract/rows.ts';
 import { sortImages } from '../../legacy/contract/product.ts';
 import type { ProductListRowOwn } from './repository.ts';
-import { AppError } from '../../lib/errors.ts';
-import { compareDecimal } from '../../legacy/models/money.ts';
 
 /** Pure rules of the product service: visibility, sorting, list rows. */
 export type ProductSort = 'newest' | 'price_asc' | 'price_desc' | 'popularity';
@@ -49,37 +47,5 @@ export function listRowOf(row: ProductRow, images: ProductImageRow[], shopName: 
   };
 }
 
-/** Product fields as admins and merchants write them (already validated by the legacy schemas). */
-export interface ProductFields {
-  externalId?: string;
-  name?: string;
-  description?: string | null;
-  price?: string;
-  salePrice?: string | null;
-  currency?: string;
-  categoryId?: number | null;
-  status?: ProductStatus;
-  attributes?: Record<string, unknown>;
-  images?: string[];
-}
-
-export function productColumns(f: ProductFields): Record<string, unknown> {
-  const c: Record<string, unknown> = {};
-  if (f.externalId !== undefined) c.external_id = f.externalId;
-  if (f.name !== undefined) c.name = f.name;
-  if (f.description !== undefined) c.description = f.description;
-  if (f.price !== undefined) c.price = f.price;
-  if (f.salePrice !== undefined) c.sale_price = f.salePrice;
-  if (f.currency !== undefined) c.currency = f.currency;
-  if (f.categoryId !== undefined) c.category_id = f.categoryId;
-  if (f.status !== undefined) c.status = f.status;
-  if (f.attributes !== undefined) c.attributes = JSON.stringify(f.attributes);
-  return c;
-}
-
-/** A sale price above the price is refused with the legacy field error. */
-export function checkSalePrice(price: string, salePrice: string | null | undefined): void {
-  if (salePrice !== null && salePrice !== undefined && compareDecimal(salePrice, price) > 0) {
-    throw new AppError('VALIDATION_FAILED', undefined, { details: [{ field: 'body.salePrice', message: 'must not exceed price' }] });
-  }
-}
+/** Product fields as admins and merchants write them, their columns and the sale-price rule: legacy's own. */
+export { checkSalePrice, productColumns, type ProductFields } from '../../legacy/models/product-writes.ts';

@@ -4,6 +4,7 @@ import { recordProductChanges, type ProductEventKind } from '../../lib/events/ou
 import type { LiveDb } from '../kit/live-db.ts';
 import { isDuplicateKey, isForeignKeyViolation } from '../kit/sql.ts';
 import { checkSalePrice, productColumns, type ProductFields } from './logic.ts';
+import { bump } from '../../legacy/models/product-writes.ts';
 
 /**
  * Content writes to products (admin and merchant edits): each in one
@@ -32,10 +33,6 @@ export class ProductWriter {
     if (urls.length > 0) await trx('product_images').insert(urls.map((url, position) => ({ product_id: productId, url, position })));
   }
 
-  private static bump(k: Knex | Knex.Transaction): Record<string, Knex.Raw> {
-    return { version: k.raw('version + 1'), updated_at: k.raw('CURRENT_TIMESTAMP(6)') };
-  }
-
   async create(shopId: number, f: ProductFields & { externalId: string; name: string; price: string }): Promise<number> {
     checkSalePrice(f.price, f.salePrice);
     return transact(this.db.current(), async (trx) => {
@@ -60,7 +57,7 @@ export class ProductWriter {
       if (!current) return false;
       checkSalePrice(f.price ?? current.price, f.salePrice === undefined ? current.sale_price : f.salePrice);
       try {
-        await trx('products').where({ id }).update({ ...productColumns(f), ...ProductWriter.bump(trx) });
+        await trx('products').where({ id }).update({ ...productColumns(f), ...bump(trx) });
       } catch (err) {
         ProductWriter.mapWriteError(err);
       }
@@ -72,7 +69,7 @@ export class ProductWriter {
 
   async hide(id: number): Promise<boolean> {
     return transact(this.db.current(), async (trx) => {
-      const n = await trx('products').where({ id }).update({ status: 'hidden', ...ProductWriter.bump(trx) });
+      const n = await trx('products').where({ id }).update({ status: 'hidden', ...bump(trx) });
       if (Number(n) === 0) return false;
       await this.changed(trx, [id], 'hidden');
       return true;
