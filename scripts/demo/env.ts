@@ -6,10 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withDatabase } from '../../lib/db.ts';
+import { freePorts } from '../../lib/free-ports.ts';
 
 export const DOMAIN_DBS = ['product', 'shop', 'user', 'search'] as const;
 export type DomainDb = (typeof DOMAIN_DBS)[number];
@@ -56,18 +56,6 @@ export function demoNames(runId: string, prefix = 'demo'): DemoNames {
     ownershipChannel: `${prefix}:${runId}:ownership`,
     queuePrefix: `${prefix}-${runId}`,
   };
-}
-
-/** Asks the OS for n distinct free TCP ports on 127.0.0.1 (held together, then released). */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<import('node:net').Server>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  })));
-  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 export async function createDemoEnv(opts: { serverDsn: string; redisUrl: string; prefix?: string; runId?: string }): Promise<DemoEnv> {

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { silentLogger, type Logger } from '../../lib/logger.ts';
 import { MemoryOwnershipRegistry } from '../../lib/ownership/index.ts';
 import type { ServiceConfig } from '../kit/config.ts';
@@ -7,18 +6,7 @@ import type { SearchIndex } from '../kit/ports.ts';
 import { startProductService } from '../product/index.ts';
 import { startShopService } from '../shop/index.ts';
 import { startUserService } from '../user/index.ts';
-
-/** A free TCP port (services need each other's Thrift ports before they start). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../lib/free-ports.ts';
 
 export interface ServiceStack {
   product: RunningService;

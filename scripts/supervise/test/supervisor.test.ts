@@ -1,21 +1,12 @@
 import { expect } from 'chai';
-import { createServer } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../../../test/helpers/wait.ts';
 import { LinePrefixer } from '../lines.ts';
 import { Supervisor, type ChildExit, type ChildSpec } from '../supervisor.ts';
+import { freePort } from '../../../lib/free-ports.ts';
 
 const CHILD = fileURLToPath(new URL('./fixtures/child.ts', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    }).on('error', reject);
-  });
-}
 
 function child(name: string, mode: string, extra: Partial<ChildSpec> = {}, env: Record<string, string> = {}): ChildSpec {
   return { name, entry: CHILD, env: { ...process.env, CHILD_MODE: mode, ...env }, readyMessage: true, ...extra };

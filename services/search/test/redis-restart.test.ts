@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -15,17 +14,7 @@ import { MysqlFulltextBackend } from '../backends/mysql-fulltext.ts';
 import { KnexProductSource } from '../source.ts';
 import { SearchIndexer } from '../indexer.ts';
 import { createProduct, seedShops } from './seed.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../../lib/free-ports.ts';
 
 /** A private redis-server child with an fsync-always append-only file, so a kill loses nothing acknowledged. */
 class RedisChild {
