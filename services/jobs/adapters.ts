@@ -11,13 +11,14 @@ import type { Knex } from 'knex';
 import { upsertShopStats } from '../../legacy/jobs/shop-stats.ts';
 import type { EventBucket, EventType } from '../../legacy/jobs/scoring.ts';
 import type { EventLog, LikeLog, ProductCatalog, ProductFacts, ShopDirectoryPort, ShopFacts, ShopStatsSink } from './ports.ts';
+import { chunks } from '../kit/keyset.ts';
 
 /** A fixed knex, or a live one (LiveDb: the owner's database as the registry says now). */
 export type DbRef = Knex | { current(): Knex };
 const live = (db: DbRef): (() => Knex) => ('current' in db && typeof db.current === 'function' ? () => db.current() : () => db as Knex);
 
 const BATCH = 500;
-const chunks = <T>(xs: T[], n = BATCH): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+const batches = <T>(xs: T[], n = BATCH): T[][] => chunks(xs, n);
 
 function buckets(rows: Record<string, unknown>[]): EventBucket[] {
   return rows.map((r) => ({ productId: Number(r.productId), type: String(r.type) as EventType, ageDays: Number(r.ageDays), count: Number(r.count) }));
@@ -66,7 +67,7 @@ export class KnexProductCatalog implements ProductCatalog {
   }
   async facts(ids: number[]): Promise<Map<number, ProductFacts>> {
     const out = new Map<number, ProductFacts>();
-    for (const c of chunks(ids)) {
+    for (const c of batches(ids)) {
       for (const r of await this.#db()('products').whereIn('id', c).select('id', 'shop_id', 'status')) out.set(Number(r.id), { id: Number(r.id), shopId: Number(r.shop_id), status: r.status });
     }
     return out;
@@ -76,15 +77,15 @@ export class KnexProductCatalog implements ProductCatalog {
     return new Map(rows.map((r) => [Number(r.id), Number(r.popularity_score)]));
   }
   async writeScores(set: [number, number][], zero: number[]): Promise<void> {
-    for (const c of chunks(zero)) await this.#db().raw(`UPDATE products SET popularity_score = 0, updated_at = updated_at WHERE id IN (${c.map(() => '?').join(',')})`, c);
-    for (const c of chunks(set)) {
+    for (const c of batches(zero)) await this.#db().raw(`UPDATE products SET popularity_score = 0, updated_at = updated_at WHERE id IN (${c.map(() => '?').join(',')})`, c);
+    for (const c of batches(set)) {
       await this.#db().raw(`UPDATE products SET popularity_score = CASE id ${c.map(() => 'WHEN ? THEN ?').join(' ')} END, updated_at = updated_at WHERE id IN (${c.map(() => '?').join(',')})`,
         [...c.flat(), ...c.map(([id]) => id)]);
     }
   }
   async activeCounts(shopIds: number[]): Promise<Map<number, number>> {
     const out = new Map<number, number>();
-    for (const c of chunks(shopIds)) {
+    for (const c of batches(shopIds)) {
       const rows = (await this.#db()('products').where('status', 'active').whereIn('shop_id', c).groupBy('shop_id').select('shop_id').count({ n: '*' })) as unknown as { shop_id: number; n: number }[];
       for (const r of rows) out.set(Number(r.shop_id), Number(r.n));
     }
@@ -103,7 +104,7 @@ export class KnexShopDirectory implements ShopDirectoryPort {
   }
   async facts(ids: number[]): Promise<Map<number, ShopFacts>> {
     const out = new Map<number, ShopFacts>();
-    for (const c of chunks(ids)) {
+    for (const c of batches(ids)) {
       for (const r of await this.#db()('shops').whereIn('id', c).select('id', 'status', 'contract_status')) out.set(Number(r.id), { id: Number(r.id), status: r.status, contractStatus: r.contract_status });
     }
     return out;

@@ -11,6 +11,7 @@
  */
 import type { EventBucket } from '../../legacy/jobs/scoring.ts';
 import type { LikeLog, ProductCatalog, ProductFacts, ShopDirectoryPort, ShopFacts } from './ports.ts';
+import { allKeysetPages, chunks } from '../kit/keyset.ts';
 
 type Ctx = Record<string, unknown> | undefined;
 type Page<T> = { items: T[]; nextAfterId?: string | null };
@@ -46,8 +47,6 @@ export const PAGE = 5000;
 export const SCORE_BATCH = 2000;
 const DAY_MS = 86_400_000;
 
-const chunks = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
-
 /** DATETIME(6) literal 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC) → common.Timestamp 'YYYY-MM-DDTHH:MM:SS.ffffffZ'. */
 export function toTimestamp(datetime6: string): string {
   if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/.test(datetime6)) throw new Error(`not a DATETIME(6) literal: ${datetime6}`);
@@ -64,19 +63,6 @@ export function ageDays(day: string, likeDay: string): number {
   const b = Date.parse(`${likeDay}T00:00:00Z`);
   if (Number.isNaN(a) || Number.isNaN(b)) throw new Error(`bad day ${Number.isNaN(a) ? day : likeDay}`);
   return Math.round((a - b) / DAY_MS);
-}
-
-/** Walks a keyset-paged call from "0" to the last page. */
-async function allPages<T>(page: (afterId: string) => Promise<Page<T>>): Promise<T[]> {
-  const out: T[] = [];
-  let after = '0';
-  for (;;) {
-    const p = await page(after);
-    out.push(...p.items);
-    if (!p.nextAfterId) return out;
-    if (p.nextAfterId === after) throw new Error(`paging did not advance past ${after}`);
-    after = p.nextAfterId;
-  }
 }
 
 /** Sizes of pages and batches (defaults above; tests make them small to cross page boundaries). */
@@ -97,7 +83,7 @@ export class ThriftLikeLog implements LikeLog {
   async productBuckets(day: string, from: string, to: string): Promise<EventBucket[]> {
     const fromTime = toTimestamp(from);
     const toTime = toTimestamp(to);
-    const rows = await allPages((after) => this.#api.likesByDay(undefined, fromTime, toTime, undefined, after, this.#page));
+    const rows = await allKeysetPages((after) => this.#api.likesByDay(undefined, fromTime, toTime, undefined, after, this.#page));
     return rows.map((r) => ({ productId: Number(r.targetId), type: 'like' as const, ageDays: ageDays(day, r.day), count: Number(r.count) }));
   }
 }
@@ -120,7 +106,7 @@ export class ThriftProductCatalog implements ProductCatalog {
     return out;
   }
   async scoredProducts(): Promise<Map<number, number>> {
-    const rows = await allPages((after) => this.#api.listScores(undefined, after, this.#sizes.page));
+    const rows = await allKeysetPages((after) => this.#api.listScores(undefined, after, this.#sizes.page));
     return new Map(rows.map((r) => [Number(r.productId), Number(r.score)]));
   }
   async writeScores(set: [number, number][], zero: number[]): Promise<void> {

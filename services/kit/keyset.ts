@@ -31,3 +31,21 @@ export function keysetPage<T>(rows: T[], limit: number, idOf: (row: T) => number
   const items = rows.slice(0, limit);
   return { items, nextAfterId: String(idOf(items[items.length - 1])) };
 }
+
+/** The caller's side: walks a keyset-paged call from "0" to its last page. */
+export async function allKeysetPages<T>(page: (afterId: string) => Promise<{ items: T[]; nextAfterId?: string | null }>): Promise<T[]> {
+  const out: T[] = [];
+  let after = '0';
+  for (;;) {
+    const p = await page(after);
+    out.push(...p.items);
+    if (!p.nextAfterId) return out;
+    if (p.nextAfterId === after) throw new Error(`paging did not advance past ${after}`);
+    after = p.nextAfterId;
+  }
+}
+
+/** `xs` cut into batches of at most `n` (for calls with a per-call limit). */
+export function chunks<T>(xs: T[], n: number): T[][] {
+  return Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+}

@@ -2,6 +2,7 @@ import { assembleMerchantStats, type EventCount, type MerchantStatsJson, type St
 import type { PageRequest } from '../../legacy/contract/paging.ts';
 import { addDays } from '../../legacy/http/time.ts';
 import type { ProductApi } from './thrift-ports.ts';
+import { allKeysetPages, chunks } from './keyset.ts';
 
 /**
  * `GET /merchant/stats` from its owners instead of a join: the shop's
@@ -63,13 +64,9 @@ export function newLikesOver(api: LikesByDayApi): MerchantStatsSources['newLikes
   return async (productIds, window) => {
     const { fromTime, toTime } = windowInstants(window);
     const out = new Map<number, number>();
-    for (let i = 0; i < productIds.length; i += LIKES_BATCH) {
-      const ids = productIds.slice(i, i + LIKES_BATCH).map(String);
-      for (let after = '0'; ;) {
-        const res = await api.likesByDay(undefined, fromTime, toTime, ids, after, LIKES_BATCH);
-        for (const d of res.items) out.set(Number(d.targetId), (out.get(Number(d.targetId)) ?? 0) + Number(d.count));
-        if (!res.nextAfterId) break;
-        after = res.nextAfterId;
+    for (const batch of chunks(productIds.map(String), LIKES_BATCH)) {
+      for (const d of await allKeysetPages((after) => api.likesByDay(undefined, fromTime, toTime, batch, after, LIKES_BATCH))) {
+        out.set(Number(d.targetId), (out.get(Number(d.targetId)) ?? 0) + Number(d.count));
       }
     }
     return out;

@@ -1,6 +1,7 @@
 import { isAppError } from '../../lib/errors.ts';
 import type { Catalog, CatalogProduct, ProductCommands, ProductStatusChange, SearchIndex, SessionVerifier, ShopDirectory } from './ports.ts';
 import { merchantFromWire, productFromWire, shopFromWire, type WireMerchant, type WireProduct, type WireShop, type WireStatusChange } from './wire.ts';
+import { chunks } from './keyset.ts';
 
 /**
  * The ports of services/kit/ports.ts over the services' Thrift APIs. The
@@ -41,7 +42,7 @@ export interface SearchApi {
 }
 
 const BATCH = 500;
-const chunks = <T>(xs: T[], n = BATCH): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+const batches = <T>(xs: T[], n = BATCH): T[][] => chunks(xs, n);
 const str = (ids: number[]) => ids.map(String);
 
 function notFound(err: unknown): boolean {
@@ -52,7 +53,7 @@ export function shopDirectoryOver(api: ShopApi): ShopDirectory {
   return {
     async getMany(ids) {
       const out = [];
-      for (const c of chunks([...new Set(ids)])) out.push(...(await api.getMany(undefined, str(c))).map(shopFromWire));
+      for (const c of batches([...new Set(ids)])) out.push(...(await api.getMany(undefined, str(c))).map(shopFromWire));
       return out;
     },
     async get(id) {
@@ -90,7 +91,7 @@ export function catalogOver(api: ProductApi): Catalog {
   return {
     async getMany(ids, opts) {
       const out: CatalogProduct[] = [];
-      for (const c of chunks(ids)) {
+      for (const c of batches(ids)) {
         for (const p of await api.getMany(undefined, str(c), { withImages: true, withShop: true, includeHidden: opts.includeHidden })) {
           const { row, images, shopName } = productFromWire(p);
           out.push({ row, images, shopName: shopName ?? '' });
@@ -100,13 +101,13 @@ export function catalogOver(api: ProductApi): Catalog {
     },
     async statuses(ids) {
       const out = new Map();
-      for (const c of chunks([...new Set(ids)])) {
+      for (const c of batches([...new Set(ids)])) {
         for (const p of await api.getMany(undefined, str(c), { includeHidden: true })) out.set(Number(p.id), p.status);
       }
       return out;
     },
     async applyCounters(deltas) {
-      for (const c of chunks(deltas)) await api.applyCounters(undefined, c.map((d) => ({ productId: String(d.productId), likeDelta: d.likeDelta, viewDelta: d.viewDelta })));
+      for (const c of batches(deltas)) await api.applyCounters(undefined, c.map((d) => ({ productId: String(d.productId), likeDelta: d.likeDelta, viewDelta: d.viewDelta })));
     },
   };
 }
@@ -131,7 +132,7 @@ export function productCommandsOver(api: ProductApi): ProductCommands {
     },
     async restoreStatuses(changes) {
       const out: ProductStatusChange[] = [];
-      for (const c of chunks(changes)) {
+      for (const c of batches(changes)) {
         out.push(...(await api.restoreStatuses(undefined, c.map((x) => ({ id: String(x.id), fromStatus: x.fromStatus, toStatus: x.toStatus })))).map(toChange));
       }
       return out;
@@ -147,10 +148,10 @@ export function productCommandsOver(api: ProductApi): ProductCommands {
 export function searchIndexOver(search: SearchApi, products: ProductApi): SearchIndex {
   return {
     async remove(ids) {
-      for (const c of chunks(ids)) await search.removeDocuments(undefined, str(c));
+      for (const c of batches(ids)) await search.removeDocuments(undefined, str(c));
     },
     async reindex(items) {
-      for (const c of chunks(items)) {
+      for (const c of batches(items)) {
         const statusOf = new Map(c.map((i) => [String(i.id), i.status]));
         const found = await products.getMany(undefined, c.map((i) => String(i.id)), { withShop: true, includeHidden: true });
         if (found.length === 0) continue;
