@@ -64,7 +64,8 @@ export function assessPrivileges(reqs: Requirement[], servers: Partial<Record<Si
     if (holds(g, r.privilege, r.db, r.table)) continue;
     const key = `${r.side}\0${r.privilege}\0${r.severity}`;
     const e = missing.get(key) ?? { r, where: [] };
-    e.where.push(r.db === null ? '*.*' : r.table === null ? `${r.db}.*` : `${r.db}.${r.table}`);
+    const where = r.db === null ? '*.*' : r.table === null ? `${r.db}.*` : `${r.db}.${r.table}`;
+    if (!e.where.includes(where)) e.where.push(where);
     missing.set(key, e);
   }
   for (const { r, where } of missing.values()) {
