@@ -36,7 +36,10 @@ export async function start(ctx: SplitContext, opts: { follow?: boolean } = {}):
   if (before?.phase === 'completed') throw new SplitError('WRONG_PHASE', `${ctx.service.name} is already completed`);
   if (before?.switching) throw new SplitError('WRONG_PHASE', `a ${before.switching.kind} of ${ctx.service.name} was interrupted; run "${before.switching.kind}" again to finish it or "rollback" to undo it`);
   const blocked = blockedError(await runChecks(new Facts(ctx), START_CHECKS));
-  if (blocked) throw blocked;
+  if (blocked) {
+    ctx.log.warn({ service: ctx.service.name, findings: (blocked.details as { findings: unknown[] }).findings.length }, 'start refused: a precondition check failed; nothing was changed');
+    throw blocked;
+  }
   const release = await acquireLock(ctx);
   try {
     // a split of the same tables that saved its state between the checks and the lock

@@ -1,4 +1,3 @@
-import { cascadeTriggerName, ROW_EVENTS, triggerName } from '../sql.ts';
 import type { SplitState } from '../state.ts';
 import { busyLocks } from '../table-locks.ts';
 import { TOOL_TRIGGER_PREFIX } from './app-triggers.ts';
@@ -22,11 +21,16 @@ export function claimsFromStates(states: SplitState[], service: string, moved: s
   return out;
 }
 
-/** Pure: capture triggers of another split on a moved table. */
-export function claimsFromTriggers(rows: TriggerRow[], service: string, moved: string[]): Finding[] {
-  const own = new Set(moved.flatMap((t) => [...ROW_EVENTS.map((ev) => triggerName(service, t, ev)), cascadeTriggerName(service, t, 'delete'), cascadeTriggerName(service, t, 'update')]));
+/**
+ * Pure: the tool's triggers (`_split_…`) of another split on a moved table.
+ * Ours are every `_split_<service>_…` name (whatever kinds of trigger capture
+ * and fence add), except where a known other service's longer name matches.
+ */
+export function claimsFromTriggers(rows: TriggerRow[], service: string, moved: string[], otherServices: string[] = []): Finding[] {
   const set = new Set(moved);
-  return rows.filter((r) => set.has(r.table) && r.name.startsWith(TOOL_TRIGGER_PREFIX) && !own.has(r.name))
+  const longer = otherServices.filter((o) => o !== service && o.startsWith(`${service}_`));
+  const ours = (name: string) => name.startsWith(`${TOOL_TRIGGER_PREFIX}${service}_`) && !longer.some((o) => name.startsWith(`${TOOL_TRIGGER_PREFIX}${o}_`));
+  return rows.filter((r) => set.has(r.table) && r.name.startsWith(TOOL_TRIGGER_PREFIX) && !ours(r.name))
     .map((r) => f.blocker(`table ${r.table} carries trigger ${r.name} of another split`, { table: r.table, fix: 'finish or cancel that split first' }));
 }
 
@@ -37,7 +41,7 @@ export const claims: Check = {
     const ctx = facts.ctx;
     const out = [
       ...claimsFromStates(await facts.states(), ctx.service.name, facts.moved),
-      ...claimsFromTriggers(await facts.triggers('source'), ctx.service.name, facts.moved),
+      ...claimsFromTriggers(await facts.triggers('source'), ctx.service.name, facts.moved, [...(await facts.states()).map((x) => x.service), ...ctx.service.owners.values()]),
     ];
     const busy = await busyLocks(ctx.source.knex, ctx.source.db, ctx.service.name, facts.moved);
     if (busy.service) out.push(f.warning(`a split-db process of ${ctx.service.name} is running now (e.g. start --follow); commands that change things will wait for it to stop`));

@@ -14,6 +14,7 @@ export function assessColumnTypes(t: TableInfo): Finding[] {
   const out: Finding[] = [];
   for (const c of t.allColumns) {
     if (UNSUPPORTED_TYPES.test(c.dataType)) out.push(f.blocker(`${t.name}.${c.name}: type ${c.dataType} is not supported`, { table: t.name }));
+    else if (c.dataType === 'float') out.push(f.warning(`${t.name}.${c.name}: FLOAT is approximate; verify compares its text form`, { table: t.name }));
   }
   return out;
 }

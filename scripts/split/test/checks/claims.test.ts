@@ -14,14 +14,15 @@ describe('split-db checks: claims and target-empty (pure)', () => {
     expect(f[0].fix).to.match(/split-db cancel catalog/);
   });
 
-  it('another split\'s capture triggers on a moved table are a claim; our own row and cascade triggers are not', () => {
+  it('another split\'s capture triggers on a moved table are a claim; ours (any _split_<service>_ name) are not', () => {
     const rows = [
       { name: '_split_product_products_u', table: 'products' },
       { name: '_split_product_products_cascade_d', table: 'products' },
       { name: '_split_product_x_products_u', table: 'products' },
       { name: '_split_catalog_shops_u', table: 'shops' },
     ].map((r) => ({ ...r, event: 'UPDATE', timing: 'AFTER', body: '' }));
-    expect(claimsFromTriggers(rows, 'product', ['products']).map((f) => f.message)).to.deep.equal(['table products carries trigger _split_product_x_products_u of another split']);
+    expect(claimsFromTriggers(rows, 'product', ['products'], ['product', 'product_x']).map((f) => f.message)).to.deep.equal(['table products carries trigger _split_product_x_products_u of another split']);
+    expect(claimsFromTriggers([{ name: '_split_catalog_products_u', table: 'products', event: 'UPDATE', timing: 'AFTER', body: '' }], 'product', ['products']).map((f) => f.table)).to.deep.equal(['products']);
   });
 
   it('lock names fit the server\'s 64 characters and differ per database and table', () => {

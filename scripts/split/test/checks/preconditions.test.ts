@@ -113,6 +113,12 @@ describe('split-db preconditions first, changes after @integration', function ()
       expect(r.stderr.trimEnd().split('\n'), r.stderr).to.have.length(1);
       expect(r.stderr).to.match(/^split-db: .*TRIGGER/);
       expect(r.stderr + r.stdout).not.to.contain(password);
+      const j = await runCli(['--manifest', await manifestFile(limited), '--json', 'start', 'product']);
+      expect(j.code).to.equal(3);
+      const out = JSON.parse(j.stdout) as { error: { code: string; findings: Array<{ check: string; severity: string; message: string }> } };
+      expect(out.error.code).to.equal('BLOCKED');
+      expect(out.error.findings.map((f) => `${f.check} ${f.severity}`)).to.include('privileges blocker');
+      expect(j.stdout + j.stderr).not.to.contain(password);
     });
   });
 
