@@ -31,7 +31,11 @@ describe('split-db check: privileges (pure)', () => {
       'GRANT ALL PRIVILEGES ON `svc\\_%`.* TO `u`@`%`',
       'GRANT TRIGGER ON `legacy`.`products` TO `u`@`%`',
       'GRANT ALTER ON `other`.* TO `u`@`%`',
+      // the enabled (default) role's grants are listed by SHOW GRANTS too
+      'GRANT `split_role` TO `u`@`%`',
+      'GRANT DELETE ON `legacy`.* TO `split_role`',
     ]);
+    expect(holds(g, 'DELETE', 'legacy')).to.equal(true);
     expect(holds(g, 'SELECT', 'legacy')).to.equal(true);
     expect(holds(g, 'TRIGGER', 'legacy', 'products')).to.equal(true);
     expect(holds(g, 'TRIGGER', 'legacy', 'categories')).to.equal(false);
