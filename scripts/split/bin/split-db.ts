@@ -7,7 +7,7 @@
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { createLogger } from '../../../lib/logger.ts';
-import { maskSecretsInText } from '../../../lib/mask.ts';
+import { errorJson, errorLine, routeKnexLogs } from '../lib/cli-errors.ts';
 import { readEnv, targetFromEnv, DEFAULT_MANIFEST, type SplitEnv } from '../lib/cli-config.ts';
 import {
   cancelCommand, completeCommand, cutoverCommand, planCommand, rollbackCommand, startCommand, statusCommand, verifyCommand,
@@ -258,9 +258,11 @@ async function main(): Promise<void> {
     env = readEnv(process.env);
     createFaults(env.SPLIT_FAULT, env.SPLIT_FAIL); // validates the fault spec once, up front
   } catch (err) {
-    process.stderr.write(`split-db: ${maskSecretsInText((err as Error).message)}\n`);
+    process.stderr.write(`${errorLine(err)}\n`);
     process.exit(EXIT.usage);
   }
+  const knexLog = createLogger('split-db', { level: env.LOG_LEVEL, destination: process.stderr }).child({ component: 'knex' });
+  routeKnexLogs((message) => knexLog.debug({ knex: message }, 'knex message'));
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       process.stderr.write(`\nsplit-db: ${sig} received; stopping at the next chunk boundary (state is saved)\n`);
@@ -278,8 +280,8 @@ async function main(): Promise<void> {
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
       process.exit(e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.ok : EXIT.usage);
     }
-    const msg = maskSecretsInText(err instanceof Error ? err.message : String(err)).split('\n')[0];
-    process.stderr.write(`split-db: ${msg}\n`);
+    if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(errorJson(err), null, 2)}\n`);
+    process.stderr.write(`${errorLine(err)}\n`);
     process.exit(codeFor(err));
   }
   process.exit(exitCode);

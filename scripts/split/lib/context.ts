@@ -1,4 +1,3 @@
-import type mysql from 'mysql2/promise';
 import type { Knex } from '../../../lib/db.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import { silentLogger } from '../../../lib/logger.ts';
@@ -8,7 +7,8 @@ import { foreignKeys, shapeOf, tableInfo, type ForeignKey, type TableInfo } from
 import type { ResolvedService } from './manifest.ts';
 import { DEFAULT_OPTIONS, type SplitOptions } from './options.ts';
 import { NO_PROGRESS, type ProgressSink } from './progress.ts';
-import { openConnection, openSide, sameServer, type Side } from './side.ts';
+import { openSide, sameServer, type Side } from './side.ts';
+import { acquireTableLocks } from './table-locks.ts';
 import type { TableShape } from './sql.ts';
 import { StateStore } from './state.ts';
 
@@ -151,20 +151,11 @@ export async function toolTransaction<T>(knex: Knex, fn: (tx: Knex.Transaction) 
   }
 }
 
-/** Named server lock: one tool process per service and source database at a time. */
+/**
+ * Named server locks: one per moved table of the source database plus one per
+ * service (lib/table-locks.ts), so no two tool processes work on the same
+ * table, whatever their service names.
+ */
 export async function acquireLock(ctx: SplitContext): Promise<() => Promise<void>> {
-  const conn: mysql.Connection = await openConnection(ctx.service.sourceDsn);
-  const name = `split-db:${ctx.source.db}:${ctx.service.name}`.slice(0, 64);
-  const [rows] = await conn.query('SELECT GET_LOCK(?, 0) AS ok', [name]);
-  if (Number((rows as Array<{ ok: number }>)[0].ok) !== 1) {
-    await conn.end();
-    throw new SplitError('LOCKED', `another split-db process is working on ${ctx.service.name} (lock ${name}); stop it first`);
-  }
-  return async () => {
-    try {
-      await conn.query('SELECT RELEASE_LOCK(?)', [name]);
-    } finally {
-      await conn.end().catch(() => conn.destroy());
-    }
-  };
+  return acquireTableLocks(ctx.service.sourceDsn, ctx.source.db, ctx.service.name, ctx.service.spec.tables);
 }

@@ -26,6 +26,8 @@ const serviceSpec = z.object({
   migrations: ident,
   tables: z.array(ident).min(1),
   crossingForeignKeys: z.record(z.string().regex(/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/, 'key must be <table>.<constraint>'), crossingDecision).default({}),
+  /** Application triggers on moved tables the DBA accepts firing for the tool's writes too (see the app-triggers check). */
+  acceptTriggers: z.array(z.string().min(1).max(64)).default([]),
 });
 
 export const manifestSchema = z.object({

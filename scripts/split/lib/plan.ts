@@ -1,29 +1,19 @@
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { SplitContext } from './context.ts';
-import { readCatalog } from './context.ts';
-import type { ForeignKey, TableInfo } from './introspect.ts';
-import { serverInfo, tableInfo } from './introspect.ts';
-import { scanTree, type CodeHit } from './scan.ts';
+import { assessColumnTypes } from './checks/column-types.ts';
+import { assessCrossing, crossingForeignKeys, type CrossingFk } from './checks/crossing-fks.ts';
+import { Facts } from './checks/facts.ts';
+import { assessKey } from './checks/key.ts';
+import { assessCode } from './checks/legacy-code.ts';
+import { CHECKS, runChecks } from './checks/registry.ts';
+import { assessTables } from './checks/tables.ts';
+import { assessTargetSchema } from './checks/target-schema.ts';
+import { assessTriggerNames } from './checks/trigger-names.ts';
+import type { CheckResult, Finding } from './checks/types.ts';
+import type { TableInfo } from './introspect.ts';
+import type { CodeHit } from './scan.ts';
 import { schemaDifferences } from './schema.ts';
-import { triggerName } from './sql.ts';
-import { databaseExists } from './side.ts';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-
-export interface CrossingFk {
-  constraint: string;
-  table: string;
-  columns: string[];
-  refTable: string;
-  onDelete: string;
-  onUpdate: string;
-  /** outgoing: a moved table points out of the service; incoming: a table staying behind points in. */
-  direction: 'outgoing' | 'incoming';
-  otherSide: string;
-  decision: string | null;
-  note?: string;
-}
+export { crossingForeignKeys, type CrossingFk };
 
 export interface PlanTable {
   name: string;
@@ -51,76 +41,39 @@ export interface Plan {
   tables: PlanTable[];
   crossingForeignKeys: CrossingFk[];
   code: CodeHit[];
+  /** Every check with pass/fail and its findings (lib/checks). */
+  checks: CheckResult[];
+  findings: Finding[];
+  /** The blocker and warning messages of `findings`, as text. */
   blockers: string[];
   warnings: string[];
   steps: string[];
 }
 
-const UNSUPPORTED_TYPES = /^(geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection)$/;
-const INTEGER_PK = /^(tinyint|smallint|mediumint|int|bigint)\b/;
-
-/** Pure part: blockers and warnings from what was read. */
+/**
+ * Pure: the table-shape, schema, crossing-FK and code findings as text (kept
+ * for callers of the former single assess function; plan runs lib/checks).
+ */
 export function assess(tables: TableInfo[], targets: Map<string, TableInfo>, crossing: CrossingFk[], code: CodeHit[], service: string): { blockers: string[]; warnings: string[] } {
-  const blockers: string[] = [];
-  const warnings: string[] = [];
+  const findings: Finding[] = [];
   for (const t of tables) {
-    if (!t.exists) {
-      blockers.push(`${t.name}: table does not exist on the source`);
-      continue;
-    }
-    if (t.engine && t.engine.toLowerCase() !== 'innodb') blockers.push(`${t.name}: engine ${t.engine} (transactions needed; only InnoDB is supported)`);
-    if (!t.pk.length) blockers.push(`${t.name}: no primary key`);
-    else if (t.pk.length > 1) blockers.push(`${t.name}: composite primary key (${t.pk.join(', ')}) is not supported`);
-    else if (!INTEGER_PK.test(t.pkType ?? '')) blockers.push(`${t.name}: primary key ${t.pk[0]} is ${t.pkType}; only integer keys are supported`);
-    for (const c of t.allColumns) {
-      if (UNSUPPORTED_TYPES.test(c.dataType)) blockers.push(`${t.name}.${c.name}: type ${c.dataType} is not supported`);
-      if (c.dataType === 'float') warnings.push(`${t.name}.${c.name}: FLOAT is approximate; verify compares its text form`);
-    }
-    if (triggerName(service, t.name, 'update').length > 64) blockers.push(`${t.name}: name too long for the capture trigger names`);
-    const dst = targets.get(t.name);
-    if (dst?.exists) for (const d of schemaDifferences(t, dst)) blockers.push(`target schema: ${d}`);
+    findings.push(...assessTables([t]), ...assessKey(t), ...assessColumnTypes(t), ...(t.exists ? assessTriggerNames(service, [t.name]) : []), ...assessTargetSchema(t, targets.get(t.name)));
   }
-  for (const fk of crossing) {
-    if (!fk.decision) blockers.push(`FK ${fk.table}.${fk.constraint} → ${fk.refTable} crosses the boundary (${fk.otherSide}) with no decision in the manifest (crossingForeignKeys."${fk.table}.${fk.constraint}")`);
-    if (fk.direction === 'incoming' && fk.onUpdate === 'CASCADE') blockers.push(`FK ${fk.table}.${fk.constraint}: ON UPDATE CASCADE into a moved table is not supported`);
-  }
-  for (const h of code) {
-    if (h.crossesBoundaryWith.length) warnings.push(`${h.file}:${h.line}: ${h.kind} query joins ${h.table} with ${h.crossesBoundaryWith.join(', ')} (crosses the boundary; must become a Thrift call + in-memory join)`);
-    else if (!h.switchesToThrift) warnings.push(`${h.file}:${h.line}: direct ${h.kind} access to ${h.table} outside the repository seam${h.job ? ' (job)' : ''}`);
-  }
-  return { blockers, warnings };
+  findings.push(...assessCrossing(crossing), ...assessCode(code));
+  return { blockers: findings.filter((f) => f.severity === 'blocker').map((f) => f.message), warnings: findings.filter((f) => f.severity === 'warning').map((f) => f.message) };
 }
 
-export function crossingForeignKeys(fks: ForeignKey[], moved: Set<string>, owners: Map<string, string>, service: string, decisions: Record<string, { action: string; note?: string }>): CrossingFk[] {
-  const out: CrossingFk[] = [];
-  for (const fk of fks) {
-    const childIn = moved.has(fk.table);
-    const parentIn = moved.has(fk.refTable);
-    if (childIn === parentIn) continue;
-    const other = childIn ? fk.refTable : fk.table;
-    const d = decisions[`${fk.table}.${fk.name}`];
-    out.push({
-      constraint: fk.name, table: fk.table, columns: fk.columns, refTable: fk.refTable, onDelete: fk.onDelete, onUpdate: fk.onUpdate,
-      direction: childIn ? 'outgoing' : 'incoming', otherSide: `${other} (${owners.get(other) ?? 'legacy'})`,
-      decision: d?.action ?? null, ...(d?.note ? { note: d.note } : {}),
-    });
-  }
-  return out;
-}
-
-export async function buildPlan(ctx: SplitContext): Promise<Plan> {
+export async function buildPlan(ctx: SplitContext, checks = CHECKS): Promise<Plan> {
   const spec = ctx.service.spec;
-  const cat = await readCatalog(ctx.source, spec.tables);
-  const targets = new Map<string, TableInfo>();
-  const targetReachable = await databaseExists(ctx.service.targetDsn);
-  if (targetReachable) for (const t of spec.tables) targets.set(t, await tableInfo(ctx.target.knex, ctx.target.db, t));
-  const srv = await serverInfo(ctx.source.knex);
-  const moved = new Set(spec.tables);
-  const crossing = crossingForeignKeys(cat.fks, moved, ctx.service.owners, ctx.service.name, spec.crossingForeignKeys);
-  const code = await scanTree(REPO_ROOT, join(REPO_ROOT, 'legacy'), ctx.service.owners, ctx.service.name);
+  const facts = new Facts(ctx);
+  const results = await runChecks(facts, checks);
+  const findings = results.flatMap((r) => r.findings);
+  const cat = await facts.catalog();
+  const targets = await facts.targetTables();
+  const srv = await facts.source();
+  const crossing = crossingForeignKeys(cat.fks, new Set(spec.tables), ctx.service.owners, ctx.service.name, spec.crossingForeignKeys);
+  const code = checks.some((c) => c.name === 'legacy-code') ? await facts.code() : [];
   const tables = spec.tables.map((t) => cat.infos.get(t)!);
-  const { blockers, warnings } = assess(tables, targets, crossing, code, ctx.service.name);
-  if (!targetReachable) warnings.push('target database does not exist yet; start creates it');
   const copyMode = ctx.opts.copyMode === 'stream' || !ctx.sameServer ? 'stream' : 'sql';
   return {
     service: ctx.service.name,
@@ -141,8 +94,10 @@ export async function buildPlan(ctx: SplitContext): Promise<Plan> {
     }),
     crossingForeignKeys: crossing,
     code,
-    blockers,
-    warnings,
+    checks: results,
+    findings,
+    blockers: findings.filter((f) => f.severity === 'blocker').map((f) => f.message),
+    warnings: findings.filter((f) => f.severity === 'warning').map((f) => f.message),
     steps: [
       `create ${ctx.target.masked} and apply migrations/${spec.migrations}`,
       'drop FKs from tables staying in legacy into the moved tables where the manifest says "drop" (integrity moves to the application)',

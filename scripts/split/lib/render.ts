@@ -34,12 +34,19 @@ export function renderPlan(p: Plan): string {
   for (const h of p.code) {
     out.push(`  ${h.file}:${h.line} ${h.kind} ${h.table}${h.job ? ' [job]' : ''} → ${h.switchesToThrift ? 'switches to Thrift (repository seam)' : 'direct access'}${h.crossesBoundaryWith.length ? `; joins ${h.crossesBoundaryWith.join(',')}` : ''}`);
   }
-  out.push('', `blockers (${p.blockers.length}):`);
-  for (const b of p.blockers) out.push(`  ✗ ${b}`);
-  if (!p.blockers.length) out.push('  none');
-  if (p.warnings.length) {
-    out.push('', `warnings (${p.warnings.length}):`);
-    for (const w of p.warnings) out.push(`  ! ${w}`);
+  out.push('', 'checks:');
+  for (const c of p.checks) {
+    const warnings = c.findings.filter((f) => f.severity === 'warning').length;
+    out.push(`  ${c.ok ? 'pass' : 'FAIL'} ${c.name}${warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}`);
+  }
+  const blockers = p.findings.filter((f) => f.severity === 'blocker');
+  out.push('', `blockers (${blockers.length}):`);
+  for (const b of blockers) out.push(`  ✗ [${b.check}] ${b.message}${b.fix ? `\n      fix: ${b.fix}` : ''}`);
+  if (!blockers.length) out.push('  none');
+  const warnings = p.findings.filter((f) => f.severity === 'warning');
+  if (warnings.length) {
+    out.push('', `warnings (${warnings.length}):`);
+    for (const w of warnings) out.push(`  ! [${w.check}] ${w.message}`);
   }
   out.push('', 'steps:');
   p.steps.forEach((s, i) => out.push(`  ${i + 1}. ${s}`));

@@ -4,7 +4,9 @@ import { acquireLock, movingShapes, sleep, type SplitContext } from './context.t
 import { copyAll, copyDone, snapshotRanges } from './copier.ts';
 import { SplitError } from './errors.ts';
 import { forwardLink, reverseLink } from './link.ts';
-import { buildPlan } from './plan.ts';
+import { claimsFromStates } from './checks/claims.ts';
+import { Facts } from './checks/facts.ts';
+import { blockedError, CHECKS, runChecks } from './checks/registry.ts';
 import { prepareTarget } from './schema.ts';
 import { dropCrossingForeignKeys } from './crossing.ts';
 import { newState, note, type SplitState } from './state.ts';
@@ -17,18 +19,32 @@ export interface StartResult {
   resumed: boolean;
 }
 
+/** The checks start runs (legacy-code only warns, so start skips its repository scan). */
+export const START_CHECKS = CHECKS.filter((c) => c.name !== 'legacy-code');
+
 /**
- * start: plan (refuse on blockers) → target schema → capture on → key-range
+ * start: every check in lib/checks first (refuse on any blocker, having
+ * changed nothing) → target schema → capture on → key-range
  * snapshot → chunked copy with interleaved catch-up → drain. Every step is
  * idempotent and the state is saved after each chunk and batch, so a killed
  * run is resumed by running start again. With `follow`, keeps applying
  * captured changes until interrupted (after cutover: the reverse direction).
  */
 export async function start(ctx: SplitContext, opts: { follow?: boolean } = {}): Promise<StartResult> {
-  const plan = await buildPlan(ctx);
-  if (plan.blockers.length) throw new SplitError('BLOCKED', `plan has ${plan.blockers.length} blocker(s): ${plan.blockers.join('; ')}`);
+  // preconditions first: nothing below this block runs unless every check passes
+  const before = await ctx.store.load(ctx.service.name);
+  if (before?.phase === 'completed') throw new SplitError('WRONG_PHASE', `${ctx.service.name} is already completed`);
+  if (before?.switching) throw new SplitError('WRONG_PHASE', `a ${before.switching.kind} of ${ctx.service.name} was interrupted; run "${before.switching.kind}" again to finish it or "rollback" to undo it`);
+  const blocked = blockedError(await runChecks(new Facts(ctx), START_CHECKS));
+  if (blocked) {
+    ctx.log.warn({ service: ctx.service.name, findings: (blocked.details as { findings: unknown[] }).findings.length }, 'start refused: a precondition check failed; nothing was changed');
+    throw blocked;
+  }
   const release = await acquireLock(ctx);
   try {
+    // a split of the same tables that saved its state between the checks and the lock
+    const late = claimsFromStates(await ctx.store.loadAll(), ctx.service.name, ctx.service.spec.tables);
+    if (late.length) throw new SplitError('BLOCKED', `start blocked: ${late.map((f) => f.message).join('; ')}`, { findings: late });
     await ctx.store.ensure();
     let state = await ctx.store.load(ctx.service.name);
     const resumed = !!state;
