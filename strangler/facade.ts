@@ -210,10 +210,12 @@ class Exchange implements ProxyJob, ForwardHooks {
 
   onFailure(kind: FailureKind): boolean {
     this.stats.recordUpstreamError(this.upstreamName, kind);
+    if (kind === 'busy') this.stats.recordQueueTimeout(this.upstreamName);
     const d = this.decision;
     if (d !== null && d.target === 'service') {
       this.stats.breaker?.record(false, this.deps.now(), d.probe);
       if (d.fallback) {
+        this.ctx.log.warn('fallback', { requestId: this.requestId, route: this.statsId, upstream: this.upstreamName, failure: kind }, 'service failed; legacy answers instead');
         this.fallBack(kind);
         return true;
       }
@@ -250,8 +252,7 @@ class Exchange implements ProxyJob, ForwardHooks {
     const answered = failure !== null && status === 0 ? failureStatus(failure).status : status;
     this.stats.record(this.upstreamName, answered, (performance.now() - this.start) / 1000);
     if (failure === null) return;
-    if (failure === 'busy') this.stats.recordQueueTimeout(this.upstreamName);
-    else if (failure === 'body-timeout') {
+    if (failure === 'body-timeout') {
       this.stats.recordBodyTimeout();
       if (d !== null && d.probe && !this.fellBack) this.stats.breaker?.cancelProbe();
     }
@@ -299,6 +300,7 @@ class Exchange implements ProxyJob, ForwardHooks {
       onHead: () => true,
       onFailure: (kind) => {
         ex.stats.recordUpstreamError(legacyName, kind);
+        if (kind === 'busy') ex.stats.recordQueueTimeout(legacyName);
         return false;
       },
       onDone: (status, failure) => {
