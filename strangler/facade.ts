@@ -369,6 +369,8 @@ class Exchange implements ProxyJob, ForwardHooks {
     upstream.server.web(this.req, this.res, upstream.webOptions).catch((err: unknown) => {
       this.deps.logger.warn({ err, requestId: this.requestId, route: this.statsId, upstream: upstream.name }, 'proxy error');
       sendJsonError(this.res, 502, 'BAD_GATEWAY', 'The upstream service failed', this.requestId);
+      this.upstreamName = upstream.name;
+      this.finish(0, 'other');
     });
   }
 

@@ -349,7 +349,7 @@ describe('strangler request path under hostile clients @integration', () => {
     const t0 = Date.now();
     const live = await Promise.all(Array.from({ length: 8 }, (_, i) => send(`${f.url}/api/live/${i}`, { timeoutMs: 1500 })));
     expect(live.map((r) => r.json().from)).to.deep.equal(Array(8).fill('service'));
-    expect(Date.now() - t0).to.be.lessThan(500);
+    expect(Date.now() - t0).to.be.lessThan(1000); // with the shared pool they waited for the copies' 10 s deadline
     for (const r of svc.held) r.destroy();
   });
 
