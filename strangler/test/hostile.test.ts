@@ -277,6 +277,26 @@ describe('strangler request path under hostile clients @integration', () => {
     expect(await metric(f, 'strangler_upstream_queue_wait_seconds', { upstream: 'u' }, '_count')).to.equal(1);
   });
 
+  it('requests queued on an upstream retired by a reload are still answered by it (its pool closes after its queue drains)', async function () {
+    this.timeout(10_000);
+    const up = await upstream((req, res, u) => {
+      if (req.url === '/api/hold') u.held.push(res);
+      else json(res, 200, { url: req.url });
+    });
+    const f = await facade(doc({ u: { url: up.url, pool: 1, queueTimeoutMs: 5000 } }, [{ id: 'r', path: '/api/*', legacy: 'u' }]));
+    const holder = send(`${f.url}/api/hold`);
+    await waitFor(() => up.started.length === 1, { what: 'pool taken' });
+    const queued = [1, 2, 3].map((i) => send(`${f.url}/api/q/${i}`, { method: 'POST', body: `body-${i}` }));
+    await waitFor(() => f.controller.active().upstreams.get('u')!.gate.queued === 3, { what: 'three queued' });
+    const next = JSON.parse(JSON.stringify(f.controller.table));
+    next.version++;
+    next.upstreams.u.pool = 4; // a new pool: the old upstream retires with three requests queued at its gate
+    expect(f.controller.apply(next).ok).to.equal(true);
+    json(up.held[0], 200, { held: true });
+    expect((await holder).status).to.equal(200);
+    expect((await Promise.all(queued)).map((r) => r.json().url)).to.deep.equal(['/api/q/1', '/api/q/2', '/api/q/3']);
+  });
+
   for (const [code, text] of [[103, 'Early Hints'], [102, 'Processing']] as const) {
     it(`a ${code} ${text} before the final answer does not replace it (defect 4)`, async () => {
       const raw = await startRaw((s) => s.write(`HTTP/1.1 ${code} ${text}\r\nlink: </app.css>; rel=preload\r\n\r\n` +
