@@ -353,7 +353,7 @@ class Exchange implements ProxyJob, ForwardHooks {
         // a comparison that throws (e.g. a body nested too deep to walk) is an error, counted like any other
         if (c.kind === 'service') this.stats.recordShadow('error');
         else this.stats.recordNoise('error');
-        this.ctx.log.warn('compare-error', { err, requestId: this.requestId, route: this.statsId, kind: c.kind }, 'shadow comparison failed');
+        this.ctx.log.warn('compare-error', { err, requestId: this.requestId, route: this.statsId, copy: c.kind }, 'shadow comparison failed');
       });
     }
   }
