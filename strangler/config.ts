@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_REDIS_URL, int, parseConfig, port } from '../lib/config.ts';
-import { DEFAULT_BODY_LIMIT, DEFAULT_CAPTURE_LIMIT } from './facade.ts';
+import { DEFAULT_BODY_IDLE_TIMEOUT_MS, DEFAULT_BODY_LIMIT, DEFAULT_BUFFER_TOTAL_LIMIT, DEFAULT_CAPTURE_LIMIT } from './facade.ts';
 import { DEFAULT_REDIS_PREFIX } from './sources/redis.ts';
 import { DEFAULT_ADMIN_PORT, DEFAULT_PORT, LOCAL_ADMIN_TOKEN } from './defaults.ts';
 
@@ -40,7 +40,12 @@ export const facadeConfigSchema = z.object({
   STRANGLER_BODY_LIMIT: int(DEFAULT_BODY_LIMIT, 1),
   STRANGLER_CAPTURE_LIMIT: int(DEFAULT_CAPTURE_LIMIT, 1024),
   STRANGLER_SHUTDOWN_GRACE_MS: int(DEFAULT_SHUTDOWN_GRACE_MS, 0),
+  STRANGLER_BUFFER_TOTAL_LIMIT: int(DEFAULT_BUFFER_TOTAL_LIMIT, 1024),
+  STRANGLER_BODY_IDLE_TIMEOUT_MS: int(DEFAULT_BODY_IDLE_TIMEOUT_MS, 10).pipe(z.number().max(3_600_000)),
 }).superRefine((c, ctx) => {
+  if (c.STRANGLER_BUFFER_TOTAL_LIMIT < c.STRANGLER_BODY_LIMIT) {
+    ctx.addIssue({ code: 'custom', path: ['STRANGLER_BUFFER_TOTAL_LIMIT'], message: `must be at least STRANGLER_BODY_LIMIT (${c.STRANGLER_BODY_LIMIT})` });
+  }
   if (c.NODE_ENV === 'production' && (c.STRANGLER_ADMIN_TOKEN === undefined || c.STRANGLER_ADMIN_TOKEN === LOCAL_ADMIN_TOKEN)) {
     ctx.addIssue({ code: 'custom', path: ['STRANGLER_ADMIN_TOKEN'], message: 'must be set explicitly (and not to the local default) when NODE_ENV=production' });
   }
@@ -57,6 +62,10 @@ export interface FacadeConfig {
   bodyLimit: number;
   captureLimit: number;
   shutdownGraceMs: number;
+  /** All request bodies buffered at once, in bytes (over it: 503 REQUEST_BUFFER_FULL). Default DEFAULT_BUFFER_TOTAL_LIMIT. */
+  bufferTotalLimit?: number;
+  /** No request body byte for this long → 408 REQUEST_TIMEOUT. Default DEFAULT_BODY_IDLE_TIMEOUT_MS. */
+  bodyIdleTimeoutMs?: number;
 }
 
 export function loadFacadeConfig(env: NodeJS.ProcessEnv): FacadeConfig {
@@ -74,5 +83,7 @@ export function loadFacadeConfig(env: NodeJS.ProcessEnv): FacadeConfig {
     bodyLimit: c.STRANGLER_BODY_LIMIT,
     captureLimit: c.STRANGLER_CAPTURE_LIMIT,
     shutdownGraceMs: c.STRANGLER_SHUTDOWN_GRACE_MS,
+    bufferTotalLimit: c.STRANGLER_BUFFER_TOTAL_LIMIT,
+    bodyIdleTimeoutMs: c.STRANGLER_BODY_IDLE_TIMEOUT_MS,
   };
 }

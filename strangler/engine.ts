@@ -5,18 +5,27 @@
  * instance (see upstreams.ts), and called directly for fallbacks.
  *
  * Failure mapping: timeouts → 504, refused/reset/garbage → 502, both as the
- * JSON error shape with the request id; after headers were sent, the client
- * connection is cut. A client that goes away aborts the upstream request, so
- * its socket is freed.
+ * JSON error shape with the request id; after the head went out, the client
+ * connection is cut. Requests pass the upstream's Gate first (gate.ts): at most
+ * `pool` are handed to undici, the rest wait with a deadline (→ 503 UPSTREAM_BUSY).
+ * A client that goes away at any moment cancels its request: dropped from the
+ * queue (never sent) or aborted upstream, which frees the pooled connection.
+ * The response head is written with the first body byte (or the end), so an
+ * upstream that breaks before that still gets the client a clean 502.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { errorBody } from '../lib/errors.ts';
+import type { Gate, Waiter } from './gate.ts';
 
 export const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate'];
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
-export type FailureKind = 'timeout' | 'refused' | 'reset' | 'protocol' | 'aborted' | 'other';
+/** `aborted`: the client left; `busy`: no pooled connection within the queue deadline; `body-timeout`: the client stopped sending its body. */
+export type FailureKind = 'timeout' | 'refused' | 'reset' | 'protocol' | 'aborted' | 'busy' | 'body-timeout' | 'other';
+/** Where a request was when its client left. */
+export type AbortPhase = 'queued' | 'sending' | 'waiting' | 'receiving';
+export const RETRY_AFTER_SECONDS = '1';
 
 export function classifyError(err: unknown): FailureKind {
   const code = String((err as { code?: unknown })?.code ?? '');
@@ -44,6 +53,8 @@ export function sendJsonError(res: ServerResponse, status: number, code: string,
 
 export function failureStatus(kind: FailureKind): { status: number; code: string; message: string } {
   if (kind === 'timeout') return { status: 504, code: 'GATEWAY_TIMEOUT', message: 'The upstream service did not answer in time' };
+  if (kind === 'busy') return { status: 503, code: 'UPSTREAM_BUSY', message: 'The upstream service is busy; try again shortly' };
+  if (kind === 'body-timeout') return { status: 408, code: 'REQUEST_TIMEOUT', message: 'The request body stopped arriving' };
   return { status: 502, code: 'BAD_GATEWAY', message: kind === 'refused' ? 'The upstream service is unreachable' : 'The upstream service failed' };
 }
 
@@ -58,16 +69,25 @@ export interface ForwardTarget {
   name: string;
   pool: Dispatcher;
   timeoutMs: number;
+  /** Admission to the pool (null: straight to undici). */
+  gate: Gate | null;
 }
 
 /** What the engine reports back for one forwarded request. */
 export interface ForwardHooks {
   /** Response head from the upstream; return false to swallow it (fallback takes over). */
   onHead(status: number, headers: Record<string, string | string[] | undefined>): boolean;
-  /** Upstream answered fully (status), or failed (kind) before or during the response. */
+  /**
+   * Upstream answered fully (status), or failed (kind) before or during the response. Status 0: nothing reached
+   * the client from the upstream (the engine answered the error itself, or the client left).
+   */
   onDone(status: number, failure: FailureKind | null, capture: Capture | null): void;
-  /** Failure before any response head; return true if handled (fallback), else the engine answers 502/504. */
+  /** Failure before anything was sent to the client; return true if handled (fallback), else the engine answers 502/503/504. */
   onFailure(kind: FailureKind, err: unknown): boolean;
+  /** The client left (once, before onDone with `aborted`). */
+  onAbort?(phase: AbortPhase): void;
+  /** Left the gate's queue after waiting `waitedMs`: admitted to the pool, or turned away at the deadline. */
+  onQueueWait?(waitedMs: number): void;
 }
 
 export interface ForwardRequest {
@@ -82,46 +102,214 @@ export interface ForwardRequest {
   capture: Capture | null;
 }
 
-class ForwardHandler implements Dispatcher.DispatchHandler {
-  res: ServerResponse;
-  fr: ForwardRequest;
-  hooks: ForwardHooks;
+const NEW = 0;
+const QUEUED = 1;
+const DISPATCHED = 2;
+const STARTED = 3;
+const RECEIVING = 4;
+const DONE = 5;
+
+/** Deletes hop-by-hop response headers and those the upstream named in its Connection header. */
+function stripHopByHop(headers: Record<string, string | string[] | undefined>): void {
+  const conn = headers.connection;
+  if (conn !== undefined) {
+    const list = Array.isArray(conn) ? conn.join(',') : conn;
+    if (list.indexOf(',') !== -1 || (list !== 'keep-alive' && list !== 'close')) {
+      for (const token of list.split(',')) {
+        const t = token.trim().toLowerCase();
+        if (t !== '' && t !== 'keep-alive' && t !== 'close') delete headers[t];
+      }
+    }
+  }
+  for (let i = 0; i < HOP_BY_HOP.length; i++) if (headers[HOP_BY_HOP[i]] !== undefined) delete headers[HOP_BY_HOP[i]];
+}
+
+export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
+  readonly res: ServerResponse;
+  readonly fr: ForwardRequest;
+  readonly hooks: ForwardHooks;
+  readonly target: ForwardTarget;
   controller: Dispatcher.DispatchController | null = null;
+  state = NEW;
   status = 0;
   swallowed = false;
-  finished = false;
-  onClose: () => void;
-  onDrain: () => void;
+  /** The final head is stored here until the first body byte (or the end) goes to the client. */
+  pendingHead: Record<string, string | string[] | undefined> | null = null;
+  holdsSlot = false;
+  upload = false;
+  clientGone = false;
+  /** The client's body stopped arriving and the 408 was sent; the upstream's answer is dropped. */
+  timedOut = false;
+  drainHooked = false;
+  // Waiter fields (gate.ts)
+  queuedAt = 0;
+  nextWaiter: Waiter | null = null;
+  dequeued = false;
+  readonly onClose: () => void;
+  readonly onDrain: () => void;
 
-  constructor(res: ServerResponse, fr: ForwardRequest, hooks: ForwardHooks) {
+  constructor(target: ForwardTarget, res: ServerResponse, fr: ForwardRequest, hooks: ForwardHooks) {
+    this.target = target;
     this.res = res;
     this.fr = fr;
     this.hooks = hooks;
     this.onClose = () => {
-      if (!this.finished && this.controller !== null && !this.res.writableFinished) this.controller.abort(new ClientAbort());
+      if (this.state !== DONE && !this.res.writableFinished) this.clientLeft();
     };
     this.onDrain = () => this.controller?.resume();
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    this.res.once('close', this.onClose);
+  /** Attaches the client-close listener, then takes a pool slot or queues for one. */
+  start(): void {
+    this.res.on('close', this.onClose);
+    if (this.res.destroyed) {
+      this.clientLeft();
+      return;
+    }
+    const gate = this.target.gate;
+    if (gate === null) {
+      this.dispatch();
+      return;
+    }
+    if (this.fr.body !== null && !(this.fr.body instanceof Buffer)) {
+      this.upload = true;
+      gate.uploads++;
+    }
+    if (gate.tryAcquire()) {
+      this.holdsSlot = true;
+      this.dispatch();
+    } else {
+      this.state = QUEUED;
+      gate.enqueue(this);
+    }
   }
 
-  onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
+  admit(waitedMs: number): void {
+    this.holdsSlot = true;
+    this.hooks.onQueueWait?.(waitedMs);
+    this.dispatch();
+  }
+
+  expire(waitedMs: number): void {
+    this.hooks.onQueueWait?.(waitedMs);
+    this.fail('busy', new Error('no pooled connection within the queue deadline'));
+  }
+
+  private dispatch(): void {
+    this.state = DISPATCHED;
+    const fr = this.fr;
+    try {
+      this.target.pool.dispatch({
+        method: fr.method as Dispatcher.HttpMethod,
+        path: fr.path,
+        headers: fr.headers as Record<string, string>,
+        body: fr.body,
+        headersTimeout: this.target.timeoutMs,
+        bodyTimeout: this.target.timeoutMs,
+      } as Dispatcher.DispatchOptions, this);
+    } catch (err) {
+      // invalid request head (e.g. a header undici refuses): answer, never crash
+      this.onResponseError(null as unknown as Dispatcher.DispatchController, Object.assign(err as Error, { code: 'UND_ERR_INVALID_ARG' }));
+    }
+  }
+
+  /** The client went away: cancel wherever the request is (counted once). */
+  clientLeft(): void {
+    if (this.clientGone || this.state === DONE) return;
+    this.clientGone = true;
+    const s = this.state;
+    const body = this.fr.body;
+    const phase: AbortPhase = s <= DISPATCHED ? 'queued' : s === RECEIVING ? 'receiving'
+      : body !== null && !(body instanceof Buffer) && !(body as IncomingMessage).complete ? 'sending' : 'waiting';
+    this.hooks.onAbort?.(phase);
+    if (s === QUEUED) {
+      this.target.gate!.cancel(this);
+      this.end();
+      this.hooks.onDone(0, 'aborted', null);
+    } else if (s === NEW) {
+      this.end();
+      this.hooks.onDone(0, 'aborted', null);
+    } else if (this.controller !== null) this.controller.abort(new ClientAbort());
+    // DISPATCHED without a controller: onRequestStart aborts it before anything is written
+  }
+
+  /** The client stopped sending its body: answer 408 (or cut) and abort the upstream request. */
+  bodyTimeout(): void {
+    if (this.state === DONE || this.clientGone) return;
+    const res = this.res;
+    if (this.state === QUEUED) {
+      this.target.gate!.cancel(this);
+      this.fail('body-timeout', new BodyTimeout());
+      return;
+    }
+    if (this.controller === null) {
+      this.clientGone = true; // aborted in onRequestStart
+      return;
+    }
+    const controller = this.controller;
+    if (this.pendingHead !== null || !res.headersSent) {
+      this.swallowed = true;
+      this.timedOut = true;
+      this.pendingHead = null;
+      const f = failureStatus('body-timeout');
+      sendJsonError(res, f.status, f.code, f.message, this.fr.requestId, true, this.fr.extraHeaders);
+      // abort once the 408 is out: undici's abort destroys the request stream, and with it the socket
+      if (res.writableFinished) controller.abort(new BodyTimeout());
+      else res.once('finish', () => controller.abort(new BodyTimeout()));
+    } else {
+      controller.abort(new BodyTimeout());
+    }
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    this.state = STARTED;
+    // a client that left while this waited inside undici: abort before a byte is written
+    if (this.clientGone || this.res.destroyed) {
+      this.clientGone = true;
+      controller.abort(new ClientAbort());
+    }
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
+    if (status < 200) {
+      // 1xx: never the final answer. Early hints are relayed, the others dropped.
+      const res = this.res;
+      if (status === 103 && !this.swallowed && headers.link !== undefined && !res.headersSent && !res.destroyed) {
+        try {
+          res.writeEarlyHints({ link: headers.link });
+        } catch {
+          // a malformed link header: drop the hint
+        }
+      }
+      return;
+    }
+    if (this.timedOut) return;
+    this.state = RECEIVING;
     this.status = status;
     if (!this.hooks.onHead(status, headers)) {
       this.swallowed = true;
       return;
     }
-    for (let i = 0; i < HOP_BY_HOP.length; i++) delete headers[HOP_BY_HOP[i]];
+    if (this.res.destroyed) {
+      this.clientGone = true;
+      controller.abort(new ClientAbort());
+      return;
+    }
+    stripHopByHop(headers);
     headers['x-request-id'] = this.fr.requestId;
     const extra = this.fr.extraHeaders;
     if (extra !== null) for (const k in extra) headers[k] = extra[k];
+    this.pendingHead = headers;
+  }
+
+  private writeHead(): void {
+    const headers = this.pendingHead!;
+    this.pendingHead = null;
     const res = this.res;
     if (res.headersSent || res.destroyed) return;
     try {
-      res.writeHead(status, headers as Record<string, string | string[]>);
+      res.writeHead(this.status, headers as Record<string, string | string[]>);
     } catch {
       res.destroy();
     }
@@ -137,38 +325,90 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
         cap.size += chunk.length;
       }
     }
-    if (!this.res.write(chunk)) {
+    if (this.pendingHead !== null) this.writeHead();
+    const res = this.res;
+    if (res.destroyed) {
+      // never pause on a destroyed response: nothing would ever resume it
+      this.clientLeft();
+      return;
+    }
+    if (!res.write(chunk)) {
       controller.pause();
-      this.res.once('drain', this.onDrain);
+      if (!this.drainHooked) {
+        this.drainHooked = true;
+        res.on('drain', this.onDrain);
+      }
     }
   }
 
   onResponseEnd(): void {
-    this.finished = true;
-    this.res.removeListener('close', this.onClose);
+    this.end();
+    if (this.timedOut) {
+      this.hooks.onDone(408, 'body-timeout', null);
+      return;
+    }
     if (this.swallowed) {
       this.hooks.onDone(this.status, null, null);
       return;
     }
+    if (this.pendingHead !== null) this.writeHead();
     this.res.end();
     this.hooks.onDone(this.status, null, this.fr.capture);
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
-    this.finished = true;
-    this.res.removeListener('close', this.onClose);
-    const kind = err instanceof ClientAbort ? 'aborted' : classifyError(err);
-    if (this.swallowed) {
-      this.hooks.onDone(this.status, kind, null);
+    const kind: FailureKind = err instanceof ClientAbort ? 'aborted' : err instanceof BodyTimeout ? 'body-timeout' : classifyError(err);
+    this.fail(kind, err);
+  }
+
+  private fail(kind: FailureKind, err: unknown): void {
+    if (this.state === DONE) return;
+    this.end();
+    if (kind === 'body-timeout' || this.timedOut) {
+      if (!this.timedOut) {
+        const f = failureStatus('body-timeout');
+        if (!this.res.headersSent) sendJsonError(this.res, f.status, f.code, f.message, this.fr.requestId, true, this.fr.extraHeaders);
+        else this.res.destroy();
+      }
+      this.hooks.onDone(408, 'body-timeout', null);
       return;
     }
-    if (kind !== 'aborted' && this.status === 0 && this.hooks.onFailure(kind, err)) return;
-    this.hooks.onDone(this.status, kind, null);
-    if (kind === 'aborted') return;
-    if (this.status === 0) {
+    if (this.swallowed || kind === 'aborted') {
+      this.hooks.onDone(kind === 'aborted' ? 0 : this.status, kind, null);
+      return;
+    }
+    // nothing reached the client yet (no head, or a head still held back): answer cleanly, or let the fallback answer
+    if (this.pendingHead !== null || this.status === 0) {
+      this.pendingHead = null;
+      if (this.hooks.onFailure(kind, err)) return;
+      this.hooks.onDone(0, kind, null);
       const f = failureStatus(kind);
-      sendJsonError(this.res, f.status, f.code, f.message, this.fr.requestId, this.fr.body !== null && !(this.fr.body instanceof Buffer), this.fr.extraHeaders);
-    } else this.res.destroy();
+      const streamed = this.fr.body !== null && !(this.fr.body instanceof Buffer);
+      let extra = this.fr.extraHeaders;
+      if (kind === 'busy') extra = { ...extra, 'retry-after': RETRY_AFTER_SECONDS };
+      sendJsonError(this.res, f.status, f.code, f.message, this.fr.requestId, streamed, extra);
+      return;
+    }
+    this.hooks.onDone(this.status, kind, null);
+    this.res.destroy();
+  }
+
+  /** Done with undici and the pool slot: detach from the response, give the slot and upload count back. */
+  private end(): void {
+    this.state = DONE;
+    this.res.removeListener('close', this.onClose);
+    if (this.drainHooked) this.res.removeListener('drain', this.onDrain);
+    const gate = this.target.gate;
+    if (gate !== null) {
+      if (this.upload) {
+        this.upload = false;
+        gate.uploads--;
+      }
+      if (this.holdsSlot) {
+        this.holdsSlot = false;
+        gate.release();
+      }
+    }
   }
 }
 
@@ -179,21 +419,18 @@ class ClientAbort extends Error {
   }
 }
 
-export function forward(target: ForwardTarget, res: ServerResponse, fr: ForwardRequest, hooks: ForwardHooks): void {
-  const handler = new ForwardHandler(res, fr, hooks);
-  try {
-    target.pool.dispatch({
-      method: fr.method as Dispatcher.HttpMethod,
-      path: fr.path,
-      headers: fr.headers as Record<string, string>,
-      body: fr.body,
-      headersTimeout: target.timeoutMs,
-      bodyTimeout: target.timeoutMs,
-    } as Dispatcher.DispatchOptions, handler);
-  } catch (err) {
-    // invalid request head (e.g. a header undici refuses): answer, never crash
-    handler.onResponseError(null as unknown as Dispatcher.DispatchController, Object.assign(err as Error, { code: 'UND_ERR_INVALID_ARG' }));
+export class BodyTimeout extends Error {
+  constructor() {
+    super('the request body stopped arriving');
+    this.name = 'BodyTimeout';
   }
+}
+
+/** Forwards one request; returns its handler (to cancel it or time its body out). */
+export function forward(target: ForwardTarget, res: ServerResponse, fr: ForwardRequest, hooks: ForwardHooks): ForwardHandler {
+  const handler = new ForwardHandler(target, res, fr, hooks);
+  handler.start();
+  return handler;
 }
 
 export function newCapture(limit: number): Capture {

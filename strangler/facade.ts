@@ -4,14 +4,18 @@
  * request to the chosen upstream's http-proxy-middleware instance, whose
  * request pass is the undici engine. Unmatched requests go to the Express app
  * (JSON 404). Bodies are never parsed; they are streamed, or buffered once
- * (with a limit → 413) when they must go to two places.
+ * (with a limit → 413, and a global cap → 503) when they must go to two places
+ * or the upstream already has its share of streamed uploads. Limits and
+ * deadlines (docs/facade.md): queue deadline (engine/gate), body idle timeout
+ * (one coarse watcher here), buffered-bytes cap.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { CapturedResponse } from './compare.ts';
 import { decide, type Decision } from './decide.ts';
-import { forward, newCapture, sendJsonError, type Capture, type FailureKind, type ForwardHooks } from './engine.ts';
+import { BodyTimeout, RETRY_AFTER_SECONDS, failureStatus, forward, newCapture, sendJsonError, type AbortPhase, type Capture, type FailureKind, type ForwardHandler, type ForwardHooks } from './engine.ts';
+import { LimitedLog } from './log-limit.ts';
 import { checkRequestTarget, prepareForwardHeaders, takeRequestId } from './headers.ts';
 import { recordComparison, shadowFetch, type PendingComparison, type ShadowOutcome } from './shadow.ts';
 import type { RouteStats, StatsStore } from './stats.ts';
@@ -22,6 +26,10 @@ import type { Logger } from '../lib/logger.ts';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_CAPTURE_LIMIT = 256 * 1024;
+/** All request bodies buffered at once (shadow/fallback copies, uploads over the cap): 64 MiB. */
+export const DEFAULT_BUFFER_TOTAL_LIMIT = 64 * 1024 * 1024;
+/** No request body byte for this long → 408 (nginx's client_body_timeout is 60 s; a 2-core instance cannot wait that long for thousands). */
+export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 10_000;
 
 /** What is in force right now; replaced as a whole on reload. */
 export interface ActiveTable {
@@ -38,6 +46,10 @@ export interface FacadeDeps {
   now: () => number;
   bodyLimit: number;
   captureLimit: number;
+  /** Global cap on buffered request body bytes (default DEFAULT_BUFFER_TOTAL_LIMIT). */
+  bufferTotalLimit?: number;
+  /** Request body idle timeout (default DEFAULT_BODY_IDLE_TIMEOUT_MS). */
+  bodyIdleTimeoutMs?: number;
   logger: Logger;
   /** Handles requests nothing matched (the Express app). */
   unmatched: (req: IncomingMessage, res: ServerResponse) => void;
@@ -60,49 +72,73 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 class TooLarge extends Error {}
+class BufferFull extends Error {}
+class ClientGone extends Error {}
 
-/** Reads the body once, up to `limit` bytes. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        cleanup();
-        reject(new TooLarge());
-        return;
+/**
+ * What every request of one handler shares: the account of buffered body bytes (global cap), the body-idle
+ * watcher (one coarse timer for all requests whose body is being read, no timer per request or chunk: it
+ * compares each socket's `bytesRead` between ticks) and the rate-limited warn log.
+ */
+class PathContext {
+  readonly deps: FacadeDeps;
+  readonly log: LimitedLog;
+  readonly bufferLimit: number;
+  readonly idleMs: number;
+  readonly tickMs: number;
+  buffered = 0;
+  private readonly watched = new Set<Exchange>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(deps: FacadeDeps) {
+    this.deps = deps;
+    this.log = new LimitedLog(deps.logger);
+    this.bufferLimit = deps.bufferTotalLimit ?? DEFAULT_BUFFER_TOTAL_LIMIT;
+    this.idleMs = deps.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS;
+    this.tickMs = Math.min(1000, Math.max(25, Math.floor(this.idleMs / 4)));
+  }
+
+  /** Watches the request body of `ex` until it is complete or the exchange settles. */
+  watch(ex: Exchange): void {
+    ex.bodySeenBytes = -1;
+    ex.bodySeenAt = performance.now();
+    this.watched.add(ex);
+    if (this.timer === null) this.arm();
+  }
+
+  private arm(): void {
+    this.timer = setTimeout(() => this.sweep(), this.tickMs);
+    this.timer.unref();
+  }
+
+  private sweep(): void {
+    this.timer = null;
+    const now = performance.now();
+    for (const ex of this.watched) {
+      const req = ex.req;
+      if (ex.settled || req.complete) {
+        this.watched.delete(ex);
+        continue;
       }
-      chunks.push(c);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(err);
-    };
-    const onClose = () => {
-      if (!req.complete) onError(new Error('client closed the connection'));
-    };
-    const cleanup = () => {
-      req.removeListener('data', onData);
-      req.removeListener('end', onEnd);
-      req.removeListener('error', onError);
-      req.removeListener('close', onClose);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
-  });
+      const bytes = req.socket?.bytesRead ?? -2;
+      // only while someone reads the body (not queued, not held back by a slow upstream)
+      if (bytes !== ex.bodySeenBytes || req.readableFlowing !== true) {
+        ex.bodySeenBytes = bytes;
+        ex.bodySeenAt = now;
+      } else if (now - ex.bodySeenAt >= this.idleMs) {
+        this.watched.delete(ex);
+        ex.bodyTimedOut();
+      }
+    }
+    if (this.watched.size > 0) this.arm();
+  }
 }
 
 /** One request through the facade: implements the engine hooks and the job the proxy pass runs. */
 class Exchange implements ProxyJob, ForwardHooks {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
+  readonly ctx: PathContext;
   readonly deps: FacadeDeps;
   readonly requestId: string;
   readonly start: number;
@@ -115,14 +151,24 @@ class Exchange implements ProxyJob, ForwardHooks {
   body: Buffer | null = null;
   streamBody = false;
   fellBack = false;
+  settled = false;
   capture: Capture | null = null;
   primaryHead: Record<string, string | string[] | undefined> | null = null;
   comparisons: { kind: 'service' | 'noise'; promise: Promise<ShadowOutcome> }[] | null = null;
+  /** The forward in progress (to time its body out). */
+  handler: ForwardHandler | null = null;
+  /** Bytes of this request's body counted in the global buffer account. */
+  bufferedBytes = 0;
+  /** While the body is being buffered: fails the read (body timeout). */
+  bodyReject: ((err: Error) => void) | null = null;
+  bodySeenBytes = -1;
+  bodySeenAt = 0;
 
-  constructor(req: IncomingMessage, res: ServerResponse, deps: FacadeDeps, requestId: string, stats: RouteStats, route: CompiledRoute | null, statsId: string, routeHeader: boolean) {
+  constructor(req: IncomingMessage, res: ServerResponse, ctx: PathContext, requestId: string, stats: RouteStats, route: CompiledRoute | null, statsId: string, routeHeader: boolean) {
     this.req = req;
     this.res = res;
-    this.deps = deps;
+    this.ctx = ctx;
+    this.deps = ctx.deps;
     this.requestId = requestId;
     this.start = performance.now();
     this.stats = stats;
@@ -134,7 +180,7 @@ class Exchange implements ProxyJob, ForwardHooks {
   /** Runs inside the upstream's http-proxy-middleware instance. */
   run(upstream: Upstream): void {
     this.upstreamName = upstream.name;
-    forward(upstream, this.res, {
+    this.handler = forward(upstream, this.res, {
       method: this.req.method!,
       path: this.req.url!,
       headers: this.req.headers,
@@ -164,10 +210,12 @@ class Exchange implements ProxyJob, ForwardHooks {
 
   onFailure(kind: FailureKind): boolean {
     this.stats.recordUpstreamError(this.upstreamName, kind);
+    if (kind === 'busy') this.stats.recordQueueTimeout(this.upstreamName);
     const d = this.decision;
     if (d !== null && d.target === 'service') {
       this.stats.breaker?.record(false, this.deps.now(), d.probe);
       if (d.fallback) {
+        this.ctx.log.warn('fallback', { requestId: this.requestId, route: this.statsId, upstream: this.upstreamName, failure: kind }, 'service failed; legacy answers instead');
         this.fallBack(kind);
         return true;
       }
@@ -181,15 +229,59 @@ class Exchange implements ProxyJob, ForwardHooks {
     if (this.comparisons !== null) this.compare(failure === null && capture !== null && status > 0 ? capture : null, status);
   }
 
+  onAbort(phase: AbortPhase): void {
+    this.stats.recordAbort(phase);
+    this.ctx.log.warn('client-abort', { requestId: this.requestId, route: this.statsId, upstream: this.upstreamName, phase }, 'client left before its answer; upstream request cancelled');
+  }
+
+  onQueueWait(waitedMs: number): void {
+    this.deps.stats.metrics.queueWait.labels(this.upstreamName).observe(waitedMs / 1000);
+  }
+
+  /** Settles the request once: stats, metrics, the warn line for failures, and the buffered bytes back. */
   finish(status: number, failure: FailureKind | null): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.releaseBuffer();
+    const d = this.decision;
     if (failure === 'aborted') {
       this.stats.aborted++;
-      const d = this.decision;
       if (d !== null && d.probe && !this.fellBack) this.stats.breaker?.cancelProbe();
       return;
     }
-    const answered = failure !== null && status === 0 ? (failure === 'timeout' ? 504 : 502) : status;
+    const answered = failure !== null && status === 0 ? failureStatus(failure).status : status;
     this.stats.record(this.upstreamName, answered, (performance.now() - this.start) / 1000);
+    if (failure === null) return;
+    if (failure === 'body-timeout') {
+      this.stats.recordBodyTimeout();
+      if (d !== null && d.probe && !this.fellBack) this.stats.breaker?.cancelProbe();
+    }
+    this.ctx.log.warn(failure, { requestId: this.requestId, route: this.statsId, upstream: this.upstreamName, status: answered },
+      failure === 'busy' ? 'no pooled connection within the queue deadline' : failure === 'body-timeout' ? 'request body stopped arriving' : 'upstream request failed');
+  }
+
+  releaseBuffer(): void {
+    if (this.bufferedBytes !== 0) {
+      this.ctx.buffered -= this.bufferedBytes;
+      this.bufferedBytes = 0;
+    }
+  }
+
+  /** Answered by the facade itself before any upstream (413, 408, 503 buffer full): counted and logged. */
+  refuse(status: number, code: string, message: string, kind: string, extra: Record<string, string> | null = null): void {
+    sendJsonError(this.res, status, code, message, this.requestId, true, extra);
+    if (this.settled) return;
+    this.settled = true;
+    this.releaseBuffer();
+    const d = this.decision;
+    if (d !== null && d.probe) this.stats.breaker?.cancelProbe();
+    this.stats.record(this.upstreamName, status, (performance.now() - this.start) / 1000);
+    this.ctx.log.warn(kind, { requestId: this.requestId, route: this.statsId, upstream: this.upstreamName, status }, message);
+  }
+
+  bodyTimedOut(): void {
+    if (this.bodyReject !== null) this.bodyReject(new BodyTimeout());
+    else this.handler?.bodyTimeout();
   }
 
   fallBack(reason: string): void {
@@ -199,6 +291,8 @@ class Exchange implements ProxyJob, ForwardHooks {
     const legacy = this.deps.active().upstreams.get(legacyName);
     if (legacy === undefined) {
       sendJsonError(this.res, 502, 'BAD_GATEWAY', 'The upstream service failed', this.requestId);
+      this.upstreamName = legacyName;
+      this.finish(0, 'other');
       return;
     }
     const ex = this;
@@ -206,14 +300,17 @@ class Exchange implements ProxyJob, ForwardHooks {
       onHead: () => true,
       onFailure: (kind) => {
         ex.stats.recordUpstreamError(legacyName, kind);
+        if (kind === 'busy') ex.stats.recordQueueTimeout(legacyName);
         return false;
       },
       onDone: (status, failure) => {
         ex.upstreamName = legacyName;
         ex.finish(status, failure);
       },
+      onAbort: (phase) => ex.onAbort(phase),
+      onQueueWait: (ms) => ex.deps.stats.metrics.queueWait.labels(legacyName).observe(ms / 1000),
     };
-    forward(legacy, this.res, {
+    this.handler = forward(legacy, this.res, {
       method: this.req.method!,
       path: this.req.url!,
       headers: this.req.headers,
@@ -234,7 +331,7 @@ class Exchange implements ProxyJob, ForwardHooks {
     if (shadowUp !== undefined) {
       this.stats.shadow.sent++;
       this.stats.shadow.inFlight++;
-      const p = shadowFetch(shadowUp.pool, copy, 'service', spec.timeoutMs, limit);
+      const p = shadowFetch(shadowUp.shadowPool, copy, 'service', spec.timeoutMs, limit);
       p.finally(() => this.stats.shadow.inFlight--);
       this.comparisons.push({ kind: 'service', promise: p });
     }
@@ -242,7 +339,7 @@ class Exchange implements ProxyJob, ForwardHooks {
       const legacyUp = active.upstreams.get(route.spec.legacy);
       if (legacyUp !== undefined) {
         this.stats.noise.sent++;
-        this.comparisons.push({ kind: 'noise', promise: shadowFetch(legacyUp.pool, copy, 'noise', spec.timeoutMs, limit) });
+        this.comparisons.push({ kind: 'noise', promise: shadowFetch(legacyUp.shadowPool, copy, 'noise', spec.timeoutMs, limit) });
       }
     }
   }
@@ -252,7 +349,12 @@ class Exchange implements ProxyJob, ForwardHooks {
       : { status, headers: this.primaryHead ?? {}, body: Buffer.concat(capture.chunks, capture.size), truncated: capture.truncated };
     const pending: PendingComparison = { stats: this.stats, spec: this.route!.spec.shadow, requestId: this.requestId, method: this.req.method!, url: this.req.url! };
     for (const c of this.comparisons!) {
-      c.promise.then((outcome) => recordComparison(pending, c.kind, primary, outcome)).catch((err) => this.deps.logger.warn({ err, requestId: this.requestId }, 'shadow comparison failed'));
+      c.promise.then((outcome) => recordComparison(pending, c.kind, primary, outcome)).catch((err) => {
+        // a comparison that throws (e.g. a body nested too deep to walk) is an error, counted like any other
+        if (c.kind === 'service') this.stats.recordShadow('error');
+        else this.stats.recordNoise('error');
+        this.ctx.log.warn('compare-error', { err, requestId: this.requestId, route: this.statsId, copy: c.kind }, 'shadow comparison failed');
+      });
     }
   }
 
@@ -262,16 +364,91 @@ class Exchange implements ProxyJob, ForwardHooks {
    * skipped: its proxy server's `web()` runs the pass chain, whose request pass is the undici engine.
    */
   dispatch(upstream: Upstream): void {
+    if (this.streamBody) this.ctx.watch(this);
     (this.req as JobRequest)[PROXY_JOB] = this;
     upstream.server.web(this.req, this.res, upstream.webOptions).catch((err: unknown) => {
-      this.deps.logger.warn({ err, requestId: this.requestId }, 'proxy error');
+      this.deps.logger.warn({ err, requestId: this.requestId, route: this.statsId, upstream: upstream.name }, 'proxy error');
       sendJsonError(this.res, 502, 'BAD_GATEWAY', 'The upstream service failed', this.requestId);
+      this.upstreamName = upstream.name;
+      this.finish(0, 'other');
+    });
+  }
+
+  /** Buffers the body (per-request and global caps, idle timeout), then dispatches; `then` runs after dispatch. */
+  bufferThenDispatch(upstream: Upstream, then: (() => void) | null): void {
+    this.upstreamName = upstream.name;
+    this.ctx.watch(this);
+    this.readBody(this.deps.bodyLimit).then((buf) => {
+      this.body = buf;
+      this.dispatch(upstream);
+      if (then !== null) then();
+    }, (err: Error) => {
+      const limit = this.deps.bodyLimit;
+      if (err instanceof TooLarge) this.refuse(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${limit} bytes`, 'too-large');
+      else if (err instanceof BufferFull) {
+        this.stats.recordBufferFull();
+        this.refuse(503, 'REQUEST_BUFFER_FULL', 'Too many request bodies are buffered right now; try again shortly', 'buffer-full', { 'retry-after': RETRY_AFTER_SECONDS });
+      } else if (err instanceof BodyTimeout) {
+        this.stats.recordBodyTimeout();
+        this.refuse(408, 'REQUEST_TIMEOUT', 'The request body stopped arriving', 'body-timeout');
+      } else {
+        this.onAbort('sending');
+        this.settled = true;
+        this.releaseBuffer();
+        this.stats.aborted++;
+        const d = this.decision;
+        if (d !== null && d.probe) this.stats.breaker?.cancelProbe();
+        if (!this.res.destroyed) this.res.destroy();
+      }
+    });
+  }
+
+  /** Reads the body once, up to `limit` bytes and within the global buffer account. */
+  readBody(limit: number): Promise<Buffer> {
+    const req = this.req;
+    const ctx = this.ctx;
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const onData = (c: Buffer) => {
+        size += c.length;
+        if (size > limit) return fail(new TooLarge());
+        if (ctx.buffered + c.length > ctx.bufferLimit) return fail(new BufferFull());
+        ctx.buffered += c.length;
+        this.bufferedBytes += c.length;
+        chunks.push(c);
+      };
+      const onEnd = () => {
+        cleanup();
+        resolve(Buffer.concat(chunks, size));
+      };
+      const fail = (err: Error) => {
+        cleanup();
+        reject(err);
+      };
+      const onError = () => fail(new ClientGone());
+      const onClose = () => {
+        if (!req.complete) fail(new ClientGone());
+      };
+      const cleanup = () => {
+        this.bodyReject = null;
+        req.removeListener('data', onData);
+        req.removeListener('end', onEnd);
+        req.removeListener('error', onError);
+        req.removeListener('close', onClose);
+      };
+      this.bodyReject = fail;
+      req.on('data', onData);
+      req.on('end', onEnd);
+      req.on('error', onError);
+      req.on('close', onClose);
     });
   }
 }
 
 export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const { logger } = deps;
+  const ctx = new PathContext(deps);
+  deps.stats.metrics.requestPath.source = () => ({ upstreams: deps.active().upstreams.values(), bufferedBytes: ctx.buffered });
   return function handle(req, res) {
     const requestId = takeRequestId(req.headers);
     const bad = checkRequestTarget(req.url);
@@ -298,6 +475,7 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
       const cl = Number(req.headers['content-length']);
       if (cl > deps.bodyLimit) {
         sendJsonError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${deps.bodyLimit} bytes`, requestId, true);
+        ctx.log.warn('too-large', { requestId, route: m.kind === 'route' ? m.route.id : m.upstream, status: 413 }, 'declared request body over the limit');
         return;
       }
     }
@@ -305,14 +483,19 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
     const routeHeader = active.compiled.table.options.routeHeader;
     if (m.kind === 'fallback') {
       const statsId = 'fallback:' + (m.rule.host ?? '') + (m.rule.prefix ?? '');
-      const ex = new Exchange(req, res, deps, requestId, active.routeStats.get(statsId) ?? deps.stats.get(statsId), null, statsId, routeHeader);
-      ex.streamBody = withBody;
-      ex.dispatch(active.upstreams.get(m.upstream)!);
+      const ex = new Exchange(req, res, ctx, requestId, active.routeStats.get(statsId) ?? deps.stats.get(statsId), null, statsId, routeHeader);
+      const up = active.upstreams.get(m.upstream)!;
+      // over the upload cap, the body is buffered first, so slow uploaders never hold pooled connections
+      if (withBody && up.gate.uploads >= up.gate.maxUploads) ex.bufferThenDispatch(up, null);
+      else {
+        ex.streamBody = withBody;
+        ex.dispatch(up);
+      }
       return;
     }
     const route = m.route;
     const stats = active.routeStats.get(route.id) ?? deps.stats.get(route.id);
-    const ex = new Exchange(req, res, deps, requestId, stats, route, route.id, routeHeader);
+    const ex = new Exchange(req, res, ctx, requestId, stats, route, route.id, routeHeader);
     const opts = active.compiled.table.options;
     const d = decide(route.spec, {
       method: req.method!,
@@ -324,7 +507,7 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
     else if (d.reason === 'breaker-open') stats.recordFallback('breaker-open');
     else if (d.reason === 'shadow-saturated') stats.recordShadow('skipped');
     const primary = active.upstreams.get(d.primary)!;
-    const mustBuffer = withBody && (d.shadow !== null || d.fallback);
+    const mustBuffer = withBody && (d.shadow !== null || d.fallback || primary.gate.uploads >= primary.gate.maxUploads);
     // the primary goes out first; shadow/noise copies follow and never hold it up
     if (d.shadow !== null) ex.capture = newCapture(deps.captureLimit);
     if (!mustBuffer) {
@@ -333,22 +516,9 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
       if (d.shadow !== null) ex.startComparisons(active, d);
       return;
     }
-    readBody(req, deps.bodyLimit).then((buf) => {
-      ex.body = buf;
-      ex.dispatch(primary);
-      if (d.shadow !== null) ex.startComparisons(active, d);
-    }, (err) => {
-      if (err instanceof TooLarge) sendJsonError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${deps.bodyLimit} bytes`, requestId, true);
-      else {
-        stats.aborted++;
-        logger.debug({ err, requestId }, 'client went away while sending the body');
-        if (!res.destroyed) res.destroy();
-      }
-      if (d.probe) stats.breaker?.cancelProbe();
-    });
+    ex.bufferThenDispatch(primary, d.shadow !== null ? () => ex.startComparisons(active, d) : null);
   };
 }
-
 /** WebSocket (and other) upgrades: same match and target choice, no shadow; stock http-proxy-middleware ws pass. */
 export function createUpgradeHandler(deps: FacadeDeps, open: Set<Socket>): (req: IncomingMessage, socket: Socket, head: Buffer) => void {
   return function upgrade(req, socket, head) {

@@ -17,13 +17,53 @@ export interface FacadeMetrics {
   totalRatio: Histogram<'route' | 'list'>;
   tableVersion: Gauge;
   reloads: Counter<'result'>;
+  clientAborts: Counter<'route' | 'phase'>;
+  queueTimeouts: Counter<'route' | 'upstream'>;
+  bodyTimeouts: Counter<'route'>;
+  bufferFull: Counter<'route'>;
+  queueWait: Histogram<'upstream'>;
+  /** Read at scrape time: set by the request handler (facade.ts). */
+  requestPath: { source: (() => RequestPathSnapshot) | null };
+}
+
+/** Request-path state sampled when metrics are scraped (no gauge updates on the hot path). */
+export interface RequestPathSnapshot {
+  upstreams: Iterable<{ name: string; gate: { inFlight: number; queued: number; uploads: number } }>;
+  bufferedBytes: number;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): FacadeMetrics {
   const registry = new Registry();
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'strangler_' });
   const registers = [registry];
+  const requestPath: FacadeMetrics['requestPath'] = { source: null };
+  const perUpstream = (name: string, help: string, pick: (g: { inFlight: number; queued: number; uploads: number }) => number) => new Gauge({
+    name, help, labelNames: ['upstream'], registers,
+    collect() {
+      const snap = requestPath.source?.();
+      this.reset();
+      if (snap) for (const u of snap.upstreams) this.labels(u.name).set(pick(u.gate));
+    },
+  });
+  perUpstream('strangler_upstream_queue_length', 'Requests waiting for a pooled connection, per upstream', (g) => g.queued);
+  perUpstream('strangler_upstream_in_flight', 'Requests handed to the upstream pool, per upstream (at most its pool size)', (g) => g.inFlight);
+  perUpstream('strangler_upstream_uploads', 'Requests streaming their body to the upstream (capped by maxUploads)', (g) => g.uploads);
+  new Gauge({
+    name: 'strangler_buffered_request_bytes', help: 'Request body bytes buffered in memory right now (capped by STRANGLER_BUFFER_TOTAL_LIMIT)', registers,
+    collect() {
+      this.set(requestPath.source?.().bufferedBytes ?? 0);
+    },
+  });
   return {
+    requestPath,
+    clientAborts: new Counter({ name: 'strangler_client_aborts_total', help: 'Clients that left before their answer, by where the request was: queued, sending, waiting, receiving', labelNames: ['route', 'phase'], registers }),
+    queueTimeouts: new Counter({ name: 'strangler_queue_timeouts_total', help: 'Requests answered 503 UPSTREAM_BUSY: no pooled connection within queueTimeoutMs', labelNames: ['route', 'upstream'], registers }),
+    bodyTimeouts: new Counter({ name: 'strangler_body_timeouts_total', help: 'Requests answered 408: no request body byte within STRANGLER_BODY_IDLE_TIMEOUT_MS', labelNames: ['route'], registers }),
+    bufferFull: new Counter({ name: 'strangler_buffer_full_total', help: 'Requests answered 503 REQUEST_BUFFER_FULL: buffering their body would exceed STRANGLER_BUFFER_TOTAL_LIMIT', labelNames: ['route'], registers }),
+    queueWait: new Histogram({
+      name: 'strangler_upstream_queue_wait_seconds', help: 'Time requests that had to queue waited for a pooled connection (admitted ones)', labelNames: ['upstream'], registers,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    }),
     registry,
     requests: new Counter({ name: 'strangler_requests_total', help: 'Requests answered, by route, upstream and status class', labelNames: ['route', 'upstream', 'code'], registers }),
     duration: new Histogram({

@@ -1,6 +1,8 @@
 /**
- * Shadow and noise copies: a request sent off the primary path with its own
- * deadline and a bounded body capture. It never throws; it resolves to the
+ * Shadow and noise copies: a request sent off the primary path, over the
+ * upstream's own shadow pool (never the live one), with its own deadline and
+ * a bounded body capture. A copy whose deadline passed while it waited for a
+ * shadow connection is never sent. It never throws; it resolves to the
  * captured response or an error description. The caller compares and records.
  */
 import type { Dispatcher } from 'undici';
@@ -31,6 +33,7 @@ class CaptureHandler implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
+    if (this.settled) controller.abort(new Error('shadow deadline')); // timed out while queued: never sent
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {

@@ -4,6 +4,7 @@
  */
 import type { Counter, Histogram } from 'prom-client';
 import { Breaker } from './breaker.ts';
+import type { AbortPhase } from './engine.ts';
 import type { FacadeMetrics } from './metrics.ts';
 import type { OverlapFigure } from './overlap.ts';
 import { OverlapStats } from './overlap-stats.ts';
@@ -33,6 +34,10 @@ export class RouteStats {
   upstreamErrors = 0;
   fallbacks = 0;
   aborted = 0;
+  /** Clients that left, by where their request was. */
+  aborts: Record<AbortPhase, number> = { queued: 0, sending: 0, waiting: 0, receiving: 0 };
+  /** 503 UPSTREAM_BUSY (queue deadline), 408 (body idle), 503 REQUEST_BUFFER_FULL. */
+  limits = { queueTimeouts: 0, bodyTimeouts: 0, bufferFull: 0 };
   shadow = { sent: 0, matched: 0, mismatched: 0, errors: 0, skipped: 0, inFlight: 0 };
   noise = { sent: 0, matched: 0, mismatched: 0, errors: 0, paths: new Map<string, number>() };
   shadowPaths = new Map<string, number>();
@@ -101,6 +106,27 @@ export class RouteStats {
     this.metrics.upstreamErrors.labels(this.id, upstream, kind).inc();
   }
 
+  /** A client left before its answer (the `aborted` total is counted when the request settles). */
+  recordAbort(phase: AbortPhase): void {
+    this.aborts[phase]++;
+    this.metrics.clientAborts.labels(this.id, phase).inc();
+  }
+
+  recordQueueTimeout(upstream: string): void {
+    this.limits.queueTimeouts++;
+    this.metrics.queueTimeouts.labels(this.id, upstream).inc();
+  }
+
+  recordBodyTimeout(): void {
+    this.limits.bodyTimeouts++;
+    this.metrics.bodyTimeouts.labels(this.id).inc();
+  }
+
+  recordBufferFull(): void {
+    this.limits.bufferFull++;
+    this.metrics.bufferFull.labels(this.id).inc();
+  }
+
   recordFallback(reason: string): void {
     this.fallbacks++;
     this.metrics.fallbacks.labels(this.id, reason).inc();
@@ -165,6 +191,8 @@ export class RouteStats {
       upstreamErrors: this.upstreamErrors,
       fallbacks: this.fallbacks,
       aborted: this.aborted,
+      aborts: { ...this.aborts },
+      limits: { ...this.limits },
       latencyMs: this.latency(),
       shadow: { ...this.shadow },
       noise: { matched: this.noise.matched, mismatched: this.noise.mismatched, errors: this.noise.errors },

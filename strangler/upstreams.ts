@@ -1,5 +1,7 @@
 /**
- * Upstreams: one keep-alive undici Pool (size from the table) and one
+ * Upstreams: one keep-alive undici Pool (size from the table) behind a Gate
+ * (queue deadline, upload cap), a small separate Pool for shadow and noise
+ * copies (so they never compete with live traffic), and one
  * http-proxy-middleware instance per upstream. The middleware's request pass
  * is the undici engine (engine.ts); its WebSocket pass is the stock one.
  * Unchanged upstreams are reused across reloads; removed ones are closed
@@ -9,7 +11,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import { Pool } from 'undici';
-import type { UpstreamSpec } from './table/schema.ts';
+import { Gate } from './gate.ts';
+import { DEFAULT_QUEUE_TIMEOUT_MS, DEFAULT_SHADOW_POOL_SIZE, DEFAULT_UPLOAD_SHARE, type UpstreamSpec } from './table/schema.ts';
 import type { Logger } from '../lib/logger.ts';
 
 /** Per-request state handed from the facade to the engine pass through the request object. */
@@ -28,6 +31,10 @@ export interface Upstream {
   url: URL;
   pool: Pool;
   timeoutMs: number;
+  /** Admission to `pool`: at most `spec.pool` requests handed to undici, the rest queued with a deadline. */
+  gate: Gate;
+  /** Shadow and noise copies only: its own connections, so hanging copies never take live traffic's. */
+  shadowPool: Pool;
   /** The http-proxy-middleware instance's proxy server (httpxy), captured by our plugin: the hot path calls its `web()` directly. */
   server: { web(req: IncomingMessage, res: ServerResponse, opts: { target: URL }): Promise<void> };
   /** Options for `server.web` (the target as a URL object, so nothing is parsed per request). */
@@ -39,7 +46,12 @@ export interface Upstream {
 }
 
 function specKey(spec: UpstreamSpec): string {
-  return JSON.stringify([spec.url, spec.pool, spec.connectTimeoutMs, spec.timeoutMs]);
+  return JSON.stringify([spec.url, spec.pool, spec.connectTimeoutMs, spec.timeoutMs, spec.queueTimeoutMs, spec.maxUploads, spec.shadowPool]);
+}
+
+/** Concurrent streamed uploads allowed: the table's `maxUploads`, else a quarter of the pool (at least 1). */
+export function uploadCap(spec: UpstreamSpec): number {
+  return spec.maxUploads ?? Math.max(1, Math.floor(spec.pool * DEFAULT_UPLOAD_SHARE));
 }
 
 export function createUpstream(name: string, spec: UpstreamSpec, logger: Logger): Upstream {
@@ -52,7 +64,14 @@ export function createUpstream(name: string, spec: UpstreamSpec, logger: Logger)
     headersTimeout: spec.timeoutMs,
     bodyTimeout: spec.timeoutMs,
   });
-  const upstream = { name, spec, key: specKey(spec), url, pool, timeoutMs: spec.timeoutMs, webOptions: { target: url } } as Upstream;
+  const shadowPool = new Pool(url.origin, {
+    connections: spec.shadowPool ?? DEFAULT_SHADOW_POOL_SIZE,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    connect: { timeout: spec.connectTimeoutMs },
+  });
+  const gate = new Gate(spec.pool, spec.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS, uploadCap(spec));
+  const upstream = { name, spec, key: specKey(spec), url, pool, gate, shadowPool, timeoutMs: spec.timeoutMs, webOptions: { target: url } } as Upstream;
   upstream.proxy = createProxyMiddleware({
     target: url,
     ejectPlugins: true,
@@ -102,10 +121,18 @@ export function buildUpstreams(specs: Record<string, UpstreamSpec>, previous: Ma
   return { next, retired };
 }
 
+/** Closes after everything queued at the gate went through (a queued request must not meet a closed pool). */
 export async function closeUpstreams(ups: Iterable<Upstream>): Promise<void> {
-  await Promise.all([...ups].map((u) => u.pool.close().catch(() => undefined)));
+  await Promise.all([...ups].map(async (u) => {
+    await u.gate.idle();
+    u.gate.close();
+    await Promise.all([u.pool.close().catch(() => undefined), u.shadowPool.close().catch(() => undefined)]);
+  }));
 }
 
 export function destroyUpstreams(ups: Iterable<Upstream>): Promise<unknown> {
-  return Promise.all([...ups].map((u) => u.pool.destroy().catch(() => undefined)));
+  return Promise.all([...ups].map((u) => {
+    u.gate.close();
+    return Promise.all([u.pool.destroy().catch(() => undefined), u.shadowPool.destroy().catch(() => undefined)]);
+  }));
 }

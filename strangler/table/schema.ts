@@ -10,6 +10,12 @@ import { parsePattern } from './pattern.ts';
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
 export const DEFAULT_POOL_SIZE = 64;
+/** A request not handed to a pooled connection within this long gets 503 UPSTREAM_BUSY. */
+export const DEFAULT_QUEUE_TIMEOUT_MS = 2_000;
+/** Concurrent streamed uploads per upstream, as a share of its pool (at least 1); over it, bodies are buffered first. */
+export const DEFAULT_UPLOAD_SHARE = 0.25;
+/** Connections per upstream for shadow and noise copies (separate from the live pool). */
+export const DEFAULT_SHADOW_POOL_SIZE = 4;
 export const DEFAULT_SHADOW_SAMPLE = 1;
 export const DEFAULT_SHADOW_TIMEOUT_MS = 2_000;
 export const DEFAULT_SHADOW_MAX_CONCURRENCY = 32;
@@ -36,6 +42,12 @@ const upstreamSchema = z.strictObject({
   timeoutMs: z.number().int().min(1).max(600_000).default(DEFAULT_UPSTREAM_TIMEOUT_MS),
   connectTimeoutMs: z.number().int().min(1).max(60_000).default(DEFAULT_CONNECT_TIMEOUT_MS),
   pool: z.number().int().min(1).max(4096).default(DEFAULT_POOL_SIZE),
+  queueTimeoutMs: z.number().int().min(1).max(600_000).default(DEFAULT_QUEUE_TIMEOUT_MS),
+  /** Default: a quarter of `pool`, at least 1 (upstreams.ts `uploadCap`). */
+  maxUploads: z.number().int().min(1).max(4096).optional(),
+  shadowPool: z.number().int().min(1).max(256).default(DEFAULT_SHADOW_POOL_SIZE),
+}).superRefine((u, ctx) => {
+  if (u.maxUploads !== undefined && u.maxUploads > u.pool) ctx.addIssue({ code: 'custom', path: ['maxUploads'], message: `must not exceed pool (${u.pool})` });
 });
 
 const unorderedSchema = z.strictObject({ path: z.string().min(1), key: z.string().min(1).optional() });
