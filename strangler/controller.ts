@@ -95,6 +95,7 @@ export class RouteController {
     for (const r of table.routes) {
       const s = this.stats.get(r.id, r.shadow.history);
       s.resizeHistory(r.shadow.history);
+      s.setPathCap(r.shadow.diffPaths);
       const b = s.ensureBreaker(r.breaker);
       if (r.mode === 'legacy' || r.mode === 'shadow') b.reset();
       routeStats.set(r.id, s);
