@@ -80,6 +80,11 @@ export class RouteController {
     let doc = await this.source.start((d) => this.offer(d));
     // a shared source must not take this instance back behind the table it applied last (before a restart)
     const kept = this.source.remembered?.() ?? null;
+    const problem = this.source.rememberedProblem?.() ?? null;
+    if (problem !== null) {
+      this.sourceFailures.labels('remember').inc();
+      this.logger.warn({ problem }, 'the last applied route table could not be read; starting without it');
+    }
     if (kept !== null && doc !== kept && this.source.monotonic && docVersion(doc) < docVersion(kept)) {
       this.refuseStale(docVersion(doc), docVersion(kept));
       doc = kept;

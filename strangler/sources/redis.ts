@@ -64,6 +64,7 @@ export class RedisSource implements RouteSource {
   private rememberedDoc: unknown = null;
   /** The table this instance applied last (this run), used to re-seed a missing key. */
   private lastApplied: unknown = null;
+  private rememberProblem: string | null = null;
 
   constructor(opts: RedisSourceOptions) {
     this.opts = opts;
@@ -104,7 +105,7 @@ export class RedisSource implements RouteSource {
       try {
         this.rememberedDoc = await this.store.read();
       } catch (err) {
-        this.lastError = `last applied table: ${(err as Error).message}`; // unreadable: as if none (the seed rules)
+        this.rememberProblem = (err as Error).message; // unreadable: as if none (the seed rules); the controller warns
       }
     }
     try {
@@ -204,6 +205,10 @@ export class RedisSource implements RouteSource {
 
   remembered(): unknown {
     return this.rememberedDoc;
+  }
+
+  rememberedProblem(): string | null {
+    return this.rememberProblem;
   }
 
   async applied(table: unknown): Promise<void> {

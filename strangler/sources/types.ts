@@ -25,6 +25,8 @@ export interface RouteSource {
   readonly monotonic?: boolean;
   /** The table this instance applied last, remembered from an earlier run (read by `start`), or null. */
   remembered?(): unknown;
+  /** Why the remembered table could not be read at start (then there is none), or null. */
+  rememberedProblem?(): string | null;
   /** Told after every table applied; resolves once it is remembered locally. */
   applied?(table: unknown): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -199,6 +199,15 @@ describe('strangler Redis route source @integration', () => {
       const audit = await admin(b, '/audit');
       expect(audit.status).to.equal(503);
       expect(audit.json().error.code).to.equal('AUDIT_UNAVAILABLE');
+    });
+
+    it('an unreadable remembered table is logged, counted and ignored (the seed serves during an outage)', async () => {
+      const stateFile = await stateDir();
+      await writeFile(stateFile, '{"version": 9, "upstr');
+      const f = await start(await closedPortUrl(), uniqueRedisPrefix('strangler'), serviceDoc(), stateFile);
+      expect(f.controller.table.version).to.equal(1);
+      expect((await send(`${f.url}/api/p`)).json().from).to.equal('service');
+      expect((await admin(f, '/metrics')).body).to.match(/strangler_route_source_failures_total\{op="remember"\} 1/);
     });
 
     it('a table with a lower version than the one applied is refused and counted, live and at restart', async () => {
