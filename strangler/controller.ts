@@ -233,7 +233,20 @@ export class RouteController {
       throw this.sourceUnavailable('read', err, route);
     }
     const r = this.apply(doc);
-    if (!r.ok) throw new AppError('CONFLICT', 'the stored route table changed and is invalid: ' + r.errors.join('; '));
+    if (r.ok) return;
+    const stored = docVersion(doc);
+    if (this.source.monotonic && stored < this.current!.compiled.version) {
+      // the store went back (restored from a backup, re-seeded elsewhere): put the table in force back, then retry
+      this.logger.warn({ route, stored, inForce: this.current!.compiled.version }, 'stored route table is older than the one applied; writing the applied one back');
+      try {
+        await this.source.write(this.table, stored);
+      } catch (err) {
+        if (err instanceof VersionConflict) return; // someone else wrote meanwhile: the caller re-reads
+        throw this.sourceUnavailable('write', err, route);
+      }
+      return;
+    }
+    throw new AppError('CONFLICT', 'the stored route table changed and is invalid: ' + r.errors.join('; '));
   }
 
   async close(): Promise<void> {

@@ -228,13 +228,21 @@ describe('strangler Redis route source @integration', () => {
         expect(f.controller.table.version).to.equal(2);
         expect((await send(`${f.url}/api/p`)).json().from).to.equal('legacy');
         expect((await admin(f, '/metrics')).body).to.match(/strangler_table_reloads_total\{result="stale"\} 1/);
+        // an admin change still works: the applied table is written back over the older one, then changed (version 3)
+        const changed = await admin(f, '/routes/p', { method: 'POST', body: { mode: 'shadow' } });
+        expect(changed.status, changed.body).to.equal(200);
+        expect(JSON.parse((await writer.get(`${prefix}routes`))!)).to.deep.include({ version: 3 });
+        expect(f.controller.table.routes[0].mode).to.equal('shadow');
+        await waitFor(async () => JSON.parse(await readFile(stateFile, 'utf8')).version === 3, { what: 'remembered v3' });
+        // stale again (version 1 once more) for the restart below
+        await writer.set(`${prefix}routes`, JSON.stringify(old.table));
         // a new instance with the same remembered table, Redis reachable but older: the remembered table wins
         await f.stop();
         facades.splice(facades.indexOf(f), 1);
         const g = await start(REDIS_URL, prefix, serviceDoc(1), stateFile);
-        expect(g.controller.table.version).to.equal(2);
+        expect(g.controller.table.version).to.equal(3);
         expect(g.controller.lastRejection!.errors[0]).to.match(/^version: 1 is older/);
-        expect((await send(`${g.url}/api/p`)).json().from).to.equal('legacy');
+        expect((await send(`${g.url}/api/p`)).json().from).to.equal('legacy'); // shadow mode: legacy answers
       } finally {
         writer.disconnect();
       }
