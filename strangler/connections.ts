@@ -39,7 +39,8 @@ export interface ConnectionLimits {
   maxUpgradesPerUpstream: number;
 }
 
-export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 10_000;
+/** Shorter than the headers timeout, so a silent connection is closed without an answer before node would send it a 408. */
+export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 5_000;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 /** Longer than the common 60 s idle timeout of load balancers in front, so the facade is never the side that races. */
