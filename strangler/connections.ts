@@ -148,6 +148,8 @@ export function closeSoon(socket: Socket, data?: string): void {
     socket.destroy();
     return;
   }
+  // a response still in flight may try to write after our end(): that error must not escape
+  socket.on('error', () => socket.destroy());
   const timer = setTimeout(() => socket.destroy(), ERROR_FLUSH_MS);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
