@@ -106,6 +106,28 @@ describe('strangler connections', function () {
     expect(await metricValue(fac.metrics.registry, 'strangler_connection_timeouts_total', { kind: 'request' })).to.equal(1);
   });
 
+  it('a request timeout answered 408 stays one clean response when the upstream answers just after it', async () => {
+    let answered = false;
+    // answers 900 ms after the head arrives, around the facade's 800 ms request deadline, without waiting for the body
+    const late = await startStandIn((_req, res) => setTimeout(() => {
+      json(res, 200, { late: true });
+      answered = true;
+    }, 900), { readBody: false });
+    try {
+      f = await startTestFacade(table(late.url, svc.url, []), { config: { connections: FAST } });
+      const c = await rawConnect(f.port);
+      c.socket.write('POST /api/late-answer HTTP/1.1\r\nHost: a\r\ncontent-length: 100\r\n\r\n0123456789');
+      await waitFor(() => c.isClosed(), { timeoutMs: 4000, what: 'the facade to cut the unfinished request' });
+      const { responses, rest } = parseResponses(c.received());
+      expect(responses.map((r) => r.status)).to.deep.equal([408]);
+      expect(rest.length).to.equal(0);
+      await waitFor(() => answered, { timeoutMs: 3000, what: 'the late upstream answer' });
+      expect((await send(f.url + '/api/after-late')).status).to.equal(200);
+    } finally {
+      await late.close();
+    }
+  });
+
   it('destroys a socket that failed parsing even when the peer never reads and never closes', async () => {
     const fac = await start({ ...FAST, firstByteTimeoutMs: 10_000, keepAliveTimeoutMs: 10_000 });
     const conns: RawConn[] = [];
