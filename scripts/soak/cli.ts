@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     console.log(`  idle sockets:  ${r.idle.reaped} reaped, ${r.idle.notReaped} not reaped, ${r.idle.failed} failed`);
     console.log(`  silent sockets: ${r.silent.reaped} reaped, ${r.silent.notReaped} not reaped`);
     console.log(`  fds:  ${r.before.fds} before, ${r.after.fds} after`);
-    console.log(`  RSS:  ${mb(r.before.rssBytes)} MB before, ${mb(r.after.rssBytes)} MB after`);
+    console.log(`  RSS:  ${mb(r.before.rssBytes)} MB before, ${mb(r.after.rssBytes)} MB after; V8 heap used ${mb(r.before.heapUsedBytes ?? 0)} → ${mb(r.after.heapUsedBytes ?? 0)} MB`);
     for (const l of r.metrics) console.log(`  ${l}`);
     console.log(r.ok ? 'PASS' : `FAIL: ${r.problems.join('; ')}`);
   }

@@ -39,6 +39,11 @@ export const DEFAULT_FACADE_SOAK: FacadeSoakOptions = {
 };
 /** The facade's deadlines during the soak: short, so hostile sockets cycle many times. */
 const SOAK_LIMITS = { firstByteTimeoutMs: 1500, headersTimeoutMs: 2000, requestTimeoutMs: 4000, keepAliveTimeoutMs: 3000, maxConnections: 1024 };
+/**
+ * The clients' agents drop idle sockets well before the facade's keep-alive timeout. (Node's Agent ignores the server's
+ * `keep-alive: timeout=` hint unless a `timeout` is set, and then reused sockets race the facade's close: ECONNRESET.)
+ */
+const AGENT_IDLE_MS = Math.floor(SOAK_LIMITS.keepAliveTimeoutMs / 2);
 /** A hostile socket the facade has not closed by then counts as not reaped. */
 const REAP_DEADLINE_MS = 15_000;
 /** The facade's shutdown (grace included) must finish by then; otherwise its upstream pools are destroyed and the soak fails. */
@@ -47,7 +52,10 @@ const WARMUP_MS = 2000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const fds = () => readdirSync('/proc/self/fd').length;
-const snapshot = (): Snapshot => ({ fds: fds(), rssBytes: process.memoryUsage.rss() });
+const snapshot = (): Snapshot => {
+  const m = process.memoryUsage();
+  return { fds: fds(), rssBytes: m.rss, heapUsedBytes: m.heapUsed };
+};
 
 async function startUpstream(): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer((req, res) => {
@@ -130,7 +138,7 @@ function normalRequest(port: number, agent: Agent, c: Counts, abort: boolean): P
     });
     req.setTimeout(15_000, () => req.destroy(new Error('client timeout')));
     req.on('error', (err: NodeJS.ErrnoException) => {
-      if (!abort) fail(c, err.code ?? err.message);
+      if (!abort) fail(c, `${err.code ?? err.message}${req.reusedSocket ? ' (reused socket)' : ''}`);
       done();
     });
     if (abort) {
@@ -226,7 +234,7 @@ export async function soakFacade(o: FacadeSoakOptions, log: (line: string) => vo
     const port = facade.port;
     // warm-up: fill the upstream pool and the JIT, then take the baseline with no client connected
     {
-      const agent = new Agent({ keepAlive: true, maxSockets: o.clients });
+      const agent = new Agent({ keepAlive: true, maxSockets: o.clients, timeout: AGENT_IDLE_MS });
       const warm: Counts = { ...c, failures: new Map(), latenciesMs: [] };
       const end = Date.now() + WARMUP_MS;
       await Promise.all(Array.from({ length: o.clients }, async () => {
@@ -243,11 +251,12 @@ export async function soakFacade(o: FacadeSoakOptions, log: (line: string) => vo
     const t0 = Date.now();
     const deadline = t0 + o.seconds * 1000;
     const running = () => Date.now() < deadline && c.normalOk + c.normalFailed + c.aborted < o.maxRequests;
-    const agent = new Agent({ keepAlive: true, maxSockets: o.clients });
+    const agent = new Agent({ keepAlive: true, maxSockets: o.clients, timeout: AGENT_IDLE_MS });
     const interval = (o.clients / o.rps) * 1000;
     const progress = setInterval(() => {
       const ps = facade.controller.active().upstreams.get('legacy')?.pool.stats;
-      log(`  ${Math.round((Date.now() - t0) / 1000)} s: ${c.normalOk} ok, ${c.normalFailed} failed, ${c.aborted} aborted, ${fds()} fds, RSS ${mb(process.memoryUsage.rss())} MB`
+      const mu = process.memoryUsage();
+      log(`  ${Math.round((Date.now() - t0) / 1000)} s: ${c.normalOk} ok, ${c.normalFailed} failed, ${c.aborted} aborted, ${fds()} fds, RSS ${mb(mu.rss)} MB (heap ${mb(mu.heapUsed)}, external ${mb(mu.external)})`
         + (ps ? `; upstream pool: ${ps.connected} connected, ${ps.running} running, ${ps.pending} queued` : ''));
     }, 10_000);
     const workers: Promise<void>[] = [];

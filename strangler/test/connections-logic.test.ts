@@ -87,12 +87,14 @@ describe('strangler connection logic', () => {
   });
 
   it('soak verdict: fails on failed or absent traffic and on fds/RSS above the baseline', () => {
-    const base = { fds: 40, rssBytes: 100 * 1024 * 1024 };
-    expect(verdict({ ok: 10, failed: 0 }, base, { fds: 48, rssBytes: 190 * 1024 * 1024 }).ok).to.equal(true);
+    const MB = 1024 * 1024;
+    const base = { fds: 40, rssBytes: 200 * MB, heapUsedBytes: 40 * MB };
+    expect(verdict({ ok: 10, failed: 0 }, base, { fds: 48, rssBytes: 450 * MB, heapUsedBytes: 55 * MB }).ok).to.equal(true);
     expect(verdict({ ok: 10, failed: 1 }, base, base).problems).to.have.length(1);
     expect(verdict({ ok: 0, failed: 0 }, base, base).ok).to.equal(false);
-    expect(verdict({ ok: 10, failed: 0 }, base, { fds: 49, rssBytes: base.rssBytes }).problems[0]).to.match(/fds 49/);
-    expect(verdict({ ok: 10, failed: 0 }, base, { fds: 40, rssBytes: 200 * 1024 * 1024 }).problems[0]).to.match(/RSS/);
+    expect(verdict({ ok: 10, failed: 0 }, base, { ...base, fds: 49 }).problems[0]).to.match(/fds 49/);
+    expect(verdict({ ok: 10, failed: 0 }, base, { ...base, heapUsedBytes: 57 * MB }).problems[0]).to.match(/V8 heap used 57 MB/);
+    expect(verdict({ ok: 10, failed: 0 }, base, { ...base, rssBytes: 460 * MB }).problems[0]).to.match(/RSS 460 MB/);
     expect(percentile([5, 1, 4, 2, 3], 0.5)).to.equal(3);
     expect(percentile([5, 1, 4, 2, 3], 0.99)).to.equal(5);
     expect(percentile([], 0.5)).to.be.NaN;
