@@ -132,7 +132,10 @@ export function errorCodeLabel(err: unknown): string {
   return typeof code === 'string' && KNOWN_CODE_RE.test(code) ? code : 'other';
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large', 503: 'Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request', 404: 'Not Found', 408: 'Request Timeout', 414: 'URI Too Long', 431: 'Request Header Fields Too Large',
+  502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout', 505: 'HTTP Version Not Supported',
+};
 
 /** A complete JSON error response as raw bytes (for sockets without a usable ServerResponse). */
 export function rawJsonError(status: number, code: string, message: string, requestId: string): string {
