@@ -8,6 +8,10 @@ import { z } from 'zod';
 import { DEFAULT_REDIS_URL, int, parseConfig, port } from '../lib/config.ts';
 import { DEFAULT_BODY_IDLE_TIMEOUT_MS, DEFAULT_BODY_LIMIT, DEFAULT_BUFFER_TOTAL_LIMIT, DEFAULT_CAPTURE_LIMIT } from './facade.ts';
 import { DEFAULT_REDIS_PREFIX } from './sources/redis.ts';
+import {
+  DEFAULT_FIRST_BYTE_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+  DEFAULT_MAX_UPGRADES_PER_UPSTREAM, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_UPGRADE_TIMEOUT_MS, type ConnectionLimits,
+} from './connections.ts';
 import { DEFAULT_ADMIN_PORT, DEFAULT_PORT, LOCAL_ADMIN_TOKEN } from './defaults.ts';
 
 export { DEFAULT_ADMIN_PORT, DEFAULT_PORT, LOCAL_ADMIN_TOKEN };
@@ -42,9 +46,21 @@ export const facadeConfigSchema = z.object({
   STRANGLER_SHUTDOWN_GRACE_MS: int(DEFAULT_SHUTDOWN_GRACE_MS, 0),
   STRANGLER_BUFFER_TOTAL_LIMIT: int(DEFAULT_BUFFER_TOTAL_LIMIT, 1024),
   STRANGLER_BODY_IDLE_TIMEOUT_MS: int(DEFAULT_BODY_IDLE_TIMEOUT_MS, 10).pipe(z.number().max(3_600_000)),
+  STRANGLER_FIRST_BYTE_TIMEOUT_MS: int(DEFAULT_FIRST_BYTE_TIMEOUT_MS, 1),
+  STRANGLER_HEADERS_TIMEOUT_MS: int(DEFAULT_HEADERS_TIMEOUT_MS, 1),
+  STRANGLER_REQUEST_TIMEOUT_MS: int(DEFAULT_REQUEST_TIMEOUT_MS, 1),
+  STRANGLER_KEEPALIVE_TIMEOUT_MS: int(DEFAULT_KEEPALIVE_TIMEOUT_MS, 1),
+  /** Unset: DEFAULT_MAX_CONNECTIONS, lowered to half the open-files limit at start. */
+  STRANGLER_MAX_CONNECTIONS: z.coerce.number().int().min(1).optional(),
+  STRANGLER_MAX_CONNECTIONS_PER_CLIENT: int(DEFAULT_MAX_CONNECTIONS_PER_CLIENT, 0),
+  STRANGLER_UPGRADE_TIMEOUT_MS: int(DEFAULT_UPGRADE_TIMEOUT_MS, 1),
+  STRANGLER_MAX_UPGRADES_PER_UPSTREAM: int(DEFAULT_MAX_UPGRADES_PER_UPSTREAM, 1),
 }).superRefine((c, ctx) => {
   if (c.STRANGLER_BUFFER_TOTAL_LIMIT < c.STRANGLER_BODY_LIMIT) {
     ctx.addIssue({ code: 'custom', path: ['STRANGLER_BUFFER_TOTAL_LIMIT'], message: `must be at least STRANGLER_BODY_LIMIT (${c.STRANGLER_BODY_LIMIT})` });
+  }
+  if (c.STRANGLER_HEADERS_TIMEOUT_MS > c.STRANGLER_REQUEST_TIMEOUT_MS) {
+    ctx.addIssue({ code: 'custom', path: ['STRANGLER_HEADERS_TIMEOUT_MS'], message: `must not exceed STRANGLER_REQUEST_TIMEOUT_MS (${c.STRANGLER_REQUEST_TIMEOUT_MS})` });
   }
   if (c.NODE_ENV === 'production' && (c.STRANGLER_ADMIN_TOKEN === undefined || c.STRANGLER_ADMIN_TOKEN === LOCAL_ADMIN_TOKEN)) {
     ctx.addIssue({ code: 'custom', path: ['STRANGLER_ADMIN_TOKEN'], message: 'must be set explicitly (and not to the local default) when NODE_ENV=production' });
@@ -66,6 +82,8 @@ export interface FacadeConfig {
   bufferTotalLimit?: number;
   /** No request body byte for this long → 408 REQUEST_TIMEOUT. Default DEFAULT_BODY_IDLE_TIMEOUT_MS. */
   bodyIdleTimeoutMs?: number;
+  /** Client connection deadlines and caps (connections.ts); missing fields take their defaults. */
+  connections?: Partial<ConnectionLimits>;
 }
 
 export function loadFacadeConfig(env: NodeJS.ProcessEnv): FacadeConfig {
@@ -85,5 +103,15 @@ export function loadFacadeConfig(env: NodeJS.ProcessEnv): FacadeConfig {
     shutdownGraceMs: c.STRANGLER_SHUTDOWN_GRACE_MS,
     bufferTotalLimit: c.STRANGLER_BUFFER_TOTAL_LIMIT,
     bodyIdleTimeoutMs: c.STRANGLER_BODY_IDLE_TIMEOUT_MS,
+    connections: {
+      firstByteTimeoutMs: c.STRANGLER_FIRST_BYTE_TIMEOUT_MS,
+      headersTimeoutMs: c.STRANGLER_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: c.STRANGLER_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: c.STRANGLER_KEEPALIVE_TIMEOUT_MS,
+      maxConnections: c.STRANGLER_MAX_CONNECTIONS,
+      maxConnectionsPerClient: c.STRANGLER_MAX_CONNECTIONS_PER_CLIENT,
+      upgradeTimeoutMs: c.STRANGLER_UPGRADE_TIMEOUT_MS,
+      maxUpgradesPerUpstream: c.STRANGLER_MAX_UPGRADES_PER_UPSTREAM,
+    },
   };
 }

@@ -10,7 +10,6 @@
  * (one coarse watcher here), buffered-bytes cap.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { CapturedResponse } from './compare.ts';
 import { decide, type Decision } from './decide.ts';
@@ -519,38 +518,5 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
       return;
     }
     ex.bufferThenDispatch(primary, d.shadow !== null ? () => ex.startComparisons(active, d) : null);
-  };
-}
-/** WebSocket (and other) upgrades: same match and target choice, no shadow; stock http-proxy-middleware ws pass. */
-export function createUpgradeHandler(deps: FacadeDeps, open: Set<Socket>): (req: IncomingMessage, socket: Socket, head: Buffer) => void {
-  return function upgrade(req, socket, head) {
-    socket.on('error', () => socket.destroy());
-    open.add(socket);
-    socket.once('close', () => open.delete(socket));
-    const requestId = takeRequestId(req.headers);
-    const bad = checkRequestTarget(req.url);
-    const reject = (status: number, text: string) => {
-      if (socket.writable) socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\nx-request-id: ${requestId}\r\n\r\n`);
-      else socket.destroy();
-    };
-    if (bad !== null) return reject(400, 'Bad Request');
-    const url = req.url!;
-    const q = url.indexOf('?');
-    const active = deps.active();
-    const m = active.compiled.match(req.method!, req.headers.host, q === -1 ? url : url.slice(0, q), req.headers);
-    if (m === null) return reject(404, 'Not Found');
-    let name = m.kind === 'fallback' ? m.upstream : m.route.spec.legacy;
-    if (m.kind === 'route') {
-      const stats = deps.stats.get(m.route.id);
-      const opts = active.compiled.table.options;
-      const d = decide(m.route.spec, { method: req.method!, stickyKey: () => stickyKey(req.headers, req.socket.remoteAddress, opts), shadowInFlight: Infinity },
-        { rand: deps.rand, now: deps.now, breaker: stats.breaker ?? stats.ensureBreaker(m.route.spec.breaker) });
-      name = d.primary;
-      if (d.probe) stats.breaker?.cancelProbe();
-    }
-    req.headers['x-request-id'] = requestId;
-    const up = active.upstreams.get(name);
-    if (up === undefined) return reject(502, 'Bad Gateway');
-    up.proxy.upgrade(req, socket, head);
   };
 }

@@ -77,3 +77,19 @@ export function checkRequestTarget(url: string | undefined): { status: number; c
   const { problem } = normaliseTarget(url);
   return problem === null ? null : { status: 400, code: 'BAD_REQUEST', message: TARGET_PROBLEM_MESSAGES[problem] };
 }
+
+/**
+ * Protocol checks before anything else (pure): only HTTP/1.x is served (→ 505), and a request must not carry more
+ * than one Host header (→ 400; node keeps the first, an upstream or cache may take the last).
+ */
+export function checkProtocol(httpVersionMajor: number, rawHeaders: string[]): { status: number; code: string; message: string } | null {
+  if (httpVersionMajor !== 1) return { status: 505, code: 'HTTP_VERSION_NOT_SUPPORTED', message: 'Only HTTP/1.0 and HTTP/1.1 are served on this port' };
+  let hosts = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const k = rawHeaders[i];
+    if (k.length === 4 && k.toLowerCase() === 'host' && ++hosts > 1) {
+      return { status: 400, code: 'BAD_REQUEST', message: 'The request has more than one Host header' };
+    }
+  }
+  return null;
+}

@@ -15,13 +15,15 @@ import { createAdminApp } from './admin/api.ts';
 import { FileAudit, RedisAudit, type AuditLog } from './audit.ts';
 import { loadFacadeConfig, type FacadeConfig } from './config.ts';
 import { RouteController } from './controller.ts';
-import { createRequestHandler, createUpgradeHandler } from './facade.ts';
+import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS, DEFAULT_MAX_CONNECTIONS, clampToOpenFiles, readOpenFilesLimit, type ConnectionLimits } from './connections.ts';
+import { createRequestHandler } from './facade.ts';
 import { createMetrics, type FacadeMetrics } from './metrics.ts';
 import { FileSource } from './sources/file.ts';
 import { lastAppliedPathFor } from './sources/last-applied.ts';
 import { RedisSource } from './sources/redis.ts';
 import type { RouteSource } from './sources/types.ts';
 import { StatsStore } from './stats.ts';
+import { createUpgradeHandler } from './upgrade.ts';
 import { ConfigError } from '../lib/config.ts';
 import { errorHandler, notFound, requestId } from '../lib/http.ts';
 import { createLogger, silentLogger, type Logger } from '../lib/logger.ts';
@@ -77,6 +79,24 @@ async function seedRoutesFile(path: string, template: string | undefined): Promi
   }
 }
 
+/**
+ * The connection limits in force: the configured ones over the defaults. An unset maxConnections is the default
+ * lowered to leave half the open-files limit to upstream sockets and files (an explicit one is kept, with a warning).
+ */
+function connectionLimits(configured: Partial<ConnectionLimits> | undefined, logger: Logger): ConnectionLimits {
+  const set = Object.fromEntries(Object.entries(configured ?? {}).filter(([, v]) => v !== undefined)) as Partial<ConnectionLimits>;
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...set };
+  const openFiles = readOpenFilesLimit();
+  const room = clampToOpenFiles(limits.maxConnections, openFiles);
+  if (room !== null) {
+    if (set.maxConnections === undefined) {
+      limits.maxConnections = room;
+      logger.info({ maxConnections: room, default: DEFAULT_MAX_CONNECTIONS, openFiles }, 'max connections lowered to fit the open-files limit');
+    } else logger.warn({ maxConnections: limits.maxConnections, openFiles }, 'max connections leaves less than half the open-files limit for upstreams');
+  }
+  return limits;
+}
+
 export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}): Promise<FacadeHandle> {
   const logger = (opts.logger ?? silentLogger()).child({ component: 'facade' });
   const now = opts.now ?? Date.now;
@@ -113,16 +133,12 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
     bufferTotalLimit: config.bufferTotalLimit, bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
     unmatched: unmatchedApp as unknown as (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void,
   };
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 300_000 }, createRequestHandler(deps));
+  const limits = connectionLimits(config.connections, logger);
+  const guard = new ConnectionGuard(metrics, logger, limits);
+  const server = createServer(guard.serverOptions(), guard.wrap(createRequestHandler(deps)));
+  guard.attach(server);
   const upgraded = new Set<import('node:net').Socket>();
-  server.on('upgrade', createUpgradeHandler(deps, upgraded));
-  server.on('clientError', (err, socket) => {
-    logger.debug({ err }, 'client error');
-    if (socket.writable && !(err as NodeJS.ErrnoException).code?.startsWith('ECONN')) {
-      const status = (err as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-    } else socket.destroy();
-  });
+  server.on('upgrade', createUpgradeHandler({ ...deps, metrics, guard, limits }, upgraded));
   const adminServer = createServer(createAdminApp({ controller, stats, metrics, token: config.adminToken, logger, now, startedAt: now() }));
 
   let port: number;
@@ -141,6 +157,7 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
+      guard.beginShutdown();
       const done = Promise.all([new Promise((r) => server.close(r)), new Promise((r) => adminServer.close(r))]);
       server.closeIdleConnections();
       adminServer.closeIdleConnections();

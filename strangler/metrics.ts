@@ -22,6 +22,12 @@ export interface FacadeMetrics {
   bodyTimeouts: Counter<'route'>;
   bufferFull: Counter<'route'>;
   queueWait: Histogram<'upstream'>;
+  clientConnections: Gauge;
+  connectionsRejected: Counter<'reason'>;
+  clientErrors: Counter<'code'>;
+  connectionTimeouts: Counter<'kind'>;
+  upgradesOpen: Gauge<'upstream'>;
+  upgrades: Counter<'upstream' | 'result'>;
   /** Read at scrape time: set by the request handler (facade.ts). */
   requestPath: { source: (() => RequestPathSnapshot) | null };
 }
@@ -85,5 +91,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): FacadeMe
     }),
     tableVersion: new Gauge({ name: 'strangler_table_version', help: 'Version of the route table in use', registers }),
     reloads: new Counter({ name: 'strangler_table_reloads_total', help: 'Route table loads: applied or rejected', labelNames: ['result'], registers }),
+    clientConnections: new Gauge({ name: 'strangler_client_connections', help: 'Open client connections on the proxy port (upgraded ones included)', registers }),
+    connectionsRejected: new Counter({ name: 'strangler_connections_rejected_total', help: 'Client connections closed on accept: max-connections, per-client, shutting-down', labelNames: ['reason'], registers }),
+    clientErrors: new Counter({ name: 'strangler_client_errors_total', help: 'Client requests that failed parsing, by llhttp/node error code', labelNames: ['code'], registers }),
+    connectionTimeouts: new Counter({ name: 'strangler_connection_timeouts_total', help: 'Client connections cut by a deadline: first-byte, headers, request, idle, upgrade', labelNames: ['kind'], registers }),
+    upgradesOpen: new Gauge({ name: 'strangler_upgrades_open', help: 'Upgraded (and handshaking) connections per upstream', labelNames: ['upstream'], registers }),
+    upgrades: new Counter({ name: 'strangler_upgrades_total', help: 'Upgrade requests by upstream and result: upgraded, refused (upstream answered without 101), capped, timeout, error, rejected', labelNames: ['upstream', 'result'], registers }),
   };
 }

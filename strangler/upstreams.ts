@@ -3,7 +3,7 @@
  * (queue deadline, upload cap), a small separate Pool for shadow and noise
  * copies (so they never compete with live traffic), and one
  * http-proxy-middleware instance per upstream. The middleware's request pass
- * is the undici engine (engine.ts); its WebSocket pass is the stock one.
+ * is the undici engine (engine.ts); upgrades do not use it (upgrade.ts).
  * Unchanged upstreams are reused across reloads; removed ones are closed
  * after in-flight requests finish.
  */
@@ -79,20 +79,13 @@ export function createUpstream(name: string, spec: UpstreamSpec, logger: Logger)
     plugins: [
       (server) => {
         upstream.server = server as unknown as Upstream['server'];
-        // Replace httpxy's node:http request passes by the undici engine; keep its WebSocket passes.
+        // Replace httpxy's node:http request passes by the undici engine (upgrades go through upgrade.ts instead).
         const passes = (server as unknown as { _getPasses?: (t: string) => unknown[] })._getPasses?.('web');
         if (!Array.isArray(passes)) throw new Error('http-proxy-middleware/httpxy: web passes not found (incompatible version)');
         passes.splice(0, passes.length, (req: JobRequest) => {
           const job = req[PROXY_JOB];
           if (job) job.run(upstream);
           return true;
-        });
-        // An upgraded pair lives and dies together (the stock pass only ends the upstream side on errors).
-        server.on('proxyReqWs', (proxyReq: import('node:http').ClientRequest, _req: IncomingMessage, socket: Socket) => {
-          proxyReq.once('upgrade', (_res: IncomingMessage, proxySocket: Socket) => {
-            socket.once('close', () => proxySocket.destroy());
-            proxySocket.once('close', () => socket.destroy());
-          });
         });
         server.on('error', (err: Error, _req?: IncomingMessage, resOrSocket?: ServerResponse | Socket) => {
           if (!resOrSocket) return;
