@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_REDIS_URL, int, parseConfig, port } from '../lib/config.ts';
+import { DEFAULT_CLIENT_DRAIN_TIMEOUT_MS } from './engine.ts';
 import { DEFAULT_BODY_IDLE_TIMEOUT_MS, DEFAULT_BODY_LIMIT, DEFAULT_BUFFER_TOTAL_LIMIT, DEFAULT_CAPTURE_LIMIT } from './facade.ts';
 import { DEFAULT_REDIS_PREFIX } from './sources/redis.ts';
 import { DEFAULT_ADMIN_PORT, DEFAULT_PORT, LOCAL_ADMIN_TOKEN } from './defaults.ts';
@@ -42,6 +43,7 @@ export const facadeConfigSchema = z.object({
   STRANGLER_SHUTDOWN_GRACE_MS: int(DEFAULT_SHUTDOWN_GRACE_MS, 0),
   STRANGLER_BUFFER_TOTAL_LIMIT: int(DEFAULT_BUFFER_TOTAL_LIMIT, 1024),
   STRANGLER_BODY_IDLE_TIMEOUT_MS: int(DEFAULT_BODY_IDLE_TIMEOUT_MS, 10).pipe(z.number().max(3_600_000)),
+  STRANGLER_CLIENT_DRAIN_TIMEOUT_MS: int(DEFAULT_CLIENT_DRAIN_TIMEOUT_MS, 10).pipe(z.number().max(3_600_000)),
 }).superRefine((c, ctx) => {
   if (c.STRANGLER_BUFFER_TOTAL_LIMIT < c.STRANGLER_BODY_LIMIT) {
     ctx.addIssue({ code: 'custom', path: ['STRANGLER_BUFFER_TOTAL_LIMIT'], message: `must be at least STRANGLER_BODY_LIMIT (${c.STRANGLER_BODY_LIMIT})` });
@@ -66,6 +68,8 @@ export interface FacadeConfig {
   bufferTotalLimit?: number;
   /** No request body byte for this long → 408 REQUEST_TIMEOUT. Default DEFAULT_BODY_IDLE_TIMEOUT_MS. */
   bodyIdleTimeoutMs?: number;
+  /** A paused response whose client does not drain it for this long is cut. Default DEFAULT_CLIENT_DRAIN_TIMEOUT_MS. */
+  clientDrainTimeoutMs?: number;
 }
 
 export function loadFacadeConfig(env: NodeJS.ProcessEnv): FacadeConfig {
@@ -85,5 +89,6 @@ export function loadFacadeConfig(env: NodeJS.ProcessEnv): FacadeConfig {
     shutdownGraceMs: c.STRANGLER_SHUTDOWN_GRACE_MS,
     bufferTotalLimit: c.STRANGLER_BUFFER_TOTAL_LIMIT,
     bodyIdleTimeoutMs: c.STRANGLER_BODY_IDLE_TIMEOUT_MS,
+    clientDrainTimeoutMs: c.STRANGLER_CLIENT_DRAIN_TIMEOUT_MS,
   };
 }

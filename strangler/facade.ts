@@ -14,7 +14,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { CapturedResponse } from './compare.ts';
 import { decide, type Decision } from './decide.ts';
-import { BodyTimeout, RETRY_AFTER_SECONDS, failureStatus, forward, newCapture, sendJsonError, type AbortPhase, type Capture, type FailureKind, type ForwardHandler, type ForwardHooks } from './engine.ts';
+import { BodyTimeout, DEFAULT_CLIENT_DRAIN_TIMEOUT_MS, RETRY_AFTER_SECONDS, failureStatus, forward, newCapture, sendJsonError, type AbortPhase, type Capture, type FailureKind, type ForwardHandler, type ForwardHooks } from './engine.ts';
 import { LimitedLog } from './log-limit.ts';
 import { checkRequestTarget, prepareForwardHeaders, takeRequestId } from './headers.ts';
 import { recordComparison, shadowFetch, type PendingComparison, type ShadowOutcome } from './shadow.ts';
@@ -50,6 +50,8 @@ export interface FacadeDeps {
   bufferTotalLimit?: number;
   /** Request body idle timeout (default DEFAULT_BODY_IDLE_TIMEOUT_MS). */
   bodyIdleTimeoutMs?: number;
+  /** A response its client does not drain for this long is cut (default DEFAULT_CLIENT_DRAIN_TIMEOUT_MS). */
+  clientDrainTimeoutMs?: number;
   logger: Logger;
   /** Handles requests nothing matched (the Express app). */
   unmatched: (req: IncomingMessage, res: ServerResponse) => void;
@@ -86,6 +88,7 @@ class PathContext {
   readonly bufferLimit: number;
   readonly idleMs: number;
   readonly tickMs: number;
+  readonly drainMs: number;
   buffered = 0;
   private readonly watched = new Set<Exchange>();
   private timer: NodeJS.Timeout | null = null;
@@ -96,6 +99,7 @@ class PathContext {
     this.bufferLimit = deps.bufferTotalLimit ?? DEFAULT_BUFFER_TOTAL_LIMIT;
     this.idleMs = deps.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS;
     this.tickMs = Math.min(1000, Math.max(25, Math.floor(this.idleMs / 4)));
+    this.drainMs = deps.clientDrainTimeoutMs ?? DEFAULT_CLIENT_DRAIN_TIMEOUT_MS;
   }
 
   /** Watches the request body of `ex` until it is complete or the exchange settles. */
@@ -188,6 +192,7 @@ class Exchange implements ProxyJob, ForwardHooks {
       requestId: this.requestId,
       extraHeaders: this.routeHeader ? { 'x-strangler-route': `${this.statsId}; upstream=${upstream.name}` } : null,
       capture: this.capture,
+      drainTimeoutMs: this.ctx.drainMs,
     }, this);
   }
 
@@ -236,6 +241,11 @@ class Exchange implements ProxyJob, ForwardHooks {
 
   onQueueWait(waitedMs: number): void {
     this.deps.stats.metrics.queueWait.labels(this.upstreamName).observe(waitedMs / 1000);
+  }
+
+  onStall(stalledMs: number): void {
+    this.stats.recordStall();
+    this.ctx.log.warn('client-stall', { requestId: this.requestId, route: this.statsId, upstream: this.upstreamName, stalledMs }, 'client read nothing within the drain deadline; response cut, upstream request cancelled');
   }
 
   /** Settles the request once: stats, metrics, the warn line for failures, and the buffered bytes back. */
@@ -308,6 +318,7 @@ class Exchange implements ProxyJob, ForwardHooks {
         ex.finish(status, failure);
       },
       onAbort: (phase) => ex.onAbort(phase),
+      onStall: (ms) => ex.onStall(ms),
       onQueueWait: (ms) => ex.deps.stats.metrics.queueWait.labels(legacyName).observe(ms / 1000),
     };
     this.handler = forward(legacy, this.res, {
@@ -318,6 +329,7 @@ class Exchange implements ProxyJob, ForwardHooks {
       requestId: this.requestId,
       extraHeaders: this.routeHeader ? { 'x-strangler-route': `${this.statsId}; upstream=${legacyName}; fallback=${reason}` } : null,
       capture: null,
+      drainTimeoutMs: this.ctx.drainMs,
     }, hooks);
   }
 
