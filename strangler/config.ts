@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { DEFAULT_REDIS_URL, int, parseConfig, port } from '../lib/config.ts';
 import { DEFAULT_CLIENT_DRAIN_TIMEOUT_MS } from './engine.ts';
 import { DEFAULT_BODY_IDLE_TIMEOUT_MS, DEFAULT_BODY_LIMIT, DEFAULT_BUFFER_TOTAL_LIMIT, DEFAULT_CAPTURE_LIMIT } from './facade.ts';
+import { proxyEntryError } from './sticky.ts';
 import { DEFAULT_REDIS_PREFIX } from './sources/redis.ts';
 import { DEFAULT_ADMIN_PORT, DEFAULT_PORT, LOCAL_ADMIN_TOKEN } from './defaults.ts';
 
@@ -44,6 +45,15 @@ export const facadeConfigSchema = z.object({
   STRANGLER_BUFFER_TOTAL_LIMIT: int(DEFAULT_BUFFER_TOTAL_LIMIT, 1024),
   STRANGLER_BODY_IDLE_TIMEOUT_MS: int(DEFAULT_BODY_IDLE_TIMEOUT_MS, 10).pipe(z.number().max(3_600_000)),
   STRANGLER_CLIENT_DRAIN_TIMEOUT_MS: int(DEFAULT_CLIENT_DRAIN_TIMEOUT_MS, 10).pipe(z.number().max(3_600_000)),
+  /** Comma-separated IPs / CIDRs whose X-Forwarded-For is believed for the sticky client address (none by default). */
+  STRANGLER_TRUSTED_PROXIES: z.string().default('').transform((v, ctx) => {
+    const entries = v.split(',').map((e) => e.trim()).filter((e) => e !== '');
+    for (const e of entries) {
+      const err = proxyEntryError(e);
+      if (err !== null) ctx.addIssue({ code: 'custom', message: err });
+    }
+    return entries;
+  }),
 }).superRefine((c, ctx) => {
   if (c.STRANGLER_BUFFER_TOTAL_LIMIT < c.STRANGLER_BODY_LIMIT) {
     ctx.addIssue({ code: 'custom', path: ['STRANGLER_BUFFER_TOTAL_LIMIT'], message: `must be at least STRANGLER_BODY_LIMIT (${c.STRANGLER_BODY_LIMIT})` });
@@ -70,6 +80,8 @@ export interface FacadeConfig {
   bodyIdleTimeoutMs?: number;
   /** A paused response whose client does not drain it for this long is cut. Default DEFAULT_CLIENT_DRAIN_TIMEOUT_MS. */
   clientDrainTimeoutMs?: number;
+  /** Trusted proxies (IPs / CIDRs) added to the table's options.trustedProxies. Default none. */
+  trustedProxies?: string[];
 }
 
 export function loadFacadeConfig(env: NodeJS.ProcessEnv): FacadeConfig {
@@ -90,5 +102,6 @@ export function loadFacadeConfig(env: NodeJS.ProcessEnv): FacadeConfig {
     bufferTotalLimit: c.STRANGLER_BUFFER_TOTAL_LIMIT,
     bodyIdleTimeoutMs: c.STRANGLER_BODY_IDLE_TIMEOUT_MS,
     clientDrainTimeoutMs: c.STRANGLER_CLIENT_DRAIN_TIMEOUT_MS,
+    trustedProxies: c.STRANGLER_TRUSTED_PROXIES,
   };
 }

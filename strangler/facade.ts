@@ -19,7 +19,7 @@ import { LimitedLog } from './log-limit.ts';
 import { checkRequestTarget, prepareForwardHeaders, takeRequestId } from './headers.ts';
 import { recordComparison, shadowFetch, type PendingComparison, type ShadowOutcome } from './shadow.ts';
 import type { RouteStats, StatsStore } from './stats.ts';
-import { stickyKey } from './sticky.ts';
+import { stickyConfig, stickyKey } from './sticky.ts';
 import type { CompiledRoute, CompiledTable } from './table/compile.ts';
 import { PROXY_JOB, type ProxyJob, type Upstream } from './upstreams.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -52,6 +52,8 @@ export interface FacadeDeps {
   bodyIdleTimeoutMs?: number;
   /** A response its client does not drain for this long is cut (default DEFAULT_CLIENT_DRAIN_TIMEOUT_MS). */
   clientDrainTimeoutMs?: number;
+  /** Trusted proxies (IPs / CIDRs) besides the table's options.trustedProxies, for the sticky client address. */
+  trustedProxies?: string[];
   logger: Logger;
   /** Handles requests nothing matched (the Express app). */
   unmatched: (req: IncomingMessage, res: ServerResponse) => void;
@@ -61,6 +63,8 @@ type JobRequest = IncomingMessage & { [PROXY_JOB]?: ProxyJob };
 
 /** Answered by the facade itself (readiness probes, `npm start`); never proxied. */
 export const HEALTH_PATH = '/__strangler/health';
+/** No trusted proxies configured in the environment (one array, so the compiled sticky options stay cached). */
+const NO_PROXIES: string[] = [];
 
 function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {
   const text = JSON.stringify(body);
@@ -89,6 +93,7 @@ class PathContext {
   readonly idleMs: number;
   readonly tickMs: number;
   readonly drainMs: number;
+  readonly trustedProxies: string[];
   buffered = 0;
   private readonly watched = new Set<Exchange>();
   private timer: NodeJS.Timeout | null = null;
@@ -100,6 +105,7 @@ class PathContext {
     this.idleMs = deps.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS;
     this.tickMs = Math.min(1000, Math.max(25, Math.floor(this.idleMs / 4)));
     this.drainMs = deps.clientDrainTimeoutMs ?? DEFAULT_CLIENT_DRAIN_TIMEOUT_MS;
+    this.trustedProxies = deps.trustedProxies ?? [];
   }
 
   /** Watches the request body of `ex` until it is complete or the exchange settles. */
@@ -511,7 +517,7 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
     const opts = active.compiled.table.options;
     const d = decide(route.spec, {
       method: req.method!,
-      stickyKey: () => stickyKey(req.headers, req.socket.remoteAddress, opts),
+      stickyKey: () => stickyKey(req.headers, req.socket.remoteAddress, stickyConfig(opts, ctx.trustedProxies)),
       shadowInFlight: stats.shadow.inFlight,
     }, { rand: deps.rand, now: deps.now, breaker: stats.breaker ?? stats.ensureBreaker(route.spec.breaker) });
     ex.decision = d;
@@ -553,7 +559,7 @@ export function createUpgradeHandler(deps: FacadeDeps, open: Set<Socket>): (req:
     if (m.kind === 'route') {
       const stats = deps.stats.get(m.route.id);
       const opts = active.compiled.table.options;
-      const d = decide(m.route.spec, { method: req.method!, stickyKey: () => stickyKey(req.headers, req.socket.remoteAddress, opts), shadowInFlight: Infinity },
+      const d = decide(m.route.spec, { method: req.method!, stickyKey: () => stickyKey(req.headers, req.socket.remoteAddress, stickyConfig(opts, deps.trustedProxies ?? NO_PROXIES)), shadowInFlight: Infinity },
         { rand: deps.rand, now: deps.now, breaker: stats.breaker ?? stats.ensureBreaker(m.route.spec.breaker) });
       name = d.primary;
       if (d.probe) stats.breaker?.cancelProbe();
