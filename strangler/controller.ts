@@ -5,17 +5,22 @@
  * rollback) are validated, written through the source (so every instance
  * converges), applied locally and audited.
  */
+import { Counter } from 'prom-client';
 import type { AuditLog } from './audit.ts';
 import type { ActiveTable } from './facade.ts';
 import type { FacadeMetrics } from './metrics.ts';
 import { BREAKER_STATE_VALUE } from './breaker.ts';
-import { UnreadableDocument, VersionConflict, type RouteSource } from './sources/types.ts';
+import { docVersion, UnreadableDocument, VersionConflict, type RouteSource } from './sources/types.ts';
 import type { RouteStats, StatsStore } from './stats.ts';
 import { compileTable } from './table/compile.ts';
 import { MODES, TableError, validateTable, type Mode, type RouteTable } from './table/schema.ts';
 import { buildUpstreams, closeUpstreams, type Upstream } from './upstreams.ts';
 import type { Logger } from '../lib/logger.ts';
 import { AppError } from '../lib/errors.ts';
+import { maskSecretsInText } from '../lib/mask.ts';
+
+/** Admin changes that could not reach the route source answer 503 with this code (never 500). */
+export const SOURCE_UNAVAILABLE = 'ROUTE_SOURCE_UNAVAILABLE';
 
 export interface RouteChange {
   mode: Mode;
@@ -40,6 +45,9 @@ export class RouteController {
   loadedAt: string | null = null;
   private readonly retiring = new Set<Upstream>();
   private changeChain: Promise<unknown> = Promise.resolve();
+  /** The newest `source.applied` (remembering the table locally); admin changes wait for it. */
+  private remembering: Promise<void> = Promise.resolve();
+  private readonly sourceFailures: Counter<'op'>;
 
   constructor(opts: { source: RouteSource; audit: AuditLog; stats: StatsStore; metrics: FacadeMetrics; logger: Logger }) {
     this.source = opts.source;
@@ -47,6 +55,10 @@ export class RouteController {
     this.stats = opts.stats;
     this.metrics = opts.metrics;
     this.logger = opts.logger.child({ component: 'routes' });
+    this.sourceFailures = new Counter({
+      name: 'strangler_route_source_failures_total', help: 'Route source operations that failed: write, read (admin changes), remember (last applied table file)',
+      labelNames: ['op'], registers: [opts.metrics.registry],
+    });
   }
 
   /** The table in force (the hot path reads this once per request). */
@@ -65,9 +77,39 @@ export class RouteController {
   }
 
   async start(): Promise<void> {
-    const doc = await this.source.start((d) => this.offer(d));
-    const result = this.apply(doc);
+    let doc = await this.source.start((d) => this.offer(d));
+    // a shared source must not take this instance back behind the table it applied last (before a restart)
+    const kept = this.source.remembered?.() ?? null;
+    const problem = this.source.rememberedProblem?.() ?? null;
+    if (problem !== null) {
+      this.sourceFailures.labels('remember').inc();
+      this.logger.warn({ problem }, 'the last applied route table could not be read; starting without it');
+    }
+    if (kept !== null && doc !== kept && this.source.monotonic && docVersion(doc) < docVersion(kept)) {
+      this.refuseStale(docVersion(doc), docVersion(kept));
+      doc = kept;
+    }
+    let result = this.apply(doc);
+    if (!result.ok && kept !== null && doc !== kept) {
+      this.logger.warn({ errors: result.errors, version: docVersion(kept) }, 'stored route table rejected at start; serving the table applied last');
+      result = this.apply(kept);
+    }
     if (!result.ok) throw new TableError(result.errors, 'initial route table is invalid');
+  }
+
+  private refuseStale(version: number, inForce: number): { ok: false; errors: string[] } {
+    const errors = [`version: ${version} is older than the table applied (version ${inForce}); a route table never goes back, write it with a higher version`];
+    this.lastRejection = { at: new Date().toISOString(), errors };
+    this.metrics.reloads.labels('stale').inc();
+    this.logger.warn({ version, inForce }, 'route table older than the one applied; refused, the applied table keeps serving');
+    return { ok: false, errors };
+  }
+
+  private sourceUnavailable(op: 'write' | 'read', err: unknown, route: string): AppError {
+    this.sourceFailures.labels(op).inc();
+    const message = maskSecretsInText((err as Error)?.message ?? String(err));
+    this.logger.warn({ err: message, route, op, source: this.source.kind }, 'route source unavailable; the change was not made');
+    return new AppError(SOURCE_UNAVAILABLE, `the route source (${this.source.kind}) is unavailable, the change was not made: ${message}`, { status: 503 });
   }
 
   /** A document arrived from the source. */
@@ -81,6 +123,9 @@ export class RouteController {
 
   /** Validates, compiles and swaps; returns the errors if rejected. */
   apply(doc: unknown): { ok: true } | { ok: false; errors: string[] } {
+    if (this.source.monotonic && this.current !== null && !(doc instanceof UnreadableDocument) && docVersion(doc) < this.current.compiled.version) {
+      return this.refuseStale(docVersion(doc), this.current.compiled.version);
+    }
     const result = doc instanceof UnreadableDocument ? { ok: false as const, errors: [doc.reason] } : validateTable(doc);
     if (!result.ok) {
       this.lastRejection = { at: new Date().toISOString(), errors: result.errors };
@@ -95,6 +140,7 @@ export class RouteController {
     for (const r of table.routes) {
       const s = this.stats.get(r.id, r.shadow.history);
       s.resizeHistory(r.shadow.history);
+      s.setPathCap(r.shadow.diffPaths);
       const b = s.ensureBreaker(r.breaker);
       if (r.mode === 'legacy' || r.mode === 'shadow') b.reset();
       routeStats.set(r.id, s);
@@ -109,6 +155,13 @@ export class RouteController {
     this.metrics.tableVersion.set(table.version);
     this.metrics.reloads.labels('applied').inc();
     this.logger.info({ version: table.version, routes: table.routes.length }, 'route table applied');
+    const remember = this.source.applied?.(table);
+    if (remember) {
+      this.remembering = remember.catch((err) => {
+        this.sourceFailures.labels('remember').inc();
+        this.logger.warn({ err, version: table.version }, 'could not remember the applied route table locally');
+      });
+    }
     for (const u of retired) {
       this.retiring.add(u);
       void closeUpstreams([u]).finally(() => this.retiring.delete(u));
@@ -152,13 +205,14 @@ export class RouteController {
         await this.source.write(doc, table.version);
       } catch (err) {
         if (err instanceof VersionConflict && attempt < 3) {
-          await this.resync();
+          await this.resync(id);
           continue;
         }
         if (err instanceof VersionConflict) throw new AppError('CONFLICT', err.message);
-        throw new AppError('SERVICE_UNAVAILABLE', `could not write the route table: ${(err as Error).message}`);
+        throw this.sourceUnavailable('write', err, id);
       }
       this.apply(doc);
+      await this.remembering;
       if (change.mode === 'legacy') this.stats.peek(id)?.breaker?.reset();
       await this.auditLog.append({
         at: new Date().toISOString(), who: change.who, route: id, action,
@@ -171,10 +225,28 @@ export class RouteController {
   }
 
   /** Re-reads the source after a version conflict (another instance wrote first). */
-  private async resync(): Promise<void> {
-    const doc = await this.source.current();
+  private async resync(route: string): Promise<void> {
+    let doc: unknown;
+    try {
+      doc = await this.source.current();
+    } catch (err) {
+      throw this.sourceUnavailable('read', err, route);
+    }
     const r = this.apply(doc);
-    if (!r.ok) throw new AppError('CONFLICT', 'the stored route table changed and is invalid: ' + r.errors.join('; '));
+    if (r.ok) return;
+    const stored = docVersion(doc);
+    if (this.source.monotonic && stored < this.current!.compiled.version) {
+      // the store went back (restored from a backup, re-seeded elsewhere): put the table in force back, then retry
+      this.logger.warn({ route, stored, inForce: this.current!.compiled.version }, 'stored route table is older than the one applied; writing the applied one back');
+      try {
+        await this.source.write(this.table, stored);
+      } catch (err) {
+        if (err instanceof VersionConflict) return; // someone else wrote meanwhile: the caller re-reads
+        throw this.sourceUnavailable('write', err, route);
+      }
+      return;
+    }
+    throw new AppError('CONFLICT', 'the stored route table changed and is invalid: ' + r.errors.join('; '));
   }
 
   async close(): Promise<void> {

@@ -21,6 +21,7 @@ import { recordComparison, shadowFetch, type PendingComparison, type ShadowOutco
 import type { RouteStats, StatsStore } from './stats.ts';
 import { stickyConfig, stickyKey } from './sticky.ts';
 import type { CompiledRoute, CompiledTable } from './table/compile.ts';
+import { normaliseTarget } from './table/normalize.ts';
 import { PROXY_JOB, type ProxyJob, type Upstream } from './upstreams.ts';
 import type { Logger } from '../lib/logger.ts';
 
@@ -474,9 +475,10 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
       sendJsonError(res, bad.status, bad.code, bad.message, requestId, true);
       return;
     }
-    const url = req.url!;
-    const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
+    // one form of the target is matched and forwarded (docs/facade.md "Path matching")
+    const target = normaliseTarget(req.url);
+    if (target.url !== req.url) req.url = target.url;
+    const path = target.path;
     if (path === HEALTH_PATH) {
       sendJson(res, 200, { status: 'ok', version: deps.active().compiled.version }, requestId);
       return;

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { normaliseTarget, TARGET_PROBLEM_MESSAGES } from './table/normalize.ts';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 const TRACEPARENT_RE = /^[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -63,17 +64,16 @@ export function prepareForwardHeaders(headers: IncomingHttpHeaders, requestId: s
   if (headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = encrypted ? 'https' : 'http';
 }
 
-const DOT_SEGMENT_RE = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
 export const MAX_URL_LENGTH = 8192;
 
-/** Checks the request target before matching; returns an error status + message, or null if fine. */
+/**
+ * Checks the request target before matching; returns an error status + message, or null if fine.
+ * The same rules as the normalisation the target is matched and forwarded with (table/normalize.ts):
+ * no `#`, no `\` in the path, no malformed `%` escape, no dot segment (also `%2e`).
+ */
 export function checkRequestTarget(url: string | undefined): { status: number; code: string; message: string } | null {
-  if (!url || url.charCodeAt(0) !== 47) return { status: 400, code: 'BAD_REQUEST', message: 'The request target must be an absolute path' };
+  if (!url || url.charCodeAt(0) !== 47) return { status: 400, code: 'BAD_REQUEST', message: TARGET_PROBLEM_MESSAGES['not-absolute'] };
   if (url.length > MAX_URL_LENGTH) return { status: 414, code: 'URI_TOO_LONG', message: 'The request target is too long' };
-  const q = url.indexOf('?');
-  const path = q === -1 ? url : url.slice(0, q);
-  if (path.indexOf('.') !== -1 || path.indexOf('%') !== -1) {
-    if (DOT_SEGMENT_RE.test(path)) return { status: 400, code: 'BAD_REQUEST', message: 'The path must not contain dot segments' };
-  }
-  return null;
+  const { problem } = normaliseTarget(url);
+  return problem === null ? null : { status: 400, code: 'BAD_REQUEST', message: TARGET_PROBLEM_MESSAGES[problem] };
 }

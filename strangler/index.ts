@@ -18,6 +18,7 @@ import { RouteController } from './controller.ts';
 import { createRequestHandler, createUpgradeHandler } from './facade.ts';
 import { createMetrics, type FacadeMetrics } from './metrics.ts';
 import { FileSource } from './sources/file.ts';
+import { lastAppliedPathFor } from './sources/last-applied.ts';
 import { RedisSource } from './sources/redis.ts';
 import type { RouteSource } from './sources/types.ts';
 import { StatsStore } from './stats.ts';
@@ -87,7 +88,7 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
   let audit = opts.audit;
   if (!source) {
     if (config.source.kind === 'redis') {
-      const rs = new RedisSource({ url: config.source.url, prefix: config.source.prefix, seed: await readDoc(config.source.seedFile) });
+      const rs = new RedisSource({ url: config.source.url, prefix: config.source.prefix, seed: await readDoc(config.source.seedFile), stateFile: lastAppliedPathFor(config.auditFile) });
       source = rs;
       audit ??= new RedisAudit(rs.client, `${config.source.prefix}audit`);
     } else {

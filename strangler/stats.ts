@@ -9,6 +9,7 @@ import type { FacadeMetrics } from './metrics.ts';
 import type { OverlapFigure } from './overlap.ts';
 import { OverlapStats } from './overlap-stats.ts';
 import { Ring } from './ring.ts';
+import { TopCounts } from './top-counts.ts';
 import type { BreakerSpec } from './table/schema.ts';
 
 export interface DiffRecord {
@@ -39,8 +40,9 @@ export class RouteStats {
   /** 503 UPSTREAM_BUSY (queue deadline), 408 (body idle), 503 REQUEST_BUFFER_FULL. */
   limits = { queueTimeouts: 0, bodyTimeouts: 0, bufferFull: 0, clientStalls: 0 };
   shadow = { sent: 0, matched: 0, mismatched: 0, errors: 0, skipped: 0, inFlight: 0 };
-  noise = { sent: 0, matched: 0, mismatched: 0, errors: 0, paths: new Map<string, number>() };
-  shadowPaths = new Map<string, number>();
+  /** Difference paths come from responses: counted top-N (shadow.diffPaths), the rest as "other" (top-counts.ts). */
+  noise = { sent: 0, matched: 0, mismatched: 0, errors: 0, paths: new TopCounts() };
+  shadowPaths = new TopCounts();
   diffs: Ring<DiffRecord>;
   noiseDiffs: Ring<DiffRecord>;
   /** Shadow overlap figures (routes with `shadow.overlap`), matches included. */
@@ -73,6 +75,12 @@ export class RouteStats {
       this.noiseDiffs = new Ring(history);
     }
     this.overlap.resize(history);
+  }
+
+  /** Bounds the difference-path counts (route's `shadow.diffPaths`). */
+  setPathCap(cap: number): void {
+    if (this.shadowPaths.cap !== cap) this.shadowPaths.setCap(cap);
+    if (this.noise.paths.cap !== cap) this.noise.paths.setCap(cap);
   }
 
   /** Called once per answered request. */
@@ -143,7 +151,7 @@ export class RouteStats {
     else if (result === 'mismatch') this.shadow.mismatched++;
     else if (result === 'error') this.shadow.errors++;
     else this.shadow.skipped++;
-    for (const p of differences) this.shadowPaths.set(p, (this.shadowPaths.get(p) ?? 0) + 1);
+    for (const p of differences) this.shadowPaths.add(p);
     this.metrics.shadow.labels(this.id, result).inc();
   }
 
@@ -160,7 +168,7 @@ export class RouteStats {
     if (result === 'match') this.noise.matched++;
     else if (result === 'mismatch') this.noise.mismatched++;
     else this.noise.errors++;
-    for (const p of differences) this.noise.paths.set(p, (this.noise.paths.get(p) ?? 0) + 1);
+    for (const p of differences) this.noise.paths.add(p);
     this.metrics.noise.labels(this.id, result).inc();
   }
 
@@ -175,16 +183,17 @@ export class RouteStats {
   /** Noise report (Diffy-style): how often legacy disagrees with itself, and on which paths. */
   noiseReport() {
     const compared = this.noise.matched + this.noise.mismatched;
-    const noisy = [...this.noise.paths.entries()].sort((a, b) => b[1] - a[1]);
     const noisySet = new Set(this.noise.paths.keys());
     const shadowCompared = this.shadow.matched + this.shadow.mismatched;
     return {
       route: this.id,
       noise: { compared, mismatched: this.noise.mismatched, errors: this.noise.errors, rate: compared ? this.noise.mismatched / compared : 0 },
       shadow: { compared: shadowCompared, mismatched: this.shadow.mismatched, rate: shadowCompared ? this.shadow.mismatched / shadowCompared : 0 },
-      noisyPaths: noisy.map(([path, count]) => ({ path, count })),
+      /** Top `shadow.diffPaths` paths by guaranteed count; `otherPaths` counts the differences not attributed to a listed path. */
+      noisyPaths: this.noise.paths.top(),
       /** Paths that differ between legacy and service but never between legacy and itself: the real differences. */
-      realDifferencePaths: [...this.shadowPaths.entries()].filter(([p]) => !noisySet.has(p)).sort((a, b) => b[1] - a[1]).map(([path, count]) => ({ path, count })),
+      realDifferencePaths: this.shadowPaths.top().filter((p) => !noisySet.has(p.path)),
+      otherPaths: { noise: this.noise.paths.other, shadow: this.shadowPaths.other },
     };
   }
 

@@ -10,6 +10,7 @@ import type { FacadeMetrics } from '../metrics.ts';
 import type { StatsStore } from '../stats.ts';
 import { MODES, type RouteSpec } from '../table/schema.ts';
 import { AppError } from '../../lib/errors.ts';
+import { maskSecretsInText } from '../../lib/mask.ts';
 import { errorHandler, notFound, requestId } from '../../lib/http.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { requireToken } from './auth.ts';
@@ -129,7 +130,14 @@ export function createAdminApp(deps: AdminDeps): Express {
   app.get('/audit', async (req, res) => {
     const limit = limitParam(req.query.limit, 50, 10_000);
     const routeId = typeof req.query.route === 'string' ? req.query.route : undefined;
-    res.json({ entries: await controller.auditLog.list(limit, routeId) });
+    let entries: Awaited<ReturnType<typeof controller.auditLog.list>>;
+    try {
+      entries = await controller.auditLog.list(limit, routeId);
+    } catch (err) {
+      // the audit store (Redis for a Redis source) is down: unavailable, not an internal error
+      throw new AppError('AUDIT_UNAVAILABLE', `the audit log could not be read: ${maskSecretsInText((err as Error).message ?? String(err))}`, { status: 503 });
+    }
+    res.json({ entries });
   });
   app.get('/metrics', async (_req, res) => {
     controller.refreshGauges(deps.now());

@@ -5,8 +5,15 @@
  * instances converge within a second and catch up after an outage. While Redis
  * is down the last good table keeps serving and ioredis keeps reconnecting.
  * Writes are compare-and-set on the version (Lua), then published.
+ *
+ * It never goes back (docs/facade.md "Redis source during outages"): the table
+ * applied last is remembered in a local file (`stateFile`), served when Redis is
+ * unreachable at start (instead of the seed), and the controller refuses any
+ * table older than it (`monotonic`). A missing key (Redis restarted empty,
+ * flushed) is seeded again, with SET NX, from the table applied last.
  */
 import { Redis } from 'ioredis';
+import { LastAppliedStore } from './last-applied.ts';
 import { docVersion, UnreadableDocument, VersionConflict, type RouteSource, type SourceStatus } from './types.ts';
 
 export const DEFAULT_REDIS_PREFIX = 'strangler:';
@@ -31,13 +38,16 @@ return 'OK'
 export interface RedisSourceOptions {
   url: string;
   prefix?: string;
-  /** Document used when the key does not exist yet (written with SET NX), and served if Redis is down at start. */
+  /** Document used when the key does not exist yet (written with SET NX) and nothing was applied before; served if Redis is down at the first start. */
   seed?: unknown;
   pollMs?: number;
+  /** Local file remembering the table applied last (next to the audit file: last-applied.ts). */
+  stateFile?: string;
 }
 
 export class RedisSource implements RouteSource {
   readonly kind = 'redis' as const;
+  readonly monotonic = true;
   readonly key: string;
   readonly channel: string;
   private readonly opts: RedisSourceOptions;
@@ -49,12 +59,19 @@ export class RedisSource implements RouteSource {
   private lastLoadAt: string | null = null;
   private poller: NodeJS.Timeout | null = null;
   private closed = false;
+  private readonly store: LastAppliedStore | null;
+  /** Remembered from an earlier run (read by start). */
+  private rememberedDoc: unknown = null;
+  /** The table this instance applied last (this run), used to re-seed a missing key. */
+  private lastApplied: unknown = null;
+  private rememberProblem: string | null = null;
 
   constructor(opts: RedisSourceOptions) {
     this.opts = opts;
     const prefix = opts.prefix ?? DEFAULT_REDIS_PREFIX;
     this.key = `${prefix}routes`;
     this.channel = `${prefix}routes:changed`;
+    this.store = opts.stateFile ? new LastAppliedStore(opts.stateFile) : null;
     const common = {
       lazyConnect: true,
       maxRetriesPerRequest: 1,
@@ -77,26 +94,38 @@ export class RedisSource implements RouteSource {
     });
   }
 
+  /** What a missing key is seeded with: the table applied last (this run, else remembered), else the seed. */
+  private seedDoc(): unknown {
+    return this.lastApplied ?? this.rememberedDoc ?? this.opts.seed;
+  }
+
   async start(onChange: (doc: unknown) => void): Promise<unknown> {
     let doc: unknown;
+    if (this.store) {
+      try {
+        this.rememberedDoc = await this.store.read();
+      } catch (err) {
+        this.rememberProblem = (err as Error).message; // unreadable: as if none (the seed rules); the controller warns
+      }
+    }
     try {
       await Promise.all([this.client.connect(), this.sub.connect()]);
       await this.sub.subscribe(this.channel);
-      if (this.opts.seed !== undefined) await this.client.set(this.key, JSON.stringify(this.opts.seed), 'NX');
-      const text = await this.client.get(this.key);
+      const text = (await this.client.get(this.key)) ?? (await this.seedEmptyKey());
       if (text === null) throw new Error(`${this.key} is empty and no seed document was given`);
       this.lastText = text;
       this.lastLoadAt = new Date().toISOString();
       this.lastError = null;
       doc = JSON.parse(text);
     } catch (err) {
-      if (this.opts.seed === undefined) {
+      const fallback = this.rememberedDoc ?? this.opts.seed;
+      if (fallback === undefined || fallback === null) {
         await this.close();
         throw err;
       }
-      // Redis is unreachable: serve the seed; reconnecting will catch up.
+      // Redis is unreachable: serve the table applied last (else the seed); reconnecting will catch up.
       this.lastError = (err as Error).message;
-      doc = this.opts.seed;
+      doc = fallback;
       if (this.sub.status !== 'end') this.sub.subscribe(this.channel).catch(() => undefined);
     }
     this.onChange = onChange;
@@ -116,7 +145,16 @@ export class RedisSource implements RouteSource {
       return;
     }
     this.lastError = null;
-    if (text === null || text === this.lastText) return;
+    if (text === null) {
+      // the key is gone (Redis restarted empty, or flushed): put back the table in force
+      try {
+        await this.seedEmptyKey();
+      } catch (err) {
+        this.lastError = (err as Error).message;
+      }
+      return;
+    }
+    if (text === this.lastText) return;
     this.lastText = text;
     this.lastLoadAt = new Date().toISOString();
     let doc: unknown;
@@ -141,11 +179,41 @@ export class RedisSource implements RouteSource {
     this.lastLoadAt = new Date().toISOString();
   }
 
+  /**
+   * Writes the table in force under a missing key (SET NX: another instance may have been first) and tells the
+   * others; returns what the key holds afterwards, or null when there is nothing to seed with.
+   */
+  private async seedEmptyKey(): Promise<string | null> {
+    const doc = this.seedDoc();
+    if (doc === undefined || doc === null) return null;
+    const text = JSON.stringify(doc);
+    const set = await this.client.set(this.key, text, 'NX');
+    if (set === 'OK') {
+      this.lastText = text;
+      await this.client.publish(this.channel, String(docVersion(doc)));
+      return text;
+    }
+    return this.client.get(this.key);
+  }
+
   async current(): Promise<unknown> {
-    const text = await this.client.get(this.key);
-    if (text === null) throw new Error(`${this.key} is empty`);
+    const text = (await this.client.get(this.key)) ?? (await this.seedEmptyKey());
+    if (text === null) throw new Error(`${this.key} is empty and there is no table to seed it with`);
     this.lastText = text;
     return JSON.parse(text);
+  }
+
+  remembered(): unknown {
+    return this.rememberedDoc;
+  }
+
+  rememberedProblem(): string | null {
+    return this.rememberProblem;
+  }
+
+  async applied(table: unknown): Promise<void> {
+    this.lastApplied = table;
+    if (this.store) await this.store.write(table);
   }
 
   status(): SourceStatus {
@@ -158,5 +226,6 @@ export class RedisSource implements RouteSource {
     if (this.poller) clearInterval(this.poller);
     this.client.disconnect();
     this.sub.disconnect();
+    await this.store?.idle();
   }
 }

@@ -21,6 +21,14 @@ export interface RouteSource {
   current(): Promise<unknown>;
   status(): SourceStatus;
   close(): Promise<void>;
+  /** A source shared by many instances (Redis) sets this: a table older than the one applied is refused. */
+  readonly monotonic?: boolean;
+  /** The table this instance applied last, remembered from an earlier run (read by `start`), or null. */
+  remembered?(): unknown;
+  /** Why the remembered table could not be read at start (then there is none), or null. */
+  rememberedProblem?(): string | null;
+  /** Told after every table applied; resolves once it is remembered locally. */
+  applied?(table: unknown): Promise<void>;
 }
 
 export class VersionConflict extends Error {

@@ -1,10 +1,14 @@
 /**
  * Compiles a validated route table into a matcher, once per reload.
- * `match` is a pure function of (method, host, path, headers): static paths
- * are a map lookup, parameterised patterns are tried most-specific first,
- * then host fallbacks, then the longest matching path prefix.
+ * `match` is a pure function of (method, host, path, headers): the path is
+ * normalised first (normalize.ts, the same form the facade forwards), then
+ * static paths are a map lookup, parameterised patterns are tried most-specific
+ * first, then host fallbacks, then the longest matching path prefix. Paths
+ * compare case-insensitively unless the route (or `options.caseSensitive`) says
+ * otherwise, like Express's default routing; hosts always do.
  */
-import { matchPattern, normalisePath, parsePattern, type PathPattern } from './pattern.ts';
+import { foldCase, matchKey, normaliseHost, normalisePathname } from './normalize.ts';
+import { matchPattern, parsePattern, type PathPattern } from './pattern.ts';
 import type { RouteSpec, RouteTable } from './schema.ts';
 
 export interface CompiledRoute {
@@ -12,6 +16,9 @@ export interface CompiledRoute {
   id: string;
   pattern: PathPattern;
   methods: Set<string> | null;
+  caseSensitive: boolean;
+  /** `spec.host` as compared (normaliseHost), or undefined. */
+  host: string | undefined;
 }
 
 export interface FallbackRule {
@@ -33,17 +40,9 @@ export interface CompiledTable {
   match(method: string, host: string | undefined, path: string, headers: Record<string, string | string[] | undefined>): MatchResult;
 }
 
-function hostOnly(host: string | undefined): string {
-  if (!host) return '';
-  const h = host.toLowerCase();
-  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
-  const c = h.indexOf(':');
-  return c === -1 ? h : h.slice(0, c);
-}
-
 function predicatesPass(r: CompiledRoute, method: string, host: string, headers: Record<string, string | string[] | undefined>): boolean {
   if (r.methods !== null && !r.methods.has(method)) return false;
-  if (r.spec.host !== undefined && r.spec.host !== host) return false;
+  if (r.host !== undefined && r.host !== host) return false;
   if (r.spec.headers) {
     for (const name in r.spec.headers) if (headers[name] !== r.spec.headers[name]) return false;
   }
@@ -51,17 +50,21 @@ function predicatesPass(r: CompiledRoute, method: string, host: string, headers:
 }
 
 export function compileTable(table: RouteTable): CompiledTable {
+  const tableCase = table.options.caseSensitive;
   const routes: CompiledRoute[] = table.routes.map((spec) => {
-    const parsed = parsePattern(spec.path);
+    const caseSensitive = spec.caseSensitive ?? tableCase;
+    const parsed = parsePattern(spec.path, { caseSensitive });
     if (!parsed.ok) throw new Error(`route ${spec.id}: ${parsed.error}`); // validated before; defensive
-    return { spec, id: spec.id, pattern: parsed.pattern, methods: spec.methods === '*' ? null : new Set<string>(spec.methods) };
+    return { spec, id: spec.id, pattern: parsed.pattern, methods: spec.methods === '*' ? null : new Set<string>(spec.methods), caseSensitive,
+      host: spec.host === undefined ? undefined : normaliseHost(spec.host) };
   });
   const byId = new Map(routes.map((r) => [r.id, r]));
+  // keyed by the case-folded path; a case-sensitive route also checks the exact path
   const staticByPath = new Map<string, CompiledRoute[]>();
   const dynamic: CompiledRoute[] = [];
   for (const r of routes) {
     if (r.pattern.isStatic) {
-      const key = r.pattern.signature;
+      const key = foldCase(r.pattern.signature);
       const list = staticByPath.get(key) ?? [];
       list.push(r);
       staticByPath.set(key, list);
@@ -73,21 +76,33 @@ export function compileTable(table: RouteTable): CompiledTable {
   // Routes with host/header predicates are more specific than those without, within one path.
   for (const list of staticByPath.values()) list.sort((a, b) => predicateWeight(b) - predicateWeight(a));
   // Fallback order: host+prefix rules (longest prefix first), host-only rules, prefix-only rules (longest first).
-  const byLen = (a: FallbackRule, b: FallbackRule) => b.prefix!.length - a.prefix!.length;
-  const withPrefix = table.fallbacks.filter((f) => f.prefix !== undefined).map((f) => ({ ...f, prefix: normalisePath(f.prefix!) })) as FallbackRule[];
-  const fallbackRules: FallbackRule[] = [
-    ...withPrefix.filter((f) => f.host !== undefined).sort(byLen),
-    ...(table.fallbacks.filter((f) => f.host !== undefined && f.prefix === undefined) as FallbackRule[]),
-    ...withPrefix.filter((f) => f.host === undefined).sort(byLen),
+  const fbPrefix = (p: string) => {
+    const k = matchKey(normalisePathname(p).path);
+    return tableCase ? k : foldCase(k);
+  };
+  // compared in normalised form; the rule reported is the table's own (its stats id is built from it)
+  const rules = table.fallbacks.map((f) => ({
+    prefix: f.prefix === undefined ? undefined : fbPrefix(f.prefix), host: f.host === undefined ? undefined : normaliseHost(f.host), upstream: f.upstream, spec: f as FallbackRule,
+  }));
+  type Rule = (typeof rules)[number];
+  const byLen = (a: Rule, b: Rule) => b.prefix!.length - a.prefix!.length;
+  const fallbackRules: Rule[] = [
+    ...rules.filter((f) => f.prefix !== undefined && f.host !== undefined).sort(byLen),
+    ...rules.filter((f) => f.host !== undefined && f.prefix === undefined),
+    ...rules.filter((f) => f.prefix !== undefined && f.host === undefined).sort(byLen),
   ];
 
   function match(method: string, rawHost: string | undefined, rawPath: string, headers: Record<string, string | string[] | undefined>): MatchResult {
-    const path = normalisePath(rawPath);
-    const host = hostOnly(rawHost);
-    const statics = staticByPath.get(path);
+    // a malformed target is refused before matching (checkRequestTarget); here it is matched as it is
+    const path = matchKey(normalisePathname(rawPath).path);
+    const folded = foldCase(path);
+    const host = normaliseHost(rawHost);
+    const statics = staticByPath.get(folded);
     if (statics !== undefined) {
       for (let i = 0; i < statics.length; i++) {
-        if (predicatesPass(statics[i], method, host, headers)) return { kind: 'route', route: statics[i], params: {} };
+        const r = statics[i];
+        if (r.caseSensitive && r.pattern.signature !== path) continue;
+        if (predicatesPass(r, method, host, headers)) return { kind: 'route', route: r, params: {} };
       }
     }
     for (let i = 0; i < dynamic.length; i++) {
@@ -96,11 +111,12 @@ export function compileTable(table: RouteTable): CompiledTable {
       const params = matchPattern(r.pattern, path);
       if (params !== null) return { kind: 'route', route: r, params };
     }
+    const fbPath = tableCase ? path : folded;
     for (let i = 0; i < fallbackRules.length; i++) {
       const rule = fallbackRules[i];
       if (rule.host !== undefined && rule.host !== host) continue;
       const p = rule.prefix;
-      if (p === undefined || p === '/' || path === p || (path.startsWith(p) && path.charCodeAt(p.length) === 47)) return { kind: 'fallback', upstream: rule.upstream, rule };
+      if (p === undefined || p === '/' || fbPath === p || (fbPath.startsWith(p) && fbPath.charCodeAt(p.length) === 47)) return { kind: 'fallback', upstream: rule.upstream, rule: rule.spec };
     }
     return null;
   }

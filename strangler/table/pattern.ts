@@ -1,7 +1,11 @@
 /**
  * Path patterns: static segments, `:param` segments and a trailing `*`
  * (rest of the path). Compiled once per table reload; matching is pure.
+ * Static segments are normalised like request paths (normalize.ts: unreserved
+ * escapes decoded, others upper-cased), so `/api/%69tems` and `/api/items` are one route.
  */
+import { matchKey, normalisePathname } from './normalize.ts';
+
 export interface PathPattern {
   source: string;
   /** True when the pattern has no params or wildcard (exact lookup). */
@@ -23,7 +27,7 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-export function parsePattern(source: string): { ok: true; pattern: PathPattern } | { ok: false; error: string } {
+export function parsePattern(source: string, opts: { caseSensitive?: boolean } = {}): { ok: true; pattern: PathPattern } | { ok: false; error: string } {
   if (!source.startsWith('/')) return { ok: false, error: 'must start with "/"' };
   if (source.length > 1024) return { ok: false, error: 'longer than 1024 characters' };
   const trimmed = source.length > 1 && source.endsWith('/') ? source.slice(0, -1) : source;
@@ -34,7 +38,7 @@ export function parsePattern(source: string): { ok: true; pattern: PathPattern }
   const sig: string[] = [];
   const re: string[] = [];
   for (let i = 0; i < segments.length; i++) {
-    const seg = segments[i];
+    let seg = segments[i];
     if (seg === '*') {
       if (i !== segments.length - 1) return { ok: false, error: '"*" is only allowed as the last segment' };
       wildcard = true;
@@ -50,7 +54,11 @@ export function parsePattern(source: string): { ok: true; pattern: PathPattern }
       re.push('/([^/]+)');
       continue;
     }
-    if (seg === '' || seg === '.' || seg === '..' || !STATIC_SEG_RE.test(seg)) return { ok: false, error: `bad segment "${seg}"` };
+    if (seg === '' || !STATIC_SEG_RE.test(seg)) return { ok: false, error: `bad segment "${seg}"` };
+    const norm = normalisePathname('/' + seg);
+    if (norm.problem !== null) return { ok: false, error: `bad segment "${seg}" (${norm.problem})` };
+    seg = norm.path.slice(1);
+    segments[i] = seg;
     staticSegments++;
     sig.push(seg);
     re.push('/' + escapeRe(seg));
@@ -66,15 +74,13 @@ export function parsePattern(source: string): { ok: true; pattern: PathPattern }
       segments,
       wildcard,
       paramNames,
-      regex: isStatic ? null : new RegExp(`^${re.join('') || ''}/?$`),
+      regex: isStatic ? null : new RegExp(`^${re.join('') || ''}/?$`, opts.caseSensitive ? '' : 'i'),
     },
   };
 }
 
 /** Strips one trailing slash (not from "/") so `/a/` and `/a` match the same route. */
-export function normalisePath(path: string): string {
-  return path.length > 1 && path.charCodeAt(path.length - 1) === 47 ? path.slice(0, -1) : path;
-}
+export const normalisePath = matchKey;
 
 function safeDecode(s: string): string {
   try {

@@ -5,6 +5,7 @@
  * duplicates, mode requirements). Each message is prefixed with its path.
  */
 import { z } from 'zod';
+import { foldCase, normaliseHost } from './normalize.ts';
 import { parsePattern } from './pattern.ts';
 import { DEFAULT_JWT_CLAIM, STICKY_FROM, proxyEntryError } from '../sticky.ts';
 
@@ -23,6 +24,8 @@ export const DEFAULT_SHADOW_MAX_CONCURRENCY = 32;
 export const DEFAULT_NOISE_SAMPLE = 0.1;
 export const DEFAULT_DIFF_HISTORY = 50;
 export const DEFAULT_COMPARE_HEADERS = ['content-type'];
+/** Distinct difference paths counted per route (and as many for noise); the rest are counted as "other". */
+export const DEFAULT_DIFF_PATHS = 200;
 export const DEFAULT_BREAKER = {
   consecutiveFailures: 5,
   errorRate: 0.5,
@@ -98,6 +101,8 @@ const shadowSchema = z.strictObject({
   noiseSample: z.number().min(0).max(1).default(DEFAULT_NOISE_SAMPLE),
   history: z.number().int().min(1).max(10_000).default(DEFAULT_DIFF_HISTORY),
   overlap: z.array(overlapSchema).default([]),
+  /** How many distinct difference paths are counted (top-N, the rest as "other"); bounds memory. */
+  diffPaths: z.number().int().min(1).max(10_000).default(DEFAULT_DIFF_PATHS),
 }).superRefine((s, ctx) => {
   // a list compared by overlap must not be dropped or sorted by the other options first (there would be nothing left to measure)
   const under = (p: string, q: string) => p === q || p.startsWith(q + '.') || q.startsWith(p + '.');
@@ -125,13 +130,19 @@ const breakerSchema = z.strictObject({
   halfOpenProbes: z.number().int().min(1).default(DEFAULT_BREAKER.halfOpenProbes),
 });
 
+/** A host name as compared: lower case, no trailing dot; no port, path or user info. */
+const hostSchema = z.string().min(1).refine((h) => /^(?:\[[0-9a-f:.]+\]|[a-z0-9_.-]+)$/i.test(h) && !/^\.|\.\./.test(h),
+  'must be a host name without port or path (e.g. "shop.example.com")').transform((h) => normaliseHost(h));
+
 const methodSchema = z.string().transform((m) => m.toUpperCase()).pipe(z.enum(HTTP_METHODS));
 
 const routeSchema = z.strictObject({
   id: z.string().regex(ROUTE_ID_RE, 'must be letters, digits, . _ : - (max 128)'),
   methods: z.union([z.literal('*'), z.array(methodSchema).min(1)]).default('*'),
   path: z.string().min(1),
-  host: z.string().min(1).transform((h) => h.toLowerCase()).optional(),
+  host: hostSchema.optional(),
+  /** Paths compare case-sensitively; default: the table's `options.caseSensitive`. */
+  caseSensitive: z.boolean().optional(),
   headers: z.record(z.string().transform((h) => h.toLowerCase()), z.string()).optional(),
   legacy: z.string(),
   service: z.string().optional(),
@@ -145,7 +156,7 @@ const routeSchema = z.strictObject({
 
 const fallbackSchema = z.strictObject({
   prefix: z.string().startsWith('/').optional(),
-  host: z.string().min(1).transform((h) => h.toLowerCase()).optional(),
+  host: hostSchema.optional(),
   upstream: z.string(),
 });
 
@@ -176,6 +187,11 @@ const optionsSchema = z.strictObject({
     const err = proxyEntryError(e);
     if (err !== null) ctx.addIssue({ code: 'custom', message: err });
   })).max(1024).optional(),
+  /**
+   * Paths compare case-sensitively (routes may override). Default false, as Express routes by default
+   * (`caseSensitive: false`): a case-sensitive match in front of a case-insensitive legacy lets `/API/x` past a route.
+   */
+  caseSensitive: z.boolean().default(false),
 }).superRefine((o, ctx) => {
   if (o.sticky !== undefined && (o.stickyHeader !== undefined || o.stickyCookie !== undefined)) {
     ctx.addIssue({ code: 'custom', path: ['sticky'], message: 'cannot be combined with the deprecated stickyHeader/stickyCookie: keep only sticky' });
@@ -225,6 +241,7 @@ function semanticErrors(doc: unknown): string[] {
   if (!Array.isArray(d.routes)) return errors;
   const ids = new Map<string, number>();
   const signatures = new Map<string, number>();
+  const opts = typeof d.options === 'object' && d.options !== null ? d.options as Record<string, unknown> : {};
   d.routes.forEach((r, i) => {
     if (typeof r !== 'object' || r === null) return;
     const route = r as Record<string, unknown>;
@@ -244,7 +261,9 @@ function semanticErrors(doc: unknown): string[] {
       if (!p.ok) errors.push(`${at}.path: ${p.error}`);
       else {
         const methods = Array.isArray(route.methods) ? [...route.methods].map((m) => String(m).toUpperCase()).sort().join(',') : '*';
-        const sig = `${methods} ${p.pattern.signature} ${String(route.host ?? '')} ${JSON.stringify(route.headers ?? {})}`;
+        const folded = (route.caseSensitive ?? opts.caseSensitive) !== true;
+        const host = typeof route.host === 'string' ? normaliseHost(route.host) : '';
+        const sig = `${methods} ${folded ? foldCase(p.pattern.signature) : p.pattern.signature} ${host} ${JSON.stringify(route.headers ?? {})}`;
         const prev = signatures.get(sig);
         if (prev !== undefined) errors.push(`${at}.path: same match as routes.${prev} ("${route.path}")`);
         else signatures.set(sig, i);

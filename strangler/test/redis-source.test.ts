@@ -1,11 +1,15 @@
 import { expect } from 'chai';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { uniqueRedisPrefix, waitFor } from '../../test/helpers/wait.ts';
 import { RedisAudit } from '../audit.ts';
 import { RedisSource } from '../sources/redis.ts';
 import { validateTable } from '../table/schema.ts';
 import { admin, json, send, startStandIn, startTestFacade, table, type StandIn, type TestFacade } from './helpers.ts';
+import type { RouteTableInput } from '../table/schema.ts';
 import { freePort } from '../../lib/free-ports.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -115,6 +119,14 @@ describe('strangler Redis route source @integration', () => {
 
       redis = await startRedis(port); // empty: --save '' (nothing persisted)
       await waitFor(async () => (await admin(f, '/status')).json().source.healthy === true, { what: 'reconnected', timeoutMs: 10_000 });
+      // Redis came back empty: the key is seeded again with the table in force (not left empty, not the seed file)
+      const probe = new Redis(url);
+      const reseeded = await waitFor(async () => await probe.get(`${prefix}routes`), { what: 'key re-seeded', timeoutMs: 5000 });
+      expect(JSON.parse(reseeded as string).version).to.equal(f.controller.table.version);
+      probe.disconnect();
+      // and changes work again (they answered 500 with an empty key)
+      const changed = await admin(f, '/routes/p', { method: 'POST', body: { mode: 'legacy', reason: 'after the outage' } });
+      expect(changed.status, changed.body).to.equal(200);
       // a change published by another writer after the outage reaches this instance (resubscribed)
       const writer = new Redis(url);
       const next = validateTable(doc());
@@ -129,5 +141,134 @@ describe('strangler Redis route source @integration', () => {
     } finally {
       await stopRedis(redis);
     }
+  });
+
+  describe('never serves an older table', () => {
+    const dirs: string[] = [];
+    const redisKeys: string[] = [];
+    after(async () => {
+      for (const d of dirs) await rm(d, { recursive: true, force: true });
+      const cleanup = new Redis(REDIS_URL);
+      if (redisKeys.length) await cleanup.del(...redisKeys);
+      cleanup.disconnect();
+    });
+
+    const serviceDoc = (version = 1): RouteTableInput => ({ ...doc(), version, routes: [{ id: 'p', methods: ['GET'], path: '/api/p', legacy: 'legacy', service: 'svc', mode: 'service' }] });
+
+    async function stateDir(): Promise<string> {
+      const d = await mkdtemp(join(tmpdir(), 'strangler-state-'));
+      dirs.push(d);
+      return join(d, 'routes.last-applied.json');
+    }
+
+    async function start(url: string, prefix: string, seed: unknown, stateFile: string): Promise<TestFacade> {
+      redisKeys.push(`${prefix}routes`, `${prefix}audit`);
+      const source = new RedisSource({ url, prefix, seed, pollMs: 60_000, stateFile });
+      const f = await startTestFacade(seed, { source, audit: new RedisAudit(source.client, `${prefix}audit`) });
+      facades.push(f);
+      return f;
+    }
+
+    async function closedPortUrl(): Promise<string> {
+      return `redis://127.0.0.1:${await freePort()}`; // nothing listens there: Redis is unreachable
+    }
+
+    it('a facade restarted while Redis is unreachable serves the rolled-back table, not the seed, and refuses changes with 503', async () => {
+      const prefix = uniqueRedisPrefix('strangler');
+      const stateFile = await stateDir();
+      const a = await start(REDIS_URL, prefix, serviceDoc(), stateFile);
+      expect((await send(`${a.url}/api/p`)).json().from).to.equal('service');
+      const rb = await admin(a, '/routes/p/rollback', { method: 'POST', body: { reason: 'bad release' } });
+      expect(rb.status).to.equal(200);
+      // remembered on disk before the rollback was acknowledged
+      expect(JSON.parse(await readFile(stateFile, 'utf8'))).to.deep.include({ version: 2 });
+      await a.stop();
+      facades.splice(facades.indexOf(a), 1);
+
+      const b = await start(await closedPortUrl(), prefix, serviceDoc(), stateFile);
+      expect(b.controller.table.version).to.equal(2);
+      for (let i = 0; i < 3; i++) expect((await send(`${b.url}/api/p`)).json().from).to.equal('legacy');
+      const status = (await admin(b, '/status')).json();
+      expect(status.source.healthy).to.equal(false);
+      const refused = await admin(b, '/routes/p', { method: 'POST', body: { mode: 'service' } });
+      expect(refused.status).to.equal(503);
+      expect(refused.json().error.code).to.equal('ROUTE_SOURCE_UNAVAILABLE');
+      expect(refused.json().error.requestId).to.be.a('string');
+      expect((await admin(b, '/metrics')).body).to.match(/strangler_route_source_failures_total\{op="write"\} 1/);
+      expect((await send(`${b.url}/api/p`)).json().from).to.equal('legacy');
+      const audit = await admin(b, '/audit');
+      expect(audit.status).to.equal(503);
+      expect(audit.json().error.code).to.equal('AUDIT_UNAVAILABLE');
+    });
+
+    it('an unreadable remembered table is logged, counted and ignored (the seed serves during an outage)', async () => {
+      const stateFile = await stateDir();
+      await writeFile(stateFile, '{"version": 9, "upstr');
+      const f = await start(await closedPortUrl(), uniqueRedisPrefix('strangler'), serviceDoc(), stateFile);
+      expect(f.controller.table.version).to.equal(1);
+      expect((await send(`${f.url}/api/p`)).json().from).to.equal('service');
+      expect((await admin(f, '/metrics')).body).to.match(/strangler_route_source_failures_total\{op="remember"\} 1/);
+    });
+
+    it('a table with a lower version than the one applied is refused and counted, live and at restart', async () => {
+      const prefix = uniqueRedisPrefix('strangler');
+      const stateFile = await stateDir();
+      const f = await start(REDIS_URL, prefix, doc(), stateFile);
+      expect((await admin(f, '/routes/p', { method: 'POST', body: { mode: 'legacy', reason: 'bump' } })).status).to.equal(200); // version 2
+      await waitFor(async () => JSON.parse(await readFile(stateFile, 'utf8')).version === 2, { what: 'remembered v2' });
+      const writer = new Redis(REDIS_URL);
+      try {
+        // an older table (version 1, route in service) lands in Redis: restored from an old backup, say
+        const old = validateTable(serviceDoc(1));
+        if (!old.ok) throw new Error(old.errors.join());
+        await writer.set(`${prefix}routes`, JSON.stringify(old.table));
+        await writer.publish(`${prefix}routes:changed`, '1');
+        await waitFor(() => f.controller.lastRejection !== null, { what: 'stale table refused' });
+        expect(f.controller.lastRejection!.errors[0]).to.match(/^version: 1 is older than the table applied \(version 2\)/);
+        expect(f.controller.table.version).to.equal(2);
+        expect((await send(`${f.url}/api/p`)).json().from).to.equal('legacy');
+        expect((await admin(f, '/metrics')).body).to.match(/strangler_table_reloads_total\{result="stale"\} 1/);
+        // an admin change still works: the applied table is written back over the older one, then changed (version 3)
+        const changed = await admin(f, '/routes/p', { method: 'POST', body: { mode: 'shadow' } });
+        expect(changed.status, changed.body).to.equal(200);
+        expect(JSON.parse((await writer.get(`${prefix}routes`))!)).to.deep.include({ version: 3 });
+        expect(f.controller.table.routes[0].mode).to.equal('shadow');
+        await waitFor(async () => JSON.parse(await readFile(stateFile, 'utf8')).version === 3, { what: 'remembered v3' });
+        // stale again (version 1 once more) for the restart below
+        await writer.set(`${prefix}routes`, JSON.stringify(old.table));
+        // a new instance with the same remembered table, Redis reachable but older: the remembered table wins
+        await f.stop();
+        facades.splice(facades.indexOf(f), 1);
+        const g = await start(REDIS_URL, prefix, serviceDoc(1), stateFile);
+        expect(g.controller.table.version).to.equal(3);
+        expect(g.controller.lastRejection!.errors[0]).to.match(/^version: 1 is older/);
+        expect((await send(`${g.url}/api/p`)).json().from).to.equal('legacy'); // shadow mode: legacy answers
+      } finally {
+        writer.disconnect();
+      }
+    });
+
+    it('an emptied key is seeded again from the table in force; admin changes keep working (never 500)', async () => {
+      const prefix = uniqueRedisPrefix('strangler');
+      const f = await start(REDIS_URL, prefix, serviceDoc(), await stateDir());
+      expect((await admin(f, '/routes/p/rollback', { method: 'POST', body: {} })).status).to.equal(200); // version 2, legacy
+      const writer = new Redis(REDIS_URL);
+      try {
+        await writer.del(`${prefix}routes`); // Redis flushed or restarted empty
+        const r = await admin(f, '/routes/p', { method: 'POST', body: { mode: 'canary', percent: 10 } });
+        expect(r.status, r.body).to.equal(200);
+        const stored = JSON.parse((await writer.get(`${prefix}routes`))!);
+        expect(stored.version).to.equal(3);
+        expect(stored.routes[0]).to.include({ mode: 'canary', percent: 10 });
+        // emptied again, then noticed by a refresh (a message): re-seeded with the table in force, version 3, not the seed
+        await writer.del(`${prefix}routes`);
+        await writer.publish(`${prefix}routes:changed`, 'x');
+        const again = await waitFor(async () => await writer.get(`${prefix}routes`), { what: 're-seeded' });
+        expect(JSON.parse(again as string)).to.deep.include({ version: 3 });
+        expect(f.controller.table.version).to.equal(3);
+      } finally {
+        writer.disconnect();
+      }
+    });
   });
 });
