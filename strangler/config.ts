@@ -6,7 +6,9 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_REDIS_URL, int, parseConfig, port } from '../lib/config.ts';
+import { DEFAULT_CLIENT_DRAIN_TIMEOUT_MS } from './engine.ts';
 import { DEFAULT_BODY_IDLE_TIMEOUT_MS, DEFAULT_BODY_LIMIT, DEFAULT_BUFFER_TOTAL_LIMIT, DEFAULT_CAPTURE_LIMIT } from './facade.ts';
+import { proxyEntryError } from './sticky.ts';
 import { DEFAULT_REDIS_PREFIX } from './sources/redis.ts';
 import {
   DEFAULT_FIRST_BYTE_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
@@ -55,6 +57,16 @@ export const facadeConfigSchema = z.object({
   STRANGLER_MAX_CONNECTIONS_PER_CLIENT: int(DEFAULT_MAX_CONNECTIONS_PER_CLIENT, 0),
   STRANGLER_UPGRADE_TIMEOUT_MS: int(DEFAULT_UPGRADE_TIMEOUT_MS, 1),
   STRANGLER_MAX_UPGRADES_PER_UPSTREAM: int(DEFAULT_MAX_UPGRADES_PER_UPSTREAM, 1),
+  STRANGLER_CLIENT_DRAIN_TIMEOUT_MS: int(DEFAULT_CLIENT_DRAIN_TIMEOUT_MS, 10).pipe(z.number().max(3_600_000)),
+  /** Comma-separated IPs / CIDRs whose X-Forwarded-For is believed for the sticky client address (none by default). */
+  STRANGLER_TRUSTED_PROXIES: z.string().default('').transform((v, ctx) => {
+    const entries = v.split(',').map((e) => e.trim()).filter((e) => e !== '');
+    for (const e of entries) {
+      const err = proxyEntryError(e);
+      if (err !== null) ctx.addIssue({ code: 'custom', message: err });
+    }
+    return entries;
+  }),
 }).superRefine((c, ctx) => {
   if (c.STRANGLER_BUFFER_TOTAL_LIMIT < c.STRANGLER_BODY_LIMIT) {
     ctx.addIssue({ code: 'custom', path: ['STRANGLER_BUFFER_TOTAL_LIMIT'], message: `must be at least STRANGLER_BODY_LIMIT (${c.STRANGLER_BODY_LIMIT})` });
@@ -84,6 +96,10 @@ export interface FacadeConfig {
   bodyIdleTimeoutMs?: number;
   /** Client connection deadlines and caps (connections.ts); missing fields take their defaults. */
   connections?: Partial<ConnectionLimits>;
+  /** A paused response whose client does not drain it for this long is cut. Default DEFAULT_CLIENT_DRAIN_TIMEOUT_MS. */
+  clientDrainTimeoutMs?: number;
+  /** Trusted proxies (IPs / CIDRs) added to the table's options.trustedProxies. Default none. */
+  trustedProxies?: string[];
 }
 
 export function loadFacadeConfig(env: NodeJS.ProcessEnv): FacadeConfig {
@@ -113,5 +129,7 @@ export function loadFacadeConfig(env: NodeJS.ProcessEnv): FacadeConfig {
       upgradeTimeoutMs: c.STRANGLER_UPGRADE_TIMEOUT_MS,
       maxUpgradesPerUpstream: c.STRANGLER_MAX_UPGRADES_PER_UPSTREAM,
     },
+    clientDrainTimeoutMs: c.STRANGLER_CLIENT_DRAIN_TIMEOUT_MS,
+    trustedProxies: c.STRANGLER_TRUSTED_PROXIES,
   };
 }

@@ -12,6 +12,12 @@
  * queue (never sent) or aborted upstream, which frees the pooled connection.
  * The response head is written with the first body byte (or the end), so an
  * upstream that breaks before that still gets the client a clean 502.
+ * A client that stops reading (the response is paused waiting for `drain`, and
+ * undici's body timer is stopped while paused) gets `drainTimeoutMs` without
+ * progress (its connection taking none of the buffered bytes): then the
+ * response is destroyed and the upstream request aborted. One timer, armed
+ * only while paused and cleared on drain; a slow reader that still takes
+ * bytes re-arms it instead of being cut.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
@@ -26,6 +32,8 @@ export type FailureKind = 'timeout' | 'refused' | 'reset' | 'protocol' | 'aborte
 /** Where a request was when its client left. */
 export type AbortPhase = 'queued' | 'sending' | 'waiting' | 'receiving';
 export const RETRY_AFTER_SECONDS = '1';
+/** A paused response (the client reads nothing) is cut after this long without `drain`. */
+export const DEFAULT_CLIENT_DRAIN_TIMEOUT_MS = 30_000;
 
 export function classifyError(err: unknown): FailureKind {
   const code = String((err as { code?: unknown })?.code ?? '');
@@ -88,6 +96,8 @@ export interface ForwardHooks {
   onAbort?(phase: AbortPhase): void;
   /** Left the gate's queue after waiting `waitedMs`: admitted to the pool, or turned away at the deadline. */
   onQueueWait?(waitedMs: number): void;
+  /** The client read nothing for the drain deadline; the response is cut (once, before onDone with `aborted`). */
+  onStall?(stalledMs: number): void;
 }
 
 export interface ForwardRequest {
@@ -100,6 +110,8 @@ export interface ForwardRequest {
   /** Extra response headers (e.g. x-strangler-route). */
   extraHeaders: Record<string, string> | null;
   capture: Capture | null;
+  /** Drain deadline for this response (default DEFAULT_CLIENT_DRAIN_TIMEOUT_MS). */
+  drainTimeoutMs?: number;
 }
 
 const NEW = 0;
@@ -141,6 +153,10 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
   /** The client's body stopped arriving and the 408 was sent; the upstream's answer is dropped. */
   timedOut = false;
   drainHooked = false;
+  /** Armed while the response is paused waiting for `drain`. */
+  drainTimer: NodeJS.Timeout | null = null;
+  /** Bytes the response had buffered when last checked (with the writes since): less now means progress. */
+  drainMark = 0;
   // Waiter fields (gate.ts)
   queuedAt = 0;
   nextWaiter: Waiter | null = null;
@@ -156,7 +172,13 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
     this.onClose = () => {
       if (this.state !== DONE && !this.res.writableFinished) this.clientLeft();
     };
-    this.onDrain = () => this.controller?.resume();
+    this.onDrain = () => {
+      if (this.drainTimer !== null) {
+        clearTimeout(this.drainTimer);
+        this.drainTimer = null;
+      }
+      this.controller?.resume();
+    };
   }
 
   /** Attaches the client-close listener, then takes a pool slot or queues for one. */
@@ -332,13 +354,37 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
       this.clientLeft();
       return;
     }
-    if (!res.write(chunk)) {
+    const ok = res.write(chunk);
+    if (this.drainTimer !== null) this.drainMark += chunk.length;
+    if (!ok) {
       controller.pause();
       if (!this.drainHooked) {
         this.drainHooked = true;
         res.on('drain', this.onDrain);
       }
+      if (this.drainTimer === null) this.armDrainTimer();
     }
+  }
+
+  private armDrainTimer(): void {
+    const ms = this.fr.drainTimeoutMs ?? DEFAULT_CLIENT_DRAIN_TIMEOUT_MS;
+    this.drainMark = this.res.writableLength;
+    this.drainTimer = setTimeout(() => this.stalled(ms), ms);
+    this.drainTimer.unref();
+  }
+
+  /** No `drain` within the deadline: unless the client took some bytes meanwhile, cut it and abort the upstream request (frees the pooled connection). */
+  private stalled(ms: number): void {
+    this.drainTimer = null;
+    if (this.state === DONE || this.clientGone) return;
+    if (!this.res.destroyed && this.res.writableLength < this.drainMark) {
+      this.armDrainTimer(); // a slow reader, not a stalled one
+      return;
+    }
+    this.clientGone = true;
+    this.hooks.onStall?.(ms);
+    this.res.destroy();
+    this.controller?.abort(new ClientStall());
   }
 
   onResponseEnd(): void {
@@ -357,7 +403,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
-    const kind: FailureKind = err instanceof ClientAbort ? 'aborted' : err instanceof BodyTimeout ? 'body-timeout' : classifyError(err);
+    const kind: FailureKind = err instanceof ClientAbort || err instanceof ClientStall ? 'aborted' : err instanceof BodyTimeout ? 'body-timeout' : classifyError(err);
     this.fail(kind, err);
   }
 
@@ -398,6 +444,10 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
     this.state = DONE;
     this.res.removeListener('close', this.onClose);
     if (this.drainHooked) this.res.removeListener('drain', this.onDrain);
+    if (this.drainTimer !== null) {
+      clearTimeout(this.drainTimer);
+      this.drainTimer = null;
+    }
     const gate = this.target.gate;
     if (gate !== null) {
       if (this.upload) {
@@ -416,6 +466,13 @@ class ClientAbort extends Error {
   constructor() {
     super('client closed the connection');
     this.name = 'ClientAbort';
+  }
+}
+
+class ClientStall extends Error {
+  constructor() {
+    super('client did not read its response within the drain deadline');
+    this.name = 'ClientStall';
   }
 }
 

@@ -13,12 +13,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { CapturedResponse } from './compare.ts';
 import { decide, type Decision } from './decide.ts';
-import { BodyTimeout, RETRY_AFTER_SECONDS, failureStatus, forward, newCapture, sendJsonError, type AbortPhase, type Capture, type FailureKind, type ForwardHandler, type ForwardHooks } from './engine.ts';
+import { BodyTimeout, DEFAULT_CLIENT_DRAIN_TIMEOUT_MS, RETRY_AFTER_SECONDS, failureStatus, forward, newCapture, sendJsonError, type AbortPhase, type Capture, type FailureKind, type ForwardHandler, type ForwardHooks } from './engine.ts';
 import { LimitedLog } from './log-limit.ts';
 import { checkRequestTarget, prepareForwardHeaders, takeRequestId } from './headers.ts';
 import { recordComparison, shadowFetch, type PendingComparison, type ShadowOutcome } from './shadow.ts';
 import type { RouteStats, StatsStore } from './stats.ts';
-import { stickyKey } from './sticky.ts';
+import { stickyConfig, stickyKey } from './sticky.ts';
 import type { CompiledRoute, CompiledTable } from './table/compile.ts';
 import { normaliseTarget } from './table/normalize.ts';
 import { PROXY_JOB, type ProxyJob, type Upstream } from './upstreams.ts';
@@ -50,6 +50,10 @@ export interface FacadeDeps {
   bufferTotalLimit?: number;
   /** Request body idle timeout (default DEFAULT_BODY_IDLE_TIMEOUT_MS). */
   bodyIdleTimeoutMs?: number;
+  /** A response its client does not drain for this long is cut (default DEFAULT_CLIENT_DRAIN_TIMEOUT_MS). */
+  clientDrainTimeoutMs?: number;
+  /** Trusted proxies (IPs / CIDRs) besides the table's options.trustedProxies, for the sticky client address. */
+  trustedProxies?: string[];
   logger: Logger;
   /** Handles requests nothing matched (the Express app). */
   unmatched: (req: IncomingMessage, res: ServerResponse) => void;
@@ -59,6 +63,7 @@ type JobRequest = IncomingMessage & { [PROXY_JOB]?: ProxyJob };
 
 /** Answered by the facade itself (readiness probes, `npm start`); never proxied. */
 export const HEALTH_PATH = '/__strangler/health';
+/** No trusted proxies configured in the environment (one array, so the compiled sticky options stay cached). */
 
 function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {
   const text = JSON.stringify(body);
@@ -86,6 +91,8 @@ class PathContext {
   readonly bufferLimit: number;
   readonly idleMs: number;
   readonly tickMs: number;
+  readonly drainMs: number;
+  readonly trustedProxies: string[];
   buffered = 0;
   private readonly watched = new Set<Exchange>();
   private timer: NodeJS.Timeout | null = null;
@@ -96,6 +103,8 @@ class PathContext {
     this.bufferLimit = deps.bufferTotalLimit ?? DEFAULT_BUFFER_TOTAL_LIMIT;
     this.idleMs = deps.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS;
     this.tickMs = Math.min(1000, Math.max(25, Math.floor(this.idleMs / 4)));
+    this.drainMs = deps.clientDrainTimeoutMs ?? DEFAULT_CLIENT_DRAIN_TIMEOUT_MS;
+    this.trustedProxies = deps.trustedProxies ?? [];
   }
 
   /** Watches the request body of `ex` until it is complete or the exchange settles. */
@@ -188,6 +197,7 @@ class Exchange implements ProxyJob, ForwardHooks {
       requestId: this.requestId,
       extraHeaders: this.routeHeader ? { 'x-strangler-route': `${this.statsId}; upstream=${upstream.name}` } : null,
       capture: this.capture,
+      drainTimeoutMs: this.ctx.drainMs,
     }, this);
   }
 
@@ -236,6 +246,11 @@ class Exchange implements ProxyJob, ForwardHooks {
 
   onQueueWait(waitedMs: number): void {
     this.deps.stats.metrics.queueWait.labels(this.upstreamName).observe(waitedMs / 1000);
+  }
+
+  onStall(stalledMs: number): void {
+    this.stats.recordStall();
+    this.ctx.log.warn('client-stall', { requestId: this.requestId, route: this.statsId, upstream: this.upstreamName, stalledMs }, 'client read nothing within the drain deadline; response cut, upstream request cancelled');
   }
 
   /** Settles the request once: stats, metrics, the warn line for failures, and the buffered bytes back. */
@@ -308,6 +323,7 @@ class Exchange implements ProxyJob, ForwardHooks {
         ex.finish(status, failure);
       },
       onAbort: (phase) => ex.onAbort(phase),
+      onStall: (ms) => ex.onStall(ms),
       onQueueWait: (ms) => ex.deps.stats.metrics.queueWait.labels(legacyName).observe(ms / 1000),
     };
     this.handler = forward(legacy, this.res, {
@@ -318,6 +334,7 @@ class Exchange implements ProxyJob, ForwardHooks {
       requestId: this.requestId,
       extraHeaders: this.routeHeader ? { 'x-strangler-route': `${this.statsId}; upstream=${legacyName}; fallback=${reason}` } : null,
       capture: null,
+      drainTimeoutMs: this.ctx.drainMs,
     }, hooks);
   }
 
@@ -500,7 +517,7 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
     const opts = active.compiled.table.options;
     const d = decide(route.spec, {
       method: req.method!,
-      stickyKey: () => stickyKey(req.headers, req.socket.remoteAddress, opts),
+      stickyKey: () => stickyKey(req.headers, req.socket.remoteAddress, stickyConfig(opts, ctx.trustedProxies)),
       shadowInFlight: stats.shadow.inFlight,
     }, { rand: deps.rand, now: deps.now, breaker: stats.breaker ?? stats.ensureBreaker(route.spec.breaker) });
     ex.decision = d;

@@ -131,6 +131,7 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
     active: controller.active, stats, rand, now, logger,
     bodyLimit: config.bodyLimit, captureLimit: config.captureLimit,
     bufferTotalLimit: config.bufferTotalLimit, bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
+    clientDrainTimeoutMs: config.clientDrainTimeoutMs, trustedProxies: config.trustedProxies,
     unmatched: unmatchedApp as unknown as (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void,
   };
   const limits = connectionLimits(config.connections, logger);

@@ -21,6 +21,7 @@ export interface FacadeMetrics {
   queueTimeouts: Counter<'route' | 'upstream'>;
   bodyTimeouts: Counter<'route'>;
   bufferFull: Counter<'route'>;
+  clientStalls: Counter<'route'>;
   queueWait: Histogram<'upstream'>;
   clientConnections: Gauge;
   connectionsRejected: Counter<'reason'>;
@@ -66,6 +67,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): FacadeMe
     queueTimeouts: new Counter({ name: 'strangler_queue_timeouts_total', help: 'Requests answered 503 UPSTREAM_BUSY: no pooled connection within queueTimeoutMs', labelNames: ['route', 'upstream'], registers }),
     bodyTimeouts: new Counter({ name: 'strangler_body_timeouts_total', help: 'Requests answered 408: no request body byte within STRANGLER_BODY_IDLE_TIMEOUT_MS', labelNames: ['route'], registers }),
     bufferFull: new Counter({ name: 'strangler_buffer_full_total', help: 'Requests answered 503 REQUEST_BUFFER_FULL: buffering their body would exceed STRANGLER_BUFFER_TOTAL_LIMIT', labelNames: ['route'], registers }),
+    clientStalls: new Counter({ name: 'strangler_client_stalls_total', help: 'Responses cut because the client read nothing within STRANGLER_CLIENT_DRAIN_TIMEOUT_MS (the upstream request is cancelled)', labelNames: ['route'], registers }),
     queueWait: new Histogram({
       name: 'strangler_upstream_queue_wait_seconds', help: 'Time requests that had to queue waited for a pooled connection (admitted ones)', labelNames: ['upstream'], registers,
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],

@@ -38,7 +38,7 @@ export class RouteStats {
   /** Clients that left, by where their request was. */
   aborts: Record<AbortPhase, number> = { queued: 0, sending: 0, waiting: 0, receiving: 0 };
   /** 503 UPSTREAM_BUSY (queue deadline), 408 (body idle), 503 REQUEST_BUFFER_FULL. */
-  limits = { queueTimeouts: 0, bodyTimeouts: 0, bufferFull: 0 };
+  limits = { queueTimeouts: 0, bodyTimeouts: 0, bufferFull: 0, clientStalls: 0 };
   shadow = { sent: 0, matched: 0, mismatched: 0, errors: 0, skipped: 0, inFlight: 0 };
   /** Difference paths come from responses: counted top-N (shadow.diffPaths), the rest as "other" (top-counts.ts). */
   noise = { sent: 0, matched: 0, mismatched: 0, errors: 0, paths: new TopCounts() };
@@ -128,6 +128,12 @@ export class RouteStats {
   recordBodyTimeout(): void {
     this.limits.bodyTimeouts++;
     this.metrics.bodyTimeouts.labels(this.id).inc();
+  }
+
+  /** A client read nothing within the drain deadline (its response was cut). */
+  recordStall(): void {
+    this.limits.clientStalls++;
+    this.metrics.clientStalls.labels(this.id).inc();
   }
 
   recordBufferFull(): void {

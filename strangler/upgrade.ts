@@ -17,9 +17,9 @@ import type { FacadeDeps } from './facade.ts';
 import { checkProtocol, checkRequestTarget, prepareForwardHeaders, takeRequestId } from './headers.ts';
 import { normaliseTarget } from './table/normalize.ts';
 import type { FacadeMetrics } from './metrics.ts';
-import { stickyKey } from './sticky.ts';
+import { stickyConfig, stickyKey } from './sticky.ts';
 
-export interface UpgradeDeps extends Pick<FacadeDeps, 'active' | 'stats' | 'rand' | 'now' | 'logger'> {
+export interface UpgradeDeps extends Pick<FacadeDeps, 'active' | 'stats' | 'rand' | 'now' | 'logger' | 'trustedProxies'> {
   metrics: FacadeMetrics;
   guard: ConnectionGuard;
   limits: Pick<ConnectionLimits, 'upgradeTimeoutMs' | 'maxUpgradesPerUpstream'>;
@@ -52,6 +52,7 @@ function tie(a: Socket, b: Socket): void {
 }
 
 export function createUpgradeHandler(deps: UpgradeDeps, open: Set<Socket>): (req: IncomingMessage, socket: Socket, head: Buffer) => void {
+  const trusted = deps.trustedProxies ?? []; // one array: stickyConfig caches per (options, trusted list)
   const { metrics, guard, limits } = deps;
   const openPerUpstream = new Map<string, number>();
   const warns = new WarnLimiter(deps.logger);
@@ -80,7 +81,7 @@ export function createUpgradeHandler(deps: UpgradeDeps, open: Set<Socket>): (req
     if (m.kind === 'route') {
       const stats = deps.stats.get(m.route.id);
       const opts = active.compiled.table.options;
-      const d = decide(m.route.spec, { method: req.method!, stickyKey: () => stickyKey(req.headers, socket.remoteAddress, opts), shadowInFlight: Infinity },
+      const d = decide(m.route.spec, { method: req.method!, stickyKey: () => stickyKey(req.headers, socket.remoteAddress, stickyConfig(opts, trusted)), shadowInFlight: Infinity },
         { rand: deps.rand, now: deps.now, breaker: stats.breaker ?? stats.ensureBreaker(m.route.spec.breaker) });
       name = d.primary;
       if (d.probe) stats.breaker?.cancelProbe();

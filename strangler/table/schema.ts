@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { foldCase, normaliseHost } from './normalize.ts';
 import { parsePattern } from './pattern.ts';
+import { DEFAULT_JWT_CLAIM, STICKY_FROM, proxyEntryError } from '../sticky.ts';
 
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
@@ -159,17 +160,42 @@ const fallbackSchema = z.strictObject({
   upstream: z.string(),
 });
 
+/** A header or cookie name: an HTTP token. */
+const TOKEN_NAME_RE = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
+const required = (what: string) => ({ error: (iss: { input?: unknown }) => iss.input === undefined ? `required: ${what}` : 'must be a string' });
+const headerName = z.string(required('the header to read')).regex(TOKEN_NAME_RE, 'must be a header name (letters, digits, - and the other token characters)').transform((h) => h.toLowerCase());
+const cookieName = z.string(required('the cookie to read')).regex(TOKEN_NAME_RE, 'must be a cookie name (letters, digits, - and the other token characters)');
+
+/** Where the sticky canary key comes from (sticky.ts); wins over every heuristic when the request carries it. */
+const stickySchema = z.discriminatedUnion('from', [
+  z.strictObject({ from: z.literal('jwt'), claim: z.string().min(1, 'must name a claim, e.g. "sub"').max(256).default(DEFAULT_JWT_CLAIM) }),
+  z.strictObject({ from: z.literal('header'), name: headerName }),
+  z.strictObject({ from: z.literal('cookie'), name: cookieName }),
+  z.strictObject({ from: z.literal('token-prefix') }),
+  z.strictObject({ from: z.literal('address') }),
+], { error: (iss) => iss.code === 'invalid_union' ? `"from" must be one of ${STICKY_FROM.map((f) => `"${f}"`).join(', ')}` : undefined });
+
 const optionsSchema = z.strictObject({
   /** Adds `x-strangler-route: <id>; upstream=<name>` to responses. */
   routeHeader: z.boolean().default(false),
-  /** Sticky canary key sources besides the bearer token's user id. */
-  stickyCookie: z.string().min(1).optional(),
-  stickyHeader: z.string().min(1).transform((h) => h.toLowerCase()).optional(),
+  sticky: stickySchema.optional(),
+  /** Deprecated aliases of sticky: { from: "cookie" | "header" } (still honoured, before the heuristics). */
+  stickyCookie: cookieName.optional(),
+  stickyHeader: headerName.optional(),
+  /** IPs / CIDRs whose X-Forwarded-For is believed for the client address (sticky key). Never by default. */
+  trustedProxies: z.array(z.string().superRefine((e, ctx) => {
+    const err = proxyEntryError(e);
+    if (err !== null) ctx.addIssue({ code: 'custom', message: err });
+  })).max(1024).optional(),
   /**
    * Paths compare case-sensitively (routes may override). Default false, as Express routes by default
    * (`caseSensitive: false`): a case-sensitive match in front of a case-insensitive legacy lets `/API/x` past a route.
    */
   caseSensitive: z.boolean().default(false),
+}).superRefine((o, ctx) => {
+  if (o.sticky !== undefined && (o.stickyHeader !== undefined || o.stickyCookie !== undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['sticky'], message: 'cannot be combined with the deprecated stickyHeader/stickyCookie: keep only sticky' });
+  }
 });
 
 export const tableSchema = z.strictObject({

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Breaker } from '../breaker.ts';
 import { compareResponses, normaliseJson, type CapturedResponse } from '../compare.ts';
 import { decide } from '../decide.ts';
-import { canaryBucket, inCanary, stickyKey } from '../sticky.ts';
+import { canaryBucket, compileSticky, inCanary, stickyKey } from '../sticky.ts';
 import { validateTable, type RouteSpec } from '../table/schema.ts';
 import { checkRequestTarget, isValidTraceparent, prepareForwardHeaders } from '../headers.ts';
 
@@ -15,11 +15,11 @@ const breakerSpec = route({}).breaker;
 
 describe('strangler sticky canary keys', () => {
   it('uses the user id leading a bearer token, then header, cookie, token, ip', () => {
-    expect(stickyKey({ authorization: 'Bearer 42.abcDEF' }, '1.2.3.4', {})).to.equal('u:42');
-    expect(stickyKey({ authorization: 'Bearer opaque' }, '1.2.3.4', {})).to.equal('t:opaque');
-    expect(stickyKey({ 'x-user': 'u7' }, '1.2.3.4', { stickyHeader: 'x-user' })).to.equal('h:u7');
-    expect(stickyKey({ cookie: 'a=1; sid=s9' }, '1.2.3.4', { stickyCookie: 'sid' })).to.equal('c:s9');
-    expect(stickyKey({}, '1.2.3.4', { stickyCookie: 'sid' })).to.equal('ip:1.2.3.4');
+    expect(stickyKey({ authorization: 'Bearer 42.abcDEF' }, '1.2.3.4', compileSticky({}))).to.equal('u:42');
+    expect(stickyKey({ authorization: 'Bearer opaque' }, '1.2.3.4', compileSticky({}))).to.equal('t:opaque');
+    expect(stickyKey({ 'x-user': 'u7' }, '1.2.3.4', compileSticky({ stickyHeader: 'x-user' }))).to.equal('h:u7');
+    expect(stickyKey({ cookie: 'a=1; sid=s9' }, '1.2.3.4', compileSticky({ stickyCookie: 'sid' }))).to.equal('c:s9');
+    expect(stickyKey({}, '1.2.3.4', compileSticky({ stickyCookie: 'sid' }))).to.equal('ip:1.2.3.4');
   });
   it('is sticky and monotone in the percentage', () => {
     const users = Array.from({ length: 2000 }, (_, i) => `u:${i}`);
