@@ -18,7 +18,7 @@ import { LimitedLog } from './log-limit.ts';
 import { checkRequestTarget, prepareForwardHeaders, takeRequestId } from './headers.ts';
 import { recordComparison, shadowFetch, type PendingComparison, type ShadowOutcome } from './shadow.ts';
 import type { RouteStats, StatsStore } from './stats.ts';
-import { stickyConfig, stickyKey } from './sticky.ts';
+import { peerTrusted, stickyConfig, stickyKey } from './sticky.ts';
 import type { CompiledRoute, CompiledTable } from './table/compile.ts';
 import { normaliseTarget } from './table/normalize.ts';
 import { PROXY_JOB, type ProxyJob, type Upstream } from './upstreams.ts';
@@ -497,7 +497,8 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
         return;
       }
     }
-    prepareForwardHeaders(req.headers, requestId, req.socket.remoteAddress, (req.socket as TLSSocket).encrypted === true);
+    const peer = req.socket.remoteAddress;
+    prepareForwardHeaders(req.headers, requestId, peer, (req.socket as TLSSocket).encrypted === true, peerTrusted(stickyConfig(active.compiled.table.options, ctx.trustedProxies), peer));
     const routeHeader = active.compiled.table.options.routeHeader;
     if (m.kind === 'fallback') {
       const statsId = 'fallback:' + (m.rule.host ?? '') + (m.rule.prefix ?? '');

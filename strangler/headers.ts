@@ -41,9 +41,9 @@ export function newTraceparent(requestId?: string): string {
 /**
  * Prepares the incoming headers, in place, for forwarding: strips hop-by-hop
  * headers (and those named in Connection), sets x-request-id, keeps or creates
- * traceparent, appends the client to x-forwarded-for, sets x-forwarded-host/-proto.
+ * traceparent, appends the client to x-forwarded-for, sets x-forwarded-host/-proto (kept from a trusted proxy only).
  */
-export function prepareForwardHeaders(headers: IncomingHttpHeaders, requestId: string, remoteAddress: string | undefined, encrypted: boolean): void {
+export function prepareForwardHeaders(headers: IncomingHttpHeaders, requestId: string, remoteAddress: string | undefined, encrypted: boolean, trustedPeer = false): void {
   const conn = headers.connection;
   if (conn !== undefined && conn !== 'keep-alive' && conn !== 'close') {
     for (const token of conn.split(',')) {
@@ -60,8 +60,13 @@ export function prepareForwardHeaders(headers: IncomingHttpHeaders, requestId: s
   const ip = remoteAddress ?? '';
   const xff = headers['x-forwarded-for'];
   headers['x-forwarded-for'] = xff ? `${xff}, ${ip}` : ip;
-  if (headers['x-forwarded-host'] === undefined && headers.host !== undefined) headers['x-forwarded-host'] = headers.host;
-  if (headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = encrypted ? 'https' : 'http';
+  // a client's own x-forwarded-host/-proto would let it pose as another host behind a host-restricted route (an
+  // upstream with `trust proxy` believes them): only a trusted proxy's values are kept
+  if (!trustedPeer || headers['x-forwarded-host'] === undefined) {
+    if (headers.host !== undefined) headers['x-forwarded-host'] = headers.host;
+    else if (headers['x-forwarded-host'] !== undefined) delete headers['x-forwarded-host'];
+  }
+  if (!trustedPeer || headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = encrypted ? 'https' : 'http';
 }
 
 export const MAX_URL_LENGTH = 8192;

@@ -168,6 +168,11 @@ export function normalizeAddress(raw: string): string {
   return a;
 }
 
+/** Whether the socket peer is one of the configured trusted proxies (whose x-forwarded-* headers are kept). */
+export function peerTrusted(config: StickyConfig, remoteAddress: string | undefined): boolean {
+  return config.trusted !== null && remoteAddress !== undefined && isTrusted(config.trusted, normalizeAddress(remoteAddress));
+}
+
 function isTrusted(trusted: BlockList, addr: string): boolean {
   const family = isIP(addr);
   return family !== 0 && trusted.check(addr, family === 6 ? 'ipv6' : 'ipv4');

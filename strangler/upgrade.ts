@@ -17,7 +17,7 @@ import type { FacadeDeps } from './facade.ts';
 import { checkProtocol, checkRequestTarget, prepareForwardHeaders, takeRequestId } from './headers.ts';
 import { normaliseTarget } from './table/normalize.ts';
 import type { FacadeMetrics } from './metrics.ts';
-import { stickyConfig, stickyKey } from './sticky.ts';
+import { peerTrusted, stickyConfig, stickyKey } from './sticky.ts';
 
 export interface UpgradeDeps extends Pick<FacadeDeps, 'active' | 'stats' | 'rand' | 'now' | 'logger' | 'trustedProxies'> {
   metrics: FacadeMetrics;
@@ -106,7 +106,7 @@ export function createUpgradeHandler(deps: UpgradeDeps, open: Set<Socket>): (req
 
     const upgradeToken = req.headers.upgrade;
     const headers = req.headers;
-    prepareForwardHeaders(headers, requestId, socket.remoteAddress, (socket as TLSSocket).encrypted === true);
+    prepareForwardHeaders(headers, requestId, socket.remoteAddress, (socket as TLSSocket).encrypted === true, peerTrusted(stickyConfig(active.compiled.table.options, trusted), socket.remoteAddress));
     headers.connection = 'upgrade';
     if (upgradeToken !== undefined) headers.upgrade = upgradeToken;
 

@@ -136,6 +136,15 @@ describe('strangler request headers and targets', () => {
     expect(h).to.include({ 'x-request-id': 'rid', 'x-forwarded-for': '10.1.1.1', 'x-forwarded-host': 'h:1', 'x-forwarded-proto': 'http' });
     expect(isValidTraceparent(h.traceparent)).to.equal(true);
   });
+  it('never passes a client\'s own x-forwarded-host/-proto on unless the peer is a trusted proxy (host-route bypass)', () => {
+    const spoofed = () => ({ host: 'api.example.com', 'x-forwarded-host': 'admin.example.com', 'x-forwarded-proto': 'https' } as Record<string, string | string[] | undefined>);
+    const h = spoofed();
+    prepareForwardHeaders(h, 'rid', '10.1.1.1', false);
+    expect(h).to.include({ 'x-forwarded-host': 'api.example.com', 'x-forwarded-proto': 'http' });
+    const t = spoofed();
+    prepareForwardHeaders(t, 'rid', '10.0.0.2', false, true); // a trusted load balancer's own values are kept
+    expect(t).to.include({ 'x-forwarded-host': 'admin.example.com', 'x-forwarded-proto': 'https' });
+  });
   it('rejects non-path targets, dot segments and very long urls', () => {
     expect(checkRequestTarget('*')?.status).to.equal(400);
     expect(checkRequestTarget('http://x/y')?.status).to.equal(400);

@@ -47,6 +47,14 @@ describe('strangler facade proxying @integration', () => {
     expect(hit.headers['x-forwarded-host']).to.match(/^127\.0\.0\.1:\d+$/);
   });
 
+  it('replaces a client\'s own x-forwarded-host and -proto (no trusted proxy configured)', async () => {
+    const r = await send(`${f.url}/api/products`, { headers: { 'x-forwarded-host': 'admin.example.com', 'x-forwarded-proto': 'https' } });
+    expect(r.status).to.equal(200);
+    const hit = legacy.hits.at(-1)!;
+    expect(hit.headers['x-forwarded-host']).to.match(/^127\.0\.0\.1:\d+$/);
+    expect(hit.headers['x-forwarded-proto']).to.equal('http');
+  });
+
   it('generates a request id and keeps a valid incoming traceparent', async () => {
     const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const r = await send(`${f.url}/api/products`, { headers: { traceparent: tp, 'x-forwarded-for': '10.0.0.1' } });
