@@ -48,10 +48,10 @@ describe('taskboard: tasks', () => {
   it('lists with filters (status, assignee=me|none|id) and pages, oldest first, with a total; byte-stable', async () => {
     const p = await newProject(owner, 'Paging');
     await addMember(owner, p.id, dev);
-    const made = [];
-    for (let i = 0; i < 7; i++) {
-      made.push(await newTask(owner, p.id, { title: `task ${i}`, status: i % 3 === 0 ? 'done' : 'todo', assigneeId: i % 2 === 0 ? dev.id : null }));
-    }
+    // created concurrently, so some may share a millisecond: the id breaks such ties
+    const made = await Promise.all(
+      Array.from({ length: 7 }, (_, i) => newTask(owner, p.id, { title: `task ${i}`, status: i % 3 === 0 ? 'done' : 'todo', assigneeId: i % 2 === 0 ? dev.id : null })),
+    );
     const order = [...made].sort(byCreated).map((t) => t.id);
     const ids = (r: { body: { items: Array<{ id: string }> } }) => r.body.items.map((t) => t.id);
     const list = (q: string, who = owner) => call('GET', `/projects/${p.id}/tasks${q}`, { token: who.token });

@@ -1,0 +1,171 @@
+/**
+ * The second example application (examples/taskboard, "someone else's app"):
+ * its migrations and its server are started as its README says, as separate
+ * processes, on a fresh database; then its own black-box suite runs against
+ * the running server over HTTP, twice (it must be re-runnable against one
+ * instance), and once against a dead address (it must be able to fail).
+ * The schema is checked here independently of the app, because later tests of
+ * the facade and split-db rely on its shapes (UUID CHAR(36) keys with a
+ * case-insensitive collation, composite keys, BINARY(16), cascades).
+ */
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createKnex, dropDatabase, withDatabase, type Knex } from '../../lib/db.ts';
+import { testServerDsn, uniqueName } from '../helpers/db.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const APP = join(ROOT, 'examples/taskboard');
+const MOCHA = join(ROOT, 'node_modules/mocha/bin/mocha.js');
+
+interface Run {
+  code: number | null;
+  out: string;
+}
+
+function run(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, out });
+    });
+  });
+}
+
+function suite(url: string, extra: string[] = []): Promise<Run> {
+  return run([MOCHA, '--no-config', '--timeout', '10000', '--exit', '--reporter', 'dot', ...extra, 'examples/taskboard/test/*.test.ts'], { TASKBOARD_URL: url });
+}
+
+function passing(out: string): number {
+  return Number(/(\d+) passing/.exec(out)?.[1] ?? 0);
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+async function tsFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await tsFiles(p)));
+    else if (e.name.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+describe('system: the Taskboard example app passes its own black-box suite @integration', function () {
+  this.timeout(60_000);
+  const dsn = withDatabase(testServerDsn(), uniqueName('taskboard'));
+  let server: ChildProcess | undefined;
+  let serverOut = '';
+  let url = '';
+  let knex: Knex;
+
+  before(async function () {
+    this.timeout(30_000);
+    const env = { DATABASE_URL: dsn };
+    const migrated = await run(['examples/taskboard/src/migrate.ts'], env);
+    expect(migrated.code, migrated.out).to.equal(0);
+    expect(migrated.out).to.match(/applied 3 migration/);
+    knex = createKnex(dsn, { pool: { max: 1 } });
+    server = spawn(process.execPath, ['examples/taskboard/src/server.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, PORT: '0', SCRYPT_COST: '1024', JWT_SECRET: randomBytes(16).toString('hex') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stdout!.on('data', (b: Buffer) => (serverOut += b.toString()));
+    server.stderr!.on('data', (b: Buffer) => (serverOut += b.toString()));
+    const died = new Promise<never>((_, reject) => server!.once('exit', (code) => reject(new Error(`taskboard exited (${code}) before listening:\n${serverOut}`))));
+    url = (await Promise.race([waitFor(() => /taskboard listening on (http:\/\/\S+)/.exec(serverOut)?.[1], { timeoutMs: 15_000, what: 'taskboard to listen' }), died]))!;
+    died.catch(() => undefined);
+  });
+
+  after(async function () {
+    this.timeout(20_000);
+    if (server && server.exitCode === null) {
+      const exited = new Promise((r) => server!.once('exit', r));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    await knex?.destroy();
+    await dropDatabase(dsn);
+  });
+
+  it('has the schema shapes later tests rely on (checked in information_schema, not by the app)', async () => {
+    const db = new URL(dsn).pathname.slice(1);
+    const [cols] = await knex.raw(
+      `SELECT TABLE_NAME t, COLUMN_NAME c, COLUMN_TYPE ty, COLLATION_NAME co, EXTRA x FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?`, [db]);
+    const col = (t: string, c: string) => (cols as Array<{ t: string; c: string; ty: string; co: string | null; x: string }>).find((r) => r.t === t && r.c === c);
+    for (const t of ['users', 'projects', 'tasks']) {
+      expect(col(t, 'id')?.ty, `${t}.id`).to.equal('char(36)');
+      expect(col(t, 'id')?.co, `${t}.id`).to.match(/^utf8mb4_(general|unicode)_ci$/);
+      expect(col(t, 'created_at')?.ty, `${t}.created_at`).to.equal('datetime(3)');
+    }
+    expect(col('labels', 'id')?.ty).to.equal('binary(16)');
+    expect(col('comments', 'id')?.x).to.match(/auto_increment/);
+    const [keys] = await knex.raw(
+      `SELECT TABLE_NAME t, GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION) k FROM information_schema.KEY_COLUMN_USAGE
+        WHERE TABLE_SCHEMA = ? AND CONSTRAINT_NAME = 'PRIMARY' GROUP BY TABLE_NAME`, [db]);
+    const pk = Object.fromEntries((keys as Array<{ t: string; k: string }>).map((r) => [r.t, r.k]));
+    expect(pk.project_members).to.equal('project_id,user_id');
+    expect(pk.task_labels).to.equal('project_id,task_id,label_id');
+    const [fks] = await knex.raw(
+      `SELECT TABLE_NAME t, REFERENCED_TABLE_NAME r, DELETE_RULE d FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?`, [db]);
+    const rules = (fks as Array<{ t: string; r: string; d: string }>).map((f) => `${f.t}->${f.r}:${f.d}`);
+    expect(rules).to.include.members(['tasks->projects:CASCADE', 'project_members->projects:CASCADE', 'comments->tasks:CASCADE', 'tasks->users:SET NULL']);
+  });
+
+  it('passes its suite against the running server, over HTTP', async () => {
+    const r = await suite(url);
+    expect(r.code, r.out).to.equal(0);
+    expect(passing(r.out), r.out).to.be.greaterThan(25);
+    expect(r.out).to.not.match(/failing/);
+  });
+
+  it('passes it again against the same instance (re-runnable: no state shared between runs)', async () => {
+    const users = async () => Number((await knex.raw('SELECT COUNT(*) n FROM users'))[0][0].n);
+    const before = await users();
+    const r = await suite(url);
+    expect(r.code, r.out).to.equal(0);
+    expect(passing(r.out), r.out).to.be.greaterThan(25);
+    expect(await users() - before, 'the second run signed up users of its own').to.be.greaterThan(10);
+    expect(serverOut, 'the server logged no internal error').to.not.match(/\berror (GET|POST|PUT|PATCH|DELETE)\b/);
+  });
+
+  it('fails when nothing answers at the URL (the suite can fail)', async () => {
+    const r = await suite(`http://127.0.0.1:${await freePort()}`, ['--bail']);
+    expect(r.code, r.out).to.not.equal(0);
+    expect(r.out).to.match(/failing/);
+  });
+
+  it('stands alone: imports only node:*, express, knex, mysql2 and its own files', async () => {
+    const allowed = /^(node:|express$|knex$|mysql2)/;
+    const bad: string[] = [];
+    for (const file of await tsFiles(APP)) {
+      const src = await readFile(file, 'utf8');
+      for (const m of src.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm)) {
+        const spec = m[1];
+        if (spec.startsWith('.')) {
+          if (relative(APP, resolve(dirname(file), spec)).startsWith('..')) bad.push(`${relative(ROOT, file)}: ${spec}`);
+        } else if (!allowed.test(spec)) bad.push(`${relative(ROOT, file)}: ${spec}`);
+      }
+    }
+    expect(bad).to.deep.equal([]);
+  });
+});
