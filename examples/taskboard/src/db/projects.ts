@@ -49,6 +49,19 @@ const MEMBERS_SQL = `
    ORDER BY FIELD(pm.role, 'owner', 'admin', 'member'), u.name, pm.user_id`;
 
 export function projectsRepo(db: Knex) {
+  async function summaries(userId: string, projectId?: string): Promise<ProjectSummary[]> {
+    const q = db('projects as p')
+      .join('project_members as pm', 'pm.project_id', 'p.id')
+      .where('pm.user_id', userId)
+      .select('p.*', 'pm.role')
+      .select(db.raw('(SELECT COUNT(*) FROM project_members m2 WHERE m2.project_id = p.id) AS member_count'))
+      .select(db.raw("(SELECT COUNT(*) FROM tasks t WHERE t.project_id = p.id AND t.status <> 'done') AS open_task_count"))
+      .orderBy([{ column: 'p.name' }, { column: 'p.id' }]);
+    if (projectId !== undefined) q.andWhere('p.id', projectId);
+    const rows = (await q) as Array<ProjectRow & { role: Role; member_count: number; open_task_count: number }>;
+    return rows.map((r) => ({ ...toProject(r), role: r.role, memberCount: Number(r.member_count), openTaskCount: Number(r.open_task_count) }));
+  }
+
   return {
     /** Creates the project and makes its creator the owner, in one transaction. */
     async createWithOwner(p: { id: string; name: string; description: string | null; ownerId: string; now: string }): Promise<void> {
@@ -63,16 +76,14 @@ export function projectsRepo(db: Knex) {
       return row ? toProject(row) : null;
     },
 
-    /** The projects a user belongs to, by name. */
+    /** The projects a user belongs to, by name, with the user's role and counts. */
     async listForUser(userId: string): Promise<ProjectSummary[]> {
-      const rows = (await db('projects as p')
-        .join('project_members as pm', 'pm.project_id', 'p.id')
-        .where('pm.user_id', userId)
-        .select('p.*', 'pm.role')
-        .select(db.raw('(SELECT COUNT(*) FROM project_members m2 WHERE m2.project_id = p.id) AS member_count'))
-        .select(db.raw("(SELECT COUNT(*) FROM tasks t WHERE t.project_id = p.id AND t.status <> 'done') AS open_task_count"))
-        .orderBy([{ column: 'p.name' }, { column: 'p.id' }])) as Array<ProjectRow & { role: Role; member_count: number; open_task_count: number }>;
-      return rows.map((r) => ({ ...toProject(r), role: r.role, memberCount: Number(r.member_count), openTaskCount: Number(r.open_task_count) }));
+      return summaries(userId);
+    },
+
+    /** One project as listForUser shows it, or null when the user is not a member. */
+    async summaryFor(projectId: string, userId: string): Promise<ProjectSummary | null> {
+      return (await summaries(userId, projectId))[0] ?? null;
     },
 
     async update(id: string, patch: { name?: string; description?: string | null }, now: string): Promise<void> {

@@ -13,10 +13,7 @@ const ASSIGNABLE: Role[] = ROLES.filter((r) => r !== 'owner');
 export function projectRoutes(repos: Repos): Router {
   const r = Router();
 
-  async function detail(projectId: string, userId: string) {
-    const all = await repos.projects.listForUser(userId);
-    return all.find((p) => p.id.toLowerCase() === projectId.toLowerCase()) ?? null;
-  }
+  const detail = (projectId: string, userId: string) => repos.projects.summaryFor(projectId, userId);
 
   r.get('/projects', async (_req, res) => {
     res.json({ items: await repos.projects.listForUser(userIdOf(res)) });
