@@ -10,7 +10,7 @@
  */
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -76,6 +76,7 @@ describe('system: the Taskboard example app passes its own black-box suite @inte
   let serverOut = '';
   let url = '';
   let knex: Knex;
+  const secret = randomBytes(16).toString('hex');
 
   before(async function () {
     this.timeout(30_000);
@@ -86,7 +87,7 @@ describe('system: the Taskboard example app passes its own black-box suite @inte
     knex = createKnex(dsn, { pool: { max: 1 } });
     server = spawn(process.execPath, ['examples/taskboard/src/server.ts'], {
       cwd: ROOT,
-      env: { ...process.env, ...env, PORT: '0', SCRYPT_COST: '1024', JWT_SECRET: randomBytes(16).toString('hex') },
+      env: { ...process.env, ...env, PORT: '0', SCRYPT_COST: '1024', JWT_SECRET: secret },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     server.stdout!.on('data', (b: Buffer) => (serverOut += b.toString()));
@@ -146,6 +147,28 @@ describe('system: the Taskboard example app passes its own black-box suite @inte
     expect(passing(r.out), r.out).to.be.greaterThan(25);
     expect(await users() - before, 'the second run signed up users of its own').to.be.greaterThan(10);
     expect(serverOut, 'the server logged no internal error').to.not.match(/\berror (GET|POST|PUT|PATCH|DELETE)\b/);
+  });
+
+  it('issues standard HS256 tokens: one signed here with its secret is accepted, an expired or re-signed one refused', async () => {
+    const hs256 = (claims: object, key = secret) => {
+      const input = `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+      return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+    };
+    const signup = await fetch(`${url}/auth/signup`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `jwt.${randomBytes(4).toString('hex')}@sys.test`, password: 'long enough', name: 'Jay' }),
+    });
+    expect(signup.status).to.equal(201);
+    const { user } = (await signup.json()) as { user: { id: string } };
+    const now = Math.floor(Date.now() / 1000);
+    const me = (token: string) => fetch(`${url}/me`, { headers: { authorization: `Bearer ${token}` } });
+    const ok = await me(hs256({ sub: user.id, iat: now, exp: now + 60 }));
+    expect(ok.status).to.equal(200);
+    expect(((await ok.json()) as { id: string }).id).to.equal(user.id);
+    const expired = await me(hs256({ sub: user.id, iat: now - 120, exp: now - 60 }));
+    expect([expired.status, await expired.json()]).to.deep.equal([401, { message: 'token expired', status: 401 }]);
+    const forged = await me(hs256({ sub: user.id, iat: now, exp: now + 60 }, 'not-the-secret'));
+    expect([forged.status, await forged.json()]).to.deep.equal([401, { message: 'bad token signature', status: 401 }]);
   });
 
   it('fails when nothing answers at the URL (the suite can fail)', async () => {
