@@ -74,8 +74,19 @@ describe('taskboard: health and accounts', () => {
     expectStatus(await call('GET', '/me', { token: `${h}.${p}.${flipped}` }), 401);
     const none = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
     expectStatus(await call('GET', '/me', { token: `${none}.${p}.` }), 401, 'unsupported token algorithm');
-    for (const [method, path] of [['GET', '/projects'], ['POST', '/projects'], ['GET', `/tasks/${u.id}`], ['GET', '/search?q=abc']]) {
-      expectStatus(await call(method, path), 401);
+    const pid = '00000000-0000-4000-8000-000000000001';
+    const t = '00000000-0000-4000-8000-000000000002';
+    const l = '0'.repeat(32);
+    const routes = [
+      ['GET', '/me'], ['GET', '/projects'], ['POST', '/projects'], ['GET', `/projects/${pid}`], ['PATCH', `/projects/${pid}`], ['DELETE', `/projects/${pid}`],
+      ['GET', `/projects/${pid}/members`], ['POST', `/projects/${pid}/members`], ['DELETE', `/projects/${pid}/members/${u.id}`],
+      ['GET', `/projects/${pid}/tasks`], ['POST', `/projects/${pid}/tasks`], ['GET', `/tasks/${t}`], ['PATCH', `/tasks/${t}`], ['DELETE', `/tasks/${t}`],
+      ['GET', `/tasks/${t}/comments`], ['POST', `/tasks/${t}/comments`], ['GET', `/projects/${pid}/labels`], ['POST', `/projects/${pid}/labels`],
+      ['PUT', `/tasks/${t}/labels/${l}`], ['DELETE', `/tasks/${t}/labels/${l}`], ['GET', '/search?q=abc'],
+    ];
+    for (const [method, path] of routes) {
+      expectStatus(await call(method, path, { json: method === 'POST' || method === 'PATCH' ? { name: 'x' } : undefined }), 401, 'missing bearer token');
+      expectStatus(await call(method, path, { token: `${h}.${otherSub}.${s}` }), 401, 'bad token signature');
     }
   });
 
