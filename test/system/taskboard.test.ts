@@ -132,6 +132,33 @@ describe('system: the Taskboard example app passes its own black-box suite @inte
     expect(rules).to.include.members(['tasks->projects:CASCADE', 'project_members->projects:CASCADE', 'comments->tasks:CASCADE', 'tasks->users:SET NULL']);
   });
 
+  it('boundaries.json (the expected answer for a split) is true to the schema and the source', async () => {
+    const b = JSON.parse(await readFile(join(APP, 'boundaries.json'), 'utf8')) as {
+      services: Record<string, string[]>;
+      crossingForeignKeys: Array<{ table: string; column: string; references: string; onDelete: string }>;
+      crossBoundaryQueries: Array<{ file: string; site: string; tables: string[] }>;
+    };
+    const owner = new Map(Object.entries(b.services).flatMap(([svc, tables]) => tables.map((t) => [t, svc] as const)));
+    const db = new URL(dsn).pathname.slice(1);
+    const [tables] = await knex.raw(`SELECT TABLE_NAME t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME NOT LIKE 'knex%'`, [db]);
+    expect([...owner.keys()].sort(), 'every table has one service').to.deep.equal((tables as Array<{ t: string }>).map((r) => r.t).sort());
+    const [fks] = await knex.raw(
+      `SELECT k.TABLE_NAME t, k.COLUMN_NAME c, k.REFERENCED_TABLE_NAME r, rc.DELETE_RULE d
+         FROM information_schema.KEY_COLUMN_USAGE k
+         JOIN information_schema.REFERENTIAL_CONSTRAINTS rc ON rc.CONSTRAINT_SCHEMA = k.TABLE_SCHEMA AND rc.CONSTRAINT_NAME = k.CONSTRAINT_NAME
+        WHERE k.TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME IS NOT NULL`, [db]);
+    const crossing = (fks as Array<{ t: string; c: string; r: string; d: string }>)
+      .filter((f) => owner.get(f.t) !== owner.get(f.r))
+      .map((f) => `${f.t}.${f.c}->${f.r}:${f.d}`).sort();
+    expect(b.crossingForeignKeys.map((f) => `${f.table}.${f.column}->${f.references}:${f.onDelete}`).sort()).to.deep.equal(crossing);
+    for (const q of b.crossBoundaryQueries) {
+      const src = await readFile(join(APP, q.file), 'utf8');
+      expect(src, `${q.file} ${q.site}`).to.include(q.site);
+      expect(new Set(q.tables.map((t) => owner.get(t))).size, `${q.site} crosses a boundary`).to.be.greaterThan(1);
+      for (const t of q.tables) expect(src, `${q.file} names ${t}`).to.match(new RegExp(`\\b${t}\\b`));
+    }
+  });
+
   it('passes its suite against the running server, over HTTP', async () => {
     const r = await suite(url);
     expect(r.code, r.out).to.equal(0);
