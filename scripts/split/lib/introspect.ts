@@ -74,7 +74,7 @@ export async function tableInfo(knex: Knex, db: string, table: string): Promise<
 }
 
 export function shapeOf(info: TableInfo): TableShape {
-  return { name: info.name, pk: info.pk[0], columns: info.columns };
+  return { name: info.name, pk: info.pk[0], columns: info.columns, generated: info.allColumns.filter((c) => c.generated) };
 }
 
 export async function foreignKeys(knex: Knex, db: string): Promise<ForeignKey[]> {

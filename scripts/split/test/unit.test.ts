@@ -51,10 +51,12 @@ describe('split-db pure logic', () => {
     } })).to.throw(/only "drop" is supported/);
   });
 
-  it('checksums with a NULL bitmap so NULL, empty and shifted values differ, without generated columns', () => {
+  it('hashes every row with MD5 over length-prefixed exact bytes (NULL apart), summed per chunk in two 64-bit halves', () => {
     const expr = rowHashExpr(shape);
-    expect(expr).to.equal('CRC32(CONCAT_WS(CHAR(31), `id`, `name`, `attributes`, CONCAT(ISNULL(`name`), ISNULL(`attributes`))))');
-    expect(checksumSql('db', shape, '10', null)).to.match(/WHERE `id` > 10$/);
+    expect(expr).to.equal("MD5(CONCAT(IFNULL(CONCAT(LENGTH(CAST(`id` AS BINARY)), ':', CAST(`id` AS BINARY)), '-'), " +
+      "IFNULL(CONCAT(LENGTH(CAST(`name` AS BINARY)), ':', CAST(`name` AS BINARY)), '-'), IFNULL(CONCAT(LENGTH(CAST(`attributes` AS BINARY)), ':', CAST(`attributes` AS BINARY)), '-')))");
+    expect(checksumSql('db', shape, '10', null)).to.match(/WHERE `id` > 10 LIMIT 18446744073709551615\) AS rh$/);
+    expect(checksumSql('db', shape, '10', null)).to.include('SUM(CAST(CONV(LEFT(h, 16), 16, 10) AS UNSIGNED))');
     expect(rangeWhere('id', null, '20')).to.equal('`id` <= 20');
   });
 
@@ -83,8 +85,10 @@ describe('split-db pure logic', () => {
     expect(m.get('products')!.del[0]).to.include({ child: 'likes', childPk: 'id' });
   });
 
-  it('compares JSON by meaning and everything else exactly', () => {
-    expect(canonicalValue(shape.columns[2], '{"b": 1, "a": [1, 2]}')).to.equal(canonicalValue(shape.columns[2], '{"a":[1,2],"b":1}'));
+  it('compares exact bytes: JSON key order, trailing spaces and NULL vs empty all differ', () => {
+    expect(canonicalValue(shape.columns[2], Buffer.from('{"b": 1, "a": [1, 2]}'))).to.not.equal(canonicalValue(shape.columns[2], Buffer.from('{"a": [1, 2], "b": 1}')));
+    expect(canonicalValue(shape.columns[1], Buffer.from('a '))).to.not.equal(canonicalValue(shape.columns[1], Buffer.from('a')));
+    expect(canonicalValue(shape.columns[1], Buffer.from([0xe9]))).to.not.equal(canonicalValue(shape.columns[1], Buffer.from('é')));
     expect(canonicalValue(shape.columns[1], null)).to.not.equal(canonicalValue(shape.columns[1], ''));
     const d = diffRows(shape, [{ id: '1', name: 'a', attributes: null }, { id: '2', name: 'b', attributes: '{}' }, { id: '18446744073709551615', name: 'z', attributes: null }],
       [{ id: '2', name: 'B', attributes: '{}' }, { id: '3', name: 'c', attributes: null }, { id: '18446744073709551615', name: 'z', attributes: null }]);
