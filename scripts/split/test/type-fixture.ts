@@ -32,6 +32,7 @@ export const MATRIX_DDL: Record<string, string> = {
     t TIME(6), y YEAR)`,
   m_gen: `CREATE TABLE m_gen (id INT NOT NULL PRIMARY KEY, a INT, b VARCHAR(20) CHARACTER SET utf8mb4,
     s BIGINT AS (a * 2) STORED, v VARCHAR(40) CHARACTER SET utf8mb4 AS (CONCAT(b, '!')) VIRTUAL, f DOUBLE AS (a / 3) VIRTUAL)`,
+  m_pair: `CREATE TABLE m_pair (id INT NOT NULL PRIMARY KEY, v VARCHAR(20) CHARACTER SET latin1, n INT NOT NULL)`,
 };
 export const MATRIX_TABLES = Object.keys(MATRIX_DDL);
 
@@ -117,6 +118,7 @@ export function seedStatements(): string[] {
     (3, '9999-12-31', '9999-12-31 23:59:59.999999', '9999-12-31 23:59:59', '2038-01-19 03:14:07.999999', '-00:00:00.000001', 2155),
     (4, '1000-01-01', '2024-02-29 23:59:59.000001', NULL, '2024-10-27 01:30:00.123456', '123:00:00.5', NULL),
     (5, NULL, NULL, NULL, NULL, NULL, 2000)`);
+  out.push(`INSERT INTO m_pair VALUES (11, 'abcdefgh', 1), (12, 'zyxwvuts', 1), (13, 'pqrstuvw', 1)`);
   out.push(`INSERT INTO m_gen (id, a, b) VALUES (1, 1, 'x'), (2, NULL, NULL), (3, -2147483648, ''), (4, 7, '😀')`);
   return out;
 }
