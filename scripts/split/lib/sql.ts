@@ -48,6 +48,8 @@ export interface ColumnInfo {
   nullable: boolean;
   generated: boolean;
   isJson: boolean;
+  /** COLLATION_NAME (character set implied) of a string column: bytes are carried as they are, so both sides must agree. */
+  collation?: string;
 }
 
 export interface TableShape {

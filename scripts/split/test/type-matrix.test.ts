@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { closeContext } from '../lib/context.ts';
 import { startCommand, verifyCommand } from '../lib/commands.ts';
 import { exactnessBlockers } from '../lib/exact.ts';
+import type { TableInfo } from '../lib/introspect.ts';
+import { schemaDifferences } from '../lib/schema.ts';
 import type { ColumnInfo } from '../lib/sql.ts';
 import { createMatrixPair, exactDifferences, MATRIX_TABLES, type MatrixPair } from './type-fixture.ts';
 
@@ -65,5 +67,14 @@ describe('exactnessBlockers', () => {
     const bad = exactnessBlockers([col('g', 'geometry'), col('p', 'point'), col('x', 'inet6'), col('ok', 'int')], 't');
     expect(bad).to.have.length(3);
     expect(bad[0]).to.match(/^t\.g: column type geometry cannot be copied byte-exactly/);
+  });
+
+  it('a string column with another collation on the target is a schema difference (bytes are carried as they are)', () => {
+    const info = (collation: string): TableInfo => {
+      const c = { ...col('l', 'varchar', 'varchar(10)'), collation };
+      return { name: 't', exists: true, columns: [c], allColumns: [c], pk: ['id'], pkType: 'int(11)', autoIncrement: null, rowsEstimate: 0, dataBytes: 0, indexBytes: 0, engine: 'InnoDB' };
+    };
+    expect(schemaDifferences(info('latin1_swedish_ci'), info('utf8mb4_unicode_ci'))).to.deep.equal(['t.l: collation latin1_swedish_ci on the source, utf8mb4_unicode_ci on the target (string bytes are copied as they are)']);
+    expect(schemaDifferences(info('latin1_swedish_ci'), info('latin1_swedish_ci'))).to.deep.equal([]);
   });
 });
