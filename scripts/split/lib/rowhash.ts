@@ -1,14 +1,19 @@
-import { exactText } from './exact.ts';
-import type { ColumnInfo } from './sql.ts';
+import { exactText, familyOf } from './exact.ts';
+import { q, type ColumnInfo } from './sql.ts';
 
 /**
  * The verify's per-row hash and its per-chunk aggregate. Pure SQL builders.
  *
- * Row text: every column's exact bytes (exact.ts — FLOAT widened, ENUM/SET as
- * index/mask, strings as stored bytes, never a lossy print), each encoded as
- * `<byte length>:<bytes>` and NULL as `-`. The encoding is injective: no two
- * different rows (NULL vs '', a value shifted into the next column, a byte
- * moved across a separator) give the same text.
+ * Row text: `CONCAT_WS(CHAR(0), <exact values…>, <NULL map>, <lengths>)`.
+ * Values are every column's exact text (exact.ts — FLOAT widened, ENUM/SET as
+ * index/mask, strings as stored bytes, never a lossy print). CHAR(0) is a
+ * binary string, so the whole text is binary: no charset conversion touches a
+ * value. The NULL map (one 0/1 per nullable column) tells which values
+ * CONCAT_WS skipped, so NULL ≠ '' and nothing shifts; the byte lengths of the
+ * columns that can hold a NUL byte (strings, binary, BIT, JSON) fix where
+ * those values end. Together the text is injective: two different rows never
+ * give the same text. (A `<length>:<value>` prefix per column is as exact but
+ * casts every value twice: 4–5× slower, measured.)
  *
  * Row hash: MD5 of that text, split into two 64-bit halves. Chunk aggregate:
  * COUNT(*) and the SUM of each half (exact DECIMAL in SQL, no overflow).
@@ -16,13 +21,17 @@ import type { ColumnInfo } from './sql.ts';
  * rows of equal length cancels out — a change in any row moves both sums by
  * an unpredictable amount; two changes cancel with probability about 2^-128.
  */
+const MAY_HOLD_NUL = new Set(['text', 'binary', 'bit', 'json', 'spatial', 'unknown']);
+
 export function rowText(columns: ColumnInfo[], qualifier = ''): string {
   if (!columns.length) throw new Error('row hash needs at least one column');
-  const parts = columns.map((c) => {
-    const v = `CAST(${exactText(c, qualifier)} AS BINARY)`;
-    return `IFNULL(CONCAT(LENGTH(${v}), ':', ${v}), '-')`;
-  });
-  return `CONCAT(${parts.join(', ')})`;
+  const col = (c: ColumnInfo) => `${qualifier}${q(c.name)}`;
+  const parts = columns.map((c) => exactText(c, qualifier));
+  const nullable = columns.filter((c) => c.nullable);
+  if (nullable.length) parts.push(`CONCAT(${nullable.map((c) => `ISNULL(${col(c)})`).join(', ')})`);
+  const sized = columns.filter((c) => MAY_HOLD_NUL.has(familyOf(c)));
+  if (sized.length) parts.push(`CONCAT_WS(',', ${sized.map((c) => `LENGTH(${col(c)})`).join(', ')})`);
+  return `CONCAT_WS(CHAR(0), ${parts.join(', ')})`;
 }
 
 export function rowHashExpr(columns: ColumnInfo[], qualifier = ''): string {

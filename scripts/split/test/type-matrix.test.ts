@@ -3,7 +3,9 @@ import { closeContext } from '../lib/context.ts';
 import { startCommand, verifyCommand } from '../lib/commands.ts';
 import { exactnessBlockers } from '../lib/exact.ts';
 import type { TableInfo } from '../lib/introspect.ts';
+import { rowHashExpr } from '../lib/rowhash.ts';
 import { schemaDifferences } from '../lib/schema.ts';
+import { createTestDatabase } from '../../../test/helpers/db.ts';
 import type { ColumnInfo } from '../lib/sql.ts';
 import { createMatrixPair, exactDifferences, MATRIX_TABLES, type MatrixPair } from './type-fixture.ts';
 
@@ -76,5 +78,23 @@ describe('exactnessBlockers', () => {
     };
     expect(schemaDifferences(info('latin1_swedish_ci'), info('utf8mb4_unicode_ci'))).to.deep.equal(['t.l: collation latin1_swedish_ci on the source, utf8mb4_unicode_ci on the target (string bytes are copied as they are)']);
     expect(schemaDifferences(info('latin1_swedish_ci'), info('latin1_swedish_ci'))).to.deep.equal([]);
+  });
+});
+
+describe('row hash text is injective on the server @integration', function () {
+  this.timeout(30_000);
+  it('NUL bytes moved across columns, NULL vs empty, swapped NULLs and equal-by-collation strings all hash differently', async () => {
+    const db = await createTestDatabase('rowhash', [], 'move');
+    try {
+      await db.knex.raw(`CREATE TABLE h (id INT PRIMARY KEY, a VARBINARY(10) NULL, b VARBINARY(10) NULL, c VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NULL)`);
+      await db.knex.raw(`INSERT INTO h VALUES (1, X'6100', X'62', 'x'), (2, X'61', X'0062', 'x'), (3, NULL, X'', 'x'), (4, X'', NULL, 'x'), (5, NULL, NULL, 'x'), (6, X'', X'', 'x'), (7, X'', X'', 'X'), (8, X'', X'', 'x ')`);
+      const [rows] = await db.knex.raw('SELECT id, a, b, c FROM h');
+      expect((rows as unknown[]).length).to.equal(8);
+      const cols: ColumnInfo[] = ['a', 'b', 'c'].map((name) => ({ name, dataType: name === 'c' ? 'varchar' : 'varbinary', columnType: 'x', nullable: true, generated: false, isJson: false }));
+      const [hashes] = await db.knex.raw(`SELECT COUNT(DISTINCT ${rowHashExpr(cols)}) AS n FROM h`);
+      expect(Number((hashes as Array<{ n: number }>)[0].n)).to.equal(8);
+    } finally {
+      await db.drop();
+    }
   });
 });
