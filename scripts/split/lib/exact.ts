@@ -59,6 +59,8 @@ export function exactText(c: ColumnInfo, qualifier = ''): string {
     case 'float': return `(${col} * 1e0)`;
     case 'enum':
     case 'set': return `(${col} + 0)`;
+    // MySQL's native JSON (MariaDB's JSON is LONGTEXT: its stored bytes): its text, never its binary storage
+    case 'json': return c.dataType.toLowerCase() === 'json' ? `CONVERT(${col} USING utf8mb4)` : col;
     default: return col;
   }
 }
