@@ -1,7 +1,7 @@
 import type { Knex } from '../../../lib/db.ts';
 import { execChecked, toolTransaction } from './context.ts';
 import { SplitError } from './errors.ts';
-import { exactBinding, exactPlaceholder, familyOf, isEnumErrorValue } from './exact.ts';
+import { ENUM_ERROR_SQL_MODE, EXACT_SQL_MODE, exactBinding, exactPlaceholder, familyOf, isEnumErrorValue } from './exact.ts';
 import type { Faults } from './faults.ts';
 import type { Link } from './link.ts';
 import { changelogTable, columnList, consumeSql, pkList, q, qq, selectList, type TableShape } from './sql.ts';
@@ -146,19 +146,25 @@ export async function replaceRows(tx: Knex.Transaction, db: string, shape: Table
 }
 
 async function replaceEnumErrorRow(tx: Knex.Transaction, sql: string, values: unknown[], columns: string[]): Promise<number> {
-  const [res] = await tx.raw(sql, values as Knex.RawBinding[]);
-  const header = res as { affectedRows?: number; warningStatus?: number };
-  if (header.warningStatus) {
-    const [w] = await tx.raw('SHOW WARNINGS');
-    const warnings = w as Array<{ Level: string; Code: number; Message: string }>;
-    const expected = new Set(columns.map((c) => `Data truncated for column '${c}' at row 1`));
-    const unexpected = warnings.filter((x) => !(x.Level === 'Warning' && Number(x.Code) === 1265 && expected.has(x.Message)));
-    if (unexpected.length || warnings.length !== columns.length || header.warningStatus !== columns.length) {
-      const text = warnings.slice(0, 5).map((x) => `${x.Level} ${x.Code}: ${x.Message}`).join(' | ');
-      throw new SplitError('INSERT_WARNING', `write produced ${header.warningStatus} warning(s), treated as fatal: ${text || 'see SHOW WARNINGS'}`);
+  await tx.raw(`SET SESSION sql_mode = '${ENUM_ERROR_SQL_MODE}'`);
+  try {
+    const [res] = await tx.raw(sql, values as Knex.RawBinding[]);
+    const header = res as { affectedRows?: number; warningStatus?: number };
+    if (header.warningStatus) {
+      // read before anything else runs on this session: the next statement clears the list
+      const [w] = await tx.raw('SHOW WARNINGS');
+      const warnings = w as Array<{ Level: string; Code: number; Message: string }>;
+      const expected = new Set(columns.map((c) => `Data truncated for column '${c}' at row 1`));
+      const unexpected = warnings.filter((x) => !(x.Level === 'Warning' && Number(x.Code) === 1265 && expected.has(x.Message)));
+      if (unexpected.length || warnings.length !== columns.length || header.warningStatus !== columns.length) {
+        const text = warnings.slice(0, 5).map((x) => `${x.Level} ${x.Code}: ${x.Message}`).join(' | ');
+        throw new SplitError('INSERT_WARNING', `write produced ${header.warningStatus} warning(s), treated as fatal: ${text || 'see SHOW WARNINGS'}`);
+      }
     }
+    return header.affectedRows ?? 0;
+  } finally {
+    await tx.raw(`SET SESSION sql_mode = '${EXACT_SQL_MODE}'`);
   }
-  return header.affectedRows ?? 0;
 }
 
 /** Applies batches until the changelog is empty (or `maxMs` passed). Returns the number of changes applied. */

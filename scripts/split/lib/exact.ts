@@ -127,12 +127,15 @@ export function exactnessBlockers(columns: ColumnInfo[], table = ''): string[] {
  *  - sql_mode: NO_AUTO_VALUE_ON_ZERO (a row with key 0 stays 0 instead of
  *    getting a new AUTO_INCREMENT value), ALLOW_INVALID_DATES and no
  *    NO_ZERO_DATE / NO_ZERO_IN_DATE (zero dates and dates the source already
- *    holds are written as they are), no STRICT (an ENUM's '' error value can
- *    only be written with a warning; every other warning is still fatal —
- *    `execChecked`), and none of the modes that change what a value means on
- *    the wire (NO_BACKSLASH_ESCAPES breaks client-side escaping,
- *    EMPTY_STRING_IS_NULL turns '' into NULL, PAD_CHAR_TO_FULL_LENGTH pads CHAR
- *    on read, ANSI_QUOTES/ORACLE change parsing).
+ *    holds are written as they are), STRICT (a value that does not fit is an
+ *    error; triggers the tool creates keep this mode), and none of the modes
+ *    that change what a value means on the wire (NO_BACKSLASH_ESCAPES breaks
+ *    client-side escaping, EMPTY_STRING_IS_NULL turns '' into NULL,
+ *    PAD_CHAR_TO_FULL_LENGTH pads CHAR on read, ANSI_QUOTES/ORACLE change
+ *    parsing). Only the one statement that writes an ENUM's '' error value
+ *    runs without STRICT (ENUM_ERROR_SQL_MODE): the server can only store it
+ *    with a warning, and exactly that warning is accepted.
  */
-export const EXACT_SQL_MODE = 'NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES,NO_ENGINE_SUBSTITUTION';
+export const EXACT_SQL_MODE = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES,NO_ENGINE_SUBSTITUTION';
+export const ENUM_ERROR_SQL_MODE = 'NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES,NO_ENGINE_SUBSTITUTION';
 export const EXACT_SESSION_SQL = `SET time_zone = '+00:00', sql_mode = '${EXACT_SQL_MODE}'`;
