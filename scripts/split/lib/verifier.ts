@@ -82,7 +82,7 @@ export async function verify(ctx: SplitContext, state: SplitState, link: Link, o
         if (hi === null) {
           // every chunk matched: the whole-table guard, after catch-up, while nothing changes; a table
           // whose CHECKSUM TABLE differs is never reported clean (one with row differences is not anyway)
-          if (!v.differences.some((d) => d.table === t) && vt.mismatchedChunks === 0) {
+          if (!v.differences.some((d) => d.table === t)) {
             const guard = await checksumTableGuard(link, t, () => catchUp());
             vt.checksumTable = guard;
             if (guard === 'different') record(v, { table: t, pk: '*', kind: 'table-checksum-differs' });
