@@ -2,6 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SplitContext } from './context.ts';
 import { readCatalog } from './context.ts';
+import { exactnessBlockers } from './exact.ts';
 import type { ForeignKey, TableInfo } from './introspect.ts';
 import { serverInfo, tableInfo } from './introspect.ts';
 import { scanTree, type CodeHit } from './scan.ts';
@@ -56,7 +57,6 @@ export interface Plan {
   steps: string[];
 }
 
-const UNSUPPORTED_TYPES = /^(geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection)$/;
 const INTEGER_PK = /^(tinyint|smallint|mediumint|int|bigint)\b/;
 
 /** Pure part: blockers and warnings from what was read. */
@@ -72,10 +72,7 @@ export function assess(tables: TableInfo[], targets: Map<string, TableInfo>, cro
     if (!t.pk.length) blockers.push(`${t.name}: no primary key`);
     else if (t.pk.length > 1) blockers.push(`${t.name}: composite primary key (${t.pk.join(', ')}) is not supported`);
     else if (!INTEGER_PK.test(t.pkType ?? '')) blockers.push(`${t.name}: primary key ${t.pk[0]} is ${t.pkType}; only integer keys are supported`);
-    for (const c of t.allColumns) {
-      if (UNSUPPORTED_TYPES.test(c.dataType)) blockers.push(`${t.name}.${c.name}: type ${c.dataType} is not supported`);
-      if (c.dataType === 'float') warnings.push(`${t.name}.${c.name}: FLOAT is approximate; verify compares its text form`);
-    }
+    blockers.push(...exactnessBlockers(t.allColumns, t.name)); // types split-db cannot carry byte-exactly (exact.ts)
     if (triggerName(service, t.name, 'update').length > 64) blockers.push(`${t.name}: name too long for the capture trigger names`);
     const dst = targets.get(t.name);
     if (dst?.exists) for (const d of schemaDifferences(t, dst)) blockers.push(`target schema: ${d}`);
