@@ -9,6 +9,8 @@ export interface DbOptions {
   /** `app`: ids as numbers where safe; `move`: every BIGINT/DECIMAL as a string, for byte-exact data moves. */
   profile?: DbProfile;
   pool?: { min?: number; max?: number };
+  /** A SET statement run on every new connection instead of the default `SET time_zone = '+00:00'` (must set the time zone too). */
+  sessionSql?: string;
 }
 
 /** Parses a mysql:// DSN into mysql2 connection options. The database part is optional. */
@@ -58,7 +60,7 @@ export function createKnex(dsn: string, opts: DbOptions = {}): Knex {
       // DATETIME defaults (CURRENT_TIMESTAMP(6)) follow the session time zone: pin it to UTC so every
       // timestamp the database writes means UTC whatever the server's system zone is.
       afterCreate(conn: { query(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
-        conn.query("SET time_zone = '+00:00'", (err) => done(err, conn));
+        conn.query(opts.sessionSql ?? "SET time_zone = '+00:00'", (err) => done(err, conn));
       },
     },
   });

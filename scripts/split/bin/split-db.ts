@@ -20,7 +20,7 @@ import { validateOptions } from '../lib/options.ts';
 import type { ProgressSink } from '../lib/progress.ts';
 import { renderPlan, renderStatus, renderVerify } from '../lib/render.ts';
 
-const EXIT = { ok: 0, error: 1, usage: 2, blocked: 3, aborted: 4, differences: 5, interrupted: 130 } as const;
+const EXIT = { ok: 0, error: 1, usage: 2, blocked: 3, aborted: 4, differences: 5, unverified: 6, interrupted: 130 } as const;
 
 interface Globals {
   manifest?: string;
@@ -41,6 +41,7 @@ interface Globals {
   verifyChunk?: string;
   verifyLeafRows?: string;
   copyMode?: string;
+  verifyMaxAge?: string;
   actor?: string;
 }
 
@@ -82,7 +83,7 @@ async function withContext<T>(cmd: Command, service: string, fn: (ctx: SplitCont
   });
   const opts = validateOptions({
     chunkSize: g.chunkSize, minChunk: g.minChunk, maxChunk: g.maxChunk, targetChunkMs: g.targetChunkMs, maxRowsPerSecond: g.maxRowsPerSecond, maxThreadsRunning: g.maxThreadsRunning,
-    applyBatch: g.applyBatch, copyWorkers: g.copyWorkers, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, copyMode: g.copyMode as never,
+    applyBatch: g.applyBatch, copyWorkers: g.copyWorkers, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, copyMode: g.copyMode as never, verifyMaxAgeMs: g.verifyMaxAge,
   });
   const ctx = openContext({
     service: resolved,
@@ -130,6 +131,7 @@ function build(): Command {
     .option('--abort-after-ms <n>', 'write-freeze abort limit for cutover/rollback')
     .option('--verify-chunk <n>', 'rows per verify chunk')
     .option('--verify-leaf-rows <n>', 'differing verify ranges are split down to this many rows, then diffed row by row')
+    .option('--verify-max-age <duration>', 'cutover needs a clean verify finished at most this long ago (ms, or 90s/30m/1h; default 1h)')
     .addOption(new Option('--copy-mode <mode>', 'auto: INSERT … SELECT on one server, stream otherwise').choices(['auto', 'sql', 'stream']))
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')
@@ -197,10 +199,12 @@ function build(): Command {
   program.command('cutover <service>')
     .description('bounded write freeze, drain, final catch-up, newest-rows check, reverse capture, ownership flip')
     .option('--dry-run', 'check the phase and show what would flip')
-    .addHelpText('after', EPILOG(['split-db cutover product', 'split-db cutover product --abort-after-ms 1500', 'split-db cutover product --dry-run']))
-    .action(async (service: string, _o, cmd: Command) => {
+    .option('--force', 'cut over without a clean, recent verify (needs --reason; recorded in the state and the ownership audit)')
+    .option('--reason <text>', 'why the verify gate is overridden (with --force)')
+    .addHelpText('after', EPILOG(['split-db cutover product', 'split-db cutover product --abort-after-ms 1500', 'split-db cutover product --dry-run', 'split-db cutover product --force --reason "verify differences are rows deleted by the purge job, checked by hand"']))
+    .action(async (service: string, o: { force?: boolean; reason?: string }, cmd: Command) => {
       await withContext(cmd, service, async (ctx) => {
-        const r = await cutoverCommand(ctx);
+        const r = await cutoverCommand(ctx, o);
         print(cmd, r, () => ('dryRun' in r ? `dry run: cutover would flip ${r.wouldFlip}` : 'abandoned' in r ? `${service}: interrupted ${r.abandoned} undone; the service side stays live` : `${service}: cut over${r.resumed ? ' (finished an interrupted cutover)' : ''}; ownership ${r.owner}/${r.database}; write freeze ${r.freezeMs} ms`));
       });
     });
@@ -248,6 +252,7 @@ function codeFor(err: unknown): number {
     if (err.code === 'BAD_MANIFEST' || err.code === 'BAD_OPTION' || err.code === 'UNKNOWN_SERVICE' || err.code === 'NEEDS_CONFIRM') return EXIT.usage;
     if (err.code === 'BLOCKED') return EXIT.blocked;
     if (err.code === 'CUTOVER_ABORTED') return EXIT.aborted;
+    if (err.code === 'UNVERIFIED') return EXIT.unverified;
   }
   if ((err as { name?: string })?.name === 'ConfigError') return EXIT.usage;
   return EXIT.error;

@@ -1,5 +1,7 @@
 import type { Knex } from '../../../lib/db.ts';
 import { execChecked, toolTransaction } from './context.ts';
+import { SplitError } from './errors.ts';
+import { ENUM_ERROR_SQL_MODE, EXACT_SQL_MODE, exactBinding, exactPlaceholder, familyOf, isEnumErrorValue } from './exact.ts';
 import type { Faults } from './faults.ts';
 import type { Link } from './link.ts';
 import { changelogTable, columnList, consumeSql, pkList, q, qq, selectList, type TableShape } from './sql.ts';
@@ -102,19 +104,67 @@ export async function applyRows(tx: Knex.Transaction, db: string, shape: TableSh
 }
 
 const ROWS_PER_STATEMENT = 500;
+/** A statement's bound values stay under this many bytes (max_allowed_packet is 16 MiB by default; bytes travel as hex). */
+export const MAX_STATEMENT_VALUE_BYTES = 4 << 20;
 
-/** Multi-row REPLACE with bound values (strings for BIGINT/DECIMAL/DATETIME/JSON, Buffers for binary). */
+/**
+ * Multi-row REPLACE of rows read with the exact select list (sql.ts
+ * `selectList`): every value is bound in its exact write form (exact.ts), so
+ * the target stores the source's bytes. A row holding an ENUM's '' error
+ * value (index 0) cannot be written without the server's "Data truncated"
+ * warning: such rows go one per statement, and exactly the expected warnings
+ * (one per such ENUM column) are accepted; any other warning is fatal.
+ */
 export async function replaceRows(tx: Knex.Transaction, db: string, shape: TableShape, rows: Array<Record<string, unknown>>): Promise<number> {
+  const cols = shape.columns;
+  const head = `REPLACE INTO ${qq(db, shape.name)} (${columnList(shape)}) VALUES `;
+  const tuple = `(${cols.map(exactPlaceholder).join(',')})`;
+  const enums = cols.filter((c) => familyOf(c) === 'enum');
   let n = 0;
-  const cols = shape.columns.map((c) => c.name);
-  const tuple = `(${cols.map(() => '?').join(',')})`;
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    const part = rows.slice(i, i + ROWS_PER_STATEMENT);
-    const bindings: unknown[] = [];
-    for (const r of part) for (const c of cols) bindings.push(r[c] ?? null);
-    n += (await execChecked(tx, `REPLACE INTO ${qq(db, shape.name)} (${columnList(shape)}) VALUES ${part.map(() => tuple).join(',')}`, bindings)).affectedRows;
+  let part: unknown[][] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (!part.length) return;
+    n += (await execChecked(tx, head + part.map(() => tuple).join(','), part.flat())).affectedRows;
+    part = [];
+    bytes = 0;
+  };
+  for (const r of rows) {
+    const values = cols.map((c) => exactBinding(c, r[c.name]));
+    const errorEnums = enums.filter((c) => isEnumErrorValue(c, r[c.name])).map((c) => c.name);
+    if (errorEnums.length) {
+      n += await replaceEnumErrorRow(tx, head + tuple, values, errorEnums);
+      continue;
+    }
+    const size = values.reduce<number>((a, v) => a + (v === null ? 4 : Buffer.isBuffer(v) ? 2 * v.length + 3 : String(v).length + 2), 0);
+    if (part.length && (part.length >= ROWS_PER_STATEMENT || bytes + size > MAX_STATEMENT_VALUE_BYTES)) await flush();
+    part.push(values);
+    bytes += size;
   }
+  await flush();
   return n;
+}
+
+async function replaceEnumErrorRow(tx: Knex.Transaction, sql: string, values: unknown[], columns: string[]): Promise<number> {
+  await tx.raw(`SET SESSION sql_mode = '${ENUM_ERROR_SQL_MODE}'`);
+  try {
+    const [res] = await tx.raw(sql, values as Knex.RawBinding[]);
+    const header = res as { affectedRows?: number; warningStatus?: number };
+    if (header.warningStatus) {
+      // read before anything else runs on this session: the next statement clears the list
+      const [w] = await tx.raw('SHOW WARNINGS');
+      const warnings = w as Array<{ Level: string; Code: number; Message: string }>;
+      const expected = new Set(columns.map((c) => `Data truncated for column '${c}' at row 1`));
+      const unexpected = warnings.filter((x) => !(x.Level === 'Warning' && Number(x.Code) === 1265 && expected.has(x.Message)));
+      if (unexpected.length || warnings.length !== columns.length || header.warningStatus !== columns.length) {
+        const text = warnings.slice(0, 5).map((x) => `${x.Level} ${x.Code}: ${x.Message}`).join(' | ');
+        throw new SplitError('INSERT_WARNING', `write produced ${header.warningStatus} warning(s), treated as fatal: ${text || 'see SHOW WARNINGS'}`);
+      }
+    }
+    return header.affectedRows ?? 0;
+  } finally {
+    await tx.raw(`SET SESSION sql_mode = '${EXACT_SQL_MODE}'`);
+  }
 }
 
 /** Applies batches until the changelog is empty (or `maxMs` passed). Returns the number of changes applied. */

@@ -8,6 +8,7 @@ import { serviceStatus, type ServiceStatus } from './status.ts';
 import { switchOver, type SwitchResult } from './switchover.ts';
 import type { SplitState, VerifyState } from './state.ts';
 import { verify } from './verifier.ts';
+import { checkVerifyGate } from './cutover-gate.ts';
 
 /** One function per CLI command; each returns a serialisable result and never exits the process. */
 export async function planCommand(ctx: SplitContext): Promise<Plan> {
@@ -45,7 +46,7 @@ export async function verifyCommand(ctx: SplitContext, opts: { restart?: boolean
   }
 }
 
-export async function cutoverCommand(ctx: SplitContext): Promise<SwitchResult | { abandoned: 'cutover' | 'rollback' } | { dryRun: true; wouldFlip: string }> {
+export async function cutoverCommand(ctx: SplitContext, opts: { force?: boolean; reason?: string } = {}): Promise<SwitchResult | { abandoned: 'cutover' | 'rollback' } | { dryRun: true; wouldFlip: string }> {
   const release = await acquireLock(ctx);
   try {
     const state = await loadState(ctx);
@@ -55,6 +56,7 @@ export async function cutoverCommand(ctx: SplitContext): Promise<SwitchResult | 
       if (r === 'abandoned') return { abandoned: 'rollback' };
       throw new SplitError('WRONG_PHASE', 'the interrupted rollback already flipped ownership; run rollback again to finish it, then cutover');
     }
+    if (!state.switching) await checkVerifyGate(ctx, state, opts); // #7: refuses unless the last verify is clean and recent
     if (ctx.dryRun) {
       if (state.phase !== 'copied' && state.switching?.kind !== 'cutover') throw new SplitError('WRONG_PHASE', `cutover needs phase copied, ${ctx.service.name} is ${state.phase}`);
       return { dryRun: true, wouldFlip: `${ctx.service.spec.domain} → service/own` };

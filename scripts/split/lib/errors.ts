@@ -1,7 +1,7 @@
 /** Error codes of the split tool; the CLI prints `split-db: <message>` and exits non-zero. */
 export type SplitErrorCode =
   | 'BAD_MANIFEST' | 'BAD_OPTION' | 'UNKNOWN_SERVICE' | 'BLOCKED' | 'WRONG_PHASE' | 'LOCKED'
-  | 'INSERT_WARNING' | 'SCHEMA_MISMATCH' | 'CUTOVER_ABORTED' | 'VERIFY_FAILED' | 'NEEDS_CONFIRM' | 'FAULT';
+  | 'INSERT_WARNING' | 'SCHEMA_MISMATCH' | 'CUTOVER_ABORTED' | 'VERIFY_FAILED' | 'UNVERIFIED' | 'NEEDS_CONFIRM' | 'FAULT';
 
 export class SplitError extends Error {
   readonly code: SplitErrorCode;

@@ -36,7 +36,7 @@ export async function tableInfo(knex: Knex, db: string, table: string): Promise<
   if (!t) return { name: table, exists: false, columns: [], allColumns: [], pk: [], pkType: null, autoIncrement: null, rowsEstimate: 0, dataBytes: 0, indexBytes: 0, engine: null };
   const [cols] = await knex.raw(
     `SELECT COLUMN_NAME AS name, COLUMN_TYPE AS ct, DATA_TYPE AS dt, IS_NULLABLE AS nl, EXTRA AS extra, COLUMN_KEY AS ck,
-            IFNULL(GENERATION_EXPRESSION, '') AS gen, IFNULL(CHECK_CLAUSE_JSON.cc, '') AS cc
+            IFNULL(GENERATION_EXPRESSION, '') AS gen, IFNULL(COLLATION_NAME, '') AS coll, IFNULL(CHECK_CLAUSE_JSON.cc, '') AS cc
        FROM information_schema.COLUMNS
        LEFT JOIN (SELECT CONSTRAINT_NAME AS cn, CHECK_CLAUSE AS cc FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?) CHECK_CLAUSE_JSON
          ON CHECK_CLAUSE_JSON.cn = COLUMN_NAME AND CHECK_CLAUSE_JSON.cc LIKE 'json_valid(%'
@@ -50,6 +50,7 @@ export async function tableInfo(knex: Knex, db: string, table: string): Promise<
     nullable: c.nl === 'YES',
     generated: /GENERATED|VIRTUAL|PERSISTENT|STORED/i.test(String(c.extra)) || String(c.gen) !== '',
     isJson: String(c.dt).toLowerCase() === 'json' || String(c.cc) !== '',
+    collation: String(c.coll ?? '') || undefined,
   }));
   const [pkRows] = await knex.raw(
     `SELECT COLUMN_NAME AS name FROM information_schema.KEY_COLUMN_USAGE
@@ -74,7 +75,7 @@ export async function tableInfo(knex: Knex, db: string, table: string): Promise<
 }
 
 export function shapeOf(info: TableInfo): TableShape {
-  return { name: info.name, pk: info.pk[0], columns: info.columns };
+  return { name: info.name, pk: info.pk[0], columns: info.columns, generated: info.allColumns.filter((c) => c.generated) };
 }
 
 export async function foreignKeys(knex: Knex, db: string): Promise<ForeignKey[]> {

@@ -1,4 +1,5 @@
 import { SplitError } from './errors.ts';
+import { DEFAULT_VERIFY_MAX_AGE_MS, parseDuration } from './verify-gate.ts';
 
 export const DEFAULT_CHUNK_SIZE = 2000;
 export const DEFAULT_MIN_CHUNK = 100;
@@ -32,6 +33,8 @@ export interface SplitOptions {
   copyWorkers: number;
   /** `auto`: server-side INSERT … SELECT when source and target share a server, else rows streamed through the tool. */
   copyMode: 'auto' | 'sql' | 'stream';
+  /** Cutover refuses unless the last clean verify finished at most this long ago (verify-gate.ts). */
+  verifyMaxAgeMs: number;
 }
 
 export const DEFAULT_OPTIONS: SplitOptions = {
@@ -49,6 +52,7 @@ export const DEFAULT_OPTIONS: SplitOptions = {
   newestRowsCheck: DEFAULT_NEWEST_ROWS_CHECK,
   copyWorkers: DEFAULT_COPY_WORKERS,
   copyMode: 'auto',
+  verifyMaxAgeMs: DEFAULT_VERIFY_MAX_AGE_MS,
 };
 
 const INT_FIELDS: Array<[keyof SplitOptions, number, number]> = [
@@ -71,6 +75,11 @@ export function validateOptions(input: Partial<Record<keyof SplitOptions, unknow
   if (input.copyMode !== undefined) {
     if (input.copyMode === 'auto' || input.copyMode === 'sql' || input.copyMode === 'stream') out.copyMode = input.copyMode;
     else problems.push('copyMode: must be auto, sql or stream');
+  }
+  if (input.verifyMaxAgeMs !== undefined) {
+    const ms = parseDuration(input.verifyMaxAgeMs);
+    if (ms === undefined || ms < 1000 || ms > 30 * 86_400_000) problems.push('verifyMaxAgeMs: must be a duration between 1s and 30d (e.g. 3600000, 90s, 30m, 1h)');
+    else out.verifyMaxAgeMs = ms;
   }
   if (out.minChunk > out.maxChunk) problems.push('minChunk: must not exceed maxChunk');
   if (problems.length) throw new SplitError('BAD_OPTION', problems.join('; '));

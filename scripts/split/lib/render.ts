@@ -61,15 +61,21 @@ export function renderStatus(s: ServiceStatus): string {
     `  ownership ${s.ownership ? `${s.ownership.owner}/${s.ownership.database} (v${s.ownership.version})` : 'unavailable'}`,
     `  triggers source ${JSON.stringify(s.triggers.source)}, target ${JSON.stringify(s.triggers.target)}`,
   ];
-  if (s.verify) lines.push(`  verify ${s.verify.finishedAt ? (s.verify.ok ? 'OK' : `${s.verify.differences} difference(s)`) : 'in progress'}${s.verify.inFlight ? `, ${s.verify.inFlight} in flight` : ''}`);
+  if (s.verify) lines.push(`  verify ${s.verify.finishedAt ? (s.verify.ok ? 'OK' : `${s.verify.truncated ? '≥ ' : ''}${s.verify.differences.toLocaleString('en-US')} difference(s)`) : 'in progress'}${s.verify.inFlight ? `, ${s.verify.inFlight} in flight` : ''}`);
   if (s.lastCutover) lines.push(`  last ${s.lastCutover.kind}: ${s.lastCutover.ok ? 'ok' : 'aborted'}${s.lastCutover.freezeMs !== undefined ? `, freeze ${s.lastCutover.freezeMs} ms` : ''}${s.lastCutover.error ? ` (${s.lastCutover.error})` : ''}`);
   lines.push(`  source ${s.source}`, `  target ${s.target}`);
   return lines.join('\n');
 }
 
+/** "1,000" or, when the list was cut, "≥ 1,000" (issue #11 item 13: counts are honest). */
+export function differenceCount(v: Pick<VerifyState, 'differences' | 'differencesFound' | 'truncated'>): string {
+  const n = Math.max(v.differencesFound ?? 0, v.differences.length);
+  return `${v.truncated ? '≥ ' : ''}${n.toLocaleString('en-US')}`;
+}
+
 export function renderVerify(service: string, v: VerifyState): string {
-  const rows = Object.entries(v.tables).map(([t, x]) => `  ${t}: ${x.rows} rows in ${x.chunks} chunk(s), ${x.mismatchedChunks} re-diffed`);
-  const head = v.ok ? `verify ${service} (${v.direction}): OK, 0 differences` : `verify ${service} (${v.direction}): ${v.differences.length} difference(s)`;
+  const rows = Object.entries(v.tables).map(([t, x]) => `  ${t}: ${x.rows} rows in ${x.chunks} chunk(s), ${x.mismatchedChunks} re-diffed${x.checksumTable ? `; CHECKSUM TABLE ${x.checksumTable}` : ''}`);
+  const head = v.ok ? `verify ${service} (${v.direction}): OK, 0 differences` : `verify ${service} (${v.direction}): ${differenceCount(v)} difference(s)${v.truncated ? ` (truncated: the first ${v.differences.length} are listed)` : ''}`;
   const diffs = v.differences.slice(0, 20).map((d) => `  ${d.table} pk=${d.pk}: ${d.kind}${d.columns ? ` (${d.columns.join(',')})` : ''}`);
   return [head, ...rows, ...(v.inFlight ? [`  ${v.inFlight} row(s) still changing were re-checked and left in flight`] : []), ...(v.rowsPerSecond ? [`  ${v.rowsPerSecond} rows/s`] : []), ...diffs].join('\n');
 }

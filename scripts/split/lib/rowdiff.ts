@@ -1,35 +1,24 @@
-import type { ColumnInfo, TableShape } from './sql.ts';
+import { compareColumns, type ColumnInfo, type TableShape } from './sql.ts';
 
 /**
- * Canonical form of one value for row comparison: JSON compared by meaning
- * (object keys sorted, numbers normalised — ghostferry #147), binary as hex,
- * everything else as the exact string the server sent (DECIMAL, DATETIME(6),
- * unsigned BIGINT arrive as strings with the 'move' profile). Pure.
+ * Canonical form of one value for row comparison: the exact bytes the
+ * server sent (the exact select list reads every column as a binary string,
+ * exact.ts), as hex; NULL apart from every byte string. JSON is compared as
+ * bytes too: a key order or spacing change is a change (MariaDB keeps JSON
+ * text as written; MySQL's native JSON prints one normal form on both sides).
+ * A value that arrives as a JS string (a reader that is not exact) is
+ * compared as its UTF-8 bytes; never as a parsed number. Pure.
  */
-export function canonicalValue(col: ColumnInfo, v: unknown): string {
-  if (v === null || v === undefined) return '\u0000NULL';
+export function canonicalValue(_col: ColumnInfo, v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
   if (Buffer.isBuffer(v)) return `x${v.toString('hex')}`;
-  if (col.isJson) {
-    try {
-      return `j${JSON.stringify(sortKeys(JSON.parse(String(v))))}`;
-    } catch {
-      return `s${String(v)}`;
-    }
-  }
-  return `s${String(v)}`;
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
-  }
-  return v;
+  if (v instanceof Uint8Array) return `x${Buffer.from(v).toString('hex')}`;
+  return `x${Buffer.from(String(v), 'utf8').toString('hex')}`;
 }
 
 export interface RowDiff {
   pk: string;
-  kind: 'missing-on-target' | 'extra-on-target' | 'different';
+  kind: 'missing-on-target' | 'extra-on-target' | 'different' | 'chunk-hash-differs';
   columns?: string[];
 }
 
@@ -45,7 +34,7 @@ export function diffRows(shape: TableShape, source: Array<Record<string, unknown
       continue;
     }
     t.delete(key);
-    const cols = shape.columns.filter((c) => canonicalValue(c, s[c.name]) !== canonicalValue(c, o[c.name])).map((c) => c.name);
+    const cols = compareColumns(shape).filter((c) => canonicalValue(c, s[c.name]) !== canonicalValue(c, o[c.name])).map((c) => c.name);
     if (cols.length) out.push({ pk: key, kind: 'different', columns: cols });
   }
   for (const key of t.keys()) out.push({ pk: key, kind: 'extra-on-target' });

@@ -17,6 +17,7 @@ export function schemaDifferences(src: TableInfo, dst: TableInfo): string[] {
     }
     d.delete(c.name);
     if (o.columnType !== c.columnType) out.push(`${src.name}.${c.name}: ${c.columnType} on the source, ${o.columnType} on the target`);
+    else if ((o.collation ?? '') !== (c.collation ?? '')) out.push(`${src.name}.${c.name}: collation ${c.collation ?? 'none'} on the source, ${o.collation ?? 'none'} on the target (string bytes are copied as they are)`);
     if (o.nullable !== c.nullable) out.push(`${src.name}.${c.name}: nullability differs`);
     if (o.generated !== c.generated) out.push(`${src.name}.${c.name}: generated on one side only`);
     if (o.isJson !== c.isJson) out.push(`${src.name}.${c.name}: JSON on one side only`);

@@ -1,8 +1,9 @@
 import mysql from 'mysql2/promise';
 import { createKnex, parseMysqlDsn, type Knex } from '../../../lib/db.ts';
 import { maskDsn } from '../../../lib/mask.ts';
+import { EXACT_SESSION_SQL } from './exact.ts';
 
-/** One end of a move: a database on some server, reached with the byte-exact 'move' profile. */
+/** One end of a move: a database on some server, reached with the byte-exact 'move' profile and the tool's session settings (exact.ts). */
 export interface Side {
   dsn: string;
   db: string;
@@ -13,7 +14,7 @@ export interface Side {
 export function openSide(dsn: string, poolMax = 4): Side {
   const c = parseMysqlDsn(dsn);
   if (!c.database) throw new Error(`DSN names no database: ${maskDsn(dsn)}`);
-  return { dsn, db: c.database, knex: createKnex(dsn, { profile: 'move', pool: { min: 0, max: poolMax } }), masked: maskDsn(dsn) };
+  return { dsn, db: c.database, knex: createKnex(dsn, { profile: 'move', pool: { min: 0, max: poolMax }, sessionSql: EXACT_SESSION_SQL }), masked: maskDsn(dsn) };
 }
 
 /** True when both DSNs reach the same server as the same user: server-side INSERT … SELECT is possible. */
@@ -27,10 +28,17 @@ export function sameServer(a: string, b: string): boolean {
 /** A dedicated connection (not pooled): named locks and the cutover session, whose id the watchdog can KILL. */
 export async function openConnection(dsn: string): Promise<mysql.Connection> {
   const c = parseMysqlDsn(dsn);
-  return mysql.createConnection({
+  const conn = await mysql.createConnection({
     host: c.host, port: c.port, user: c.user, password: c.password, database: c.database,
     charset: 'utf8mb4', timezone: 'Z', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true,
   });
+  try {
+    await conn.query(EXACT_SESSION_SQL);
+  } catch (err) {
+    conn.destroy();
+    throw err;
+  }
+  return conn;
 }
 
 /** Whether the DSN's database exists (asked without selecting it, so no connection error is logged). */

@@ -1,3 +1,6 @@
+import { exactRead } from './exact.ts';
+import { chunkHashSql, rowHashExpr as rowHashOf } from './rowhash.ts';
+
 /**
  * Pure SQL text builders for the split tool. Identifiers are quoted here and
  * nowhere else; primary-key values are validated integers before they are
@@ -45,6 +48,8 @@ export interface ColumnInfo {
   nullable: boolean;
   generated: boolean;
   isJson: boolean;
+  /** COLLATION_NAME (character set implied) of a string column: bytes are carried as they are, so both sides must agree. */
+  collation?: string;
 }
 
 export interface TableShape {
@@ -52,6 +57,8 @@ export interface TableShape {
   pk: string;
   /** Copyable columns (generated columns excluded) in ordinal order. */
   columns: ColumnInfo[];
+  /** Generated columns (never written; compared by verify). */
+  generated?: ColumnInfo[];
 }
 
 export function changelogTable(service: string): string {
@@ -151,33 +158,37 @@ export function cascadeTriggerDdl(service: string, parent: string, ev: 'update' 
   return `CREATE OR REPLACE TRIGGER ${q(cascadeTriggerName(service, parent, ev))} BEFORE ${ev.toUpperCase()} ON ${q(parent)} FOR EACH ROW BEGIN IF @split_bypass IS NULL THEN ${body} END IF; END`;
 }
 
-/** Column expression for reading a value byte-exactly through mysql2 (which would parse JSON). */
+/** Column expression for reading a value byte-exactly: a binary string mysql2 returns as a Buffer (exact.ts). */
 export function readExpr(c: ColumnInfo): string {
-  return c.isJson ? `CONCAT(${q(c.name)}) AS ${q(c.name)}` : q(c.name);
+  return exactRead(c);
 }
 
+/** Copyable columns, read byte-exactly (the values a copy writes). */
 export function selectList(shape: TableShape): string {
   return shape.columns.map(readExpr).join(', ');
+}
+
+/** Every column verify compares: the copyable ones, then the generated ones (computed by each server). */
+export function compareColumns(shape: TableShape): ColumnInfo[] {
+  return [...shape.columns, ...(shape.generated ?? [])];
+}
+
+export function compareList(shape: TableShape): string {
+  return compareColumns(shape).map(readExpr).join(', ');
 }
 
 export function columnList(shape: TableShape): string {
   return shape.columns.map((c) => q(c.name)).join(', ');
 }
 
-/**
- * Per-chunk checksum: COUNT plus BIT_XOR of CRC32 over every copyable column,
- * separated by an unlikely byte, followed by a NULL bitmap so NULL and '' (and
- * shifted NULLs) differ. Generated columns are excluded (the target computes them).
- */
+/** Per-row hash over every compared column (rowhash.ts: MD5 of the exact row text). */
 export function rowHashExpr(shape: TableShape): string {
-  const cols = shape.columns.map((c) => q(c.name));
-  const nulls = shape.columns.filter((c) => c.nullable).map((c) => `ISNULL(${q(c.name)})`);
-  const parts = nulls.length ? [...cols, `CONCAT(${nulls.join(', ')})`] : cols;
-  return `CRC32(CONCAT_WS(CHAR(31), ${parts.join(', ')}))`;
+  return rowHashOf(compareColumns(shape));
 }
 
+/** Per-chunk COUNT + sums of the two 64-bit halves of every row's MD5 (rowhash.ts). */
 export function checksumSql(db: string, shape: TableShape, lo: string | null, hi: string | null, exclude: Iterable<string> = []): string {
-  return `SELECT COUNT(*) AS n, COALESCE(BIT_XOR(${rowHashExpr(shape)}), 0) AS x FROM ${qq(db, shape.name)} WHERE ${rangeWhere(shape.pk, lo, hi)}${notIn(shape.pk, exclude)}`;
+  return chunkHashSql(compareColumns(shape), qq(db, shape.name), `${rangeWhere(shape.pk, lo, hi)}${notIn(shape.pk, exclude)}`);
 }
 
 /** ` AND pk NOT IN (…)`, or nothing for an empty list. */

@@ -29,13 +29,16 @@ export interface VerifyTable {
   chunks: number;
   rows: number;
   mismatchedChunks: number;
+  /** CHECKSUM TABLE of both sides after the table's chunks (table-checksum.ts). */
+  checksumTable?: 'equal' | 'different' | 'not-comparable' | 'busy';
   done: boolean;
 }
 
 export interface Difference {
   table: string;
   pk: string;
-  kind: 'missing-on-target' | 'extra-on-target' | 'different';
+  /** `table-checksum-differs`: pk '*'; `chunk-hash-differs`: pk is the key range. */
+  kind: 'missing-on-target' | 'extra-on-target' | 'different' | 'table-checksum-differs' | 'chunk-hash-differs';
   columns?: string[];
 }
 
@@ -44,7 +47,12 @@ export interface VerifyState {
   startedAt: string;
   finishedAt?: string;
   tables: Record<string, VerifyTable>;
+  /** The first MAX_REPORTED_DIFFERENCES differences (verifier.ts). */
   differences: Difference[];
+  /** Every difference found (may exceed the list). */
+  differencesFound?: number;
+  /** The list was cut at MAX_REPORTED_DIFFERENCES: there are at least `differencesFound`. */
+  truncated?: boolean;
   /** Rows still changing when their chunk was compared for the last time (re-checked, not counted as differences). */
   inFlight: number;
   ok?: boolean;
@@ -75,6 +83,8 @@ export interface SplitState {
   switching?: { kind: 'cutover' | 'rollback'; step: string; startedAt: string; expectVersion: number };
   previousOwnership?: { owner: 'legacy' | 'service'; database: 'legacy' | 'own' };
   attempts: CutoverAttempt[];
+  /** The verify gate was overridden with --force --reason for the current cutover (verify-gate.ts). */
+  forcedCutover?: { at: string; actor: string; reason: string; gate: string };
   history: Array<{ at: string; event: string; detail?: string }>;
 }
 

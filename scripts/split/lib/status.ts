@@ -13,7 +13,7 @@ export interface ServiceStatus {
   rowsCopied: number;
   backlog: { forward: number; reverse: number };
   applied: SplitState['applied'] | null;
-  verify: { ok?: boolean; differences: number; inFlight: number; finishedAt?: string } | null;
+  verify: { ok?: boolean; differences: number; truncated?: boolean; inFlight: number; finishedAt?: string } | null;
   ownership: { owner: string; database: string; version: number } | null;
   triggers: { source: Record<string, string>; target: Record<string, string> };
   lastCutover: SplitState['attempts'][number] | null;
@@ -50,7 +50,7 @@ export async function serviceStatus(ctx: SplitContext, state: SplitState | undef
     rowsCopied: tables.reduce((a, p) => a + p.rows, 0),
     backlog: { forward: fwd, reverse: rev },
     applied: state?.applied ?? null,
-    verify: state?.verify ? { ok: state.verify.ok, differences: state.verify.differences.length, inFlight: state.verify.inFlight, finishedAt: state.verify.finishedAt } : null,
+    verify: state?.verify ? { ok: state.verify.ok, differences: Math.max(state.verify.differencesFound ?? 0, state.verify.differences.length), truncated: !!state.verify.truncated, inFlight: state.verify.inFlight, finishedAt: state.verify.finishedAt } : null,
     ownership,
     triggers: { source: srcT, target: dstT as Record<string, string> },
     lastCutover: state?.attempts.at(-1) ?? null,

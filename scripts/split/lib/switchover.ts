@@ -110,7 +110,7 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
       // 4. open the new side, flip
       await setFence(link.to, ctx.service.name, false);
       rec = await own.registry.set(domain, wantFlipped, {
-        actor: ctx.actor, reason: `split-db ${kind} of ${ctx.service.name}`, ifVersion: state.switching.expectVersion,
+        actor: ctx.actor, reason: `split-db ${kind} of ${ctx.service.name}${kind === 'cutover' && state.forcedCutover ? ` FORCED without a clean verify: ${state.forcedCutover.reason}` : ''}`.slice(0, 500), ifVersion: state.switching.expectVersion,
       });
       lap('open + flip');
       flipped = true;

@@ -2,9 +2,11 @@ import { drain } from './applier.ts';
 import { sleep, type SplitContext } from './context.ts';
 import type { Link } from './link.ts';
 import { diffRows, type RowDiff } from './rowdiff.ts';
-import { changelogTable, checksumSql, notIn, pkList, q, qq, rangeWhere, selectList, type TableShape } from './sql.ts';
+import { sameChunkHash } from './rowhash.ts';
+import { changelogTable, checksumSql, compareList, notIn, pkList, q, qq, rangeWhere, type TableShape } from './sql.ts';
+import { checksumTableGuard } from './table-checksum.ts';
 import { openSnapshot } from './snapshot.ts';
-import { note, type SplitState, type VerifyState } from './state.ts';
+import { note, type Difference, type SplitState, type VerifyState } from './state.ts';
 
 /**
  * Verify while the application keeps writing (pt-table-checksum / VDiff
@@ -12,16 +14,22 @@ import { note, type SplitState, type VerifyState } from './state.ts';
  *   1. open a consistent snapshot S on the live side, then apply the captured
  *      backlog (the applier runs in this process, so the copy stays frozen
  *      until the next chunk) and remember the keys it applied (P);
- *   2. each server computes COUNT + BIT_XOR(CRC32(row)) of the chunk — the
+ *   2. each server computes COUNT + the sums of the two 64-bit halves of
+ *      every row's MD5 over its exact bytes (rowhash.ts) of the chunk — the
  *      live side inside S — in parallel; rows changed after S are all in P,
  *      so the comparison excludes P;
  *   3. a differing range is split into key sub-ranges inside the same
  *      snapshot until leaves are small, whose rows are compared one by one
- *      (JSON by meaning);
+ *      as exact bytes (rowdiff.ts); a differing range whose rows all compare
+ *      equal is itself reported (never silently clean);
  *   4. keys in P and leaf differences are re-checked on current rows after
  *      further catch-up; those still pending in the changelog are in flight,
  *      the rest are reported as differences by primary key.
- * Quiet tables are settled first by CHECKSUM TABLE on both servers.
+ * After a table's chunks, CHECKSUM TABLE runs on both servers when the two
+ * are comparable (table-checksum.ts); a table whose CHECKSUM TABLE differs is
+ * reported as a difference even when every chunk matched.
+ * At most MAX_REPORTED_DIFFERENCES are kept; `differencesFound` counts all
+ * and `truncated` says the list is cut ("≥ 1,000 differences").
  * Progress is saved after every chunk; a killed verify resumes.
  */
 export const MAX_REPORTED_DIFFERENCES = 1000;
@@ -29,7 +37,7 @@ export const MAX_REPORTED_DIFFERENCES = 1000;
 export async function verify(ctx: SplitContext, state: SplitState, link: Link, opts: { restart?: boolean } = {}): Promise<VerifyState> {
   if (!state.verify || opts.restart || state.verify.finishedAt || state.verify.direction !== link.direction) {
     state.verify = {
-      direction: link.direction, startedAt: new Date().toISOString(), differences: [], inFlight: 0,
+      direction: link.direction, startedAt: new Date().toISOString(), differences: [], differencesFound: 0, truncated: false, inFlight: 0,
       tables: Object.fromEntries([...link.shapes.keys()].map((t) => [t, { lastPk: null, chunks: 0, rows: 0, mismatchedChunks: 0, done: false }])),
     };
     await ctx.store.save(state);
@@ -52,26 +60,8 @@ export async function verify(ctx: SplitContext, state: SplitState, link: Link, o
   ctx.progress.begin(`verify ${ctx.service.name}`, Object.keys(v.tables).length * 10000);
   try {
     let tIndex = 0;
-    const fast = await sameFlavour(link);
     for (const [t, shape] of link.shapes) {
       const vt = v.tables[t];
-      if (!vt.done && vt.lastPk === null && fast) {
-        // whole-table native checksum first when the table looks quiet (nothing to catch up):
-        // it settles the table without formatting every column; under writes it would only waste a scan
-        const quiet = (await catchUp()) === 0;
-        const whole = quiet ? await tableChecksums(link, t) : { equal: false, rows: 0 };
-        if (whole.equal) {
-          vt.rows = whole.rows;
-          vt.chunks = 1;
-          vt.done = true;
-          rowsThisRun += whole.rows;
-          await ctx.store.save(state);
-          ctx.faults.hit('during-verify');
-          ctx.progress.update((tIndex + 1) * 10000, { rows: rowsThisRun });
-          tIndex++;
-          continue;
-        }
-      }
       const bounds = await rangeOf(link, shape);
       while (!vt.done) {
         if (ctx.signal.aborted) return v;
@@ -84,12 +74,21 @@ export async function verify(ctx: SplitContext, state: SplitState, link: Link, o
         const result = await verifyChunk(link, shape, lo, hi, bounds, ctx.opts, catchUp);
         if (result.mismatched) vt.mismatchedChunks += 1;
         v.inFlight += result.inFlight;
-        for (const d of result.diffs) if (v.differences.length < MAX_REPORTED_DIFFERENCES) v.differences.push({ table: t, ...d });
+        for (const d of result.diffs) record(v, { table: t, ...d });
         vt.rows += result.n;
         rowsThisRun += result.n;
         vt.chunks += 1;
         vt.lastPk = hi;
-        if (hi === null) vt.done = true;
+        if (hi === null) {
+          // every chunk matched: the whole-table guard, after catch-up, while nothing changes; a table
+          // whose CHECKSUM TABLE differs is never reported clean (one with row differences is not anyway)
+          if (!v.differences.some((d) => d.table === t)) {
+            const guard = await checksumTableGuard(link, t, () => catchUp());
+            vt.checksumTable = guard;
+            if (guard === 'different') record(v, { table: t, pk: '*', kind: 'table-checksum-differs' });
+          }
+          vt.done = true;
+        }
         await ctx.store.save(state);
         ctx.faults.hit('during-verify');
         const frac = hi === null || bounds.max === null ? 1 : progressOf(bounds.min, bounds.max, hi);
@@ -101,9 +100,11 @@ export async function verify(ctx: SplitContext, state: SplitState, link: Link, o
     ctx.progress.end();
   }
   v.finishedAt = new Date().toISOString();
-  v.ok = v.differences.length === 0;
+  v.differencesFound ??= v.differences.length;
+  v.truncated = v.differencesFound > v.differences.length;
+  v.ok = v.differencesFound === 0 && v.differences.length === 0;
   v.rowsPerSecond = Math.round(rowsThisRun / Math.max(0.001, (Date.now() - started) / 1000));
-  note(state, 'verified', `${v.differences.length} difference(s), ${v.inFlight} in flight`);
+  note(state, 'verified', `${v.truncated ? '≥ ' : ''}${v.differencesFound} difference(s), ${v.inFlight} in flight`);
   await ctx.store.save(state);
   return v;
 }
@@ -129,21 +130,11 @@ async function rangeOf(link: Link, shape: TableShape): Promise<{ min: string | n
   return { min: min === null ? null : min.toString(), max: max === null ? null : max.toString() };
 }
 
-async function sameFlavour(link: Link): Promise<boolean> {
-  const [[a], [b]] = await Promise.all([link.from.knex.raw('SELECT VERSION() AS v'), link.to.knex.raw('SELECT VERSION() AS v')]);
-  return String(a[0].v) === String(b[0].v);
-}
-
-/** CHECKSUM TABLE on both servers at once (same server version ⇒ same record format ⇒ comparable). */
-async function tableChecksums(link: Link, table: string): Promise<{ equal: boolean; rows: number }> {
-  const sum = async (side: Link['from']) => {
-    const [rows] = await side.knex.raw(`CHECKSUM TABLE ${qq(side.db, table)} EXTENDED`);
-    return String((rows as Array<{ Checksum: string | null }>)[0]?.Checksum);
-  };
-  const [a, b] = await Promise.all([sum(link.from), sum(link.to)]);
-  if (a !== b || a === 'null') return { equal: false, rows: 0 };
-  const [[c]] = await link.from.knex.raw(`SELECT COUNT(*) AS n FROM ${qq(link.from.db, table)}`);
-  return { equal: true, rows: Number(c.n) };
+/** Keeps the first MAX_REPORTED_DIFFERENCES differences and counts every one. */
+export function record(v: VerifyState, d: Difference): void {
+  v.differencesFound = (v.differencesFound ?? v.differences.length) + 1;
+  if (v.differences.length < MAX_REPORTED_DIFFERENCES) v.differences.push(d);
+  else v.truncated = true;
 }
 
 const FANOUT = 8;
@@ -167,12 +158,15 @@ async function verifyChunk(link: Link, shape: TableShape, lo: string | null, hi:
         snap.checksum(shape, a, b, p),
         link.to.knex.raw(checksumSql(link.to.db, shape, a, b, p)).then((r) => (r[0] as Array<{ n: string; x: string }>)[0]),
       ]);
-      return { equal: String(x.n) === String(y.n) && String(x.x) === String(y.x), n: Number(x.n) };
+      return { equal: sameChunkHash(x, y), n: Number(x.n) };
     };
     const first = await cmp(lo, hi);
     const suspects = new Set<string>(p);
+    let leafDiffs = 0;
     if (!first.equal) await descend(lo, hi, first.n, 0);
     const { diffs, inFlight } = suspects.size ? await recheckKeys(link, shape, [...suspects], opts.verifyRechecks, catchUp) : { diffs: [], inFlight: 0 };
+    // the hashes differ but no row does: never reported clean
+    if (!first.equal && leafDiffs === 0) diffs.push({ pk: `(${lo ?? ''}..${hi ?? ''}]`, kind: 'chunk-hash-differs' });
     return { n: first.n + p.size, mismatched: !first.equal, diffs, inFlight };
 
     async function descend(a: string | null, b: string | null, n: number, depth: number): Promise<void> {
@@ -181,10 +175,13 @@ async function verifyChunk(link: Link, shape: TableShape, lo: string | null, hi:
       if (n <= opts.verifyLeafRows || depth >= 12 || loV === null || hiV === null || hiV - loV <= BigInt(FANOUT)) {
         const [s, t] = await Promise.all([
           snap.rows(shape, a, b, p),
-          link.to.knex.raw(`SELECT ${selectList(shape)} FROM ${qq(link.to.db, shape.name)} WHERE ${rangeWhere(shape.pk, a, b)}${notIn(shape.pk, p)} ORDER BY ${q(shape.pk)}`)
+          link.to.knex.raw(`SELECT ${compareList(shape)} FROM ${qq(link.to.db, shape.name)} WHERE ${rangeWhere(shape.pk, a, b)}${notIn(shape.pk, p)} ORDER BY ${q(shape.pk)}`)
             .then((r) => r[0] as Array<Record<string, unknown>>),
         ]);
-        for (const d of diffRows(shape, s, t)) suspects.add(d.pk);
+        for (const d of diffRows(shape, s, t)) {
+          suspects.add(d.pk);
+          leafDiffs++;
+        }
         return;
       }
       const step = (hiV - loV) / BigInt(FANOUT);
@@ -203,7 +200,7 @@ async function verifyChunk(link: Link, shape: TableShape, lo: string | null, hi:
 /** Compares current rows of the given keys after catching up, a few times; keys still pending in the changelog are in flight. */
 async function recheckKeys(link: Link, shape: TableShape, keys: string[], rechecks: number, catchUp: CatchUp): Promise<{ diffs: RowDiff[]; inFlight: number }> {
   const read = async (side: Link['from'], ks: string[]) => {
-    const [rows] = await side.knex.raw(`SELECT ${selectList(shape)} FROM ${qq(side.db, shape.name)} WHERE ${q(shape.pk)} IN (${pkList(ks)})`);
+    const [rows] = await side.knex.raw(`SELECT ${compareList(shape)} FROM ${qq(side.db, shape.name)} WHERE ${q(shape.pk)} IN (${pkList(ks)})`);
     return rows as Array<Record<string, unknown>>;
   };
   let diffs: RowDiff[] = [];
@@ -228,5 +225,5 @@ export async function compareChunk(link: Link, shape: TableShape, lo: string | n
     link.from.knex.raw(checksumSql(link.from.db, shape, lo, hi)).then((r) => r[0] as Array<{ n: string; x: string }>),
     link.to.knex.raw(checksumSql(link.to.db, shape, lo, hi)).then((r) => r[0] as Array<{ n: string; x: string }>),
   ]);
-  return { equal: String(a.n) === String(b.n) && String(a.x) === String(b.x), n: Number(a.n) };
+  return { equal: sameChunkHash(a, b), n: Number(a.n) };
 }

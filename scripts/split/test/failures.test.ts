@@ -11,6 +11,9 @@ import { triggerModes } from '../lib/capture.ts';
 import { movingShapes } from '../lib/context.ts';
 import { createPair, modelDifferences, productContext, productVersions, seedCatalog, Writer, type Pair } from './helpers.ts';
 
+/** These cases test the freeze, not the verify gate (verify-cutover.test.ts does): cut over with --force. */
+const FREEZE_TEST = { force: true, reason: 'test of the write freeze; the verify gate is tested elsewhere' };
+
 describe('split-db failure handling @integration', function () {
   this.timeout(60_000);
   let pair: Pair;
@@ -43,7 +46,7 @@ describe('split-db failure handling @integration', function () {
     try {
       let err: { code?: string; message?: string } | undefined;
       try {
-        await cutoverCommand(ctx);
+        await cutoverCommand(ctx, FREEZE_TEST);
       } catch (e) {
         err = e as typeof err;
       }
@@ -69,7 +72,7 @@ describe('split-db failure handling @integration', function () {
       await tx.raw("UPDATE products SET name = 'held across the freeze', version = version + 1 WHERE id = 5");
       let err: { code?: string; message?: string } | undefined;
       try {
-        await cutoverCommand(ctx);
+        await cutoverCommand(ctx, FREEZE_TEST);
       } catch (e) {
         err = e as typeof err;
       }
@@ -92,7 +95,7 @@ describe('split-db failure handling @integration', function () {
     // the retried cutover succeeds and the held change arrived
     const ctx2 = productContext(pair);
     try {
-      const c = await cutoverCommand(ctx2);
+      const c = await cutoverCommand(ctx2, FREEZE_TEST);
       expect('owner' in c && c.owner).to.equal('service');
       await writer.more(30);
       await writer.stop();

@@ -99,7 +99,7 @@ describe('split-db killed with SIGKILL at every named point, then resumed @integ
     await w.start(1, 2);
     try {
       await w.more(10);
-      killed(await runCli(args('cutover'), { SPLIT_FAULT: 'cutover-fenced' }), 'cutover-fenced');
+      killed(await runCli([...args('cutover'), '--force', '--reason', 'kill test after a rollback'], { SPLIT_FAULT: 'cutover-fenced' }), 'cutover-fenced');
       // writers are fenced now
       const fencedBefore = w.fenced;
       const probe = createKnex(pair.source.dsn);
@@ -127,7 +127,7 @@ describe('split-db killed with SIGKILL at every named point, then resumed @integ
   });
 
   it('a rollback killed before its flip is undone by cutover: the service side stays live, nothing flipped back', async () => {
-    const c = await inProcess((ctx) => cutoverCommand(ctx));
+    const c = await inProcess((ctx) => cutoverCommand(ctx, { force: true, reason: 'kill test after a rollback' }));
     expect('owner' in c && c.owner).to.equal('service');
     const w = new Writer(pair.source.dsn, pair.targetDsn, 0, 'r');
     await w.start(1, 2);

@@ -1,0 +1,158 @@
+import { expect } from 'chai';
+import { up as ownershipTables } from '../../../migrations/legacy/010_service_ownership.ts';
+import { closeContext, movingShapes } from '../lib/context.ts';
+import { cutoverCommand, startCommand, verifyCommand } from '../lib/commands.ts';
+import { forwardLink } from '../lib/link.ts';
+import { checksumTableGuard } from '../lib/table-checksum.ts';
+import { createMatrixPair, MATRIX_TABLES, type MatrixPair } from './type-fixture.ts';
+import { runCli } from './helpers.ts';
+
+/**
+ * Issue #11 items 3, 7 and 13: after a clean copy the target is corrupted
+ * behind the tool's back, in ways a linear or lossy verify cannot see; verify
+ * must report every one by table, key and column, and cutover must refuse
+ * until a clean, recent verify (or --force --reason, which is recorded).
+ */
+describe('split-db verify cannot be fooled; cutover needs a clean, recent verify @integration', function () {
+  this.timeout(90_000);
+  let pair: MatrixPair;
+  const allHigh = Buffer.from(Array.from({ length: 128 }, (_, i) => 0x80 + i));
+
+  before(async () => {
+    pair = await createMatrixPair('vc');
+    await ownershipTables(pair.source);
+    const ctx = pair.context();
+    try {
+      const r = await startCommand(ctx, {});
+      expect('state' in r && r.state.phase).to.equal('copied');
+      const v = await verifyCommand(ctx, {});
+      expect(v.differences).to.deep.equal([]);
+    } finally {
+      await closeContext(ctx);
+    }
+  });
+  after(async () => {
+    await pair.drop();
+  });
+
+  const CORRUPTIONS = [
+    // the same bit flipped in two rows of equal length: BIT_XOR(CRC32) cancels out
+    "UPDATE m_pair SET v = 'abbdefgh' WHERE id = 11",
+    "UPDATE m_pair SET v = 'zyywvuts' WHERE id = 12",
+    // one FLOAT bit (16777216 → 16777218, the next float): invisible when printed with 6 digits
+    'UPDATE m_float SET f = 16777218e0 WHERE id = 1',
+    // one DOUBLE ulp
+    'UPDATE m_float SET d = 0.30000000000000010e0 WHERE id = 2',
+    // NULL and '' swapped between two rows
+    "UPDATE m_text SET u = NULL WHERE id = 3",
+    "UPDATE m_text SET u = '' WHERE id = 4",
+    // one latin1 byte
+    `UPDATE m_text SET l = X'81${allHigh.subarray(1).toString('hex')}' WHERE id = 1`,
+    // a trailing space under a PAD SPACE collation ('A' = 'A ' for the server)
+    "UPDATE m_text SET u = 'A ' WHERE id = 6",
+    // JSON key order (equal by meaning, not the same document)
+    `UPDATE m_json SET j = '{"a":2,"b":1}' WHERE id = 6`,
+    // one microsecond
+    "UPDATE m_time SET dt = '9999-12-31 23:59:59.999998' WHERE id = 3",
+    // ENUM's '' error value (index 0) turned into the '' member (index 2)
+    "UPDATE m_bits SET e = '' WHERE id = 1",
+  ];
+
+  it('reports every corruption by table, key and column, and CHECKSUM TABLE sees the paired flips', async () => {
+    const loose = await pair.loose('target');
+    for (const sql of CORRUPTIONS) {
+      const [res] = await loose.query(sql);
+      expect((res as { affectedRows: number }).affectedRows, sql).to.equal(1);
+    }
+    const ctx = pair.context();
+    try {
+      const v = await verifyCommand(ctx, { restart: true });
+      expect(v.ok).to.equal(false);
+      const expected = [
+        { table: 'm_pair', pk: '11', kind: 'different', columns: ['v'] },
+        { table: 'm_pair', pk: '12', kind: 'different', columns: ['v'] },
+        { table: 'm_float', pk: '1', kind: 'different', columns: ['f'] },
+        { table: 'm_float', pk: '2', kind: 'different', columns: ['d'] },
+        { table: 'm_text', pk: '1', kind: 'different', columns: ['l'] },
+        { table: 'm_text', pk: '3', kind: 'different', columns: ['u'] },
+        { table: 'm_text', pk: '4', kind: 'different', columns: ['u'] },
+        { table: 'm_text', pk: '6', kind: 'different', columns: ['u'] },
+        { table: 'm_json', pk: '6', kind: 'different', columns: ['j'] },
+        { table: 'm_time', pk: '3', kind: 'different', columns: ['dt'] },
+        { table: 'm_bits', pk: '1', kind: 'different', columns: ['e'] },
+      ];
+      expect(v.differences).to.deep.include.members(expected);
+      expect(v.differences, JSON.stringify(v.differences)).to.have.length(expected.length);
+      expect(v.differencesFound).to.equal(expected.length);
+      expect(v.truncated).to.equal(false);
+
+      // the native checksum is comparable here (same server, same definitions) and sees the paired flips too
+      const link = forwardLink(ctx, await movingShapes(ctx));
+      expect(await checksumTableGuard(link, 'm_pair', async () => 0)).to.equal('different');
+      expect(await checksumTableGuard(link, 'm_gen', async () => 0)).to.equal('equal');
+    } finally {
+      await closeContext(ctx);
+    }
+  });
+
+  it('cutover after a verify with differences is refused (exit code 6) and changes nothing', async () => {
+    const r = await runCli(['cutover', 'product', '--manifest', pair.manifestPath, '--json']);
+    expect(r.code, r.stderr).to.equal(6);
+    expect(r.stderr).to.match(/^split-db: cutover refused: the last verify \(finished [^)]+\) reported 11 difference\(s\) \(override: --force --reason/m);
+    const [[o]] = await pair.source.raw("SELECT owner, version FROM service_ownership WHERE domain = 'product'");
+    expect(o.owner).to.equal('legacy');
+    const ctx = pair.context();
+    try {
+      let err: { code?: string } | undefined;
+      try {
+        await cutoverCommand(ctx, { force: true });
+      } catch (e) {
+        err = e as typeof err;
+      }
+      expect(err?.code, '--force without --reason').to.equal('BAD_OPTION');
+    } finally {
+      await closeContext(ctx);
+    }
+  });
+
+  it('a clean verify that is too old is refused; --force --reason cuts over and is recorded in the state and the audit', async () => {
+    // repair the target from the source, then verify clean
+    const loose = await pair.loose('target');
+    for (const t of MATRIX_TABLES) {
+      const [cols] = await pair.source.raw("SELECT COLUMN_NAME AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND IFNULL(GENERATION_EXPRESSION, '') = ''",
+        [pair.sourceName, t]);
+      const list = (cols as Array<{ n: string }>).map((c) => `\`${c.n}\``).join(', ');
+      await loose.query(`REPLACE INTO \`${t}\` (${list}) SELECT ${list} FROM \`${pair.sourceName}\`.\`${t}\``);
+    }
+    const ctx = pair.context({ verifyMaxAgeMs: 60_000 });
+    try {
+      const v = await verifyCommand(ctx, { restart: true });
+      expect(v.differences).to.deep.equal([]);
+      expect(v.ok).to.equal(true);
+      // age the clean verify past --verify-max-age (and the copy before it, so only the age is wrong)
+      const st = (await ctx.store.load('product'))!;
+      st.verify!.finishedAt = new Date(Date.now() - 2 * 60_000).toISOString();
+      for (const h of st.history) if (h.event === 'copied') h.at = new Date(Date.now() - 3 * 60_000).toISOString();
+      await ctx.store.save(st);
+      let err: { code?: string; message?: string } | undefined;
+      try {
+        await cutoverCommand(ctx);
+      } catch (e) {
+        err = e as typeof err;
+      }
+      expect(err?.code).to.equal('UNVERIFIED');
+      expect(err?.message).to.match(/the last clean verify is 2\.0 min old \(limit 1\.0 min, --verify-max-age\)/);
+
+      const reason = 'verified by hand: row counts and sums match (ticket DBA-42)';
+      const c = await cutoverCommand(ctx, { force: true, reason });
+      expect('owner' in c && c.owner).to.equal('service');
+      const after = (await ctx.store.load('product'))!;
+      expect(after.forcedCutover).to.include({ reason });
+      expect(after.history.some((h) => h.event === 'cutover forced' && h.detail?.includes(reason))).to.equal(true);
+      const [audit] = await pair.source.raw("SELECT reason FROM service_ownership_audit WHERE domain = 'product' ORDER BY id DESC LIMIT 1");
+      expect((audit as Array<{ reason: string }>)[0].reason).to.include(`FORCED without a clean verify: ${reason}`);
+    } finally {
+      await closeContext(ctx);
+    }
+  });
+});
