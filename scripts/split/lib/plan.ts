@@ -6,6 +6,7 @@ import type { ForeignKey, TableInfo } from './introspect.ts';
 import { serverInfo, tableInfo } from './introspect.ts';
 import { scanTree, type CodeHit } from './scan.ts';
 import { schemaDifferences } from './schema.ts';
+import { keyOf } from './keys.ts';
 import { triggerName } from './sql.ts';
 import { databaseExists } from './side.ts';
 
@@ -57,7 +58,6 @@ export interface Plan {
 }
 
 const UNSUPPORTED_TYPES = /^(geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection)$/;
-const INTEGER_PK = /^(tinyint|smallint|mediumint|int|bigint)\b/;
 
 /** Pure part: blockers and warnings from what was read. */
 export function assess(tables: TableInfo[], targets: Map<string, TableInfo>, crossing: CrossingFk[], code: CodeHit[], service: string): { blockers: string[]; warnings: string[] } {
@@ -69,9 +69,8 @@ export function assess(tables: TableInfo[], targets: Map<string, TableInfo>, cro
       continue;
     }
     if (t.engine && t.engine.toLowerCase() !== 'innodb') blockers.push(`${t.name}: engine ${t.engine} (transactions needed; only InnoDB is supported)`);
-    if (!t.pk.length) blockers.push(`${t.name}: no primary key`);
-    else if (t.pk.length > 1) blockers.push(`${t.name}: composite primary key (${t.pk.join(', ')}) is not supported`);
-    else if (!INTEGER_PK.test(t.pkType ?? '')) blockers.push(`${t.name}: primary key ${t.pk[0]} is ${t.pkType}; only integer keys are supported`);
+    const key = keyOf(t);
+    if ('refusal' in key) blockers.push(key.refusal);
     for (const c of t.allColumns) {
       if (UNSUPPORTED_TYPES.test(c.dataType)) blockers.push(`${t.name}.${c.name}: type ${c.dataType} is not supported`);
       if (c.dataType === 'float') warnings.push(`${t.name}.${c.name}: FLOAT is approximate; verify compares its text form`);

@@ -1,0 +1,129 @@
+import { expect } from 'chai';
+import { createKnex, type Knex } from '../../../lib/db.ts';
+import { waitFor } from '../../../test/helpers/wait.ts';
+import { statusCommand } from '../lib/commands.ts';
+import { closeContext, type SplitContext } from '../lib/context.ts';
+import { start } from '../lib/start.ts';
+import type { SplitState } from '../lib/state.ts';
+import { createPair, productContext, seedCatalog, type Pair } from './helpers.ts';
+
+/** Product ids on one side, read independently of the tool. */
+async function ids(k: Knex, db: string): Promise<number[]> {
+  const [rows] = await k.raw(`SELECT id FROM \`${db}\`.products ORDER BY id`);
+  return (rows as Array<{ id: string }>).map((r) => Number(r.id));
+}
+
+/**
+ * Simulates kill -9 between a chunk's commit on the target and the save of
+ * its position: the state save that carries the n-th chunk of `table` fails
+ * (the process "dies" there), leaving the chunk on the target and the old
+ * position in the state document.
+ */
+function dieBeforePositionSave(ctx: SplitContext, table: string, chunk: number): { fired: () => boolean } {
+  let fired = false;
+  const orig = ctx.store.save.bind(ctx.store);
+  ctx.store.save = async (s: SplitState, conn?: Parameters<typeof orig>[1]) => {
+    if (!fired && s.tables[table]?.chunks === chunk) {
+      fired = true;
+      throw new Error('simulated kill -9 after the chunk committed, before its position was saved');
+    }
+    return orig(s, conn);
+  };
+  return { fired: () => fired };
+}
+
+describe('split-db chunk copy makes the target range equal to the source range @integration', function () {
+  this.timeout(60_000);
+  let pair: Pair;
+  before(async () => {
+    pair = await createPair('eq_range');
+    await seedCatalog(pair.source.knex, 300);
+  });
+  after(async () => {
+    await pair.drop();
+  });
+
+  it('rows deleted on the source after a chunk committed but before its position was saved do not come back (defect #1, stream mode)', async () => {
+    const ctx = productContext(pair, { copyMode: 'stream', chunkSize: 50, minChunk: 20, maxChunk: 50, copyWorkers: 1 });
+    const die = dieBeforePositionSave(ctx, 'products', 2);
+    try {
+      await start(ctx).then(() => undefined, (err: Error) => expect(err.message).to.match(/simulated kill/));
+    } finally {
+      await closeContext(ctx);
+    }
+    expect(die.fired()).to.equal(true);
+    // the second chunk (ids 51..100) is on the target, its position is not saved
+    const onTarget = await ids(pair.target, pair.targetName);
+    expect(onTarget).to.include.members([80, 90, 100]);
+    // the application deletes rows at the top of that range meanwhile (captured by the triggers)
+    await pair.source.knex.raw('DELETE FROM product_images WHERE product_id BETWEEN 80 AND 100');
+    await pair.source.knex.raw('DELETE FROM products WHERE id BETWEEN 80 AND 100');
+    // the adaptive chunk size shrank (slow chunks): the resumed run re-copies the range in smaller chunks,
+    // applying captured changes in between
+    await pair.source.knex.raw("UPDATE _split_state SET doc = JSON_SET(doc, '$.chunkSize', 20) WHERE service = 'product'");
+
+    const resumed = productContext(pair, { copyMode: 'stream', chunkSize: 20, minChunk: 20, maxChunk: 20, copyWorkers: 1 });
+    try {
+      const r = await start(resumed);
+      expect(r.state.phase).to.equal('copied');
+    } finally {
+      await closeContext(resumed);
+    }
+    const src = await ids(pair.source.knex, pair.source.name);
+    const dst = await ids(pair.target, pair.targetName);
+    expect(dst.filter((id) => id >= 80 && id <= 100), 'deleted rows resurrected on the target').to.deep.equal([]);
+    expect(dst).to.deep.equal(src);
+  });
+});
+
+for (const copyMode of ['sql', 'stream'] as const) {
+  describe(`split-db poison row does not wedge the applier (${copyMode} copy) @integration`, function () {
+    this.timeout(60_000);
+    let pair: Pair;
+    before(async () => {
+      pair = await createPair(`poison_${copyMode}`);
+      await seedCatalog(pair.source.knex, 60);
+    });
+    after(async () => {
+      await pair.drop();
+    });
+
+    it('a row the target refuses is parked and reported with table, key and error; the rest flows; it applies once fixed (defect #6)', async () => {
+      const ctx = productContext(pair, { copyMode });
+      try {
+        expect((await start(ctx)).state.phase).to.equal('copied');
+        // an application session without strict mode writes a row whose VIRTUAL discount_rate is out of range
+        // for DECIMAL(5,2): the source accepts it (with a warning), the tool's strict session cannot write it
+        // (an index on the virtual column makes the server compute it on every write)
+        for (const [k, db] of [[pair.source.knex, pair.source.name], [pair.target, pair.targetName]] as const) {
+          await k.raw(`ALTER TABLE \`${db}\`.products ADD KEY ix_discount (discount_rate)`);
+        }
+        const app = createKnex(pair.source.dsn, { pool: { min: 1, max: 1 } });
+        try {
+          await app.raw("SET SESSION sql_mode = ''");
+          await app.raw('UPDATE products SET price = 1.00, sale_price = -100.00 WHERE id = 10');
+          for (let id = 11; id <= 30; id++) await app.raw("UPDATE products SET name = CONCAT('after poison ', id) WHERE id = ?", [id]);
+        } finally {
+          await app.destroy();
+        }
+        const r = await start(ctx);
+        expect(r.backlog, 'the backlog drains past the poison row').to.equal(0);
+        const [names] = await pair.target.raw("SELECT COUNT(*) AS n FROM products WHERE name LIKE 'after poison %'");
+        expect(Number((names as Array<{ n: number }>)[0].n), 'changes after the poison row were applied').to.equal(20);
+        const st = await statusCommand(ctx);
+        expect(st.poison.forward.count).to.equal(1);
+        expect(st.poison.forward.rows[0]).to.include({ table: 'products', key: 'id=10' });
+        expect(st.poison.forward.rows[0].error).to.match(/discount_rate|1264|Out of range|warning/i);
+
+        // the application repairs the row: the next run retries the parked key and it applies
+        await pair.source.knex.raw('UPDATE products SET sale_price = NULL WHERE id = 10');
+        await start(ctx);
+        await waitFor(async () => (await statusCommand(ctx)).poison.forward.count === 0, { timeoutMs: 10_000, what: 'parked key retried', intervalMs: 200 });
+        const read = async (k: Knex, db: string) => JSON.stringify((await k.raw(`SELECT HEX(price), HEX(sale_price), name FROM \`${db}\`.products WHERE id = 10`))[0]);
+        expect(await read(pair.target, pair.targetName)).to.equal(await read(pair.source.knex, pair.source.name));
+      } finally {
+        await closeContext(ctx);
+      }
+    });
+  });
+}
