@@ -182,6 +182,8 @@ export async function copyChunk(ctx: SplitContext, state: SplitState, link: Link
         ctx.faults.hit('mid-chunk');
       });
       copied = list.length;
+      // the window between the chunk's commit on the target and the save of its position
+      ctx.faults.hit('chunk-committed');
       release = await lock.acquire();
       advance(p, seg, hi, last, copied);
       await ctx.store.save(state);

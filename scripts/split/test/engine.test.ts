@@ -5,7 +5,7 @@ import { statusCommand } from '../lib/commands.ts';
 import { closeContext, type SplitContext } from '../lib/context.ts';
 import { start } from '../lib/start.ts';
 import type { SplitState } from '../lib/state.ts';
-import { createPair, productContext, seedCatalog, type Pair } from './helpers.ts';
+import { createPair, productContext, runCli, seedCatalog, type Pair } from './helpers.ts';
 
 /** Product ids on one side, read independently of the tool. */
 async function ids(k: Knex, db: string): Promise<number[]> {
@@ -73,6 +73,32 @@ describe('split-db chunk copy makes the target range equal to the source range @
     const dst = await ids(pair.target, pair.targetName);
     expect(dst.filter((id) => id >= 80 && id <= 100), 'deleted rows resurrected on the target').to.deep.equal([]);
     expect(dst).to.deep.equal(src);
+  });
+
+  it('the same after a real kill -9 of the CLI between a chunk commit and its position save (defect #1)', async () => {
+    const pair2 = await createPair('eq_kill');
+    try {
+      await seedCatalog(pair2.source.knex, 300);
+      const args = (chunk: string) => ['start', 'product', '--manifest', pair2.manifestPath, '--copy-mode', 'stream', '--copy-workers', '1', '--chunk-size', chunk,
+        '--min-chunk', '20', '--max-chunk', chunk, '--max-threads-running', '0', '--json'];
+      // categories take one chunk; products' second chunk (ids 51..100) is the third committed chunk
+      const r = await runCli(args('50'), { SPLIT_FAULT: 'chunk-committed:3' });
+      expect(r.signal, r.stderr).to.equal('SIGKILL');
+      const [[doc]] = await pair2.source.knex.raw("SELECT doc FROM _split_state WHERE service = 'product'");
+      const saved = JSON.parse(doc.doc) as SplitState;
+      expect(saved.tables.products.chunks, 'the position of the killed chunk was not saved').to.equal(1);
+      expect(await ids(pair2.target, pair2.targetName)).to.include.members([80, 100]);
+      await pair2.source.knex.raw('DELETE FROM product_images WHERE product_id BETWEEN 80 AND 100');
+      await pair2.source.knex.raw('DELETE FROM products WHERE id BETWEEN 80 AND 100');
+      await pair2.source.knex.raw("UPDATE _split_state SET doc = JSON_SET(doc, '$.chunkSize', 20) WHERE service = 'product'");
+      const resumed = await runCli(args('20'));
+      expect(resumed.code, resumed.stderr).to.equal(0);
+      const [src, dst] = [await ids(pair2.source.knex, pair2.source.name), await ids(pair2.target, pair2.targetName)];
+      expect(dst.filter((id) => id >= 80 && id <= 100), 'deleted rows resurrected on the target').to.deep.equal([]);
+      expect(dst).to.deep.equal(src);
+    } finally {
+      await pair2.drop();
+    }
   });
 });
 
