@@ -65,7 +65,8 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
     }
 
     // 1. catch up while the application keeps writing; prepare the new side
-    await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 30_000, signal: ctx.signal, onBatch: (r) => count(state, link, r.changes) });
+    // refuses before any freeze while a poison row is parked (applier.ts): the flip would leave it behind
+    await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 30_000, signal: ctx.signal, noPoison: true, onBatch: (r) => count(state, link, r.changes) });
     if (kind === 'cutover') await dropCrossingForeignKeys(ctx, state, Math.max(1, Math.ceil(ctx.opts.freezeAbortMs / 1000)));
     await startCapture(link.to, ctx.service.name, shapes, true);
     await setFence(link.to, ctx.service.name, true);

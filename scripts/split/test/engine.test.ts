@@ -2,7 +2,10 @@ import { expect } from 'chai';
 import { createKnex, type Knex } from '../../../lib/db.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';
 import { statusCommand } from '../lib/commands.ts';
-import { closeContext, type SplitContext } from '../lib/context.ts';
+import { drain } from '../lib/applier.ts';
+import { closeContext, movingShapes, type SplitContext } from '../lib/context.ts';
+import { NO_FAULTS } from '../lib/faults.ts';
+import { forwardLink } from '../lib/link.ts';
 import { start } from '../lib/start.ts';
 import type { SplitState } from '../lib/state.ts';
 import { createPair, productContext, runCli, seedCatalog, type Pair } from './helpers.ts';
@@ -197,6 +200,14 @@ for (const copyMode of ['sql', 'stream'] as const) {
         expect(st.poison.forward.count).to.equal(1);
         expect(st.poison.forward.rows[0]).to.include({ table: 'products', key: 'id=10' });
         expect(st.poison.forward.rows[0].error).to.match(/discount_rate|1264|Out of range|warning/i);
+        // a cutover's catch-up refuses while a key is parked (the flip would leave the row behind)
+        let refused: Error | undefined;
+        try {
+          await drain(forwardLink(ctx, await movingShapes(ctx)), 100, NO_FAULTS, { noPoison: true });
+        } catch (e) {
+          refused = e as Error;
+        }
+        expect(refused?.message).to.match(/1 row\(s\) cannot be written to the other side \(poison rows; see status\): products id=10: /);
 
         // the application repairs the row: the next run retries the parked key and it applies
         await pair.source.knex.raw('UPDATE products SET sale_price = NULL WHERE id = 10');
