@@ -180,15 +180,25 @@ for (const copyMode of ['sql', 'stream'] as const) {
       expect(v.differences, JSON.stringify(v.differences.slice(0, 3))).to.deep.equal([]);
     });
 
-    it('verify sees a key whose case differs on the target only', async () => {
+    it('verify sees a key whose case differs on the target only, and a changed value under a three-column key', async () => {
       await target.transaction(async (tx) => {
         await tx.raw('SET @split_bypass = 1');
         const [res] = await tx.raw('UPDATE k_uuid SET id = LOWER(id) WHERE BINARY id <> LOWER(id) LIMIT 1');
         expect((res as { affectedRows: number }).affectedRows).to.equal(1);
       });
+      // and a changed value in a row of a three-column key, deep inside the table
+      const [[row]] = await target.raw("SELECT CONCAT('[\"', HEX(CAST(t AS BINARY)), '\",\"', HEX(CAST(s AS BINARY)), '\",\"', HEX(CAST(x AS BINARY)), '\"]') AS k FROM k_triple ORDER BY t, s, x LIMIT 1 OFFSET 137");
+      await target.transaction(async (tx) => {
+        await tx.raw('SET @split_bypass = 1');
+        const [res] = await tx.raw("UPDATE k_triple SET v = 'corrupt' WHERE CONCAT('[\"', HEX(CAST(t AS BINARY)), '\",\"', HEX(CAST(s AS BINARY)), '\",\"', HEX(CAST(x AS BINARY)), '\"]') = ?", [row.k]);
+        expect((res as { affectedRows: number }).affectedRows).to.equal(1);
+      });
       const v = await verifyCommand(ctx, { restart: true });
       expect(v.ok).to.equal(false);
       expect(v.differences.filter((d) => d.table === 'k_uuid').map((d) => d.kind).sort()).to.deep.equal(['extra-on-target', 'missing-on-target']);
+      expect(v.differences.filter((d) => d.table === 'k_triple')).to.deep.equal([{ table: 'k_triple', pk: row.k, key: v.differences.find((d) => d.table === 'k_triple')?.key, kind: 'different', columns: ['v'] }]);
+      expect(v.differences.find((d) => d.table === 'k_triple')?.key).to.match(/^\(t, s, x\)=\(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}, X'[0-9A-F]*', -?\d+\.\d\d\)$/);
+      expect(v.differences).to.have.length(3);
     });
 
     it('a table with neither a primary key nor a NOT NULL unique key is refused with the reason and what to add', async () => {
