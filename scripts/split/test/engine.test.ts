@@ -105,6 +105,62 @@ describe('split-db chunk copy makes the target range equal to the source range @
   });
 });
 
+describe('split-db resumes a run of the integer-only version (bare integer positions, DECIMAL changelog) @integration', function () {
+  this.timeout(60_000);
+  let pair: Pair;
+  before(async () => {
+    pair = await createPair('old_doc');
+    await seedCatalog(pair.source.knex, 300);
+  });
+  after(async () => {
+    await pair.drop();
+  });
+
+  it('reads the old state document and changelog, widens the changelog, rewrites the triggers and finishes equal', async () => {
+    const ctx = productContext(pair, { copyMode: 'stream', chunkSize: 50, minChunk: 50, maxChunk: 50, copyWorkers: 1 });
+    const die = dieBeforePositionSave(ctx, 'products', 2);
+    try {
+      await start(ctx).then(() => undefined, (err: Error) => expect(err.message).to.match(/simulated kill/));
+    } finally {
+      await closeContext(ctx);
+    }
+    expect(die.fired()).to.equal(true);
+    // rewrite what the old version would have left: bare integers, no segments for products, DECIMAL changelog, old triggers' entries
+    const [[d]] = await pair.source.knex.raw("SELECT doc FROM _split_state WHERE service = 'product'");
+    const doc = JSON.parse(d.doc) as SplitState;
+    const bare = (t: string | null) => (t === null ? null : Buffer.from((JSON.parse(t) as string[])[0], 'hex').toString('latin1'));
+    for (const p of Object.values(doc.tables)) {
+      const seg = p.segments?.[0];
+      Object.assign(p, { minPk: bare(p.minPk), maxPk: bare(p.maxPk), lastPk: seg ? bare(seg.lastPk) : null });
+      delete p.segments;
+      delete p.intKey;
+      delete p.estimate;
+    }
+    await pair.source.knex.raw("UPDATE _split_state SET doc = ? WHERE service = 'product'", [JSON.stringify(doc)]);
+    await pair.source.knex.raw('ALTER TABLE _split_product_changelog MODIFY pk DECIMAL(20,0) NOT NULL');
+    await pair.source.knex.transaction(async (tx) => {
+      await tx.raw('SET @split_bypass = 1');
+      await tx.raw('DELETE FROM product_images WHERE product_id IN (20, 250)');
+      await tx.raw('DELETE FROM products WHERE id IN (20, 250)');
+      await tx.raw("INSERT INTO _split_product_changelog (tbl, pk) VALUES ('products', 20), ('products', 250), ('product_images', 19)");
+    });
+
+    const resumed = productContext(pair, { copyMode: 'stream', chunkSize: 50, minChunk: 50, maxChunk: 50, copyWorkers: 1 });
+    try {
+      expect((await start(resumed)).state.phase).to.equal('copied');
+    } finally {
+      await closeContext(resumed);
+    }
+    const [[col]] = await pair.source.knex.raw(
+      "SELECT DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '_split_product_changelog' AND COLUMN_NAME = 'pk'");
+    expect(col.t).to.equal('varchar');
+    const [[trg]] = await pair.source.knex.raw("SELECT ACTION_STATEMENT AS s FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME = '_split_product_products_u'");
+    expect(trg.s).to.contain('HEX(CAST(NEW.`id` AS BINARY))');
+    expect(await ids(pair.target, pair.targetName)).to.deep.equal(await ids(pair.source.knex, pair.source.name));
+    expect(await ids(pair.target, pair.targetName)).to.not.include.members([20, 250]);
+  });
+});
+
 describe('split-db copy positions with two workers in one transaction each (sql mode) @integration', function () {
   this.timeout(60_000);
   let pair: Pair;
@@ -159,6 +215,25 @@ describe('split-db copy positions with two workers in one transaction each (sql 
     }
     expect(checked).to.be.greaterThan(50);
     expect(new Set(saved.map((x) => (x.doc.tables.products?.segments ?? []).length))).to.include(2);
+  });
+
+  it('counts copied rows, not REPLACE affected rows, when a range already on the target is copied again (#13)', async () => {
+    // as after a lagging position: products' positions go back to the start while the target holds every row
+    const [[d]] = await pair.source.knex.raw("SELECT doc FROM _split_state WHERE service = 'product'");
+    const doc = JSON.parse(d.doc) as SplitState;
+    doc.phase = 'copying';
+    const p = doc.tables.products;
+    Object.assign(p, { done: false, rows: 0, chunks: 0 });
+    for (const sg of p.segments ?? []) Object.assign(sg, { lastPk: null, done: false });
+    await pair.source.knex.raw("UPDATE _split_state SET doc = ? WHERE service = 'product'", [JSON.stringify(doc)]);
+    const ctx = productContext(pair, { copyMode: 'sql', chunkSize: 200, minChunk: 200, maxChunk: 200, copyWorkers: 2 });
+    try {
+      const r = await start(ctx);
+      const [[n]] = await pair.source.knex.raw('SELECT COUNT(*) AS n FROM products');
+      expect(r.state.tables.products.rows).to.equal(Number(n.n));
+    } finally {
+      await closeContext(ctx);
+    }
   });
 });
 
