@@ -45,12 +45,31 @@ export async function snapshotRanges(ctx: SplitContext, state: SplitState, shape
     p.intKey = isIntKey(shape.key);
     const [[est]] = await ctx.source.knex.raw('SELECT TABLE_ROWS AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [ctx.source.db, t]);
     p.estimate = Number(est?.n ?? 0);
-    // integer keys are cut by arithmetic; other keys have no arithmetic: one segment, boundaries from the server
+    // integer keys are cut by arithmetic; other keys have none: boundaries are keys sampled by the server
     p.segments = isIntKey(shape.key)
       ? splitRange(intOf(shape.key, mn).toString(), intOf(shape.key, mx).toString(), ctx.opts.copyWorkers, ctx.opts.minChunk)
-      : [{ lo: null, hi: mx, lastPk: null, done: false }];
+      : await sampledSegments(ctx, shape, mx, p.estimate, ctx.opts.copyWorkers, ctx.opts.minChunk);
   }
   await ctx.store.save(state);
+}
+
+/**
+ * Segments of a key without arithmetic: the keys at every (estimate / n)-th
+ * position in the server's key order are the boundaries (one index walk each);
+ * one segment when the table is small or its estimate unknown.
+ */
+async function sampledSegments(ctx: SplitContext, shape: TableShape, max: string, estimate: number, n: number, minWidth: number): Promise<Segment[]> {
+  const parts = Math.max(1, Math.min(n, Math.floor(estimate / Math.max(1, minWidth))));
+  const cuts: string[] = [];
+  for (let i = 1; i < parts; i++) {
+    const [rows] = await ctx.source.knex.raw(
+      `SELECT ${keyTextExpr(shape.key)} AS k FROM ${qq(ctx.source.db, shape.name)} ORDER BY ${orderBy(shape.key)} LIMIT 1 OFFSET ${Math.floor((estimate * i) / parts)}`);
+    const k = (rows as Array<{ k: string }>)[0]?.k;
+    if (k === undefined || k === max || k === cuts.at(-1)) break;
+    cuts.push(String(k));
+  }
+  const edges: Array<string | null> = [null, ...cuts, max];
+  return edges.slice(1).map((hi, i) => ({ lo: edges[i], hi: hi!, lastPk: null, done: false }));
 }
 
 /** [min, max] of an integer key cut into up to `n` equal slices (lo, hi], none narrower than `minWidth`; key texts. Pure. */
