@@ -192,6 +192,8 @@ export async function copyChunk(ctx: SplitContext, state: SplitState, link: Link
         await ctx.store.save(doc, tx);
       });
       advance(p, seg, hi, last, copied);
+      // same point as in stream mode; here the position committed with the chunk, so the window is empty
+      ctx.faults.hit('chunk-committed');
     } else {
       const [rows] = await src.knex.raw(`SELECT ${selectList(shape)} FROM ${qq(src.db, shape.name)} WHERE ${where} ORDER BY ${orderBy(shape.key)}`);
       const list = rows as Array<Record<string, unknown>>;
