@@ -86,13 +86,13 @@ export function keyOf(info: KeySource): { key: TableKey } | { refusal: string } 
     }
     return { key: { index, columns: out } };
   };
-  if (info.pk.length) {
-    if (info.pkPartial) return { refusal: `${info.name}: primary key (${info.pk.join(', ')}) indexes a column prefix; ${WHAT_TO_ADD}` };
-    const k = build('PRIMARY', info.pk);
-    if ('key' in k) return k;
-    return { refusal: `${info.name}: primary key (${info.pk.join(', ')}) cannot be used: ${k.why}; ${WHAT_TO_ADD}` };
-  }
   const reasons: string[] = [];
+  if (info.pk.length) {
+    // an unusable primary key (approximate, prefix …) falls back to a usable NOT NULL unique key
+    const k = info.pkPartial ? { why: 'it indexes a column prefix' } : build('PRIMARY', info.pk);
+    if ('key' in k) return k;
+    reasons.push(`primary key (${info.pk.join(', ')}): ${k.why}`);
+  }
   for (const u of info.uniqueKeys ?? []) {
     const nullable = u.columns.filter((n) => cols.get(n)?.nullable);
     if (nullable.length) {
@@ -107,7 +107,9 @@ export function keyOf(info: KeySource): { key: TableKey } | { refusal: string } 
     if ('key' in k) return k;
     reasons.push(`unique key ${u.name}: ${k.why}`);
   }
-  return { refusal: `${info.name}: no primary key${reasons.length ? ` and no usable unique key (${reasons.join('; ')})` : ' and no NOT NULL unique key'}; ${WHAT_TO_ADD}` };
+  const head = info.pk.length ? 'no usable primary key' : 'no primary key';
+  const uniques = (info.uniqueKeys ?? []).length;
+  return { refusal: `${info.name}: ${head} and no ${uniques ? 'usable unique key' : 'NOT NULL unique key'}${reasons.length ? ` (${reasons.join('; ')})` : ''}; ${WHAT_TO_ADD}` };
 }
 
 function col(c: KeyColumn, alias?: string): string {

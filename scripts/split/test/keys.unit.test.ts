@@ -15,9 +15,15 @@ describe('split-db keys (pure)', () => {
     expect(uq).to.deep.equal({ key: { index: 'uq_bd', columns: [{ name: 'b', kind: 'binary', charset: null, collation: null }, { name: 'd', kind: 'datetime', charset: null, collation: null }] } });
     const none = keyOf({ name: 't', pk: [], allColumns: [c('a', 'int', { nullable: true })], uniqueKeys: [{ name: 'uq_a', columns: ['a'] }] });
     expect(none).to.have.property('refusal').that.matches(/^t: no primary key and no usable unique key \(unique key uq_a allows NULL in a\); add a PRIMARY KEY/);
-    expect(keyOf({ name: 't', pk: ['f'], allColumns: [c('f', 'float')] })).to.have.property('refusal').that.contains('FLOAT is approximate');
+    expect(keyOf({ name: 't', pk: ['f'], allColumns: [c('f', 'float')] })).to.deep.equal({
+      refusal: 't: no usable primary key and no NOT NULL unique key (primary key (f): f is float: FLOAT is approximate (equal values may not compare equal)); add a PRIMARY KEY (or a UNIQUE key over NOT NULL columns) of integer, DECIMAL, CHAR/VARCHAR, BINARY/VARBINARY, DATE or DATETIME columns',
+    });
     expect(keyOf({ name: 't', pk: ['e'], allColumns: [c('e', 'enum', { columnType: "enum('a','b')" })] })).to.have.property('refusal').that.contains('ENUM sorts by index');
     expect(keyOf({ name: 't', pk: ['s'], pkPartial: true, allColumns: [c('s', 'varchar', { charset: 'utf8mb4', collation: 'utf8mb4_bin' })] })).to.have.property('refusal').that.contains('column prefix');
+    // an unusable primary key falls back to a NOT NULL unique key
+    expect(keyOf({ name: 't', pk: ['f'], allColumns: [c('f', 'double'), c('u', 'bigint')], uniqueKeys: [{ name: 'uq_u', columns: ['u'] }] })).to.deep.equal({
+      key: { index: 'uq_u', columns: [{ name: 'u', kind: 'int', charset: null, collation: null }] },
+    });
   });
 
   const composite: TableKey = { index: 'PRIMARY', columns: [
