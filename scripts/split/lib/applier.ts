@@ -52,14 +52,14 @@ export const DEFAULT_POISON_RETRY_MS = 2000;
 /** Server errors that are about the connection or locks, not about a row: never parked as poison. */
 const TRANSIENT_ERRNOS = new Set([1040, 1053, 1152, 1153, 1158, 1159, 1160, 1161, 1205, 1213, 1317, 1927, 1969, 3024]);
 
-function isRowError(err: unknown): boolean {
+export function isRowError(err: unknown): boolean {
   if (isSplitError(err)) return err.code === 'INSERT_WARNING';
   const errno = (err as { errno?: number }).errno;
   return typeof errno === 'number' && errno >= 1000 && errno < 2000 && !TRANSIENT_ERRNOS.has(errno);
 }
 
 /** The server's own message (knex's message repeats the whole statement, row values included). */
-function errorText(err: unknown): string {
+export function errorText(err: unknown): string {
   const e = err as { errno?: number; message?: string; sqlMessage?: string };
   return maskSecretsInText(`${e.errno ? `${e.errno}: ` : ''}${e.sqlMessage ?? e.message ?? String(err)}`).slice(0, 500);
 }
@@ -140,7 +140,7 @@ async function readCurrent(link: Link, shape: TableShape, keys: string[]): Promi
 }
 
 /** Makes the target's rows of `keys` equal to the source's, in a transaction of its own. */
-async function applyKeys(link: Link, shape: TableShape, keys: string[]): Promise<number> {
+export async function applyKeys(link: Link, shape: TableShape, keys: string[]): Promise<number> {
   if (link.sql) return toolTransaction(link.from.knex, (tx) => applySameServer(tx, link, shape, keys));
   const rows = await readCurrent(link, shape, keys);
   return toolTransaction(link.to.knex, (tx) => applyRows(tx, link.to.db, shape, keys, rows));
@@ -161,6 +161,13 @@ export async function applyRows(tx: Knex.Transaction, db: string, shape: TableSh
   await execChecked(tx, `DELETE FROM ${qq(db, shape.name)} WHERE ${keyIn(shape.key, keys)}`);
   if (rows.length) await replaceRows(tx, db, shape, rows);
   return rows.length;
+}
+
+/** Parks keys the target refuses (their own transaction); they are retried by retryPoison. */
+export async function parkKeys(link: Link, failed: Array<{ table: string; key: string; error: string }>): Promise<void> {
+  if (!failed.length) return;
+  await link.from.knex.raw(poisonDdl(link.service));
+  await toolTransaction(link.from.knex, (tx) => park(tx, link, failed));
 }
 
 async function park(tx: Knex.Transaction, link: Link, failed: Array<{ table: string; key: string; error: string }>): Promise<void> {

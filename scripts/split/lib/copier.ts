@@ -3,7 +3,7 @@ import { drain } from './applier.ts';
 import { execChecked, sleep, toolTransaction, type SplitContext } from './context.ts';
 import type { Link } from './link.ts';
 import { tableFraction } from './progress.ts';
-import { replaceRows } from './applier.ts';
+import { applyKeys, errorText, isRowError, parkKeys, replaceRows } from './applier.ts';
 import { inRangesSql, intKeyText, intOf, isIntKey, keyTextExpr, orderBy, rangeWhere } from './keys.ts';
 import { columnList, qq, selectList, type TableShape } from './sql.ts';
 import { note, type Segment, type SplitState, type TableProgress } from './state.ts';
@@ -177,7 +177,15 @@ export async function copyChunk(ctx: SplitContext, state: SplitState, link: Link
   let copied = 0;
   let release: (() => void) | undefined;
   try {
-    if (link.sql) {
+    if (isolated.has(seg)) {
+      // this range held a row the target refuses: copied key by key, refused keys parked (applier.ts)
+      isolated.delete(seg);
+      copied = await copyIsolating(link, shape, where);
+      ctx.faults.hit('chunk-committed');
+      release = await lock.acquire();
+      advance(p, seg, hi, last, copied);
+      await ctx.store.save(state);
+    } else if (link.sql) {
       await toolTransaction(src.knex, async (tx) => {
         release?.();
         release = undefined;
@@ -209,10 +217,43 @@ export async function copyChunk(ctx: SplitContext, state: SplitState, link: Link
       advance(p, seg, hi, last, copied);
       await ctx.store.save(state);
     }
+  } catch (err) {
+    if (!isRowError(err) || isolated.has(seg)) throw err;
+    // a poison row in this chunk: the next attempt copies it key by key
+    ctx.log.warn({ table: shape.name, error: errorText(err) }, 'chunk refused by the target; copying it key by key');
+    isolated.add(seg);
+    return 0;
   } finally {
     release?.();
   }
   ctx.faults.hit('after-chunk');
+  return copied;
+}
+
+/** Segments whose next chunk is copied key by key (the last attempt hit a row the target refuses). */
+const isolated = new WeakSet<Segment>();
+
+/**
+ * Makes the target's range equal to the source's key by key: the range is
+ * emptied (committed), then each source key is applied on its own; keys the
+ * target refuses are parked as poison rows and retried by the applier. A kill
+ * in between leaves the position unchanged: the range is copied again.
+ */
+async function copyIsolating(link: Link, shape: TableShape, where: string): Promise<number> {
+  await toolTransaction(link.to.knex, (tx) => execChecked(tx, `DELETE FROM ${qq(link.to.db, shape.name)} WHERE ${where}`));
+  const [rows] = await link.from.knex.raw(`SELECT ${keyTextExpr(shape.key)} AS k FROM ${qq(link.from.db, shape.name)} WHERE ${where} ORDER BY ${orderBy(shape.key)}`);
+  const failed: Array<{ table: string; key: string; error: string }> = [];
+  let copied = 0;
+  for (const { k } of rows as Array<{ k: string }>) {
+    try {
+      await applyKeys(link, shape, [String(k)]);
+      copied++;
+    } catch (err) {
+      if (!isRowError(err)) throw err;
+      failed.push({ table: shape.name, key: String(k), error: errorText(err) });
+    }
+  }
+  await parkKeys(link, failed);
   return copied;
 }
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { createKnex, type Knex } from '../../../lib/db.ts';
+import { createKnex, ensureDatabase, type Knex } from '../../../lib/db.ts';
+import { migrateLatest } from '../../../lib/migrate.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';
 import { statusCommand } from '../lib/commands.ts';
 import { drain } from '../lib/applier.ts';
@@ -296,3 +297,46 @@ for (const copyMode of ['sql', 'stream'] as const) {
     });
   });
 }
+
+describe('split-db poison row already on the source when the copy starts @integration', function () {
+  this.timeout(60_000);
+  for (const copyMode of ['sql', 'stream'] as const) {
+    it(`the chunk holding it is copied key by key, the row parked and reported, the copy finishes; applied once fixed (${copyMode} copy)`, async () => {
+      const pair = await createPair(`poison_copy_${copyMode}`);
+      try {
+        await seedCatalog(pair.source.knex, 120);
+        // the target exists already (migrations applied), with the same extra index as the source
+        await ensureDatabase(pair.targetDsn);
+        await migrateLatest(pair.target, 'product');
+        for (const [k, db] of [[pair.source.knex, pair.source.name], [pair.target, pair.targetName]] as const) {
+          await k.raw(`ALTER TABLE \`${db}\`.products ADD KEY ix_discount (discount_rate)`);
+        }
+        const app = createKnex(pair.source.dsn, { pool: { min: 1, max: 1 } });
+        try {
+          await app.raw("SET SESSION sql_mode = ''");
+          await app.raw('UPDATE products SET price = 1.00, sale_price = -100.00 WHERE id = 57');
+        } finally {
+          await app.destroy();
+        }
+        const ctx = productContext(pair, { copyMode, chunkSize: 20, minChunk: 20, maxChunk: 20, copyWorkers: 1 });
+        try {
+          const r = await start(ctx);
+          expect(r.state.phase).to.equal('copied');
+          const st = await statusCommand(ctx);
+          expect(st.poison.forward.count).to.equal(1);
+          expect(st.poison.forward.rows[0]).to.include({ table: 'products', key: 'id=57' });
+          const [src, dst] = [await ids(pair.source.knex, pair.source.name), await ids(pair.target, pair.targetName)];
+          expect(dst).to.deep.equal(src.filter((id) => id !== 57));
+          await pair.source.knex.raw('UPDATE products SET sale_price = NULL WHERE id = 57');
+          await start(ctx);
+          expect((await statusCommand(ctx)).poison.forward.count).to.equal(0);
+          expect(await ids(pair.target, pair.targetName)).to.deep.equal(src);
+        } finally {
+          await closeContext(ctx);
+        }
+      } finally {
+        await pair.drop();
+      }
+    });
+  }
+});

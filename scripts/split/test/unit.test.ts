@@ -168,6 +168,10 @@ describe('split-db pure logic', () => {
     const s = info('t', [col('id', { columnType: 'int(11)' }), col('price', { columnType: 'decimal(12,2)' })]);
     const d = info('t', [col('id', { columnType: 'int(11)' }), col('price', { columnType: 'decimal(12,1)' }), col('extra', { nullable: false })]);
     expect(schemaDifferences(s, d)).to.deep.equal(['t.price: decimal(12,2) on the source, decimal(12,1) on the target', 't.extra: only on the target and NOT NULL']);
+    // the key must identify rows the same way: a case-insensitive key on one side only is a difference
+    const ci = info('u', [col('id', { columnType: 'char(36)', dataType: 'char', charset: 'utf8mb4', collation: 'utf8mb4_general_ci' })]);
+    const bin = info('u', [col('id', { columnType: 'char(36)', dataType: 'char', charset: 'utf8mb4', collation: 'utf8mb4_bin' })]);
+    expect(schemaDifferences(ci, bin)).to.deep.equal(['u: key (id utf8mb4_general_ci) on the source, (id utf8mb4_bin) on the target']);
   });
 
   it('scans legacy code for knex and raw SQL access, jobs, seams and joins across the boundary', () => {
