@@ -49,13 +49,30 @@ export type SkipKeys = (table: string, keys: string[]) => Promise<Set<string>>;
 
 export const DEFAULT_POISON_RETRY_MS = 2000;
 
-/** Server errors that are about the connection or locks, not about a row: never parked as poison. */
-const TRANSIENT_ERRNOS = new Set([1040, 1053, 1152, 1153, 1158, 1159, 1160, 1161, 1205, 1213, 1317, 1927, 1969, 3024]);
+/**
+ * Server errors about a row's values — the only ones a row is parked for. Anything
+ * else (connection, locks, a missing table, a privilege, a fence, a bug in a
+ * statement) fails loudly instead of parking every key.
+ */
+const ROW_ERRNOS = new Set([
+  1048, // column cannot be null
+  1062, // duplicate entry (a unique key the source does not have)
+  1264, // out of range (e.g. a VIRTUAL column computed under strict mode)
+  1265, // data truncated
+  1292, // incorrect date/time/number value
+  1366, // incorrect string value
+  1367, // illegal value
+  1406, // data too long
+  1411, // incorrect value for a function
+  1690, // value out of range in an expression
+  3140, 4038, // invalid JSON
+  4025, // CHECK constraint failed
+]);
 
 export function isRowError(err: unknown): boolean {
   if (isSplitError(err)) return err.code === 'INSERT_WARNING';
   const errno = (err as { errno?: number }).errno;
-  return typeof errno === 'number' && errno >= 1000 && errno < 2000 && !TRANSIENT_ERRNOS.has(errno);
+  return typeof errno === 'number' && ROW_ERRNOS.has(errno);
 }
 
 /** The server's own message (knex's message repeats the whole statement, row values included). */
