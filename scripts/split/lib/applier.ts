@@ -189,6 +189,8 @@ export async function parkKeys(link: Link, failed: Array<{ table: string; key: s
 
 async function park(tx: Knex.Transaction, link: Link, failed: Array<{ table: string; key: string; error: string }>): Promise<void> {
   for (const f of failed) {
+    const shape = link.shapes.get(f.table);
+    link.log?.warn({ direction: link.direction, table: f.table, key: shape ? describeKey(shape.key, f.key) : f.key, error: f.error }, 'row refused by the other side; parked as poison and retried');
     await tx.raw(
       `INSERT INTO ${qq(link.from.db, poisonTable(link.service))} (h, tbl, pk, error) VALUES (UNHEX(MD5(CONCAT(?, ':', ?))), ?, ?, ?)
        ON DUPLICATE KEY UPDATE error = VALUES(error), attempts = attempts + 1, last_seen = CURRENT_TIMESTAMP(6)`,
