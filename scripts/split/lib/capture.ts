@@ -1,7 +1,7 @@
 import { foreignKeys, type ForeignKey } from './introspect.ts';
 import type { Side } from './side.ts';
 import {
-  cascadeTriggerDdl, cascadeTriggerName, changelogDdl, changelogTable, fenceDdl, fenceTable, q, qq, ROW_EVENTS, rowTriggerDdl, triggerName,
+  cascadeTriggerDdl, cascadeTriggerName, CHANGELOG_KEY_CHARS, changelogDdl, changelogTable, fenceDdl, fenceTable, poisonTable, q, qq, ROW_EVENTS, rowTriggerDdl, triggerName,
   type CascadeChild, type TableShape,
 } from './sql.ts';
 
@@ -13,10 +13,26 @@ import {
  * still commit — the copy may start. The same triggers enforce the fence
  * (see rowTriggerDdl), so a cutover changes one row, not DDL.
  */
-export async function ensureMachinery(side: Side, service: string, initiallyFenced: boolean): Promise<void> {
+export async function ensureMachinery(side: Side, service: string, initiallyFenced: boolean): Promise<boolean> {
   await side.knex.raw(changelogDdl(service));
+  const migrated = await widenChangelogKey(side, service);
   await side.knex.raw(fenceDdl(service));
   await side.knex.raw(`INSERT IGNORE INTO ${q(fenceTable(service))} (id, fenced) VALUES (1, ?)`, [initiallyFenced ? 1 : 0]);
+  return migrated;
+}
+
+/**
+ * A changelog created by an older version holds integer keys in a DECIMAL
+ * column: widened in place to the key-text column (its integers stay readable:
+ * keys.ts decodes a bare integer as a one-column integer key). Returns true
+ * when it did, so the triggers are rewritten to log key texts.
+ */
+async function widenChangelogKey(side: Side, service: string): Promise<boolean> {
+  const [rows] = await side.knex.raw('SELECT DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?', [side.db, changelogTable(service), 'pk']);
+  const t = String((rows as Array<{ t: string }>)[0]?.t ?? '').toLowerCase();
+  if (t !== 'decimal') return false;
+  await side.knex.raw(`ALTER TABLE ${q(changelogTable(service))} MODIFY pk VARCHAR(${CHANGELOG_KEY_CHARS}) CHARACTER SET ascii COLLATE ascii_bin NOT NULL`);
+  return true;
 }
 
 /**
@@ -55,7 +71,7 @@ export function cascadingInto(fks: ForeignKey[], moved: Map<string, TableShape>)
     const acts = (rule: string) => rule === 'CASCADE' || rule === 'SET NULL' || rule === 'SET DEFAULT';
     if (!acts(fk.onDelete) && !acts(fk.onUpdate)) continue;
     const entry = out.get(fk.refTable) ?? { del: [], upd: [] };
-    const c: CascadeChild = { child: fk.table, childPk: child.pk, childColumns: fk.columns, parentColumns: fk.refColumns };
+    const c: CascadeChild = { child: fk.table, childKey: child.key, childColumns: fk.columns, parentColumns: fk.refColumns };
     if (acts(fk.onDelete)) entry.del.push(c);
     if (acts(fk.onUpdate)) entry.upd.push(c);
     out.set(fk.refTable, entry);
@@ -70,7 +86,7 @@ export async function captureTriggers(side: Side, service: string, moved: Map<st
     if (del.length) out.set(cascadeTriggerName(service, parent, 'delete'), cascadeTriggerDdl(service, parent, 'delete', del));
     if (upd.length) out.set(cascadeTriggerName(service, parent, 'update'), cascadeTriggerDdl(service, parent, 'update', upd));
   }
-  for (const s of moved.values()) for (const ev of ROW_EVENTS) out.set(triggerName(service, s.name, ev), rowTriggerDdl(service, s.name, s.pk, ev));
+  for (const s of moved.values()) for (const ev of ROW_EVENTS) out.set(triggerName(service, s.name, ev), rowTriggerDdl(service, s.name, s.key, ev));
   return out;
 }
 
@@ -81,7 +97,7 @@ export async function captureTriggers(side: Side, service: string, moved: Map<st
  * only adds what a killed one did not get to; `replace` rewrites them all.
  */
 export async function startCapture(side: Side, service: string, moved: Map<string, TableShape>, initiallyFenced = false, replace = false): Promise<void> {
-  await ensureMachinery(side, service, initiallyFenced);
+  if (await ensureMachinery(side, service, initiallyFenced)) replace = true;
   const have = new Set((await listToolTriggers(side, service)).map((t) => t.name));
   for (const [name, ddl] of await captureTriggers(side, service, moved)) {
     if (replace || !have.has(name)) await side.knex.raw(ddl);
@@ -118,6 +134,7 @@ export async function dropToolTriggers(side: Side, service: string): Promise<num
 export async function dropMachinery(side: Side, service: string): Promise<void> {
   await side.knex.raw(`DROP TABLE IF EXISTS ${q(changelogTable(service))}`);
   await side.knex.raw(`DROP TABLE IF EXISTS ${q(fenceTable(service))}`);
+  await side.knex.raw(`DROP TABLE IF EXISTS ${q(poisonTable(service))}`);
 }
 
 export async function backlog(side: Side, service: string): Promise<number> {

@@ -3,12 +3,13 @@ import type { Logger } from '../../../lib/logger.ts';
 import { silentLogger } from '../../../lib/logger.ts';
 import { SplitError } from './errors.ts';
 import { NO_FAULTS, type Faults } from './faults.ts';
-import { foreignKeys, shapeOf, tableInfo, type ForeignKey, type TableInfo } from './introspect.ts';
+import { foreignKeys, tableInfo, type ForeignKey, type TableInfo } from './introspect.ts';
 import type { ResolvedService } from './manifest.ts';
 import { DEFAULT_OPTIONS, type SplitOptions } from './options.ts';
 import { NO_PROGRESS, type ProgressSink } from './progress.ts';
 import { openSide, sameServer, type Side } from './side.ts';
 import { acquireTableLocks } from './table-locks.ts';
+import { keyOf } from './keys.ts';
 import type { TableShape } from './sql.ts';
 import { StateStore } from './state.ts';
 
@@ -77,6 +78,8 @@ export function useSqlCopy(ctx: SplitContext): boolean {
 export interface Catalog {
   infos: Map<string, TableInfo>;
   shapes: Map<string, TableShape>;
+  /** Tables that exist but have no usable key: why, and what to add (keys.ts keyOf). */
+  refusals: Map<string, string>;
   fks: ForeignKey[];
 }
 
@@ -84,15 +87,23 @@ export async function readCatalog(side: Side, tables: string[]): Promise<Catalog
   const infos = new Map<string, TableInfo>();
   for (const t of tables) infos.set(t, await tableInfo(side.knex, side.db, t));
   const shapes = new Map<string, TableShape>();
-  for (const [t, i] of infos) if (i.exists && i.pk.length === 1) shapes.set(t, shapeOf(i));
-  return { infos, shapes, fks: await foreignKeys(side.knex, side.db) };
+  const refusals = new Map<string, string>();
+  for (const [t, i] of infos) {
+    if (!i.exists) continue;
+    const k = keyOf(i);
+    if ('key' in k) shapes.set(t, { name: i.name, key: k.key, columns: i.columns });
+    else refusals.set(t, k.refusal);
+  }
+  return { infos, shapes, refusals, fks: await foreignKeys(side.knex, side.db) };
 }
 
 /** Shapes the tool moves with: the source's copyable columns, which the target must match exactly. */
 export async function movingShapes(ctx: SplitContext): Promise<Map<string, TableShape>> {
   const cat = await readCatalog(ctx.source, ctx.service.spec.tables);
   for (const t of ctx.service.spec.tables) {
-    if (!cat.shapes.has(t)) throw new SplitError('BLOCKED', `table ${t} is missing or has no single-column primary key on the source; run plan`);
+    const why = cat.refusals.get(t);
+    if (why) throw new SplitError('BLOCKED', why);
+    if (!cat.shapes.has(t)) throw new SplitError('BLOCKED', `table ${t} does not exist on the source; run plan`);
   }
   return cat.shapes;
 }
@@ -114,15 +125,17 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Runs a write statement and fails on any warning (INSERT IGNORE-style silent loss is data loss). */
-export async function execChecked(conn: Knex.Transaction, sql: string, bindings: unknown[] = []): Promise<{ affectedRows: number }> {
+export async function execChecked(conn: Knex.Transaction, sql: string, bindings: unknown[] = []): Promise<{ affectedRows: number; records?: number }> {
   const [res] = await conn.raw(sql, bindings as Knex.RawBinding[]);
-  const header = res as { affectedRows?: number; warningStatus?: number };
+  const header = res as { affectedRows?: number; warningStatus?: number; info?: string };
   if (header.warningStatus && header.warningStatus > 0) {
     const [w] = await conn.raw('SHOW WARNINGS LIMIT 5');
     const text = (w as Array<{ Level: string; Code: number; Message: string }>).map((x) => `${x.Level} ${x.Code}: ${x.Message}`).join(' | ');
     throw new SplitError('INSERT_WARNING', `write produced ${header.warningStatus} warning(s), treated as fatal: ${text || 'see SHOW WARNINGS'}`);
   }
-  return { affectedRows: header.affectedRows ?? 0 };
+  // INSERT/REPLACE … SELECT report the rows read as "Records: n" (affected rows count a replaced row twice)
+  const rec = /Records:\s*(\d+)/.exec(header.info ?? '');
+  return { affectedRows: header.affectedRows ?? 0, ...(rec ? { records: Number(rec[1]) } : {}) };
 }
 
 const RETRYABLE = new Set([1213, 1205]); // deadlock, lock wait timeout

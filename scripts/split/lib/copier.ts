@@ -3,36 +3,76 @@ import { drain } from './applier.ts';
 import { execChecked, sleep, toolTransaction, type SplitContext } from './context.ts';
 import type { Link } from './link.ts';
 import { tableFraction } from './progress.ts';
-import { replaceRows } from './applier.ts';
-import { columnList, pkLit, q, qq, rangeWhere, selectList, type TableShape } from './sql.ts';
+import { applyKeys, errorText, isRowError, parkKeys, replaceRows } from './applier.ts';
+import { inRangesSql, intKeyText, intOf, isIntKey, keyTextExpr, orderBy, rangeWhere } from './keys.ts';
+import { columnList, qq, selectList, type TableShape } from './sql.ts';
 import { note, type Segment, type SplitState, type TableProgress } from './state.ts';
 import { nextChunkSize, rateDelay } from './throttle.ts';
 
 /**
- * Copies each table in primary-key chunks up to the key range snapshot taken
- * after capture began (rows above it arrive through the changelog). The copier
- * and the applier take turns in one loop — a chunk is read and written before
- * any captured change is applied — so a stale chunk can never overwrite a
- * newer applied change. A chunk's position is saved after it commits (in the
- * same transaction when both databases share a server).
+ * Copies each table in key chunks up to the key range snapshot taken after
+ * capture began (rows above it arrive through the changelog). The copier and
+ * the applier take turns in one loop — a chunk is read and written before any
+ * captured change is applied — so a stale chunk can never overwrite a newer
+ * applied change.
+ *
+ * A chunk copy makes the target's key range (lo, hi] EQUAL to the source's:
+ * it deletes the target's rows in the range and writes the source's, in one
+ * transaction. So a position that lags what is on the target (a process killed
+ * after the chunk committed, before its position was saved) only means the
+ * range is copied again, and changes to not-yet-copied keys can be consumed
+ * without being applied (the copier reads those rows later, current).
+ * Positions are saved under one lock per run, each save holding every advance
+ * committed before it and none that is not: they never move backwards and
+ * never claim a chunk the target does not hold.
  */
 export async function snapshotRanges(ctx: SplitContext, state: SplitState, shapes: Map<string, TableShape>): Promise<void> {
   for (const [t, shape] of shapes) {
     const p = state.tables[t];
     if (p.maxPk !== null || p.done) continue;
-    const [[r]] = await ctx.source.knex.raw(`SELECT MIN(${q(shape.pk)}) AS mn, MAX(${q(shape.pk)}) AS mx FROM ${qq(ctx.source.db, t)}`);
-    if (r.mx === null) {
+    const edge = async (desc: boolean) => {
+      const [rows] = await ctx.source.knex.raw(`SELECT ${keyTextExpr(shape.key)} AS k FROM ${qq(ctx.source.db, t)} ORDER BY ${orderBy(shape.key, desc)} LIMIT 1`);
+      const r = (rows as Array<{ k: string }>)[0];
+      return r ? String(r.k) : null;
+    };
+    const [mn, mx] = [await edge(false), await edge(true)];
+    if (mx === null || mn === null) {
       p.done = true;
       continue;
     }
-    p.minPk = String(r.mn);
-    p.maxPk = String(r.mx);
-    p.segments = splitRange(p.minPk, p.maxPk, ctx.opts.copyWorkers, ctx.opts.minChunk);
+    p.minPk = mn;
+    p.maxPk = mx;
+    p.intKey = isIntKey(shape.key);
+    const [[est]] = await ctx.source.knex.raw('SELECT TABLE_ROWS AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [ctx.source.db, t]);
+    p.estimate = Number(est?.n ?? 0);
+    // integer keys are cut by arithmetic; other keys have none: boundaries are keys sampled by the server
+    p.segments = isIntKey(shape.key)
+      ? splitRange(intOf(shape.key, mn).toString(), intOf(shape.key, mx).toString(), ctx.opts.copyWorkers, ctx.opts.minChunk)
+      : await sampledSegments(ctx, shape, mx, p.estimate, ctx.opts.copyWorkers, ctx.opts.minChunk);
   }
   await ctx.store.save(state);
 }
 
-/** (min-1, max] cut into up to `n` equal key slices, none narrower than `minWidth`. Pure. */
+/**
+ * Segments of a key without arithmetic: the keys at every (estimate / n)-th
+ * position in the server's key order are the boundaries (one index walk each);
+ * one segment when the table is small or its estimate unknown.
+ */
+async function sampledSegments(ctx: SplitContext, shape: TableShape, max: string, estimate: number, n: number, minWidth: number): Promise<Segment[]> {
+  const parts = Math.max(1, Math.min(n, Math.floor(estimate / Math.max(1, minWidth))));
+  const cuts: string[] = [];
+  for (let i = 1; i < parts; i++) {
+    const [rows] = await ctx.source.knex.raw(
+      `SELECT ${keyTextExpr(shape.key)} AS k FROM ${qq(ctx.source.db, shape.name)} ORDER BY ${orderBy(shape.key)} LIMIT 1 OFFSET ${Math.floor((estimate * i) / parts)}`);
+    const k = (rows as Array<{ k: string }>)[0]?.k;
+    if (k === undefined || k === max || k === cuts.at(-1)) break;
+    cuts.push(String(k));
+  }
+  const edges: Array<string | null> = [null, ...cuts, max];
+  return edges.slice(1).map((hi, i) => ({ lo: edges[i], hi: hi!, lastPk: null, done: false }));
+}
+
+/** [min, max] of an integer key cut into up to `n` equal slices (lo, hi], none narrower than `minWidth`; key texts. Pure. */
 export function splitRange(min: string, max: string, n: number, minWidth: number): Segment[] {
   const lo = BigInt(min) - 1n;
   const hi = BigInt(max);
@@ -42,7 +82,7 @@ export function splitRange(min: string, max: string, n: number, minWidth: number
   for (let i = 0; i < parts; i++) {
     const a = lo + step * BigInt(i);
     const b = i === parts - 1 ? hi : lo + step * BigInt(i + 1);
-    out.push({ lo: a.toString(), hi: b.toString(), lastPk: null, done: false });
+    out.push({ lo: i === 0 ? null : intKeyText(a), hi: intKeyText(b), lastPk: null, done: false });
   }
   return out;
 }
@@ -63,7 +103,8 @@ export async function copyAll(ctx: SplitContext, state: SplitState, link: Link):
   try {
     for (const [t, shape] of link.shapes) {
       const p = state.tables[t];
-      if (!p.done && !p.segments) p.segments = [{ lo: String(BigInt(p.minPk!) - 1n), hi: p.maxPk!, lastPk: p.lastPk, done: false }];
+      // a state document of an older version: one cursor over the whole range
+      if (!p.done && !p.segments) p.segments = [{ lo: null, hi: p.maxPk!, lastPk: p.lastPk, done: false }];
       while (!p.done) {
         if (ctx.signal.aborted) return;
         // one round: every unfinished segment copies one chunk, concurrently; then the applier runs
@@ -77,7 +118,7 @@ export async function copyAll(ctx: SplitContext, state: SplitState, link: Link):
         ctx.progress.update(Math.round(totalFraction() * 10000), { rows: Object.values(state.tables).reduce((a, x) => a + x.rows, 0) });
         // apply what was captured meanwhile, bounded so the copy keeps moving
         await drain(link, ctx.opts.applyBatch, ctx.faults, {
-          maxMs: ctx.opts.targetChunkMs, signal: ctx.signal, skip: (tbl, pk) => notYetCopied(state.tables[tbl], pk),
+          maxMs: ctx.opts.targetChunkMs, signal: ctx.signal, skip: (tbl, keys) => notYetCopied(link, state.tables[tbl], tbl, keys),
           onBatch: async (r) => {
             state.applied.forward += r.changes;
             state.applied.batches += 1;
@@ -105,66 +146,169 @@ async function throttle(ctx: SplitContext, rows: number, elapsed: number): Promi
   }
 }
 
+/** One lock per copy run: a position save and the commit it describes happen under it (see the file comment). */
+const saveLocks = new WeakMap<SplitState, Mutex>();
+function saveLock(state: SplitState): Mutex {
+  let m = saveLocks.get(state);
+  if (!m) saveLocks.set(state, (m = new Mutex()));
+  return m;
+}
+
 /**
- * Copies the next chunk of one segment; returns the rows copied. Same server:
- * the chunk and the state document (with this chunk's advance, not yet applied
- * in memory) commit in one transaction; the advance is applied in memory after
- * the commit, so a concurrent worker never persists an uncommitted advance.
+ * Copies the next chunk of one segment; returns the rows copied. The target's
+ * rows in the chunk's key range are deleted and the source's written in one
+ * transaction. Same server: the state document (every advance committed so
+ * far plus this one) is saved in that transaction, and the advance is applied
+ * in memory after the commit, still under the save lock. Other server: the
+ * position is saved after the commit (a lag only repeats the chunk).
  */
 export async function copyChunk(ctx: SplitContext, state: SplitState, link: Link, shape: TableShape, p: TableProgress, seg: Segment): Promise<number> {
   const src = link.from;
   const lo = seg.lastPk ?? seg.lo;
   const size = Math.max(1, state.chunkSize);
-  // upper bound of this chunk: the size-th key after lo, capped at the segment's end
+  // upper bound of this chunk: the size-th key after lo in the server's key order, capped at the segment's end
   const [hiRows] = await src.knex.raw(
-    `SELECT ${q(shape.pk)} AS k FROM ${qq(src.db, shape.name)} WHERE ${rangeWhere(shape.pk, lo, seg.hi)} ORDER BY ${q(shape.pk)} LIMIT 1 OFFSET ${size - 1}`);
+    `SELECT ${keyTextExpr(shape.key)} AS k FROM ${qq(src.db, shape.name)} WHERE ${rangeWhere(shape.key, lo, seg.hi)} ORDER BY ${orderBy(shape.key)} LIMIT 1 OFFSET ${size - 1}`);
   const hiFound = (hiRows as Array<{ k: string }>)[0];
   const hi = hiFound ? String(hiFound.k) : seg.hi;
-  const where = rangeWhere(shape.pk, lo, hi);
+  const last = !hiFound || hi === seg.hi;
+  const where = rangeWhere(shape.key, lo, hi);
+  const lock = saveLock(state);
   let copied = 0;
-  if (link.sql) {
-    await toolTransaction(src.knex, async (tx) => {
-      const r = await execChecked(tx, `REPLACE INTO ${qq(link.to.db, shape.name)} (${columnList(shape)}) SELECT ${columnList(shape)} FROM ${qq(src.db, shape.name)} WHERE ${where}`);
-      copied = r.affectedRows;
-      ctx.faults.hit('mid-chunk');
-      const doc = structuredClone(state);
-      advance(doc.tables[shape.name], doc.tables[shape.name].segments!.find((x) => x.lo === seg.lo)!, hi, copied);
-      await ctx.store.save(doc, tx);
-    });
-    advance(p, seg, hi, copied);
-  } else {
-    const [rows] = await src.knex.raw(`SELECT ${selectList(shape)} FROM ${qq(src.db, shape.name)} WHERE ${where} ORDER BY ${q(shape.pk)}`);
-    const list = rows as Array<Record<string, unknown>>;
-    await toolTransaction(link.to.knex, async (tx) => {
-      if (list.length) await replaceRows(tx, link.to.db, shape, list);
-      ctx.faults.hit('mid-chunk');
-    });
-    copied = list.length;
-    advance(p, seg, hi, copied);
-    await ctx.store.save(state);
+  let release: (() => void) | undefined;
+  try {
+    if (isolated.has(seg)) {
+      // this range held a row the target refuses: copied key by key, refused keys parked (applier.ts)
+      isolated.delete(seg);
+      copied = await copyIsolating(link, shape, where);
+      ctx.faults.hit('chunk-committed');
+      release = await lock.acquire();
+      advance(p, seg, hi, last, copied);
+      await ctx.store.save(state);
+    } else if (link.sql) {
+      await toolTransaction(src.knex, async (tx) => {
+        release?.();
+        release = undefined;
+        await execChecked(tx, `DELETE FROM ${qq(link.to.db, shape.name)} WHERE ${where}`);
+        const r = await execChecked(tx, `REPLACE INTO ${qq(link.to.db, shape.name)} (${columnList(shape)}) SELECT ${columnList(shape)} FROM ${qq(src.db, shape.name)} WHERE ${where}`);
+        // rows read, not affected rows (a REPLACE that replaces counts 2)
+        copied = r.records ?? r.affectedRows;
+        ctx.faults.hit('mid-chunk');
+        release = await lock.acquire();
+        const doc = structuredClone(state);
+        advance(doc.tables[shape.name], doc.tables[shape.name].segments!.find((x) => x.lo === seg.lo && x.hi === seg.hi)!, hi, last, copied);
+        await ctx.store.save(doc, tx);
+      });
+      advance(p, seg, hi, last, copied);
+      // same point as in stream mode; here the position committed with the chunk, so the window is empty
+      ctx.faults.hit('chunk-committed');
+    } else {
+      const [rows] = await src.knex.raw(`SELECT ${selectList(shape)} FROM ${qq(src.db, shape.name)} WHERE ${where} ORDER BY ${orderBy(shape.key)}`);
+      const list = rows as Array<Record<string, unknown>>;
+      await toolTransaction(link.to.knex, async (tx) => {
+        await execChecked(tx, `DELETE FROM ${qq(link.to.db, shape.name)} WHERE ${where}`);
+        if (list.length) await replaceRows(tx, link.to.db, shape, list);
+        ctx.faults.hit('mid-chunk');
+      });
+      copied = list.length;
+      // the window between the chunk's commit on the target and the save of its position
+      ctx.faults.hit('chunk-committed');
+      release = await lock.acquire();
+      advance(p, seg, hi, last, copied);
+      await ctx.store.save(state);
+    }
+  } catch (err) {
+    if (!isRowError(err) || isolated.has(seg)) throw err;
+    // a poison row in this chunk: the next attempt copies it key by key
+    ctx.log.warn({ table: shape.name, error: errorText(err) }, 'chunk refused by the target; copying it key by key');
+    isolated.add(seg);
+    return 0;
+  } finally {
+    release?.();
   }
   ctx.faults.hit('after-chunk');
   return copied;
 }
 
-function advance(p: TableProgress, seg: Segment, hi: string, copied: number): void {
-  seg.lastPk = pkLit(hi);
-  if (BigInt(hi) >= BigInt(seg.hi)) seg.done = true;
+/** Segments whose next chunk is copied key by key (the last attempt hit a row the target refuses). */
+const isolated = new WeakSet<Segment>();
+
+/**
+ * Makes the target's range equal to the source's key by key: the range is
+ * emptied (committed), then each source key is applied on its own; keys the
+ * target refuses are parked as poison rows and retried by the applier. A kill
+ * in between leaves the position unchanged: the range is copied again.
+ */
+async function copyIsolating(link: Link, shape: TableShape, where: string): Promise<number> {
+  await toolTransaction(link.to.knex, (tx) => execChecked(tx, `DELETE FROM ${qq(link.to.db, shape.name)} WHERE ${where}`));
+  const [rows] = await link.from.knex.raw(`SELECT ${keyTextExpr(shape.key)} AS k FROM ${qq(link.from.db, shape.name)} WHERE ${where} ORDER BY ${orderBy(shape.key)}`);
+  const failed: Array<{ table: string; key: string; error: string }> = [];
+  let copied = 0;
+  for (const { k } of rows as Array<{ k: string }>) {
+    try {
+      await applyKeys(link, shape, [String(k)]);
+      copied++;
+    } catch (err) {
+      if (!isRowError(err)) throw err;
+      failed.push({ table: shape.name, key: String(k), error: errorText(err) });
+    }
+  }
+  await parkKeys(link, failed);
+  return copied;
+}
+
+function advance(p: TableProgress, seg: Segment, hi: string, last: boolean, copied: number): void {
+  seg.lastPk = hi;
+  if (last) seg.done = true;
   p.rows += copied;
   p.chunks += 1;
   p.done = (p.segments ?? []).every((x) => x.done);
 }
 
-/** Inside the snapshot range and above what was copied: the copier will read this key later. */
-export function notYetCopied(p: TableProgress | undefined, pk: string): boolean {
-  if (!p || p.done || p.maxPk === null) return false;
-  const k = BigInt(pk);
-  if (!p.segments) return k <= BigInt(p.maxPk) && (p.lastPk === null || k > BigInt(p.lastPk));
-  return p.segments.some((sg) => !sg.done && k <= BigInt(sg.hi) && k > BigInt(sg.lastPk ?? sg.lo));
+/** Key ranges (lo, hi] of a table the copier has still to read. Pure. */
+export function pendingRanges(p: TableProgress | undefined): Array<{ lo: string | null; hi: string }> {
+  if (!p || p.done || p.maxPk === null) return [];
+  if (!p.segments) return [{ lo: p.lastPk, hi: p.maxPk }];
+  return p.segments.filter((sg) => !sg.done).map((sg) => ({ lo: sg.lastPk ?? sg.lo, hi: sg.hi }));
+}
+
+const SKIP_TEST_KEYS = 200;
+
+/**
+ * Of `keys` (key texts), those inside the snapshot range and above what was
+ * copied: the copier will read them later. Asked of the server (the keys'
+ * collations decide), never compared in JS.
+ */
+export async function notYetCopied(link: Link, p: TableProgress | undefined, table: string, keys: string[]): Promise<Set<string>> {
+  const ranges = pendingRanges(p);
+  const out = new Set<string>();
+  const shape = link.shapes.get(table);
+  if (!ranges.length || !shape || !keys.length) return out;
+  for (let i = 0; i < keys.length; i += SKIP_TEST_KEYS) {
+    const part = keys.slice(i, i + SKIP_TEST_KEYS);
+    const [rows] = await link.from.knex.raw(inRangesSql(shape.key, part, ranges));
+    const r = (rows as Array<Record<string, unknown>>)[0];
+    part.forEach((k, j) => {
+      if (Number(r[`s${j}`]) === 1) out.add(k);
+    });
+  }
+  return out;
 }
 
 export function copyDone(state: SplitState): boolean {
   return Object.values(state.tables).every((t) => t.done);
+}
+
+/** A promise-chain mutex. */
+export class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  acquire(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((r) => (release = r));
+    const prev = this.tail;
+    this.tail = prev.then(() => next);
+    return prev.then(() => release);
+  }
 }
 
 export { note };

@@ -4,7 +4,7 @@
  * SPLIT_FAIL=<point>[:<n>] throws an error there instead. Parsed once by the CLI entry.
  */
 export const FAULT_POINTS = [
-  'after-capture', 'mid-chunk', 'after-chunk', 'mid-apply', 'after-apply', 'during-verify',
+  'after-capture', 'mid-chunk', 'chunk-committed', 'after-chunk', 'mid-apply', 'after-apply', 'during-verify',
   'cutover-fenced', 'cutover-before-flip', 'cutover-after-flip', 'rollback-before-flip',
 ] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];

@@ -1,5 +1,7 @@
 import type { Knex } from '../../../lib/db.ts';
 import type { ColumnInfo, TableShape } from './sql.ts';
+import { SplitError } from './errors.ts';
+import { keyOf } from './keys.ts';
 import { q } from './sql.ts';
 
 export interface TableInfo {
@@ -9,6 +11,10 @@ export interface TableInfo {
   /** Every column including generated ones. */
   allColumns: ColumnInfo[];
   pk: string[];
+  /** The primary key indexes a column prefix (`PRIMARY KEY (col(10))`). */
+  pkPartial: boolean;
+  /** UNIQUE keys other than the primary key, in the server's order. */
+  uniqueKeys: Array<{ name: string; columns: string[]; partial: boolean }>;
   pkType: string | null;
   autoIncrement: string | null;
   rowsEstimate: number;
@@ -33,10 +39,11 @@ export async function tableInfo(knex: Knex, db: string, table: string): Promise<
     [db, table],
   );
   const t = (tables as Array<Record<string, unknown>>)[0];
-  if (!t) return { name: table, exists: false, columns: [], allColumns: [], pk: [], pkType: null, autoIncrement: null, rowsEstimate: 0, dataBytes: 0, indexBytes: 0, engine: null };
+  if (!t) return { name: table, exists: false, columns: [], allColumns: [], pk: [], pkPartial: false, uniqueKeys: [], pkType: null, autoIncrement: null, rowsEstimate: 0, dataBytes: 0, indexBytes: 0, engine: null };
   const [cols] = await knex.raw(
     `SELECT COLUMN_NAME AS name, COLUMN_TYPE AS ct, DATA_TYPE AS dt, IS_NULLABLE AS nl, EXTRA AS extra, COLUMN_KEY AS ck,
-            IFNULL(GENERATION_EXPRESSION, '') AS gen, IFNULL(COLLATION_NAME, '') AS coll, IFNULL(CHECK_CLAUSE_JSON.cc, '') AS cc
+            CHARACTER_SET_NAME AS cs, COLLATION_NAME AS coll,
+            IFNULL(GENERATION_EXPRESSION, '') AS gen, IFNULL(CHECK_CLAUSE_JSON.cc, '') AS cc
        FROM information_schema.COLUMNS
        LEFT JOIN (SELECT CONSTRAINT_NAME AS cn, CHECK_CLAUSE AS cc FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?) CHECK_CLAUSE_JSON
          ON CHECK_CLAUSE_JSON.cn = COLUMN_NAME AND CHECK_CLAUSE_JSON.cc LIKE 'json_valid(%'
@@ -50,14 +57,24 @@ export async function tableInfo(knex: Knex, db: string, table: string): Promise<
     nullable: c.nl === 'YES',
     generated: /GENERATED|VIRTUAL|PERSISTENT|STORED/i.test(String(c.extra)) || String(c.gen) !== '',
     isJson: String(c.dt).toLowerCase() === 'json' || String(c.cc) !== '',
-    collation: String(c.coll ?? '') || undefined,
+    charset: c.cs ?? null,
+    collation: c.coll ?? null,
   }));
-  const [pkRows] = await knex.raw(
-    `SELECT COLUMN_NAME AS name FROM information_schema.KEY_COLUMN_USAGE
-      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION`,
+  const [idxRows] = await knex.raw(
+    `SELECT INDEX_NAME AS idx, COLUMN_NAME AS name, SUB_PART AS sub FROM information_schema.STATISTICS
+      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0 ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`,
     [db, table],
   );
-  const pk = (pkRows as Array<{ name: string }>).map((r) => r.name);
+  const unique = new Map<string, { name: string; columns: string[]; partial: boolean }>();
+  for (const r of idxRows as Array<{ idx: string; name: string; sub: unknown }>) {
+    let u = unique.get(r.idx);
+    if (!u) unique.set(r.idx, (u = { name: r.idx, columns: [], partial: false }));
+    u.columns.push(r.name);
+    if (r.sub !== null && r.sub !== undefined) u.partial = true;
+  }
+  const primary = unique.get('PRIMARY');
+  unique.delete('PRIMARY');
+  const pk = primary?.columns ?? [];
   const pkCol = allColumns.find((c) => c.name === pk[0]);
   return {
     name: table,
@@ -65,6 +82,8 @@ export async function tableInfo(knex: Knex, db: string, table: string): Promise<
     columns: allColumns.filter((c) => !c.generated),
     allColumns,
     pk,
+    pkPartial: primary?.partial ?? false,
+    uniqueKeys: [...unique.values()],
     pkType: pk.length === 1 && pkCol ? pkCol.columnType : null,
     autoIncrement: t.ai === null || t.ai === undefined ? null : String(t.ai),
     rowsEstimate: Number(t.r ?? 0),
@@ -74,8 +93,11 @@ export async function tableInfo(knex: Knex, db: string, table: string): Promise<
   };
 }
 
+/** The shape the tool moves a table with; throws when the table has no usable key (see keyOf). */
 export function shapeOf(info: TableInfo): TableShape {
-  return { name: info.name, pk: info.pk[0], columns: info.columns, generated: info.allColumns.filter((c) => c.generated) };
+  const k = keyOf(info);
+  if ('refusal' in k) throw new SplitError('BLOCKED', k.refusal);
+  return { name: info.name, key: k.key, columns: info.columns, generated: info.allColumns.filter((c) => c.generated) };
 }
 
 export async function foreignKeys(knex: Knex, db: string): Promise<ForeignKey[]> {
@@ -106,11 +128,6 @@ export async function foreignKeys(knex: Knex, db: string): Promise<ForeignKey[]>
 export async function serverInfo(knex: Knex): Promise<{ version: string; mariadb: boolean; logBin: boolean }> {
   const [[v]] = await knex.raw('SELECT VERSION() AS v, @@log_bin AS lb');
   return { version: String(v.v), mariadb: /mariadb/i.test(String(v.v)), logBin: String(v.lb) === '1' };
-}
-
-export async function pkRange(knex: Knex, db: string, table: string, pk: string): Promise<{ min: string | null; max: string | null }> {
-  const [[r]] = await knex.raw(`SELECT MIN(${q(pk)}) AS mn, MAX(${q(pk)}) AS mx FROM ${q(db)}.${q(table)}`);
-  return { min: r.mn === null ? null : String(r.mn), max: r.mx === null ? null : String(r.mx) };
 }
 
 export async function autoIncrementOf(knex: Knex, db: string, table: string): Promise<string | null> {

@@ -1,5 +1,6 @@
 import type { SplitContext } from './context.ts';
 import { useSqlCopy } from './context.ts';
+import type { Logger } from '../../../lib/logger.ts';
 import type { Side } from './side.ts';
 import type { TableShape } from './sql.ts';
 
@@ -12,12 +13,14 @@ export interface Link {
   /** Both databases on one server: statements can name both, and one transaction spans both. */
   sql: boolean;
   shapes: Map<string, TableShape>;
+  /** Where the applier reports poison rows (warn). */
+  log?: Logger;
 }
 
 export function forwardLink(ctx: SplitContext, shapes: Map<string, TableShape>): Link {
-  return { direction: 'forward', service: ctx.service.name, from: ctx.source, to: ctx.target, sql: useSqlCopy(ctx), shapes };
+  return { direction: 'forward', service: ctx.service.name, from: ctx.source, to: ctx.target, sql: useSqlCopy(ctx), shapes, log: ctx.log };
 }
 
 export function reverseLink(ctx: SplitContext, shapes: Map<string, TableShape>): Link {
-  return { direction: 'reverse', service: ctx.service.name, from: ctx.target, to: ctx.source, sql: useSqlCopy(ctx), shapes };
+  return { direction: 'reverse', service: ctx.service.name, from: ctx.target, to: ctx.source, sql: useSqlCopy(ctx), shapes, log: ctx.log };
 }

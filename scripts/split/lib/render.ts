@@ -62,6 +62,11 @@ export function renderStatus(s: ServiceStatus): string {
     `  triggers source ${JSON.stringify(s.triggers.source)}, target ${JSON.stringify(s.triggers.target)}`,
   ];
   if (s.verify) lines.push(`  verify ${s.verify.finishedAt ? (s.verify.ok ? 'OK' : `${s.verify.truncated ? '≥ ' : ''}${s.verify.differences.toLocaleString('en-US')} difference(s)`) : 'in progress'}${s.verify.inFlight ? `, ${s.verify.inFlight} in flight` : ''}`);
+  for (const [dir, r] of [['forward', s.poison.forward], ['reverse', s.poison.reverse]] as const) {
+    if (!r.count) continue;
+    lines.push(`  POISON ${dir}: ${r.count} row(s) the other side refuses (retried until they apply; cutover refuses meanwhile)`);
+    for (const p of r.rows) lines.push(`    ${p.table} ${p.key}: ${p.error} (${p.attempts} attempt(s), since ${p.firstSeen})`);
+  }
   if (s.lastCutover) lines.push(`  last ${s.lastCutover.kind}: ${s.lastCutover.ok ? 'ok' : 'aborted'}${s.lastCutover.freezeMs !== undefined ? `, freeze ${s.lastCutover.freezeMs} ms` : ''}${s.lastCutover.error ? ` (${s.lastCutover.error})` : ''}`);
   lines.push(`  source ${s.source}`, `  target ${s.target}`);
   return lines.join('\n');
@@ -76,6 +81,6 @@ export function differenceCount(v: Pick<VerifyState, 'differences' | 'difference
 export function renderVerify(service: string, v: VerifyState): string {
   const rows = Object.entries(v.tables).map(([t, x]) => `  ${t}: ${x.rows} rows in ${x.chunks} chunk(s), ${x.mismatchedChunks} re-diffed${x.checksumTable ? `; CHECKSUM TABLE ${x.checksumTable}` : ''}`);
   const head = v.ok ? `verify ${service} (${v.direction}): OK, 0 differences` : `verify ${service} (${v.direction}): ${differenceCount(v)} difference(s)${v.truncated ? ` (truncated: the first ${v.differences.length} are listed)` : ''}`;
-  const diffs = v.differences.slice(0, 20).map((d) => `  ${d.table} pk=${d.pk}: ${d.kind}${d.columns ? ` (${d.columns.join(',')})` : ''}`);
+  const diffs = v.differences.slice(0, 20).map((d) => `  ${d.table} ${d.key ?? `pk=${d.pk}`}: ${d.kind}${d.columns ? ` (${d.columns.join(',')})` : ''}`);
   return [head, ...rows, ...(v.inFlight ? [`  ${v.inFlight} row(s) still changing were re-checked and left in flight`] : []), ...(v.rowsPerSecond ? [`  ${v.rowsPerSecond} rows/s`] : []), ...diffs].join('\n');
 }

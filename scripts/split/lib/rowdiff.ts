@@ -1,3 +1,4 @@
+import { KEY_ALIAS } from './keys.ts';
 import { compareColumns, type ColumnInfo, type TableShape } from './sql.ts';
 
 /**
@@ -22,12 +23,17 @@ export interface RowDiff {
   columns?: string[];
 }
 
-/** Compares two row sets keyed by primary key. Pure. */
+/**
+ * Compares two row sets keyed by their key text (rows read with keySelect, keys.ts:
+ * the exact bytes of the key, so a key whose case changed is missing + extra), every
+ * compared column as exact bytes. Reported in the order the server returned the
+ * source rows, then the target's extras. Pure.
+ */
 export function diffRows(shape: TableShape, source: Array<Record<string, unknown>>, target: Array<Record<string, unknown>>): RowDiff[] {
-  const t = new Map(target.map((r) => [String(r[shape.pk]), r]));
+  const t = new Map(target.map((r) => [String(r[KEY_ALIAS]), r]));
   const out: RowDiff[] = [];
   for (const s of source) {
-    const key = String(s[shape.pk]);
+    const key = String(s[KEY_ALIAS]);
     const o = t.get(key);
     if (!o) {
       out.push({ pk: key, kind: 'missing-on-target' });
@@ -38,5 +44,5 @@ export function diffRows(shape: TableShape, source: Array<Record<string, unknown
     if (cols.length) out.push({ pk: key, kind: 'different', columns: cols });
   }
   for (const key of t.keys()) out.push({ pk: key, kind: 'extra-on-target' });
-  return out.sort((a, b) => (BigInt(a.pk) < BigInt(b.pk) ? -1 : BigInt(a.pk) > BigInt(b.pk) ? 1 : 0));
+  return out;
 }

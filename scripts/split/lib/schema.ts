@@ -3,6 +3,7 @@ import { migrateLatest } from '../../../lib/migrate.ts';
 import type { SplitContext } from './context.ts';
 import { SplitError } from './errors.ts';
 import { tableInfo, type TableInfo } from './introspect.ts';
+import { keyOf, type TableKey } from './keys.ts';
 
 /** Differences between a source and a target table definition that would break a byte-exact move. Pure. */
 export function schemaDifferences(src: TableInfo, dst: TableInfo): string[] {
@@ -27,6 +28,13 @@ export function schemaDifferences(src: TableInfo, dst: TableInfo): string[] {
     if (!o.nullable && !o.generated) out.push(`${src.name}.${name}: only on the target and NOT NULL`);
   }
   if (src.pk.join(',') !== dst.pk.join(',')) out.push(`${src.name}: primary key (${src.pk.join(',')}) vs (${dst.pk.join(',')})`);
+  // the key the tool moves by must identify rows the same way on both sides (same columns, same collations)
+  const [ks, kd] = [keyOf(src), keyOf(dst)];
+  if ('key' in ks) {
+    const cols = (k: TableKey) => k.columns.map((c) => `${c.name}${c.collation ? ` ${c.collation}` : ''}`).join(', ');
+    if (!('key' in kd)) out.push(`${src.name}: key ${ks.key.index} (${cols(ks.key)}) has no counterpart on the target`);
+    else if (cols(ks.key) !== cols(kd.key)) out.push(`${src.name}: key (${cols(ks.key)}) on the source, (${cols(kd.key)}) on the target`);
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 import type mysql from 'mysql2/promise';
 import { openConnection, type Side } from './side.ts';
-import { checksumSql, compareList, notIn, q, qq, rangeWhere, type TableShape } from './sql.ts';
+import { keyNotIn, keySelect, orderBy, rangeWhere } from './keys.ts';
+import { checksumSql, compareList, qq, type TableShape } from './sql.ts';
 
 /**
  * A consistent snapshot of the live side, held open while one verify chunk is
@@ -25,7 +26,7 @@ export async function openSnapshot(side: Side): Promise<Snapshot> {
       return { n: String(r.n), x: String(r.x) };
     },
     async rows(shape, lo, hi, exclude) {
-      const [rows] = await conn.query(`SELECT ${compareList(shape)} FROM ${qq(side.db, shape.name)} WHERE ${rangeWhere(shape.pk, lo, hi)}${notIn(shape.pk, exclude)} ORDER BY ${q(shape.pk)}`);
+      const [rows] = await conn.query(`SELECT ${keySelect(shape.key)}, ${compareList(shape)} FROM ${qq(side.db, shape.name)} WHERE ${rangeWhere(shape.key, lo, hi)}${keyNotIn(shape.key, exclude)} ORDER BY ${orderBy(shape.key)}`);
       return rows as Array<Record<string, unknown>>;
     },
     async close() {

@@ -3,10 +3,13 @@ import { chunkHashSql, rowHashExpr as rowHashOf } from './rowhash.ts';
 
 /**
  * Pure SQL text builders for the split tool. Identifiers are quoted here and
- * nowhere else; primary-key values are validated integers before they are
- * inlined (an integer column compared with a quoted string is compared as a
- * DOUBLE, which breaks above 2^53 — unsigned BIGINT max must survive).
+ * in keys.ts and nowhere else. Key values are written as exact literals built
+ * by keys.ts; integers that are not keys (changelog sequence numbers) are
+ * validated before they are inlined (an integer column compared with a quoted
+ * string is compared as a DOUBLE, which breaks above 2^53).
  */
+import { keyNotIn, keyTextExpr, rangeWhere, type TableKey } from './keys.ts';
+
 export function q(ident: string): string {
   return `\`${ident.replace(/`/g, '``')}\``;
 }
@@ -21,23 +24,18 @@ export function lit(s: string): string {
 
 const INT_RE = /^-?\d{1,20}$/;
 
+/** A validated integer literal (sequence numbers, AUTO_INCREMENT values). */
 export function pkLit(v: unknown): string {
   const s = typeof v === 'bigint' ? v.toString() : String(v);
-  if (!INT_RE.test(s)) throw new Error(`not an integer primary key value: ${s.slice(0, 40)}`);
+  if (!INT_RE.test(s)) throw new Error(`not an integer value: ${s.slice(0, 40)}`);
   return s;
 }
 
 export function pkList(values: Iterable<unknown>): string {
   const out: string[] = [];
   for (const v of values) out.push(pkLit(v));
-  if (!out.length) throw new Error('empty primary key list');
+  if (!out.length) throw new Error('empty integer list');
   return out.join(',');
-}
-
-export function cmpPk(a: string, b: string): number {
-  const x = BigInt(a);
-  const y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 export interface ColumnInfo {
@@ -48,13 +46,16 @@ export interface ColumnInfo {
   nullable: boolean;
   generated: boolean;
   isJson: boolean;
-  /** COLLATION_NAME (character set implied) of a string column: bytes are carried as they are, so both sides must agree. */
-  collation?: string;
+  /** CHARACTER_SET_NAME / COLLATION_NAME of character columns: key literals are written in them, and since string
+   *  bytes are carried as they are, both sides must agree (schema.ts). Null for other columns. */
+  charset?: string | null;
+  collation?: string | null;
 }
 
 export interface TableShape {
   name: string;
-  pk: string;
+  /** The key chunks, changelog entries and lookups use (see keys.ts). */
+  key: TableKey;
   /** Copyable columns (generated columns excluded) in ordinal order. */
   columns: ColumnInfo[];
   /** Generated columns (never written; compared by verify). */
@@ -65,14 +66,37 @@ export function changelogTable(service: string): string {
   return `_split_${service}_changelog`;
 }
 
+/** Key text column width: a key is at most 3072 bytes (InnoDB), its text two hex digits a byte plus quotes. */
+export const CHANGELOG_KEY_CHARS = 8192;
+
 export const STATE_TABLE = '_split_state';
 
 export function changelogDdl(service: string): string {
   return `CREATE TABLE IF NOT EXISTS ${q(changelogTable(service))} (
     seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
     tbl VARCHAR(64) NOT NULL,
-    pk DECIMAL(20,0) NOT NULL,
+    pk VARCHAR(${CHANGELOG_KEY_CHARS}) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     PRIMARY KEY (seq)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+}
+
+export function poisonTable(service: string): string {
+  return `_split_${service}_poison`;
+}
+
+/** Keys the target refused (see applier.ts), one row per table and key, retried until they apply. */
+export function poisonDdl(service: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${q(poisonTable(service))} (
+    id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+    h BINARY(16) NOT NULL,
+    tbl VARCHAR(64) NOT NULL,
+    pk VARCHAR(${CHANGELOG_KEY_CHARS}) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    error TEXT NOT NULL,
+    attempts INT UNSIGNED NOT NULL DEFAULT 1,
+    first_seen DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    last_seen DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    PRIMARY KEY (id),
+    UNIQUE KEY uq_key (h)
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
 }
 
@@ -118,15 +142,19 @@ export function fenceDdl(service: string): string {
  * moved table (they hold the shared lock) — the drain — and writers arriving
  * meanwhile queue behind it, then see the fence. Sessions of the tool set
  * @split_bypass so their own writes are neither captured nor rejected.
+ * The key is logged as its canonical text (keys.ts). A key change is detected
+ * on the bytes of each key column, so 'abc' → 'ABC' in a case-insensitive
+ * collation (equal for the server) is logged as a change too.
  */
-export function rowTriggerDdl(service: string, table: string, pk: string, ev: RowEvent): string {
+export function rowTriggerDdl(service: string, table: string, key: TableKey, ev: RowEvent): string {
   const cl = q(changelogTable(service));
-  const ins = (ref: 'NEW' | 'OLD') => `INSERT INTO ${cl} (tbl, pk) VALUES (${lit(table)}, ${ref}.${q(pk)});`;
+  const ins = (ref: 'NEW' | 'OLD') => `INSERT INTO ${cl} (tbl, pk) VALUES (${lit(table)}, ${keyTextExpr(key, ref)});`;
+  const same = key.columns.map((c) => `CAST(OLD.${q(c.name)} AS BINARY) <=> CAST(NEW.${q(c.name)} AS BINARY)`).join(' AND ');
   const msg = `split-db: writes to ${table} are fenced (${service} split: cutover in progress or done on the other side)`;
   let body: string;
   if (ev === 'insert') body = ins('NEW');
   else if (ev === 'delete') body = ins('OLD');
-  else body = `${ins('NEW')} IF NOT (OLD.${q(pk)} <=> NEW.${q(pk)}) THEN ${ins('OLD')} END IF;`;
+  else body = `${ins('NEW')} IF NOT (${same}) THEN ${ins('OLD')} END IF;`;
   return `CREATE OR REPLACE TRIGGER ${q(triggerName(service, table, ev))} AFTER ${ev.toUpperCase()} ON ${q(table)} FOR EACH ROW BEGIN DECLARE split_fenced TINYINT DEFAULT 0; ` +
     `IF @split_bypass IS NULL THEN SELECT fenced INTO split_fenced FROM ${q(fenceTable(service))} WHERE id = 1 LOCK IN SHARE MODE; ` +
     `IF split_fenced THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = ${lit(msg.slice(0, 128))}; END IF; ${body} END IF; END`;
@@ -134,7 +162,7 @@ export function rowTriggerDdl(service: string, table: string, pk: string, ev: Ro
 
 export interface CascadeChild {
   child: string;
-  childPk: string;
+  childKey: TableKey;
   childColumns: string[];
   parentColumns: string[];
 }
@@ -148,11 +176,11 @@ export function cascadeTriggerDdl(service: string, parent: string, ev: 'update' 
   const cl = q(changelogTable(service));
   const stmts = children.map((c) => {
     const where = c.childColumns.map((col, i) => `${q(col)} = OLD.${q(c.parentColumns[i])}`).join(' AND ');
-    return `INSERT INTO ${cl} (tbl, pk) SELECT ${lit(c.child)}, ${q(c.childPk)} FROM ${q(c.child)} WHERE ${where};`;
+    return `INSERT INTO ${cl} (tbl, pk) SELECT ${lit(c.child)}, ${keyTextExpr(c.childKey, q(c.child))} FROM ${q(c.child)} WHERE ${where};`;
   });
   let body = stmts.join(' ');
   if (ev === 'update') {
-    const changed = [...new Set(children.flatMap((c) => c.parentColumns))].map((col) => `NOT (OLD.${q(col)} <=> NEW.${q(col)})`).join(' OR ');
+    const changed = [...new Set(children.flatMap((c) => c.parentColumns))].map((col) => `NOT (CAST(OLD.${q(col)} AS BINARY) <=> CAST(NEW.${q(col)} AS BINARY))`).join(' OR ');
     body = `IF ${changed} THEN ${body} END IF;`;
   }
   return `CREATE OR REPLACE TRIGGER ${q(cascadeTriggerName(service, parent, ev))} BEFORE ${ev.toUpperCase()} ON ${q(parent)} FOR EACH ROW BEGIN IF @split_bypass IS NULL THEN ${body} END IF; END`;
@@ -188,21 +216,7 @@ export function rowHashExpr(shape: TableShape): string {
 
 /** Per-chunk COUNT + sums of the two 64-bit halves of every row's MD5 (rowhash.ts). */
 export function checksumSql(db: string, shape: TableShape, lo: string | null, hi: string | null, exclude: Iterable<string> = []): string {
-  return chunkHashSql(compareColumns(shape), qq(db, shape.name), `${rangeWhere(shape.pk, lo, hi)}${notIn(shape.pk, exclude)}`);
-}
-
-/** ` AND pk NOT IN (…)`, or nothing for an empty list. */
-export function notIn(pk: string, keys: Iterable<string>): string {
-  const list = [...keys];
-  return list.length ? ` AND ${q(pk)} NOT IN (${pkList(list)})` : '';
-}
-
-/** `pk > lo AND pk <= hi`, either bound open when null. */
-export function rangeWhere(pk: string, lo: string | null, hi: string | null): string {
-  const parts: string[] = [];
-  if (lo !== null) parts.push(`${q(pk)} > ${pkLit(lo)}`);
-  if (hi !== null) parts.push(`${q(pk)} <= ${pkLit(hi)}`);
-  return parts.length ? parts.join(' AND ') : '1=1';
+  return chunkHashSql(compareColumns(shape), qq(db, shape.name), `${rangeWhere(shape.key, lo, hi)}${keyNotIn(shape.key, exclude)}`);
 }
 
 /**

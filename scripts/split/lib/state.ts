@@ -3,9 +3,13 @@ import { q, STATE_TABLE, stateDdl } from './sql.ts';
 
 export type Phase = 'copying' | 'copied' | 'cutover' | 'completed';
 
-/** A slice of a table's key range copied by one worker: keys in (lo, hi]. */
+/**
+ * A slice of a table's key range copied by one worker: keys in (lo, hi]
+ * (lo null: from the first key). Keys are key texts (keys.ts); documents of
+ * older versions hold bare integers there, which keys.ts still reads.
+ */
 export interface Segment {
-  lo: string;
+  lo: string | null;
   hi: string;
   /** Highest key copied in this segment (exclusive lower bound of its next chunk); null = none yet. */
   lastPk: string | null;
@@ -17,6 +21,9 @@ export interface TableProgress {
   maxPk: string | null;
   /** Highest primary key copied so far by a single cursor (kept for status of older state documents). */
   lastPk: string | null;
+  /** False when the key has no arithmetic (progress then counts rows against `estimate`). */
+  intKey?: boolean;
+  estimate?: number;
   /** The key range split between copy workers (set when the range is snapshotted). */
   segments?: Segment[];
   rows: number;
@@ -36,7 +43,10 @@ export interface VerifyTable {
 
 export interface Difference {
   table: string;
+  /** Key text (keys.ts). */
   pk: string;
+  /** The key for people: `id=42`, `(a, b)=('x', 7)`. */
+  key?: string;
   /** `table-checksum-differs`: pk '*'; `chunk-hash-differs`: pk is the key range. */
   kind: 'missing-on-target' | 'extra-on-target' | 'different' | 'table-checksum-differs' | 'chunk-hash-differs';
   columns?: string[];

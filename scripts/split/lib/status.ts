@@ -1,4 +1,6 @@
+import { poisonRows } from './applier.ts';
 import { backlog, triggerModes } from './capture.ts';
+import { describeKey } from './keys.ts';
 import { readCatalog, type SplitContext } from './context.ts';
 import { openOwnership } from './ownership.ts';
 import { tableFraction } from './progress.ts';
@@ -12,6 +14,8 @@ export interface ServiceStatus {
   copied: number;
   rowsCopied: number;
   backlog: { forward: number; reverse: number };
+  /** Rows the other side refused (applier.ts): parked with the server's error, retried until they apply. */
+  poison: { forward: PoisonReport; reverse: PoisonReport };
   applied: SplitState['applied'] | null;
   verify: { ok?: boolean; differences: number; truncated?: boolean; inFlight: number; finishedAt?: string } | null;
   ownership: { owner: string; database: string; version: number } | null;
@@ -19,6 +23,11 @@ export interface ServiceStatus {
   lastCutover: SplitState['attempts'][number] | null;
   source: string;
   target: string;
+}
+
+export interface PoisonReport {
+  count: number;
+  rows: Array<{ table: string; key: string; error: string; attempts: number; firstSeen: string; lastSeen: string }>;
 }
 
 export async function serviceStatus(ctx: SplitContext, state: SplitState | undefined): Promise<ServiceStatus> {
@@ -42,6 +51,11 @@ export async function serviceStatus(ctx: SplitContext, state: SplitState | undef
     targetExists ? triggerModes(ctx.target, ctx.service.name, cat.shapes.values()) : {},
   ]);
   const tables = state ? Object.values(state.tables) : [];
+  const described = (r: PoisonReport): PoisonReport => ({
+    count: r.count,
+    rows: r.rows.map((p) => ({ ...p, key: cat.shapes.has(p.table) ? describeKey(cat.shapes.get(p.table)!.key, p.key) : p.key })),
+  });
+  const [pf, pr] = await Promise.all([poisonRows(ctx.source, ctx.service.name), targetExists ? poisonRows(ctx.target, ctx.service.name) : { count: 0, rows: [] }]);
   return {
     service: ctx.service.name,
     phase: state?.phase ?? 'not started',
@@ -49,6 +63,7 @@ export async function serviceStatus(ctx: SplitContext, state: SplitState | undef
     copied: tables.length ? tables.reduce((a, p) => a + tableFraction(p), 0) / tables.length : 0,
     rowsCopied: tables.reduce((a, p) => a + p.rows, 0),
     backlog: { forward: fwd, reverse: rev },
+    poison: { forward: described(pf), reverse: described(pr) },
     applied: state?.applied ?? null,
     verify: state?.verify ? { ok: state.verify.ok, differences: Math.max(state.verify.differencesFound ?? 0, state.verify.differences.length), truncated: !!state.verify.truncated, inFlight: state.verify.inFlight, finishedAt: state.verify.finishedAt } : null,
     ownership,

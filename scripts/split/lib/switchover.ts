@@ -9,6 +9,7 @@ import { forwardLink, reverseLink, type Link } from './link.ts';
 import { dropCrossingForeignKeys } from './crossing.ts';
 import { openOwnership } from './ownership.ts';
 import { openConnection, type Side } from './side.ts';
+import { keyTextExpr, orderBy } from './keys.ts';
 import { fenceTable, q, qq, type TableShape } from './sql.ts';
 import { note, type SplitState } from './state.ts';
 import { compareChunk } from './verifier.ts';
@@ -64,7 +65,8 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
     }
 
     // 1. catch up while the application keeps writing; prepare the new side
-    await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 30_000, signal: ctx.signal, onBatch: (r) => count(state, link, r.changes) });
+    // refuses before any freeze while a poison row is parked (applier.ts): the flip would leave it behind
+    await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 30_000, signal: ctx.signal, noPoison: true, onBatch: (r) => count(state, link, r.changes) });
     if (kind === 'cutover') await dropCrossingForeignKeys(ctx, state, Math.max(1, Math.ceil(ctx.opts.freezeAbortMs / 1000)));
     await startCapture(link.to, ctx.service.name, shapes, true);
     await setFence(link.to, ctx.service.name, true);
@@ -97,7 +99,7 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
       watchdog.check('fence');
       ctx.faults.hit('cutover-fenced');
       // 3. final catch-up, newest rows, AUTO_INCREMENT
-      await drain(link, ctx.opts.applyBatch, ctx.faults, { onBatch: (r) => count(state, link, r.changes) });
+      await drain(link, ctx.opts.applyBatch, ctx.faults, { noPoison: true, onBatch: (r) => count(state, link, r.changes) });
       lap('final catch-up');
       watchdog.check('final catch-up');
       await checkNewestRows(link, ctx.opts.newestRowsCheck);
@@ -181,7 +183,7 @@ async function undo(ctx: SplitContext, state: SplitState, link: Link, shapes: Ma
 /** Compares the newest rows of every table (Spirit #156: the last rows are where a cutover loses data). */
 async function checkNewestRows(link: Link, n: number): Promise<void> {
   for (const shape of link.shapes.values()) {
-    const [rows] = await link.from.knex.raw(`SELECT ${q(shape.pk)} AS k FROM ${qq(link.from.db, shape.name)} ORDER BY ${q(shape.pk)} DESC LIMIT 1 OFFSET ${n}`);
+    const [rows] = await link.from.knex.raw(`SELECT ${keyTextExpr(shape.key)} AS k FROM ${qq(link.from.db, shape.name)} ORDER BY ${orderBy(shape.key, true)} LIMIT 1 OFFSET ${n}`);
     const lo = (rows as Array<{ k: string }>)[0]?.k;
     const r = await compareChunk(link, shape, lo === undefined ? null : String(lo), null);
     if (!r.equal) throw new SplitError('VERIFY_FAILED', `newest rows of ${shape.name} differ after the final catch-up`);

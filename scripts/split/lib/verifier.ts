@@ -2,8 +2,9 @@ import { drain } from './applier.ts';
 import { sleep, type SplitContext } from './context.ts';
 import type { Link } from './link.ts';
 import { diffRows, type RowDiff } from './rowdiff.ts';
+import { describeKey, inRangesSql, intOf, isIntKey, keyIn, keyNotIn, keySelect, keyTextExpr, orderBy, rangeWhere } from './keys.ts';
 import { sameChunkHash } from './rowhash.ts';
-import { changelogTable, checksumSql, compareList, notIn, pkList, q, qq, rangeWhere, type TableShape } from './sql.ts';
+import { changelogTable, checksumSql, compareList, qq, type TableShape } from './sql.ts';
 import { checksumTableGuard } from './table-checksum.ts';
 import { openSnapshot } from './snapshot.ts';
 import { note, type Difference, type SplitState, type VerifyState } from './state.ts';
@@ -68,13 +69,13 @@ export async function verify(ctx: SplitContext, state: SplitState, link: Link, o
         const lo = vt.lastPk;
         // upper bound from the source's key order; the last chunk is open-ended so target extras are seen
         const [hiRows] = await link.from.knex.raw(
-          `SELECT ${q(shape.pk)} AS k FROM ${qq(link.from.db, t)} WHERE ${rangeWhere(shape.pk, lo, null)} ORDER BY ${q(shape.pk)} LIMIT 1 OFFSET ${ctx.opts.verifyChunk - 1}`);
+          `SELECT ${keyTextExpr(shape.key)} AS k FROM ${qq(link.from.db, t)} WHERE ${rangeWhere(shape.key, lo, null)} ORDER BY ${orderBy(shape.key)} LIMIT 1 OFFSET ${ctx.opts.verifyChunk - 1}`);
         const hiFound = (hiRows as Array<{ k: string }>)[0];
         const hi = hiFound ? String(hiFound.k) : null;
-        const result = await verifyChunk(link, shape, lo, hi, bounds, ctx.opts, catchUp);
+        const result = await verifyChunk(link, shape, lo, hi, ctx.opts, catchUp);
         if (result.mismatched) vt.mismatchedChunks += 1;
         v.inFlight += result.inFlight;
-        for (const d of result.diffs) record(v, { table: t, ...d });
+        for (const d of result.diffs) record(v, { table: t, pk: d.pk, key: describeKey(shape.key, d.pk), kind: d.kind, ...(d.columns ? { columns: d.columns } : {}) });
         vt.rows += result.n;
         rowsThisRun += result.n;
         vt.chunks += 1;
@@ -91,7 +92,7 @@ export async function verify(ctx: SplitContext, state: SplitState, link: Link, o
         }
         await ctx.store.save(state);
         ctx.faults.hit('during-verify');
-        const frac = hi === null || bounds.max === null ? 1 : progressOf(bounds.min, bounds.max, hi);
+        const frac = hi === null || bounds.max === null ? 1 : progressOf(bounds.min, bounds.max, intOf(shape.key, hi).toString());
         ctx.progress.update(tIndex * 10000 + Math.round(frac * 10000), { rows: rowsThisRun });
       }
       tIndex++;
@@ -117,10 +118,12 @@ function progressOf(min: string | null, max: string, at: string): number {
   return Math.min(1, Math.max(0, Number(((BigInt(at) - lo) * 1000n) / (hi - lo)) / 1000));
 }
 
-/** Key range over both sides (target extras above the source's max are inside it). */
+/** Integer key range over both sides, for progress only (target extras above the source's max are inside it); nulls for other keys. */
 async function rangeOf(link: Link, shape: TableShape): Promise<{ min: string | null; max: string | null }> {
+  if (!isIntKey(shape.key)) return { min: null, max: null };
+  const c = shape.key.columns[0].name;
   const one = async (side: Link['from']) => {
-    const [[r]] = await side.knex.raw(`SELECT MIN(${q(shape.pk)}) AS mn, MAX(${q(shape.pk)}) AS mx FROM ${qq(side.db, shape.name)}`);
+    const [[r]] = await side.knex.raw(`SELECT CAST(MIN(\`${c.replace(/`/g, '``')}\`) AS CHAR) AS mn, CAST(MAX(\`${c.replace(/`/g, '``')}\`) AS CHAR) AS mx FROM ${qq(side.db, shape.name)}`);
     return { min: r.mn === null ? null : BigInt(r.mn), max: r.mx === null ? null : BigInt(r.mx) };
   };
   const [a, b] = await Promise.all([one(link.from), one(link.to)]);
@@ -141,18 +144,27 @@ const FANOUT = 8;
 
 type CatchUp = (collect?: Map<string, Set<string>>) => Promise<number>;
 
-function inRange(k: string, lo: string | null, hi: string | null): boolean {
-  const v = BigInt(k);
-  return (lo === null || v > BigInt(lo)) && (hi === null || v <= BigInt(hi));
+/** Of `keys`, those in (lo, hi] — asked of the server, in the key's collations. */
+async function keysInRange(link: Link, shape: TableShape, keys: string[], lo: string | null, hi: string | null): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < keys.length; i += 200) {
+    const part = keys.slice(i, i + 200);
+    const [rows] = await link.from.knex.raw(inRangesSql(shape.key, part, [{ lo, hi }]));
+    const r = (rows as Array<Record<string, unknown>>)[0];
+    part.forEach((k, j) => {
+      if (Number(r[`s${j}`]) === 1) out.add(k);
+    });
+  }
+  return out;
 }
 
-async function verifyChunk(link: Link, shape: TableShape, lo: string | null, hi: string | null, bounds: { min: string | null; max: string | null },
+async function verifyChunk(link: Link, shape: TableShape, lo: string | null, hi: string | null,
   opts: SplitContext['opts'], catchUp: CatchUp): Promise<{ n: number; mismatched: boolean; diffs: RowDiff[]; inFlight: number }> {
   const snap = await openSnapshot(link.from);
   try {
     const applied = new Map<string, Set<string>>();
     await catchUp(applied);
-    const p = new Set([...(applied.get(shape.name) ?? [])].filter((k) => inRange(k, lo, hi)));
+    const p = await keysInRange(link, shape, [...(applied.get(shape.name) ?? [])], lo, hi);
     const cmp = async (a: string | null, b: string | null) => {
       const [x, y] = await Promise.all([
         snap.checksum(shape, a, b, p),
@@ -170,12 +182,20 @@ async function verifyChunk(link: Link, shape: TableShape, lo: string | null, hi:
     return { n: first.n + p.size, mismatched: !first.equal, diffs, inFlight };
 
     async function descend(a: string | null, b: string | null, n: number, depth: number): Promise<void> {
-      const loV = a === null ? (bounds.min === null ? null : BigInt(bounds.min) - 1n) : BigInt(a);
-      const hiV = b === null ? (bounds.max === null ? null : BigInt(bounds.max)) : BigInt(b);
-      if (n <= opts.verifyLeafRows || depth >= 12 || loV === null || hiV === null || hiV - loV <= BigInt(FANOUT)) {
+      // sub-range boundaries are keys taken from the source in the server's key order (no key arithmetic)
+      const cuts: string[] = [];
+      if (n > opts.verifyLeafRows && depth < 12) {
+        for (let i = 1; i < FANOUT; i++) {
+          const [rows] = await link.from.knex.raw(
+            `SELECT ${keyTextExpr(shape.key)} AS k FROM ${qq(link.from.db, shape.name)} WHERE ${rangeWhere(shape.key, a, b)} ORDER BY ${orderBy(shape.key)} LIMIT 1 OFFSET ${Math.max(0, Math.floor((n * i) / FANOUT) - 1)}`);
+          const k = (rows as Array<{ k: string }>)[0]?.k;
+          if (k !== undefined && k !== cuts.at(-1) && k !== b) cuts.push(String(k));
+        }
+      }
+      if (!cuts.length) {
         const [s, t] = await Promise.all([
           snap.rows(shape, a, b, p),
-          link.to.knex.raw(`SELECT ${compareList(shape)} FROM ${qq(link.to.db, shape.name)} WHERE ${rangeWhere(shape.pk, a, b)}${notIn(shape.pk, p)} ORDER BY ${q(shape.pk)}`)
+          link.to.knex.raw(`SELECT ${keySelect(shape.key)}, ${compareList(shape)} FROM ${qq(link.to.db, shape.name)} WHERE ${rangeWhere(shape.key, a, b)}${keyNotIn(shape.key, p)} ORDER BY ${orderBy(shape.key)}`)
             .then((r) => r[0] as Array<Record<string, unknown>>),
         ]);
         for (const d of diffRows(shape, s, t)) {
@@ -184,12 +204,10 @@ async function verifyChunk(link: Link, shape: TableShape, lo: string | null, hi:
         }
         return;
       }
-      const step = (hiV - loV) / BigInt(FANOUT);
-      for (let i = 0; i < FANOUT; i++) {
-        const x = i === 0 ? a : (loV + step * BigInt(i)).toString();
-        const y = i === FANOUT - 1 ? b : (loV + step * BigInt(i + 1)).toString();
-        const c = await cmp(x, y);
-        if (!c.equal) await descend(x, y, c.n, depth + 1);
+      const edges = [a, ...cuts, b];
+      for (let i = 0; i + 1 < edges.length; i++) {
+        const c = await cmp(edges[i], edges[i + 1]);
+        if (!c.equal) await descend(edges[i], edges[i + 1], c.n, depth + 1);
       }
     }
   } finally {
@@ -200,7 +218,7 @@ async function verifyChunk(link: Link, shape: TableShape, lo: string | null, hi:
 /** Compares current rows of the given keys after catching up, a few times; keys still pending in the changelog are in flight. */
 async function recheckKeys(link: Link, shape: TableShape, keys: string[], rechecks: number, catchUp: CatchUp): Promise<{ diffs: RowDiff[]; inFlight: number }> {
   const read = async (side: Link['from'], ks: string[]) => {
-    const [rows] = await side.knex.raw(`SELECT ${compareList(shape)} FROM ${qq(side.db, shape.name)} WHERE ${q(shape.pk)} IN (${pkList(ks)})`);
+    const [rows] = await side.knex.raw(`SELECT ${keySelect(shape.key)}, ${compareList(shape)} FROM ${qq(side.db, shape.name)} WHERE ${keyIn(shape.key, ks)}`);
     return rows as Array<Record<string, unknown>>;
   };
   let diffs: RowDiff[] = [];
@@ -214,7 +232,7 @@ async function recheckKeys(link: Link, shape: TableShape, keys: string[], rechec
   }
   if (!diffs.length) return { diffs, inFlight: 0 };
   const [busyRows] = await link.from.knex.raw(
-    `SELECT DISTINCT pk FROM ${qq(link.from.db, changelogTable(link.service))} WHERE tbl = ? AND pk IN (${pkList(diffs.map((d) => d.pk))})`, [shape.name]);
+    `SELECT DISTINCT pk FROM ${qq(link.from.db, changelogTable(link.service))} WHERE tbl = ? AND pk IN (${diffs.map(() => '?').join(', ')})`, [shape.name, ...diffs.map((d) => d.pk)]);
   const busy = new Set((busyRows as Array<{ pk: string }>).map((r) => String(r.pk)));
   return { diffs: diffs.filter((d) => !busy.has(d.pk)), inFlight: busy.size };
 }

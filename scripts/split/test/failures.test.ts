@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { intKeyText } from '../lib/keys.ts';
 import { createKnex, ensureDatabase } from '../../../lib/db.ts';
 import { migrateLatest } from '../../../lib/migrate.ts';
 import { closeContext, execChecked, toolTransaction } from '../lib/context.ts';
@@ -129,9 +130,9 @@ describe('split-db failure handling @integration', function () {
         // kinds are relative to the copy being checked: the service DB before cutover, the legacy DB after it
         const legacyIsCopy = v.direction === 'reverse';
         expect(v.differences).to.deep.include.members([
-          { table: 'products', pk: String(prod.id), kind: 'different', columns: ['name'] },
-          { table: 'product_images', pk: String(img.id), kind: legacyIsCopy ? 'missing-on-target' : 'extra-on-target' },
-          { table: 'categories', pk: '900', kind: legacyIsCopy ? 'extra-on-target' : 'missing-on-target' },
+          { table: 'products', pk: intKeyText(String(prod.id)), key: `id=${prod.id}`, kind: 'different', columns: ['name'] },
+          { table: 'product_images', pk: intKeyText(String(img.id)), key: `id=${img.id}`, kind: legacyIsCopy ? 'missing-on-target' : 'extra-on-target' },
+          { table: 'categories', pk: intKeyText('900'), key: 'id=900', kind: legacyIsCopy ? 'extra-on-target' : 'missing-on-target' },
         ]);
         expect(v.differences).to.have.length(3);
       } finally {

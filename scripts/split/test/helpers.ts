@@ -11,7 +11,8 @@ import { shapeOf, tableInfo } from '../lib/introspect.ts';
 import { parseManifest, resolveService, type Manifest } from '../lib/manifest.ts';
 import { validateOptions, type SplitOptions } from '../lib/options.ts';
 import { diffRows, type RowDiff } from '../lib/rowdiff.ts';
-import { q, qq, selectList } from '../lib/sql.ts';
+import { keySelect, orderBy } from '../lib/keys.ts';
+import { qq, selectList } from '../lib/sql.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const CLI = resolve(HERE, '../bin/split-db.ts');
@@ -87,7 +88,7 @@ export async function compareAll(a: Knex, aDb: string, b: Knex, bDb: string, tab
   const out: Array<RowDiff & { table: string }> = [];
   for (const t of tables) {
     const shape = shapeOf(await tableInfo(a, aDb, t));
-    const read = async (k: Knex, db: string) => (await k.raw(`SELECT ${selectList(shape)} FROM ${qq(db, t)} ORDER BY ${q(shape.pk)}`))[0] as Array<Record<string, unknown>>;
+    const read = async (k: Knex, db: string) => (await k.raw(`SELECT ${keySelect(shape.key)}, ${selectList(shape)} FROM ${qq(db, t)} ORDER BY ${orderBy(shape.key)}`))[0] as Array<Record<string, unknown>>;
     for (const d of diffRows(shape, await read(a, aDb), await read(b, bDb))) out.push({ table: t, ...d });
   }
   return out;

@@ -74,7 +74,7 @@ describe('exactnessBlockers', () => {
   it('a string column with another collation on the target is a schema difference (bytes are carried as they are)', () => {
     const info = (collation: string): TableInfo => {
       const c = { ...col('l', 'varchar', 'varchar(10)'), collation };
-      return { name: 't', exists: true, columns: [c], allColumns: [c], pk: ['id'], pkType: 'int(11)', autoIncrement: null, rowsEstimate: 0, dataBytes: 0, indexBytes: 0, engine: 'InnoDB' };
+      return { name: 't', exists: true, columns: [c], allColumns: [c], pk: ['id'], pkPartial: false, uniqueKeys: [], pkType: 'int(11)', autoIncrement: null, rowsEstimate: 0, dataBytes: 0, indexBytes: 0, engine: 'InnoDB' };
     };
     expect(schemaDifferences(info('latin1_swedish_ci'), info('utf8mb4_unicode_ci'))).to.deep.equal(['t.l: collation latin1_swedish_ci on the source, utf8mb4_unicode_ci on the target (string bytes are copied as they are)']);
     expect(schemaDifferences(info('latin1_swedish_ci'), info('latin1_swedish_ci'))).to.deep.equal([]);

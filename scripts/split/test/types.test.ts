@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { closeContext } from '../lib/context.ts';
 import { cutoverCommand, startCommand, verifyCommand } from '../lib/commands.ts';
 import { shapeOf, tableInfo } from '../lib/introspect.ts';
+import { orderBy } from '../lib/keys.ts';
 import { q, qq, selectList } from '../lib/sql.ts';
 import type { Knex } from '../../../lib/db.ts';
 import { createPair, productContext, type Pair } from './helpers.ts';
@@ -24,7 +25,7 @@ async function seedTypes(k: Knex): Promise<void> {
 
 async function rawRows(k: Knex, db: string, table: string): Promise<string> {
   const shape = shapeOf(await tableInfo(k, db, table));
-  const [rows] = await k.raw(`SELECT ${selectList(shape)}, HEX(CONCAT_WS('|', ${shape.columns.map((c) => q(c.name)).join(', ')})) AS hex FROM ${qq(db, table)} ORDER BY ${q(shape.pk)}`);
+  const [rows] = await k.raw(`SELECT ${selectList(shape)}, HEX(CONCAT_WS('|', ${shape.columns.map((c) => q(c.name)).join(', ')})) AS hex FROM ${qq(db, table)} ORDER BY ${orderBy(shape.key)}`);
   return JSON.stringify(rows);
 }
 

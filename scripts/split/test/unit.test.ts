@@ -5,18 +5,21 @@ import { parseManifest } from '../lib/manifest.ts';
 import { DEFAULT_OPTIONS, validateOptions } from '../lib/options.ts';
 import { assess, crossingForeignKeys } from '../lib/plan.ts';
 import { pkFraction, tableFraction } from '../lib/progress.ts';
-import { notYetCopied, splitRange } from '../lib/copier.ts';
+import { pendingRanges, splitRange } from '../lib/copier.ts';
+import { intKeyText, type TableKey } from '../lib/keys.ts';
 import { canonicalValue, diffRows } from '../lib/rowdiff.ts';
 import { scanText } from '../lib/scan.ts';
 import { schemaDifferences } from '../lib/schema.ts';
-import { checksumSql, consumeSql, pkLit, rangeWhere, rowHashExpr, rowTriggerDdl, type ColumnInfo, type TableShape } from '../lib/sql.ts';
+import { rangeWhere } from '../lib/keys.ts';
+import { checksumSql, consumeSql, pkLit, rowHashExpr, rowTriggerDdl, type ColumnInfo, type TableShape } from '../lib/sql.ts';
 import { nextChunkSize, rateDelay } from '../lib/throttle.ts';
 import type { TableInfo } from '../lib/introspect.ts';
 
 const col = (name: string, over: Partial<ColumnInfo> = {}): ColumnInfo => ({ name, columnType: 'varchar(10)', dataType: 'varchar', nullable: false, generated: false, isJson: false, ...over });
-const shape: TableShape = { name: 'products', pk: 'id', columns: [col('id', { columnType: 'bigint(20) unsigned', dataType: 'bigint' }), col('name', { nullable: true }), col('attributes', { nullable: true, isJson: true })] };
+const ID_KEY: TableKey = { index: 'PRIMARY', columns: [{ name: 'id', kind: 'int', charset: null, collation: null }] };
+const shape: TableShape = { name: 'products', key: ID_KEY, columns: [col('id', { columnType: 'bigint(20) unsigned', dataType: 'bigint' }), col('name', { nullable: true }), col('attributes', { nullable: true, isJson: true })] };
 const info = (name: string, cols: ColumnInfo[], pk = ['id']): TableInfo => ({
-  name, exists: true, columns: cols.filter((c) => !c.generated), allColumns: cols, pk, pkType: cols.find((c) => c.name === pk[0])?.columnType ?? null,
+  name, exists: true, columns: cols.filter((c) => !c.generated), allColumns: cols, pk, pkPartial: false, uniqueKeys: [], pkType: cols.find((c) => c.name === pk[0])?.columnType ?? null,
   autoIncrement: null, rowsEstimate: 0, dataBytes: 0, indexBytes: 0, engine: 'InnoDB',
 });
 
@@ -54,9 +57,10 @@ describe('split-db pure logic', () => {
   it('hashes every row with MD5 over its exact bytes with a NULL map and the lengths of NUL-capable values, summed per chunk in two 64-bit halves', () => {
     const expr = rowHashExpr(shape);
     expect(expr).to.equal("MD5(CONCAT_WS(CHAR(0), `id`, `name`, `attributes`, CONCAT(ISNULL(`name`), ISNULL(`attributes`)), CONCAT_WS(',', LENGTH(`name`), LENGTH(`attributes`))))");
-    expect(checksumSql('db', shape, '10', null)).to.match(/WHERE `id` > 10 LIMIT 18446744073709551615\) AS rh$/);
-    expect(checksumSql('db', shape, '10', null)).to.include('SUM(CAST(CONV(LEFT(h, 16), 16, 10) AS UNSIGNED))');
-    expect(rangeWhere('id', null, '20')).to.equal('`id` <= 20');
+    expect(checksumSql('db', shape, intKeyText('10'), null)).to.match(/WHERE `id` > 10 LIMIT 18446744073709551615\) AS rh$/);
+    expect(checksumSql('db', shape, '10', null), 'older state documents hold bare integers').to.match(/WHERE `id` > 10 LIMIT 18446744073709551615\) AS rh$/);
+    expect(checksumSql('db', shape, intKeyText('10'), null)).to.include('SUM(CAST(CONV(LEFT(h, 16), 16, 10) AS UNSIGNED))');
+    expect(rangeWhere(ID_KEY, null, intKeyText('20'))).to.equal('`id` <= 20');
   });
 
   it('inlines only integer keys (unsigned BIGINT max survives, injection does not)', () => {
@@ -66,22 +70,22 @@ describe('split-db pure logic', () => {
   });
 
   it('capture triggers log both keys of a key-changing UPDATE and honour the bypass and the fence', () => {
-    const ddl = rowTriggerDdl('product', 'products', 'id', 'update');
+    const ddl = rowTriggerDdl('product', 'products', ID_KEY, 'update');
     expect(ddl).to.contain('AFTER UPDATE ON `products`');
-    expect(ddl).to.contain('IF NOT (OLD.`id` <=> NEW.`id`) THEN INSERT INTO `_split_product_changelog` (tbl, pk) VALUES (\'products\', OLD.`id`);');
+    expect(ddl).to.contain('IF NOT (CAST(OLD.`id` AS BINARY) <=> CAST(NEW.`id` AS BINARY)) THEN INSERT INTO `_split_product_changelog` (tbl, pk) VALUES (\'products\', CONCAT(\'["\', HEX(CAST(OLD.`id` AS BINARY)), \'"]\'));');
     expect(ddl).to.contain('IF @split_bypass IS NULL');
     expect(ddl).to.contain('LOCK IN SHARE MODE');
     expect(ddl).to.contain("SIGNAL SQLSTATE '45000'");
   });
 
   it('finds parents whose cascades change moved rows without firing triggers', () => {
-    const moved = new Map([['likes', { name: 'likes', pk: 'id', columns: [] }]]);
+    const moved = new Map([['likes', { name: 'likes', key: ID_KEY, columns: [] }]]);
     const m = cascadingInto([
       { name: 'fk_likes_product', table: 'likes', columns: ['product_id'], refTable: 'products', refColumns: ['id'], onDelete: 'CASCADE', onUpdate: 'RESTRICT' },
       { name: 'fk_x', table: 'likes', columns: ['user_id'], refTable: 'users', refColumns: ['id'], onDelete: 'RESTRICT', onUpdate: 'RESTRICT' },
     ], moved);
     expect([...m.keys()]).to.deep.equal(['products']);
-    expect(m.get('products')!.del[0]).to.include({ child: 'likes', childPk: 'id' });
+    expect(m.get('products')!.del[0]).to.include({ child: 'likes', childKey: ID_KEY });
   });
 
   it('compares exact bytes: JSON key order, trailing spaces and NULL vs empty all differ', () => {
@@ -89,10 +93,11 @@ describe('split-db pure logic', () => {
     expect(canonicalValue(shape.columns[1], Buffer.from('a '))).to.not.equal(canonicalValue(shape.columns[1], Buffer.from('a')));
     expect(canonicalValue(shape.columns[1], Buffer.from([0xe9]))).to.not.equal(canonicalValue(shape.columns[1], Buffer.from('é')));
     expect(canonicalValue(shape.columns[1], null)).to.not.equal(canonicalValue(shape.columns[1], ''));
-    const d = diffRows(shape, [{ id: '1', name: 'a', attributes: null }, { id: '2', name: 'b', attributes: '{}' }, { id: '18446744073709551615', name: 'z', attributes: null }],
-      [{ id: '2', name: 'B', attributes: '{}' }, { id: '3', name: 'c', attributes: null }, { id: '18446744073709551615', name: 'z', attributes: null }]);
+    const k = (id: string) => ({ _split_key: intKeyText(id), id });
+    const d = diffRows(shape, [{ ...k('1'), name: 'a', attributes: null }, { ...k('2'), name: 'b', attributes: '{}' }, { ...k('18446744073709551615'), name: 'z', attributes: null }],
+      [{ ...k('2'), name: 'B', attributes: '{}' }, { ...k('3'), name: 'c', attributes: null }, { ...k('18446744073709551615'), name: 'z', attributes: null }]);
     expect(d).to.deep.equal([
-      { pk: '1', kind: 'missing-on-target' }, { pk: '2', kind: 'different', columns: ['name'] }, { pk: '3', kind: 'extra-on-target' },
+      { pk: intKeyText('1'), kind: 'missing-on-target' }, { pk: intKeyText('2'), kind: 'different', columns: ['name'] }, { pk: intKeyText('3'), kind: 'extra-on-target' },
     ]);
   });
 
@@ -114,17 +119,22 @@ describe('split-db pure logic', () => {
   });
 
   it('splits a key range between copy workers and tracks what is not copied yet', () => {
+    const K = intKeyText;
     expect(splitRange('1', '100', 2, 10)).to.deep.equal([
-      { lo: '0', hi: '50', lastPk: null, done: false }, { lo: '50', hi: '100', lastPk: null, done: false },
+      { lo: null, hi: K('50'), lastPk: null, done: false }, { lo: K('50'), hi: K('100'), lastPk: null, done: false },
     ]);
     expect(splitRange('1', '5', 4, 10)).to.have.length(1);
-    const segments = [{ lo: '0', hi: '50', lastPk: '20', done: false }, { lo: '50', hi: '100', lastPk: null, done: false }];
-    const p = { minPk: '1', maxPk: '100', lastPk: null, segments, rows: 0, chunks: 0, done: false };
+    const segments = [{ lo: null, hi: K('50'), lastPk: K('20'), done: false }, { lo: K('50'), hi: K('100'), lastPk: null, done: false }];
+    const p = { minPk: K('1'), maxPk: K('100'), lastPk: null, segments, rows: 0, chunks: 0, done: false };
     expect(tableFraction(p)).to.equal(0.2);
-    expect(notYetCopied(p, '10')).to.equal(false);
-    expect(notYetCopied(p, '21')).to.equal(true);
-    expect(notYetCopied(p, '50')).to.equal(true);
-    expect(notYetCopied(p, '101')).to.equal(false);
+    expect(pendingRanges(p)).to.deep.equal([{ lo: K('20'), hi: K('50') }, { lo: K('50'), hi: K('100') }]);
+    // an older state document (bare integers, one cursor) still reads
+    expect(tableFraction({ minPk: '0', maxPk: '100', lastPk: '25', rows: 0, done: false })).to.equal(0.25);
+    expect(pendingRanges({ minPk: '1', maxPk: '100', lastPk: '25', rows: 0, chunks: 0, done: false })).to.deep.equal([{ lo: '25', hi: '100' }]);
+    // not yet snapshotted: 0 %, not 100 % (#13)
+    expect(tableFraction({ minPk: null, maxPk: null, lastPk: null, rows: 0, done: false })).to.equal(0);
+    // keys without arithmetic: rows against the estimate
+    expect(tableFraction({ minPk: '["41"]', maxPk: '["5A"]', lastPk: null, intKey: false, estimate: 200, rows: 50, done: false })).to.equal(0.25);
   });
 
   it('parses fault points and kills/fails on the n-th hit only', () => {
@@ -139,11 +149,11 @@ describe('split-db pure logic', () => {
     expect(() => f.hit('mid-apply')).to.throw('injected failure at mid-apply');
   });
 
-  it('blocks on missing keys, composite keys, unsupported types and undecided crossing FKs', () => {
+  it('blocks on tables without a usable key, unsupported types and undecided crossing FKs; accepts composite and string keys', () => {
     const tables = [
       info('a', [col('x')], []),
       info('b', [col('k1', { columnType: 'int(11)', dataType: 'int' }), col('k2', { columnType: 'int(11)', dataType: 'int' })], ['k1', 'k2']),
-      info('c', [col('id', { columnType: 'varchar(36)' })]),
+      info('c', [col('id', { columnType: 'varchar(36)', charset: 'utf8mb4', collation: 'utf8mb4_general_ci' })]),
       info('d', [col('id', { columnType: 'int(11)', dataType: 'int' }), col('g', { dataType: 'geometry', columnType: 'geometry' })]),
     ];
     const crossing = crossingForeignKeys([
@@ -151,9 +161,7 @@ describe('split-db pure logic', () => {
     ], new Set(['a', 'b', 'c', 'd']), new Map([['likes', 'user']]), 'product', {});
     const { blockers } = assess(tables, new Map(), crossing, [], 'product');
     expect(blockers).to.deep.equal([
-      'a: no primary key',
-      'b: composite primary key (k1, k2) is not supported',
-      'c: primary key id is varchar(36); only integer keys are supported',
+      'a: no primary key and no NOT NULL unique key; add a PRIMARY KEY (or a UNIQUE key over NOT NULL columns) of integer, DECIMAL, CHAR/VARCHAR, BINARY/VARBINARY, DATE or DATETIME columns',
       'd.g: column type geometry cannot be copied byte-exactly by split-db (carried exactly: integers, DECIMAL, FLOAT, DOUBLE, BIT, ENUM, SET, CHAR/VARCHAR/TEXT, BINARY/VARBINARY/BLOB, JSON, DATE, DATETIME, TIMESTAMP, TIME, YEAR); change the column type or move the table by hand',
       'FK likes.fk → d crosses the boundary (likes (user)) with no decision in the manifest (crossingForeignKeys."likes.fk")',
     ]);
@@ -163,6 +171,13 @@ describe('split-db pure logic', () => {
     const s = info('t', [col('id', { columnType: 'int(11)' }), col('price', { columnType: 'decimal(12,2)' })]);
     const d = info('t', [col('id', { columnType: 'int(11)' }), col('price', { columnType: 'decimal(12,1)' }), col('extra', { nullable: false })]);
     expect(schemaDifferences(s, d)).to.deep.equal(['t.price: decimal(12,2) on the source, decimal(12,1) on the target', 't.extra: only on the target and NOT NULL']);
+    // the key must identify rows the same way: a case-insensitive key on one side only is a difference
+    const ci = info('u', [col('id', { columnType: 'char(36)', dataType: 'char', charset: 'utf8mb4', collation: 'utf8mb4_general_ci' })]);
+    const bin = info('u', [col('id', { columnType: 'char(36)', dataType: 'char', charset: 'utf8mb4', collation: 'utf8mb4_bin' })]);
+    expect(schemaDifferences(ci, bin)).to.deep.equal([
+      'u.id: collation utf8mb4_general_ci on the source, utf8mb4_bin on the target (string bytes are copied as they are)',
+      'u: key (id utf8mb4_general_ci) on the source, (id utf8mb4_bin) on the target',
+    ]);
   });
 
   it('scans legacy code for knex and raw SQL access, jobs, seams and joins across the boundary', () => {

@@ -69,19 +69,20 @@ describe('split-db verify cannot be fooled; cutover needs a clean, recent verify
       const v = await verifyCommand(ctx, { restart: true });
       expect(v.ok).to.equal(false);
       const expected = [
-        { table: 'm_pair', pk: '11', kind: 'different', columns: ['v'] },
-        { table: 'm_pair', pk: '12', kind: 'different', columns: ['v'] },
-        { table: 'm_float', pk: '1', kind: 'different', columns: ['f'] },
-        { table: 'm_float', pk: '2', kind: 'different', columns: ['d'] },
-        { table: 'm_text', pk: '1', kind: 'different', columns: ['l'] },
-        { table: 'm_text', pk: '3', kind: 'different', columns: ['u'] },
-        { table: 'm_text', pk: '4', kind: 'different', columns: ['u'] },
-        { table: 'm_text', pk: '6', kind: 'different', columns: ['u'] },
-        { table: 'm_json', pk: '6', kind: 'different', columns: ['j'] },
-        { table: 'm_time', pk: '3', kind: 'different', columns: ['dt'] },
-        { table: 'm_bits', pk: '1', kind: 'different', columns: ['e'] },
+        { table: 'm_pair', key: 'id=11', kind: 'different', columns: ['v'] },
+        { table: 'm_pair', key: 'id=12', kind: 'different', columns: ['v'] },
+        { table: 'm_float', key: 'id=1', kind: 'different', columns: ['f'] },
+        { table: 'm_float', key: 'id=2', kind: 'different', columns: ['d'] },
+        { table: 'm_text', key: 'id=1', kind: 'different', columns: ['l'] },
+        { table: 'm_text', key: 'id=3', kind: 'different', columns: ['u'] },
+        { table: 'm_text', key: 'id=4', kind: 'different', columns: ['u'] },
+        { table: 'm_text', key: 'id=6', kind: 'different', columns: ['u'] },
+        { table: 'm_json', key: 'id=6', kind: 'different', columns: ['j'] },
+        { table: 'm_time', key: 'id=3', kind: 'different', columns: ['dt'] },
+        { table: 'm_bits', key: 'id=1', kind: 'different', columns: ['e'] },
       ];
-      expect(v.differences).to.deep.include.members(expected);
+      // pk is the key's exact text (keys.ts); key is its readable form
+      expect(v.differences.map(({ table, key, kind, columns }) => ({ table, key, kind, columns }))).to.deep.include.members(expected);
       expect(v.differences, JSON.stringify(v.differences)).to.have.length(expected.length);
       expect(v.differencesFound).to.equal(expected.length);
       expect(v.truncated).to.equal(false);

@@ -1,22 +1,18 @@
 import type { TableInfo } from '../introspect.ts';
+import { keyOf } from '../keys.ts';
 import { findingsOf, type Check, type Finding } from './types.ts';
 
 export const NAME = 'key';
 const f = findingsOf(NAME);
 
-const INTEGER_PK = /^(tinyint|smallint|mediumint|int|bigint)\b/;
-
 /**
- * Pure: the table has a key the copy can walk. Today: a single-column integer
- * primary key.
- * TODO(s-engine): replace the body with `keyOf(info)` from lib/keys.ts ({ key } | { refusal }) once any-key support lands.
+ * Pure: the table has a key the copy can walk (lib/keys.ts: the PRIMARY KEY, else the first NOT NULL unique key;
+ * integer, DECIMAL, CHAR/VARCHAR in any collation, BINARY/VARBINARY, DATE, DATETIME, and composites of them).
  */
 export function assessKey(t: TableInfo): Finding[] {
   if (!t.exists) return [];
-  if (!t.pk.length) return [f.blocker(`${t.name}: no primary key`, { table: t.name, fix: 'add a primary key' })];
-  if (t.pk.length > 1) return [f.blocker(`${t.name}: composite primary key (${t.pk.join(', ')}) is not supported`, { table: t.name })];
-  if (!INTEGER_PK.test(t.pkType ?? '')) return [f.blocker(`${t.name}: primary key ${t.pk[0]} is ${t.pkType}; only integer keys are supported`, { table: t.name })];
-  return [];
+  const k = keyOf(t);
+  return 'refusal' in k ? [f.blocker(k.refusal, { table: t.name, fix: 'add a PRIMARY KEY (or a UNIQUE key over NOT NULL columns) of key-able columns' })] : [];
 }
 
 export const key: Check = {

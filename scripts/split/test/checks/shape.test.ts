@@ -11,7 +11,7 @@ import type { ColumnInfo } from '../../lib/sql.ts';
 
 const col = (name: string, o: Partial<ColumnInfo> = {}): ColumnInfo => ({ name, columnType: 'bigint(20) unsigned', dataType: 'bigint', nullable: false, generated: false, isJson: false, ...o });
 const info = (name: string, cols: ColumnInfo[], pk = [cols[0]?.name].filter(Boolean), o: Partial<TableInfo> = {}): TableInfo => ({
-  name, exists: true, columns: cols, allColumns: cols, pk, pkType: pk.length === 1 ? cols.find((c) => c.name === pk[0])!.columnType : null,
+  name, exists: true, columns: cols, allColumns: cols, pk, pkPartial: false, uniqueKeys: [], pkType: pk.length === 1 ? cols.find((c) => c.name === pk[0])!.columnType : null,
   autoIncrement: null, rowsEstimate: 0, dataBytes: 0, indexBytes: 0, engine: 'InnoDB', ...o,
 });
 
@@ -31,7 +31,8 @@ describe('split-db checks: server, tables, key, column types, names, target sche
 
   it('key, column types and trigger names', () => {
     expect(assessKey(info('a', [col('id')]))).to.deep.equal([]);
-    expect(assessKey(info('a', [col('x')], []))[0].message).to.equal('a: no primary key');
+    expect(assessKey(info('a', [col('x')], []))[0].message).to.match(/^a: no primary key and no NOT NULL unique key; add a PRIMARY KEY/);
+    expect(assessKey(info('u', [col('id', { columnType: 'char(36)', dataType: 'char', charset: 'utf8mb4', collation: 'utf8mb4_general_ci' })]))).to.deep.equal([]);
     expect(assessColumnTypes(info('g', [col('id'), col('shape', { dataType: 'point', columnType: 'point' })]))[0].message).to.match(/^g\.shape: column type point cannot be copied byte-exactly/);
     expect(assessTriggerNames('product', ['products'])).to.deep.equal([]);
     expect(assessTriggerNames('a_rather_long_service_name', ['a_table_with_a_long_name_too_x'])[0].severity).to.equal('blocker');
