@@ -41,6 +41,8 @@ interface Globals {
   verifyChunk?: string;
   verifyLeafRows?: string;
   copyMode?: string;
+  ddlLockWaitMs?: string;
+  ddlRetries?: string;
   actor?: string;
 }
 
@@ -83,6 +85,7 @@ async function withContext<T>(cmd: Command, service: string, fn: (ctx: SplitCont
   const opts = validateOptions({
     chunkSize: g.chunkSize, minChunk: g.minChunk, maxChunk: g.maxChunk, targetChunkMs: g.targetChunkMs, maxRowsPerSecond: g.maxRowsPerSecond, maxThreadsRunning: g.maxThreadsRunning,
     applyBatch: g.applyBatch, copyWorkers: g.copyWorkers, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, copyMode: g.copyMode as never,
+    ddlLockWaitMs: g.ddlLockWaitMs, ddlRetries: g.ddlRetries,
   });
   const ctx = openContext({
     service: resolved,
@@ -130,6 +133,8 @@ function build(): Command {
     .option('--abort-after-ms <n>', 'write-freeze abort limit for cutover/rollback')
     .option('--verify-chunk <n>', 'rows per verify chunk')
     .option('--verify-leaf-rows <n>', 'differing verify ranges are split down to this many rows, then diffed row by row')
+    .option('--ddl-lock-wait-ms <n>', 'longest one DDL attempt (trigger, FK drop, rename) waits for its metadata lock (default 1000)')
+    .option('--ddl-retries <n>', 'DDL attempts after the first, with backoff; then fail naming the blocking transaction (default 5)')
     .addOption(new Option('--copy-mode <mode>', 'auto: INSERT … SELECT on one server, stream otherwise').choices(['auto', 'sql', 'stream']))
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')

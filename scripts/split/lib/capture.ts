@@ -1,3 +1,4 @@
+import { DEFAULT_DDL_POLICY, withDdl, type DdlPolicy } from './ddl.ts';
 import { foreignKeys, type ForeignKey } from './introspect.ts';
 import type { Side } from './side.ts';
 import {
@@ -64,14 +65,19 @@ export function cascadingInto(fks: ForeignKey[], moved: Map<string, TableShape>)
 }
 
 /** Every trigger DDL capture needs on a side, by trigger name. */
-export async function captureTriggers(side: Side, service: string, moved: Map<string, TableShape>): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
+export async function captureTriggers(side: Side, service: string, moved: Map<string, TableShape>): Promise<Map<ToolTrigger, string>> {
+  const out = new Map<ToolTrigger, string>();
   for (const [parent, { del, upd }] of cascadingInto(await foreignKeys(side.knex, side.db), moved)) {
-    if (del.length) out.set(cascadeTriggerName(service, parent, 'delete'), cascadeTriggerDdl(service, parent, 'delete', del));
-    if (upd.length) out.set(cascadeTriggerName(service, parent, 'update'), cascadeTriggerDdl(service, parent, 'update', upd));
+    if (del.length) out.set({ name: cascadeTriggerName(service, parent, 'delete'), table: parent }, cascadeTriggerDdl(service, parent, 'delete', del));
+    if (upd.length) out.set({ name: cascadeTriggerName(service, parent, 'update'), table: parent }, cascadeTriggerDdl(service, parent, 'update', upd));
   }
-  for (const s of moved.values()) for (const ev of ROW_EVENTS) out.set(triggerName(service, s.name, ev), rowTriggerDdl(service, s.name, s.pk, ev));
+  for (const s of moved.values()) for (const ev of ROW_EVENTS) out.set({ name: triggerName(service, s.name, ev), table: s.name }, rowTriggerDdl(service, s.name, s.pk, ev));
   return out;
+}
+
+export interface ToolTrigger {
+  name: string;
+  table: string;
 }
 
 /**
@@ -80,12 +86,15 @@ export async function captureTriggers(side: Side, service: string, moved: Map<st
  * already exists is kept (trigger DDL costs ~60 ms each), so a resumed run
  * only adds what a killed one did not get to; `replace` rewrites them all.
  */
-export async function startCapture(side: Side, service: string, moved: Map<string, TableShape>, initiallyFenced = false, replace = false): Promise<void> {
+export async function startCapture(side: Side, service: string, moved: Map<string, TableShape>, initiallyFenced = false, replace = false, policy: DdlPolicy = DEFAULT_DDL_POLICY): Promise<void> {
   await ensureMachinery(side, service, initiallyFenced);
   const have = new Set((await listToolTriggers(side, service)).map((t) => t.name));
-  for (const [name, ddl] of await captureTriggers(side, service, moved)) {
-    if (replace || !have.has(name)) await side.knex.raw(ddl);
-  }
+  const todo = [...(await captureTriggers(side, service, moved))].filter(([name]) => replace || !have.has(name.name));
+  if (!todo.length) return;
+  // trigger DDL waits for the table's metadata lock: bounded per attempt and retried (lib/ddl.ts)
+  await withDdl(side, policy, async (ddl) => {
+    for (const [t, sql] of todo) await ddl.run(sql, `CREATE TRIGGER ${t.name}`, [t.table]);
+  });
 }
 
 export async function listToolTriggers(side: Side, service: string): Promise<Array<{ name: string; table: string }>> {
@@ -109,9 +118,12 @@ export async function triggerModes(side: Side, service: string, shapes: Iterable
   return out;
 }
 
-export async function dropToolTriggers(side: Side, service: string): Promise<number> {
+export async function dropToolTriggers(side: Side, service: string, policy: DdlPolicy = DEFAULT_DDL_POLICY): Promise<number> {
   const list = await listToolTriggers(side, service);
-  for (const t of list) await side.knex.raw(`DROP TRIGGER IF EXISTS ${q(side.db)}.${q(t.name)}`);
+  if (!list.length) return 0;
+  await withDdl(side, policy, async (ddl) => {
+    for (const t of list) await ddl.run(`DROP TRIGGER IF EXISTS ${q(side.db)}.${q(t.name)}`, `DROP TRIGGER ${t.name}`, [t.table]);
+  });
   return list.length;
 }
 

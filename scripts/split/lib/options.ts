@@ -1,4 +1,7 @@
+import { DEFAULT_DDL_LOCK_WAIT_MS, DEFAULT_DDL_RETRIES } from './ddl.ts';
 import { SplitError } from './errors.ts';
+
+export { DEFAULT_DDL_LOCK_WAIT_MS, DEFAULT_DDL_RETRIES };
 
 export const DEFAULT_CHUNK_SIZE = 2000;
 export const DEFAULT_MIN_CHUNK = 100;
@@ -32,6 +35,10 @@ export interface SplitOptions {
   copyWorkers: number;
   /** `auto`: server-side INSERT … SELECT when source and target share a server, else rows streamed through the tool. */
   copyMode: 'auto' | 'sql' | 'stream';
+  /** Longest one DDL attempt (trigger, FK drop, rename) waits for its metadata lock; writers queue behind it meanwhile. */
+  ddlLockWaitMs: number;
+  /** DDL attempts after the first, with backoff pauses in between (writers flow during the pauses). */
+  ddlRetries: number;
 }
 
 export const DEFAULT_OPTIONS: SplitOptions = {
@@ -49,12 +56,15 @@ export const DEFAULT_OPTIONS: SplitOptions = {
   newestRowsCheck: DEFAULT_NEWEST_ROWS_CHECK,
   copyWorkers: DEFAULT_COPY_WORKERS,
   copyMode: 'auto',
+  ddlLockWaitMs: DEFAULT_DDL_LOCK_WAIT_MS,
+  ddlRetries: DEFAULT_DDL_RETRIES,
 };
 
 const INT_FIELDS: Array<[keyof SplitOptions, number, number]> = [
   ['chunkSize', 1, 1_000_000], ['minChunk', 1, 1_000_000], ['maxChunk', 1, 1_000_000], ['targetChunkMs', 10, 60_000],
   ['maxRowsPerSecond', 0, 100_000_000], ['maxThreadsRunning', 0, 100_000], ['applyBatch', 1, 100_000],
   ['freezeAbortMs', 100, 600_000], ['verifyChunk', 10, 10_000_000], ['verifyRechecks', 0, 100], ['verifyLeafRows', 1, 1_000_000], ['newestRowsCheck', 1, 100_000], ['copyWorkers', 1, 16],
+  ['ddlLockWaitMs', 100, 60_000], ['ddlRetries', 0, 100],
 ];
 
 /** Validates options up front, one message per bad field (table-driven test in test/options.test.ts). */

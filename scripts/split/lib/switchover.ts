@@ -7,6 +7,7 @@ import { SplitError } from './errors.ts';
 import { autoIncrementOf } from './introspect.ts';
 import { forwardLink, reverseLink, type Link } from './link.ts';
 import { dropCrossingForeignKeys } from './crossing.ts';
+import { ddlPolicy } from './ddl.ts';
 import { openOwnership } from './ownership.ts';
 import { openConnection, type Side } from './side.ts';
 import { fenceTable, q, qq, type TableShape } from './sql.ts';
@@ -65,8 +66,8 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
 
     // 1. catch up while the application keeps writing; prepare the new side
     await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 30_000, signal: ctx.signal, onBatch: (r) => count(state, link, r.changes) });
-    if (kind === 'cutover') await dropCrossingForeignKeys(ctx, state, Math.max(1, Math.ceil(ctx.opts.freezeAbortMs / 1000)));
-    await startCapture(link.to, ctx.service.name, shapes, true);
+    if (kind === 'cutover') await dropCrossingForeignKeys(ctx, state, ddlPolicy(ctx));
+    await startCapture(link.to, ctx.service.name, shapes, true, false, ddlPolicy(ctx));
     await setFence(link.to, ctx.service.name, true);
     await carryAutoIncrement(link, AUTO_INCREMENT_MARGIN);
 
