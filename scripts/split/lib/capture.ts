@@ -1,6 +1,6 @@
 import { DEFAULT_DDL_POLICY, withDdl, type DdlPolicy } from './ddl.ts';
 import { foreignKeys, type ForeignKey } from './introspect.ts';
-import type { Side } from './side.ts';
+import { openConnection, type Side } from './side.ts';
 import {
   cascadeTriggerDdl, cascadeTriggerName, changelogDdl, changelogTable, fenceDdl, fenceTable, q, qq, ROW_EVENTS, rowTriggerDdl, triggerName,
   type CascadeChild, type TableShape,
@@ -25,12 +25,25 @@ export async function ensureMachinery(side: Side, service: string, initiallyFenc
  * fence that was never raised must not queue behind writers' shared locks).
  * Lock waits are retried: writers whose statement hit the fence may keep their
  * transaction (and shared lock) open until the application rolls it back.
+ * With `lockWaitSeconds` each attempt runs on a dedicated session whose lock
+ * wait is that short, so nobody queues behind it for long.
  */
-export async function setFence(side: Side, service: string, fenced: boolean, attempts = 20): Promise<void> {
+export async function setFence(side: Side, service: string, fenced: boolean, opts: { attempts?: number; lockWaitSeconds?: number } = {}): Promise<void> {
+  const attempts = opts.attempts ?? 20;
+  const sql = `UPDATE ${qq(side.db, fenceTable(service))} SET fenced = ${fenced ? 1 : 0}, changed_at = CURRENT_TIMESTAMP(6) WHERE id = 1`;
   for (let i = 1; ; i++) {
     if ((await isFenced(side, service)) === fenced) return;
     try {
-      await side.knex.raw(`UPDATE ${qq(side.db, fenceTable(service))} SET fenced = ?, changed_at = CURRENT_TIMESTAMP(6) WHERE id = 1`, [fenced ? 1 : 0]);
+      if (opts.lockWaitSeconds === undefined) await side.knex.raw(sql);
+      else {
+        const conn = await openConnection(side.dsn);
+        try {
+          await conn.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.floor(opts.lockWaitSeconds))}`);
+          await conn.query(sql);
+        } finally {
+          await conn.end().catch(() => conn.destroy());
+        }
+      }
       return;
     } catch (err) {
       const errno = (err as { errno?: number }).errno;

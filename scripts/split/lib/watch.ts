@@ -1,6 +1,9 @@
 import type mysql from 'mysql2/promise';
 import { openConnection } from './side.ts';
 
+/** After firing, the watched sessions' statements are KILLed again at this interval until the watchdog is disarmed. */
+export const WATCHDOG_REKILL_MS = 100;
+
 /** A server session the tool owns: where it lives and its connection id (what KILL QUERY takes). */
 export interface Session {
   dsn: string;
@@ -32,6 +35,7 @@ export class Watchdog {
   /** Resolves when the KILLs issued at the deadline are done. */
   killed: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private again: NodeJS.Timeout | undefined;
   private readonly sessions = new Map<string, Session>();
   private readonly ms: number;
   private readonly onFire: (() => void) | undefined;
@@ -57,16 +61,28 @@ export class Watchdog {
     if (this.fired) return;
     this.fired = true;
     this.onFire?.();
-    this.killed = Promise.all([...this.sessions.values()].map(killQuery)).then(() => undefined);
+    this.killAll();
+    // a retry loop may start a new statement on a watched session after the KILL: stop those too, until disarmed
+    this.again = setInterval(() => this.killAll(), WATCHDOG_REKILL_MS);
+    this.again.unref?.();
+  }
+
+  private killAll(): void {
+    const sessions = [...this.sessions.values()];
+    this.killed = this.killed.then(() => Promise.all(sessions.map(killQuery))).then(() => undefined);
   }
 
   check(step: string): void {
     if (this.fired) throw new WatchdogFired(step, this.ms);
   }
 
-  disarm(): void {
+  /** Stops the clock (and the repeated KILLs); resolves once no KILL of ours is still on its way. */
+  async disarm(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
+    if (this.again) clearInterval(this.again);
     this.timer = undefined;
+    this.again = undefined;
+    await this.killed;
   }
 }
 
