@@ -35,7 +35,10 @@ export function watchedSide(side: Side, watchdog: Watchdog, abortMs: number): Si
     knex: createKnex(side.dsn, {
       profile: 'move',
       pool: { min: 0, max: FREEZE_POOL_MAX },
-      session: [`innodb_lock_wait_timeout = ${s}`, `lock_wait_timeout = ${s}`],
+      // READ COMMITTED from the first transaction on: the final catch-up's INSERT … SELECT must not take shared
+      // locks on source rows — a writer queued behind the uncommitted fence holds its row's lock (AFTER triggers
+      // run after the row change), and waiting for it would wait for the fence itself
+      session: [`innodb_lock_wait_timeout = ${s}`, `lock_wait_timeout = ${s}`, "tx_isolation = 'READ-COMMITTED'"],
       onConnect: (threadId) => watchdog.watch({ dsn: side.dsn, threadId }),
     }),
   };
