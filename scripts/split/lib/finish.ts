@@ -35,8 +35,8 @@ export async function complete(ctx: SplitContext, state: SplitState, opts: { con
   await withDdl(ctx.source, policy, (ddl) => ddl.run(`RENAME TABLE ${renamed.map((r) => `${qq(ctx.source.db, r.from)} TO ${qq(ctx.source.db, r.to)}`).join(', ')}`, 'RENAME TABLE of the old copies', renamed.map((r) => r.from)));
   await dropToolTriggers(ctx.source, ctx.service.name, policy);
   await dropToolTriggers(ctx.target, ctx.service.name, policy);
-  await dropMachinery(ctx.source, ctx.service.name);
-  await dropMachinery(ctx.target, ctx.service.name);
+  await dropMachinery(ctx.source, ctx.service.name, policy);
+  await dropMachinery(ctx.target, ctx.service.name, policy);
   const dropped: string[] = [];
   if (opts.confirm) {
     await ctx.source.knex.transaction(async (tx) => {
@@ -66,8 +66,8 @@ export async function cancel(ctx: SplitContext, state: SplitState | undefined, o
   const policy = ddlPolicy(ctx);
   await dropToolTriggers(ctx.source, ctx.service.name, policy);
   await dropToolTriggers(ctx.target, ctx.service.name, policy).catch(() => 0);
-  await dropMachinery(ctx.source, ctx.service.name);
-  await dropMachinery(ctx.target, ctx.service.name).catch(() => undefined);
+  await dropMachinery(ctx.source, ctx.service.name, policy);
+  await dropMachinery(ctx.target, ctx.service.name, policy).catch(() => undefined);
   await ctx.store.remove(ctx.service.name).catch(() => undefined);
   if (opts.dropTarget) await dropDatabase(ctx.service.targetDsn);
   return { droppedTarget: !!opts.dropTarget, dryRun: false };
