@@ -140,8 +140,8 @@ export async function triggerModes(side: Side, service: string, shapes: Iterable
   return out;
 }
 
-export async function dropToolTriggers(side: Side, service: string, policy: DdlPolicy = DEFAULT_DDL_POLICY): Promise<number> {
-  const list = await listToolTriggers(side, service);
+export async function dropToolTriggers(side: Side, service: string, policy: DdlPolicy = DEFAULT_DDL_POLICY, only: (t: ToolTrigger) => boolean = () => true): Promise<number> {
+  const list = (await listToolTriggers(side, service)).filter(only);
   if (!list.length) return 0;
   await withDdl(side, policy, async (ddl) => {
     for (const t of list) await ddl.run(`DROP TRIGGER IF EXISTS ${q(side.db)}.${q(t.name)}`, `DROP TRIGGER ${t.name}`, [t.table]);

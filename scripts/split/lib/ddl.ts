@@ -143,7 +143,8 @@ export async function withDdl<T>(side: Side, policy: DdlPolicy, fn: (ddl: DdlSes
 /**
  * Sessions that may hold the metadata lock a DDL waits for: holders of a
  * metadata lock on the tables where the METADATA_LOCK_INFO plugin is
- * installed, and sessions with an open InnoDB transaction, oldest first.
+ * installed, and sessions with an open InnoDB transaction — those using the
+ * table's database first (a shared server has others), oldest first.
  */
 export async function findBlockers(conn: mysql.Connection, db: string, tables: string[]): Promise<Blocker[]> {
   const out = new Map<number, Blocker>();
@@ -164,7 +165,7 @@ export async function findBlockers(conn: mysql.Connection, db: string, tables: s
   const [trx] = await conn.query(
     `SELECT t.trx_mysql_thread_id AS id, p.USER AS user, p.HOST AS host, TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS age, p.STATE AS state, LEFT(COALESCE(p.INFO, t.trx_query), 160) AS info
        FROM information_schema.INNODB_TRX t LEFT JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
-      WHERE t.trx_mysql_thread_id <> ? ORDER BY t.trx_started LIMIT ${DDL_MAX_BLOCKERS}`, [me]);
+      WHERE t.trx_mysql_thread_id <> ? ORDER BY p.DB <=> ? DESC, t.trx_started LIMIT ${DDL_MAX_BLOCKERS}`, [me, db]);
   for (const r of trx as Array<Record<string, unknown>>) {
     const id = Number(r.id);
     if (!out.has(id)) out.set(id, { id, user: str(r.user), host: str(r.host), seconds: num(r.age), state: str(r.state), info: str(r.info) });

@@ -32,6 +32,10 @@ export async function complete(ctx: SplitContext, state: SplitState, opts: { con
   if (ctx.dryRun) return { renamed, dropped: opts.confirm ? renamed.map((r) => r.to) : [], dryRun: true };
   if (pending > 0) ctx.log.warn({ pending }, 'reverse changes not yet applied to the old tables are discarded (rollback is no longer possible)');
   const policy = ddlPolicy(ctx);
+  // cascade triggers on tables that stay name the moved tables in their bodies: gone before the rename, so
+  // deletes on those tables never meet a missing table (cascades into the old copy no longer matter now)
+  const moved = new Set(ctx.service.spec.tables);
+  await dropToolTriggers(ctx.source, ctx.service.name, policy, (t) => !moved.has(t.table));
   await withDdl(ctx.source, policy, (ddl) => ddl.run(`RENAME TABLE ${renamed.map((r) => `${qq(ctx.source.db, r.from)} TO ${qq(ctx.source.db, r.to)}`).join(', ')}`, 'RENAME TABLE of the old copies', renamed.map((r) => r.from)));
   await dropToolTriggers(ctx.source, ctx.service.name, policy);
   await dropToolTriggers(ctx.target, ctx.service.name, policy);

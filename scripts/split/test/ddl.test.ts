@@ -3,6 +3,7 @@ import { createKnex } from '../../../lib/db.ts';
 import { closeContext } from '../lib/context.ts';
 import { startCommand } from '../lib/commands.ts';
 import { backoffMs, describeBlockers } from '../lib/ddl.ts';
+import { validateOptions } from '../lib/options.ts';
 import { createPair, productContext, seedCatalog, type Pair } from './helpers.ts';
 import { StallMeter } from './stall.ts';
 
@@ -67,5 +68,10 @@ describe('split-db DDL never stalls the application (#5) @integration', function
     expect(text).to.include('session 7, app@10.0.0.1:5555, transaction open 12 s');
     expect(text).not.to.include('secret');
     expect(describeBlockers([])).to.match(/no open InnoDB transaction/);
+  });
+
+  it('validates --ddl-lock-wait-ms and --ddl-retries up front', () => {
+    expect(validateOptions({ ddlLockWaitMs: '250', ddlRetries: '0' })).to.include({ ddlLockWaitMs: 250, ddlRetries: 0 });
+    expect(() => validateOptions({ ddlLockWaitMs: 50, ddlRetries: -1 })).to.throw('ddlLockWaitMs: must be an integer between 100 and 60000; ddlRetries: must be an integer between 0 and 100');
   });
 });

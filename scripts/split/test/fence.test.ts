@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import mysql from 'mysql2/promise';
 import { createKnex, parseMysqlDsn, type Knex } from '../../../lib/db.ts';
 import { closeContext } from '../lib/context.ts';
-import { cutoverCommand, rollbackCommand, startCommand } from '../lib/commands.ts';
+import { completeCommand, cutoverCommand, rollbackCommand, startCommand } from '../lib/commands.ts';
 import { compareAll, createPair, productContext, seedCatalog, type Pair } from './helpers.ts';
 
 /** Every row of the moved tables on one side, as text (an independent snapshot, not the tool's verify). */
@@ -107,5 +107,22 @@ describe('split-db fence covers every way to write (#9) @integration', function 
     // and the source takes writes again, of every kind
     await app.raw("UPDATE products SET name = 'legacy again' WHERE id = 8");
     await app.raw('DELETE FROM shops WHERE id = 3');
+  });
+
+  it('complete removes the guards and every trigger (also on the staying parent) and renames the old copy', async () => {
+    const ctx = productContext(pair);
+    try {
+      await cutoverCommand(ctx);
+      const r = await completeCommand(ctx, {});
+      expect(r.renamed.map((x) => x.from)).to.deep.equal(['categories', 'products', 'product_images']);
+    } finally {
+      await closeContext(ctx);
+    }
+    const [tables] = await app.raw("SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '\\_split\\_product\\_%'");
+    expect(tables).to.deep.equal([]);
+    const [triggers] = await app.raw("SELECT TRIGGER_NAME AS t FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME LIKE '\\_split\\_%'");
+    expect(triggers).to.deep.equal([]);
+    // the staying parent works as before (its cascade reaches only the renamed old copy)
+    await app.raw('DELETE FROM shops WHERE id = 1');
   });
 });
