@@ -230,7 +230,7 @@ async function undo(ctx: SplitContext, state: SplitState, link: Link, kind: 'cut
   state.attempts.push({ at: new Date().toISOString(), kind, ok: false, error: msg, freezeMs: heldMs });
   note(state, `${kind} aborted`, msg);
   await ctx.store.save(state);
-  const why = timedOut ? `write freeze exceeded the abort limit of ${ctx.opts.freezeAbortMs} ms during the ${step}: ${msg}` : msg;
+  const why = timedOut ? `write freeze exceeded the abort limit of ${ctx.opts.freezeAbortMs} ms in step "${step}": ${maskSecretsInText((err as { sqlMessage?: string }).sqlMessage ?? msg)}` : msg;
   throw new SplitError('CUTOVER_ABORTED', `${kind} of ${ctx.service.name} aborted (${why}); writes resumed on ${link.from === ctx.source ? 'the source' : 'the target'}, ownership unchanged (step ${step})${problems.length ? `; ${problems.join('; ')}` : ''}`);
 }
 

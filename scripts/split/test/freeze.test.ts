@@ -104,4 +104,41 @@ describe('split-db write freeze is bounded in every path (#4) @integration', fun
       expect(await owner(pair.source.knex)).to.equal('own');
     }
   });
+
+  it('a session holding the ownership registry row cannot stretch the freeze either: the committed fence is lowered again', async () => {
+    const src = createKnex(pair.source.dsn, { pool: { min: 1, max: 1 } });
+    const dst = createKnex(pair.targetDsn, { pool: { min: 1, max: 1 } });
+    const reg = createKnex(pair.source.dsn, { pool: { min: 1, max: 1 } });
+    const holderKnex = createKnex(pair.source.dsn, { pool: { min: 1, max: 1 } });
+    const holder = await holderKnex.transaction();
+    await holder.raw("SELECT * FROM service_ownership WHERE domain = 'product' FOR UPDATE");
+    const meter = appWriter(src, dst, reg);
+    meter.start();
+    const release = setTimeout(() => void holder.rollback().catch(() => undefined), 6000);
+    const ctx = productContext(pair, { freezeAbortMs: ABORT_MS });
+    let err: { code?: string; message?: string } | undefined;
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      await cutoverCommand(ctx).catch((e) => (err = e));
+      const n = meter.ok;
+      const deadline = Date.now() + 10_000;
+      while (meter.ok < n + 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      clearTimeout(release);
+      await holder.rollback().catch(() => undefined);
+      await meter.stop();
+      await closeContext(ctx);
+      await Promise.all([src.destroy(), dst.destroy(), reg.destroy(), holderKnex.destroy()]);
+    }
+    if (process.env.SPLIT_TEST_TIMING) console.log(`  gap ${Math.round(meter.maxGapMs)} ms, ${err?.message ?? 'flipped'}`);
+    expect(meter.maxGapMs, `the application could not write for ${Math.round(meter.maxGapMs)} ms (${err?.message ?? 'flipped'})`).to.be.lessThan(ABORT_MS + FREEZE_MARGIN_MS + TEST_SLACK_MS);
+    if (err) {
+      expect(err.code, err.message).to.equal('CUTOVER_ABORTED');
+      expect(await owner(pair.source.knex)).to.equal('legacy');
+      const [[f]] = await pair.target.raw('SELECT fenced FROM _split_product_fence');
+      expect(Number(f.fenced), 'the target was fenced again').to.equal(1);
+      const [[g]] = await pair.source.knex.raw('SELECT fenced FROM _split_product_fence');
+      expect(Number(g.fenced)).to.equal(0);
+    }
+  });
 });
