@@ -87,13 +87,15 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
 
     const fenceConn = await openConnection(link.from.dsn);
     watchdog.watch({ dsn: link.from.dsn, threadId: fenceConn.threadId });
+    const openConn = await openConnection(link.to.dsn);
+    watchdog.watch({ dsn: link.to.dsn, threadId: openConn.threadId });
     // every statement inside the freeze runs on watched sessions with short lock waits, on both servers
     const frozen = watchedLink(link, watchdog, abortMs);
-    const fence: FenceProgress = { open: false, committed: false, newSideOpen: false, step: 'preparing' };
+    const fence: FenceProgress = { open: false, committed: false, newSideTx: false, newSideOpen: false, step: 'preparing' };
     let t0 = performance.now();
     let flipped = false;
     try {
-      await fenceConn.query(`SET SESSION innodb_lock_wait_timeout = ${lockWait}, SESSION lock_wait_timeout = ${lockWait}`);
+      for (const c of [fenceConn, openConn]) await c.query(`SET SESSION innodb_lock_wait_timeout = ${lockWait}, SESSION lock_wait_timeout = ${lockWait}`);
       // the preparation took a while under load: catch up once more, right before the fence, so the frozen catch-up is small
       await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 5_000, signal: ctx.signal, onBatch: (r) => count(state, link, r.changes) });
       t0 = performance.now();
@@ -127,13 +129,18 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
       ctx.faults.hit(kind === 'cutover' ? 'cutover-before-flip' : 'rollback-before-flip');
       // 4. open the new side, close the old one for good, flip
       fence.step = 'opening the new side';
-      await lowerFence(frozen.to, ctx.service.name);
-      fence.newSideOpen = true;
+      // lowered in a transaction committed only after the old side's fence: a crash in between leaves both sides closed, never both open
+      await openConn.query('START TRANSACTION');
+      fence.newSideTx = true;
+      await lowerFence(openConn, link.to.db, ctx.service.name);
       watchdog.check('opening the new side');
       fence.step = 'flip';
       await fenceConn.query('COMMIT');
       fence.committed = true;
       fence.open = false;
+      await openConn.query('COMMIT');
+      fence.newSideTx = false;
+      fence.newSideOpen = true;
       rec = await own.registry.set(domain, wantFlipped, {
         actor: ctx.actor, reason: `split-db ${kind} of ${ctx.service.name}`, ifVersion: state.switching.expectVersion,
       });
@@ -157,12 +164,13 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
             return { kind, freezeMs: Math.round(performance.now() - t0), resumed: true, owner: r.owner, database: r.database };
           }
         }
-        await undo(ctx, state, link, kind, err, fired, t0, fenceConn, fence);
+        await undo(ctx, state, link, kind, err, fired, t0, fenceConn, openConn, fence);
       }
       throw err;
     } finally {
       await watchdog.disarm();
       await fenceConn.end().catch(() => fenceConn.destroy());
+      await openConn.end().catch(() => openConn.destroy());
       await closeWatchedLink(frozen);
     }
   } finally {
@@ -177,7 +185,9 @@ interface FenceProgress {
   open: boolean;
   /** The old side's fence is committed (an abort must lower it again). */
   committed: boolean;
-  /** The new side's fence was lowered (an abort raises it again first). */
+  /** The new side's fence is lowered in a transaction still open (an abort rolls it back). */
+  newSideTx: boolean;
+  /** The new side's fence was lowered and committed (an abort raises it again first). */
   newSideOpen: boolean;
   /** The step running (named in an abort). */
   step: string;
@@ -205,10 +215,11 @@ async function finish(ctx: SplitContext, state: SplitState, link: Link, kind: 'c
   await ctx.store.save(state);
 }
 
-async function undo(ctx: SplitContext, state: SplitState, link: Link, kind: 'cutover' | 'rollback', err: unknown, timedOut: boolean, t0: number, fenceConn: mysql.Connection, fence: FenceProgress): Promise<never> {
+async function undo(ctx: SplitContext, state: SplitState, link: Link, kind: 'cutover' | 'rollback', err: unknown, timedOut: boolean, t0: number, fenceConn: mysql.Connection, openConn: mysql.Connection, fence: FenceProgress): Promise<never> {
   const lockWait = freezeLockWaitSeconds(ctx.opts.freezeAbortMs);
   const problems: string[] = [];
   // the side that was not live is closed again first (only if it was opened), then writes resume on the live side
+  if (fence.newSideTx) await openConn.query('ROLLBACK').catch(() => openConn.destroy());
   if (fence.newSideOpen) {
     await setFence(link.to, ctx.service.name, true, { attempts: UNDO_FENCE_ATTEMPTS, lockWaitSeconds: 1 }).catch((e) => {
       problems.push(`the ${link.to === ctx.target ? 'target' : 'source'} could not be fenced again (${(e as Error).message}); run rollback/cutover to finish`);
@@ -289,9 +300,9 @@ async function raiseFence(conn: mysql.Connection, db: string, service: string, w
   }
 }
 
-/** Lowers the new side's fence on a watched session (short lock wait; KILLed at the abort limit), no retries. */
-async function lowerFence(side: Side, service: string): Promise<void> {
-  await side.knex.raw(`UPDATE ${qq(side.db, fenceTable(service))} SET fenced = 0, changed_at = CURRENT_TIMESTAMP(6) WHERE id = 1 AND fenced <> 0`);
+/** Lowers the new side's fence on its watched session (short lock wait; KILLed at the abort limit), no retries. */
+async function lowerFence(conn: mysql.Connection, db: string, service: string): Promise<void> {
+  await conn.query(`UPDATE ${qq(db, fenceTable(service))} SET fenced = 0, changed_at = CURRENT_TIMESTAMP(6) WHERE id = 1 AND fenced <> 0`);
 }
 
 export type { Side };
