@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ensureDatabase, type Knex } from '../../../lib/db.ts';
 import { closeContext, openContext } from '../lib/context.ts';
 import { startCommand } from '../lib/commands.ts';
-import { cascadeBlockers, cascadePaths } from '../lib/cascade.ts';
+import { cascadeBlockers, cascadeCaptureTriggerDdl, cascadePaths, pathSelect } from '../lib/cascade.ts';
 import type { ForeignKey } from '../lib/introspect.ts';
 import { resolveService, type Manifest } from '../lib/manifest.ts';
 import { validateOptions } from '../lib/options.ts';
@@ -24,6 +24,15 @@ describe('split-db captures cascades of any depth (#10)', function () {
     // a self-referencing cascade through a moved table cannot be expanded into a fixed join
     expect(cascadeBlockers([fk('tree', 'tree', 'CASCADE', 'RESTRICT', 'parent_id')], new Set(['tree']))[0]).to.match(/cycle tree → tree/);
     expect(cascadeBlockers(fks, new Set(['c', 'd']))).to.deep.equal([]);
+    // one join per level, anchored on the parent's OLD row
+    const twoLevels = m.get('a')!.delete[0];
+    expect(pathSelect(twoLevels, (t) => `${t}.id`)).to.equal(
+      'SELECT split_t1.id FROM `c` AS split_t1 JOIN `b` AS split_t0 ON split_t1.`b_id` = split_t0.`id` WHERE split_t0.`a_id` = OLD.`id`');
+    const ddl = cascadeCaptureTriggerDdl('svc', 'a', 'delete', m.get('a')!.delete, new Map([['c', { name: 'c', pk: 'id', columns: [] }], ['d', { name: 'd', pk: 'id', columns: [] }]]), '_split_svc_a_cascade_d');
+    expect(ddl).to.contain('BEFORE DELETE ON `a`');
+    expect(ddl).to.contain('LOCK IN SHARE MODE');
+    expect(ddl).to.contain("INSERT INTO `_split_svc_changelog` (tbl, pk) SELECT 'd', split_t2.`id` FROM `d` AS split_t2 JOIN `c` AS split_t1");
+    expect(ddl).to.match(/IF split_fenced THEN IF EXISTS \(.*\) OR EXISTS \(.*\) THEN SIGNAL SQLSTATE '45000'/);
   });
 
   describe('@integration', () => {
