@@ -11,6 +11,10 @@ export interface DbOptions {
   pool?: { min?: number; max?: number };
   /** A SET statement run on every new connection instead of the default `SET time_zone = '+00:00'` (must set the time zone too). */
   sessionSql?: string;
+  /** Extra `SET SESSION …` assignments for every new connection (e.g. `innodb_lock_wait_timeout = 1`). */
+  session?: string[];
+  /** Called with each new connection's server thread id (so a watchdog can KILL QUERY it). */
+  onConnect?: (threadId: number) => void;
 }
 
 /** Parses a mysql:// DSN into mysql2 connection options. The database part is optional. */
@@ -59,8 +63,12 @@ export function createKnex(dsn: string, opts: DbOptions = {}): Knex {
       max: opts.pool?.max ?? 10,
       // DATETIME defaults (CURRENT_TIMESTAMP(6)) follow the session time zone: pin it to UTC so every
       // timestamp the database writes means UTC whatever the server's system zone is.
-      afterCreate(conn: { query(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
-        conn.query(opts.sessionSql ?? "SET time_zone = '+00:00'", (err) => done(err, conn));
+      afterCreate(conn: { threadId?: number; query(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
+        const extra = opts.session?.length ? `, ${opts.session.map((a) => `SESSION ${a}`).join(', ')}` : '';
+        conn.query(`${opts.sessionSql ?? "SET time_zone = '+00:00'"}${extra}`, (err) => {
+          if (!err && opts.onConnect && conn.threadId !== undefined) opts.onConnect(conn.threadId);
+          done(err, conn);
+        });
       },
     },
   });

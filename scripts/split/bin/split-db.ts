@@ -42,6 +42,8 @@ interface Globals {
   verifyLeafRows?: string;
   copyMode?: string;
   verifyMaxAge?: string;
+  ddlLockWaitMs?: string;
+  ddlRetries?: string;
   actor?: string;
 }
 
@@ -84,6 +86,7 @@ async function withContext<T>(cmd: Command, service: string, fn: (ctx: SplitCont
   const opts = validateOptions({
     chunkSize: g.chunkSize, minChunk: g.minChunk, maxChunk: g.maxChunk, targetChunkMs: g.targetChunkMs, maxRowsPerSecond: g.maxRowsPerSecond, maxThreadsRunning: g.maxThreadsRunning,
     applyBatch: g.applyBatch, copyWorkers: g.copyWorkers, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, copyMode: g.copyMode as never, verifyMaxAgeMs: g.verifyMaxAge,
+    ddlLockWaitMs: g.ddlLockWaitMs, ddlRetries: g.ddlRetries,
   });
   const ctx = openContext({
     service: resolved,
@@ -132,6 +135,8 @@ function build(): Command {
     .option('--verify-chunk <n>', 'rows per verify chunk')
     .option('--verify-leaf-rows <n>', 'differing verify ranges are split down to this many rows, then diffed row by row')
     .option('--verify-max-age <duration>', 'cutover needs a clean verify finished at most this long ago (ms, or 90s/30m/1h; default 1h)')
+    .option('--ddl-lock-wait-ms <n>', 'longest one DDL attempt (trigger, FK drop, rename) waits for its metadata lock (default 1000)')
+    .option('--ddl-retries <n>', 'DDL attempts after the first, with backoff; then fail naming the blocking transaction (default 5)')
     .addOption(new Option('--copy-mode <mode>', 'auto: INSERT … SELECT on one server, stream otherwise').choices(['auto', 'sql', 'stream']))
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')

@@ -1,7 +1,9 @@
+import { cascadeCaptureTriggerDdl, cascadePaths } from './cascade.ts';
+import { DEFAULT_DDL_POLICY, withDdl, type DdlPolicy } from './ddl.ts';
 import { foreignKeys, type ForeignKey } from './introspect.ts';
-import type { Side } from './side.ts';
+import { openConnection, type Side } from './side.ts';
 import {
-  cascadeTriggerDdl, cascadeTriggerName, CHANGELOG_KEY_CHARS, changelogDdl, changelogTable, fenceDdl, fenceTable, poisonTable, q, qq, ROW_EVENTS, rowTriggerDdl, triggerName,
+  cascadeTriggerName, CHANGELOG_KEY_CHARS, changelogDdl, changelogTable, fenceDdl, fenceTable, poisonTable, q, qq, ROW_EVENTS, rowTriggerDdl, triggerName,
   type CascadeChild, type TableShape,
 } from './sql.ts';
 
@@ -40,12 +42,25 @@ async function widenChangelogKey(side: Side, service: string): Promise<boolean> 
  * fence that was never raised must not queue behind writers' shared locks).
  * Lock waits are retried: writers whose statement hit the fence may keep their
  * transaction (and shared lock) open until the application rolls it back.
+ * With `lockWaitSeconds` each attempt runs on a dedicated session whose lock
+ * wait is that short, so nobody queues behind it for long.
  */
-export async function setFence(side: Side, service: string, fenced: boolean, attempts = 20): Promise<void> {
+export async function setFence(side: Side, service: string, fenced: boolean, opts: { attempts?: number; lockWaitSeconds?: number } = {}): Promise<void> {
+  const attempts = opts.attempts ?? 20;
+  const sql = `UPDATE ${qq(side.db, fenceTable(service))} SET fenced = ${fenced ? 1 : 0}, changed_at = CURRENT_TIMESTAMP(6) WHERE id = 1`;
   for (let i = 1; ; i++) {
     if ((await isFenced(side, service)) === fenced) return;
     try {
-      await side.knex.raw(`UPDATE ${qq(side.db, fenceTable(service))} SET fenced = ?, changed_at = CURRENT_TIMESTAMP(6) WHERE id = 1`, [fenced ? 1 : 0]);
+      if (opts.lockWaitSeconds === undefined) await side.knex.raw(sql);
+      else {
+        const conn = await openConnection(side.dsn);
+        try {
+          await conn.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.floor(opts.lockWaitSeconds))}`);
+          await conn.query(sql);
+        } finally {
+          await conn.end().catch(() => conn.destroy());
+        }
+      }
       return;
     } catch (err) {
       const errno = (err as { errno?: number }).errno;
@@ -79,15 +94,24 @@ export function cascadingInto(fks: ForeignKey[], moved: Map<string, TableShape>)
   return out;
 }
 
-/** Every trigger DDL capture needs on a side, by trigger name. */
-export async function captureTriggers(side: Side, service: string, moved: Map<string, TableShape>): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const [parent, { del, upd }] of cascadingInto(await foreignKeys(side.knex, side.db), moved)) {
-    if (del.length) out.set(cascadeTriggerName(service, parent, 'delete'), cascadeTriggerDdl(service, parent, 'delete', del));
-    if (upd.length) out.set(cascadeTriggerName(service, parent, 'update'), cascadeTriggerDdl(service, parent, 'update', upd));
+/** Every trigger DDL capture needs on a side, with the table each is on. */
+export async function captureTriggers(side: Side, service: string, moved: Map<string, TableShape>): Promise<Map<ToolTrigger, string>> {
+  const out = new Map<ToolTrigger, string>();
+  // chains of FK actions of any depth into the moved tables (lib/cascade.ts): capture + fence on the parent that starts them
+  for (const [parent, c] of cascadePaths(await foreignKeys(side.knex, side.db), new Set(moved.keys()))) {
+    for (const ev of ['delete', 'update'] as const) {
+      if (!c[ev].length) continue;
+      const name = cascadeTriggerName(service, parent, ev);
+      out.set({ name, table: parent }, cascadeCaptureTriggerDdl(service, parent, ev, c[ev], moved, name));
+    }
   }
-  for (const s of moved.values()) for (const ev of ROW_EVENTS) out.set(triggerName(service, s.name, ev), rowTriggerDdl(service, s.name, s.key, ev));
+  for (const s of moved.values()) for (const ev of ROW_EVENTS) out.set({ name: triggerName(service, s.name, ev), table: s.name }, rowTriggerDdl(service, s.name, s.key, ev));
   return out;
+}
+
+export interface ToolTrigger {
+  name: string;
+  table: string;
 }
 
 /**
@@ -96,12 +120,18 @@ export async function captureTriggers(side: Side, service: string, moved: Map<st
  * already exists is kept (trigger DDL costs ~60 ms each), so a resumed run
  * only adds what a killed one did not get to; `replace` rewrites them all.
  */
-export async function startCapture(side: Side, service: string, moved: Map<string, TableShape>, initiallyFenced = false, replace = false): Promise<void> {
+export async function startCapture(side: Side, service: string, moved: Map<string, TableShape>, initiallyFenced = false, replace = false, policy: DdlPolicy = DEFAULT_DDL_POLICY): Promise<void> {
+  // an older changelog (integer keys) is widened in place; its triggers are then rewritten for the key text
   if (await ensureMachinery(side, service, initiallyFenced)) replace = true;
   const have = new Set((await listToolTriggers(side, service)).map((t) => t.name));
-  for (const [name, ddl] of await captureTriggers(side, service, moved)) {
-    if (replace || !have.has(name)) await side.knex.raw(ddl);
-  }
+  const todo = [...(await captureTriggers(side, service, moved))].filter(([name]) => replace || !have.has(name.name));
+  const guards = await missingGuards(side, service, [...moved.keys()]);
+  if (!todo.length && !guards.length) return;
+  // trigger and guard DDL wait for the table's metadata lock: bounded per attempt and retried (lib/ddl.ts)
+  await withDdl(side, policy, async (ddl) => {
+    for (const g of guards) await ddl.run(await guardDdl(side, service, g), `creating TRUNCATE guard for ${g}`, [g]);
+    for (const [t, sql] of todo) await ddl.run(sql, `CREATE TRIGGER ${t.name}`, [t.table]);
+  });
 }
 
 export async function listToolTriggers(side: Side, service: string): Promise<Array<{ name: string; table: string }>> {
@@ -117,21 +147,32 @@ export async function triggerModes(side: Side, service: string, shapes: Iterable
   const [rows] = await side.knex.raw('SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [side.db]);
   const names = new Set((rows as Array<{ name: string }>).map((r) => r.name));
   const fenced = await isFenced(side, service);
+  const guarded = new Set((await listGuards(side, service)).map((g) => g.table));
   const out: Record<string, 'capture' | 'fence' | 'none' | 'partial'> = {};
   for (const s of shapes) {
     const n = ROW_EVENTS.filter((ev) => names.has(triggerName(service, s.name, ev))).length;
-    out[s.name] = n === 0 ? 'none' : n < ROW_EVENTS.length ? 'partial' : fenced ? 'fence' : 'capture';
+    // complete = all row triggers and the TRUNCATE guard
+    out[s.name] = n === 0 ? 'none' : n < ROW_EVENTS.length || !guarded.has(s.name) ? 'partial' : fenced ? 'fence' : 'capture';
   }
   return out;
 }
 
-export async function dropToolTriggers(side: Side, service: string): Promise<number> {
-  const list = await listToolTriggers(side, service);
-  for (const t of list) await side.knex.raw(`DROP TRIGGER IF EXISTS ${q(side.db)}.${q(t.name)}`);
+export async function dropToolTriggers(side: Side, service: string, policy: DdlPolicy = DEFAULT_DDL_POLICY, only: (t: ToolTrigger) => boolean = () => true): Promise<number> {
+  const list = (await listToolTriggers(side, service)).filter(only);
+  if (!list.length) return 0;
+  await withDdl(side, policy, async (ddl) => {
+    for (const t of list) await ddl.run(`DROP TRIGGER IF EXISTS ${q(side.db)}.${q(t.name)}`, `DROP TRIGGER ${t.name}`, [t.table]);
+  });
   return list.length;
 }
 
-export async function dropMachinery(side: Side, service: string): Promise<void> {
+export async function dropMachinery(side: Side, service: string, policy: DdlPolicy = DEFAULT_DDL_POLICY): Promise<void> {
+  const guards = await listGuards(side, service);
+  if (guards.length) {
+    await withDdl(side, policy, async (ddl) => {
+      for (const g of guards) await ddl.run(`DROP TABLE IF EXISTS ${qq(side.db, g.guard)}`, `dropping TRUNCATE guard ${g.guard}`, [g.guard, g.table]);
+    });
+  }
   await side.knex.raw(`DROP TABLE IF EXISTS ${q(changelogTable(service))}`);
   await side.knex.raw(`DROP TABLE IF EXISTS ${q(fenceTable(service))}`);
   await side.knex.raw(`DROP TABLE IF EXISTS ${q(poisonTable(service))}`);
@@ -142,4 +183,52 @@ export async function backlog(side: Side, service: string): Promise<number> {
   if (!Number(exists.n)) return 0;
   const [[r]] = await side.knex.raw(`SELECT COUNT(*) AS n FROM ${q(changelogTable(service))}`);
   return Number(r.n);
+}
+
+/**
+ * TRUNCATE guards. TRUNCATE fires no trigger, so neither capture nor the fence
+ * sees it. InnoDB refuses to TRUNCATE a table that another table's foreign key
+ * references (ER_TRUNCATE_ILLEGAL_FK, with foreign_key_checks on), so each
+ * moved table gets an empty guard table whose FK references its key, on both
+ * sides, for the whole split: a TRUNCATE during the copy (which would lose
+ * deletes) and on the fenced copy after the flip both fail. Row DML is not
+ * affected (the guard is empty), the tool's own sessions run with
+ * foreign_key_checks off, and `complete`/`cancel` drop the guards.
+ */
+export function guardTable(service: string, table: string): string {
+  const name = `_split_${service}_g_${table}`;
+  if (name.length <= 64) return name;
+  let h = 0;
+  for (const ch of name) h = (Math.imul(h, 31) + ch.codePointAt(0)!) >>> 0;
+  return `${name.slice(0, 55)}_${h.toString(36).padStart(7, '0').slice(0, 7)}`.slice(0, 64);
+}
+
+async function listGuards(side: Side, service: string): Promise<Array<{ guard: string; table: string }>> {
+  const [rows] = await side.knex.raw(
+    `SELECT TABLE_NAME AS g, REFERENCED_TABLE_NAME AS t FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME LIKE ?`,
+    [side.db, `\\_split\\_${service}\\_g\\_%`],
+  );
+  return (rows as Array<{ g: string; t: string }>).map((r) => ({ guard: r.g, table: r.t }));
+}
+
+async function missingGuards(side: Side, service: string, tables: string[]): Promise<string[]> {
+  const have = new Set((await listGuards(side, service)).map((g) => g.table));
+  return tables.filter((t) => !have.has(t));
+}
+
+/** The guard's DDL: columns of the table's primary key (or first NOT NULL unique key), same types and collations. */
+async function guardDdl(side: Side, service: string, table: string): Promise<string> {
+  const [rows] = await side.knex.raw(
+    `SELECT s.INDEX_NAME AS idx, c.COLUMN_NAME AS name, c.COLUMN_TYPE AS type, c.CHARACTER_SET_NAME AS cs, c.COLLATION_NAME AS coll
+       FROM information_schema.STATISTICS s
+       JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME
+      WHERE s.TABLE_SCHEMA = ? AND s.TABLE_NAME = ? AND s.NON_UNIQUE = 0
+      ORDER BY s.INDEX_NAME = 'PRIMARY' DESC, s.INDEX_NAME, s.SEQ_IN_INDEX`, [side.db, table]);
+  const all = rows as Array<{ idx: string; name: string; type: string; cs: string | null; coll: string | null }>;
+  if (!all.length) throw new Error(`${table} has no primary or unique key to guard`);
+  const cols = all.filter((r) => r.idx === all[0].idx);
+  const g = guardTable(service, table);
+  const defs = cols.map((c, i) => `k${i} ${c.type}${c.cs ? ` CHARACTER SET ${c.cs} COLLATE ${c.coll}` : ''} NOT NULL`);
+  const ks = cols.map((_, i) => `k${i}`).join(', ');
+  return `CREATE TABLE IF NOT EXISTS ${qq(side.db, g)} (${defs.join(', ')}, KEY (${ks}), CONSTRAINT ${q(g)} FOREIGN KEY (${ks}) REFERENCES ${qq(side.db, table)} (${cols.map((c) => q(c.name)).join(', ')})) ENGINE=InnoDB`;
 }

@@ -1,5 +1,6 @@
 import { backlog, dropMachinery, dropToolTriggers, setFence } from './capture.ts';
 import type { SplitContext } from './context.ts';
+import { ddlPolicy, withDdl } from './ddl.ts';
 import { SplitError } from './errors.ts';
 import { openOwnership } from './ownership.ts';
 import { dropDatabase } from '../../../lib/db.ts';
@@ -30,11 +31,16 @@ export async function complete(ctx: SplitContext, state: SplitState, opts: { con
   const renamed = ctx.service.spec.tables.map((t) => ({ from: t, to: oldTableName(t, at) }));
   if (ctx.dryRun) return { renamed, dropped: opts.confirm ? renamed.map((r) => r.to) : [], dryRun: true };
   if (pending > 0) ctx.log.warn({ pending }, 'reverse changes not yet applied to the old tables are discarded (rollback is no longer possible)');
-  await ctx.source.knex.raw(`RENAME TABLE ${renamed.map((r) => `${qq(ctx.source.db, r.from)} TO ${qq(ctx.source.db, r.to)}`).join(', ')}`);
-  await dropToolTriggers(ctx.source, ctx.service.name);
-  await dropToolTriggers(ctx.target, ctx.service.name);
-  await dropMachinery(ctx.source, ctx.service.name);
-  await dropMachinery(ctx.target, ctx.service.name);
+  const policy = ddlPolicy(ctx);
+  // cascade triggers on tables that stay name the moved tables in their bodies: gone before the rename, so
+  // deletes on those tables never meet a missing table (cascades into the old copy no longer matter now)
+  const moved = new Set(ctx.service.spec.tables);
+  await dropToolTriggers(ctx.source, ctx.service.name, policy, (t) => !moved.has(t.table));
+  await withDdl(ctx.source, policy, (ddl) => ddl.run(`RENAME TABLE ${renamed.map((r) => `${qq(ctx.source.db, r.from)} TO ${qq(ctx.source.db, r.to)}`).join(', ')}`, 'RENAME TABLE of the old copies', renamed.map((r) => r.from)));
+  await dropToolTriggers(ctx.source, ctx.service.name, policy);
+  await dropToolTriggers(ctx.target, ctx.service.name, policy);
+  await dropMachinery(ctx.source, ctx.service.name, policy);
+  await dropMachinery(ctx.target, ctx.service.name, policy);
   const dropped: string[] = [];
   if (opts.confirm) {
     await ctx.source.knex.transaction(async (tx) => {
@@ -61,10 +67,11 @@ export async function cancel(ctx: SplitContext, state: SplitState | undefined, o
   if (state?.switching && (await flipped(ctx, state))) throw new SplitError('WRONG_PHASE', `the interrupted ${state.switching.kind} already flipped ownership; run "${state.switching.kind}" again to finish it`);
   if (opts.dropTarget && !opts.confirm) throw new SplitError('NEEDS_CONFIRM', '--drop-target drops the target database: add --confirm');
   if (ctx.dryRun) return { droppedTarget: !!opts.dropTarget, dryRun: true };
-  await dropToolTriggers(ctx.source, ctx.service.name);
-  await dropToolTriggers(ctx.target, ctx.service.name).catch(() => 0);
-  await dropMachinery(ctx.source, ctx.service.name);
-  await dropMachinery(ctx.target, ctx.service.name).catch(() => undefined);
+  const policy = ddlPolicy(ctx);
+  await dropToolTriggers(ctx.source, ctx.service.name, policy);
+  await dropToolTriggers(ctx.target, ctx.service.name, policy).catch(() => 0);
+  await dropMachinery(ctx.source, ctx.service.name, policy);
+  await dropMachinery(ctx.target, ctx.service.name, policy).catch(() => undefined);
   await ctx.store.remove(ctx.service.name).catch(() => undefined);
   if (opts.dropTarget) await dropDatabase(ctx.service.targetDsn);
   return { droppedTarget: !!opts.dropTarget, dryRun: false };

@@ -107,7 +107,7 @@ export async function foreignKeys(knex: Knex, db: string): Promise<ForeignKey[]>
        FROM information_schema.REFERENTIAL_CONSTRAINTS rc
        JOIN information_schema.KEY_COLUMN_USAGE k
          ON k.CONSTRAINT_SCHEMA = rc.CONSTRAINT_SCHEMA AND k.TABLE_NAME = rc.TABLE_NAME AND k.CONSTRAINT_NAME = rc.CONSTRAINT_NAME
-      WHERE rc.CONSTRAINT_SCHEMA = ?
+      WHERE rc.CONSTRAINT_SCHEMA = ? AND rc.TABLE_NAME NOT LIKE '\\_split\\_%' -- the tool's own TRUNCATE guards (capture.ts)
       ORDER BY rc.TABLE_NAME, rc.CONSTRAINT_NAME, k.ORDINAL_POSITION`,
     [db],
   );

@@ -1,5 +1,8 @@
+import { DEFAULT_DDL_LOCK_WAIT_MS, DEFAULT_DDL_RETRIES } from './ddl.ts';
 import { SplitError } from './errors.ts';
 import { DEFAULT_VERIFY_MAX_AGE_MS, parseDuration } from './verify-gate.ts';
+
+export { DEFAULT_DDL_LOCK_WAIT_MS, DEFAULT_DDL_RETRIES };
 
 export const DEFAULT_CHUNK_SIZE = 2000;
 export const DEFAULT_MIN_CHUNK = 100;
@@ -35,6 +38,10 @@ export interface SplitOptions {
   copyMode: 'auto' | 'sql' | 'stream';
   /** Cutover refuses unless the last clean verify finished at most this long ago (verify-gate.ts). */
   verifyMaxAgeMs: number;
+  /** Longest one DDL attempt (trigger, FK drop, rename) waits for its metadata lock; writers queue behind it meanwhile. */
+  ddlLockWaitMs: number;
+  /** DDL attempts after the first, with backoff pauses in between (writers flow during the pauses). */
+  ddlRetries: number;
 }
 
 export const DEFAULT_OPTIONS: SplitOptions = {
@@ -53,12 +60,15 @@ export const DEFAULT_OPTIONS: SplitOptions = {
   copyWorkers: DEFAULT_COPY_WORKERS,
   copyMode: 'auto',
   verifyMaxAgeMs: DEFAULT_VERIFY_MAX_AGE_MS,
+  ddlLockWaitMs: DEFAULT_DDL_LOCK_WAIT_MS,
+  ddlRetries: DEFAULT_DDL_RETRIES,
 };
 
 const INT_FIELDS: Array<[keyof SplitOptions, number, number]> = [
   ['chunkSize', 1, 1_000_000], ['minChunk', 1, 1_000_000], ['maxChunk', 1, 1_000_000], ['targetChunkMs', 10, 60_000],
   ['maxRowsPerSecond', 0, 100_000_000], ['maxThreadsRunning', 0, 100_000], ['applyBatch', 1, 100_000],
   ['freezeAbortMs', 100, 600_000], ['verifyChunk', 10, 10_000_000], ['verifyRechecks', 0, 100], ['verifyLeafRows', 1, 1_000_000], ['newestRowsCheck', 1, 100_000], ['copyWorkers', 1, 16],
+  ['ddlLockWaitMs', 100, 60_000], ['ddlRetries', 0, 100],
 ];
 
 /** Validates options up front, one message per bad field (table-driven test in test/options.test.ts). */

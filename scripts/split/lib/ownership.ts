@@ -9,8 +9,8 @@ export interface OwnershipHandle {
 }
 
 /** The registry the cutover flips (legacy database by default), announced over Redis when configured. */
-export async function openOwnership(ctx: SplitContext, opts: { announce?: boolean } = {}): Promise<OwnershipHandle> {
-  const knex = createKnex(ctx.service.ownershipDsn, { pool: { min: 0, max: 2 } });
+export async function openOwnership(ctx: SplitContext, opts: { announce?: boolean; session?: string[]; onConnect?: (threadId: number) => void } = {}): Promise<OwnershipHandle> {
+  const knex = createKnex(ctx.service.ownershipDsn, { pool: { min: 0, max: 2 }, session: opts.session, onConnect: opts.onConnect });
   const registry = await createMysqlOwnershipRegistry({ knex, pollMs: 0, redisUrl: opts.announce ? ctx.redisUrl : undefined, redisWaitMs: 1000, logger: ctx.log, channel: ctx.ownershipChannel });
   return {
     registry,

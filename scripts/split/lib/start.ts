@@ -1,5 +1,6 @@
 import { drain } from './applier.ts';
 import { backlog, startCapture } from './capture.ts';
+import { ddlPolicy } from './ddl.ts';
 import { acquireLock, movingShapes, sleep, type SplitContext } from './context.ts';
 import { copyAll, copyDone, snapshotRanges } from './copier.ts';
 import { SplitError } from './errors.ts';
@@ -64,9 +65,9 @@ export async function start(ctx: SplitContext, opts: { follow?: boolean } = {}):
     const link = forwardLink(ctx, shapes);
     if (state.phase === 'copying') {
       await prepareTarget(ctx);
-      await dropCrossingForeignKeys(ctx, state, 30);
+      await dropCrossingForeignKeys(ctx, state);
       // capture BEFORE the first chunk is read
-      await startCapture(ctx.source, ctx.service.name, shapes);
+      await startCapture(ctx.source, ctx.service.name, shapes, false, false, ddlPolicy(ctx));
       note(state, 'capture on');
       await ctx.store.save(state);
       ctx.faults.hit('after-capture');

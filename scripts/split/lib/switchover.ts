@@ -7,6 +7,9 @@ import { SplitError } from './errors.ts';
 import { autoIncrementOf } from './introspect.ts';
 import { forwardLink, reverseLink, type Link } from './link.ts';
 import { dropCrossingForeignKeys } from './crossing.ts';
+import { ddlPolicy, withDdl, type DdlPolicy } from './ddl.ts';
+import { closeWatchedLink, freezeLockWaitSeconds, watchedLink } from './freeze.ts';
+import { Watchdog } from './watch.ts';
 import { openOwnership } from './ownership.ts';
 import { openConnection, type Side } from './side.ts';
 import { keyTextExpr, orderBy } from './keys.ts';
@@ -46,7 +49,15 @@ export interface SwitchResult {
 export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cutover' | 'rollback'): Promise<SwitchResult> {
   const shapes = await movingShapes(ctx);
   const link = kind === 'cutover' ? forwardLink(ctx, shapes) : reverseLink(ctx, shapes);
-  const own = await openOwnership(ctx, { announce: true });
+  const abortMs = ctx.opts.freezeAbortMs;
+  const lockWait = freezeLockWaitSeconds(abortMs);
+  const watchdog = new Watchdog(abortMs, () => ctx.log.warn({ abortMs }, `${kind}: write freeze reached the abort limit; killing the tool's statements on both servers`));
+  // the registry's sessions are watched too: a lock wait on the flip cannot outlive the freeze either
+  const own = await openOwnership(ctx, {
+    announce: true,
+    session: [`innodb_lock_wait_timeout = ${lockWait}`, `lock_wait_timeout = ${lockWait}`],
+    onConnect: (threadId) => watchdog.watch({ dsn: ctx.service.ownershipDsn, threadId }),
+  });
   const domain = ctx.service.spec.domain;
   try {
     await own.registry.refresh();
@@ -64,24 +75,29 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
       throw new SplitError('WRONG_PHASE', `ownership of ${domain} already says service/own (version ${rec.version}); refusing to flip again`);
     }
 
-    // 1. catch up while the application keeps writing; prepare the new side
+    // 1. catch up while the application keeps writing; prepare the new side (DDL bounded by lib/ddl.ts)
     // refuses before any freeze while a poison row is parked (applier.ts): the flip would leave it behind
     await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 30_000, signal: ctx.signal, noPoison: true, onBatch: (r) => count(state, link, r.changes) });
-    if (kind === 'cutover') await dropCrossingForeignKeys(ctx, state, Math.max(1, Math.ceil(ctx.opts.freezeAbortMs / 1000)));
-    await startCapture(link.to, ctx.service.name, shapes, true);
+    if (kind === 'cutover') await dropCrossingForeignKeys(ctx, state, ddlPolicy(ctx));
+    await startCapture(link.to, ctx.service.name, shapes, true, false, ddlPolicy(ctx));
     await setFence(link.to, ctx.service.name, true);
-    await carryAutoIncrement(link, AUTO_INCREMENT_MARGIN);
+    await carryAutoIncrement(link, AUTO_INCREMENT_MARGIN, ddlPolicy(ctx));
 
     if (kind === 'cutover' && !state.previousOwnership) state.previousOwnership = { owner: rec.owner, database: rec.database };
     state.switching = { kind, step: 'fencing', startedAt: new Date().toISOString(), expectVersion: rec.version };
     await ctx.store.save(state);
 
     const fenceConn = await openConnection(link.from.dsn);
-    const watchdog = new Watchdog(link.from.dsn, fenceConn, ctx.opts.freezeAbortMs);
+    watchdog.watch({ dsn: link.from.dsn, threadId: fenceConn.threadId });
+    const openConn = await openConnection(link.to.dsn);
+    watchdog.watch({ dsn: link.to.dsn, threadId: openConn.threadId });
+    // every statement inside the freeze runs on watched sessions with short lock waits, on both servers
+    const frozen = watchedLink(link, watchdog, abortMs);
+    const fence: FenceProgress = { open: false, committed: false, newSideTx: false, newSideOpen: false, step: 'preparing' };
     let t0 = performance.now();
     let flipped = false;
     try {
-      await fenceConn.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.ceil(ctx.opts.freezeAbortMs / 1000))}`);
+      for (const c of [fenceConn, openConn]) await c.query(`SET SESSION innodb_lock_wait_timeout = ${lockWait}, SESSION lock_wait_timeout = ${lockWait}`);
       // the preparation took a while under load: catch up once more, right before the fence, so the frozen catch-up is small
       await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 5_000, signal: ctx.signal, onBatch: (r) => count(state, link, r.changes) });
       t0 = performance.now();
@@ -93,53 +109,90 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
         steps[name] = Math.round((now - mark) * 10) / 10;
         mark = now;
       };
-      // 2. fence + drain
-      await raiseFence(fenceConn, link.from.db, ctx.service.name, watchdog);
+      // 2. fence + drain, in a transaction kept open until the flip: writers queue behind it, and an abort is a ROLLBACK
+      fence.step = 'raising the fence (drain)';
+      await raiseFence(fenceConn, link.from.db, ctx.service.name, watchdog, fence);
       lap('fence+drain');
       watchdog.check('fence');
       ctx.faults.hit('cutover-fenced');
       // 3. final catch-up, newest rows, AUTO_INCREMENT
-      await drain(link, ctx.opts.applyBatch, ctx.faults, { noPoison: true, onBatch: (r) => count(state, link, r.changes) });
+      fence.step = 'final catch-up';
+      await drain(frozen, ctx.opts.applyBatch, ctx.faults, { noPoison: true, onBatch: (r) => count(state, link, r.changes) });
       lap('final catch-up');
       watchdog.check('final catch-up');
-      await checkNewestRows(link, ctx.opts.newestRowsCheck);
+      fence.step = 'newest-rows check';
+      await checkNewestRows(frozen, ctx.opts.newestRowsCheck);
       lap('newest rows');
       watchdog.check('newest-rows check');
-      await carryAutoIncrement(link, 0n);
+      fence.step = 'auto_increment';
+      await carryAutoIncrement(frozen, 0n);
       lap('auto_increment');
+      watchdog.check('auto_increment');
       ctx.faults.hit(kind === 'cutover' ? 'cutover-before-flip' : 'rollback-before-flip');
-      watchdog.check('flip');
-      // 4. open the new side, flip
-      await setFence(link.to, ctx.service.name, false);
+      // 4. open the new side, close the old one for good, flip
+      fence.step = 'opening the new side';
+      // lowered in a transaction committed only after the old side's fence: a crash in between leaves both sides closed, never both open
+      await openConn.query('START TRANSACTION');
+      fence.newSideTx = true;
+      await lowerFence(openConn, link.to.db, ctx.service.name);
+      watchdog.check('opening the new side');
+      fence.step = 'flip';
+      await fenceConn.query('COMMIT');
+      fence.committed = true;
+      fence.open = false;
+      await openConn.query('COMMIT');
+      fence.newSideTx = false;
+      fence.newSideOpen = true;
       rec = await own.registry.set(domain, wantFlipped, {
         actor: ctx.actor, reason: `split-db ${kind} of ${ctx.service.name}${kind === 'cutover' && state.forcedCutover ? ` FORCED without a clean verify: ${state.forcedCutover.reason}` : ''}`.slice(0, 500), ifVersion: state.switching.expectVersion,
       });
       lap('open + flip');
       flipped = true;
-      watchdog.disarm();
+      await watchdog.disarm();
       const freezeMs = Math.round((performance.now() - t0) * 10) / 10;
       if (kind === 'cutover') ctx.faults.hit('cutover-after-flip');
       await finish(ctx, state, link, kind, freezeMs, false);
       return { kind, freezeMs, steps, resumed: false, owner: rec.owner, database: rec.database };
     } catch (err) {
-      watchdog.disarm();
+      const fired = watchdog.fired;
+      await watchdog.disarm();
       if (!flipped) {
-        // was the flip committed even though we saw an error?
-        await own.registry.refresh().catch(() => undefined);
-        if (own.registry.get(domain).version > state.switching.expectVersion) {
-          await finish(ctx, state, link, kind, Math.round(performance.now() - t0), false);
-          const r = own.registry.get(domain);
-          return { kind, freezeMs: Math.round(performance.now() - t0), resumed: true, owner: r.owner, database: r.database };
+        if (fence.committed) {
+          // the flip was attempted: was it committed even though we saw an error?
+          await own.registry.refresh().catch(() => undefined);
+          if (own.registry.get(domain).version > state.switching.expectVersion) {
+            await finish(ctx, state, link, kind, Math.round(performance.now() - t0), false);
+            const r = own.registry.get(domain);
+            return { kind, freezeMs: Math.round(performance.now() - t0), resumed: true, owner: r.owner, database: r.database };
+          }
         }
-        await undo(ctx, state, link, shapes, kind, err, watchdog.fired, t0);
+        await undo(ctx, state, link, kind, err, fired, t0, fenceConn, openConn, fence);
       }
       throw err;
     } finally {
+      await watchdog.disarm();
       await fenceConn.end().catch(() => fenceConn.destroy());
+      await openConn.end().catch(() => openConn.destroy());
+      await closeWatchedLink(frozen);
     }
   } finally {
+    await watchdog.disarm();
     await own.close();
   }
+}
+
+/** Where the fences stand inside a freeze, so an abort undoes exactly what was done. */
+interface FenceProgress {
+  /** The old side's fence is raised in a transaction still open (an abort rolls it back). */
+  open: boolean;
+  /** The old side's fence is committed (an abort must lower it again). */
+  committed: boolean;
+  /** The new side's fence is lowered in a transaction still open (an abort rolls it back). */
+  newSideTx: boolean;
+  /** The new side's fence was lowered and committed (an abort raises it again first). */
+  newSideOpen: boolean;
+  /** The step running (named in an abort). */
+  step: string;
 }
 
 function count(state: SplitState, link: Link, n: number): void {
@@ -164,21 +217,38 @@ async function finish(ctx: SplitContext, state: SplitState, link: Link, kind: 'c
   await ctx.store.save(state);
 }
 
-async function undo(ctx: SplitContext, state: SplitState, link: Link, shapes: Map<string, TableShape>, kind: 'cutover' | 'rollback', err: unknown, timedOut: boolean, t0: number): Promise<never> {
-  // writes resume on the side that was live; the other side is fenced again
-  void shapes;
-  await setFence(link.to, ctx.service.name, true);
-  await setFence(link.from, ctx.service.name, false);
-  const step = state.switching?.step ?? '?';
+async function undo(ctx: SplitContext, state: SplitState, link: Link, kind: 'cutover' | 'rollback', err: unknown, timedOut: boolean, t0: number, fenceConn: mysql.Connection, openConn: mysql.Connection, fence: FenceProgress): Promise<never> {
+  const lockWait = freezeLockWaitSeconds(ctx.opts.freezeAbortMs);
+  const problems: string[] = [];
+  // the side that was not live is closed again first (only if it was opened), then writes resume on the live side
+  if (fence.newSideTx) await openConn.query('ROLLBACK').catch(() => openConn.destroy());
+  if (fence.newSideOpen) {
+    await setFence(link.to, ctx.service.name, true, { attempts: UNDO_FENCE_ATTEMPTS, lockWaitSeconds: 1 }).catch((e) => {
+      problems.push(`the ${link.to === ctx.target ? 'target' : 'source'} could not be fenced again (${(e as Error).message}); run rollback/cutover to finish`);
+    });
+  }
+  if (fence.open) {
+    // the fence was never committed: rolling it back releases every queued writer at once, no lock wait
+    await fenceConn.query('ROLLBACK').catch(() => fenceConn.destroy());
+  } else if (fence.committed) {
+    await setFence(link.from, ctx.service.name, false, { attempts: UNDO_FENCE_ATTEMPTS, lockWaitSeconds: lockWait });
+  }
+  for (const p of problems) ctx.log.warn({ table: [...link.shapes.keys()].join(',') }, p);
+  const step = fence.step;
   const msg = maskSecretsInText(err instanceof Error ? err.message : String(err));
   state.switching = undefined;
   // how long writes were held: from the fence attempt until they resumed
-  state.attempts.push({ at: new Date().toISOString(), kind, ok: false, error: msg, freezeMs: Math.round(performance.now() - t0) });
+  const heldMs = Math.round(performance.now() - t0);
+  ctx.log.warn({ kind, heldMs, err: msg }, `${kind} aborted; writes resumed on the side that owned them`);
+  state.attempts.push({ at: new Date().toISOString(), kind, ok: false, error: msg, freezeMs: heldMs });
   note(state, `${kind} aborted`, msg);
   await ctx.store.save(state);
-  const why = timedOut ? `write freeze exceeded the abort limit of ${ctx.opts.freezeAbortMs} ms` : msg;
-  throw new SplitError('CUTOVER_ABORTED', `${kind} of ${ctx.service.name} aborted (${why}); writes resumed on ${link.from === ctx.source ? 'the source' : 'the target'}, ownership unchanged (step ${step})`);
+  const why = timedOut ? `write freeze exceeded the abort limit of ${ctx.opts.freezeAbortMs} ms in step "${step}": ${maskSecretsInText((err as { sqlMessage?: string }).sqlMessage ?? msg)}` : msg;
+  throw new SplitError('CUTOVER_ABORTED', `${kind} of ${ctx.service.name} aborted (${why}); writes resumed on ${link.from === ctx.source ? 'the source' : 'the target'}, ownership unchanged (step ${step})${problems.length ? `; ${problems.join('; ')}` : ''}`);
 }
+
+/** Attempts (each bounded by a short lock wait) to set a fence back when undoing an aborted freeze. */
+const UNDO_FENCE_ATTEMPTS = 10;
 
 /** Compares the newest rows of every table (Spirit #156: the last rows are where a cutover loses data). */
 async function checkNewestRows(link: Link, n: number): Promise<void> {
@@ -198,20 +268,30 @@ export const AUTO_INCREMENT_MARGIN = 10_000n;
  * one whose row was deleted at the top of the table (gh-ost #967). Raised with
  * a margin before the freeze (ALTER takes ~100 ms here); re-checked in it.
  */
-async function carryAutoIncrement(link: Link, margin: bigint): Promise<void> {
+async function carryAutoIncrement(link: Link, margin: bigint, policy?: DdlPolicy): Promise<void> {
   for (const shape of link.shapes.values()) {
     const [a, b] = await Promise.all([autoIncrementOf(link.from.knex, link.from.db, shape.name), autoIncrementOf(link.to.knex, link.to.db, shape.name)]);
     if (a === null) continue;
     const have = b === null ? 0n : BigInt(b);
     if (margin > 0n ? have < BigInt(a) + margin / 2n : have < BigInt(a)) {
-      await link.to.knex.raw(`ALTER TABLE ${qq(link.to.db, shape.name)} AUTO_INCREMENT = ${(BigInt(a) + margin).toString()}`);
+      const sql = `ALTER TABLE ${qq(link.to.db, shape.name)} AUTO_INCREMENT = ${(BigInt(a) + margin).toString()}`;
+      // outside the freeze: bounded DDL; inside it: the link's watched sessions (short lock waits, KILLed at the limit)
+      if (policy) await withDdl(link.to, policy, (ddl) => ddl.run(sql, 'raising AUTO_INCREMENT', [shape.name]));
+      else await link.to.knex.raw(sql);
     }
   }
 }
 
-/** UPDATE of the fence row; retried on deadlock while the watchdog allows. */
-async function raiseFence(conn: mysql.Connection, db: string, service: string, watchdog: Watchdog): Promise<void> {
+/**
+ * UPDATE of the fence row inside a transaction left open: it returns once every
+ * writer holding the row's shared lock has finished (the drain), and writers
+ * arriving later wait behind it until COMMIT (fenced) or ROLLBACK (abort).
+ * Retried on deadlock (which rolls the transaction back) while the watchdog allows.
+ */
+async function raiseFence(conn: mysql.Connection, db: string, service: string, watchdog: Watchdog, fence: FenceProgress): Promise<void> {
   for (;;) {
+    await conn.query('START TRANSACTION');
+    fence.open = true;
     try {
       await conn.query(`UPDATE ${qq(db, fenceTable(service))} SET fenced = 1, changed_at = CURRENT_TIMESTAMP(6) WHERE id = 1`);
       return;
@@ -222,39 +302,9 @@ async function raiseFence(conn: mysql.Connection, db: string, service: string, w
   }
 }
 
-/** KILLs the fencing statement when the freeze would exceed the abort limit. */
-class Watchdog {
-  fired = false;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly dsn: string;
-  private readonly conn: mysql.Connection;
-  private readonly ms: number;
-  constructor(dsn: string, conn: mysql.Connection, ms: number) {
-    this.dsn = dsn;
-    this.conn = conn;
-    this.ms = ms;
-  }
-  arm(): void {
-    this.timer = setTimeout(() => {
-      this.fired = true;
-      void (async () => {
-        const killer = await openConnection(this.dsn);
-        try {
-          await killer.query(`KILL QUERY ${Number(this.conn.threadId)}`);
-        } catch {
-          // the statement may have finished meanwhile
-        } finally {
-          await killer.end().catch(() => killer.destroy());
-        }
-      })();
-    }, this.ms);
-  }
-  check(step: string): void {
-    if (this.fired) throw new SplitError('CUTOVER_ABORTED', `write freeze exceeded the abort limit during ${step}`);
-  }
-  disarm(): void {
-    if (this.timer) clearTimeout(this.timer);
-  }
+/** Lowers the new side's fence on its watched session (short lock wait; KILLed at the abort limit), no retries. */
+async function lowerFence(conn: mysql.Connection, db: string, service: string): Promise<void> {
+  await conn.query(`UPDATE ${qq(db, fenceTable(service))} SET fenced = 0, changed_at = CURRENT_TIMESTAMP(6) WHERE id = 1 AND fenced <> 0`);
 }
 
 export type { Side };

@@ -69,8 +69,13 @@ describe('split-db failure handling @integration', function () {
     const holder = createKnex(pair.source.dsn);
     const tx = await holder.transaction();
     const ctx = productContext(pair, { freezeAbortMs: 700 });
+    let held = 0;
     try {
-      await tx.raw("UPDATE products SET name = 'held across the freeze', version = version + 1 WHERE id = 5");
+      // a row that exists (the concurrent writer deletes random products): the held write must really hold the fence
+      const [[row]] = await tx.raw('SELECT id FROM products ORDER BY id LIMIT 1 FOR UPDATE');
+      held = Number(row.id);
+      const [res] = await tx.raw("UPDATE products SET name = 'held across the freeze', version = version + 1 WHERE id = ?", [held]);
+      expect((res as { affectedRows: number }).affectedRows).to.equal(1);
       let err: { code?: string; message?: string } | undefined;
       try {
         await cutoverCommand(ctx, FREEZE_TEST);
@@ -87,7 +92,7 @@ describe('split-db failure handling @integration', function () {
       expect(attempt.ok).to.equal(false);
       expect(attempt.freezeMs).to.be.lessThan(700 + 2000);
       await tx.commit();
-      if (writer.model.has(5)) writer.model.set(5, writer.model.get(5)! + 1);
+      if (writer.model.has(held)) writer.model.set(held, writer.model.get(held)! + 1);
     } finally {
       await tx.rollback().catch(() => undefined);
       await holder.destroy();

@@ -1,3 +1,4 @@
+import { cascadeBlockers } from '../cascade.ts';
 import type { ForeignKey } from '../introspect.ts';
 import { findingsOf, type Check, type Finding } from './types.ts';
 
@@ -71,19 +72,22 @@ export function deepCascadesInto(fks: ForeignKey[], moved: Set<string>): Cascade
 /** Pure: findings for cascades into and out of the moved set. */
 export function assessCascades(fks: ForeignKey[], moved: Set<string>): Finding[] {
   const out: Finding[] = [];
-  // TODO(s-freeze): once capture.ts captures cascades of any depth, take the blockers from `cascadeBlockers(fks, moved)` there instead.
+  // chains of any depth are captured by the parent's cascade trigger (cascade.ts); cycles cannot be (a fixed join
+  // cannot follow unbounded depth) and are blockers
   for (const c of deepCascadesInto(fks, moved)) {
+    if (c.cyclic) continue;
     const last = c.fks[c.fks.length - 1];
-    out.push(f.blocker(`cascade chain ${chainText(c)} reaches moved table ${last.table} through ${last.refTable}, whose rows are changed by a cascade; triggers do not fire for cascaded changes, so the tool cannot capture it (only one level is captured)`, {
-      table: last.table, fix: `replace an inner cascade with ON DELETE RESTRICT and delete the children in the application, or move ${last.refTable} with ${last.table}`,
+    out.push(f.warning(`cascade chain ${chainText(c)} reaches moved table ${last.table}: captured at every level by a trigger on ${c.fks[0].refTable}; after cutover the chain is refused while it would change fenced rows`, {
+      table: last.table, fix: `after cutover, apply ${c.fks[0].refTable} deletes/updates to ${last.table} through the owning service`,
     }));
   }
+  for (const m of cascadeBlockers(fks, moved)) out.push(f.blocker(m, { fix: 'replace one cascade of the cycle with ON DELETE RESTRICT and delete the children in the application' }));
   for (const fk of fks) {
     if (!triggeredBy(fk).length) continue;
     const childIn = moved.has(fk.table);
     const parentIn = moved.has(fk.refTable);
     if (childIn && !parentIn) {
-      out.push(f.warning(`${fk.refTable} → ${fk.table} (${fk.table}.${fk.name} ${rules(fk)}): changes of ${fk.refTable}, which stays, cascade into moved ${fk.table}; captured until cutover, after it they no longer reach the service's copy`, {
+      out.push(f.warning(`${fk.refTable} → ${fk.table} (${fk.table}.${fk.name} ${rules(fk)}): changes of ${fk.refTable}, which stays, cascade into moved ${fk.table}; captured until cutover; after it, a change that would cascade into the fenced copy is refused (SQLSTATE 45000)`, {
         table: fk.table, fix: `the application must apply ${fk.refTable} changes to ${fk.table} through the service after cutover`,
       }));
     } else if (parentIn && !childIn) {
