@@ -39,7 +39,7 @@ describe('test harness: a second MariaDB server @integration', function () {
     const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    const dir = await waitFor(() => out.includes('\n') && out.trim(), { timeoutMs: 30_000, what: 'the child to start its server' });
+    const dir: string = await waitFor(() => (out.includes('\n') ? out.trim() : ''), { timeoutMs: 30_000, what: 'the child to start its server' });
     expect(dir.startsWith(INSTANCES_DIR)).to.equal(true);
     const pid = Number(readFileSync(`${dir}/pid`, 'utf8'));
     child.kill('SIGKILL');
