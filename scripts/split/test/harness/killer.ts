@@ -39,6 +39,8 @@ export interface RunOptions {
   /** SIGKILL after this many ms (a random-time kill). */
   killAfterMs?: number;
   timeoutMs?: number;
+  /** SIGKILL when this aborts (a kill at a moment the caller chooses, e.g. while the tool waits for a lock). */
+  killSignal?: AbortSignal;
 }
 
 export function runCli(args: string[], opts: RunOptions = {}): Promise<CliRun> {
@@ -54,13 +56,14 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliRun> {
     child.on('error', reject);
     const timers: NodeJS.Timeout[] = [];
     if (opts.killAfterMs !== undefined) timers.push(setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs));
+    opts.killSignal?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
     timers.push(setTimeout(() => {
       stderr += `\nkiller: ${args[0]} did not finish within ${opts.timeoutMs ?? DEFAULT_CLI_TIMEOUT_MS} ms; killed`;
       child.kill('SIGKILL');
     }, opts.timeoutMs ?? DEFAULT_CLI_TIMEOUT_MS));
     child.on('close', (code, signal) => {
       for (const t of timers) clearTimeout(t);
-      resolvePromise({ code, signal, stdout, stderr, ms: Date.now() - t0, kill: opts.env?.SPLIT_FAULT ?? (opts.killAfterMs !== undefined ? `random@${opts.killAfterMs}ms` : undefined) });
+      resolvePromise({ code, signal, stdout, stderr, ms: Date.now() - t0, kill: opts.env?.SPLIT_FAULT ?? (opts.killAfterMs !== undefined ? `random@${opts.killAfterMs}ms` : opts.killSignal ? 'chosen moment' : undefined) });
     });
   });
 }
