@@ -30,6 +30,14 @@ export const SHORT_PROFILE: Array<Scenario & { skip?: string }> = [
     kills: { start: { points: ['mid-chunk:2'], random: { count: 1, minMs: 1200, maxMs: 2500 } }, cutover: { points: ['cutover-fenced'] } },
   },
   {
+    // defect #6: a row the application could write (sale price far above the price, so the VIRTUAL discount_rate is out of
+    // range) fails every REPLACE of its chunk or batch in strict mode; seen: "Out of range value for column 'discount_rate'",
+    // start exits 1 on every run and the copy never finishes
+    skip: 'defect #6',
+    name: 'same server, sql copy, with poison rows', server: 'same', copyMode: 'sql', products: 300, writesBetween: 10, finishInProcess: true, poisonRate: 0.03,
+    kills: { start: { points: ['mid-apply:1'] } },
+  },
+  {
     // the same kills with values a JS number carries exactly, so the cross-server kill/resume path is proven apart
     // from defect #2 (drop this case once the two above run)
     name: 'second server, stream copy, js-safe values', server: 'second', copyMode: 'stream', products: 300, writesBetween: 10, finishInProcess: true, values: 'js-safe',
