@@ -15,7 +15,7 @@ import { runScenario, type Scenario, type ScenarioReport } from './harness/scena
 export const SHORT_PROFILE: Array<Scenario & { skip?: string }> = [
   {
     name: 'same server, sql copy', server: 'same', copyMode: 'sql', products: 300, writesBetween: 10, finishInProcess: true,
-    kills: { start: { points: ['mid-chunk:3', 'after-chunk:4'] }, cutover: { points: ['cutover-after-flip'] } },
+    kills: { start: { points: ['mid-chunk:3', 'after-chunk:4'], random: { count: 1, minMs: 1200, maxMs: 3000 } }, cutover: { points: ['cutover-after-flip'] } },
   },
   {
     // defect #2: stream mode reads DOUBLE through a JS number; 17-digit values come back one digit off

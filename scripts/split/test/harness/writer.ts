@@ -24,8 +24,8 @@ export const DEFAULT_WRITER_DELAY_MS = 2;
 export const WRITER_TABLES = ['categories', 'products', 'product_images'] as const;
 /** Errors a fenced side answers with (trigger SIGNAL 45000, read-only, denied): the write did not happen; retry where ownership says. */
 export const FENCED_ERRNOS = new Set([1644, 1290, 1036, 1142, 1223]);
-/** Transient: the transaction was rolled back; retry. */
-export const RETRY_ERRNOS = new Set([1213, 1205]);
+/** Transient: the statement or transaction was rolled back (deadlock, lock wait timeout, KILL QUERY); retry. */
+export const RETRY_ERRNOS = new Set([1213, 1205, 1317]);
 export const PRODUCT_KEY_BASE = 40_000_000;
 export const IMAGE_KEY_BASE = 50_000_000;
 export const CATEGORY_KEY_BASE = 30_000_000;
@@ -82,12 +82,14 @@ interface LoopState {
   deletedProducts: number[];
   categories: Set<number>;
   seq: number;
+  /** What the current transaction does (named in error messages). */
+  op: string;
 }
 
 export class CommittedWriter {
   /** table → key → last committed image (null: deleted). */
   readonly expected = new Map<string, Map<string, RowImage | null>>();
-  /** table → keys whose last COMMIT had an unknown outcome. */
+  /** table → keys whose last COMMIT had an unknown outcome (connection lost while committing: counted, not an error). */
   readonly uncertain = new Map<string, Set<string>>();
   readonly stats: WriterStats = { commits: 0, inserts: 0, updates: 0, keyChanges: 0, deletes: 0, reinserts: 0, fenced: 0, retried: 0, uncertain: 0, onTarget: 0 };
   readonly errors: string[] = [];
@@ -121,7 +123,7 @@ export class CommittedWriter {
     const { k, db } = this.side();
     const [prows] = await k.query(`SELECT id FROM ${ident(db)}.products`);
     const [irows] = await k.query(`SELECT id, product_id FROM ${ident(db)}.product_images`);
-    const loops: LoopState[] = Array.from({ length: this.o.loops }, (_, i) => ({ i, products: new Set(), images: new Map(), deletedProducts: [], categories: new Set(), seq: 0 }));
+    const loops: LoopState[] = Array.from({ length: this.o.loops }, (_, i) => ({ i, products: new Set(), images: new Map(), deletedProducts: [], categories: new Set(), seq: 0, op: '' }));
     const owner = (pid: number) => loops[pid % loops.length];
     for (const r of prows as Array<{ id: string }>) owner(Number(r.id)).products.add(Number(r.id));
     for (const r of irows as Array<{ id: string; product_id: string }>) owner(Number(r.product_id)).images.set(Number(r.id), Number(r.product_id));
@@ -215,7 +217,7 @@ export class CommittedWriter {
       } else if ((e.errno !== undefined && RETRY_ERRNOS.has(e.errno)) || (e.code && CONNECTION_LOST.has(e.code))) {
         this.stats.retried++;
       } else {
-        this.errors.push(`${target ? 'target' : 'source'}: ${String(e.message).slice(0, 300)}`);
+        this.errors.push(`${target ? 'target' : 'source'} ${l.op}: ${String(e.message).slice(0, 300)}`);
       }
       return false;
     }
@@ -236,7 +238,16 @@ export class CommittedWriter {
         u.add(c.key);
         this.uncertain.set(c.table, u);
       }
-      this.errors.push(`commit outcome unknown (${(err as Error).message.slice(0, 120)})`);
+      // never touch these keys again (the loop's model of them may be wrong); they are left out of the expectation
+      for (const c of changes) {
+        const id = Number(JSON.parse(c.key)[0]);
+        if (c.table === 'products') {
+          l.products.delete(id);
+          l.deletedProducts = l.deletedProducts.filter((x) => x !== id);
+        }
+        else if (c.table === 'product_images') l.images.delete(id);
+        else l.categories.delete(id);
+      }
       return false;
     }
     this.stats.commits++;
@@ -266,6 +277,7 @@ export class CommittedWriter {
     const freshId = (base: number) => base - l.seq * this.o.loops - l.i;
     const r = Math.random();
     if (r < 0.18) {
+      l.op = 'insert product';
       const [res] = await trx.query(`INSERT INTO ${P} (shop_id, category_id, external_id, name, description, price, sale_price, status, attributes, popularity_score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [1 + (l.seq % 3), l.seq % 2 ? 2 : null, `h-${tag}`, `새 상품 ${tag} 🎉`, pickText(), ...this.prices(), pickStatus(), pickJson(), this.dbl()]);
       const id = Number((res as { insertId: number }).insertId);
@@ -274,6 +286,7 @@ export class CommittedWriter {
       undo.push(() => l.products.delete(id));
       this.stats.inserts++;
     } else if (r < 0.45) {
+      l.op = 'update product';
       const id = pick(l.products);
       if (id === undefined) return;
       await trx.query(`UPDATE ${P} SET version = version + 1, name = ?, description = ?, price = ?, sale_price = ?, status = ?, attributes = ?, popularity_score = ?, view_count = view_count + 1 WHERE id = ?`,
@@ -281,6 +294,7 @@ export class CommittedWriter {
       await image('products', `id = ${id}`);
       this.stats.updates++;
     } else if (r < 0.52) {
+      l.op = 'change a product key';
       // key-changing UPDATE of a product without images (the images' FK would refuse it)
       const id = pick([...l.products].filter((p) => imagesOf(p).length === 0));
       if (id === undefined) return;
@@ -293,6 +307,7 @@ export class CommittedWriter {
       undo.push(() => { l.products.delete(to); l.products.add(id); });
       this.stats.keyChanges++;
     } else if (r < 0.6) {
+      l.op = 'delete product';
       // DELETE, half of the time this loop's newest product (top of the table: auto-increment reuse)
       const id = Math.random() < 0.5 ? Math.max(-1, ...l.products) : pick(l.products);
       if (id === undefined || id < 0) return;
@@ -308,6 +323,7 @@ export class CommittedWriter {
       undo.push(() => { l.products.add(id); for (const img of imgs) l.images.set(img, id); l.deletedProducts.pop(); });
       this.stats.deletes++;
     } else if (r < 0.66) {
+      l.op = 're-insert a deleted product key';
       const id = l.deletedProducts.pop();
       if (id === undefined) return;
       undo.push(() => l.deletedProducts.push(id));
@@ -317,6 +333,7 @@ export class CommittedWriter {
       undo.push(() => l.products.delete(id));
       this.stats.reinserts++;
     } else if (r < 0.76) {
+      l.op = 'insert image';
       const pid = pick(l.products);
       if (pid === undefined) return;
       const [res] = await trx.query(`INSERT INTO ${I} (product_id, url, position) VALUES (?, ?, ?)`, [pid, `https://img/h/${tag}.jpg`, l.seq % 5]);
@@ -326,6 +343,7 @@ export class CommittedWriter {
       undo.push(() => l.images.delete(id));
       this.stats.inserts++;
     } else if (r < 0.82) {
+      l.op = 'change an image key';
       // primary-key-changing UPDATE of an image (Spirit #417)
       const id = pick(l.images.keys());
       if (id === undefined) return;
@@ -339,6 +357,7 @@ export class CommittedWriter {
       undo.push(() => { l.images.delete(to); l.images.set(id, pid); });
       this.stats.keyChanges++;
     } else if (r < 0.86) {
+      l.op = 'delete image';
       const id = pick(l.images.keys());
       if (id === undefined) return;
       const pid = l.images.get(id)!;
@@ -348,6 +367,7 @@ export class CommittedWriter {
       undo.push(() => l.images.set(id, pid));
       this.stats.deletes++;
     } else if (r < 0.93) {
+      l.op = 'category';
       // categories this loop created: insert, rename, key change, delete (never referenced by products)
       const c = pick(l.categories);
       const q = Math.random();
@@ -379,6 +399,7 @@ export class CommittedWriter {
         this.stats.deletes++;
       }
     } else {
+      l.op = 'multi-statement transaction';
       // a multi-statement transaction held open a moment (the cutover must drain it, not cut it)
       const [res] = await trx.query(`INSERT INTO ${P} (shop_id, external_id, name, price, attributes) VALUES (2, ?, ?, '10.00', ?)`, [`tx-${tag}`, `묶음 ${tag}`, '{"x": {"z": 1, "y": 2}}']);
       const pid = Number((res as { insertId: number }).insertId);
