@@ -15,7 +15,10 @@ import { runScenario, type Scenario, type ScenarioReport } from './harness/scena
 export const SHORT_PROFILE: Array<Scenario & { skip?: string }> = [
   {
     name: 'same server, sql copy', server: 'same', copyMode: 'sql', products: 300, writesBetween: 10, finishInProcess: true,
-    kills: { start: { points: ['mid-chunk:3', 'after-chunk:4'], random: { count: 1, minMs: 1200, maxMs: 3000 } }, cutover: { points: ['cutover-after-flip'] } },
+    kills: {
+      start: { points: ['mid-chunk:3', 'after-chunk:4', 'mid-apply:1'], random: { count: 1, minMs: 1200, maxMs: 3000 } },
+      verify: { points: ['during-verify:1'] }, cutover: { points: ['cutover-after-flip'] },
+    },
   },
   {
     // defect #2: stream mode reads DOUBLE through a JS number; 17-digit values come back one digit off
@@ -41,7 +44,10 @@ export const SHORT_PROFILE: Array<Scenario & { skip?: string }> = [
     // the same kills with values a JS number carries exactly, so the cross-server kill/resume path is proven apart
     // from defect #2 (drop this case once the two above run)
     name: 'second server, stream copy, js-safe values', server: 'second', copyMode: 'stream', products: 300, writesBetween: 10, finishInProcess: true, values: 'js-safe',
-    kills: { start: { points: ['mid-chunk:2', 'after-apply:1'] }, rollback: { points: ['rollback-before-flip'] } },
+    kills: {
+      start: { points: ['after-capture', 'mid-chunk:2', 'after-apply:1'] }, cutover: { points: ['cutover-fenced'] },
+      rollback: { points: ['rollback-before-flip'] }, cutover2: { points: ['cutover-before-flip'] },
+    },
   },
 ];
 
@@ -65,8 +71,10 @@ describe('split-db fault harness: kill -9 at named points and random times under
     await stopSharedMariaDb();
   });
 
-  it('the harness knows every named fault point of the tool (a new point must get a kill in the profiles)', () => {
+  it('the harness knows every named fault point of the tool, and the cases that run today kill at each of them', () => {
     expect(Object.values(KILL_POINTS).flat().sort()).to.deep.equal([...FAULT_POINTS].sort());
+    const used = new Set(SHORT_PROFILE.filter((s) => !s.skip).flatMap((s) => Object.values(s.kills).flatMap((p) => (p?.points ?? []).map((x) => x.split(':')[0]))));
+    expect([...used].sort()).to.deep.equal([...FAULT_POINTS].sort());
   });
 
   for (const s of SHORT_PROFILE) {
