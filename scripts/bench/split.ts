@@ -6,14 +6,22 @@
  *   SPLIT_BENCH_WRITERS   concurrent writer loops during copy and cutovers (default 2)
  *   SPLIT_BENCH_WRITE_RATE  steady application writes per second, all loops together (default 200)
  *   SPLIT_BENCH_COPY_WORKERS  key-range segments copied concurrently (default: the tool's default, 2)
- *   SPLIT_BENCH_STREAM=1  also measure the cross-server (streamed) copy path
+ *   SPLIT_BENCH_STREAM=1  also measure the streamed copy on the same server
+ *   SPLIT_BENCH_CROSS=0   skip the copy across two servers (default on when mariadbd is installed)
+ *   SPLIT_BENCH_LONG_TX_MS  length of the application transactions in the long-transaction freeze run (default 2000; 0 = skip)
  *   SPLIT_BENCH_KEEP=1    keep the scratch databases
+ * Flags after the name override the env: `npm run bench -- split --rows=2000 --cutovers=2`.
  *
- * Everything runs on scratch databases (bench_split_*) of MYSQL_URL's server.
+ * Everything runs on scratch databases (bench_split_*) of MYSQL_URL's server,
+ * and for the cross-server copy on a second, throwaway mariadbd
+ * (test/helpers/mariadb-server.ts). Every figure is printed with ours, the
+ * peer's, the ratio and the 1-minute load average when it was taken.
  * The machine is shared (2 cores, other work running): figures are noisy.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { mariaDbAvailable, startMariaDb, type MariaDbServer } from '../../test/helpers/mariadb-server.ts';
 import { createKnex, dropDatabase, ensureDatabase, parseMysqlDsn, withDatabase, type Knex } from '../../lib/db.ts';
 import { migrateLatest } from '../../lib/migrate.ts';
 import { createMysqlOwnershipRegistry } from '../../lib/ownership/index.ts';
@@ -26,8 +34,14 @@ import type { BenchResult } from './cli.ts';
 
 const TABLES = ['categories', 'products', 'product_images'];
 
-function envInt(name: string, def: number): number {
-  const v = process.env[name];
+/** `--rows=2000` flags after the benchmark name win over the env (bench/cli.ts takes bare words for benchmark names). */
+function flag(name: string): string | undefined {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  return a?.slice(name.length + 3);
+}
+
+function envInt(name: string, def: number, flagName?: string): number {
+  const v = (flagName && flag(flagName)) ?? process.env[name];
   if (v === undefined || v === '') return def;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
@@ -79,14 +93,86 @@ function shell(cmd: string, env: NodeJS.ProcessEnv): Promise<void> {
   });
 }
 
-/** mariadb-dump | mariadb of the same tables into a database with the same (migrated) schema. */
-async function dumpPipe(serverDsn: string, src: string, dst: string): Promise<number> {
+/** mariadb-dump | mariadb of the same tables into a database with the same (migrated) schema, on the same or another server. */
+async function dumpPipe(serverDsn: string, src: string, dst: string, dstServerDsn = serverDsn): Promise<number> {
   const c = parseMysqlDsn(serverDsn);
-  const conn = `-h ${c.host} -P ${c.port} -u ${c.user}`;
+  const d = parseMysqlDsn(dstServerDsn);
+  if ((c.password || d.password) && c.password !== d.password) throw new Error('dump pipe: the two servers need the same password (MYSQL_PWD)');
+  const conn = (x: typeof c) => `-h ${x.host} -P ${x.port} -u ${x.user}`;
   const env = { ...process.env, ...(c.password ? { MYSQL_PWD: c.password } : {}) };
   const t0 = performance.now();
-  await shell(`mariadb-dump ${conn} --single-transaction --quick --no-create-info --skip-triggers --skip-add-locks ${src} ${TABLES.join(' ')} | mariadb ${conn} ${dst}`, env);
+  await shell(`mariadb-dump ${conn(c)} --single-transaction --quick --no-create-info --skip-triggers --skip-add-locks ${src} ${TABLES.join(' ')} | mariadb ${conn(d)} ${dst}`, env);
   return (performance.now() - t0) / 1000;
+}
+
+function load(): number {
+  return Math.round(loadavg()[0] * 100) / 100;
+}
+
+/** CHECKSUM TABLE … EXTENDED of the moved tables on both sides at once: the peer of verify. */
+async function checksumBothSides(a: Knex, aDb: string, b: Knex, bDb: string): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all([[a, aDb], [b, bDb]].map(async ([k, db]) => {
+    for (const t of TABLES) await (k as Knex).raw(`CHECKSUM TABLE \`${db}\`.\`${t}\` EXTENDED`);
+  }));
+  return (performance.now() - t0) / 1000;
+}
+
+/**
+ * Application transactions that stay open `holdMs` after their first write
+ * (a slow request, a batch job): the freeze's drain must wait for them or
+ * abort. Follows ownership like the steady writer.
+ */
+class LongTxWriter {
+  started = 0;
+  committed = 0;
+  failed = 0;
+  private stop = false;
+  private loops: Promise<void>[] = [];
+  private readonly kSrc: Knex;
+  private readonly kDst: Knex;
+  private readonly kReg: Knex;
+  private reg!: Awaited<ReturnType<typeof createMysqlOwnershipRegistry>>;
+  private readonly rows: number;
+  private readonly holdMs: number;
+  private readonly channel: string;
+  private readonly redisUrl: string;
+  constructor(srcDsn: string, dstDsn: string, rows: number, holdMs: number, channel: string, redisUrl: string) {
+    this.rows = rows;
+    this.holdMs = holdMs;
+    this.channel = channel;
+    this.redisUrl = redisUrl;
+    this.kSrc = createKnex(srcDsn, { pool: { max: 3 } });
+    this.kDst = createKnex(dstDsn, { pool: { max: 3 } });
+    this.kReg = createKnex(srcDsn, { pool: { max: 1 } });
+  }
+  async begin(loops: number): Promise<void> {
+    this.reg = await createMysqlOwnershipRegistry({ knex: this.kReg, pollMs: 50, redisUrl: this.redisUrl, channel: this.channel, redisWaitMs: 1000 });
+    for (let i = 0; i < loops; i++) this.loops.push(this.loop(i * (this.holdMs / Math.max(1, loops))));
+  }
+  private async loop(offsetMs: number): Promise<void> {
+    await new Promise((r) => setTimeout(r, offsetMs));
+    while (!this.stop) {
+      const k = this.reg.get('product').database === 'own' ? this.kDst : this.kSrc;
+      try {
+        this.started++;
+        await k.transaction(async (tx) => {
+          await tx.raw('UPDATE products SET view_count = view_count + 1 WHERE id = ?', [1 + Math.floor(Math.random() * this.rows)]);
+          await new Promise((r) => setTimeout(r, this.holdMs));
+        });
+        this.committed++;
+      } catch {
+        this.failed++;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  }
+  async end(): Promise<void> {
+    this.stop = true;
+    await Promise.all(this.loops);
+    await this.reg.close();
+    await Promise.all([this.kSrc.destroy(), this.kDst.destroy(), this.kReg.destroy()]);
+  }
 }
 
 /** An application-like steady writer that follows the ownership registry (pub/sub + polling). */
@@ -164,16 +250,20 @@ function pct(xs: number[], p: number): number {
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const rows = envInt('SPLIT_BENCH_ROWS', 1_000_000);
-  const cycles = envInt('SPLIT_BENCH_CUTOVERS', 5);
+  const rows = envInt('SPLIT_BENCH_ROWS', 1_000_000, 'rows');
+  const cycles = envInt('SPLIT_BENCH_CUTOVERS', 5, 'cutovers');
+  const longTxMs = envInt('SPLIT_BENCH_LONG_TX_MS', 2000);
+  const cross = process.env.SPLIT_BENCH_CROSS !== '0';
   const writers = envInt('SPLIT_BENCH_WRITERS', 2);
   const rate = envInt('SPLIT_BENCH_WRITE_RATE', 200);
   const server = withDatabase(process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/legacy', undefined);
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const id = randomBytes(3).toString('hex');
   const names = { src: `bench_split_src_${id}`, dump: `bench_split_dump_${id}`, ours: `bench_split_ours_${id}`, stream: `bench_split_stream_${id}` };
+  const crossNames = { dump: `bench_split_xdump_${id}`, ours: `bench_split_xours_${id}` };
+  let second: MariaDbServer | undefined;
   const dsn = (db: string) => withDatabase(server, db);
-  const results: BenchResult[] = [];
+  const results: Array<BenchResult & { load?: number }> = [];
   const log = (s: string) => process.stderr.write(`split bench: ${s}\n`);
   const src = createKnex(dsn(names.src), { pool: { max: 2 } });
   try {
@@ -211,22 +301,24 @@ export async function run(): Promise<BenchResult[]> {
       const oursSec = (performance.now() - t0) / 1000;
       log(`our copy: ${oursSec.toFixed(1)} s, ${st.state.applied.forward} captured changes applied, ${writer.writes} writes meanwhile`);
       results.push(
-        { bench: 'split', metric: `copy rows/s (ours while capturing ${rate} writes/s)`, ours: total / oursSec, peer: total / dumpSec, peerName: 'mariadb-dump | mariadb', unit: 'rows/s' },
-        { bench: 'split', metric: 'copy MB/s', ours: bytes / 2 ** 20 / oursSec, peer: bytes / 2 ** 20 / dumpSec, peerName: 'mariadb-dump | mariadb', unit: 'MiB/s' },
+        { bench: 'split', metric: `copy rows/s (ours while capturing ${rate} writes/s)`, ours: total / oursSec, peer: total / dumpSec, peerName: 'mariadb-dump | mariadb', unit: 'rows/s', load: load() },
+        { bench: 'split', metric: 'copy MB/s', ours: bytes / 2 ** 20 / oursSec, peer: bytes / 2 ** 20 / dumpSec, peerName: 'mariadb-dump | mariadb', unit: 'MiB/s', load: load() },
       );
 
       t0 = performance.now();
       const v = await verifyCommand(ctx, { restart: true });
       const vSec = (performance.now() - t0) / 1000;
       log(`verify under ${rate} writes/s: ${vSec.toFixed(1)} s, ok=${v.ok}, ${v.differences.length} differences, ${v.inFlight} in flight`);
-      results.push({ bench: 'split', metric: `verify rows/s under ${rate} writes/s (${v.ok ? '0 differences' : `${v.differences.length} differences!`})`, ours: total / vSec, unit: 'rows/s' });
+      results.push({ bench: 'split', metric: `verify rows/s under ${rate} writes/s (${v.ok ? '0 differences' : `${v.differences.length} differences!`})`, ours: total / vSec, unit: 'rows/s', load: load() });
       writer.paused = true;
       await new Promise((r) => setTimeout(r, 200));
       t0 = performance.now();
       const q = await verifyCommand(ctx, { restart: true });
       const qSec = (performance.now() - t0) / 1000;
       log(`verify, writes paused: ${qSec.toFixed(1)} s, ok=${q.ok}`);
-      results.push({ bench: 'split', metric: `verify rows/s, writes paused (${q.ok ? '0 differences' : `${q.differences.length} differences!`})`, ours: total / qSec, unit: 'rows/s' });
+      const ckSec = await checksumBothSides(ctx.source.knex, names.src, ctx.target.knex, names.ours);
+      log(`CHECKSUM TABLE … EXTENDED on both sides, writes paused: ${ckSec.toFixed(1)} s`);
+      results.push({ bench: 'split', metric: `verify rows/s, writes paused (${q.ok ? '0 differences' : `${q.differences.length} differences!`})`, ours: total / qSec, peer: total / ckSec, peerName: 'CHECKSUM TABLE EXTENDED, both sides at once', unit: 'rows/s', load: load() });
       writer.paused = false;
 
       // cutover / rollback cycles under the steady write load
@@ -245,11 +337,47 @@ export async function run(): Promise<BenchResult[]> {
       }
       log(`freezes (ms): ${freezes.join(', ')}; writer-observed longest stall (ms): ${gaps.map((g) => g.toFixed(0)).join(', ')}; fenced write attempts ${writer.fenced}`);
       results.push(
-        { bench: 'split', metric: `write freeze p50 (${freezes.length} cutovers+rollbacks, ${rate} writes/s)`, ours: pct(freezes, 50), unit: 'ms' },
-        { bench: 'split', metric: 'write freeze max', ours: Math.max(...freezes), unit: 'ms' },
-        { bench: 'split', metric: 'writer-observed stall p50 (incl. ownership propagation)', ours: pct(gaps, 50), unit: 'ms' },
-        { bench: 'split', metric: 'writer-observed stall max', ours: Math.max(...gaps), unit: 'ms' },
+        { bench: 'split', metric: `write freeze p50 (${freezes.length} cutovers+rollbacks, ${rate} writes/s)`, ours: pct(freezes, 50), unit: 'ms', load: load() },
+        { bench: 'split', metric: 'write freeze max', ours: Math.max(...freezes), unit: 'ms', load: load() },
+        { bench: 'split', metric: 'writer-observed stall p50 (incl. ownership propagation)', ours: pct(gaps, 50), unit: 'ms', load: load() },
+        { bench: 'split', metric: 'writer-observed stall max', ours: Math.max(...gaps), unit: 'ms', load: load() },
       );
+
+      // the same cycles while application transactions stay open longTxMs after their first write
+      if (longTxMs > 0 && cycles > 0) {
+        const slow = new LongTxWriter(dsn(names.src), dsn(names.ours), rows, longTxMs, channel, redisUrl);
+        await slow.begin(2);
+        const lf: number[] = [];
+        let aborted = 0;
+        try {
+          for (let i = 0; i < cycles; i++) {
+            for (const fn of [cutoverCommand, rollbackCommand] as const) {
+              try {
+                const r = await fn(ctx);
+                if ('freezeMs' in r) lf.push(r.freezeMs);
+                log(`with ${longTxMs} ms transactions: ${'kind' in r ? r.kind : '?'} freeze ${'freezeMs' in r ? r.freezeMs : '?'} ms`);
+              } catch (err) {
+                aborted++;
+                log(`with ${longTxMs} ms transactions: ${(err as Error).message.split('\n')[0]}`);
+              }
+            }
+          }
+        } finally {
+          await slow.end();
+        }
+        // leave the service where the next section expects it (legacy owns)
+        const own = await ctx.store.load(ctx.service.name);
+        if (own?.phase === 'cutover') await rollbackCommand(ctx);
+        log(`long transactions: ${slow.committed} committed, ${slow.failed} rejected by a fence or aborted; ${aborted} cutover/rollback aborted`);
+        if (lf.length) {
+          results.push(
+            { bench: 'split', metric: `write freeze p50 with ${longTxMs} ms app transactions (${lf.length} done, ${aborted} aborted)`, ours: pct(lf, 50), unit: 'ms', load: load() },
+            { bench: 'split', metric: `write freeze max with ${longTxMs} ms app transactions`, ours: Math.max(...lf), unit: 'ms', load: load() },
+          );
+        } else {
+          results.push({ bench: 'split', metric: `cutovers/rollbacks aborted with ${longTxMs} ms app transactions (none finished)`, ours: aborted, unit: 'count', load: load() });
+        }
+      }
     } finally {
       await writer.end();
       await closeContext(ctx);
@@ -265,19 +393,50 @@ export async function run(): Promise<BenchResult[]> {
         t0 = performance.now();
         await start(sctx);
         const sSec = (performance.now() - t0) / 1000;
-        results.push({ bench: 'split', metric: 'copy rows/s, streamed path (other-server mode)', ours: total / sSec, peer: total / dumpSec, peerName: 'mariadb-dump | mariadb', unit: 'rows/s' });
+        results.push({ bench: 'split', metric: 'copy rows/s, streamed path on the same server', ours: total / sSec, peer: total / dumpSec, peerName: 'mariadb-dump | mariadb', unit: 'rows/s', load: load() });
       } finally {
         await closeContext(sctx);
+      }
+    }
+
+    // across two servers: main server → a second, throwaway mariadbd; both sides without application writes
+    if (cross && !mariaDbAvailable()) log('cross-server copy SKIPPED: mariadb-install-db / mariadbd not installed');
+    else if (cross) {
+      second = await startMariaDb();
+      log(`second server on port ${second.port} (ready in ${second.startMs.toFixed(0)} ms)`);
+      const xdump = createKnex(second.dsn(crossNames.dump), { pool: { max: 1 } });
+      try {
+        await ensureDatabase(second.dsn(crossNames.dump));
+        await migrateLatest(xdump, 'product');
+      } finally {
+        await xdump.destroy();
+      }
+      const xDumpSec = await dumpPipe(server, names.src, crossNames.dump, second.dsn());
+      log(`dump pipe across servers: ${xDumpSec.toFixed(1)} s`);
+      await src.raw('DROP TABLE IF EXISTS _split_state');
+      const xctx = openContext({
+        service: resolveService(parseManifest({ ...manifest, services: { product: { ...manifest.services.product, target: second.dsn(crossNames.ours) } } }), 'product'),
+        opts: validateOptions({ chunkSize: 5000, maxChunk: 50_000, maxThreadsRunning: 0, copyWorkers: process.env.SPLIT_BENCH_COPY_WORKERS || undefined }),
+      });
+      try {
+        t0 = performance.now();
+        await start(xctx);
+        const xSec = (performance.now() - t0) / 1000;
+        log(`our copy across servers: ${xSec.toFixed(1)} s`);
+        results.push({ bench: 'split', metric: 'copy rows/s across two servers (no app writes)', ours: total / xSec, peer: total / xDumpSec, peerName: 'mariadb-dump | mariadb across the same two servers', unit: 'rows/s', load: load() });
+      } finally {
+        await closeContext(xctx);
       }
     }
   } finally {
     await src.destroy();
     if (process.env.SPLIT_BENCH_KEEP !== '1') for (const db of Object.values(names)) await dropDatabase(dsn(db)).catch(() => undefined);
+    await second?.stop(); // its databases go with its datadir
   }
-  console.log(`\nsplit: ${rows} products (+${Math.floor(rows / 4)} images), same MariaDB server, measured on a shared 2-core machine (other work running: noisy)`);
+  console.log(`\nsplit: ${rows} products (+${Math.floor(rows / 4)} images), measured on a shared machine (other work running: noisy); load = 1-minute load average when measured`);
   console.table(results.map((r) => ({
     metric: r.metric, ours: Math.round(r.ours * 10) / 10, peer: r.peer === undefined ? '' : `${Math.round(r.peer * 10) / 10} (${r.peerName})`, unit: r.unit,
-    ratio: r.peer ? Math.round((r.ours / r.peer) * 100) / 100 : '',
+    ratio: r.peer ? Math.round((r.ours / r.peer) * 100) / 100 : '', load: r.load ?? '',
   })));
-  return results;
+  return results.map(({ load: _load, ...r }) => r);
 }
