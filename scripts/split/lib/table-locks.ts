@@ -7,9 +7,15 @@ import { openConnection } from './side.ts';
  * Runtime claims: one named server lock (GET_LOCK) per moved table of a source
  * database, plus one per service. Two split-db processes cannot work on the
  * same table at the same time, whatever their service names or manifests.
- * Locks are taken with timeout 0 (never wait, so never deadlock), in sorted
- * order, on one dedicated connection; the server frees them if the process dies.
+ * Locks are taken in one global order (the service's, then the tables' sorted),
+ * on one dedicated connection; the server frees them if the process dies. Each
+ * waits at most LOCK_WAIT_SECONDS: a process killed with -9 a moment ago still
+ * holds its locks until the server has noticed its connection closed, and the
+ * re-run that follows at once must not be refused for that (seen in the fault
+ * harness: "another split-db process is working on …" right after a kill).
  */
+export const LOCK_WAIT_SECONDS = 3;
+
 export function tableLockName(db: string, table: string): string {
   return `split-db:t:${createHash('sha1').update(`${db}\0${table}`).digest('hex')}`;
 }
@@ -34,7 +40,7 @@ export async function acquireTableLocks(dsn: string, db: string, service: string
   };
   try {
     for (const w of wanted) {
-      const [rows] = await conn.query('SELECT GET_LOCK(?, 0) AS ok', [w.name]);
+      const [rows] = await conn.query('SELECT GET_LOCK(?, ?) AS ok', [w.name, LOCK_WAIT_SECONDS]);
       if (Number((rows as Array<{ ok: number }>)[0].ok) !== 1) {
         throw new SplitError('LOCKED', `another split-db process is working on ${w.what} of ${db} (lock ${w.name}); stop it first`);
       }

@@ -35,9 +35,9 @@ describe('split-db across two MariaDB servers (second server started by the harn
     expect({ port: Number(row.port), db: row.db }).to.deep.equal({ port: second!.port, db: sides.targetDb });
   }
 
-  // defect #2: DOUBLEs come back one digit off through the stream copy (the only copy across servers);
-  // seen here: 9 different rows of 1,303 and a cutover aborted by its newest-rows check.
-  it.skip('start → verify → cutover → rollback → cutover with writes in between: 0 missing / 0 extra / 0 different (defect #2)', async () => {
+  // defect #2 (fixed: exact values, exact.ts): DOUBLEs came back one digit off through the stream copy (the only copy
+  // across servers); seen before the fix: 9 different rows of 1,303 and a cutover aborted by its newest-rows check.
+  it('start → verify → cutover → rollback → cutover with writes in between: 0 missing / 0 extra / 0 different (defect #2)', async () => {
     const r = await runScenario({ name: 'cross-server', server: 'second', copyMode: 'stream', products: 400, writesBetween: 20, kills: {}, inspect: onSecondServer }, second);
     expectAllClean(r);
   });

@@ -21,33 +21,25 @@ export const SHORT_PROFILE: Array<Scenario & { skip?: string }> = [
     },
   },
   {
-    // defect #2: stream mode reads DOUBLE through a JS number; 17-digit values come back one digit off
-    // (seen: 12 different rows of 1,407, e.g. popularity_score 952.4176709193359 → 952.417670919336; the tool's verify said ok).
-    skip: 'defect #2',
+    // defect #2 (fixed): stream mode read DOUBLE through a JS number; 17-digit values came back one digit off
+    // (seen before the fix: 12 different rows of 1,407, e.g. popularity_score 952.4176709193359 → 952.417670919336).
     name: 'same server, stream copy', server: 'same', copyMode: 'stream', products: 300, writesBetween: 10, finishInProcess: true,
-    kills: { start: { points: ['after-capture', 'mid-apply:1'] }, verify: { points: ['during-verify:1'] }, rollback: { points: ['rollback-before-flip'] } },
+    kills: { start: { points: ['after-capture', 'chunk-committed:2', 'mid-apply:1', 'after-apply:1'] }, verify: { points: ['during-verify:1'] }, rollback: { points: ['rollback-before-flip'] } },
   },
   {
-    skip: 'defect #2', // seen: 9 different of 1,303 (popularity_score 9.486123708232107 → 9.486123708232109); cutover aborted on the newest-rows check
+    // defect #2 (fixed); seen before: 9 different of 1,303 (popularity_score 9.486123708232107 → 9.486123708232109)
     name: 'second server, stream copy', server: 'second', copyMode: 'stream', products: 300, writesBetween: 10, finishInProcess: true,
-    kills: { start: { points: ['mid-chunk:2'], random: { count: 1, minMs: 1200, maxMs: 2500 } }, cutover: { points: ['cutover-fenced'] } },
+    kills: {
+      start: { points: ['mid-chunk:2'], random: { count: 1, minMs: 1200, maxMs: 2500 } }, cutover: { points: ['cutover-fenced'] },
+      cutover2: { points: ['cutover-before-flip'] },
+    },
   },
   {
-    // defect #6: a row the application could write (sale price far above the price, so the VIRTUAL discount_rate is out of
-    // range) fails every REPLACE of its chunk or batch in strict mode; seen: "Out of range value for column 'discount_rate'",
-    // start exits 1 on every run and the copy never finishes
-    skip: 'defect #6',
+    // defect #6 (fixed: poison rows are parked and retried): a row the application could write (sale price far above the
+    // price, so the VIRTUAL discount_rate is out of range) failed every REPLACE of its chunk or batch in strict mode;
+    // seen before the fix: "Out of range value for column 'discount_rate'", start exited 1 on every run
     name: 'same server, sql copy, with poison rows', server: 'same', copyMode: 'sql', products: 300, writesBetween: 10, finishInProcess: true, poisonRate: 0.03,
     kills: { start: { points: ['mid-apply:1'] } },
-  },
-  {
-    // the same kills with values a JS number carries exactly, so the cross-server kill/resume path is proven apart
-    // from defect #2 (drop this case once the two above run)
-    name: 'second server, stream copy, js-safe values', server: 'second', copyMode: 'stream', products: 300, writesBetween: 10, finishInProcess: true, values: 'js-safe',
-    kills: {
-      start: { points: ['after-capture', 'mid-chunk:2', 'after-apply:1'] }, cutover: { points: ['cutover-fenced'] },
-      rollback: { points: ['rollback-before-flip'] }, cutover2: { points: ['cutover-before-flip'] },
-    },
   },
 ];
 

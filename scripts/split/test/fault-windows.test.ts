@@ -115,9 +115,10 @@ describe('split-db killed between a chunk commit and its position save (state ro
     expect(r.result).to.deep.include({ missing: 0, extra: 0, different: 0 });
   });
 
-  // defect #1: stream mode commits the chunk on the target and saves its position separately; on resume the deletes
-  // in the "not yet copied" range are skipped and the re-copy only writes rows that still exist on the source.
-  it.skip('stream copy (chunk committed, position not saved): rows deleted in the window are gone from the target after resume (defect #1)', async () => {
+  // defect #1 (fixed: a chunk copy makes the target range equal to the source range): stream mode commits the chunk on
+  // the target and saves its position separately; on resume the deletes in the "not yet copied" range are skipped, and
+  // the re-copy used to write only rows that still exist on the source.
+  it('stream copy (chunk committed, position not saved): rows deleted in the window are gone from the target after resume (defect #1)', async () => {
     const r = await killInSaveWindow('stream');
     expect(r.extra, `deleted ${r.victims.length} rows; ${summary(r.result)}`).to.equal(0);
     expect(r.result).to.deep.include({ missing: 0, extra: 0, different: 0 });

@@ -425,7 +425,7 @@ export class CommittedWriter {
 export function pickPrices(poison: number): [string, string | null] {
   const cents = 100 + Math.floor(Math.random() * 900_000_000);
   const r = Math.random();
-  if (r < poison) return [fmt(cents), fmt(cents * 2000)]; // discount_rate (DECIMAL(5,2) VIRTUAL) out of range: defect #6
+  if (r < poison) return [fmt(cents), fmt(cents * 20)]; // discount_rate (DECIMAL(5,2) VIRTUAL) out of range: defect #6; ×20 keeps sale_price (DECIMAL(12,2)) in range
   if (r < 0.35) return [fmt(cents), null];
   return [fmt(cents), fmt(Math.floor(cents * Math.random()))];
 }
