@@ -66,6 +66,12 @@ function toRecord(r: Row): OwnershipRecord {
   };
 }
 
+/** ER_TABLEACCESS_DENIED_ERROR, ER_DBACCESS_DENIED_ERROR, ER_SPECIFIC_ACCESS_DENIED_ERROR. */
+function isAccessDenied(err: unknown): boolean {
+  const errno = (err as { errno?: unknown } | null)?.errno;
+  return errno === 1142 || errno === 1044 || errno === 1227;
+}
+
 function toDatetime(iso: string): string {
   return iso.replace('T', ' ').replace('Z', '');
 }
@@ -103,7 +109,15 @@ export class MysqlOwnershipRegistry implements OwnershipRegistry {
     }
     if (opts.database !== undefined) assertDatabaseName(opts.database);
     const database = opts.database ?? await currentDatabase(opts.knex);
-    if (opts.ensure ?? true) await ensureRegistry(opts.knex, { database, domains: opts.domains });
+    if (opts.ensure ?? true) {
+      try {
+        await ensureRegistry(opts.knex, { database, domains: opts.domains });
+      } catch (err) {
+        // a read-only process may not seed: the first refresh below still fails loudly if the table is missing
+        if (!isAccessDenied(err)) throw err;
+        (opts.logger ?? silentLogger()).warn({ err, database }, 'ownership registry not ensured (no privilege); expecting its table and rows to exist');
+      }
+    }
     const reg = new MysqlOwnershipRegistry(opts, database);
     await reg.refresh();
     const pollMs = opts.pollMs ?? DEFAULT_OWNERSHIP_POLL_MS;

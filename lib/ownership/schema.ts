@@ -40,10 +40,11 @@ export async function ensureRegistry(knex: Knex, opts: EnsureRegistryOptions = {
   assertDatabaseName(db);
   const [schemata] = (await knex.raw('SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [db])) as [unknown[]];
   if (schemata.length === 0) await knex.raw('CREATE DATABASE IF NOT EXISTS ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci', [db]);
-  // create only what is missing: a process with DML rights alone can still start against an existing registry
-  const [tables] = (await knex.raw('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?, ?)',
-    [db, OWNERSHIP_TABLE, OWNERSHIP_AUDIT_TABLE])) as [Array<{ t: string }>];
-  if (tables.length < 2) await createTables(knex, db);
+  // create only when missing: a process with DML (or SELECT) rights alone can still start against an existing
+  // registry (information_schema shows a user only the tables it may touch, so look for the main table alone)
+  const [tables] = (await knex.raw('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+    [db, OWNERSHIP_TABLE])) as [Array<{ t: string }>];
+  if (tables.length === 0) await createTables(knex, db);
   if (domains.some((d) => d.length > 32)) await widenDomainColumns(knex, db);
   if (domains.length === 0) return { database: db };
   const existing = new Set(((await knex(OWNERSHIP_TABLE).withSchema(db).select('domain')) as Array<{ domain: string }>).map((r) => r.domain));

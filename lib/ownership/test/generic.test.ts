@@ -104,3 +104,28 @@ describe('ownership registry: any monolith, any domain (MySQL + Redis) @integrat
     expect(reg.channel).to.equal(channel);
   });
 });
+
+describe('ownership registry: a process with SELECT only on the registry still starts @integration', () => {
+  it('does not try to create or seed what exists, and warns (not fails) when it may not seed', async () => {
+    const db = await createTestDatabase('owngenro'); // migration 010: tables and the four demo rows exist
+    const user = `to_${Math.random().toString(36).slice(2, 10)}`;
+    await db.knex.raw("CREATE USER ??@'127.0.0.1' IDENTIFIED BY 'pw'", [user]);
+    const ro = createKnex(`mysql://${user}:pw@127.0.0.1:3306/${db.name}`);
+    try {
+      await db.knex.raw("GRANT SELECT ON ??.service_ownership TO ??@'127.0.0.1'", [db.name, user]);
+      const reg = await createMysqlOwnershipRegistry({ knex: ro, pollMs: 0 });
+      expect(reg.get('product')).to.include({ owner: 'legacy', version: 1 });
+      await reg.close();
+      const warned: string[] = [];
+      const logger = { warn: (_o: unknown, msg: string) => warned.push(msg), debug() {}, info() {}, error() {}, child() { return logger; } } as never;
+      const seeding = await createMysqlOwnershipRegistry({ knex: ro, pollMs: 0, domains: ['newdomain'], logger });
+      expect(warned).to.deep.equal(['ownership registry not ensured (no privilege); expecting its table and rows to exist']);
+      expect(seeding.get('newdomain').version).to.equal(1);
+      await seeding.close();
+    } finally {
+      await ro.destroy();
+      await db.knex.raw("DROP USER IF EXISTS ??@'127.0.0.1'", [user]);
+      await db.drop();
+    }
+  });
+});
