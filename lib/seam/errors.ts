@@ -56,3 +56,18 @@ export function isFenceError(err: unknown, depth = 0): boolean {
   if (e.errno === ER_NO_SUCH_TABLE || e.code === 'ER_NO_SUCH_TABLE') return true;
   return e.cause !== undefined && e.cause !== err ? isFenceError(e.cause, depth + 1) : false;
 }
+
+/**
+ * What may be logged of a fence error: its codes and the server's message (the trigger's text or the missing
+ * table's name), never the statement — knex puts the SQL with its bound values in `message`.
+ */
+export function describeFence(err: unknown): { code?: unknown; errno?: unknown; sqlState?: unknown; sqlMessage?: string } {
+  let e = err as { code?: unknown; errno?: unknown; sqlState?: unknown; sqlMessage?: unknown; cause?: unknown } | null;
+  for (let i = 0; e && typeof e === 'object' && i < 5; i++) {
+    if (e.sqlState !== undefined || e.errno !== undefined || e.code === WRITE_FENCED) {
+      return { code: e.code, errno: e.errno, sqlState: e.sqlState, sqlMessage: typeof e.sqlMessage === 'string' ? e.sqlMessage.slice(0, 300) : undefined };
+    }
+    e = e.cause as typeof e;
+  }
+  return {};
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Logger } from '../logger.ts';
 import { silentLogger } from '../logger.ts';
-import { isFenceError, isSeamUnavailable, SEAM_UNAVAILABLE } from './errors.ts';
+import { describeFence, isFenceError, isSeamUnavailable, SEAM_UNAVAILABLE } from './errors.ts';
 import { DEFAULT_RETRY_AFTER_SECONDS } from './options.ts';
 
 export interface SeamErrorInfo {
@@ -50,7 +50,7 @@ export function seamErrorHandler(opts: SeamErrorHandlerOptions = {}): ErrorReque
       domain: seamErr ? err.domain : undefined,
       retryAfterSeconds,
     };
-    log.warn({ requestId, route: req.originalUrl, method: req.method, domain: info.domain, err }, 'answering 503 SERVICE_MOVING');
+    log.warn({ requestId, route: req.originalUrl, method: req.method, domain: info.domain, fence: describeFence(seamErr ? err.cause : err) }, 'answering 503 SERVICE_MOVING');
     res.status(503).setHeader('Retry-After', String(retryAfterSeconds));
     res.json(body(info, req));
   };

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from '../logger.ts';
 import { silentLogger } from '../logger.ts';
 import type { OwnershipRecord } from '../ownership/index.ts';
-import { isFenceError as defaultIsFenceError, SEAM_UNKNOWN_DOMAIN, SeamError, SeamUnavailableError } from './errors.ts';
+import { describeFence, isFenceError as defaultIsFenceError, SEAM_UNKNOWN_DOMAIN, SeamError, SeamUnavailableError } from './errors.ts';
 import { promSink, type SeamEvent, type SeamOp } from './metrics.ts';
 import { resolveSeamOptions, type Connection, type ResolvedRetry, type SeamOptions } from './options.ts';
 
@@ -125,10 +125,10 @@ export function createSeam(options: SeamOptions): Seam {
         if (waited >= policy.maxMs) {
           c.unavailable++;
           emit({ type: 'unavailable', domain, op, attempts: attempt, waitedMs: waited, requestId: opts?.requestId });
-          log.warn({ err, domain, op, attempts: attempt, waitedMs: waited, requestId: opts?.requestId }, 'seam: domain still fenced after the retry budget; answering 503');
+          log.warn({ fence: describeFence(err), domain, op, attempts: attempt, waitedMs: waited, requestId: opts?.requestId }, 'seam: domain still fenced after the retry budget; answering 503');
           throw new SeamUnavailableError(domain, op, attempt, waited, resolved.retryAfterSeconds, err);
         }
-        if (attempt === 1) log.warn({ domain, op, database: rec.database, version: rec.version, requestId: opts?.requestId, reason: (err as Error).message }, 'seam: met the fence of a moving domain; retrying');
+        if (attempt === 1) log.warn({ domain, op, database: rec.database, version: rec.version, requestId: opts?.requestId, fence: describeFence(err) }, 'seam: met the fence of a moving domain; retrying');
         c.retries++;
         const pause = Math.min(backoff, policy.maxMs - waited); // the last pause ends at the deadline: a flip just before it still lands
         emit({ type: 'retry', domain, op, attempt, waitMs: pause, requestId: opts?.requestId });

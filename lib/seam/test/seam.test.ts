@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
+import { createLogger } from '../../logger.ts';
 import { createKnex } from '../../db.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';
 import { createSeam, seamErrorHandler, SEAM_METRICS, type Seam, type SeamEvent } from '../index.ts';
@@ -111,8 +113,10 @@ describe('seam library: the monolith keeps working while a domain moves (MariaDB
     f = await SeamFixture.create();
     const fx = f;
     const metrics = new Registry();
+    const lines: string[] = [];
+    const logger = createLogger('seam-test', { level: 'debug', destination: new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }) });
     seam = createSeam({
-      registry: fx.app, connections: { legacy: fx.legacy.knex, items: fx.own.knex }, writeRetry: { maxMs: 300, backoffMs: 20 }, retryAfterSeconds: 7, metricsRegistry: metrics,
+      registry: fx.app, connections: { legacy: fx.legacy.knex, items: fx.own.knex }, writeRetry: { maxMs: 300, backoffMs: 20 }, retryAfterSeconds: 7, metricsRegistry: metrics, logger,
     });
     const s = seam;
     const app = express();
@@ -125,7 +129,7 @@ describe('seam library: the monolith keeps working while a domain moves (MariaDB
       await s.write('items', (db) => db('items').insert({ id: 99, writer: 9 }));
     });
     app.use('/custom', seamErrorHandler({ body: (info) => ({ status: 'moving', code: info.code, retryAfter: info.retryAfterSeconds }) }));
-    app.use(seamErrorHandler());
+    app.use(seamErrorHandler({ logger }));
     app.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
       void _next;
       res.status(500).json({ error: { code: 'INTERNAL', message: err.message } });
@@ -142,12 +146,16 @@ describe('seam library: the monolith keeps working while a domain moves (MariaDB
 
       await fx.raiseFence('trigger');
       const t0 = Date.now();
-      const res = await post('/items', 2);
+      const res = await post('/items', 424242);
       expect(res.status).to.equal(503);
       expect(Date.now() - t0).to.be.at.least(290);
       expect(res.headers.get('retry-after')).to.equal('7');
       const body = await res.json() as { error: { code: string; message: string; requestId: string } };
-      expect(body.error).to.include({ code: 'SERVICE_MOVING', requestId: 'req-2' });
+      expect(body.error).to.include({ code: 'SERVICE_MOVING', requestId: 'req-424242' });
+      // logged at warn with the request id and the fence's own message, never the statement with its values
+      const warns = lines.map((l) => JSON.parse(l) as { level: number; requestId?: string; msg: string }).filter((l) => l.level === 40 && l.requestId === 'req-424242');
+      expect(warns.map((w) => w.msg)).to.include.members(['seam: met the fence of a moving domain; retrying', 'seam: domain still fenced after the retry budget; answering 503', 'answering 503 SERVICE_MOVING']);
+      expect(lines.join('\n')).to.include(FENCE_MESSAGE).and.not.to.include('424242,');
       expect(body.error.message).to.match(/^items is moving to another database/);
       expect(body.error.message).not.to.include(FENCE_MESSAGE);
 
