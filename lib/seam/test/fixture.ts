@@ -29,13 +29,18 @@ export class SeamFixture {
   }
 
   /** What split-db's fence does to the old copy: triggers that SIGNAL 45000, or the table renamed away. */
-  async raiseFence(kind: 'trigger' | 'rename'): Promise<void> {
-    if (kind === 'rename') await this.legacy.knex.raw('RENAME TABLE items TO _items_fenced');
+  async raiseFence(kind: 'trigger' | 'rename', side: 'legacy' | 'own' = 'legacy'): Promise<void> {
+    const k = this[side].knex;
+    if (kind === 'rename') await k.raw('RENAME TABLE items TO _items_fenced');
     else {
       for (const ev of ['INSERT', 'UPDATE', 'DELETE']) {
-        await this.legacy.knex.raw(`CREATE TRIGGER items_fence_${ev.toLowerCase()} BEFORE ${ev} ON items FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${FENCE_MESSAGE}'`);
+        await k.raw(`CREATE TRIGGER items_fence_${ev.toLowerCase()} BEFORE ${ev} ON items FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${FENCE_MESSAGE}'`);
       }
     }
+  }
+
+  async lowerFence(side: 'legacy' | 'own'): Promise<void> {
+    for (const ev of ['insert', 'update', 'delete']) await this[side].knex.raw(`DROP TRIGGER IF EXISTS items_fence_${ev}`);
   }
 
   async legacyIds(kind: 'trigger' | 'rename' = 'trigger'): Promise<number[]> {
@@ -48,6 +53,10 @@ export class SeamFixture {
 
   flip(): Promise<unknown> {
     return this.cutover.set('items', { owner: 'service', database: 'own' }, { actor: 'test-cutover', reason: 'seam test' });
+  }
+
+  flipBack(): Promise<unknown> {
+    return this.cutover.set('items', { owner: 'legacy', database: 'legacy' }, { actor: 'test-rollback', reason: 'seam test' });
   }
 
   async close(): Promise<void> {

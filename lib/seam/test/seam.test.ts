@@ -66,6 +66,55 @@ describe('seam library: the monolith keeps working while a domain moves (MariaDB
     });
   }
 
+  it('a rollback moves writes back the same way: own fenced, flip back, every write in exactly one side', async () => {
+    f = await SeamFixture.create();
+    const fx = f;
+    seam = createSeam({ registry: fx.app, connections: { legacy: fx.legacy.knex, items: fx.own.knex }, writeRetry: { maxMs: 8000, backoffMs: 10 } });
+    const s = seam;
+    const acked: number[] = [];
+    const errors: unknown[] = [];
+    let stop = false;
+    const writer = (async () => {
+      for (let id = 1; !stop; id++) {
+        try {
+          await s.write('items', (db) => db('items').insert({ id, writer: 1 }));
+          acked.push(id);
+        } catch (err) {
+          errors.push(err);
+          return;
+        }
+      }
+    })();
+    const phase = async (what: string, step: () => Promise<unknown>) => {
+      const n = acked.length;
+      await step();
+      await waitFor(() => acked.length >= n + 20 || errors.length > 0, { timeoutMs: 10_000, what });
+    };
+    await phase('writes on legacy', async () => undefined);
+    await phase('writes on own after the cutover', async () => {
+      await fx.raiseFence('trigger', 'legacy');
+      await waitFor(() => s.state()[0].fenceHits >= 1, { timeoutMs: 3000, what: 'fence hit' });
+      await fx.flip();
+    });
+    const hitsAtCutover = s.state()[0].fenceHits;
+    await phase('writes on legacy after the rollback', async () => {
+      await fx.raiseFence('trigger', 'own');
+      await waitFor(() => s.state()[0].fenceHits > hitsAtCutover, { timeoutMs: 3000, what: 'fence hit on own' });
+      await fx.lowerFence('legacy');
+      await fx.flipBack();
+    });
+    stop = true;
+    await writer;
+    expect(errors, String(errors[0])).to.deep.equal([]);
+    const legacy = await fx.legacyIds();
+    const own = await fx.ownIds();
+    expect(legacy.filter((id) => own.includes(id))).to.deep.equal([]);
+    expect([...legacy, ...own].sort((a, b) => a - b)).to.deep.equal(acked);
+    expect(own.length).to.be.at.least(20);
+    expect(Math.max(...legacy)).to.equal(acked[acked.length - 1]); // the last writes are legacy's again
+    expect(s.state()[0]).to.include({ owner: 'legacy', database: 'legacy', version: 3 });
+  });
+
   it('switches live on an ownership change announced over Redis (no fence, no polling)', async () => {
     f = await SeamFixture.create({ appPollMs: 0 });
     const fx = f;
