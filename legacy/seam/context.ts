@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Domain, OwnershipRegistry } from '../../lib/ownership/index.ts';
+import { createSeam, type Connection, type Seam as DataSeam, type SeamOptions } from '../../lib/seam/index.ts';
 import type { ProductApi, ShopApi, UserApi } from '../../services/kit/thrift-ports.ts';
 
 /**
@@ -13,6 +14,13 @@ import type { ProductApi, ShopApi, UserApi } from '../../services/kit/thrift-por
  *                     do not change).
  * A seam is attached to a legacy app's knex handle; without one (tests,
  * tools, a monolith that never split) every call goes to knex.
+ *
+ * Where legacy still runs the SQL itself (owner 'legacy'), `knexFor(db,
+ * domain)` gives the knex of the domain's current database through the
+ * generic seam library (lib/seam): the domain's own database once the
+ * registry says `database: 'own'`, else `db`; `writeThrough` retries a write
+ * that meets split-db's fence against the new owner (503 when it never comes).
+ * Both need `connections` in the context; without them they return/use `db`.
  */
 export interface SeamApis {
   product: Pick<ProductApi, 'getMany' | 'listProducts'> & { getProduct(ctx: Record<string, unknown> | undefined, id: string, view: { withImages?: boolean; withShop?: boolean; includeHidden?: boolean }): Promise<import('../../services/kit/wire.ts').WireProduct> };
@@ -26,21 +34,62 @@ export interface SeamApis {
 export interface SeamContext {
   registry: OwnershipRegistry;
   apis: SeamApis;
+  /** Each domain's own database (knex or factory): enables knexFor/writeThrough through lib/seam. */
+  connections?: Partial<Record<Domain, Connection>>;
+  /** Options passed on to createSeam (retry budgets, logger, metrics). */
+  data?: Omit<SeamOptions, 'registry' | 'connections'>;
 }
 
-const seams = new WeakMap<object, SeamContext>();
+interface Attached extends SeamContext {
+  dataSeam?: DataSeam;
+}
+
+const seams = new WeakMap<object, Attached>();
 
 export function attachSeam(knex: Knex, ctx: SeamContext): void {
-  seams.set(knex, ctx);
+  const prev = seams.get(knex);
+  if (prev?.dataSeam) void prev.dataSeam.close();
+  const conns = Object.entries(ctx.connections ?? {}).filter((e): e is [string, Connection] => e[1] !== undefined);
+  const dataSeam = conns.length
+    ? createSeam({ ...ctx.data, registry: ctx.registry, connections: { legacy: knex, ...Object.fromEntries(conns) } })
+    : undefined;
+  seams.set(knex, { ...ctx, dataSeam });
 }
 
 export function detachSeam(knex: Knex): void {
+  const prev = seams.get(knex);
   seams.delete(knex);
+  if (prev?.dataSeam) void prev.dataSeam.close();
+}
+
+function attached(db: unknown): Attached | undefined {
+  return typeof db === 'function' || (typeof db === 'object' && db !== null) ? seams.get(db as object) : undefined;
+}
+
+function hasConnection(ctx: Attached | undefined, domain: Domain): ctx is Attached & { dataSeam: DataSeam } {
+  return !!ctx?.dataSeam && ctx.connections?.[domain] !== undefined;
+}
+
+/** The knex that holds `domain`'s tables now (own database after the split's cutover), or `db` itself without a seam. */
+export function knexFor(db: Knex, domain: Domain): Knex {
+  const ctx = attached(db);
+  return hasConnection(ctx, domain) ? ctx.dataSeam.knex(domain) : db;
+}
+
+/** Runs a write on the domain's current database, retrying across a cutover's fence (lib/seam); plain `fn(db)` without a seam. */
+export function writeThrough<T>(db: Knex, domain: Domain, fn: (k: Knex) => Promise<T>, opts?: { requestId?: string }): Promise<T> {
+  const ctx = attached(db);
+  return hasConnection(ctx, domain) ? ctx.dataSeam.write(domain, fn, opts) : fn(db);
+}
+
+/** Health: the data seam's per-domain state (empty without connections). */
+export function dataSeamState(db: Knex): ReturnType<DataSeam['state']> {
+  return attached(db)?.dataSeam?.state() ?? [];
 }
 
 /** The service APIs to use for `domain` when the registry says the service owns it; undefined → use knex. */
 export function viaService(db: unknown, domain: Domain): SeamApis | undefined {
-  const ctx = typeof db === 'function' || (typeof db === 'object' && db !== null) ? seams.get(db as object) : undefined;
+  const ctx = attached(db);
   if (!ctx) return undefined;
   return ctx.registry.get(domain).owner === 'service' ? ctx.apis : undefined;
 }

@@ -1,6 +1,6 @@
 import { Listeners } from './listeners.ts';
 import {
-  applyPatch, defaultRecord, DOMAINS, OwnershipError, samePlacement, validateChange,
+  applyPatch, defaultRecord, DOMAIN_PATTERN, DOMAINS, isDomain, OwnershipError, samePlacement, validateChange,
   type ChangeMeta, type Domain, type OwnershipListener, type OwnershipPatch, type OwnershipRecord, type OwnershipRegistry,
 } from './types.ts';
 
@@ -11,19 +11,23 @@ export class MemoryOwnershipRegistry implements OwnershipRegistry {
   readonly audit: Array<{ domain: Domain; from: OwnershipRecord; to: OwnershipRecord }> = [];
   private readonly now: () => Date;
 
-  constructor(initial: Partial<Record<Domain, Partial<OwnershipRecord>>> = {}, opts: { now?: () => Date } = {}) {
+  /** Seeds `opts.domains` (default: the demo's DOMAINS) plus every domain named in `initial`. */
+  constructor(initial: Partial<Record<Domain, Partial<OwnershipRecord>>> = {}, opts: { now?: () => Date; domains?: readonly Domain[] } = {}) {
     this.now = opts.now ?? (() => new Date());
-    for (const d of DOMAINS) this.records.set(d, { ...defaultRecord(d), ...(initial[d] ?? {}), domain: d });
+    for (const d of [...(opts.domains ?? DOMAINS), ...Object.keys(initial)]) {
+      if (!isDomain(d)) throw new OwnershipError('OWNERSHIP_INVALID', `domain: ${JSON.stringify(d).slice(0, 80)} must match ${DOMAIN_PATTERN.source}`);
+      if (!this.records.has(d)) this.records.set(d, { ...defaultRecord(d), ...(initial[d] ?? {}), domain: d });
+    }
   }
 
+  /** Same rule as the MySQL registry: a malformed name throws; a well-formed unseeded one reads as its initial record. */
   get(domain: Domain): OwnershipRecord {
-    const r = this.records.get(domain);
-    if (!r) throw new OwnershipError('OWNERSHIP_UNKNOWN_DOMAIN', `unknown domain: ${String(domain)}`);
-    return r;
+    if (!isDomain(domain)) throw new OwnershipError('OWNERSHIP_UNKNOWN_DOMAIN', `unknown domain: ${JSON.stringify(String(domain)).slice(0, 80)} (a domain name matches ${DOMAIN_PATTERN.source})`);
+    return this.records.get(domain) ?? defaultRecord(domain);
   }
 
   all(): OwnershipRecord[] {
-    return DOMAINS.map((d) => this.get(d));
+    return [...this.records.keys()].map((d) => this.get(d));
   }
 
   async set(domain: Domain, patch: OwnershipPatch, meta: ChangeMeta): Promise<OwnershipRecord> {

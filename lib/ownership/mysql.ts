@@ -3,22 +3,39 @@ import type { Knex } from 'knex';
 import type { Logger } from '../logger.ts';
 import { silentLogger } from '../logger.ts';
 import { Listeners } from './listeners.ts';
+import { assertDatabaseName, currentDatabase, ensureRegistry, OWNERSHIP_AUDIT_TABLE, OWNERSHIP_TABLE } from './schema.ts';
 import {
-  applyPatch, defaultRecord, DOMAINS, isDomain, OwnershipError, samePlacement, validateChange,
+  applyPatch, defaultRecord, DOMAIN_PATTERN, isDomain, OwnershipError, samePlacement, validateChange,
   type ChangeMeta, type Domain, type OwnershipListener, type OwnershipPatch, type OwnershipRecord, type OwnershipRegistry,
 } from './types.ts';
 
 export const DEFAULT_OWNERSHIP_POLL_MS = 1000;
+/** Prefix of the change channel; the full default is `ownership:<database>` (see ownershipChannelFor). */
+export const DEFAULT_OWNERSHIP_CHANNEL_PREFIX = 'ownership:';
+/** @deprecated the channel before it was namespaced by database; kept for callers that named it explicitly. */
 export const DEFAULT_OWNERSHIP_CHANNEL = 'ownership:changed';
-export const OWNERSHIP_TABLE = 'service_ownership';
-export const OWNERSHIP_AUDIT_TABLE = 'service_ownership_audit';
+export { OWNERSHIP_AUDIT_TABLE, OWNERSHIP_TABLE };
+
+/** Default pub/sub channel of a registry stored in `database`: two registries in two databases never hear each other. */
+export function ownershipChannelFor(database: string): string {
+  return `${DEFAULT_OWNERSHIP_CHANNEL_PREFIX}${database}`;
+}
 
 export interface MysqlOwnershipOptions {
-  /** knex on the legacy database (the table comes from migrations/legacy/010_service_ownership.ts). */
+  /** knex on the server that holds the registry. */
   knex: Knex;
+  /** Database holding the registry tables; default: the knex connection's current database. */
+  database?: string;
+  /**
+   * Create the tables when missing and seed `domains` (ensureRegistry). Default true; false expects the tables
+   * to exist (e.g. made by a migration) and never writes at start-up.
+   */
+  ensure?: boolean;
+  /** Domains this process uses: seeded when `ensure`, and always listed by all(). */
+  domains?: readonly Domain[];
   /** Redis URL for change notifications; without it, polling alone keeps caches fresh. */
   redisUrl?: string;
-  /** Pub/sub channel (tests use a unique prefix). */
+  /** Pub/sub channel; default `ownership:<database>` (ownershipChannelFor). Tests use a unique one. */
   channel?: string;
   /** Polling fallback interval; 0 disables polling. */
   pollMs?: number;
@@ -49,6 +66,12 @@ function toRecord(r: Row): OwnershipRecord {
   };
 }
 
+/** ER_TABLEACCESS_DENIED_ERROR, ER_DBACCESS_DENIED_ERROR, ER_SPECIFIC_ACCESS_DENIED_ERROR. */
+function isAccessDenied(err: unknown): boolean {
+  const errno = (err as { errno?: unknown } | null)?.errno;
+  return errno === 1142 || errno === 1044 || errno === 1227;
+}
+
 function toDatetime(iso: string): string {
   return iso.replace('T', ' ').replace('Z', '');
 }
@@ -62,7 +85,9 @@ export class MysqlOwnershipRegistry implements OwnershipRegistry {
   private cache = new Map<Domain, OwnershipRecord>();
   private readonly listeners = new Listeners();
   private readonly knex: Knex;
-  private readonly channel: string;
+  private readonly database: string;
+  private readonly declared: readonly Domain[];
+  readonly channel: string;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
   private sub: Redis | undefined;
@@ -70,14 +95,30 @@ export class MysqlOwnershipRegistry implements OwnershipRegistry {
   private closed = false;
   private refreshing: Promise<OwnershipRecord[]> | undefined;
 
-  private constructor(opts: MysqlOwnershipOptions) {
+  private constructor(opts: MysqlOwnershipOptions, database: string) {
     this.knex = opts.knex;
-    this.channel = opts.channel ?? DEFAULT_OWNERSHIP_CHANNEL;
+    this.database = database;
+    this.declared = opts.domains ?? [];
+    this.channel = opts.channel ?? ownershipChannelFor(database);
     this.log = opts.logger ?? silentLogger();
   }
 
   static async create(opts: MysqlOwnershipOptions): Promise<MysqlOwnershipRegistry> {
-    const reg = new MysqlOwnershipRegistry(opts);
+    for (const d of opts.domains ?? []) {
+      if (!isDomain(d)) throw new OwnershipError('OWNERSHIP_INVALID', `domains: ${JSON.stringify(String(d)).slice(0, 80)} must match ${DOMAIN_PATTERN.source}`);
+    }
+    if (opts.database !== undefined) assertDatabaseName(opts.database);
+    const database = opts.database ?? await currentDatabase(opts.knex);
+    if (opts.ensure ?? true) {
+      try {
+        await ensureRegistry(opts.knex, { database, domains: opts.domains });
+      } catch (err) {
+        // a read-only process may not seed: the first refresh below still fails loudly if the table is missing
+        if (!isAccessDenied(err)) throw err;
+        (opts.logger ?? silentLogger()).warn({ err, database }, 'ownership registry not ensured (no privilege); expecting its table and rows to exist');
+      }
+    }
+    const reg = new MysqlOwnershipRegistry(opts, database);
     await reg.refresh();
     const pollMs = opts.pollMs ?? DEFAULT_OWNERSHIP_POLL_MS;
     if (pollMs > 0) {
@@ -112,20 +153,34 @@ export class MysqlOwnershipRegistry implements OwnershipRegistry {
     });
   }
 
+  /** Which database holds the registry tables. */
+  get databaseName(): string {
+    return this.database;
+  }
+
+  /**
+   * A malformed name is an OWNERSHIP_UNKNOWN_DOMAIN error. A well-formed name without a row reads as its initial
+   * record (legacy / legacy / version 1): the row is written by ensureRegistry or by the first set().
+   */
   get(domain: Domain): OwnershipRecord {
-    if (!isDomain(domain)) throw new OwnershipError('OWNERSHIP_UNKNOWN_DOMAIN', `unknown domain: ${String(domain)}`);
+    if (!isDomain(domain)) throw new OwnershipError('OWNERSHIP_UNKNOWN_DOMAIN', `unknown domain: ${JSON.stringify(String(domain)).slice(0, 80)} (a domain name matches ${DOMAIN_PATTERN.source})`);
     return this.cache.get(domain) ?? defaultRecord(domain);
   }
 
+  /** Every domain with a row, plus the declared ones, in name order. */
   all(): OwnershipRecord[] {
-    return DOMAINS.map((d) => this.get(d));
+    return [...new Set([...this.cache.keys(), ...this.declared])].sort().map((d) => this.get(d));
+  }
+
+  private table(q: Knex | Knex.Transaction, name: string): Knex.QueryBuilder {
+    return q(name).withSchema(this.database);
   }
 
   async refresh(): Promise<OwnershipRecord[]> {
     if (this.refreshing) return this.refreshing;
     this.refreshing = (async () => {
       try {
-        const rows = (await this.knex(OWNERSHIP_TABLE).select('*')) as Row[];
+        const rows = (await this.table(this.knex, OWNERSHIP_TABLE).select('*')) as Row[];
         const next = new Map<Domain, OwnershipRecord>();
         for (const r of rows) if (isDomain(r.domain)) next.set(r.domain, toRecord(r));
         const prev = this.cache;
@@ -147,12 +202,12 @@ export class MysqlOwnershipRegistry implements OwnershipRegistry {
     const problems = validateChange(domain, patch, meta);
     if (problems.length) throw new OwnershipError('OWNERSHIP_INVALID', problems.join('; '));
     const result = await this.knex.transaction(async (tx) => {
-      let row = (await tx(OWNERSHIP_TABLE).where({ domain }).forUpdate().first()) as Row | undefined;
+      let row = (await this.table(tx, OWNERSHIP_TABLE).where({ domain }).forUpdate().first()) as Row | undefined;
       if (!row) {
         const d = defaultRecord(domain);
-        await tx.raw(`INSERT IGNORE INTO ?? (domain, owner, \`database\`, version, changed_by, reason) VALUES (?, ?, ?, 1, 'registry', 'created on first change')`,
-          [OWNERSHIP_TABLE, domain, d.owner, d.database]);
-        row = (await tx(OWNERSHIP_TABLE).where({ domain }).forUpdate().first()) as Row;
+        await tx.raw(`INSERT IGNORE INTO ??.?? (domain, owner, \`database\`, version, changed_by, reason) VALUES (?, ?, ?, 1, 'registry', 'created on first change')`,
+          [this.database, OWNERSHIP_TABLE, domain, d.owner, d.database]);
+        row = (await this.table(tx, OWNERSHIP_TABLE).where({ domain }).forUpdate().first()) as Row;
       }
       const cur = toRecord(row);
       if (meta.ifVersion !== undefined && meta.ifVersion !== cur.version) {
@@ -160,11 +215,11 @@ export class MysqlOwnershipRegistry implements OwnershipRegistry {
       }
       if (samePlacement(cur, patch)) return { cur, next: cur, changed: false };
       const next = applyPatch(cur, patch, meta, new Date());
-      await tx(OWNERSHIP_TABLE).where({ domain, version: cur.version }).update({
+      await this.table(tx, OWNERSHIP_TABLE).where({ domain, version: cur.version }).update({
         owner: next.owner, database: next.database, version: next.version,
         changed_at: toDatetime(next.changedAt), changed_by: next.changedBy, reason: next.reason,
       });
-      await tx(OWNERSHIP_AUDIT_TABLE).insert({
+      await this.table(tx, OWNERSHIP_AUDIT_TABLE).insert({
         domain, from_owner: cur.owner, to_owner: next.owner, from_database: cur.database, to_database: next.database,
         version: next.version, changed_at: toDatetime(next.changedAt), changed_by: meta.actor, reason: meta.reason,
       });
@@ -191,7 +246,7 @@ export class MysqlOwnershipRegistry implements OwnershipRegistry {
 
   /** Audit trail, newest first. */
   async history(domain?: Domain, limit = 50): Promise<Array<Record<string, unknown>>> {
-    const q = this.knex(OWNERSHIP_AUDIT_TABLE).orderBy('id', 'desc').limit(limit);
+    const q = this.table(this.knex, OWNERSHIP_AUDIT_TABLE).orderBy('id', 'desc').limit(limit);
     if (domain) q.where({ domain });
     return (await q) as Array<Record<string, unknown>>;
   }

@@ -4,8 +4,11 @@
  * before the split, its own after). Legacy repositories ask per request, so
  * reads are served from a cache kept fresh by notifications and polling.
  */
+/** The demo monolith's (Zigzag's) domains: its seed list, not a restriction. Any name matching DOMAIN_PATTERN is a domain. */
 export const DOMAINS = ['product', 'shop', 'user', 'search'] as const;
-export type Domain = (typeof DOMAINS)[number];
+/** A domain name: `^[a-z][a-z0-9_-]{0,63}$` (checked by isDomain / validateChange). */
+export type Domain = string;
+export const DOMAIN_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
 export type Owner = 'legacy' | 'service';
 export type OwnedDatabase = 'legacy' | 'own';
 
@@ -56,14 +59,20 @@ export class OwnershipError extends Error {
   }
 }
 
+/** True for a well-formed domain name (any adopter's domain, not only the demo's). */
 export function isDomain(x: unknown): x is Domain {
-  return typeof x === 'string' && (DOMAINS as readonly string[]).includes(x);
+  return typeof x === 'string' && DOMAIN_PATTERN.test(x);
+}
+
+/** Throws OWNERSHIP_INVALID with one clear message when `x` is not a well-formed domain name. */
+export function assertDomain(x: unknown): asserts x is Domain {
+  if (!isDomain(x)) throw new OwnershipError('OWNERSHIP_INVALID', `domain: ${JSON.stringify(String(x)).slice(0, 80)} must match ${DOMAIN_PATTERN.source}`);
 }
 
 /** Validates a patch and meta; returns the problems (empty when valid). Pure. */
 export function validateChange(domain: unknown, patch: OwnershipPatch, meta: ChangeMeta): string[] {
   const problems: string[] = [];
-  if (!isDomain(domain)) problems.push(`domain: must be one of ${DOMAINS.join(', ')}`);
+  if (!isDomain(domain)) problems.push(`domain: must match ${DOMAIN_PATTERN.source}`);
   if (patch.owner !== undefined && patch.owner !== 'legacy' && patch.owner !== 'service') problems.push('owner: must be legacy or service');
   if (patch.database !== undefined && patch.database !== 'legacy' && patch.database !== 'own') problems.push('database: must be legacy or own');
   if (!meta || typeof meta.actor !== 'string' || !meta.actor.trim()) problems.push('actor: required');

@@ -35,8 +35,21 @@ describe('ownership registry (memory)', () => {
     }
     expect((err as { code: string }).code).to.equal('OWNERSHIP_CONFLICT');
     expect(reg.get('user').owner).to.equal('service');
-    expect(validateChange('nope', { owner: 'x' as never }, { actor: '', reason: '' })).to.deep.equal([
-      'domain: must be one of product, shop, user, search', 'owner: must be legacy or service', 'actor: required', 'reason: required',
+    expect(validateChange('No Pe!', { owner: 'x' as never }, { actor: '', reason: '' })).to.deep.equal([
+      'domain: must match ^[a-z][a-z0-9_-]{0,63}$', 'owner: must be legacy or service', 'actor: required', 'reason: required',
     ]);
+  });
+
+  it('any well-formed domain name is a domain: seeded by option, created by its first change, listed by all()', async () => {
+    const reg = new MemoryOwnershipRegistry({}, { domains: ['billing'] });
+    expect(reg.all().map((r) => r.domain)).to.deep.equal(['billing']);
+    expect(reg.get('invoices_v2')).to.include({ owner: 'legacy', database: 'legacy', version: 1 });
+    await reg.set('invoices_v2', { database: 'own' }, { actor: 'a', reason: 'r' });
+    expect(reg.get('invoices_v2')).to.include({ database: 'own', version: 2 });
+    expect(reg.all().map((r) => r.domain)).to.deep.equal(['billing', 'invoices_v2']);
+    for (const bad of ['', 'Billing', '1abc', 'a'.repeat(65), 'a b', 'a;drop']) {
+      expect(() => reg.get(bad), bad).to.throw(/unknown domain/);
+    }
+    expect(reg.get('a'.repeat(64)).version).to.equal(1);
   });
 });
