@@ -34,6 +34,8 @@ export class RouteStats {
   toService = 0;
   upstreamErrors = 0;
   fallbacks = 0;
+  /** Fallbacks to legacy by reason (status-5xx, timeout, refused, breaker-open, ...). */
+  fallbackReasons: Record<string, number> = {};
   aborted = 0;
   /** Clients that left, by where their request was. */
   aborts: Record<AbortPhase, number> = { queued: 0, sending: 0, waiting: 0, receiving: 0 };
@@ -61,6 +63,31 @@ export class RouteStats {
     this.diffs = new Ring(history);
     this.noiseDiffs = new Ring(history);
     this.overlap = new OverlapStats(history);
+  }
+
+  /**
+   * Clears the live counters, latencies, difference paths and recorded diffs (`strangler stats reset`); the breaker
+   * keeps its state and Prometheus counters keep counting (they are monotonic by contract).
+   */
+  resetCounters(): void {
+    this.requests = 0;
+    this.byClass = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
+    this.toService = 0;
+    this.upstreamErrors = 0;
+    this.fallbacks = 0;
+    this.fallbackReasons = {};
+    this.aborted = 0;
+    this.aborts = { queued: 0, sending: 0, waiting: 0, receiving: 0 };
+    this.limits = { queueTimeouts: 0, bodyTimeouts: 0, bufferFull: 0, clientStalls: 0 };
+    this.shadow = { sent: 0, matched: 0, mismatched: 0, errors: 0, skipped: 0, inFlight: this.shadow.inFlight };
+    const cap = this.shadowPaths.cap;
+    this.noise = { sent: 0, matched: 0, mismatched: 0, errors: 0, paths: new TopCounts() };
+    this.shadowPaths = new TopCounts();
+    this.setPathCap(cap);
+    this.diffs = new Ring(this.diffs.capacity);
+    this.noiseDiffs = new Ring(this.noiseDiffs.capacity);
+    this.overlap = new OverlapStats(this.diffs.capacity);
+    this.latencyN = 0;
   }
 
   ensureBreaker(spec: BreakerSpec): Breaker {
@@ -143,6 +170,7 @@ export class RouteStats {
 
   recordFallback(reason: string): void {
     this.fallbacks++;
+    this.fallbackReasons[reason] = (this.fallbackReasons[reason] ?? 0) + 1;
     this.metrics.fallbacks.labels(this.id, reason).inc();
   }
 
@@ -205,6 +233,7 @@ export class RouteStats {
       toService: this.toService,
       upstreamErrors: this.upstreamErrors,
       fallbacks: this.fallbacks,
+      fallbackReasons: { ...this.fallbackReasons },
       aborted: this.aborted,
       aborts: { ...this.aborts },
       limits: { ...this.limits },

@@ -14,6 +14,12 @@ import { maskSecretsInText } from '../../lib/mask.ts';
 import { errorHandler, notFound, requestId } from '../../lib/http.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { requireToken } from './auth.ts';
+import { applyTable, deleteRoute, deleteUpstream, putRoute, putUpstream, setModes } from './edits.ts';
+import type { TableDiff } from '../table/diff.ts';
+
+/** Request body limit of the admin API; `POST /apply` (a whole table) takes DEFAULT_APPLY_BODY_LIMIT. */
+export const DEFAULT_ADMIN_BODY_LIMIT = '64kb';
+export const DEFAULT_APPLY_BODY_LIMIT = '4mb';
 
 export interface AdminDeps {
   controller: RouteController;
@@ -30,12 +36,33 @@ const changeSchema = z.strictObject({
   percent: z.number().min(0).max(100).optional(),
   reason: z.string().max(500).optional(),
 });
+const modesSchema = z.strictObject({
+  tag: z.string().min(1).optional(),
+  prefix: z.string().min(1).optional(),
+  mode: z.enum(MODES),
+  percent: z.number().min(0).max(100).optional(),
+  reason: z.string().max(500).optional(),
+}).refine((b) => (b.tag === undefined) !== (b.prefix === undefined), 'give exactly one of tag or prefix');
+const reasonSchema = z.string().max(500).optional();
 const rollbackSchema = z.strictObject({ reason: z.string().max(500).optional() }).default({});
 const ACTOR_RE = /^[\w.@:-]{1,64}$/;
 
 function actor(req: Request): string {
   const a = req.headers['x-strangler-actor'];
   return typeof a === 'string' && ACTOR_RE.test(a) ? a : 'admin-api';
+}
+
+/** Why (for the audit log) on write endpoints whose body is the item itself: `x-strangler-reason` header or `?reason=`. */
+function reasonOf(req: Request): string | undefined {
+  const h = req.headers['x-strangler-reason'];
+  let r: string | undefined;
+  try {
+    r = typeof h === 'string' ? decodeURIComponent(h) : typeof req.query.reason === 'string' ? req.query.reason : undefined;
+  } catch {
+    throw new AppError('VALIDATION_FAILED', 'x-strangler-reason: must be URI-encoded text');
+  }
+  if (!reasonSchema.safeParse(r).success) throw new AppError('VALIDATION_FAILED', 'reason: at most 500 characters');
+  return r;
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -61,14 +88,16 @@ export function createAdminApp(deps: AdminDeps): Express {
     res.json({ status: 'ok' });
   });
   app.use(requireToken(deps.token));
-  app.use(express.json({ limit: '16kb' }));
+  const smallJson = express.json({ limit: DEFAULT_ADMIN_BODY_LIMIT });
+  const bigJson = express.json({ limit: DEFAULT_APPLY_BODY_LIMIT });
+  app.use((req, res, next) => (req.path === '/apply' ? bigJson : smallJson)(req, res, next));
 
   const view = (r: RouteSpec) => {
     const s = stats.peek(r.id);
     if (s?.breaker) s.breaker.current(deps.now());
     return {
       id: r.id, methods: r.methods, path: r.path, host: r.host ?? null, mode: r.mode, percent: r.percent,
-      legacy: r.legacy, service: r.service ?? null, fallback: r.fallback,
+      legacy: r.legacy, service: r.service ?? null, fallback: r.fallback, tags: r.tags ?? [],
       shadow: { sample: r.shadow.sample, writes: r.shadow.writes, noiseSample: r.shadow.noiseSample },
       stats: s ? s.summary() : null,
     };
@@ -104,6 +133,43 @@ export function createAdminApp(deps: AdminDeps): Express {
   };
   app.post('/routes/:id', change);
   app.patch('/routes/:id', change);
+  app.put('/routes/:id', async (req, res) => {
+    const id = req.params.id;
+    const result = await controller.edit(actor(req), reasonOf(req), putRoute(id, req.body));
+    res.status(result.edits[0].before === null ? 201 : 200).json({ version: result.version, route: view(route(id)), change: result.edits[0] });
+  });
+  app.delete('/routes/:id', async (req, res) => {
+    const result = await controller.edit(actor(req), reasonOf(req), deleteRoute(req.params.id));
+    res.json({ version: result.version, change: result.edits[0] });
+  });
+  app.get('/upstreams', (_req, res) => {
+    res.json({ version: controller.table.version, upstreams: controller.table.upstreams });
+  });
+  app.put('/upstreams/:name', async (req, res) => {
+    const result = await controller.edit(actor(req), reasonOf(req), putUpstream(req.params.name, req.body));
+    res.status(result.edits[0].before === null ? 201 : 200).json({ version: result.version, change: result.edits[0] });
+  });
+  app.delete('/upstreams/:name', async (req, res) => {
+    const result = await controller.edit(actor(req), reasonOf(req), deleteUpstream(req.params.name));
+    res.json({ version: result.version, change: result.edits[0] });
+  });
+  app.post('/modes', async (req, res) => {
+    const body = parseBody(modesSchema, req.body);
+    const result = await controller.edit(actor(req), body.reason, setModes({ tag: body.tag, prefix: body.prefix }, body.mode, body.percent));
+    res.json({ version: result.version, changed: result.edits.map((e) => ({ id: e.target, from: e.from, to: e.to })) });
+  });
+  app.post('/apply', async (req, res) => {
+    const dryRun = req.query.dryRun === 'true' || req.query.dryRun === '1';
+    const out: { diff?: TableDiff } = {};
+    const result = await controller.edit(actor(req), reasonOf(req), applyTable(req.body, out), { dryRun });
+    res.json({ dryRun, applied: result.written, version: result.version, diff: out.diff });
+  });
+  app.post('/routes/:id/stats/reset', async (req, res) => {
+    const r = route(req.params.id);
+    const body = parseBody(rollbackSchema, req.body);
+    await controller.resetStats(r.id, actor(req), body.reason);
+    res.json(view(r));
+  });
   app.post('/routes/:id/rollback', async (req, res) => {
     route(req.params.id);
     const body = parseBody(rollbackSchema, req.body);

@@ -75,12 +75,46 @@ export function formatStatus(s: any): string {
   ].join('\n');
 }
 
+const modeText = (m: any) => (m ? `${m.mode}${m.mode === 'canary' ? ` ${m.percent}%` : ''}` : '');
+const short = (v: unknown) => {
+  const t = v === undefined ? '' : JSON.stringify(v);
+  return t.length > 60 ? t.slice(0, 57) + '...' : t;
+};
+
 export function formatAudit(a: any): string {
   if (!a.entries.length) return 'no route changes recorded';
-  return pad([['WHEN', 'WHO', 'ROUTE', 'ACTION', 'FROM', 'TO', 'REASON'], ...a.entries.map((e: any) => [
-    e.at, e.who, e.route, e.action, `${e.from.mode}${e.from.mode === 'canary' ? ` ${e.from.percent}%` : ''}`,
-    `${e.to.mode}${e.to.mode === 'canary' ? ` ${e.to.percent}%` : ''}`, e.reason,
-  ])]);
+  return pad([['WHEN', 'WHO', 'ROUTE', 'ACTION', 'FROM', 'TO', 'REASON'], ...a.entries.map((e: any) => {
+    if (e.action === 'apply') {
+      const d = e.diff;
+      const n = (x: any) => `+${x.added.length} ~${x.changed.length} -${x.removed.length}`;
+      return [e.at, e.who, e.route, e.action, `v${e.before?.version}`, `v${e.after?.version} (routes ${n(d.routes)}, upstreams ${n(d.upstreams)})`, e.reason];
+    }
+    const from = e.from ? modeText(e.from) : e.before === null ? '(none)' : short(e.before);
+    const to = e.to ? modeText(e.to) : e.after === null ? '(removed)' : short(e.after);
+    return [e.at, e.who, e.route, e.action, from, to, e.reason];
+  })]);
+}
+
+/** `strangler apply`: the difference between the live table and the file, like `kubectl apply` / `terraform plan`. */
+export function formatApply(r: any): string {
+  const d = r.diff;
+  const lines: string[] = [];
+  const v = (x: unknown) => JSON.stringify(x);
+  for (const [kind, c] of [['route', d.routes], ['upstream', d.upstreams]] as const) {
+    for (const id of c.added) lines.push(`+ ${kind} ${id}`);
+    for (const ch of c.changed) {
+      lines.push(`~ ${kind} ${ch.id}`);
+      for (const f of ch.fields) lines.push(`    ${f.field}: ${v(f.before)} → ${v(f.after)}`);
+    }
+    for (const id of c.removed) lines.push(`- ${kind} ${id}`);
+  }
+  for (const f of d.options) lines.push(`~ ${f.field}: ${v(f.before)} → ${v(f.after)}`);
+  if (d.fallbacks) lines.push(`~ fallbacks: ${v(d.fallbacks.before)} → ${v(d.fallbacks.after)}`);
+  if (d.reordered) lines.push('~ route order changed (routes are matched in table order within one specificity)');
+  const n = (x: any) => `${x.added.length} added, ${x.changed.length} changed, ${x.removed.length} removed`;
+  const summary = `routes: ${n(d.routes)}; upstreams: ${n(d.upstreams)}`;
+  if (d.empty) return 'no changes: the live table already matches';
+  return [...lines, r.dryRun ? `${summary} (dry run: nothing applied)` : `${summary}; applied as version ${r.version}`].join('\n');
 }
 
 export function formatNoise(n: any): string {

@@ -40,6 +40,7 @@ export type Mode = (typeof MODES)[number];
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 const ROUTE_ID_RE = /^[a-z0-9][a-z0-9._:-]{0,127}$/i;
 const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
+const TAG_RE = /^[a-z0-9][a-z0-9._:-]{0,63}$/i;
 
 const upstreamSchema = z.strictObject({
   url: z.string().refine((u) => /^https?:\/\/[^/]+/.test(u) && URL.canParse(u), 'must be an http(s) URL'),
@@ -152,6 +153,8 @@ const routeSchema = z.strictObject({
   shadow: shadowSchema.default(() => shadowSchema.parse({})),
   breaker: breakerSchema.default(() => breakerSchema.parse({})),
   description: z.string().optional(),
+  /** Labels for changing many routes at once (`strangler route set --tag catalog --mode shadow`). */
+  tags: z.array(z.string().regex(TAG_RE, 'tags are letters, digits, . _ : - (max 64)')).max(32).optional(),
 });
 
 const fallbackSchema = z.strictObject({
@@ -211,6 +214,8 @@ export type RouteTable = z.output<typeof tableSchema>;
 export type RouteTableInput = z.input<typeof tableSchema>;
 export type RouteSpec = RouteTable['routes'][number];
 export type UpstreamSpec = RouteTable['upstreams'][string];
+export type UpstreamInput = z.input<typeof upstreamSchema>;
+export type RouteInput = z.input<typeof routeSchema>;
 export type ShadowSpec = RouteSpec['shadow'];
 export type OverlapSpec = ShadowSpec['overlap'][number];
 export type BreakerSpec = RouteSpec['breaker'];
