@@ -97,7 +97,7 @@ export function createAdminApp(deps: AdminDeps): Express {
     if (s?.breaker) s.breaker.current(deps.now());
     return {
       id: r.id, methods: r.methods, path: r.path, host: r.host ?? null, mode: r.mode, percent: r.percent,
-      legacy: r.legacy, service: r.service ?? null, fallback: r.fallback, tags: r.tags ?? [],
+      legacy: r.legacy, service: r.service ?? null, fallback: r.fallback, tags: r.tags ?? [], rewrite: r.rewrite ?? null,
       shadow: { sample: r.shadow.sample, writes: r.shadow.writes, noiseSample: r.shadow.noiseSample },
       stats: s ? s.summary() : null,
     };

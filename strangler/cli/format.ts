@@ -24,6 +24,8 @@ export function formatRoute(r: any): string {
     `  match     ${Array.isArray(r.methods) ? r.methods.join(',') : r.methods} ${r.path}${r.host ? ` (host ${r.host})` : ''}`,
     `  legacy    ${r.legacy}`,
     `  service   ${r.service ?? '-'}${r.fallback ? ' (falls back to legacy for safe methods)' : ''}`,
+    ...(r.rewrite ? [`  rewrite   ${'prefix' in r.rewrite ? `prefix ${r.rewrite.prefix}` : `pattern ${r.rewrite.pattern}`} → ${r.rewrite.to} (service side only; legacy gets the original path)`] : []),
+    ...(r.tags?.length ? [`  tags      ${r.tags.join(', ')}`] : []),
     `  shadow    sample ${r.shadow.sample}, writes ${r.shadow.writes}, noise sample ${r.shadow.noiseSample}`,
   ];
   if (s) {

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { foldCase, normaliseHost } from './normalize.ts';
 import { parsePattern } from './pattern.ts';
+import { rewriteError, type RewriteSpec } from './rewrite.ts';
 import { DEFAULT_JWT_CLAIM, STICKY_FROM, proxyEntryError } from '../sticky.ts';
 
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10_000;
@@ -137,6 +138,12 @@ const hostSchema = z.string().min(1).refine((h) => /^(?:\[[0-9a-f:.]+\]|[a-z0-9_
 
 const methodSchema = z.string().transform((m) => m.toUpperCase()).pipe(z.enum(HTTP_METHODS));
 
+/** Service-side path rewrite (rewrite.ts): a leading prefix, or a regular expression with `$1` groups. */
+const rewriteSchema = z.union([
+  z.strictObject({ prefix: z.string().min(1).max(1024), to: z.string().min(1).max(1024) }),
+  z.strictObject({ pattern: z.string().min(1).max(1024), to: z.string().min(1).max(1024) }),
+], { error: (iss) => iss.code === 'invalid_union' ? 'must be { "prefix": "/old", "to": "/new" } or { "pattern": "^/old/(.*)$", "to": "/new/$1" }' : undefined });
+
 const routeSchema = z.strictObject({
   id: z.string().regex(ROUTE_ID_RE, 'must be letters, digits, . _ : - (max 128)'),
   methods: z.union([z.literal('*'), z.array(methodSchema).min(1)]).default('*'),
@@ -153,6 +160,8 @@ const routeSchema = z.strictObject({
   shadow: shadowSchema.default(() => shadowSchema.parse({})),
   breaker: breakerSchema.default(() => breakerSchema.parse({})),
   description: z.string().optional(),
+  /** Rewrites the path sent to the service (primary, canary, shadow); legacy gets the original. Query kept. */
+  rewrite: rewriteSchema.optional(),
   /** Labels for changing many routes at once (`strangler route set --tag catalog --mode shadow`). */
   tags: z.array(z.string().regex(TAG_RE, 'tags are letters, digits, . _ : - (max 64)')).max(32).optional(),
 });
@@ -265,6 +274,11 @@ function semanticErrors(doc: unknown): string[] {
       const p = parsePattern(route.path);
       if (!p.ok) errors.push(`${at}.path: ${p.error}`);
       else {
+        const rw = route.rewrite as Record<string, unknown> | undefined;
+        if (rw && typeof rw === 'object' && typeof rw.to === 'string' && (typeof rw.prefix === 'string') !== (typeof rw.pattern === 'string')) {
+          const e = rewriteError(rw as RewriteSpec, route.path, (route.caseSensitive ?? opts.caseSensitive) === true);
+          if (e) errors.push(`${at}.rewrite.${e.field}: ${e.message}`);
+        }
         const methods = Array.isArray(route.methods) ? [...route.methods].map((m) => String(m).toUpperCase()).sort().join(',') : '*';
         const folded = (route.caseSensitive ?? opts.caseSensitive) !== true;
         const host = typeof route.host === 'string' ? normaliseHost(route.host) : '';
