@@ -160,6 +160,7 @@ export class RouteController {
       const s = this.stats.get(r.id, r.shadow.history);
       s.resizeHistory(r.shadow.history);
       s.setPathCap(r.shadow.diffPaths);
+      s.setIgnore(r.shadow.ignore);
       const b = s.ensureBreaker(r.breaker);
       if (r.mode === 'legacy' || r.mode === 'shadow') b.reset();
       routeStats.set(r.id, s);

@@ -25,6 +25,8 @@ export interface DiffRecord {
 }
 
 const LATENCY_SAMPLES = 1024;
+/** An ignore path that removed nothing in this many parsed comparisons is reported as unused (it probably has a typo). */
+export const DEFAULT_UNUSED_IGNORE_AFTER = 20;
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
 export class RouteStats {
@@ -50,6 +52,8 @@ export class RouteStats {
   /** Shadow overlap figures (routes with `shadow.overlap`), matches included. */
   overlap: OverlapStats;
   breaker: Breaker | null = null;
+  /** Parsed comparisons (service and noise) and, per ignore path in force, how many of them it removed something from. */
+  ignoreUse = { compared: 0, hits: new Map<string, number>() };
   private readonly latencies = new Float64Array(LATENCY_SAMPLES);
   private latencyN = 0;
   private readonly metrics: FacadeMetrics;
@@ -88,6 +92,7 @@ export class RouteStats {
     this.noiseDiffs = new Ring(this.noiseDiffs.capacity);
     this.overlap = new OverlapStats(this.diffs.capacity);
     this.latencyN = 0;
+    this.ignoreUse = { compared: 0, hits: new Map([...this.ignoreUse.hits.keys()].map((k) => [k, 0])) };
   }
 
   ensureBreaker(spec: BreakerSpec): Breaker {
@@ -102,6 +107,29 @@ export class RouteStats {
       this.noiseDiffs = new Ring(history);
     }
     this.overlap.resize(history);
+  }
+
+  /** The route's ignore list changed (a reload): its use is counted afresh (keys bounded by the list). */
+  setIgnore(ignore: string[]): void {
+    const keys = [...this.ignoreUse.hits.keys()];
+    if (keys.length === ignore.length && keys.every((k, i) => k === ignore[i])) return;
+    this.ignoreUse = { compared: 0, hits: new Map(ignore.map((p) => [p, 0])) };
+  }
+
+  recordIgnoreUse(ignore: string[], hits: boolean[]): void {
+    if (ignore.length === 0) return;
+    this.ignoreUse.compared++;
+    for (let i = 0; i < ignore.length; i++) {
+      const n = this.ignoreUse.hits.get(ignore[i]);
+      if (n !== undefined && hits[i]) this.ignoreUse.hits.set(ignore[i], n + 1);
+    }
+  }
+
+  /** Ignore paths in force with how often they matched; `unused` once none matched in DEFAULT_UNUSED_IGNORE_AFTER parsed comparisons. */
+  ignoreReport() {
+    const { compared, hits } = this.ignoreUse;
+    const paths = [...hits].map(([path, matched]) => ({ path: `body.${path}`, matched, compared }));
+    return { compared, paths, unused: compared >= DEFAULT_UNUSED_IGNORE_AFTER ? paths.filter((p) => p.matched === 0).map((p) => p.path) : [] };
   }
 
   /** Bounds the difference-path counts (route's `shadow.diffPaths`). */
@@ -222,6 +250,8 @@ export class RouteStats {
       /** Paths that differ between legacy and service but never between legacy and itself: the real differences. */
       realDifferencePaths: this.shadowPaths.top().filter((p) => !noisySet.has(p.path)),
       otherPaths: { noise: this.noise.paths.other, shadow: this.shadowPaths.other },
+      /** Ignore paths (in the reports' syntax) and how often each removed something; `unused` ones never matched. */
+      ignore: this.ignoreReport(),
     };
   }
 

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { RouteController } from '../controller.ts';
 import type { FacadeMetrics } from '../metrics.ts';
 import type { StatsStore } from '../stats.ts';
-import { MODES, type RouteSpec } from '../table/schema.ts';
+import { MODES, showBodyPath, type RouteSpec } from '../table/schema.ts';
 import { AppError } from '../../lib/errors.ts';
 import { maskSecretsInText } from '../../lib/mask.ts';
 import { errorHandler, notFound, requestId } from '../../lib/http.ts';
@@ -99,8 +99,33 @@ export function createAdminApp(deps: AdminDeps): Express {
       id: r.id, methods: r.methods, path: r.path, host: r.host ?? null, mode: r.mode, percent: r.percent,
       legacy: r.legacy, service: r.service ?? null, fallback: r.fallback, tags: r.tags ?? [], rewrite: r.rewrite ?? null,
       shadow: { sample: r.shadow.sample, writes: r.shadow.writes, noiseSample: r.shadow.noiseSample },
+      /** The comparison options in force, paths in the reports' syntax (body.<path>). */
+      compare: {
+        ignore: r.shadow.ignore.map(showBodyPath),
+        unordered: r.shadow.unordered.map((u) => ({ path: showBodyPath(u.path), ...(u.key ? { key: u.key } : {}) })),
+        headers: r.shadow.headers,
+        overlap: r.shadow.overlap.map((o) => ({ path: showBodyPath(o.path), key: o.key, measure: o.measure, min: o.min })),
+        ignoreUse: s ? s.ignoreReport() : { compared: 0, paths: [], unused: [] },
+      },
       stats: s ? s.summary() : null,
     };
+  };
+  /** Traffic the fallback rules sent to legacy (routes' own fallbacks are in each route's stats). */
+  const fallbackRules = () => controller.table.fallbacks.map((f) => {
+    const id = 'fallback:' + (f.host ?? '') + (f.prefix ?? '');
+    return { id, upstream: f.upstream, requests: stats.peek(id)?.requests ?? 0 };
+  });
+  /** Requests a route's service failed that legacy answered instead, by reason, summed over routes. */
+  const fallbackTotals = () => {
+    const byReason: Record<string, number> = {};
+    let total = 0;
+    for (const r of controller.table.routes) {
+      const st = stats.peek(r.id);
+      if (!st) continue;
+      total += st.fallbacks;
+      for (const [k, n] of Object.entries(st.fallbackReasons)) byReason[k] = (byReason[k] ?? 0) + n;
+    }
+    return { total, byReason, rules: fallbackRules() };
   };
   const route = (id: string) => {
     const r = controller.table.routes.find((x) => x.id === id);
@@ -116,11 +141,11 @@ export function createAdminApp(deps: AdminDeps): Express {
     res.json({
       status: 'ok', version: t.version, loadedAt: controller.loadedAt, uptimeSeconds: Math.round((deps.now() - deps.startedAt) / 1000),
       source: controller.sourceStatus(), lastRejection: controller.lastRejection,
-      routes: t.routes.length, byMode, openBreakers, upstreams: Object.keys(t.upstreams),
+      routes: t.routes.length, byMode, openBreakers, upstreams: Object.keys(t.upstreams), fallbacks: fallbackTotals(),
     });
   });
   app.get('/routes', (_req, res) => {
-    res.json({ version: controller.table.version, routes: controller.table.routes.map(view) });
+    res.json({ version: controller.table.version, routes: controller.table.routes.map(view), fallbackRules: fallbackRules() });
   });
   app.get('/routes/:id', (req, res) => {
     res.json(view(route(req.params.id)));

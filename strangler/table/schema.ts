@@ -56,13 +56,46 @@ const upstreamSchema = z.strictObject({
   if (u.maxUploads !== undefined && u.maxUploads > u.pool) ctx.addIssue({ code: 'custom', path: ['maxUploads'], message: `must not exceed pool (${u.pool})` });
 });
 
-const unorderedSchema = z.strictObject({ path: z.string().min(1), key: z.string().min(1).optional() });
+/**
+ * One syntax for JSON body paths (docs/facade.md "Paths"): written as the diff and noise reports print them,
+ * `body.error.id` (also accepted: `$.error.id` and the bare `error.id`), stored and applied without the root.
+ * A top-level key that is itself named "body" is written `body.body.x`. Headers and the status are not body paths.
+ */
+export function bodyPath(what: string) {
+  return z.string().min(1).transform((raw, ctx) => {
+    const p = raw.trim();
+    if (/^(header:|headers\.)/i.test(p)) {
+      const name = p.replace(/^(header:|headers\.)/i, '').toLowerCase();
+      ctx.addIssue({ code: 'custom', message: `"${raw}" is a header: headers are compared only when listed in shadow.headers; remove "${name}" from shadow.headers to stop comparing it` });
+      return z.NEVER;
+    }
+    if (p === 'status') {
+      ctx.addIssue({ code: 'custom', message: '"status": the status is always compared (to ignore a body key named "status", write body.status)' });
+      return z.NEVER;
+    }
+    const bare = p.startsWith('body.') ? p.slice(5) : p.startsWith('$.') ? p.slice(2) : p;
+    if (p === 'body' || p === '$' || bare === '') {
+      ctx.addIssue({ code: 'custom', message: `"${raw}" names the whole body: ${what} needs a path inside it, e.g. "body.meta.generatedAt"` });
+      return z.NEVER;
+    }
+    if (bare.split('.').some((s) => s === '')) {
+      ctx.addIssue({ code: 'custom', message: `"${raw}": empty segment (paths are dot-separated keys, "*" or an index)` });
+      return z.NEVER;
+    }
+    return bare;
+  });
+}
+
+/** How a stored (root-less) body path is shown: the way the reports print it. */
+export const showBodyPath = (p: string) => `body.${p}`;
+
+const unorderedSchema = z.strictObject({ path: bodyPath('unordered'), key: z.string().min(1).optional() });
 
 export const DEFAULT_OVERLAP_TOP = 10;
 export const OVERLAP_MEASURES = ['recall', 'jaccard'] as const;
 export const OVERLAP_JUDGE = ['always', 'complete'] as const;
 /** One JSON location (a list or a count): dot-separated keys, no `*` and no index. */
-const singlePath = z.string().min(1).refine((p) => p.split('.').every((s) => s !== '' && s !== '*' && !/^\d+$/.test(s)),
+const singlePath = bodyPath('overlap').refine((p) => p.split('.').every((s) => s !== '' && s !== '*' && !/^\d+$/.test(s)),
   'must name one place: dot-separated keys, no "*" or index');
 
 /**
@@ -97,7 +130,7 @@ const shadowSchema = z.strictObject({
   maxConcurrency: z.number().int().min(1).max(10_000).default(DEFAULT_SHADOW_MAX_CONCURRENCY),
   /** 'none': writes are never shadowed; 'dark-copy': the service writes to a dark copy, so writes may be shadowed. */
   writes: z.enum(['none', 'dark-copy']).default('none'),
-  ignore: z.array(z.string().min(1)).default([]),
+  ignore: z.array(bodyPath('ignore')).default([]),
   unordered: z.array(unorderedSchema).default([]),
   headers: z.array(z.string().min(1).transform((h) => h.toLowerCase())).default(DEFAULT_COMPARE_HEADERS),
   noiseSample: z.number().min(0).max(1).default(DEFAULT_NOISE_SAMPLE),

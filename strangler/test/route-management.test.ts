@@ -141,7 +141,7 @@ describe('route and upstream management through the admin API and CLI @integrati
   it('apply: --dry-run prints the field-level difference and changes nothing; apply makes it one audited version', async () => {
     const v0 = f.controller.table.version;
     const desired = table(legacy.url, svc.url, [
-      { id: 'products.list', methods: ['GET'], path: '/api/products', legacy: 'legacy', service: 'svc', tags: ['catalog'], mode: 'shadow', shadow: { ignore: ['generatedAt'] } },
+      { id: 'products.list', methods: ['GET'], path: '/api/products', legacy: 'legacy', service: 'svc', tags: ['catalog'], mode: 'shadow', shadow: { ignore: ['body.generatedAt'] } },
       { id: 'products.get', methods: ['GET'], path: '/api/products/:id', legacy: 'legacy', service: 'svc', tags: ['catalog'] },
       { id: 'carts.get', methods: ['GET'], path: '/api/carts/:id', legacy: 'legacy', service: 'carts' },
     ], { version: 999 });
