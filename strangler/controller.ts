@@ -284,6 +284,7 @@ export class RouteController {
       const at = new Date().toISOString();
       for (const e of edits) {
         if (e.action === 'set' && e.to?.mode === 'legacy') this.stats.peek(e.target)?.breaker?.reset();
+        if (e.action === 'route-delete') this.stats.forget(e.target);
         await this.auditLog.append({
           at, who, route: e.target, action: e.action, reason: reason ?? '', version: doc.version,
           ...(e.from ? { from: e.from, to: e.to } : {}),

@@ -295,4 +295,9 @@ export class StatsStore {
   peek(id: string): RouteStats | undefined {
     return this.byRoute.get(id);
   }
+
+  /** A route was removed through the admin API: its live stats go too (route ids come and go; the map must not grow). */
+  forget(id: string): void {
+    this.byRoute.delete(id);
+  }
 }

@@ -56,6 +56,7 @@ describe('route and upstream management through the admin API and CLI @integrati
     const del = await admin(f, '/routes/carts.get', { method: 'DELETE' });
     expect(del.status, del.body).to.equal(200);
     expect(f.controller.table.routes.map((r) => r.id)).to.not.include('carts.get');
+    expect(f.stats.peek('carts.get'), 'a removed route\'s stats are dropped (ids come and go)').to.equal(undefined);
     expect(f.controller.table.version).to.equal(v0 + 3);
     // the file the source serves holds the change (every instance converges on it)
     expect(JSON.parse(await readFile(f.routesFile, 'utf8')).version).to.equal(v0 + 3);
@@ -203,5 +204,65 @@ describe('route and upstream management through the admin API and CLI @integrati
     expect(audit[0].route).to.equal('products.list');
     expect(audit[0].before.requests).to.equal(1);
     expect((await admin(f, '/routes/nope/stats/reset', { method: 'POST' })).status).to.equal(404);
+  });
+});
+
+describe('route management under concurrency @integration', () => {
+  let legacy: StandIn;
+  const facades: TestFacade[] = [];
+
+  before(async () => {
+    legacy = await startStandIn((req, res) => json(res, 200, { from: 'legacy', url: req.url }));
+  });
+  after(async () => {
+    for (const f of facades) await f.stop();
+    await legacy.close();
+  });
+
+  it('parallel PUTs on one instance: every acknowledged route is in the table, one version each', async () => {
+    const f = await startTestFacade(table(legacy.url, legacy.url, []));
+    facades.push(f);
+    const v0 = f.controller.table.version;
+    const puts = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+      admin(f, `/routes/r${i}`, { method: 'PUT', body: { methods: ['GET'], path: `/api/r${i}`, legacy: 'legacy' } })));
+    expect(puts.map((p) => p.status)).to.deep.equal(Array(12).fill(201));
+    expect(f.controller.table.version).to.equal(v0 + 12);
+    expect(f.controller.table.routes.map((r) => r.id).sort()).to.deep.equal(Array.from({ length: 12 }, (_, i) => `r${i}`).sort());
+    expect(new Set(puts.map((p) => p.json().version)).size).to.equal(12);
+    const onDisk = JSON.parse(await readFile(f.routesFile, 'utf8'));
+    expect(onDisk.routes).to.have.length(12);
+  });
+
+  it('two instances on one Redis key: no acknowledged change is lost (compare-and-set, re-read, retry)', async function () {
+    const { RedisSource } = await import('../sources/redis.ts');
+    const { RedisAudit } = await import('../audit.ts');
+    const { uniqueRedisPrefix, waitFor } = await import('../../test/helpers/wait.ts');
+    const { Redis } = await import('ioredis');
+    const prefix = uniqueRedisPrefix('strangler-mgmt');
+    const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const seed = table(legacy.url, legacy.url, []);
+    const on = async () => {
+      const source = new RedisSource({ url, prefix, seed, pollMs: 60_000 });
+      const f = await startTestFacade(seed, { source, audit: new RedisAudit(source.client, `${prefix}audit`) });
+      facades.push(f);
+      return f;
+    };
+    const a = await on();
+    const b = await on();
+    try {
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) =>
+        admin(i % 2 ? b : a, `/routes/c${i}`, { method: 'PUT', body: { methods: ['GET'], path: `/api/c${i}`, legacy: 'legacy' } }).then((r) => ({ i, r }))));
+      const ok = results.filter((x) => x.r.status === 201).map((x) => `c${x.i}`);
+      for (const x of results) expect([201, 409], x.r.body).to.include(x.r.status);
+      expect(ok.length).to.be.greaterThan(0);
+      await waitFor(() => a.controller.table.version === b.controller.table.version && a.controller.table.version === 1 + ok.length, { what: 'convergence', timeoutMs: 3000 });
+      expect(a.controller.table.routes.map((r) => r.id).sort()).to.deep.equal(ok.sort());
+      const audit = (await admin(a, '/audit?limit=100')).json().entries;
+      expect(audit.filter((e: any) => e.action === 'route-put').map((e: any) => e.route).sort()).to.deep.equal(ok.sort());
+    } finally {
+      const cleanup = new Redis(url);
+      await cleanup.del(`${prefix}routes`, `${prefix}audit`);
+      cleanup.disconnect();
+    }
   });
 });
