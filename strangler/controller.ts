@@ -13,7 +13,7 @@ import { BREAKER_STATE_VALUE } from './breaker.ts';
 import { docVersion, UnreadableDocument, VersionConflict, type RouteSource } from './sources/types.ts';
 import type { RouteStats, StatsStore } from './stats.ts';
 import { compileTable } from './table/compile.ts';
-import { MODES, TableError, validateTable, type Mode, type RouteTable } from './table/schema.ts';
+import { displayRoute, MODES, TableError, validateTable, type Mode, type RouteTable } from './table/schema.ts';
 import { buildUpstreams, closeUpstreams, type Upstream } from './upstreams.ts';
 import type { Logger } from '../lib/logger.ts';
 import { AppError } from '../lib/errors.ts';
@@ -266,7 +266,10 @@ export class RouteController {
       const checked = validateTable(doc);
       if (!checked.ok) throw new AppError('VALIDATION_FAILED', checked.errors.join('; '), { details: checked.errors });
       for (const e of edits) {
-        if (e.action === 'route-put') e.after = checked.table.routes.find((r) => r.id === e.target) ?? null;
+        if (e.action === 'route-put') {
+          const r = checked.table.routes.find((x) => x.id === e.target);
+          e.after = r ? displayRoute(r) : null;
+        }
         else if (e.action === 'upstream-put') e.after = checked.table.upstreams[e.target.slice('upstream:'.length)] ?? null;
       }
       try {

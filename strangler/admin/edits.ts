@@ -5,7 +5,7 @@
  */
 import type { Edit } from '../controller.ts';
 import { diffTables, type TableDiff } from '../table/diff.ts';
-import { validateTable, type Mode, type RouteTable } from '../table/schema.ts';
+import { displayRoute, validateTable, type Mode, type RouteTable } from '../table/schema.ts';
 import { AppError } from '../../lib/errors.ts';
 
 export type Builder = (doc: RouteTable, live: RouteTable) => Edit[];
@@ -18,7 +18,7 @@ export function putRoute(id: string, body: unknown): Builder {
   return (doc, live) => {
     const route = { ...(body as Record<string, unknown>), id } as unknown as RouteTable['routes'][number];
     const idx = doc.routes.findIndex((r) => r.id === id);
-    const before = idx === -1 ? null : live.routes[idx];
+    const before = idx === -1 ? null : displayRoute(live.routes[idx]);
     if (idx === -1) doc.routes.push(route);
     else doc.routes[idx] = route;
     return [{ action: 'route-put', target: id, before }];
@@ -30,7 +30,7 @@ export function deleteRoute(id: string): Builder {
     const idx = doc.routes.findIndex((r) => r.id === id);
     if (idx === -1) throw new AppError('NOT_FOUND', `no route with id "${id}"`);
     doc.routes.splice(idx, 1);
-    return [{ action: 'route-delete', target: id, before: live.routes[idx], after: null }];
+    return [{ action: 'route-delete', target: id, before: displayRoute(live.routes[idx]), after: null }];
   };
 }
 

@@ -4,7 +4,7 @@
  * fallbacks. Both tables are compared in their parsed form (defaults filled in), so a field left out of a file
  * and the same field written with its default value are not a change. `version` is never a difference.
  */
-import type { RouteTable } from './schema.ts';
+import { displayRoute, type RouteTable } from './schema.ts';
 
 export interface FieldChange {
   field: string;
@@ -59,7 +59,8 @@ function items(before: Map<string, unknown>, after: Map<string, unknown>): ItemC
 }
 
 export function diffTables(live: RouteTable, desired: RouteTable): TableDiff {
-  const routes = items(new Map(live.routes.map((r) => [r.id, r])), new Map(desired.routes.map((r) => [r.id, r])));
+  // routes compared as shown (body paths as the reports print them), so the diff speaks the table's own syntax
+  const routes = items(new Map(live.routes.map((r) => [r.id, displayRoute(r)])), new Map(desired.routes.map((r) => [r.id, displayRoute(r)])));
   const upstreams = items(new Map(Object.entries(live.upstreams)), new Map(Object.entries(desired.upstreams)));
   const options = fieldChanges(live.options, desired.options, 'options');
   const fallbacks = JSON.stringify(live.fallbacks) === JSON.stringify(desired.fallbacks) ? null

@@ -325,6 +325,19 @@ function semanticErrors(doc: unknown): string[] {
   return errors;
 }
 
+/**
+ * A route as shown to people (diffs, audit, PUT answers): body paths in the reports' syntax (`body.x`). Parsing the
+ * result again gives the same route (`body.x` is accepted and stored as `x`).
+ */
+export function displayRoute(r: RouteSpec): RouteSpec {
+  const sh = r.shadow;
+  return { ...r, shadow: { ...sh,
+    ignore: sh.ignore.map(showBodyPath),
+    unordered: sh.unordered.map((u) => ({ ...u, path: showBodyPath(u.path) })),
+    overlap: sh.overlap.map((o) => ({ ...o, path: showBodyPath(o.path), ...(o.total ? { total: { ...o.total, path: showBodyPath(o.total.path) } } : {}) })),
+  } };
+}
+
 /** Validates a route table document; lists every problem found. */
 export function validateTable(doc: unknown): ValidationResult {
   const parsed = tableSchema.safeParse(doc);

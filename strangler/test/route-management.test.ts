@@ -157,7 +157,7 @@ describe('route and upstream management through the admin API and CLI @integrati
     expect(lines).to.include('+ route carts.get');
     expect(lines).to.include('~ route products.list');
     expect(lines).to.include('    mode: "legacy" → "shadow"');
-    expect(lines).to.include('    shadow.ignore: [] → ["generatedAt"]');
+    expect(lines).to.include('    shadow.ignore: [] → ["body.generatedAt"]');
     expect(lines).to.include('- route orders.list');
     expect(lines).to.include('+ upstream carts');
     expect(dry.stdout).to.not.include('products.get'); // unchanged: defaults filled in on both sides
@@ -182,6 +182,10 @@ describe('route and upstream management through the admin API and CLI @integrati
     const again = await cli(f, ['apply', '-f', file]);
     expect(again.stdout.trim()).to.equal('no changes: the live table already matches');
     expect(f.controller.table.version).to.equal(v0 + 1);
+    // the same ignore rule in another accepted spelling is the same table
+    desired.routes![0].shadow = { ignore: ['$.generatedAt'] };
+    await writeFile(file, JSON.stringify(desired));
+    expect((await cli(f, ['apply', '-f', file, '--dry-run'])).stdout.trim()).to.equal('no changes: the live table already matches');
 
     await writeFile(file, JSON.stringify({ ...desired, routes: [{ id: 'a', path: '/a', legacy: 'gone' }] }));
     const invalid = await cli(f, ['apply', '-f', file, '--dry-run']);
