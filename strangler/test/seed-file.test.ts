@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../lib/logger.ts';
 import { stringify as yaml } from 'yaml';
 import { DEFAULT_ROUTES_FILE, loadFacadeConfig, ROUTES_TEMPLATE_FILE } from '../config.ts';
 import { startFacade, type FacadeHandle } from '../index.ts';
@@ -23,9 +25,20 @@ describe('the adopter\'s routes file is a seed: read, never rewritten @integrati
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function start(env: Record<string, string>): Promise<FacadeHandle> {
+  async function start(env: Record<string, string>, logger?: ReturnType<typeof createLogger>): Promise<FacadeHandle> {
     const config = loadFacadeConfig({ STRANGLER_ADMIN_TOKEN: 'test-admin-token-0123456789', ...env });
-    return startFacade({ ...config, host: '127.0.0.1', port: 0, adminHost: '127.0.0.1', adminPort: 0 });
+    return startFacade({ ...config, host: '127.0.0.1', port: 0, adminHost: '127.0.0.1', adminPort: 0 }, { logger });
+  }
+
+  function captureLogger() {
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk, _enc, cb) {
+        for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
+        cb();
+      },
+    });
+    return { logger: createLogger('test', { level: 'warn', destination }), lines };
   }
 
   it('admin changes go to the live table in the state dir; the seed file (YAML) keeps its bytes and mtime', async () => {
@@ -49,9 +62,11 @@ describe('the adopter\'s routes file is a seed: read, never rewritten @integrati
     expect(live.version).to.equal(3);
     expect(live.routes.map((r: { id: string }) => r.id)).to.deep.equal(['products.list', 'orders']);
 
-    // a restart serves the live table, not the seed
+    // a restart serves the live table, not the seed, and says the seed differs (with the command to apply it)
     await f.close();
-    f = await start({ STRANGLER_ROUTES: seed, STRANGLER_AUDIT_FILE: join(dir, 'audit', 'audit.jsonl'), STRANGLER_STATE_DIR: stateDir });
+    const cap = captureLogger();
+    f = await start({ STRANGLER_ROUTES: seed, STRANGLER_AUDIT_FILE: join(dir, 'audit', 'audit.jsonl'), STRANGLER_STATE_DIR: stateDir }, cap.logger);
+    expect(cap.lines.some((l) => l.level === 40 && String(l.msg).includes(`strangler apply -f ${seed} --dry-run`))).to.equal(true);
     expect(f.controller.table.version).to.equal(3);
     expect(f.controller.table.routes.find((r) => r.id === 'products.list')!.mode).to.equal('shadow');
     expect(await readFile(seed, 'utf8')).to.equal(seedText);
