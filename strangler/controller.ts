@@ -67,6 +67,7 @@ export class RouteController {
   /** The newest `source.applied` (remembering the table locally); admin changes wait for it. */
   private remembering: Promise<void> = Promise.resolve();
   private readonly sourceFailures: Counter<'op'>;
+  private readonly changes: Counter<'op' | 'result'>;
 
   constructor(opts: { source: RouteSource; audit: AuditLog; stats: StatsStore; metrics: FacadeMetrics; logger: Logger }) {
     this.source = opts.source;
@@ -77,6 +78,10 @@ export class RouteController {
     this.sourceFailures = new Counter({
       name: 'strangler_route_source_failures_total', help: 'Route source operations that failed: write, read (admin changes), remember (last applied table file)',
       labelNames: ['op'], registers: [opts.metrics.registry],
+    });
+    this.changes = new Counter({
+      name: 'strangler_table_edits_total', help: 'Admin table edits (route/upstream put and delete, modes, apply) by result: applied, unchanged, dry-run, refused (4xx), failed (5xx)',
+      labelNames: ['op', 'result'], registers: [opts.metrics.registry],
     });
   }
 
@@ -250,8 +255,17 @@ export class RouteController {
    * written through the source, applied and audited (one entry per edit, each with before and after).
    * Nothing listed: nothing written. Serialised with the other changes of this instance; retried on version conflicts.
    */
-  edit(who: string, reason: string | undefined, build: (doc: RouteTable, live: RouteTable) => Edit[], opts: { dryRun?: boolean } = {}): Promise<EditResult> {
-    const run = this.changeChain.then(() => this.doEdit(who, reason, build, opts.dryRun === true));
+  edit(who: string, reason: string | undefined, build: (doc: RouteTable, live: RouteTable) => Edit[], opts: { dryRun?: boolean; op?: string } = {}): Promise<EditResult> {
+    const op = opts.op ?? 'edit';
+    const run = this.changeChain.then(() => this.doEdit(who, reason, build, opts.dryRun === true)).then((r) => {
+      this.changes.labels(op, opts.dryRun ? 'dry-run' : r.written ? 'applied' : 'unchanged').inc();
+      return r;
+    }, (err: unknown) => {
+      const status = (err as AppError)?.status ?? 500;
+      this.changes.labels(op, status < 500 ? 'refused' : 'failed').inc();
+      this.logger.warn({ op, who, status, err: maskSecretsInText((err as Error)?.message ?? String(err)) }, 'route table edit refused; the table in force is unchanged');
+      throw err;
+    });
     this.changeChain = run.catch(() => undefined);
     return run;
   }

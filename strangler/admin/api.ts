@@ -160,33 +160,33 @@ export function createAdminApp(deps: AdminDeps): Express {
   app.patch('/routes/:id', change);
   app.put('/routes/:id', async (req, res) => {
     const id = req.params.id;
-    const result = await controller.edit(actor(req), reasonOf(req), putRoute(id, req.body));
+    const result = await controller.edit(actor(req), reasonOf(req), putRoute(id, req.body), { op: 'route-put' });
     res.status(result.edits[0].before === null ? 201 : 200).json({ version: result.version, route: view(route(id)), change: result.edits[0] });
   });
   app.delete('/routes/:id', async (req, res) => {
-    const result = await controller.edit(actor(req), reasonOf(req), deleteRoute(req.params.id));
+    const result = await controller.edit(actor(req), reasonOf(req), deleteRoute(req.params.id), { op: 'route-delete' });
     res.json({ version: result.version, change: result.edits[0] });
   });
   app.get('/upstreams', (_req, res) => {
     res.json({ version: controller.table.version, upstreams: controller.table.upstreams });
   });
   app.put('/upstreams/:name', async (req, res) => {
-    const result = await controller.edit(actor(req), reasonOf(req), putUpstream(req.params.name, req.body));
+    const result = await controller.edit(actor(req), reasonOf(req), putUpstream(req.params.name, req.body), { op: 'upstream-put' });
     res.status(result.edits[0].before === null ? 201 : 200).json({ version: result.version, change: result.edits[0] });
   });
   app.delete('/upstreams/:name', async (req, res) => {
-    const result = await controller.edit(actor(req), reasonOf(req), deleteUpstream(req.params.name));
+    const result = await controller.edit(actor(req), reasonOf(req), deleteUpstream(req.params.name), { op: 'upstream-delete' });
     res.json({ version: result.version, change: result.edits[0] });
   });
   app.post('/modes', async (req, res) => {
     const body = parseBody(modesSchema, req.body);
-    const result = await controller.edit(actor(req), body.reason, setModes({ tag: body.tag, prefix: body.prefix }, body.mode, body.percent));
+    const result = await controller.edit(actor(req), body.reason, setModes({ tag: body.tag, prefix: body.prefix }, body.mode, body.percent), { op: 'modes' });
     res.json({ version: result.version, changed: result.edits.map((e) => ({ id: e.target, from: e.from, to: e.to })) });
   });
   app.post('/apply', async (req, res) => {
     const dryRun = req.query.dryRun === 'true' || req.query.dryRun === '1';
     const out: { diff?: TableDiff } = {};
-    const result = await controller.edit(actor(req), reasonOf(req), applyTable(req.body, out), { dryRun });
+    const result = await controller.edit(actor(req), reasonOf(req), applyTable(req.body, out), { dryRun, op: 'apply' });
     res.json({ dryRun, applied: result.written, version: result.version, diff: out.diff });
   });
   app.post('/routes/:id/stats/reset', async (req, res) => {

@@ -12,10 +12,10 @@ export type Builder = (doc: RouteTable, live: RouteTable) => Edit[];
 
 /** Adds the route, or replaces the one with this id in place (its position, and so its match order, is kept). */
 export function putRoute(id: string, body: unknown): Builder {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new AppError('VALIDATION_FAILED', '(body): must be a route object');
-  const given = (body as { id?: unknown }).id;
-  if (given !== undefined && given !== id) throw new AppError('VALIDATION_FAILED', `id: "${String(given)}" differs from the id in the URL ("${id}")`);
   return (doc, live) => {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new AppError('VALIDATION_FAILED', '(body): must be a route object');
+    const given = (body as { id?: unknown }).id;
+    if (given !== undefined && given !== id) throw new AppError('VALIDATION_FAILED', `id: "${String(given)}" differs from the id in the URL ("${id}")`);
     const route = { ...(body as Record<string, unknown>), id } as unknown as RouteTable['routes'][number];
     const idx = doc.routes.findIndex((r) => r.id === id);
     const before = idx === -1 ? null : displayRoute(live.routes[idx]);
@@ -35,8 +35,8 @@ export function deleteRoute(id: string): Builder {
 }
 
 export function putUpstream(name: string, body: unknown): Builder {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new AppError('VALIDATION_FAILED', '(body): must be an upstream object, e.g. {"url": "http://svc:3000"}');
   return (doc, live) => {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new AppError('VALIDATION_FAILED', '(body): must be an upstream object, e.g. {"url": "http://svc:3000"}');
     doc.upstreams[name] = body as RouteTable['upstreams'][string];
     return [{ action: 'upstream-put', target: `upstream:${name}`, before: live.upstreams[name] ?? null }];
   };
@@ -94,8 +94,8 @@ export function setModes(sel: Selector, mode: Mode, percent: number | undefined)
  * with every error listed; `diff` receives the field-level difference (also for a dry run).
  */
 export function applyTable(desired: unknown, out: { diff?: TableDiff }): Builder {
-  if (typeof desired !== 'object' || desired === null || Array.isArray(desired)) throw new AppError('VALIDATION_FAILED', '(body): must be a route table document');
   return (doc, live) => {
+    if (typeof desired !== 'object' || desired === null || Array.isArray(desired)) throw new AppError('VALIDATION_FAILED', '(body): must be a route table document');
     const checked = validateTable({ ...(desired as Record<string, unknown>), version: live.version });
     if (!checked.ok) throw new AppError('VALIDATION_FAILED', checked.errors.join('; '), { details: checked.errors });
     const diff = diffTables(live, checked.table);

@@ -84,6 +84,9 @@ describe('route and upstream management through the admin API and CLI @integrati
     expect(dup.json().error.message).to.include('same match');
     expect((await admin(f, '/routes/nope', { method: 'DELETE' })).status).to.equal(404);
     expect(f.controller.table.version).to.equal(v0);
+    const metrics = (await admin(f, '/metrics')).body;
+    expect(metrics).to.include('strangler_table_edits_total{op="route-put",result="refused"} 3');
+    expect(metrics).to.include('strangler_table_edits_total{op="route-delete",result="refused"} 1');
   });
 
   it('upstreams: added, used by a route, refused removal with 409 while referenced, removed once unused', async () => {
