@@ -6,13 +6,21 @@ import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Redis } from 'ioredis';
 
+/** Mode changes (`set`, `rollback`) carry from/to; every other change carries the item's before and after (null when absent). */
+export type AuditAction = 'set' | 'rollback' | 'route-put' | 'route-delete' | 'upstream-put' | 'upstream-delete' | 'apply' | 'stats-reset';
+
 export interface AuditEntry {
   at: string;
   who: string;
+  /** The route id; `upstream:<name>` for upstream changes; `(table)` for `apply`. */
   route: string;
-  action: 'set' | 'rollback';
-  from: { mode: string; percent: number };
-  to: { mode: string; percent: number };
+  action: AuditAction;
+  from?: { mode: string; percent: number };
+  to?: { mode: string; percent: number };
+  before?: unknown;
+  after?: unknown;
+  /** `apply`: the field-level difference applied (table/diff.ts). */
+  diff?: unknown;
   reason: string;
   version: number;
 }

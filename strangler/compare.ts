@@ -36,6 +36,12 @@ export interface CompareResult {
   overlap?: OverlapFigure[];
 }
 
+/** Filled by compareResponses when given: whether the bodies were parsed, and per `spec.ignore` entry whether it removed something. */
+export interface IgnoreUse {
+  parsed: boolean;
+  hits: boolean[];
+}
+
 export const MAX_DIFFS = 20;
 
 function splitPath(p: string): string[] {
@@ -43,24 +49,34 @@ function splitPath(p: string): string[] {
   return s === '' ? [] : s.split('.');
 }
 
-function dropPath(node: unknown, parts: string[], i: number): void {
-  if (node === null || typeof node !== 'object' || i >= parts.length) return;
+/** Removes what `parts` names; returns how many values were removed (0: the path matched nothing). */
+function dropPath(node: unknown, parts: string[], i: number): number {
+  if (node === null || typeof node !== 'object' || i >= parts.length) return 0;
   const last = i === parts.length - 1;
   const part = parts[i];
+  let n = 0;
   if (Array.isArray(node)) {
     const idxs = part === '*' ? node.map((_, k) => k) : /^\d+$/.test(part) ? [Number(part)] : [];
     if (last) {
-      for (const k of idxs.sort((a, b) => b - a)) if (k < node.length) node.splice(k, 1);
-    } else for (const k of idxs) dropPath(node[k], parts, i + 1);
-    return;
+      for (const k of idxs.sort((a, b) => b - a)) {
+        if (k < node.length) {
+          node.splice(k, 1);
+          n++;
+        }
+      }
+    } else for (const k of idxs) n += dropPath(node[k], parts, i + 1);
+    return n;
   }
   const obj = node as Record<string, unknown>;
   const keys = part === '*' ? Object.keys(obj) : [part];
   for (const k of keys) {
-    if (!(k in obj)) continue;
-    if (last) delete obj[k];
-    else dropPath(obj[k], parts, i + 1);
+    if (!Object.hasOwn(obj, k)) continue;
+    if (last) {
+      delete obj[k];
+      n++;
+    } else n += dropPath(obj[k], parts, i + 1);
   }
+  return n;
 }
 
 function canonical(v: unknown): string {
@@ -86,12 +102,15 @@ function sortAt(node: unknown, parts: string[], i: number, key: string | undefin
   for (const c of children) sortAt(c, parts, i + 1, key);
 }
 
-/** Returns a normalised deep copy (or normalises `value` itself with `inPlace`, for freshly parsed values). */
-export function normaliseJson(value: unknown, spec: Pick<CompareSpec, 'ignore' | 'unordered'>, inPlace = false): unknown {
+/**
+ * Returns a normalised deep copy (or normalises `value` itself with `inPlace`, for freshly parsed values).
+ * `hits[i]` is set when `spec.ignore[i]` removed something (to report ignore paths that never match).
+ */
+export function normaliseJson(value: unknown, spec: Pick<CompareSpec, 'ignore' | 'unordered'>, inPlace = false, hits?: boolean[]): unknown {
   const copy = inPlace || value === undefined ? value : structuredClone(value);
-  for (const p of spec.ignore) {
-    const parts = splitPath(p);
-    if (parts.length) dropPath(copy, parts, 0);
+  for (let i = 0; i < spec.ignore.length; i++) {
+    const parts = splitPath(spec.ignore[i]);
+    if (parts.length && dropPath(copy, parts, 0) > 0 && hits) hits[i] = true;
   }
   for (const u of spec.unordered) sortAt(copy, splitPath(u.path), 0, u.key);
   return copy;
@@ -147,9 +166,9 @@ function parseJson(buf: Buffer): { ok: true; value: unknown } | { ok: false } {
 }
 
 /** Normalised JSON documents compared: overlap lists first (removed from both), then the rest path by path. */
-function compareJson(a: unknown, b: unknown, spec: CompareSpec, differences: string[]): OverlapFigure[] | undefined {
-  const na = normaliseJson(a, spec, true);
-  const nb = normaliseJson(b, spec, true);
+function compareJson(a: unknown, b: unknown, spec: CompareSpec, differences: string[], hits: boolean[]): OverlapFigure[] | undefined {
+  const na = normaliseJson(a, spec, true, hits);
+  const nb = normaliseJson(b, spec, true, hits);
   let figures: OverlapFigure[] | undefined;
   if (spec.overlap?.length) {
     figures = [];
@@ -164,9 +183,10 @@ function compareJson(a: unknown, b: unknown, spec: CompareSpec, differences: str
   return figures;
 }
 
-export function compareResponses(a: CapturedResponse, b: CapturedResponse, spec: CompareSpec): CompareResult {
+export function compareResponses(a: CapturedResponse, b: CapturedResponse, spec: CompareSpec, use?: IgnoreUse): CompareResult {
   const differences: string[] = [];
   let overlap: OverlapFigure[] | undefined;
+  let hits: boolean[] | undefined;
   if (a.status !== b.status) differences.push('status');
   for (const h of spec.headers) if (headerValue(a.headers[h]) !== headerValue(b.headers[h])) differences.push(`header:${h}`);
   const sameBytes = a.body.equals(b.body);
@@ -178,10 +198,17 @@ export function compareResponses(a: CapturedResponse, b: CapturedResponse, spec:
   } else if (json) {
     const ja = parseJson(a.body);
     const jb = parseJson(sameBytes ? a.body : b.body);
-    if (ja.ok && jb.ok) overlap = compareJson(ja.value, jb.value, spec, differences);
+    if (ja.ok && jb.ok) {
+      hits = spec.ignore.map(() => false);
+      overlap = compareJson(ja.value, jb.value, spec, differences, hits);
+    }
     else if (!sameBytes) differences.push('body');
   } else if (!sameBytes) differences.push('body');
   const result: CompareResult = { match: differences.length === 0, differences: differences.slice(0, MAX_DIFFS) };
   if (overlap) result.overlap = overlap;
+  if (use && hits) {
+    use.parsed = true;
+    use.hits = hits;
+  }
   return result;
 }

@@ -3,6 +3,7 @@
  * Local defaults match `npm start`; production (NODE_ENV=production) refuses
  * the well-known local admin token and must set STRANGLER_ADMIN_TOKEN.
  */
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_REDIS_URL, int, parseConfig, port } from '../lib/config.ts';
@@ -23,11 +24,13 @@ export const DEFAULT_ADMIN_HOST = '127.0.0.1';
 /** The committed route table: the template a fresh checkout starts from. */
 export const ROUTES_TEMPLATE_FILE = fileURLToPath(new URL('./routes.json', import.meta.url));
 /**
- * The live table the file source reads and admin changes rewrite. It lives in
- * the git-ignored var/ folder and is created from the template on first start,
- * so cutting routes over never dirties the checkout. Delete it to start over.
+ * The live table the file source reads and admin changes rewrite: `routes.json` in the state directory
+ * (STRANGLER_STATE_DIR, default the audit file's folder, i.e. the git-ignored strangler/var/). It is created
+ * from the seed (STRANGLER_ROUTES, default the committed template) when missing; the seed is only ever read,
+ * so cutting routes over never rewrites the adopter's own file. Delete the live table to start over.
  */
 export const DEFAULT_ROUTES_FILE = fileURLToPath(new URL('./var/routes.json', import.meta.url));
+export const LIVE_ROUTES_FILE = 'routes.json';
 export const DEFAULT_AUDIT_FILE = fileURLToPath(new URL('./var/audit.jsonl', import.meta.url));
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
@@ -43,6 +46,8 @@ export const facadeConfigSchema = z.object({
   REDIS_URL: z.string().url().default(DEFAULT_REDIS_URL),
   STRANGLER_REDIS_PREFIX: z.string().default(DEFAULT_REDIS_PREFIX),
   STRANGLER_AUDIT_FILE: z.string().min(1).default(DEFAULT_AUDIT_FILE),
+  /** Where the live route table (file source) and the last applied table live; default: the audit file's folder. */
+  STRANGLER_STATE_DIR: z.string().min(1).optional(),
   STRANGLER_BODY_LIMIT: int(DEFAULT_BODY_LIMIT, 1),
   STRANGLER_CAPTURE_LIMIT: int(DEFAULT_CAPTURE_LIMIT, 1024),
   STRANGLER_SHUTDOWN_GRACE_MS: int(DEFAULT_SHUTDOWN_GRACE_MS, 0),
@@ -87,6 +92,8 @@ export interface FacadeConfig {
   adminToken: string;
   source: { kind: 'file'; path: string; template?: string } | { kind: 'redis'; url: string; prefix: string; seedFile: string };
   auditFile: string;
+  /** The live table (file source) and the last applied table (Redis source) are kept here; default dirname(auditFile). */
+  stateDir?: string;
   bodyLimit: number;
   captureLimit: number;
   shutdownGraceMs: number;
@@ -102,8 +109,19 @@ export interface FacadeConfig {
   trustedProxies?: string[];
 }
 
+/**
+ * The file source's live table and seed: the live table is `<state dir>/routes.json`; the seed is STRANGLER_ROUTES
+ * (read only), or the committed template when unset or when it names the live table itself (as before).
+ */
+export function fileSourcePaths(routes: string, stateDir: string): { path: string; template: string } {
+  const live = join(stateDir, LIVE_ROUTES_FILE);
+  const seed = resolve(routes) === resolve(live) ? ROUTES_TEMPLATE_FILE : routes;
+  return { path: live, template: seed };
+}
+
 export function loadFacadeConfig(env: NodeJS.ProcessEnv): FacadeConfig {
   const c = parseConfig(facadeConfigSchema, env);
+  const stateDir = c.STRANGLER_STATE_DIR ?? dirname(c.STRANGLER_AUDIT_FILE);
   return {
     host: c.STRANGLER_HOST,
     port: c.STRANGLER_PORT,
@@ -112,8 +130,9 @@ export function loadFacadeConfig(env: NodeJS.ProcessEnv): FacadeConfig {
     adminToken: c.STRANGLER_ADMIN_TOKEN ?? LOCAL_ADMIN_TOKEN,
     source: c.STRANGLER_SOURCE === 'redis'
       ? { kind: 'redis', url: c.REDIS_URL, prefix: c.STRANGLER_REDIS_PREFIX, seedFile: c.STRANGLER_ROUTES === DEFAULT_ROUTES_FILE ? ROUTES_TEMPLATE_FILE : c.STRANGLER_ROUTES }
-      : { kind: 'file', path: c.STRANGLER_ROUTES, template: ROUTES_TEMPLATE_FILE },
+      : { kind: 'file', ...fileSourcePaths(c.STRANGLER_ROUTES === DEFAULT_ROUTES_FILE ? ROUTES_TEMPLATE_FILE : c.STRANGLER_ROUTES, stateDir) },
     auditFile: c.STRANGLER_AUDIT_FILE,
+    stateDir,
     bodyLimit: c.STRANGLER_BODY_LIMIT,
     captureLimit: c.STRANGLER_CAPTURE_LIMIT,
     shutdownGraceMs: c.STRANGLER_SHUTDOWN_GRACE_MS,

@@ -6,14 +6,14 @@
  * converges), applied locally and audited.
  */
 import { Counter } from 'prom-client';
-import type { AuditLog } from './audit.ts';
+import type { AuditAction, AuditLog } from './audit.ts';
 import type { ActiveTable } from './facade.ts';
 import type { FacadeMetrics } from './metrics.ts';
 import { BREAKER_STATE_VALUE } from './breaker.ts';
 import { docVersion, UnreadableDocument, VersionConflict, type RouteSource } from './sources/types.ts';
 import type { RouteStats, StatsStore } from './stats.ts';
 import { compileTable } from './table/compile.ts';
-import { MODES, TableError, validateTable, type Mode, type RouteTable } from './table/schema.ts';
+import { displayRoute, MODES, TableError, validateTable, type Mode, type RouteTable } from './table/schema.ts';
 import { buildUpstreams, closeUpstreams, type Upstream } from './upstreams.ts';
 import type { Logger } from '../lib/logger.ts';
 import { AppError } from '../lib/errors.ts';
@@ -27,6 +27,25 @@ export interface RouteChange {
   percent?: number;
   reason?: string;
   who: string;
+}
+
+/** One audited part of a table edit (controller.edit). `after` of a put is filled from the validated table. */
+export interface Edit {
+  action: AuditAction;
+  /** Route id, `upstream:<name>` or `(table)`. */
+  target: string;
+  from?: { mode: string; percent: number };
+  to?: { mode: string; percent: number };
+  before?: unknown;
+  after?: unknown;
+  diff?: unknown;
+}
+
+export interface EditResult {
+  version: number;
+  edits: Edit[];
+  /** False when there was nothing to change (no write, no version bump) or on a dry run. */
+  written: boolean;
 }
 
 export interface Rejection {
@@ -48,6 +67,7 @@ export class RouteController {
   /** The newest `source.applied` (remembering the table locally); admin changes wait for it. */
   private remembering: Promise<void> = Promise.resolve();
   private readonly sourceFailures: Counter<'op'>;
+  private readonly changes: Counter<'op' | 'result'>;
 
   constructor(opts: { source: RouteSource; audit: AuditLog; stats: StatsStore; metrics: FacadeMetrics; logger: Logger }) {
     this.source = opts.source;
@@ -58,6 +78,10 @@ export class RouteController {
     this.sourceFailures = new Counter({
       name: 'strangler_route_source_failures_total', help: 'Route source operations that failed: write, read (admin changes), remember (last applied table file)',
       labelNames: ['op'], registers: [opts.metrics.registry],
+    });
+    this.changes = new Counter({
+      name: 'strangler_table_edits_total', help: 'Admin table edits (route/upstream put and delete, modes, apply) by result: applied, unchanged, dry-run, refused (4xx), failed (5xx)',
+      labelNames: ['op', 'result'], registers: [opts.metrics.registry],
     });
   }
 
@@ -141,6 +165,7 @@ export class RouteController {
       const s = this.stats.get(r.id, r.shadow.history);
       s.resizeHistory(r.shadow.history);
       s.setPathCap(r.shadow.diffPaths);
+      s.setIgnore(r.shadow.ignore);
       const b = s.ensureBreaker(r.breaker);
       if (r.mode === 'legacy' || r.mode === 'shadow') b.reset();
       routeStats.set(r.id, s);
@@ -222,6 +247,81 @@ export class RouteController {
       this.logger.info({ route: id, who: change.who, from: before.mode, to: change.mode, percent }, 'route changed');
       return this.table.routes[idx];
     }
+  }
+
+  /**
+   * Changes the table as one audited change (one version bump): `build` edits a copy of the table in force and
+   * lists what it changed (throwing AppError for refusals); the result is validated with the table schema,
+   * written through the source, applied and audited (one entry per edit, each with before and after).
+   * Nothing listed: nothing written. Serialised with the other changes of this instance; retried on version conflicts.
+   */
+  edit(who: string, reason: string | undefined, build: (doc: RouteTable, live: RouteTable) => Edit[], opts: { dryRun?: boolean; op?: string } = {}): Promise<EditResult> {
+    const op = opts.op ?? 'edit';
+    const run = this.changeChain.then(() => this.doEdit(who, reason, build, opts.dryRun === true)).then((r) => {
+      this.changes.labels(op, opts.dryRun ? 'dry-run' : r.written ? 'applied' : 'unchanged').inc();
+      return r;
+    }, (err: unknown) => {
+      const status = (err as AppError)?.status ?? 500;
+      this.changes.labels(op, status < 500 ? 'refused' : 'failed').inc();
+      this.logger.warn({ op, who, status, err: maskSecretsInText((err as Error)?.message ?? String(err)) }, 'route table edit refused; the table in force is unchanged');
+      throw err;
+    });
+    this.changeChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doEdit(who: string, reason: string | undefined, build: (doc: RouteTable, live: RouteTable) => Edit[], dryRun: boolean): Promise<EditResult> {
+    for (let attempt = 0; ; attempt++) {
+      const table = this.table;
+      const doc = structuredClone(table) as RouteTable;
+      const edits = build(doc, table);
+      if (edits.length === 0 || dryRun) return { version: table.version, edits, written: false };
+      doc.version = table.version + 1;
+      const checked = validateTable(doc);
+      if (!checked.ok) throw new AppError('VALIDATION_FAILED', checked.errors.join('; '), { details: checked.errors });
+      for (const e of edits) {
+        if (e.action === 'route-put') {
+          const r = checked.table.routes.find((x) => x.id === e.target);
+          e.after = r ? displayRoute(r) : null;
+        }
+        else if (e.action === 'upstream-put') e.after = checked.table.upstreams[e.target.slice('upstream:'.length)] ?? null;
+      }
+      try {
+        await this.source.write(checked.table, table.version);
+      } catch (err) {
+        if (err instanceof VersionConflict && attempt < 3) {
+          await this.resync(edits[0].target);
+          continue;
+        }
+        if (err instanceof VersionConflict) throw new AppError('CONFLICT', err.message);
+        throw this.sourceUnavailable('write', err, edits[0].target);
+      }
+      this.apply(checked.table);
+      await this.remembering;
+      const at = new Date().toISOString();
+      for (const e of edits) {
+        if (e.action === 'set' && e.to?.mode === 'legacy') this.stats.peek(e.target)?.breaker?.reset();
+        if (e.action === 'route-delete') this.stats.forget(e.target);
+        await this.auditLog.append({
+          at, who, route: e.target, action: e.action, reason: reason ?? '', version: doc.version,
+          ...(e.from ? { from: e.from, to: e.to } : {}),
+          ...(e.action === 'set' || e.action === 'rollback' ? {} : { before: e.before ?? null, after: e.after ?? null }),
+          ...(e.diff !== undefined ? { diff: e.diff } : {}),
+        }).catch((err) => this.logger.error({ err, route: e.target }, 'audit append failed'));
+      }
+      this.logger.info({ who, version: doc.version, changes: edits.map((e) => `${e.action} ${e.target}`) }, 'route table edited');
+      return { version: doc.version, edits, written: true };
+    }
+  }
+
+  /** Clears one route's live counters (not its breaker); audited. */
+  async resetStats(id: string, who: string, reason?: string): Promise<void> {
+    if (!this.table.routes.some((r) => r.id === id)) throw new AppError('NOT_FOUND', `no route with id "${id}"`);
+    const s = this.stats.peek(id);
+    const before = s ? { requests: s.requests, fallbacks: s.fallbacks, shadow: { ...s.shadow } } : null;
+    s?.resetCounters();
+    await this.auditLog.append({ at: new Date().toISOString(), who, route: id, action: 'stats-reset', before, after: null, reason: reason ?? '', version: this.table.version })
+      .catch((err) => this.logger.error({ err, route: id }, 'audit append failed'));
   }
 
   /** Re-reads the source after a version conflict (another instance wrote first). */

@@ -189,9 +189,10 @@ class Exchange implements ProxyJob, ForwardHooks {
   /** Runs inside the upstream's http-proxy-middleware instance. */
   run(upstream: Upstream): void {
     this.upstreamName = upstream.name;
+    const toService = this.decision !== null && this.decision.target === 'service';
     this.handler = forward(upstream, this.res, {
       method: this.req.method!,
-      path: this.req.url!,
+      path: toService ? this.servicePath() : this.req.url!,
       headers: this.req.headers,
       body: this.body ?? (this.streamBody ? this.req : null),
       requestId: this.requestId,
@@ -199,6 +200,12 @@ class Exchange implements ProxyJob, ForwardHooks {
       capture: this.capture,
       drainTimeoutMs: this.ctx.drainMs,
     }, this);
+  }
+
+  /** The target sent to the route's service: its `rewrite` applied (legacy always gets the original). */
+  servicePath(): string {
+    const rw = this.route?.rewrite;
+    return rw ? rw(this.req.url!) : this.req.url!;
   }
 
   onHead(status: number, headers: Record<string, string | string[] | undefined>): boolean {
@@ -348,7 +355,7 @@ class Exchange implements ProxyJob, ForwardHooks {
     if (shadowUp !== undefined) {
       this.stats.shadow.sent++;
       this.stats.shadow.inFlight++;
-      const p = shadowFetch(shadowUp.shadowPool, copy, 'service', spec.timeoutMs, limit);
+      const p = shadowFetch(shadowUp.shadowPool, { ...copy, path: this.servicePath() }, 'service', spec.timeoutMs, limit);
       p.finally(() => this.stats.shadow.inFlight--);
       this.comparisons.push({ kind: 'service', promise: p });
     }

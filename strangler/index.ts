@@ -4,25 +4,26 @@
  * `startFacade(config)` does the same in-process (tests, demos).
  */
 import { createServer, type Server } from 'node:http';
-import { access, copyFile, mkdir, readFile } from 'node:fs/promises';
-import { constants as fsConstants } from 'node:fs';
-import { dirname } from 'node:path';
+import { access, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import express from 'express';
 import { parse as parseYaml } from 'yaml';
 import { createAdminApp } from './admin/api.ts';
 import { FileAudit, RedisAudit, type AuditLog } from './audit.ts';
-import { loadFacadeConfig, type FacadeConfig } from './config.ts';
+import { loadFacadeConfig, ROUTES_TEMPLATE_FILE, type FacadeConfig } from './config.ts';
 import { RouteController } from './controller.ts';
 import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS, DEFAULT_MAX_CONNECTIONS, clampToOpenFiles, readOpenFilesLimit, type ConnectionLimits } from './connections.ts';
 import { createRequestHandler } from './facade.ts';
 import { createMetrics, type FacadeMetrics } from './metrics.ts';
 import { FileSource } from './sources/file.ts';
-import { lastAppliedPathFor } from './sources/last-applied.ts';
+import { LAST_APPLIED_FILE, lastAppliedPathFor } from './sources/last-applied.ts';
 import { RedisSource } from './sources/redis.ts';
 import type { RouteSource } from './sources/types.ts';
 import { StatsStore } from './stats.ts';
+import { diffTables } from './table/diff.ts';
+import { validateTable } from './table/schema.ts';
 import { createUpgradeHandler } from './upgrade.ts';
 import { ConfigError } from '../lib/config.ts';
 import { errorHandler, notFound, requestId } from '../lib/http.ts';
@@ -66,16 +67,36 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-/** Creates the live route file from the template when it does not exist yet (first start of a checkout). */
-async function seedRoutesFile(path: string, template: string | undefined): Promise<void> {
-  if (!template || path === template) return;
+/**
+ * Creates the live route table from the seed (the adopter's STRANGLER_ROUTES, else the committed template) when it
+ * does not exist yet. The seed is only read. A seed that later differs from the live table is reported (warn) with
+ * the command that applies it, never applied behind the operators' back.
+ */
+async function seedRoutesFile(path: string, seed: string | undefined, logger: Logger): Promise<void> {
+  if (!seed || resolve(path) === resolve(seed)) return;
   try {
     await access(path);
   } catch {
     await mkdir(dirname(path), { recursive: true });
-    await copyFile(template, path, fsConstants.COPYFILE_EXCL).catch((err: NodeJS.ErrnoException) => {
+    const text = /\.ya?ml$/i.test(seed) === /\.ya?ml$/i.test(path) ? await readFile(seed, 'utf8') : JSON.stringify(await readDoc(seed), null, 2) + '\n';
+    const tmp = `${path}.${process.pid}.seed.tmp`;
+    await writeFile(tmp, text, { flag: 'wx' });
+    // link fails when another process created the live table meanwhile: theirs wins
+    await link(tmp, path).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'EEXIST') throw err;
-    });
+    }).finally(() => unlink(tmp).catch(() => undefined));
+    logger.info({ seed, live: path }, 'live route table created from the seed file');
+    return;
+  }
+  try {
+    const [seedDoc, liveDoc] = await Promise.all([readDoc(seed), readDoc(path)]);
+    const a = validateTable(seedDoc);
+    const b = validateTable(liveDoc);
+    if (a.ok && b.ok && !diffTables(b.table, a.table).empty) {
+      (seed === ROUTES_TEMPLATE_FILE ? logger.info.bind(logger) : logger.warn.bind(logger))({ seed, live: path }, `the seed route file differs from the live table; the live table serves. To apply the seed: strangler apply -f ${seed} --dry-run`);
+    }
+  } catch {
+    // an unreadable seed or live table is reported by the source/controller
   }
 }
 
@@ -108,11 +129,12 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
   let audit = opts.audit;
   if (!source) {
     if (config.source.kind === 'redis') {
-      const rs = new RedisSource({ url: config.source.url, prefix: config.source.prefix, seed: await readDoc(config.source.seedFile), stateFile: lastAppliedPathFor(config.auditFile) });
+      const stateFile = config.stateDir !== undefined ? join(config.stateDir, LAST_APPLIED_FILE) : lastAppliedPathFor(config.auditFile);
+      const rs = new RedisSource({ url: config.source.url, prefix: config.source.prefix, seed: await readDoc(config.source.seedFile), stateFile });
       source = rs;
       audit ??= new RedisAudit(rs.client, `${config.source.prefix}audit`);
     } else {
-      await seedRoutesFile(config.source.path, config.source.template);
+      await seedRoutesFile(config.source.path, config.source.template, logger);
       source = new FileSource(config.source.path);
     }
   }

@@ -141,8 +141,10 @@ export function recordComparison(p: PendingComparison, kind: 'service' | 'noise'
     }
     return null;
   }
-  const result = compareResponses(primary, other.response, p.spec);
+  const use = { parsed: false, hits: [] as boolean[] };
+  const result = compareResponses(primary, other.response, p.spec, use);
   record(result.match ? 'match' : 'mismatch', result.differences);
+  if (use.parsed) p.stats.recordIgnoreUse(p.spec.ignore, use.hits);
   if (kind === 'service' && result.overlap) p.stats.recordOverlap(result.overlap, { requestId: p.requestId, url: p.url, match: result.match });
   if (!result.match) {
     (kind === 'service' ? p.stats.diffs : p.stats.noiseDiffs).push({

@@ -25,6 +25,8 @@ export interface DiffRecord {
 }
 
 const LATENCY_SAMPLES = 1024;
+/** An ignore path that removed nothing in this many parsed comparisons is reported as unused (it probably has a typo). */
+export const DEFAULT_UNUSED_IGNORE_AFTER = 20;
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
 export class RouteStats {
@@ -34,6 +36,8 @@ export class RouteStats {
   toService = 0;
   upstreamErrors = 0;
   fallbacks = 0;
+  /** Fallbacks to legacy by reason (status-5xx, timeout, refused, breaker-open, ...). */
+  fallbackReasons: Record<string, number> = {};
   aborted = 0;
   /** Clients that left, by where their request was. */
   aborts: Record<AbortPhase, number> = { queued: 0, sending: 0, waiting: 0, receiving: 0 };
@@ -48,6 +52,8 @@ export class RouteStats {
   /** Shadow overlap figures (routes with `shadow.overlap`), matches included. */
   overlap: OverlapStats;
   breaker: Breaker | null = null;
+  /** Parsed comparisons (service and noise) and, per ignore path in force, how many of them it removed something from. */
+  ignoreUse = { compared: 0, hits: new Map<string, number>() };
   private readonly latencies = new Float64Array(LATENCY_SAMPLES);
   private latencyN = 0;
   private readonly metrics: FacadeMetrics;
@@ -63,6 +69,32 @@ export class RouteStats {
     this.overlap = new OverlapStats(history);
   }
 
+  /**
+   * Clears the live counters, latencies, difference paths and recorded diffs (`strangler stats reset`); the breaker
+   * keeps its state and Prometheus counters keep counting (they are monotonic by contract).
+   */
+  resetCounters(): void {
+    this.requests = 0;
+    this.byClass = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
+    this.toService = 0;
+    this.upstreamErrors = 0;
+    this.fallbacks = 0;
+    this.fallbackReasons = {};
+    this.aborted = 0;
+    this.aborts = { queued: 0, sending: 0, waiting: 0, receiving: 0 };
+    this.limits = { queueTimeouts: 0, bodyTimeouts: 0, bufferFull: 0, clientStalls: 0 };
+    this.shadow = { sent: 0, matched: 0, mismatched: 0, errors: 0, skipped: 0, inFlight: this.shadow.inFlight };
+    const cap = this.shadowPaths.cap;
+    this.noise = { sent: 0, matched: 0, mismatched: 0, errors: 0, paths: new TopCounts() };
+    this.shadowPaths = new TopCounts();
+    this.setPathCap(cap);
+    this.diffs = new Ring(this.diffs.capacity);
+    this.noiseDiffs = new Ring(this.noiseDiffs.capacity);
+    this.overlap = new OverlapStats(this.diffs.capacity);
+    this.latencyN = 0;
+    this.ignoreUse = { compared: 0, hits: new Map([...this.ignoreUse.hits.keys()].map((k) => [k, 0])) };
+  }
+
   ensureBreaker(spec: BreakerSpec): Breaker {
     if (this.breaker === null) this.breaker = new Breaker(spec);
     else this.breaker.spec = spec;
@@ -75,6 +107,29 @@ export class RouteStats {
       this.noiseDiffs = new Ring(history);
     }
     this.overlap.resize(history);
+  }
+
+  /** The route's ignore list changed (a reload): its use is counted afresh (keys bounded by the list). */
+  setIgnore(ignore: string[]): void {
+    const keys = [...this.ignoreUse.hits.keys()];
+    if (keys.length === ignore.length && keys.every((k, i) => k === ignore[i])) return;
+    this.ignoreUse = { compared: 0, hits: new Map(ignore.map((p) => [p, 0])) };
+  }
+
+  recordIgnoreUse(ignore: string[], hits: boolean[]): void {
+    if (ignore.length === 0) return;
+    this.ignoreUse.compared++;
+    for (let i = 0; i < ignore.length; i++) {
+      const n = this.ignoreUse.hits.get(ignore[i]);
+      if (n !== undefined && hits[i]) this.ignoreUse.hits.set(ignore[i], n + 1);
+    }
+  }
+
+  /** Ignore paths in force with how often they matched; `unused` once none matched in DEFAULT_UNUSED_IGNORE_AFTER parsed comparisons. */
+  ignoreReport() {
+    const { compared, hits } = this.ignoreUse;
+    const paths = [...hits].map(([path, matched]) => ({ path: `body.${path}`, matched, compared }));
+    return { compared, paths, unused: compared >= DEFAULT_UNUSED_IGNORE_AFTER ? paths.filter((p) => p.matched === 0).map((p) => p.path) : [] };
   }
 
   /** Bounds the difference-path counts (route's `shadow.diffPaths`). */
@@ -143,6 +198,7 @@ export class RouteStats {
 
   recordFallback(reason: string): void {
     this.fallbacks++;
+    this.fallbackReasons[reason] = (this.fallbackReasons[reason] ?? 0) + 1;
     this.metrics.fallbacks.labels(this.id, reason).inc();
   }
 
@@ -194,6 +250,8 @@ export class RouteStats {
       /** Paths that differ between legacy and service but never between legacy and itself: the real differences. */
       realDifferencePaths: this.shadowPaths.top().filter((p) => !noisySet.has(p.path)),
       otherPaths: { noise: this.noise.paths.other, shadow: this.shadowPaths.other },
+      /** Ignore paths (in the reports' syntax) and how often each removed something; `unused` ones never matched. */
+      ignore: this.ignoreReport(),
     };
   }
 
@@ -205,6 +263,7 @@ export class RouteStats {
       toService: this.toService,
       upstreamErrors: this.upstreamErrors,
       fallbacks: this.fallbacks,
+      fallbackReasons: { ...this.fallbackReasons },
       aborted: this.aborted,
       aborts: { ...this.aborts },
       limits: { ...this.limits },
@@ -235,5 +294,10 @@ export class StatsStore {
 
   peek(id: string): RouteStats | undefined {
     return this.byRoute.get(id);
+  }
+
+  /** A route was removed through the admin API: its live stats go too (route ids come and go; the map must not grow). */
+  forget(id: string): void {
+    this.byRoute.delete(id);
   }
 }

@@ -8,12 +8,18 @@ import { z } from 'zod';
 import type { RouteController } from '../controller.ts';
 import type { FacadeMetrics } from '../metrics.ts';
 import type { StatsStore } from '../stats.ts';
-import { MODES, type RouteSpec } from '../table/schema.ts';
+import { MODES, showBodyPath, type RouteSpec } from '../table/schema.ts';
 import { AppError } from '../../lib/errors.ts';
 import { maskSecretsInText } from '../../lib/mask.ts';
 import { errorHandler, notFound, requestId } from '../../lib/http.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { requireToken } from './auth.ts';
+import { applyTable, deleteRoute, deleteUpstream, putRoute, putUpstream, setModes } from './edits.ts';
+import type { TableDiff } from '../table/diff.ts';
+
+/** Request body limit of the admin API; `POST /apply` (a whole table) takes DEFAULT_APPLY_BODY_LIMIT. */
+export const DEFAULT_ADMIN_BODY_LIMIT = '64kb';
+export const DEFAULT_APPLY_BODY_LIMIT = '4mb';
 
 export interface AdminDeps {
   controller: RouteController;
@@ -30,12 +36,33 @@ const changeSchema = z.strictObject({
   percent: z.number().min(0).max(100).optional(),
   reason: z.string().max(500).optional(),
 });
+const modesSchema = z.strictObject({
+  tag: z.string().min(1).optional(),
+  prefix: z.string().min(1).optional(),
+  mode: z.enum(MODES),
+  percent: z.number().min(0).max(100).optional(),
+  reason: z.string().max(500).optional(),
+}).refine((b) => (b.tag === undefined) !== (b.prefix === undefined), 'give exactly one of tag or prefix');
+const reasonSchema = z.string().max(500).optional();
 const rollbackSchema = z.strictObject({ reason: z.string().max(500).optional() }).default({});
 const ACTOR_RE = /^[\w.@:-]{1,64}$/;
 
 function actor(req: Request): string {
   const a = req.headers['x-strangler-actor'];
   return typeof a === 'string' && ACTOR_RE.test(a) ? a : 'admin-api';
+}
+
+/** Why (for the audit log) on write endpoints whose body is the item itself: `x-strangler-reason` header or `?reason=`. */
+function reasonOf(req: Request): string | undefined {
+  const h = req.headers['x-strangler-reason'];
+  let r: string | undefined;
+  try {
+    r = typeof h === 'string' ? decodeURIComponent(h) : typeof req.query.reason === 'string' ? req.query.reason : undefined;
+  } catch {
+    throw new AppError('VALIDATION_FAILED', 'x-strangler-reason: must be URI-encoded text');
+  }
+  if (!reasonSchema.safeParse(r).success) throw new AppError('VALIDATION_FAILED', 'reason: at most 500 characters');
+  return r;
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -61,17 +88,44 @@ export function createAdminApp(deps: AdminDeps): Express {
     res.json({ status: 'ok' });
   });
   app.use(requireToken(deps.token));
-  app.use(express.json({ limit: '16kb' }));
+  const smallJson = express.json({ limit: DEFAULT_ADMIN_BODY_LIMIT });
+  const bigJson = express.json({ limit: DEFAULT_APPLY_BODY_LIMIT });
+  app.use((req, res, next) => (req.path === '/apply' ? bigJson : smallJson)(req, res, next));
 
   const view = (r: RouteSpec) => {
     const s = stats.peek(r.id);
     if (s?.breaker) s.breaker.current(deps.now());
     return {
       id: r.id, methods: r.methods, path: r.path, host: r.host ?? null, mode: r.mode, percent: r.percent,
-      legacy: r.legacy, service: r.service ?? null, fallback: r.fallback,
+      legacy: r.legacy, service: r.service ?? null, fallback: r.fallback, tags: r.tags ?? [], rewrite: r.rewrite ?? null,
       shadow: { sample: r.shadow.sample, writes: r.shadow.writes, noiseSample: r.shadow.noiseSample },
+      /** The comparison options in force, paths in the reports' syntax (body.<path>). */
+      compare: {
+        ignore: r.shadow.ignore.map(showBodyPath),
+        unordered: r.shadow.unordered.map((u) => ({ path: showBodyPath(u.path), ...(u.key ? { key: u.key } : {}) })),
+        headers: r.shadow.headers,
+        overlap: r.shadow.overlap.map((o) => ({ path: showBodyPath(o.path), key: o.key, measure: o.measure, min: o.min })),
+        ignoreUse: s ? s.ignoreReport() : { compared: 0, paths: [], unused: [] },
+      },
       stats: s ? s.summary() : null,
     };
+  };
+  /** Traffic the fallback rules sent to legacy (routes' own fallbacks are in each route's stats). */
+  const fallbackRules = () => controller.table.fallbacks.map((f) => {
+    const id = 'fallback:' + (f.host ?? '') + (f.prefix ?? '');
+    return { id, upstream: f.upstream, requests: stats.peek(id)?.requests ?? 0 };
+  });
+  /** Requests a route's service failed that legacy answered instead, by reason, summed over routes. */
+  const fallbackTotals = () => {
+    const byReason: Record<string, number> = {};
+    let total = 0;
+    for (const r of controller.table.routes) {
+      const st = stats.peek(r.id);
+      if (!st) continue;
+      total += st.fallbacks;
+      for (const [k, n] of Object.entries(st.fallbackReasons)) byReason[k] = (byReason[k] ?? 0) + n;
+    }
+    return { total, byReason, rules: fallbackRules() };
   };
   const route = (id: string) => {
     const r = controller.table.routes.find((x) => x.id === id);
@@ -87,11 +141,11 @@ export function createAdminApp(deps: AdminDeps): Express {
     res.json({
       status: 'ok', version: t.version, loadedAt: controller.loadedAt, uptimeSeconds: Math.round((deps.now() - deps.startedAt) / 1000),
       source: controller.sourceStatus(), lastRejection: controller.lastRejection,
-      routes: t.routes.length, byMode, openBreakers, upstreams: Object.keys(t.upstreams),
+      routes: t.routes.length, byMode, openBreakers, upstreams: Object.keys(t.upstreams), fallbacks: fallbackTotals(),
     });
   });
   app.get('/routes', (_req, res) => {
-    res.json({ version: controller.table.version, routes: controller.table.routes.map(view) });
+    res.json({ version: controller.table.version, routes: controller.table.routes.map(view), fallbackRules: fallbackRules() });
   });
   app.get('/routes/:id', (req, res) => {
     res.json(view(route(req.params.id)));
@@ -104,6 +158,43 @@ export function createAdminApp(deps: AdminDeps): Express {
   };
   app.post('/routes/:id', change);
   app.patch('/routes/:id', change);
+  app.put('/routes/:id', async (req, res) => {
+    const id = req.params.id;
+    const result = await controller.edit(actor(req), reasonOf(req), putRoute(id, req.body), { op: 'route-put' });
+    res.status(result.edits[0].before === null ? 201 : 200).json({ version: result.version, route: view(route(id)), change: result.edits[0] });
+  });
+  app.delete('/routes/:id', async (req, res) => {
+    const result = await controller.edit(actor(req), reasonOf(req), deleteRoute(req.params.id), { op: 'route-delete' });
+    res.json({ version: result.version, change: result.edits[0] });
+  });
+  app.get('/upstreams', (_req, res) => {
+    res.json({ version: controller.table.version, upstreams: controller.table.upstreams });
+  });
+  app.put('/upstreams/:name', async (req, res) => {
+    const result = await controller.edit(actor(req), reasonOf(req), putUpstream(req.params.name, req.body), { op: 'upstream-put' });
+    res.status(result.edits[0].before === null ? 201 : 200).json({ version: result.version, change: result.edits[0] });
+  });
+  app.delete('/upstreams/:name', async (req, res) => {
+    const result = await controller.edit(actor(req), reasonOf(req), deleteUpstream(req.params.name), { op: 'upstream-delete' });
+    res.json({ version: result.version, change: result.edits[0] });
+  });
+  app.post('/modes', async (req, res) => {
+    const body = parseBody(modesSchema, req.body);
+    const result = await controller.edit(actor(req), body.reason, setModes({ tag: body.tag, prefix: body.prefix }, body.mode, body.percent), { op: 'modes' });
+    res.json({ version: result.version, changed: result.edits.map((e) => ({ id: e.target, from: e.from, to: e.to })) });
+  });
+  app.post('/apply', async (req, res) => {
+    const dryRun = req.query.dryRun === 'true' || req.query.dryRun === '1';
+    const out: { diff?: TableDiff } = {};
+    const result = await controller.edit(actor(req), reasonOf(req), applyTable(req.body, out), { dryRun, op: 'apply' });
+    res.json({ dryRun, applied: result.written, version: result.version, diff: out.diff });
+  });
+  app.post('/routes/:id/stats/reset', async (req, res) => {
+    const r = route(req.params.id);
+    const body = parseBody(rollbackSchema, req.body);
+    await controller.resetStats(r.id, actor(req), body.reason);
+    res.json(view(r));
+  });
   app.post('/routes/:id/rollback', async (req, res) => {
     route(req.params.id);
     const body = parseBody(rollbackSchema, req.body);

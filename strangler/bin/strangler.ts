@@ -7,7 +7,9 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { AdminClient, CliError } from '../cli/client.ts';
-import { formatAudit, formatDiffs, formatNoise, formatRoute, formatRoutes, formatStatus } from '../cli/format.ts';
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { formatApply, formatAudit, formatDiffs, formatNoise, formatRoute, formatRoutes, formatStatus } from '../cli/format.ts';
 import { DEFAULT_ADMIN_URL, LOCAL_ADMIN_TOKEN } from '../defaults.ts';
 
 const MODES = ['legacy', 'shadow', 'canary', 'service'];
@@ -40,6 +42,26 @@ function positiveInt(v: string): number {
 
 const enc = encodeURIComponent;
 
+/** Reads a JSON or YAML document (by extension, or `-` for stdin as JSON/YAML); usage errors exit 2. */
+async function readDocument(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = file === '-' ? await new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      process.stdin.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks).toString('utf8'))).on('error', reject);
+    }) : await readFile(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 2);
+  }
+  try {
+    return /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text); // YAML is a superset of JSON
+  } catch (err) {
+    throw new CliError(`${file}: not valid ${/\.json$/i.test(file) ? 'JSON' : 'JSON/YAML'}: ${(err as Error).message.split('\n')[0]}`, 2);
+  }
+}
+
+const reasonHeader = (reason: string | undefined): Record<string, string> => (reason ? { 'x-strangler-reason': encodeURIComponent(reason) } : {});
+
 export function buildProgram(): Command {
   const program = new Command('strangler')
     .description('Operate the strangler facade: list routes, move a route legacy → shadow → canary → service, roll back, read diffs.')
@@ -54,7 +76,14 @@ export function buildProgram(): Command {
 Examples:
   $ strangler routes
   $ strangler route show products.list
+  $ strangler apply -f routes.json --dry-run
+  $ strangler apply -f routes.json --reason "add catalog routes"
   $ strangler route set products.list --mode shadow --reason "compare product service"
+  $ strangler route set --tag catalog --mode shadow
+  $ strangler route set --prefix products. --mode canary --percent 10
+  $ strangler route put products.get -f route.json
+  $ strangler upstream put catalog --url http://catalog:3000
+  $ strangler stats reset products.list
   $ strangler diffs products.list
   $ strangler noise products.list
   $ strangler route set products.list --mode canary --percent 10
@@ -71,15 +100,78 @@ Examples:
   route.command('show <id>').description('show one route with its live stats').action(async (id: string, _o, cmd: Command) => {
     out(cmd, await client(cmd).call('GET', `/routes/${enc(id)}`), formatRoute);
   });
-  route.command('set <id>')
-    .description('change a route\'s mode (validated, written through the route source, audited)')
+  route.command('set [id]')
+    .description('change the mode of one route, or of every route with a tag or id prefix (one audited change)')
     .addOption(new Option('--mode <mode>', 'new mode').choices(MODES).makeOptionMandatory())
     .option('--percent <n>', 'canary percentage of users (0-100)', percent)
+    .option('--tag <tag>', 'every route with this tag')
+    .option('--prefix <prefix>', 'every route whose id starts with this')
     .option('--reason <text>', 'why (goes to the audit log)')
-    .action(async (id: string, o: { mode: string; percent?: number; reason?: string }, cmd: Command) => {
+    .action(async (id: string | undefined, o: { mode: string; percent?: number; reason?: string; tag?: string; prefix?: string }, cmd: Command) => {
+      const given = [id, o.tag, o.prefix].filter((x) => x !== undefined).length;
+      if (given !== 1) throw new CliError('give exactly one of <id>, --tag or --prefix', 2);
       if (o.mode === 'canary' && o.percent === undefined) throw new CliError('--percent is required with --mode canary', 2);
-      const r = await client(cmd).call('POST', `/routes/${enc(id)}`, { mode: o.mode, percent: o.percent, reason: o.reason });
-      out(cmd, r, (x) => `${x.id} is now ${x.mode}${x.mode === 'canary' ? ` ${x.percent}%` : ''}`);
+      if (id !== undefined) {
+        const r = await client(cmd).call('POST', `/routes/${enc(id)}`, { mode: o.mode, percent: o.percent, reason: o.reason });
+        out(cmd, r, (x) => `${x.id} is now ${x.mode}${x.mode === 'canary' ? ` ${x.percent}%` : ''}`);
+        return;
+      }
+      const r = await client(cmd).call('POST', '/modes', { tag: o.tag, prefix: o.prefix, mode: o.mode, percent: o.percent, reason: o.reason });
+      out(cmd, r, (x) => x.changed.length
+        ? x.changed.map((c: any) => `${c.id}: ${c.from.mode} → ${c.to.mode}${c.to.mode === 'canary' ? ` ${c.to.percent}%` : ''}`).join('\n') + `\n(version ${x.version})`
+        : 'every selected route already has that mode: nothing changed');
+    });
+  route.command('put <id>').description('add a route or replace it (validated with the table schema, audited with before and after)')
+    .requiredOption('-f, --file <file>', 'the route as JSON or YAML (its id may be left out)')
+    .option('--reason <text>', 'why (goes to the audit log)')
+    .action(async (id: string, o: { file: string; reason?: string }, cmd: Command) => {
+      const body = await readDocument(o.file);
+      const r = await client(cmd).call('PUT', `/routes/${enc(id)}`, body, reasonHeader(o.reason));
+      out(cmd, r, (x) => `${id} ${x.change.before === null ? 'added' : 'replaced'} (version ${x.version})`);
+    });
+  route.command('remove <id>').description('remove a route (audited; its traffic goes to the fallbacks)')
+    .option('--reason <text>', 'why (goes to the audit log)')
+    .action(async (id: string, o: { reason?: string }, cmd: Command) => {
+      const r = await client(cmd).call('DELETE', `/routes/${enc(id)}`, undefined, reasonHeader(o.reason));
+      out(cmd, r, (x) => `${id} removed (version ${x.version})`);
+    });
+
+  const upstream = program.command('upstream').description('list, add, replace or remove upstreams');
+  upstream.command('list').description('the upstreams in force').action(async (_o, cmd: Command) => {
+    out(cmd, await client(cmd).call('GET', '/upstreams'), (x) => Object.entries(x.upstreams).map(([n, u]: [string, any]) => `${n}  ${u.url}  pool ${u.pool}, timeout ${u.timeoutMs} ms`).join('\n'));
+  });
+  upstream.command('put <name>').description('add an upstream or replace it (audited)')
+    .option('--url <url>', 'the upstream URL (the other fields take their defaults)')
+    .option('-f, --file <file>', 'the upstream as JSON or YAML (url, timeoutMs, pool, ...)')
+    .option('--reason <text>', 'why (goes to the audit log)')
+    .action(async (name: string, o: { url?: string; file?: string; reason?: string }, cmd: Command) => {
+      if ((o.url === undefined) === (o.file === undefined)) throw new CliError('give exactly one of --url or --file', 2);
+      const body = o.file !== undefined ? await readDocument(o.file) : { url: o.url };
+      const r = await client(cmd).call('PUT', `/upstreams/${enc(name)}`, body, reasonHeader(o.reason));
+      out(cmd, r, (x) => `upstream ${name} ${x.change.before === null ? 'added' : 'replaced'} (version ${x.version})`);
+    });
+  upstream.command('remove <name>').description('remove an upstream (refused while a route or fallback uses it)')
+    .option('--reason <text>', 'why (goes to the audit log)')
+    .action(async (name: string, o: { reason?: string }, cmd: Command) => {
+      const r = await client(cmd).call('DELETE', `/upstreams/${enc(name)}`, undefined, reasonHeader(o.reason));
+      out(cmd, r, (x) => `upstream ${name} removed (version ${x.version})`);
+    });
+
+  program.command('apply').description('make the live table equal to a file: prints the difference, then applies it as one audited change')
+    .requiredOption('-f, --file <file>', 'the desired route table (JSON or YAML; its version is ignored)')
+    .option('--dry-run', 'only print the difference')
+    .option('--reason <text>', 'why (goes to the audit log)')
+    .action(async (o: { file: string; dryRun?: boolean; reason?: string }, cmd: Command) => {
+      const doc = await readDocument(o.file);
+      const r = await client(cmd).call('POST', `/apply${o.dryRun ? '?dryRun=true' : ''}`, doc, reasonHeader(o.reason));
+      out(cmd, r, formatApply);
+    });
+
+  program.command('stats').description('live route statistics').command('reset <id>').description('clear a route\'s live counters, latencies and recorded diffs (audited)')
+    .option('--reason <text>', 'why (goes to the audit log)')
+    .action(async (id: string, o: { reason?: string }, cmd: Command) => {
+      const r = await client(cmd).call('POST', `/routes/${enc(id)}/stats/reset`, { reason: o.reason });
+      out(cmd, r, (x) => `${x.id}: statistics reset`);
     });
 
   program.command('rollback <id>').description('return a route to legacy at once').option('--reason <text>', 'why (goes to the audit log)')

@@ -21,7 +21,7 @@ export class AdminClient {
     this.opts = opts;
   }
 
-  async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+  async call<T = any>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
     const url = this.opts.url.replace(/\/+$/, '') + path;
     let res: Response;
     try {
@@ -31,6 +31,7 @@ export class AdminClient {
           authorization: `Bearer ${this.opts.token}`,
           'x-strangler-actor': this.opts.actor,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...extraHeaders,
         },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
@@ -49,7 +50,8 @@ export class AdminClient {
     if (!res.ok) {
       const e = data?.error;
       if (res.status === 401) throw new CliError('the admin API refused the token (set STRANGLER_ADMIN_TOKEN)');
-      throw new CliError(e?.message ? `${e.message} (${e.code}, HTTP ${res.status})` : `admin API answered HTTP ${res.status}`);
+      // one line: the details (e.g. every validation error) are already in the message
+      throw new CliError(e?.message ? `${String(e.message).replace(/\s*\n\s*/g, ' ')} (${e.code}, HTTP ${res.status})` : `admin API answered HTTP ${res.status}`);
     }
     return data as T;
   }

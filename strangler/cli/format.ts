@@ -10,11 +10,31 @@ export function formatRoutes(data: any): string {
     const s = r.stats;
     rows.push([
       r.id, r.mode === 'canary' ? `canary ${r.percent}%` : r.mode, Array.isArray(r.methods) ? r.methods.join(',') : r.methods, r.path,
-      r.legacy, r.service ?? '-', String(s?.requests ?? 0), String(s?.byClass?.['5xx'] ?? 0), String(s?.fallbacks ?? 0),
+      r.legacy, r.service ?? '-', String(s?.requests ?? 0), String(s?.byClass?.['5xx'] ?? 0), fallbackText(s),
       s ? `${s.shadow.matched}/${s.shadow.mismatched}` : '0/0', s?.breaker?.state ?? '-', s ? `${s.latencyMs.p50}/${s.latencyMs.p99}` : '-',
     ]);
   }
-  return `route table version ${data.version}\n` + pad(rows);
+  const rules = (data.fallbackRules ?? []).map((f: any) => `  ${f.id} → ${f.upstream}: ${f.requests} requests`);
+  return `route table version ${data.version}\n` + pad(rows) + (rules.length ? `\nfallback rules (unrouted traffic):\n${rules.join('\n')}` : '');
+}
+
+/** "3 (status-5xx 2, timeout 1)": a route's service failures that legacy answered, by reason. */
+function fallbackText(s: any): string {
+  const n = s?.fallbacks ?? 0;
+  const reasons = Object.entries(s?.fallbackReasons ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+  return reasons ? `${n} (${reasons})` : String(n);
+}
+
+function compareLines(c: any): string[] {
+  if (!c) return [];
+  const lines = [
+    `  compare   ignore ${c.ignore.length ? c.ignore.join(', ') : '-'}; unordered ${c.unordered.length ? c.unordered.map((u: any) => u.key ? `${u.path} by ${u.key}` : u.path).join(', ') : '-'}; headers ${c.headers.join(', ') || '-'}` +
+      (c.overlap.length ? `; overlap ${c.overlap.map((o: any) => `${o.path} by ${o.key} (${o.measure} ≥ ${o.min})`).join(', ')}` : ''),
+  ];
+  const u = c.ignoreUse;
+  if (u?.paths.length) lines.push(`  ignored   ${u.paths.map((p: any) => `${p.path} matched ${p.matched}/${p.compared}`).join(', ')}`);
+  if (u?.unused.length) lines.push(`  WARNING   ignore paths that matched nothing in ${u.compared} compared answers (typo? paths are written body.<key>...): ${u.unused.join(', ')}`);
+  return lines;
 }
 
 export function formatRoute(r: any): string {
@@ -24,13 +44,16 @@ export function formatRoute(r: any): string {
     `  match     ${Array.isArray(r.methods) ? r.methods.join(',') : r.methods} ${r.path}${r.host ? ` (host ${r.host})` : ''}`,
     `  legacy    ${r.legacy}`,
     `  service   ${r.service ?? '-'}${r.fallback ? ' (falls back to legacy for safe methods)' : ''}`,
+    ...(r.rewrite ? [`  rewrite   ${'prefix' in r.rewrite ? `prefix ${r.rewrite.prefix}` : `pattern ${r.rewrite.pattern}`} → ${r.rewrite.to} (service side only; legacy gets the original path)`] : []),
+    ...(r.tags?.length ? [`  tags      ${r.tags.join(', ')}`] : []),
     `  shadow    sample ${r.shadow.sample}, writes ${r.shadow.writes}, noise sample ${r.shadow.noiseSample}`,
+    ...compareLines(r.compare),
   ];
   if (s) {
     lines.push(
       `  requests  ${s.requests} (2xx ${s.byClass['2xx']}, 4xx ${s.byClass['4xx']}, 5xx ${s.byClass['5xx']}), to service ${s.toService}, aborted ${s.aborted}`,
       `  latency   p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms (${s.latencyMs.samples} samples)`,
-      `  failures  upstream errors ${s.upstreamErrors}, fallbacks ${s.fallbacks}, breaker ${s.breaker?.state ?? '-'} (opened ${s.breaker?.opens ?? 0}x)`,
+      `  failures  upstream errors ${s.upstreamErrors}, fallbacks ${fallbackText(s)}, breaker ${s.breaker?.state ?? '-'} (opened ${s.breaker?.opens ?? 0}x)`,
       `  shadow    sent ${s.shadow.sent}, match ${s.shadow.matched}, mismatch ${s.shadow.mismatched}, errors ${s.shadow.errors}; noise mismatch ${s.noise.mismatched}/${s.noise.matched + s.noise.mismatched}`,
     );
   }
@@ -71,16 +94,54 @@ export function formatStatus(s: any): string {
     `source  ${s.source.kind} ${s.source.detail}: ${s.source.healthy ? 'healthy' : `UNHEALTHY (${s.source.lastError})`}`,
     `routes  ${s.routes}: ${Object.entries(s.byMode).map(([m, n]) => `${m} ${n}`).join(', ')}`,
     `breakers open: ${s.openBreakers.length ? s.openBreakers.join(', ') : 'none'}`,
+    ...(s.fallbacks ? [
+      `fallbacks to legacy: ${s.fallbacks.total}${Object.keys(s.fallbacks.byReason).length ? ` (${Object.entries(s.fallbacks.byReason).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
+      ...s.fallbacks.rules.map((f: any) => `fallback rule ${f.id} → ${f.upstream}: ${f.requests} requests`),
+    ] : []),
     s.lastRejection ? `last rejected table (${s.lastRejection.at}): ${s.lastRejection.errors.join('; ')}` : 'no rejected tables',
   ].join('\n');
 }
 
+const modeText = (m: any) => (m ? `${m.mode}${m.mode === 'canary' ? ` ${m.percent}%` : ''}` : '');
+const short = (v: unknown) => {
+  const t = v === undefined ? '' : JSON.stringify(v);
+  return t.length > 60 ? t.slice(0, 57) + '...' : t;
+};
+
 export function formatAudit(a: any): string {
   if (!a.entries.length) return 'no route changes recorded';
-  return pad([['WHEN', 'WHO', 'ROUTE', 'ACTION', 'FROM', 'TO', 'REASON'], ...a.entries.map((e: any) => [
-    e.at, e.who, e.route, e.action, `${e.from.mode}${e.from.mode === 'canary' ? ` ${e.from.percent}%` : ''}`,
-    `${e.to.mode}${e.to.mode === 'canary' ? ` ${e.to.percent}%` : ''}`, e.reason,
-  ])]);
+  return pad([['WHEN', 'WHO', 'ROUTE', 'ACTION', 'FROM', 'TO', 'REASON'], ...a.entries.map((e: any) => {
+    if (e.action === 'apply') {
+      const d = e.diff;
+      const n = (x: any) => `+${x.added.length} ~${x.changed.length} -${x.removed.length}`;
+      return [e.at, e.who, e.route, e.action, `v${e.before?.version}`, `v${e.after?.version} (routes ${n(d.routes)}, upstreams ${n(d.upstreams)})`, e.reason];
+    }
+    const from = e.from ? modeText(e.from) : e.before === null ? '(none)' : short(e.before);
+    const to = e.to ? modeText(e.to) : e.after === null ? '(removed)' : short(e.after);
+    return [e.at, e.who, e.route, e.action, from, to, e.reason];
+  })]);
+}
+
+/** `strangler apply`: the difference between the live table and the file, like `kubectl apply` / `terraform plan`. */
+export function formatApply(r: any): string {
+  const d = r.diff;
+  const lines: string[] = [];
+  const v = (x: unknown) => JSON.stringify(x);
+  for (const [kind, c] of [['route', d.routes], ['upstream', d.upstreams]] as const) {
+    for (const id of c.added) lines.push(`+ ${kind} ${id}`);
+    for (const ch of c.changed) {
+      lines.push(`~ ${kind} ${ch.id}`);
+      for (const f of ch.fields) lines.push(`    ${f.field}: ${v(f.before)} → ${v(f.after)}`);
+    }
+    for (const id of c.removed) lines.push(`- ${kind} ${id}`);
+  }
+  for (const f of d.options) lines.push(`~ ${f.field}: ${v(f.before)} → ${v(f.after)}`);
+  if (d.fallbacks) lines.push(`~ fallbacks: ${v(d.fallbacks.before)} → ${v(d.fallbacks.after)}`);
+  if (d.reordered) lines.push('~ route order changed (routes are matched in table order within one specificity)');
+  const n = (x: any) => `${x.added.length} added, ${x.changed.length} changed, ${x.removed.length} removed`;
+  const summary = `routes: ${n(d.routes)}; upstreams: ${n(d.upstreams)}`;
+  if (d.empty) return 'no changes: the live table already matches';
+  return [...lines, r.dryRun ? `${summary} (dry run: nothing applied)` : `${summary}; applied as version ${r.version}`].join('\n');
 }
 
 export function formatNoise(n: any): string {
@@ -89,5 +150,6 @@ export function formatNoise(n: any): string {
     `${r.route}: noise ${r.noise.mismatched}/${r.noise.compared} (${(r.noise.rate * 100).toFixed(1)}%), shadow mismatches ${r.shadow.mismatched}/${r.shadow.compared} (${(r.shadow.rate * 100).toFixed(1)}%)`,
     `  noisy paths: ${r.noisyPaths.map((p: any) => `${p.path} (${p.count})`).join(', ') || 'none'}`,
     `  real differences: ${r.realDifferencePaths.map((p: any) => `${p.path} (${p.count})`).join(', ') || 'none'}`,
+    ...(r.ignore?.unused?.length ? [`  WARNING ignore paths that matched nothing in ${r.ignore.compared} compared answers: ${r.ignore.unused.join(', ')}`] : []),
   ].join('\n')).join('\n');
 }

@@ -9,6 +9,7 @@
  */
 import { foldCase, matchKey, normaliseHost, normalisePathname } from './normalize.ts';
 import { matchPattern, parsePattern, type PathPattern } from './pattern.ts';
+import { compileRewrite } from './rewrite.ts';
 import type { RouteSpec, RouteTable } from './schema.ts';
 
 export interface CompiledRoute {
@@ -19,6 +20,8 @@ export interface CompiledRoute {
   caseSensitive: boolean;
   /** `spec.host` as compared (normaliseHost), or undefined. */
   host: string | undefined;
+  /** Rewrites the request target for the service side (`spec.rewrite`), or null. */
+  rewrite: ((url: string) => string) | null;
 }
 
 export interface FallbackRule {
@@ -56,7 +59,8 @@ export function compileTable(table: RouteTable): CompiledTable {
     const parsed = parsePattern(spec.path, { caseSensitive });
     if (!parsed.ok) throw new Error(`route ${spec.id}: ${parsed.error}`); // validated before; defensive
     return { spec, id: spec.id, pattern: parsed.pattern, methods: spec.methods === '*' ? null : new Set<string>(spec.methods), caseSensitive,
-      host: spec.host === undefined ? undefined : normaliseHost(spec.host) };
+      host: spec.host === undefined ? undefined : normaliseHost(spec.host),
+      rewrite: spec.rewrite === undefined ? null : compileRewrite(spec.rewrite, caseSensitive) };
   });
   const byId = new Map(routes.map((r) => [r.id, r]));
   // keyed by the case-folded path; a case-sensitive route also checks the exact path

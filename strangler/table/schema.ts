@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { foldCase, normaliseHost } from './normalize.ts';
 import { parsePattern } from './pattern.ts';
+import { rewriteError, type RewriteSpec } from './rewrite.ts';
 import { DEFAULT_JWT_CLAIM, STICKY_FROM, proxyEntryError } from '../sticky.ts';
 
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10_000;
@@ -40,6 +41,7 @@ export type Mode = (typeof MODES)[number];
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 const ROUTE_ID_RE = /^[a-z0-9][a-z0-9._:-]{0,127}$/i;
 const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
+const TAG_RE = /^[a-z0-9][a-z0-9._:-]{0,63}$/i;
 
 const upstreamSchema = z.strictObject({
   url: z.string().refine((u) => /^https?:\/\/[^/]+/.test(u) && URL.canParse(u), 'must be an http(s) URL'),
@@ -54,13 +56,46 @@ const upstreamSchema = z.strictObject({
   if (u.maxUploads !== undefined && u.maxUploads > u.pool) ctx.addIssue({ code: 'custom', path: ['maxUploads'], message: `must not exceed pool (${u.pool})` });
 });
 
-const unorderedSchema = z.strictObject({ path: z.string().min(1), key: z.string().min(1).optional() });
+/**
+ * One syntax for JSON body paths (docs/facade.md "Paths"): written as the diff and noise reports print them,
+ * `body.error.id` (also accepted: `$.error.id` and the bare `error.id`), stored and applied without the root.
+ * A top-level key that is itself named "body" is written `body.body.x`. Headers and the status are not body paths.
+ */
+export function bodyPath(what: string) {
+  return z.string().min(1).transform((raw, ctx) => {
+    const p = raw.trim();
+    if (/^(header:|headers\.)/i.test(p)) {
+      const name = p.replace(/^(header:|headers\.)/i, '').toLowerCase();
+      ctx.addIssue({ code: 'custom', message: `"${raw}" is a header: headers are compared only when listed in shadow.headers; remove "${name}" from shadow.headers to stop comparing it` });
+      return z.NEVER;
+    }
+    if (p === 'status') {
+      ctx.addIssue({ code: 'custom', message: '"status": the status is always compared (to ignore a body key named "status", write body.status)' });
+      return z.NEVER;
+    }
+    const bare = p.startsWith('body.') ? p.slice(5) : p.startsWith('$.') ? p.slice(2) : p;
+    if (p === 'body' || p === '$' || bare === '') {
+      ctx.addIssue({ code: 'custom', message: `"${raw}" names the whole body: ${what} needs a path inside it, e.g. "body.meta.generatedAt"` });
+      return z.NEVER;
+    }
+    if (bare.split('.').some((s) => s === '')) {
+      ctx.addIssue({ code: 'custom', message: `"${raw}": empty segment (paths are dot-separated keys, "*" or an index)` });
+      return z.NEVER;
+    }
+    return bare;
+  });
+}
+
+/** How a stored (root-less) body path is shown: the way the reports print it. */
+export const showBodyPath = (p: string) => `body.${p}`;
+
+const unorderedSchema = z.strictObject({ path: bodyPath('unordered'), key: z.string().min(1).optional() });
 
 export const DEFAULT_OVERLAP_TOP = 10;
 export const OVERLAP_MEASURES = ['recall', 'jaccard'] as const;
 export const OVERLAP_JUDGE = ['always', 'complete'] as const;
 /** One JSON location (a list or a count): dot-separated keys, no `*` and no index. */
-const singlePath = z.string().min(1).refine((p) => p.split('.').every((s) => s !== '' && s !== '*' && !/^\d+$/.test(s)),
+const singlePath = bodyPath('overlap').refine((p) => p.split('.').every((s) => s !== '' && s !== '*' && !/^\d+$/.test(s)),
   'must name one place: dot-separated keys, no "*" or index');
 
 /**
@@ -95,7 +130,7 @@ const shadowSchema = z.strictObject({
   maxConcurrency: z.number().int().min(1).max(10_000).default(DEFAULT_SHADOW_MAX_CONCURRENCY),
   /** 'none': writes are never shadowed; 'dark-copy': the service writes to a dark copy, so writes may be shadowed. */
   writes: z.enum(['none', 'dark-copy']).default('none'),
-  ignore: z.array(z.string().min(1)).default([]),
+  ignore: z.array(bodyPath('ignore')).default([]),
   unordered: z.array(unorderedSchema).default([]),
   headers: z.array(z.string().min(1).transform((h) => h.toLowerCase())).default(DEFAULT_COMPARE_HEADERS),
   noiseSample: z.number().min(0).max(1).default(DEFAULT_NOISE_SAMPLE),
@@ -136,6 +171,12 @@ const hostSchema = z.string().min(1).refine((h) => /^(?:\[[0-9a-f:.]+\]|[a-z0-9_
 
 const methodSchema = z.string().transform((m) => m.toUpperCase()).pipe(z.enum(HTTP_METHODS));
 
+/** Service-side path rewrite (rewrite.ts): a leading prefix, or a regular expression with `$1` groups. */
+const rewriteSchema = z.union([
+  z.strictObject({ prefix: z.string().min(1).max(1024), to: z.string().min(1).max(1024) }),
+  z.strictObject({ pattern: z.string().min(1).max(1024), to: z.string().min(1).max(1024) }),
+], { error: (iss) => iss.code === 'invalid_union' ? 'must be { "prefix": "/old", "to": "/new" } or { "pattern": "^/old/(.*)$", "to": "/new/$1" }' : undefined });
+
 const routeSchema = z.strictObject({
   id: z.string().regex(ROUTE_ID_RE, 'must be letters, digits, . _ : - (max 128)'),
   methods: z.union([z.literal('*'), z.array(methodSchema).min(1)]).default('*'),
@@ -152,6 +193,10 @@ const routeSchema = z.strictObject({
   shadow: shadowSchema.default(() => shadowSchema.parse({})),
   breaker: breakerSchema.default(() => breakerSchema.parse({})),
   description: z.string().optional(),
+  /** Rewrites the path sent to the service (primary, canary, shadow); legacy gets the original. Query kept. */
+  rewrite: rewriteSchema.optional(),
+  /** Labels for changing many routes at once (`strangler route set --tag catalog --mode shadow`). */
+  tags: z.array(z.string().regex(TAG_RE, 'tags are letters, digits, . _ : - (max 64)')).max(32).optional(),
 });
 
 const fallbackSchema = z.strictObject({
@@ -211,6 +256,8 @@ export type RouteTable = z.output<typeof tableSchema>;
 export type RouteTableInput = z.input<typeof tableSchema>;
 export type RouteSpec = RouteTable['routes'][number];
 export type UpstreamSpec = RouteTable['upstreams'][string];
+export type UpstreamInput = z.input<typeof upstreamSchema>;
+export type RouteInput = z.input<typeof routeSchema>;
 export type ShadowSpec = RouteSpec['shadow'];
 export type OverlapSpec = ShadowSpec['overlap'][number];
 export type BreakerSpec = RouteSpec['breaker'];
@@ -260,6 +307,11 @@ function semanticErrors(doc: unknown): string[] {
       const p = parsePattern(route.path);
       if (!p.ok) errors.push(`${at}.path: ${p.error}`);
       else {
+        const rw = route.rewrite as Record<string, unknown> | undefined;
+        if (rw && typeof rw === 'object' && typeof rw.to === 'string' && (typeof rw.prefix === 'string') !== (typeof rw.pattern === 'string')) {
+          const e = rewriteError(rw as RewriteSpec, route.path, (route.caseSensitive ?? opts.caseSensitive) === true);
+          if (e) errors.push(`${at}.rewrite.${e.field}: ${e.message}`);
+        }
         const methods = Array.isArray(route.methods) ? [...route.methods].map((m) => String(m).toUpperCase()).sort().join(',') : '*';
         const folded = (route.caseSensitive ?? opts.caseSensitive) !== true;
         const host = typeof route.host === 'string' ? normaliseHost(route.host) : '';
@@ -271,6 +323,19 @@ function semanticErrors(doc: unknown): string[] {
     }
   });
   return errors;
+}
+
+/**
+ * A route as shown to people (diffs, audit, PUT answers): body paths in the reports' syntax (`body.x`). Parsing the
+ * result again gives the same route (`body.x` is accepted and stored as `x`).
+ */
+export function displayRoute(r: RouteSpec): RouteSpec {
+  const sh = r.shadow;
+  return { ...r, shadow: { ...sh,
+    ignore: sh.ignore.map(showBodyPath),
+    unordered: sh.unordered.map((u) => ({ ...u, path: showBodyPath(u.path) })),
+    overlap: sh.overlap.map((o) => ({ ...o, path: showBodyPath(o.path), ...(o.total ? { total: { ...o.total, path: showBodyPath(o.total.path) } } : {}) })),
+  } };
 }
 
 /** Validates a route table document; lists every problem found. */
