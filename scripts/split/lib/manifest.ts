@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { formatZodIssues } from '../../../lib/config.ts';
 import { parseMysqlDsn } from '../../../lib/db.ts';
@@ -30,18 +31,35 @@ const serviceSpec = z.object({
   acceptTriggers: z.array(z.string().min(1).max(64)).default([]),
 });
 
+const codePath = z.string().min(1).max(4096);
+
 export const manifestSchema = z.object({
   version: z.literal(1),
   source: dsn,
   /** Database holding service_ownership; defaults to the source. */
   ownership: dsn.optional(),
+  /** Folders (or files) of the application's code that plan reads, relative to the manifest file; `--code` replaces them. */
+  code: z.array(codePath).default([]),
+  /** What counts as "already goes through the seam": calls through identifiers imported from `imports`, and code inside `paths`. */
+  seam: z.object({
+    imports: z.array(codePath).default([]),
+    paths: z.array(codePath).default([]),
+  }).strict().default({ imports: [], paths: [] }),
   services: z.record(ident, serviceSpec),
 });
 
 export type Manifest = z.output<typeof manifestSchema>;
 export type ServiceSpec = z.output<typeof serviceSpec>;
 
-export function parseManifest(raw: unknown): Manifest {
+/** A seam import naming a file (./x, ../x, /x) is a path; anything else is a module name as imported. */
+const isPathLike = (m: string) => m.startsWith('.') || m.startsWith('/');
+
+/**
+ * Validates a manifest; `baseDir` (the manifest file's folder; default the
+ * current directory) makes `code`, `seam.paths` and file-like `seam.imports`
+ * absolute.
+ */
+export function parseManifest(raw: unknown, baseDir = process.cwd()): Manifest {
   const r = manifestSchema.safeParse(raw);
   if (!r.success) throw new SplitError('BAD_MANIFEST', `invalid manifest: ${formatZodIssues(r.error).join('; ')}`);
   const owners = new Map<string, string>();
@@ -52,7 +70,10 @@ export function parseManifest(raw: unknown): Manifest {
       owners.set(t, svc);
     }
   }
-  return r.data;
+  const m = r.data;
+  m.code = m.code.map((p) => resolve(baseDir, p));
+  m.seam = { imports: m.seam.imports.map((p) => (isPathLike(p) ? resolve(baseDir, p) : p)), paths: m.seam.paths.map((p) => resolve(baseDir, p)) };
+  return m;
 }
 
 export async function loadManifest(path: string): Promise<Manifest> {
@@ -68,7 +89,7 @@ export async function loadManifest(path: string): Promise<Manifest> {
   } catch (err) {
     throw new SplitError('BAD_MANIFEST', `manifest ${path} is not valid JSON: ${(err as Error).message}`);
   }
-  return parseManifest(json);
+  return parseManifest(json, dirname(resolve(path)));
 }
 
 export interface ResolvedService {
@@ -79,10 +100,14 @@ export interface ResolvedService {
   ownershipDsn: string;
   /** table → owning service, for every service in the manifest. */
   owners: Map<string, string>;
+  /** Absolute folders/files of the application's code plan reads (empty: no code scan). */
+  code: string[];
+  seam: { imports: string[]; paths: string[] };
 }
 
 /** Applies DSN overrides (CLI flags / env, validated by the caller) and picks one service. */
-export function resolveService(m: Manifest, service: string, overrides: { source?: string; target?: string; ownership?: string } = {}): ResolvedService {
+/** `code` overrides (from --code) are relative to the current directory and replace the manifest's. */
+export function resolveService(m: Manifest, service: string, overrides: { source?: string; target?: string; ownership?: string; code?: string[] } = {}): ResolvedService {
   const spec = m.services[service];
   if (!spec) throw new SplitError('UNKNOWN_SERVICE', `unknown service "${service}" (manifest has: ${Object.keys(m.services).join(', ')})`);
   const owners = new Map<string, string>();
@@ -95,6 +120,8 @@ export function resolveService(m: Manifest, service: string, overrides: { source
     targetDsn: overrides.target ?? spec.target,
     ownershipDsn: overrides.ownership ?? m.ownership ?? sourceDsn,
     owners,
+    code: overrides.code?.length ? overrides.code.map((p) => resolve(p)) : m.code ?? [],
+    seam: m.seam ?? { imports: [], paths: [] },
   };
 }
 
