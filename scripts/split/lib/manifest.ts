@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { formatZodIssues } from '../../../lib/config.ts';
 import { parseMysqlDsn } from '../../../lib/db.ts';
 import { maskDsn } from '../../../lib/mask.ts';
-import { DOMAINS } from '../../../lib/ownership/types.ts';
+import type { Domain } from '../../../lib/ownership/types.ts';
 import { SplitError } from './errors.ts';
 
 const ident = z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'must be a plain identifier (letters, digits, _; at most 64)');
@@ -21,15 +21,34 @@ const crossingDecision = z.object({
   note: z.string().max(500).optional(),
 });
 
+/** Domain names are the adopter's (the ownership registry row the cutover flips). */
+export const DOMAIN_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
+// Cast at the manifest boundary: lib/ownership's Domain type still lists the demo's domains; the registry stores any name.
+const domain = z.string().regex(DOMAIN_PATTERN, 'must be lower-case letters, digits, _ or - (starting with a letter; at most 64)').transform((d) => d as Domain);
+
+/** Where the target schema comes from (default: the source's own DDL of the moved tables). */
+const schemaSpec = z.union([
+  z.object({ from: z.literal('source') }).strict(),
+  z.object({
+    /** A knex migrations folder anywhere on disk (.js/.mjs/.cjs/.ts), relative to the manifest. */
+    migrations: z.string().min(1),
+    /** The target's own migrations table. */
+    table: ident.default('knex_migrations'),
+  }).strict(),
+  z.object({ sql: z.string().min(1) }).strict(),
+]);
+
 const serviceSpec = z.object({
-  domain: z.enum(DOMAINS),
+  domain,
   target: dsn,
-  migrations: ident,
+  /** A folder of this repository's migrations/ (the demo's services); see `schema` for anyone else. */
+  migrations: ident.optional(),
+  schema: schemaSpec.optional(),
   tables: z.array(ident).min(1),
   crossingForeignKeys: z.record(z.string().regex(/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/, 'key must be <table>.<constraint>'), crossingDecision).default({}),
   /** Application triggers on moved tables the DBA accepts firing for the tool's writes too (see the app-triggers check). */
   acceptTriggers: z.array(z.string().min(1).max(64)).default([]),
-});
+}).refine((s) => !(s.migrations && s.schema), { message: 'give either migrations or schema, not both', path: ['schema'] });
 
 const codePath = z.string().min(1).max(4096);
 
@@ -72,6 +91,11 @@ export function parseManifest(raw: unknown, baseDir = process.cwd()): Manifest {
   }
   const m = r.data;
   m.code = m.code.map((p) => resolve(baseDir, p));
+  for (const spec of Object.values(m.services)) {
+    const sch = spec.schema;
+    if (sch && 'migrations' in sch) sch.migrations = resolve(baseDir, sch.migrations);
+    if (sch && 'sql' in sch) sch.sql = resolve(baseDir, sch.sql);
+  }
   m.seam = { imports: m.seam.imports.map((p) => (isPathLike(p) ? resolve(baseDir, p) : p)), paths: m.seam.paths.map((p) => resolve(baseDir, p)) };
   return m;
 }

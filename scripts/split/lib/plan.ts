@@ -12,6 +12,7 @@ import type { CheckResult, Finding } from './checks/types.ts';
 import type { TableInfo } from './introspect.ts';
 import type { CodeHit, CodeScan } from './scan.ts';
 import { schemaDifferences } from './schema.ts';
+import { describeSchemaSource } from './target-ddl.ts';
 
 export { crossingForeignKeys, type CrossingFk };
 
@@ -103,7 +104,7 @@ export async function buildPlan(ctx: SplitContext, checks = CHECKS): Promise<Pla
     blockers: findings.filter((f) => f.severity === 'blocker').map((f) => f.message),
     warnings: findings.filter((f) => f.severity === 'warning').map((f) => f.message),
     steps: [
-      `create ${ctx.target.masked} and apply migrations/${spec.migrations}`,
+      `create ${ctx.target.masked} and ${describeSchemaSource(spec)}`,
       'drop FKs from tables staying in legacy into the moved tables where the manifest says "drop" (integrity moves to the application)',
       `install capture triggers on ${spec.tables.join(', ')} (changelog _split_${ctx.service.name}_changelog) before the first chunk is read`,
       `copy in primary-key chunks (${copyMode === 'sql' ? 'server-side INSERT … SELECT, same server' : 'rows streamed through the tool'}), applying captured changes between chunks`,
