@@ -1,5 +1,5 @@
 import ts from 'typescript';
-import { looksLikeSql, parseSqlParts, type SqlParse } from './sql-text.ts';
+import { looksLikeSql, mayNameTable, parseSqlParts, type SqlParse } from './sql-text.ts';
 
 /**
  * Extracts the database access of one source file with the TypeScript parser
@@ -124,11 +124,22 @@ function isChainTop(n: ts.Node): n is ts.CallExpression | ts.PropertyAccessExpre
   return true;
 }
 
-/** Literal text of a string or template (template gaps as separate parts). */
-function literalParts(n: ts.Node): string[] | null {
+/**
+ * Literal text of a string or template, template gaps as separate parts; a
+ * gap naming a string constant (`${ELIGIBLE}`) is filled with its text when
+ * `lookup` finds one.
+ */
+function literalParts(n: ts.Node, lookup?: (id: ts.Identifier) => string | null): string[] | null {
   if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) return [n.text];
-  if (ts.isTemplateExpression(n)) return [n.head.text, ...n.templateSpans.map((s) => s.literal.text)];
-  return null;
+  if (!ts.isTemplateExpression(n)) return null;
+  const parts = [n.head.text];
+  for (const span of n.templateSpans) {
+    const e = unwrap(span.expression);
+    const known = lookup && ts.isIdentifier(e) ? lookup(e) : null;
+    if (known !== null) parts[parts.length - 1] += known + span.literal.text;
+    else parts.push(span.literal.text);
+  }
+  return parts;
 }
 
 function oneLine(s: string): string {
@@ -197,6 +208,16 @@ export function extractFile(file: string, text: string): FileExtract {
     return undefined;
   }
 
+  /** The text of a string constant declared before `id` in scope (one level: constants made of constants are gaps). */
+  function constText(id: ts.Identifier): string | null {
+    const d = declarationBefore(id.text, id);
+    const init = d?.initializer ? unwrap(d.initializer) : undefined;
+    if (!init || !(d!.parent.flags & ts.NodeFlags.Const)) return null;
+    const p = literalParts(init);
+    return p && p.length === 1 ? p[0] : null;
+  }
+  const lp = (n: ts.Node) => literalParts(n, constText);
+
   function viaOf(chain: Chain): { via: string | null; viaModule: string | null } {
     const root = chain.root;
     const via = ts.isIdentifier(root) ? root.text : chain.segs[0]?.name ?? null;
@@ -205,12 +226,12 @@ export function extractFile(file: string, text: string): FileExtract {
 
   function addSql(a: Analysis, arg: ts.Expression, fragment: boolean): void {
     const node = unwrap(arg);
-    let parts = literalParts(node);
+    let parts = lp(node);
     let at: ts.Node = node;
     if (!parts && ts.isIdentifier(node)) {
       const d = declarationBefore(node.text, node);
       const init = d?.initializer ? unwrap(d.initializer) : undefined;
-      if (init && (parts = literalParts(init))) at = init;
+      if (init && (parts = lp(init))) at = init;
       else {
         a.dynamic = true;
         return;
@@ -223,7 +244,7 @@ export function extractFile(file: string, text: string): FileExtract {
     if (at === node) consumed.add(node);
     const r: SqlParse = parseSqlParts(parts, fragment);
     if (!r.ok) {
-      a.unparsed.push({ node: at, error: r.error, text: parts.join('${…}') });
+      if (mayNameTable(parts.join(' '))) a.unparsed.push({ node: at, error: r.error, text: parts.join('${…}') });
       return;
     }
     for (const t of r.tables) a.tables.add(t);
@@ -346,19 +367,21 @@ export function extractFile(file: string, text: string): FileExtract {
       if (ts.isIdentifier(inner)) {
         sqlUses.set(inner.text, { kind: k, via, viaModule });
         const d = declarationBefore(inner.text, inner);
-        if (!(d?.initializer && literalParts(unwrap(d.initializer))) && (SQL_HANDLE.test(handleName) || SQL_HANDLE.test(via ?? ''))) {
+        if (!(d?.initializer && lp(unwrap(d.initializer))) && (SQL_HANDLE.test(handleName) || SQL_HANDLE.test(via ?? ''))) {
           unparsed.push({ file, line: lineOf(n), site: siteName(n), error: `SQL text is built elsewhere (${inner.text}); not followed`, text: oneLine(n.getText(sf)) });
         }
         return;
       }
-      const parts = literalParts(inner);
+      const parts = lp(inner);
       if (!parts) {
         if (SQL_HANDLE.test(handleName) || SQL_HANDLE.test(via ?? '')) unparsed.push({ file, line: lineOf(n), site: siteName(n), error: 'SQL text is computed; not followed', text: oneLine(n.getText(sf)) });
         return;
       }
       if (QUERY_METHODS.has(last.name) && !looksLikeSql(parts.join(' ')) && !(SQL_HANDLE.test(handleName) || SQL_HANDLE.test(via ?? ''))) return;
       consumed.add(inner);
-      const r = parseSqlParts(parts);
+      // knex.raw is as often a fragment (a subquery column, `version + 1`) as a statement
+      const r = parseSqlParts(parts, RAW_METHODS.has(last.name));
+      if (!r.ok && !mayNameTable(parts.join(' '))) return;
       if (!r.ok) unparsed.push({ file, line: lineOf(inner), site: siteName(n), error: r.error, text: oneLine(parts.join('${…}')) });
       else if (r.tables.length || r.dynamic) sites.push({ file, line: lineOf(n), site: siteName(n), kind: k, tables: r.tables, dynamic: r.dynamic, via, viaModule, text: oneLine(parts.join('${…}')) });
       return;
@@ -387,7 +410,7 @@ export function extractFile(file: string, text: string): FileExtract {
   // SQL text in literals no call above took: constants handed to raw/query later, or strings built for elsewhere
   for (const n of freeLiterals) {
     if (consumed.has(n)) continue;
-    const parts = literalParts(n)!;
+    const parts = lp(n)!;
     if (!looksLikeSql(parts.join(' '))) continue;
     const decl = ts.isVariableDeclaration(n.parent) && ts.isIdentifier(n.parent.name) ? n.parent.name.text : null;
     const use = decl ? sqlUses.get(decl) : undefined;

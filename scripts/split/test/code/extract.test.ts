@@ -89,6 +89,24 @@ describe('split-db code scan: extractor', () => {
     ]);
   });
 
+  it('MySQL-isms (STRAIGHT_JOIN, a bare status column), ${CONST} fragments inlined, raw fragments alone; SQL that names no table is not reported', () => {
+    const src = lines(
+      "const ELIGIBLE = \"p.status = 'active' AND s.status = 'open'\";",
+      'async function j(knex, day) {',
+      "  await knex.raw('SET SESSION tmp_table_size = ?', [1]);",
+      '  await knex.raw(`SELECT STRAIGHT_JOIN l.product_id FROM logs l JOIN products p ON p.id = l.product_id JOIN shops s ON s.id = p.shop_id WHERE ${ELIGIBLE}`);',
+      "  await knex.raw(\"SELECT shop_id, COUNT(*) AS n FROM products WHERE status = 'active' GROUP BY shop_id\");",
+      '}',
+      "const cols = (db) => ['p.id', db.raw('(SELECT i.url FROM product_images i WHERE i.product_id = p.id LIMIT 1) AS image_url')];",
+      "const bump = (db) => ({ version: db.raw('version + 1'), at: db.raw('CURRENT_TIMESTAMP(6)') });",
+    );
+    const r = extractFile('x.ts', src);
+    expect(r.unparsed).to.deep.equal([]);
+    expect(r.sites.map((s) => [...brief(s), s.dynamic])).to.deep.equal([
+      [4, 'knex', 'logs,products,shops', false], [5, 'knex', 'products', false], [7, 'knex', 'product_images', false],
+    ]);
+  });
+
   it('mysql2 .query/.execute and sequelize query, define and init({ tableName })', () => {
     const src = lines(
       "const mysql = require('mysql2/promise');",
