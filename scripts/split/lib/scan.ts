@@ -3,6 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { classifySites, classifyUnparsed, type CodeHit, type UnparsedHit } from './code/classify.ts';
 import { extractFile, type CodeSite, type UnparsedSql } from './code/extract.ts';
+import { SplitError } from './errors.ts';
 import { looksLikeSql, parseSqlParts } from './code/sql-text.ts';
 
 export type { CodeHit, UnparsedHit };
@@ -24,7 +25,7 @@ export interface Seam {
 }
 
 export interface CodeScan {
-  /** Folders or files scanned (as given). */
+  /** Folders or files scanned (relative to the base folder when inside it). */
   roots: string[];
   files: number;
   hits: CodeHit[];
@@ -40,7 +41,8 @@ export interface ScanOptions {
   base?: string;
 }
 
-async function listFiles(p: string): Promise<string[]> {
+/** Files under `p`; folders that cannot be read are listed in `unreadable` (never skipped silently). */
+async function listFiles(p: string, unreadable: Array<{ path: string; error: string }>): Promise<string[]> {
   const st = await stat(p).catch(() => undefined);
   if (!st) return [];
   if (st.isFile()) return [p];
@@ -48,13 +50,14 @@ async function listFiles(p: string): Promise<string[]> {
   let entries: Dirent[];
   try {
     entries = await readdir(p, { withFileTypes: true });
-  } catch {
+  } catch (err) {
+    unreadable.push({ path: p, error: (err as NodeJS.ErrnoException).code ?? String(err) });
     return out;
   }
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const q = join(p, e.name);
     if (e.isDirectory()) {
-      if (!SKIPPED_DIRS.includes(e.name)) out.push(...(await listFiles(q)));
+      if (!SKIPPED_DIRS.includes(e.name)) out.push(...(await listFiles(q, unreadable)));
     } else if ((SOURCE_EXTENSIONS.includes(extname(e.name)) && !e.name.endsWith('.d.ts')) || e.name.endsWith('.sql')) out.push(q);
   }
   return out;
@@ -103,18 +106,37 @@ export async function scanCode(o: ScanOptions): Promise<CodeScan> {
   const unparsed: UnparsedHit[] = [];
   const seen = new Set<string>();
   let files = 0;
+  const unreadable: Array<{ path: string; error: string }> = [];
+  const shownPath = (abs: string) => {
+    const rel = relative(base, abs);
+    return rel.startsWith('..') ? abs : rel;
+  };
   for (const root of o.roots) {
-    for (const abs of await listFiles(resolve(base, root))) {
+    const abs = resolve(base, root);
+    if (!(await stat(abs).catch(() => undefined))) throw new SplitError('BAD_OPTION', `code path ${root} does not exist (--code / manifest "code")`);
+  }
+  for (const root of o.roots) {
+    for (const abs of await listFiles(resolve(base, root), unreadable)) {
       if (seen.has(abs)) continue;
       seen.add(abs);
       files++;
-      const rel = relative(base, abs);
-      const shown = rel.startsWith('..') ? abs : rel;
-      const text = await readFile(abs, 'utf8');
+      const shown = shownPath(abs);
+      let text: string;
+      try {
+        text = await readFile(abs, 'utf8');
+      } catch (err) {
+        unreadable.push({ path: abs, error: (err as NodeJS.ErrnoException).code ?? String(err) });
+        continue;
+      }
       const x = abs.endsWith('.sql') ? extractSqlFile(shown, text) : extractFile(shown, text);
       hits.push(...classifySites(x.sites, (s) => seamMatches(seam, abs, s.viaModule), { moved: o.moved, known: o.known }));
       unparsed.push(...classifyUnparsed(x.unparsed, o.moved));
     }
   }
-  return { roots: o.roots, files, hits, unparsed };
+  for (const u of unreadable) unparsed.push({ file: shownPath(u.path), line: 0, site: null, error: `cannot read: ${u.error}`, text: '', mentions: [] });
+  const shownRoots = o.roots.map((r) => {
+    const rel = relative(base, resolve(base, r));
+    return rel === '' ? '.' : rel.startsWith('..') ? resolve(base, r) : rel;
+  });
+  return { roots: shownRoots, files, hits, unparsed };
 }

@@ -190,6 +190,13 @@ describe('split-db generic manifest: the Taskboard app @integration', function (
     expect(r.code, r.stderr).to.equal(3);
   });
 
+  it('a --code path that does not exist is a usage error (exit 2, one line), not "0 places"', async () => {
+    const r = await runCli(['--manifest', manifestPath, 'plan', 'work', '--code', join(APP, 'no-such-src')]);
+    expect(r.code, r.stderr).to.equal(2);
+    expect(r.stderr.trim().split('\n')).to.have.length(1);
+    expect(r.stderr).to.match(/code path .*no-such-src does not exist/);
+  });
+
   it('the target schema from the app\'s own knex migrations folder, or from a SQL file, matches the source', async () => {
     for (const [svc, schema] of [['work', { migrations: join(APP, 'migrations'), table: 'tb_migrations' }], ['projects', { sql: join(dir, 'projects.sql') }]] as const) {
       if ('sql' in schema) {
