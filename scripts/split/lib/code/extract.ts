@@ -48,7 +48,7 @@ const KNEX_METHODS = new Set([
   'where', 'andWhere', 'orWhere', 'whereIn', 'whereNotIn', 'whereNot', 'whereNull', 'whereNotNull', 'whereBetween', 'whereExists', 'whereRaw',
   'select', 'first', 'insert', 'update', 'del', 'delete', 'increment', 'decrement', 'count', 'countDistinct', 'pluck', 'orderBy', 'groupBy',
   'limit', 'offset', 'forUpdate', 'forShare', 'returning', 'onConflict', 'merge', 'ignore', 'truncate', 'modify', 'clone', 'distinct',
-  'having', 'sum', 'max', 'min', 'avg', 'columns', 'column', 'upsert', 'then', 'stream', 'toSQL',
+  'having', 'sum', 'max', 'min', 'avg', 'columns', 'column', 'upsert', 'toSQL', 'toQuery',
 ]);
 const TABLE_METHODS = new Set(['from', 'into', 'table']);
 const JOIN_METHODS = new Set(['join', 'leftJoin', 'leftOuterJoin', 'rightJoin', 'rightOuterJoin', 'innerJoin', 'fullOuterJoin', 'crossJoin', 'outerJoin']);
@@ -363,7 +363,12 @@ export function extractFile(file: string, text: string): FileExtract {
     if (last.name === 'transaction' && arg && (ts.isArrowFunction(arg) || ts.isFunctionExpression(arg))) transactions.push({ call: last.call, fn: arg, chain });
     if ((RAW_METHODS.has(last.name) || QUERY_METHODS.has(last.name)) && arg) {
       const k: SiteKind = seq ? 'sequelize' : RAW_METHODS.has(last.name) ? 'knex' : 'mysql2';
-      const inner = unwrap(arg);
+      let inner = unwrap(arg);
+      // mysql2's options form: conn.query({ sql: '…', values })
+      if (QUERY_METHODS.has(last.name) && ts.isObjectLiteralExpression(inner)) {
+        const sqlProp = inner.properties.find((p) => ts.isPropertyAssignment(p) && p.name.getText(sf) === 'sql') as ts.PropertyAssignment | undefined;
+        if (sqlProp) inner = unwrap(sqlProp.initializer);
+      }
       if (ts.isIdentifier(inner)) {
         sqlUses.set(inner.text, { kind: k, via, viaModule });
         const d = declarationBefore(inner.text, inner);

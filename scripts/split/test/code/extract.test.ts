@@ -115,6 +115,8 @@ describe('split-db code scan: extractor', () => {
       '  await pool.query(Q, [1]);',
       "  await conn.execute('DELETE FROM sessions WHERE expires_at < NOW()');",
       "  await sequelize.query('SELECT * FROM invoices i JOIN orders o ON o.id = i.order_id');",
+      "  await conn.query({ sql: 'SELECT * FROM payments WHERE id = ?', values: [1] });",
+      "  await cache.get('orders').then((x) => x);",
       '}',
       "const Order = sequelize.define('Order', { id: DataTypes.INTEGER }, { tableName: 'orders' });",
       "const Tag = sequelize.define('tags', {});",
@@ -124,7 +126,8 @@ describe('split-db code scan: extractor', () => {
     const r = extractFile('x.cjs', src);
     expect(r.unparsed).to.deep.equal([]);
     expect(r.sites.map(brief)).to.deep.equal([
-      [2, 'mysql2', 'orders,users'], [5, 'mysql2', 'sessions'], [6, 'sequelize', 'invoices,orders'], [8, 'sequelize', 'orders'], [9, 'sequelize', 'tags'], [11, 'sequelize', 'invoices'],
+      [2, 'mysql2', 'orders,users'], [5, 'mysql2', 'sessions'], [6, 'sequelize', 'invoices,orders'], [7, 'mysql2', 'payments'],
+      [10, 'sequelize', 'orders'], [11, 'sequelize', 'tags'], [13, 'sequelize', 'invoices'],
     ]);
     expect(r.sites[0].via).to.equal('pool');
   });
