@@ -12,6 +12,8 @@ import { DEFAULT_MANIFEST } from '../../lib/cli-config.ts';
 import { classifySites } from '../../lib/code/classify.ts';
 import { extractFile, type CodeSite } from '../../lib/code/extract.ts';
 import { loadManifest, resolveService } from '../../lib/manifest.ts';
+import type { Plan } from '../../lib/plan.ts';
+import { renderPlan } from '../../lib/render.ts';
 import { extractSqlFile, scanCode, seamMatches } from '../../lib/scan.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -235,6 +237,25 @@ describe('split-db code scan: the Taskboard app against its answer key (boundari
       expect(scan.hits.some((h) => h.file === q.file && h.site === q.site && !h.crossesBoundaryWith.length), `${q.file} ${q.site} listed, not crossing`).to.equal(true);
     }
     expect(scan.hits.every((h) => h.crossesBoundaryWith.every((t) => t === 'users'))).to.equal(true);
+  });
+});
+
+describe('split-db code scan: plan output', () => {
+  const plan = (extra: Partial<Plan>): Plan => ({
+    service: 'work', domain: 'work', source: 's', target: 't', sameServer: true, copyMode: 'sql', server: { version: 'x', logBin: false },
+    tables: [], crossingForeignKeys: [], code: [], codeScan: { roots: [], files: 0, unparsed: [] }, checks: [], findings: [], blockers: [], warnings: [], steps: [], ...extra,
+  });
+
+  it('says when no code was given, and lists statements, crossings and unparsed SQL with file:line when it was', () => {
+    expect(renderPlan(plan({}))).to.include('code touching these tables: not scanned (give --code <dir>');
+    const out = renderPlan(plan({
+      code: [{ file: 'src/db/tasks.ts', line: 56, site: 'TASK_SQL', kind: 'knex', tables: ['tasks', 'users'], dynamic: false, via: 'db', viaModule: null, text: '', moved: ['tasks'], crossesBoundaryWith: ['users'], throughSeam: true }],
+      codeScan: { roots: ['src'], files: 24, unparsed: [{ file: 'src/x.ts', line: 3, site: null, error: 'Expected …', text: 'SELECT …', mentions: ['tasks'] }] },
+    }));
+    expect(out).to.include('code touching these tables (1 statement(s) in 24 file(s) under src):');
+    expect(out).to.include('  src/db/tasks.ts:56 TASK_SQL knex tasks,users → through the seam; CROSSES the boundary with users');
+    expect(out).to.include('crossing the boundary (1): a moved table together with one that stays\n  src/db/tasks.ts:56 TASK_SQL: tasks + users');
+    expect(out).to.include('unparsed SQL (1): check by hand\n  src/x.ts:3: Expected … [mentions tasks]');
   });
 });
 
