@@ -197,22 +197,26 @@ describe('split-db generic manifest: the Taskboard app @integration', function (
     expect(r.stderr).to.match(/code path .*no-such-src does not exist/);
   });
 
-  it('the target schema from the app\'s own knex migrations folder, or from a SQL file, matches the source', async () => {
-    for (const [svc, schema] of [['work', { migrations: join(APP, 'migrations'), table: 'tb_migrations' }], ['projects', { sql: join(dir, 'projects.sql') }]] as const) {
-      if ('sql' in schema) {
-        const ddl: string[] = [];
-        for (const t of ['projects', 'project_members', 'labels']) ddl.push(withoutConstraints(await showCreate(source.knex, t), ['projects_owner_id_foreign', 'project_members_user_id_foreign']));
-        await writeFile(schema.sql, `-- projects service\n${ddl.join(';\n\n')};\n`);
-      }
-      const m = parseManifest({ ...raw, services: { [svc]: { ...raw.services[svc], schema } } });
+  it('the target schema from the app\'s own knex migrations folder, from a SQL file, or (default) from the source DDL with CHAR(36), BINARY(16) and composite keys', async () => {
+    const usersSql = join(dir, 'identity.sql');
+    await writeFile(usersSql, `-- identity service\n${await showCreate(source.knex, 'users')};\n`);
+    const plans = [['work', { migrations: join(APP, 'migrations'), table: 'tb_migrations' }], ['identity', { sql: usersSql }], ['projects', undefined]] as const;
+    for (const [svc, schema] of plans) {
+      const m = parseManifest({ ...raw, services: { [svc]: { ...raw.services[svc], ...(schema ? { schema } : {}) } } });
       const ctx = openContext({ service: resolveService(m, svc), opts: validateOptions({}) });
       try {
         await prepareTarget(ctx); // throws SCHEMA_MISMATCH when a moved table differs from the source
         await prepareTarget(ctx); // and again: resumable
         const [rows] = await ctx.target.knex.raw('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()');
         const names = (rows as Array<{ t: string }>).map((x) => x.t);
-        expect(names).to.include.members(m.services[svc].tables);
-        if ('migrations' in schema) expect(names).to.include('tb_migrations');
+        expect(names, svc).to.include.members(m.services[svc].tables);
+        if (schema && 'migrations' in schema) expect(names).to.include('tb_migrations');
+        if (!schema) {
+          expect(names.sort(), 'only the moved tables').to.deep.equal(['labels', 'project_members', 'projects']);
+          for (const t of names) {
+            expect(await showCreate(ctx.target.knex, t), t).to.equal(withoutConstraints(await showCreate(source.knex, t), ['projects_owner_id_foreign', 'project_members_user_id_foreign']));
+          }
+        }
       } finally {
         await closeContext(ctx);
       }
