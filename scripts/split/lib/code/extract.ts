@@ -198,14 +198,19 @@ export function extractFile(file: string, text: string): FileExtract {
   }
 
   function declarationBefore(name: string, at: ts.Node): ts.VariableDeclaration | undefined {
-    const decls = (vars.get(name) ?? []).filter((d) => d.getStart(sf) < at.getStart(sf));
-    // the closest one whose scope (its enclosing block/function/file) contains the use
-    for (const d of decls.reverse()) {
+    const all = vars.get(name) ?? [];
+    const scopeOf = (d: ts.VariableDeclaration): ts.Node => {
       let scope: ts.Node = d.parent;
       while (scope.parent && !ts.isBlock(scope) && !ts.isSourceFile(scope) && !ts.isFunctionLike(scope)) scope = scope.parent;
+      return scope;
+    };
+    // the closest one before the use whose scope (its enclosing block/function/file) contains the use
+    for (const d of all.filter((x) => x.getStart(sf) < at.getStart(sf)).reverse()) {
+      const scope = scopeOf(d);
       if (at.getStart(sf) >= scope.getStart(sf) && at.getEnd() <= scope.getEnd()) return d;
     }
-    return undefined;
+    // a module-level constant declared further down (used inside a function that runs later)
+    return all.find((d) => ts.isSourceFile(scopeOf(d)));
   }
 
   /** The text of a string constant declared before `id` in scope (one level: constants made of constants are gaps). */
@@ -231,7 +236,10 @@ export function extractFile(file: string, text: string): FileExtract {
     if (!parts && ts.isIdentifier(node)) {
       const d = declarationBefore(node.text, node);
       const init = d?.initializer ? unwrap(d.initializer) : undefined;
-      if (init && (parts = lp(init))) at = init;
+      if (init && (parts = lp(init))) {
+        at = init;
+        consumed.add(init); // its tables are this builder's: not listed again as a statement of its own
+      }
       else {
         a.dynamic = true;
         return;

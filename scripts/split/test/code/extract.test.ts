@@ -109,6 +109,20 @@ describe('split-db code scan: extractor', () => {
     ]);
   });
 
+  it('a SQL constant declared below the function using it; a fragment constant merged into its builder is not listed twice', () => {
+    const src = lines(
+      'export async function get(db, id) {',
+      '  const [rows] = await db.raw(TASK_SQL, [id]);',
+      "  return db('projects as p').select(db.raw(COUNT_SQL));",
+      '}',
+      "const TASK_SQL = 'SELECT t.id, u.name FROM tasks t JOIN users u ON u.id = t.owner_id WHERE t.id = ?';",
+      "const COUNT_SQL = '(SELECT COUNT(*) FROM tasks t WHERE t.project_id = p.id) AS n';",
+    );
+    const r = extractFile('x.ts', src);
+    expect(r.unparsed).to.deep.equal([]);
+    expect(r.sites.map((s) => [...brief(s), s.via])).to.deep.equal([[3, 'knex', 'projects,tasks', 'db'], [5, 'knex', 'tasks,users', 'db']]);
+  });
+
   it('mysql2 .query/.execute and sequelize query, define and init({ tableName })', () => {
     const src = lines(
       "const mysql = require('mysql2/promise');",
