@@ -36,7 +36,7 @@ async function splitTool(ctx: DemoContext, service: string): Promise<SplitHandle
     if (!dsn) throw new Error(`split manifest service ${name} has no demo database`);
     spec.target = dsn;
   }
-  const manifest = manifestMod.parseManifest(raw);
+  const manifest = manifestMod.parseManifest(raw, fileURLToPath(new URL('../../split/', import.meta.url)));
   const resolved = manifestMod.resolveService(manifest, service);
   return {
     service, commands, contextMod,
@@ -125,8 +125,8 @@ export async function splitService(ctx: DemoContext, service: string, opts: { fo
   const h = await splitTool(ctx, service);
   const plan = await withCtx(h, (c) => h.commands.planCommand(c));
   ctx.say(`plan ${service}: tables ${plan.tables.map((t) => `${t.name} (~${t.rowsEstimate} rows)`).join(', ')}; crossing FKs ${plan.crossingForeignKeys.map((f) => `${f.table}.${f.constraint}`).join(', ') || 'none'}; copy mode ${plan.copyMode}`);
-  const jobHits = plan.code.filter((x) => x.job).length;
-  ctx.say(`plan ${service}: legacy code touching these tables: ${plan.code.length} places (${plan.code.filter((x) => x.switchesToThrift).length} in data-access code that switches to Thrift, ${jobHits} in jobs); blockers: ${plan.blockers.length ? plan.blockers.join('; ') : 'none'}`);
+  const jobHits = plan.code.filter((x) => /(^|\/)jobs?\//.test(x.file)).length;
+  ctx.say(`plan ${service}: legacy code touching these tables: ${plan.code.length} places (${plan.code.filter((x) => x.throughSeam).length} in data-access code that switches to Thrift, ${jobHits} in jobs); blockers: ${plan.blockers.length ? plan.blockers.join('; ') : 'none'}`);
   if (plan.blockers.length) throw new StepUnavailable(`split-db plan for ${service} has blockers: ${plan.blockers.join('; ')}`);
 
   const t0 = performance.now();

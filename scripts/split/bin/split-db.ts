@@ -45,6 +45,7 @@ interface Globals {
   ddlLockWaitMs?: string;
   ddlRetries?: string;
   actor?: string;
+  code?: string[];
 }
 
 let env: SplitEnv;
@@ -82,6 +83,7 @@ async function withContext<T>(cmd: Command, service: string, fn: (ctx: SplitCont
     source: g.source ?? env.SPLIT_SOURCE_URL ?? env.MYSQL_URL,
     target: g.target ?? targetFromEnv(process.env, service),
     ownership: g.ownership ?? env.SPLIT_OWNERSHIP_URL,
+    code: g.code,
   });
   const opts = validateOptions({
     chunkSize: g.chunkSize, minChunk: g.minChunk, maxChunk: g.maxChunk, targetChunkMs: g.targetChunkMs, maxRowsPerSecond: g.maxRowsPerSecond, maxThreadsRunning: g.maxThreadsRunning,
@@ -111,6 +113,8 @@ function print(cmd: Command, result: unknown, human: () => string): void {
   const g = cmd.optsWithGlobals<Globals>();
   process.stdout.write(g.json ? `${JSON.stringify(result, null, 2)}\n` : `${human()}\n`);
 }
+
+const collect = (v: string, acc: string[]) => [...acc, v];
 
 const EPILOG = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 
@@ -152,8 +156,9 @@ function build(): Command {
     ]));
 
   program.command('plan <service>')
-    .description('show tables, sizes, keys, crossing FKs, legacy code touching the tables, blockers and steps')
-    .addHelpText('after', EPILOG(['split-db plan product', 'split-db plan user --json']))
+    .description('show tables, sizes, keys, crossing FKs, the application code touching the tables (and its joins across the boundary), blockers and steps')
+    .option('--code <dir>', 'application code to read (repeatable; replaces the manifest\'s "code"; node_modules, dist, build, .git skipped)', collect, [])
+    .addHelpText('after', EPILOG(['split-db plan product', 'split-db plan user --json', 'split-db --manifest ../taskboard/split.json plan work --code ../taskboard/src']))
     .action(async (service: string, _o, cmd: Command) => {
       await withContext(cmd, service, async (ctx) => {
         const p = await planCommand(ctx);

@@ -10,8 +10,9 @@ import { assessTargetSchema } from './checks/target-schema.ts';
 import { assessTriggerNames } from './checks/trigger-names.ts';
 import type { CheckResult, Finding } from './checks/types.ts';
 import type { TableInfo } from './introspect.ts';
-import type { CodeHit } from './scan.ts';
+import type { CodeHit, CodeScan } from './scan.ts';
 import { schemaDifferences } from './schema.ts';
+import { describeSchemaSource } from './target-ddl.ts';
 
 export { crossingForeignKeys, type CrossingFk };
 
@@ -40,7 +41,10 @@ export interface Plan {
   server: { version: string; logBin: boolean };
   tables: PlanTable[];
   crossingForeignKeys: CrossingFk[];
+  /** Statements of the application's code touching the moved tables (empty when no code was given). */
   code: CodeHit[];
+  /** The code scan: folders read, files parsed, SQL the parser could not read. */
+  codeScan: { roots: string[]; files: number; unparsed: CodeScan['unparsed'] };
   /** Every check with pass/fail and its findings (lib/checks). */
   checks: CheckResult[];
   findings: Finding[];
@@ -54,7 +58,7 @@ export interface Plan {
  * Pure: the table-shape, schema, crossing-FK and code findings as text (kept
  * for callers of the former single assess function; plan runs lib/checks).
  */
-export function assess(tables: TableInfo[], targets: Map<string, TableInfo>, crossing: CrossingFk[], code: CodeHit[], service: string): { blockers: string[]; warnings: string[] } {
+export function assess(tables: TableInfo[], targets: Map<string, TableInfo>, crossing: CrossingFk[], code: CodeScan, service: string): { blockers: string[]; warnings: string[] } {
   const findings: Finding[] = [];
   for (const t of tables) {
     findings.push(...assessTables([t]), ...assessKey(t), ...assessColumnTypes(t), ...(t.exists ? assessTriggerNames(service, [t.name]) : []), ...assessTargetSchema(t, targets.get(t.name)));
@@ -72,7 +76,7 @@ export async function buildPlan(ctx: SplitContext, checks = CHECKS): Promise<Pla
   const targets = await facts.targetTables();
   const srv = await facts.source();
   const crossing = crossingForeignKeys(cat.fks, new Set(spec.tables), ctx.service.owners, ctx.service.name, spec.crossingForeignKeys);
-  const code = checks.some((c) => c.name === 'legacy-code') ? await facts.code() : [];
+  const scan: CodeScan = checks.some((c) => c.name === 'legacy-code') ? await facts.code() : { roots: [], files: 0, hits: [], unparsed: [] };
   const tables = spec.tables.map((t) => cat.infos.get(t)!);
   const copyMode = ctx.opts.copyMode === 'stream' || !ctx.sameServer ? 'stream' : 'sql';
   return {
@@ -93,13 +97,14 @@ export async function buildPlan(ctx: SplitContext, checks = CHECKS): Promise<Pla
       };
     }),
     crossingForeignKeys: crossing,
-    code,
+    code: scan.hits,
+    codeScan: { roots: scan.roots, files: scan.files, unparsed: scan.unparsed },
     checks: results,
     findings,
     blockers: findings.filter((f) => f.severity === 'blocker').map((f) => f.message),
     warnings: findings.filter((f) => f.severity === 'warning').map((f) => f.message),
     steps: [
-      `create ${ctx.target.masked} and apply migrations/${spec.migrations}`,
+      `create ${ctx.target.masked} and ${describeSchemaSource(spec)}`,
       'drop FKs from tables staying in legacy into the moved tables where the manifest says "drop" (integrity moves to the application)',
       `install capture triggers on ${spec.tables.join(', ')} (changelog _split_${ctx.service.name}_changelog) before the first chunk is read`,
       `copy in primary-key chunks (${copyMode === 'sql' ? 'server-side INSERT … SELECT, same server' : 'rows streamed through the tool'}), applying captured changes between chunks`,

@@ -30,9 +30,20 @@ export function renderPlan(p: Plan): string {
   for (const f of p.crossingForeignKeys) {
     out.push(`  ${f.direction} ${f.table}.${f.constraint} (${f.columns.join(',')}) → ${f.refTable}, ON DELETE ${f.onDelete}; other side ${f.otherSide}; decision: ${f.decision ?? 'NONE'}${f.note ? ` (${f.note})` : ''}`);
   }
-  out.push('', `legacy code touching these tables (${p.code.length}):`);
-  for (const h of p.code) {
-    out.push(`  ${h.file}:${h.line} ${h.kind} ${h.table}${h.job ? ' [job]' : ''} → ${h.switchesToThrift ? 'switches to Thrift (repository seam)' : 'direct access'}${h.crossesBoundaryWith.length ? `; joins ${h.crossesBoundaryWith.join(',')}` : ''}`);
+  const scan = p.codeScan;
+  if (!scan?.roots.length) out.push('', 'code touching these tables: not scanned (give --code <dir> or the manifest\'s "code")');
+  else {
+    out.push('', `code touching these tables (${p.code.length} statement(s) in ${scan.files} file(s) under ${scan.roots.join(', ')}):`);
+    for (const h of p.code) {
+      out.push(`  ${h.file}:${h.line}${h.site ? ` ${h.site}` : ''} ${h.kind} ${h.tables.join(',')}${h.dynamic ? ' (+dynamic)' : ''} → ${h.throughSeam ? 'through the seam' : 'direct'}${h.crossesBoundaryWith.length ? `; CROSSES the boundary with ${h.crossesBoundaryWith.join(',')}` : ''}`);
+    }
+    const crossing = p.code.filter((h) => h.crossesBoundaryWith.length);
+    out.push('', `crossing the boundary (${crossing.length}): a moved table together with one that stays`);
+    for (const h of crossing) out.push(`  ${h.file}:${h.line}${h.site ? ` ${h.site}` : ''}: ${h.moved.join(',')} + ${h.crossesBoundaryWith.join(',')}${h.kind === 'transaction' ? ' (one transaction)' : ''}`);
+    if (scan.unparsed.length) {
+      out.push('', `unparsed SQL (${scan.unparsed.length}): check by hand`);
+      for (const u of scan.unparsed) out.push(`  ${u.file}:${u.line}${u.site ? ` ${u.site}` : ''}: ${u.error}${u.mentions.length ? ` [mentions ${u.mentions.join(',')}]` : ''}`);
+    }
   }
   out.push('', 'checks:');
   for (const c of p.checks) {

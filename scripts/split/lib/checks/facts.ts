@@ -1,15 +1,11 @@
 import mysql from 'mysql2/promise';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseMysqlDsn } from '../../../../lib/db.ts';
 import { maskSecretsInText } from '../../../../lib/mask.ts';
 import { readCatalog, type Catalog, type SplitContext } from '../context.ts';
 import { tableInfo, type TableInfo } from '../introspect.ts';
-import { scanTree, type CodeHit } from '../scan.ts';
+import { scanCode, type CodeScan } from '../scan.ts';
 import { STATE_TABLE, q, qq } from '../sql.ts';
 import type { SplitState } from '../state.ts';
-
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
 /** What one server says about itself and the tool's user on it. */
 export interface ServerFacts {
@@ -145,8 +141,21 @@ export class Facts {
     return (await this.states()).find((s) => s.service === this.ctx.service.name);
   }
 
-  code(): Promise<CodeHit[]> {
-    return this.once('code', () => scanTree(REPO_ROOT, join(REPO_ROOT, 'legacy'), this.ctx.service.owners, this.ctx.service.name));
+  /** Every base table and view of the source database (names outside it are aliases or CTEs, not tables that stay). */
+  sourceTables(): Promise<string[]> {
+    return this.once('sourceTables', async () => {
+      const [rows] = await this.ctx.source.knex.raw('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [this.ctx.source.db]);
+      return (rows as Array<{ t: string }>).map((r) => r.t);
+    });
+  }
+
+  /** The application's code (manifest `code` / --code) read for access to the moved tables; nothing scanned when none is given. */
+  code(): Promise<CodeScan> {
+    return this.once('code', async () => {
+      const { code, seam } = this.ctx.service;
+      if (!code?.length) return { roots: [], files: 0, hits: [], unparsed: [] };
+      return scanCode({ roots: code, moved: this.moved, known: await this.sourceTables(), seam });
+    });
   }
 }
 

@@ -8,7 +8,7 @@ const f = findingsOf(NAME);
 /** Pure: a target table that already exists matches the source column by column. */
 export function assessTargetSchema(src: TableInfo, dst: TableInfo | undefined): Finding[] {
   if (!src.exists || !dst?.exists) return [];
-  return schemaDifferences(src, dst).map((d) => f.blocker(`target schema: ${d}`, { table: src.name, fix: 'make migrations/<service> create the same columns, or drop the target table so start creates it' }));
+  return schemaDifferences(src, dst).map((d) => f.blocker(`target schema: ${d}`, { table: src.name, fix: 'make the manifest\'s migrations/schema create the same columns, or drop the target table so start creates it (by default from the source\'s own DDL)' }));
 }
 
 export const targetSchema: Check = {
