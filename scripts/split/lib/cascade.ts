@@ -35,11 +35,8 @@ function isToolTable(t: string): boolean {
   return t.startsWith('_split_');
 }
 
-/**
- * Every chain of FK actions that reaches a moved table, by the table whose
- * DELETE or UPDATE starts it. Pure. Cycles are cut (see cascadeBlockers).
- */
-export function cascadePaths(fks: ForeignKey[], moved: Set<string>): Map<string, ParentCascades> {
+/** The application's FKs grouped by the table they reference (the tool's own guard FKs left out). */
+function fksByParent(fks: ForeignKey[]): Map<string, ForeignKey[]> {
   const byParent = new Map<string, ForeignKey[]>();
   for (const fk of fks) {
     if (isToolTable(fk.table)) continue;
@@ -47,6 +44,15 @@ export function cascadePaths(fks: ForeignKey[], moved: Set<string>): Map<string,
     l.push(fk);
     byParent.set(fk.refTable, l);
   }
+  return byParent;
+}
+
+/**
+ * Every chain of FK actions that reaches a moved table, by the table whose
+ * DELETE or UPDATE starts it. Pure. Cycles are cut (see cascadeBlockers).
+ */
+export function cascadePaths(fks: ForeignKey[], moved: Set<string>): Map<string, ParentCascades> {
+  const byParent = fksByParent(fks);
   const out = new Map<string, ParentCascades>();
   for (const parent of byParent.keys()) {
     const found: ParentCascades = { delete: [], update: [] };
@@ -59,13 +65,7 @@ export function cascadePaths(fks: ForeignKey[], moved: Set<string>): Map<string,
 
 /** Chains that loop back to a table already on them and pass through a moved table: not capturable by a fixed join. */
 export function cascadeBlockers(fks: ForeignKey[], moved: Set<string>): string[] {
-  const byParent = new Map<string, ForeignKey[]>();
-  for (const fk of fks) {
-    if (isToolTable(fk.table)) continue;
-    const l = byParent.get(fk.refTable) ?? [];
-    l.push(fk);
-    byParent.set(fk.refTable, l);
-  }
+  const byParent = fksByParent(fks);
   const out = new Set<string>();
   const visit = (chain: string[], ev: 'delete' | 'update', cols: string[] | undefined) => {
     const table = chain[chain.length - 1];
