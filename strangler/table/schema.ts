@@ -195,6 +195,13 @@ const routeSchema = z.strictObject({
   description: z.string().optional(),
   /** Rewrites the path sent to the service (primary, canary, shadow); legacy gets the original. Query kept. */
   rewrite: rewriteSchema.optional(),
+  /**
+   * The data domain this route serves (a name in the ownership registry, lib/ownership). With the facade watching the
+   * registry (STRANGLER_OWNERSHIP_URL), fallback to legacy is off once the domain's database is `own` (split cut over).
+   */
+  domain: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be a domain name: lower-case letters, digits, _ - (max 64), starting with a letter').optional(),
+  /** Legacy reads this domain through the service's seam after the split, so its answers stay current: fallback stays on. */
+  legacyReadsThroughSeam: z.boolean().optional(),
   /** Labels for changing many routes at once (`strangler route set --tag catalog --mode shadow`). */
   tags: z.array(z.string().regex(TAG_RE, 'tags are letters, digits, . _ : - (max 64)')).max(32).optional(),
 });
