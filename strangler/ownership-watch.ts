@@ -41,6 +41,8 @@ export interface RouteOwnership {
   owner: 'legacy' | 'service' | 'unknown';
   version: number | null;
   legacyReadsThroughSeam: boolean;
+  /** Whether legacy's answer for this route is current (false once split, or while unknown, unless through the seam). */
+  legacyCurrent: boolean;
   /** Whether a failing GET may be answered by legacy right now (also needs `fallback: true` and service/canary mode). */
   fallbackLive: boolean;
 }
@@ -68,6 +70,9 @@ export class OwnershipWatch implements OwnershipView {
   constructor(opts: OwnershipWatchOptions) {
     this.opts = opts;
     this.knex = createKnex(opts.dsn, { pool: { max: 2 } });
+    // knex prints pool errors to stdout by itself; the failed read is already logged (masked, rate of one per retry)
+    const knexLog = (this.knex as unknown as { client?: { logger?: { _warn?: unknown } } }).client?.logger;
+    if (knexLog) knexLog._warn = (message: string) => opts.logger.debug({ detail: maskSecretsInText(String(message)).slice(0, 500) }, 'ownership registry connection');
   }
 
   /** Starts reading in the background; never throws, never waits for the registry. */
@@ -118,7 +123,8 @@ export class OwnershipWatch implements OwnershipView {
   describe(spec: RouteSpec): RouteOwnership | null {
     if (spec.domain === undefined) return null;
     const s = this.database(spec.domain);
-    return { domain: spec.domain, ...s, legacyReadsThroughSeam: spec.legacyReadsThroughSeam === true, fallbackLive: spec.fallback && !legacyStaleFor(spec, s.database) };
+    const current = !legacyStaleFor(spec, s.database);
+    return { domain: spec.domain, ...s, legacyReadsThroughSeam: spec.legacyReadsThroughSeam === true, legacyCurrent: current, fallbackLive: spec.fallback && current };
   }
 
   async close(): Promise<void> {

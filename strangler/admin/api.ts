@@ -99,7 +99,7 @@ export function createAdminApp(deps: AdminDeps): Express {
   const ownershipOf = (r: RouteSpec) => {
     if (r.domain === undefined) return null;
     const d = deps.ownership?.describe(r);
-    if (d === undefined || d === null) return { domain: r.domain, watched: false, database: 'not-watched', owner: 'not-watched', version: null, legacyReadsThroughSeam: r.legacyReadsThroughSeam === true, fallbackLive: r.fallback };
+    if (d === undefined || d === null) return { domain: r.domain, watched: false, database: 'not-watched', owner: 'not-watched', version: null, legacyReadsThroughSeam: r.legacyReadsThroughSeam === true, legacyCurrent: true, fallbackLive: r.fallback };
     return { watched: true, ...d };
   };
   const view = (r: RouteSpec) => {

@@ -53,6 +53,8 @@ export function formatRoute(r: any): string {
     `  service   ${r.service ?? '-'}${r.fallback ? ' (falls back to legacy for safe methods)' : ''}`,
     ...(r.rewrite ? [`  rewrite   ${'prefix' in r.rewrite ? `prefix ${r.rewrite.prefix}` : `pattern ${r.rewrite.pattern}`} → ${r.rewrite.to} (service side only; legacy gets the original path)`] : []),
     ...(r.ownership ? [`  domain    ${ownershipText(r.ownership)}`] : []),
+    // legacy still answers this route by choice (legacy/shadow mode, users outside a canary): after a split that is stale
+    ...(r.ownership && !r.ownership.legacyCurrent && r.mode !== 'service' ? [`  WARNING   legacy answers this route (${r.mode} mode) but its copy of ${r.ownership.domain} is split away and stale: move the route to service mode or read through the seam`] : []),
     ...(r.tags?.length ? [`  tags      ${r.tags.join(', ')}`] : []),
     `  shadow    sample ${r.shadow.sample}, writes ${r.shadow.writes}, noise sample ${r.shadow.noiseSample}`,
     ...compareLines(r.compare),

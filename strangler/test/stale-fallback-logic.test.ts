@@ -70,3 +70,24 @@ describe('strangler config: STRANGLER_OWNERSHIP_URL', () => {
     expect(message).to.not.include('topsecret');
   });
 });
+
+describe('strangler CLI: a route\'s domain in route show and status', () => {
+  const base = { id: 'work', mode: 'service', percent: 0, methods: '*', path: '/api/work/*', legacy: 'l', service: 's', fallback: true, shadow: { sample: 1, writes: 'none', noiseSample: 0.1 } };
+  const own = { domain: 'work', watched: true, database: 'own', owner: 'service', version: 3, legacyReadsThroughSeam: false, legacyCurrent: false, fallbackLive: false };
+
+  it('says whether fallback is live, and warns when legacy answers a split domain by mode', async () => {
+    const { formatRoute, formatStatus } = await import('../cli/format.ts');
+    expect(formatRoute({ ...base, ownership: own })).to.include("domain    work: split (database own, v3), fallback OFF (legacy's copy is stale)");
+    expect(formatRoute({ ...base, ownership: own })).to.not.include('WARNING');
+    expect(formatRoute({ ...base, mode: 'shadow', ownership: own })).to.match(/WARNING {3}legacy answers this route \(shadow mode\)/);
+    expect(formatRoute({ ...base, ownership: { ...own, database: 'unknown', version: null } })).to.include('split state UNKNOWN');
+    expect(formatRoute({ ...base, ownership: { ...own, legacyReadsThroughSeam: true, legacyCurrent: true, fallbackLive: true } }))
+      .to.include('legacy reads through the seam, fallback live');
+    const status = formatStatus({
+      status: 'ok', version: 2, loadedAt: 'x', uptimeSeconds: 1, source: { kind: 'file', detail: 'f', healthy: true }, routes: 1, byMode: { service: 1 }, openBreakers: [],
+      fallbacks: { total: 0, byReason: {}, refused: { 'stale-fallback-refused': 4 }, rules: [] }, ownership: { watched: true, routes: [{ id: 'work', ...own }] }, lastRejection: null,
+    });
+    expect(status).to.include('fallbacks refused: stale-fallback-refused 4');
+    expect(status).to.include("domain  work → work: split (database own, v3), fallback OFF (legacy's copy is stale)");
+  });
+});
