@@ -6,6 +6,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { DEFAULT_OWNERSHIP_POLL_MS } from '../lib/ownership/mysql.ts';
 import { DEFAULT_REDIS_URL, int, parseConfig, port } from '../lib/config.ts';
 import { DEFAULT_CLIENT_DRAIN_TIMEOUT_MS } from './engine.ts';
 import { DEFAULT_BODY_IDLE_TIMEOUT_MS, DEFAULT_BODY_LIMIT, DEFAULT_BUFFER_TOTAL_LIMIT, DEFAULT_CAPTURE_LIMIT } from './facade.ts';
@@ -63,6 +64,9 @@ export const facadeConfigSchema = z.object({
   STRANGLER_UPGRADE_TIMEOUT_MS: int(DEFAULT_UPGRADE_TIMEOUT_MS, 1),
   STRANGLER_MAX_UPGRADES_PER_UPSTREAM: int(DEFAULT_MAX_UPGRADES_PER_UPSTREAM, 1),
   STRANGLER_CLIENT_DRAIN_TIMEOUT_MS: int(DEFAULT_CLIENT_DRAIN_TIMEOUT_MS, 10).pipe(z.number().max(3_600_000)),
+  /** MySQL DSN of the ownership registry's database: routes with a `domain` stop falling back to legacy once it is split. Unset: off. */
+  STRANGLER_OWNERSHIP_URL: z.string().optional().refine((v) => v === undefined || v === '' || /^mysql:\/\/[^/]/.test(v), { message: 'must be a mysql:// DSN naming the registry database' }),
+  STRANGLER_OWNERSHIP_POLL_MS: int(DEFAULT_OWNERSHIP_POLL_MS, 100),
   /** Comma-separated IPs / CIDRs whose X-Forwarded-For is believed for the sticky client address (none by default). */
   STRANGLER_TRUSTED_PROXIES: z.string().default('').transform((v, ctx) => {
     const entries = v.split(',').map((e) => e.trim()).filter((e) => e !== '');
@@ -107,6 +111,8 @@ export interface FacadeConfig {
   clientDrainTimeoutMs?: number;
   /** Trusted proxies (IPs / CIDRs) added to the table's options.trustedProxies. Default none. */
   trustedProxies?: string[];
+  /** The ownership registry to watch (STRANGLER_OWNERSHIP_URL + REDIS_URL); off when undefined. */
+  ownership?: { dsn: string; redisUrl?: string; channel?: string; pollMs?: number; retryMs?: number };
 }
 
 /**
@@ -150,5 +156,6 @@ export function loadFacadeConfig(env: NodeJS.ProcessEnv): FacadeConfig {
     },
     clientDrainTimeoutMs: c.STRANGLER_CLIENT_DRAIN_TIMEOUT_MS,
     trustedProxies: c.STRANGLER_TRUSTED_PROXIES,
+    ownership: c.STRANGLER_OWNERSHIP_URL ? { dsn: c.STRANGLER_OWNERSHIP_URL, redisUrl: c.REDIS_URL, pollMs: c.STRANGLER_OWNERSHIP_POLL_MS } : undefined,
   };
 }

@@ -22,6 +22,13 @@ export interface Decision {
   fallback: boolean;
   /** The service request is a half-open breaker probe. */
   probe: boolean;
+  /**
+   * Fallback would apply but legacy's copy of the route's domain is stale (split cut over, or the split state is
+   * unknown): a failing service answer is passed on and counted as `stale-fallback-refused`.
+   */
+  staleRefused: boolean;
+  /** The breaker is open and legacy is stale: the facade answers 503 itself instead of sending anything. */
+  refuse: boolean;
   reason: string;
 }
 
@@ -30,6 +37,8 @@ export interface DecideInput {
   stickyKey: () => string;
   /** Shadow copies currently in flight for this route. */
   shadowInFlight: number;
+  /** Legacy's copy of the route's data is stale (ownership-watch.ts `legacyStale`); default false. */
+  legacyStale?: boolean;
 }
 
 export interface DecideDeps {
@@ -39,7 +48,7 @@ export interface DecideDeps {
 }
 
 function legacy(route: RouteSpec, reason: string): Decision {
-  return { primary: route.legacy, target: 'legacy', shadow: null, noise: false, fallback: false, probe: false, reason };
+  return { primary: route.legacy, target: 'legacy', shadow: null, noise: false, fallback: false, probe: false, staleRefused: false, refuse: false, reason };
 }
 
 export function decide(route: RouteSpec, input: DecideInput, deps: DecideDeps): Decision {
@@ -71,14 +80,22 @@ export function decide(route: RouteSpec, input: DecideInput, deps: DecideDeps): 
 
 function toService(route: RouteSpec, service: string, input: DecideInput, deps: DecideDeps, reason: string): Decision {
   const admit = deps.breaker.admit(deps.now());
-  if (admit === 'no') return legacy(route, 'breaker-open');
+  const stale = input.legacyStale === true;
+  if (admit === 'no') {
+    // an open breaker sends everything to legacy; with a stale (fenced) legacy copy that is the stale answer itself
+    if (stale) return { ...legacy(route, 'breaker-open-stale'), primary: service, target: 'service', refuse: true };
+    return legacy(route, 'breaker-open');
+  }
+  const wouldFallBack = route.fallback && SAFE_METHODS.has(input.method);
   return {
     primary: service,
     target: 'service',
     shadow: null,
     noise: false,
-    fallback: route.fallback && SAFE_METHODS.has(input.method),
+    fallback: wouldFallBack && !stale,
     probe: admit === 'probe',
+    staleRefused: wouldFallBack && stale,
+    refuse: false,
     reason,
   };
 }

@@ -21,6 +21,7 @@ import type { RouteStats, StatsStore } from './stats.ts';
 import { peerTrusted, stickyConfig, stickyKey } from './sticky.ts';
 import type { CompiledRoute, CompiledTable } from './table/compile.ts';
 import { normaliseTarget } from './table/normalize.ts';
+import type { OwnershipView } from './ownership-watch.ts';
 import { PROXY_JOB, type ProxyJob, type Upstream } from './upstreams.ts';
 import type { Logger } from '../lib/logger.ts';
 
@@ -55,6 +56,8 @@ export interface FacadeDeps {
   /** Trusted proxies (IPs / CIDRs) besides the table's options.trustedProxies, for the sticky client address. */
   trustedProxies?: string[];
   logger: Logger;
+  /** The ownership registry's view (STRANGLER_OWNERSHIP_URL): routes whose legacy copy is stale never fall back. */
+  ownership?: OwnershipView;
   /** Handles requests nothing matched (the Express app). */
   unmatched: (req: IncomingMessage, res: ServerResponse) => void;
 }
@@ -219,6 +222,7 @@ class Exchange implements ProxyJob, ForwardHooks {
           this.fallBack('status-5xx');
           return false;
         }
+        if (d.staleRefused) this.refuseStaleFallback('status-5xx');
       }
     }
     if (this.capture !== null) this.primaryHead = { ...headers };
@@ -236,6 +240,7 @@ class Exchange implements ProxyJob, ForwardHooks {
         this.fallBack(kind);
         return true;
       }
+      if (d.staleRefused && kind !== 'aborted') this.refuseStaleFallback(kind);
     }
     return false;
   }
@@ -304,6 +309,13 @@ class Exchange implements ProxyJob, ForwardHooks {
   bodyTimedOut(): void {
     if (this.bodyReject !== null) this.bodyReject(new BodyTimeout());
     else this.handler?.bodyTimeout();
+  }
+
+  /** The service failed and legacy would have answered, but its copy of the route's domain is stale: pass the failure on. */
+  refuseStaleFallback(failure: string): void {
+    this.stats.recordFallbackRefused('stale-fallback-refused');
+    this.ctx.log.warn('stale-fallback-refused', { requestId: this.requestId, route: this.statsId, upstream: this.upstreamName, domain: this.route?.spec.domain, failure },
+      'service failed; fallback to legacy refused because legacy\'s copy of the domain is stale (split cut over or unknown)');
   }
 
   fallBack(reason: string): void {
@@ -527,8 +539,15 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
       method: req.method!,
       stickyKey: () => stickyKey(req.headers, req.socket.remoteAddress, stickyConfig(opts, ctx.trustedProxies)),
       shadowInFlight: stats.shadow.inFlight,
+      legacyStale: deps.ownership !== undefined && deps.ownership.legacyStale(route.spec),
     }, { rand: deps.rand, now: deps.now, breaker: stats.breaker ?? stats.ensureBreaker(route.spec.breaker) });
     ex.decision = d;
+    if (d.refuse) {
+      ex.upstreamName = d.primary;
+      stats.recordFallbackRefused('stale-fallback-refused');
+      ex.refuse(503, 'SERVICE_UNAVAILABLE', 'The service is unavailable (circuit open) and legacy\'s copy of this data is stale', 'stale-fallback-refused', { 'retry-after': RETRY_AFTER_SECONDS });
+      return;
+    }
     if (d.target === 'service') stats.toService++;
     else if (d.reason === 'breaker-open') stats.recordFallback('breaker-open');
     else if (d.reason === 'shadow-saturated') stats.recordShadow('skipped');

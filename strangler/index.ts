@@ -25,6 +25,7 @@ import { StatsStore } from './stats.ts';
 import { diffTables } from './table/diff.ts';
 import { validateTable } from './table/schema.ts';
 import { createUpgradeHandler } from './upgrade.ts';
+import { OwnershipWatch } from './ownership-watch.ts';
 import { ConfigError } from '../lib/config.ts';
 import { errorHandler, notFound, requestId } from '../lib/http.ts';
 import { createLogger, silentLogger, type Logger } from '../lib/logger.ts';
@@ -48,6 +49,8 @@ export interface FacadeHandle {
   adminServer: Server;
   controller: RouteController;
   stats: StatsStore;
+  /** The ownership registry view, when STRANGLER_OWNERSHIP_URL is set. */
+  ownership?: OwnershipWatch;
   metrics: FacadeMetrics;
   close(): Promise<void>;
 }
@@ -143,6 +146,10 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
   const controller = new RouteController({ source, audit, stats, metrics, logger });
   await controller.start();
 
+  // off unless STRANGLER_OWNERSHIP_URL is set; starts in the background and never holds the facade up (ownership-watch.ts)
+  const ownership = config.ownership ? new OwnershipWatch({ ...config.ownership, logger }) : undefined;
+  ownership?.start();
+
   const unmatchedApp = express();
   unmatchedApp.disable('x-powered-by');
   unmatchedApp.use(requestId());
@@ -153,7 +160,7 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
     active: controller.active, stats, rand, now, logger,
     bodyLimit: config.bodyLimit, captureLimit: config.captureLimit,
     bufferTotalLimit: config.bufferTotalLimit, bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
-    clientDrainTimeoutMs: config.clientDrainTimeoutMs, trustedProxies: config.trustedProxies,
+    clientDrainTimeoutMs: config.clientDrainTimeoutMs, trustedProxies: config.trustedProxies, ownership,
     unmatched: unmatchedApp as unknown as (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void,
   };
   const limits = connectionLimits(config.connections, logger);
@@ -162,7 +169,7 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
   guard.attach(server);
   const upgraded = new Set<import('node:net').Socket>();
   server.on('upgrade', createUpgradeHandler({ ...deps, metrics, guard, limits }, upgraded));
-  const adminServer = createServer(createAdminApp({ controller, stats, metrics, token: config.adminToken, logger, now, startedAt: now() }));
+  const adminServer = createServer(createAdminApp({ controller, stats, metrics, ownership, token: config.adminToken, logger, now, startedAt: now() }));
 
   let port: number;
   let adminPort: number;
@@ -172,6 +179,7 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
   } catch (err) {
     server.close();
     await controller.close();
+    await ownership?.close();
     throw err;
   }
   const hostFor = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h.includes(':') ? `[${h}]` : h);
@@ -192,6 +200,7 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
       await done;
       clearTimeout(timer);
       await controller.close();
+      await ownership?.close();
     })();
     return closing;
   };
@@ -199,7 +208,7 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
   return {
     url: `http://${hostFor(config.host)}:${port}`,
     adminUrl: `http://${hostFor(config.adminHost)}:${adminPort}`,
-    port, adminPort, server, adminServer, controller, stats, metrics, close,
+    port, adminPort, server, adminServer, controller, stats, metrics, ownership, close,
   };
 }
 

@@ -10,6 +10,7 @@ export interface FacadeMetrics {
   duration: Histogram<'route' | 'upstream'>;
   upstreamErrors: Counter<'route' | 'upstream' | 'kind'>;
   fallbacks: Counter<'route' | 'reason'>;
+  fallbacksRefused: Counter<'route' | 'reason'>;
   breakerState: Gauge<'route'>;
   shadow: Counter<'route' | 'result'>;
   noise: Counter<'route' | 'result'>;
@@ -80,6 +81,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): FacadeMe
     }),
     upstreamErrors: new Counter({ name: 'strangler_upstream_errors_total', help: 'Upstream failures (timeout, refused, reset, protocol, 5xx)', labelNames: ['route', 'upstream', 'kind'], registers }),
     fallbacks: new Counter({ name: 'strangler_fallbacks_total', help: 'Service requests answered by legacy instead', labelNames: ['route', 'reason'], registers }),
+    fallbacksRefused: new Counter({ name: 'strangler_fallbacks_refused_total', help: 'Failed service answers passed on because legacy was not a safe fallback (reason stale-fallback-refused: the route\'s domain is split)', labelNames: ['route', 'reason'], registers }),
     breakerState: new Gauge({ name: 'strangler_breaker_state', help: 'Circuit breaker per route: 0 closed, 1 half-open, 2 open', labelNames: ['route'], registers }),
     shadow: new Counter({ name: 'strangler_shadow_total', help: 'Shadow comparisons: match, mismatch, error, skipped', labelNames: ['route', 'result'], registers }),
     noise: new Counter({ name: 'strangler_noise_total', help: 'Noise comparisons (legacy vs legacy): match, mismatch, error', labelNames: ['route', 'result'], registers }),

@@ -38,6 +38,8 @@ export class RouteStats {
   fallbacks = 0;
   /** Fallbacks to legacy by reason (status-5xx, timeout, refused, breaker-open, ...). */
   fallbackReasons: Record<string, number> = {};
+  /** Fallbacks that would have happened but were refused, by reason (stale-fallback-refused). */
+  fallbacksRefused: Record<string, number> = {};
   aborted = 0;
   /** Clients that left, by where their request was. */
   aborts: Record<AbortPhase, number> = { queued: 0, sending: 0, waiting: 0, receiving: 0 };
@@ -80,6 +82,7 @@ export class RouteStats {
     this.upstreamErrors = 0;
     this.fallbacks = 0;
     this.fallbackReasons = {};
+    this.fallbacksRefused = {};
     this.aborted = 0;
     this.aborts = { queued: 0, sending: 0, waiting: 0, receiving: 0 };
     this.limits = { queueTimeouts: 0, bodyTimeouts: 0, bufferFull: 0, clientStalls: 0 };
@@ -202,6 +205,11 @@ export class RouteStats {
     this.metrics.fallbacks.labels(this.id, reason).inc();
   }
 
+  recordFallbackRefused(reason: string): void {
+    this.fallbacksRefused[reason] = (this.fallbacksRefused[reason] ?? 0) + 1;
+    this.metrics.fallbacksRefused.labels(this.id, reason).inc();
+  }
+
   recordShadow(result: 'match' | 'mismatch' | 'error' | 'skipped', differences: string[] = []): void {
     if (result === 'match') this.shadow.matched++;
     else if (result === 'mismatch') this.shadow.mismatched++;
@@ -264,6 +272,7 @@ export class RouteStats {
       upstreamErrors: this.upstreamErrors,
       fallbacks: this.fallbacks,
       fallbackReasons: { ...this.fallbackReasons },
+      fallbacksRefused: { ...this.fallbacksRefused },
       aborted: this.aborted,
       aborts: { ...this.aborts },
       limits: { ...this.limits },

@@ -19,7 +19,7 @@ import { normaliseTarget } from './table/normalize.ts';
 import type { FacadeMetrics } from './metrics.ts';
 import { peerTrusted, stickyConfig, stickyKey } from './sticky.ts';
 
-export interface UpgradeDeps extends Pick<FacadeDeps, 'active' | 'stats' | 'rand' | 'now' | 'logger' | 'trustedProxies'> {
+export interface UpgradeDeps extends Pick<FacadeDeps, 'active' | 'stats' | 'rand' | 'now' | 'logger' | 'trustedProxies' | 'ownership'> {
   metrics: FacadeMetrics;
   guard: ConnectionGuard;
   limits: Pick<ConnectionLimits, 'upgradeTimeoutMs' | 'maxUpgradesPerUpstream'>;
@@ -78,12 +78,21 @@ export function createUpgradeHandler(deps: UpgradeDeps, open: Set<Socket>): (req
     const m = active.compiled.match(req.method!, req.headers.host, path, req.headers);
     if (m === null) return reject(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${path}`, '', 'rejected');
     let name = m.kind === 'fallback' ? m.upstream : m.route.spec.legacy;
+    // the path sent upstream: the route's `rewrite` applies on the service side only, as for ordinary requests
+    let upstreamPath = req.url!;
     if (m.kind === 'route') {
       const stats = deps.stats.get(m.route.id);
       const opts = active.compiled.table.options;
-      const d = decide(m.route.spec, { method: req.method!, stickyKey: () => stickyKey(req.headers, socket.remoteAddress, stickyConfig(opts, trusted)), shadowInFlight: Infinity },
+      const d = decide(m.route.spec, { method: req.method!, stickyKey: () => stickyKey(req.headers, socket.remoteAddress, stickyConfig(opts, trusted)), shadowInFlight: Infinity,
+        legacyStale: deps.ownership !== undefined && deps.ownership.legacyStale(m.route.spec) },
         { rand: deps.rand, now: deps.now, breaker: stats.breaker ?? stats.ensureBreaker(m.route.spec.breaker) });
+      if (d.refuse) {
+        stats.recordFallbackRefused('stale-fallback-refused');
+        warns.warn(`stale:${m.route.id}`, { route: m.route.id, requestId, domain: m.route.spec.domain }, 'upgrade refused: breaker open and legacy\'s copy of the domain is stale');
+        return reject(503, 'SERVICE_UNAVAILABLE', 'The service is unavailable (circuit open) and legacy\'s copy of this data is stale', d.primary, 'rejected');
+      }
       name = d.primary;
+      if (d.target === 'service' && m.route.rewrite) upstreamPath = m.route.rewrite(req.url!);
       if (d.probe) stats.breaker?.cancelProbe();
     }
     const up = active.upstreams.get(name);
@@ -132,7 +141,7 @@ export function createUpgradeHandler(deps: UpgradeDeps, open: Set<Socket>): (req
     try {
       proxyReq = send({
         protocol: up.url.protocol, hostname: up.url.hostname, port: up.url.port || undefined,
-        method: req.method, path: req.url, headers: headers as OutgoingHttpHeaders, agent: false,
+        method: req.method, path: upstreamPath, headers: headers as OutgoingHttpHeaders, agent: false,
       });
     } catch (err) {
       // node's client refuses some header values llhttp let through

@@ -16,6 +16,7 @@ import type { Logger } from '../../lib/logger.ts';
 import { requireToken } from './auth.ts';
 import { applyTable, deleteRoute, deleteUpstream, putRoute, putUpstream, setModes } from './edits.ts';
 import type { TableDiff } from '../table/diff.ts';
+import type { OwnershipView } from '../ownership-watch.ts';
 
 /** Request body limit of the admin API; `POST /apply` (a whole table) takes DEFAULT_APPLY_BODY_LIMIT. */
 export const DEFAULT_ADMIN_BODY_LIMIT = '64kb';
@@ -29,6 +30,8 @@ export interface AdminDeps {
   logger: Logger;
   now: () => number;
   startedAt: number;
+  /** The ownership registry view (STRANGLER_OWNERSHIP_URL); unset: not watched. */
+  ownership?: OwnershipView;
 }
 
 const changeSchema = z.strictObject({
@@ -92,12 +95,20 @@ export function createAdminApp(deps: AdminDeps): Express {
   const bigJson = express.json({ limit: DEFAULT_APPLY_BODY_LIMIT });
   app.use((req, res, next) => (req.path === '/apply' ? bigJson : smallJson)(req, res, next));
 
+  /** A route's domain, its split state and whether GET fallback to legacy is live (null: the route names no domain). */
+  const ownershipOf = (r: RouteSpec) => {
+    if (r.domain === undefined) return null;
+    const d = deps.ownership?.describe(r);
+    if (d === undefined || d === null) return { domain: r.domain, watched: false, database: 'not-watched', owner: 'not-watched', version: null, legacyReadsThroughSeam: r.legacyReadsThroughSeam === true, legacyCurrent: true, fallbackLive: r.fallback };
+    return { watched: true, ...d };
+  };
   const view = (r: RouteSpec) => {
     const s = stats.peek(r.id);
     if (s?.breaker) s.breaker.current(deps.now());
     return {
       id: r.id, methods: r.methods, path: r.path, host: r.host ?? null, mode: r.mode, percent: r.percent,
       legacy: r.legacy, service: r.service ?? null, fallback: r.fallback, tags: r.tags ?? [], rewrite: r.rewrite ?? null,
+      domain: r.domain ?? null, legacyReadsThroughSeam: r.legacyReadsThroughSeam === true, ownership: ownershipOf(r),
       shadow: { sample: r.shadow.sample, writes: r.shadow.writes, noiseSample: r.shadow.noiseSample },
       /** The comparison options in force, paths in the reports' syntax (body.<path>). */
       compare: {
@@ -118,14 +129,16 @@ export function createAdminApp(deps: AdminDeps): Express {
   /** Requests a route's service failed that legacy answered instead, by reason, summed over routes. */
   const fallbackTotals = () => {
     const byReason: Record<string, number> = {};
+    const refused: Record<string, number> = {};
     let total = 0;
     for (const r of controller.table.routes) {
       const st = stats.peek(r.id);
       if (!st) continue;
       total += st.fallbacks;
       for (const [k, n] of Object.entries(st.fallbackReasons)) byReason[k] = (byReason[k] ?? 0) + n;
+      for (const [k, n] of Object.entries(st.fallbacksRefused)) refused[k] = (refused[k] ?? 0) + n;
     }
-    return { total, byReason, rules: fallbackRules() };
+    return { total, byReason, refused, rules: fallbackRules() };
   };
   const route = (id: string) => {
     const r = controller.table.routes.find((x) => x.id === id);
@@ -142,6 +155,10 @@ export function createAdminApp(deps: AdminDeps): Express {
       status: 'ok', version: t.version, loadedAt: controller.loadedAt, uptimeSeconds: Math.round((deps.now() - deps.startedAt) / 1000),
       source: controller.sourceStatus(), lastRejection: controller.lastRejection,
       routes: t.routes.length, byMode, openBreakers, upstreams: Object.keys(t.upstreams), fallbacks: fallbackTotals(),
+      ownership: {
+        watched: deps.ownership !== undefined,
+        routes: t.routes.filter((r) => r.domain !== undefined).map((r) => ({ id: r.id, ...ownershipOf(r)! })),
+      },
     });
   });
   app.get('/routes', (_req, res) => {

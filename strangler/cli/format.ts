@@ -37,6 +37,13 @@ function compareLines(c: any): string[] {
   return lines;
 }
 
+/** "work: split (database own, v3), fallback OFF (legacy's copy is stale)". */
+function ownershipText(o: any): string {
+  const state = !o.watched ? 'registry not watched' : o.database === 'own' ? `split (database own, v${o.version})` : o.database === 'legacy' ? `not split (database legacy, v${o.version})` : 'split state UNKNOWN (registry not read yet; treated as split)';
+  const live = o.fallbackLive ? 'fallback live' : o.legacyReadsThroughSeam || !o.watched ? 'fallback off (route setting)' : "fallback OFF (legacy's copy is stale)";
+  return `${o.domain}: ${state}${o.legacyReadsThroughSeam ? ', legacy reads through the seam' : ''}, ${live}`;
+}
+
 export function formatRoute(r: any): string {
   const s = r.stats;
   const lines = [
@@ -45,6 +52,9 @@ export function formatRoute(r: any): string {
     `  legacy    ${r.legacy}`,
     `  service   ${r.service ?? '-'}${r.fallback ? ' (falls back to legacy for safe methods)' : ''}`,
     ...(r.rewrite ? [`  rewrite   ${'prefix' in r.rewrite ? `prefix ${r.rewrite.prefix}` : `pattern ${r.rewrite.pattern}`} → ${r.rewrite.to} (service side only; legacy gets the original path)`] : []),
+    ...(r.ownership ? [`  domain    ${ownershipText(r.ownership)}`] : []),
+    // legacy still answers this route by choice (legacy/shadow mode, users outside a canary): after a split that is stale
+    ...(r.ownership && !r.ownership.legacyCurrent && r.mode !== 'service' ? [`  WARNING   legacy answers this route (${r.mode} mode) but its copy of ${r.ownership.domain} is split away and stale: move the route to service mode or read through the seam`] : []),
     ...(r.tags?.length ? [`  tags      ${r.tags.join(', ')}`] : []),
     `  shadow    sample ${r.shadow.sample}, writes ${r.shadow.writes}, noise sample ${r.shadow.noiseSample}`,
     ...compareLines(r.compare),
@@ -53,7 +63,7 @@ export function formatRoute(r: any): string {
     lines.push(
       `  requests  ${s.requests} (2xx ${s.byClass['2xx']}, 4xx ${s.byClass['4xx']}, 5xx ${s.byClass['5xx']}), to service ${s.toService}, aborted ${s.aborted}`,
       `  latency   p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms (${s.latencyMs.samples} samples)`,
-      `  failures  upstream errors ${s.upstreamErrors}, fallbacks ${fallbackText(s)}, breaker ${s.breaker?.state ?? '-'} (opened ${s.breaker?.opens ?? 0}x)`,
+      `  failures  upstream errors ${s.upstreamErrors}, fallbacks ${fallbackText(s)}${Object.keys(s.fallbacksRefused ?? {}).length ? `, fallbacks refused ${Object.entries(s.fallbacksRefused).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}, breaker ${s.breaker?.state ?? '-'} (opened ${s.breaker?.opens ?? 0}x)`,
       `  shadow    sent ${s.shadow.sent}, match ${s.shadow.matched}, mismatch ${s.shadow.mismatched}, errors ${s.shadow.errors}; noise mismatch ${s.noise.mismatched}/${s.noise.matched + s.noise.mismatched}`,
     );
   }
@@ -96,8 +106,10 @@ export function formatStatus(s: any): string {
     `breakers open: ${s.openBreakers.length ? s.openBreakers.join(', ') : 'none'}`,
     ...(s.fallbacks ? [
       `fallbacks to legacy: ${s.fallbacks.total}${Object.keys(s.fallbacks.byReason).length ? ` (${Object.entries(s.fallbacks.byReason).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
+      ...(Object.keys(s.fallbacks.refused ?? {}).length ? [`fallbacks refused: ${Object.entries(s.fallbacks.refused).map(([k, v]) => `${k} ${v}`).join(', ')}`] : []),
       ...s.fallbacks.rules.map((f: any) => `fallback rule ${f.id} → ${f.upstream}: ${f.requests} requests`),
     ] : []),
+    ...(s.ownership?.routes?.length ? s.ownership.routes.map((o: any) => `domain  ${o.id} → ${ownershipText(o)}`) : []),
     s.lastRejection ? `last rejected table (${s.lastRejection.at}): ${s.lastRejection.errors.join('; ')}` : 'no rejected tables',
   ].join('\n');
 }

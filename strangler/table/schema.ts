@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { foldCase, normaliseHost } from './normalize.ts';
 import { parsePattern } from './pattern.ts';
 import { rewriteError, type RewriteSpec } from './rewrite.ts';
+import { DOMAIN_PATTERN } from '../../lib/ownership/types.ts';
 import { DEFAULT_JWT_CLAIM, STICKY_FROM, proxyEntryError } from '../sticky.ts';
 
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10_000;
@@ -195,6 +196,13 @@ const routeSchema = z.strictObject({
   description: z.string().optional(),
   /** Rewrites the path sent to the service (primary, canary, shadow); legacy gets the original. Query kept. */
   rewrite: rewriteSchema.optional(),
+  /**
+   * The data domain this route serves (a name in the ownership registry, lib/ownership). With the facade watching the
+   * registry (STRANGLER_OWNERSHIP_URL), fallback to legacy is off once the domain's database is `own` (split cut over).
+   */
+  domain: z.string().regex(DOMAIN_PATTERN, 'must be a domain name: lower-case letters, digits, _ - (max 64), starting with a letter').optional(),
+  /** Legacy reads this domain through the service's seam after the split, so its answers stay current: fallback stays on. */
+  legacyReadsThroughSeam: z.boolean().optional(),
   /** Labels for changing many routes at once (`strangler route set --tag catalog --mode shadow`). */
   tags: z.array(z.string().regex(TAG_RE, 'tags are letters, digits, . _ : - (max 64)')).max(32).optional(),
 });
