@@ -87,7 +87,7 @@ describe('ignore paths, compare options and fallbacks in the reports @integratio
     expect((await send(f.url + '/api/broken')).status).to.equal(200); // the service's 503 → legacy answers
     expect((await send(f.url + '/api/unrouted')).status).to.equal(200); // the /api fallback rule
     const status = await admin(f, '/status');
-    expect(status.json().fallbacks).to.deep.equal({ total: 1, byReason: { 'status-5xx': 1 }, rules: [{ id: 'fallback:/api', upstream: 'legacy', requests: 1 }] });
+    expect(status.json().fallbacks).to.deep.equal({ total: 1, byReason: { 'status-5xx': 1 }, refused: {}, rules: [{ id: 'fallback:/api', upstream: 'legacy', requests: 1 }] });
     const st = await cli(f, ['status']);
     expect(st.stdout).to.include('fallbacks to legacy: 1 (status-5xx 1)').and.include('fallback rule fallback:/api → legacy: 1 requests');
     const routes = await cli(f, ['routes']);
