@@ -45,6 +45,20 @@ function entryFiles(pkg: PackageJson): string[] {
   return targets.filter((t) => /^\.\/dist\/.*\.js$/.test(t)).map((t) => join(BUILD_DIR, t.slice('./dist/'.length)));
 }
 
+/**
+ * A package's `dependencies` against the npm packages its compiled code imports (`imported`: package → importing
+ * files): each import must be listed, with the root package.json's range; each listed package must be imported.
+ */
+export function dependencyProblems(name: string, imported: Map<string, Set<string>>, declared: Record<string, string>, rootDeps: Record<string, string>, base: string): string[] {
+  const problems: string[] = [];
+  for (const [dep, importers] of imported) {
+    if (!(dep in declared)) problems.push(`${name}: imports ${dep} (${relative(base, [...importers][0] as string)}) but does not list it in dependencies`);
+    else if (rootDeps[dep] !== undefined && declared[dep] !== rootDeps[dep]) problems.push(`${name}: dependency ${dep} is ${declared[dep]}, the root package.json has ${rootDeps[dep]}`);
+  }
+  for (const dep of Object.keys(declared)) if (!imported.has(dep)) problems.push(`${name}: lists ${dep} in dependencies but its code never imports it`);
+  return problems;
+}
+
 export function compile(): void {
   rmSync(BUILD_DIR, { recursive: true, force: true });
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -69,12 +83,7 @@ export function assemble(dir: string, rootDeps: Record<string, string>): string[
     mkdirSync(dirname(join(dist, rel)), { recursive: true });
     cpSync(file, join(dist, rel));
   }
-  const declared = pkg.dependencies ?? {};
-  for (const [name, importers] of graph.packages) {
-    if (!(name in declared)) problems.push(`${pkg.name}: imports ${name} (${relative(BUILD_DIR, [...importers][0] as string)}) but does not list it in dependencies`);
-    else if (rootDeps[name] !== undefined && declared[name] !== rootDeps[name]) problems.push(`${pkg.name}: dependency ${name} is ${declared[name]}, the root package.json has ${rootDeps[name]}`);
-  }
-  for (const name of Object.keys(declared)) if (!graph.packages.has(name)) problems.push(`${pkg.name}: lists ${name} in dependencies but its code never imports it`);
+  problems.push(...dependencyProblems(pkg.name, graph.packages, pkg.dependencies ?? {}, rootDeps, BUILD_DIR));
   for (const bin of Object.values(pkg.bin ?? {})) {
     const file = join(pkgDir, bin);
     if (!readFileSync(file, 'utf8').startsWith('#!/usr/bin/env node\n')) problems.push(`${pkg.name}: bin ${bin} lacks the #!/usr/bin/env node line`);

@@ -43,8 +43,8 @@ export interface ImportGraph {
 
 /**
  * Files reachable from `entries` through relative imports (and, for compiled output, each `.js` file's
- * `.d.ts` twin, whose type-only imports the `.js` no longer shows). `runtimeOnly` leaves `.d.ts` imports
- * out of `packages` (types are not runtime dependencies).
+ * `.d.ts` twin with `withDeclarations`, whose type-only imports the `.js` no longer shows). npm packages named
+ * only by `.d.ts` files are left out of `packages`: types are not runtime dependencies.
  */
 export function walkImports(entries: string[], opts: { withDeclarations?: boolean } = {}): ImportGraph {
   const files = new Set<string>();

@@ -126,7 +126,8 @@ export interface FacadeConfig {
  */
 export function fileSourcePaths(routes: string, stateDir: string): { path: string; template: string } {
   const live = join(stateDir, LIVE_ROUTES_FILE);
-  const seed = resolve(routes) === resolve(live) ? ROUTES_TEMPLATE_FILE : routes;
+  // installed from npm there is no template: a seed naming the live table is just the live table
+  const seed = resolve(routes) === resolve(live) && HAS_ROUTES_TEMPLATE ? ROUTES_TEMPLATE_FILE : routes;
   return { path: live, template: seed };
 }
 
