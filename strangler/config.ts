@@ -3,6 +3,7 @@
  * Local defaults match `npm start`; production (NODE_ENV=production) refuses
  * the well-known local admin token and must set STRANGLER_ADMIN_TOKEN.
  */
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -25,14 +26,22 @@ export const DEFAULT_ADMIN_HOST = '127.0.0.1';
 /** The committed route table: the template a fresh checkout starts from. */
 export const ROUTES_TEMPLATE_FILE = fileURLToPath(new URL('./routes.json', import.meta.url));
 /**
+ * True when running from this repository (the committed template sits next to this module). The installed npm
+ * package (@strangler-fig/facade) ships no demo table: there STRANGLER_ROUTES is required and state defaults to
+ * `.strangler/` in the working directory instead of a folder inside node_modules.
+ */
+export const HAS_ROUTES_TEMPLATE = existsSync(ROUTES_TEMPLATE_FILE);
+/** Default state folder: the git-ignored strangler/var/ in the repository, `./.strangler/` when installed. */
+export const DEFAULT_STATE_FOLDER = HAS_ROUTES_TEMPLATE ? fileURLToPath(new URL('./var', import.meta.url)) : resolve('.strangler');
+/**
  * The live table the file source reads and admin changes rewrite: `routes.json` in the state directory
- * (STRANGLER_STATE_DIR, default the audit file's folder, i.e. the git-ignored strangler/var/). It is created
+ * (STRANGLER_STATE_DIR, default the audit file's folder, i.e. DEFAULT_STATE_FOLDER). It is created
  * from the seed (STRANGLER_ROUTES, default the committed template) when missing; the seed is only ever read,
  * so cutting routes over never rewrites the adopter's own file. Delete the live table to start over.
  */
-export const DEFAULT_ROUTES_FILE = fileURLToPath(new URL('./var/routes.json', import.meta.url));
+export const DEFAULT_ROUTES_FILE = join(DEFAULT_STATE_FOLDER, 'routes.json');
 export const LIVE_ROUTES_FILE = 'routes.json';
-export const DEFAULT_AUDIT_FILE = fileURLToPath(new URL('./var/audit.jsonl', import.meta.url));
+export const DEFAULT_AUDIT_FILE = join(DEFAULT_STATE_FOLDER, 'audit.jsonl');
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 export const facadeConfigSchema = z.object({
@@ -43,7 +52,9 @@ export const facadeConfigSchema = z.object({
   STRANGLER_ADMIN_PORT: port(DEFAULT_ADMIN_PORT),
   STRANGLER_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   STRANGLER_SOURCE: z.enum(['file', 'redis']).default('file'),
-  STRANGLER_ROUTES: z.string().min(1).default(DEFAULT_ROUTES_FILE),
+  STRANGLER_ROUTES: HAS_ROUTES_TEMPLATE
+    ? z.string().min(1).default(DEFAULT_ROUTES_FILE)
+    : z.string({ error: 'required: the route table to seed from (the installed package has no default table)' }).min(1),
   REDIS_URL: z.string().url().default(DEFAULT_REDIS_URL),
   STRANGLER_REDIS_PREFIX: z.string().default(DEFAULT_REDIS_PREFIX),
   STRANGLER_AUDIT_FILE: z.string().min(1).default(DEFAULT_AUDIT_FILE),
@@ -121,7 +132,8 @@ export interface FacadeConfig {
  */
 export function fileSourcePaths(routes: string, stateDir: string): { path: string; template: string } {
   const live = join(stateDir, LIVE_ROUTES_FILE);
-  const seed = resolve(routes) === resolve(live) ? ROUTES_TEMPLATE_FILE : routes;
+  // installed from npm there is no template: a seed naming the live table is just the live table
+  const seed = resolve(routes) === resolve(live) && HAS_ROUTES_TEMPLATE ? ROUTES_TEMPLATE_FILE : routes;
   return { path: live, template: seed };
 }
 

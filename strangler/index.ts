@@ -212,10 +212,11 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
   };
 }
 
-async function main(): Promise<void> {
+/** Starts the facade from the environment and stops it on SIGINT/SIGTERM (also the `strangler-facade` bin). */
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let config: FacadeConfig;
   try {
-    config = loadFacadeConfig(process.env);
+    config = loadFacadeConfig(env);
   } catch (err) {
     console.error(`strangler: ${err instanceof ConfigError ? err.message : String(err)}`);
     process.exit(2);

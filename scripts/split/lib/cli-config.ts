@@ -1,9 +1,14 @@
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseConfig } from '../../../lib/config.ts';
 
-export const DEFAULT_MANIFEST = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'manifest.json');
+/** The demo's manifest, committed next to the tool in this repository (the npm package does not ship it). */
+export const REPO_MANIFEST = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'manifest.json');
+/** Installed from npm: `split-manifest.json` in the working directory (or --manifest / SPLIT_MANIFEST). */
+export const DEFAULT_PACKAGE_MANIFEST = 'split-manifest.json';
+export const DEFAULT_MANIFEST = existsSync(REPO_MANIFEST) ? REPO_MANIFEST : resolve(DEFAULT_PACKAGE_MANIFEST);
 
 /** Environment of the CLI, validated once by the entry point. */
 export const envSchema = z.object({
