@@ -121,6 +121,7 @@ export class CommittedWriter {
     for (const t of WRITER_TABLES) this.tables.set(t, await describeTable(this.src, this.srcDb, t));
     if (this.o.logPath) this.log = createWriteStream(this.o.logPath, { flags: 'a' });
     const { k, db } = this.side();
+    await raiseCounters(k, db);
     const [prows] = await k.query(`SELECT id FROM ${ident(db)}.products`);
     const [irows] = await k.query(`SELECT id, product_id FROM ${ident(db)}.product_images`);
     const loops: LoopState[] = Array.from({ length: this.o.loops }, (_, i) => ({ i, products: new Set(), images: new Map(), deletedProducts: [], categories: new Set(), seq: 0, op: '' }));
@@ -273,7 +274,8 @@ export class CommittedWriter {
       return a.length ? a[Math.floor(Math.random() * a.length)] : undefined;
     };
     const imagesOf = (pid: number) => [...l.images].filter(([, p]) => p === pid).map(([id]) => id);
-    // new keys of key-changing updates count down from a base: below every auto-increment value, never reused by an INSERT
+    // new keys of key-changing updates count down from a base: below every auto-increment value (start() raised the
+    // counters above the bases), never reused by an INSERT
     const freshId = (base: number) => base - l.seq * this.o.loops - l.i;
     const r = Math.random();
     if (r < 0.18) {
@@ -418,6 +420,28 @@ export class CommittedWriter {
       await new Promise((res2) => setTimeout(res2, 3));
       this.stats.inserts++;
     }
+  }
+}
+
+/** The key base of each table's key-changing updates (fresh keys count down from it). */
+export const KEY_BASES: Record<(typeof WRITER_TABLES)[number], number> = { products: PRODUCT_KEY_BASE, product_images: IMAGE_KEY_BASE, categories: CATEGORY_KEY_BASE };
+
+/**
+ * Raises each table's AUTO_INCREMENT above its key base, before the first write.
+ * An UPDATE that sets an AUTO_INCREMENT column above the counter moves the
+ * counter (MariaDB ≥ 10.2.4, MySQL 8): after one loop changed a key to
+ * base − 21, INSERTs got base − 20, base − 19 … — fresh keys another loop
+ * (its seq lagging) still changes a row to, or keys deleted and re-inserted
+ * later: "Duplicate entry" from the application's own model, no tool involved.
+ * With every counter above the base, INSERT keys and fresh keys never meet
+ * (the tool carries the counters to the other side only upwards).
+ */
+async function raiseCounters(k: mysql.Pool, db: string): Promise<void> {
+  for (const [table, base] of Object.entries(KEY_BASES)) {
+    const [rows] = await k.query('SELECT AUTO_INCREMENT AS ai FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]);
+    const ai = (rows as Array<{ ai: string | number | null }>)[0]?.ai;
+    if (ai !== undefined && ai !== null && Number(ai) > base) continue;
+    await k.query(`ALTER TABLE ${ident(db)}.${ident(table)} AUTO_INCREMENT = ${base + 1}`);
   }
 }
 
