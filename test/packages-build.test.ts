@@ -53,5 +53,9 @@ describe('package build: compiled import graph and dependency check', function (
     ]);
     const { pino: _p, ...noPino } = exact;
     expect(dependencyProblems('p', imported, noPino, root, dir)).to.deep.equal(['p: imports pino (lib/run.js) but does not list it in dependencies']);
+    // knex loads its driver by name: mysql2 may be listed when knex is imported, and only then
+    const withKnex = new Map([...imported, ['knex', new Set([join(dir, 'lib/run.js')])]]);
+    expect(dependencyProblems('p', withKnex, { ...exact, knex: '^3.3.0', mysql2: '^3.24.6' }, root, dir)).to.deep.equal([]);
+    expect(dependencyProblems('p', imported, { ...exact, mysql2: '^3.24.6' }, root, dir)).to.deep.equal(['p: lists mysql2 in dependencies but its code never imports it']);
   });
 });
