@@ -215,7 +215,7 @@ function build(): Command {
     .action(async (service: string, o: { force?: boolean; reason?: string }, cmd: Command) => {
       await withContext(cmd, service, async (ctx) => {
         const r = await cutoverCommand(ctx, o);
-        print(cmd, r, () => ('dryRun' in r ? `dry run: cutover would flip ${r.wouldFlip}` : 'abandoned' in r ? `${service}: interrupted ${r.abandoned} undone; the service side stays live` : `${service}: cut over${r.resumed ? ' (finished an interrupted cutover)' : ''}; ownership ${r.owner}/${r.database}; write freeze ${r.freezeMs} ms`));
+        print(cmd, r, () => ('dryRun' in r ? `dry run: cutover would flip ${r.wouldFlip}` : 'abandoned' in r ? `${service}: interrupted ${r.abandoned} undone; the service side stays live` : `${service}: ${r.alreadyDone ? 'already cut over, nothing to do' : `cut over${r.resumed ? ' (finished an interrupted cutover)' : ''}`}; ownership ${r.owner}/${r.database}; write freeze ${r.freezeMs} ms`));
       });
     });
 
@@ -226,7 +226,7 @@ function build(): Command {
     .action(async (service: string, _o, cmd: Command) => {
       await withContext(cmd, service, async (ctx) => {
         const r = await rollbackCommand(ctx);
-        print(cmd, r, () => ('dryRun' in r ? `dry run: rollback would flip ${r.wouldFlip}` : 'abandoned' in r ? `${service}: interrupted ${r.abandoned} undone; writes resumed on the legacy side` : `${service}: rolled back; ownership ${r.owner}/${r.database}; write freeze ${r.freezeMs} ms`));
+        print(cmd, r, () => ('dryRun' in r ? `dry run: rollback would flip ${r.wouldFlip}` : 'abandoned' in r ? `${service}: interrupted ${r.abandoned} undone; writes resumed on the legacy side` : `${service}: ${r.alreadyDone ? 'already rolled back, nothing to do' : 'rolled back'}; ownership ${r.owner}/${r.database}; write freeze ${r.freezeMs} ms`));
       });
     });
 

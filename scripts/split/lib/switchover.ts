@@ -23,6 +23,8 @@ export interface SwitchResult {
   /** Milliseconds spent in each step of the freeze (fence+drain, final catch-up, checks, flip). */
   steps?: Record<string, number>;
   resumed: boolean;
+  /** The same switch had already finished (a re-run after a kill that came after its last save): nothing was done. */
+  alreadyDone?: boolean;
   owner: string;
   database: string;
 }
@@ -68,6 +70,14 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
     if (state.switching?.kind === kind && rec.version > state.switching.expectVersion) {
       await finish(ctx, state, link, kind, 0, true);
       return { kind, freezeMs: 0, resumed: true, owner: rec.owner, database: rec.database };
+    }
+    // a re-run of a switch that already finished (killed after its last save, before the process exited — seen in the
+    // split soak): nothing to do; exit 0 keeps "any step can be killed and re-run" true
+    const last = state.attempts.at(-1);
+    const flippedNow = rec.owner === 'service' && rec.database === 'own';
+    if (!state.switching && last?.kind === kind && last.ok && state.phase === (kind === 'cutover' ? 'cutover' : 'copied') && flippedNow === (kind === 'cutover')) {
+      ctx.log.info({ kind, at: last.at }, `${kind} already done; nothing to do`);
+      return { kind, freezeMs: 0, resumed: true, alreadyDone: true, owner: rec.owner, database: rec.database };
     }
     const wantPhase = kind === 'cutover' ? 'copied' : 'cutover';
     if (state.phase !== wantPhase) throw new SplitError('WRONG_PHASE', `${kind} needs phase ${wantPhase}, ${ctx.service.name} is ${state.phase}`);

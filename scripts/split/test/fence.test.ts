@@ -99,6 +99,9 @@ describe('split-db fence covers every way to write (#9) @integration', function 
     try {
       const r = await rollbackCommand(ctx);
       expect('owner' in r && r.owner).to.equal('legacy');
+      // a re-run of the finished rollback (as after a kill between its last save and the exit) is a no-op, not an error
+      const again = await rollbackCommand(ctx);
+      expect('alreadyDone' in again && again.alreadyDone, 'a second rollback says it is already done').to.equal(true);
     } finally {
       await closeContext(ctx);
     }
