@@ -180,6 +180,18 @@ interface ConnState {
 
 const STATE = Symbol('strangler.connState');
 type StatefulSocket = Socket & { [STATE]?: ConnState };
+/** A response's connection state, for the one shared `close` listener (no closure per request). */
+type StatefulResponse = ServerResponse & { [STATE]?: ConnState };
+
+/** `close` fires once per response: the in-flight count goes down; a connection marked closeAfter closes once idle. */
+function onResponseClose(this: StatefulResponse): void {
+  const st = this[STATE];
+  if (st === undefined) return;
+  this[STATE] = undefined;
+  st.inFlight--;
+  if (st.current !== null && st.inFlight === 0) st.current = null;
+  if (st.closeAfter && st.inFlight === 0) closeSoon(st.socket);
+}
 
 export class ConnectionGuard {
   readonly limits: ConnectionLimits;
@@ -318,7 +330,8 @@ export class ConnectionGuard {
         if (st.started++ === 0) socket.setTimeout(0); // the first-byte deadline is over; node sets keep-alive idle after the response
         st.inFlight++;
         st.current = req;
-        res.once('close', () => guard.onResponseClose(st));
+        (res as StatefulResponse)[STATE] = st;
+        res.on('close', onResponseClose);
         if (guard.closing) {
           res.shouldKeepAlive = false;
           sendJsonError(res, 503, 'SHUTTING_DOWN', 'The facade is shutting down', takeRequestId(req.headers), true);
@@ -332,12 +345,6 @@ export class ConnectionGuard {
       }
       handler(req, res);
     };
-  }
-
-  private onResponseClose(st: ConnState): void {
-    st.inFlight--;
-    if (st.current !== null && st.inFlight === 0) st.current = null;
-    if (st.closeAfter && st.inFlight === 0) closeSoon(st.socket);
   }
 
   /** An upgraded socket: no first-byte/idle deadline (the tunnel has its own rules), still counted as open. */

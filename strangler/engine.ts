@@ -162,7 +162,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
   nextWaiter: Waiter | null = null;
   dequeued = false;
   readonly onClose: () => void;
-  readonly onDrain: () => void;
+  /** Made the first time the response pushes back (most responses never do). */
+  onDrain: (() => void) | null = null;
 
   constructor(target: ForwardTarget, res: ServerResponse, fr: ForwardRequest, hooks: ForwardHooks) {
     this.target = target;
@@ -171,13 +172,6 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
     this.hooks = hooks;
     this.onClose = () => {
       if (this.state !== DONE && !this.res.writableFinished) this.clientLeft();
-    };
-    this.onDrain = () => {
-      if (this.drainTimer !== null) {
-        clearTimeout(this.drainTimer);
-        this.drainTimer = null;
-      }
-      this.controller?.resume();
     };
   }
 
@@ -360,6 +354,13 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
       controller.pause();
       if (!this.drainHooked) {
         this.drainHooked = true;
+        this.onDrain = () => {
+          if (this.drainTimer !== null) {
+            clearTimeout(this.drainTimer);
+            this.drainTimer = null;
+          }
+          this.controller?.resume();
+        };
         res.on('drain', this.onDrain);
       }
       if (this.drainTimer === null) this.armDrainTimer();
@@ -443,7 +444,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
   private end(): void {
     this.state = DONE;
     this.res.removeListener('close', this.onClose);
-    if (this.drainHooked) this.res.removeListener('drain', this.onDrain);
+    if (this.onDrain !== null) this.res.removeListener('drain', this.onDrain);
     if (this.drainTimer !== null) {
       clearTimeout(this.drainTimer);
       this.drainTimer = null;

@@ -15,12 +15,11 @@ import type { CapturedResponse } from './compare.ts';
 import { decide, type Decision } from './decide.ts';
 import { BodyTimeout, DEFAULT_CLIENT_DRAIN_TIMEOUT_MS, RETRY_AFTER_SECONDS, failureStatus, forward, newCapture, sendJsonError, type AbortPhase, type Capture, type FailureKind, type ForwardHandler, type ForwardHooks } from './engine.ts';
 import { LimitedLog } from './log-limit.ts';
-import { checkRequestTarget, prepareForwardHeaders, takeRequestId } from './headers.ts';
+import { checkedTarget, prepareForwardHeaders, takeRequestId } from './headers.ts';
 import { recordComparison, shadowFetch, type PendingComparison, type ShadowOutcome } from './shadow.ts';
 import type { RouteStats, StatsStore } from './stats.ts';
 import { peerTrusted, stickyConfig, stickyKey } from './sticky.ts';
 import type { CompiledRoute, CompiledTable } from './table/compile.ts';
-import { normaliseTarget } from './table/normalize.ts';
 import type { OwnershipView } from './ownership-watch.ts';
 import { PROXY_JOB, type ProxyJob, type Upstream } from './upstreams.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -487,13 +486,12 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
   deps.stats.metrics.requestPath.source = () => ({ upstreams: deps.active().upstreams.values(), bufferedBytes: ctx.buffered });
   return function handle(req, res) {
     const requestId = takeRequestId(req.headers);
-    const bad = checkRequestTarget(req.url);
-    if (bad !== null) {
-      sendJsonError(res, bad.status, bad.code, bad.message, requestId, true);
+    // checked and normalised in one pass; one form of the target is matched and forwarded (docs/facade.md "Path matching")
+    const target = checkedTarget(req.url);
+    if ('status' in target) {
+      sendJsonError(res, target.status, target.code, target.message, requestId, true);
       return;
     }
-    // one form of the target is matched and forwarded (docs/facade.md "Path matching")
-    const target = normaliseTarget(req.url);
     if (target.url !== req.url) req.url = target.url;
     const path = target.path;
     if (path === HEALTH_PATH) {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { normaliseTarget, TARGET_PROBLEM_MESSAGES } from './table/normalize.ts';
+import { normaliseTarget, TARGET_PROBLEM_MESSAGES, type NormalisedTarget } from './table/normalize.ts';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 const TRACEPARENT_RE = /^[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -18,8 +18,13 @@ export function isValidTraceparent(v: unknown): v is string {
 /** Takes a well-formed incoming request id or makes one. */
 export function takeRequestId(headers: IncomingHttpHeaders): string {
   const incoming = headers['x-request-id'];
-  return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+  if (typeof incoming === 'string' && REQUEST_ID_RE.test(incoming)) return incoming;
+  lastGeneratedId = randomUUID();
+  return lastGeneratedId;
 }
+
+/** The last id takeRequestId made (a UUID): newTraceparent skips re-checking it. */
+let lastGeneratedId = '';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const spanHigh = Number.parseInt(randomUUID().slice(0, 8), 16) >>> 0;
@@ -34,7 +39,7 @@ function nextSpanId(): string {
 
 /** A new traceparent; a generated (UUID) request id doubles as the trace id, so logs and traces line up. */
 export function newTraceparent(requestId?: string): string {
-  const trace = requestId !== undefined && requestId.length === 36 && UUID_RE.test(requestId) ? requestId.replaceAll('-', '') : randomUUID().replaceAll('-', '');
+  const trace = requestId !== undefined && requestId.length === 36 && (requestId === lastGeneratedId || UUID_RE.test(requestId)) ? requestId.replaceAll('-', '') : randomUUID().replaceAll('-', '');
   return `00-${trace}-${nextSpanId()}-01`;
 }
 
@@ -77,10 +82,16 @@ export const MAX_URL_LENGTH = 8192;
  * no `#`, no `\` in the path, no malformed `%` escape, no dot segment (also `%2e`).
  */
 export function checkRequestTarget(url: string | undefined): { status: number; code: string; message: string } | null {
+  const t = checkedTarget(url);
+  return 'status' in t ? t : null;
+}
+
+/** checkRequestTarget and normaliseTarget in one pass (the hot path): the error, or the normalised target. */
+export function checkedTarget(url: string | undefined): { status: number; code: string; message: string } | NormalisedTarget {
   if (!url || url.charCodeAt(0) !== 47) return { status: 400, code: 'BAD_REQUEST', message: TARGET_PROBLEM_MESSAGES['not-absolute'] };
   if (url.length > MAX_URL_LENGTH) return { status: 414, code: 'URI_TOO_LONG', message: 'The request target is too long' };
-  const { problem } = normaliseTarget(url);
-  return problem === null ? null : { status: 400, code: 'BAD_REQUEST', message: TARGET_PROBLEM_MESSAGES[problem] };
+  const target = normaliseTarget(url);
+  return target.problem === null ? target : { status: 400, code: 'BAD_REQUEST', message: TARGET_PROBLEM_MESSAGES[target.problem] };
 }
 
 /**
