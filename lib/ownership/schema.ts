@@ -12,6 +12,8 @@ export interface EnsureRegistryOptions {
   domains?: readonly Domain[];
   /** Database that holds the registry; default: the knex connection's current database. Created when missing. */
   database?: string;
+  /** `changed_by` of the seeded rows (default 'ensureRegistry'). */
+  actor?: string;
 }
 
 /** The registry's current database name (the one its knex connection uses) when none is named. */
@@ -50,8 +52,9 @@ export async function ensureRegistry(knex: Knex, opts: EnsureRegistryOptions = {
   const existing = new Set(((await knex(OWNERSHIP_TABLE).withSchema(db).select('domain')) as Array<{ domain: string }>).map((r) => r.domain));
   const missing = [...new Set(domains)].filter((d) => !existing.has(d));
   if (missing.length) {
-    const values = missing.map(() => "(?, 'legacy', 'legacy', 1, 'ensureRegistry', 'initial')").join(', ');
-    await knex.raw(`INSERT IGNORE INTO ??.?? (domain, owner, \`database\`, version, changed_by, reason) VALUES ${values}`, [db, OWNERSHIP_TABLE, ...missing]);
+    const values = missing.map(() => "(?, 'legacy', 'legacy', 1, ?, 'initial')").join(', ');
+    const actor = opts.actor ?? 'ensureRegistry';
+    await knex.raw(`INSERT IGNORE INTO ??.?? (domain, owner, \`database\`, version, changed_by, reason) VALUES ${values}`, [db, OWNERSHIP_TABLE, ...missing.flatMap((d) => [d, actor])]);
   }
   return { database: db };
 }
