@@ -5,12 +5,10 @@
 import { expect } from 'chai';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { Writable } from 'node:stream';
 import { waitFor } from '../../test/helpers/wait.ts';
-import { createLogger } from '../../lib/logger.ts';
 import { loadFacadeConfig } from '../config.ts';
 import { DEFAULT_CLIENT_DRAIN_TIMEOUT_MS } from '../engine.ts';
-import { json, send, startTestFacade, type TestFacade } from './helpers.ts';
+import { json, send, startTestFacade, type TestFacade, captureLogger } from './helpers.ts';
 import type { FacadeConfig } from '../config.ts';
 
 const BIG = 20 * 1024 * 1024;
@@ -62,16 +60,6 @@ async function startUp(): Promise<Up> {
   return up;
 }
 
-function captureLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
-      cb();
-    },
-  });
-  return { logger: createLogger('test', { level: 'warn', destination }), lines };
-}
 
 async function counter(f: TestFacade, name: string, labels: Record<string, string>): Promise<number> {
   const m = await f.metrics.registry.getSingleMetric(name)?.get();

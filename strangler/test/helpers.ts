@@ -3,10 +3,12 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
+import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { startFacade, type FacadeHandle, type FacadeOptions } from '../index.ts';
 import type { FacadeConfig } from '../config.ts';
 import type { RouteTableInput } from '../table/schema.ts';
+import { createLogger } from '../../lib/logger.ts';
 
 export interface StandIn {
   url: string;
@@ -134,4 +136,16 @@ export function admin(f: FacadeHandle, path: string, opts: { method?: string; bo
   if (opts.token !== null) headers.authorization = `Bearer ${opts.token ?? TEST_TOKEN}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   return send(f.adminUrl + path, { method: opts.method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+}
+
+/** A logger whose warn+ lines are captured as objects (for asserting what a failure path logged). */
+export function captureLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
+      cb();
+    },
+  });
+  return { logger: createLogger('test', { level: 'warn', destination }), lines };
 }

@@ -6,10 +6,8 @@
 import { expect } from 'chai';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { Writable } from 'node:stream';
 import { waitFor } from '../../test/helpers/wait.ts';
-import { createLogger } from '../../lib/logger.ts';
-import { json, send, startTestFacade, type TestFacade } from './helpers.ts';
+import { json, send, startTestFacade, type TestFacade, captureLogger } from './helpers.ts';
 import type { FacadeConfig } from '../config.ts';
 
 /** An upstream that records every request it saw start, and every one that was cut before it answered. */
@@ -105,17 +103,6 @@ async function metric(f: TestFacade, name: string, labels: Record<string, string
   return sum;
 }
 
-/** Captures warn+ log lines as objects. */
-function captureLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
-      cb();
-    },
-  });
-  return { logger: createLogger('test', { level: 'warn', destination }), lines };
-}
 
 describe('strangler request path under hostile clients @integration', () => {
   const cleanup: (() => Promise<void>)[] = [];

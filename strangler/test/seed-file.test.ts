@@ -2,12 +2,11 @@ import { expect } from 'chai';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { createLogger } from '../../lib/logger.ts';
 import { stringify as yaml } from 'yaml';
 import { DEFAULT_ROUTES_FILE, loadFacadeConfig, ROUTES_TEMPLATE_FILE } from '../config.ts';
 import { startFacade, type FacadeHandle } from '../index.ts';
-import { admin, json, send, startStandIn, table, type StandIn } from './helpers.ts';
+import { admin, json, send, startStandIn, table, type StandIn, captureLogger } from './helpers.ts';
 
 describe('the adopter\'s routes file is a seed: read, never rewritten @integration', () => {
   let legacy: StandIn;
@@ -30,16 +29,6 @@ describe('the adopter\'s routes file is a seed: read, never rewritten @integrati
     return startFacade({ ...config, host: '127.0.0.1', port: 0, adminHost: '127.0.0.1', adminPort: 0 }, { logger });
   }
 
-  function captureLogger() {
-    const lines: Record<string, unknown>[] = [];
-    const destination = new Writable({
-      write(chunk, _enc, cb) {
-        for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
-        cb();
-      },
-    });
-    return { logger: createLogger('test', { level: 'warn', destination }), lines };
-  }
 
   it('admin changes go to the live table in the state dir; the seed file (YAML) keeps its bytes and mtime', async () => {
     const seed = join(dir, 'my-routes.yaml');
