@@ -40,7 +40,7 @@ interface SuiteRun { passes: number; failures: number; tests: number; stage: str
 interface Proc { name: string; child: ChildProcess; out: () => string }
 
 describe('examples/taskboard adopts the installed toolkit end to end @integration', function () {
-  this.timeout(FULL ? 900_000 : 240_000);
+  this.timeout(FULL ? 900_000 : 420_000);
   let work: string;
   let copy: string;
   let env: NodeJS.ProcessEnv;
@@ -60,7 +60,7 @@ describe('examples/taskboard adopts the installed toolkit end to end @integratio
 
   const sh = (cmd: string, args: string[], extra: NodeJS.ProcessEnv = {}, timeoutMs = 120_000) =>
     runSync(cmd, args, { cwd: copy, env: { ...env, ...extra }, timeoutMs });
-  const splitDb = (...args: string[]) => sh('npx', ['--no-install', 'split-db', '--manifest', 'split.json', '--source', source, '--target', target, ...args]);
+  const splitDb = (...args: string[]) => sh('npx', ['--no-install', 'split-db', '--manifest', 'split.json', '--source', source, '--target', target, ...args], {}, 300_000);
   const strangler = (...args: string[]) => sh('npx', ['--no-install', 'strangler', ...args], { STRANGLER_ADMIN_URL: adminUrl, STRANGLER_ADMIN_TOKEN: ADMIN_TOKEN, STRANGLER_ACTOR: 'e2e' });
   const ok = (r: { status: number | null; stdout: string; stderr: string }, what: string) => {
     expect(r.status, `${what}:\n${r.stdout}\n${r.stderr}`).to.equal(0);
