@@ -94,6 +94,7 @@ export class MysqlOwnershipRegistry implements OwnershipRegistry {
   private pub: Redis | undefined;
   private closed = false;
   private refreshing: Promise<OwnershipRecord[]> | undefined;
+  private queuedRefresh: Promise<OwnershipRecord[]> | undefined;
 
   private constructor(opts: MysqlOwnershipOptions, database: string) {
     this.knex = opts.knex;
@@ -176,8 +177,20 @@ export class MysqlOwnershipRegistry implements OwnershipRegistry {
     return q(name).withSchema(this.database);
   }
 
+  /**
+   * Re-reads the table. Resolves with records read by a SELECT that started after this call: callers arriving while
+   * a refresh is in flight (its SELECT may predate a flip they already know of) share one refresh queued after it.
+   */
   async refresh(): Promise<OwnershipRecord[]> {
-    if (this.refreshing) return this.refreshing;
+    if (!this.refreshing) return this.readNow();
+    this.queuedRefresh ??= this.refreshing.catch(() => undefined).then(() => {
+      this.queuedRefresh = undefined;
+      return this.readNow();
+    });
+    return this.queuedRefresh;
+  }
+
+  private readNow(): Promise<OwnershipRecord[]> {
     this.refreshing = (async () => {
       try {
         const rows = (await this.table(this.knex, OWNERSHIP_TABLE).select('*')) as Row[];

@@ -43,7 +43,7 @@ export interface OwnershipRegistry {
   all(): OwnershipRecord[];
   /** Atomic, audited change. Resolves with the new record (unchanged record if the patch changes nothing). */
   set(domain: Domain, patch: OwnershipPatch, meta: ChangeMeta): Promise<OwnershipRecord>;
-  /** Re-reads the store now (bypassing the cache) and notifies listeners of changes. */
+  /** Re-reads the store (bypassing the cache; read after the call, never an older in-flight read) and notifies listeners of changes. */
   refresh(): Promise<OwnershipRecord[]>;
   /** Returns an unsubscribe function. */
   onChange(cb: OwnershipListener): () => void;

@@ -28,6 +28,13 @@ export interface SeamOptions {
   /** Reads retry on the fence error only; same defaults as writes. */
   readRetry?: RetryOptions;
   retryAfterSeconds?: number;
+  /**
+   * Re-read the registry before every `read` (one small SELECT, shared by concurrent reads), so a read never goes to
+   * the old side after another process has flipped the domain — e.g. the service wrote a row to the new owner and
+   * this process has not yet heard of the flip. Default false: reads use the cached owner, which follows a flip when
+   * the announcement (Redis) or the next poll arrives. Writes need no refresh: the old side is fenced.
+   */
+  freshReads?: boolean;
   /** Run `write` callbacks inside a transaction (default true), so a fenced attempt leaves nothing behind. */
   transactionalWrites?: boolean;
   /** Recognises the fence error (default isFenceError). */
@@ -77,6 +84,7 @@ export function resolveSeamOptions(o: SeamOptions): { write: ResolvedRetry; read
   if (!Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 1 || retryAfterSeconds > 3600) problems.push('retryAfterSeconds: an integer from 1 to 3600');
   if (o.isFenceError !== undefined && typeof o.isFenceError !== 'function') problems.push('isFenceError: a function');
   if (o.onEvent !== undefined && typeof o.onEvent !== 'function') problems.push('onEvent: a function');
+  if (o.freshReads !== undefined && typeof o.freshReads !== 'boolean') problems.push('freshReads: true or false');
   if (problems.length) throw new SeamError(SEAM_INVALID_OPTIONS, `createSeam: ${problems.join('; ')}`);
   return { write, read, retryAfterSeconds, domains };
 }

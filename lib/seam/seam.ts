@@ -34,7 +34,7 @@ export interface Seam {
    * then throws SeamUnavailableError (503 through seamErrorHandler). Other errors are thrown at once.
    */
   write<T>(domain: string, fn: (db: Knex) => Promise<T>, opts?: CallOptions): Promise<T>;
-  /** Same as write for reads (no transaction); retries on the fence error only. */
+  /** Same as write for reads (no transaction); retries on the fence error only. With `freshReads`, asks the registry first. */
   read<T>(domain: string, fn: (db: Knex) => Promise<T>, opts?: CallOptions): Promise<T>;
   /** Per domain: owner, database, version, last change, fence hits, retries, give-ups. For health checks. */
   state(): SeamDomainState[];
@@ -58,6 +58,7 @@ export function createSeam(options: SeamOptions): Seam {
   const now = options.now ?? Date.now;
   const isFence = options.isFenceError ?? defaultIsFenceError;
   const transactional = options.transactionalWrites ?? true;
+  const freshReads = options.freshReads ?? false;
   const sinks: Array<(ev: SeamEvent) => void> = [];
   if (options.metricsRegistry) sinks.push(promSink(options.metricsRegistry));
   if (options.onEvent) sinks.push(options.onEvent);
@@ -110,6 +111,7 @@ export function createSeam(options: SeamOptions): Seam {
   async function run<T>(op: SeamOp, domain: string, fn: (db: Knex) => Promise<T>, policy: ResolvedRetry, opts: CallOptions | undefined): Promise<T> {
     known(domain);
     const c = counters.get(domain)!;
+    if (op === 'read' && freshReads) await registry.refresh();
     const started = now();
     let backoff = policy.backoffMs;
     for (let attempt = 1; ; attempt++) {

@@ -11,30 +11,19 @@
  * `npx mocha`) is put first on PATH for the installed project.
  */
 import { expect } from 'chai';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { importSpecifiers, isRelative } from '../../packages/imports.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { adopterEnv, installOffline, packToolkit, runSync, TOOLKIT_PACKAGES } from '../helpers/toolkit-pack.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const PACKAGES = ['facade', 'split-db', 'seam'];
+const PACKAGES = TOOLKIT_PACKAGES;
 const DEMO_DIRS = ['legacy', 'services', 'thrift', 'migrations'];
-
-function machineNodeMajor(path: string): number {
-  const r = spawnSync('node', ['--version'], { encoding: 'utf8', env: { PATH: path } });
-  const m = /^v(\d+)\./.exec(r.stdout ?? '');
-  return m ? Number(m[1]) : 0;
-}
-
-function run(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }) {
-  const r = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, encoding: 'utf8', timeout: opts.timeoutMs ?? 60_000 });
-  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-}
+const run = runSync;
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -52,32 +41,11 @@ describe('toolkit npm packages installed into a fresh project @integration', fun
   before(function () {
     work = mkdtempSync(join(tmpdir(), 'strangler-packages-'));
     project = join(work, 'adopter');
-    // the adopter's shell: none of this repository's settings, nor the npm_* variables and node_modules/.bin
-    // entries that `npm test` / `npx mocha` add (this repository's bins must not leak into the project)
-    const cleanPath = (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '' && !/node_modules[\\/]\.bin$/.test(d)).join(delimiter);
-    const path = machineNodeMajor(cleanPath) >= 22 ? cleanPath : `${dirname(process.execPath)}${delimiter}${cleanPath}`;
-    env = { ...process.env };
-    for (const k of Object.keys(env)) if (/^(STRANGLER_|SPLIT_|npm_)/i.test(k)) delete env[k];
-    Object.assign(env, { PATH: path, npm_config_update_notifier: 'false', NODE_ENV: 'development' });
-
-    const build = run(process.execPath, [join(ROOT, 'packages/build.ts')], { cwd: ROOT });
-    expect(build.status, `build:packages failed:\n${build.stderr}`).to.equal(0);
-
-    const tarballs = PACKAGES.map((p) => {
-      // the build above already ran: skip each package's prepack (which would rebuild it)
-      const r = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: join(ROOT, 'packages', p), env });
-      expect(r.status, `npm pack ${p}: ${r.stderr}`).to.equal(0);
-      return join(work, (JSON.parse(r.stdout) as Array<{ filename: string }>)[0]!.filename);
-    });
-
+    env = adopterEnv();
+    const tarballs = packToolkit(work, env);
     mkdirSync(project);
     expect(run('npm', ['init', '-y'], { cwd: project, env }).status).to.equal(0);
-    let install = run('npm', ['install', '--offline', '--no-audit', '--no-fund', ...tarballs], { cwd: project, env });
-    if (install.status !== 0) {
-      installNote = `prefer-offline (offline failed: ${install.stderr.split('\n').find((l) => /npm error (code|404|notarget)/i.test(l)) ?? install.stderr.slice(0, 200)})`;
-      install = run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...tarballs], { cwd: project, env, timeoutMs: 90_000 });
-    }
-    expect(install.status, `npm install: ${install.stderr}`).to.equal(0);
+    installNote = installOffline(project, tarballs, env);
   });
 
   after(function () {

@@ -8,6 +8,7 @@ import { createKnex } from '../../db.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';
 import { createSeam, seamErrorHandler, SEAM_METRICS, type Seam, type SeamEvent } from '../index.ts';
 import { FENCE_MESSAGE, SeamFixture } from './fixture.ts';
+import { createMysqlOwnershipRegistry } from '../../ownership/index.ts';
 
 describe('seam library: the monolith keeps working while a domain moves (MariaDB + Redis) @integration', () => {
   let f: SeamFixture | undefined;
@@ -132,6 +133,66 @@ describe('seam library: the monolith keeps working while a domain moves (MariaDB
     expect(made).to.equal(1);
     expect(s.state()[0].lastSwitchAt).to.be.a('string');
     expect(() => s.knex('itemz')).to.throw(/unknown domain "itemz"; domains are the keys of connections \(items\)/);
+  });
+
+  it('freshReads: a read right after another process flipped the domain goes to the new owner, before any announcement', async () => {
+    // found by test/system/example-e2e.test.ts: the identity service wrote a new user to the new owner (its write met
+    // the fence, so it re-read the registry), and the monolith's next request, in another process that had not yet
+    // heard of the flip, read the old copy: "user not found" for a user that had just signed up
+    f = await SeamFixture.create();
+    const fx = f;
+    const deaf = await createMysqlOwnershipRegistry({ knex: fx.legacy.knex, domains: ['items'], pollMs: 0 }); // no Redis, no polling
+    try {
+      await fx.own.knex('items').insert({ id: 7, writer: 0 });
+      const ids = (s: Seam) => s.read('items', async (db) => ((await db('items').select('id')) as Array<{ id: number }>).map((r) => r.id));
+      const plain = createSeam({ registry: deaf, connections: { legacy: fx.legacy.knex, items: fx.own.knex } });
+      const fresh = createSeam({ registry: deaf, connections: { legacy: fx.legacy.knex, items: fx.own.knex }, freshReads: true });
+      expect(await ids(fresh)).to.deep.equal([]);
+      await fx.flip();
+      expect(await ids(fresh), 'freshReads: the new owner at once').to.deep.equal([7]);
+      await fx.flipBack();
+      expect(await ids(fresh), 'and back').to.deep.equal([]);
+      await fx.flip();
+      await deaf.refresh();
+      expect(await ids(plain), 'without freshReads the cached owner (here refreshed by hand)').to.deep.equal([7]);
+      await plain.close();
+      await fresh.close();
+    } finally {
+      await deaf.close();
+    }
+  });
+
+  it('registry.refresh() reads the table after the call, even while an older refresh is in flight', async () => {
+    f = await SeamFixture.create();
+    const fx = f;
+    const reg = await createMysqlOwnershipRegistry({ knex: fx.legacy.knex, domains: ['items'], pollMs: 0 });
+    try {
+      // the first refresh reads the table before the flip, and its answer is held until the flip has committed
+      const held = reg as unknown as { table: (q: unknown, name: string) => { select: (c: string) => Promise<unknown> } };
+      const real = held.table.bind(reg);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let selects = 0;
+      held.table = (q, name) => {
+        const b = real(q, name);
+        return { select: async (c: string) => {
+          const n = ++selects;
+          const rows = await b.select(c);
+          if (n === 1) await gate;
+          return rows;
+        } };
+      };
+      const before = reg.refresh();
+      await waitFor(() => selects === 1, { timeoutMs: 3000, what: 'the first SELECT' });
+      await fx.flip();
+      const later = reg.refresh();
+      release();
+      expect((await before).find((r) => r.domain === 'items')?.database, 'the older refresh read before the flip').to.equal('legacy');
+      const after = await later;
+      expect(after.find((r) => r.domain === 'items')?.database).to.equal('own');
+    } finally {
+      await reg.close();
+    }
   });
 
   it('reads retry on the fence error only', async () => {
