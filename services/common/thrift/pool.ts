@@ -96,8 +96,10 @@ export class ConnectionPool {
     if (this.closed) return Promise.reject(clientError('CLIENT_CLOSED', `the ${service} client is closed`, { service, method }));
     const best = this.pick();
     if (best) {
-      // Spread load: open another slot once the least busy connection is at its target.
-      if (best.inFlight >= this.opts.targetInFlightPerConnection) this.connectOneIdle();
+      // Spread load: open another slot once the least busy connection is at its target and the
+      // calls in flight exceed what the open and connecting slots take at the target (a burst
+      // during a connect opens only as many slots as it needs).
+      if (best.inFlight >= this.opts.targetInFlightPerConnection) this.growFor(1);
       return this.start(best, method, args, deadline);
     }
     let hope = false;
@@ -141,6 +143,17 @@ export class ConnectionPool {
       if (best.inFlight === 0) break;
     }
     return best;
+  }
+
+  /** Opens one idle slot when the calls in flight plus `extra` exceed what open and connecting slots take at the target. */
+  private growFor(extra: number): void {
+    let inFlight = 0;
+    let slots = 0;
+    for (const s of this.slots) {
+      if (s.state === 'ready' || s.state === 'connecting') slots++;
+      inFlight += s.conn?.inFlight ?? 0;
+    }
+    if (inFlight + extra > slots * this.opts.targetInFlightPerConnection) this.connectOneIdle();
   }
 
   private connectOneIdle(): boolean {
