@@ -130,6 +130,25 @@ describe('thrift plumbing failure behaviour @integration', function () {
     }
   });
 
+  it('the pool shrinks when idle: connections the server closes for idleness reopen only when load needs them', async () => {
+    const s = await createThriftServer({ service: 'product', module: ProductService, handler: testHandler(), idleTimeoutMs: 1200 });
+    try {
+      const c = client({ port: s.port, poolSize: 4, targetInFlightPerConnection: 1 });
+      await Promise.all(Array.from({ length: 4 }, () => c.getProduct({}, 'slow:50', {})));
+      expect(s.connections().accepted).to.equal(4);
+      // All four go idle and the server closes them; only the last one to close reconnects at once.
+      await waitFor(() => s.connections().accepted >= 5, { timeoutMs: 8000, what: 'idle connections closed and one reopened' });
+      await waitFor(() => { const st = c.$stats(); return st.ready === 1 && st.connecting === 0 && st.backoff === 0; }, { timeoutMs: 4000, what: 'one ready connection, the other slots idle' });
+      expect(c.$stats().size).to.equal(4);
+      // Load grows the pool again.
+      const before = s.connections().accepted;
+      await Promise.all(Array.from({ length: 4 }, () => c.getProduct({}, 'slow:50', {})));
+      expect(s.connections().accepted - before).to.equal(3);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('calls with different deadlines on one connection each reject at their own deadline', async () => {
     const c = client({ poolSize: 1, timeoutMs: 5000 });
     await c.ping();
