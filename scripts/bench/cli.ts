@@ -1,11 +1,14 @@
 /**
  * `npm run bench -- <name>` runs scripts/bench/<name>.ts; with no name, every
  * benchmark in turn and one summary table. Each benchmark module exports
- * `run(): Promise<BenchResult[]>` and prints its own detailed table.
+ * `run(): Promise<BenchResult[]>` and prints its own detailed table. The load
+ * average is printed before and after every benchmark; results of a run that
+ * started on a busy machine (see _noise.ts) are marked noisy in the summary.
  */
 import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { formatLoad, judge, loadAverage } from './_noise.ts';
 
 export interface BenchResult {
   bench: string;
@@ -16,6 +19,8 @@ export interface BenchResult {
   unit: string;
   /** ours/peer, where higher is better for the metric; computed when absent. */
   ratio?: number;
+  /** the machine was too busy for a verdict on this figure (set by the benchmark or by the load before the run) */
+  noisy?: boolean;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -37,13 +42,19 @@ async function main(): Promise<void> {
   const results: BenchResult[] = [];
   for (const n of chosen) {
     const mod = (await import(pathToFileURL(join(here, `${n}.ts`)).href)) as { run(): Promise<BenchResult[]> };
-    results.push(...(await mod.run()));
+    const before = loadAverage();
+    console.log(`bench ${n}: load average before ${formatLoad(before)}`);
+    const got = await mod.run();
+    console.log(`bench ${n}: load average after ${formatLoad(loadAverage())}`);
+    const busy = !judge({ loadBefore: before }).quiet;
+    results.push(...got.map((r) => (busy ? { ...r, noisy: true } : r)));
   }
   if (chosen.length > 1 || names.length === 0) {
     console.log('\nSummary');
     console.table(results.map((r) => ({
       bench: r.bench, metric: r.metric, ours: round(r.ours), peer: r.peer === undefined ? '' : `${round(r.peer)} (${r.peerName ?? 'peer'})`,
       unit: r.unit, ratio: r.ratio !== undefined ? round(r.ratio) : r.peer ? round(r.ours / r.peer) : '',
+      verdict: r.noisy ? 'noisy' : '',
     })));
   }
 }

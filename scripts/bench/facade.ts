@@ -18,11 +18,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './cli.ts';
+import { formatLoad, judge, loadAverage, verdictLine } from './_noise.ts';
 
 const benchDir = fileURLToPath(new URL('../../strangler/bench/', import.meta.url));
 const num = (name: string, def: number) => {
@@ -151,8 +152,8 @@ const r2 = (n: number) => Math.round(n * 100) / 100;
 const r3 = (n: number) => Math.round(n * 1000) / 1000;
 
 export async function run(): Promise<BenchResult[]> {
-  const load0 = loadavg();
-  console.log(`facade bench: ${SECONDS}s × ${ROUNDS} rounds per target, ${CONNECTIONS} connections, ${LATENCY_SECONDS}s single-connection latency; load average before: ${load0.map(r2).join(' ')}`);
+  const load0 = loadAverage();
+  console.log(`facade bench: ${SECONDS}s × ${ROUNDS} rounds per target, ${CONNECTIONS} connections, ${LATENCY_SECONDS}s single-connection latency; load average before: ${formatLoad(load0)}`);
   let nginxDir: string | null = null;
   try {
     // legacy and service are separate processes, as they are in production: shadow copies load the service, not legacy
@@ -198,7 +199,7 @@ export async function run(): Promise<BenchResult[]> {
         m.latP99.push(lat.p99);
         m.errors += lat.errors;
       }
-      console.log(`  round ${round + 1}/${ROUNDS} done (load average ${loadavg().map(r2).join(' ')})`);
+      console.log(`  round ${round + 1}/${ROUNDS} done (load average ${formatLoad(loadAverage())})`);
     }
 
     const med = (name: string) => {
@@ -246,14 +247,19 @@ export async function run(): Promise<BenchResult[]> {
     const passVsFast = paired(PASS, '@fastify/http-proxy', 'rps');
     const shadowVsPass = has('facade shadow mode (primary)') ? paired('facade shadow mode (primary)', PASS, 'latP50') : NaN;
     const shadow10VsPass = has('facade shadow, sample 0.1') ? paired('facade shadow, sample 0.1', PASS, 'latP50') : NaN;
-    const load1 = loadavg();
+    const load1 = loadAverage();
+    // The peers are the yardstick: their rounds must agree, and the machine must have been quiet, for a verdict.
+    const peerRounds: Record<string, number[]> = { '@fastify/http-proxy req/s': results.get('@fastify/http-proxy')!.rps };
+    if (has('nginx (1 worker, keepalive)')) peerRounds['nginx req/s'] = results.get('nginx (1 worker, keepalive)')!.rps;
+    const verdict = judge({ loadBefore: load0, peerRounds });
     console.log(`CPU per proxied request (the proxy process only; independent of how busy the machine is): facade passthrough ${Math.round(pass.cpu)} µs, ` +
       `@fastify/http-proxy ${Math.round(fast.cpu)} µs, express+hpm ${Math.round(hpmM.cpu)} µs → facade needs ${r2(pass.cpu / fast.cpu)}× fastify's CPU per request`);
-    console.log(`targets: passthrough ≥ 1.0× fastify req/s → ${r2(passVsFast)}× (paired), ${r2(pass.rps / fast.rps)}× (medians); ` +
+    console.log(verdictLine(`targets: passthrough ≥ 1.0× fastify req/s → ${r2(passVsFast)}× (paired), ${r2(pass.rps / fast.rps)}× (medians); ` +
       `p50 added over direct ≤ 1 ms → ${r3(addedMs)} ms (fastify ${r3(fastAddedMs)} ms); ` +
       `shadow primary p50 within 5 % of passthrough → ${r2((shadowVsPass - 1) * 100)} % (1 conn, paired), ${r2(((shadow.p50 - pass.p50) / Math.max(pass.p50, 1)) * 100)} % (under load); ` +
-      `with sample 0.1: ${r2((shadow10VsPass - 1) * 100)} % (1 conn, paired)`);
-    console.log(`load average after: ${load1.map(r2).join(' ')} (2 cores, shared with other work: figures are relative, read the ratios)`);
+      `with sample 0.1: ${r2((shadow10VsPass - 1) * 100)} % (1 conn, paired)` +
+      (nginx && has('nginx (1 worker, keepalive)') ? `; passthrough CPU/req ≤ 2.5× nginx's → ${r2(pass.cpu / med('nginx (1 worker, keepalive)').cpu)}×` : ''), verdict));
+    console.log(`load average after: ${formatLoad(load1)} (2 cores; above 1.0 before the run or peer rounds spreading > 30 % = noisy: figures are relative, read the ratios)`);
 
     const out: BenchResult[] = [
       { bench: 'facade', metric: 'passthrough req/s', ours: pass.rps, peer: fast.rps, peerName: '@fastify/http-proxy', unit: 'req/s', ratio: passVsFast },
@@ -268,6 +274,7 @@ export async function run(): Promise<BenchResult[]> {
       const n = med('nginx (1 worker, keepalive)');
       out.push({ bench: 'facade', metric: 'passthrough req/s', ours: pass.rps, peer: n.rps, peerName: 'nginx', unit: 'req/s' });
     }
+    if (!verdict.quiet) for (const r of out) r.noisy = true;
     return out;
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');

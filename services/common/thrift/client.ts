@@ -25,7 +25,8 @@ import { serviceMethods, type ServiceModule } from './service-module.ts';
 export const CLIENT_DEFAULTS = {
   host: '127.0.0.1',
   transport: 'tcp' as const,
-  poolSize: 2,
+  poolSize: 8,
+  targetInFlightPerConnection: 4,
   maxInFlightPerConnection: 64,
   maxQueue: 256,
   timeoutMs: 2_000,
@@ -43,8 +44,13 @@ export interface ThriftClientOptions {
   /** wire protocol; must match the server's (default binary) */
   protocol?: ProtocolName;
   httpPath?: string;
-  /** connections in the pool (TCP) or keep-alive sockets (HTTP) */
+  /**
+   * most connections in the pool (TCP; opened as load needs them) or
+   * keep-alive sockets (HTTP)
+   */
   poolSize?: number;
+  /** TCP: calls in flight on every open connection before the pool opens another */
+  targetInFlightPerConnection?: number;
   /** calls multiplexed on one TCP connection before the next waits */
   maxInFlightPerConnection?: number;
   /** calls allowed to wait for capacity; beyond it calls fail at once with POOL_EXHAUSTED */
@@ -86,7 +92,7 @@ export function createThriftClient<M extends ServiceModule>(module: M, options: 
   const caller = o.transport === 'http'
     ? new HttpCaller({ service, module, host: o.host, port: o.port, path: o.httpPath ?? DEFAULT_HTTP_PATH, maxSockets: o.poolSize, maxQueue: o.maxQueue, maxFrameBytes: o.maxFrameBytes, protocol })
     : new ConnectionPool({
-      service, module, host: o.host, port: o.port, size: o.poolSize, maxInFlightPerConnection: o.maxInFlightPerConnection,
+      service, module, host: o.host, port: o.port, size: o.poolSize, targetInFlightPerConnection: Math.max(1, o.targetInFlightPerConnection), maxInFlightPerConnection: o.maxInFlightPerConnection,
       maxQueue: o.maxQueue, connectTimeoutMs: o.connectTimeoutMs, maxFrameBytes: o.maxFrameBytes, backoff: o.backoff, protocol,
     });
   const metrics = o.metrics === false ? undefined : rpcMetrics(o.registry ?? newRegistry(), 'client');

@@ -1,12 +1,24 @@
 /**
- * A fixed-size pool of multiplexed connections to one service endpoint.
+ * A pool of multiplexed connections to one service endpoint that grows with
+ * load, up to `size` connections.
  *
  * - A call takes the ready connection with the fewest calls in flight, below
  *   `maxInFlightPerConnection`; otherwise it waits in a bounded FIFO queue
  *   (full queue -> POOL_EXHAUSTED at once; a waiter gives up at its deadline).
+ * - Growth: another connection opens when every ready one already carries
+ *   `targetInFlightPerConnection` calls (or, before any is ready, when the
+ *   waiting calls exceed what the connecting ones will take). One caller at a
+ *   time uses one connection; 32 concurrent callers with the defaults use 8
+ *   connections of about 4 calls each. Few calls per connection keep one slow
+ *   or large reply from holding up many others on the same socket
+ *   (head-of-line blocking), while the replies that do share a socket still go
+ *   out in one write.
+ * - Shrinking: a connection closed by the server's idle timeout is not
+ *   reopened while another connection is ready; the slot reconnects on demand.
  * - Slots connect lazily on first use. A connection that worked for a while
- *   and then closed reconnects at once (calls wait for that attempt); failed
- *   attempts and short-lived connections back off exponentially with jitter.
+ *   and then closed reconnects at once when it was the last one (calls wait
+ *   for that attempt); failed attempts and short-lived connections back off
+ *   exponentially with jitter.
  * - Fail fast: when no slot is ready or connecting (all in backoff) a call is
  *   rejected with UNAVAILABLE at once instead of waiting out its deadline, and
  *   a failed connect rejects the waiters when nothing else can serve them.
@@ -19,7 +31,10 @@ import { clientError, type RemoteAppError } from './errors.ts';
 const STABLE_CONNECTION_MS = 1_000;
 
 export interface PoolOptions extends ConnectionOptions {
+  /** most connections the pool opens */
   size: number;
+  /** calls in flight on every ready connection before another one opens */
+  targetInFlightPerConnection: number;
   maxInFlightPerConnection: number;
   maxQueue: number;
   backoff: BackoffOptions;
@@ -81,12 +96,20 @@ export class ConnectionPool {
     if (this.closed) return Promise.reject(clientError('CLIENT_CLOSED', `the ${service} client is closed`, { service, method }));
     const best = this.pick();
     if (best) {
-      // Spread load: open another slot while the best one is busy.
-      if (best.inFlight > 0) this.connectOneIdle();
+      // Spread load: open another slot once the least busy connection is at its target and the
+      // calls in flight exceed what the open and connecting slots take at the target (a burst
+      // during a connect opens only as many slots as it needs).
+      if (best.inFlight >= this.opts.targetInFlightPerConnection) this.growFor(1);
       return this.start(best, method, args, deadline);
     }
-    let hope = this.connectOneIdle();
-    for (const s of this.slots) if (s.state === 'connecting' || s.state === 'ready') hope = true;
+    let hope = false;
+    let connecting = 0;
+    for (const s of this.slots) {
+      if (s.state === 'ready') hope = true;
+      else if (s.state === 'connecting') { hope = true; connecting++; }
+    }
+    // Nothing ready with room: open another slot unless the connecting ones will take every waiter.
+    if ((!hope || this.queue.length + 1 > connecting * this.opts.targetInFlightPerConnection) && this.connectOneIdle()) hope = true;
     if (!hope) {
       const last = this.slots.find((s) => s.lastError)?.lastError ?? 'not connected';
       return Promise.reject(clientError('UNAVAILABLE', `${service} at ${this.opts.host}:${this.opts.port} is unavailable (${last}); reconnecting`, { service, method }));
@@ -122,6 +145,17 @@ export class ConnectionPool {
     return best;
   }
 
+  /** Opens one idle slot when the calls in flight plus `extra` exceed what open and connecting slots take at the target. */
+  private growFor(extra: number): void {
+    let inFlight = 0;
+    let slots = 0;
+    for (const s of this.slots) {
+      if (s.state === 'ready' || s.state === 'connecting') slots++;
+      inFlight += s.conn?.inFlight ?? 0;
+    }
+    if (inFlight + extra > slots * this.opts.targetInFlightPerConnection) this.connectOneIdle();
+  }
+
   private connectOneIdle(): boolean {
     const slot = this.slots.find((s) => s.state === 'idle');
     if (!slot) return false;
@@ -155,10 +189,15 @@ export class ConnectionPool {
       return;
     }
     if (conn.readyAt > 0 && Date.now() - conn.readyAt >= STABLE_CONNECTION_MS) {
-      // A connection that had been working closed (idle timeout, server restart):
-      // try again at once; calls meanwhile wait for the attempt instead of failing.
+      // A connection that had been working closed (idle timeout, server restart).
       slot.attempts = 0;
-      this.connect(slot);
+      if (this.slots.some((s) => s !== slot && s.state === 'ready')) {
+        // Others serve: this slot reopens when load needs it again (the pool shrinks when idle).
+        slot.state = 'idle';
+      } else {
+        // The last one: try again at once; calls meanwhile wait for the attempt instead of failing.
+        this.connect(slot);
+      }
     } else {
       slot.attempts++;
       slot.state = 'backoff';

@@ -109,6 +109,68 @@ describe('thrift plumbing failure behaviour @integration', function () {
     expect(c.$stats()).to.include({ size: 1, ready: 1, inFlight: 0 });
   });
 
+  it('the pool grows with load: one connection until every open one carries targetInFlightPerConnection calls', async () => {
+    const s = await createThriftServer({ service: 'product', module: ProductService, handler: testHandler() });
+    try {
+      const c = client({ port: s.port, poolSize: 4, targetInFlightPerConnection: 4 });
+      await c.ping();
+      for (let i = 0; i < 5; i++) await c.getProduct({}, String(i), {});
+      expect(s.connections().accepted).to.equal(1);
+      // Four callers at once still fit on the one connection.
+      await Promise.all(Array.from({ length: 4 }, () => c.getProduct({}, 'slow:50', {})));
+      expect(s.connections().accepted).to.equal(1);
+      // Sixteen need four connections of about four calls each; never more than poolSize.
+      await Promise.all(Array.from({ length: 16 }, () => c.getProduct({}, 'slow:100', {})));
+      expect(s.connections().accepted).to.equal(4);
+      await Promise.all(Array.from({ length: 40 }, () => c.getProduct({}, 'slow:50', {})));
+      expect(s.connections().accepted).to.equal(4);
+      expect(c.$stats()).to.include({ size: 4, ready: 4, inFlight: 0, queued: 0 });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('the pool shrinks when idle: connections the server closes for idleness reopen only when load needs them', async () => {
+    const s = await createThriftServer({ service: 'product', module: ProductService, handler: testHandler(), idleTimeoutMs: 1200 });
+    try {
+      const c = client({ port: s.port, poolSize: 4, targetInFlightPerConnection: 1 });
+      await Promise.all(Array.from({ length: 4 }, () => c.getProduct({}, 'slow:50', {})));
+      expect(s.connections().accepted).to.equal(4);
+      // All four go idle and the server closes them; only the last one to close reconnects at once.
+      await waitFor(() => s.connections().accepted >= 5, { timeoutMs: 8000, what: 'idle connections closed and one reopened' });
+      await waitFor(() => { const st = c.$stats(); return st.ready === 1 && st.connecting === 0 && st.backoff === 0; }, { timeoutMs: 4000, what: 'one ready connection, the other slots idle' });
+      expect(c.$stats().size).to.equal(4);
+      // Load grows the pool again.
+      const before = s.connections().accepted;
+      await Promise.all(Array.from({ length: 4 }, () => c.getProduct({}, 'slow:50', {})));
+      expect(s.connections().accepted - before).to.equal(3);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('calls with different deadlines on one connection each reject at their own deadline', async () => {
+    const c = client({ poolSize: 1, timeoutMs: 5000 });
+    await c.ping();
+    const t0 = Date.now();
+    const settledAt = (p: Promise<unknown>) => errorOf(p).then((e) => ({ code: e.code, ms: Date.now() - t0 }));
+    // The later deadline is armed first; the earlier one, added after it, must still fire on time.
+    const late = settledAt(c.getProduct({ timeoutMs: 900 }, 'hang', {}));
+    const early = settledAt(c.getProduct({ timeoutMs: 100 }, 'hang', {}));
+    const mid = settledAt(c.getProduct({ timeoutMs: 400 }, 'hang', {}));
+    const e = await early;
+    expect(e.code).to.equal('DEADLINE_EXCEEDED');
+    expect(e.ms).to.be.within(90, 380);
+    expect(c.$stats().inFlight).to.equal(2);
+    const m = await mid;
+    expect(m.code).to.equal('DEADLINE_EXCEEDED');
+    expect(m.ms).to.be.within(390, 880);
+    const l = await late;
+    expect(l.code).to.equal('DEADLINE_EXCEEDED');
+    expect(l.ms).to.be.at.least(890);
+    expect(c.$stats().inFlight).to.equal(0);
+  });
+
   it('a service killed mid-call: the caller gets a typed UNAVAILABLE well within its deadline', async () => {
     const { child, port } = await startChild(0);
     children.push(child);

@@ -1,0 +1,115 @@
+/**
+ * Diagnostic companion of `npm run bench -- thrift` (not a benchmark: the
+ * leading underscore keeps it out of `npm run bench`). Runs one transport at
+ * one concurrency against the bench's server child and prints what a call
+ * costs on the wire: socket reads and writes per call, bytes per read, and the
+ * latency distribution over time (is the tail periodic, e.g. GC?).
+ *
+ *   npx node scripts/bench/_thrift-probe.ts [thrift|http] [concurrency] [seconds] [poolSize]
+ *   npx node --cpu-prof --cpu-prof-dir=/tmp/prof scripts/bench/_thrift-probe.ts thrift 32 5
+ *   PROBE_SERVER_PROF=/tmp/prof …   (also profiles the server child)
+ */
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { performance, PerformanceObserver, constants as perfConst } from 'node:perf_hooks';
+import { Pool } from 'undici';
+import ProductService from '../../thrift/gen-nodejs/ProductService.js';
+import { createThriftClient } from '../../services/common/thrift/index.ts';
+
+const [kind = 'thrift', cArg = '32', sArg = '5', pArg] = process.argv.slice(2);
+const concurrency = Number(cArg);
+const seconds = Number(sArg);
+
+// Count socket reads/writes made by this (client) process.
+let reads = 0;
+let readBytes = 0;
+let writes = 0;
+let writeBytes = 0;
+const origWrite = net.Socket.prototype.write;
+net.Socket.prototype.write = function (this: net.Socket, chunk: unknown, ...rest: unknown[]) {
+  writes++;
+  writeBytes += (chunk as Buffer).length ?? 0;
+  return (origWrite as Function).call(this, chunk, ...rest);
+} as typeof origWrite;
+const origEmit = net.Socket.prototype.emit;
+net.Socket.prototype.emit = function (this: net.Socket, ev: string | symbol, ...args: unknown[]) {
+  if (ev === 'data') {
+    reads++;
+    readBytes += (args[0] as Buffer).length;
+  }
+  return (origEmit as Function).call(this, ev, ...args);
+} as typeof origEmit;
+
+const serverArgs = process.env.PROBE_SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROBE_SERVER_PROF}`] : [];
+const child = spawn(process.execPath, [...serverArgs, fileURLToPath(new URL('./thrift.ts', import.meta.url)), '--serve'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+const ports = await new Promise<number[]>((res) => {
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d;
+    const m = /ready (\d+) (\d+) (\d+) (\d+)/.exec(out);
+    if (m) res(m.slice(1).map(Number));
+  });
+});
+const query = { page: { limit: 20 }, view: { withImages: true, withShop: true } };
+let call: () => Promise<unknown>;
+let close: () => Promise<void>;
+if (kind === 'http') {
+  const pool = new Pool(`http://127.0.0.1:${ports[1]}`, { connections: concurrency });
+  call = async () => (await pool.request({ method: 'GET', path: '/products?limit=20' })).body.json();
+  close = () => pool.close();
+} else {
+  const c = createThriftClient(ProductService, { service: 'product', port: ports[0]!, ...(pArg ? { poolSize: Number(pArg) } : {}), maxQueue: 1024, timeoutMs: 10_000, metrics: false });
+  call = () => c.listProducts({ requestId: 'probe' }, query);
+  close = () => c.$close();
+}
+
+let stop = false;
+let recording = false;
+// GC pauses in this (client) process while recording: count, total and longest, by kind
+const gc = new Map<string, { n: number; ms: number; max: number }>();
+const gcKinds: Record<number, string> = { [perfConst.NODE_PERFORMANCE_GC_MINOR]: 'scavenge', [perfConst.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact', [perfConst.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental', [perfConst.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb' };
+new PerformanceObserver((list) => {
+  if (!recording) return;
+  for (const e of list.getEntries()) {
+    const k = gcKinds[((e as unknown as { detail: { kind: number } }).detail).kind] ?? 'other';
+    const g = gc.get(k) ?? { n: 0, ms: 0, max: 0 };
+    g.n++; g.ms += e.duration; g.max = Math.max(g.max, e.duration);
+    gc.set(k, g);
+  }
+}).observe({ entryTypes: ['gc'] });
+const lat: number[] = [];
+const at: number[] = [];
+const worker = async () => {
+  while (!stop) {
+    const t0 = performance.now();
+    await call();
+    if (recording) { lat.push(performance.now() - t0); at.push(t0); }
+  }
+};
+const workers = Array.from({ length: concurrency }, worker);
+await new Promise((r) => setTimeout(r, 1000));
+reads = readBytes = writes = writeBytes = 0;
+recording = true;
+const t0 = performance.now();
+const cpu0 = process.cpuUsage();
+await new Promise((r) => setTimeout(r, seconds * 1000));
+recording = false;
+const cpu = process.cpuUsage(cpu0);
+const elapsed = (performance.now() - t0) / 1000;
+stop = true;
+await Promise.all(workers);
+const n = lat.length;
+const sorted = Float64Array.from(lat).sort();
+const p = (q: number) => sorted[Math.min(n - 1, Math.floor(q * n))]!.toFixed(2);
+console.log(`${kind} c${concurrency}${pArg ? ` pool ${pArg}` : ''}: ${Math.round(n / elapsed)} calls/s p50 ${p(0.5)} p99 ${p(0.99)} p999 ${p(0.999)} max ${p(1)} ms; client cpu ${Math.round((cpu.user + cpu.system) / n)} µs/call`);
+console.log(`per call: ${(writes / n).toFixed(2)} writes (${Math.round(writeBytes / n)} B), ${(reads / n).toFixed(2)} reads (${Math.round(readBytes / n)} B; ${Math.round(readBytes / Math.max(1, reads))} B/read)`);
+console.log(`client GC: ${[...gc].map(([k, g]) => `${k} ${g.n}× ${g.ms.toFixed(0)} ms (max ${g.max.toFixed(1)})`).join(', ') || 'none'} in ${elapsed.toFixed(1)} s`);
+// where are the slow calls? 100 ms buckets: count of calls above the overall p99
+const p99 = sorted[Math.floor(0.99 * n)]!;
+const buckets = new Map<number, number>();
+for (let i = 0; i < n; i++) if (lat[i]! >= p99) buckets.set(Math.floor((at[i]! - t0) / 100), (buckets.get(Math.floor((at[i]! - t0) / 100)) ?? 0) + 1);
+console.log(`slow calls (>= p99) per 100 ms bucket: ${[...buckets].sort((a, b) => a[0] - b[0]).map(([b, c]) => `${b}:${c}`).join(' ')}`);
+await close();
+child.kill('SIGTERM');
+await new Promise((r) => child.once('exit', r));
