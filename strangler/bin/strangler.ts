@@ -7,6 +7,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { AdminClient, CliError } from '../cli/client.ts';
+import { envSetting } from '../cli/env.ts';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { formatApply, formatAudit, formatDiffs, formatNoise, formatRoute, formatRoutes, formatStatus } from '../cli/format.ts';
@@ -17,8 +18,8 @@ const MODES = ['legacy', 'shadow', 'canary', 'service'];
 function client(cmd: Command): AdminClient {
   const o = cmd.optsWithGlobals() as { url?: string; token?: string };
   return new AdminClient({
-    url: o.url ?? process.env.STRANGLER_ADMIN_URL ?? DEFAULT_ADMIN_URL,
-    token: o.token ?? process.env.STRANGLER_ADMIN_TOKEN ?? LOCAL_ADMIN_TOKEN,
+    url: o.url ?? envSetting(process.env, 'STRANGLER_ADMIN_URL') ?? DEFAULT_ADMIN_URL,
+    token: o.token ?? envSetting(process.env, 'STRANGLER_ADMIN_TOKEN') ?? LOCAL_ADMIN_TOKEN,
     actor: process.env.STRANGLER_ACTOR ?? process.env.USER ?? 'cli',
   });
 }
