@@ -22,7 +22,7 @@ import {
   DEFAULT_MAX_ROWS_PER_SECOND, DEFAULT_MAX_THREADS_RUNNING, DEFAULT_MIN_CHUNK, DEFAULT_TARGET_CHUNK_MS, DEFAULT_VERIFY_CHUNK, DEFAULT_VERIFY_LEAF_ROWS,
   validateOptions,
 } from '../lib/options.ts';
-import type { ProgressSink } from '../lib/progress.ts';
+import { NO_PROGRESS, progressLines, type ProgressSink } from '../lib/progress.ts';
 import { renderPlan, renderStatus, renderVerify } from '../lib/render.ts';
 
 const EXIT = { ok: 0, error: 1, usage: 2, blocked: 3, aborted: 4, differences: 5, unverified: 6, interrupted: 130 } as const;
@@ -58,7 +58,9 @@ const aborter = new AbortController();
 let exitCode: number = EXIT.ok;
 
 function barSink(json: boolean): ProgressSink {
-  if (json || !process.stderr.isTTY) return { begin() {}, update() {}, end() {} };
+  if (json) return NO_PROGRESS;
+  // a pipe or a CI log: a plain line every SPLIT_PROGRESS_INTERVAL_MS (default 10 s) instead of a redrawn bar
+  if (!process.stderr.isTTY) return progressLines({ write: (l) => process.stderr.write(`${l}\n`), intervalMs: env.SPLIT_PROGRESS_INTERVAL_MS });
   let bar: cliProgress.SingleBar | undefined;
   let t0 = 0;
   return {
