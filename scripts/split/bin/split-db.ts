@@ -23,7 +23,7 @@ import {
   validateOptions,
 } from '../lib/options.ts';
 import { NO_PROGRESS, progressLines, type ProgressSink } from '../lib/progress.ts';
-import { renderPlan, renderStatus, renderVerify } from '../lib/render.ts';
+import { renderCancel, renderComplete, renderPlan, renderStatus, renderVerify } from '../lib/render.ts';
 
 const EXIT = { ok: 0, error: 1, usage: 2, blocked: 3, aborted: 4, differences: 5, unverified: 6, interrupted: 130 } as const;
 
@@ -255,12 +255,12 @@ function build(): Command {
   program.command('complete <service>')
     .description('after the rollback window: remove capture machinery, rename the old tables (drop them only with --confirm)')
     .option('--confirm', 'also DROP the renamed old tables')
-    .option('--dry-run', 'show the renames and change nothing')
+    .option('--dry-run', 'list everything it would remove (triggers, changelog, fence, poison and guard tables) and rename; change nothing')
     .addHelpText('after', EPILOG(['split-db complete product --dry-run', 'split-db complete product', 'split-db complete product --confirm']))
     .action(async (service: string, o: { confirm?: boolean }, cmd: Command) => {
       await withContext(cmd, service, async (ctx) => {
         const r = await completeCommand(ctx, o);
-        print(cmd, r, () => `${r.dryRun ? 'dry run: would rename' : 'renamed'} ${r.renamed.map((x) => `${x.from} → ${x.to}`).join(', ')}${r.dropped.length ? `; ${r.dryRun ? 'would drop' : 'dropped'} ${r.dropped.join(', ')}` : ''}`);
+        print(cmd, r, () => renderComplete(service, r));
       });
     });
 
@@ -273,7 +273,7 @@ function build(): Command {
     .action(async (service: string, o: { dropTarget?: boolean; confirm?: boolean }, cmd: Command) => {
       await withContext(cmd, service, async (ctx) => {
         const r = await cancelCommand(ctx, o);
-        print(cmd, r, () => `${r.dryRun ? 'dry run: would cancel' : 'cancelled'} ${service}${r.droppedTarget ? ' and drop the target database' : ''}`);
+        print(cmd, r, () => renderCancel(service, r));
       });
     });
   for (const sub of program.commands) sub.addHelpText('after', globalsHelp);
