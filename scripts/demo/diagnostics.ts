@@ -17,6 +17,19 @@ export interface ServerErrorGroup {
 
 const ERROR_LEVEL = 50;
 
+/**
+ * The part of an error message that says what went wrong, on one line: knex puts the whole (multi-line) SQL first,
+ * `<sql> - <server's message>`, so the first line alone is only SQL. `update shops … - split-db: writes to shops are
+ * fenced` → `split-db: writes to shops are fenced (in: update shops …)`.
+ */
+export function errorCore(message: string): string {
+  const flat = message.replace(/\s+/g, ' ').trim();
+  const m = /^((?:select|insert|update|delete|replace|with|create|alter|drop|rename|show|set)\b.*?) - (\S.*)$/is.exec(flat);
+  if (!m) return message.split('\n')[0];
+  const sql = m[1].length > 60 ? `${m[1].slice(0, 60)}…` : m[1];
+  return `${m[2]} (in: ${sql})`;
+}
+
 /** Lines at level error or fatal, grouped by component, message and error message; most frequent first. */
 export function serverErrors(logText: string): ServerErrorGroup[] {
   const groups = new Map<string, ServerErrorGroup>();
@@ -31,7 +44,7 @@ export function serverErrors(logText: string): ServerErrorGroup[] {
     if (typeof o.level !== 'number' || o.level < ERROR_LEVEL) continue;
     const component = String(o.component ?? o.name ?? '?');
     const message = String(o.msg ?? '');
-    const error = typeof o.err?.message === 'string' ? o.err.message.split('\n')[0] : '';
+    const error = typeof o.err?.message === 'string' ? errorCore(o.err.message) : '';
     const key = `${component}\u0000${message}\u0000${error}`;
     const g = groups.get(key);
     if (g) g.count++;

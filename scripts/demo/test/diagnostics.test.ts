@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { clippedJson, explainDiff, formatShadowBreakdown, serverErrors, shadowBreakdown } from '../diagnostics.ts';
+import { clippedJson, errorCore, explainDiff, formatShadowBreakdown, serverErrors, shadowBreakdown } from '../diagnostics.ts';
 import { emptyEvidence } from '../evidence.ts';
 import { formatSummary, verdict } from '../summary.ts';
 import type { Sample } from '../traffic/types.ts';
@@ -20,6 +20,13 @@ describe('demo diagnostics: server-side errors, shadow counts that add up, expla
       { component: 'product', message: 'thrift handler failed', error: 'writes to products are fenced (split cutover in progress)', count: 2, first: '2023-11-14T22:13:20.000Z' },
       { component: 'legacy-user-api', message: 'unhandled', error: '', count: 1, first: '2023-11-14T22:13:21.000Z' },
     ]);
+  });
+
+  it('an SQL error is reported by its cause, not by the first line of its SQL', () => {
+    const knexError = 'update `shops` set `follower_count` = IF(CAST(follower_count AS SIGNED) + 1 > 0,\n  CAST(follower_count AS SIGNED) + 1, 0) where `id` = 4 - split-db: writes to shops are fenced (shop split: cutover in progress or done on the other side)';
+    expect(errorCore(knexError)).to.equal('split-db: writes to shops are fenced (shop split: cutover in progress or done on the other side) (in: update `shops` set `follower_count` = IF(CAST(follower_count…)');
+    expect(errorCore('SELECT COLUMN_NAME AS name,\n  COLUMN_TYPE AS ct FROM information_schema.COLUMNS - Lock wait timeout exceeded')).to.match(/^Lock wait timeout exceeded \(in: SELECT COLUMN_NAME/);
+    expect(errorCore('connect ECONNREFUSED\nmore')).to.equal('connect ECONNREFUSED');
   });
 
   it('the verdict counts them (NOT OK) and the summary lists them; shadow mismatches are counted and explained', () => {
