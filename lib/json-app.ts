@@ -13,7 +13,7 @@ export interface JsonAppOptions {
   router: Router;
   /** GET /health. */
   health: RequestHandler;
-  /** Level of the one access-log line per request (legacy logs at info, service edges at debug). */
+  /** Level of the one access-log line per request (legacy logs at info, service edges at debug); LOG_ACCESS overrides. */
   accessLog: 'info' | 'debug';
   /** Extra body limits for specific paths, applied before the default 1 MB parser (e.g. bulk upload 5 MB). */
   largeBodies?: { path: string; limit: string }[];
@@ -34,10 +34,11 @@ export function createJsonApp(opts: JsonAppOptions): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestId());
-  app.use((req, res, next) => {
+  const access = accessLogLevel(process.env, opts.accessLog);
+  if (access !== 'off') app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      opts.logger[opts.accessLog]({ requestId: getRequestId(res), method: req.method, path: req.path, status: res.statusCode,
+      opts.logger[access]({ requestId: getRequestId(res), method: req.method, path: req.path, status: res.statusCode,
         ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
     });
     next();
@@ -51,6 +52,15 @@ export function createJsonApp(opts: JsonAppOptions): Express {
   for (const h of opts.errorHandlers ?? []) app.use(h);
   app.use(errorHandler(opts.logger));
   return app;
+}
+
+/**
+ * The access log's level: LOG_ACCESS=info|debug|off when set (`npm start` sets debug unless --access-log, so a
+ * terminal is not flooded with one line per request per process), else the app's own default.
+ */
+export function accessLogLevel(env: NodeJS.ProcessEnv, fallback: 'info' | 'debug'): 'info' | 'debug' | 'off' {
+  const v = env.LOG_ACCESS?.trim().toLowerCase();
+  return v === 'info' || v === 'debug' || v === 'off' ? v : fallback;
 }
 
 /** A non-empty body the JSON parser left alone (another content type) is a 415, not a confusing validation error. */

@@ -20,6 +20,8 @@ export interface StackEntry {
   readyPath?: string;
   /** Defaults for this process's environment; the caller's environment wins. */
   env?: Record<string, string>;
+  /** Processes that must be ready before this one starts (those not selected by --only are ignored). */
+  after?: string[];
 }
 
 export const STACK: StackEntry[] = [
@@ -36,7 +38,9 @@ export const STACK: StackEntry[] = [
   { name: 'search', entry: 'services/search/index.ts', title: 'search service (HTTP edge; Thrift :9004)', port: { env: 'SEARCH_HTTP_PORT', default: 4004 }, readyPath: '/health', env: { REINDEX_WHEN_EMPTY: 'true' } },
   // the outbox relays (legacy and product databases) and BullMQ: periodic jobs through the services after a split
   { name: 'events', entry: 'services/jobs/index.ts', title: 'events: outbox relay → BullMQ, periodic jobs after a split', env: { JOBS_WHILE_COLOCATED: 'legacy' } },
-  { name: 'facade', entry: 'strangler/index.ts', title: 'strangler facade (admin API :8081)', port: { env: 'STRANGLER_PORT', default: 8080 }, readyPath: '/__strangler/health' },
+  // started once every API it proxies to answers: no 502 (and no 502 in a route's live stats) during start-up
+  { name: 'facade', entry: 'strangler/index.ts', title: 'strangler facade (admin API :8081)', port: { env: 'STRANGLER_PORT', default: 8080 }, readyPath: '/__strangler/health',
+    after: ['legacy-user', 'legacy-admin', 'legacy-merchant', 'shop', 'product', 'user', 'search'] },
 ];
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
@@ -61,6 +65,7 @@ export function resolveStack(entries: StackEntry[], env: NodeJS.ProcessEnv, host
   const problems: string[] = [];
   const byPort = new Map<number, string>();
   const out: ResolvedEntry[] = [];
+  const selected = new Set(entries.map((e) => e.name));
   for (const e of entries) {
     let port: number | undefined;
     if (e.port) {
@@ -83,6 +88,7 @@ export function resolveStack(entries: StackEntry[], env: NodeJS.ProcessEnv, host
       env: { ...e.env, ...env, ...(e.port && port !== undefined ? { [e.port.env]: String(port) } : {}) },
       readyUrl: e.readyPath && port !== undefined ? `http://${host}:${port}${e.readyPath}` : undefined,
       readyMessage: !e.readyPath,
+      ...(e.after ? { after: e.after.filter((n) => selected.has(n)) } : {}),
     });
   }
   if (problems.length) throw new Error(`invalid configuration: ${problems.join('; ')}`);

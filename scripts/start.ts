@@ -4,7 +4,10 @@
  * 2. ensures the legacy database exists and is migrated, and seeds scale 1
  *    (START_SEED_SCALE) when it has no shops;
  * 3. starts every process of the registry (scripts/stack.ts) with this node
- *    binary, waits until each is ready, prints where everything runs;
+ *    binary (the facade once the APIs it proxies to are ready), waits until
+ *    each is ready, prints where everything runs; in a terminal the children's
+ *    pino lines are shown human-readable (LOG_FORMAT=json keeps JSON), and no
+ *    access-log line per request unless --access-log (LOG_ACCESS);
  * 4. on SIGINT/SIGTERM stops the children gracefully; if a child dies, says
  *    which and how, stops the rest and exits non-zero.
  */
@@ -17,6 +20,7 @@ import { demoCredentials } from './seed/demo.ts';
 import { DEFAULT_SEED } from './seed/plan.ts';
 import { countRows, formatReport, seedDatabase } from './seed/run.ts';
 import { STACK, resolveStack, selectEntries, type ResolvedEntry } from './stack.ts';
+import { chooseLogFormat, prettyLine } from './supervise/pretty.ts';
 import { DEFAULT_READY_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, Supervisor, describeExit } from './supervise/supervisor.ts';
 
 export const startConfigSchema = z.object({
@@ -25,7 +29,17 @@ export const startConfigSchema = z.object({
   START_SEED: z.coerce.number().int().default(DEFAULT_SEED),
   START_READY_TIMEOUT_MS: int(DEFAULT_READY_TIMEOUT_MS, 1),
   START_STOP_TIMEOUT_MS: int(DEFAULT_STOP_TIMEOUT_MS, 1),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  LOG_ACCESS: z.enum(['info', 'debug', 'off']).optional(),
 });
+
+/**
+ * The children's environment: LOG_ACCESS=debug unless --access-log (info) or LOG_ACCESS is set, so a client loop
+ * does not bury the terminal in one line per request per process (LOG_LEVEL=debug shows them too).
+ */
+export function childEnv(env: NodeJS.ProcessEnv, accessLog: boolean): NodeJS.ProcessEnv {
+  return { ...env, LOG_ACCESS: accessLog ? 'info' : env.LOG_ACCESS || 'debug' };
+}
 
 const log = (line: string) => console.log(`start: ${line}`);
 
@@ -62,15 +76,21 @@ async function main(argv: string[]): Promise<number> {
   const program = new Command('start')
     .description('Migrate, seed when empty, and run the whole stack')
     .option('--only <names>', `comma-separated subset of: ${STACK.map((e) => e.name).join(', ')}`, (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .option('--access-log', 'one log line per request from the APIs (LOG_ACCESS=info; default: off, shown at LOG_LEVEL=debug)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `start: ${s.slice(7)}` : s) });
   program.parse(argv, { from: 'user' });
   const config = parseConfig(startConfigSchema, process.env);
-  const entries = resolveStack(selectEntries(STACK, program.opts<{ only?: string[] }>().only), process.env);
+  const flags = program.opts<{ only?: string[]; accessLog?: boolean }>();
+  const entries = resolveStack(selectEntries(STACK, flags.only), childEnv(process.env, !!flags.accessLog));
+  const pretty = chooseLogFormat(process.env, !!process.stdout.isTTY) === 'pretty';
 
   await prepareDatabase(config.MYSQL_URL, config.START_SEED_SCALE, config.START_SEED);
 
-  const sup = new Supervisor(entries, { readyTimeoutMs: config.START_READY_TIMEOUT_MS, stopTimeoutMs: config.START_STOP_TIMEOUT_MS });
+  const sup = new Supervisor(entries, {
+    readyTimeoutMs: config.START_READY_TIMEOUT_MS, stopTimeoutMs: config.START_STOP_TIMEOUT_MS,
+    format: pretty ? prettyLine({ color: !!process.stdout.isTTY }) : undefined,
+  });
   let signalled: string | undefined;
   const finished = new Promise<number>((resolveExit) => {
     const onSignal = (sig: NodeJS.Signals) => {

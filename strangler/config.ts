@@ -124,6 +124,8 @@ export interface FacadeConfig {
   trustedProxies?: string[];
   /** The ownership registry to watch (STRANGLER_OWNERSHIP_URL + REDIS_URL); off when undefined. */
   ownership?: { dsn: string; redisUrl?: string; channel?: string; pollMs?: number; retryMs?: number };
+  /** Configuration the facade accepted but warns about at start (logged at warn). */
+  warnings?: string[];
 }
 
 /**
@@ -137,8 +139,12 @@ export function fileSourcePaths(routes: string, stateDir: string): { path: strin
   return { path: live, template: seed };
 }
 
+/** `STRANGLER_ADMIN_TOKEN=` (empty, e.g. from a template .env) means unset, with a warning: not a 16-character error. */
+export const EMPTY_ADMIN_TOKEN_WARNING = 'STRANGLER_ADMIN_TOKEN is set but empty: treated as unset (the local development token applies; production refuses it)';
+
 export function loadFacadeConfig(env: NodeJS.ProcessEnv): FacadeConfig {
-  const c = parseConfig(facadeConfigSchema, env);
+  const emptyToken = env.STRANGLER_ADMIN_TOKEN !== undefined && env.STRANGLER_ADMIN_TOKEN.trim() === '';
+  const c = parseConfig(facadeConfigSchema, emptyToken ? { ...env, STRANGLER_ADMIN_TOKEN: undefined } : env);
   const stateDir = c.STRANGLER_STATE_DIR ?? dirname(c.STRANGLER_AUDIT_FILE);
   return {
     host: c.STRANGLER_HOST,
@@ -146,6 +152,7 @@ export function loadFacadeConfig(env: NodeJS.ProcessEnv): FacadeConfig {
     adminHost: c.STRANGLER_ADMIN_HOST,
     adminPort: c.STRANGLER_ADMIN_PORT,
     adminToken: c.STRANGLER_ADMIN_TOKEN ?? LOCAL_ADMIN_TOKEN,
+    warnings: emptyToken ? [EMPTY_ADMIN_TOKEN_WARNING] : [],
     source: c.STRANGLER_SOURCE === 'redis'
       ? { kind: 'redis', url: c.REDIS_URL, prefix: c.STRANGLER_REDIS_PREFIX, seedFile: c.STRANGLER_ROUTES === DEFAULT_ROUTES_FILE ? ROUTES_TEMPLATE_FILE : c.STRANGLER_ROUTES }
       : { kind: 'file', ...fileSourcePaths(c.STRANGLER_ROUTES === DEFAULT_ROUTES_FILE ? ROUTES_TEMPLATE_FILE : c.STRANGLER_ROUTES, stateDir) },

@@ -222,6 +222,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     process.exit(2);
   }
   const logger = createLogger('strangler');
+  for (const w of config.warnings ?? []) logger.warn(w);
   const handle = await startFacade(config, { logger, defaultMetrics: true });
   let stopping = false;
   const stop = (signal: string) => {

@@ -2,12 +2,14 @@
  * The whole walk as a function (the CLI and the system test both call it):
  * environment → stack → traffic → steps → summary → teardown.
  */
+import { rm } from 'node:fs/promises';
 import type { DemoContext, DemoOptions, Step } from './context.ts';
 import { createDemoEnv } from './env.ts';
 import { emptyEvidence, type Evidence } from './evidence.ts';
 import { runSteps } from './runner.ts';
 import { DemoStack } from './stack.ts';
 import { ALL_STEPS, PHASES } from './steps/index.ts';
+import { serverErrors } from './diagnostics.ts';
 import { formatSummary, verdict, type Verdict } from './summary.ts';
 import { TrafficGenerator } from './traffic/generator.ts';
 import type { Sample } from './traffic/types.ts';
@@ -19,6 +21,8 @@ export interface DemoRun {
   print: (line: string) => void;
   /** Database/key prefix (system test: its own). */
   prefix?: string;
+  /** Remove the run's folder (log, route table, audit) at the end; `npm run demo` keeps it for reading. */
+  removeFolder?: boolean;
   steps?: readonly Step[];
 }
 
@@ -56,10 +60,13 @@ export async function runDemo(run: DemoRun): Promise<DemoResult> {
     const cleanups = ctx.shared.cleanups as Array<() => Promise<void>> | undefined;
     for (const c of (cleanups ?? []).reverse()) await c().catch(() => undefined);
     await stack.closeAll();
+    // errors the processes logged (a handler that failed, a fenced write) count even when no client saw them
+    evidence.serverErrors = serverErrors(await stack.readLog().catch(() => ''));
     if (!run.options.keep) {
       await stack.dropDatabases();
       await stack.cleanupRedis().catch((err) => print(`could not remove the run's Redis keys: ${(err as Error).message}`));
     }
+    if (run.removeFolder) await rm(env.dir, { recursive: true, force: true });
     process.off('SIGINT', onSignal);
   }
   const samples = traffic.recorder.samples;

@@ -1,4 +1,5 @@
 /** What the steps collect for the final summary (all plain data). */
+import type { ServerErrorGroup, ShadowBreakdown } from './diagnostics.ts';
 export type StepStatus = 'done' | 'unavailable' | 'failed';
 
 export interface StepRecord {
@@ -18,6 +19,9 @@ export interface RouteDiff {
   mismatched: number;
   noiseMismatched: number;
   finalMode: string;
+  /** The counts broken down so they add up (diagnostics.ts), and one line per mismatch saying what differed. */
+  breakdown?: ShadowBreakdown;
+  explanations?: string[];
 }
 
 export interface SplitRecord {
@@ -37,6 +41,8 @@ export interface Evidence {
   routes: RouteDiff[];
   splits: SplitRecord[];
   notes: string[];
+  /** Error-level lines of the demo's processes' log (read at the end): the verdict counts them. */
+  serverErrors?: ServerErrorGroup[];
 }
 
 export function emptyEvidence(): Evidence {

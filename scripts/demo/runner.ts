@@ -4,6 +4,7 @@
  * done as not possible (with the reason) instead of running them.
  */
 import { StepUnavailable, type DemoContext, type Step, type StepOutcome } from './context.ts';
+import { errorCore } from './diagnostics.ts';
 import { summaryOf } from './traffic/stats.ts';
 
 export async function runSteps(steps: readonly Step[], ctx: DemoContext, print: (line: string) => void): Promise<void> {
@@ -34,5 +35,5 @@ export async function runSteps(steps: readonly Step[], ctx: DemoContext, print: 
 
 export function oneLine(err: unknown): string {
   const m = err instanceof Error ? err.message : String(err);
-  return m.split('\n')[0].replace(/mysql:\/\/([^:@/]+):[^@/]+@/g, 'mysql://$1:****@');
+  return errorCore(m).replace(/mysql:\/\/([^:@/]+):[^@/]+@/g, 'mysql://$1:****@');
 }

@@ -24,6 +24,7 @@ export class DemoStack {
   readonly env: DemoEnv;
   readonly logger: Logger;
   readonly logFile: string;
+  private readonly logStream: ReturnType<typeof createWriteStream>;
   private readonly closers: Closable[] = [];
   legacyKnex: Knex | undefined;
   facade: { url: string; adminUrl: string; admin: FacadeAdmin; routes: RouteDoc } | undefined;
@@ -31,7 +32,8 @@ export class DemoStack {
   constructor(env: DemoEnv, opts: { logLevel?: string } = {}) {
     this.env = env;
     this.logFile = join(env.dir, 'demo.log');
-    this.logger = createLogger('demo', { level: opts.logLevel ?? 'warn', destination: createWriteStream(this.logFile, { flags: 'a' }) });
+    this.logStream = createWriteStream(this.logFile, { flags: 'a' });
+    this.logger = createLogger('demo', { level: opts.logLevel ?? 'warn', destination: this.logStream });
   }
 
   add(c: Closable): void {
@@ -118,6 +120,12 @@ export class DemoStack {
     this.add({ name: 'facade', close: () => h.close() });
     this.facade = { url: h.url, adminUrl: h.adminUrl, admin: new FacadeAdmin(h.adminUrl, token), routes };
     return { ...this.facade, changes };
+  }
+
+  /** The log as written so far (every pending write flushed first): the verdict reads its error lines. */
+  async readLog(): Promise<string> {
+    await new Promise<void>((resolve) => this.logStream.write('', () => resolve()));
+    return readFileSync(this.logFile, 'utf8');
   }
 
   async closeAll(): Promise<void> {

@@ -15,6 +15,10 @@ export interface Verdict {
   checks: number;
   contradictions: number;
   clientErrors: number;
+  /** Error-level lines in the processes' log (e.g. `thrift handler failed`), which clients may never see. */
+  serverErrors: number;
+  /** Shadow comparisons where the service answered differently (each explained in the summary). */
+  shadowMismatches: number;
   dataDifferences: number;
   stepsDone: number;
   stepsUnavailable: number;
@@ -30,7 +34,12 @@ export function verdict(samples: readonly Sample[], ev: Evidence): Verdict {
   const stepsFailed = ev.steps.filter((s) => s.status === 'failed').length;
   const checks = samples.filter((s) => s.checked).length;
   const contradictions = samples.filter((s) => s.error === 'consistency').length;
-  return { requests: samples.length, checks, contradictions, clientErrors, dataDifferences, stepsDone, stepsUnavailable, stepsFailed, ok: clientErrors === 0 && dataDifferences === 0 && stepsFailed === 0 };
+  const serverErrors = (ev.serverErrors ?? []).reduce((n, g) => n + g.count, 0);
+  const shadowMismatches = ev.routes.reduce((n, r) => n + r.mismatched, 0);
+  return {
+    requests: samples.length, checks, contradictions, clientErrors, serverErrors, shadowMismatches, dataDifferences, stepsDone, stepsUnavailable, stepsFailed,
+    ok: clientErrors === 0 && serverErrors === 0 && dataDifferences === 0 && stepsFailed === 0,
+  };
 }
 
 /** The error code from a recorded detail like "GET /x: 500 INTERNAL Internal server error". */
@@ -69,6 +78,11 @@ export function formatSummary(samples: readonly Sample[], ev: Evidence, phaseOrd
     out.push(renderTable(['route', 'service', 'shadowed', 'matched', 'diffs', 'noise diffs', 'final mode'],
       ev.routes.map((r) => [r.route, r.service, r.sent, r.matched, r.mismatched, r.noiseMismatched, r.finalMode])));
   }
+  const explained = ev.routes.filter((r) => r.explanations?.length);
+  if (explained.length) {
+    out.push('', 'Shadow mismatches, each explained (legacy answer vs service answer)');
+    for (const r of explained) for (const e of r.explanations!) out.push(`  ${r.route}: ${e}`);
+  }
   if (ev.splits.length) {
     out.push('', 'Database splits (verify: chunk checksums on both sides, row diff of mismatching chunks)');
     out.push(renderTable(['service', 'switch', 'tables', 'rows copied', 'changes applied', 'rows compared', 'differences', 'in flight', 'write freeze ms'],
@@ -92,9 +106,14 @@ export function formatSummary(samples: readonly Sample[], ev: Evidence, phaseOrd
     out.push('', `First ${Math.min(5, errors.length)} in full`);
     for (const e of errors.slice(0, 5)) out.push(`  [${e.phase}] ${e.persona} ${e.error}: ${(e.detail ?? String(e.status)).slice(0, 700)}`);
   }
+  if (ev.serverErrors?.length) {
+    out.push('', `Server-side errors in the processes' log (${ev.serverErrors.reduce((n, g) => n + g.count, 0)} in all; clients may not have seen them)`);
+    out.push(renderTable(['process', 'message', 'error', 'count', 'first at'], ev.serverErrors.slice(0, 20).map((g) => [g.component, g.message, g.error.slice(0, 120), g.count, g.first])));
+    if (ev.serverErrors.length > 20) out.push(`  … ${ev.serverErrors.length - 20} more kinds`);
+  }
   if (ev.notes.length) out.push('', 'Notes', ...ev.notes.map((n) => `  - ${n}`));
   const v = verdict(samples, ev);
-  out.push('', `Verdict: ${v.requests} requests, ${v.clientErrors} client-visible errors, ${v.dataDifferences} data differences; ` +
+  out.push('', `Verdict: ${v.requests} requests, ${v.clientErrors} client-visible errors, ${v.serverErrors} server-side errors, ${v.shadowMismatches} shadow mismatches${v.shadowMismatches ? ' (explained above)' : ''}, ${v.dataDifferences} data differences; ` +
     `${v.stepsDone} steps done, ${v.stepsUnavailable} not yet possible, ${v.stepsFailed} failed → ${v.ok ? 'OK' : 'NOT OK'}`);
   return out.join('\n');
 }

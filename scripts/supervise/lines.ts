@@ -21,23 +21,30 @@ export class LinePrefixer {
   private partial = '';
   private readonly prefix: string;
   private readonly write: (text: string) => void;
+  private readonly format: (line: string) => string;
 
-  constructor(prefix: string, write: (text: string) => void) {
+  /** `format` rewrites each line before it is prefixed (e.g. pino JSON → human-readable); it may return several lines. */
+  constructor(prefix: string, write: (text: string) => void, format: (line: string) => string = (l) => l) {
     this.prefix = prefix;
     this.write = write;
+    this.format = format;
+  }
+
+  private prefixed(line: string): string {
+    return this.format(line).split('\n').map((l) => `${this.prefix} ${l}\n`).join('');
   }
 
   push(chunk: Buffer | string): void {
     const text = this.partial + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
     const lines = text.split('\n');
     this.partial = lines.pop() ?? '';
-    if (lines.length) this.write(lines.map((l) => `${this.prefix} ${l.replace(/\r$/, '')}\n`).join(''));
+    if (lines.length) this.write(lines.map((l) => this.prefixed(l.replace(/\r$/, ''))).join(''));
   }
 
   /** Writes a trailing line without newline, if any. */
   end(): void {
     const rest = this.partial + this.decoder.end();
     this.partial = '';
-    if (rest) this.write(`${this.prefix} ${rest}\n`);
+    if (rest) this.write(this.prefixed(rest));
   }
 }

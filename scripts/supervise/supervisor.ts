@@ -20,6 +20,11 @@ export interface ChildSpec {
   readyUrl?: string;
   /** Ready when the child sends `{ type: 'ready' }` over IPC. */
   readyMessage?: boolean;
+  /**
+   * Children (earlier in the list) that must be ready before this one is spawned: the facade starts after the
+   * APIs it proxies to, so it never answers 502 for an upstream that is still starting.
+   */
+  after?: string[];
 }
 
 export interface SupervisorOptions {
@@ -29,6 +34,8 @@ export interface SupervisorOptions {
   pollIntervalMs?: number;
   execPath?: string;
   color?: boolean;
+  /** Rewrites each line a child writes before it is prefixed (default: unchanged). */
+  format?: (line: string) => string;
 }
 
 export const DEFAULT_READY_TIMEOUT_MS = 30_000;
@@ -66,7 +73,7 @@ export function describeExit(e: ChildExit): string {
  */
 export class Supervisor extends EventEmitter {
   private readonly specs: ChildSpec[];
-  private readonly o: Required<Omit<SupervisorOptions, 'color'>> & { color: boolean };
+  private readonly o: Required<Omit<SupervisorOptions, 'color' | 'format'>> & { color: boolean; format?: (line: string) => string };
   private readonly children = new Map<string, Running>();
   private stopping: Promise<ChildExit[]> | undefined;
 
@@ -75,6 +82,7 @@ export class Supervisor extends EventEmitter {
     const names = new Set<string>();
     for (const s of specs) {
       if (names.has(s.name)) throw new Error(`duplicate child name "${s.name}"`);
+      for (const a of s.after ?? []) if (!names.has(a)) throw new Error(`${s.name}: "after" names ${a}, which is not an earlier child`);
       names.add(s.name);
       if (!s.readyUrl && !s.readyMessage) throw new Error(`${s.name}: needs readyUrl or readyMessage`);
     }
@@ -83,7 +91,7 @@ export class Supervisor extends EventEmitter {
     this.o = {
       out, readyTimeoutMs: opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS, stopTimeoutMs: opts.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
       pollIntervalMs: opts.pollIntervalMs ?? 100, execPath: opts.execPath ?? process.execPath,
-      color: opts.color ?? Boolean((out as { isTTY?: boolean }).isTTY),
+      color: opts.color ?? Boolean((out as { isTTY?: boolean }).isTTY), format: opts.format,
     };
   }
 
@@ -91,12 +99,23 @@ export class Supervisor extends EventEmitter {
     return this.stopping !== undefined;
   }
 
-  /** Starts every child and waits until all are ready; on any failure stops them all and throws. */
+  /**
+   * Starts every child (one with `after` once those are ready) and waits until all are ready; on any failure stops
+   * them all and throws.
+   */
   async start(): Promise<void> {
     const width = Math.max(...this.specs.map((s) => s.name.length));
-    this.specs.forEach((spec, i) => this.spawnOne(spec, formatPrefix(spec.name, width, this.o.color ? colorFor(i) : undefined)));
+    const ready = new Map<string, Promise<void>>();
+    this.specs.forEach((spec, i) => {
+      ready.set(spec.name, (async () => {
+        await Promise.all((spec.after ?? []).map((n) => ready.get(n)));
+        if (this.stopping) throw new ChildFailedError(spec.name, 'stack stopped before it was started');
+        this.spawnOne(spec, formatPrefix(spec.name, width, this.o.color ? colorFor(i) : undefined));
+        await this.waitReady(this.children.get(spec.name)!);
+      })());
+    });
     try {
-      await Promise.all([...this.children.values()].map((c) => this.waitReady(c)));
+      await Promise.all(ready.values());
     } catch (err) {
       await this.stop();
       throw err;
@@ -106,8 +125,8 @@ export class Supervisor extends EventEmitter {
   private spawnOne(spec: ChildSpec, prefix: string): void {
     const proc = spawn(this.o.execPath, [spec.entry, ...(spec.args ?? [])], { env: spec.env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const write = (t: string) => void this.o.out.write(t);
-    const stdout = new LinePrefixer(prefix, write);
-    const stderr = new LinePrefixer(prefix, write);
+    const stdout = new LinePrefixer(prefix, write, this.o.format);
+    const stderr = new LinePrefixer(prefix, write, this.o.format);
     proc.stdout!.on('data', (c: Buffer) => stdout.push(c));
     proc.stderr!.on('data', (c: Buffer) => stderr.push(c));
     const running: Running = {

@@ -2,23 +2,26 @@
 /**
  * `strangler` CLI: talks to the facade's admin API. The URL and token come from
  * --url/--token, else STRANGLER_ADMIN_URL/STRANGLER_ADMIN_TOKEN, else the local
- * defaults that `npm start` uses. Errors are one line on stderr, exit code 1
- * (2 for usage errors).
+ * defaults that `npm start` uses. Errors are one line on stderr (commander's
+ * parser errors too), plus `{"error":{…}}` on stdout under --json; exit codes
+ * in EXIT_CODES_HELP.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { AdminClient, CliError } from '../cli/client.ts';
+import { envSetting } from '../cli/env.ts';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { formatApply, formatAudit, formatDiffs, formatNoise, formatRoute, formatRoutes, formatStatus } from '../cli/format.ts';
 import { DEFAULT_ADMIN_URL, LOCAL_ADMIN_TOKEN } from '../defaults.ts';
+import { applyCliConventions, examplesText as ex } from '../../lib/cli.ts';
 
 const MODES = ['legacy', 'shadow', 'canary', 'service'];
 
 function client(cmd: Command): AdminClient {
   const o = cmd.optsWithGlobals() as { url?: string; token?: string };
   return new AdminClient({
-    url: o.url ?? process.env.STRANGLER_ADMIN_URL ?? DEFAULT_ADMIN_URL,
-    token: o.token ?? process.env.STRANGLER_ADMIN_TOKEN ?? LOCAL_ADMIN_TOKEN,
+    url: o.url ?? envSetting(process.env, 'STRANGLER_ADMIN_URL') ?? DEFAULT_ADMIN_URL,
+    token: o.token ?? envSetting(process.env, 'STRANGLER_ADMIN_TOKEN') ?? LOCAL_ADMIN_TOKEN,
     actor: process.env.STRANGLER_ACTOR ?? process.env.USER ?? 'cli',
   });
 }
@@ -60,19 +63,21 @@ async function readDocument(file: string): Promise<unknown> {
   }
 }
 
+export const EXIT_CODES_HELP = `
+Exit codes: 0 ok, 1 error (admin API unreachable, refused token, change refused), 2 usage (bad option or argument).`;
+
 const reasonHeader = (reason: string | undefined): Record<string, string> => (reason ? { 'x-strangler-reason': encodeURIComponent(reason) } : {});
 
 export function buildProgram(): Command {
   const program = new Command('strangler')
     .description('Operate the strangler facade: list routes, move a route legacy → shadow → canary → service, roll back, read diffs.')
-    .option('--url <url>', `admin API URL (env STRANGLER_ADMIN_URL, default ${DEFAULT_ADMIN_URL})`)
-    .option('--token <token>', 'admin token (env STRANGLER_ADMIN_TOKEN, default: the local development token)')
-    .option('--json', 'print JSON instead of text (read commands)')
+    .option('--url <url>', `admin API URL (env STRANGLER_ADMIN_URL; default: ${DEFAULT_ADMIN_URL})`)
+    .option('--token <token>', 'admin token (env STRANGLER_ADMIN_TOKEN; default: the local development token)')
+    .option('--json', 'print JSON instead of text; errors as {"error":{"code","message"}} on stdout (default: text)')
     .showSuggestionAfterError(true)
-    // set before subcommands are added so they inherit it: usage errors → one line, exit code 2
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `strangler: ${s.slice(7)}` : s) })
-    .addHelpText('after', `
+    // set before subcommands are added so they inherit it: their help lists --url, --token and --json
+    .configureHelp({ showGlobalOptions: true })
+    .addHelpText('after', `${EXIT_CODES_HELP}
 Examples:
   $ strangler routes
   $ strangler route show products.list
@@ -92,12 +97,13 @@ Examples:
   $ strangler status --json
   $ STRANGLER_ADMIN_URL=http://facade:8081 STRANGLER_ADMIN_TOKEN=... strangler audit --route products.list`);
 
-  program.command('routes').description('list routes with mode and live stats').action(async (_o, cmd: Command) => {
+  program.command('routes').description('list routes with mode and live stats').addHelpText('after', ex(['strangler routes', 'strangler routes --json', 'strangler --url http://facade:8081 routes'])).action(async (_o, cmd: Command) => {
     out(cmd, await client(cmd).call('GET', '/routes'), formatRoutes);
   });
 
-  const route = program.command('route').description('show or change one route');
-  route.command('show <id>').description('show one route with its live stats').action(async (id: string, _o, cmd: Command) => {
+  const route = program.command('route').description('show or change one route')
+    .addHelpText('after', ex(['strangler route show products.list', 'strangler route set products.list --mode shadow']));
+  route.command('show <id>').description('show one route with its live stats').addHelpText('after', ex(['strangler route show products.list', 'strangler route show products.list --json'])).action(async (id: string, _o, cmd: Command) => {
     out(cmd, await client(cmd).call('GET', `/routes/${enc(id)}`), formatRoute);
   });
   route.command('set [id]')
@@ -107,6 +113,7 @@ Examples:
     .option('--tag <tag>', 'every route with this tag')
     .option('--prefix <prefix>', 'every route whose id starts with this')
     .option('--reason <text>', 'why (goes to the audit log)')
+    .addHelpText('after', ex(['strangler route set products.list --mode shadow --reason "compare product service"', 'strangler route set products.list --mode canary --percent 10', 'strangler route set --tag catalog --mode service', 'strangler route set --prefix products. --mode legacy']))
     .action(async (id: string | undefined, o: { mode: string; percent?: number; reason?: string; tag?: string; prefix?: string }, cmd: Command) => {
       const given = [id, o.tag, o.prefix].filter((x) => x !== undefined).length;
       if (given !== 1) throw new CliError('give exactly one of <id>, --tag or --prefix', 2);
@@ -124,6 +131,7 @@ Examples:
   route.command('put <id>').description('add a route or replace it (validated with the table schema, audited with before and after)')
     .requiredOption('-f, --file <file>', 'the route as JSON or YAML (its id may be left out)')
     .option('--reason <text>', 'why (goes to the audit log)')
+    .addHelpText('after', ex(['strangler route put carts.get -f carts-route.json', 'strangler route put carts.get -f route.yaml --reason "carts service"']))
     .action(async (id: string, o: { file: string; reason?: string }, cmd: Command) => {
       const body = await readDocument(o.file);
       const r = await client(cmd).call('PUT', `/routes/${enc(id)}`, body, reasonHeader(o.reason));
@@ -131,19 +139,22 @@ Examples:
     });
   route.command('remove <id>').description('remove a route (audited; its traffic goes to the fallbacks)')
     .option('--reason <text>', 'why (goes to the audit log)')
+    .addHelpText('after', ex(['strangler route remove carts.get --reason "carts retired"']))
     .action(async (id: string, o: { reason?: string }, cmd: Command) => {
       const r = await client(cmd).call('DELETE', `/routes/${enc(id)}`, undefined, reasonHeader(o.reason));
       out(cmd, r, (x) => `${id} removed (version ${x.version})`);
     });
 
-  const upstream = program.command('upstream').description('list, add, replace or remove upstreams');
-  upstream.command('list').description('the upstreams in force').action(async (_o, cmd: Command) => {
+  const upstream = program.command('upstream').description('list, add, replace or remove upstreams')
+    .addHelpText('after', ex(['strangler upstream list', 'strangler upstream put catalog --url http://catalog:3000']));
+  upstream.command('list').description('the upstreams in force').addHelpText('after', ex(['strangler upstream list', 'strangler upstream list --json'])).action(async (_o, cmd: Command) => {
     out(cmd, await client(cmd).call('GET', '/upstreams'), (x) => Object.entries(x.upstreams).map(([n, u]: [string, any]) => `${n}  ${u.url}  pool ${u.pool}, timeout ${u.timeoutMs} ms`).join('\n'));
   });
   upstream.command('put <name>').description('add an upstream or replace it (audited)')
     .option('--url <url>', 'the upstream URL (the other fields take their defaults)')
     .option('-f, --file <file>', 'the upstream as JSON or YAML (url, timeoutMs, pool, ...)')
     .option('--reason <text>', 'why (goes to the audit log)')
+    .addHelpText('after', ex(['strangler upstream put catalog --url http://catalog:3000', 'strangler upstream put catalog -f upstream.json --reason "longer timeout"']))
     .action(async (name: string, o: { url?: string; file?: string; reason?: string }, cmd: Command) => {
       if ((o.url === undefined) === (o.file === undefined)) throw new CliError('give exactly one of --url or --file', 2);
       const body = o.file !== undefined ? await readDocument(o.file) : { url: o.url };
@@ -152,6 +163,7 @@ Examples:
     });
   upstream.command('remove <name>').description('remove an upstream (refused while a route or fallback uses it)')
     .option('--reason <text>', 'why (goes to the audit log)')
+    .addHelpText('after', ex(['strangler upstream remove catalog']))
     .action(async (name: string, o: { reason?: string }, cmd: Command) => {
       const r = await client(cmd).call('DELETE', `/upstreams/${enc(name)}`, undefined, reasonHeader(o.reason));
       out(cmd, r, (x) => `upstream ${name} removed (version ${x.version})`);
@@ -161,20 +173,23 @@ Examples:
     .requiredOption('-f, --file <file>', 'the desired route table (JSON or YAML; its version is ignored)')
     .option('--dry-run', 'only print the difference')
     .option('--reason <text>', 'why (goes to the audit log)')
+    .addHelpText('after', ex(['strangler apply -f routes.json --dry-run', 'strangler apply -f my-routes.yaml --reason "catalog routes"']))
     .action(async (o: { file: string; dryRun?: boolean; reason?: string }, cmd: Command) => {
       const doc = await readDocument(o.file);
       const r = await client(cmd).call('POST', `/apply${o.dryRun ? '?dryRun=true' : ''}`, doc, reasonHeader(o.reason));
       out(cmd, r, formatApply);
     });
 
-  program.command('stats').description('live route statistics').command('reset <id>').description('clear a route\'s live counters, latencies and recorded diffs (audited)')
+  program.command('stats').description('live route statistics').addHelpText('after', ex(['strangler stats reset products.list'])).command('reset <id>').description('clear a route\'s live counters, latencies and recorded diffs (audited)')
     .option('--reason <text>', 'why (goes to the audit log)')
+    .addHelpText('after', ex(['strangler stats reset products.list --reason "fixed the price rounding"']))
     .action(async (id: string, o: { reason?: string }, cmd: Command) => {
       const r = await client(cmd).call('POST', `/routes/${enc(id)}/stats/reset`, { reason: o.reason });
       out(cmd, r, (x) => `${x.id}: statistics reset`);
     });
 
   program.command('rollback <id>').description('return a route to legacy at once').option('--reason <text>', 'why (goes to the audit log)')
+    .addHelpText('after', ex(['strangler rollback products.list --reason "p99 regression"']))
     .action(async (id: string, o: { reason?: string }, cmd: Command) => {
       const r = await client(cmd).call('POST', `/routes/${enc(id)}/rollback`, { reason: o.reason });
       out(cmd, r, (x) => `${x.id} rolled back to ${x.mode}`);
@@ -183,21 +198,25 @@ Examples:
   program.command('diffs <id>').description('recent shadow mismatches of a route (legacy vs service)')
     .option('--limit <n>', 'how many', positiveInt, 10)
     .option('--noise', 'show legacy-vs-legacy (noise) mismatches instead')
+    .addHelpText('after', ex(['strangler diffs products.list', 'strangler diffs products.list --limit 3 --json', 'strangler diffs products.list --noise']))
     .action(async (id: string, o: { limit: number; noise?: boolean }, cmd: Command) => {
       out(cmd, await client(cmd).call('GET', `/routes/${enc(id)}/diffs?limit=${o.limit}${o.noise ? '&kind=noise' : ''}`), formatDiffs);
     });
 
   program.command('noise [id]').description('noise report: how often legacy disagrees with itself, and the real differences')
+    .addHelpText('after', ex(['strangler noise', 'strangler noise products.list --json']))
     .action(async (id: string | undefined, _o, cmd: Command) => {
       out(cmd, await client(cmd).call('GET', id ? `/routes/${enc(id)}/noise` : '/noise'), formatNoise);
     });
 
   program.command('audit').description('route change history').option('--route <id>', 'only this route').option('--limit <n>', 'how many', positiveInt, 20)
+    .addHelpText('after', ex(['strangler audit', 'strangler audit --route products.list --limit 5']))
     .action(async (o: { route?: string; limit: number }, cmd: Command) => {
       out(cmd, await client(cmd).call('GET', `/audit?limit=${o.limit}${o.route ? `&route=${enc(o.route)}` : ''}`), formatAudit);
     });
 
-  program.command('status').description('facade status: table version, route source health, modes, open breakers').action(async (_o, cmd: Command) => {
+  program.command('status').description('facade status: table version, route source health, modes, open breakers')
+    .addHelpText('after', ex(['strangler status', 'strangler status --json'])).action(async (_o, cmd: Command) => {
     out(cmd, await client(cmd).call('GET', '/status'), formatStatus);
   });
 
@@ -206,20 +225,19 @@ Examples:
 
 export async function runCli(argv: string[]): Promise<number> {
   const program = buildProgram();
+  applyCliConventions(program, { tool: 'strangler', argv });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return 0;
-      return 2; // commander already printed the one-line message
+      return 2; // applyCliConventions already printed the one-line message (and the JSON under --json)
     }
-    if (err instanceof CliError) {
-      process.stderr.write(`strangler: ${err.message}\n`);
-      return err.exitCode;
-    }
-    process.stderr.write(`strangler: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    const e = err instanceof CliError ? err : new CliError((err instanceof Error ? err.message : String(err)).split('\n')[0]);
+    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: e.code, message: e.message } }, null, 2)}\n`);
+    process.stderr.write(`strangler: ${e.message}\n`);
+    return e.exitCode;
   }
 }
 

@@ -1,10 +1,13 @@
 /** A small admin API client for the CLI: one error type with a one-line message. */
 export class CliError extends Error {
   readonly exitCode: number;
-  constructor(message: string, exitCode = 1) {
+  /** For `--json` errors: USAGE for exit 2, the admin API's error code, UNREACHABLE, UNAUTHENTICATED or ERROR. */
+  readonly code: string;
+  constructor(message: string, exitCode = 1, code?: string) {
     super(message);
     this.name = 'CliError';
     this.exitCode = exitCode;
+    this.code = code ?? (exitCode === 2 ? 'USAGE' : 'ERROR');
   }
 }
 
@@ -38,7 +41,7 @@ export class AdminClient {
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-      throw new CliError(`cannot reach the admin API at ${this.opts.url} (${cause}); is the facade running? (set STRANGLER_ADMIN_URL)`);
+      throw new CliError(`cannot reach the admin API at ${this.opts.url} (${cause}); is the facade running? (set STRANGLER_ADMIN_URL)`, 1, 'UNREACHABLE');
     }
     const text = await res.text();
     let data: any;
@@ -49,9 +52,9 @@ export class AdminClient {
     }
     if (!res.ok) {
       const e = data?.error;
-      if (res.status === 401) throw new CliError('the admin API refused the token (set STRANGLER_ADMIN_TOKEN)');
+      if (res.status === 401) throw new CliError('the admin API refused the token (set STRANGLER_ADMIN_TOKEN)', 1, 'UNAUTHENTICATED');
       // one line: the details (e.g. every validation error) are already in the message
-      throw new CliError(e?.message ? `${String(e.message).replace(/\s*\n\s*/g, ' ')} (${e.code}, HTTP ${res.status})` : `admin API answered HTTP ${res.status}`);
+      throw new CliError(e?.message ? `${String(e.message).replace(/\s*\n\s*/g, ' ')} (${e.code}, HTTP ${res.status})` : `admin API answered HTTP ${res.status}`, 1, typeof e?.code === 'string' ? e.code : undefined);
     }
     return data as T;
   }

@@ -16,7 +16,7 @@
  * never touched.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -125,8 +125,7 @@ function tail(file: string, n = 5): string {
 export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbServer> {
   if (!mariaDbAvailable()) throw new Error(`second MariaDB server: ${MARIADB_INSTALL_DB} or ${MARIADBD} missing (apt-get install mariadb-server)`);
   reapLeftovers();
-  mkdirSync(INSTANCES_DIR, { recursive: true });
-  const dir = mkdtempSync(join(INSTANCES_DIR, 'm-'));
+  const dir = instanceDir();
   writeFileSync(join(dir, 'owner'), String(process.pid));
   const t0 = performance.now();
   const install = spawnSync(MARIADB_INSTALL_DB, ['--no-defaults', `--datadir=${dir}/data`, '--auth-root-authentication-method=normal', '--user=root', '--skip-test-db'],
@@ -196,6 +195,26 @@ async function stopInstance(dir: string, spawned?: number): Promise<void> {
   }
   rmSync(dir, { recursive: true, force: true });
   for (const s of live) if (s.dir === dir) live.delete(s);
+  removeInstancesDirIfEmpty();
+}
+
+/** A fresh instance folder; another process may remove the (empty) parent at the same moment: make it again. */
+function instanceDir(): string {
+  for (let attempt = 0; ; attempt++) {
+    mkdirSync(INSTANCES_DIR, { recursive: true });
+    try {
+      return mkdtempSync(join(INSTANCES_DIR, 'm-'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw err;
+    }
+  }
+}
+
+/** The parent folder goes with its last instance, so a test run leaves nothing in /tmp. */
+function removeInstancesDirIfEmpty(): void {
+  try {
+    rmdirSync(INSTANCES_DIR); // fails (and is left alone) while another instance lives in it
+  } catch { /* not empty, or gone */ }
 }
 
 const live = new Set<MariaDbServer>();
@@ -212,6 +231,7 @@ function killAllNow(): void {
     rmSync(s.dir, { recursive: true, force: true });
   }
   live.clear();
+  removeInstancesDirIfEmpty();
 }
 process.once('exit', killAllNow);
 

@@ -21,7 +21,7 @@ describe('system: the Zigzag migration end to end under client traffic @integrat
     this.timeout(170_000);
     result = await runDemo({
       serverDsn: testServerDsn(), redisUrl: process.env.TEST_REDIS_URL ?? DEFAULT_REDIS_URL, prefix: 't_sys',
-      options: { scale: 0.1, dwellMs: 1000, level: 0.5, keep: false },
+      options: { scale: 0.1, dwellMs: 1000, level: 0.5, keep: false }, removeFolder: true,
       print: (l) => lines.push(l),
     });
   });

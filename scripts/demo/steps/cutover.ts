@@ -7,6 +7,7 @@
 import { formatOverlap } from '../../../strangler/cli/format.ts';
 import type { DemoContext } from '../context.ts';
 import type { Sample } from '../traffic/types.ts';
+import { clippedJson, explainDiff, formatShadowBreakdown, shadowBreakdown, type DiffLike } from '../diagnostics.ts';
 import { routesOfService } from '../routes.ts';
 
 export const CANARY_PERCENT = 25;
@@ -35,13 +36,18 @@ export async function cutoverRoutes(ctx: DemoContext, service: string, phasePref
   await ctx.dwell();
   ctx.say(`shadow: clients served by ${servedBy(ctx.traffic.recorder.since(from), routes)}`);
   for (const id of routes) {
-    const d = await admin.diffs(id, 2);
+    // every recorded mismatch (and service error), to explain each one; the facade keeps the latest 20 per route
+    const d = await admin.diffs(id, 20);
     const c = d.counts;
-    ctx.say(`  diff report ${id}: shadowed ${c.sent}, matched ${c.matched}, mismatched ${c.mismatched}, shadow errors ${c.errors}, skipped ${c.skipped} (writes are not shadowed); noise (legacy vs legacy) mismatched ${d.noise.mismatched} of ${d.noise.matched + d.noise.mismatched}`);
+    const b = shadowBreakdown(c);
+    ctx.say(`  diff report ${id}: ${formatShadowBreakdown(b)} (writes are not shadowed); noise (legacy vs legacy) mismatched ${d.noise.mismatched} of ${d.noise.matched + d.noise.mismatched}`);
     // lists judged by set overlap (search): how close the service's hits are, not only how often they missed
     for (const line of formatOverlap(d.overlap)) ctx.say(`    ${line}`);
-    for (const x of d.diffs.slice(0, 1)) ctx.say(`    first diff: ${JSON.stringify(x).slice(0, 300)}`);
-    ctx.evidence.routes.push({ route: id, service, sent: c.sent, matched: c.matched, mismatched: c.mismatched, noiseMismatched: d.noise.mismatched, finalMode: 'shadow' });
+    const explanations = (d.diffs as DiffLike[]).map(explainDiff);
+    for (const e of explanations) ctx.say(`    mismatch: ${e}`);
+    if (c.mismatched + c.errors > explanations.length) ctx.say(`    (${c.mismatched + c.errors - explanations.length} older mismatch(es) no longer kept by the facade)`);
+    for (const x of d.diffs.slice(0, 1)) ctx.say(`    first diff: ${clippedJson(x, 300)}`);
+    ctx.evidence.routes.push({ route: id, service, sent: c.sent, matched: c.matched, mismatched: c.mismatched, noiseMismatched: d.noise.mismatched, finalMode: 'shadow', breakdown: b, explanations });
   }
 
   ctx.phase(`${phasePrefix} canary`);

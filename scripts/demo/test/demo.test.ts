@@ -80,6 +80,6 @@ describe('demo: summary', () => {
     expect(out).to.match(/product\s+cutover\s+products\s+5\s+2\s+5\s+0\s+0\s+12\.5/);
     expect(out).to.include('[1 monolith] shopper unexpected-4xx: GET /x: 401');
     expect(out).to.include('read-your-writes checks (likes lists, products read back after edits, bulk upload counts): 0, contradicted: 0');
-    expect(out).to.match(/Verdict: 2 requests, 1 client-visible errors, 0 data differences; 1 steps done, 0 not yet possible, 0 failed → NOT OK/);
+    expect(out).to.match(/Verdict: 2 requests, 1 client-visible errors, 0 server-side errors, 0 shadow mismatches, 0 data differences; 1 steps done, 0 not yet possible, 0 failed → NOT OK/);
   });
 });

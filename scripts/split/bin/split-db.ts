@@ -7,6 +7,7 @@
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { createLogger } from '../../../lib/logger.ts';
+import { applyCliConventions, examplesText } from '../../../lib/cli.ts';
 import { errorJson, errorLine, routeKnexLogs } from '../lib/cli-errors.ts';
 import { readEnv, targetFromEnv, DEFAULT_MANIFEST, type SplitEnv } from '../lib/cli-config.ts';
 import {
@@ -16,9 +17,13 @@ import { closeContext, openContext, type SplitContext } from '../lib/context.ts'
 import { isSplitError } from '../lib/errors.ts';
 import { createFaults } from '../lib/faults.ts';
 import { loadManifest, resolveService } from '../lib/manifest.ts';
-import { validateOptions } from '../lib/options.ts';
-import type { ProgressSink } from '../lib/progress.ts';
-import { renderPlan, renderStatus, renderVerify } from '../lib/render.ts';
+import {
+  DEFAULT_APPLY_BATCH, DEFAULT_CHUNK_SIZE, DEFAULT_COPY_WORKERS, DEFAULT_DDL_LOCK_WAIT_MS, DEFAULT_DDL_RETRIES, DEFAULT_FREEZE_ABORT_MS, DEFAULT_MAX_CHUNK,
+  DEFAULT_MAX_ROWS_PER_SECOND, DEFAULT_MAX_THREADS_RUNNING, DEFAULT_MIN_CHUNK, DEFAULT_TARGET_CHUNK_MS, DEFAULT_VERIFY_CHUNK, DEFAULT_VERIFY_LEAF_ROWS,
+  validateOptions,
+} from '../lib/options.ts';
+import { NO_PROGRESS, progressLines, type ProgressSink } from '../lib/progress.ts';
+import { renderCancel, renderComplete, renderPlan, renderStatus, renderVerify } from '../lib/render.ts';
 
 const EXIT = { ok: 0, error: 1, usage: 2, blocked: 3, aborted: 4, differences: 5, unverified: 6, interrupted: 130 } as const;
 
@@ -53,7 +58,9 @@ const aborter = new AbortController();
 let exitCode: number = EXIT.ok;
 
 function barSink(json: boolean): ProgressSink {
-  if (json || !process.stderr.isTTY) return { begin() {}, update() {}, end() {} };
+  if (json) return NO_PROGRESS;
+  // a pipe or a CI log: a plain line every SPLIT_PROGRESS_INTERVAL_MS (default 10 s) instead of a redrawn bar
+  if (!process.stderr.isTTY) return progressLines({ write: (l) => process.stderr.write(`${l}\n`), intervalMs: env.SPLIT_PROGRESS_INTERVAL_MS });
   let bar: cliProgress.SingleBar | undefined;
   let t0 = 0;
   return {
@@ -116,34 +123,48 @@ function print(cmd: Command, result: unknown, human: () => string): void {
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 
-const EPILOG = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+const EPILOG = examplesText;
+
+const EXIT_CODES_HELP = `
+Exit codes: 0 ok, 1 error, 2 usage (bad option, argument, manifest; --confirm needed), 3 blocked, 4 cutover/rollback
+aborted, 5 verify found differences, 6 refused by the verify gate, 130 interrupted (state saved).`;
+
+/** The global options a subcommand's help lists (all of them, with defaults: split-db --help). */
+const COMMON_GLOBALS = ['--json', '--manifest', '--source', '--target', '--ownership', '--actor'];
+
+/** A short "Global options" block for subcommand help: the common ones with their defaults, not all of them. */
+function commonGlobalsHelp(program: Command): string {
+  const opts = program.options.filter((o) => COMMON_GLOBALS.includes(o.long ?? ''));
+  const width = Math.max(...opts.map((o) => o.flags.length));
+  return `Global options (before or after the subcommand; tuning options such as --chunk-size: split-db --help):\n${
+    opts.map((o) => `  ${o.flags.padEnd(width)}  ${o.description}`).join('\n')}\n`;
+}
 
 function build(): Command {
   const program = new Command('split-db')
     .description('Move a service\'s tables out of the legacy database: plan, copy with live capture, verify, cut over, roll back.')
-    .option('--manifest <path>', `split manifest (env SPLIT_MANIFEST; default ${DEFAULT_MANIFEST.replace(process.cwd() + '/', '')})`)
-    .option('--source <dsn>', 'source (legacy) database DSN (env SPLIT_SOURCE_URL or MYSQL_URL; default: manifest)')
-    .option('--target <dsn>', 'target database DSN (env SPLIT_TARGET_URL_<SERVICE>; default: manifest)')
-    .option('--ownership <dsn>', 'database holding service_ownership (env SPLIT_OWNERSHIP_URL; default: source)')
-    .option('--json', 'machine-readable output')
-    .option('--actor <name>', 'who is acting (recorded in the ownership audit)')
-    .option('--chunk-size <n>', 'initial copy chunk size in rows (adapts toward --target-chunk-ms)')
-    .option('--min-chunk <n>', 'smallest adaptive chunk size')
-    .option('--max-chunk <n>', 'largest adaptive chunk size')
-    .option('--target-chunk-ms <n>', 'target duration of one copy chunk')
-    .option('--max-rows-per-second <n>', 'copy throttle (0 = unlimited)')
-    .option('--max-threads-running <n>', 'pause the copy while the source has more running threads (0 = off)')
-    .option('--apply-batch <n>', 'captured changes applied per transaction')
-    .option('--copy-workers <n>', 'key-range segments of a table copied concurrently (default 2)')
-    .option('--abort-after-ms <n>', 'write-freeze abort limit for cutover/rollback')
-    .option('--verify-chunk <n>', 'rows per verify chunk')
-    .option('--verify-leaf-rows <n>', 'differing verify ranges are split down to this many rows, then diffed row by row')
-    .option('--verify-max-age <duration>', 'cutover needs a clean verify finished at most this long ago (ms, or 90s/30m/1h; default 1h)')
-    .option('--ddl-lock-wait-ms <n>', 'longest one DDL attempt (trigger, FK drop, rename) waits for its metadata lock (default 1000)')
-    .option('--ddl-retries <n>', 'DDL attempts after the first, with backoff; then fail naming the blocking transaction (default 5)')
-    .addOption(new Option('--copy-mode <mode>', 'auto: INSERT … SELECT on one server, stream otherwise').choices(['auto', 'sql', 'stream']))
-    .configureHelp({ showGlobalOptions: true })
-    .showHelpAfterError('(run with --help for usage)')
+    .option('--manifest <path>', `split manifest (env SPLIT_MANIFEST; default: ${DEFAULT_MANIFEST.replace(process.cwd() + '/', '')})`)
+    .option('--source <dsn>', 'source (legacy) database DSN (env SPLIT_SOURCE_URL or MYSQL_URL; default: the manifest\'s)')
+    .option('--target <dsn>', 'target database DSN (env SPLIT_TARGET_URL_<SERVICE>; default: the manifest\'s)')
+    .option('--ownership <dsn>', 'database holding service_ownership (env SPLIT_OWNERSHIP_URL; default: the source)')
+    .option('--json', 'machine-readable output; errors as {"error":{"code","message"}} on stdout (default: text)')
+    .option('--actor <name>', 'who is acting, recorded in the ownership audit (env SPLIT_ACTOR; default: split-db:$USER)')
+    .option('--chunk-size <n>', `initial copy chunk size in rows, adapts toward --target-chunk-ms (default: ${DEFAULT_CHUNK_SIZE})`)
+    .option('--min-chunk <n>', `smallest adaptive chunk size (default: ${DEFAULT_MIN_CHUNK})`)
+    .option('--max-chunk <n>', `largest adaptive chunk size (default: ${DEFAULT_MAX_CHUNK})`)
+    .option('--target-chunk-ms <n>', `target duration of one copy chunk (default: ${DEFAULT_TARGET_CHUNK_MS})`)
+    .option('--max-rows-per-second <n>', `copy throttle, 0 = unlimited (default: ${DEFAULT_MAX_ROWS_PER_SECOND})`)
+    .option('--max-threads-running <n>', `pause the copy while the source has more running threads, 0 = off (default: ${DEFAULT_MAX_THREADS_RUNNING})`)
+    .option('--apply-batch <n>', `captured changes applied per transaction (default: ${DEFAULT_APPLY_BATCH})`)
+    .option('--copy-workers <n>', `key-range segments of a table copied concurrently (default: ${DEFAULT_COPY_WORKERS})`)
+    .option('--abort-after-ms <n>', `write-freeze abort limit for cutover/rollback (default: ${DEFAULT_FREEZE_ABORT_MS})`)
+    .option('--verify-chunk <n>', `rows per verify chunk (default: ${DEFAULT_VERIFY_CHUNK})`)
+    .option('--verify-leaf-rows <n>', `differing verify ranges are split down to this many rows, then diffed row by row (default: ${DEFAULT_VERIFY_LEAF_ROWS})`)
+    .option('--verify-max-age <duration>', 'cutover needs a clean verify finished at most this long ago, ms or 90s/30m/1h (default: 1h)')
+    .option('--ddl-lock-wait-ms <n>', `longest one DDL attempt (trigger, FK drop, rename) waits for its metadata lock (default: ${DEFAULT_DDL_LOCK_WAIT_MS})`)
+    .option('--ddl-retries <n>', `DDL attempts after the first, with backoff; then fail naming the blocking transaction (default: ${DEFAULT_DDL_RETRIES})`)
+    .addOption(new Option('--copy-mode <mode>', 'auto: INSERT … SELECT on one server, stream otherwise (default: auto)').choices(['auto', 'sql', 'stream']))
+    .addHelpText('after', EXIT_CODES_HELP)
     .addHelpText('after', EPILOG([
       'split-db plan product',
       'split-db start product',
@@ -155,6 +176,7 @@ function build(): Command {
       'SPLIT_SOURCE_URL=mysql://root@db1:3306/legacy SPLIT_TARGET_URL_USER=mysql://svc:****@db2:3306/user_svc split-db plan user',
     ]));
 
+  const globalsHelp = commonGlobalsHelp(program);
   program.command('plan <service>')
     .description('show tables, sizes, keys, crossing FKs, the application code touching the tables (and its joins across the boundary), blockers and steps')
     .option('--code <dir>', 'application code to read (repeatable; replaces the manifest\'s "code"; node_modules, dist, build, .git skipped)', collect, [])
@@ -233,12 +255,12 @@ function build(): Command {
   program.command('complete <service>')
     .description('after the rollback window: remove capture machinery, rename the old tables (drop them only with --confirm)')
     .option('--confirm', 'also DROP the renamed old tables')
-    .option('--dry-run', 'show the renames and change nothing')
+    .option('--dry-run', 'list everything it would remove (triggers, changelog, fence, poison and guard tables) and rename; change nothing')
     .addHelpText('after', EPILOG(['split-db complete product --dry-run', 'split-db complete product', 'split-db complete product --confirm']))
     .action(async (service: string, o: { confirm?: boolean }, cmd: Command) => {
       await withContext(cmd, service, async (ctx) => {
         const r = await completeCommand(ctx, o);
-        print(cmd, r, () => `${r.dryRun ? 'dry run: would rename' : 'renamed'} ${r.renamed.map((x) => `${x.from} → ${x.to}`).join(', ')}${r.dropped.length ? `; ${r.dryRun ? 'would drop' : 'dropped'} ${r.dropped.join(', ')}` : ''}`);
+        print(cmd, r, () => renderComplete(service, r));
       });
     });
 
@@ -251,9 +273,10 @@ function build(): Command {
     .action(async (service: string, o: { dropTarget?: boolean; confirm?: boolean }, cmd: Command) => {
       await withContext(cmd, service, async (ctx) => {
         const r = await cancelCommand(ctx, o);
-        print(cmd, r, () => `${r.dryRun ? 'dry run: would cancel' : 'cancelled'} ${service}${r.droppedTarget ? ' and drop the target database' : ''}`);
+        print(cmd, r, () => renderCancel(service, r));
       });
     });
+  for (const sub of program.commands) sub.addHelpText('after', globalsHelp);
   return program;
 }
 
@@ -286,8 +309,8 @@ async function main(): Promise<void> {
     });
   }
   const program = build();
-  program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  // every parser error (also a subcommand's missing argument) one line `split-db: …`, exit 2, JSON on --json
+  applyCliConventions(program, { tool: 'split-db', argv: process.argv, hint: '(split-db --help for usage)' });
   try {
     await program.parseAsync(process.argv);
   } catch (err) {

@@ -178,6 +178,33 @@ export async function dropMachinery(side: Side, service: string, policy: DdlPoli
   await side.knex.raw(`DROP TABLE IF EXISTS ${q(poisonTable(service))}`);
 }
 
+/** What the tool installed on a side for a service: what complete and cancel remove (their --dry-run lists it). */
+export interface Machinery {
+  /** `<database>` of the side, as shown to the operator. */
+  database: string;
+  /** Capture, fence and cascade triggers. */
+  triggers: string[];
+  /** Tables with what each is: changelog, fence, poison, TRUNCATE guard of <table>. */
+  tables: Array<{ name: string; role: string }>;
+}
+
+export async function listMachinery(side: Side, service: string): Promise<Machinery> {
+  const triggers = (await listToolTriggers(side, service)).map((t) => t.name).sort();
+  const guards = await listGuards(side, service);
+  const named: Array<{ name: string; role: string }> = [
+    { name: changelogTable(service), role: 'captured-changes changelog' },
+    { name: fenceTable(service), role: 'write fence' },
+    { name: poisonTable(service), role: 'poison rows (changes the other side refused)' },
+  ];
+  const [rows] = await side.knex.raw('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?, ?, ?)', [side.db, ...named.map((n) => n.name)]);
+  const present = new Set((rows as Array<{ t: string }>).map((r) => r.t));
+  return {
+    database: side.db,
+    triggers,
+    tables: [...named.filter((n) => present.has(n.name)), ...guards.map((g) => ({ name: g.guard, role: `TRUNCATE guard of ${g.table}` }))],
+  };
+}
+
 export async function backlog(side: Side, service: string): Promise<number> {
   const [[exists]] = await side.knex.raw('SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [side.db, changelogTable(service)]);
   if (!Number(exists.n)) return 0;

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseConfig } from '../../../lib/config.ts';
+import { DEFAULT_PROGRESS_INTERVAL_MS } from './progress.ts';
 
 /** The demo's manifest, committed next to the tool in this repository (the npm package does not ship it). */
 export const REPO_MANIFEST = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'manifest.json');
@@ -24,6 +25,8 @@ export const envSchema = z.object({
   SPLIT_FAULT: z.string().optional(),
   SPLIT_FAIL: z.string().optional(),
   LOG_LEVEL: z.string().default('warn'),
+  /** Output that is not a terminal gets a progress line this often (default DEFAULT_PROGRESS_INTERVAL_MS). */
+  SPLIT_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(100).default(DEFAULT_PROGRESS_INTERVAL_MS),
 }).passthrough();
 
 export type SplitEnv = z.output<typeof envSchema>;

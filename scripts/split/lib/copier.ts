@@ -2,7 +2,7 @@ import type { Knex } from '../../../lib/db.ts';
 import { drain } from './applier.ts';
 import { execChecked, sleep, toolTransaction, type SplitContext } from './context.ts';
 import type { Link } from './link.ts';
-import { tableFraction } from './progress.ts';
+import { copyFraction } from './progress.ts';
 import { applyKeys, errorText, isRowError, parkKeys, replaceRows } from './applier.ts';
 import { inRangesSql, intKeyText, intOf, isIntKey, keyTextExpr, orderBy, rangeWhere } from './keys.ts';
 import { columnList, qq, selectList, type TableShape } from './sql.ts';
@@ -95,10 +95,7 @@ async function threadsRunning(knex: Knex): Promise<number> {
 export async function copyAll(ctx: SplitContext, state: SplitState, link: Link): Promise<void> {
   const started = Date.now();
   let rowsThisRun = 0;
-  const totalFraction = () => {
-    const ts = Object.values(state.tables);
-    return ts.reduce((a, p) => a + tableFraction(p), 0) / Math.max(1, ts.length);
-  };
+  const totalFraction = () => copyFraction(Object.values(state.tables)); // weighted by rows
   ctx.progress.begin(`copy ${ctx.service.name}`, 10000);
   try {
     for (const [t, shape] of link.shapes) {

@@ -1,4 +1,4 @@
-import { backlog, dropMachinery, dropToolTriggers, setFence } from './capture.ts';
+import { backlog, dropMachinery, dropToolTriggers, listMachinery, setFence, type Machinery } from './capture.ts';
 import type { SplitContext } from './context.ts';
 import { ddlPolicy, withDdl } from './ddl.ts';
 import { SplitError } from './errors.ts';
@@ -16,6 +16,15 @@ export interface CompleteResult {
   renamed: Array<{ from: string; to: string }>;
   dropped: string[];
   dryRun: boolean;
+  /** The capture machinery removed (or, with --dry-run, that would be) on each side. */
+  removes: { source: Machinery; target: Machinery };
+}
+
+/** The machinery of both sides; a target database that does not exist (cancel before start) has none. */
+async function machineryOf(ctx: SplitContext): Promise<{ source: Machinery; target: Machinery }> {
+  const source = await listMachinery(ctx.source, ctx.service.name);
+  const target = await listMachinery(ctx.target, ctx.service.name).catch(() => ({ database: ctx.target.db, triggers: [], tables: [] }));
+  return { source, target };
 }
 
 /**
@@ -29,7 +38,8 @@ export async function complete(ctx: SplitContext, state: SplitState, opts: { con
   const pending = await backlog(ctx.target, ctx.service.name);
   const at = new Date();
   const renamed = ctx.service.spec.tables.map((t) => ({ from: t, to: oldTableName(t, at) }));
-  if (ctx.dryRun) return { renamed, dropped: opts.confirm ? renamed.map((r) => r.to) : [], dryRun: true };
+  const removes = await machineryOf(ctx);
+  if (ctx.dryRun) return { renamed, dropped: opts.confirm ? renamed.map((r) => r.to) : [], dryRun: true, removes };
   if (pending > 0) ctx.log.warn({ pending }, 'reverse changes not yet applied to the old tables are discarded (rollback is no longer possible)');
   const policy = ddlPolicy(ctx);
   // cascade triggers on tables that stay name the moved tables in their bodies: gone before the rename, so
@@ -54,7 +64,7 @@ export async function complete(ctx: SplitContext, state: SplitState, opts: { con
   state.phase = 'completed';
   note(state, 'completed', `renamed ${renamed.map((r) => `${r.from}→${r.to}`).join(', ')}${dropped.length ? `; dropped ${dropped.join(', ')}` : ''}`);
   await ctx.store.save(state);
-  return { renamed, dropped, dryRun: false };
+  return { renamed, dropped, dryRun: false, removes };
 }
 
 /**
@@ -62,11 +72,21 @@ export async function complete(ctx: SplitContext, state: SplitState, opts: { con
  * and forgets the state; the target database is dropped only with
  * --drop-target --confirm.
  */
-export async function cancel(ctx: SplitContext, state: SplitState | undefined, opts: { dropTarget?: boolean; confirm?: boolean }): Promise<{ droppedTarget: boolean; dryRun: boolean }> {
+export interface CancelResult {
+  droppedTarget: boolean;
+  dryRun: boolean;
+  /** The target database dropped (or, with --dry-run, that would be) with --drop-target. */
+  targetDatabase: string;
+  removes: { source: Machinery; target: Machinery };
+}
+
+export async function cancel(ctx: SplitContext, state: SplitState | undefined, opts: { dropTarget?: boolean; confirm?: boolean }): Promise<CancelResult> {
   if (state?.phase === 'cutover' || state?.phase === 'completed') throw new SplitError('WRONG_PHASE', `cancel works before cutover only; ${ctx.service.name} is ${state.phase}${state.phase === 'cutover' ? ' (run rollback first)' : ''}`);
   if (state?.switching && (await flipped(ctx, state))) throw new SplitError('WRONG_PHASE', `the interrupted ${state.switching.kind} already flipped ownership; run "${state.switching.kind}" again to finish it`);
   if (opts.dropTarget && !opts.confirm) throw new SplitError('NEEDS_CONFIRM', '--drop-target drops the target database: add --confirm');
-  if (ctx.dryRun) return { droppedTarget: !!opts.dropTarget, dryRun: true };
+  const removes = await machineryOf(ctx);
+  const targetDatabase = ctx.target.db;
+  if (ctx.dryRun) return { droppedTarget: !!opts.dropTarget, dryRun: true, targetDatabase, removes };
   const policy = ddlPolicy(ctx);
   await dropToolTriggers(ctx.source, ctx.service.name, policy);
   await dropToolTriggers(ctx.target, ctx.service.name, policy).catch(() => 0);
@@ -74,7 +94,7 @@ export async function cancel(ctx: SplitContext, state: SplitState | undefined, o
   await dropMachinery(ctx.target, ctx.service.name, policy).catch(() => undefined);
   await ctx.store.remove(ctx.service.name).catch(() => undefined);
   if (opts.dropTarget) await dropDatabase(ctx.service.targetDsn);
-  return { droppedTarget: !!opts.dropTarget, dryRun: false };
+  return { droppedTarget: !!opts.dropTarget, dryRun: false, targetDatabase, removes };
 }
 
 async function flipped(ctx: SplitContext, state: SplitState): Promise<boolean> {

@@ -1,3 +1,5 @@
+import type { Machinery } from './capture.ts';
+import type { CancelResult, CompleteResult } from './finish.ts';
 import type { Plan } from './plan.ts';
 import type { ServiceStatus } from './status.ts';
 import type { VerifyState } from './state.ts';
@@ -70,7 +72,7 @@ export function renderStatus(s: ServiceStatus): string {
     `  copy ${(s.copied * 100).toFixed(1)} % (${s.rowsCopied} rows); backlog forward ${s.backlog.forward}, reverse ${s.backlog.reverse}` +
       (s.applied ? `; applied forward ${s.applied.forward}, reverse ${s.applied.reverse}` : ''),
     `  ownership ${s.ownership ? `${s.ownership.owner}/${s.ownership.database} (v${s.ownership.version})` : 'unavailable'}`,
-    `  triggers source ${JSON.stringify(s.triggers.source)}, target ${JSON.stringify(s.triggers.target)}`,
+    `  triggers: source ${triggerSummary(s.triggers.source)}; target ${triggerSummary(s.triggers.target)}`,
   ];
   if (s.verify) lines.push(`  verify ${s.verify.finishedAt ? (s.verify.ok ? 'OK' : `${s.verify.truncated ? '≥ ' : ''}${s.verify.differences.toLocaleString('en-US')} difference(s)`) : 'in progress'}${s.verify.inFlight ? `, ${s.verify.inFlight} in flight` : ''}`);
   for (const [dir, r] of [['forward', s.poison.forward], ['reverse', s.poison.reverse]] as const) {
@@ -94,4 +96,48 @@ export function renderVerify(service: string, v: VerifyState): string {
   const head = v.ok ? `verify ${service} (${v.direction}): OK, 0 differences` : `verify ${service} (${v.direction}): ${differenceCount(v)} difference(s)${v.truncated ? ` (truncated: the first ${v.differences.length} are listed)` : ''}`;
   const diffs = v.differences.slice(0, 20).map((d) => `  ${d.table} ${d.key ?? `pk=${d.pk}`}: ${d.kind}${d.columns ? ` (${d.columns.join(',')})` : ''}`);
   return [head, ...rows, ...(v.inFlight ? [`  ${v.inFlight} row(s) still changing were re-checked and left in flight`] : []), ...(v.rowsPerSecond ? [`  ${v.rowsPerSecond} rows/s`] : []), ...diffs].join('\n');
+}
+
+/** `capture on categories, products` / `fence on all 3 tables` / `none`: per-table trigger modes in words. */
+export function triggerSummary(modes: Record<string, string>): string {
+  const byMode = new Map<string, string[]>();
+  for (const [t, m] of Object.entries(modes)) byMode.set(m, [...(byMode.get(m) ?? []), t]);
+  if (!byMode.size) return 'none';
+  const all = Object.keys(modes).length;
+  if (byMode.size === 1) {
+    const [[mode, tables]] = [...byMode];
+    return mode === 'none' ? 'none' : `${mode} on ${all === 1 ? tables[0] : `all ${all} tables`}`;
+  }
+  return [...byMode].map(([mode, tables]) => `${mode} on ${tables.join(', ')}`).join(', ');
+}
+
+function machineryLines(verb: string, side: string, m: Machinery): string[] {
+  const out: string[] = [];
+  if (m.triggers.length) out.push(`  ${verb} ${m.triggers.length} trigger(s) on ${side} ${m.database}: ${m.triggers.join(', ')}`);
+  for (const t of m.tables) out.push(`  ${verb} table ${m.database}.${t.name} (${t.role})`);
+  if (!out.length) out.push(`  nothing of the tool's left on ${side} ${m.database}`);
+  return out;
+}
+
+/** What complete removed and renamed, or with --dry-run everything it would: triggers, tables, renames, drops. */
+export function renderComplete(service: string, r: CompleteResult): string {
+  const verb = (now: string, would: string) => (r.dryRun ? `would ${would}` : now);
+  return [
+    `${r.dryRun ? `dry run: complete ${service} would change` : `completed ${service}:`}`,
+    ...machineryLines(verb('dropped', 'drop'), 'source', r.removes.source),
+    ...machineryLines(verb('dropped', 'drop'), 'target', r.removes.target),
+    ...r.renamed.map((x) => `  ${verb('renamed', 'rename')} ${x.from} → ${x.to}`),
+    ...(r.dropped.length ? r.dropped.map((t) => `  ${verb('dropped', 'drop')} the old copy ${t}`) : [`  the old copies are kept (drop them with --confirm)`]),
+  ].join('\n');
+}
+
+/** What cancel removed, or with --dry-run would; says which target database is (would be) dropped. */
+export function renderCancel(service: string, r: CancelResult): string {
+  const verb = r.dryRun ? 'would drop' : 'dropped';
+  return [
+    r.dryRun ? `dry run: cancel ${service} would remove its capture and forget its state` : `cancelled ${service}: capture removed, state forgotten`,
+    ...machineryLines(verb, 'source', r.removes.source),
+    ...machineryLines(verb, 'target', r.removes.target),
+    r.droppedTarget ? `  ${verb} the target database ${r.targetDatabase}` : `  the target database ${r.targetDatabase} is kept (drop it with --drop-target --confirm)`,
+  ].join('\n');
 }

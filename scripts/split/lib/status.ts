@@ -3,7 +3,7 @@ import { backlog, triggerModes } from './capture.ts';
 import { describeKey } from './keys.ts';
 import { readCatalog, type SplitContext } from './context.ts';
 import { openOwnership } from './ownership.ts';
-import { tableFraction } from './progress.ts';
+import { copyFraction } from './progress.ts';
 import { databaseExists } from './side.ts';
 import type { SplitState } from './state.ts';
 
@@ -60,7 +60,7 @@ export async function serviceStatus(ctx: SplitContext, state: SplitState | undef
     service: ctx.service.name,
     phase: state?.phase ?? 'not started',
     switching: state?.switching ? `${state.switching.kind} interrupted at ${state.switching.step}` : null,
-    copied: tables.length ? tables.reduce((a, p) => a + tableFraction(p), 0) / tables.length : 0,
+    copied: tables.length ? copyFraction(tables) : 0, // weighted by rows, as the bar
     rowsCopied: tables.reduce((a, p) => a + p.rows, 0),
     backlog: { forward: fwd, reverse: rev },
     poison: { forward: described(pf), reverse: described(pr) },

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,7 @@ export async function createPair(prefix: string): Promise<Pair> {
       await target.destroy();
       await source.drop();
       await dropDatabase(targetDsn);
+      await rm(dir, { recursive: true, force: true }); // the manifest's folder in /tmp
     },
   };
 }

@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKnex, dropDatabase, ensureDatabase, parseMysqlDsn, withDatabase, type Knex } from '../../../lib/db.ts';
@@ -182,6 +182,7 @@ export async function createMatrixPair(prefix: string): Promise<MatrixPair> {
       await Promise.allSettled([source.destroy(), target.destroy()]);
       await dropDatabase(sourceDsn);
       await dropDatabase(targetDsn);
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }

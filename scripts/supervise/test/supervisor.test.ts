@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../../../test/helpers/wait.ts';
 import { LinePrefixer } from '../lines.ts';
+import { chooseLogFormat, prettyLine } from '../pretty.ts';
 import { Supervisor, type ChildExit, type ChildSpec } from '../supervisor.ts';
 import { freePort } from '../../../lib/free-ports.ts';
 
@@ -32,8 +33,49 @@ describe('supervise: line prefixer', () => {
   });
 });
 
+describe('supervise: log format', () => {
+  it('pretty in a terminal, JSON when piped, LOG_FORMAT wins, a bad value is an error', () => {
+    expect(chooseLogFormat({}, true)).to.equal('pretty');
+    expect(chooseLogFormat({}, false)).to.equal('json');
+    expect(chooseLogFormat({ LOG_FORMAT: 'json' }, true)).to.equal('json');
+    expect(chooseLogFormat({ LOG_FORMAT: 'pretty' }, false)).to.equal('pretty');
+    expect(() => chooseLogFormat({ LOG_FORMAT: 'xml' }, true)).to.throw(/LOG_FORMAT: must be "json" or "pretty"/);
+    expect(prettyLine({ color: false })('{"broken')).to.equal('{"broken');
+  });
+});
+
 describe('supervise: supervisor with dummy children', function () {
   this.timeout(30_000);
+
+  it('starts a child with `after` only once those children are ready (the facade never meets a starting upstream)', async () => {
+    const port = await freePort();
+    const cap = capture();
+    const sup = new Supervisor([
+      child('api', 'http', { readyMessage: false, readyUrl: `http://127.0.0.1:${port}/health` }, { CHILD_PORT: String(port), CHILD_LISTEN_DELAY: '700' }),
+      child('facade', 'probe', { after: ['api'] }, { CHILD_PROBE_URL: `http://127.0.0.1:${port}/health` }),
+    ], { out: cap.out, readyTimeoutMs: 15_000 });
+    try {
+      await sup.start();
+      await waitFor(() => cap.text().includes('probe: '), { timeoutMs: 5000, what: 'the probe line' });
+      expect(cap.text()).to.include('facade | probe: upstream answered 200');
+    } finally {
+      await sup.stop();
+    }
+    expect(() => new Supervisor([child('a', 'message', { after: ['b'] }), child('b', 'message')])).to.throw(/"after" names b, which is not an earlier child/);
+  });
+
+  it('formats each child line before prefixing it (npm start: pino JSON → human-readable in a terminal)', async () => {
+    const cap = capture();
+    const sup = new Supervisor([child('api', 'json-log')], { out: cap.out, format: prettyLine({ color: false }) });
+    try {
+      await sup.start();
+      await waitFor(() => cap.text().includes('slow query'), { timeoutMs: 5000, what: 'the log line' });
+    } finally {
+      await sup.stop();
+    }
+    expect(cap.text()).to.match(/api \| \[\d\d:\d\d:\d\d\.\d{3}\] WARN \(legacy-user\): slow query \{"ms":812\}\n/);
+    expect(cap.text()).to.include('api | 한글 출력 line one\n'); // not JSON: unchanged
+  });
 
   it('starts children with this node binary, waits for HTTP and IPC readiness, prefixes output, stops gracefully', async () => {
     const port = await freePort();

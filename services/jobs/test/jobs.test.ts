@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { parseConfig } from '../../../lib/config.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
 import { uniqueRedisPrefix, waitFor } from '../../../test/helpers/wait.ts';
+import { dropRedisPrefix } from '../../../test/helpers/redis.ts';
 import { silentLogger } from '../../../lib/logger.ts';
 import { runPopularity } from '../../../legacy/jobs/popularity.ts';
 import { runShopStats } from '../../../legacy/jobs/shop-stats.ts';
@@ -73,8 +74,8 @@ describe('periodic jobs over per-owner ports (JOBS_PEERS=db) @integration', func
       expect((await stats()).length).to.equal(4);
       expect((await a.queue.getJob(job.id!))?.returnvalue).to.include({ job: 'shop-stats', day: DAY, via: 'services' });
     } finally {
-      await a.queue.obliterate({ force: true });
       await Promise.all([a.close(), b.close()]);
+      await dropRedisPrefix(prefix); // the schedulers' repeat keys too, once neither process re-creates them
     }
   });
 });

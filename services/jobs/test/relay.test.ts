@@ -8,6 +8,7 @@ import { silentLogger } from '../../../lib/logger.ts';
 import { migrateLatest } from '../../../lib/migrate.ts';
 import { createTestDatabase, testServerDsn, uniqueName, type TestDatabase } from '../../../test/helpers/db.ts';
 import { uniqueRedisPrefix, waitFor } from '../../../test/helpers/wait.ts';
+import { dropRedisPrefix } from '../../../test/helpers/redis.ts';
 import { PRODUCT_OUTBOX_FIRST_ID } from '../../../migrations/product/030_event_outbox_id_range.ts';
 import { jobsConfigSchema, startJobs } from '../index.ts';
 
@@ -61,10 +62,10 @@ describe('events process: the product outbox wherever it lives @integration', fu
       expect(await unpublished(product)).to.equal(0);
       expect(jobs.relay!.status()).to.deep.equal({ legacy: { relaying: true, published: 2 }, product: { relaying: true, published: 1 } });
     } finally {
-      await events.obliterate({ force: true }).catch(() => undefined);
       await events.close();
       conn.disconnect();
       await jobs.close();
+      await dropRedisPrefix(prefix);
     }
   });
 });

@@ -6,6 +6,7 @@ import { silentLogger } from '../../../lib/logger.ts';
 import { createMysqlOwnershipRegistry } from '../../../lib/ownership/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
 import { uniqueRedisPrefix, waitFor } from '../../../test/helpers/wait.ts';
+import { dropRedisPrefix } from '../../../test/helpers/redis.ts';
 import { runPopularity } from '../../../legacy/jobs/popularity.ts';
 import { runShopStats } from '../../../legacy/jobs/shop-stats.ts';
 import { startServiceStack, type ServiceStack } from '../../parity/stack.ts';
@@ -131,8 +132,8 @@ describe('periodic jobs through the services over real Thrift @integration', fun
         expect(calls[m], m).to.be.above(0);
       }
     } finally {
-      await jobs?.queue.obliterate({ force: true }).catch(() => undefined);
       await jobs?.close();
+      await dropRedisPrefix(prefix); // every queue of the prefix (product-events, …), after the workers stopped
       await probe.destroy();
       await limited.drop();
     }
@@ -161,8 +162,8 @@ describe('periodic jobs through the services over real Thrift @integration', fun
     } finally {
       await admin.set('user', { owner: 'legacy' }, { actor: 'test', reason: 'back' });
       await admin.close();
-      await jobs.queue.obliterate({ force: true }).catch(() => undefined);
       await jobs.close();
+      await dropRedisPrefix(prefix);
     }
   });
 });

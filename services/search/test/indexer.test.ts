@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
 import { uniqueRedisPrefix, waitFor } from '../../../test/helpers/wait.ts';
+import { dropRedisPrefix } from '../../../test/helpers/redis.ts';
 import { silentLogger } from '../../../lib/logger.ts';
 import { createRedis, PRODUCT_EVENTS_QUEUE } from '../../../lib/events/queues.ts';
 import { OutboxRelay } from '../../../lib/events/relay.ts';
@@ -37,11 +38,19 @@ describe('product events → BullMQ → search indexer @integration', function (
   });
   after(async () => {
     for (const c of conns) c.disconnect();
+    // every queue of each test's prefix (events, dead letters, …), once no connection can re-create a key
+    for (const p of prefixes) await dropRedisPrefix(p);
     await Promise.all([legacy?.drop(), search?.drop()]);
   });
+  const prefixes: string[] = [];
+  const prefixFor = (name: string) => {
+    const p = uniqueRedisPrefix(name);
+    prefixes.push(p);
+    return p;
+  };
 
   it('a committed change becomes searchable through outbox → relay → indexer; the latency histogram observes it', async () => {
-    const prefix = uniqueRedisPrefix('ev1');
+    const prefix = prefixFor('ev1');
     const relay = new OutboxRelay({ knex: legacy.knex, connection: redis('producer'), prefix, pollMs: 20, jobDefaults: FAST_JOBS, logger: silentLogger() });
     const indexer = new SearchIndexer({ connection: redis('worker'), prefix, backend, source, logger: silentLogger() });
     relay.start();
@@ -72,7 +81,7 @@ describe('product events → BullMQ → search indexer @integration', function (
   });
 
   it('a relay dying between publish and commit re-publishes; BullMQ drops the duplicates by job id', async () => {
-    const prefix = uniqueRedisPrefix('ev2');
+    const prefix = prefixFor('ev2');
     const id = await createProduct(legacy.knex, shops[1], '중복 이벤트 상품');
     let crashes = 1;
     const relay = new OutboxRelay({
@@ -96,7 +105,7 @@ describe('product events → BullMQ → search indexer @integration', function (
   });
 
   it('a poison event is dead-lettered at once; the events around it are indexed', async () => {
-    const prefix = uniqueRedisPrefix('ev3');
+    const prefix = prefixFor('ev3');
     const q = new Queue(PRODUCT_EVENTS_QUEUE, { connection: redis('producer'), prefix });
     const a = await createProduct(legacy.knex, shops[0], '독약 앞 상품', { outbox: false });
     const b = await createProduct(legacy.knex, shops[0], '독약 뒤 상품', { outbox: false });
@@ -120,7 +129,7 @@ describe('product events → BullMQ → search indexer @integration', function (
   });
 
   it('a product that keeps failing is retried with backoff, then dead-lettered', async () => {
-    const prefix = uniqueRedisPrefix('ev4');
+    const prefix = prefixFor('ev4');
     const q = new Queue(PRODUCT_EVENTS_QUEUE, { connection: redis('producer'), prefix });
     let calls = 0;
     const flaky: ProductSource = { getMany: async () => { calls++; throw new Error('product service down'); }, listAfter: async () => [] };
@@ -137,7 +146,7 @@ describe('product events → BullMQ → search indexer @integration', function (
   });
 
   it('an event older than the index changes nothing (idempotent by version)', async () => {
-    const prefix = uniqueRedisPrefix('ev5');
+    const prefix = prefixFor('ev5');
     const id = await createProduct(legacy.knex, shops[0], '버전 상품 v1', { outbox: false });
     await legacy.knex('products').where({ id }).update({ name: '버전 상품 v3', version: 3 });
     await backend.upsert((await source.getMany([id])));
@@ -158,7 +167,7 @@ describe('product events → BullMQ → search indexer @integration', function (
   });
 
   it('a deletion removes the document even when the event carries an older version than the index', async () => {
-    const prefix = uniqueRedisPrefix('ev7');
+    const prefix = prefixFor('ev7');
     const id = await createProduct(legacy.knex, shops[0], '삭제될 상품', { outbox: false });
     await legacy.knex('products').where({ id }).update({ version: 5 });
     await backend.upsert(await source.getMany([id]));
@@ -177,7 +186,7 @@ describe('product events → BullMQ → search indexer @integration', function (
   });
 
   it('graceful shutdown finishes the jobs in flight; a forced one returns them, and a restarted worker completes all', async () => {
-    const prefix = uniqueRedisPrefix('ev6');
+    const prefix = prefixFor('ev6');
     const q = new Queue(PRODUCT_EVENTS_QUEUE, { connection: redis('producer'), prefix });
     const ids: number[] = [];
     for (let i = 0; i < 6; i++) ids.push(await createProduct(legacy.knex, shops[1], `종료 테스트 ${i}`, { outbox: false }));

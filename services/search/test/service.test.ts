@@ -6,6 +6,7 @@ import { createRedis } from '../../../lib/events/queues.ts';
 import { OutboxRelay } from '../../../lib/events/relay.ts';
 import { createTestDatabase, testServerDsn, uniqueName, type TestDatabase } from '../../../test/helpers/db.ts';
 import { uniqueRedisPrefix, waitFor } from '../../../test/helpers/wait.ts';
+import { dropRedisPrefix } from '../../../test/helpers/redis.ts';
 import { createServiceClients, closeServiceClients } from '../../common/thrift/index.ts';
 import { searchConfigSchema, startSearchService, type RunningSearchService } from '../index.ts';
 import { KnexProductSource } from '../source.ts';
@@ -15,12 +16,13 @@ describe('search service bootstrap: HTTP edge + Thrift + indexer @integration', 
   let legacy: TestDatabase;
   let svc: RunningSearchService;
   let relay: OutboxRelay;
+  let prefix: string;
   const searchDb = withDatabase(testServerDsn(), uniqueName('search_svc'));
   const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'producer');
 
   before(async () => {
     legacy = await createTestDatabase('svc_legacy', ['legacy']);
-    const prefix = uniqueRedisPrefix('svc');
+    prefix = uniqueRedisPrefix('svc');
     const config = parseConfig(searchConfigSchema, {
       SEARCH_HTTP_PORT: '0', SEARCH_THRIFT_PORT: '0', SEARCH_DB_URL: searchDb, MYSQL_URL: legacy.dsn, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent',
     });
@@ -36,6 +38,7 @@ describe('search service bootstrap: HTTP edge + Thrift + indexer @integration', 
     await relay?.stop();
     await svc?.close();
     redis.disconnect();
+    await dropRedisPrefix(prefix);
     await dropDatabase(searchDb);
     await legacy?.drop();
   });
@@ -75,10 +78,12 @@ describe('search service start on an empty index @integration', function () {
   let legacy: TestDatabase;
   let svc: RunningSearchService | undefined;
   const searchDb = withDatabase(testServerDsn(), uniqueName('search_empty'));
+  const prefix = uniqueRedisPrefix('empty');
 
   before(async () => { legacy = await createTestDatabase('svc_empty', ['legacy']); });
   after(async () => {
     await svc?.close();
+    await dropRedisPrefix(prefix);
     await dropDatabase(searchDb);
     await legacy?.drop();
   });
@@ -88,7 +93,7 @@ describe('search service start on an empty index @integration', function () {
     const id = await createProduct(legacy.knex, shop, '린넨 셔츠 원피스', { price: '39000.00' });
     await legacy.knex('event_outbox').del(); // only the rebuild can index it: no events to replay
     const config = parseConfig(searchConfigSchema, {
-      SEARCH_HTTP_PORT: '0', SEARCH_THRIFT_PORT: '0', SEARCH_DB_URL: searchDb, MYSQL_URL: legacy.dsn, QUEUE_PREFIX: uniqueRedisPrefix('empty'),
+      SEARCH_HTTP_PORT: '0', SEARCH_THRIFT_PORT: '0', SEARCH_DB_URL: searchDb, MYSQL_URL: legacy.dsn, QUEUE_PREFIX: prefix,
       LOG_LEVEL: 'silent', REINDEX_WHEN_EMPTY: 'true',
     });
     svc = await startSearchService(config, { logger: silentLogger(), source: new KnexProductSource(legacy.knex), peers: { user: { verifySession: async () => ({ user: { id: '1' } }) } } });

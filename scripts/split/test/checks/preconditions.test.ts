@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKnex, dropDatabase, withDatabase, type Knex } from '../../../../lib/db.ts';
@@ -67,6 +67,9 @@ async function sourceChanges(k: Knex, db: string): Promise<{ triggers: string[];
 
 describe('split-db preconditions first, changes after @integration', function () {
   this.timeout(60_000);
+  after(async () => {
+    for (const d of manifestDirs.splice(0)) await rm(d, { recursive: true, force: true });
+  });
 
   describe('privileges (#12)', () => {
     let pair: Pair;
@@ -307,8 +310,11 @@ describe('split-db preconditions first, changes after @integration', function ()
   });
 });
 
+const manifestDirs: string[] = [];
+
 async function manifestFile(m: Manifest): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'split-chk-'));
+  manifestDirs.push(dir);
   const path = join(dir, 'manifest.json');
   await writeFile(path, JSON.stringify(m));
   return path;
