@@ -65,7 +65,6 @@ export function dashboardRouter(deps: DashboardRouteDeps, auth: RequestHandler):
     res.type('html').send(PAGE);
   };
   r.get('/', (_req, res) => res.redirect(302, '/dashboard/'));
-  r.get('/dashboard', (_req, res) => res.redirect(302, '/dashboard/'));
   r.get(['/dashboard/', '/dashboard/route/:id', '/dashboard/data', '/dashboard/login'], page);
   r.get('/dashboard/assets/:file', async (req, res, next) => {
     const type = ASSETS[req.params.file];
@@ -88,7 +87,6 @@ export function dashboardRouter(deps: DashboardRouteDeps, auth: RequestHandler):
     const o = originRefusal(requestFacts(req), true);
     if (o !== null) {
       deps.onRefused(o);
-      log.warn({ reason: o.kind }, 'dashboard login refused: not from the dashboard page');
       return next(new AppError('FORBIDDEN', o.message));
     }
     const body = loginSchema.safeParse(req.body ?? {});

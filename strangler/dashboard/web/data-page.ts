@@ -1,6 +1,6 @@
 /** Data: each split's phase, copy progress (rows/s, ETA), backlog and lag, last verify, freezes; the ownership registry; one timeline. */
 import { call } from './api.ts';
-import { count, duration, pct, rate, when } from './format.ts';
+import { count, duration, pct, when } from './format.ts';
 import { html } from './html.ts';
 import { usePoll } from './hooks.ts';
 import type { SplitView, TimelineItem } from '../data-model.ts';
@@ -24,7 +24,7 @@ function Split({ s }: { s: SplitView }) {
     <progress id=${id + '-p'} max="1" value=${s.copy.fraction}></progress>
     <p class="figures"><span><strong data-testid="copy-percent">${pct(s.copy.fraction)}</strong> copied</span>
       <span><strong data-testid="rows-copied">${count(s.copy.rowsCopied)}</strong> rows</span>
-      <span>${rate(s.copy.rowsPerSecond)} rows</span><span>ETA ${duration(s.copy.etaSeconds)}</span></p>
+      <span>${s.copy.rowsPerSecond === null ? '—' : count(s.copy.rowsPerSecond)} rows/s</span><span>ETA ${duration(s.copy.etaSeconds)}</span></p>
     <p class="figures"><span>Backlog <strong>${count(s.backlog.rows)}</strong> changes${s.backlog.growingPerSecond ? ` (${s.backlog.growingPerSecond > 0 ? '+' : ''}${s.backlog.growingPerSecond}/s)` : ''}</span>
       <span>Lag ${duration(s.backlog.lagSeconds)}</span><span>${count(s.backlog.applied)} changes applied</span></p>
     <p>Last verify: ${v ? html`${v.finishedAt ? when(v.finishedAt) : 'running since ' + when(v.startedAt)} · ${count(v.rowsCompared)} rows compared · <strong class=${v.differences ? 'bad-text' : ''}>${count(v.differences)} differences</strong>${v.ok === true ? ' · clean' : ''}` : 'none yet'}</p>

@@ -4,7 +4,7 @@ import { call, enc } from './api.ts';
 import { Actions } from './actions.ts';
 import { Chart } from './chart.ts';
 import { DiffView, type DiffRecordView } from './diff-view.ts';
-import { modeLabel, pct, when } from './format.ts';
+import { modeLabel, ms, pct, when } from './format.ts';
 import { html } from './html.ts';
 import { usePoll } from './hooks.ts';
 
@@ -49,9 +49,9 @@ export function RoutePage({ id }: { id: string }) {
         { label: 'legacy p50', color: '#555555', values: lat.legacyP50 }, { label: 'legacy p99', color: '#555555', dash: [6, 4], values: lat.legacyP99 },
         { label: 'service p50', color: '#0b5cad', values: lat.serviceP50 }, { label: 'service p99', color: '#0b5cad', dash: [6, 4], values: lat.serviceP99 },
       ]} />
-      <table class="compact"><caption>Latest 5 s</caption><thead><tr><th scope="col"></th><th scope="col">p50</th><th scope="col">p99</th></tr></thead><tbody>
-        <tr><th scope="row">legacy</th><td>${last(lat.legacyP50) ?? '—'} ms</td><td>${last(lat.legacyP99) ?? '—'} ms</td></tr>
-        <tr><th scope="row">service</th><td>${last(lat.serviceP50) ?? '—'} ms</td><td>${last(lat.serviceP99) ?? '—'} ms</td></tr>
+      <table class="compact"><caption>Latest 5 s (a route in shadow records the service's latency only when it answers clients: canary or service)</caption><thead><tr><th scope="col"></th><th scope="col">p50</th><th scope="col">p99</th></tr></thead><tbody>
+        <tr><th scope="row">legacy</th><td>${ms(last(lat.legacyP50))}</td><td>${ms(last(lat.legacyP99))}</td></tr>
+        <tr><th scope="row">service</th><td>${ms(last(lat.serviceP50))}</td><td>${ms(last(lat.serviceP99))}</td></tr>
       </tbody></table>
     </section>
     <section aria-labelledby="shadow-h">
