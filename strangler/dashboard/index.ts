@@ -3,7 +3,7 @@
  * the split-state watch and the dashboard's routes, wired once per facade.
  */
 import type { RequestHandler, Router } from 'express';
-import { Counter } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../../lib/logger.ts';
 import type { RouteController } from '../controller.ts';
 import type { FacadeMetrics } from '../metrics.ts';
@@ -37,10 +37,17 @@ export interface DashboardOptions {
   splitStateDsns?: string[];
 }
 
+/** The dashboard's own counters: logins and refused (CSRF/origin) requests. */
+export function registerDashboardMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    logins: new Counter({ name: 'strangler_dashboard_logins_total', help: 'Dashboard logins by result: ok, refused (wrong token)', labelNames: ['result'], registers }),
+    refused: new Counter({ name: 'strangler_dashboard_refused_total', help: 'Dashboard requests refused by the CSRF/origin rules, by kind: cross-site, origin, csrf', labelNames: ['kind'], registers }),
+  };
+}
+
 export function createDashboard(o: DashboardOptions): Dashboard {
-  const registers = [o.metrics.registry];
-  const logins = new Counter({ name: 'strangler_dashboard_logins_total', help: 'Dashboard logins by result: ok, refused (wrong token)', labelNames: ['result'], registers });
-  const refused = new Counter({ name: 'strangler_dashboard_refused_total', help: 'Dashboard requests refused by the CSRF/origin rules, by kind: cross-site, origin, csrf', labelNames: ['kind'], registers });
+  const { logins, refused } = registerDashboardMetrics(o.metrics.registry);
   const log = o.logger.child({ component: 'dashboard' });
   const sessions = new Sessions();
   const sampler = new Sampler({

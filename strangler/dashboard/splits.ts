@@ -21,6 +21,31 @@ interface Source {
   error: string | null;
 }
 
+/** The split gauges (read at scrape time from the latest reads) and the read-error counter. */
+export function registerSplitMetrics(registry: Registry, views: () => SplitView[]): { errors: Counter } {
+  const registers = [registry];
+  const perSplit = (name: string, help: string, pick: (v: SplitView) => number | null) => new Gauge({
+    name, help, labelNames: ['service'], registers,
+    collect() {
+      this.reset();
+      for (const v of views()) {
+        const x = pick(v);
+        if (x !== null) this.labels(v.service).set(x);
+      }
+    },
+  });
+  perSplit('strangler_split_copy_progress', 'Copied share of a split\'s tables, 0..1 (split-db state read by the facade)', (v) => v.copy.fraction);
+  perSplit('strangler_split_rows_copied', 'Rows copied by a split so far', (v) => v.copy.rowsCopied);
+  perSplit('strangler_split_backlog_rows', 'Captured changes of a split not applied yet (its changelog rows)', (v) => v.backlog.rows);
+  perSplit('strangler_split_last_freeze_seconds', 'Write freeze of a split\'s last cutover or rollback attempt, seconds', (v) => {
+    const ms = v.freezes.at(-1)?.freezeMs;
+    return ms === undefined || ms === null ? null : ms / 1000;
+  });
+  perSplit('strangler_split_verify_differences', 'Differences found by a split\'s last verify', (v) => v.verify?.differences ?? null);
+  perSplit('strangler_split_phase', 'A split\'s phase: 0 copying, 1 copied, 2 cutover, 3 completed', (v) => Math.max(0, ['copying', 'copied', 'cutover', 'completed'].indexOf(v.phase)));
+  return { errors: new Counter({ name: 'strangler_split_state_read_errors_total', help: 'Failed reads of split-db state (STRANGLER_SPLIT_STATE_URLS)', registers }) };
+}
+
 export class SplitWatch {
   private readonly sources: Source[];
   private readonly logger: Logger;
@@ -29,32 +54,13 @@ export class SplitWatch {
   private readonly previous = new Map<string, SplitSample>();
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
-  private readonly gauges;
+  private readonly gauges: { errors: Counter };
 
   constructor(opts: { dsns: string[]; logger: Logger; registry: Registry; now?: () => number }) {
     this.logger = opts.logger;
     this.now = opts.now ?? Date.now;
     this.sources = opts.dsns.map((dsn) => ({ dsn, masked: maskDsn(dsn), knex: createKnex(dsn, { pool: { min: 0, max: 2 } }), error: null }));
-    const registers = [opts.registry];
-    const view = () => [...this.latest.keys()].map((k) => this.view(k)!);
-    const perSplit = (name: string, help: string, pick: (v: SplitView) => number | null) => new Gauge({
-      name, help, labelNames: ['service'], registers,
-      collect() {
-        this.reset();
-        for (const v of view()) {
-          const x = pick(v);
-          if (x !== null) this.labels(v.service).set(x);
-        }
-      },
-    });
-    this.gauges = {
-      progress: perSplit('strangler_split_copy_progress', 'Copied share of a split\'s tables, 0..1 (split-db state read by the facade)', (v) => v.copy.fraction),
-      rows: perSplit('strangler_split_rows_copied', 'Rows copied by a split so far', (v) => v.copy.rowsCopied),
-      backlog: perSplit('strangler_split_backlog_rows', 'Captured changes of a split not applied yet (its changelog rows)', (v) => v.backlog.rows),
-      freeze: perSplit('strangler_split_last_freeze_seconds', 'Write freeze of a split\'s last cutover or rollback attempt, seconds', (v) => (v.freezes.at(-1)?.freezeMs ?? null) === null ? null : v.freezes.at(-1)!.freezeMs! / 1000),
-      verifyDiffs: perSplit('strangler_split_verify_differences', 'Differences found by a split\'s last verify', (v) => v.verify?.differences ?? null),
-      errors: new Counter({ name: 'strangler_split_state_read_errors_total', help: 'Failed reads of split-db state (STRANGLER_SPLIT_STATE_URLS)', registers }),
-    };
+    this.gauges = registerSplitMetrics(opts.registry, () => this.views());
   }
 
   start(intervalMs = DEFAULT_SPLIT_POLL_MS): void {
