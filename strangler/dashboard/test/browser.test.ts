@@ -149,10 +149,22 @@ describe('dashboard in a real browser @integration', function () {
     await shot('route');
   });
 
-  it('rollback from the page changes the live route table and appears in the audit', async function () {
-    await page.getByRole('button', { name: 'Roll back to legacy' }).click();
-    await page.getByLabel('Reason (for the audit log)').fill('price differs; investigate');
-    await page.getByRole('button', { name: 'Confirm: Roll back to legacy' }).click();
+  it('rollback from the page (keyboard only) changes the live route table and appears in the audit', async function () {
+    await page.getByRole('button', { name: 'Roll back to legacy' }).focus();
+    await page.keyboard.press('Enter');
+    const reason = page.getByLabel('Reason (for the audit log)');
+    await reason.waitFor();
+    // Escape closes the confirmation without a change; Enter opens it again
+    await page.keyboard.press('Escape');
+    await reason.waitFor({ state: 'detached' });
+    expect(f.controller.table.routes.find((r) => r.id === 'products.list')!.mode).to.equal('shadow');
+    await page.getByRole('button', { name: 'Roll back to legacy' }).focus();
+    await page.keyboard.press('Enter');
+    await reason.focus();
+    await page.keyboard.type('price differs; investigate');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).to.equal('Confirm: Roll back to legacy');
+    await page.keyboard.press('Enter');
     await page.locator('[data-testid="route-mode"][data-mode="legacy"]').waitFor();
     expect(f.controller.table.routes.find((r) => r.id === 'products.list')!.mode).to.equal('legacy');
     const onDisk = JSON.parse(await readFile(f.routesFile, 'utf8'));

@@ -15,20 +15,20 @@ interface OverviewData {
 
 const HEALTH_TEXT = { bad: 'Unhealthy', warn: 'Needs a look', ok: 'Healthy' } as const;
 
-function side(f: WindowFigures | null) {
-  if (f === null) return html`<td colspan="3" class="muted">not routed</td>`;
-  return html`<td>${rate(f.rps)}</td><td class=${f.errorRate ? 'num bad-text' : 'num'}>${pct(f.errorRate)}</td><td>${ms(f.p50Ms)} / ${ms(f.p99Ms)}</td>`;
+function side(name: string, f: WindowFigures | null) {
+  if (f === null) return html`<td colspan="3" class="muted" data-label=${name}>not routed</td>`;
+  return html`<td data-label=${name + ' req/s'}>${rate(f.rps)}</td><td class=${f.errorRate ? 'bad-text' : ''} data-label=${name + ' 5xx'}>${pct(f.errorRate)}</td><td data-label=${name + ' p50 / p99'}>${ms(f.p50Ms)} / ${ms(f.p99Ms)}</td>`;
 }
 
 function Row({ r }: { r: RouteRow }) {
   return html`<tr class=${'health-' + r.health} data-route=${r.id}>
     <th scope="row"><a href=${'/dashboard/route/' + encodeURIComponent(r.id)}>${r.id}</a><div class="sub">${Array.isArray(r.methods) ? r.methods.join(',') : r.methods} ${r.path}</div></th>
-    <td><span class=${'mode mode-' + r.mode} data-mode=${r.mode}>${modeLabel(r.mode, r.percent)}</span></td>
-    <td><span class=${'badge ' + r.health}>${HEALTH_TEXT[r.health]}</span>${r.reasons.length ? html`<div class="sub">${r.reasons.join('; ')}</div>` : null}</td>
-    ${side(r.legacySide)}
-    ${r.service === null ? html`<td colspan="3" class="muted">no service</td>` : side(r.serviceSide)}
-    <td>${r.breaker ?? '—'}</td>
-    <td>${pct(r.matchRate)} / ${pct(r.noiseRate)}</td>
+    <td data-label="Mode"><span class=${'mode mode-' + r.mode} data-mode=${r.mode}>${modeLabel(r.mode, r.percent)}</span></td>
+    <td data-label="Health"><span class=${'badge ' + r.health}>${HEALTH_TEXT[r.health]}</span>${r.reasons.length ? html`<div class="sub">${r.reasons.join('; ')}</div>` : null}</td>
+    ${side('Legacy', r.legacySide)}
+    ${r.service === null ? html`<td colspan="3" class="muted" data-label="Service">no service</td>` : side('Service', r.serviceSide)}
+    <td data-label="Breaker">${r.breaker ?? '—'}</td>
+    <td data-label="Shadow match / noise">${pct(r.matchRate)} / ${pct(r.noiseRate)}</td>
   </tr>`;
 }
 
@@ -38,7 +38,7 @@ function Group({ g }: { g: ServiceGroup }) {
     <h2 id=${id}>${g.name} <span class=${'badge ' + g.health}>${HEALTH_TEXT[g.health]}</span></h2>
     <p class="counts">${g.counts.service} strangled · ${g.counts.canary} in canary · ${g.counts.shadow} in shadow · ${g.counts.legacy} still legacy</p>
     <div class="scroll" role="region" aria-label=${'Routes of ' + g.name} tabindex="0">
-      <table>
+      <table class="routes">
         <thead>
           <tr><th scope="col" rowspan="2">Route</th><th scope="col" rowspan="2">Mode</th><th scope="col" rowspan="2">Health</th>
             <th scope="colgroup" colspan="3">Legacy (last 10 s)</th><th scope="colgroup" colspan="3">Service (last 10 s)</th>

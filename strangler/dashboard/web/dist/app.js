@@ -11,19 +11,19 @@ var Mn,he,jr,Oa,jt,Ur,qr,Jr,$o,Sn,ln,Zr,xo,So,ko,Va,Tn={},En=[],za=/acit|ex(?:s|
         <button type="submit" disabled=${l}>Log in</button>
         ${t&&P`<p class="error" role="alert">${t}</p>`}
       </form>
-    </main>`}function Dt(e,t=1){return e==null?"—":`${(e*100).toFixed(t)} %`}function qt(e){return e==null?"—":e>=100?`${Math.round(e)} ms`:`${e.toFixed(1)} ms`}function $s(e){return e==null?"—":e>=100?`${Math.round(e)}/s`:`${e.toFixed(1)}/s`}function Lt(e){return e==null?"—":Math.round(e).toLocaleString("en")}function Cn(e){return e==null?"—":e<60?`${Math.round(e)} s`:e<3600?`${Math.floor(e/60)} min ${Math.round(e%60)} s`:`${Math.floor(e/3600)} h ${Math.round(e%3600/60)} min`}function Jt(e,t=Date.now()){if(!e)return"—";let n=Date.parse(e);if(Number.isNaN(n))return e;let l=Math.max(0,Math.round((t-n)/1e3));return`${e.replace("T"," ").replace(/\.\d+Z$/,"Z")} (${Cn(l)} ago)`}function Hl(e,t){return e==="canary"?`canary ${t} %`:e}var Ja=1e3;function Fl(e,t,n=Ja){let[l,r]=De(null),[i,a]=De(null),[u,h]=De(0),d=ul(e);return d.current=e,Ot(()=>{let g=!0,_,p=async()=>{try{let w=await d.current();if(!g)return;r(w),a(null)}catch(w){if(!g)return;a(w.message),w.status===401&&window.dispatchEvent(new Event("strangler:logged-out"))}g&&(_=setTimeout(p,n))};return p(),()=>{g=!1,clearTimeout(_)}},[...t,u]),{data:l,error:i,reload:()=>h(g=>g+1)}}var ks={bad:"Unhealthy",warn:"Needs a look",ok:"Healthy"};function Ss(e){return e===null?P`<td colspan="3" class="muted">not routed</td>`:P`<td>${$s(e.rps)}</td><td class=${e.errorRate?"num bad-text":"num"}>${Dt(e.errorRate)}</td><td>${qt(e.p50Ms)} / ${qt(e.p99Ms)}</td>`}function Za({r:e}){return P`<tr class=${"health-"+e.health} data-route=${e.id}>
+    </main>`}function Dt(e,t=1){return e==null?"—":`${(e*100).toFixed(t)} %`}function qt(e){return e==null?"—":e>=100?`${Math.round(e)} ms`:`${e.toFixed(1)} ms`}function $s(e){return e==null?"—":e>=100?`${Math.round(e)}/s`:`${e.toFixed(1)}/s`}function Lt(e){return e==null?"—":Math.round(e).toLocaleString("en")}function Cn(e){return e==null?"—":e<60?`${Math.round(e)} s`:e<3600?`${Math.floor(e/60)} min ${Math.round(e%60)} s`:`${Math.floor(e/3600)} h ${Math.round(e%3600/60)} min`}function Jt(e,t=Date.now()){if(!e)return"—";let n=Date.parse(e);if(Number.isNaN(n))return e;let l=Math.max(0,Math.round((t-n)/1e3));return`${e.replace("T"," ").replace(/\.\d+Z$/,"Z")} (${Cn(l)} ago)`}function Hl(e,t){return e==="canary"?`canary ${t} %`:e}var Ja=1e3;function Fl(e,t,n=Ja){let[l,r]=De(null),[i,a]=De(null),[u,h]=De(0),d=ul(e);return d.current=e,Ot(()=>{let g=!0,_,p=async()=>{try{let w=await d.current();if(!g)return;r(w),a(null)}catch(w){if(!g)return;a(w.message),w.status===401&&window.dispatchEvent(new Event("strangler:logged-out"))}g&&(_=setTimeout(p,n))};return p(),()=>{g=!1,clearTimeout(_)}},[...t,u]),{data:l,error:i,reload:()=>h(g=>g+1)}}var ks={bad:"Unhealthy",warn:"Needs a look",ok:"Healthy"};function Ss(e,t){return t===null?P`<td colspan="3" class="muted" data-label=${e}>not routed</td>`:P`<td data-label=${e+" req/s"}>${$s(t.rps)}</td><td class=${t.errorRate?"bad-text":""} data-label=${e+" 5xx"}>${Dt(t.errorRate)}</td><td data-label=${e+" p50 / p99"}>${qt(t.p50Ms)} / ${qt(t.p99Ms)}</td>`}function Za({r:e}){return P`<tr class=${"health-"+e.health} data-route=${e.id}>
     <th scope="row"><a href=${"/dashboard/route/"+encodeURIComponent(e.id)}>${e.id}</a><div class="sub">${Array.isArray(e.methods)?e.methods.join(","):e.methods} ${e.path}</div></th>
-    <td><span class=${"mode mode-"+e.mode} data-mode=${e.mode}>${Hl(e.mode,e.percent)}</span></td>
-    <td><span class=${"badge "+e.health}>${ks[e.health]}</span>${e.reasons.length?P`<div class="sub">${e.reasons.join("; ")}</div>`:null}</td>
-    ${Ss(e.legacySide)}
-    ${e.service===null?P`<td colspan="3" class="muted">no service</td>`:Ss(e.serviceSide)}
-    <td>${e.breaker??"—"}</td>
-    <td>${Dt(e.matchRate)} / ${Dt(e.noiseRate)}</td>
+    <td data-label="Mode"><span class=${"mode mode-"+e.mode} data-mode=${e.mode}>${Hl(e.mode,e.percent)}</span></td>
+    <td data-label="Health"><span class=${"badge "+e.health}>${ks[e.health]}</span>${e.reasons.length?P`<div class="sub">${e.reasons.join("; ")}</div>`:null}</td>
+    ${Ss("Legacy",e.legacySide)}
+    ${e.service===null?P`<td colspan="3" class="muted" data-label="Service">no service</td>`:Ss("Service",e.serviceSide)}
+    <td data-label="Breaker">${e.breaker??"—"}</td>
+    <td data-label="Shadow match / noise">${Dt(e.matchRate)} / ${Dt(e.noiseRate)}</td>
   </tr>`}function Qa({g:e}){let t="svc-"+e.name.replace(/[^\w-]/g,"_");return P`<section class="group" aria-labelledby=${t}>
     <h2 id=${t}>${e.name} <span class=${"badge "+e.health}>${ks[e.health]}</span></h2>
     <p class="counts">${e.counts.service} strangled · ${e.counts.canary} in canary · ${e.counts.shadow} in shadow · ${e.counts.legacy} still legacy</p>
     <div class="scroll" role="region" aria-label=${"Routes of "+e.name} tabindex="0">
-      <table>
+      <table class="routes">
         <thead>
           <tr><th scope="col" rowspan="2">Route</th><th scope="col" rowspan="2">Mode</th><th scope="col" rowspan="2">Health</th>
             <th scope="colgroup" colspan="3">Legacy (last 10 s)</th><th scope="colgroup" colspan="3">Service (last 10 s)</th>
