@@ -59,7 +59,13 @@ export class SplitWatch {
   constructor(opts: { dsns: string[]; logger: Logger; registry: Registry; now?: () => number }) {
     this.logger = opts.logger;
     this.now = opts.now ?? Date.now;
-    this.sources = opts.dsns.map((dsn) => ({ dsn, masked: maskDsn(dsn), knex: createKnex(dsn, { pool: { min: 0, max: 2 } }), error: null }));
+    this.sources = opts.dsns.map((dsn) => {
+      const knex = createKnex(dsn, { pool: { min: 0, max: 2 } });
+      // knex prints pool errors to stdout by itself (with a stack); the failed read is logged once, masked, below
+      const knexLog = (knex as unknown as { client?: { logger?: { _warn?: unknown } } }).client?.logger;
+      if (knexLog) knexLog._warn = (message: string) => opts.logger.debug({ detail: maskSecretsInText(String(message)).slice(0, 300) }, 'split state connection');
+      return { dsn, masked: maskDsn(dsn), knex, error: null };
+    });
     this.gauges = registerSplitMetrics(opts.registry, () => this.views());
   }
 
