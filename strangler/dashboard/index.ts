@@ -67,7 +67,6 @@ export function createDashboard(o: DashboardOptions): Dashboard {
   return {
     router, auth, sessions, sampler, splits,
     start() {
-      sampler.start();
       splits?.start();
     },
     async close() {

@@ -115,7 +115,12 @@ export function dashboardRouter(deps: DashboardRouteDeps, auth: RequestHandler):
     res.setHeader('cache-control', 'no-store');
     res.json({ actor: s.actor, csrf: s.csrf });
   });
-  r.get('/dashboard/api/overview', auth, (_req, res) => {
+  // the live figures are sampled only while someone (logged in) reads them (sampler.ts)
+  const live: RequestHandler = (_req, _res, next) => {
+    deps.sampler.watched();
+    next();
+  };
+  r.get('/dashboard/api/overview', auth, live, (_req, res) => {
     const t = deps.controller.table;
     const live: RouteLive[] = t.routes.map((route) => {
       const s = deps.stats.peek(route.id);
@@ -131,7 +136,7 @@ export function dashboardRouter(deps: DashboardRouteDeps, auth: RequestHandler):
     const groups = buildOverview(live);
     res.json({ version: t.version, at: new Date().toISOString(), totals: totals(groups), groups });
   });
-  r.get('/dashboard/api/routes/:id/series', auth, (req, res, next) => {
+  r.get('/dashboard/api/routes/:id/series', auth, live, (req, res, next) => {
     const route = deps.controller.table.routes.find((x) => x.id === req.params.id);
     if (!route) return next(new AppError('NOT_FOUND', `no route with id "${req.params.id}"`));
     const shadow = deps.sampler.shadowSamples(route.id);

@@ -47,6 +47,7 @@ describe('dashboard HTTP: session, CSRF and origin rules @integration', function
     expect(js.body).to.not.match(/https?:\/\/(cdn|unpkg|fonts)\./);
     expect((await send(`${f.adminUrl}/dashboard/assets/other.js`)).status).to.equal(404);
     expect((await send(`${f.adminUrl}/dashboard/api/overview`)).status).to.equal(401);
+    expect(f.dashboard.sampler.running, 'sampling before anyone logged in').to.equal(false);
   });
 
   it('login refuses a wrong token and another origin; the right token sets an HttpOnly SameSite=Strict cookie', async function () {
@@ -78,6 +79,7 @@ describe('dashboard HTTP: session, CSRF and origin rules @integration', function
       return o.groups[0].routes[0].legacySide?.requests === 5 ? o : null;
     }, { what: 'overview figures', timeoutMs: 10_000 });
     expect(ov.totals).to.deep.include({ legacy: 1, routes: 1 });
+    expect(f.dashboard.sampler.running).to.equal(true);
     expect(ov.groups[0]).to.deep.include({ name: 'svc', health: 'ok' });
     expect(ov.groups[0].routes[0].legacySide.p50Ms).to.be.a('number');
     const series = (await withSession('/dashboard/api/routes/products.list/series')).json();

@@ -196,3 +196,26 @@ describe('dashboard: formatting', function () {
     expect(duration(7300)).to.equal('2 h 2 min');
   });
 });
+
+describe('dashboard: the sampler runs only while watched', function () {
+  it('starts on a read and stops after the idle time', async function () {
+    const { createMetrics } = await import('../../metrics.ts');
+    const { StatsStore } = await import('../../stats.ts');
+    const { Sampler } = await import('../sampler.ts');
+    const m = createMetrics();
+    let t = 0;
+    const s = new Sampler({ metrics: m, stats: new StatsStore(m), routes: () => [{ id: 'r', legacy: 'l' }], now: () => t, idleMs: 100 });
+    expect(s.running).to.equal(false);
+    s.watched(5);
+    expect(s.running).to.equal(true);
+    t = 50;
+    s.watched(5);
+    t = 140; // 90 ms after the last read: still sampling
+    await new Promise((r) => setTimeout(r, 30));
+    expect(s.running).to.equal(true);
+    t = 251;
+    const deadline = Date.now() + 2000;
+    while (s.running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(s.running).to.equal(false);
+  });
+});
