@@ -219,3 +219,13 @@ describe('dashboard: the sampler runs only while watched', function () {
     expect(s.running).to.equal(false);
   });
 });
+
+describe('dashboard: STRANGLER_SPLIT_STATE_URLS', function () {
+  it('takes comma-separated mysql:// DSNs naming a database; refuses anything else with the variable named', async function () {
+    const { loadFacadeConfig } = await import('../../config.ts');
+    expect(loadFacadeConfig({}).splitStateDsns).to.deep.equal([]);
+    expect(loadFacadeConfig({ STRANGLER_SPLIT_STATE_URLS: 'mysql://r@db1:3306/legacy, mysql://r:p@db2/shop ,' }).splitStateDsns).to.deep.equal(['mysql://r@db1:3306/legacy', 'mysql://r:p@db2/shop']);
+    expect(() => loadFacadeConfig({ STRANGLER_SPLIT_STATE_URLS: 'mysql://r@db1:3306/' })).to.throw(/STRANGLER_SPLIT_STATE_URLS/);
+    expect(() => loadFacadeConfig({ STRANGLER_SPLIT_STATE_URLS: 'postgres://x/y' })).to.throw(/STRANGLER_SPLIT_STATE_URLS/);
+  });
+});
