@@ -25,6 +25,8 @@ export interface RouteLive {
   breaker: string | null;
   legacySide: WindowFigures | null;
   serviceSide: WindowFigures | null;
+  /** The service side is its answers to shadow copies (route in shadow): no client saw them. */
+  serviceShadow?: boolean;
   shadow: { matched: number; mismatched: number };
   noise: { matched: number; mismatched: number };
 }

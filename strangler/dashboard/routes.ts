@@ -128,7 +128,9 @@ export function dashboardRouter(deps: DashboardRouteDeps, auth: RequestHandler):
         id: route.id, methods: route.methods, path: route.path, mode: route.mode, percent: route.percent,
         legacy: route.legacy, service: route.service ?? null, breaker: s?.breaker?.current(Date.now()) ?? null,
         legacySide: deps.sampler.figures(route.id, route.legacy),
-        serviceSide: deps.sampler.figures(route.id, route.service),
+        // in shadow the service answers copies only: its side shows those answers (serviceShadow)
+        serviceSide: deps.sampler.figures(route.id, route.service, undefined, route.mode === 'shadow'),
+        serviceShadow: route.mode === 'shadow',
         shadow: { matched: s?.shadow.matched ?? 0, mismatched: s?.shadow.mismatched ?? 0 },
         noise: { matched: s?.noise.matched ?? 0, mismatched: s?.noise.mismatched ?? 0 },
       };
@@ -142,7 +144,8 @@ export function dashboardRouter(deps: DashboardRouteDeps, auth: RequestHandler):
     const shadow = deps.sampler.shadowSamples(route.id);
     res.json({
       route: route.id,
-      latency: deps.sampler.latencySeries({ id: route.id, legacy: route.legacy, service: route.service }),
+      latency: deps.sampler.latencySeries({ id: route.id, legacy: route.legacy, service: route.service }, route.mode === 'shadow'),
+      serviceShadow: route.mode === 'shadow',
       shadow: {
         t: shadow.map((s) => Math.round(s.t / 1000)),
         matchRate: shadow.map((s) => (s.matched + s.mismatched ? s.matched / (s.matched + s.mismatched) : null)),

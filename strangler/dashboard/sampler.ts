@@ -83,10 +83,13 @@ export class Sampler {
   /** Takes one sample now (the timer's job; tests call it directly). */
   async sample(): Promise<void> {
     const t = this.now();
-    const [req, dur] = await Promise.all([this.metrics.requests.get(), this.metrics.duration.get()]);
+    const [req, dur, sdur] = await Promise.all([this.metrics.requests.get(), this.metrics.duration.get(), this.metrics.shadowDuration.get()]);
     const routes = this.routes();
     const wanted = new Set<string>();
-    for (const r of routes) for (const u of [r.legacy, r.service]) if (u !== undefined) wanted.add(key(r.id, u));
+    for (const r of routes) {
+      for (const u of [r.legacy, r.service]) if (u !== undefined) wanted.add(key(r.id, u));
+      if (r.service !== undefined) wanted.add(shadowKey(r.id, r.service));
+    }
     const acc = new Map<string, Cumulative>();
     const get = (k: string) => {
       let c = acc.get(k);
@@ -114,6 +117,12 @@ export class Sampler {
       b.push(le);
       get(k).buckets.push(v.value);
     }
+    for (const v of sdur.values as MetricValue[]) {
+      const k = shadowKey(String(v.labels.route), String(v.labels.upstream));
+      if (!wanted.has(k)) continue;
+      if (v.metricName?.endsWith('_count')) get(k).requests = v.value;
+      else if (v.metricName?.endsWith('_bucket')) get(k).buckets.push(v.value);
+    }
     for (const b of bounds.values()) if (b.length > this.bounds.length) this.bounds = b;
     for (const k of wanted) {
       const c = acc.get(k) ?? { t, requests: 0, errors: 0, buckets: [] };
@@ -129,19 +138,19 @@ export class Sampler {
     for (const id of [...this.perRoute.keys()]) if (!ids.has(id)) this.perRoute.delete(id);
   }
 
-  /** Live figures of one route on one upstream over the last `seconds`. */
-  figures(route: string, upstream: string | undefined, seconds = DEFAULT_WINDOW_S): WindowFigures | null {
+  /** Live figures of one route on one upstream over the last `seconds` (`shadow`: the service's answers to shadow copies). */
+  figures(route: string, upstream: string | undefined, seconds = DEFAULT_WINDOW_S, shadow = false): WindowFigures | null {
     if (upstream === undefined) return null;
-    const samples = this.perUpstream.get(key(route, upstream));
+    const samples = this.perUpstream.get(shadow ? shadowKey(route, upstream) : key(route, upstream));
     const newest = samples?.at(-1);
     if (!samples || newest === undefined) return null;
     return windowFigures(this.bounds, newest, sampleBefore(samples, seconds));
   }
 
   /** The route page's chart: one point per sample, each over the CHART_WINDOW_S before it. */
-  latencySeries(route: RouteSides): { t: number[]; legacyP50: (number | null)[]; legacyP99: (number | null)[]; serviceP50: (number | null)[]; serviceP99: (number | null)[] } {
+  latencySeries(route: RouteSides, shadow = false): { t: number[]; legacyP50: (number | null)[]; legacyP99: (number | null)[]; serviceP50: (number | null)[]; serviceP99: (number | null)[] } {
     const leg = this.perUpstream.get(key(route.id, route.legacy)) ?? [];
-    const svc = route.service !== undefined ? this.perUpstream.get(key(route.id, route.service)) ?? [] : [];
+    const svc = route.service !== undefined ? this.perUpstream.get(shadow ? shadowKey(route.id, route.service) : key(route.id, route.service)) ?? [] : [];
     const out = { t: [] as number[], legacyP50: [] as (number | null)[], legacyP99: [] as (number | null)[], serviceP50: [] as (number | null)[], serviceP99: [] as (number | null)[] };
     const step = Math.max(1, Math.round(CHART_WINDOW_S));
     for (let i = step; i < leg.length; i++) {
@@ -164,6 +173,10 @@ export class Sampler {
 
 function key(route: string, upstream: string): string {
   return `${route}\u0000${upstream}`;
+}
+
+function shadowKey(route: string, upstream: string): string {
+  return `${route}\u0000${upstream}\u0000shadow`;
 }
 
 function push<T>(m: Map<string, T[]>, k: string, v: T, keep: number): void {

@@ -111,6 +111,18 @@ describe('dashboard HTTP: session, CSRF and origin rules @integration', function
     expect(f.controller.table.routes[0].mode).to.equal('shadow');
     const audit = (await admin(f, '/audit?route=products.list')).json().entries;
     expect(audit.at(-1)).to.deep.include({ who: 'dashboard:ann', action: 'set', reason: 'from the page' });
+    // in shadow, the service side shows the service's answers to the copies (their latency is measured)
+    for (let i = 0; i < 4; i++) await send(`${f.url}/api/products`);
+    await waitFor(() => f.stats.get('products.list').shadow.matched >= 4, { what: 'shadow comparisons' });
+    expect((await admin(f, '/metrics')).body).to.match(/strangler_shadow_duration_seconds_count\{route="products.list",upstream="svc"\} 4/);
+    const row = await waitFor(async () => {
+      await f.dashboard.sampler.sample();
+      const r = (await withSession('/dashboard/api/overview')).json().groups[0].routes[0];
+      return r.serviceSide?.requests >= 4 ? r : null;
+    }, { what: 'service side from shadow copies', timeoutMs: 10_000 });
+    expect(row.serviceShadow).to.equal(true);
+    expect(row.serviceSide.p50Ms).to.be.a('number');
+    expect((await withSession('/dashboard/api/routes/products.list/series')).json().serviceShadow).to.equal(true);
     expect(host()).to.match(/^127\.0\.0\.1:\d+$/);
   });
 

@@ -26,7 +26,7 @@ function Row({ r }: { r: RouteRow }) {
     <td data-label="Mode"><span class=${'mode mode-' + r.mode} data-mode=${r.mode}>${modeLabel(r.mode, r.percent)}</span></td>
     <td data-label="Health"><span class=${'badge ' + r.health}>${HEALTH_TEXT[r.health]}</span>${r.reasons.length ? html`<div class="sub">${r.reasons.join('; ')}</div>` : null}</td>
     ${side('Legacy', r.legacySide)}
-    ${r.service === null ? html`<td colspan="3" class="muted" data-label="Service">no service</td>` : side('Service', r.serviceSide)}
+    ${r.service === null ? html`<td colspan="3" class="muted" data-label="Service">no service</td>` : side(r.serviceShadow ? 'Service (shadow copies)' : 'Service', r.serviceSide)}
     <td data-label="Breaker">${r.breaker ?? '—'}</td>
     <td data-label="Shadow match / noise">${pct(r.matchRate)} / ${pct(r.noiseRate)}</td>
   </tr>`;
@@ -41,7 +41,7 @@ function Group({ g }: { g: ServiceGroup }) {
       <table class="routes">
         <thead>
           <tr><th scope="col" rowspan="2">Route</th><th scope="col" rowspan="2">Mode</th><th scope="col" rowspan="2">Health</th>
-            <th scope="colgroup" colspan="3">Legacy (last 10 s)</th><th scope="colgroup" colspan="3">Service (last 10 s)</th>
+            <th scope="colgroup" colspan="3">Legacy (last 10 s)</th><th scope="colgroup" colspan="3">Service (last 10 s; in shadow: its answers to the copies)</th>
             <th scope="col" rowspan="2">Breaker</th><th scope="col" rowspan="2">Shadow match / noise</th></tr>
           <tr><th scope="col">req/s</th><th scope="col">5xx</th><th scope="col">p50 / p99</th><th scope="col">req/s</th><th scope="col">5xx</th><th scope="col">p50 / p99</th></tr>
         </thead>

@@ -10,7 +10,7 @@ import { usePoll } from './hooks.ts';
 
 interface RouteData {
   route: any;
-  series: { latency: { t: number[]; legacyP50: (number | null)[]; legacyP99: (number | null)[]; serviceP50: (number | null)[]; serviceP99: (number | null)[] }; shadow: { t: number[]; matchRate: (number | null)[]; noiseRate: (number | null)[] } };
+  series: { serviceShadow: boolean; latency: { t: number[]; legacyP50: (number | null)[]; legacyP99: (number | null)[]; serviceP50: (number | null)[]; serviceP99: (number | null)[] }; shadow: { t: number[]; matchRate: (number | null)[]; noiseRate: (number | null)[] } };
   noise: { noise: { compared: number; rate: number }; shadow: { compared: number; mismatched: number; rate: number }; noisyPaths: Array<{ path: string }>; realDifferencePaths: Array<{ path: string; count?: number }> };
   diffs: { diffs: DiffRecordView[]; counts: { sent: number; matched: number; mismatched: number; errors: number } };
   audit: { entries: Array<{ at: string; who: string; action: string; from?: { mode: string; percent: number }; to?: { mode: string; percent: number }; reason: string }> };
@@ -37,6 +37,7 @@ export function RoutePage({ id }: { id: string }) {
   const matchRate = n.shadow.compared ? 1 - n.shadow.rate : null;
   const diffs = data.diffs.diffs;
   const d = diffs[Math.min(pick, diffs.length - 1)];
+  const svcLabel = data.series.serviceShadow ? 'service (shadow)' : 'service';
   return html`
     <p><a href="/dashboard/">← Overview</a></p>
     <h1>Route ${r.id} <span class=${'mode mode-' + r.mode} data-testid="route-mode" data-mode=${r.mode}>${modeLabel(r.mode, r.percent)}</span></h1>
@@ -47,11 +48,11 @@ export function RoutePage({ id }: { id: string }) {
       <h2 id="lat-h">Latency: legacy vs service</h2>
       <${Chart} title="p50 and p99 latency, 5 s windows" unit=" ms" t=${lat.t} series=${[
         { label: 'legacy p50', color: '#555555', values: lat.legacyP50 }, { label: 'legacy p99', color: '#555555', dash: [6, 4], values: lat.legacyP99 },
-        { label: 'service p50', color: '#0b5cad', values: lat.serviceP50 }, { label: 'service p99', color: '#0b5cad', dash: [6, 4], values: lat.serviceP99 },
+        { label: svcLabel + ' p50', color: '#0b5cad', values: lat.serviceP50 }, { label: svcLabel + ' p99', color: '#0b5cad', dash: [6, 4], values: lat.serviceP99 },
       ]} />
-      <table class="compact"><caption>Latest 5 s (a route in shadow records the service's latency only when it answers clients: canary or service)</caption><thead><tr><th scope="col"></th><th scope="col">p50</th><th scope="col">p99</th></tr></thead><tbody>
+      <table class="compact"><caption>Latest 5 s (in shadow, the service's time to answer the copies)</caption><thead><tr><th scope="col"></th><th scope="col">p50</th><th scope="col">p99</th></tr></thead><tbody>
         <tr><th scope="row">legacy</th><td>${ms(last(lat.legacyP50))}</td><td>${ms(last(lat.legacyP99))}</td></tr>
-        <tr><th scope="row">service</th><td>${ms(last(lat.serviceP50))}</td><td>${ms(last(lat.serviceP99))}</td></tr>
+        <tr><th scope="row">${svcLabel}</th><td>${ms(last(lat.serviceP50))}</td><td>${ms(last(lat.serviceP99))}</td></tr>
       </tbody></table>
     </section>
     <section aria-labelledby="shadow-h">
