@@ -153,10 +153,11 @@ export class Sampler {
     const svc = route.service !== undefined ? this.perUpstream.get(shadow ? shadowKey(route.id, route.service) : key(route.id, route.service)) ?? [] : [];
     const out = { t: [] as number[], legacyP50: [] as (number | null)[], legacyP99: [] as (number | null)[], serviceP50: [] as (number | null)[], serviceP99: [] as (number | null)[] };
     const step = Math.max(1, Math.round(CHART_WINDOW_S));
-    for (let i = step; i < leg.length; i++) {
-      const l = windowFigures(this.bounds, leg[i], leg[i - step]);
+    // from the second sample on (a chart opened a moment ago already draws), each point over up to `step` samples
+    for (let i = 1; i < leg.length; i++) {
+      const l = windowFigures(this.bounds, leg[i], leg[Math.max(0, i - step)]);
       const sIdx = svc.length - (leg.length - i);
-      const s = sIdx >= step ? windowFigures(this.bounds, svc[sIdx], svc[sIdx - step]) : null;
+      const s = sIdx >= 1 ? windowFigures(this.bounds, svc[sIdx], svc[Math.max(0, sIdx - step)]) : null;
       out.t.push(Math.round(leg[i].t / 1000));
       out.legacyP50.push(l.p50Ms);
       out.legacyP99.push(l.p99Ms);

@@ -229,3 +229,31 @@ describe('dashboard: STRANGLER_SPLIT_STATE_URLS', function () {
     expect(() => loadFacadeConfig({ STRANGLER_SPLIT_STATE_URLS: 'postgres://x/y' })).to.throw(/STRANGLER_SPLIT_STATE_URLS/);
   });
 });
+
+describe('dashboard: latency series', function () {
+  it('draws from the second sample on, legacy and service aligned by time', async function () {
+    const { createMetrics } = await import('../../metrics.ts');
+    const { StatsStore } = await import('../../stats.ts');
+    const { Sampler } = await import('../sampler.ts');
+    const m = createMetrics();
+    const stats = new StatsStore(m);
+    let t = 0;
+    const route = { id: 'r', legacy: 'l', service: 's' };
+    const s = new Sampler({ metrics: m, stats, routes: () => [route], now: () => t });
+    await s.sample();
+    expect(s.latencySeries(route).t).to.deep.equal([]);
+    stats.get('r').record('l', 200, 0.004);
+    stats.get('r').record('s', 200, 0.02);
+    t = 1000;
+    await s.sample();
+    const one = s.latencySeries(route);
+    expect(one.t).to.deep.equal([1]);
+    expect(one.legacyP50[0]).to.be.within(2.5, 5);
+    expect(one.serviceP50[0]).to.be.within(10, 25);
+    t = 2000;
+    await s.sample();
+    const two = s.latencySeries(route);
+    expect(two.t).to.deep.equal([1, 2]);
+    expect(two.legacyP50[1]).to.be.within(2.5, 5); // still inside the 5-sample window
+  });
+});
