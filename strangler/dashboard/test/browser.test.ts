@@ -71,6 +71,7 @@ describe('dashboard in a real browser @integration', function () {
     await split?.catch(() => undefined);
     await f?.stop();
     await pair?.drop();
+    if (pair) await rm(dirname(pair.manifestPath), { recursive: true, force: true }); // createPair's manifest folder
     await Promise.all([legacy?.close(), svc?.close(), evil?.close()]);
   });
 
