@@ -150,6 +150,16 @@ describe('dashboard in a real browser @integration', function () {
     await shot('route');
   });
 
+  it('canary N % from the page', async function () {
+    await page.getByRole('button', { name: 'Canary…' }).click();
+    await page.getByLabel('Share of users sent to the service (%)').fill('25');
+    await page.getByLabel('Reason (for the audit log)').fill('first users');
+    await page.getByRole('button', { name: 'Confirm: Canary' }).click();
+    await page.locator('[data-testid="route-mode"][data-mode="canary"]').waitFor();
+    expect(await page.getByTestId('route-mode').innerText()).to.equal('canary 25 %');
+    expect(f.controller.table.routes.find((r) => r.id === 'products.list')).to.deep.include({ mode: 'canary', percent: 25 });
+  });
+
   it('rollback from the page (keyboard only) changes the live route table and appears in the audit', async function () {
     await page.getByRole('button', { name: 'Roll back to legacy' }).focus();
     await page.keyboard.press('Enter');
@@ -158,7 +168,7 @@ describe('dashboard in a real browser @integration', function () {
     // Escape closes the confirmation without a change; Enter opens it again
     await page.keyboard.press('Escape');
     await reason.waitFor({ state: 'detached' });
-    expect(f.controller.table.routes.find((r) => r.id === 'products.list')!.mode).to.equal('shadow');
+    expect(f.controller.table.routes.find((r) => r.id === 'products.list')!.mode).to.equal('canary');
     await page.getByRole('button', { name: 'Roll back to legacy' }).focus();
     await page.keyboard.press('Enter');
     await reason.focus();
@@ -175,6 +185,7 @@ describe('dashboard in a real browser @integration', function () {
     expect(svc.hits.length).to.equal(before);
     const audit = (await admin(f, '/audit?route=products.list')).json().entries;
     expect(audit.at(-1)).to.deep.include({ who: 'dashboard:tester', action: 'rollback', reason: 'price differs; investigate' });
+    expect(audit.at(-1).from).to.deep.equal({ mode: 'canary', percent: 25 });
     await page.getByRole('listitem').filter({ hasText: 'price differs; investigate' }).first().waitFor();
   });
 
