@@ -28,6 +28,8 @@ interface PackageJson {
   bin?: Record<string, string>;
   exports?: Record<string, string | Record<string, string>>;
   dependencies?: Record<string, string>;
+  /** Repo-relative folders of static files the package serves (no import reaches them), copied into dist/ as they are. */
+  assets?: string[];
 }
 
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
@@ -89,6 +91,10 @@ export function assemble(dir: string, rootDeps: Record<string, string>): string[
     if (DEMO_PREFIXES.some((p) => rel.startsWith(p))) problems.push(`${pkg.name}: would ship demo file ${rel}`);
     mkdirSync(dirname(join(dist, rel)), { recursive: true });
     cpSync(file, join(dist, rel));
+  }
+  for (const a of pkg.assets ?? []) {
+    if (!existsSync(join(REPO_ROOT, a))) problems.push(`${pkg.name}: asset folder ${a} does not exist`);
+    else cpSync(join(REPO_ROOT, a), join(dist, a), { recursive: true });
   }
   problems.push(...dependencyProblems(pkg.name, graph.packages, pkg.dependencies ?? {}, rootDeps, BUILD_DIR));
   for (const bin of Object.values(pkg.bin ?? {})) {

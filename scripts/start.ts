@@ -22,6 +22,7 @@ import { countRows, formatReport, seedDatabase } from './seed/run.ts';
 import { STACK, resolveStack, selectEntries, type ResolvedEntry } from './stack.ts';
 import { chooseLogFormat, prettyLine } from './supervise/pretty.ts';
 import { DEFAULT_READY_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, Supervisor, describeExit } from './supervise/supervisor.ts';
+import { dashboardHint } from './dashboard-hint.ts';
 
 export const startConfigSchema = z.object({
   MYSQL_URL: z.string().regex(/^(mysql|mariadb):\/\//, 'must be a mysql:// URL').default(DEFAULT_MYSQL_URL),
@@ -118,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
     if (signalled) return finished;
     throw err;
   }
-  if (!sup.stopped) console.log(summaryTable(entries));
+  if (!sup.stopped) console.log(summaryTable(entries) + (dashboardHint(process.env, entries.map((e) => e.name)) ?? ''));
   return finished;
 }
 

@@ -78,6 +78,12 @@ export const facadeConfigSchema = z.object({
   /** MySQL DSN of the ownership registry's database: routes with a `domain` stop falling back to legacy once it is split. Unset: off. */
   STRANGLER_OWNERSHIP_URL: z.string().optional().refine((v) => v === undefined || v === '' || /^mysql:\/\/[^/]/.test(v), { message: 'must be a mysql:// DSN naming the registry database' }),
   STRANGLER_OWNERSHIP_POLL_MS: int(DEFAULT_OWNERSHIP_POLL_MS, 100),
+  /** Comma-separated mysql:// DSNs of the databases holding split-db's state (each split's source database): the dashboard's data page reads them, read-only. */
+  STRANGLER_SPLIT_STATE_URLS: z.string().default('').transform((v, ctx) => {
+    const dsns = v.split(',').map((e) => e.trim()).filter((e) => e !== '');
+    for (const d of dsns) if (!/^mysql:\/\/[^/]+\/[^/?]+/.test(d)) ctx.addIssue({ code: 'custom', message: 'each entry must be a mysql:// DSN naming a database' });
+    return dsns;
+  }),
   /** Comma-separated IPs / CIDRs whose X-Forwarded-For is believed for the sticky client address (none by default). */
   STRANGLER_TRUSTED_PROXIES: z.string().default('').transform((v, ctx) => {
     const entries = v.split(',').map((e) => e.trim()).filter((e) => e !== '');
@@ -126,6 +132,8 @@ export interface FacadeConfig {
   ownership?: { dsn: string; redisUrl?: string; channel?: string; pollMs?: number; retryMs?: number };
   /** Configuration the facade accepted but warns about at start (logged at warn). */
   warnings?: string[];
+  /** split-db state databases the dashboard reads (STRANGLER_SPLIT_STATE_URLS); empty: none. */
+  splitStateDsns?: string[];
 }
 
 /**
@@ -175,6 +183,7 @@ export function loadFacadeConfig(env: NodeJS.ProcessEnv): FacadeConfig {
     },
     clientDrainTimeoutMs: c.STRANGLER_CLIENT_DRAIN_TIMEOUT_MS,
     trustedProxies: c.STRANGLER_TRUSTED_PROXIES,
+    splitStateDsns: c.STRANGLER_SPLIT_STATE_URLS,
     ownership: c.STRANGLER_OWNERSHIP_URL ? { dsn: c.STRANGLER_OWNERSHIP_URL, redisUrl: c.REDIS_URL, pollMs: c.STRANGLER_OWNERSHIP_POLL_MS } : undefined,
   };
 }

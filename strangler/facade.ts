@@ -366,8 +366,14 @@ class Exchange implements ProxyJob, ForwardHooks {
     if (shadowUp !== undefined) {
       this.stats.shadow.sent++;
       this.stats.shadow.inFlight++;
+      const started = performance.now();
       const p = shadowFetch(shadowUp.shadowPool, { ...copy, path: this.servicePath() }, 'service', spec.timeoutMs, limit);
-      p.finally(() => this.stats.shadow.inFlight--);
+      const stats = this.stats;
+      const upstream = d.shadow!;
+      p.then((o) => {
+        stats.shadow.inFlight--;
+        if (o.ok && !o.response.truncated) stats.recordShadowLatency(upstream, (performance.now() - started) / 1000);
+      });
       this.comparisons.push({ kind: 'service', promise: p });
     }
     if (d.noise) {

@@ -26,6 +26,7 @@ import { diffTables } from './table/diff.ts';
 import { validateTable } from './table/schema.ts';
 import { createUpgradeHandler } from './upgrade.ts';
 import { OwnershipWatch } from './ownership-watch.ts';
+import { createDashboard, type Dashboard } from './dashboard/index.ts';
 import { ConfigError } from '../lib/config.ts';
 import { errorHandler, notFound, requestId } from '../lib/http.ts';
 import { createLogger, silentLogger, type Logger } from '../lib/logger.ts';
@@ -43,6 +44,9 @@ export interface FacadeOptions {
 export interface FacadeHandle {
   url: string;
   adminUrl: string;
+  /** The control room: `<adminUrl>/dashboard/`. */
+  dashboardUrl: string;
+  dashboard: Dashboard;
   port: number;
   adminPort: number;
   server: Server;
@@ -169,7 +173,8 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
   guard.attach(server);
   const upgraded = new Set<import('node:net').Socket>();
   server.on('upgrade', createUpgradeHandler({ ...deps, metrics, guard, limits }, upgraded));
-  const adminServer = createServer(createAdminApp({ controller, stats, metrics, ownership, token: config.adminToken, logger, now, startedAt: now() }));
+  const dashboard = createDashboard({ controller, stats, metrics, ownership, token: config.adminToken, logger, splitStateDsns: config.splitStateDsns });
+  const adminServer = createServer(createAdminApp({ controller, stats, metrics, ownership, dashboard, token: config.adminToken, logger, now, startedAt: now() }));
 
   let port: number;
   let adminPort: number;
@@ -180,8 +185,10 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
     server.close();
     await controller.close();
     await ownership?.close();
+    await dashboard.close();
     throw err;
   }
+  dashboard.start();
   const hostFor = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h.includes(':') ? `[${h}]` : h);
   logger.info({ port, adminPort, source: controller.sourceStatus().detail }, 'facade listening');
 
@@ -201,6 +208,7 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
       clearTimeout(timer);
       await controller.close();
       await ownership?.close();
+      await dashboard.close();
     })();
     return closing;
   };
@@ -208,6 +216,7 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
   return {
     url: `http://${hostFor(config.host)}:${port}`,
     adminUrl: `http://${hostFor(config.adminHost)}:${adminPort}`,
+    dashboardUrl: `http://${hostFor(config.adminHost)}:${adminPort}/dashboard/`, dashboard,
     port, adminPort, server, adminServer, controller, stats, metrics, ownership, close,
   };
 }

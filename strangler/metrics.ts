@@ -13,6 +13,8 @@ export interface FacadeMetrics {
   fallbacksRefused: Counter<'route' | 'reason'>;
   breakerState: Gauge<'route'>;
   shadow: Counter<'route' | 'result'>;
+  /** Time to the service's complete answer to a shadow copy (the dashboard's service latency while a route is in shadow). */
+  shadowDuration: Histogram<'route' | 'upstream'>;
   noise: Counter<'route' | 'result'>;
   overlap: Histogram<'route' | 'list' | 'judged'>;
   totalRatio: Histogram<'route' | 'list'>;
@@ -83,6 +85,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): FacadeMe
     fallbacks: new Counter({ name: 'strangler_fallbacks_total', help: 'Service requests answered by legacy instead', labelNames: ['route', 'reason'], registers }),
     fallbacksRefused: new Counter({ name: 'strangler_fallbacks_refused_total', help: 'Failed service answers passed on because legacy was not a safe fallback (reason stale-fallback-refused: the route\'s domain is split)', labelNames: ['route', 'reason'], registers }),
     breakerState: new Gauge({ name: 'strangler_breaker_state', help: 'Circuit breaker per route: 0 closed, 1 half-open, 2 open', labelNames: ['route'], registers }),
+    shadowDuration: new Histogram({
+      name: 'strangler_shadow_duration_seconds', help: 'Time until the service answered a shadow copy completely (answered copies only)', labelNames: ['route', 'upstream'], registers,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    }),
     shadow: new Counter({ name: 'strangler_shadow_total', help: 'Shadow comparisons: match, mismatch, error, skipped', labelNames: ['route', 'result'], registers }),
     noise: new Counter({ name: 'strangler_noise_total', help: 'Noise comparisons (legacy vs legacy): match, mismatch, error', labelNames: ['route', 'result'], registers }),
     overlap: new Histogram({

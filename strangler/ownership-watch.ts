@@ -14,7 +14,7 @@ import type { Knex } from 'knex';
 import { createKnex } from '../lib/db.ts';
 import type { Logger } from '../lib/logger.ts';
 import { maskDsn, maskSecretsInText } from '../lib/mask.ts';
-import { createMysqlOwnershipRegistry, DEFAULT_OWNERSHIP_POLL_MS, type OwnershipRegistry } from '../lib/ownership/index.ts';
+import { createMysqlOwnershipRegistry, DEFAULT_OWNERSHIP_POLL_MS, type OwnershipRecord, type OwnershipRegistry } from '../lib/ownership/index.ts';
 import type { RouteSpec } from './table/schema.ts';
 
 /** While the registry could not be read at all, retry its first read this often. */
@@ -113,6 +113,11 @@ export class OwnershipWatch implements OwnershipView {
     if (reg === null) return { database: 'unknown', owner: 'unknown', version: null };
     const rec = reg.get(domain);
     return { database: rec.database, owner: rec.owner, version: rec.version };
+  }
+
+  /** Every registry record (the dashboard's data page); null while the registry has never been read. */
+  records(): OwnershipRecord[] | null {
+    return this.registry?.all() ?? null;
   }
 
   legacyStale(spec: RouteSpec): boolean {

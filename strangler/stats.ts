@@ -62,6 +62,7 @@ export class RouteStats {
   /** Per upstream: request counter children by status class index (bound once, no label objects per request). */
   private readonly reqChildren = new Map<string, (Counter.Internal | undefined)[]>();
   private readonly durChildren = new Map<string, Histogram.Internal<'route' | 'upstream'>>();
+  private readonly shadowDurChildren = new Map<string, Histogram.Internal<'route' | 'upstream'>>();
 
   constructor(id: string, metrics: FacadeMetrics, history: number) {
     this.id = id;
@@ -163,6 +164,16 @@ export class RouteStats {
     if (h === undefined) {
       h = this.metrics.duration.labels(this.id, upstream);
       this.durChildren.set(upstream, h);
+    }
+    h.observe(seconds);
+  }
+
+  /** The service answered a shadow copy completely after `seconds`. */
+  recordShadowLatency(upstream: string, seconds: number): void {
+    let h = this.shadowDurChildren.get(upstream);
+    if (h === undefined) {
+      h = this.metrics.shadowDuration.labels(this.id, upstream);
+      this.shadowDurChildren.set(upstream, h);
     }
     h.observe(seconds);
   }

@@ -17,6 +17,7 @@ import { requireToken } from './auth.ts';
 import { applyTable, deleteRoute, deleteUpstream, putRoute, putUpstream, setModes } from './edits.ts';
 import type { TableDiff } from '../table/diff.ts';
 import type { OwnershipView } from '../ownership-watch.ts';
+import type { Dashboard } from '../dashboard/index.ts';
 
 /** Request body limit of the admin API; `POST /apply` (a whole table) takes DEFAULT_APPLY_BODY_LIMIT. */
 export const DEFAULT_ADMIN_BODY_LIMIT = '64kb';
@@ -32,6 +33,8 @@ export interface AdminDeps {
   startedAt: number;
   /** The ownership registry view (STRANGLER_OWNERSHIP_URL); unset: not watched. */
   ownership?: OwnershipView;
+  /** The control room (strangler/dashboard): its page and, as the API's auth, token or dashboard session. */
+  dashboard?: Dashboard;
 }
 
 const changeSchema = z.strictObject({
@@ -90,7 +93,8 @@ export function createAdminApp(deps: AdminDeps): Express {
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.use(requireToken(deps.token));
+  if (deps.dashboard) app.use(deps.dashboard.router);
+  app.use(deps.dashboard?.auth ?? requireToken(deps.token));
   const smallJson = express.json({ limit: DEFAULT_ADMIN_BODY_LIMIT });
   const bigJson = express.json({ limit: DEFAULT_APPLY_BODY_LIMIT });
   app.use((req, res, next) => (req.path === '/apply' ? bigJson : smallJson)(req, res, next));
