@@ -37,6 +37,8 @@ interface Globals {
   maxThreadsRunning?: string;
   applyBatch?: string;
   copyWorkers?: string;
+  copyLoaders?: string;
+  streamWrite?: string;
   abortAfterMs?: string;
   verifyChunk?: string;
   verifyLeafRows?: string;
@@ -87,7 +89,7 @@ async function withContext<T>(cmd: Command, service: string, fn: (ctx: SplitCont
   });
   const opts = validateOptions({
     chunkSize: g.chunkSize, minChunk: g.minChunk, maxChunk: g.maxChunk, targetChunkMs: g.targetChunkMs, maxRowsPerSecond: g.maxRowsPerSecond, maxThreadsRunning: g.maxThreadsRunning,
-    applyBatch: g.applyBatch, copyWorkers: g.copyWorkers, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, copyMode: g.copyMode as never, verifyMaxAgeMs: g.verifyMaxAge,
+    applyBatch: g.applyBatch, copyWorkers: g.copyWorkers, copyLoaders: g.copyLoaders, streamWrite: g.streamWrite as never, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, copyMode: g.copyMode as never, verifyMaxAgeMs: g.verifyMaxAge,
     ddlLockWaitMs: g.ddlLockWaitMs, ddlRetries: g.ddlRetries,
   });
   const ctx = openContext({
@@ -135,6 +137,7 @@ function build(): Command {
     .option('--max-threads-running <n>', 'pause the copy while the source has more running threads (0 = off)')
     .option('--apply-batch <n>', 'captured changes applied per transaction')
     .option('--copy-workers <n>', 'key-range segments of a table copied concurrently (default 2)')
+    .option('--copy-loaders <n>', 'stream copy with LOAD DATA: chunks loaded into the target at once (default 4)')
     .option('--abort-after-ms <n>', 'write-freeze abort limit for cutover/rollback')
     .option('--verify-chunk <n>', 'rows per verify chunk')
     .option('--verify-leaf-rows <n>', 'differing verify ranges are split down to this many rows, then diffed row by row')
@@ -142,6 +145,7 @@ function build(): Command {
     .option('--ddl-lock-wait-ms <n>', 'longest one DDL attempt (trigger, FK drop, rename) waits for its metadata lock (default 1000)')
     .option('--ddl-retries <n>', 'DDL attempts after the first, with backoff; then fail naming the blocking transaction (default 5)')
     .addOption(new Option('--copy-mode <mode>', 'auto: INSERT … SELECT on one server, stream otherwise').choices(['auto', 'sql', 'stream']))
+    .addOption(new Option('--stream-write <how>', 'stream copy into the target: auto = LOAD DATA LOCAL when the target allows it, else batch REPLACE').choices(['auto', 'load-data', 'insert']))
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EPILOG([
