@@ -269,7 +269,6 @@ export async function copyChunk(ctx: SplitContext, state: SplitState, link: Link
  * overwrite the applied change). Returns the rows whose position was saved.
  */
 async function copyRoundInFlight(ctx: SplitContext, state: SplitState, link: Link, shape: TableShape, p: TableProgress, active: Segment[]): Promise<{ rows: number; serial: number }> {
-  const tRound = Date.now();
   const size = Math.max(1, state.chunkSize);
   const loaders = Math.max(1, ctx.opts.copyLoaders);
   // a segment whose last chunk held a row the target refuses goes key by key, the old way
@@ -335,8 +334,6 @@ async function copyRoundInFlight(ctx: SplitContext, state: SplitState, link: Lin
     }
     ctx.faults.hit('after-chunk');
   };
-  const tPlan = Date.now();
-  if (process.env.SPLIT_DEBUG) process.stderr.write(`round ${shape.name} size=${size} chunks=${jobs.length} plan=${tPlan - tRound}ms\n`);
   const isolatingDone = Promise.allSettled(isolating.map((sg) => copyChunk(ctx, state, link, shape, p, sg)));
   let next = 0;
   // every loader runs to the end of its chunk whatever the others do: nothing is left in flight when the round returns
@@ -349,7 +346,6 @@ async function copyRoundInFlight(ctx: SplitContext, state: SplitState, link: Lin
       });
     }
   }));
-  if (process.env.SPLIT_DEBUG) process.stderr.write(`  loads ${Date.now() - tPlan}ms\n`);
   for (const r of await isolatingDone) {
     if (r.status === 'fulfilled') saved += r.value;
     else firstError ??= r.reason;

@@ -1,4 +1,6 @@
 import { finished } from 'node:stream/promises';
+import mysql from 'mysql2/promise';
+import { parseMysqlDsn } from '../../../lib/db.ts';
 import { Readable } from 'node:stream';
 import { replaceRows } from './applier.ts';
 import { execChecked, toolTransaction } from './context.ts';
@@ -35,8 +37,16 @@ export function isLoadDataRefused(err: unknown): boolean {
 /** The write path for a stream copy into `target`, from the option and the server's `local_infile`. */
 export async function chooseWritePath(target: Side, wanted: 'auto' | StreamWrite): Promise<WritePath> {
   if (wanted === 'insert') return { write: 'insert', why: 'batch REPLACE statements (--stream-write insert)' };
-  const [rows] = await target.knex.raw('SELECT @@GLOBAL.local_infile AS v');
-  const on = Number((rows as Array<{ v: unknown }>)[0]?.v) === 1;
+  // asked without selecting the database: plan runs before the target database exists
+  const c = parseMysqlDsn(target.dsn);
+  const conn = await mysql.createConnection({ host: c.host, port: c.port, user: c.user, password: c.password });
+  let on: boolean;
+  try {
+    const [rows] = await conn.query('SELECT @@GLOBAL.local_infile AS v');
+    on = Number((rows as Array<{ v: unknown }>)[0]?.v) === 1;
+  } finally {
+    await conn.end().catch(() => conn.destroy());
+  }
   if (on) return { write: 'load-data', why: 'LOAD DATA LOCAL INFILE streamed from the source, several chunks in flight (target has local_infile=ON)' };
   if (wanted === 'load-data') throw new SplitError('BAD_OPTION', `--stream-write load-data: the target ${target.masked} has local_infile=OFF (SET GLOBAL local_infile = 1 there, or use --stream-write auto)`);
   return { write: 'insert', why: 'batch REPLACE statements: the target has local_infile=OFF (SET GLOBAL local_infile = 1 there for the faster LOAD DATA path)' };
