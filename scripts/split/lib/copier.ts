@@ -26,7 +26,10 @@ import { nextChunkSize, rateDelay } from './throttle.ts';
  * without being applied (the copier reads those rows later, current).
  * Positions are saved under one lock per run, each save holding every advance
  * committed before it and none that is not: they never move backwards and
- * never claim a chunk the target does not hold.
+ * never claim a chunk the target does not hold. The stream copy with LOAD
+ * DATA (copyRoundInFlight) has several chunks of a round in flight; they
+ * commit in any order and a segment's position moves only over the
+ * contiguous prefix of committed chunks (inflight.ts).
  */
 export async function snapshotRanges(ctx: SplitContext, state: SplitState, shapes: Map<string, TableShape>): Promise<void> {
   for (const [t, shape] of shapes) {
@@ -173,14 +176,6 @@ function saveLock(state: SplitState): Mutex {
   return m;
 }
 
-/**
- * Copies the next chunk of one segment; returns the rows copied. The target's
- * rows in the chunk's key range are deleted and the source's written in one
- * transaction. Same server: the state document (every advance committed so
- * far plus this one) is saved in that transaction, and the advance is applied
- * in memory after the commit, still under the save lock. Other server: the
- * position is saved after the commit (a lag only repeats the chunk).
- */
 /** Upper bound of the chunk after `lo`: the size-th key in the server's key order, capped at the segment's end. */
 async function chunkEnd(link: Link, shape: TableShape, lo: string | null, segHi: string, size: number): Promise<{ hi: string; last: boolean }> {
   const src = link.from;
@@ -191,6 +186,14 @@ async function chunkEnd(link: Link, shape: TableShape, lo: string | null, segHi:
   return { hi, last: !hiFound || hi === segHi };
 }
 
+/**
+ * Copies the next chunk of one segment; returns the rows copied. The target's
+ * rows in the chunk's key range are deleted and the source's written in one
+ * transaction. Same server: the state document (every advance committed so
+ * far plus this one) is saved in that transaction, and the advance is applied
+ * in memory after the commit, still under the save lock. Other server: the
+ * position is saved after the commit (a lag only repeats the chunk).
+ */
 export async function copyChunk(ctx: SplitContext, state: SplitState, link: Link, shape: TableShape, p: TableProgress, seg: Segment): Promise<number> {
   const src = link.from;
   const lo = seg.lastPk ?? seg.lo;
