@@ -18,7 +18,7 @@ import { isSplitError } from '../lib/errors.ts';
 import { createFaults } from '../lib/faults.ts';
 import { loadManifest, resolveService } from '../lib/manifest.ts';
 import {
-  DEFAULT_APPLY_BATCH, DEFAULT_CHUNK_SIZE, DEFAULT_COPY_WORKERS, DEFAULT_DDL_LOCK_WAIT_MS, DEFAULT_DDL_RETRIES, DEFAULT_FREEZE_ABORT_MS, DEFAULT_MAX_CHUNK,
+  DEFAULT_APPLY_BATCH, DEFAULT_CHUNK_SIZE, DEFAULT_COPY_LOADERS, DEFAULT_COPY_WORKERS, DEFAULT_DDL_LOCK_WAIT_MS, DEFAULT_DDL_RETRIES, DEFAULT_FREEZE_ABORT_MS, DEFAULT_MAX_CHUNK,
   DEFAULT_MAX_ROWS_PER_SECOND, DEFAULT_MAX_THREADS_RUNNING, DEFAULT_MIN_CHUNK, DEFAULT_TARGET_CHUNK_MS, DEFAULT_VERIFY_CHUNK, DEFAULT_VERIFY_LEAF_ROWS,
   validateOptions,
 } from '../lib/options.ts';
@@ -42,6 +42,8 @@ interface Globals {
   maxThreadsRunning?: string;
   applyBatch?: string;
   copyWorkers?: string;
+  copyLoaders?: string;
+  streamWrite?: string;
   abortAfterMs?: string;
   verifyChunk?: string;
   verifyLeafRows?: string;
@@ -94,7 +96,7 @@ async function withContext<T>(cmd: Command, service: string, fn: (ctx: SplitCont
   });
   const opts = validateOptions({
     chunkSize: g.chunkSize, minChunk: g.minChunk, maxChunk: g.maxChunk, targetChunkMs: g.targetChunkMs, maxRowsPerSecond: g.maxRowsPerSecond, maxThreadsRunning: g.maxThreadsRunning,
-    applyBatch: g.applyBatch, copyWorkers: g.copyWorkers, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, copyMode: g.copyMode as never, verifyMaxAgeMs: g.verifyMaxAge,
+    applyBatch: g.applyBatch, copyWorkers: g.copyWorkers, copyLoaders: g.copyLoaders, streamWrite: g.streamWrite as never, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, copyMode: g.copyMode as never, verifyMaxAgeMs: g.verifyMaxAge,
     ddlLockWaitMs: g.ddlLockWaitMs, ddlRetries: g.ddlRetries,
   });
   const ctx = openContext({
@@ -157,6 +159,7 @@ function build(): Command {
     .option('--max-threads-running <n>', `pause the copy while the source has more running threads, 0 = off (default: ${DEFAULT_MAX_THREADS_RUNNING})`)
     .option('--apply-batch <n>', `captured changes applied per transaction (default: ${DEFAULT_APPLY_BATCH})`)
     .option('--copy-workers <n>', `key-range segments of a table copied concurrently (default: ${DEFAULT_COPY_WORKERS})`)
+    .option('--copy-loaders <n>', `stream copy with LOAD DATA: chunks loaded into the target at once (default: ${DEFAULT_COPY_LOADERS})`)
     .option('--abort-after-ms <n>', `write-freeze abort limit for cutover/rollback (default: ${DEFAULT_FREEZE_ABORT_MS})`)
     .option('--verify-chunk <n>', `rows per verify chunk (default: ${DEFAULT_VERIFY_CHUNK})`)
     .option('--verify-leaf-rows <n>', `differing verify ranges are split down to this many rows, then diffed row by row (default: ${DEFAULT_VERIFY_LEAF_ROWS})`)
@@ -164,6 +167,7 @@ function build(): Command {
     .option('--ddl-lock-wait-ms <n>', `longest one DDL attempt (trigger, FK drop, rename) waits for its metadata lock (default: ${DEFAULT_DDL_LOCK_WAIT_MS})`)
     .option('--ddl-retries <n>', `DDL attempts after the first, with backoff; then fail naming the blocking transaction (default: ${DEFAULT_DDL_RETRIES})`)
     .addOption(new Option('--copy-mode <mode>', 'auto: INSERT … SELECT on one server, stream otherwise (default: auto)').choices(['auto', 'sql', 'stream']))
+    .addOption(new Option('--stream-write <how>', 'stream copy into the target: auto = LOAD DATA LOCAL when the target allows it, else batch REPLACE (default: auto)').choices(['auto', 'load-data', 'insert']))
     .addHelpText('after', EXIT_CODES_HELP)
     .addHelpText('after', EPILOG([
       'split-db plan product',

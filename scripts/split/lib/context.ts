@@ -44,8 +44,10 @@ export interface ContextInput {
 }
 
 export function openContext(input: ContextInput): SplitContext {
-  const source = openSide(input.service.sourceDsn);
-  const target = openSide(input.service.targetDsn);
+  // the stream copy holds one connection per loader on each side, plus the state saves and the applier
+  const pool = Math.max(4, (input.opts ?? DEFAULT_OPTIONS).copyLoaders + 2);
+  const source = openSide(input.service.sourceDsn, pool);
+  const target = openSide(input.service.targetDsn, pool);
   return {
     service: input.service,
     source,
@@ -125,8 +127,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Runs a write statement and fails on any warning (INSERT IGNORE-style silent loss is data loss). */
-export async function execChecked(conn: Knex.Transaction, sql: string, bindings: unknown[] = []): Promise<{ affectedRows: number; records?: number }> {
-  const [res] = await conn.raw(sql, bindings as Knex.RawBinding[]);
+export async function execChecked(conn: Knex.Transaction, sql: string, bindings: unknown[] = [], driverOptions?: Record<string, unknown>): Promise<{ affectedRows: number; records?: number }> {
+  const raw = conn.raw(sql, bindings as Knex.RawBinding[]);
+  // driver options per statement (the stream factory of a LOAD DATA LOCAL: load-data.ts)
+  const [res] = await (driverOptions ? (raw as unknown as { options(o: Record<string, unknown>): typeof raw }).options(driverOptions) : raw);
   const header = res as { affectedRows?: number; warningStatus?: number; info?: string };
   if (header.warningStatus && header.warningStatus > 0) {
     const [w] = await conn.raw('SHOW WARNINGS LIMIT 5');

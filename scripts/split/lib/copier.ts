@@ -4,6 +4,8 @@ import { execChecked, sleep, toolTransaction, type SplitContext } from './contex
 import type { Link } from './link.ts';
 import { copyFraction } from './progress.ts';
 import { applyKeys, errorText, isRowError, parkKeys, replaceRows } from './applier.ts';
+import { ChunkQueue, type PlannedChunk } from './inflight.ts';
+import { chooseWritePath, isLoadDataRefused, loadChunk } from './loader.ts';
 import { inRangesSql, intKeyText, intOf, isIntKey, keyTextExpr, orderBy, rangeWhere } from './keys.ts';
 import { columnList, qq, selectList, type TableShape } from './sql.ts';
 import { note, type Segment, type SplitState, type TableProgress } from './state.ts';
@@ -24,7 +26,10 @@ import { nextChunkSize, rateDelay } from './throttle.ts';
  * without being applied (the copier reads those rows later, current).
  * Positions are saved under one lock per run, each save holding every advance
  * committed before it and none that is not: they never move backwards and
- * never claim a chunk the target does not hold.
+ * never claim a chunk the target does not hold. The stream copy with LOAD
+ * DATA (copyRoundInFlight) has several chunks of a round in flight; they
+ * commit in any order and a segment's position moves only over the
+ * contiguous prefix of committed chunks (inflight.ts).
  */
 export async function snapshotRanges(ctx: SplitContext, state: SplitState, shapes: Map<string, TableShape>): Promise<void> {
   for (const [t, shape] of shapes) {
@@ -96,6 +101,15 @@ export async function copyAll(ctx: SplitContext, state: SplitState, link: Link):
   const started = Date.now();
   let rowsThisRun = 0;
   const totalFraction = () => copyFraction(Object.values(state.tables)); // weighted by rows
+  if (!link.sql && !link.write && !copyDone(state)) {
+    link.write = await chooseWritePath(link.to, ctx.opts.streamWrite);
+    ctx.log.info({ write: link.write.write, why: link.write.why }, 'stream copy write path');
+  }
+  const path = link.sql ? 'sql: server-side REPLACE … SELECT (same server)' : `stream: ${link.write?.why ?? 'rows streamed through the tool'}`;
+  if (state.copyPath !== path && !copyDone(state)) {
+    state.copyPath = path;
+    note(state, 'copy path', path);
+  }
   ctx.progress.begin(`copy ${ctx.service.name}`, 10000);
   try {
     for (const [t, shape] of link.shapes) {
@@ -107,11 +121,19 @@ export async function copyAll(ctx: SplitContext, state: SplitState, link: Link):
         // one round: every unfinished segment copies one chunk, concurrently; then the applier runs
         const t0 = Date.now();
         const active = p.segments!.filter((sg) => !sg.done);
-        const counts = await Promise.all(active.map((sg) => copyChunk(ctx, state, link, shape, p, sg)));
-        for (const n of counts) rowsThisRun += n;
+        // chunks one connection copied one after the other this round (the chunk size adapts to one chunk's time)
+        let serial = 1;
+        if (link.write?.write === 'load-data') {
+          const r = await copyRoundInFlight(ctx, state, link, shape, p, active);
+          rowsThisRun += r.rows;
+          serial = r.serial;
+        } else {
+          const counts = await Promise.all(active.map((sg) => copyChunk(ctx, state, link, shape, p, sg)));
+          for (const n of counts) rowsThisRun += n;
+        }
         p.done = p.segments!.every((sg) => sg.done);
         if (p.done) await ctx.store.save(state);
-        state.chunkSize = nextChunkSize(state.chunkSize, Date.now() - t0, ctx.opts.targetChunkMs, ctx.opts.minChunk, ctx.opts.maxChunk);
+        state.chunkSize = nextChunkSize(state.chunkSize, (Date.now() - t0) / serial, ctx.opts.targetChunkMs, ctx.opts.minChunk, ctx.opts.maxChunk);
         ctx.progress.update(Math.round(totalFraction() * 10000), { rows: Object.values(state.tables).reduce((a, x) => a + x.rows, 0) });
         // apply what was captured meanwhile, bounded so the copy keeps moving
         await drain(link, ctx.opts.applyBatch, ctx.faults, {
@@ -151,6 +173,16 @@ function saveLock(state: SplitState): Mutex {
   return m;
 }
 
+/** Upper bound of the chunk after `lo`: the size-th key in the server's key order, capped at the segment's end. */
+async function chunkEnd(link: Link, shape: TableShape, lo: string | null, segHi: string, size: number): Promise<{ hi: string; last: boolean }> {
+  const src = link.from;
+  const [hiRows] = await src.knex.raw(
+    `SELECT ${keyTextExpr(shape.key)} AS k FROM ${qq(src.db, shape.name)} WHERE ${rangeWhere(shape.key, lo, segHi)} ORDER BY ${orderBy(shape.key)} LIMIT 1 OFFSET ${size - 1}`);
+  const hiFound = (hiRows as Array<{ k: string }>)[0];
+  const hi = hiFound ? String(hiFound.k) : segHi;
+  return { hi, last: !hiFound || hi === segHi };
+}
+
 /**
  * Copies the next chunk of one segment; returns the rows copied. The target's
  * rows in the chunk's key range are deleted and the source's written in one
@@ -163,12 +195,7 @@ export async function copyChunk(ctx: SplitContext, state: SplitState, link: Link
   const src = link.from;
   const lo = seg.lastPk ?? seg.lo;
   const size = Math.max(1, state.chunkSize);
-  // upper bound of this chunk: the size-th key after lo in the server's key order, capped at the segment's end
-  const [hiRows] = await src.knex.raw(
-    `SELECT ${keyTextExpr(shape.key)} AS k FROM ${qq(src.db, shape.name)} WHERE ${rangeWhere(shape.key, lo, seg.hi)} ORDER BY ${orderBy(shape.key)} LIMIT 1 OFFSET ${size - 1}`);
-  const hiFound = (hiRows as Array<{ k: string }>)[0];
-  const hi = hiFound ? String(hiFound.k) : seg.hi;
-  const last = !hiFound || hi === seg.hi;
+  const { hi, last } = await chunkEnd(link, shape, lo, seg.hi, size);
   const where = rangeWhere(shape.key, lo, hi);
   const lock = saveLock(state);
   let copied = 0;
@@ -226,6 +253,119 @@ export async function copyChunk(ctx: SplitContext, state: SplitState, link: Link
   ctx.faults.hit('after-chunk');
   return copied;
 }
+
+/**
+ * One round of the LOAD DATA stream copy: each active segment plans its next
+ * chunks in key order (up to copyLoaders across the segments), and up to
+ * copyLoaders of them are loaded at once, each in its own target transaction
+ * (loader.ts: the range deleted and the source's rows streamed in). Commits
+ * land in any order; a segment's position moves only over the contiguous
+ * prefix of committed chunks (inflight.ts), saved under the run's save lock
+ * after each commit that extends it — never ahead of the target, never
+ * backwards. A kill leaves at most some committed chunks beyond the saved
+ * position: they are copied again on resume, and made equal again. The round
+ * ends when every planned chunk has committed or failed; only then does the
+ * applier run (a chunk read before a change and committed after it must not
+ * overwrite the applied change). Returns the rows whose position was saved.
+ */
+async function copyRoundInFlight(ctx: SplitContext, state: SplitState, link: Link, shape: TableShape, p: TableProgress, active: Segment[]): Promise<{ rows: number; serial: number }> {
+  const size = Math.max(1, state.chunkSize);
+  const loaders = Math.max(1, ctx.opts.copyLoaders);
+  // a segment whose last chunk held a row the target refuses goes key by key, the old way
+  const isolating = active.filter((sg) => isolated.has(sg));
+  const streaming = active.filter((sg) => !isolated.has(sg));
+  // ROUND_CHUNKS_PER_LOADER chunks per loader: a loader that finishes early takes the next one (a round waits for its slowest chunk)
+  const per = Math.max(1, Math.ceil((ROUND_CHUNKS_PER_LOADER * loaders) / Math.max(1, streaming.length)));
+  const queues = new Map<Segment, ChunkQueue>();
+  await Promise.all(streaming.map(async (sg) => {
+    const planned: PlannedChunk[] = [];
+    let lo = sg.lastPk ?? sg.lo;
+    for (let i = 0; i < per; i++) {
+      const { hi, last } = await chunkEnd(link, shape, lo, sg.hi, size);
+      planned.push({ lo, hi, last });
+      if (last) break;
+      lo = hi;
+    }
+    queues.set(sg, new ChunkQueue(planned));
+  }));
+  // interleaved across segments, so every segment's first chunk starts first
+  const jobs: Array<{ seg: Segment; queue: ChunkQueue; i: number }> = [];
+  for (let i = 0; i < per; i++) for (const [seg, queue] of queues) if (i < queue.chunks.length) jobs.push({ seg, queue, i });
+  const lock = saveLock(state);
+  let saved = 0;
+  let unsaved = 0;
+  let firstError: unknown;
+  const run = async (job: (typeof jobs)[number]): Promise<void> => {
+    if (firstError !== undefined || !job.queue.wanted(job.i) || ctx.signal.aborted) {
+      job.queue.fail(job.i);
+      return;
+    }
+    const c = job.queue.chunks[job.i];
+    let rows: number;
+    try {
+      rows = await loadChunk(link, shape, c.lo, c.hi, ctx.faults);
+    } catch (err) {
+      job.queue.fail(job.i);
+      if (isRowError(err)) {
+        // a poison row in this chunk: the segment's next round copies from here key by key
+        ctx.log.warn({ table: shape.name, error: errorText(err) }, 'chunk refused by the target; copying it key by key');
+        isolated.add(job.seg);
+        return;
+      }
+      firstError ??= err;
+      return;
+    }
+    // the chunk is on the target; its position is not saved yet
+    ctx.faults.hit('chunk-committed');
+    if (++unsaved >= 2) ctx.faults.hit('loaders-committed');
+    const release = await lock.acquire();
+    try {
+      const gained = job.queue.commit(job.i, rows);
+      if (gained.length) {
+        for (const g of gained) {
+          advance(p, job.seg, g.chunk.hi, g.chunk.last, g.rows);
+          saved += g.rows;
+        }
+        await ctx.store.save(state);
+        unsaved -= gained.length;
+      }
+    } finally {
+      release();
+    }
+    ctx.faults.hit('after-chunk');
+  };
+  const isolatingDone = Promise.allSettled(isolating.map((sg) => copyChunk(ctx, state, link, shape, p, sg)));
+  let next = 0;
+  // every loader runs to the end of its chunk whatever the others do: nothing is left in flight when the round returns
+  await Promise.all(Array.from({ length: Math.min(loaders, jobs.length) }, async () => {
+    while (next < jobs.length) {
+      const job = jobs[next++];
+      await run(job).catch((err: unknown) => {
+        job.queue.fail(job.i);
+        firstError ??= err;
+      });
+    }
+  }));
+  for (const r of await isolatingDone) {
+    if (r.status === 'fulfilled') saved += r.value;
+    else firstError ??= r.reason;
+  }
+  if (firstError !== undefined) {
+    if (isLoadDataRefused(firstError)) {
+      // local_infile was switched off under us (or the client refuses): the rest of the copy goes the INSERT way
+      link.write = { write: 'insert', why: `batch REPLACE statements: LOAD DATA LOCAL refused by the target (${errorText(firstError)})` };
+      ctx.log.warn({ error: errorText(firstError) }, 'LOAD DATA LOCAL refused by the target; the stream copy continues with batch REPLACE statements');
+      state.copyPath = `stream: ${link.write.why}`;
+      note(state, 'copy path', state.copyPath);
+      return { rows: saved, serial: 1 };
+    }
+    throw firstError;
+  }
+  return { rows: saved, serial: Math.max(1, Math.ceil(jobs.length / loaders)) };
+}
+
+/** Chunks planned per loader in one round of the LOAD DATA copy. */
+const ROUND_CHUNKS_PER_LOADER = 2;
 
 /** Segments whose next chunk is copied key by key (the last attempt hit a row the target refuses). */
 const isolated = new WeakSet<Segment>();

@@ -2,9 +2,12 @@
  * Named fault-injection points (ghostferry style): SPLIT_FAULT=<point>[:<n>][,<point>...]
  * kills the process with SIGKILL the n-th time (default 1st) the point is reached;
  * SPLIT_FAIL=<point>[:<n>] throws an error there instead. Parsed once by the CLI entry.
+ * `loaders-committed`: stream copy with LOAD DATA, several chunks in flight — reached when a loader has committed
+ * its chunk while another loader's committed chunk is not covered by a saved position yet (two commits on the
+ * target, neither position saved).
  */
 export const FAULT_POINTS = [
-  'after-capture', 'mid-chunk', 'chunk-committed', 'after-chunk', 'mid-apply', 'after-apply', 'during-verify',
+  'after-capture', 'mid-chunk', 'chunk-committed', 'loaders-committed', 'after-chunk', 'mid-apply', 'after-apply', 'during-verify',
   'cutover-fenced', 'cutover-before-flip', 'cutover-after-flip', 'rollback-before-flip',
 ] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];

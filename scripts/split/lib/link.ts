@@ -2,6 +2,7 @@ import type { SplitContext } from './context.ts';
 import { useSqlCopy } from './context.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import type { Side } from './side.ts';
+import type { WritePath } from './loader.ts';
 import type { TableShape } from './sql.ts';
 
 /** A direction of data flow: forward (legacy → service) before cutover, reverse after it. */
@@ -13,6 +14,8 @@ export interface Link {
   /** Both databases on one server: statements can name both, and one transaction spans both. */
   sql: boolean;
   shapes: Map<string, TableShape>;
+  /** Stream copy only: how chunks are written into the target (loader.ts; chosen when the copy starts). */
+  write?: WritePath;
   /** Where the applier reports poison rows (warn). */
   log?: Logger;
 }

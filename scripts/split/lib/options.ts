@@ -17,6 +17,7 @@ export const DEFAULT_VERIFY_RECHECKS = 5;
 export const DEFAULT_VERIFY_LEAF_ROWS = 2000;
 export const DEFAULT_NEWEST_ROWS_CHECK = 200;
 export const DEFAULT_COPY_WORKERS = 2;
+export const DEFAULT_COPY_LOADERS = 4;
 
 export interface SplitOptions {
   chunkSize: number;
@@ -36,6 +37,10 @@ export interface SplitOptions {
   copyWorkers: number;
   /** `auto`: server-side INSERT … SELECT when source and target share a server, else rows streamed through the tool. */
   copyMode: 'auto' | 'sql' | 'stream';
+  /** Stream copy: chunks in flight at once across a table's segments (one target connection each) with LOAD DATA. */
+  copyLoaders: number;
+  /** Stream copy's write into the target: `auto` = LOAD DATA LOCAL when the target allows it, else batch REPLACE. */
+  streamWrite: 'auto' | 'load-data' | 'insert';
   /** Cutover refuses unless the last clean verify finished at most this long ago (verify-gate.ts). */
   verifyMaxAgeMs: number;
   /** Longest one DDL attempt (trigger, FK drop, rename) waits for its metadata lock; writers queue behind it meanwhile. */
@@ -59,6 +64,8 @@ export const DEFAULT_OPTIONS: SplitOptions = {
   newestRowsCheck: DEFAULT_NEWEST_ROWS_CHECK,
   copyWorkers: DEFAULT_COPY_WORKERS,
   copyMode: 'auto',
+  copyLoaders: DEFAULT_COPY_LOADERS,
+  streamWrite: 'auto',
   verifyMaxAgeMs: DEFAULT_VERIFY_MAX_AGE_MS,
   ddlLockWaitMs: DEFAULT_DDL_LOCK_WAIT_MS,
   ddlRetries: DEFAULT_DDL_RETRIES,
@@ -67,7 +74,7 @@ export const DEFAULT_OPTIONS: SplitOptions = {
 const INT_FIELDS: Array<[keyof SplitOptions, number, number]> = [
   ['chunkSize', 1, 1_000_000], ['minChunk', 1, 1_000_000], ['maxChunk', 1, 1_000_000], ['targetChunkMs', 10, 60_000],
   ['maxRowsPerSecond', 0, 100_000_000], ['maxThreadsRunning', 0, 100_000], ['applyBatch', 1, 100_000],
-  ['freezeAbortMs', 100, 600_000], ['verifyChunk', 10, 10_000_000], ['verifyRechecks', 0, 100], ['verifyLeafRows', 1, 1_000_000], ['newestRowsCheck', 1, 100_000], ['copyWorkers', 1, 16],
+  ['freezeAbortMs', 100, 600_000], ['verifyChunk', 10, 10_000_000], ['verifyRechecks', 0, 100], ['verifyLeafRows', 1, 1_000_000], ['newestRowsCheck', 1, 100_000], ['copyWorkers', 1, 16], ['copyLoaders', 1, 16],
   ['ddlLockWaitMs', 100, 60_000], ['ddlRetries', 0, 100],
 ];
 
@@ -85,6 +92,10 @@ export function validateOptions(input: Partial<Record<keyof SplitOptions, unknow
   if (input.copyMode !== undefined) {
     if (input.copyMode === 'auto' || input.copyMode === 'sql' || input.copyMode === 'stream') out.copyMode = input.copyMode;
     else problems.push('copyMode: must be auto, sql or stream');
+  }
+  if (input.streamWrite !== undefined) {
+    if (input.streamWrite === 'auto' || input.streamWrite === 'load-data' || input.streamWrite === 'insert') out.streamWrite = input.streamWrite;
+    else problems.push('streamWrite: must be auto, load-data or insert');
   }
   if (input.verifyMaxAgeMs !== undefined) {
     const ms = parseDuration(input.verifyMaxAgeMs);

@@ -13,6 +13,7 @@ import type { TableInfo } from './introspect.ts';
 import type { CodeHit, CodeScan } from './scan.ts';
 import { schemaDifferences } from './schema.ts';
 import { describeSchemaSource } from './target-ddl.ts';
+import { chooseWritePath } from './loader.ts';
 
 export { crossingForeignKeys, type CrossingFk };
 
@@ -38,6 +39,8 @@ export interface Plan {
   target: string;
   sameServer: boolean;
   copyMode: 'sql' | 'stream';
+  /** How the copy writes into the target, and why (stream mode: LOAD DATA LOCAL or batch REPLACE, loader.ts). */
+  copyWrite: string;
   server: { version: string; logBin: boolean };
   tables: PlanTable[];
   crossingForeignKeys: CrossingFk[];
@@ -79,6 +82,8 @@ export async function buildPlan(ctx: SplitContext, checks = CHECKS): Promise<Pla
   const scan: CodeScan = checks.some((c) => c.name === 'legacy-code') ? await facts.code() : { roots: [], files: 0, hits: [], unparsed: [] };
   const tables = spec.tables.map((t) => cat.infos.get(t)!);
   const copyMode = ctx.opts.copyMode === 'stream' || !ctx.sameServer ? 'stream' : 'sql';
+  const copyWrite = copyMode === 'sql' ? 'server-side REPLACE … SELECT (same server)'
+    : await chooseWritePath(ctx.target, ctx.opts.streamWrite).then((w) => w.why, (err: Error) => `unknown (${err.message.split('\n')[0].slice(0, 200)})`);
   return {
     service: ctx.service.name,
     domain: spec.domain,
@@ -86,6 +91,7 @@ export async function buildPlan(ctx: SplitContext, checks = CHECKS): Promise<Pla
     target: ctx.target.masked,
     sameServer: ctx.sameServer,
     copyMode,
+    copyWrite,
     server: { version: srv.version, logBin: srv.logBin },
     tables: tables.map((t) => {
       const d = targets.get(t.name);
@@ -107,7 +113,7 @@ export async function buildPlan(ctx: SplitContext, checks = CHECKS): Promise<Pla
       `create ${ctx.target.masked} and ${describeSchemaSource(spec)}`,
       'drop FKs from tables staying in legacy into the moved tables where the manifest says "drop" (integrity moves to the application)',
       `install capture triggers on ${spec.tables.join(', ')} (changelog _split_${ctx.service.name}_changelog) before the first chunk is read`,
-      `copy in primary-key chunks (${copyMode === 'sql' ? 'server-side INSERT … SELECT, same server' : 'rows streamed through the tool'}), applying captured changes between chunks`,
+      `copy in primary-key chunks (${copyMode === 'sql' ? 'server-side INSERT … SELECT, same server' : `rows streamed through the tool: ${copyWrite}`}), applying captured changes between chunks`,
       'verify: per-chunk COUNT + BIT_XOR(CRC32) on both servers, row diff of mismatching chunks',
       `cutover: fence writes (abort limit ${ctx.opts.freezeAbortMs} ms), final catch-up, newest-rows check, reverse capture, flip ownership of ${spec.domain} to service/own`,
       'rollback (optional): catch the source up from the reverse capture, fence the target, flip back',

@@ -16,7 +16,7 @@ export function renderPlan(p: Plan): string {
   const out: string[] = [];
   out.push(`plan for ${p.service} (domain ${p.domain})`);
   out.push(`  source ${p.source}`);
-  out.push(`  target ${p.target}  (${p.sameServer ? 'same server' : 'other server'}; copy mode ${p.copyMode})`);
+  out.push(`  target ${p.target}  (${p.sameServer ? 'same server' : 'other server'}; copy mode ${p.copyMode}: ${p.copyWrite})`);
   out.push(`  server ${p.server.version}, log_bin ${p.server.logBin ? 'ON' : 'OFF'} → trigger-based capture`);
   out.push('', 'tables:');
   for (const t of p.tables) {
@@ -71,6 +71,7 @@ export function renderStatus(s: ServiceStatus): string {
     `${s.service}: ${s.phase}${s.switching ? ` (${s.switching})` : ''}`,
     `  copy ${(s.copied * 100).toFixed(1)} % (${s.rowsCopied} rows); backlog forward ${s.backlog.forward}, reverse ${s.backlog.reverse}` +
       (s.applied ? `; applied forward ${s.applied.forward}, reverse ${s.applied.reverse}` : ''),
+    ...(s.copyPath ? [`  copy path ${s.copyPath}`] : []),
     `  ownership ${s.ownership ? `${s.ownership.owner}/${s.ownership.database} (v${s.ownership.version})` : 'unavailable'}`,
     `  triggers: source ${triggerSummary(s.triggers.source)}; target ${triggerSummary(s.triggers.target)}`,
   ];

@@ -87,6 +87,8 @@ export interface SplitState {
   target: string;
   tables: Record<string, TableProgress>;
   chunkSize: number;
+  /** How the copy writes chunks (`sql`, or the stream copy's path and why: loader.ts), set when the copy starts. */
+  copyPath?: string;
   applied: { forward: number; reverse: number; batches: number };
   verify?: VerifyState;
   /** Cutover / rollback in progress: the step reached, so a killed run can be resumed or undone. */

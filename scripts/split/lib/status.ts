@@ -13,6 +13,8 @@ export interface ServiceStatus {
   switching: string | null;
   copied: number;
   rowsCopied: number;
+  /** How the copy writes into the target (`sql`, or the stream copy's LOAD DATA / batch REPLACE path and why). */
+  copyPath: string | null;
   backlog: { forward: number; reverse: number };
   /** Rows the other side refused (applier.ts): parked with the server's error, retried until they apply. */
   poison: { forward: PoisonReport; reverse: PoisonReport };
@@ -62,6 +64,7 @@ export async function serviceStatus(ctx: SplitContext, state: SplitState | undef
     switching: state?.switching ? `${state.switching.kind} interrupted at ${state.switching.step}` : null,
     copied: tables.length ? copyFraction(tables) : 0, // weighted by rows, as the bar
     rowsCopied: tables.reduce((a, p) => a + p.rows, 0),
+    copyPath: state?.copyPath ?? null,
     backlog: { forward: fwd, reverse: rev },
     poison: { forward: described(pf), reverse: described(pr) },
     applied: state?.applied ?? null,

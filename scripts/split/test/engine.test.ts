@@ -27,7 +27,8 @@ function dieBeforePositionSave(ctx: SplitContext, table: string, chunk: number):
   let fired = false;
   const orig = ctx.store.save.bind(ctx.store);
   ctx.store.save = async (s: SplitState, conn?: Parameters<typeof orig>[1]) => {
-    if (!fired && s.tables[table]?.chunks === chunk) {
+    // dead processes save nothing: every save from then on fails too
+    if (fired || (s.tables[table]?.chunks ?? 0) >= chunk) {
       fired = true;
       throw new Error('simulated kill -9 after the chunk committed, before its position was saved');
     }
@@ -48,7 +49,8 @@ describe('split-db chunk copy makes the target range equal to the source range @
   });
 
   it('rows deleted on the source after a chunk committed but before its position was saved do not come back (defect #1, stream mode)', async () => {
-    const ctx = productContext(pair, { copyMode: 'stream', chunkSize: 50, minChunk: 20, maxChunk: 50, copyWorkers: 1 });
+    // the batch-REPLACE stream path (one chunk at a time); LOAD DATA with chunks in flight: the next tests
+    const ctx = productContext(pair, { copyMode: 'stream', streamWrite: 'insert', chunkSize: 50, minChunk: 20, maxChunk: 50, copyWorkers: 1 });
     const die = dieBeforePositionSave(ctx, 'products', 2);
     try {
       await start(ctx).then(() => undefined, (err: Error) => expect(err.message).to.match(/simulated kill/));
@@ -66,7 +68,7 @@ describe('split-db chunk copy makes the target range equal to the source range @
     // applying captured changes in between
     await pair.source.knex.raw("UPDATE _split_state SET doc = JSON_SET(doc, '$.chunkSize', 20) WHERE service = 'product'");
 
-    const resumed = productContext(pair, { copyMode: 'stream', chunkSize: 20, minChunk: 20, maxChunk: 20, copyWorkers: 1 });
+    const resumed = productContext(pair, { copyMode: 'stream', streamWrite: 'insert', chunkSize: 20, minChunk: 20, maxChunk: 20, copyWorkers: 1 });
     try {
       const r = await start(resumed);
       expect(r.state.phase).to.equal('copied');
@@ -83,7 +85,7 @@ describe('split-db chunk copy makes the target range equal to the source range @
     const pair2 = await createPair('eq_kill');
     try {
       await seedCatalog(pair2.source.knex, 300);
-      const args = (chunk: string) => ['start', 'product', '--manifest', pair2.manifestPath, '--copy-mode', 'stream', '--copy-workers', '1', '--chunk-size', chunk,
+      const args = (chunk: string) => ['start', 'product', '--manifest', pair2.manifestPath, '--copy-mode', 'stream', '--stream-write', 'insert', '--copy-workers', '1', '--chunk-size', chunk,
         '--min-chunk', '20', '--max-chunk', chunk, '--max-threads-running', '0', '--json'];
       // categories take one chunk; products' second chunk (ids 51..100) is the third committed chunk
       const r = await runCli(args('50'), { SPLIT_FAULT: 'chunk-committed:3' });
@@ -106,6 +108,46 @@ describe('split-db chunk copy makes the target range equal to the source range @
   });
 });
 
+describe('split-db LOAD DATA stream copy with chunks in flight, killed between loaders\' commits and the position save @integration', function () {
+  this.timeout(120_000);
+
+  it('rows deleted on the source in committed chunks beyond the saved position are gone from the target after resume', async () => {
+    const pair = await createPair('inflight');
+    try {
+      await seedCatalog(pair.source.knex, 600);
+      const args = ['start', 'product', '--manifest', pair.manifestPath, '--copy-mode', 'stream', '--copy-workers', '1', '--copy-loaders', '4', '--chunk-size', '30',
+        '--min-chunk', '30', '--max-chunk', '30', '--max-threads-running', '0', '--json'];
+      // two loaders' chunks committed on the target, neither position saved: die there
+      const r = await runCli(args, { SPLIT_FAULT: 'loaders-committed:1' });
+      expect(r.signal, r.stderr).to.equal('SIGKILL');
+      const [[doc]] = await pair.source.knex.raw("SELECT doc FROM _split_state WHERE service = 'product'");
+      const saved = JSON.parse(doc.doc) as SplitState;
+      expect(saved.copyPath).to.match(/^stream: LOAD DATA LOCAL INFILE/);
+      // what the saved position claims vs what the target holds: committed rows beyond it exist
+      const table = Object.values(saved.tables).find((t) => !t.done && t.segments) ? Object.keys(saved.tables).find((k) => !saved.tables[k].done)! : 'products';
+      expect(table, 'the kill came while a table was being copied').to.be.oneOf(['products', 'product_images']);
+      const seg = saved.tables[table].segments![0];
+      const pos = seg.lastPk === null ? 0 : Number(Buffer.from((JSON.parse(seg.lastPk) as string[])[0], 'hex').toString('latin1'));
+      const [beyond] = await pair.target.raw(`SELECT id FROM \`${table}\` WHERE id > ? ORDER BY id`, [pos]);
+      const ahead = (beyond as Array<{ id: string }>).map((x) => Number(x.id));
+      expect(ahead.length, `rows of ${table} on the target beyond the saved position ${pos}`).to.be.greaterThan(0);
+      // the application deletes some of them meanwhile (captured by the triggers; images first, they point at products)
+      const victims = ahead.filter((id) => id % 3 === 0);
+      if (table === 'products') await pair.source.knex.raw(`DELETE FROM product_images WHERE product_id IN (${victims.join(',')})`);
+      await pair.source.knex.raw(`DELETE FROM ${table} WHERE id IN (${victims.join(',')})`);
+      const resumed = await runCli(args);
+      expect(resumed.code, resumed.stderr).to.equal(0);
+      const [left] = await pair.target.raw(`SELECT COUNT(*) AS n FROM \`${table}\` WHERE id IN (${victims.join(',')})`);
+      expect(Number((left as Array<{ n: number }>)[0].n), `${victims.length} deleted rows of ${table} resurrected`).to.equal(0);
+      const { compareDatabases, summary } = await import('./harness/checker.ts');
+      const check = await compareDatabases({ knex: pair.source.knex, db: pair.source.name }, { knex: pair.target, db: pair.targetName }, ['categories', 'products', 'product_images']);
+      expect(check, summary(check)).to.deep.include({ missing: 0, extra: 0, different: 0 });
+    } finally {
+      await pair.drop();
+    }
+  });
+});
+
 describe('split-db resumes a run of the integer-only version (bare integer positions, DECIMAL changelog) @integration', function () {
   this.timeout(60_000);
   let pair: Pair;
@@ -118,7 +160,7 @@ describe('split-db resumes a run of the integer-only version (bare integer posit
   });
 
   it('reads the old state document and changelog, widens the changelog, rewrites the triggers and finishes equal', async () => {
-    const ctx = productContext(pair, { copyMode: 'stream', chunkSize: 50, minChunk: 50, maxChunk: 50, copyWorkers: 1 });
+    const ctx = productContext(pair, { copyMode: 'stream', streamWrite: 'insert', chunkSize: 50, minChunk: 50, maxChunk: 50, copyWorkers: 1 });
     const die = dieBeforePositionSave(ctx, 'products', 2);
     try {
       await start(ctx).then(() => undefined, (err: Error) => expect(err.message).to.match(/simulated kill/));

@@ -9,6 +9,7 @@ import { parseManifest, resolveService, type Manifest } from '../lib/manifest.ts
 import { validateOptions } from '../lib/options.ts';
 import { buildPlan } from '../lib/plan.ts';
 import { start } from '../lib/start.ts';
+import { mariaDbAvailable, sharedMariaDb, stopSharedMariaDb } from '../../../test/helpers/mariadb-server.ts';
 
 /** Every moved table of the key matrix (migrations/split_keys), with its columns and key order for the independent check. */
 const TABLES: Record<string, { cols: string[]; order: string }> = {
@@ -98,8 +99,15 @@ async function explainType(k: Knex, sql: string): Promise<{ type: string; key: s
   return { type: r.type, key: r.key };
 }
 
-for (const copyMode of ['sql', 'stream'] as const) {
-  describe(`split-db key matrix under a concurrent writer (${copyMode} copy) @integration`, function () {
+const CASES = [
+  { name: 'sql copy', copyMode: 'sql', tag: 1 },
+  { name: 'stream copy', copyMode: 'stream', tag: 2 },
+  { name: 'stream copy across two servers', copyMode: 'stream', tag: 3, second: true },
+] as const;
+
+for (const c of CASES) {
+  const { copyMode } = c;
+  describe(`split-db key matrix under a concurrent writer (${c.name}) @integration`, function () {
     this.timeout(120_000);
     let source: TestDatabase;
     let targetDsn: string;
@@ -107,10 +115,15 @@ for (const copyMode of ['sql', 'stream'] as const) {
     let manifest: Manifest;
     let ctx: SplitContext;
 
-    before(async () => {
+    before(async function () {
+      let server = testServerDsn();
+      if ('second' in c) {
+        if (!mariaDbAvailable()) this.skip();
+        server = (await sharedMariaDb()).dsn();
+      }
       source = await createTestDatabase(`keys_${copyMode}`, ['split_keys'], 'move');
       await seed(source.knex);
-      targetDsn = withDatabase(testServerDsn(), uniqueName(`keys_${copyMode}_t`));
+      targetDsn = withDatabase(server, uniqueName(`keys_${copyMode}_t`));
       manifest = parseManifest({
         version: 1, source: source.dsn,
         services: {
@@ -125,6 +138,7 @@ for (const copyMode of ['sql', 'stream'] as const) {
       target = createKnex(targetDsn, { profile: 'move' });
     });
     after(async () => {
+      if (!ctx) return;
       await closeContext(ctx);
       await target.destroy();
       await source.drop();
@@ -156,8 +170,9 @@ for (const copyMode of ['sql', 'stream'] as const) {
       const done = { n: 0 };
       const app = createKnex(source.dsn, { pool: { min: 1, max: 3 } });
       try {
-        const writing = writeOps(app, WRITER_OPS, copyMode === 'sql' ? 1 : 2, done);
+        const writing = writeOps(app, WRITER_OPS, c.tag, done);
         const r = await start(ctx);
+        if (copyMode === 'stream') expect(r.state.copyPath).to.match(/^stream: LOAD DATA LOCAL INFILE/);
         const duringCopy = done.n;
         expect(r.state.phase).to.equal('copied');
         // two copy workers on every table: integer keys split by arithmetic, the others at keys sampled by the server
@@ -223,3 +238,7 @@ for (const copyMode of ['sql', 'stream'] as const) {
     });
   });
 }
+
+after(async () => {
+  await stopSharedMariaDb();
+});

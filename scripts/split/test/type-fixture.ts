@@ -138,11 +138,12 @@ export interface MatrixPair {
   drop(): Promise<void>;
 }
 
-export async function createMatrixPair(prefix: string): Promise<MatrixPair> {
+/** Source on the test server; target there too, or on `targetServer` (the second MariaDB server's DSN). */
+export async function createMatrixPair(prefix: string, targetServer = testServerDsn()): Promise<MatrixPair> {
   const sourceName = uniqueName(`${prefix}_s`);
   const targetName = uniqueName(`${prefix}_t`);
   const sourceDsn = withDatabase(testServerDsn(), sourceName);
-  const targetDsn = withDatabase(testServerDsn(), targetName);
+  const targetDsn = withDatabase(targetServer, targetName);
   await ensureDatabase(sourceDsn);
   await ensureDatabase(targetDsn);
   const conns: mysql.Connection[] = [];
@@ -194,14 +195,15 @@ export async function createMatrixPair(prefix: string): Promise<MatrixPair> {
  * DOUBLE, whose HEX() is the rounded integer) and with BINARY text. Returns
  * one line per differing (table, id, column).
  */
-export async function exactDifferences(k: Knex, sourceDb: string, targetDb: string, tables = MATRIX_TABLES): Promise<string[]> {
+export async function exactDifferences(k: Knex, sourceDb: string, targetDb: string, tables = MATRIX_TABLES, targetKnex?: Knex): Promise<string[]> {
   const out: string[] = [];
   for (const t of tables) {
     const [cols] = await k.raw('SELECT COLUMN_NAME AS n, DATA_TYPE AS dt FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [sourceDb, t]);
     const list = cols as Array<{ n: string; dt: string }>;
-    const hexes = list.map((c) => `HEX(\`${c.n}\`) AS \`${c.n}\`${/enum|set/.test(c.dt) ? `, \`${c.n}\` + 0 AS \`${c.n}#\`` : ''}`).join(', ');
-    const read = async (db: string) => (await k.raw(`SELECT ${hexes} FROM \`${db}\`.\`${t}\` ORDER BY id`))[0] as Array<Record<string, unknown>>;
-    const [a, b] = await Promise.all([read(sourceDb), read(targetDb)]);
+    // FLOAT/DOUBLE: HEX() is the rounded integer; their exact text (a float widens to a double exactly) as well
+    const hexes = list.map((c) => `HEX(\`${c.n}\`) AS \`${c.n}\`${/enum|set/.test(c.dt) ? `, \`${c.n}\` + 0 AS \`${c.n}#\`` : ''}${/float|double/.test(c.dt) ? `, CAST(CAST(\`${c.n}\` AS DOUBLE) AS CHAR) AS \`${c.n}~\`` : ''}`).join(', ');
+    const read = async (kk: Knex, db: string) => (await kk.raw(`SELECT ${hexes} FROM \`${db}\`.\`${t}\` ORDER BY id`))[0] as Array<Record<string, unknown>>;
+    const [a, b] = await Promise.all([read(k, sourceDb), read(targetKnex ?? k, targetDb)]);
     const bm = new Map(b.map((r) => [String(r.id), r]));
     for (const r of a) {
       const o = bm.get(String(r.id));
@@ -213,6 +215,8 @@ export async function exactDifferences(k: Knex, sourceDb: string, targetDb: stri
       for (const key of Object.keys(r)) if (String(r[key]) !== String(o[key])) out.push(`${t} ${r.id} ${key}: ${String(r[key]).slice(0, 40)} vs ${String(o[key]).slice(0, 40)}`);
     }
     for (const id of bm.keys()) out.push(`${t} ${id}: extra on target`);
+    // the cross-database <=> join needs both databases on one server
+    if (targetKnex) continue;
     const neq = list.map((c) => `NOT (s.\`${c.n}\` <=> t.\`${c.n}\`) OR NOT (BINARY CONCAT(s.\`${c.n}\`) <=> BINARY CONCAT(t.\`${c.n}\`))`).join(' OR ');
     const [rows] = await k.raw(`SELECT s.id AS id FROM \`${sourceDb}\`.\`${t}\` s JOIN \`${targetDb}\`.\`${t}\` t ON t.id = s.id WHERE ${neq} ORDER BY s.id`);
     for (const r of rows as Array<{ id: string }>) {

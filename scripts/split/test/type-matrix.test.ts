@@ -7,6 +7,8 @@ import { rowHashExpr } from '../lib/rowhash.ts';
 import { schemaDifferences } from '../lib/schema.ts';
 import { createTestDatabase } from '../../../test/helpers/db.ts';
 import type { ColumnInfo } from '../lib/sql.ts';
+import { mariaDbAvailable, sharedMariaDb, stopSharedMariaDb, type MariaDbServer } from '../../../test/helpers/mariadb-server.ts';
+import { compareDatabases, isClean, summary } from './harness/checker.ts';
 import { createMatrixPair, exactDifferences, MATRIX_TABLES, type MatrixPair } from './type-fixture.ts';
 
 /**
@@ -15,23 +17,45 @@ import { createMatrixPair, exactDifferences, MATRIX_TABLES, type MatrixPair } fr
  * independent checker (HEX of every column per side + a cross-database <=>
  * join), never by the tool's own verify.
  */
-for (const copyMode of ['sql', 'stream'] as const) {
-  describe(`split-db type matrix (${copyMode} copy) @integration`, function () {
+const CASES = [
+  { name: 'sql copy', copyMode: 'sql', path: /^sql:/ },
+  { name: 'stream copy, LOAD DATA', copyMode: 'stream', path: /^stream: LOAD DATA LOCAL INFILE/ },
+  { name: 'stream copy, batch REPLACE', copyMode: 'stream', streamWrite: 'insert', path: /^stream: batch REPLACE/ },
+  { name: 'stream copy across two servers, LOAD DATA', copyMode: 'stream', second: true, path: /^stream: LOAD DATA LOCAL INFILE/ },
+] as const;
+
+for (const c of CASES) {
+  const { copyMode } = c;
+  describe(`split-db type matrix (${c.name}) @integration`, function () {
     this.timeout(90_000);
     let pair: MatrixPair;
-    before(async () => {
-      pair = await createMatrixPair(`tm_${copyMode}`);
+    let second: MariaDbServer | undefined;
+    before(async function () {
+      if ('second' in c) {
+        if (!mariaDbAvailable()) this.skip();
+        second = await sharedMariaDb();
+      }
+      pair = await createMatrixPair(`tm_${copyMode}`, second?.dsn());
     });
     after(async () => {
-      await pair.drop();
+      await pair?.drop();
     });
+    const differences = async () => {
+      if (!second) return exactDifferences(pair.source, pair.sourceName, pair.targetName);
+      // across servers: per-side exact texts, and the fault harness's independent row-image checker
+      const out = await exactDifferences(pair.source, pair.sourceName, pair.targetName, MATRIX_TABLES, pair.target);
+      const r = await compareDatabases({ knex: pair.source, db: pair.sourceName }, { knex: pair.target, db: pair.targetName }, MATRIX_TABLES);
+      if (!isClean(r)) out.push(`checker: ${summary(r)}`);
+      return out;
+    };
 
     it('copies integers, DECIMAL, FLOAT/DOUBLE edges, BIT, ENUM index 0 and SET, latin1/utf8mb4 bytes, BLOBs, JSON, zero dates, TIME, YEAR and generated columns byte-exactly', async () => {
-      const ctx = pair.context({ copyMode });
+      const ctx = pair.context({ copyMode, ...('streamWrite' in c ? { streamWrite: c.streamWrite } : {}) });
       try {
         const r = await startCommand(ctx, {});
         expect('state' in r && r.state.phase).to.equal('copied');
-        expect(await exactDifferences(pair.source, pair.sourceName, pair.targetName)).to.deep.equal([]);
+        expect('state' in r && r.state.copyPath).to.match(c.path);
+        expect(await differences()).to.deep.equal([]);
         // spot checks of the values that used to change
         const [[f]] = await pair.target.raw('SELECT CAST(f * 1e0 AS CHAR) AS f, CAST(d AS CHAR) AS d FROM m_float WHERE id = 1');
         expect(f).to.deep.equal({ f: '16777216', d: '0.30000000000000004' });
@@ -53,13 +77,17 @@ for (const copyMode of ['sql', 'stream'] as const) {
         expect(v.differences, 'tool verify').to.deep.equal([]);
         expect(v.ok).to.equal(true);
         for (const t of MATRIX_TABLES) expect(v.tables[t].checksumTable, `CHECKSUM TABLE ${t}`).to.be.oneOf(['equal', 'not-comparable']);
-        expect(await exactDifferences(pair.source, pair.sourceName, pair.targetName)).to.deep.equal([]);
+        expect(await differences()).to.deep.equal([]);
       } finally {
         await closeContext(ctx);
       }
     });
   });
 }
+
+after(async () => {
+  await stopSharedMariaDb();
+});
 
 describe('exactnessBlockers', () => {
   const col = (name: string, dataType: string, columnType = dataType): ColumnInfo => ({ name, dataType, columnType, nullable: true, generated: false, isJson: false });

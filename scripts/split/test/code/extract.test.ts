@@ -256,7 +256,7 @@ describe('split-db code scan: the Taskboard app against its answer key (boundari
 
 describe('split-db code scan: plan output', () => {
   const plan = (extra: Partial<Plan>): Plan => ({
-    service: 'work', domain: 'work', source: 's', target: 't', sameServer: true, copyMode: 'sql', server: { version: 'x', logBin: false },
+    service: 'work', domain: 'work', source: 's', target: 't', sameServer: true, copyMode: 'sql', copyWrite: 'server-side REPLACE … SELECT (same server)', server: { version: 'x', logBin: false },
     tables: [], crossingForeignKeys: [], code: [], codeScan: { roots: [], files: 0, unparsed: [] }, checks: [], findings: [], blockers: [], warnings: [], steps: [], ...extra,
   });
 

@@ -1,0 +1,114 @@
+import { finished } from 'node:stream/promises';
+import mysql from 'mysql2/promise';
+import { parseMysqlDsn } from '../../../lib/db.ts';
+import { Readable } from 'node:stream';
+import { replaceRows } from './applier.ts';
+import { execChecked, toolTransaction } from './context.ts';
+import { SplitError } from './errors.ts';
+import type { Faults } from './faults.ts';
+import type { Link } from './link.ts';
+import { orderBy, rangeWhere } from './keys.ts';
+import { encodeStream, LOAD_FILE_PREFIX, loadDataSql } from './load-data.ts';
+import type { Side } from './side.ts';
+import { qq, selectList, type TableShape } from './sql.ts';
+
+/**
+ * How the stream copy writes chunks into the target: `load-data` streams each
+ * chunk into `LOAD DATA LOCAL INFILE` while it is read from the source
+ * (load-data.ts); `insert` binds rows into multi-row REPLACE statements
+ * (applier.ts `replaceRows`), the path for targets that refuse LOAD DATA LOCAL.
+ */
+export type StreamWrite = 'load-data' | 'insert';
+
+export interface WritePath {
+  write: StreamWrite;
+  /** Why this path (shown by plan and status). */
+  why: string;
+}
+
+/** Server errors meaning LOAD DATA LOCAL is refused (local_infile off on the server or the client). */
+const LOAD_REFUSED = new Set([1148, 3948, 2068]);
+
+export function isLoadDataRefused(err: unknown): boolean {
+  const errno = (err as { errno?: number }).errno;
+  return typeof errno === 'number' && LOAD_REFUSED.has(errno);
+}
+
+/** The write path for a stream copy into `target`, from the option and the server's `local_infile`. */
+export async function chooseWritePath(target: Side, wanted: 'auto' | StreamWrite): Promise<WritePath> {
+  if (wanted === 'insert') return { write: 'insert', why: 'batch REPLACE statements (--stream-write insert)' };
+  // asked without selecting the database: plan runs before the target database exists
+  const c = parseMysqlDsn(target.dsn);
+  const conn = await mysql.createConnection({ host: c.host, port: c.port, user: c.user, password: c.password });
+  let on: boolean;
+  try {
+    const [rows] = await conn.query('SELECT @@GLOBAL.local_infile AS v');
+    on = Number((rows as Array<{ v: unknown }>)[0]?.v) === 1;
+  } finally {
+    await conn.end().catch(() => conn.destroy());
+  }
+  if (on) return { write: 'load-data', why: 'LOAD DATA LOCAL INFILE streamed from the source, several chunks in flight (target has local_infile=ON)' };
+  if (wanted === 'load-data') throw new SplitError('BAD_OPTION', `--stream-write load-data: the target ${target.masked} has local_infile=OFF (SET GLOBAL local_infile = 1 there, or use --stream-write auto)`);
+  return { write: 'insert', why: 'batch REPLACE statements: the target has local_infile=OFF (SET GLOBAL local_infile = 1 there for the faster LOAD DATA path)' };
+}
+
+let files = 0;
+
+function refused(path: string): Readable {
+  return new Readable({
+    read() {
+      this.destroy(new Error(`LOAD DATA LOCAL: the server asked for a file the tool did not offer (${path.slice(0, 60)})`));
+    },
+  });
+}
+
+/**
+ * Makes the target's range (lo, hi] of `shape` equal to the source's in one
+ * target transaction: deletes the target's rows in the range, then streams
+ * the source's rows of the range into LOAD DATA (REPLACE) as they are read.
+ * Any warning fails the chunk (execChecked) — a warning from LOAD DATA is a
+ * value the target did not store as sent. Rows holding an ENUM error value
+ * are written afterwards by the INSERT path, in the same transaction.
+ * Returns the rows written. The source is read only when the server asks for
+ * the file, and always to its end (a half-read result would hold the
+ * source connection).
+ */
+export async function loadChunk(link: Link, shape: TableShape, lo: string | null, hi: string, faults: Faults): Promise<number> {
+  const where = rangeWhere(shape.key, lo, hi);
+  const select = `SELECT ${selectList(shape)} FROM ${qq(link.from.db, shape.name)} WHERE ${where} ORDER BY ${orderBy(shape.key)}`;
+  return toolTransaction(link.to.knex, async (tx) => {
+    await execChecked(tx, `DELETE FROM ${qq(link.to.db, shape.name)} WHERE ${where}`);
+    const name = `${LOAD_FILE_PREFIX}${process.pid}-${++files}`;
+    const { stream, encoder } = encodeStream(shape.columns);
+    let source: Readable | undefined;
+    const factory = (path: string): Readable => {
+      // serve exactly the one file this statement names, once (a server asking for anything else gets an error)
+      if (path !== name || source) return refused(path);
+      const s = (link.from.knex.raw(select) as unknown as { options(o: object): { stream(): Readable } }).options({ rowsAsArray: true }).stream();
+      source = s;
+      s.on('error', (err) => stream.destroy(err));
+      // the encoder failed: let the source run out on its own (a paused result would hold its connection)
+      stream.on('close', () => {
+        s.unpipe(stream);
+        s.resume();
+      });
+      s.pipe(stream);
+      return stream;
+    };
+    try {
+      await execChecked(tx, loadDataSql(link.to.db, shape, name), [], { infileStreamFactory: factory });
+    } finally {
+      if (source) {
+        // read to the end whatever happened, so the source connection goes back to the pool
+        stream.resume();
+        await finished(source).catch(() => undefined);
+      }
+    }
+    if (encoder.diverted.length) {
+      const rows = encoder.diverted.map((r) => Object.fromEntries(shape.columns.map((c, i) => [c.name, r[i]])));
+      await replaceRows(tx, link.to.db, shape, rows);
+    }
+    faults.hit('mid-chunk');
+    return encoder.rows + encoder.diverted.length;
+  });
+}

@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import { ChunkQueue } from '../lib/inflight.ts';
+import { encodeRows, LineEncoder, loadDataSql } from '../lib/load-data.ts';
+import { validateOptions } from '../lib/options.ts';
+import type { ColumnInfo, TableShape } from '../lib/sql.ts';
+
+const col = (name: string, dataType: string, over: Partial<ColumnInfo> = {}): ColumnInfo => ({ name, dataType, columnType: dataType, nullable: true, generated: false, isJson: false, ...over });
+const b = (s: string | number[]) => (typeof s === 'string' ? Buffer.from(s, 'latin1') : Buffer.from(s));
+
+describe('split-db LOAD DATA stream copy (pure)', () => {
+  it('escapes exactly backslash, TAB, LF and NUL in byte columns, writes NULL as \\N and \'\' as an empty field', async () => {
+    const cols = [col('id', 'int'), col('v', 'varbinary'), col('t', 'varchar'), col('n', 'decimal')];
+    const every = Array.from({ length: 256 }, (_, i) => i);
+    const { data, encoder } = encodeRows(cols, [
+      [b('1'), b([0x5c, 0x09, 0x0a, 0x00, 0x0d, 0x4e, 0x27, 0x22]), b(''), null],
+      [b('2'), b(every), null, b('-1.50')],
+    ]);
+    const chunks: Buffer[] = [];
+    for await (const c of data) chunks.push(c as Buffer);
+    const out = Buffer.concat(chunks);
+    const expected = Buffer.concat([
+      b('1\t'), b('\\\\\\t\\n\\0'), b([0x0d, 0x4e, 0x27, 0x22]), b('\t\t\\N\n'),
+      b('2\t'), Buffer.from(every.flatMap((x) => (x === 0x5c ? [0x5c, 0x5c] : x === 9 ? [0x5c, 0x74] : x === 10 ? [0x5c, 0x6e] : x === 0 ? [0x5c, 0x30] : [x]))), b('\t\\N\t-1.50\n'),
+    ]);
+    expect(out.equals(expected), out.toString('latin1')).to.equal(true);
+    expect(encoder.rows).to.equal(2);
+  });
+
+  it('keeps rows holding an ENUM error value (index 0) out of the stream, for the INSERT path', () => {
+    const e = new LineEncoder([col('id', 'int'), col('e', 'enum', { columnType: "enum('','a')" })], 16);
+    expect(e.add([b('1'), b('0')])).to.equal(false);
+    expect(e.add([b('2'), b('1')])).to.equal(true);
+    expect(e.add([b('3'), null])).to.equal(true);
+    expect(e.diverted).to.deep.equal([[b('1'), b('0')]]);
+    expect(e.take(0)!.toString('latin1')).to.equal('2\t1\n3\t\\N\n');
+  });
+
+  it('hands out pieces of about the piece size (one protocol packet each), nothing lost across takes', () => {
+    const e = new LineEncoder([col('id', 'int'), col('v', 'blob')], 64);
+    const pieces: Buffer[] = [];
+    for (let i = 0; i < 100; i++) {
+      e.add([b(String(i)), b('x'.repeat(i % 50))]);
+      const p = e.take();
+      if (p) pieces.push(p);
+    }
+    const rest = e.take(0);
+    if (rest) pieces.push(rest);
+    expect(pieces.length).to.be.greaterThan(10);
+    const lines = Buffer.concat(pieces).toString('latin1').split('\n').slice(0, -1);
+    expect(lines.map((l) => l.split('\t')[0])).to.deep.equal(Array.from({ length: 100 }, (_, i) => String(i)));
+  });
+
+  it('writes ENUM/SET through CAST(@v AS UNSIGNED), MySQL JSON through CONVERT, skips generated columns, reads the file as binary', () => {
+    const shape: TableShape = {
+      name: 't', key: { index: 'PRIMARY', columns: [{ name: 'id', kind: 'int', charset: null, collation: null }] },
+      columns: [col('id', 'int'), col('e', 'enum'), col('s', 'set'), col('j', 'json', { isJson: true }), col('bit', 'bit'), col('m', 'longtext', { isJson: true })],
+      generated: [col('g', 'int', { generated: true })],
+    };
+    expect(loadDataSql('db', shape, 'split-db-chunk-1-2')).to.equal(
+      "LOAD DATA LOCAL INFILE 'split-db-chunk-1-2' REPLACE INTO TABLE `db`.`t` CHARACTER SET binary FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' "
+      + '(`id`, @v1, @v2, @v3, `bit`, `m`) SET `e` = CAST(@v1 AS UNSIGNED), `s` = CAST(@v2 AS UNSIGNED), `j` = CONVERT(@v3 USING utf8mb4)');
+    expect(() => loadDataSql('db', shape, "x'; DROP")).to.throw(/load file name/);
+  });
+
+  it('options: copyLoaders 1..16 (default 4), streamWrite auto | load-data | insert', () => {
+    expect(validateOptions({})).to.include({ copyLoaders: 4, streamWrite: 'auto' });
+    expect(validateOptions({ copyLoaders: '8', streamWrite: 'insert' })).to.include({ copyLoaders: 8, streamWrite: 'insert' });
+    expect(() => validateOptions({ copyLoaders: 0, streamWrite: 'fast' })).to.throw(/copyLoaders: must be an integer between 1 and 16; streamWrite: must be auto, load-data or insert/);
+  });
+});
+
+describe('split-db chunks in flight: positions over the committed prefix only (pure)', () => {
+  const plan = (n: number) => new ChunkQueue(Array.from({ length: n }, (_, i) => ({ lo: i ? `k${i}` : null, hi: `k${i + 1}`, last: i === n - 1 })));
+
+  it('a chunk committed ahead of an earlier one moves nothing until the gap is filled, then both at once, in order', () => {
+    const q = plan(4);
+    expect(q.commit(2, 30)).to.deep.equal([]);
+    expect(q.commit(1, 20)).to.deep.equal([]);
+    expect(q.ahead).to.equal(2);
+    expect(q.commit(0, 10).map((g) => [g.chunk.hi, g.rows])).to.deep.equal([['k1', 10], ['k2', 20], ['k3', 30]]);
+    expect(q.covered).to.equal(3);
+    expect(q.commit(3, 40).map((g) => [g.chunk.hi, g.chunk.last])).to.deep.equal([['k4', true]]);
+  });
+
+  it('a failed chunk stops the prefix for the round: later commits stay on the target unclaimed (copied again), later chunks are not wanted', () => {
+    const q = plan(4);
+    expect(q.commit(0, 10)).to.have.length(1);
+    q.fail(1);
+    expect(q.wanted(2)).to.equal(false);
+    expect(q.wanted(0)).to.equal(true);
+    expect(q.commit(2, 30)).to.deep.equal([]);
+    expect(q.covered).to.equal(1);
+    expect(q.ahead).to.equal(1);
+  });
+
+  it('refuses a chunk committed twice or out of the plan', () => {
+    const q = plan(2);
+    q.commit(0, 1);
+    expect(() => q.commit(0, 1)).to.throw(/twice/);
+    expect(() => q.commit(5, 1)).to.throw(/no chunk 5/);
+  });
+});
