@@ -65,14 +65,24 @@ export async function verify(ctx: SplitContext, state: SplitState, link: Link, o
     for (const [t, shape] of link.shapes) {
       const vt = v.tables[t];
       const bounds = await rangeOf(link, shape);
-      while (!vt.done) {
-        if (ctx.signal.aborted) return v;
-        const lo = vt.lastPk;
-        // upper bound from the source's key order; the last chunk is open-ended so target extras are seen
+      // upper bound from the source's key order; the last chunk is open-ended so target extras are seen
+      const upperBound = async (lo: string | null): Promise<string | null> => {
         const [hiRows] = await link.from.knex.raw(
           `SELECT ${keyTextExpr(shape.key)} AS k FROM ${qq(link.from.db, t)} WHERE ${rangeWhere(shape.key, lo, null)} ORDER BY ${orderBy(shape.key)} LIMIT 1 OFFSET ${ctx.opts.verifyChunk - 1}`);
         const hiFound = (hiRows as Array<{ k: string }>)[0];
-        const hi = hiFound ? String(hiFound.k) : null;
+        return hiFound ? String(hiFound.k) : null;
+      };
+      let nextHi: Promise<string | null> | null = null;
+      while (!vt.done) {
+        if (ctx.signal.aborted) {
+          await nextHi?.catch(() => undefined);
+          return v;
+        }
+        const lo = vt.lastPk;
+        const hi: string | null = await (nextHi ?? upperBound(lo));
+        // the next chunk's bound (only a key; each chunk takes its own snapshot) is looked up while this one is compared
+        nextHi = hi === null ? null : upperBound(hi);
+        nextHi?.catch(() => undefined); // awaited by the next round; a failure then is that round's
         const result = await verifyChunk(link, shape, lo, hi, ctx.opts, catchUp);
         if (result.mismatched) vt.mismatchedChunks += 1;
         v.inFlight += result.inFlight;
