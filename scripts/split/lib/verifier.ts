@@ -16,9 +16,9 @@ import { note, type Difference, type SplitState, type VerifyState } from './stat
  *      backlog (the applier runs in this process, so the copy stays frozen
  *      until the next chunk) and remember the keys it applied (P);
  *   2. each server hashes every row of the chunk over its exact bytes
- *      (rowhash.ts: SHA1 per row; COUNT + SHA1 of the row hashes in key
- *      order, and only when those differ the order-independent sums of their
- *      64-bit halves) — the live side inside S — in parallel; rows changed
+ *      (rowhash.ts: SHA1 per row; COUNT + SHA1 of the row hashes in the
+ *      order the server reads them, and only when those do not decide the
+ *      order-independent sums of their 64-bit halves) — the live side inside S — in parallel; rows changed
  *      after S are all in P, so the comparison excludes P;
  *   3. a differing range is split into key sub-ranges inside the same
  *      snapshot until leaves are small, whose rows are compared one by one
