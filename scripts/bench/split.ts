@@ -11,8 +11,9 @@
  *   SPLIT_BENCH_CROSS_INSERT=1  also copy across the two servers with the batch-REPLACE write path (--stream-write insert)
  *   SPLIT_BENCH_COPY_LOADERS  chunks in flight of the LOAD DATA stream copy (default: the tool's default, 4)
  *   SPLIT_BENCH_LONG_TX_MS  length of the application transactions in the long-transaction freeze run (default 2000; 0 = skip)
+ *   SPLIT_BENCH_VERIFY_ROUNDS  verifies (writes paused) interleaved with CHECKSUM TABLE runs (default 3; _split-verify.ts)
  *   SPLIT_BENCH_KEEP=1    keep the scratch databases
- * Flags after the name override the env: `npm run bench -- split --rows=2000 --cutovers=2`.
+ * Flags after the name override the env: `npm run bench -- split --rows=2000 --cutovers=2 --verify-rounds=5`.
  *
  * Everything runs on scratch databases (bench_split_*) of MYSQL_URL's server,
  * and for the cross-server copy on a second, throwaway mariadbd
@@ -33,6 +34,7 @@ import { parseManifest, resolveService } from '../split/lib/manifest.ts';
 import { validateOptions } from '../split/lib/options.ts';
 import { start } from '../split/lib/start.ts';
 import type { BenchResult } from './cli.ts';
+import { DEFAULT_VERIFY_ROUNDS, verifyResult, verifyVsChecksum } from './_split-verify.ts';
 
 const TABLES = ['categories', 'products', 'product_images'];
 
@@ -323,13 +325,11 @@ export async function run(): Promise<BenchResult[]> {
       results.push({ bench: 'split', metric: `verify rows/s under ${rate} writes/s (${v.ok ? '0 differences' : `${v.differences.length} differences!`})`, ours: total / vSec, unit: 'rows/s', load: load() });
       writer.paused = true;
       await new Promise((r) => setTimeout(r, 200));
-      t0 = performance.now();
-      const q = await verifyCommand(ctx, { restart: true });
-      const qSec = (performance.now() - t0) / 1000;
-      log(`verify, writes paused: ${qSec.toFixed(1)} s, ok=${q.ok}`);
-      const ckSec = await checksumBothSides(ctx.source.knex, names.src, ctx.target.knex, names.ours);
-      log(`CHECKSUM TABLE … EXTENDED on both sides, writes paused: ${ckSec.toFixed(1)} s`);
-      results.push({ bench: 'split', metric: `verify rows/s, writes paused (${q.ok ? '0 differences' : `${q.differences.length} differences!`})`, ours: total / qSec, peer: total / ckSec, peerName: 'CHECKSUM TABLE EXTENDED, both sides at once', unit: 'rows/s', load: load() });
+      results.push(verifyResult(await verifyVsChecksum({
+        rows: total, rounds: envInt('SPLIT_BENCH_VERIFY_ROUNDS', DEFAULT_VERIFY_ROUNDS, 'verify-rounds'), log,
+        verify: () => verifyCommand(ctx, { restart: true }),
+        checksumBothSides: () => checksumBothSides(ctx.source.knex, names.src, ctx.target.knex, names.ours),
+      })));
       writer.paused = false;
 
       // cutover / rollback cycles under the steady write load
@@ -456,7 +456,7 @@ export async function run(): Promise<BenchResult[]> {
   console.log(`\nsplit: ${rows} products (+${Math.floor(rows / 4)} images), measured on a shared machine (other work running: noisy); load = 1-minute load average when measured`);
   console.table(results.map((r) => ({
     metric: r.metric, ours: Math.round(r.ours * 10) / 10, peer: r.peer === undefined ? '' : `${Math.round(r.peer * 10) / 10} (${r.peerName})`, unit: r.unit,
-    ratio: r.peer ? Math.round((r.ours / r.peer) * 100) / 100 : '', load: r.load ?? '',
+    ratio: r.ratio !== undefined ? Math.round(r.ratio * 100) / 100 : r.peer ? Math.round((r.ours / r.peer) * 100) / 100 : '', load: r.load ?? '',
   })));
   return results.map(({ load: _load, ...r }) => r);
 }

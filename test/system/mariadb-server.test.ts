@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { waitFor } from '../helpers/wait.ts';
 import { INSTANCES_DIR, mariaDbAvailable, pidAlive as alive, reapLeftovers, startMariaDb } from '../helpers/mariadb-server.ts';
@@ -30,6 +30,32 @@ describe('test harness: a second MariaDB server @integration', function () {
     }
     expect(alive(pid)).to.equal(false);
     expect(existsSync(s.dir)).to.equal(false);
+  });
+
+  it("starting leaves the main server's temporary tables alone (a server deletes every #sql* file in its tmpdir at start)", async function () {
+    const main = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
+    try {
+      const [[t]] = (await main.query('SELECT @@tmpdir AS d')) as unknown as [[{ d: string }]];
+      if (!existsSync(t.d)) this.skip(); // the main server is not on this host
+      await main.query('CREATE TEMPORARY TABLE information_schema_probe (a TEXT) ENGINE=Aria').catch(async () => {
+        await main.query('CREATE DATABASE IF NOT EXISTS t_tmpdir_probe');
+        await main.query('CREATE TEMPORARY TABLE t_tmpdir_probe.information_schema_probe (a TEXT) ENGINE=Aria');
+      });
+      const files = () => new Set(readdirSync(t.d).filter((f) => f.startsWith('#sql')));
+      const before = files();
+      expect(before.size, `an Aria temporary table has files in ${t.d}`).to.be.greaterThan(0);
+      const s = await startMariaDb();
+      try {
+        const after = files();
+        expect([...before].filter((f) => !after.has(f)), 'files of the main server deleted by the second one').to.deep.equal([]);
+      } finally {
+        await s.stop();
+      }
+    } finally {
+      await main.end();
+      const admin = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
+      await admin.query('DROP DATABASE IF EXISTS t_tmpdir_probe').finally(() => admin.end());
+    }
   });
 
   it('a run killed before its cleanup leaves an instance that the next start reaps by its pid file', async () => {

@@ -1,6 +1,7 @@
 import type mysql from 'mysql2/promise';
 import { openConnection, type Side } from './side.ts';
 import { keyNotIn, keySelect, orderBy, rangeWhere } from './keys.ts';
+import type { ChunkHash, ChunkHashKind } from './rowhash.ts';
 import { checksumSql, compareList, qq, type TableShape } from './sql.ts';
 
 /**
@@ -10,7 +11,7 @@ import { checksumSql, compareList, qq, type TableShape } from './sql.ts';
  * while the application keeps writing.
  */
 export interface Snapshot {
-  checksum(shape: TableShape, lo: string | null, hi: string | null, exclude: Set<string>): Promise<{ n: string; x: string }>;
+  checksum(shape: TableShape, lo: string | null, hi: string | null, exclude: Set<string>, kind: ChunkHashKind): Promise<ChunkHash>;
   rows(shape: TableShape, lo: string | null, hi: string | null, exclude: Set<string>): Promise<Array<Record<string, unknown>>>;
   close(): Promise<void>;
 }
@@ -20,10 +21,9 @@ export async function openSnapshot(side: Side): Promise<Snapshot> {
   await conn.query("SET SESSION tx_isolation = 'REPEATABLE-READ'");
   await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
   return {
-    async checksum(shape, lo, hi, exclude) {
-      const [rows] = await conn.query(checksumSql(side.db, shape, lo, hi, exclude));
-      const r = (rows as Array<{ n: string | number; x: string | number }>)[0];
-      return { n: String(r.n), x: String(r.x) };
+    async checksum(shape, lo, hi, exclude, kind) {
+      const [rows] = await conn.query(checksumSql(side.db, shape, lo, hi, exclude, kind));
+      return (rows as ChunkHash[])[0];
     },
     async rows(shape, lo, hi, exclude) {
       const [rows] = await conn.query(`SELECT ${keySelect(shape.key)}, ${compareList(shape)} FROM ${qq(side.db, shape.name)} WHERE ${rangeWhere(shape.key, lo, hi)}${keyNotIn(shape.key, exclude)} ORDER BY ${orderBy(shape.key)}`);

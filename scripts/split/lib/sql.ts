@@ -1,5 +1,5 @@
 import { exactRead } from './exact.ts';
-import { chunkHashSql, rowHashExpr as rowHashOf } from './rowhash.ts';
+import { chunkHashSql, rowHashExpr as rowHashOf, type ChunkHashKind } from './rowhash.ts';
 
 /**
  * Pure SQL text builders for the split tool. Identifiers are quoted here and
@@ -209,14 +209,14 @@ export function columnList(shape: TableShape): string {
   return shape.columns.map((c) => q(c.name)).join(', ');
 }
 
-/** Per-row hash over every compared column (rowhash.ts: MD5 of the exact row text). */
+/** Per-row hash over every compared column (rowhash.ts: SHA1 of the exact row text). */
 export function rowHashExpr(shape: TableShape): string {
   return rowHashOf(compareColumns(shape));
 }
 
-/** Per-chunk COUNT + sums of the two 64-bit halves of every row's MD5 (rowhash.ts). */
-export function checksumSql(db: string, shape: TableShape, lo: string | null, hi: string | null, exclude: Iterable<string> = []): string {
-  return chunkHashSql(compareColumns(shape), qq(db, shape.name), `${rangeWhere(shape.key, lo, hi)}${keyNotIn(shape.key, exclude)}`);
+/** Per-chunk COUNT + aggregate of every row's hash (rowhash.ts: `sequence`, or the order-independent `sums`). */
+export function checksumSql(db: string, shape: TableShape, lo: string | null, hi: string | null, exclude: Iterable<string> = [], kind: ChunkHashKind = 'sequence'): string {
+  return chunkHashSql(compareColumns(shape), qq(db, shape.name), `${rangeWhere(shape.key, lo, hi)}${keyNotIn(shape.key, exclude)}`, kind);
 }
 
 /**

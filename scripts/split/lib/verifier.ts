@@ -3,7 +3,7 @@ import { sleep, type SplitContext } from './context.ts';
 import type { Link } from './link.ts';
 import { diffRows, type RowDiff } from './rowdiff.ts';
 import { describeKey, inRangesSql, intOf, isIntKey, keyIn, keyNotIn, keySelect, keyTextExpr, orderBy, rangeWhere } from './keys.ts';
-import { sameChunkHash } from './rowhash.ts';
+import { compareChunkHashes, sameChunkHash, type ChunkHash, type ChunkHashKind } from './rowhash.ts';
 import { changelogTable, checksumSql, compareList, qq, type TableShape } from './sql.ts';
 import { checksumTableGuard } from './table-checksum.ts';
 import { openSnapshot } from './snapshot.ts';
@@ -15,10 +15,11 @@ import { note, type Difference, type SplitState, type VerifyState } from './stat
  *   1. open a consistent snapshot S on the live side, then apply the captured
  *      backlog (the applier runs in this process, so the copy stays frozen
  *      until the next chunk) and remember the keys it applied (P);
- *   2. each server computes COUNT + the sums of the two 64-bit halves of
- *      every row's MD5 over its exact bytes (rowhash.ts) of the chunk — the
- *      live side inside S — in parallel; rows changed after S are all in P,
- *      so the comparison excludes P;
+ *   2. each server hashes every row of the chunk over its exact bytes
+ *      (rowhash.ts: SHA1 per row; COUNT + SHA1 of the row hashes in the
+ *      order the server reads them, and only when those do not decide the
+ *      order-independent sums of their 64-bit halves) — the live side inside S — in parallel; rows changed
+ *      after S are all in P, so the comparison excludes P;
  *   3. a differing range is split into key sub-ranges inside the same
  *      snapshot until leaves are small, whose rows are compared one by one
  *      as exact bytes (rowdiff.ts); a differing range whose rows all compare
@@ -64,14 +65,24 @@ export async function verify(ctx: SplitContext, state: SplitState, link: Link, o
     for (const [t, shape] of link.shapes) {
       const vt = v.tables[t];
       const bounds = await rangeOf(link, shape);
-      while (!vt.done) {
-        if (ctx.signal.aborted) return v;
-        const lo = vt.lastPk;
-        // upper bound from the source's key order; the last chunk is open-ended so target extras are seen
+      // upper bound from the source's key order; the last chunk is open-ended so target extras are seen
+      const upperBound = async (lo: string | null): Promise<string | null> => {
         const [hiRows] = await link.from.knex.raw(
           `SELECT ${keyTextExpr(shape.key)} AS k FROM ${qq(link.from.db, t)} WHERE ${rangeWhere(shape.key, lo, null)} ORDER BY ${orderBy(shape.key)} LIMIT 1 OFFSET ${ctx.opts.verifyChunk - 1}`);
         const hiFound = (hiRows as Array<{ k: string }>)[0];
-        const hi = hiFound ? String(hiFound.k) : null;
+        return hiFound ? String(hiFound.k) : null;
+      };
+      let nextHi: Promise<string | null> | null = null;
+      while (!vt.done) {
+        if (ctx.signal.aborted) {
+          await nextHi?.catch(() => undefined);
+          return v;
+        }
+        const lo = vt.lastPk;
+        const hi: string | null = await (nextHi ?? upperBound(lo));
+        // the next chunk's bound (only a key; each chunk takes its own snapshot) is looked up while this one is compared
+        nextHi = hi === null ? null : upperBound(hi);
+        nextHi?.catch(() => undefined); // awaited by the next round; a failure then is that round's
         const result = await verifyChunk(link, shape, lo, hi, ctx.opts, catchUp);
         if (result.mismatched) vt.mismatchedChunks += 1;
         v.inFlight += result.inFlight;
@@ -165,13 +176,10 @@ async function verifyChunk(link: Link, shape: TableShape, lo: string | null, hi:
     const applied = new Map<string, Set<string>>();
     await catchUp(applied);
     const p = await keysInRange(link, shape, [...(applied.get(shape.name) ?? [])], lo, hi);
-    const cmp = async (a: string | null, b: string | null) => {
-      const [x, y] = await Promise.all([
-        snap.checksum(shape, a, b, p),
-        link.to.knex.raw(checksumSql(link.to.db, shape, a, b, p)).then((r) => (r[0] as Array<{ n: string; x: string }>)[0]),
-      ]);
-      return { equal: sameChunkHash(x, y), n: Number(x.n) };
-    };
+    const cmp = (a: string | null, b: string | null) => compareRange((kind) => Promise.all([
+      snap.checksum(shape, a, b, p, kind),
+      link.to.knex.raw(checksumSql(link.to.db, shape, a, b, p, kind)).then((r) => (r[0] as ChunkHash[])[0]),
+    ]));
     const first = await cmp(lo, hi);
     const suspects = new Set<string>(p);
     let leafDiffs = 0;
@@ -237,11 +245,21 @@ async function recheckKeys(link: Link, shape: TableShape, keys: string[], rechec
   return { diffs: diffs.filter((d) => !busy.has(d.pk)), inFlight: busy.size };
 }
 
+/**
+ * Compares one key range (rowhash.ts): both sides' `sequence` hashes at once;
+ * when they do not decide (another row order, a cut concatenation, or a real
+ * difference), both sides' order-independent `sums`. n is the source's row count.
+ */
+export async function compareRange(hash: (kind: ChunkHashKind) => Promise<ChunkHash[]>): Promise<{ equal: boolean; n: number }> {
+  const [a, b] = await hash('sequence');
+  const verdict = compareChunkHashes(a, b);
+  if (verdict !== 'undecided') return { equal: verdict === 'equal', n: Number(a.n) };
+  const [x, y] = await hash('sums');
+  return { equal: sameChunkHash(x, y), n: Number(x.n) };
+}
+
 /** One checksum comparison of a key range, both servers in parallel (used by the cutover's newest-rows check). */
-export async function compareChunk(link: Link, shape: TableShape, lo: string | null, hi: string | null): Promise<{ equal: boolean; n: number }> {
-  const [[a], [b]] = await Promise.all([
-    link.from.knex.raw(checksumSql(link.from.db, shape, lo, hi)).then((r) => r[0] as Array<{ n: string; x: string }>),
-    link.to.knex.raw(checksumSql(link.to.db, shape, lo, hi)).then((r) => r[0] as Array<{ n: string; x: string }>),
-  ]);
-  return { equal: sameChunkHash(a, b), n: Number(a.n) };
+export function compareChunk(link: Link, shape: TableShape, lo: string | null, hi: string | null): Promise<{ equal: boolean; n: number }> {
+  return compareRange((kind) => Promise.all([link.from, link.to].map((side) =>
+    side.knex.raw(checksumSql(side.db, shape, lo, hi, [], kind)).then((r) => (r[0] as ChunkHash[])[0]))));
 }

@@ -8,6 +8,7 @@ import { pkFraction, tableFraction } from '../lib/progress.ts';
 import { pendingRanges, splitRange } from '../lib/copier.ts';
 import { intKeyText, type TableKey } from '../lib/keys.ts';
 import { canonicalValue, diffRows } from '../lib/rowdiff.ts';
+import { compareChunkHashes, sequenceComplete } from '../lib/rowhash.ts';
 import { schemaDifferences } from '../lib/schema.ts';
 import { rangeWhere } from '../lib/keys.ts';
 import { checksumSql, consumeSql, pkLit, rowHashExpr, rowTriggerDdl, type ColumnInfo, type TableShape } from '../lib/sql.ts';
@@ -53,13 +54,30 @@ describe('split-db pure logic', () => {
     } })).to.throw(/only "drop" is supported/);
   });
 
-  it('hashes every row with MD5 over its exact bytes with a NULL map and the lengths of NUL-capable values, summed per chunk in two 64-bit halves', () => {
+  it('hashes every row with SHA1 over its exact bytes with a NULL map and the lengths of NUL-capable values; a chunk by the sequence of row hashes, then by two 64-bit sums', () => {
     const expr = rowHashExpr(shape);
-    expect(expr).to.equal("MD5(CONCAT_WS(CHAR(0), `id`, `name`, `attributes`, CONCAT(ISNULL(`name`), ISNULL(`attributes`)), CONCAT_WS(',', LENGTH(`name`), LENGTH(`attributes`))))");
-    expect(checksumSql('db', shape, intKeyText('10'), null)).to.match(/WHERE `id` > 10 LIMIT 18446744073709551615\) AS rh$/);
-    expect(checksumSql('db', shape, '10', null), 'older state documents hold bare integers').to.match(/WHERE `id` > 10 LIMIT 18446744073709551615\) AS rh$/);
-    expect(checksumSql('db', shape, intKeyText('10'), null)).to.include('SUM(CAST(CONV(LEFT(h, 16), 16, 10) AS UNSIGNED))');
+    expect(expr).to.equal("SHA1(CONCAT_WS(CHAR(0), `id`, `name`, `attributes`, CONCAT(ISNULL(`name`), ISNULL(`attributes`)), CONCAT_WS(',', LENGTH(`name`), LENGTH(`attributes`))))");
+    const seq = checksumSql('db', shape, intKeyText('10'), null);
+    expect(seq).to.equal(`SELECT COUNT(*) AS n, SHA1(GROUP_CONCAT(${expr} SEPARATOR '')) AS x, @@SESSION.group_concat_max_len AS m FROM \`db\`.\`products\` WHERE \`id\` > 10`);
+    expect(checksumSql('db', shape, '10', null), 'older state documents hold bare integers').to.equal(seq);
+    const sums = checksumSql('db', shape, intKeyText('10'), null, [], 'sums');
+    expect(sums).to.match(/WHERE `id` > 10 LIMIT 18446744073709551615\) AS rh$/);
+    expect(sums).to.include('SUM(CAST(CONV(SUBSTRING(h, 1, 16), 16, 10) AS UNSIGNED))').and.include('SUM(CAST(CONV(SUBSTRING(h, 17, 16), 16, 10) AS UNSIGNED))');
     expect(rangeWhere(ID_KEY, null, intKeyText('20'))).to.equal('`id` <= 20');
+  });
+
+  it('trusts a sequence hash only when both sides hashed every row; otherwise the sums decide', () => {
+    const m = 64 * 2 ** 20;
+    expect(compareChunkHashes({ n: '3', x: 'ab', m }, { n: '3', x: 'ab', m })).to.equal('equal');
+    expect(compareChunkHashes({ n: '0', x: null, m }, { n: '0', x: null, m }), 'empty ranges').to.equal('equal');
+    expect(compareChunkHashes({ n: '3', x: 'ab', m }, { n: '4', x: 'ab', m })).to.equal('different');
+    expect(compareChunkHashes({ n: '3', x: 'ab', m }, { n: '3', x: 'cd', m }), 'another order or a difference').to.equal('undecided');
+    // 1,000 rows need 40,000 bytes: a session with the server's 1 MiB default holds them, one with 1,024 bytes cut them
+    expect(compareChunkHashes({ n: '1000', x: 'ab', m: 1048576 }, { n: '1000', x: 'ab', m: 1048576 })).to.equal('equal');
+    expect(compareChunkHashes({ n: '1000', x: 'ab', m: 1024 }, { n: '1000', x: 'ab', m: 1048576 }), 'cut on one side').to.equal('undecided');
+    expect(compareChunkHashes({ n: '1000', x: 'ab' }, { n: '1000', x: 'ab' }), 'limit unknown').to.equal('undecided');
+    expect(sequenceComplete({ n: '26214', x: 'ab', m: 1048576 })).to.equal(true);
+    expect(sequenceComplete({ n: '26215', x: 'ab', m: 1048576 })).to.equal(false);
   });
 
   it('inlines only integer keys (unsigned BIGINT max survives, injection does not)', () => {
