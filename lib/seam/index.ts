@@ -1,4 +1,5 @@
 export { createSeam, type Seam, type SeamDomainState, type CallOptions } from './seam.ts';
+export { retryFencedRequests, type RequestRetryOptions } from './requests.ts';
 export { seamErrorHandler, defaultSeamErrorBody, type SeamErrorHandlerOptions, type SeamErrorInfo } from './express.ts';
 export {
   SeamUnavailableError, SeamError, isFenceError, describeFence, isSeamUnavailable, SEAM_UNAVAILABLE, SEAM_UNKNOWN_DOMAIN, SEAM_INVALID_OPTIONS, WRITE_FENCED,

@@ -2,25 +2,28 @@ import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { Router } from 'express';
-import { AppError } from '../errors.ts';
-import { isFencedWriteError, retryFencedWrites } from '../fence.ts';
-import { errorHandler, requestId } from '../http.ts';
-import { silentLogger } from '../logger.ts';
-import { createTestDatabase, type TestDatabase } from '../../test/helpers/db.ts';
+import { AppError } from '../../errors.ts';
+import { isFenceError } from '../errors.ts';
+import { retryFencedRequests } from '../requests.ts';
+import { errorHandler, requestId } from '../../http.ts';
+import { silentLogger } from '../../logger.ts';
+import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
 
-describe('lib/fence: fenced writes', () => {
+describe('lib/seam requests: fenced writes', () => {
   it('recognises the split fence by SQLSTATE and message, by code across Thrift, and through causes', () => {
     const sqlErr = Object.assign(new Error('split-db: writes to products are fenced (product split: cutover in progress)'), { sqlState: '45000' });
-    expect(isFencedWriteError(sqlErr)).to.equal(true);
-    expect(isFencedWriteError(new AppError('WRITE_FENCED'))).to.equal(true);
-    expect(isFencedWriteError(new Error('wrapped', { cause: sqlErr }))).to.equal(true);
-    expect(isFencedWriteError(Object.assign(new Error('user signal'), { sqlState: '45000' }))).to.equal(false);
-    expect(isFencedWriteError(new AppError('CONFLICT'))).to.equal(false);
-    expect(isFencedWriteError(null)).to.equal(false);
+    expect(isFenceError(sqlErr)).to.equal(true);
+    expect(isFenceError(new AppError('WRITE_FENCED'))).to.equal(true);
+    expect(isFenceError(new Error('wrapped', { cause: sqlErr }))).to.equal(true);
+    expect(isFenceError(Object.assign(new Error('user signal'), { sqlState: '45000' }))).to.equal(false);
+    expect(isFenceError(new AppError('CONFLICT'))).to.equal(false);
+    expect(isFenceError(null)).to.equal(false);
+    // a table the fence renamed away: the same freeze, seen as ER_NO_SUCH_TABLE (the old lib/fence.ts missed it: a 500)
+    expect(isFenceError(Object.assign(new Error("Table 'legacy.items' doesn't exist"), { errno: 1146, code: 'ER_NO_SUCH_TABLE' }))).to.equal(true);
   });
 });
 
-describe('lib/fence: retrying requests across a write freeze @integration', () => {
+describe('lib/seam requests: retrying requests across a write freeze @integration', () => {
   let db: TestDatabase;
   let server: Server;
   let base: string;
@@ -35,6 +38,10 @@ describe('lib/fence: retrying requests across a write freeze @integration', () =
     await db.knex.raw(`CREATE TRIGGER items_fence BEFORE INSERT ON items FOR EACH ROW BEGIN
       IF (SELECT fenced FROM fence WHERE id = 1) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'split-db: writes to items are fenced (test)'; END IF; END`);
     const router = Router();
+    router.post('/renamed', async (req, res) => {
+      await db.knex('items_renamed_away').insert({ id: req.body.id, name: req.body.name });
+      res.status(201).json({ id: req.body.id });
+    });
     router.post('/items', async (req, res) => {
       await db.knex.transaction(async (trx) => { await trx('items').insert({ id: req.body.id, name: req.body.name }); });
       res.status(201).json({ id: req.body.id });
@@ -42,7 +49,7 @@ describe('lib/fence: retrying requests across a write freeze @integration', () =
     const app = express();
     app.use(requestId());
     app.use(express.json());
-    app.use(retryFencedWrites(router, {
+    app.use(retryFencedRequests(router, {
       maxWaitMs: 1500,
       onRetry: (n) => {
         retries.push(n);
@@ -84,6 +91,14 @@ describe('lib/fence: retrying requests across a write freeze @integration', () =
     expect(Date.now() - started).to.be.within(1000, 4000);
     expect(await db.knex('items').where({ id: 2 }).first()).to.equal(undefined);
     await db.knex.raw('UPDATE fence SET fenced = 0');
+  });
+
+  it('a write to a table the fence renamed away is retried and lands once the table is back', async () => {
+    onFirstRetry = async () => { await db.knex.raw('CREATE TABLE items_renamed_away (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL)'); };
+    const res = await fetch(`${base}/renamed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 7, name: 'back' }) });
+    expect(res.status).to.equal(201);
+    expect(retries.length).to.be.greaterThan(0);
+    expect(await db.knex('items_renamed_away').select()).to.deep.equal([{ id: 7, name: 'back' }]);
   });
 
   it('other errors are not retried', async () => {
