@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { isFenceError } from './errors.ts';
+import { isFenceTriggerError } from './errors.ts';
 import { DEFAULT_MAX_BACKOFF_MS, DEFAULT_WRITE_RETRY_BACKOFF_MS, DEFAULT_WRITE_RETRY_MAX_MS } from './options.ts';
 
 /**
@@ -10,8 +10,9 @@ import { DEFAULT_MAX_BACKOFF_MS, DEFAULT_WRITE_RETRY_BACKOFF_MS, DEFAULT_WRITE_R
  * freeze), after which ownership has flipped or the fence is lowered again —
  * so the right answer is to run the request again, not to show the client a 500.
  *
- * Same budget and backoff as `seam.write` (writeRetry defaults) and the same
- * fence predicate.
+ * Same budget and backoff as `seam.write` (writeRetry defaults); the fence is
+ * recognised by its triggers (isFenceTriggerError): a request may touch any
+ * table, so a missing one stays an ordinary 500.
  */
 export interface RequestRetryOptions {
   /** How long one request may keep retrying (the freeze's abort limit plus margin); default DEFAULT_WRITE_RETRY_MAX_MS. */
@@ -19,6 +20,7 @@ export interface RequestRetryOptions {
   /** First pause between attempts; doubles up to maxIntervalMs. */
   intervalMs?: number;
   maxIntervalMs?: number;
+  /** Default isFenceTriggerError. */
   isFenceError?: (err: unknown) => boolean;
   now?: () => number;
   onRetry?: (attempt: number, req: Request) => void;
@@ -34,7 +36,7 @@ export interface RequestRetryOptions {
 export function retryFencedRequests(router: RequestHandler, opts: RequestRetryOptions = {}): RequestHandler {
   const maxWaitMs = opts.maxWaitMs ?? DEFAULT_WRITE_RETRY_MAX_MS;
   const maxInterval = opts.maxIntervalMs ?? DEFAULT_MAX_BACKOFF_MS;
-  const isFence = opts.isFenceError ?? isFenceError;
+  const isFence = opts.isFenceError ?? isFenceTriggerError;
   const now = opts.now ?? Date.now;
   return (req: Request, res: Response, next: NextFunction) => {
     const deadline = now() + maxWaitMs;

@@ -9,7 +9,7 @@
 import thrift from 'thrift';
 import commonTypes from '../../../thrift/gen-nodejs/common_types.js';
 import { AppError, ERRORS, isAppError } from '../../../lib/errors.ts';
-import { isFenceError } from '../../../lib/seam/errors.ts';
+import { isFenceTriggerError } from '../../../lib/seam/errors.ts';
 
 export type ExceptionKind = 'NotFound' | 'InvalidArgument' | 'Conflict' | 'Unauthorized' | 'Unavailable';
 
@@ -86,7 +86,7 @@ export interface ToExceptionResult {
 export function toIdlException(err: unknown, requestId?: string): ToExceptionResult {
   const suffix = requestId ? ` (request id ${requestId})` : '';
   // a split-db write freeze is a condition callers retry on: keep it recognisable across the wire
-  if (!isAppError(err) && isFenceError(err)) err = new AppError('WRITE_FENCED');
+  if (!isAppError(err) && isFenceTriggerError(err)) err = new AppError('WRITE_FENCED');
   if (isAppError(err)) {
     const kind = kindForCode(err.code, err.status);
     if (kind !== 'Unavailable' || err.status < 500 || err.code in CLIENT_CODES) {
