@@ -1,5 +1,5 @@
 import { AppError } from '../../lib/errors.ts';
-import type { FieldError } from '../contract/error.ts';
+import type { FieldError } from '../../lib/contract/error.ts';
 import { existingCategoryIds } from './categories.ts';
 import type { Knex } from './db.ts';
 import { productsChanged } from './product-writes.ts';
@@ -16,7 +16,7 @@ import { transact } from '../../lib/db.ts';
  * hid stays hidden. `version` (and `updated_at`) move only when content
  * really changed, including the image list when `images` is sent.
  */
-export const MAX_BULK_ITEMS = 1000;
+export { MAX_BULK_ITEMS } from '../../lib/contract/schemas/admin-api.ts';
 
 export interface BulkItem {
   shopId: number;

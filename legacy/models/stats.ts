@@ -1,4 +1,4 @@
-import type { DailyTotalRow, ProductStatRow, ShopDailyStatRow } from '../contract/rows.ts';
+import type { DailyTotalRow, ProductStatRow, ShopDailyStatRow } from '../../lib/contract/rows.ts';
 import { countOf, offset, type Counted, type Db, type Paging } from './db.ts';
 
 /** Day bounds as DATETIME(6) literals: [from 00:00, to+1 00:00). */

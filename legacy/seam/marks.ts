@@ -1,4 +1,4 @@
-import type { BookmarkRow, LikeRow } from '../contract/rows.ts';
+import type { BookmarkRow, LikeRow } from '../../lib/contract/rows.ts';
 import type { Counted, Db, Knex, Paging } from '../models/db.ts';
 import type { AddResult } from '../models/likes.ts';
 import { listRowOf } from '../../services/product/logic.ts';

@@ -1,5 +1,5 @@
 import { isAppError } from '../../lib/errors.ts';
-import type { ProductListRow, ProductRow } from '../contract/rows.ts';
+import type { ProductListRow, ProductRow } from '../../lib/contract/rows.ts';
 import * as models from '../models/products.ts';
 import type { Counted, Db, Paging } from '../models/db.ts';
 import { listRowOf } from '../../services/product/logic.ts';

@@ -1,5 +1,5 @@
 import { isAppError } from '../../lib/errors.ts';
-import type { ShopRow } from '../contract/rows.ts';
+import type { ShopRow } from '../../lib/contract/rows.ts';
 import * as models from '../models/shops.ts';
 import type { Counted, Db, Paging } from '../models/db.ts';
 import { shopFromWire } from '../../services/kit/wire.ts';

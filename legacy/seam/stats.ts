@@ -1,6 +1,6 @@
-import { merchantStatsJson, type MerchantStatsJson, type StatsWindow } from '../contract/merchant-stats.ts';
-import { productStat } from '../contract/activity.ts';
-import type { PageRequest } from '../contract/paging.ts';
+import { merchantStatsJson, type MerchantStatsJson, type StatsWindow } from '../../lib/contract/merchant-stats.ts';
+import { productStat } from '../../lib/contract/activity.ts';
+import type { PageRequest } from '../../lib/contract/paging.ts';
 import type { Db, Knex } from '../models/db.ts';
 import * as models from '../models/stats.ts';
 import { LegacyViewCounts } from '../../services/kit/legacy-owned.ts';
@@ -11,7 +11,7 @@ import { viaService } from './context.ts';
  * The merchant report behind the seam. While legacy owns products and users
  * it is the SQL join (legacy/models/stats.ts productStats + shopTotals).
  * Once either has moved the join is impossible (the tables live in other
- * databases), so the report is assembled (legacy/contract/merchant-stats.ts)
+ * databases), so the report is assembled (lib/contract/merchant-stats.ts)
  * from the owners: products from the product service or `products`, new
  * likes from the user service (likesByDay) or `likes`, views and clicks from
  * `logs`, which stays legacy's. The answer is the same either way.

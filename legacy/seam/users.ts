@@ -1,5 +1,5 @@
 import { isAppError } from '../../lib/errors.ts';
-import type { StaffRow, UserRow } from '../contract/rows.ts';
+import type { StaffRow, UserRow } from '../../lib/contract/rows.ts';
 import * as users from '../models/users.ts';
 import * as staff from '../models/staff.ts';
 import { checkCredentials } from '../models/auth.ts';

@@ -1,4 +1,4 @@
-import { errorBody } from '../../lib/errors.ts';
+import { errorBody } from '../errors.ts';
 
 /**
  * Error body of every legacy endpoint: `{ error: { code, message, requestId } }`,

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { AppError } from '../../lib/errors.ts';
-import { fieldErrors } from '../contract/error.ts';
+import { AppError } from '../errors.ts';
+import { fieldErrors } from './error.ts';
 
 export type InputPart = 'body' | 'query' | 'params';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from '../../lib/db.ts';
-import type { EventCount, StatsWindow } from '../../legacy/contract/merchant-stats.ts';
-import { addDays } from '../../legacy/http/time.ts';
+import type { EventCount, StatsWindow } from '../../lib/contract/merchant-stats.ts';
+import { addDays } from '../../lib/contract/time.ts';
 import type { ActivityLog, ViewCounts } from './ports.ts';
 import { toDbDatetime } from './sql.ts';
 

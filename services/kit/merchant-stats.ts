@@ -1,6 +1,6 @@
-import { assembleMerchantStats, type EventCount, type MerchantStatsJson, type StatsProduct, type StatsWindow } from '../../legacy/contract/merchant-stats.ts';
-import type { PageRequest } from '../../legacy/contract/paging.ts';
-import { addDays } from '../../legacy/http/time.ts';
+import { assembleMerchantStats, type EventCount, type MerchantStatsJson, type StatsProduct, type StatsWindow } from '../../lib/contract/merchant-stats.ts';
+import type { PageRequest } from '../../lib/contract/paging.ts';
+import { addDays } from '../../lib/contract/time.ts';
 import type { ProductApi } from './thrift-ports.ts';
 import { allKeysetPages, chunks } from './keyset.ts';
 
@@ -8,7 +8,7 @@ import { allKeysetPages, chunks } from './keyset.ts';
  * `GET /merchant/stats` from its owners instead of a join: the shop's
  * products from the product service, the shop's view/click counts from the
  * legacy-owned `logs` (LegacyViewCounts), new likes from the user service
- * (`likesByDay`); legacy/contract/merchant-stats.ts (pure) turns them into
+ * (`likesByDay`); lib/contract/merchant-stats.ts (pure) turns them into
  * legacy's JSON. Used by the shop service edge and by legacy's seam
  * (legacy/seam/stats.ts) once products or users have moved.
  *

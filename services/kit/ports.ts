@@ -1,5 +1,5 @@
-import type { EventCount, StatsWindow } from '../../legacy/contract/merchant-stats.ts';
-import type { ProductImageRow, ProductRow, ShopRow, StaffRow } from '../../legacy/contract/rows.ts';
+import type { EventCount, StatsWindow } from '../../lib/contract/merchant-stats.ts';
+import type { ProductImageRow, ProductRow, ShopRow, StaffRow } from '../../lib/contract/rows.ts';
 
 /**
  * What one service needs from another, as small TypeScript interfaces with

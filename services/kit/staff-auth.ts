@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from 'express';
 import { AppError } from '../../lib/errors.ts';
-import type { StaffRow } from '../../legacy/contract/rows.ts';
+import type { StaffRow } from '../../lib/contract/rows.ts';
 import { bearerToken } from './http-edge.ts';
 
 /**

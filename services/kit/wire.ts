@@ -1,12 +1,12 @@
 import { AppError } from '../../lib/errors.ts';
-import type { ProductImageRow, ProductRow, ShopRow, StaffRow, UserRow } from '../../legacy/contract/rows.ts';
-import { decimal2, decimal2OrNull, timestamp } from '../../legacy/contract/format.ts';
+import type { ProductImageRow, ProductRow, ShopRow, StaffRow, UserRow } from '../../lib/contract/rows.ts';
+import { decimal2, decimal2OrNull, timestamp } from '../../lib/contract/format.ts';
 
 /**
  * Rows ↔ the Thrift structs of thrift/*.thrift (plain objects with the IDL's
  * field names). Ids travel as decimal strings, money as exact decimal
  * strings, timestamps as ISO-8601 with microseconds — so a row that made the
- * round trip presents byte-identically (legacy/contract accepts ISO input).
+ * round trip presents byte-identically (lib/contract accepts ISO input).
  */
 export interface WireShop {
   id: string; name: string; slug: string; url?: string | null; description?: string | null; contractStatus: string; status: string;

@@ -1,6 +1,6 @@
 import { AppError } from '../../lib/errors.ts';
-import type { ShopRow } from '../../legacy/contract/rows.ts';
-import { MAX_PAGE_SIZE } from '../../legacy/contract/paging.ts';
+import type { ShopRow } from '../../lib/contract/rows.ts';
+import { MAX_PAGE_SIZE } from '../../lib/contract/paging.ts';
 import type { ShopDirectory } from '../kit/ports.ts';
 import { afterIdOf, keysetLimitOf, keysetPage, MAX_KEYSET_LIMIT } from '../kit/keyset.ts';
 import { idArg, idsArg, MAX_WIRE_BATCH, productToWire, type WireProduct, type WireStatusChange } from '../kit/wire.ts';

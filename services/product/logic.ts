@@ -1,5 +1,5 @@
-import type { ProductImageRow, ProductListRow, ProductRow } from '../../legacy/contract/rows.ts';
-import { sortImages } from '../../legacy/contract/product.ts';
+import type { ProductImageRow, ProductListRow, ProductRow } from '../../lib/contract/rows.ts';
+import { sortImages } from '../../lib/contract/product.ts';
 import type { ProductListRowOwn } from './repository.ts';
 
 /** Pure rules of the product service: visibility, sorting, list rows. */

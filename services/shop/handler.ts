@@ -1,5 +1,5 @@
 import { AppError } from '../../lib/errors.ts';
-import { MAX_PAGE_SIZE } from '../../legacy/contract/paging.ts';
+import { MAX_PAGE_SIZE } from '../../lib/contract/paging.ts';
 import { idArg, idsArg, MAX_WIRE_BATCH, merchantToWire, shopToWire, type WireShop } from '../kit/wire.ts';
 import { inIdOrder, type ContractStatus, type ShopPatch, type ShopStatus } from './logic.ts';
 import type { ShopRepository } from './repository.ts';

@@ -1,6 +1,6 @@
 import { AppError } from '../../lib/errors.ts';
 import type { Knex } from '../../lib/db.ts';
-import type { ShopRow, StaffRow } from '../../legacy/contract/rows.ts';
+import type { ShopRow, StaffRow } from '../../lib/contract/rows.ts';
 import type { LiveDb } from '../kit/live-db.ts';
 import { isDuplicateKey, type Counted, type Paging } from '../kit/sql.ts';
 import type { ShopFilter, ShopPatch } from './logic.ts';

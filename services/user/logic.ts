@@ -1,4 +1,4 @@
-import type { LikeRow, BookmarkRow, ShopRow } from '../../legacy/contract/rows.ts';
+import type { LikeRow, BookmarkRow, ShopRow } from '../../lib/contract/rows.ts';
 import type { CatalogProduct } from '../kit/ports.ts';
 import type { Mark } from './repository.ts';
 import { listRowOf } from '../product/logic.ts';

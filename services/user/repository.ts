@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from '../../lib/db.ts';
-import type { UserRow } from '../../legacy/contract/rows.ts';
+import type { UserRow } from '../../lib/contract/rows.ts';
 import { listUsers as listLegacyUsers } from '../../legacy/models/users.ts';
 import type { LiveDb } from '../kit/live-db.ts';
 import { isDuplicateKey, toDbDatetime, type Counted, type Paging } from '../kit/sql.ts';

@@ -1,7 +1,7 @@
 import { AppError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { hashPassword, verifyPassword } from '../../lib/password.ts';
-import type { BookmarkRow, LikeRow, UserRow } from '../../legacy/contract/rows.ts';
+import type { BookmarkRow, LikeRow, UserRow } from '../../lib/contract/rows.ts';
 import type { ActivityLog, Catalog, ShopDirectory } from '../kit/ports.ts';
 import { bookmarkRowOf, likeRowOf, normalizeEmail, pageOfMarks, SESSION_TTL_MS, tokenSubject } from './logic.ts';
 import { newToken, type UserRepository } from './repository.ts';

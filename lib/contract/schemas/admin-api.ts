@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { compareDecimal } from '../models/money.ts';
-import { MAX_BULK_ITEMS } from '../models/product-bulk.ts';
-import { contractStatus, id, isoDate, money, name, pageQuery, productFields, shopStatus } from '../http/schemas.ts';
-import { daysBetween, instant, MAX_REPORT_DAYS } from '../http/time.ts';
+import { compareDecimal } from '../money.ts';
+import { contractStatus, id, isoDate, money, name, pageQuery, productFields, shopStatus } from './common.ts';
+import { daysBetween, instant, MAX_REPORT_DAYS } from '../time.ts';
+
+/** Items per bulk-upload call (legacy's admin route and the product service's bulk calls). */
+export const MAX_BULK_ITEMS = 1000;
 
 /** Input schemas of the admin API (pure; unit-tested). */
 

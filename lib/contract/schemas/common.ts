@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { decimal2 } from '../contract/format.ts';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../contract/paging.ts';
-import { compareDecimal } from '../models/money.ts';
+import { decimal2 } from '../format.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../paging.ts';
+import { compareDecimal } from '../money.ts';
 
 /** Input schemas shared by the three APIs (pure; unit-tested). */
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { isoDate, name, pageQuery, productStatus, shopStatus } from '../http/schemas.ts';
-import { addDays, daysBetween, MAX_REPORT_DAYS } from '../http/time.ts';
+import { isoDate, name, pageQuery, productStatus, shopStatus } from './common.ts';
+import { addDays, daysBetween, MAX_REPORT_DAYS } from '../time.ts';
 
 /** Input schemas of the merchant API (pure; unit-tested). */
 

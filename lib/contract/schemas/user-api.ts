@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { compareDecimal } from '../models/money.ts';
-import { email, id, moneyQuery, name, pageQuery, password } from '../http/schemas.ts';
+import { compareDecimal } from '../money.ts';
+import { email, id, moneyQuery, name, pageQuery, password } from './common.ts';
 
 /** Input schemas of the user API (pure; unit-tested). */
 

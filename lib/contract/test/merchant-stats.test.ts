@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { assembleMerchantStats, type MerchantStatsParts } from '../merchant-stats.ts';
-import { statsWindow } from '../../merchant-api/schemas.ts';
+import { statsWindow } from '../schemas/merchant-api.ts';
 
 const products = [
   { id: 5, name: '코트', status: 'hidden', likeCount: 2 },
@@ -19,7 +19,7 @@ const base: MerchantStatsParts = {
   newLikes: new Map([[5, 2], [3, 1], [77, 4]]), // 77 is not the shop's product
 };
 
-describe('merchant stats assembler (legacy/contract/merchant-stats.ts)', () => {
+describe('merchant stats assembler (lib/contract/merchant-stats.ts)', () => {
   it('answers legacy\'s JSON: order views desc, likes desc, id asc; zero counts; key order', () => {
     const r = assembleMerchantStats(base);
     expect(r).to.deep.equal({

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
-import type { ShopRow } from '../../../legacy/contract/rows.ts';
+import type { ShopRow } from '../../../lib/contract/rows.ts';
 import { createServiceClients, closeServiceClients, createThriftServer, SERVICE_MODULES, type ThriftServer } from '../../common/thrift/index.ts';
 import { createLiveDb } from '../../kit/live-db.ts';
 import { createProductHandler } from '../../product/handler.ts';
