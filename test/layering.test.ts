@@ -25,7 +25,7 @@ export const DEMO_DIRS = ['legacy/', 'services/', 'thrift/', 'migrations/', 'scr
 const TEST_EXCEPTIONS: Record<string, string> = {
   'scripts/split/test/verify-corrupt.test.ts -> migrations/legacy/010_service_ownership.ts': 'fixture: the demo registry schema the corruption cases start from',
   'lib/test/json-app.test.ts -> legacy/http/app.ts': 'checks that the demo monolith serves errors through the shared lib/json-app',
-  'lib/test/json-app.test.ts -> services/kit/http-edge.ts': 'checks that the demo services serve errors through the shared lib/json-app',
+  'lib/test/json-app.test.ts -> services/common/http-edge.ts': 'checks that the demo services serve errors through the shared lib/json-app',
 };
 
 const posix = (p: string): string => p.split(sep).join('/');
@@ -78,7 +78,7 @@ describe('layering: the toolkit never imports the demo', function () {
   it('the rule refuses demo and non-toolkit imports from toolkit code, and demo imports from tests', function () {
     expect(layeringViolation('strangler/facade.ts', 'lib/logger.ts')).to.equal(null);
     expect(layeringViolation('scripts/split/lib/plan.ts', 'legacy/db.ts')).to.match(/toolkit code may import only/);
-    expect(layeringViolation('lib/seam/seam.ts', 'services/kit/http-edge.ts')).to.match(/toolkit code/);
+    expect(layeringViolation('lib/seam/seam.ts', 'services/common/http-edge.ts')).to.match(/toolkit code/);
     expect(layeringViolation('strangler/engine.ts', 'scripts/soak/report.ts')).to.match(/toolkit code/);
     expect(layeringViolation('strangler/engine.ts', 'test/helpers/wait.ts')).to.match(/toolkit code/);
     expect(layeringViolation('strangler/test/proxy.test.ts', 'test/helpers/wait.ts')).to.equal(null);

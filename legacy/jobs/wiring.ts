@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import { createMysqlOwnershipRegistry, type OwnershipRegistry } from '../../lib/ownership/index.ts';
-import { parseHostPort } from '../../services/kit/config.ts';
+import { parseHostPort } from '../../rpc/endpoints.ts';
 import { createJobClients, thriftJobPorts, type JobClients } from '../../services/jobs/wire.ts';
 import type { JobPorts } from '../../services/jobs/ports.ts';
 import type { SeamDeps } from './seam.ts';

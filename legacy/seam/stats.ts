@@ -3,8 +3,8 @@ import { productStat } from '../../lib/contract/activity.ts';
 import type { PageRequest } from '../../lib/contract/paging.ts';
 import type { Db, Knex } from '../models/db.ts';
 import * as models from '../models/stats.ts';
-import { LegacyViewCounts } from '../../services/kit/legacy-owned.ts';
-import { gatherMerchantStats, newLikesOver, shopProductsOver, type LikesByDayApi, type MerchantStatsSources } from '../../services/kit/merchant-stats.ts';
+import { LegacyViewCounts } from '../../services/common/legacy-owned.ts';
+import { gatherMerchantStats, newLikesOver, shopProductsOver, type LikesByDayApi, type MerchantStatsSources } from '../../rpc/merchant-stats.ts';
 import { viaService } from './context.ts';
 
 /**

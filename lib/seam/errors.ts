@@ -5,7 +5,7 @@
 export const SEAM_UNAVAILABLE = 'SERVICE_MOVING';
 export const SEAM_UNKNOWN_DOMAIN = 'SEAM_UNKNOWN_DOMAIN';
 export const SEAM_INVALID_OPTIONS = 'SEAM_INVALID_OPTIONS';
-/** The code a fenced write carries across a process boundary (Thrift: services/common/thrift/errors.ts). */
+/** The code a fenced write carries across a process boundary (Thrift: rpc/errors.ts). */
 export const WRITE_FENCED = 'WRITE_FENCED';
 export const ER_NO_SUCH_TABLE = 1146;
 

@@ -40,7 +40,7 @@ import { KnexProductCatalog } from '../../services/jobs/adapters.ts';
 import { runPopularityViaServices } from '../../services/jobs/popularity.ts';
 import { runShopStatsViaServices } from '../../services/jobs/shop-stats.ts';
 import { createJobClients, thriftJobPorts } from '../../services/jobs/wire.ts';
-import { newRegistry } from '../../services/common/thrift/index.ts';
+import { newRegistry } from '../../rpc/index.ts';
 import { migrateLegacy } from '../migrate.ts';
 import { DEFAULT_SEED, planCounts } from '../seed/plan.ts';
 import { countRows, seedDatabase } from '../seed/run.ts';

@@ -3,7 +3,7 @@
  * only, so none joins across owners: `logs` and `shop_daily_stats` are
  * legacy-owned (always the legacy database); `likes`, `products` and `shops`
  * adapters serve JOBS_PEERS=db, each on its owner's live database (a LiveDb
- * following the ownership registry, services/kit/live-db.ts), so they too
+ * following the ownership registry, services/common/live-db.ts), so they too
  * follow a split without a restart. The Thrift adapters (thrift-adapters.ts)
  * are the default.
  */
@@ -11,7 +11,7 @@ import type { Knex } from 'knex';
 import { upsertShopStats } from '../../legacy/jobs/shop-stats.ts';
 import type { EventBucket, EventType } from '../../legacy/jobs/scoring.ts';
 import type { EventLog, LikeLog, ProductCatalog, ProductFacts, ShopDirectoryPort, ShopFacts, ShopStatsSink } from './ports.ts';
-import { chunks } from '../kit/keyset.ts';
+import { chunks } from '../../rpc/keyset.ts';
 
 /** A fixed knex, or a live one (LiveDb: the owner's database as the registry says now). */
 export type DbRef = Knex | { current(): Knex };

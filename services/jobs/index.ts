@@ -18,9 +18,9 @@ import { createMysqlOwnershipRegistry, type OwnershipRegistry } from '../../lib/
 import { createRedis } from '../../lib/events/queues.ts';
 import { runPeriodic, type SeamDeps } from '../../legacy/jobs/seam.ts';
 import type { PopularityParams } from '../../legacy/jobs/scoring.ts';
-import { newRegistry } from '../common/thrift/index.ts';
-import { parseHostPort } from '../kit/config.ts';
-import { createLiveDb, type LiveDb } from '../kit/live-db.ts';
+import { newRegistry } from '../../rpc/index.ts';
+import { parseHostPort } from '../common/config.ts';
+import { createLiveDb, type LiveDb } from '../common/live-db.ts';
 import { jobsConfigSchema, type JobsConfig } from './config.ts';
 import { OutboxRelays } from './outbox-relays.ts';
 import type { JobPorts } from './ports.ts';

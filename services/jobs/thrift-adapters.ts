@@ -7,11 +7,11 @@
  * `shop_daily_stats` stay on the legacy database (adapters.ts).
  *
  * The API types are the few methods used, so a generated client from
- * services/common/thrift fits, and so does an in-process handler.
+ * rpc/ fits, and so does an in-process handler.
  */
 import type { EventBucket } from '../../legacy/jobs/scoring.ts';
 import type { LikeLog, ProductCatalog, ProductFacts, ShopDirectoryPort, ShopFacts } from './ports.ts';
-import { allKeysetPages, chunks } from '../kit/keyset.ts';
+import { allKeysetPages, chunks } from '../../rpc/keyset.ts';
 
 type Ctx = Record<string, unknown> | undefined;
 type Page<T> = { items: T[]; nextAfterId?: string | null };

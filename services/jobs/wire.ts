@@ -9,8 +9,8 @@
  */
 import type { Knex } from 'knex';
 import type { Registry } from 'prom-client';
-import { closeServiceClients, createServiceClients, newRegistry } from '../common/thrift/index.ts';
-import type { LiveDb } from '../kit/live-db.ts';
+import { closeServiceClients, createServiceClients, newRegistry } from '../../rpc/index.ts';
+import type { LiveDb } from '../common/live-db.ts';
 import { KnexEventLog, KnexLikeLog, KnexProductCatalog, KnexShopDirectory, KnexShopStatsSink } from './adapters.ts';
 import type { JobPorts } from './ports.ts';
 import { ThriftLikeLog, ThriftProductCatalog, ThriftShopDirectory, type BatchSizes, type ProductBatchApi, type ShopBatchApi, type UserBatchApi } from './thrift-adapters.ts';

@@ -1,8 +1,8 @@
 import { silentLogger, type Logger } from '../../lib/logger.ts';
 import { MemoryOwnershipRegistry } from '../../lib/ownership/index.ts';
-import type { ServiceConfig } from '../kit/config.ts';
-import type { RunningService } from '../kit/bootstrap.ts';
-import type { SearchIndex } from '../kit/ports.ts';
+import type { ServiceConfig } from '../common/config.ts';
+import type { RunningService } from '../common/bootstrap.ts';
+import type { SearchIndex } from '../../rpc/ports.ts';
 import { startProductService } from '../product/index.ts';
 import { startShopService } from '../shop/index.ts';
 import { startUserService } from '../user/index.ts';

@@ -2,8 +2,8 @@ import { AppError } from '../../lib/errors.ts';
 import { recordProductChanges } from '../../lib/events/outbox.ts';
 import type { FieldError } from '../../lib/contract/error.ts';
 import { bulkErrors, duplicateKeyErrors, referenceErrorsFrom, writeBulk, type BulkItem, type BulkResult } from '../../legacy/models/product-bulk.ts';
-import type { LiveDb } from '../kit/live-db.ts';
-import type { ShopDirectory } from '../kit/ports.ts';
+import type { LiveDb } from '../common/live-db.ts';
+import type { ShopDirectory } from '../../rpc/ports.ts';
 
 /**
  * Crawler bulk upload on the product service, with the legacy contract

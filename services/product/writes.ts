@@ -1,8 +1,8 @@
 import { AppError } from '../../lib/errors.ts';
 import { transact, type Knex } from '../../lib/db.ts';
 import { recordProductChanges, type ProductEventKind } from '../../lib/events/outbox.ts';
-import type { LiveDb } from '../kit/live-db.ts';
-import { isDuplicateKey, isForeignKeyViolation } from '../kit/sql.ts';
+import type { LiveDb } from '../common/live-db.ts';
+import { isDuplicateKey, isForeignKeyViolation } from '../common/sql.ts';
 import { checkSalePrice, productColumns, type ProductFields } from './logic.ts';
 import { bump } from '../../legacy/models/product-writes.ts';
 

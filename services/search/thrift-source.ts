@@ -8,7 +8,7 @@
 import { sortImages } from '../../lib/contract/product.ts';
 import { attributeKeywords, type ProductSource } from './source.ts';
 import type { SearchDocument } from './backends/types.ts';
-import type { WireProduct } from '../kit/wire.ts';
+import type { WireProduct } from '../../rpc/wire.ts';
 
 export const MAX_GETMANY = 500;
 /** listIdsAfter's largest page (thrift/product.thrift: limit 1..5000). */

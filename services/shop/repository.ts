@@ -1,8 +1,8 @@
 import { AppError } from '../../lib/errors.ts';
 import type { Knex } from '../../lib/db.ts';
 import type { ShopRow, StaffRow } from '../../lib/contract/rows.ts';
-import type { LiveDb } from '../kit/live-db.ts';
-import { isDuplicateKey, type Counted, type Paging } from '../kit/sql.ts';
+import type { LiveDb } from '../common/live-db.ts';
+import { isDuplicateKey, type Counted, type Paging } from '../common/sql.ts';
 import type { ShopFilter, ShopPatch } from './logic.ts';
 import { listShops as listLegacyShops } from '../../legacy/models/shops.ts';
 

@@ -7,7 +7,7 @@ import { session, user } from '../../lib/contract/user.ts';
 import { loginBody } from '../../lib/contract/schemas/common.ts';
 import { parseInput } from '../../lib/contract/validate.ts';
 import { bookmarkBody, likeBody, pageOnlyQuery, productIdParam, shopIdParam, signUpBody } from '../../lib/contract/schemas/user-api.ts';
-import { createEdgeApp, requireUser, userIdOf } from '../kit/http-edge.ts';
+import { createEdgeApp, requireUser, userIdOf } from '../common/http-edge.ts';
 import type { UserService } from './service.ts';
 
 /**

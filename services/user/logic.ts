@@ -1,5 +1,5 @@
 import type { LikeRow, BookmarkRow, ShopRow } from '../../lib/contract/rows.ts';
-import type { CatalogProduct } from '../kit/ports.ts';
+import type { CatalogProduct } from '../../rpc/ports.ts';
 import type { Mark } from './repository.ts';
 import { listRowOf } from '../product/logic.ts';
 

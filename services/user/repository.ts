@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from '../../lib/db.ts';
 import type { UserRow } from '../../lib/contract/rows.ts';
 import { listUsers as listLegacyUsers } from '../../legacy/models/users.ts';
-import type { LiveDb } from '../kit/live-db.ts';
-import { isDuplicateKey, toDbDatetime, type Counted, type Paging } from '../kit/sql.ts';
+import type { LiveDb } from '../common/live-db.ts';
+import { isDuplicateKey, toDbDatetime, type Counted, type Paging } from '../common/sql.ts';
 
 /** The user service's tables: users, sessions, likes, shop_bookmarks. Nothing else. */
 const USER_COLUMNS = ['id', 'email', 'name', 'gender', 'birth_year', 'created_at'];

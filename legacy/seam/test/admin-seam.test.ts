@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { silentLogger } from '../../../lib/logger.ts';
 import { MemoryOwnershipRegistry } from '../../../lib/ownership/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
-import { closeServiceClients, createServiceClients } from '../../../services/common/thrift/index.ts';
+import { closeServiceClients, createServiceClients } from '../../../rpc/index.ts';
 import { seedFixture, FIXTURE_ADMIN, FIXTURE_PASSWORDS } from '../../../services/parity/fixture.ts';
 import { startServiceStack, type ServiceStack } from '../../../services/parity/stack.ts';
 import { MemorySearchIndex } from '../../../services/shop/close-shop.ts';

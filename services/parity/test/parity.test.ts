@@ -5,7 +5,7 @@ import { startAdminApi } from '../../../legacy/admin-api/index.ts';
 import { startMerchantApi } from '../../../legacy/merchant-api/index.ts';
 import type { ApiStartOptions, RunningApi } from '../../../legacy/http/server.ts';
 import type { SeamApis } from '../../../legacy/seam/index.ts';
-import { closeServiceClients, createServiceClients } from '../../common/thrift/index.ts';
+import { closeServiceClients, createServiceClients } from '../../../rpc/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
 import { MemorySearchIndex } from '../../shop/close-shop.ts';
 import { diffAnswers, IGNORED_FIELDS, type Difference } from '../compare.ts';

@@ -6,7 +6,7 @@ import { createRedis } from '../../../lib/events/queues.ts';
 import { OutboxRelay } from '../../../lib/events/relay.ts';
 import { createTestDatabase, testServerDsn, uniqueName, type TestDatabase } from '../../../test/helpers/db.ts';
 import { uniqueRedisPrefix, waitFor } from '../../../test/helpers/wait.ts';
-import { createServiceClients, closeServiceClients } from '../../common/thrift/index.ts';
+import { createServiceClients, closeServiceClients } from '../../../rpc/index.ts';
 import { searchConfigSchema, startSearchService, type RunningSearchService } from '../index.ts';
 import { KnexProductSource } from '../source.ts';
 import { createProduct, renameProduct, seedShops } from './seed.ts';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { pageOfMarks, tokenSubject, normalizeEmail } from '../logic.ts';
 import { withShopNames, distinctShopIds } from '../../product/logic.ts';
-import { productFromWire, productToWire, shopFromWire, shopToWire, parseWireId } from '../../kit/wire.ts';
+import { productFromWire, productToWire, shopFromWire, shopToWire, parseWireId } from '../../../rpc/wire.ts';
 import { product as presentProduct, shop as presentShop } from '../../../lib/contract/index.ts';
 
 describe('services: pure rules', () => {

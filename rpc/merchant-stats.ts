@@ -1,6 +1,6 @@
-import { assembleMerchantStats, type EventCount, type MerchantStatsJson, type StatsProduct, type StatsWindow } from '../../lib/contract/merchant-stats.ts';
-import type { PageRequest } from '../../lib/contract/paging.ts';
-import { addDays } from '../../lib/contract/time.ts';
+import { assembleMerchantStats, type EventCount, type MerchantStatsJson, type StatsProduct, type StatsWindow } from '../lib/contract/merchant-stats.ts';
+import type { PageRequest } from '../lib/contract/paging.ts';
+import { addDays } from '../lib/contract/time.ts';
 import type { ProductApi } from './thrift-ports.ts';
 import { allKeysetPages, chunks } from './keyset.ts';
 

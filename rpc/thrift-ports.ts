@@ -1,12 +1,12 @@
-import { isAppError } from '../../lib/errors.ts';
+import { isAppError } from '../lib/errors.ts';
 import type { Catalog, CatalogProduct, ProductCommands, ProductStatusChange, SearchIndex, SessionVerifier, ShopDirectory } from './ports.ts';
 import { merchantFromWire, productFromWire, shopFromWire, type WireMerchant, type WireProduct, type WireShop, type WireStatusChange } from './wire.ts';
 import { chunks } from './keyset.ts';
 
 /**
- * The ports of services/kit/ports.ts over the services' Thrift APIs. The
+ * The ports of rpc/ports.ts over the services' Thrift APIs. The
  * client types are the few methods used, so a generated client from
- * services/common/thrift (createServiceClients) fits, and so does a handler
+ * rpc/ (createServiceClients) fits, and so does a handler
  * object called in-process (tests, single-process runs). The request id and
  * deadline travel in the context the plumbing fills in.
  */

@@ -3,7 +3,7 @@ import { AppError, isAppError } from '../../lib/errors.ts';
 import { bearerToken, getRequestId } from '../../lib/http.ts';
 import { createJsonApp } from '../../lib/json-app.ts';
 import type { Logger } from '../../lib/logger.ts';
-import type { SessionVerifier } from './ports.ts';
+import type { SessionVerifier } from '../../rpc/ports.ts';
 
 /**
  * A service HTTP edge: the same JSON frame as the legacy APIs (lib/json-app.ts),

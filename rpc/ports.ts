@@ -1,10 +1,10 @@
-import type { EventCount, StatsWindow } from '../../lib/contract/merchant-stats.ts';
-import type { ProductImageRow, ProductRow, ShopRow, StaffRow } from '../../lib/contract/rows.ts';
+import type { EventCount, StatsWindow } from '../lib/contract/merchant-stats.ts';
+import type { ProductImageRow, ProductRow, ShopRow, StaffRow } from '../lib/contract/rows.ts';
 
 /**
  * What one service needs from another, as small TypeScript interfaces with
  * plain numbers and contract rows. Production wires Thrift clients behind
- * them (services/kit/thrift-ports.ts); unit tests use in-memory fakes. No
+ * them (rpc/thrift-ports.ts); unit tests use in-memory fakes. No
  * service reaches another service's tables through these.
  */
 

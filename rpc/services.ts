@@ -6,10 +6,10 @@
  *   const products = await clients.product.getMany(ctx, ['1', '2'], { withShop: true });
  *   await closeServiceClients(clients);
  */
-import ProductService from '../../../thrift/gen-nodejs/ProductService.js';
-import SearchService from '../../../thrift/gen-nodejs/SearchService.js';
-import ShopService from '../../../thrift/gen-nodejs/ShopService.js';
-import UserService from '../../../thrift/gen-nodejs/UserService.js';
+import ProductService from '../thrift/gen-nodejs/ProductService.js';
+import SearchService from '../thrift/gen-nodejs/SearchService.js';
+import ShopService from '../thrift/gen-nodejs/ShopService.js';
+import UserService from '../thrift/gen-nodejs/UserService.js';
 import { createThriftClient, type ThriftClient, type ThriftClientOptions } from './client.ts';
 
 export const SERVICE_MODULES = {

@@ -5,7 +5,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../../../lib/logger.ts';
+import type { Logger } from '../lib/logger.ts';
 
 export interface Actor {
   kind?: string;

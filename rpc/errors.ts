@@ -7,9 +7,9 @@
  * so an HTTP edge can hand it straight to lib/http.ts's errorHandler.
  */
 import thrift from 'thrift';
-import commonTypes from '../../../thrift/gen-nodejs/common_types.js';
-import { AppError, ERRORS, isAppError } from '../../../lib/errors.ts';
-import { isFenceTriggerError } from '../../../lib/seam/errors.ts';
+import commonTypes from '../thrift/gen-nodejs/common_types.js';
+import { AppError, ERRORS, isAppError } from '../lib/errors.ts';
+import { isFenceTriggerError } from '../lib/seam/errors.ts';
 
 export type ExceptionKind = 'NotFound' | 'InvalidArgument' | 'Conflict' | 'Unauthorized' | 'Unavailable';
 

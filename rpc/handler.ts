@@ -8,9 +8,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
-import commonTypes from '../../../thrift/gen-nodejs/common_types.js';
-import { AppError } from '../../../lib/errors.ts';
-import type { Logger } from '../../../lib/logger.ts';
+import commonTypes from '../thrift/gen-nodejs/common_types.js';
+import { AppError } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
 import { ensureRequestId, runInCall, type CallInfo, type RequestContext } from './context.ts';
 import { CLIENT_CODES, toIdlException } from './errors.ts';
 import { rpcMetrics } from './metrics.ts';

@@ -1,6 +1,6 @@
-import { AppError } from '../../lib/errors.ts';
-import type { ProductImageRow, ProductRow, ShopRow, StaffRow, UserRow } from '../../lib/contract/rows.ts';
-import { decimal2, decimal2OrNull, timestamp } from '../../lib/contract/format.ts';
+import { AppError } from '../lib/errors.ts';
+import type { ProductImageRow, ProductRow, ShopRow, StaffRow, UserRow } from '../lib/contract/rows.ts';
+import { decimal2, decimal2OrNull, timestamp } from '../lib/contract/format.ts';
 
 /**
  * Rows ↔ the Thrift structs of thrift/*.thrift (plain objects with the IDL's

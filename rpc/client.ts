@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
-import { isAppError } from '../../../lib/errors.ts';
+import { isAppError } from '../lib/errors.ts';
 import { outgoingContext, currentCall, type RequestContext } from './context.ts';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import { fromRemoteError } from './errors.ts';

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { DEFAULT_MYSQL_URL, DEFAULT_REDIS_URL, port, int } from '../../lib/config.ts';
+import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_THRIFT_PORTS, HOST_PORT_RE, parseHostPort, type Peer } from '../../rpc/endpoints.ts';
+
+export { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_THRIFT_PORTS, parseHostPort, type Peer } from '../../rpc/endpoints.ts';
 
 /**
  * Config of the product, shop and user services, built by one function so
@@ -7,18 +10,8 @@ import { DEFAULT_MYSQL_URL, DEFAULT_REDIS_URL, port, int } from '../../lib/confi
  * <SVC>_DB_URL, <SVC>_DB (legacy | own | registry), peers' Thrift endpoints
  * as <PEER>_THRIFT=host:port. Entry points call parseConfig(schema, env) once.
  */
-export const DEFAULT_CALL_TIMEOUT_MS = 2000;
-export const DEFAULT_THRIFT_PORTS = { product: 9001, shop: 9002, user: 9003, search: 9004 } as const;
-export type Peer = keyof typeof DEFAULT_THRIFT_PORTS;
-
-const HOST_PORT_RE = /^[A-Za-z0-9.\-_]+:\d{1,5}$/;
 const hostPort = (def: string) => z.string().regex(HOST_PORT_RE, 'must be host:port').default(def);
 const mysqlUrl = (def: string) => z.string().regex(/^(mysql|mariadb):\/\//, 'must be a mysql:// URL').default(def);
-
-export function parseHostPort(v: string): { host: string; port: number } {
-  const i = v.lastIndexOf(':');
-  return { host: v.slice(0, i), port: Number(v.slice(i + 1)) };
-}
 
 export interface ServiceConfig {
   service: 'product' | 'shop' | 'user';

@@ -5,7 +5,7 @@ import { createKnex, type Knex } from '../../lib/db.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { maskDsn } from '../../lib/mask.ts';
 import { createMysqlOwnershipRegistry, type Domain, type OwnershipRegistry } from '../../lib/ownership/index.ts';
-import { createThriftServer, type ServiceModule, type ThriftServer } from '../common/thrift/index.ts';
+import { createThriftServer, type ServiceModule, type ThriftServer } from '../../rpc/index.ts';
 import type { ServiceConfig } from './config.ts';
 import { createLiveDb, type LiveDb } from './live-db.ts';
 

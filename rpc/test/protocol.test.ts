@@ -1,15 +1,15 @@
 import { expect } from 'chai';
 import thrift from 'thrift';
-import productTypes from '../../../../thrift/gen-nodejs/product_types.js';
-import commonTypes from '../../../../thrift/gen-nodejs/common_types.js';
-import ProductService from '../../../../thrift/gen-nodejs/ProductService.js';
+import productTypes from '../../thrift/gen-nodejs/product_types.js';
+import commonTypes from '../../thrift/gen-nodejs/common_types.js';
+import ProductService from '../../thrift/gen-nodejs/ProductService.js';
 import { FastBinaryProtocol, ReadBuffer, WriteBuffer, ProtocolError } from '../protocol.ts';
 import { FrameSplitter, FrameError } from '../frames.ts';
 import { backoffDelay } from '../backoff.ts';
 import { serviceMethods } from '../service-module.ts';
 import { fromRemoteError, kindForCode, toIdlException } from '../errors.ts';
-import { AppError } from '../../../../lib/errors.ts';
-import { silentLogger } from '../../../../lib/logger.ts';
+import { AppError } from '../../lib/errors.ts';
+import { silentLogger } from '../../lib/logger.ts';
 import { wrapHandler } from '../handler.ts';
 import { newRegistry } from '../metrics.ts';
 

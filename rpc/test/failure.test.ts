@@ -5,10 +5,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import thrift from 'thrift';
-import ProductService from '../../../../thrift/gen-nodejs/ProductService.js';
-import { AppError } from '../../../../lib/errors.ts';
-import { createLogger } from '../../../../lib/logger.ts';
-import { waitFor } from '../../../../test/helpers/wait.ts';
+import ProductService from '../../thrift/gen-nodejs/ProductService.js';
+import { AppError } from '../../lib/errors.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { waitFor } from '../../test/helpers/wait.ts';
 import { createThriftClient, createThriftServer, currentCall, newRegistry, type ThriftServer } from '../index.ts';
 import { FastBinaryProtocol, ReadBuffer, WriteBuffer } from '../protocol.ts';
 

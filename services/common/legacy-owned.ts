@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Knex } from '../../lib/db.ts';
 import type { EventCount, StatsWindow } from '../../lib/contract/merchant-stats.ts';
 import { addDays } from '../../lib/contract/time.ts';
-import type { ActivityLog, ViewCounts } from './ports.ts';
+import type { ActivityLog, ViewCounts } from '../../rpc/ports.ts';
 import { toDbDatetime } from './sql.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import thrift from 'thrift';
-import productTypes from '../../../../thrift/gen-nodejs/product_types.js';
-import commonTypes from '../../../../thrift/gen-nodejs/common_types.js';
+import productTypes from '../../thrift/gen-nodejs/product_types.js';
+import commonTypes from '../../thrift/gen-nodejs/common_types.js';
 import { FastCompactProtocol } from '../compact-protocol.ts';
 import { ProtocolError, ReadBuffer, WriteBuffer } from '../protocol.ts';
 

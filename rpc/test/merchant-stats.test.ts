@@ -8,7 +8,7 @@ const wire = (id: number, status = 'active'): WireProduct => ({
   popularityScore: 0, version: 1, discountRate: '0.00', createdAt: '2024-01-01T00:00:00.000000Z', updatedAt: '2024-01-01T00:00:00.000000Z',
 });
 
-describe('merchant stats sources over Thrift (services/kit/merchant-stats.ts)', () => {
+describe('merchant stats sources over Thrift (rpc/merchant-stats.ts)', () => {
   it('pages through every product of the shop, all statuses, 100 at a time', async () => {
     const all = Array.from({ length: 250 }, (_, i) => wire(i + 1, ['active', 'hidden', 'sold_out'][i % 3]));
     const calls: unknown[] = [];

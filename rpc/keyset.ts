@@ -1,4 +1,4 @@
-import { AppError } from '../../lib/errors.ts';
+import { AppError } from '../lib/errors.ts';
 
 /**
  * Keyset paging of the batch calls jobs use (product listScores/listIdsAfter,
