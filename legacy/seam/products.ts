@@ -2,7 +2,7 @@ import { isAppError } from '../../lib/errors.ts';
 import type { ProductListRow, ProductRow } from '../../lib/contract/rows.ts';
 import * as models from '../models/products.ts';
 import type { Counted, Db, Paging } from '../models/db.ts';
-import { listRowOf } from '../../services/product/logic.ts';
+import { listRowOf } from '../../lib/contract/product.ts';
 import { productFromWire, type WireProduct } from '../../rpc/wire.ts';
 import { viaService } from './context.ts';
 

@@ -94,3 +94,13 @@ export function productListItem(row: ProductListRow): ProductListItemJson {
     createdAt: timestamp(row.created_at),
   };
 }
+
+/** A list row from a full product row and its images (how a list item's image_url is chosen: the first sorted image); pure. */
+export function listRowOf(row: ProductRow, images: ProductImageRow[], shopName: string): ProductListRow {
+  const first = sortImages(images)[0];
+  return {
+    id: row.id, shop_id: row.shop_id, shop_name: shopName, category_id: row.category_id, name: row.name, price: row.price,
+    sale_price: row.sale_price, discount_rate: row.discount_rate, currency: row.currency, status: row.status,
+    like_count: row.like_count, image_url: first ? first.url : null, created_at: row.created_at,
+  };
+}

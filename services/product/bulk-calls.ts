@@ -15,7 +15,7 @@ import { AppError } from '../../lib/errors.ts';
 import type { FieldError } from '../../lib/contract/error.ts';
 import { bulkBody, bulkItem } from '../../lib/contract/schemas/admin-api.ts';
 import { fieldErrors } from '../../lib/contract/error.ts';
-import { MAX_BULK_ITEMS, type BulkItem, type BulkResult } from '../../legacy/models/product-bulk.ts';
+import { MAX_BULK_ITEMS, type BulkItem, type BulkResult } from '../../lib/contract/bulk.ts';
 import type { BulkUploader } from './bulk.ts';
 
 export interface WireBulkItem {
