@@ -35,7 +35,7 @@ import { addDays } from '../../legacy/jobs/days.ts';
 import { runPopularity, type PopularityResult } from '../../legacy/jobs/popularity.ts';
 import { scoreChanges } from '../../legacy/jobs/scoring.ts';
 import { runShopStats, type ShopStatsResult } from '../../legacy/jobs/shop-stats.ts';
-import { startServiceStack } from '../../services/parity/stack.ts';
+import { startServiceStack } from '../../test/parity/stack.ts';
 import { KnexProductCatalog } from '../../services/jobs/adapters.ts';
 import { runPopularityViaServices } from '../../services/jobs/popularity.ts';
 import { runShopStatsViaServices } from '../../services/jobs/shop-stats.ts';

@@ -8,7 +8,7 @@ import { createMysqlOwnershipRegistry, MemoryOwnershipRegistry, type OwnershipRe
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
 import { KnexEventLog, KnexLikeLog, KnexProductCatalog, KnexShopDirectory, KnexShopStatsSink } from '../../../services/jobs/adapters.ts';
 import type { JobPorts } from '../../../services/jobs/ports.ts';
-import { startServiceStack } from '../../../services/parity/stack.ts';
+import { startServiceStack } from '../../../test/parity/stack.ts';
 import { tablesColocated } from '../colocated.ts';
 import { jobsConfigSchema } from '../config.ts';
 import { startScheduler } from '../index.ts';

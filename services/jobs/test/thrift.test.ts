@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.
 import { uniqueRedisPrefix, waitFor } from '../../../test/helpers/wait.ts';
 import { runPopularity } from '../../../legacy/jobs/popularity.ts';
 import { runShopStats } from '../../../legacy/jobs/shop-stats.ts';
-import { startServiceStack, type ServiceStack } from '../../parity/stack.ts';
+import { startServiceStack, type ServiceStack } from '../../../test/parity/stack.ts';
 import { KnexLikeLog } from '../adapters.ts';
 import { jobsConfigSchema, LEGACY_HAS_THEM, startJobs } from '../index.ts';
 import { runPopularityViaServices } from '../popularity.ts';

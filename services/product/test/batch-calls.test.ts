@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.
 import { closeServiceClients, createServiceClients, type ServiceClients } from '../../../rpc/index.ts';
 import type { ServiceConfig } from '../../common/config.ts';
 import type { RunningService } from '../../common/bootstrap.ts';
-import { seedFixture } from '../../parity/fixture.ts';
+import { seedFixture } from '../../../test/parity/fixture.ts';
 import { startProductService } from '../index.ts';
 
 /** A Thrift call's error code (VALIDATION_FAILED, …), or 'no error'. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
-import { seedFixture } from '../../parity/fixture.ts';
+import { seedFixture } from '../../../test/parity/fixture.ts';
 import { fixedDb } from '../../common/live-db.ts';
 import { SagaCrash } from '../../common/saga.ts';
 import type { ProductCommands, SearchIndex } from '../../../rpc/ports.ts';

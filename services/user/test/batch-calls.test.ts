@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.
 import { closeServiceClients, createServiceClients, type ServiceClients } from '../../../rpc/index.ts';
 import type { RunningService } from '../../common/bootstrap.ts';
 import { userToWire } from '../../../rpc/wire.ts';
-import { seedFixture } from '../../parity/fixture.ts';
+import { seedFixture } from '../../../test/parity/fixture.ts';
 import { startUserService, type UserServiceConfig } from '../index.ts';
 
 async function codeOf(p: Promise<unknown>): Promise<string> {

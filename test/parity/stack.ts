@@ -1,11 +1,11 @@
 import { silentLogger, type Logger } from '../../lib/logger.ts';
 import { MemoryOwnershipRegistry } from '../../lib/ownership/index.ts';
-import type { ServiceConfig } from '../common/config.ts';
-import type { RunningService } from '../common/bootstrap.ts';
+import type { ServiceConfig } from '../../services/common/config.ts';
+import type { RunningService } from '../../services/common/bootstrap.ts';
 import type { SearchIndex } from '../../rpc/ports.ts';
-import { startProductService } from '../product/index.ts';
-import { startShopService } from '../shop/index.ts';
-import { startUserService } from '../user/index.ts';
+import { startProductService } from '../../services/product/index.ts';
+import { startShopService } from '../../services/shop/index.ts';
+import { startUserService } from '../../services/user/index.ts';
 import { freePort } from '../../lib/free-ports.ts';
 
 export interface ServiceStack {

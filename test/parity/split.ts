@@ -1,5 +1,5 @@
 import type { Knex } from '../../lib/db.ts';
-import { createTestDatabase, type TestDatabase } from '../../test/helpers/db.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 /**
  * The database split, done the simple way for tests: each service's tables
