@@ -11,9 +11,9 @@ import { runShopStats } from '../../../legacy/jobs/shop-stats.ts';
 import { startServiceStack, type ServiceStack } from '../../../test/parity/stack.ts';
 import { KnexLikeLog } from '../adapters.ts';
 import { jobsConfigSchema, LEGACY_HAS_THEM, startJobs } from '../index.ts';
-import { runPopularityViaServices } from '../popularity.ts';
-import { runShopStatsViaServices } from '../shop-stats.ts';
-import { ageDays, ThriftLikeLog } from '../thrift-adapters.ts';
+import { runPopularityViaServices } from '../../../rpc/jobs/popularity.ts';
+import { runShopStatsViaServices } from '../../../rpc/jobs/shop-stats.ts';
+import { ageDays, ThriftLikeLog } from '../../../rpc/jobs/thrift-adapters.ts';
 import { createJobClients, thriftJobPorts, type JobClients } from '../wire.ts';
 import { DAY, PARAMS, readScores, readStats, resetScores, seedJobsFixture } from './fixture.ts';
 

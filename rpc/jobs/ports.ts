@@ -4,7 +4,7 @@
  * batch calls (adapters.ts has one implementation per port over the owner's
  * own tables, and Thrift ones where the IDL has the call).
  */
-import type { EventBucket } from '../../legacy/jobs/scoring.ts';
+import type { EventBucket } from '../../lib/contract/jobs/scoring.ts';
 
 /** The event log (`logs`, legacy-owned): views and clicks. */
 export interface EventLog {

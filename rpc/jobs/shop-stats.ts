@@ -3,8 +3,8 @@
  * legacy/jobs/shop-stats.ts, with likes attributed to shops through the
  * product service (product → shop) instead of a likes ⋈ products join.
  */
-import { addDays, datetime6, dayStart } from '../../legacy/jobs/days.ts';
-import { assembleShopStats, type ShopDayStats, type ShopStatsResult } from '../../legacy/jobs/shop-stats.ts';
+import { addDays, datetime6, dayStart } from '../../lib/contract/jobs/days.ts';
+import { assembleShopStats, type ShopDayStats, type ShopStatsResult } from '../../lib/contract/jobs/results.ts';
 import type { JobPorts } from './ports.ts';
 
 /** One row per shop for `day`, gathered through the ports; nothing written. */

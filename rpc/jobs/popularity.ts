@@ -4,9 +4,9 @@
  * (product active, shop open with an active contract) is done in memory from
  * batch calls instead of a SQL join across owners' tables.
  */
-import { addDays, dayStart } from '../../legacy/jobs/days.ts';
-import { DEFAULT_POPULARITY, popularityScores, scoreChanges, type EventBucket, type PopularityParams } from '../../legacy/jobs/scoring.ts';
-import type { PopularityResult } from '../../legacy/jobs/popularity.ts';
+import { addDays, dayStart } from '../../lib/contract/jobs/days.ts';
+import { DEFAULT_POPULARITY, popularityScores, scoreChanges, type EventBucket, type PopularityParams } from '../../lib/contract/jobs/scoring.ts';
+import type { PopularityResult } from '../../lib/contract/jobs/results.ts';
 import type { JobPorts, ProductFacts, ShopFacts } from './ports.ts';
 
 export function eligible(p: ProductFacts | undefined, s: ShopFacts | undefined): boolean {

@@ -9,9 +9,9 @@
  * The API types are the few methods used, so a generated client from
  * rpc/ fits, and so does an in-process handler.
  */
-import type { EventBucket } from '../../legacy/jobs/scoring.ts';
+import type { EventBucket } from '../../lib/contract/jobs/scoring.ts';
 import type { LikeLog, ProductCatalog, ProductFacts, ShopDirectoryPort, ShopFacts } from './ports.ts';
-import { allKeysetPages, chunks } from '../../rpc/keyset.ts';
+import { allKeysetPages, chunks } from '../keyset.ts';
 
 type Ctx = Record<string, unknown> | undefined;
 type Page<T> = { items: T[]; nextAfterId?: string | null };
