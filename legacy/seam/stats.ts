@@ -1,9 +1,8 @@
 import { merchantStatsJson, type MerchantStatsJson, type StatsWindow } from '../../lib/contract/merchant-stats.ts';
 import { productStat } from '../../lib/contract/activity.ts';
 import type { PageRequest } from '../../lib/contract/paging.ts';
-import type { Db, Knex } from '../models/db.ts';
+import type { Db } from '../models/db.ts';
 import * as models from '../models/stats.ts';
-import { LegacyViewCounts } from '../../services/common/legacy-owned.ts';
 import { gatherMerchantStats, newLikesOver, shopProductsOver, type LikesByDayApi, type MerchantStatsSources } from '../../rpc/merchant-stats.ts';
 import { viaService } from './context.ts';
 
@@ -26,10 +25,9 @@ export async function merchantStats(db: Db, shopId: number, window: StatsWindow,
     ]);
     return merchantStatsJson(shopId, window, totals, rows.map(productStat), paging, total);
   }
-  const logs = new LegacyViewCounts(db as Knex);
   const sources: MerchantStatsSources = {
     shopProducts: productApi ? shopProductsOver(productApi.product) : (id) => models.shopStatsProducts(db, id),
-    shopEvents: (id, w) => logs.inShopWindow(id, w),
+    shopEvents: (id, w) => models.shopEventsByProduct(db, id, w.from, w.to),
     newLikes: userApi ? newLikesOver(userApi.user) : (ids, w) => models.newLikesByProduct(db, ids, w.from, w.to),
   };
   return gatherMerchantStats(sources, shopId, window, paging);
