@@ -1,4 +1,8 @@
 /**
+ * The directions between all layers are stated in .dependency-cruiser.cjs and checked by test/depcruise.test.ts
+ * (`npm run check:layers` prints them). This file keeps the toolkit's finer rule for its own tests: which demo
+ * fixtures they may use, each with its reason.
+ *
  * Layering: the toolkit (strangler/, scripts/split/, lib/) must never depend on the demo, or the npm packages
  * (packages/, docs in README "Install the toolkit into your own project") would drag the demo along or break.
  *
