@@ -46,10 +46,10 @@ module.exports = {
     },
     {
       name: 'toolkit-knows-no-demo',
-      comment: 'The toolkit (strangler/, scripts/split/, lib/ incl. ownership and seam, packages/) is installable on its own: it imports nothing of the demo, scripts or tests.',
+      comment: "The toolkit (strangler/, scripts/split/, lib/ incl. ownership and seam, packages/) is installable on its own: it imports nothing of the demo (not even the demo's contract, lib/contract), scripts or tests.",
       severity: 'error',
       from: { path: '^(strangler|scripts/split|lib|packages)/', pathNot: `${TEST}|^lib/contract/` },
-      to: { path: `${DEMO}|^(test|examples)/|^scripts/(?!split/)` },
+      to: { path: `${DEMO}|^lib/contract/|^(test|examples)/|^scripts/(?!split/)` },
     },
     {
       name: 'lib-is-the-bottom',

@@ -66,6 +66,7 @@ describe('layering: dependency-cruiser rules (.dependency-cruiser.cjs)', functio
         'services/ok.ts': "import { r2 } from '../rpc/ok.ts';\nexport const so = r2;\n",
         'services/x/test/cross.test.ts': "import { a } from '../../../legacy/a.ts';\nexport const c = a;\n",
         'strangler/engine.ts': "import { r2 } from '../rpc/ok.ts';\nexport const e = r2;\n",
+        'strangler/shapes.ts': "import { ok } from '../lib/contract/ok.ts';\nexport const sh = ok;\n",
         'test/helpers/h.ts': "import { a } from '../../legacy/a.ts';\nexport const h = a;\n",
       };
       for (const [name, text] of Object.entries(files)) {
@@ -82,6 +83,7 @@ describe('layering: dependency-cruiser rules (.dependency-cruiser.cjs)', functio
         'services-not-legacy: services/s.ts → legacy/ok.ts',
         'toolkit-knows-no-demo: lib/bottom.ts → rpc/client.ts',
         'toolkit-knows-no-demo: strangler/engine.ts → rpc/ok.ts',
+        'toolkit-knows-no-demo: strangler/shapes.ts → lib/contract/ok.ts',
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
