@@ -5,7 +5,8 @@
  *   products, shops, users all legacy/legacy → the legacy SQL join (this
  *     folder), the monolith's job, kept until the split;
  *   any of them service-owned or split      → the via-services version
- *     (services/jobs: batch Thrift calls, no cross-owner join).
+ *     (rpc/jobs: batch Thrift calls through the service clients, no
+ *     cross-owner join; the events process runs the same, services/jobs).
  *
  * Each caller says what it does in either state (`whileColocated`,
  * `afterSplit`: run 'sql'/'services', or 'skip' because another process has
@@ -14,7 +15,8 @@
  * results are discarded unwritten and the run goes through the services (or
  * is skipped) — the SQL join never writes after a split. Every run holds the
  * job's lock (lock.ts), so two runs of a job never overlap, whoever started
- * them (legacy scheduler, `npm run jobs`, the events process).
+ * them (legacy scheduler, `npm run jobs`, the events process: its own
+ * runner, services/jobs/periodic.ts, takes the same lock).
  */
 import type { Knex } from 'knex';
 import type { OwnershipRegistry } from '../../lib/ownership/index.ts';
@@ -23,9 +25,9 @@ import type { JobPorts } from '../../rpc/jobs/ports.ts';
 import { runShopStatsViaServices } from '../../rpc/jobs/shop-stats.ts';
 import { describeOwners, jobLockKey, tablesColocated, type PeriodicJob, type PeriodicRun } from '../../lib/contract/jobs/periodic.ts';
 import { withJobLock } from './lock.ts';
-import { runPopularity, type PopularityResult } from './popularity.ts';
+import { runPopularity } from './popularity.ts';
 import type { PopularityParams } from '../../lib/contract/jobs/scoring.ts';
-import { runShopStats, type ShopStatsResult } from './shop-stats.ts';
+import { runShopStats } from './shop-stats.ts';
 
 export type { PeriodicJob, PeriodicRun } from '../../lib/contract/jobs/periodic.ts';
 export { describeRun } from '../../lib/contract/jobs/periodic.ts';
