@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response, ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, errorBody, isAppError } from './errors.ts';
 import type { Logger } from './logger.ts';
-import { isFencedWriteError } from './fence.ts';
+import { isFenceTriggerError } from './seam/errors.ts';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -49,7 +49,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     let appErr: AppError;
     if (isAppError(err)) appErr = err;
-    else if (isFencedWriteError(err)) appErr = new AppError('WRITE_FENCED');
+    else if (isFenceTriggerError(err)) appErr = new AppError('WRITE_FENCED');
     else {
       const e = err as { type?: string; status?: number; statusCode?: number };
       if (e?.type === 'entity.too.large') appErr = new AppError('PAYLOAD_TOO_LARGE');

@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import { AppError } from './errors.ts';
-import { retryFencedWrites } from './fence.ts';
+import { retryFencedRequests } from './seam/requests.ts';
 import { errorHandler, getRequestId, notFound, requestId } from './http.ts';
 import type { Logger } from './logger.ts';
 
@@ -47,7 +47,7 @@ export function createJsonApp(opts: JsonAppOptions): Express {
   app.use(express.json({ limit: DEFAULT_JSON_LIMIT }));
   app.use(requireJsonBodies());
   app.get('/health', opts.health);
-  app.use(retryFencedWrites(opts.router));
+  app.use(retryFencedRequests(opts.router));
   app.use(notFound());
   for (const h of opts.errorHandlers ?? []) app.use(h);
   app.use(errorHandler(opts.logger));

@@ -1,4 +1,8 @@
 /**
+ * The directions between all layers are stated in .dependency-cruiser.cjs and checked by test/depcruise.test.ts
+ * (`npm run check:layers` prints them). This file keeps the toolkit's finer rule for its own tests: which demo
+ * fixtures they may use, each with its reason.
+ *
  * Layering: the toolkit (strangler/, scripts/split/, lib/) must never depend on the demo, or the npm packages
  * (packages/, docs in README "Install the toolkit into your own project") would drag the demo along or break.
  *
@@ -25,7 +29,7 @@ export const DEMO_DIRS = ['legacy/', 'services/', 'thrift/', 'migrations/', 'scr
 const TEST_EXCEPTIONS: Record<string, string> = {
   'scripts/split/test/verify-corrupt.test.ts -> migrations/legacy/010_service_ownership.ts': 'fixture: the demo registry schema the corruption cases start from',
   'lib/test/json-app.test.ts -> legacy/http/app.ts': 'checks that the demo monolith serves errors through the shared lib/json-app',
-  'lib/test/json-app.test.ts -> services/kit/http-edge.ts': 'checks that the demo services serve errors through the shared lib/json-app',
+  'lib/test/json-app.test.ts -> services/common/http-edge.ts': 'checks that the demo services serve errors through the shared lib/json-app',
 };
 
 const posix = (p: string): string => p.split(sep).join('/');
@@ -78,7 +82,7 @@ describe('layering: the toolkit never imports the demo', function () {
   it('the rule refuses demo and non-toolkit imports from toolkit code, and demo imports from tests', function () {
     expect(layeringViolation('strangler/facade.ts', 'lib/logger.ts')).to.equal(null);
     expect(layeringViolation('scripts/split/lib/plan.ts', 'legacy/db.ts')).to.match(/toolkit code may import only/);
-    expect(layeringViolation('lib/seam/seam.ts', 'services/kit/http-edge.ts')).to.match(/toolkit code/);
+    expect(layeringViolation('lib/seam/seam.ts', 'services/common/http-edge.ts')).to.match(/toolkit code/);
     expect(layeringViolation('strangler/engine.ts', 'scripts/soak/report.ts')).to.match(/toolkit code/);
     expect(layeringViolation('strangler/engine.ts', 'test/helpers/wait.ts')).to.match(/toolkit code/);
     expect(layeringViolation('strangler/test/proxy.test.ts', 'test/helpers/wait.ts')).to.equal(null);

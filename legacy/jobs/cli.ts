@@ -13,7 +13,7 @@ import { int, parseConfig } from '../../lib/config.ts';
 import { createKnex } from '../../lib/db.ts';
 import { maskDsn, maskSecretsInText } from '../../lib/mask.ts';
 import { jobsSeamFields } from './config.ts';
-import { dayOf, parseDay } from './days.ts';
+import { dayOf, parseDay } from '../../lib/contract/jobs/days.ts';
 import { JOB_NAMES, isJobName, runJobsBehindSeam } from './run.ts';
 import { describeRun } from './seam.ts';
 import { openJobsSeam } from './wiring.ts';

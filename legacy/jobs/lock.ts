@@ -11,10 +11,7 @@
  */
 import type { Knex } from 'knex';
 
-/** Popularity writes every product's score, so it locks per job; shop stats write one day's rows, so per job and day. */
-export function jobLockKey(job: 'popularity' | 'shop-stats', day: string): string {
-  return job === 'popularity' ? job : `${job}:${day}`;
-}
+export { jobLockKey } from '../../lib/contract/jobs/periodic.ts';
 
 const NAME = "LEFT(CONCAT('pj:', DATABASE(), ':', ?), 64)";
 

@@ -8,8 +8,9 @@
  * products.updated_at as it was (a ranking is not an edit).
  */
 import type { Knex } from 'knex';
-import { addDays, dayStart } from './days.ts';
-import { DEFAULT_POPULARITY, popularityScores, scoreChanges, type EventBucket, type EventType, type PopularityParams } from './scoring.ts';
+import type { PopularityResult } from '../../lib/contract/jobs/results.ts';
+import { addDays, dayStart } from '../../lib/contract/jobs/days.ts';
+import { DEFAULT_POPULARITY, popularityScores, scoreChanges, type EventBucket, type EventType, type PopularityParams } from '../../lib/contract/jobs/scoring.ts';
 
 export const UPDATE_BATCH = 500;
 /**
@@ -19,14 +20,7 @@ export const UPDATE_BATCH = 500;
  */
 export const JOB_TMP_TABLE_BYTES = 256 * 1024 * 1024;
 
-export interface PopularityResult {
-  day: string;
-  events: number;
-  scored: number;
-  updated: number;
-  zeroed: number;
-  ms: number;
-}
+export type { PopularityResult } from '../../lib/contract/jobs/results.ts';
 
 const ELIGIBLE = "p.status = 'active' AND s.status = 'open' AND s.contract_status = 'active'";
 // STRAIGHT_JOIN pins the event table as the driving one. Left alone, MariaDB starts from the few eligible shops

@@ -5,7 +5,8 @@
  *   products, shops, users all legacy/legacy → the legacy SQL join (this
  *     folder), the monolith's job, kept until the split;
  *   any of them service-owned or split      → the via-services version
- *     (services/jobs: batch Thrift calls, no cross-owner join).
+ *     (rpc/jobs: batch Thrift calls through the service clients, no
+ *     cross-owner join; the events process runs the same, services/jobs).
  *
  * Each caller says what it does in either state (`whileColocated`,
  * `afterSplit`: run 'sql'/'services', or 'skip' because another process has
@@ -14,20 +15,22 @@
  * results are discarded unwritten and the run goes through the services (or
  * is skipped) — the SQL join never writes after a split. Every run holds the
  * job's lock (lock.ts), so two runs of a job never overlap, whoever started
- * them (legacy scheduler, `npm run jobs`, the events process).
+ * them (legacy scheduler, `npm run jobs`, the events process: its own
+ * runner, services/jobs/periodic.ts, takes the same lock).
  */
 import type { Knex } from 'knex';
 import type { OwnershipRegistry } from '../../lib/ownership/index.ts';
-import { runPopularityViaServices } from '../../services/jobs/popularity.ts';
-import type { JobPorts } from '../../services/jobs/ports.ts';
-import { runShopStatsViaServices } from '../../services/jobs/shop-stats.ts';
-import { describeOwners, tablesColocated } from './colocated.ts';
-import { jobLockKey, withJobLock } from './lock.ts';
-import { runPopularity, type PopularityResult } from './popularity.ts';
-import type { PopularityParams } from './scoring.ts';
-import { runShopStats, type ShopStatsResult } from './shop-stats.ts';
+import { runPopularityViaServices } from '../../rpc/jobs/popularity.ts';
+import type { JobPorts } from '../../rpc/jobs/ports.ts';
+import { runShopStatsViaServices } from '../../rpc/jobs/shop-stats.ts';
+import { describeOwners, jobLockKey, tablesColocated, type PeriodicJob, type PeriodicRun } from '../../lib/contract/jobs/periodic.ts';
+import { withJobLock } from './lock.ts';
+import { runPopularity } from './popularity.ts';
+import type { PopularityParams } from '../../lib/contract/jobs/scoring.ts';
+import { runShopStats } from './shop-stats.ts';
 
-export type PeriodicJob = 'popularity' | 'shop-stats';
+export type { PeriodicJob, PeriodicRun } from '../../lib/contract/jobs/periodic.ts';
+export { describeRun } from '../../lib/contract/jobs/periodic.ts';
 
 export interface SeamDeps {
   /** The legacy database: `logs`, `shop_daily_stats`, the ownership table, the locks, and the tables the SQL join reads. */
@@ -43,20 +46,6 @@ export interface SeamDeps {
   lockWaitSeconds?: number;
   params?: PopularityParams;
   now?: () => Date;
-}
-
-export interface PeriodicRun {
-  job: PeriodicJob;
-  day: string;
-  via: 'sql' | 'services' | 'skipped';
-  /** Ownership the decision was made on. */
-  owners: string;
-  /** Why it was skipped, or why the SQL run was abandoned for the services. */
-  note?: string;
-  /** Another run of the job held the lock (skipped). */
-  busy?: boolean;
-  popularity?: PopularityResult;
-  shopStats?: ShopStatsResult;
 }
 
 class SplitDuringRun extends Error {
@@ -102,16 +91,4 @@ async function viaServices(d: SeamDeps, job: PeriodicJob, day: string, owners: s
   return job === 'popularity'
     ? { job, day, via: 'services', owners, popularity: await runPopularityViaServices(ports, { day, params: d.params }) }
     : { job, day, via: 'services', owners, shopStats: await runShopStatsViaServices(ports, { day, now: d.now }) };
-}
-
-/** One line per run, for logs and the CLI. */
-export function describeRun(r: PeriodicRun): string {
-  const how = r.via === 'sql' ? 'SQL join (tables co-located)' : r.via === 'services' ? 'through the services' : 'skipped';
-  const tail = ` — ${how}; ${r.owners}${r.note ? `; ${r.note}` : ''}`;
-  if (r.popularity) {
-    const p = r.popularity;
-    return `popularity ${p.day}: ${p.events} events → ${p.scored} products scored, ${p.updated} updated, ${p.zeroed} reset to 0 (${p.ms} ms)${tail}`;
-  }
-  if (r.shopStats) return `shop-stats ${r.shopStats.day}: ${r.shopStats.shops} shops upserted (${r.shopStats.ms} ms)${tail}`;
-  return `${r.job} ${r.day}${tail}`;
 }

@@ -6,32 +6,10 @@
  * product history).
  */
 import type { Knex } from 'knex';
-import { addDays, datetime6, dayStart } from './days.ts';
+import { addDays, datetime6, dayStart } from '../../lib/contract/jobs/days.ts';
+import { assembleShopStats, type ShopDayStats, type ShopStatsResult } from '../../lib/contract/jobs/results.ts';
 
-export interface ShopDayStats {
-  shopId: number;
-  day: string;
-  views: number;
-  clicks: number;
-  likes: number;
-  activeProducts: number;
-}
-
-export interface ShopStatsResult {
-  day: string;
-  shops: number;
-  ms: number;
-}
-
-type Counts = Map<number, Record<string, number>>;
-
-/** Pure: one row per shop, zeros where a shop had nothing. */
-export function assembleShopStats(day: string, shopIds: number[], events: Counts, likes: Map<number, number>, active: Map<number, number>): ShopDayStats[] {
-  return [...shopIds].sort((a, b) => a - b).map((shopId) => ({
-    shopId, day, views: events.get(shopId)?.views ?? 0, clicks: events.get(shopId)?.clicks ?? 0, likes: likes.get(shopId) ?? 0,
-    activeProducts: active.get(shopId) ?? 0,
-  }));
-}
+export { assembleShopStats, type ShopDayStats, type ShopStatsResult } from '../../lib/contract/jobs/results.ts';
 
 export const UPSERT_BATCH = 1000;
 

@@ -6,9 +6,10 @@
  */
 import type { Knex } from 'knex';
 import { createMysqlOwnershipRegistry, type OwnershipRegistry } from '../../lib/ownership/index.ts';
-import { parseHostPort } from '../../services/kit/config.ts';
-import { createJobClients, thriftJobPorts, type JobClients } from '../../services/jobs/wire.ts';
-import type { JobPorts } from '../../services/jobs/ports.ts';
+import { parseHostPort } from '../../rpc/endpoints.ts';
+import { createJobClients, type JobClients } from '../../rpc/jobs/clients.ts';
+import type { JobPorts } from '../../rpc/jobs/ports.ts';
+import { legacyJobPorts } from './ports.ts';
 import type { SeamDeps } from './seam.ts';
 
 export interface JobsSeamEnv {
@@ -33,7 +34,7 @@ export async function openJobsSeam(
   const ports = () => {
     if (fixed) return fixed;
     clients ??= createJobClients({ product: parseHostPort(env.PRODUCT_THRIFT), shop: parseHostPort(env.SHOP_THRIFT), user: parseHostPort(env.USER_THRIFT) }, { timeoutMs: env.JOBS_CALL_TIMEOUT_MS });
-    return thriftJobPorts(knex, clients);
+    return legacyJobPorts(knex, clients);
   };
   return {
     deps: { ...choices, legacyKnex: knex, registry, ports },

@@ -1,4 +1,4 @@
-import type { BookmarkRow } from '../contract/rows.ts';
+import type { BookmarkRow } from '../../lib/contract/rows.ts';
 import { countOf, offset, type Counted, type Db, type Knex, type Paging } from './db.ts';
 import type { AddResult } from './likes.ts';
 import { PUBLIC_CONTRACT_STATUS, shopColumns } from './shops.ts';

@@ -15,4 +15,4 @@ export * from './likes.ts';
 export * from './bookmarks.ts';
 export * from './logs.ts';
 export * from './stats.ts';
-export * from './money.ts';
+export * from '../../lib/contract/money.ts';

@@ -1,4 +1,4 @@
-import type { LikeRow } from '../contract/rows.ts';
+import type { LikeRow } from '../../lib/contract/rows.ts';
 import { countOf, offset, type Counted, type Db, type Knex, type Paging } from './db.ts';
 import { HIDDEN_STATUS, listColumns } from './products.ts';
 import { transact } from '../../lib/db.ts';

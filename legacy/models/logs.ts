@@ -1,4 +1,4 @@
-import type { LogRow } from '../contract/rows.ts';
+import type { LogRow } from '../../lib/contract/rows.ts';
 import { countOf, offset, type Counted, type Db, type Paging } from './db.ts';
 
 /** The event log the story wrote straight into MySQL: views, clicks, searches (likes are logged by likes.ts). */

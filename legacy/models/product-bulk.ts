@@ -1,9 +1,8 @@
-import { AppError } from '../../lib/errors.ts';
-import type { FieldError } from '../contract/error.ts';
 import { existingCategoryIds } from './categories.ts';
 import type { Knex } from './db.ts';
 import { productsChanged } from './product-writes.ts';
 import { transact } from '../../lib/db.ts';
+import { bulkErrors, bulkKey as key, classify, sameImages, type BulkItem, type BulkResult } from '../../lib/contract/bulk.ts';
 
 /**
  * Crawler upload: up to 1,000 products per call, keyed by (shopId, externalId).
@@ -16,77 +15,9 @@ import { transact } from '../../lib/db.ts';
  * hid stays hidden. `version` (and `updated_at`) move only when content
  * really changed, including the image list when `images` is sent.
  */
-export const MAX_BULK_ITEMS = 1000;
-
-export interface BulkItem {
-  shopId: number;
-  externalId: string;
-  name: string;
-  description?: string | null;
-  price: string;
-  salePrice?: string | null;
-  currency?: string;
-  categoryId?: number | null;
-  status?: 'active' | 'sold_out';
-  attributes?: Record<string, unknown>;
-  images?: string[];
-}
-
-export type BulkOutcome = 'created' | 'updated' | 'unchanged';
-export interface BulkResult {
-  created: number;
-  updated: number;
-  unchanged: number;
-  items: { index: number; id: number; shopId: number; externalId: string; result: BulkOutcome }[];
-}
-
-const key = (shopId: number, externalId: string) => `${shopId}\u0000${externalId}`;
-
-/** Pure: an error for every item repeating an earlier item's (shopId, externalId). */
-export function duplicateKeyErrors(items: Pick<BulkItem, 'shopId' | 'externalId'>[], prefix = 'items'): FieldError[] {
-  const seen = new Map<string, number>();
-  const errors: FieldError[] = [];
-  items.forEach((it, index) => {
-    const k = key(it.shopId, it.externalId);
-    const first = seen.get(k);
-    if (first !== undefined) errors.push({ field: `${prefix}.${index}.externalId`, message: `duplicates ${prefix}.${first} (same shopId and externalId)` });
-    else seen.set(k, index);
-  });
-  return errors;
-}
-
-/** Pure: does the stored image list (ordered) equal the sent one? */
-export function sameImages(stored: string[], sent: string[]): boolean {
-  return stored.length === sent.length && stored.every((u, i) => u === sent[i]);
-}
-
-/** Pure: outcome per item from versions before and after the upsert. */
-export function classify(before: Map<string, { version: number }>, after: Map<string, { version: number }>, k: string): BulkOutcome {
-  const prev = before.get(k);
-  const now = after.get(k);
-  if (prev === undefined) return 'created';
-  return now !== undefined && now.version > prev.version ? 'updated' : 'unchanged';
-}
-
-/**
- * Pure: an error for every item naming a shop or category not among the known
- * ids (shop first, then category, in item order). Where the ids come from is
- * the caller's business: legacy's tables here, the services behind the seam.
- */
-export function referenceErrorsFrom(items: Pick<BulkItem, 'shopId' | 'categoryId'>[], shops: Set<number>, categories: Set<number>, prefix = 'items'): FieldError[] {
-  const errors: FieldError[] = [];
-  items.forEach((it, index) => {
-    if (!shops.has(it.shopId)) errors.push({ field: `${prefix}.${index}.shopId`, message: `unknown shop ${it.shopId}` });
-    if (it.categoryId != null && !categories.has(it.categoryId)) errors.push({ field: `${prefix}.${index}.categoryId`, message: `unknown category ${it.categoryId}` });
-  });
-  return errors;
-}
-
-/** Pure: the one error of a bulk call refused before anything is written (duplicates, then unknown references), or undefined. */
-export function bulkErrors(items: BulkItem[], shops: Set<number>, categories: Set<number>, prefix = 'items'): AppError | undefined {
-  const errors = [...duplicateKeyErrors(items, prefix), ...referenceErrorsFrom(items, shops, categories, prefix)];
-  return errors.length > 0 ? new AppError('VALIDATION_FAILED', `${errors.length} item field(s) failed validation; nothing was written`, { details: errors }) : undefined;
-}
+export {
+  MAX_BULK_ITEMS, bulkErrors, classify, duplicateKeyErrors, referenceErrorsFrom, sameImages, type BulkItem, type BulkOutcome, type BulkResult,
+} from '../../lib/contract/bulk.ts';
 
 /** The items' shop and category ids that exist in legacy's tables. */
 async function knownReferences(knex: Knex, items: BulkItem[]): Promise<[Set<number>, Set<number>]> {

@@ -1,7 +1,7 @@
 import { AppError } from '../../lib/errors.ts';
-import type { ProductRow } from '../contract/rows.ts';
+import type { ProductRow } from '../../lib/contract/rows.ts';
 import { isDuplicateKey, isMissingReference, type Db, type Knex } from './db.ts';
-import { compareDecimal } from './money.ts';
+import { compareDecimal } from '../../lib/contract/money.ts';
 import { recordProductsChangedByIds } from '../../lib/events/outbox.ts';
 import { transact } from '../../lib/db.ts';
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { ProductImageRow, ProductListRow, ProductRow } from '../contract/rows.ts';
+import type { ProductImageRow, ProductListRow, ProductRow } from '../../lib/contract/rows.ts';
 import { countOf, escapeLike, offset, type Counted, type Db, type Paging } from './db.ts';
 
 /** Reads of the catalogue. Writes live in product-writes.ts and product-bulk.ts. */

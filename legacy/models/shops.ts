@@ -1,5 +1,5 @@
 import { AppError } from '../../lib/errors.ts';
-import type { ShopRow } from '../contract/rows.ts';
+import type { ShopRow } from '../../lib/contract/rows.ts';
 import { countOf, escapeLike, isDuplicateKey, offset, type Counted, type Db, type Paging } from './db.ts';
 
 const SHOP_COLUMNS = ['id', 'name', 'slug', 'url', 'description', 'contract_status', 'status', 'commission_rate', 'follower_count', 'created_at', 'updated_at'];

@@ -1,4 +1,4 @@
-import type { StaffRow } from '../contract/rows.ts';
+import type { StaffRow } from '../../lib/contract/rows.ts';
 import { normalizeEmail } from './users.ts';
 import { hashPassword } from './passwords.ts';
 import type { Db } from './db.ts';

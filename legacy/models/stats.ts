@@ -1,4 +1,5 @@
-import type { DailyTotalRow, ProductStatRow, ShopDailyStatRow } from '../contract/rows.ts';
+import type { DailyTotalRow, ProductStatRow, ShopDailyStatRow } from '../../lib/contract/rows.ts';
+import type { EventCount } from '../../lib/contract/merchant-stats.ts';
 import { countOf, offset, type Counted, type Db, type Paging } from './db.ts';
 
 /** Day bounds as DATETIME(6) literals: [from 00:00, to+1 00:00). */
@@ -82,3 +83,18 @@ export async function newLikesByProduct(db: Db, productIds: number[], from: stri
   }
   return out;
 }
+
+/**
+ * A shop's views and clicks per product in [from 00:00, to+1 00:00) UTC: one grouped read over
+ * ix_logs_shop_created_type (the report's `logs` part once products or users have moved; the shop service reads
+ * the same table with its own copy, services/common/legacy-owned.ts).
+ */
+export async function shopEventsByProduct(db: Db, shopId: number, from: string, to: string): Promise<EventCount[]> {
+  const [start, end] = dayRange(from, to);
+  const rows = await db('logs').where('shop_id', shopId).whereIn('type', ['view', 'click'])
+    .andWhere('created_at', '>=', start).andWhere('created_at', '<', end)
+    .groupBy('product_id').select('product_id', db.raw("SUM(type = 'view') AS views"), db.raw("SUM(type = 'click') AS clicks"));
+  return (rows as { product_id: number | null; views: number; clicks: number }[])
+    .map((r) => ({ productId: r.product_id === null ? null : Number(r.product_id), views: Number(r.views), clicks: Number(r.clicks) }));
+}
+

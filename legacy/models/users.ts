@@ -1,5 +1,5 @@
 import { AppError } from '../../lib/errors.ts';
-import type { UserRow } from '../contract/rows.ts';
+import type { UserRow } from '../../lib/contract/rows.ts';
 import { countOf, escapeLike, isDuplicateKey, offset, type Counted, type Db, type Paging } from './db.ts';
 import { hashPassword } from './passwords.ts';
 

@@ -1,4 +1,4 @@
-import type { BookmarkRow } from '../contract/rows.ts';
+import type { BookmarkRow } from '../../lib/contract/rows.ts';
 import * as models from '../models/bookmarks.ts';
 import type { AddResult } from '../models/likes.ts';
 import type { Counted, Db, Knex, Paging } from '../models/db.ts';

@@ -1,4 +1,4 @@
-import type { FieldError } from '../contract/error.ts';
+import type { FieldError } from '../../lib/contract/error.ts';
 import type { BulkItem, BulkOutcome, BulkResult } from '../models/product-bulk.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Domain, OwnershipRegistry } from '../../lib/ownership/index.ts';
 import { createSeam, type Connection, type Seam as DataSeam, type SeamOptions } from '../../lib/seam/index.ts';
-import type { ProductApi, ShopApi, UserApi } from '../../services/kit/thrift-ports.ts';
+import type { ProductApi, ShopApi, UserApi } from '../../rpc/thrift-ports.ts';
 
 /**
  * The anti-corruption seam between legacy code and the extracted services.
@@ -23,11 +23,11 @@ import type { ProductApi, ShopApi, UserApi } from '../../services/kit/thrift-por
  * Both need `connections` in the context; without them they return/use `db`.
  */
 export interface SeamApis {
-  product: Pick<ProductApi, 'getMany' | 'listProducts'> & { getProduct(ctx: Record<string, unknown> | undefined, id: string, view: { withImages?: boolean; withShop?: boolean; includeHidden?: boolean }): Promise<import('../../services/kit/wire.ts').WireProduct> };
-  shop: Pick<ShopApi, 'getShop' | 'getMerchants'> & { listShops(ctx: Record<string, unknown> | undefined, query: { filter?: { statuses?: string[]; contractStatuses?: string[]; q?: string }; page?: { limit?: number; offset?: number } }): Promise<{ items: import('../../services/kit/wire.ts').WireShop[]; page: { total?: number | null } }> };
+  product: Pick<ProductApi, 'getMany' | 'listProducts'> & { getProduct(ctx: Record<string, unknown> | undefined, id: string, view: { withImages?: boolean; withShop?: boolean; includeHidden?: boolean }): Promise<import('../../rpc/wire.ts').WireProduct> };
+  shop: Pick<ShopApi, 'getShop' | 'getMerchants'> & { listShops(ctx: Record<string, unknown> | undefined, query: { filter?: { statuses?: string[]; contractStatuses?: string[]; q?: string }; page?: { limit?: number; offset?: number } }): Promise<{ items: import('../../rpc/wire.ts').WireShop[]; page: { total?: number | null } }> };
   user: UserApi & {
-    getUser(ctx: Record<string, unknown> | undefined, id: string): Promise<import('../../services/kit/wire.ts').WireUser>;
-    listUsers(ctx: Record<string, unknown> | undefined, query: { q?: string; page?: { limit?: number; offset?: number } }): Promise<{ items: import('../../services/kit/wire.ts').WireUser[]; page: { total?: number | null } }>;
+    getUser(ctx: Record<string, unknown> | undefined, id: string): Promise<import('../../rpc/wire.ts').WireUser>;
+    listUsers(ctx: Record<string, unknown> | undefined, query: { q?: string; page?: { limit?: number; offset?: number } }): Promise<{ items: import('../../rpc/wire.ts').WireUser[]; page: { total?: number | null } }>;
   };
 }
 

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Logger } from '../../lib/logger.ts';
 import { createMysqlOwnershipRegistry, type OwnershipRegistry } from '../../lib/ownership/index.ts';
-import { closeServiceClients, createServiceClients } from '../../services/common/thrift/index.ts';
+import { closeServiceClients, createServiceClients } from '../../rpc/index.ts';
 import { attachSeam, detachSeam, type SeamApis } from './context.ts';
 
 export { attachSeam, detachSeam, viaService, type SeamApis, type SeamContext } from './context.ts';

@@ -1,4 +1,4 @@
-import type { LikeRow } from '../contract/rows.ts';
+import type { LikeRow } from '../../lib/contract/rows.ts';
 import * as models from '../models/likes.ts';
 import type { Counted, Db, Knex, Paging } from '../models/db.ts';
 import { addLocalMark, addMark, catalogApi, getLikeRow, getLocalLikeRow, listLikeRows, listLocalLikeRows, markApi, removeLocalMark, removeMark } from './marks.ts';

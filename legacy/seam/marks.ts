@@ -1,8 +1,8 @@
-import type { BookmarkRow, LikeRow } from '../contract/rows.ts';
+import type { BookmarkRow, LikeRow } from '../../lib/contract/rows.ts';
 import type { Counted, Db, Knex, Paging } from '../models/db.ts';
 import type { AddResult } from '../models/likes.ts';
-import { listRowOf } from '../../services/product/logic.ts';
-import { productFromWire, shopFromWire, type WireProduct, type WireShop } from '../../services/kit/wire.ts';
+import { listRowOf } from '../../lib/contract/product.ts';
+import { productFromWire, shopFromWire, type WireProduct, type WireShop } from '../../rpc/wire.ts';
 import { viaService } from './context.ts';
 
 /**

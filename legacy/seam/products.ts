@@ -1,9 +1,9 @@
 import { isAppError } from '../../lib/errors.ts';
-import type { ProductListRow, ProductRow } from '../contract/rows.ts';
+import type { ProductListRow, ProductRow } from '../../lib/contract/rows.ts';
 import * as models from '../models/products.ts';
 import type { Counted, Db, Paging } from '../models/db.ts';
-import { listRowOf } from '../../services/product/logic.ts';
-import { productFromWire, type WireProduct } from '../../services/kit/wire.ts';
+import { listRowOf } from '../../lib/contract/product.ts';
+import { productFromWire, type WireProduct } from '../../rpc/wire.ts';
 import { viaService } from './context.ts';
 
 /** legacy/models/products.ts behind the seam: the same functions, served by the product service when it owns products. */

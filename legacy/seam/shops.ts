@@ -1,8 +1,8 @@
 import { isAppError } from '../../lib/errors.ts';
-import type { ShopRow } from '../contract/rows.ts';
+import type { ShopRow } from '../../lib/contract/rows.ts';
 import * as models from '../models/shops.ts';
 import type { Counted, Db, Paging } from '../models/db.ts';
-import { shopFromWire } from '../../services/kit/wire.ts';
+import { shopFromWire } from '../../rpc/wire.ts';
 import { viaService } from './context.ts';
 
 /** legacy/models/shops.ts behind the seam: reads served by the shop service when it owns shops. */
@@ -36,8 +36,8 @@ export async function listShops(db: Db, filter: models.ShopFilter, paging: Pagin
 }
 
 type ShopWriteApi = { shop: {
-  createShop(ctx: undefined, input: Record<string, unknown>): Promise<import('../../services/kit/wire.ts').WireShop>;
-  updateShop(ctx: undefined, id: string, patch: Record<string, unknown>): Promise<import('../../services/kit/wire.ts').WireShop>;
+  createShop(ctx: undefined, input: Record<string, unknown>): Promise<import('../../rpc/wire.ts').WireShop>;
+  updateShop(ctx: undefined, id: string, patch: Record<string, unknown>): Promise<import('../../rpc/wire.ts').WireShop>;
   closeShop(ctx: undefined, id: string): Promise<unknown>;
   reopenShop(ctx: undefined, id: string): Promise<unknown>;
 } };

@@ -1,17 +1,16 @@
-import { merchantStatsJson, type MerchantStatsJson, type StatsWindow } from '../contract/merchant-stats.ts';
-import { productStat } from '../contract/activity.ts';
-import type { PageRequest } from '../contract/paging.ts';
-import type { Db, Knex } from '../models/db.ts';
+import { merchantStatsJson, type MerchantStatsJson, type StatsWindow } from '../../lib/contract/merchant-stats.ts';
+import { productStat } from '../../lib/contract/activity.ts';
+import type { PageRequest } from '../../lib/contract/paging.ts';
+import type { Db } from '../models/db.ts';
 import * as models from '../models/stats.ts';
-import { LegacyViewCounts } from '../../services/kit/legacy-owned.ts';
-import { gatherMerchantStats, newLikesOver, shopProductsOver, type LikesByDayApi, type MerchantStatsSources } from '../../services/kit/merchant-stats.ts';
+import { gatherMerchantStats, newLikesOver, shopProductsOver, type LikesByDayApi, type MerchantStatsSources } from '../../rpc/merchant-stats.ts';
 import { viaService } from './context.ts';
 
 /**
  * The merchant report behind the seam. While legacy owns products and users
  * it is the SQL join (legacy/models/stats.ts productStats + shopTotals).
  * Once either has moved the join is impossible (the tables live in other
- * databases), so the report is assembled (legacy/contract/merchant-stats.ts)
+ * databases), so the report is assembled (lib/contract/merchant-stats.ts)
  * from the owners: products from the product service or `products`, new
  * likes from the user service (likesByDay) or `likes`, views and clicks from
  * `logs`, which stays legacy's. The answer is the same either way.
@@ -26,10 +25,9 @@ export async function merchantStats(db: Db, shopId: number, window: StatsWindow,
     ]);
     return merchantStatsJson(shopId, window, totals, rows.map(productStat), paging, total);
   }
-  const logs = new LegacyViewCounts(db as Knex);
   const sources: MerchantStatsSources = {
     shopProducts: productApi ? shopProductsOver(productApi.product) : (id) => models.shopStatsProducts(db, id),
-    shopEvents: (id, w) => logs.inShopWindow(id, w),
+    shopEvents: (id, w) => models.shopEventsByProduct(db, id, w.from, w.to),
     newLikes: userApi ? newLikesOver(userApi.user) : (ids, w) => models.newLikesByProduct(db, ids, w.from, w.to),
   };
   return gatherMerchantStats(sources, shopId, window, paging);

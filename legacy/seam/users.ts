@@ -1,11 +1,11 @@
 import { isAppError } from '../../lib/errors.ts';
-import type { StaffRow, UserRow } from '../contract/rows.ts';
+import type { StaffRow, UserRow } from '../../lib/contract/rows.ts';
 import * as users from '../models/users.ts';
 import * as staff from '../models/staff.ts';
 import { checkCredentials } from '../models/auth.ts';
 import { createUserSession } from '../models/sessions.ts';
 import type { Counted, Db, Paging } from '../models/db.ts';
-import { merchantFromWire, userFromWire } from '../../services/kit/wire.ts';
+import { merchantFromWire, userFromWire } from '../../rpc/wire.ts';
 import { viaService } from './context.ts';
 
 /** legacy/models/users.ts (and the merchant lookup of staff.ts) behind the seam. */
@@ -33,7 +33,7 @@ export async function listUsers(db: Db, q: string | undefined, paging: Paging): 
 
 /** Sign-up through the user service (it hashes the password; the same CONFLICT for a taken email). */
 export async function createUser(db: Db, input: users.NewUser): Promise<UserRow> {
-  const api = viaService(db, 'user') as (ReturnType<typeof viaService> & { user: { signUp(ctx: undefined, input: Record<string, unknown>): Promise<import('../../services/kit/wire.ts').WireUser> } }) | undefined;
+  const api = viaService(db, 'user') as (ReturnType<typeof viaService> & { user: { signUp(ctx: undefined, input: Record<string, unknown>): Promise<import('../../rpc/wire.ts').WireUser> } }) | undefined;
   if (!api) return users.createUser(db as never, input);
   return userFromWire(await api.user.signUp(undefined, { email: input.email, password: input.password, name: input.name, gender: input.gender ?? undefined, birthYear: input.birthYear ?? undefined }));
 }

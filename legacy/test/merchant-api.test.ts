@@ -3,8 +3,8 @@ import { createMerchantApp } from '../merchant-api/app.ts';
 import { startHarness, type Harness } from './harness.ts';
 import { newLikesByProduct, shopStatsProducts } from '../models/stats.ts';
 import { merchantStats } from '../seam/stats.ts';
-import { LegacyViewCounts } from '../../services/kit/legacy-owned.ts';
-import { gatherMerchantStats, type MerchantStatsSources } from '../../services/kit/merchant-stats.ts';
+import { LegacyViewCounts } from '../../services/common/legacy-owned.ts';
+import { gatherMerchantStats, type MerchantStatsSources } from '../../rpc/merchant-stats.ts';
 
 type Auth = { id: number; token: string; email: string; password: string };
 

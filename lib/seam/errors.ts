@@ -5,7 +5,7 @@
 export const SEAM_UNAVAILABLE = 'SERVICE_MOVING';
 export const SEAM_UNKNOWN_DOMAIN = 'SEAM_UNKNOWN_DOMAIN';
 export const SEAM_INVALID_OPTIONS = 'SEAM_INVALID_OPTIONS';
-/** The code a fenced write carries across a process boundary (lib/fence.ts uses the same). */
+/** The code a fenced write carries across a process boundary (Thrift: rpc/errors.ts). */
 export const WRITE_FENCED = 'WRITE_FENCED';
 export const ER_NO_SUCH_TABLE = 1146;
 
@@ -47,14 +47,27 @@ export class SeamError extends Error {
  * fence (ER_NO_SUCH_TABLE 1146), or WRITE_FENCED from a service. Follows
  * `cause` chains (knex/mysql2 and wrappers nest them). Pure.
  */
-export function isFenceError(err: unknown, depth = 0): boolean {
+export function isFenceError(err: unknown): boolean {
+  return fenceMatch(err, true, 0);
+}
+
+/**
+ * The fence's triggers only (SQLSTATE 45000 `split-db:`, or WRITE_FENCED from a service), not a missing table:
+ * for code that cannot tell which domain a failing statement belonged to (a whole request, see requests.ts), a
+ * missing table is an ordinary bug and must stay one. Pure.
+ */
+export function isFenceTriggerError(err: unknown): boolean {
+  return fenceMatch(err, false, 0);
+}
+
+function fenceMatch(err: unknown, missingTable: boolean, depth: number): boolean {
   if (typeof err !== 'object' || err === null || depth > 5) return false;
   const e = err as { code?: unknown; errno?: unknown; sqlState?: unknown; message?: unknown; sqlMessage?: unknown; cause?: unknown };
   if (e.code === WRITE_FENCED) return true;
   const text = typeof e.sqlMessage === 'string' ? e.sqlMessage : typeof e.message === 'string' ? e.message : '';
   if (e.sqlState === '45000' && text.includes('split-db:')) return true;
-  if (e.errno === ER_NO_SUCH_TABLE || e.code === 'ER_NO_SUCH_TABLE') return true;
-  return e.cause !== undefined && e.cause !== err ? isFenceError(e.cause, depth + 1) : false;
+  if (missingTable && (e.errno === ER_NO_SUCH_TABLE || e.code === 'ER_NO_SUCH_TABLE')) return true;
+  return e.cause !== undefined && e.cause !== err ? fenceMatch(e.cause, missingTable, depth + 1) : false;
 }
 
 /**

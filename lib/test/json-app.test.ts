@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import express, { type Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import { createBaseApp } from '../../legacy/http/app.ts';
-import { createEdgeApp } from '../../services/kit/http-edge.ts';
+import { createEdgeApp } from '../../services/common/http-edge.ts';
 import { AppError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Knex } from '../../lib/db.ts';
-import type { JobPorts } from '../../services/jobs/ports.ts';
+import type { JobPorts } from '../../rpc/jobs/ports.ts';
 
 /** Per-port-method wall time, calls (and failed ones), items in (array arguments) / out (array or map results). */
 export class PhaseTimer {

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { performance, PerformanceObserver, constants as perfConst } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import ProductService from '../../thrift/gen-nodejs/ProductService.js';
-import { createThriftClient } from '../../services/common/thrift/index.ts';
+import { createThriftClient } from '../../rpc/index.ts';
 
 const [kind = 'thrift', cArg = '32', sArg = '5', pArg] = process.argv.slice(2);
 const concurrency = Number(cArg);

@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- thrift`: a product-listing call returning 20 items, over
  * Thrift (framed binary over TCP, pooled multiplexed connections, the shared
- * plumbing in services/common/thrift) and over HTTP+JSON (Express 5, undici
+ * plumbing in rpc/) and over HTTP+JSON (Express 5, undici
  * keep-alive pool) for the same data in the same run, at concurrency 1 and 32.
  *
  * The servers run in a child process (this file with `--serve`), the load
@@ -26,9 +26,9 @@ import stockThrift from 'thrift';
 import express from 'express';
 import ProductService from '../../thrift/gen-nodejs/ProductService.js';
 import productTypes from '../../thrift/gen-nodejs/product_types.js';
-import { CLIENT_DEFAULTS, createThriftClient, createThriftServer } from '../../services/common/thrift/index.ts';
-import { FastBinaryProtocol, WriteBuffer, T, type ProtocolClass } from '../../services/common/thrift/protocol.ts';
-import { FastCompactProtocol } from '../../services/common/thrift/compact-protocol.ts';
+import { CLIENT_DEFAULTS, createThriftClient, createThriftServer } from '../../rpc/index.ts';
+import { FastBinaryProtocol, WriteBuffer, T, type ProtocolClass } from '../../rpc/protocol.ts';
+import { FastCompactProtocol } from '../../rpc/compact-protocol.ts';
 import type { BenchResult } from './cli.ts';
 import { formatLoad, judge, loadAverage, verdictLines } from './_noise.ts';
 

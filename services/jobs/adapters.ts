@@ -3,15 +3,14 @@
  * only, so none joins across owners: `logs` and `shop_daily_stats` are
  * legacy-owned (always the legacy database); `likes`, `products` and `shops`
  * adapters serve JOBS_PEERS=db, each on its owner's live database (a LiveDb
- * following the ownership registry, services/kit/live-db.ts), so they too
+ * following the ownership registry, services/common/live-db.ts), so they too
  * follow a split without a restart. The Thrift adapters (thrift-adapters.ts)
  * are the default.
  */
 import type { Knex } from 'knex';
-import { upsertShopStats } from '../../legacy/jobs/shop-stats.ts';
-import type { EventBucket, EventType } from '../../legacy/jobs/scoring.ts';
-import type { EventLog, LikeLog, ProductCatalog, ProductFacts, ShopDirectoryPort, ShopFacts, ShopStatsSink } from './ports.ts';
-import { chunks } from '../kit/keyset.ts';
+import type { EventBucket, EventType } from '../../lib/contract/jobs/scoring.ts';
+import type { EventLog, LikeLog, ProductCatalog, ProductFacts, ShopDirectoryPort, ShopFacts, ShopStatsSink } from '../../rpc/jobs/ports.ts';
+import { chunks } from '../../rpc/keyset.ts';
 
 /** A fixed knex, or a live one (LiveDb: the owner's database as the registry says now). */
 export type DbRef = Knex | { current(): Knex };
@@ -111,13 +110,23 @@ export class KnexShopDirectory implements ShopDirectoryPort {
   }
 }
 
-/** `shop_daily_stats` (the job's output table). */
+/** Rows per upsert statement (legacy's job writes the table the same way: legacy/jobs/shop-stats.ts). */
+const UPSERT_BATCH = 1000;
+
+/** `shop_daily_stats` (the job's output table): the service's own upsert, a copy of legacy's on purpose. */
 export class KnexShopStatsSink implements ShopStatsSink {
   readonly #db: () => Knex;
   constructor(db: DbRef) {
     this.#db = live(db);
   }
   async upsert(rows: Parameters<ShopStatsSink['upsert']>[0], computedAt: string): Promise<void> {
-    await upsertShopStats(this.#db(), rows, computedAt);
+    const db = this.#db();
+    for (const batch of chunks(rows, UPSERT_BATCH)) {
+      await db.raw(
+        `INSERT INTO shop_daily_stats (shop_id, day, views, clicks, likes, active_products, computed_at) VALUES ${batch.map(() => '(?,?,?,?,?,?,?)').join(',')}
+         ON DUPLICATE KEY UPDATE views = VALUES(views), clicks = VALUES(clicks), likes = VALUES(likes),
+           active_products = VALUES(active_products), computed_at = VALUES(computed_at)`,
+        batch.flatMap((r) => [r.shopId, r.day, r.views, r.clicks, r.likes, r.activeProducts, computedAt]));
+    }
   }
 }

@@ -16,14 +16,14 @@ import { createKnex, type Knex } from '../../lib/db.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import { createMysqlOwnershipRegistry, type OwnershipRegistry } from '../../lib/ownership/index.ts';
 import { createRedis } from '../../lib/events/queues.ts';
-import { runPeriodic, type SeamDeps } from '../../legacy/jobs/seam.ts';
-import type { PopularityParams } from '../../legacy/jobs/scoring.ts';
-import { newRegistry } from '../common/thrift/index.ts';
-import { parseHostPort } from '../kit/config.ts';
-import { createLiveDb, type LiveDb } from '../kit/live-db.ts';
+import { runPeriodic, type PeriodicDeps } from './periodic.ts';
+import type { PopularityParams } from '../../lib/contract/jobs/scoring.ts';
+import { newRegistry } from '../../rpc/index.ts';
+import { parseHostPort } from '../common/config.ts';
+import { createLiveDb, type LiveDb } from '../common/live-db.ts';
 import { jobsConfigSchema, type JobsConfig } from './config.ts';
 import { OutboxRelays } from './outbox-relays.ts';
-import type { JobPorts } from './ports.ts';
+import type { JobPorts } from '../../rpc/jobs/ports.ts';
 import { createJobsWorker, PERIODIC_QUEUE, registerSchedules } from './queue.ts';
 import { callCounts, createJobClients, dbJobPorts, thriftJobPorts, type JobClients } from './wire.ts';
 
@@ -78,7 +78,7 @@ export async function startJobs(config: JobsConfig, opts: StartJobsOptions = {})
       };
       ports = dbJobPorts(legacyKnex, { product: owner('product', config.PRODUCT_DB_URL), shop: owner('shop', config.SHOP_DB_URL), user: owner('user', config.USER_DB_URL) });
     }
-    const deps: SeamDeps = {
+    const deps: PeriodicDeps = {
       legacyKnex, registry, ports: () => ports, params: opts.params,
       whileColocated: config.JOBS_WHILE_COLOCATED === 'legacy' ? 'skip' : 'services', afterSplit: 'services',
       skipReason: { whileColocated: LEGACY_HAS_THEM },

@@ -2,15 +2,15 @@
  * The periodic jobs as BullMQ job schedulers (repeatable jobs): one
  * scheduler id per job, so however many processes register them, each slot
  * runs once; the worker recomputes and upserts, so a retried or repeated run
- * writes the same result. Each run goes through `run` (index.ts: the seam of
- * legacy/jobs/seam.ts — through the services, holding the job's lock); a run
+ * writes the same result. Each run goes through `run` (index.ts: periodic.ts
+ * — through the services, holding the job's lock); a run
  * that finds the lock taken fails and is retried with backoff.
  */
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../lib/logger.ts';
-import { addDays, dayOf, parseDay } from '../../legacy/jobs/days.ts';
-import { describeRun, type PeriodicJob as SeamJob, type PeriodicRun } from '../../legacy/jobs/seam.ts';
+import { addDays, dayOf, parseDay } from '../../lib/contract/jobs/days.ts';
+import { describeRun, type PeriodicJob as SeamJob, type PeriodicRun } from '../../lib/contract/jobs/periodic.ts';
 
 export const PERIODIC_QUEUE = 'periodic-jobs';
 export const PERIODIC_JOBS = ['popularity', 'shop-stats', 'outbox-purge'] as const;

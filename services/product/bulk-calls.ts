@@ -1,7 +1,7 @@
 /**
  * The Thrift side of the crawler upload (thrift/product.thrift bulkUpsert and
  * bulkUpsertItems) over the same BulkUploader the HTTP edge uses. Wire items
- * are checked with legacy's own bulk schema (legacy/admin-api/schemas.ts), so
+ * are checked with legacy's own bulk schema (lib/contract/schemas/admin-api.ts), so
  * a Thrift caller gets exactly the refusals an HTTP client gets.
  *
  * - bulkUpsertItems: legacy's contract (all or nothing, items across shops,
@@ -12,10 +12,10 @@
  *   written in one upsert.
  */
 import { AppError } from '../../lib/errors.ts';
-import type { FieldError } from '../../legacy/contract/error.ts';
-import { bulkBody, bulkItem } from '../../legacy/admin-api/schemas.ts';
-import { fieldErrors } from '../../legacy/contract/error.ts';
-import { MAX_BULK_ITEMS, type BulkItem, type BulkResult } from '../../legacy/models/product-bulk.ts';
+import type { FieldError } from '../../lib/contract/error.ts';
+import { bulkBody, bulkItem } from '../../lib/contract/schemas/admin-api.ts';
+import { fieldErrors } from '../../lib/contract/error.ts';
+import { MAX_BULK_ITEMS, type BulkItem, type BulkResult } from '../../lib/contract/bulk.ts';
 import type { BulkUploader } from './bulk.ts';
 
 export interface WireBulkItem {

@@ -1,9 +1,10 @@
 import { AppError } from '../../lib/errors.ts';
 import { recordProductChanges } from '../../lib/events/outbox.ts';
-import type { FieldError } from '../../legacy/contract/error.ts';
-import { bulkErrors, duplicateKeyErrors, referenceErrorsFrom, writeBulk, type BulkItem, type BulkResult } from '../../legacy/models/product-bulk.ts';
-import type { LiveDb } from '../kit/live-db.ts';
-import type { ShopDirectory } from '../kit/ports.ts';
+import type { FieldError } from '../../lib/contract/error.ts';
+import { bulkErrors, duplicateKeyErrors, referenceErrorsFrom, type BulkItem, type BulkResult } from '../../lib/contract/bulk.ts';
+import { writeBulk } from './bulk-upsert.ts';
+import type { LiveDb } from '../common/live-db.ts';
+import type { ShopDirectory } from '../../rpc/ports.ts';
 
 /**
  * Crawler bulk upload on the product service, with the legacy contract
@@ -12,7 +13,7 @@ import type { ShopDirectory } from '../kit/ports.ts';
  * images replaced only when the sent list differs). What differs from the
  * monolith is where references are checked: shops through the shop service
  * (one batch call), categories in the product service's own table. The rules
- * and the upsert itself are legacy's (writeBulk); the events carry exact
+ * (lib/contract/bulk.ts) and the upsert (bulk-upsert.ts, a copy of legacy's) are legacy's; the events carry exact
  * versions and created/updated kinds.
  */
 export class BulkUploader {

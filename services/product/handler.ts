@@ -1,9 +1,9 @@
 import { AppError } from '../../lib/errors.ts';
-import type { ShopRow } from '../../legacy/contract/rows.ts';
-import { MAX_PAGE_SIZE } from '../../legacy/contract/paging.ts';
-import type { ShopDirectory } from '../kit/ports.ts';
-import { afterIdOf, keysetLimitOf, keysetPage, MAX_KEYSET_LIMIT } from '../kit/keyset.ts';
-import { idArg, idsArg, MAX_WIRE_BATCH, productToWire, type WireProduct, type WireStatusChange } from '../kit/wire.ts';
+import type { ShopRow } from '../../lib/contract/rows.ts';
+import { MAX_PAGE_SIZE } from '../../lib/contract/paging.ts';
+import type { ShopDirectory } from '../../rpc/ports.ts';
+import { afterIdOf, keysetLimitOf, keysetPage, MAX_KEYSET_LIMIT } from '../../rpc/keyset.ts';
+import { idArg, idsArg, MAX_WIRE_BATCH, productToWire, type WireProduct, type WireStatusChange } from '../../rpc/wire.ts';
 import { PRODUCT_SORTS, type ProductSort, type ProductStatus, type StatusChange } from './logic.ts';
 import type { ProductRepository } from './repository.ts';
 import type { ProductWriter } from './writes.ts';
@@ -13,7 +13,7 @@ import type { ProductFields } from './logic.ts';
 
 /**
  * ProductService (thrift/product.thrift) implementation. Every method is
- * async and throws AppErrors; services/common/thrift maps them to the IDL's
+ * async and throws AppErrors; rpc/ maps them to the IDL's
  * typed exceptions. Methods not listed here answer NOT_IMPLEMENTED (the
  * writes stay in legacy until their routes move; see docs/services.md).
  */

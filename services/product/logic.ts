@@ -1,5 +1,6 @@
-import type { ProductImageRow, ProductListRow, ProductRow } from '../../legacy/contract/rows.ts';
-import { sortImages } from '../../legacy/contract/product.ts';
+import type { ProductListRow, ProductRow } from '../../lib/contract/rows.ts';
+import { AppError } from '../../lib/errors.ts';
+import { compareDecimal } from '../../lib/contract/money.ts';
 import type { ProductListRowOwn } from './repository.ts';
 
 /** Pure rules of the product service: visibility, sorting, list rows. */
@@ -37,15 +38,40 @@ export function distinctShopIds(rows: { shop_id: number | string }[]): number[] 
   return [...new Set(rows.map((r) => Number(r.shop_id)))].sort((a, b) => a - b);
 }
 
-/** A list row from a full product row and its images (getMany hydration). */
-export function listRowOf(row: ProductRow, images: ProductImageRow[], shopName: string): ProductListRow {
-  const first = sortImages(images)[0];
-  return {
-    id: row.id, shop_id: row.shop_id, shop_name: shopName, category_id: row.category_id, name: row.name, price: row.price,
-    sale_price: row.sale_price, discount_rate: row.discount_rate, currency: row.currency, status: row.status,
-    like_count: row.like_count, image_url: first ? first.url : null, created_at: row.created_at,
-  };
+/**
+ * Product fields as admins and merchants write them, their columns and the sale-price rule. Legacy has the same
+ * (legacy/models/product-writes.ts): a copy on purpose — the service owns its writes; legacy's copy goes with legacy.
+ */
+export interface ProductFields {
+  externalId?: string;
+  name?: string;
+  description?: string | null;
+  price?: string;
+  salePrice?: string | null;
+  currency?: string;
+  categoryId?: number | null;
+  status?: ProductRow['status'];
+  attributes?: Record<string, unknown>;
+  images?: string[];
 }
 
-/** Product fields as admins and merchants write them, their columns and the sale-price rule: legacy's own. */
-export { checkSalePrice, productColumns, type ProductFields } from '../../legacy/models/product-writes.ts';
+export function productColumns(f: ProductFields): Record<string, unknown> {
+  const c: Record<string, unknown> = {};
+  if (f.externalId !== undefined) c.external_id = f.externalId;
+  if (f.name !== undefined) c.name = f.name;
+  if (f.description !== undefined) c.description = f.description;
+  if (f.price !== undefined) c.price = f.price;
+  if (f.salePrice !== undefined) c.sale_price = f.salePrice;
+  if (f.currency !== undefined) c.currency = f.currency;
+  if (f.categoryId !== undefined) c.category_id = f.categoryId;
+  if (f.status !== undefined) c.status = f.status;
+  if (f.attributes !== undefined) c.attributes = JSON.stringify(f.attributes);
+  return c;
+}
+
+/** A sale price above the price is refused with the legacy field error. */
+export function checkSalePrice(price: string, salePrice: string | null | undefined): void {
+  if (salePrice !== null && salePrice !== undefined && compareDecimal(salePrice, price) > 0) {
+    throw new AppError('VALIDATION_FAILED', undefined, { details: [{ field: 'body.salePrice', message: 'must not exceed price' }] });
+  }
+}

@@ -1,8 +1,8 @@
 import { transact, type Knex } from '../../lib/db.ts';
 import { recordProductChanges } from '../../lib/events/outbox.ts';
-import type { ProductImageRow, ProductRow } from '../../legacy/contract/rows.ts';
-import type { LiveDb } from '../kit/live-db.ts';
-import { countOf, escapeLike, offsetOf, type Counted, type Paging } from '../kit/sql.ts';
+import type { ProductImageRow, ProductRow } from '../../lib/contract/rows.ts';
+import type { LiveDb } from '../common/live-db.ts';
+import { countOf, escapeLike, offsetOf, type Counted, type Paging } from '../common/sql.ts';
 import { SORTS, type ProductSort, type PublicFilter, type StatusChange } from './logic.ts';
 
 /**

@@ -1,10 +1,9 @@
 import { AppError } from '../../lib/errors.ts';
 import { transact, type Knex } from '../../lib/db.ts';
 import { recordProductChanges, type ProductEventKind } from '../../lib/events/outbox.ts';
-import type { LiveDb } from '../kit/live-db.ts';
-import { isDuplicateKey, isForeignKeyViolation } from '../kit/sql.ts';
+import type { LiveDb } from '../common/live-db.ts';
+import { isDuplicateKey, isForeignKeyViolation } from '../common/sql.ts';
 import { checkSalePrice, productColumns, type ProductFields } from './logic.ts';
-import { bump } from '../../legacy/models/product-writes.ts';
 
 /**
  * Content writes to products (admin and merchant edits): each in one
@@ -95,4 +94,9 @@ export class ProductWriter {
       return true;
     });
   }
+}
+
+/** version + 1 and updated_at now, as every content write does (legacy's bump, copied: the service owns its writes). */
+function bump(db: Knex | Knex.Transaction): Record<string, Knex.Raw> {
+  return { version: db.raw('version + 1'), updated_at: db.raw('CURRENT_TIMESTAMP(6)') };
 }

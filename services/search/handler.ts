@@ -1,6 +1,6 @@
 /**
  * SearchService (thrift/search.thrift). Every method is async and throws
- * AppErrors; services/common/thrift maps them to the IDL's typed exceptions
+ * AppErrors; rpc/ maps them to the IDL's typed exceptions
  * (an unreachable backend → Unavailable).
  */
 import { AppError } from '../../lib/errors.ts';

@@ -12,12 +12,12 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { page } from '../../legacy/contract/paging.ts';
-import { id, moneyQuery } from '../../legacy/http/schemas.ts';
-import { parseInput } from '../../legacy/http/validate.ts';
-import { searchQuery } from '../../legacy/user-api/schemas.ts';
-import { createEdgeApp, optionalUser, optionalUserIdOf } from '../kit/http-edge.ts';
-import type { SessionVerifier } from '../kit/ports.ts';
+import { page } from '../../lib/contract/paging.ts';
+import { id, moneyQuery } from '../../lib/contract/schemas/common.ts';
+import { parseInput } from '../../lib/contract/validate.ts';
+import { searchQuery } from '../../lib/contract/schemas/user-api.ts';
+import { createEdgeApp, optionalUser, optionalUserIdOf } from '../common/http-edge.ts';
+import type { SessionVerifier } from '../../rpc/ports.ts';
 import { BackendUnavailableError, SORTS, type SearchBackend, type SearchRequest } from './backends/types.ts';
 import { listItem, MAX_WINDOW } from './logic.ts';
 
@@ -44,7 +44,7 @@ export function toSearchRequest(p: SearchParams): SearchRequest {
   return { q: p.q, filters, sort: p.sort, offset: (p.page - 1) * p.size, limit: p.size };
 }
 
-/** The legacy event log row for a search (legacy-owned `logs` table; see services/kit/legacy-owned.ts). */
+/** The legacy event log row for a search (legacy-owned `logs` table; see services/common/legacy-owned.ts). */
 export interface SearchLog {
   write(e: { userId: number | null; query: string; total: number; page: number }): Promise<void>;
 }

@@ -3,7 +3,7 @@
  * expressions built from them, and the legacy-compatible presentation of
  * hits. No I/O here.
  */
-import { productListItem, type ProductListItemJson } from '../../legacy/contract/product.ts';
+import { productListItem, type ProductListItemJson } from '../../lib/contract/product.ts';
 import { CJK_PREFIX, cjkBigrams, splitRuns, wordToken } from './tokens.ts';
 import type { SearchDocument } from './backends/types.ts';
 
@@ -53,7 +53,7 @@ export function rankExpression(terms: QueryTerm[]): string {
   return terms.flatMap((t) => (t.kind === 'word' ? [t.token, `${t.token}*`] : t.tokens)).join(' ');
 }
 
-/** A hit as the legacy list item (legacy/contract productListItem, so the shape is the legacy one by construction). */
+/** A hit as the legacy list item (lib/contract productListItem, so the shape is the legacy one by construction). */
 export function listItem(doc: SearchDocument): ProductListItemJson {
   return productListItem({
     id: doc.id, shop_id: doc.shopId, shop_name: doc.shopName, category_id: doc.categoryId, name: doc.name, price: doc.price,

@@ -5,10 +5,10 @@
  * status, ascending) to page through the catalogue, listCategories for
  * category names. No table of another service is read.
  */
-import { sortImages } from '../../legacy/contract/product.ts';
+import { sortImages } from '../../lib/contract/product.ts';
 import { attributeKeywords, type ProductSource } from './source.ts';
 import type { SearchDocument } from './backends/types.ts';
-import type { WireProduct } from '../kit/wire.ts';
+import type { WireProduct } from '../../rpc/wire.ts';
 
 export const MAX_GETMANY = 500;
 /** listIdsAfter's largest page (thrift/product.thrift: limit 1..5000). */

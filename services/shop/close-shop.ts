@@ -1,6 +1,6 @@
 import { AppError } from '../../lib/errors.ts';
-import type { ProductCommands, ProductStatusChange, SearchIndex } from '../kit/ports.ts';
-import { recoverSagas, runSaga, type SagaDefinition, type SagaOptions, type SagaResult, type SagaStore } from '../kit/saga.ts';
+import type { ProductCommands, ProductStatusChange, SearchIndex } from '../../rpc/ports.ts';
+import { recoverSagas, runSaga, type SagaDefinition, type SagaOptions, type SagaResult, type SagaStore } from '../common/saga.ts';
 
 /**
  * Admin "close shop", spanning three services:

@@ -1,4 +1,4 @@
-import { serviceConfigSchema } from '../kit/config.ts';
+import { serviceConfigSchema } from '../common/config.ts';
 
 /**
  * shop service config (env, parsed once by index.ts): SHOP_HTTP_PORT (default 4002),

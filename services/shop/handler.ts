@@ -1,6 +1,6 @@
 import { AppError } from '../../lib/errors.ts';
-import { MAX_PAGE_SIZE } from '../../legacy/contract/paging.ts';
-import { idArg, idsArg, MAX_WIRE_BATCH, merchantToWire, shopToWire, type WireShop } from '../kit/wire.ts';
+import { MAX_PAGE_SIZE } from '../../lib/contract/paging.ts';
+import { idArg, idsArg, MAX_WIRE_BATCH, merchantToWire, shopToWire, type WireShop } from '../../rpc/wire.ts';
 import { inIdOrder, type ContractStatus, type ShopPatch, type ShopStatus } from './logic.ts';
 import type { ShopRepository } from './repository.ts';
 

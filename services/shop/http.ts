@@ -1,16 +1,16 @@
 import { Router, type Express, type RequestHandler } from 'express';
 import { AppError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { page } from '../../legacy/contract/paging.ts';
-import { shop, shopAdmin } from '../../legacy/contract/shop.ts';
-import { idParam } from '../../legacy/http/schemas.ts';
-import { parseInput } from '../../legacy/http/validate.ts';
-import { shopCreate, shopListQuery, shopPatch } from '../../legacy/admin-api/schemas.ts';
-import { merchantShopPatch, statsQuery, statsWindow } from '../../legacy/merchant-api/schemas.ts';
-import { pageOnlyQuery } from '../../legacy/user-api/schemas.ts';
-import { createEdgeApp } from '../kit/http-edge.ts';
-import { gatherMerchantStats, type MerchantStatsSources } from '../kit/merchant-stats.ts';
-import { merchantShop, merchantShopIdOf, requireStaff, type StaffVerifier } from '../kit/staff-auth.ts';
+import { page } from '../../lib/contract/paging.ts';
+import { shop, shopAdmin } from '../../lib/contract/shop.ts';
+import { idParam } from '../../lib/contract/schemas/common.ts';
+import { parseInput } from '../../lib/contract/validate.ts';
+import { shopCreate, shopListQuery, shopPatch } from '../../lib/contract/schemas/admin-api.ts';
+import { merchantShopPatch, statsQuery, statsWindow } from '../../lib/contract/schemas/merchant-api.ts';
+import { pageOnlyQuery } from '../../lib/contract/schemas/user-api.ts';
+import { createEdgeApp } from '../common/http-edge.ts';
+import { gatherMerchantStats, type MerchantStatsSources } from '../../rpc/merchant-stats.ts';
+import { merchantShop, merchantShopIdOf, requireStaff, type StaffVerifier } from '../common/staff-auth.ts';
 import type { CloseShopOutcome } from './close-shop.ts';
 import { PUBLIC_CONTRACT_STATUS } from './logic.ts';
 import type { ShopRepository } from './repository.ts';
@@ -19,7 +19,7 @@ import type { ShopRepository } from './repository.ts';
  * The shop service's legacy-compatible REST edge: shops.list, shops.get
  * (shapes from the legacy presenters), admin and merchant shop routes,
  * merchant stats (assembled from the product service, the user service and
- * the legacy-owned log: services/kit/merchant-stats.ts), and the admin
+ * the legacy-owned log: rpc/merchant-stats.ts), and the admin
  * "close shop" saga (a new route, served only here).
  */
 export interface ShopEdgeDeps {

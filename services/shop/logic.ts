@@ -1,4 +1,4 @@
-import type { ShopRow } from '../../legacy/contract/rows.ts';
+import type { ShopRow } from '../../lib/contract/rows.ts';
 
 /** Pure rules of the shop service. */
 export type ShopStatus = ShopRow['status'];

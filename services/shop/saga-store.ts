@@ -1,5 +1,5 @@
-import type { LiveDb } from '../kit/live-db.ts';
-import type { SagaRecord, SagaStore } from '../kit/saga.ts';
+import type { LiveDb } from '../common/live-db.ts';
+import type { SagaRecord, SagaStore } from '../common/saga.ts';
 
 /** SagaStore on the shop service's `saga_log` table (migrations 020_saga_log). */
 export class SqlSagaStore implements SagaStore {

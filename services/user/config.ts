@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { bool, DEFAULT_REDIS_URL, int } from '../../lib/config.ts';
 import { DEFAULT_PREFIX } from '../../lib/events/queues.ts';
-import { serviceConfigSchema, type ServiceConfig } from '../kit/config.ts';
+import { serviceConfigSchema, type ServiceConfig } from '../common/config.ts';
 import { DEFAULT_LIKES_CLEANUP_CONCURRENCY } from './likes-cleanup.ts';
 
 /**

@@ -1,9 +1,9 @@
 import { AppError } from '../../lib/errors.ts';
-import { timestamp } from '../../legacy/contract/format.ts';
-import { afterIdOf, keysetLimitOf, keysetPage, MAX_KEYSET_LIMIT } from '../kit/keyset.ts';
-import { idsArg, userToWire } from '../kit/wire.ts';
-import { signUpBody } from '../../legacy/user-api/schemas.ts';
-import { fieldErrors } from '../../legacy/contract/error.ts';
+import { timestamp } from '../../lib/contract/format.ts';
+import { afterIdOf, keysetLimitOf, keysetPage, MAX_KEYSET_LIMIT } from '../../rpc/keyset.ts';
+import { idsArg, userToWire } from '../../rpc/wire.ts';
+import { signUpBody } from '../../lib/contract/schemas/user-api.ts';
+import { fieldErrors } from '../../lib/contract/error.ts';
 import { wireTimestampToDb } from './logic.ts';
 import type { UserService } from './service.ts';
 

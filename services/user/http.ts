@@ -1,13 +1,13 @@
 import { Router, type Express } from 'express';
 import { AppError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { bookmark, like } from '../../legacy/contract/activity.ts';
-import { page } from '../../legacy/contract/paging.ts';
-import { session, user } from '../../legacy/contract/user.ts';
-import { loginBody } from '../../legacy/http/schemas.ts';
-import { parseInput } from '../../legacy/http/validate.ts';
-import { bookmarkBody, likeBody, pageOnlyQuery, productIdParam, shopIdParam, signUpBody } from '../../legacy/user-api/schemas.ts';
-import { createEdgeApp, requireUser, userIdOf } from '../kit/http-edge.ts';
+import { bookmark, like } from '../../lib/contract/activity.ts';
+import { page } from '../../lib/contract/paging.ts';
+import { session, user } from '../../lib/contract/user.ts';
+import { loginBody } from '../../lib/contract/schemas/common.ts';
+import { parseInput } from '../../lib/contract/validate.ts';
+import { bookmarkBody, likeBody, pageOnlyQuery, productIdParam, shopIdParam, signUpBody } from '../../lib/contract/schemas/user-api.ts';
+import { createEdgeApp, requireUser, userIdOf } from '../common/http-edge.ts';
 import type { UserService } from './service.ts';
 
 /**

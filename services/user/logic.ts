@@ -1,7 +1,7 @@
-import type { LikeRow, BookmarkRow, ShopRow } from '../../legacy/contract/rows.ts';
-import type { CatalogProduct } from '../kit/ports.ts';
+import type { LikeRow, BookmarkRow, ShopRow } from '../../lib/contract/rows.ts';
+import type { CatalogProduct } from '../../rpc/ports.ts';
 import type { Mark } from './repository.ts';
-import { listRowOf } from '../product/logic.ts';
+import { listRowOf } from '../../lib/contract/product.ts';
 
 /** Pure rules of the user service. */
 

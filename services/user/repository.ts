@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from '../../lib/db.ts';
-import type { UserRow } from '../../legacy/contract/rows.ts';
-import { listUsers as listLegacyUsers } from '../../legacy/models/users.ts';
-import type { LiveDb } from '../kit/live-db.ts';
-import { isDuplicateKey, toDbDatetime, type Counted, type Paging } from '../kit/sql.ts';
+import type { UserRow } from '../../lib/contract/rows.ts';
+import type { LiveDb } from '../common/live-db.ts';
+import { countOf, escapeLike, isDuplicateKey, offsetOf, toDbDatetime, type Counted, type Paging } from '../common/sql.ts';
 
 /** The user service's tables: users, sessions, likes, shop_bookmarks. Nothing else. */
 const USER_COLUMNS = ['id', 'email', 'name', 'gender', 'birth_year', 'created_at'];
@@ -49,9 +48,21 @@ export class UserRepository {
     return this.k('users').whereIn('id', ids).select(USER_COLUMNS).orderBy('id');
   }
 
-  /** The admin users list: legacy's own query (legacy/models/users.ts), run on the user tables' current database. */
-  listUsers(q: string | undefined, paging: Paging): Promise<Counted<UserRow>> {
-    return listLegacyUsers(this.k, q, paging);
+  /**
+   * The admin users list, on the user tables' current database: the same query as legacy's listUsers
+   * (legacy/models/users.ts) — a copy on purpose, the service owns its queries.
+   */
+  async listUsers(q: string | undefined, paging: Paging): Promise<Counted<UserRow>> {
+    const base = this.k('users');
+    if (q) {
+      const like = `%${escapeLike(q)}%`;
+      base.where((w) => w.where('email', 'like', like).orWhere('name', 'like', like));
+    }
+    const [rows, total] = await Promise.all([
+      base.clone().select(USER_COLUMNS).orderBy('id', 'desc').limit(paging.size).offset(offsetOf(paging)),
+      countOf(base),
+    ]);
+    return { rows, total };
   }
 
   async credentials(email: string): Promise<{ id: number; password_hash: string } | undefined> {

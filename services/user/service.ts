@@ -1,8 +1,8 @@
 import { AppError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { hashPassword, verifyPassword } from '../../lib/password.ts';
-import type { BookmarkRow, LikeRow, UserRow } from '../../legacy/contract/rows.ts';
-import type { ActivityLog, Catalog, ShopDirectory } from '../kit/ports.ts';
+import type { BookmarkRow, LikeRow, UserRow } from '../../lib/contract/rows.ts';
+import type { ActivityLog, Catalog, ShopDirectory } from '../../rpc/ports.ts';
 import { bookmarkRowOf, likeRowOf, normalizeEmail, pageOfMarks, SESSION_TTL_MS, tokenSubject } from './logic.ts';
 import { newToken, type UserRepository } from './repository.ts';
 

@@ -51,7 +51,7 @@ describe('system: the Zigzag migration end to end under client traffic @integrat
   });
 
   /**
-   * During a split's cutover/rollback the writers retry writes that meet the fence (lib/fence.ts), so the
+   * During a split's cutover/rollback the writers retry writes that meet the fence (lib/seam/requests.ts), so the
    * target holds across the whole walk: 0 client-visible errors.
    */
   it('the clients saw 0 errors while tables switched', function () {

@@ -1,15 +1,15 @@
 import type { Response, Router } from 'express';
 import { AppError } from '../../../lib/errors.ts';
-import { product } from '../../contract/product.ts';
+import { product } from '../../../lib/contract/product.ts';
 import { bulkUpsertProducts } from '../../seam/product-bulk.ts';
 import { deleteProduct, hideProduct, updateProduct } from '../../seam/product-writes.ts';
 import { getProduct } from '../../seam/products.ts';
 import { getAdmin } from '../../models/staff.ts';
 import { staffId } from '../../http/auth.ts';
 import type { AppDeps } from '../../http/deps.ts';
-import { idParam, productPatch } from '../../http/schemas.ts';
-import { parseInput } from '../../http/validate.ts';
-import { bulkBody } from '../schemas.ts';
+import { idParam, productPatch } from '../../../lib/contract/schemas/common.ts';
+import { parseInput } from '../../../lib/contract/validate.ts';
+import { bulkBody } from '../../../lib/contract/schemas/admin-api.ts';
 
 export function productRoutes(r: Router, deps: AppDeps): void {
   const { knex } = deps;

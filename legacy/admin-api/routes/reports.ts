@@ -1,13 +1,13 @@
 import type { Router } from 'express';
-import { fillDays, logEntry, shopDailyStat } from '../../contract/activity.ts';
-import { page } from '../../contract/paging.ts';
-import { user } from '../../contract/user.ts';
+import { fillDays, logEntry, shopDailyStat } from '../../../lib/contract/activity.ts';
+import { page } from '../../../lib/contract/paging.ts';
+import { user } from '../../../lib/contract/user.ts';
 import { queryLogs } from '../../models/logs.ts';
 import { dailyTotalsFromLogs, shopDailyStats } from '../../models/stats.ts';
 import { listUsers } from '../../seam/users.ts';
 import type { AppDeps } from '../../http/deps.ts';
-import { parseInput } from '../../http/validate.ts';
-import { dailyStatsQuery, logQuery, userListQuery } from '../schemas.ts';
+import { parseInput } from '../../../lib/contract/validate.ts';
+import { dailyStatsQuery, logQuery, userListQuery } from '../../../lib/contract/schemas/admin-api.ts';
 
 export function reportRoutes(r: Router, deps: AppDeps): void {
   const { knex } = deps;

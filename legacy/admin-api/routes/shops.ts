@@ -1,12 +1,12 @@
 import type { Router } from 'express';
 import { AppError } from '../../../lib/errors.ts';
-import { page } from '../../contract/paging.ts';
-import { shopAdmin } from '../../contract/shop.ts';
+import { page } from '../../../lib/contract/paging.ts';
+import { shopAdmin } from '../../../lib/contract/shop.ts';
 import { createShop, listShops, updateShop } from '../../seam/shops.ts';
 import type { AppDeps } from '../../http/deps.ts';
-import { idParam } from '../../http/schemas.ts';
-import { parseInput } from '../../http/validate.ts';
-import { shopCreate, shopListQuery, shopPatch } from '../schemas.ts';
+import { idParam } from '../../../lib/contract/schemas/common.ts';
+import { parseInput } from '../../../lib/contract/validate.ts';
+import { shopCreate, shopListQuery, shopPatch } from '../../../lib/contract/schemas/admin-api.ts';
 
 export function shopRoutes(r: Router, deps: AppDeps): void {
   const { knex } = deps;

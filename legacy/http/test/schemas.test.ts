@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { bulkBody, dailyStatsQuery, logQuery, shopCreate } from '../../admin-api/schemas.ts';
-import { statsQuery } from '../../merchant-api/schemas.ts';
-import { productListQuery, searchQuery, signUpBody } from '../../user-api/schemas.ts';
-import { email, money, productCreate, productPatch } from '../schemas.ts';
-import { addDays, daysBetween, instantToDb } from '../time.ts';
+import { bulkBody, dailyStatsQuery, logQuery, shopCreate } from '../../../lib/contract/schemas/admin-api.ts';
+import { statsQuery } from '../../../lib/contract/schemas/merchant-api.ts';
+import { productListQuery, searchQuery, signUpBody } from '../../../lib/contract/schemas/user-api.ts';
+import { email, money, productCreate, productPatch } from '../../../lib/contract/schemas/common.ts';
+import { addDays, daysBetween, instantToDb } from '../../../lib/contract/time.ts';
 
 const fails = (r: { success: boolean }) => expect(r.success).to.equal(false);
 

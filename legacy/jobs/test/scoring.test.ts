@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { addDays, dayOf, isDay, parseDay } from '../days.ts';
-import { DEFAULT_POPULARITY, decay, popularityScores, scoreChanges } from '../scoring.ts';
+import { addDays, dayOf, isDay, parseDay } from '../../../lib/contract/jobs/days.ts';
+import { DEFAULT_POPULARITY, decay, popularityScores, scoreChanges } from '../../../lib/contract/jobs/scoring.ts';
 import { assembleShopStats } from '../shop-stats.ts';
 
 describe('jobs: popularity scoring (pure)', () => {

@@ -1,13 +1,13 @@
 import type { Response, Router } from 'express';
 import { AppError } from '../../../lib/errors.ts';
-import { page } from '../../contract/paging.ts';
-import { product, productListItem } from '../../contract/product.ts';
+import { page } from '../../../lib/contract/paging.ts';
+import { product, productListItem } from '../../../lib/contract/product.ts';
 import { createProduct, updateProduct } from '../../seam/product-writes.ts';
 import { getProduct, listShopProducts } from '../../seam/products.ts';
 import type { AppDeps } from '../../http/deps.ts';
-import { idParam, productCreate, productPatch } from '../../http/schemas.ts';
-import { parseInput } from '../../http/validate.ts';
-import { merchantProductQuery } from '../schemas.ts';
+import { idParam, productCreate, productPatch } from '../../../lib/contract/schemas/common.ts';
+import { parseInput } from '../../../lib/contract/validate.ts';
+import { merchantProductQuery } from '../../../lib/contract/schemas/merchant-api.ts';
 import { merchantShopId } from './shop.ts';
 
 /** A merchant sees and edits only their own shop's products; anyone else's is a 404. */

@@ -1,13 +1,13 @@
 import type { Router } from 'express';
 import { AppError } from '../../../lib/errors.ts';
-import { merchant, session } from '../../contract/user.ts';
+import { merchant, session } from '../../../lib/contract/user.ts';
 import { checkCredentials } from '../../models/auth.ts';
 import { systemClock } from '../../models/db.ts';
 import { createStaffSession } from '../../models/sessions.ts';
 import { findMerchantCredentials, getMerchant } from '../../models/staff.ts';
 import type { AppDeps } from '../../http/deps.ts';
-import { loginBody } from '../../http/schemas.ts';
-import { parseInput } from '../../http/validate.ts';
+import { loginBody } from '../../../lib/contract/schemas/common.ts';
+import { parseInput } from '../../../lib/contract/validate.ts';
 
 export function sessionRoutes(r: Router, deps: AppDeps): void {
   const clock = deps.clock ?? systemClock;

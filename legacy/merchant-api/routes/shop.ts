@@ -1,12 +1,12 @@
 import type { Response, Router } from 'express';
 import { AppError } from '../../../lib/errors.ts';
-import { shopAdmin } from '../../contract/shop.ts';
+import { shopAdmin } from '../../../lib/contract/shop.ts';
 import { systemClock } from '../../models/db.ts';
 import { getShop, updateShop } from '../../seam/shops.ts';
 import { merchantStats } from '../../seam/stats.ts';
 import type { AppDeps } from '../../http/deps.ts';
-import { parseInput } from '../../http/validate.ts';
-import { merchantShopPatch, statsQuery, statsWindow } from '../schemas.ts';
+import { parseInput } from '../../../lib/contract/validate.ts';
+import { merchantShopPatch, statsQuery, statsWindow } from '../../../lib/contract/schemas/merchant-api.ts';
 
 export function merchantShopId(res: Response): number {
   return res.locals.shopId as number;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { classify, duplicateKeyErrors, sameImages } from '../product-bulk.ts';
 import { toDbDatetime, escapeLike } from '../db.ts';
-import { compareDecimal } from '../money.ts';
+import { compareDecimal } from '../../../lib/contract/money.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
 import { hashToken, newToken, tokenSubject } from '../tokens.ts';
 

@@ -1,13 +1,13 @@
 import type { Router } from 'express';
 import { AppError } from '../../../lib/errors.ts';
-import { session, user } from '../../contract/user.ts';
+import { session, user } from '../../../lib/contract/user.ts';
 import { systemClock } from '../../models/db.ts';
 import { createUser, getUser, loginUser } from '../../seam/users.ts';
 import { requireUser, userId } from '../../http/auth.ts';
 import type { AppDeps } from '../../http/deps.ts';
-import { loginBody } from '../../http/schemas.ts';
-import { parseInput } from '../../http/validate.ts';
-import { signUpBody } from '../schemas.ts';
+import { loginBody } from '../../../lib/contract/schemas/common.ts';
+import { parseInput } from '../../../lib/contract/validate.ts';
+import { signUpBody } from '../../../lib/contract/schemas/user-api.ts';
 
 export function accountRoutes(r: Router, deps: AppDeps): void {
   const { knex } = deps;

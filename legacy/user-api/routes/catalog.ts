@@ -1,16 +1,16 @@
 import type { Response, Router } from 'express';
 import { AppError } from '../../../lib/errors.ts';
-import { page } from '../../contract/paging.ts';
-import { product, productListItem } from '../../contract/product.ts';
-import { shop } from '../../contract/shop.ts';
+import { page } from '../../../lib/contract/paging.ts';
+import { product, productListItem } from '../../../lib/contract/product.ts';
+import { shop } from '../../../lib/contract/shop.ts';
 import { writeLog, type LogEvent } from '../../models/logs.ts';
 import { getVisibleProduct, listPublicProducts, searchProductsByName } from '../../seam/products.ts';
 import { getPublicShop, listShops, PUBLIC_CONTRACT_STATUS } from '../../seam/shops.ts';
 import { optionalUser, optionalUserId } from '../../http/auth.ts';
 import type { AppDeps } from '../../http/deps.ts';
-import { idParam } from '../../http/schemas.ts';
-import { parseInput } from '../../http/validate.ts';
-import { clickBody, pageOnlyQuery, productListQuery, searchQuery } from '../schemas.ts';
+import { idParam } from '../../../lib/contract/schemas/common.ts';
+import { parseInput } from '../../../lib/contract/validate.ts';
+import { clickBody, pageOnlyQuery, productListQuery, searchQuery } from '../../../lib/contract/schemas/user-api.ts';
 
 export function catalogRoutes(r: Router, deps: AppDeps): void {
   const { knex, logger } = deps;

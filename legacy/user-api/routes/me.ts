@@ -1,13 +1,13 @@
 import type { Router } from 'express';
 import { AppError } from '../../../lib/errors.ts';
-import { bookmark, like } from '../../contract/activity.ts';
-import { page } from '../../contract/paging.ts';
+import { bookmark, like } from '../../../lib/contract/activity.ts';
+import { page } from '../../../lib/contract/paging.ts';
 import { addBookmark, getBookmark, listBookmarks, removeBookmark } from '../../seam/bookmarks.ts';
 import { addLike, getLike, listLikes, removeLike } from '../../seam/likes.ts';
 import { requireUser, userId } from '../../http/auth.ts';
 import type { AppDeps } from '../../http/deps.ts';
-import { parseInput } from '../../http/validate.ts';
-import { bookmarkBody, likeBody, pageOnlyQuery, productIdParam, shopIdParam } from '../schemas.ts';
+import { parseInput } from '../../../lib/contract/validate.ts';
+import { bookmarkBody, likeBody, pageOnlyQuery, productIdParam, shopIdParam } from '../../../lib/contract/schemas/user-api.ts';
 
 /** The shopper's likes and shop bookmarks. POST is idempotent: 201 when new, 200 when it already existed. */
 export function meRoutes(r: Router, deps: AppDeps): void {

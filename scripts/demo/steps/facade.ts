@@ -5,7 +5,7 @@ import type { Step } from '../context.ts';
 /** The routes the services serve (id → "METHOD /path"), from the services' parity scenario, when it exists. */
 async function servedRoutes(): Promise<{ routes: Record<string, string>; serviceOf: (id: string) => string } | undefined> {
   try {
-    const m = (await import('../../../services/parity/scenario.ts')) as { ROUTES?: Record<string, string>; serviceFor?: (path: string) => string };
+    const m = (await import('../../../test/parity/scenario.ts')) as { ROUTES?: Record<string, string>; serviceFor?: (path: string) => string };
     if (!m.ROUTES || !m.serviceFor) return undefined;
     const routes = m.ROUTES;
     const serviceFor = m.serviceFor;
@@ -24,7 +24,7 @@ export const facadeStep: Step = {
     const f = await ctx.stack.startFacade(served);
     const st = await f.admin.status();
     ctx.say(`facade ${f.url} (admin API ${f.adminUrl}); route table v${st.version}: ${st.routes} routes, by mode ${JSON.stringify(st.byMode)}`);
-    ctx.say('route table: strangler/routes.json with the demo\'s ports' + (served ? ', completed with the routes the services serve (services/parity/scenario.ts ROUTES)' : ''));
+    ctx.say('route table: strangler/routes.json with the demo\'s ports' + (served ? ', completed with the routes the services serve (test/parity/scenario.ts ROUTES)' : ''));
     if (f.changes.added.length) ctx.say(`  added (missing from strangler/routes.json): ${f.changes.added.join('; ')}`);
     if (f.changes.replaced.length) ctx.say(`  replaced (path differs from what the service serves): ${f.changes.replaced.join('; ')}`);
     if (f.changes.added.length || f.changes.replaced.length) ctx.evidence.notes.push(`strangler/routes.json lacks ${f.changes.added.length} service route(s) and has ${f.changes.replaced.length} with a different path; the demo completed its own copy (see step 2)`);

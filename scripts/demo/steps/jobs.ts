@@ -19,8 +19,8 @@ const callList = (counts: Record<string, number>) => Object.entries(counts).sort
 async function compareWithSql(ctx: DemoContext, jobs: Jobs, day: string): Promise<string> {
   const { computePopularity } = await import('../../../legacy/jobs/popularity.ts');
   const { computeShopStats } = await import('../../../legacy/jobs/shop-stats.ts');
-  const { computePopularityViaServices } = await import('../../../services/jobs/popularity.ts');
-  const { computeShopStatsViaServices } = await import('../../../services/jobs/shop-stats.ts');
+  const { computePopularityViaServices } = await import('../../../rpc/jobs/popularity.ts');
+  const { computeShopStatsViaServices } = await import('../../../rpc/jobs/shop-stats.ts');
   const knex = ctx.stack.legacy();
   const [sqlScores, svcScores] = [(await computePopularity(knex, { day })).scores, (await computePopularityViaServices(jobs.ports, { day })).scores];
   const ids = new Set([...sqlScores.keys(), ...svcScores.keys()]);
@@ -63,8 +63,8 @@ export const jobsStep: Step = {
       if (r.via !== 'services' || !Object.keys(calls).length) return { status: 'failed', reason: `${name} job did not go through the services (via ${r.via}, calls: ${callList(calls)})` };
       ran.push(`${name}: ${callList(calls)}`);
     }
-    const { tablesColocated } = await import('../../../legacy/jobs/colocated.ts');
-    const { addDays, dayOf } = await import('../../../legacy/jobs/days.ts');
+    const { tablesColocated } = await import('../../../lib/contract/jobs/periodic.ts');
+    const { addDays, dayOf } = await import('../../../lib/contract/jobs/days.ts');
     let compared = 'not compared with the SQL join: the tables are split, so it would read stale copies (equality on the same data is tested in services/jobs/test/thrift.test.ts)';
     if (tablesColocated(await services.registry.refresh())) compared = await compareWithSql(ctx, jobs, addDays(dayOf(Date.now()), -1));
     ctx.say(compared);

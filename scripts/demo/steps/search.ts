@@ -60,7 +60,7 @@ export async function ensureSearch(ctx: DemoContext): Promise<{ url: string } | 
   const { ReindexRunStore } = await import('../../../services/search/repository.ts');
   const { ThriftProductSource } = await import('../../../services/search/thrift-source.ts');
   const { KnexProductSource } = await import('../../../services/search/source.ts');
-  const { createServiceClients, closeServiceClients } = await import('../../../services/common/thrift/index.ts');
+  const { createServiceClients, closeServiceClients } = await import('../../../rpc/index.ts');
   const { createKnex } = await import('../../../lib/db.ts');
   const clients = createServiceClients({ product: { host: '127.0.0.1', port: p.productThrift } });
   const searchKnex = createKnex(ctx.env.serviceDsns.search, { pool: { min: 0, max: 2 } });

@@ -6,7 +6,7 @@
  */
 import { need, type DemoContext } from '../context.ts';
 import type { OwnershipRegistry } from '../../../lib/ownership/index.ts';
-import type { ServiceConfig } from '../../../services/kit/config.ts';
+import type { ServiceConfig } from '../../../services/common/config.ts';
 
 type Starter = (config: ServiceConfig, opts: { logger?: import('../../../lib/logger.ts').Logger; registry?: OwnershipRegistry }) => Promise<{ httpUrl: string; close(): Promise<void> }>;
 

@@ -7,11 +7,11 @@ import { silentLogger } from '../../../lib/logger.ts';
 import { runPopularity } from '../../../legacy/jobs/popularity.ts';
 import { runShopStats } from '../../../legacy/jobs/shop-stats.ts';
 import { KnexEventLog, KnexLikeLog, KnexProductCatalog, KnexShopDirectory, KnexShopStatsSink } from '../adapters.ts';
-import { runPopularityViaServices } from '../popularity.ts';
-import { runShopStatsViaServices } from '../shop-stats.ts';
+import { runPopularityViaServices } from '../../../rpc/jobs/popularity.ts';
+import { runShopStatsViaServices } from '../../../rpc/jobs/shop-stats.ts';
 import { jobDay } from '../queue.ts';
 import { jobsConfigSchema, startJobs } from '../index.ts';
-import type { JobPorts } from '../ports.ts';
+import type { JobPorts } from '../../../rpc/jobs/ports.ts';
 import { DAY, PARAMS, readScores, readStats, resetScores, seedJobsFixture } from './fixture.ts';
 
 function ports(db: TestDatabase): JobPorts {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { SHOP_STATS_BATCH, ThriftProductCatalog, type ProductBatchApi } from '../thrift-adapters.ts';
+import { SHOP_STATS_BATCH, ThriftProductCatalog, type ProductBatchApi } from '../../../rpc/jobs/thrift-adapters.ts';
 
 describe('jobs Thrift adapters: batch sizes', () => {
   it(`active counts ask statsByShop for at most ${SHOP_STATS_BATCH} shops per call (its work grows with the shops' products) and merge every answer`, async () => {

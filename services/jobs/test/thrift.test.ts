@@ -9,12 +9,12 @@ import { uniqueRedisPrefix, waitFor } from '../../../test/helpers/wait.ts';
 import { dropRedisPrefix } from '../../../test/helpers/redis.ts';
 import { runPopularity } from '../../../legacy/jobs/popularity.ts';
 import { runShopStats } from '../../../legacy/jobs/shop-stats.ts';
-import { startServiceStack, type ServiceStack } from '../../parity/stack.ts';
+import { startServiceStack, type ServiceStack } from '../../../test/parity/stack.ts';
 import { KnexLikeLog } from '../adapters.ts';
 import { jobsConfigSchema, LEGACY_HAS_THEM, startJobs } from '../index.ts';
-import { runPopularityViaServices } from '../popularity.ts';
-import { runShopStatsViaServices } from '../shop-stats.ts';
-import { ageDays, ThriftLikeLog } from '../thrift-adapters.ts';
+import { runPopularityViaServices } from '../../../rpc/jobs/popularity.ts';
+import { runShopStatsViaServices } from '../../../rpc/jobs/shop-stats.ts';
+import { ageDays, ThriftLikeLog } from '../../../rpc/jobs/thrift-adapters.ts';
 import { createJobClients, thriftJobPorts, type JobClients } from '../wire.ts';
 import { DAY, PARAMS, readScores, readStats, resetScores, seedJobsFixture } from './fixture.ts';
 

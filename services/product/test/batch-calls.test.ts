@@ -3,10 +3,10 @@ import { silentLogger } from '../../../lib/logger.ts';
 import { MemoryOwnershipRegistry } from '../../../lib/ownership/index.ts';
 import { OUTBOX_TABLE } from '../../../lib/events/outbox.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
-import { closeServiceClients, createServiceClients, type ServiceClients } from '../../common/thrift/index.ts';
-import type { ServiceConfig } from '../../kit/config.ts';
-import type { RunningService } from '../../kit/bootstrap.ts';
-import { seedFixture } from '../../parity/fixture.ts';
+import { closeServiceClients, createServiceClients, type ServiceClients } from '../../../rpc/index.ts';
+import type { ServiceConfig } from '../../common/config.ts';
+import type { RunningService } from '../../common/bootstrap.ts';
+import { seedFixture } from '../../../test/parity/fixture.ts';
 import { startProductService } from '../index.ts';
 
 /** A Thrift call's error code (VALIDATION_FAILED, …), or 'no error'. */

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { MemoryOwnershipRegistry } from '../../../lib/ownership/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
-import { closeServiceClients, createServiceClients, type ServiceClients } from '../../common/thrift/index.ts';
-import { seedFixture } from '../../parity/fixture.ts';
-import { startServiceStack, type ServiceStack } from '../../parity/stack.ts';
+import { closeServiceClients, createServiceClients, type ServiceClients } from '../../../rpc/index.ts';
+import { seedFixture } from '../../../test/parity/fixture.ts';
+import { startServiceStack, type ServiceStack } from '../../../test/parity/stack.ts';
 import { MemorySearchIndex } from '../../shop/close-shop.ts';
 
 async function errorOf(p: Promise<unknown>): Promise<{ code?: string; details?: unknown; message?: string }> {

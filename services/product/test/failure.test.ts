@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
-import { seedFixture } from '../../parity/fixture.ts';
-import { startServiceStack, type ServiceStack } from '../../parity/stack.ts';
+import { seedFixture } from '../../../test/parity/fixture.ts';
+import { startServiceStack, type ServiceStack } from '../../../test/parity/stack.ts';
 import { MemorySearchIndex } from '../../shop/close-shop.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';
 

@@ -7,7 +7,7 @@ import { OutboxRelay } from '../../../lib/events/relay.ts';
 import { createTestDatabase, testServerDsn, uniqueName, type TestDatabase } from '../../../test/helpers/db.ts';
 import { uniqueRedisPrefix, waitFor } from '../../../test/helpers/wait.ts';
 import { dropRedisPrefix } from '../../../test/helpers/redis.ts';
-import { createServiceClients, closeServiceClients } from '../../common/thrift/index.ts';
+import { createServiceClients, closeServiceClients } from '../../../rpc/index.ts';
 import { searchConfigSchema, startSearchService, type RunningSearchService } from '../index.ts';
 import { KnexProductSource } from '../source.ts';
 import { createProduct, renameProduct, seedShops } from './seed.ts';

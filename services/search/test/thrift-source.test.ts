@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
-import type { ShopRow } from '../../../legacy/contract/rows.ts';
-import { createServiceClients, closeServiceClients, createThriftServer, SERVICE_MODULES, type ThriftServer } from '../../common/thrift/index.ts';
-import { createLiveDb } from '../../kit/live-db.ts';
+import type { ShopRow } from '../../../lib/contract/rows.ts';
+import { createServiceClients, closeServiceClients, createThriftServer, SERVICE_MODULES, type ThriftServer } from '../../../rpc/index.ts';
+import { createLiveDb } from '../../common/live-db.ts';
 import { createProductHandler } from '../../product/handler.ts';
 import { ProductRepository } from '../../product/repository.ts';
 import { MysqlFulltextBackend } from '../backends/mysql-fulltext.ts';

@@ -3,9 +3,9 @@ import { silentLogger } from '../../../lib/logger.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
 import { startAdminApi } from '../../../legacy/admin-api/index.ts';
 import type { RunningApi } from '../../../legacy/http/server.ts';
-import { FIXTURE_ADMIN, FIXTURE_OPERATOR, FIXTURE_PASSWORDS, seedFixture } from '../../parity/fixture.ts';
-import { startServiceStack, type ServiceStack } from '../../parity/stack.ts';
-import type { SearchIndex } from '../../kit/ports.ts';
+import { FIXTURE_ADMIN, FIXTURE_OPERATOR, FIXTURE_PASSWORDS, seedFixture } from '../../../test/parity/fixture.ts';
+import { startServiceStack, type ServiceStack } from '../../../test/parity/stack.ts';
+import type { SearchIndex } from '../../../rpc/ports.ts';
 import { MemorySearchIndex } from '../close-shop.ts';
 
 /** The saga over HTTP and real Thrift: shop edge → product service (preview, hide, restore) → search port. */

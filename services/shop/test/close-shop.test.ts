@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
-import { seedFixture } from '../../parity/fixture.ts';
-import { fixedDb } from '../../kit/live-db.ts';
-import { SagaCrash } from '../../kit/saga.ts';
-import type { ProductCommands, SearchIndex } from '../../kit/ports.ts';
+import { seedFixture } from '../../../test/parity/fixture.ts';
+import { fixedDb } from '../../common/live-db.ts';
+import { SagaCrash } from '../../common/saga.ts';
+import type { ProductCommands, SearchIndex } from '../../../rpc/ports.ts';
 import { ProductRepository } from '../../product/repository.ts';
 import { ShopRepository } from '../repository.ts';
 import { SqlSagaStore } from '../saga-store.ts';

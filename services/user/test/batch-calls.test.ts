@@ -3,10 +3,10 @@ import { silentLogger } from '../../../lib/logger.ts';
 import { MemoryOwnershipRegistry } from '../../../lib/ownership/index.ts';
 import { listUsers as legacyListUsers } from '../../../legacy/models/users.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
-import { closeServiceClients, createServiceClients, type ServiceClients } from '../../common/thrift/index.ts';
-import type { RunningService } from '../../kit/bootstrap.ts';
-import { userToWire } from '../../kit/wire.ts';
-import { seedFixture } from '../../parity/fixture.ts';
+import { closeServiceClients, createServiceClients, type ServiceClients } from '../../../rpc/index.ts';
+import type { RunningService } from '../../common/bootstrap.ts';
+import { userToWire } from '../../../rpc/wire.ts';
+import { seedFixture } from '../../../test/parity/fixture.ts';
 import { startUserService, type UserServiceConfig } from '../index.ts';
 
 async function codeOf(p: Promise<unknown>): Promise<string> {

@@ -7,9 +7,9 @@ import { createRedis, PRODUCT_EVENTS_QUEUE, USER_PRODUCT_DELETIONS_QUEUE } from 
 import { OutboxRelay } from '../../../lib/events/relay.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
 import { uniqueRedisPrefix, waitFor } from '../../../test/helpers/wait.ts';
-import { closeServiceClients, createServiceClients, type ServiceClients } from '../../common/thrift/index.ts';
-import type { ServiceConfig } from '../../kit/config.ts';
-import { seedFixture } from '../../parity/fixture.ts';
+import { closeServiceClients, createServiceClients, type ServiceClients } from '../../../rpc/index.ts';
+import type { ServiceConfig } from '../../common/config.ts';
+import { seedFixture } from '../../../test/parity/fixture.ts';
 import { startProductService } from '../../product/index.ts';
 import { startUserService } from '../index.ts';
 import { productToForget } from '../likes-cleanup.ts';

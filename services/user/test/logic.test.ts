@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { pageOfMarks, tokenSubject, normalizeEmail } from '../logic.ts';
 import { withShopNames, distinctShopIds } from '../../product/logic.ts';
-import { productFromWire, productToWire, shopFromWire, shopToWire, parseWireId } from '../../kit/wire.ts';
-import { product as presentProduct, shop as presentShop } from '../../../legacy/contract/index.ts';
+import { productFromWire, productToWire, shopFromWire, shopToWire, parseWireId } from '../../../rpc/wire.ts';
+import { product as presentProduct, shop as presentShop } from '../../../lib/contract/index.ts';
 
 describe('services: pure rules', () => {
   it('pages marks after filtering out invisible targets; total counts visible ones only', () => {

@@ -1,0 +1,115 @@
+/**
+ * Wraps a service implementation for the generated Processor: every method is
+ * async (a synchronous throw can never escape into the processor), has the
+ * arity the processor expects, runs inside a CallInfo context (request id,
+ * actor, deadline), maps domain errors to the IDL exceptions by code, logs
+ * undeclared errors with the request id and hides them from the caller, and
+ * records per-method metrics. `ping` and `health` get defaults.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Registry } from 'prom-client';
+import commonTypes from '../thrift/gen-nodejs/common_types.js';
+import { AppError } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
+import { ensureRequestId, runInCall, type CallInfo, type RequestContext } from './context.ts';
+import { CLIENT_CODES, toIdlException } from './errors.ts';
+import { rpcMetrics } from './metrics.ts';
+import { serviceMethods, type ServiceModule } from './service-module.ts';
+
+export type HealthCheck = () => Promise<unknown> | unknown;
+
+export interface WrapOptions {
+  service: string;
+  module: ServiceModule;
+  handler: object;
+  logger: Logger;
+  registry: Registry;
+  version?: string;
+  /** readiness checks for `health` (dependency name -> throws when down) */
+  healthChecks?: Record<string, HealthCheck>;
+  /** request id from the transport (HTTP header) when the RequestContext has none */
+  transportRequestId?: () => string | undefined;
+  onCallStart?: () => void;
+  onCallEnd?: () => void;
+}
+
+const RequestContextCtor = commonTypes.RequestContext as unknown as Function;
+const HEALTH_CHECK_TIMEOUT_MS = 2000;
+
+function defaultHealth(opts: WrapOptions) {
+  return async () => {
+    const checks: Record<string, string> = {};
+    let ok = true;
+    for (const [name, check] of Object.entries(opts.healthChecks ?? {})) {
+      try {
+        await Promise.race([
+          Promise.resolve().then(check),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('health check timed out')), HEALTH_CHECK_TIMEOUT_MS).unref()),
+        ]);
+        checks[name] = 'ok';
+      } catch (err) {
+        ok = false;
+        checks[name] = 'down';
+        opts.logger.warn({ err, check: name }, 'health check failed');
+      }
+    }
+    return new commonTypes.HealthStatus({ status: ok ? 'ok' : 'down', serviceName: opts.service, version: opts.version, checks });
+  };
+}
+
+function lazyLoggerInfo(base: Logger, info: Omit<CallInfo, 'logger'>): CallInfo {
+  let child: Logger | undefined;
+  return Object.defineProperty(info as CallInfo, 'logger', {
+    get: () => (child ??= base.child({ requestId: info.requestId, rpc: `${info.service}.${info.method}` })),
+    enumerable: true,
+  });
+}
+
+export function wrapHandler(opts: WrapOptions): Record<string, Function> {
+  const { service, handler, logger } = opts;
+  const metrics = rpcMetrics(opts.registry, 'server');
+  const impl = handler as Record<string, unknown>;
+  const wrapped: Record<string, Function> = {};
+
+  for (const { name, arity } of serviceMethods(opts.module)) {
+    let fn = typeof impl[name] === 'function' ? (impl[name] as Function).bind(handler) : undefined;
+    if (!fn && name === 'ping') fn = () => 'pong';
+    if (!fn && name === 'health') fn = defaultHealth(opts);
+    const target = fn ?? (() => {
+      throw new AppError('NOT_IMPLEMENTED', `${service}.${name} is not implemented`, { status: CLIENT_CODES.NOT_IMPLEMENTED.status });
+    });
+    const calls = metrics.calls.labels(service, name);
+    const duration = metrics.duration.labels(service, name);
+
+    const invoke = async (args: unknown[]): Promise<unknown> => {
+      const ctx = args[0] instanceof RequestContextCtor ? (args[0] as RequestContext) : undefined;
+      const requestId = ensureRequestId(ctx?.requestId ?? opts.transportRequestId?.());
+      if (ctx) ctx.requestId = requestId;
+      const info = lazyLoggerInfo(logger, {
+        service, method: name, requestId, actor: ctx?.actor,
+        deadline: ctx?.timeoutMs && ctx.timeoutMs > 0 ? Date.now() + ctx.timeoutMs : undefined,
+      });
+      const started = performance.now();
+      calls.inc();
+      opts.onCallStart?.();
+      try {
+        return await runInCall(info, () => target(...args));
+      } catch (err) {
+        const mapped = toIdlException(err, requestId);
+        metrics.errors.labels(service, name, mapped.code).inc();
+        if (mapped.internal) logger.error({ err, requestId, rpc: `${service}.${name}` }, 'thrift handler failed');
+        else logger.debug({ code: mapped.code, requestId, rpc: `${service}.${name}` }, 'thrift call rejected');
+        throw mapped.exception;
+      } finally {
+        duration.observe((performance.now() - started) / 1000);
+        opts.onCallEnd?.();
+      }
+    };
+    const method = function (...args: unknown[]) {
+      return invoke(args);
+    };
+    Object.defineProperty(method, 'length', { value: arity });
+    wrapped[name] = method;
+  }
+  return wrapped;
+}
