@@ -1,0 +1,184 @@
+/**
+ * The embedded search backend (the default): an in-memory inverted index over
+ * the FULLTEXT backend's Hangul-bigram / Latin-word tokens, ranked by BM25
+ * (backends/embedded/inverted-index.ts), backed by one SQLite file through
+ * Node's built-in `node:sqlite` (backends/embedded/doc-store.ts). Writes go to
+ * SQLite first (one transaction per call), then to the in-memory index, in
+ * the same synchronous step, so a write is searchable when the call returns
+ * and survives a restart; `init()` loads the index back from the file.
+ *
+ * Same version rules as the FULLTEXT backend: an older version never
+ * overwrites a newer document, a removal leaves a tombstone, a removal beats
+ * the same version's document, `force` writes regardless.
+ *
+ * One process owns an index directory (the file is locked); run one search
+ * service per directory. docs/search.md has the measurements behind the choice.
+ */
+import { join } from 'node:path';
+import { parseQuery } from '../logic.ts';
+import { DocStore, IndexLockedError } from './embedded/doc-store.ts';
+import { InvertedIndex } from './embedded/inverted-index.ts';
+import {
+  BackendUnavailableError,
+  type RebuildTarget, type SearchBackend, type SearchDocument, type SearchRequest, type SearchResult, type WriteOutcome,
+} from './types.ts';
+
+export const INDEX_FILE = 'search-index.sqlite';
+/** Compact the in-memory lists when dead ordinals exceed this share of all ordinals. */
+export const COMPACT_DEAD_SHARE = 0.3;
+
+export interface EmbeddedBackendOptions {
+  /** Directory holding the index file (created when missing); ':memory:' keeps nothing (tests). */
+  dir: string;
+  /** Start-up load progress (documents loaded so far). */
+  onLoad?: (loaded: number) => void;
+}
+
+export class EmbeddedBackend implements SearchBackend {
+  readonly kind = 'embedded' as const;
+  readonly path: string;
+  readonly #onLoad?: (loaded: number) => void;
+  #store: DocStore | null = null;
+  #index = new InvertedIndex();
+  /** Milliseconds the last start-up load took. */
+  loadMs = 0;
+
+  constructor(opts: EmbeddedBackendOptions) {
+    this.path = opts.dir === ':memory:' ? ':memory:' : join(opts.dir, INDEX_FILE);
+    this.#onLoad = opts.onLoad;
+  }
+
+  /** Opens (and locks) the file and loads every live document into memory. */
+  async init(): Promise<void> {
+    if (this.#store) return;
+    const t0 = performance.now();
+    const store = new DocStore(this.path);
+    const index = new InvertedIndex();
+    let loaded = 0;
+    for (const batch of store.live()) {
+      for (const d of batch) index.put(d);
+      loaded += batch.length;
+      this.#onLoad?.(loaded);
+      await new Promise((r) => setImmediate(r)); // let the process breathe while a large index loads
+    }
+    this.#store = store;
+    this.#index = index;
+    this.loadMs = performance.now() - t0;
+  }
+
+  #open(what: string): DocStore {
+    if (!this.#store) throw new BackendUnavailableError(`search index not open during ${what}`);
+    return this.#store;
+  }
+
+  async search(req: SearchRequest): Promise<SearchResult> {
+    const store = this.#open('search');
+    const terms = parseQuery(req.q);
+    if (terms.length === 0) return { total: 0, hits: [] };
+    const r = this.#index.search({ terms, filters: req.filters, sort: req.sort, offset: req.offset, limit: req.limit });
+    const docs = store.getMany(r.hits.map((h) => h.id));
+    return { total: r.total, hits: r.hits.filter((h) => docs.has(h.id)).map((h) => ({ id: h.id, score: h.score, doc: docs.get(h.id)! })) };
+  }
+
+  #write(docs: SearchDocument[], run: string | null, force: boolean): WriteOutcome {
+    const store = this.#open('upsert');
+    if (docs.length === 0) return { applied: 0, stale: 0, staleIds: [] };
+    const now = Date.now();
+    const staleIds: number[] = [];
+    const written: SearchDocument[] = [];
+    store.transaction(() => {
+      for (const d of docs) {
+        const e = store.state(d.id);
+        if (!force && e && (d.version < e.version || (e.deleted && d.version === e.version))) {
+          staleIds.push(d.id);
+          continue;
+        }
+        const doc = e && e.version > d.version ? { ...d, version: e.version } : d;
+        store.put(doc, run, now);
+        written.push(doc);
+      }
+    });
+    for (const d of written) this.#index.put(d);
+    return { applied: docs.length - staleIds.length, stale: staleIds.length, staleIds };
+  }
+
+  async upsert(docs: SearchDocument[], opts: { force?: boolean } = {}): Promise<WriteOutcome> {
+    return this.#write(docs, null, opts.force ?? false);
+  }
+
+  async remove(id: number, version: number, opts: { force?: boolean } = {}): Promise<WriteOutcome> {
+    const store = this.#open('remove');
+    const e = store.state(id);
+    if (opts.force) version = Math.max(e?.version ?? 0, version);
+    if (e && version < e.version) return { applied: 0, stale: 1 };
+    store.tombstone(id, version, Date.now());
+    this.#index.delete(id);
+    return { applied: 1, stale: 0 };
+  }
+
+  async removeByShop(shopId: number): Promise<number[]> {
+    const store = this.#open('removeByShop');
+    const ids = this.#index.idsOfShop(shopId);
+    const now = Date.now();
+    // content stays in the file: a compensating upsert (force) or a newer version brings the documents back
+    store.transaction(() => {
+      for (const id of ids) store.hide(id, now);
+    });
+    for (const id of ids) this.#index.delete(id);
+    return ids;
+  }
+
+  async get(id: number): Promise<SearchDocument | null> {
+    return this.#open('get').get(id);
+  }
+
+  async count(): Promise<number> {
+    this.#open('count');
+    return this.#index.size;
+  }
+
+  async beginRebuild(runId: string): Promise<RebuildTarget> {
+    // In place, like the FULLTEXT backend: live events keep writing, the version guard orders them with the rebuild.
+    return { runId, target: 'live' };
+  }
+
+  async loadRebuild(target: RebuildTarget, docs: SearchDocument[]): Promise<void> {
+    this.#write(docs, target.runId, false);
+  }
+
+  async finishRebuild(target: RebuildTarget, startedAt: Date): Promise<void> {
+    const store = this.#open('finishRebuild');
+    const gone = store.unseenBy(target.runId, startedAt.getTime());
+    const now = Date.now();
+    store.transaction(() => {
+      for (const id of gone) store.hide(id, now);
+    });
+    for (const id of gone) this.#index.delete(id);
+    this.compactIfNeeded();
+  }
+
+  /** Renumbers the in-memory lists when replaced and removed documents pile up. */
+  compactIfNeeded(): boolean {
+    const all = this.#index.ordinals;
+    if (all === 0 || (all - this.#index.size) / all <= COMPACT_DEAD_SHARE) return false;
+    this.#index.compact();
+    return true;
+  }
+
+  /** Index figures for the benchmark and logs. */
+  stats(): { documents: number; tokens: number; memoryBytes: number; fileBytes: number; loadMs: number } {
+    const store = this.#open('stats');
+    return { documents: this.#index.size, tokens: this.#index.tokens, memoryBytes: this.#index.memoryBytes(), fileBytes: store.bytes(), loadMs: this.loadMs };
+  }
+
+  async ping(): Promise<void> {
+    this.#open('ping').ping();
+  }
+
+  async close(): Promise<void> {
+    this.#store?.close();
+    this.#store = null;
+  }
+}
+
+export { IndexLockedError };

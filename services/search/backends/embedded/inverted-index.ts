@@ -1,0 +1,452 @@
+/**
+ * The embedded backend's in-memory inverted index (pure: no I/O).
+ *
+ * Tokens are the FULLTEXT backend's (services/search/tokens.ts: Hangul/CJK
+ * bigrams with the bridge bigram across a space, `w_` Latin/digit words), so
+ * queries mean the same on every backend. Each token has one postings list of
+ * document ordinals (ascending) with a parallel flag byte (1 = the token is in
+ * the product name). A document gets a new ordinal whenever its text changes,
+ * so lists only ever grow at the end and stay sorted; the old ordinal is
+ * marked dead and skipped until `compact()` renumbers everything. Changes that
+ * leave the text alone (price, status, popularity, likes) update the
+ * per-ordinal arrays in place.
+ *
+ * Scoring is BM25 (each token counted once per field, as the FULLTEXT backend
+ * stores it): for every query token present, idf × (NAME_WEIGHT × name norm
+ * when it is in the name + all-fields norm). Ties: popularity, then id, both
+ * descending — the FULLTEXT backend's order.
+ */
+import type { QueryTerm } from '../../logic.ts';
+import { CJK_PREFIX, documentTokens } from '../../tokens.ts';
+import { DEFAULT_STATUSES, type ProductStatus, type SearchDocument, type SearchFilters, type SearchSort } from '../types.ts';
+
+export const NAME_WEIGHT = 3;
+export const DESCRIPTION_CHARS = 500;
+const K1 = 1.2;
+const B = 0.75;
+const STATUS_CODES: Record<ProductStatus, number> = { active: 0, hidden: 1, sold_out: 2 };
+
+interface Postings {
+  ords: Int32Array<ArrayBuffer>;
+  flags: Uint8Array<ArrayBuffer>;
+  n: number;
+}
+
+export interface IndexedHit {
+  id: number;
+  score: number;
+}
+
+export interface IndexQuery {
+  terms: QueryTerm[];
+  filters: SearchFilters;
+  sort: SearchSort;
+  offset: number;
+  limit: number;
+}
+
+/** 'YYYY-MM-DD HH:MM:SS.ffffff' (or ISO) → microseconds since the epoch, for ordering. */
+export function createdAtMicros(s: string): number {
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?/.exec(s);
+  if (!m) return (Date.parse(s) || 0) * 1000;
+  return Date.parse(`${m[1]}T${m[2]}Z`) * 1000 + Number((m[3] ?? '').padEnd(6, '0'));
+}
+
+/** The searchable text of a document (what decides whether its tokens must be rebuilt). */
+export function searchableText(d: SearchDocument): string[] {
+  return [d.name, d.shopName, d.categoryName ?? '', d.keywords ?? '', d.description?.slice(0, DESCRIPTION_CHARS) ?? ''];
+}
+
+/** Two 32-bit FNV-1a hashes (different seeds) of the searchable text. */
+export function textHash(parts: string[]): [number, number] {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ 0x5bd1e995;
+  for (const p of parts) {
+    for (let i = 0; i < p.length; i++) {
+      const c = p.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
+    }
+    h1 = Math.imul(h1 ^ 0x1f, 0x01000193);
+    h2 = Math.imul(h2 ^ 0x1f, 0x5bd1e995);
+  }
+  return [h1 >>> 0, h2 >>> 0];
+}
+
+function growF64(a: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> {
+  if (n <= a.length) return a;
+  const b = new Float64Array(Math.max(n, a.length * 2, 1024));
+  b.set(a);
+  return b;
+}
+function growU32(a: Uint32Array<ArrayBuffer>, n: number): Uint32Array<ArrayBuffer> {
+  if (n <= a.length) return a;
+  const b = new Uint32Array(Math.max(n, a.length * 2, 1024));
+  b.set(a);
+  return b;
+}
+function growU8(a: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayBuffer> {
+  if (n <= a.length) return a;
+  const b = new Uint8Array(Math.max(n, a.length * 2, 1024));
+  b.set(a);
+  return b;
+}
+function growI32(a: Int32Array<ArrayBuffer>, n: number): Int32Array<ArrayBuffer> {
+  if (n <= a.length) return a;
+  const b = new Int32Array(Math.max(n, a.length * 2, 16));
+  b.set(a);
+  return b;
+}
+
+/** One bucket per token start (script prefix + first character) for prefix expansion. */
+function bucketKey(token: string): string {
+  return token.slice(0, CJK_PREFIX.length + 1);
+}
+
+export class InvertedIndex {
+  readonly #dict = new Map<string, Postings>();
+  readonly #buckets = new Map<string, string[]>();
+  readonly #ordOf = new Map<number, number>();
+  #next = 0;
+  #live = 0;
+  #liveLenName = 0;
+  #liveLenAll = 0;
+  // per ordinal
+  #id = new Float64Array(0);
+  #alive = new Uint8Array(0);
+  #status = new Uint8Array(0);
+  #shop = new Float64Array(0);
+  #category = new Float64Array(0);
+  #price = new Float64Array(0);
+  #created = new Float64Array(0);
+  #popularity = new Float64Array(0);
+  #likes = new Float64Array(0);
+  #lenName = new Uint32Array(0);
+  #lenAll = new Uint32Array(0);
+  #hashA = new Uint32Array(0);
+  #hashB = new Uint32Array(0);
+  // query scratch (one query at a time: search is synchronous)
+  #stamp = new Uint32Array(0);
+  #count = new Uint8Array(0);
+  #lastTerm = new Uint8Array(0);
+  #score = new Float64Array(0);
+  #gen = 0;
+
+  get size(): number {
+    return this.#live;
+  }
+
+  /** Ordinals allocated, dead ones included (compact() when far above size). */
+  get ordinals(): number {
+    return this.#next;
+  }
+
+  get tokens(): number {
+    return this.#dict.size;
+  }
+
+  has(id: number): boolean {
+    return this.#ordOf.has(id);
+  }
+
+  /** Bytes held by the typed arrays (postings + per-document arrays), for reporting. */
+  memoryBytes(): number {
+    let b = 0;
+    for (const p of this.#dict.values()) b += p.ords.byteLength + p.flags.byteLength;
+    for (const a of [this.#id, this.#alive, this.#status, this.#shop, this.#category, this.#price, this.#created, this.#popularity, this.#likes,
+      this.#lenName, this.#lenAll, this.#hashA, this.#hashB, this.#stamp, this.#count, this.#lastTerm, this.#score]) b += a.byteLength;
+    return b;
+  }
+
+  #ensure(n: number): void {
+    if (n <= this.#id.length) return;
+    this.#id = growF64(this.#id, n);
+    const cap = this.#id.length;
+    this.#alive = growU8(this.#alive, cap);
+    this.#status = growU8(this.#status, cap);
+    this.#shop = growF64(this.#shop, cap);
+    this.#category = growF64(this.#category, cap);
+    this.#price = growF64(this.#price, cap);
+    this.#created = growF64(this.#created, cap);
+    this.#popularity = growF64(this.#popularity, cap);
+    this.#likes = growF64(this.#likes, cap);
+    this.#lenName = growU32(this.#lenName, cap);
+    this.#lenAll = growU32(this.#lenAll, cap);
+    this.#hashA = growU32(this.#hashA, cap);
+    this.#hashB = growU32(this.#hashB, cap);
+    this.#stamp = growU32(this.#stamp, cap);
+    this.#count = growU8(this.#count, cap);
+    this.#lastTerm = growU8(this.#lastTerm, cap);
+    this.#score = growF64(this.#score, cap);
+  }
+
+  #setAttributes(ord: number, d: SearchDocument): void {
+    this.#status[ord] = STATUS_CODES[d.status] ?? 1;
+    this.#shop[ord] = d.shopId;
+    this.#category[ord] = d.categoryId ?? NaN;
+    this.#price[ord] = Number(d.salePrice ?? d.price);
+    this.#created[ord] = createdAtMicros(d.createdAt);
+    this.#popularity[ord] = d.popularityScore;
+    this.#likes[ord] = d.likeCount;
+  }
+
+  #postings(token: string): Postings {
+    let p = this.#dict.get(token);
+    if (!p) {
+      p = { ords: new Int32Array(4), flags: new Uint8Array(4), n: 0 };
+      this.#dict.set(token, p);
+      const k = bucketKey(token);
+      const bucket = this.#buckets.get(k);
+      if (bucket) bucket.push(token);
+      else this.#buckets.set(k, [token]);
+    }
+    return p;
+  }
+
+  /** Adds or replaces a document (the caller has applied the version guard). */
+  put(d: SearchDocument): void {
+    const text = searchableText(d);
+    const [ha, hb] = textHash(text);
+    const old = this.#ordOf.get(d.id);
+    if (old !== undefined && this.#hashA[old] === ha && this.#hashB[old] === hb) {
+      this.#setAttributes(old, d); // same text: same tokens, attributes in place
+      return;
+    }
+    if (old !== undefined) this.delete(d.id);
+    const ord = this.#next++;
+    this.#ensure(this.#next);
+    const name = new Set(documentTokens(d.name));
+    const all = new Set(name);
+    for (let i = 1; i < text.length; i++) for (const t of documentTokens(text[i])) all.add(t);
+    for (const t of all) {
+      const p = this.#postings(t);
+      if (p.n === p.ords.length) {
+        p.ords = growI32(p.ords, p.n + 1);
+        const f = new Uint8Array(p.ords.length);
+        f.set(p.flags);
+        p.flags = f;
+      }
+      p.ords[p.n] = ord;
+      p.flags[p.n] = name.has(t) ? 1 : 0;
+      p.n++;
+    }
+    this.#id[ord] = d.id;
+    this.#alive[ord] = 1;
+    this.#lenName[ord] = name.size;
+    this.#lenAll[ord] = all.size;
+    this.#hashA[ord] = ha;
+    this.#hashB[ord] = hb;
+    this.#setAttributes(ord, d);
+    this.#ordOf.set(d.id, ord);
+    this.#live++;
+    this.#liveLenName += name.size;
+    this.#liveLenAll += all.size;
+  }
+
+  delete(id: number): boolean {
+    const ord = this.#ordOf.get(id);
+    if (ord === undefined) return false;
+    this.#alive[ord] = 0;
+    this.#ordOf.delete(id);
+    this.#live--;
+    this.#liveLenName -= this.#lenName[ord];
+    this.#liveLenAll -= this.#lenAll[ord];
+    return true;
+  }
+
+  /** Live ids of a shop (any status). */
+  idsOfShop(shopId: number): number[] {
+    const out: number[] = [];
+    for (let o = 0; o < this.#next; o++) if (this.#alive[o] && this.#shop[o] === shopId) out.push(this.#id[o]);
+    return out;
+  }
+
+  /** Drops dead ordinals from every list and renumbers (after a rebuild, or when dead ordinals pile up). */
+  compact(): void {
+    const map = new Int32Array(this.#next).fill(-1);
+    let n = 0;
+    for (let o = 0; o < this.#next; o++) if (this.#alive[o]) map[o] = n++;
+    const move = <T extends Float64Array | Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(Math.max(n, 1024));
+      for (let o = 0; o < this.#next; o++) if (map[o] >= 0) b[map[o]] = a[o];
+      return b;
+    };
+    this.#id = move(this.#id, (k) => new Float64Array(k));
+    this.#alive = move(this.#alive, (k) => new Uint8Array(k));
+    this.#status = move(this.#status, (k) => new Uint8Array(k));
+    this.#shop = move(this.#shop, (k) => new Float64Array(k));
+    this.#category = move(this.#category, (k) => new Float64Array(k));
+    this.#price = move(this.#price, (k) => new Float64Array(k));
+    this.#created = move(this.#created, (k) => new Float64Array(k));
+    this.#popularity = move(this.#popularity, (k) => new Float64Array(k));
+    this.#likes = move(this.#likes, (k) => new Float64Array(k));
+    this.#lenName = move(this.#lenName, (k) => new Uint32Array(k));
+    this.#lenAll = move(this.#lenAll, (k) => new Uint32Array(k));
+    this.#hashA = move(this.#hashA, (k) => new Uint32Array(k));
+    this.#hashB = move(this.#hashB, (k) => new Uint32Array(k));
+    const cap = this.#id.length;
+    this.#stamp = new Uint32Array(cap);
+    this.#count = new Uint8Array(cap);
+    this.#lastTerm = new Uint8Array(cap);
+    this.#score = new Float64Array(cap);
+    this.#gen = 0;
+    for (const [token, p] of this.#dict) {
+      let k = 0;
+      for (let i = 0; i < p.n; i++) {
+        const m = map[p.ords[i]];
+        if (m >= 0) {
+          p.ords[k] = m;
+          p.flags[k] = p.flags[i];
+          k++;
+        }
+      }
+      if (k === 0) {
+        this.#dict.delete(token);
+        const bucket = this.#buckets.get(bucketKey(token));
+        if (bucket) bucket.splice(bucket.indexOf(token), 1);
+        continue;
+      }
+      p.ords = p.ords.slice(0, k);
+      p.flags = p.flags.slice(0, k);
+      p.n = k;
+    }
+    for (const [id, o] of this.#ordOf) this.#ordOf.set(id, map[o]);
+    this.#next = n;
+  }
+
+  /** The postings a term reads, each with its weight: prefix terms read every token they start (the exact token counts twice). */
+  #expand(t: QueryTerm): Array<{ p: Postings; weight: number }> {
+    const out: Array<{ p: Postings; weight: number }> = [];
+    const prefix = (pre: string, exact: string | null) => {
+      for (const tok of this.#buckets.get(bucketKey(pre)) ?? []) {
+        if (!tok.startsWith(pre)) continue;
+        const p = this.#dict.get(tok);
+        if (p && p.n) out.push({ p, weight: tok === exact ? 2 : 1 });
+      }
+    };
+    if (t.kind === 'word') prefix(t.token, t.token);
+    else if (t.tokens.length === 1 && Array.from(t.text).length === 1) prefix(CJK_PREFIX + t.text, null);
+    else {
+      // every bigram of the run is required: each is its own group (see search)
+      for (const tok of t.tokens) {
+        const p = this.#dict.get(tok);
+        out.push({ p: p ?? { ords: new Int32Array(0), flags: new Uint8Array(0), n: 0 }, weight: 1 });
+      }
+    }
+    return out;
+  }
+
+  search(q: IndexQuery): { total: number; hits: IndexedHit[] } {
+    // groups: every group must match; a group is a union of postings (prefix expansion) or one bigram
+    const groups: Array<Array<{ p: Postings; weight: number }>> = [];
+    for (const t of q.terms) {
+      const ex = this.#expand(t);
+      if (t.kind === 'cjk' && !(t.tokens.length === 1 && Array.from(t.text).length === 1)) for (const e of ex) groups.push([e]);
+      else groups.push(ex);
+    }
+    if (groups.length === 0 || groups.length > 250 || groups.some((g) => g.length === 0 || g.every((e) => e.p.n === 0))) return { total: 0, hits: [] };
+    const sizeOf = (g: Array<{ p: Postings }>) => g.reduce((a, e) => a + e.p.n, 0);
+    groups.sort((a, b) => sizeOf(a) - sizeOf(b));
+    const live = Math.max(this.#live, 1);
+    const avgName = Math.max(this.#liveLenName / live, 1);
+    const avgAll = Math.max(this.#liveLenAll / live, 1);
+    const gen = ++this.#gen;
+    if (gen === 0xffffffff) {
+      this.#stamp.fill(0);
+      this.#gen = 1;
+    }
+    const stamp = this.#stamp, count = this.#count, lastTerm = this.#lastTerm, score = this.#score, alive = this.#alive;
+    const lenName = this.#lenName, lenAll = this.#lenAll;
+    const need = groups.length;
+    const candidates: number[] = [];
+    for (let gi = 0; gi < need; gi++) {
+      const last = gi === need - 1;
+      for (const { p, weight } of groups[gi]) {
+        const idf = Math.log(1 + (live - p.n + 0.5) / (p.n + 0.5)) * weight;
+        const ords = p.ords, flags = p.flags;
+        for (let i = 0; i < p.n; i++) {
+          const o = ords[i];
+          if (!alive[o]) continue;
+          let s = (K1 + 1) / (1 + K1 * (1 - B + (B * lenAll[o]) / avgAll));
+          if (flags[i]) s += (NAME_WEIGHT * (K1 + 1)) / (1 + K1 * (1 - B + (B * lenName[o]) / avgName));
+          s *= idf;
+          if (gi === 0) {
+            if (stamp[o] !== gen) {
+              stamp[o] = gen;
+              count[o] = 1;
+              lastTerm[o] = 1;
+              score[o] = s;
+              if (last) candidates.push(o);
+            } else score[o] += s;
+            continue;
+          }
+          if (stamp[o] !== gen) continue;
+          if (lastTerm[o] === gi + 1) {
+            score[o] += s;
+          } else if (count[o] === gi) {
+            count[o] = gi + 1;
+            lastTerm[o] = gi + 1;
+            score[o] += s;
+            if (last) candidates.push(o);
+          }
+        }
+      }
+    }
+    return this.#rank(candidates, q);
+  }
+
+  #rank(candidates: number[], q: IndexQuery): { total: number; hits: IndexedHit[] } {
+    const f = q.filters;
+    const statuses = new Set((f.statuses?.length ? f.statuses : DEFAULT_STATUSES).map((s) => STATUS_CODES[s]));
+    const min = f.minPrice !== undefined ? Number(f.minPrice) : -Infinity;
+    const max = f.maxPrice !== undefined ? Number(f.maxPrice) : Infinity;
+    const status = this.#status, shop = this.#shop, category = this.#category, price = this.#price;
+    const id = this.#id, score = this.#score, pop = this.#popularity, likes = this.#likes, created = this.#created;
+    // "a ranks after b": the comparator the heap keeps its worst element on top with
+    const after: (a: number, b: number) => boolean = (() => {
+      switch (q.sort) {
+        case 'relevance': return (a, b) => score[a] !== score[b] ? score[a] < score[b] : pop[a] !== pop[b] ? pop[a] < pop[b] : id[a] < id[b];
+        case 'popularity': return (a, b) => pop[a] !== pop[b] ? pop[a] < pop[b] : likes[a] !== likes[b] ? likes[a] < likes[b] : id[a] < id[b];
+        case 'newest': return (a, b) => created[a] !== created[b] ? created[a] < created[b] : id[a] < id[b];
+        case 'price_asc': return (a, b) => price[a] !== price[b] ? price[a] > price[b] : id[a] < id[b];
+        case 'price_desc': return (a, b) => price[a] !== price[b] ? price[a] < price[b] : id[a] < id[b];
+      }
+    })();
+    const k = q.offset + q.limit;
+    const heap: number[] = []; // worst on top
+    const down = (i: number) => {
+      for (;;) {
+        const l = 2 * i + 1, r = l + 1;
+        let w = i;
+        if (l < heap.length && after(heap[l], heap[w])) w = l;
+        if (r < heap.length && after(heap[r], heap[w])) w = r;
+        if (w === i) return;
+        [heap[i], heap[w]] = [heap[w], heap[i]];
+        i = w;
+      }
+    };
+    let total = 0;
+    for (const o of candidates) {
+      if (!statuses.has(status[o])) continue;
+      if (f.shopId !== undefined && shop[o] !== f.shopId) continue;
+      if (f.categoryId !== undefined && category[o] !== f.categoryId) continue;
+      if (price[o] < min || price[o] > max) continue;
+      total++;
+      if (k === 0) continue;
+      if (heap.length < k) {
+        heap.push(o);
+        for (let i = heap.length - 1; i > 0;) {
+          const parent = (i - 1) >> 1;
+          if (!after(heap[i], heap[parent])) break;
+          [heap[i], heap[parent]] = [heap[parent], heap[i]];
+          i = parent;
+        }
+      } else if (after(heap[0], o)) {
+        heap[0] = o;
+        down(0);
+      }
+    }
+    heap.sort((a, b) => (after(a, b) ? 1 : after(b, a) ? -1 : 0));
+    return { total, hits: heap.slice(q.offset).map((o) => ({ id: id[o], score: score[o] })) };
+  }
+}
