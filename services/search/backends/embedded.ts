@@ -17,7 +17,7 @@
 import { join } from 'node:path';
 import { parseQuery } from '../logic.ts';
 import { DocStore, IndexLockedError } from './embedded/doc-store.ts';
-import { InvertedIndex } from './embedded/inverted-index.ts';
+import { documentIndexTokens, InvertedIndex, parseTokens, serializeTokens, type DocTokens } from './embedded/inverted-index.ts';
 import {
   BackendUnavailableError,
   type RebuildTarget, type SearchBackend, type SearchDocument, type SearchRequest, type SearchResult, type WriteOutcome,
@@ -56,7 +56,7 @@ export class EmbeddedBackend implements SearchBackend {
     const index = new InvertedIndex();
     let loaded = 0;
     for (const batch of store.live()) {
-      for (const d of batch) index.put(d);
+      for (const r of batch) index.put(r.doc, parseTokens(r.tokens));
       loaded += batch.length;
       this.#onLoad?.(loaded);
       await new Promise((r) => setImmediate(r)); // let the process breathe while a large index loads
@@ -85,7 +85,7 @@ export class EmbeddedBackend implements SearchBackend {
     if (docs.length === 0) return { applied: 0, stale: 0, staleIds: [] };
     const now = Date.now();
     const staleIds: number[] = [];
-    const written: SearchDocument[] = [];
+    const written: Array<{ doc: SearchDocument; tokens: DocTokens }> = [];
     store.transaction(() => {
       for (const d of docs) {
         const e = store.state(d.id);
@@ -94,11 +94,12 @@ export class EmbeddedBackend implements SearchBackend {
           continue;
         }
         const doc = e && e.version > d.version ? { ...d, version: e.version } : d;
-        store.put(doc, run, now);
-        written.push(doc);
+        const tokens = documentIndexTokens(doc);
+        store.put(doc, run, now, serializeTokens(tokens));
+        written.push({ doc, tokens });
       }
     });
-    for (const d of written) this.#index.put(d);
+    for (const w of written) this.#index.put(w.doc, w.tokens);
     return { applied: docs.length - staleIds.length, stale: staleIds.length, staleIds };
   }
 
@@ -166,9 +167,9 @@ export class EmbeddedBackend implements SearchBackend {
   }
 
   /** Index figures for the benchmark and logs. */
-  stats(): { documents: number; tokens: number; memoryBytes: number; fileBytes: number; loadMs: number } {
+  stats(): { documents: number; ordinals: number; tokens: number; memoryBytes: number; fileBytes: number; loadMs: number } {
     const store = this.#open('stats');
-    return { documents: this.#index.size, tokens: this.#index.tokens, memoryBytes: this.#index.memoryBytes(), fileBytes: store.bytes(), loadMs: this.loadMs };
+    return { documents: this.#index.size, ordinals: this.#index.ordinals, tokens: this.#index.tokens, memoryBytes: this.#index.memoryBytes(), fileBytes: store.bytes(), loadMs: this.loadMs };
   }
 
   async ping(): Promise<void> {

@@ -44,7 +44,7 @@ export class DocStore {
       this.#db.exec(`PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
         CREATE TABLE IF NOT EXISTS docs (
           id INTEGER PRIMARY KEY, version INTEGER NOT NULL, deleted INTEGER NOT NULL,
-          run TEXT, indexed_at INTEGER NOT NULL, doc TEXT)`);
+          run TEXT, indexed_at INTEGER NOT NULL, doc TEXT, tokens TEXT)`);
       // take the lock now (exclusive mode locks on first access, a write takes the write lock)
       this.#db.exec('BEGIN IMMEDIATE; COMMIT');
     } catch (err) {
@@ -54,9 +54,9 @@ export class DocStore {
     }
     this.#getState = this.#db.prepare('SELECT version, deleted FROM docs WHERE id = ?');
     this.#getDoc = this.#db.prepare('SELECT doc FROM docs WHERE id = ? AND deleted = 0');
-    this.#putDoc = this.#db.prepare(`INSERT INTO docs (id, version, deleted, run, indexed_at, doc) VALUES (?, ?, 0, ?, ?, ?)
+    this.#putDoc = this.#db.prepare(`INSERT INTO docs (id, version, deleted, run, indexed_at, doc, tokens) VALUES (?, ?, 0, ?, ?, ?, ?)
       ON CONFLICT(id) DO UPDATE SET version = excluded.version, deleted = 0, run = COALESCE(excluded.run, run),
-        indexed_at = excluded.indexed_at, doc = excluded.doc`);
+        indexed_at = excluded.indexed_at, doc = excluded.doc, tokens = excluded.tokens`);
     this.#tombstone = this.#db.prepare(`INSERT INTO docs (id, version, deleted, run, indexed_at, doc) VALUES (?, ?, 1, NULL, ?, NULL)
       ON CONFLICT(id) DO UPDATE SET version = excluded.version, deleted = 1, indexed_at = excluded.indexed_at`);
     this.#markRun = this.#db.prepare('UPDATE docs SET run = ?, indexed_at = ? WHERE id = ?');
@@ -81,8 +81,9 @@ export class DocStore {
     return r ? { version: Number(r.version), deleted: Number(r.deleted) === 1 } : null;
   }
 
-  put(doc: SearchDocument, run: string | null, now: number): void {
-    this.#putDoc.run(doc.id, doc.version, run, now, JSON.stringify(doc));
+  /** `tokens`: the index tokens in their stored form (a restart loads them instead of tokenising again). */
+  put(doc: SearchDocument, run: string | null, now: number, tokens: string): void {
+    this.#putDoc.run(doc.id, doc.version, run, now, JSON.stringify(doc), tokens);
   }
 
   /** Records that a rebuild run saw this (unchanged) document. */
@@ -115,14 +116,14 @@ export class DocStore {
     return out;
   }
 
-  /** Live documents in id order, `batch` at a time (start-up load). */
-  *live(batch = 5000): Generator<SearchDocument[]> {
-    const stmt = this.#db.prepare('SELECT id, doc FROM docs WHERE deleted = 0 AND id > ? ORDER BY id LIMIT ?');
+  /** Live documents with their stored tokens in id order, `batch` at a time (start-up load). */
+  *live(batch = 5000): Generator<Array<{ doc: SearchDocument; tokens: string }>> {
+    const stmt = this.#db.prepare('SELECT id, doc, tokens FROM docs WHERE deleted = 0 AND id > ? ORDER BY id LIMIT ?');
     let after = -1;
     for (;;) {
-      const rows = stmt.all(after, batch) as Array<{ id: number; doc: string }>;
+      const rows = stmt.all(after, batch) as Array<{ id: number; doc: string; tokens: string }>;
       if (rows.length === 0) return;
-      yield rows.map((r) => JSON.parse(r.doc) as SearchDocument);
+      yield rows.map((r) => ({ doc: JSON.parse(r.doc) as SearchDocument, tokens: r.tokens }));
       after = Number(rows[rows.length - 1].id);
     }
   }

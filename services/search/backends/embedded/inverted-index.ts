@@ -73,6 +73,33 @@ export function textHash(parts: string[]): [number, number] {
   return [h1 >>> 0, h2 >>> 0];
 }
 
+/** A document's tokens: those of its name, and those of every searchable field (name included), each once. */
+export interface DocTokens {
+  name: string[];
+  all: string[];
+}
+
+export function documentIndexTokens(d: SearchDocument): DocTokens {
+  const text = searchableText(d);
+  const name = new Set(documentTokens(text[0]));
+  const all = new Set(name);
+  for (let i = 1; i < text.length; i++) for (const t of documentTokens(text[i])) all.add(t);
+  return { name: [...name], all: [...all] };
+}
+
+/** Stored form: name tokens, a newline, the other tokens (tokens hold letters, digits and `_` only). */
+export function serializeTokens(t: DocTokens): string {
+  const name = new Set(t.name);
+  return `${t.name.join(' ')}\n${t.all.filter((x) => !name.has(x)).join(' ')}`;
+}
+
+export function parseTokens(s: string): DocTokens {
+  const nl = s.indexOf('\n');
+  const name = nl > 0 ? s.slice(0, nl).split(' ') : [];
+  const rest = s.slice(nl + 1);
+  return { name, all: rest ? name.concat(rest.split(' ')) : name };
+}
+
 function growF64(a: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> {
   if (n <= a.length) return a;
   const b = new Float64Array(Math.max(n, a.length * 2, 1024));
@@ -203,10 +230,9 @@ export class InvertedIndex {
     return p;
   }
 
-  /** Adds or replaces a document (the caller has applied the version guard). */
-  put(d: SearchDocument): void {
-    const text = searchableText(d);
-    const [ha, hb] = textHash(text);
+  /** Adds or replaces a document (the caller has applied the version guard); `tokens` when already computed. */
+  put(d: SearchDocument, tokens?: DocTokens): void {
+    const [ha, hb] = textHash(searchableText(d));
     const old = this.#ordOf.get(d.id);
     if (old !== undefined && this.#hashA[old] === ha && this.#hashB[old] === hb) {
       this.#setAttributes(old, d); // same text: same tokens, attributes in place
@@ -215,9 +241,9 @@ export class InvertedIndex {
     if (old !== undefined) this.delete(d.id);
     const ord = this.#next++;
     this.#ensure(this.#next);
-    const name = new Set(documentTokens(d.name));
-    const all = new Set(name);
-    for (let i = 1; i < text.length; i++) for (const t of documentTokens(text[i])) all.add(t);
+    const tk = tokens ?? documentIndexTokens(d);
+    const name = new Set(tk.name);
+    const all = tk.all;
     for (const t of all) {
       const p = this.#postings(t);
       if (p.n === p.ords.length) {
@@ -233,14 +259,14 @@ export class InvertedIndex {
     this.#id[ord] = d.id;
     this.#alive[ord] = 1;
     this.#lenName[ord] = name.size;
-    this.#lenAll[ord] = all.size;
+    this.#lenAll[ord] = all.length;
     this.#hashA[ord] = ha;
     this.#hashB[ord] = hb;
     this.#setAttributes(ord, d);
     this.#ordOf.set(d.id, ord);
     this.#live++;
     this.#liveLenName += name.size;
-    this.#liveLenAll += all.size;
+    this.#liveLenAll += all.length;
   }
 
   delete(id: number): boolean {
