@@ -1,6 +1,6 @@
 /**
- * Search service bootstrap: backend (MySQL FULLTEXT in SEARCH_DB_URL, or
- * Elasticsearch when ELASTICSEARCH_URL is set), HTTP edge (GET /api/search),
+ * Search service bootstrap: backend (SEARCH_BACKEND: embedded by default,
+ * MySQL FULLTEXT, or Elasticsearch), HTTP edge (GET /api/search),
  * Thrift server (SearchService), the indexer worker on the product events
  * queue and the full-reindex job worker. `node services/search/index.ts` runs it until SIGTERM/SIGINT.
  */
@@ -10,7 +10,6 @@ import { Registry } from 'prom-client';
 import { parseConfig } from '../../lib/config.ts';
 import { createKnex, ensureDatabase, type Knex } from '../../lib/db.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
-import { maskDsn } from '../../lib/mask.ts';
 import { migrateLatest } from '../../lib/migrate.ts';
 import { createRedis } from '../../lib/events/queues.ts';
 import SearchService from '../../thrift/gen-nodejs/SearchService.js';
@@ -18,8 +17,7 @@ import { closeServiceClients, createServiceClients } from '../common/thrift/inde
 import { listenHttp, listenThrift, runUntilSignal, type RunningService } from '../kit/bootstrap.ts';
 import { parseHostPort } from '../kit/config.ts';
 import { sessionVerifierOver, type UserApi } from '../kit/thrift-ports.ts';
-import { createEsClient, ElasticsearchBackend } from './backends/elasticsearch.ts';
-import { MysqlFulltextBackend } from './backends/mysql-fulltext.ts';
+import { openBackend } from './backend-factory.ts';
 import type { SearchBackend } from './backends/types.ts';
 import { searchConfigSchema, type SearchConfig } from './config.ts';
 import { createSearchHandler } from './handler.ts';
@@ -56,21 +54,17 @@ export interface RunningSearchService extends RunningService {
   indexer: SearchIndexer | null;
 }
 
-/** The search database always exists (reindex checkpoints); it holds the index unless Elasticsearch is configured. */
+/** The search database always exists (reindex checkpoints); it holds the index only with SEARCH_BACKEND=mysql. */
 async function createBackend(config: SearchConfig, logger: Logger): Promise<{ backend: SearchBackend; knex: Knex }> {
   if (config.SEARCH_DB_MIGRATE) await ensureDatabase(config.SEARCH_DB_URL);
   const knex = createKnex(config.SEARCH_DB_URL);
   if (config.SEARCH_DB_MIGRATE) await migrateLatest(knex, 'search');
-  if (config.ELASTICSEARCH_URL) {
-    const backend = new ElasticsearchBackend({ client: createEsClient(config.ELASTICSEARCH_URL), alias: config.ELASTICSEARCH_INDEX, logger: logger.child({ component: 'es' }) });
-    await backend.init();
-    logger.info({ backend: 'elasticsearch', url: maskDsn(config.ELASTICSEARCH_URL), alias: config.ELASTICSEARCH_INDEX, analysis: backend.analysis }, 'search backend');
-    return { backend, knex };
+  try {
+    return { backend: await openBackend(config, knex, logger), knex };
+  } catch (err) {
+    await knex.destroy();
+    throw err;
   }
-  const backend = new MysqlFulltextBackend(knex);
-  await backend.init();
-  logger.info({ backend: 'mysql', db: maskDsn(config.SEARCH_DB_URL) }, 'search backend');
-  return { backend, knex };
 }
 
 export async function startSearchService(config: SearchConfig, opts: StartSearchOptions = {}): Promise<RunningSearchService> {
