@@ -112,7 +112,7 @@ async function load(seconds: number, concurrency: number, call: (q: string) => P
   return { p50: pct(lat, 50), p99: pct(lat, 99), qps: lat.length / elapsed, calls: lat.length };
 }
 
-async function prepare(n: number, keep: boolean): Promise<{ legacyDsn: string; idxDsn: string; legacy: Knex; idx: Knex; peerRebuildMs: number | null }> {
+async function prepare(n: number, keep: boolean): Promise<{ legacyDsn: string; idxDsn: string; legacy: Knex; idx: Knex; peerRebuildMs: number | null; peerBytes: number }> {
   const base = keep ? `bench_search_${n}` : `bench_search_${n}_${Date.now().toString(36)}`;
   const legacyDsn = withDatabase(server(), `${base}_legacy`);
   const idxDsn = withDatabase(server(), `${base}_idx`);
@@ -137,10 +137,12 @@ async function prepare(n: number, keep: boolean): Promise<{ legacyDsn: string; i
     peerRebuildMs = performance.now() - t0;
     console.log(`FULLTEXT (peer) full reindex: ${r.processed} documents in ${(peerRebuildMs / 1000).toFixed(1)} s`);
   }
-  return { legacyDsn, idxDsn, legacy, idx, peerRebuildMs };
+  const size = await idx.raw("SELECT data_length + index_length AS b FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'documents'");
+  const peerBytes = Number((size as unknown as Array<Array<{ b: number }>>)[0][0]?.b ?? 0);
+  return { legacyDsn, idxDsn, legacy, idx, peerRebuildMs, peerBytes };
 }
 
-interface Ours { backend: EmbeddedBackend; dir: string; rebuildMs: number | null; restartMs: number; fileBytes: number; memoryBytes: number; tokens: number }
+interface Ours { backend: EmbeddedBackend; dir: string; rebuildMs: number | null; restartMs: number; fileBytes: number; snapshotBytes: number; memoryBytes: number; tokens: number }
 
 /** Builds (or, kept, reopens) the embedded index from the product tables, then measures a restart: close, reopen, load. */
 async function prepareOurs(n: number, keep: boolean, db: { legacy: Knex; idx: Knex }): Promise<Ours> {
@@ -162,11 +164,16 @@ async function prepareOurs(n: number, keep: boolean, db: { legacy: Knex; idx: Kn
   const st = backend.stats();
   if (st.documents !== n) throw new Error(`embedded index holds ${st.documents} documents after a restart, expected ${n}`);
   let fileBytes = st.fileBytes;
+  let snapshotBytes = 0;
   try {
     fileBytes += statSync(`${backend.path}-wal`).size;
   } catch { /* no WAL */ }
-  console.log(`embedded (ours) restart: ${st.documents} documents loaded in ${(restartMs / 1000).toFixed(1)} s; ${st.tokens} tokens, ${mib(st.memoryBytes)} MiB of arrays, ${mib(fileBytes)} MiB on disk`);
-  return { backend, dir, rebuildMs, restartMs, fileBytes, memoryBytes: st.memoryBytes, tokens: st.tokens };
+  try {
+    snapshotBytes = statSync(backend.snapshotPath!).size;
+  } catch { /* no snapshot */ }
+  console.log(`embedded (ours) restart: ${st.documents} documents loaded from the ${backend.lastLoad.from} in ${(restartMs / 1000).toFixed(1)} s; ${st.tokens} tokens, `
+    + `${mib(st.memoryBytes)} MiB of arrays, ${mib(fileBytes)} MiB SQLite file + ${mib(snapshotBytes)} MiB snapshot`);
+  return { backend, dir, rebuildMs, restartMs, fileBytes, snapshotBytes, memoryBytes: st.memoryBytes, tokens: st.tokens };
 }
 
 interface Candidate { fts: Fts5Candidate; path: string; rebuildMs: number | null; bytes: number; updateMs: number }
@@ -353,7 +360,7 @@ export async function run(): Promise<BenchResult[]> {
     loads.push(`ours indexing ${load1()}`);
     const ixPeer = await indexing(db.legacy, peer, Math.min(events, n));
     loads.push(`end ${load1()}`);
-    const s = (ms: number | null | undefined) => (ms == null ? 'kept (not rebuilt)' : `${(ms / 1000).toFixed(1)} s`);
+    const s = (ms: number | null | undefined) => (ms == null ? 'kept (not rebuilt)' : `${(ms / 1000).toFixed(2)} s`);
     const rows: Array<Record<string, string | number>> = [
       { metric: 'search p50 (ms)', ours: em.p50, peer: ft.p50, fts5: f5?.p50 ?? '', like: like?.p50 ?? '' },
       { metric: 'search p99 (ms)', ours: em.p99, peer: ft.p99, fts5: f5?.p99 ?? '', like: like?.p99 ?? '' },
@@ -361,8 +368,8 @@ export async function run(): Promise<BenchResult[]> {
       { metric: 'precision@10 (judged)', ours: relOurs.oursP, peer: relPeer.oursP, fts5: relFts?.oursP ?? '', like: relOurs.legacyP },
       { metric: 'recall@10 (judged)', ours: relOurs.oursR, peer: relPeer.oursR, fts5: relFts?.oursR ?? '', like: relOurs.legacyR },
       { metric: 'full rebuild', ours: s(ours.rebuildMs), peer: s(db.peerRebuildMs), fts5: fts ? s(fts.rebuildMs) : '', like: '' },
-      { metric: 'restart (reopen + load)', ours: s(ours.restartMs), peer: '', fts5: '', like: '' },
-      { metric: 'index size', ours: `${mib(ours.fileBytes)} MiB file + ${mib(ours.memoryBytes)} MiB arrays`, peer: '', fts5: fts ? `${mib(fts.bytes)} MiB file` : '', like: '' },
+      { metric: 'restart (reopen + load snapshot)', ours: s(ours.restartMs), peer: '', fts5: '', like: '' },
+      { metric: 'index size', ours: `${mib(ours.fileBytes)} MiB SQLite + ${mib(ours.snapshotBytes)} MiB snapshot; ${mib(ours.memoryBytes)} MiB in memory`, peer: `${mib(db.peerBytes)} MiB table (data + indexes, information_schema estimate)`, fts5: fts ? `${mib(fts.bytes)} MiB file` : '', like: '' },
       { metric: 'indexing events/s (queue)', ours: ixOurs.eventsPerSec, peer: ixPeer.eventsPerSec, fts5: '', like: '' },
       { metric: `update→searchable p50 (ms, ${LATENCY_RATE}/s)`, ours: ixOurs.p50, peer: ixPeer.p50, fts5: '', like: '' },
       { metric: `update→searchable p99 (ms, ${LATENCY_RATE}/s)`, ours: ixOurs.p99, peer: ixPeer.p99, fts5: fts ? `${round(fts.updateMs)} (write+commit only)` : '', like: '' },

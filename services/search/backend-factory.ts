@@ -31,6 +31,9 @@ export async function openBackend(config: SearchConfig, searchKnex: Knex, logger
   const backend = new EmbeddedBackend({ dir });
   await backend.init();
   const st = backend.stats();
-  logger.info({ backend: kind, dir, documents: st.documents, tokens: st.tokens, loadMs: Math.round(st.loadMs), fileMiB: Math.round(st.fileBytes / 2 ** 20), memoryMiB: Math.round(st.memoryBytes / 2 ** 20) }, 'search backend');
+  const load = backend.lastLoad;
+  if (load.snapshotError) logger.warn({ dir, reason: load.snapshotError }, 'search index snapshot not used: loaded every document from the file (slower start)');
+  logger.info({ backend: kind, dir, documents: st.documents, tokens: st.tokens, loadMs: Math.round(load.ms), loadedFrom: load.from, replayed: load.replayed,
+    fileMiB: Math.round(st.fileBytes / 2 ** 20), memoryMiB: Math.round(st.memoryBytes / 2 ** 20) }, 'search backend');
   return backend;
 }

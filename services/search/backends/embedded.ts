@@ -18,12 +18,16 @@ import { join } from 'node:path';
 import { parseQuery } from '../logic.ts';
 import { DocStore, IndexLockedError } from './embedded/doc-store.ts';
 import { documentIndexTokens, InvertedIndex, parseTokens, serializeTokens, type DocTokens } from './embedded/inverted-index.ts';
+import { readSnapshot, writeSnapshot } from './embedded/snapshot-file.ts';
 import {
   BackendUnavailableError,
   type RebuildTarget, type SearchBackend, type SearchDocument, type SearchRequest, type SearchResult, type WriteOutcome,
 } from './types.ts';
 
 export const INDEX_FILE = 'search-index.sqlite';
+export const SNAPSHOT_FILE = 'search-index.snapshot';
+/** A start that replays more changes than this from SQLite writes a fresh snapshot. */
+export const SNAPSHOT_AFTER_REPLAYED = 50_000;
 /** Compact the in-memory lists when dead ordinals exceed this share of all ordinals. */
 export const COMPACT_DEAD_SHARE = 0.3;
 
@@ -37,33 +41,86 @@ export interface EmbeddedBackendOptions {
 export class EmbeddedBackend implements SearchBackend {
   readonly kind = 'embedded' as const;
   readonly path: string;
+  readonly snapshotPath: string | null;
   readonly #onLoad?: (loaded: number) => void;
   #store: DocStore | null = null;
   #index = new InvertedIndex();
-  /** Milliseconds the last start-up load took. */
-  loadMs = 0;
+  /** How the last start went: milliseconds, from a snapshot or the whole file, changes replayed, a snapshot refused. */
+  lastLoad: { ms: number; from: 'snapshot' | 'file'; replayed: number; snapshotError?: string } = { ms: 0, from: 'file', replayed: 0 };
+  #snapshotting: Promise<unknown> = Promise.resolve();
 
   constructor(opts: EmbeddedBackendOptions) {
     this.path = opts.dir === ':memory:' ? ':memory:' : join(opts.dir, INDEX_FILE);
+    this.snapshotPath = opts.dir === ':memory:' ? null : join(opts.dir, SNAPSHOT_FILE);
     this.#onLoad = opts.onLoad;
   }
 
-  /** Opens (and locks) the file and loads every live document into memory. */
+  /**
+   * Opens (and locks) the file and loads the index: from the snapshot plus the changes written after it, or, without
+   * a usable snapshot, from every live document in the file.
+   */
   async init(): Promise<void> {
     if (this.#store) return;
     const t0 = performance.now();
     const store = new DocStore(this.path);
-    const index = new InvertedIndex();
-    let loaded = 0;
-    for (const batch of store.live()) {
-      for (const r of batch) index.put(r.doc, parseTokens(r.tokens));
-      loaded += batch.length;
-      this.#onLoad?.(loaded);
-      await new Promise((r) => setImmediate(r)); // let the process breathe while a large index loads
+    try {
+      let index: InvertedIndex | null = null;
+      let snapshotError: string | undefined;
+      let replayed = 0;
+      let snapSeq = 0;
+      try {
+        const snap = this.snapshotPath ? readSnapshot(this.snapshotPath) : null;
+        if (snap && snap.meta.indexId !== store.indexId) snapshotError = 'snapshot of another index file';
+        else if (snap && snap.meta.seq > store.seq) snapshotError = `snapshot ahead of the file (seq ${snap.meta.seq} > ${store.seq})`;
+        else if (snap) {
+          index = snap.index;
+          snapSeq = snap.meta.seq;
+        }
+      } catch (err) {
+        snapshotError = (err as Error).message;
+      }
+      if (index) {
+        for (const batch of store.changesSince(snapSeq)) {
+          for (const c of batch) {
+            if (c.deleted || !c.doc) index.delete(c.id);
+            else index.put(c.doc, c.tokens === null ? undefined : parseTokens(c.tokens));
+          }
+          replayed += batch.length;
+          await new Promise((r) => setImmediate(r));
+        }
+      } else {
+        index = new InvertedIndex();
+        let loaded = 0;
+        for (const batch of store.live()) {
+          for (const r of batch) index.put(r.doc, parseTokens(r.tokens));
+          loaded += batch.length;
+          this.#onLoad?.(loaded);
+          await new Promise((r) => setImmediate(r)); // let the process breathe while a large index loads
+        }
+      }
+      this.#store = store;
+      this.#index = index;
+      const from = index && snapSeq > 0 && !snapshotError ? 'snapshot' : 'file';
+      this.lastLoad = { ms: performance.now() - t0, from, replayed, ...(snapshotError ? { snapshotError } : {}) };
+      // the next start should not pay for this one: a full load or a long replay leaves a fresh snapshot
+      if (from === 'file' ? index.size > 0 : replayed > SNAPSHOT_AFTER_REPLAYED) await this.snapshot();
+    } catch (err) {
+      store.close();
+      throw err;
     }
-    this.#store = store;
-    this.#index = index;
-    this.loadMs = performance.now() - t0;
+  }
+
+  /**
+   * Writes a snapshot of the in-memory index (copied synchronously, so it matches the change sequence read in the same
+   * step; written asynchronously). One at a time; returns its size in bytes (0 without a snapshot path).
+   */
+  snapshot(): Promise<number> {
+    const store = this.#open('snapshot');
+    const path = this.snapshotPath;
+    if (!path) return Promise.resolve(0);
+    const run = this.#snapshotting.then(() => writeSnapshot(path, { indexId: store.indexId, seq: store.seq }, this.#index.exportState()));
+    this.#snapshotting = run.catch(() => {});
+    return run;
   }
 
   #open(what: string): DocStore {
@@ -156,6 +213,7 @@ export class EmbeddedBackend implements SearchBackend {
     });
     for (const id of gone) this.#index.delete(id);
     this.compactIfNeeded();
+    await this.snapshot();
   }
 
   /** Renumbers the in-memory lists when replaced and removed documents pile up. */
@@ -167,16 +225,19 @@ export class EmbeddedBackend implements SearchBackend {
   }
 
   /** Index figures for the benchmark and logs. */
-  stats(): { documents: number; ordinals: number; tokens: number; memoryBytes: number; fileBytes: number; loadMs: number } {
+  stats(): { documents: number; ordinals: number; tokens: number; memoryBytes: number; fileBytes: number } {
     const store = this.#open('stats');
-    return { documents: this.#index.size, ordinals: this.#index.ordinals, tokens: this.#index.tokens, memoryBytes: this.#index.memoryBytes(), fileBytes: store.bytes(), loadMs: this.loadMs };
+    return { documents: this.#index.size, ordinals: this.#index.ordinals, tokens: this.#index.tokens, memoryBytes: this.#index.memoryBytes(), fileBytes: store.bytes() };
   }
 
   async ping(): Promise<void> {
     this.#open('ping').ping();
   }
 
+  /** Writes a last snapshot (a failure only costs the next start time) and releases the file. */
   async close(): Promise<void> {
+    if (!this.#store) return;
+    await this.snapshot().catch(() => {});
     this.#store?.close();
     this.#store = null;
   }

@@ -1,10 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { EmbeddedBackend, IndexLockedError } from '../backends/embedded.ts';
 import { BackendUnavailableError, type SearchRequest } from '../backends/types.ts';
 import { fixtureDocuments } from './fixtures.ts';
+
+const WRITER = new URL('./embedded-writer.ts', import.meta.url).pathname;
 
 const req = (q: string): SearchRequest => ({ q, filters: {}, sort: 'relevance', offset: 0, limit: 20 });
 
@@ -44,6 +47,55 @@ describe('embedded search backend: restart, lock, compaction', function () {
     expect(await b.upsert([{ ...base, version: 3 }])).to.deep.include({ applied: 0, stale: 1 });
     expect(await b.upsert([{ ...fixtureDocuments()[0], version: 9 }])).to.deep.include({ applied: 0, stale: 1 });
     expect(await b.get(1)).to.equal(null);
+  });
+
+  it('starts from the snapshot and replays what was written after it, also after kill -9', async () => {
+    const child = spawn(process.execPath, [WRITER, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((r) => child.once('exit', r));
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('written')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`writer exited early (${code})`)));
+    });
+    child.kill('SIGKILL');
+    await exited;
+    const b = await start();
+    expect(b.lastLoad).to.include({ from: 'snapshot', replayed: 2 });
+    expect((await b.search(req('킬테스트'))).hits.map((h) => h.id)).to.deep.equal([19]);
+    expect(await b.get(1)).to.equal(null);
+    expect((await b.search(req('원피스'))).hits.map((h) => h.id)).to.not.include(1);
+    expect(await b.count()).to.equal(fixtureDocuments().filter((d) => d.id !== 1).length);
+  });
+
+  it('a damaged or foreign snapshot is not used: the index loads from the file, answers unchanged', async () => {
+    const a = await start();
+    await a.upsert(fixtureDocuments());
+    const expected = (await a.search(req('원피스'))).hits.map((h) => h.id);
+    await a.close(); // writes a snapshot
+    writeFileSync(a.snapshotPath!, 'SRCHIDX1 damaged');
+    const b = await start();
+    expect(b.lastLoad.from).to.equal('file');
+    expect(b.lastLoad.snapshotError).to.be.a('string');
+    expect((await b.search(req('원피스'))).hits.map((h) => h.id)).to.deep.equal(expected);
+    await b.close();
+    // a snapshot of another index file (same directory layout, different SQLite file) is ignored
+    const other = mkdtempSync(join(tmpdir(), 'search-embedded-other-'));
+    try {
+      const c = new EmbeddedBackend({ dir: other });
+      await c.init();
+      await c.upsert(fixtureDocuments().slice(0, 2));
+      await c.close();
+      const { copyFileSync } = await import('node:fs');
+      copyFileSync(c.snapshotPath!, b.snapshotPath!);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+    const d = await start();
+    expect(d.lastLoad).to.include({ from: 'file', snapshotError: 'snapshot of another index file' });
+    expect((await d.search(req('원피스'))).hits.map((h) => h.id)).to.deep.equal(expected);
   });
 
   it('one process per index: a second open fails with a clear error, the first keeps serving', async () => {

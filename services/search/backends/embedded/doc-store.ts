@@ -28,12 +28,15 @@ export class IndexLockedError extends Error {
 
 export class DocStore {
   readonly path: string;
+  /** Random id of this file (a snapshot taken from another file is ignored). */
+  readonly indexId: string;
+  /** Change sequence: every write to a row stamps it with the next number (snapshots replay what follows theirs). */
+  #seq = 0;
   readonly #db: DatabaseSync;
   readonly #getState: StatementSync;
   readonly #getDoc: StatementSync;
   readonly #putDoc: StatementSync;
   readonly #tombstone: StatementSync;
-  readonly #markRun: StatementSync;
   readonly #hide: StatementSync;
 
   constructor(path: string) {
@@ -44,7 +47,10 @@ export class DocStore {
       this.#db.exec(`PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
         CREATE TABLE IF NOT EXISTS docs (
           id INTEGER PRIMARY KEY, version INTEGER NOT NULL, deleted INTEGER NOT NULL,
-          run TEXT, indexed_at INTEGER NOT NULL, doc TEXT, tokens TEXT)`);
+          run TEXT, indexed_at INTEGER NOT NULL, doc TEXT, tokens TEXT, seq INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS docs_seq ON docs (seq);
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT OR IGNORE INTO meta (key, value) VALUES ('index_id', lower(hex(randomblob(8))));`);
       // take the lock now (exclusive mode locks on first access, a write takes the write lock)
       this.#db.exec('BEGIN IMMEDIATE; COMMIT');
     } catch (err) {
@@ -52,15 +58,16 @@ export class DocStore {
       if (/locked|busy/i.test(String((err as Error).message))) throw new IndexLockedError(path, { cause: err });
       throw err;
     }
+    this.indexId = String((this.#db.prepare("SELECT value FROM meta WHERE key = 'index_id'").get() as { value: string }).value);
+    this.#seq = Number((this.#db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM docs').get() as { s: number }).s);
     this.#getState = this.#db.prepare('SELECT version, deleted FROM docs WHERE id = ?');
     this.#getDoc = this.#db.prepare('SELECT doc FROM docs WHERE id = ? AND deleted = 0');
-    this.#putDoc = this.#db.prepare(`INSERT INTO docs (id, version, deleted, run, indexed_at, doc, tokens) VALUES (?, ?, 0, ?, ?, ?, ?)
+    this.#putDoc = this.#db.prepare(`INSERT INTO docs (id, version, deleted, run, indexed_at, doc, tokens, seq) VALUES (?, ?, 0, ?, ?, ?, ?, ?)
       ON CONFLICT(id) DO UPDATE SET version = excluded.version, deleted = 0, run = COALESCE(excluded.run, run),
-        indexed_at = excluded.indexed_at, doc = excluded.doc, tokens = excluded.tokens`);
-    this.#tombstone = this.#db.prepare(`INSERT INTO docs (id, version, deleted, run, indexed_at, doc) VALUES (?, ?, 1, NULL, ?, NULL)
-      ON CONFLICT(id) DO UPDATE SET version = excluded.version, deleted = 1, indexed_at = excluded.indexed_at`);
-    this.#markRun = this.#db.prepare('UPDATE docs SET run = ?, indexed_at = ? WHERE id = ?');
-    this.#hide = this.#db.prepare('UPDATE docs SET deleted = 1, indexed_at = ? WHERE id = ? AND deleted = 0');
+        indexed_at = excluded.indexed_at, doc = excluded.doc, tokens = excluded.tokens, seq = excluded.seq`);
+    this.#tombstone = this.#db.prepare(`INSERT INTO docs (id, version, deleted, run, indexed_at, doc, seq) VALUES (?, ?, 1, NULL, ?, NULL, ?)
+      ON CONFLICT(id) DO UPDATE SET version = excluded.version, deleted = 1, indexed_at = excluded.indexed_at, seq = excluded.seq`);
+    this.#hide = this.#db.prepare('UPDATE docs SET deleted = 1, indexed_at = ?, seq = ? WHERE id = ? AND deleted = 0');
   }
 
   /** Runs fn in one transaction (every write of a batch commits together, or none). */
@@ -83,21 +90,16 @@ export class DocStore {
 
   /** `tokens`: the index tokens in their stored form (a restart loads them instead of tokenising again). */
   put(doc: SearchDocument, run: string | null, now: number, tokens: string): void {
-    this.#putDoc.run(doc.id, doc.version, run, now, JSON.stringify(doc), tokens);
-  }
-
-  /** Records that a rebuild run saw this (unchanged) document. */
-  markSeen(id: number, run: string, now: number): void {
-    this.#markRun.run(run, now, id);
+    this.#putDoc.run(doc.id, doc.version, run, now, JSON.stringify(doc), tokens, ++this.#seq);
   }
 
   tombstone(id: number, version: number, now: number): void {
-    this.#tombstone.run(id, version, now);
+    this.#tombstone.run(id, version, now, ++this.#seq);
   }
 
   /** Tombstones a live document at its stored version, keeping its content (removeByShop, rebuild sweep). */
   hide(id: number, now: number): void {
-    this.#hide.run(now, id);
+    this.#hide.run(now, ++this.#seq, id);
   }
 
   get(id: number): SearchDocument | null {
@@ -125,6 +127,23 @@ export class DocStore {
       if (rows.length === 0) return;
       yield rows.map((r) => ({ doc: JSON.parse(r.doc) as SearchDocument, tokens: r.tokens }));
       after = Number(rows[rows.length - 1].id);
+    }
+  }
+
+  /** The last change sequence written. */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** Rows changed after `seq` (live or removed), in change order, `batch` at a time (replay after a snapshot). */
+  *changesSince(seq: number, batch = 5000): Generator<Array<{ id: number; deleted: boolean; doc: SearchDocument | null; tokens: string | null }>> {
+    const stmt = this.#db.prepare('SELECT id, deleted, doc, tokens, seq FROM docs WHERE seq > ? ORDER BY seq LIMIT ?');
+    let after = seq;
+    for (;;) {
+      const rows = stmt.all(after, batch) as Array<{ id: number; deleted: number; doc: string | null; tokens: string | null; seq: number }>;
+      if (rows.length === 0) return;
+      yield rows.map((r) => ({ id: Number(r.id), deleted: Number(r.deleted) === 1, doc: r.doc ? (JSON.parse(r.doc) as SearchDocument) : null, tokens: r.tokens }));
+      after = Number(rows[rows.length - 1].seq);
     }
   }
 

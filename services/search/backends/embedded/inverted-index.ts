@@ -130,6 +130,94 @@ function bucketKey(token: string): string {
   return token.slice(0, CJK_PREFIX.length + 1);
 }
 
+/** Norms are recomputed for every document when an average length moves by more than this share. */
+const NORM_DRIFT = 0.02;
+
+/** Matching documents so far: ordinals ascending, with their score so far. */
+interface Candidates {
+  ords: Int32Array;
+  score: Float64Array;
+  n: number;
+}
+
+/** Union of two candidate lists (a document in both sums its scores). */
+export function unionCandidates(a: Candidates, b: Candidates): Candidates {
+  const ords = new Int32Array(a.n + b.n);
+  const score = new Float64Array(a.n + b.n);
+  let i = 0, j = 0, n = 0;
+  while (i < a.n && j < b.n) {
+    const x = a.ords[i], y = b.ords[j];
+    if (x < y) { ords[n] = x; score[n++] = a.score[i++]; }
+    else if (y < x) { ords[n] = y; score[n++] = b.score[j++]; }
+    else { ords[n] = x; score[n++] = a.score[i++] + b.score[j++]; }
+  }
+  while (i < a.n) { ords[n] = a.ords[i]; score[n++] = a.score[i++]; }
+  while (j < b.n) { ords[n] = b.ords[j]; score[n++] = b.score[j++]; }
+  return { ords, score, n };
+}
+
+/** Candidates also in `b`, scores summed (both ascending). */
+export function intersectCandidates(a: Candidates, b: Candidates): Candidates {
+  let i = 0, j = 0, n = 0;
+  while (i < a.n && j < b.n) {
+    const x = a.ords[i], y = b.ords[j];
+    if (x < y) i++;
+    else if (y < x) j++;
+    else {
+      a.ords[n] = x;
+      a.score[n++] = a.score[i++] + b.score[j++];
+    }
+  }
+  a.n = n;
+  return a;
+}
+
+/**
+ * Candidates also in one postings list, adding that token's contribution; in place. Gallops (exponential then binary
+ * search) through the list when it is much longer than the candidates, else walks both.
+ */
+function intersectList(a: Candidates, p: Postings, idf: number, norms: { all: Float32Array; name: Float32Array }): Candidates {
+  const ords = p.ords, flags = p.flags, len = p.n;
+  const gallop = len > 16 * a.n;
+  let j = 0, n = 0;
+  for (let i = 0; i < a.n && j < len; i++) {
+    const x = a.ords[i];
+    if (gallop) {
+      if (ords[j] < x) {
+        let step = 1, hi = j + 1;
+        while (hi < len && ords[hi] < x) { j = hi; step *= 2; hi = j + step; }
+        let lo = j + 1;
+        hi = Math.min(hi, len);
+        while (lo < hi) { const m = (lo + hi) >>> 1; if (ords[m] < x) lo = m + 1; else hi = m; }
+        j = lo;
+      }
+    } else {
+      while (j < len && ords[j] < x) j++;
+    }
+    if (j < len && ords[j] === x) {
+      a.ords[n] = x;
+      a.score[n++] = a.score[i] + idf * (flags[j] ? norms.all[x] + norms.name[x] : norms.all[x]);
+      j++;
+    }
+  }
+  a.n = n;
+  return a;
+}
+
+/** What a snapshot holds besides the arrays (see InvertedIndex.exportState). */
+export interface IndexStateHeader {
+  next: number;
+  live: number;
+  liveLenName: number;
+  liveLenAll: number;
+  /** Every token with its postings length, in the order their arrays follow the per-document ones. */
+  tokens: Array<[string, number]>;
+}
+
+/** The per-document arrays in snapshot order: [field, bytes per element]. */
+const DOC_ARRAYS = [['id', 8], ['alive', 1], ['status', 1], ['shop', 8], ['category', 8], ['price', 8], ['created', 8], ['popularity', 8],
+  ['likes', 8], ['lenName', 4], ['lenAll', 4], ['hashA', 4], ['hashB', 4]] as const;
+
 export class InvertedIndex {
   readonly #dict = new Map<string, Postings>();
   readonly #buckets = new Map<string, string[]>();
@@ -152,12 +240,10 @@ export class InvertedIndex {
   #lenAll = new Uint32Array(0);
   #hashA = new Uint32Array(0);
   #hashB = new Uint32Array(0);
-  // query scratch (one query at a time: search is synchronous)
-  #stamp = new Uint32Array(0);
-  #count = new Uint8Array(0);
-  #lastTerm = new Uint8Array(0);
-  #score = new Float64Array(0);
-  #gen = 0;
+  // BM25 length norms per ordinal, and the averages they were computed with
+  #normAll = new Float32Array(0);
+  #normName = new Float32Array(0);
+  #normsAt = { next: 0, avgAll: 1, avgName: 1 };
 
   get size(): number {
     return this.#live;
@@ -181,7 +267,7 @@ export class InvertedIndex {
     let b = 0;
     for (const p of this.#dict.values()) b += p.ords.byteLength + p.flags.byteLength;
     for (const a of [this.#id, this.#alive, this.#status, this.#shop, this.#category, this.#price, this.#created, this.#popularity, this.#likes,
-      this.#lenName, this.#lenAll, this.#hashA, this.#hashB, this.#stamp, this.#count, this.#lastTerm, this.#score]) b += a.byteLength;
+      this.#lenName, this.#lenAll, this.#hashA, this.#hashB, this.#normAll, this.#normName]) b += a.byteLength;
     return b;
   }
 
@@ -201,10 +287,6 @@ export class InvertedIndex {
     this.#lenAll = growU32(this.#lenAll, cap);
     this.#hashA = growU32(this.#hashA, cap);
     this.#hashB = growU32(this.#hashB, cap);
-    this.#stamp = growU32(this.#stamp, cap);
-    this.#count = growU8(this.#count, cap);
-    this.#lastTerm = growU8(this.#lastTerm, cap);
-    this.#score = growF64(this.#score, cap);
   }
 
   #setAttributes(ord: number, d: SearchDocument): void {
@@ -287,6 +369,70 @@ export class InvertedIndex {
     return out;
   }
 
+  /**
+   * A consistent copy of the whole index (pure: the caller writes it): the header and the arrays' bytes, in the
+   * order importState reads them. Copies, so the index keeps changing while the copy is written.
+   */
+  exportState(): { header: IndexStateHeader; chunks: Uint8Array[] } {
+    const n = this.#next;
+    const chunks: Uint8Array[] = [];
+    for (const [field] of DOC_ARRAYS) {
+      const a = this.#docArray(field);
+      chunks.push(new Uint8Array(a.slice(0, n).buffer));
+    }
+    const tokens: Array<[string, number]> = [];
+    for (const [token, p] of this.#dict) {
+      if (p.n === 0) continue;
+      tokens.push([token, p.n]);
+      chunks.push(new Uint8Array(p.ords.slice(0, p.n).buffer), p.flags.slice(0, p.n));
+    }
+    return { header: { next: n, live: this.#live, liveLenName: this.#liveLenName, liveLenAll: this.#liveLenAll, tokens }, chunks };
+  }
+
+  /** Rebuilds an index from exportState's header and a reader of its chunks (in order, `bytes` each). */
+  static importState(header: IndexStateHeader, read: (bytes: number) => Uint8Array): InvertedIndex {
+    const ix = new InvertedIndex();
+    const n = header.next;
+    ix.#ensure(n);
+    for (const [field, size] of DOC_ARRAYS) {
+      const a = ix.#docArray(field);
+      new Uint8Array(a.buffer, 0, n * size).set(read(n * size));
+    }
+    for (const [token, len] of header.tokens) {
+      const p = ix.#postings(token);
+      p.ords = new Int32Array(Math.max(len, 4));
+      new Uint8Array(p.ords.buffer, 0, len * 4).set(read(len * 4));
+      p.flags = new Uint8Array(p.ords.length);
+      p.flags.set(read(len));
+      p.n = len;
+    }
+    ix.#next = n;
+    ix.#live = header.live;
+    ix.#liveLenName = header.liveLenName;
+    ix.#liveLenAll = header.liveLenAll;
+    for (let o = 0; o < n; o++) if (ix.#alive[o]) ix.#ordOf.set(ix.#id[o], o);
+    if (ix.#ordOf.size !== header.live) throw new Error(`snapshot inconsistent: ${ix.#ordOf.size} live ordinals, header says ${header.live}`);
+    return ix;
+  }
+
+  #docArray(field: (typeof DOC_ARRAYS)[number][0]): Float64Array<ArrayBuffer> | Uint32Array<ArrayBuffer> | Uint8Array<ArrayBuffer> {
+    switch (field) {
+      case 'id': return this.#id;
+      case 'alive': return this.#alive;
+      case 'status': return this.#status;
+      case 'shop': return this.#shop;
+      case 'category': return this.#category;
+      case 'price': return this.#price;
+      case 'created': return this.#created;
+      case 'popularity': return this.#popularity;
+      case 'likes': return this.#likes;
+      case 'lenName': return this.#lenName;
+      case 'lenAll': return this.#lenAll;
+      case 'hashA': return this.#hashA;
+      case 'hashB': return this.#hashB;
+    }
+  }
+
   /** Drops dead ordinals from every list and renumbers (after a rebuild, or when dead ordinals pile up). */
   compact(): void {
     const map = new Int32Array(this.#next).fill(-1);
@@ -310,12 +456,9 @@ export class InvertedIndex {
     this.#lenAll = move(this.#lenAll, (k) => new Uint32Array(k));
     this.#hashA = move(this.#hashA, (k) => new Uint32Array(k));
     this.#hashB = move(this.#hashB, (k) => new Uint32Array(k));
-    const cap = this.#id.length;
-    this.#stamp = new Uint32Array(cap);
-    this.#count = new Uint8Array(cap);
-    this.#lastTerm = new Uint8Array(cap);
-    this.#score = new Float64Array(cap);
-    this.#gen = 0;
+    this.#normAll = new Float32Array(0);
+    this.#normName = new Float32Array(0);
+    this.#normsAt = { next: 0, avgAll: 1, avgName: 1 };
     for (const [token, p] of this.#dict) {
       let k = 0;
       for (let i = 0; i < p.n; i++) {
@@ -362,6 +505,51 @@ export class InvertedIndex {
     return out;
   }
 
+  /** Per-document BM25 length norms (all fields; name × NAME_WEIGHT), recomputed when the average lengths drift. */
+  #norms(): { all: Float32Array; name: Float32Array } {
+    const live = Math.max(this.#live, 1);
+    const avgAll = Math.max(this.#liveLenAll / live, 1);
+    const avgName = Math.max(this.#liveLenName / live, 1);
+    const drift = (a: number, b: number) => Math.abs(a - b) / b > NORM_DRIFT;
+    if (this.#normAll.length < this.#next || this.#normsAt.next < this.#next || drift(avgAll, this.#normsAt.avgAll) || drift(avgName, this.#normsAt.avgName)) {
+      const cap = this.#id.length;
+      if (this.#normAll.length !== cap) {
+        this.#normAll = new Float32Array(cap);
+        this.#normName = new Float32Array(cap);
+      }
+      const from = drift(avgAll, this.#normsAt.avgAll) || drift(avgName, this.#normsAt.avgName) || this.#normAll.length !== cap ? 0 : this.#normsAt.next;
+      for (let o = from; o < this.#next; o++) {
+        this.#normAll[o] = (K1 + 1) / (1 + K1 * (1 - B + (B * this.#lenAll[o]) / avgAll));
+        this.#normName[o] = (NAME_WEIGHT * (K1 + 1)) / (1 + K1 * (1 - B + (B * this.#lenName[o]) / avgName));
+      }
+      if (from === 0) this.#normsAt = { next: this.#next, avgAll, avgName };
+      else this.#normsAt.next = this.#next;
+    }
+    return { all: this.#normAll, name: this.#normName };
+  }
+
+  /** A group's live postings as (ordinal, score contribution), ascending: one list, or the union of a prefix's lists. */
+  #materialise(group: Array<{ p: Postings; weight: number }>, norms: { all: Float32Array; name: Float32Array }): Candidates {
+    const live = Math.max(this.#live, 1);
+    const alive = this.#alive;
+    let acc: Candidates | null = null;
+    for (const { p, weight } of group) {
+      const idf = Math.log(1 + (live - p.n + 0.5) / (p.n + 0.5)) * weight;
+      const ords = new Int32Array(p.n);
+      const score = new Float64Array(p.n);
+      let n = 0;
+      for (let i = 0; i < p.n; i++) {
+        const o = p.ords[i];
+        if (!alive[o]) continue;
+        ords[n] = o;
+        score[n++] = idf * (p.flags[i] ? norms.all[o] + norms.name[o] : norms.all[o]);
+      }
+      const c = { ords, score, n };
+      acc = acc ? unionCandidates(acc, c) : c;
+    }
+    return acc ?? { ords: new Int32Array(0), score: new Float64Array(0), n: 0 };
+  }
+
   search(q: IndexQuery): { total: number; hits: IndexedHit[] } {
     // groups: every group must match; a group is a union of postings (prefix expansion) or one bigram
     const groups: Array<Array<{ p: Postings; weight: number }>> = [];
@@ -370,72 +558,61 @@ export class InvertedIndex {
       if (t.kind === 'cjk' && !(t.tokens.length === 1 && Array.from(t.text).length === 1)) for (const e of ex) groups.push([e]);
       else groups.push(ex);
     }
-    if (groups.length === 0 || groups.length > 250 || groups.some((g) => g.length === 0 || g.every((e) => e.p.n === 0))) return { total: 0, hits: [] };
+    if (groups.length === 0 || groups.some((g) => g.length === 0 || g.every((e) => e.p.n === 0))) return { total: 0, hits: [] };
     const sizeOf = (g: Array<{ p: Postings }>) => g.reduce((a, e) => a + e.p.n, 0);
     groups.sort((a, b) => sizeOf(a) - sizeOf(b));
+    const norms = this.#norms();
     const live = Math.max(this.#live, 1);
-    const avgName = Math.max(this.#liveLenName / live, 1);
-    const avgAll = Math.max(this.#liveLenAll / live, 1);
-    const gen = ++this.#gen;
-    if (gen === 0xffffffff) {
-      this.#stamp.fill(0);
-      this.#gen = 1;
-    }
-    const stamp = this.#stamp, count = this.#count, lastTerm = this.#lastTerm, score = this.#score, alive = this.#alive;
-    const lenName = this.#lenName, lenAll = this.#lenAll;
-    const need = groups.length;
-    const candidates: number[] = [];
-    for (let gi = 0; gi < need; gi++) {
-      const last = gi === need - 1;
-      for (const { p, weight } of groups[gi]) {
+    // smallest group first, then narrow: a single list is intersected in place (galloping when it is much longer)
+    let cand = this.#materialise(groups[0], norms);
+    for (let gi = 1; gi < groups.length && cand.n > 0; gi++) {
+      const g = groups[gi];
+      if (g.length === 1) {
+        const { p, weight } = g[0];
         const idf = Math.log(1 + (live - p.n + 0.5) / (p.n + 0.5)) * weight;
-        const ords = p.ords, flags = p.flags;
-        for (let i = 0; i < p.n; i++) {
-          const o = ords[i];
-          if (!alive[o]) continue;
-          let s = (K1 + 1) / (1 + K1 * (1 - B + (B * lenAll[o]) / avgAll));
-          if (flags[i]) s += (NAME_WEIGHT * (K1 + 1)) / (1 + K1 * (1 - B + (B * lenName[o]) / avgName));
-          s *= idf;
-          if (gi === 0) {
-            if (stamp[o] !== gen) {
-              stamp[o] = gen;
-              count[o] = 1;
-              lastTerm[o] = 1;
-              score[o] = s;
-              if (last) candidates.push(o);
-            } else score[o] += s;
-            continue;
-          }
-          if (stamp[o] !== gen) continue;
-          if (lastTerm[o] === gi + 1) {
-            score[o] += s;
-          } else if (count[o] === gi) {
-            count[o] = gi + 1;
-            lastTerm[o] = gi + 1;
-            score[o] += s;
-            if (last) candidates.push(o);
-          }
-        }
+        cand = intersectList(cand, p, idf, norms);
+      } else {
+        cand = intersectCandidates(cand, this.#materialise(g, norms));
       }
     }
-    return this.#rank(candidates, q);
+    return this.#rank(cand, q);
   }
 
-  #rank(candidates: number[], q: IndexQuery): { total: number; hits: IndexedHit[] } {
+  #rank(cand: Candidates, q: IndexQuery): { total: number; hits: IndexedHit[] } {
     const f = q.filters;
-    const statuses = new Set((f.statuses?.length ? f.statuses : DEFAULT_STATUSES).map((s) => STATUS_CODES[s]));
+    const statuses = new Uint8Array(256);
+    for (const st of f.statuses?.length ? f.statuses : DEFAULT_STATUSES) statuses[STATUS_CODES[st]] = 1;
+    const byPrice = f.minPrice !== undefined || f.maxPrice !== undefined;
     const min = f.minPrice !== undefined ? Number(f.minPrice) : -Infinity;
     const max = f.maxPrice !== undefined ? Number(f.maxPrice) : Infinity;
     const status = this.#status, shop = this.#shop, category = this.#category, price = this.#price;
-    const id = this.#id, score = this.#score, pop = this.#popularity, likes = this.#likes, created = this.#created;
+    const id = this.#id, pop = this.#popularity, likes = this.#likes, created = this.#created;
+    // candidates are addressed by their index in `cand`: score[i] is theirs, ordinal ords[i]
+    const ords = cand.ords, score = cand.score;
     // "a ranks after b": the comparator the heap keeps its worst element on top with
     const after: (a: number, b: number) => boolean = (() => {
       switch (q.sort) {
-        case 'relevance': return (a, b) => score[a] !== score[b] ? score[a] < score[b] : pop[a] !== pop[b] ? pop[a] < pop[b] : id[a] < id[b];
-        case 'popularity': return (a, b) => pop[a] !== pop[b] ? pop[a] < pop[b] : likes[a] !== likes[b] ? likes[a] < likes[b] : id[a] < id[b];
-        case 'newest': return (a, b) => created[a] !== created[b] ? created[a] < created[b] : id[a] < id[b];
-        case 'price_asc': return (a, b) => price[a] !== price[b] ? price[a] > price[b] : id[a] < id[b];
-        case 'price_desc': return (a, b) => price[a] !== price[b] ? price[a] < price[b] : id[a] < id[b];
+        case 'relevance': return (a, b) => {
+          if (score[a] !== score[b]) return score[a] < score[b];
+          const x = ords[a], y = ords[b];
+          return pop[x] !== pop[y] ? pop[x] < pop[y] : id[x] < id[y];
+        };
+        case 'popularity': return (a, b) => {
+          const x = ords[a], y = ords[b];
+          return pop[x] !== pop[y] ? pop[x] < pop[y] : likes[x] !== likes[y] ? likes[x] < likes[y] : id[x] < id[y];
+        };
+        case 'newest': return (a, b) => {
+          const x = ords[a], y = ords[b];
+          return created[x] !== created[y] ? created[x] < created[y] : id[x] < id[y];
+        };
+        case 'price_asc': return (a, b) => {
+          const x = ords[a], y = ords[b];
+          return price[x] !== price[y] ? price[x] > price[y] : id[x] < id[y];
+        };
+        case 'price_desc': return (a, b) => {
+          const x = ords[a], y = ords[b];
+          return price[x] !== price[y] ? price[x] < price[y] : id[x] < id[y];
+        };
       }
     })();
     const k = q.offset + q.limit;
@@ -452,27 +629,28 @@ export class InvertedIndex {
       }
     };
     let total = 0;
-    for (const o of candidates) {
-      if (!statuses.has(status[o])) continue;
+    for (let c = 0; c < cand.n; c++) {
+      const o = ords[c];
+      if (!statuses[status[o]]) continue;
       if (f.shopId !== undefined && shop[o] !== f.shopId) continue;
       if (f.categoryId !== undefined && category[o] !== f.categoryId) continue;
-      if (price[o] < min || price[o] > max) continue;
+      if (byPrice && (price[o] < min || price[o] > max)) continue;
       total++;
       if (k === 0) continue;
       if (heap.length < k) {
-        heap.push(o);
+        heap.push(c);
         for (let i = heap.length - 1; i > 0;) {
           const parent = (i - 1) >> 1;
           if (!after(heap[i], heap[parent])) break;
           [heap[i], heap[parent]] = [heap[parent], heap[i]];
           i = parent;
         }
-      } else if (after(heap[0], o)) {
-        heap[0] = o;
+      } else if (after(heap[0], c)) {
+        heap[0] = c;
         down(0);
       }
     }
     heap.sort((a, b) => (after(a, b) ? 1 : after(b, a) ? -1 : 0));
-    return { total, hits: heap.slice(q.offset).map((o) => ({ id: id[o], score: score[o] })) };
+    return { total, hits: heap.slice(q.offset).map((c) => ({ id: id[ords[c]], score: score[c] })) };
   }
 }
