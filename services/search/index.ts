@@ -6,7 +6,7 @@
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import { parseConfig } from '../../lib/config.ts';
 import { createKnex, ensureDatabase, type Knex } from '../../lib/db.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
@@ -18,6 +18,7 @@ import { listenHttp, listenThrift, runUntilSignal, type RunningService } from '.
 import { parseHostPort } from '../kit/config.ts';
 import { sessionVerifierOver, type UserApi } from '../kit/thrift-ports.ts';
 import { openBackend } from './backend-factory.ts';
+import { EmbeddedBackend } from './backends/embedded.ts';
 import type { SearchBackend } from './backends/types.ts';
 import { searchConfigSchema, type SearchConfig } from './config.ts';
 import { createSearchHandler } from './handler.ts';
@@ -79,6 +80,13 @@ export async function startSearchService(config: SearchConfig, opts: StartSearch
   const productApi = opts.peers?.product ?? clients.product;
   const source: ProductSource = opts.source ?? (config.PRODUCT_SOURCE === 'db' || !productApi ? new KnexProductSource(legacyKnex) : new ThriftProductSource(productApi));
   const registry = new Registry();
+  if (backend instanceof EmbeddedBackend) {
+    // how the embedded index started: a refused snapshot (damaged, foreign) means a full load, logged at warn too
+    const load = backend.lastLoad;
+    new Gauge({ name: 'search_index_load_seconds', help: 'Time the embedded index took to load at start', registers: [registry] }).set(load.ms / 1000);
+    new Gauge({ name: 'search_index_snapshot_refused', help: '1 when the last start could not use the embedded index snapshot', registers: [registry] })
+      .set(load.snapshotError ? 1 : 0);
+  }
 
   let redis: Redis | null = null;
   let indexer: SearchIndexer | null = null;

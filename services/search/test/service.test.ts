@@ -59,6 +59,7 @@ describe('search service bootstrap: HTTP edge + Thrift + indexer @integration', 
     expect(Number(logs[0].n)).to.be.at.least(1);
     const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
     expect(metrics).to.match(/search_index_update_to_searchable_seconds_count [1-9]/);
+    expect(metrics).to.match(/search_index_snapshot_refused 0/);
   });
 
   it('answers search and documentCount over Thrift', async () => {
