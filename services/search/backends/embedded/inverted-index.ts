@@ -100,30 +100,19 @@ export function parseTokens(s: string): DocTokens {
   return { name, all: rest ? name.concat(rest.split(' ')) : name };
 }
 
-function growF64(a: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> {
+type Growable = Float64Array<ArrayBuffer> | Uint32Array<ArrayBuffer> | Uint8Array<ArrayBuffer> | Int32Array<ArrayBuffer>;
+
+/** The same array when it holds n, else a copy at least twice as large (and at least `min`). */
+function grow<T extends Growable>(a: T, n: number, min = 1024): T {
   if (n <= a.length) return a;
-  const b = new Float64Array(Math.max(n, a.length * 2, 1024));
-  b.set(a);
+  const b = new (a.constructor as new (len: number) => T)(Math.max(n, a.length * 2, min));
+  b.set(a as never);
   return b;
 }
-function growU32(a: Uint32Array<ArrayBuffer>, n: number): Uint32Array<ArrayBuffer> {
-  if (n <= a.length) return a;
-  const b = new Uint32Array(Math.max(n, a.length * 2, 1024));
-  b.set(a);
-  return b;
-}
-function growU8(a: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayBuffer> {
-  if (n <= a.length) return a;
-  const b = new Uint8Array(Math.max(n, a.length * 2, 1024));
-  b.set(a);
-  return b;
-}
-function growI32(a: Int32Array<ArrayBuffer>, n: number): Int32Array<ArrayBuffer> {
-  if (n <= a.length) return a;
-  const b = new Int32Array(Math.max(n, a.length * 2, 16));
-  b.set(a);
-  return b;
-}
+const growF64 = (a: Float64Array<ArrayBuffer>, n: number) => grow(a, n);
+const growU32 = (a: Uint32Array<ArrayBuffer>, n: number) => grow(a, n);
+const growU8 = (a: Uint8Array<ArrayBuffer>, n: number) => grow(a, n);
+const growI32 = (a: Int32Array<ArrayBuffer>, n: number) => grow(a, n, 16);
 
 /** One bucket per token start (script prefix + first character) for prefix expansion. */
 function bucketKey(token: string): string {
