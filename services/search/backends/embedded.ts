@@ -98,6 +98,7 @@ export class EmbeddedBackend implements SearchBackend {
           await new Promise((r) => setImmediate(r)); // let the process breathe while a large index loads
         }
       }
+      index.refreshImpacts(); // once here rather than on the first query
       this.#store = store;
       this.#index = index;
       const from = index && snapSeq > 0 && !snapshotError ? 'snapshot' : 'file';
@@ -213,6 +214,7 @@ export class EmbeddedBackend implements SearchBackend {
     });
     for (const id of gone) this.#index.delete(id);
     this.compactIfNeeded();
+    this.#index.refreshImpacts();
     await this.snapshot();
   }
 

@@ -29,6 +29,8 @@ const STATUS_CODES: Record<ProductStatus, number> = { active: 0, hidden: 1, sold
 interface Postings {
   ords: Int32Array<ArrayBuffer>;
   flags: Uint8Array<ArrayBuffer>;
+  /** BM25 length-normalised weight of the token in each document (all fields + NAME_WEIGHT × name when in the name). */
+  impact: Float32Array<ArrayBuffer>;
   n: number;
 }
 
@@ -119,7 +121,7 @@ function bucketKey(token: string): string {
   return token.slice(0, CJK_PREFIX.length + 1);
 }
 
-/** Norms are recomputed for every document when an average length moves by more than this share. */
+/** Impacts are recomputed for every posting when an average length moves by more than this share. */
 const NORM_DRIFT = 0.02;
 
 /** Matching documents so far: ordinals ascending, with their score so far. */
@@ -165,8 +167,8 @@ export function intersectCandidates(a: Candidates, b: Candidates): Candidates {
  * Candidates also in one postings list, adding that token's contribution; in place. Gallops (exponential then binary
  * search) through the list when it is much longer than the candidates, else walks both.
  */
-function intersectList(a: Candidates, p: Postings, idf: number, norms: { all: Float32Array; name: Float32Array }): Candidates {
-  const ords = p.ords, flags = p.flags, len = p.n;
+function intersectList(a: Candidates, p: Postings, idf: number): Candidates {
+  const ords = p.ords, impact = p.impact, len = p.n;
   const gallop = len > 16 * a.n;
   let j = 0, n = 0;
   for (let i = 0; i < a.n && j < len; i++) {
@@ -185,7 +187,7 @@ function intersectList(a: Candidates, p: Postings, idf: number, norms: { all: Fl
     }
     if (j < len && ords[j] === x) {
       a.ords[n] = x;
-      a.score[n++] = a.score[i] + idf * (flags[j] ? norms.all[x] + norms.name[x] : norms.all[x]);
+      a.score[n++] = a.score[i] + idf * impact[j];
       j++;
     }
   }
@@ -230,9 +232,8 @@ export class InvertedIndex {
   #hashA = new Uint32Array(0);
   #hashB = new Uint32Array(0);
   // BM25 length norms per ordinal, and the averages they were computed with
-  #normAll = new Float32Array(0);
-  #normName = new Float32Array(0);
-  #normsAt = { next: 0, avgAll: 1, avgName: 1 };
+  /** The average lengths every stored impact was computed with (0: none yet). */
+  #impactAt = { avgAll: 0, avgName: 0 };
 
   get size(): number {
     return this.#live;
@@ -254,9 +255,9 @@ export class InvertedIndex {
   /** Bytes held by the typed arrays (postings + per-document arrays), for reporting. */
   memoryBytes(): number {
     let b = 0;
-    for (const p of this.#dict.values()) b += p.ords.byteLength + p.flags.byteLength;
+    for (const p of this.#dict.values()) b += p.ords.byteLength + p.flags.byteLength + p.impact.byteLength;
     for (const a of [this.#id, this.#alive, this.#status, this.#shop, this.#category, this.#price, this.#created, this.#popularity, this.#likes,
-      this.#lenName, this.#lenAll, this.#hashA, this.#hashB, this.#normAll, this.#normName]) b += a.byteLength;
+      this.#lenName, this.#lenAll, this.#hashA, this.#hashB]) b += a.byteLength;
     return b;
   }
 
@@ -291,7 +292,7 @@ export class InvertedIndex {
   #postings(token: string): Postings {
     let p = this.#dict.get(token);
     if (!p) {
-      p = { ords: new Int32Array(4), flags: new Uint8Array(4), n: 0 };
+      p = { ords: new Int32Array(4), flags: new Uint8Array(4), impact: new Float32Array(4), n: 0 };
       this.#dict.set(token, p);
       const k = bucketKey(token);
       const bucket = this.#buckets.get(k);
@@ -315,6 +316,7 @@ export class InvertedIndex {
     const tk = tokens ?? documentIndexTokens(d);
     const name = new Set(tk.name);
     const all = tk.all;
+    const lenAll = all.length;
     for (const t of all) {
       const p = this.#postings(t);
       if (p.n === p.ords.length) {
@@ -322,9 +324,13 @@ export class InvertedIndex {
         const f = new Uint8Array(p.ords.length);
         f.set(p.flags);
         p.flags = f;
+        const w = new Float32Array(p.ords.length);
+        w.set(p.impact);
+        p.impact = w;
       }
       p.ords[p.n] = ord;
       p.flags[p.n] = name.has(t) ? 1 : 0;
+      p.impact[p.n] = this.#impactOf(lenAll, name.size, name.has(t));
       p.n++;
     }
     this.#id[ord] = d.id;
@@ -393,6 +399,7 @@ export class InvertedIndex {
       new Uint8Array(p.ords.buffer, 0, len * 4).set(read(len * 4));
       p.flags = new Uint8Array(p.ords.length);
       p.flags.set(read(len));
+      p.impact = new Float32Array(p.ords.length);
       p.n = len;
     }
     ix.#next = n;
@@ -401,6 +408,7 @@ export class InvertedIndex {
     ix.#liveLenAll = header.liveLenAll;
     for (let o = 0; o < n; o++) if (ix.#alive[o]) ix.#ordOf.set(ix.#id[o], o);
     if (ix.#ordOf.size !== header.live) throw new Error(`snapshot inconsistent: ${ix.#ordOf.size} live ordinals, header says ${header.live}`);
+    ix.refreshImpacts(true);
     return ix;
   }
 
@@ -445,9 +453,6 @@ export class InvertedIndex {
     this.#lenAll = move(this.#lenAll, (k) => new Uint32Array(k));
     this.#hashA = move(this.#hashA, (k) => new Uint32Array(k));
     this.#hashB = move(this.#hashB, (k) => new Uint32Array(k));
-    this.#normAll = new Float32Array(0);
-    this.#normName = new Float32Array(0);
-    this.#normsAt = { next: 0, avgAll: 1, avgName: 1 };
     for (const [token, p] of this.#dict) {
       let k = 0;
       for (let i = 0; i < p.n; i++) {
@@ -455,6 +460,7 @@ export class InvertedIndex {
         if (m >= 0) {
           p.ords[k] = m;
           p.flags[k] = p.flags[i];
+          p.impact[k] = p.impact[i];
           k++;
         }
       }
@@ -466,6 +472,7 @@ export class InvertedIndex {
       }
       p.ords = p.ords.slice(0, k);
       p.flags = p.flags.slice(0, k);
+      p.impact = p.impact.slice(0, k);
       p.n = k;
     }
     for (const [id, o] of this.#ordOf) this.#ordOf.set(id, map[o]);
@@ -488,50 +495,61 @@ export class InvertedIndex {
       // every bigram of the run is required: each is its own group (see search)
       for (const tok of t.tokens) {
         const p = this.#dict.get(tok);
-        out.push({ p: p ?? { ords: new Int32Array(0), flags: new Uint8Array(0), n: 0 }, weight: 1 });
+        out.push({ p: p ?? { ords: new Int32Array(0), flags: new Uint8Array(0), impact: new Float32Array(0), n: 0 }, weight: 1 });
       }
     }
     return out;
   }
 
-  /** Per-document BM25 length norms (all fields; name × NAME_WEIGHT), recomputed when the average lengths drift. */
-  #norms(): { all: Float32Array; name: Float32Array } {
+  #averages(): { avgAll: number; avgName: number } {
     const live = Math.max(this.#live, 1);
-    const avgAll = Math.max(this.#liveLenAll / live, 1);
-    const avgName = Math.max(this.#liveLenName / live, 1);
-    const drift = (a: number, b: number) => Math.abs(a - b) / b > NORM_DRIFT;
-    if (this.#normAll.length < this.#next || this.#normsAt.next < this.#next || drift(avgAll, this.#normsAt.avgAll) || drift(avgName, this.#normsAt.avgName)) {
-      const cap = this.#id.length;
-      if (this.#normAll.length !== cap) {
-        this.#normAll = new Float32Array(cap);
-        this.#normName = new Float32Array(cap);
+    return { avgAll: Math.max(this.#liveLenAll / live, 1), avgName: Math.max(this.#liveLenName / live, 1) };
+  }
+
+  /** A token's BM25 weight in a document of these lengths, with the averages the stored impacts use. */
+  #impactOf(lenAll: number, lenName: number, inName: boolean): number {
+    if (this.#impactAt.avgAll === 0) this.#impactAt = this.#averages();
+    const { avgAll, avgName } = this.#impactAt;
+    const all = (K1 + 1) / (1 + K1 * (1 - B + (B * lenAll) / avgAll));
+    return inName ? all + (NAME_WEIGHT * (K1 + 1)) / (1 + K1 * (1 - B + (B * lenName) / avgName)) : all;
+  }
+
+  /**
+   * Recomputes every stored impact when an average length has moved by more than NORM_DRIFT since they were
+   * computed (or always, with `force`): after a bulk load, a snapshot import, or much change. Returns whether it did.
+   */
+  refreshImpacts(force = false): boolean {
+    const now = this.#averages();
+    const drift = (a: number, b: number) => b === 0 || Math.abs(a - b) / b > NORM_DRIFT;
+    if (!force && !drift(now.avgAll, this.#impactAt.avgAll) && !drift(now.avgName, this.#impactAt.avgName)) return false;
+    this.#impactAt = now;
+    const lenAll = this.#lenAll, lenName = this.#lenName;
+    for (const p of this.#dict.values()) {
+      for (let i = 0; i < p.n; i++) {
+        const o = p.ords[i];
+        p.impact[i] = this.#impactOf(lenAll[o], lenName[o], p.flags[i] === 1);
       }
-      const from = drift(avgAll, this.#normsAt.avgAll) || drift(avgName, this.#normsAt.avgName) || this.#normAll.length !== cap ? 0 : this.#normsAt.next;
-      for (let o = from; o < this.#next; o++) {
-        this.#normAll[o] = (K1 + 1) / (1 + K1 * (1 - B + (B * this.#lenAll[o]) / avgAll));
-        this.#normName[o] = (NAME_WEIGHT * (K1 + 1)) / (1 + K1 * (1 - B + (B * this.#lenName[o]) / avgName));
-      }
-      if (from === 0) this.#normsAt = { next: this.#next, avgAll, avgName };
-      else this.#normsAt.next = this.#next;
     }
-    return { all: this.#normAll, name: this.#normName };
+    return true;
   }
 
   /** A group's live postings as (ordinal, score contribution), ascending: one list, or the union of a prefix's lists. */
-  #materialise(group: Array<{ p: Postings; weight: number }>, norms: { all: Float32Array; name: Float32Array }): Candidates {
+  #materialise(group: Array<{ p: Postings; weight: number }>): Candidates {
     const live = Math.max(this.#live, 1);
     const alive = this.#alive;
+    const anyDead = this.#next !== this.#live;
     let acc: Candidates | null = null;
     for (const { p, weight } of group) {
       const idf = Math.log(1 + (live - p.n + 0.5) / (p.n + 0.5)) * weight;
       const ords = new Int32Array(p.n);
       const score = new Float64Array(p.n);
       let n = 0;
+      const pOrds = p.ords, impact = p.impact;
       for (let i = 0; i < p.n; i++) {
-        const o = p.ords[i];
-        if (!alive[o]) continue;
+        const o = pOrds[i];
+        if (anyDead && !alive[o]) continue;
         ords[n] = o;
-        score[n++] = idf * (p.flags[i] ? norms.all[o] + norms.name[o] : norms.all[o]);
+        score[n++] = idf * impact[i];
       }
       const c = { ords, score, n };
       acc = acc ? unionCandidates(acc, c) : c;
@@ -550,18 +568,18 @@ export class InvertedIndex {
     if (groups.length === 0 || groups.some((g) => g.length === 0 || g.every((e) => e.p.n === 0))) return { total: 0, hits: [] };
     const sizeOf = (g: Array<{ p: Postings }>) => g.reduce((a, e) => a + e.p.n, 0);
     groups.sort((a, b) => sizeOf(a) - sizeOf(b));
-    const norms = this.#norms();
+    this.refreshImpacts();
     const live = Math.max(this.#live, 1);
     // smallest group first, then narrow: a single list is intersected in place (galloping when it is much longer)
-    let cand = this.#materialise(groups[0], norms);
+    let cand = this.#materialise(groups[0]);
     for (let gi = 1; gi < groups.length && cand.n > 0; gi++) {
       const g = groups[gi];
       if (g.length === 1) {
         const { p, weight } = g[0];
         const idf = Math.log(1 + (live - p.n + 0.5) / (p.n + 0.5)) * weight;
-        cand = intersectList(cand, p, idf, norms);
+        cand = intersectList(cand, p, idf);
       } else {
-        cand = intersectCandidates(cand, this.#materialise(g, norms));
+        cand = intersectCandidates(cand, this.#materialise(g));
       }
     }
     return this.#rank(cand, q);
