@@ -90,7 +90,7 @@ async function seedCatalogue(dsn: string, products: number): Promise<void> {
   }
 }
 
-interface LoadResult { p50: number; p99: number; qps: number; calls: number }
+interface LoadResult { p50: number; p99: number; qps: number; calls: number; errors: number; firstError?: string }
 
 /** Closed loop: `concurrency` workers cycle through the query set for `seconds`. */
 async function load(seconds: number, concurrency: number, call: (q: string) => Promise<unknown>): Promise<LoadResult> {
@@ -98,18 +98,27 @@ async function load(seconds: number, concurrency: number, call: (q: string) => P
   const start = performance.now();
   const end = start + seconds * 1000;
   let next = 0;
+  let errors = 0;
+  let firstError: string | undefined;
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (performance.now() < end) {
       const q = QUERIES[next++ % QUERIES.length];
       const t0 = performance.now();
-      await call(q);
-      lat.push(performance.now() - t0);
+      try {
+        await call(q);
+        lat.push(performance.now() - t0);
+      } catch (err) {
+        // a failing call is counted and reported, not timed (the shared MariaDB has lost its temporary files mid-run)
+        errors++;
+        firstError ??= (err as Error).message.slice(-160);
+      }
     }
   }));
   // calls still running at the deadline finish first: count the real wall time
   const elapsed = (performance.now() - start) / 1000;
   lat.sort((a, b) => a - b);
-  return { p50: pct(lat, 50), p99: pct(lat, 99), qps: lat.length / elapsed, calls: lat.length };
+  if (errors) console.log(`  ${errors} calls failed (not timed), first: ${firstError}`);
+  return { p50: pct(lat, 50), p99: pct(lat, 99), qps: lat.length / elapsed, calls: lat.length, errors, firstError };
 }
 
 async function prepare(n: number, keep: boolean): Promise<{ legacyDsn: string; idxDsn: string; legacy: Knex; idx: Knex; peerRebuildMs: number | null; peerBytes: number }> {
@@ -343,7 +352,7 @@ export async function run(): Promise<BenchResult[]> {
     const page = (q: string) => ({ q, filters: {}, sort: 'relevance' as const, offset: 0, limit: 20 });
     // warm each (buffer pool, FT cache, page cache)
     for (const q of QUERIES) {
-      await peer.search(page(q));
+      await peer.search(page(q)).catch((err: Error) => console.log(`  FULLTEXT warm-up "${q}" failed: ${err.message.slice(-160)}`));
       await ours.backend.search(page(q));
       await fts?.fts.search(page(q));
     }
@@ -365,6 +374,7 @@ export async function run(): Promise<BenchResult[]> {
       { metric: 'search p50 (ms)', ours: em.p50, peer: ft.p50, fts5: f5?.p50 ?? '', like: like?.p50 ?? '' },
       { metric: 'search p99 (ms)', ours: em.p99, peer: ft.p99, fts5: f5?.p99 ?? '', like: like?.p99 ?? '' },
       { metric: 'search queries/s', ours: em.qps, peer: ft.qps, fts5: f5?.qps ?? '', like: like?.qps ?? '' },
+      { metric: 'search calls timed / failed', ours: `${em.calls} / ${em.errors}`, peer: `${ft.calls} / ${ft.errors}`, fts5: f5 ? `${f5.calls} / ${f5.errors}` : '', like: like ? `${like.calls} / ${like.errors}` : '' },
       { metric: 'precision@10 (judged)', ours: relOurs.oursP, peer: relPeer.oursP, fts5: relFts?.oursP ?? '', like: relOurs.legacyP },
       { metric: 'recall@10 (judged)', ours: relOurs.oursR, peer: relPeer.oursR, fts5: relFts?.oursR ?? '', like: relOurs.legacyR },
       { metric: 'full rebuild', ours: s(ours.rebuildMs), peer: s(db.peerRebuildMs), fts5: fts ? s(fts.rebuildMs) : '', like: '' },
