@@ -14,9 +14,7 @@ import { silentLogger } from '../../lib/logger.ts';
 import { migrateLatest } from '../../lib/migrate.ts';
 import { closeServiceClients, createServiceClients } from '../../rpc/index.ts';
 import { parseHostPort } from '../common/config.ts';
-import { createEsClient, ElasticsearchBackend } from './backends/elasticsearch.ts';
-import { MysqlFulltextBackend } from './backends/mysql-fulltext.ts';
-import type { SearchBackend } from './backends/types.ts';
+import { openBackend } from './backend-factory.ts';
 import { searchConfigSchema } from './config.ts';
 import { ReindexRunStore } from './repository.ts';
 import { DEFAULT_REINDEX_BATCH, runReindex } from './reindex.ts';
@@ -53,9 +51,6 @@ async function reindex(opts: { restart?: boolean; batch: number; queue?: boolean
   await migrateLatest(searchKnex, 'search');
   const legacyKnex = createKnex(config.MYSQL_URL);
   const clients = config.PRODUCT_SOURCE === 'thrift' ? createServiceClients({ product: parseHostPort(config.PRODUCT_THRIFT) }) : null;
-  const backend: SearchBackend = config.ELASTICSEARCH_URL
-    ? new ElasticsearchBackend({ client: createEsClient(config.ELASTICSEARCH_URL), alias: config.ELASTICSEARCH_INDEX, logger: silentLogger() })
-    : new MysqlFulltextBackend(searchKnex);
   const source: ProductSource = clients ? new ThriftProductSource(clients.product as unknown as ProductApi) : new KnexProductSource(legacyKnex);
   const ac = new AbortController();
   process.once('SIGINT', () => {
@@ -63,8 +58,10 @@ async function reindex(opts: { restart?: boolean; batch: number; queue?: boolean
     ac.abort();
   });
   const t0 = Date.now();
+  let backend: Awaited<ReturnType<typeof openBackend>> | undefined;
   try {
-    await backend.init();
+    // embedded: the index file is locked while a search service runs; the error says to use --queue then
+    backend = await openBackend(config, searchKnex, silentLogger());
     const r = await runReindex({
       backend, source, runs: new ReindexRunStore(searchKnex), batchSize: opts.batch, restart: opts.restart, signal: ac.signal,
       onProgress: (p) => {
@@ -74,7 +71,7 @@ async function reindex(opts: { restart?: boolean; batch: number; queue?: boolean
     process.stdout.write(`\n${r.runId}: ${r.status}${r.resumed ? ' (resumed)' : ''}, ${r.processed} documents in ${r.batches} batches\n`);
   } finally {
     if (clients) await closeServiceClients(clients);
-    await backend.close();
+    await backend?.close();
     await searchKnex.destroy();
     await legacyKnex.destroy();
   }

@@ -1,16 +1,15 @@
 /**
- * Search service bootstrap: backend (MySQL FULLTEXT in SEARCH_DB_URL, or
- * Elasticsearch when ELASTICSEARCH_URL is set), HTTP edge (GET /api/search),
+ * Search service bootstrap: backend (SEARCH_BACKEND: embedded by default,
+ * MySQL FULLTEXT, or Elasticsearch), HTTP edge (GET /api/search),
  * Thrift server (SearchService), the indexer worker on the product events
  * queue and the full-reindex job worker. `node services/search/index.ts` runs it until SIGTERM/SIGINT.
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import { parseConfig } from '../../lib/config.ts';
 import { createKnex, ensureDatabase, type Knex } from '../../lib/db.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
-import { maskDsn } from '../../lib/mask.ts';
 import { migrateLatest } from '../../lib/migrate.ts';
 import { createRedis } from '../../lib/events/queues.ts';
 import SearchService from '../../thrift/gen-nodejs/SearchService.js';
@@ -18,8 +17,8 @@ import { closeServiceClients, createServiceClients } from '../../rpc/index.ts';
 import { listenHttp, listenThrift, runUntilSignal, type RunningService } from '../common/bootstrap.ts';
 import { parseHostPort } from '../common/config.ts';
 import { sessionVerifierOver, type UserApi } from '../../rpc/thrift-ports.ts';
-import { createEsClient, ElasticsearchBackend } from './backends/elasticsearch.ts';
-import { MysqlFulltextBackend } from './backends/mysql-fulltext.ts';
+import { openBackend } from './backend-factory.ts';
+import { EmbeddedBackend } from './backends/embedded.ts';
 import type { SearchBackend } from './backends/types.ts';
 import { searchConfigSchema, type SearchConfig } from './config.ts';
 import { createSearchHandler } from './handler.ts';
@@ -56,21 +55,17 @@ export interface RunningSearchService extends RunningService {
   indexer: SearchIndexer | null;
 }
 
-/** The search database always exists (reindex checkpoints); it holds the index unless Elasticsearch is configured. */
+/** The search database always exists (reindex checkpoints); it holds the index only with SEARCH_BACKEND=mysql. */
 async function createBackend(config: SearchConfig, logger: Logger): Promise<{ backend: SearchBackend; knex: Knex }> {
   if (config.SEARCH_DB_MIGRATE) await ensureDatabase(config.SEARCH_DB_URL);
   const knex = createKnex(config.SEARCH_DB_URL);
   if (config.SEARCH_DB_MIGRATE) await migrateLatest(knex, 'search');
-  if (config.ELASTICSEARCH_URL) {
-    const backend = new ElasticsearchBackend({ client: createEsClient(config.ELASTICSEARCH_URL), alias: config.ELASTICSEARCH_INDEX, logger: logger.child({ component: 'es' }) });
-    await backend.init();
-    logger.info({ backend: 'elasticsearch', url: maskDsn(config.ELASTICSEARCH_URL), alias: config.ELASTICSEARCH_INDEX, analysis: backend.analysis }, 'search backend');
-    return { backend, knex };
+  try {
+    return { backend: await openBackend(config, knex, logger), knex };
+  } catch (err) {
+    await knex.destroy();
+    throw err;
   }
-  const backend = new MysqlFulltextBackend(knex);
-  await backend.init();
-  logger.info({ backend: 'mysql', db: maskDsn(config.SEARCH_DB_URL) }, 'search backend');
-  return { backend, knex };
 }
 
 export async function startSearchService(config: SearchConfig, opts: StartSearchOptions = {}): Promise<RunningSearchService> {
@@ -85,6 +80,13 @@ export async function startSearchService(config: SearchConfig, opts: StartSearch
   const productApi = opts.peers?.product ?? clients.product;
   const source: ProductSource = opts.source ?? (config.PRODUCT_SOURCE === 'db' || !productApi ? new KnexProductSource(legacyKnex) : new ThriftProductSource(productApi));
   const registry = new Registry();
+  if (backend instanceof EmbeddedBackend) {
+    // how the embedded index started: a refused snapshot (damaged, foreign) means a full load, logged at warn too
+    const load = backend.lastLoad;
+    new Gauge({ name: 'search_index_load_seconds', help: 'Time the embedded index took to load at start', registers: [registry] }).set(load.ms / 1000);
+    new Gauge({ name: 'search_index_snapshot_refused', help: '1 when the last start could not use the embedded index snapshot', registers: [registry] })
+      .set(load.snapshotError ? 1 : 0);
+  }
 
   let redis: Redis | null = null;
   let indexer: SearchIndexer | null = null;

@@ -47,10 +47,19 @@ export async function runReindex(o: ReindexOptions): Promise<ReindexProgress> {
   }
   let { lastId, processed, batches } = run;
   // A failure leaves the run 'running': the next call resumes from the last checkpoint.
+  // the next batch is read while this one is written (the source and the backend are different servers, or the
+  // backend writes synchronously in this process); a read that fails surfaces when its batch is due
+  const read = (after: number) => {
+    const p = o.source.listAfter(after, batchSize);
+    p.catch(() => {}); // handled where it is awaited; not an unhandled rejection when the run stops first
+    return p;
+  };
+  let next = read(lastId);
   for (;;) {
     if (o.signal?.aborted) return { runId: run.id, processed, lastId, batches, resumed, status: 'interrupted' };
-    const docs = await o.source.listAfter(lastId, batchSize);
+    const docs = await next;
     if (docs.length === 0) break;
+    next = read(docs[docs.length - 1].id);
     await o.backend.loadRebuild(run.target, docs);
     lastId = docs[docs.length - 1].id;
     processed += docs.length;

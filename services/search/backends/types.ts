@@ -84,7 +84,7 @@ export interface RebuildTarget {
 }
 
 export interface SearchBackend {
-  readonly kind: 'mysql' | 'elasticsearch';
+  readonly kind: 'mysql' | 'elasticsearch' | 'embedded';
   /** Creates what the backend needs (tables are migrated separately; ES: index + alias). */
   init(): Promise<void>;
   search(req: SearchRequest): Promise<SearchResult>;

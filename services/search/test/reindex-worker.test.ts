@@ -36,15 +36,20 @@ describe('full reindex as a BullMQ job: stopped by a shutdown, resumed by the ne
     const backend = new MysqlFulltextBackend(search.knex);
     const runs = new ReindexRunStore(search.knex);
     const real = new KnexProductSource(legacy.knex);
-    // a slow source, so the shutdown lands mid-run
-    const slow: ProductSource = { getMany: (ids) => real.getMany(ids), listAfter: async (a, n) => { await new Promise((r) => setTimeout(r, 30)); return real.listAfter(a, n); } };
+    // a source that holds every read past id 200 until the shutdown has begun, so the shutdown lands mid-run
+    // whatever the machine's speed (the run reads the next batch while it writes one)
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const slow: ProductSource = { getMany: (ids) => real.getMany(ids), listAfter: async (a, n) => { if (a >= 200) await gate; return real.listAfter(a, n); } };
     const queue = new Queue(SEARCH_MAINTENANCE_QUEUE, { connection: redis('producer'), prefix });
     const job = await enqueueReindex(queue, { batchSize: 50 }, { backoffMs: 50 });
     const first = new ReindexWorker({ connection: redis('worker'), prefix, backend, source: slow, runs, logger: silentLogger() });
-    await waitFor(async () => ((await queue.getJob(job.id!))?.progress as { processed?: number })?.processed! >= 150, { timeoutMs: 20_000, what: 'progress reported' });
-    await first.close();
+    await waitFor(async () => ((await queue.getJob(job.id!))?.progress as { processed?: number })?.processed! >= 200, { timeoutMs: 20_000, what: 'progress reported' });
+    const closing = first.close();
+    release();
+    await closing;
     const run = await runs.running('mysql');
-    expect(run?.processed).to.be.within(150, 550);
+    expect(run?.processed).to.be.within(200, 300);
     const second = new ReindexWorker({ connection: redis('worker'), prefix, backend, source: real, runs, logger: silentLogger() });
     try {
       await waitFor(async () => (await queue.getJob(job.id!))?.finishedOn !== undefined && (await (await queue.getJob(job.id!))!.getState()) === 'completed', { timeoutMs: 20_000, what: 'job completed' });

@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
+import { EmbeddedBackend } from '../backends/embedded.ts';
 import { MysqlFulltextBackend } from '../backends/mysql-fulltext.ts';
 import { compareRelevance, indexFromSource, loadJudgedCatalogue, precisionAt, recallAt } from './relevance.ts';
 
-describe('relevance: FULLTEXT backend vs the legacy LIKE search on judged queries @integration', function () {
+describe('relevance: search backends vs the legacy LIKE search on judged queries @integration', function () {
   let legacy: TestDatabase;
   let search: TestDatabase;
   before(async () => {
@@ -20,7 +24,7 @@ describe('relevance: FULLTEXT backend vs the legacy LIKE search on judged querie
     expect(precisionAt(10, [], new Set([1]))).to.equal(0);
   });
 
-  it('has higher mean recall@10 and no lower precision@10 than LIKE', async () => {
+  it('FULLTEXT: higher mean recall@10 and no lower precision@10 than LIKE', async () => {
     const backend = new MysqlFulltextBackend(search.knex);
     await indexFromSource(legacy.knex, backend);
     const r = await compareRelevance(legacy.knex, backend);
@@ -30,5 +34,23 @@ describe('relevance: FULLTEXT backend vs the legacy LIKE search on judged querie
     const spaced = r.perQuery.filter((s) => s.q === '롱원피스' || s.q === '롱 원피스');
     expect(spaced.every((s) => s.oursR === 1)).to.equal(true);
     expect(spaced.some((s) => s.legacyR < 1)).to.equal(true);
+  });
+
+  it('embedded: precision@10 >= 0.95 and recall@10 >= 0.90 (issue #16), spacing variants found', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'search-rel-'));
+    const backend = new EmbeddedBackend({ dir });
+    try {
+      await backend.init();
+      await indexFromSource(legacy.knex, backend);
+      const r = await compareRelevance(legacy.knex, backend);
+      console.log(`      embedded precision@10 ${r.oursP.toFixed(3)} recall@10 ${r.oursR.toFixed(3)} (LIKE ${r.legacyP.toFixed(3)} / ${r.legacyR.toFixed(3)})`);
+      expect(r.oursP, JSON.stringify(r.perQuery)).to.be.at.least(0.95);
+      expect(r.oursR, JSON.stringify(r.perQuery)).to.be.at.least(0.9);
+      const spaced = r.perQuery.filter((s) => s.q === '롱원피스' || s.q === '롱 원피스');
+      expect(spaced.every((s) => s.oursR === 1)).to.equal(true);
+    } finally {
+      await backend.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { parseConfig } from '../../../lib/config.ts';
 import { dropDatabase, withDatabase } from '../../../lib/db.ts';
@@ -18,6 +21,7 @@ describe('search service bootstrap: HTTP edge + Thrift + indexer @integration', 
   let relay: OutboxRelay;
   let prefix: string;
   const searchDb = withDatabase(testServerDsn(), uniqueName('search_svc'));
+  const indexDir = mkdtempSync(join(tmpdir(), 'search-svc-'));
   const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'producer');
 
   before(async () => {
@@ -25,6 +29,7 @@ describe('search service bootstrap: HTTP edge + Thrift + indexer @integration', 
     prefix = uniqueRedisPrefix('svc');
     const config = parseConfig(searchConfigSchema, {
       SEARCH_HTTP_PORT: '0', SEARCH_THRIFT_PORT: '0', SEARCH_DB_URL: searchDb, MYSQL_URL: legacy.dsn, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent',
+      SEARCH_INDEX_DIR: indexDir,
     });
     svc = await startSearchService(config, {
       logger: silentLogger(),
@@ -40,6 +45,7 @@ describe('search service bootstrap: HTTP edge + Thrift + indexer @integration', 
     redis.disconnect();
     await dropRedisPrefix(prefix);
     await dropDatabase(searchDb);
+    rmSync(indexDir, { recursive: true, force: true });
     await legacy?.drop();
   });
 
@@ -56,6 +62,7 @@ describe('search service bootstrap: HTTP edge + Thrift + indexer @integration', 
     expect(Number(logs[0].n)).to.be.at.least(1);
     const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
     expect(metrics).to.match(/search_index_update_to_searchable_seconds_count [1-9]/);
+    expect(metrics).to.match(/search_index_snapshot_refused 0/);
   });
 
   it('answers search and documentCount over Thrift', async () => {
@@ -72,6 +79,20 @@ describe('search service bootstrap: HTTP edge + Thrift + indexer @integration', 
       await closeServiceClients(clients);
     }
   });
+
+  it('restarts on the same embedded index: documents are back without a reindex', async () => {
+    const before = await svc.backend.count();
+    expect(svc.backend.kind).to.equal('embedded');
+    expect(before).to.be.above(0);
+    await svc.close();
+    svc = await startSearchService(parseConfig(searchConfigSchema, {
+      SEARCH_HTTP_PORT: '0', SEARCH_THRIFT_PORT: '0', SEARCH_DB_URL: searchDb, MYSQL_URL: legacy.dsn, QUEUE_PREFIX: uniqueRedisPrefix('svc2'),
+      LOG_LEVEL: 'silent', SEARCH_INDEX_DIR: indexDir,
+    }), { logger: silentLogger(), source: new KnexProductSource(legacy.knex), peers: { user: { verifySession: async () => ({ user: { id: '1' } }) } } });
+    expect(await svc.backend.count()).to.equal(before);
+    const body = (await (await fetch(`${svc.httpUrl}/api/search?q=${encodeURIComponent('데님 재킷')}`)).json()) as { items: { name: string }[] };
+    expect(body.items.map((i) => i.name)).to.deep.equal(['오버사이즈 데님 재킷']);
+  });
 });
 
 describe('search service start on an empty index @integration', function () {
@@ -79,12 +100,14 @@ describe('search service start on an empty index @integration', function () {
   let svc: RunningSearchService | undefined;
   const searchDb = withDatabase(testServerDsn(), uniqueName('search_empty'));
   const prefix = uniqueRedisPrefix('empty');
+  const indexDir = mkdtempSync(join(tmpdir(), 'search-empty-'));
 
   before(async () => { legacy = await createTestDatabase('svc_empty', ['legacy']); });
   after(async () => {
     await svc?.close();
     await dropRedisPrefix(prefix);
     await dropDatabase(searchDb);
+    rmSync(indexDir, { recursive: true, force: true });
     await legacy?.drop();
   });
 
@@ -94,7 +117,7 @@ describe('search service start on an empty index @integration', function () {
     await legacy.knex('event_outbox').del(); // only the rebuild can index it: no events to replay
     const config = parseConfig(searchConfigSchema, {
       SEARCH_HTTP_PORT: '0', SEARCH_THRIFT_PORT: '0', SEARCH_DB_URL: searchDb, MYSQL_URL: legacy.dsn, QUEUE_PREFIX: prefix,
-      LOG_LEVEL: 'silent', REINDEX_WHEN_EMPTY: 'true',
+      LOG_LEVEL: 'silent', REINDEX_WHEN_EMPTY: 'true', SEARCH_INDEX_DIR: indexDir,
     });
     svc = await startSearchService(config, { logger: silentLogger(), source: new KnexProductSource(legacy.knex), peers: { user: { verifySession: async () => ({ user: { id: '1' } }) } } });
     await waitFor(async () => (await svc!.backend.get(id))?.name === '린넨 셔츠 원피스', { timeoutMs: 10_000, what: 'catalogue reindexed' });
