@@ -86,7 +86,7 @@ describe('search service bootstrap: HTTP edge + Thrift + indexer @integration', 
     expect(before).to.be.above(0);
     await svc.close();
     svc = await startSearchService(parseConfig(searchConfigSchema, {
-      SEARCH_HTTP_PORT: '0', SEARCH_THRIFT_PORT: '0', SEARCH_DB_URL: searchDb, MYSQL_URL: legacy.dsn, QUEUE_PREFIX: uniqueRedisPrefix('svc2'),
+      SEARCH_HTTP_PORT: '0', SEARCH_THRIFT_PORT: '0', SEARCH_DB_URL: searchDb, MYSQL_URL: legacy.dsn, QUEUE_PREFIX: prefix,
       LOG_LEVEL: 'silent', SEARCH_INDEX_DIR: indexDir,
     }), { logger: silentLogger(), source: new KnexProductSource(legacy.knex), peers: { user: { verifySession: async () => ({ user: { id: '1' } }) } } });
     expect(await svc.backend.count()).to.equal(before);
