@@ -16,8 +16,8 @@
  * SCALE_BENCH_CONNECTIONS (30: a multiple of 1, 2 and 3), REDIS_URL.
  * Needs Redis; prints SKIPPED without it.
  */
+import { processCpuMs } from './_proc-cpu.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -36,7 +36,6 @@ const CONNECTIONS = num('SCALE_BENCH_CONNECTIONS', 30);
 const INSTANCES = 3;
 const TOKEN = 'bench-token-0123456789';
 const CONVERGE_DEADLINE_MS = 10_000;
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
 
 const children: ChildProcess[] = [];
 
@@ -64,16 +63,6 @@ function load(urls: string[], seconds: number): Promise<{ rps: number; p50: numb
   });
 }
 
-/** utime + stime of a process in µs (Linux /proc), NaN elsewhere. */
-function cpuUs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
 
 async function upstreamOf(url: string): Promise<string> {
   const r = await request(`${url}/bench/pass`);
@@ -154,9 +143,9 @@ export async function run(): Promise<BenchResult[]> {
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < INSTANCES; k++) {
         const n = ((k + round) % INSTANCES) + 1;
-        const c0 = facades.map((f) => cpuUs(f.pid));
+        const c0 = facades.map((f) => processCpuMs(f.pid) * 1000);
         const r = await load(urls.slice(0, n), SECONDS);
-        const used = facades.reduce((a, f, i) => a + (cpuUs(f.pid) - c0[i]!), 0);
+        const used = facades.reduce((a, f, i) => a + (processCpuMs(f.pid) * 1000 - c0[i]!), 0);
         rps[n - 1]!.push(r.rps);
         p99[n - 1]!.push(r.p99);
         cpu[n - 1]!.push(used / (r.rps * SECONDS));

@@ -14,8 +14,8 @@
  *      FACADE_BENCH_LATENCY_SECONDS (1), FACADE_BENCH_WARMUP_SECONDS (1),
  *      FACADE_BENCH_ONLY (e.g. "nginx,express": run those plus the anchors direct/passthrough/fastify).
  */
+import { processCpuMs } from './_proc-cpu.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -123,17 +123,6 @@ interface Target {
   pid: number;
 }
 
-/** utime + stime of a process in ms (Linux /proc), or NaN elsewhere. */
-function cpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
 interface Measured {
   rps: number[];
   p50: number[];
@@ -187,9 +176,9 @@ export async function run(): Promise<BenchResult[]> {
       const order = targets.map((_, i) => targets[(i + round) % targets.length]);
       for (const t of order) {
         const m = results.get(t.name)!;
-        const cpu0 = cpuMs(t.pid);
+        const cpu0 = processCpuMs(t.pid);
         const tp = await runLoad('throughput', t.url, SECONDS);
-        m.cpuUsPerReq.push(((cpuMs(t.pid) - cpu0) * 1000) / Math.max(1, tp.total));
+        m.cpuUsPerReq.push(((processCpuMs(t.pid) - cpu0) * 1000) / Math.max(1, tp.total));
         m.rps.push(tp.rps);
         m.p50.push(tp.p50);
         m.p99.push(tp.p99);
