@@ -41,6 +41,7 @@ interface Globals {
   verifyChunk?: string;
   verifyLeafRows?: string;
   copyMode?: string;
+  capture?: string;
   verifyMaxAge?: string;
   ddlLockWaitMs?: string;
   ddlRetries?: string;
@@ -87,7 +88,7 @@ async function withContext<T>(cmd: Command, service: string, fn: (ctx: SplitCont
   });
   const opts = validateOptions({
     chunkSize: g.chunkSize, minChunk: g.minChunk, maxChunk: g.maxChunk, targetChunkMs: g.targetChunkMs, maxRowsPerSecond: g.maxRowsPerSecond, maxThreadsRunning: g.maxThreadsRunning,
-    applyBatch: g.applyBatch, copyWorkers: g.copyWorkers, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, copyMode: g.copyMode as never, verifyMaxAgeMs: g.verifyMaxAge,
+    applyBatch: g.applyBatch, copyWorkers: g.copyWorkers, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, copyMode: g.copyMode as never, capture: g.capture as never, verifyMaxAgeMs: g.verifyMaxAge,
     ddlLockWaitMs: g.ddlLockWaitMs, ddlRetries: g.ddlRetries,
   });
   const ctx = openContext({
@@ -142,6 +143,7 @@ function build(): Command {
     .option('--ddl-lock-wait-ms <n>', 'longest one DDL attempt (trigger, FK drop, rename) waits for its metadata lock (default 1000)')
     .option('--ddl-retries <n>', 'DDL attempts after the first, with backoff; then fail naming the blocking transaction (default 5)')
     .addOption(new Option('--copy-mode <mode>', 'auto: INSERT … SELECT on one server, stream otherwise').choices(['auto', 'sql', 'stream']))
+    .addOption(new Option('--capture <mode>', 'auto: read the ROW binlog when possible, triggers otherwise').choices(['auto', 'binlog', 'triggers']))
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EPILOG([

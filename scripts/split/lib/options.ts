@@ -36,6 +36,8 @@ export interface SplitOptions {
   copyWorkers: number;
   /** `auto`: server-side INSERT … SELECT when source and target share a server, else rows streamed through the tool. */
   copyMode: 'auto' | 'sql' | 'stream';
+  /** Change capture on the source: `auto` reads the binlog when the server and the tables allow it (binlog.ts), else triggers. */
+  capture: 'auto' | 'binlog' | 'triggers';
   /** Cutover refuses unless the last clean verify finished at most this long ago (verify-gate.ts). */
   verifyMaxAgeMs: number;
   /** Longest one DDL attempt (trigger, FK drop, rename) waits for its metadata lock; writers queue behind it meanwhile. */
@@ -59,6 +61,7 @@ export const DEFAULT_OPTIONS: SplitOptions = {
   newestRowsCheck: DEFAULT_NEWEST_ROWS_CHECK,
   copyWorkers: DEFAULT_COPY_WORKERS,
   copyMode: 'auto',
+  capture: 'auto',
   verifyMaxAgeMs: DEFAULT_VERIFY_MAX_AGE_MS,
   ddlLockWaitMs: DEFAULT_DDL_LOCK_WAIT_MS,
   ddlRetries: DEFAULT_DDL_RETRIES,
@@ -85,6 +88,10 @@ export function validateOptions(input: Partial<Record<keyof SplitOptions, unknow
   if (input.copyMode !== undefined) {
     if (input.copyMode === 'auto' || input.copyMode === 'sql' || input.copyMode === 'stream') out.copyMode = input.copyMode;
     else problems.push('copyMode: must be auto, sql or stream');
+  }
+  if (input.capture !== undefined) {
+    if (input.capture === 'auto' || input.capture === 'binlog' || input.capture === 'triggers') out.capture = input.capture;
+    else problems.push('capture: must be auto, binlog or triggers');
   }
   if (input.verifyMaxAgeMs !== undefined) {
     const ms = parseDuration(input.verifyMaxAgeMs);

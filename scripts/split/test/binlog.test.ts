@@ -1,0 +1,146 @@
+import { expect } from 'chai';
+import mysql from 'mysql2/promise';
+import { dropDatabase, ensureDatabase, withDatabase } from '../../../lib/db.ts';
+import { uniqueName } from '../../../test/helpers/db.ts';
+import { mariaDbAvailable, startMariaDb, type MariaDbServer } from '../../../test/helpers/mariadb-server.ts';
+import { BinlogPump, chooseCapture, initCapturePos, masterPos, serverWhy } from '../lib/binlog.ts';
+import { binlogKeyText, binlogKeyWhy, comparePos } from '../lib/binlog-keys.ts';
+import { ensureMachinery, startCapture } from '../lib/capture.ts';
+import { readCatalog } from '../lib/context.ts';
+import { keyTextExpr } from '../lib/keys.ts';
+import { openSide, type Side } from '../lib/side.ts';
+import { changelogTable, q, type TableShape } from '../lib/sql.ts';
+
+describe('binlog capture: pure parts', () => {
+  it('orders positions by file sequence, then offset', () => {
+    expect(comparePos({ file: 'binlog.000002', pos: 4 }, { file: 'binlog.000001', pos: 99999 })).to.be.greaterThan(0);
+    expect(comparePos({ file: 'binlog.000001', pos: 100 }, { file: 'binlog.000001', pos: 200 })).to.be.lessThan(0);
+    expect(comparePos({ file: 'b.000010', pos: 5 }, { file: 'b.000010', pos: 5 })).to.equal(0);
+  });
+
+  it('accepts a ROW binlog the user may read, and says why not otherwise', () => {
+    const ok = { logBin: true, format: 'ROW', rowImage: 'FULL', grants: ['GRANT ALL PRIVILEGES ON *.* TO `ROOT`@`LOCALHOST` WITH GRANT OPTION'] };
+    expect(serverWhy(ok)).to.equal(null);
+    expect(serverWhy({ ...ok, rowImage: 'MINIMAL' })).to.equal(null);
+    expect(serverWhy({ ...ok, logBin: false })).to.match(/log_bin=OFF/);
+    expect(serverWhy({ ...ok, format: 'MIXED' })).to.match(/MIXED, not ROW/);
+    expect(serverWhy({ ...ok, grants: ['GRANT SELECT, INSERT ON *.* TO `U`@`%`'] })).to.match(/REPLICATION SLAVE/);
+    expect(serverWhy({ ...ok, grants: ['GRANT SELECT, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO `U`@`%`'] })).to.equal(null);
+  });
+
+  it('decodes only key kinds it proves exact', () => {
+    const shape = (dataType: string, kind: string, charset: string | null = null): TableShape => ({
+      name: 't', key: { index: 'PRIMARY', columns: [{ name: 'k', kind: kind as never, charset, collation: null }] },
+      columns: [{ name: 'k', dataType, columnType: dataType, nullable: false, generated: false, isJson: false, charset }],
+    });
+    expect(binlogKeyWhy(shape('bigint', 'int'))).to.equal(null);
+    expect(binlogKeyWhy(shape('varbinary', 'binary'))).to.equal(null);
+    expect(binlogKeyWhy(shape('varchar', 'string', 'utf8mb4'))).to.equal(null);
+    expect(binlogKeyWhy(shape('year', 'int'))).to.match(/t\.k is year/);
+    expect(binlogKeyWhy(shape('decimal', 'decimal'))).to.match(/decimal/);
+    expect(binlogKeyWhy(shape('varchar', 'string', 'latin1'))).to.match(/latin1/);
+    expect(binlogKeyText(shape('bigint', 'int'), { k: '18446744073709551615' })).to.equal(`["${Buffer.from('18446744073709551615').toString('hex').toUpperCase()}"]`);
+    expect(() => binlogKeyText(shape('bigint', 'int'), { k: 2 ** 60 })).to.throw(/exact integer/);
+  });
+});
+
+describe('binlog capture against a server with the binlog on @integration', function () {
+  this.timeout(120_000);
+  let server: MariaDbServer | undefined;
+  before(async function () {
+    if (!mariaDbAvailable()) this.skip();
+    server = await startMariaDb({ binlog: true });
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  const TABLES: Record<string, string> = {
+    t_ubig: 'k BIGINT UNSIGNED NOT NULL PRIMARY KEY, v INT',
+    t_sbig: 'k BIGINT NOT NULL PRIMARY KEY, v INT',
+    t_tiny: 'k TINYINT NOT NULL PRIMARY KEY, v INT',
+    t_bin: 'k BINARY(4) NOT NULL PRIMARY KEY, v INT',
+    t_vbin: 'k VARBINARY(8) NOT NULL PRIMARY KEY, v INT',
+    t_str: 'k VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NOT NULL PRIMARY KEY, v INT',
+    t_char: 'k CHAR(6) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL PRIMARY KEY, v INT',
+    t_comp: 'a INT NOT NULL, b VARBINARY(4) NOT NULL, v INT, PRIMARY KEY (a, b)',
+  };
+  const ROWS: Record<string, string[]> = {
+    t_ubig: ['0', '1', '9007199254740993', '18446744073709551615'],
+    t_sbig: ['-9223372036854775808', '-1', '0', '9223372036854775807'],
+    t_tiny: ['-128', '-1', '127'],
+    t_bin: ["x'00000000'", "x'01000000'", "x'FF00FF00'", "x'00000001'"],
+    t_vbin: ["x''", "x'00'", "x'0000'", "x'FFFE00'"],
+    t_str: ["''", "'abc'", "'ABD'", "'héllo 😀'", "'trail  '", "'한국어'"],
+    t_char: ["''", "'a'", "'a b'", "'😀😀'"],
+    t_comp: ["-5, x''", "7, x'00'", "7, x'0001'"],
+  };
+
+  async function fresh(): Promise<{ side: Side; app: mysql.Connection; shapes: Map<string, TableShape>; service: string; drop: () => Promise<void> }> {
+    const name = uniqueName('binlog');
+    const dsn = withDatabase(server!.dsn(), name);
+    await ensureDatabase(dsn);
+    const side = openSide(dsn);
+    for (const [t, cols] of Object.entries(TABLES)) await side.knex.raw(`CREATE TABLE ${q(t)} (${cols}) ENGINE=InnoDB`);
+    const shapes = (await readCatalog(side, Object.keys(TABLES))).shapes;
+    const app = await mysql.createConnection({ host: '127.0.0.1', port: server!.port, user: 'root', database: name, charset: 'utf8mb4' });
+    return { side, app, shapes, service: 'bl', drop: async () => { await app.end(); await side.knex.destroy(); await dropDatabase(dsn); } };
+  }
+
+  async function logged(side: Side, service: string): Promise<string[]> {
+    const [rows] = await side.knex.raw(`SELECT tbl, pk FROM ${q(changelogTable(service))} ORDER BY seq`);
+    return (rows as Array<{ tbl: string; pk: string }>).map((r) => `${r.tbl} ${r.pk}`);
+  }
+
+  async function triggerTexts(side: Side, shapes: Map<string, TableShape>): Promise<string[]> {
+    const out: string[] = [];
+    for (const s of shapes.values()) {
+      const [rows] = await side.knex.raw(`SELECT ${keyTextExpr(s.key)} AS k FROM ${q(s.name)}`);
+      for (const r of rows as Array<{ k: string }>) out.push(`${s.name} ${r.k}`);
+    }
+    return out;
+  }
+
+  it('logs exactly the key texts the triggers produce, for every supported key kind', async () => {
+    const f = await fresh();
+    try {
+      expect((await chooseCapture(f.side, f.shapes, 'auto')).mode).to.equal('binlog');
+      await ensureMachinery(f.side, f.service, false);
+      await initCapturePos(f.side, f.service);
+      await startCapture(f.side, f.service, f.shapes, false, false, undefined, true);
+      const pump = new BinlogPump(f.side, f.service, f.shapes);
+      await pump.start();
+      try {
+        for (const [t, rows] of Object.entries(ROWS)) {
+          await f.app.query('START TRANSACTION');
+          for (const r of rows) await f.app.query(`INSERT INTO ${q(t)} VALUES (${r}, 1)`);
+          await f.app.query('COMMIT');
+        }
+        await pump.waitFor(await masterPos(f.side), 30_000);
+        const want = await triggerTexts(f.side, f.shapes);
+        expect(want.length).to.equal(Object.values(ROWS).flat().length);
+        expect(new Set(await logged(f.side, f.service))).to.deep.equal(new Set(want));
+        // key-changing update (both keys), plain update, delete
+        await f.side.knex.raw(`DELETE FROM ${q(changelogTable(f.service))}`);
+        await f.app.query('UPDATE t_ubig SET k = 5 WHERE k = 1');
+        await f.app.query("UPDATE t_vbin SET v = 2 WHERE k = x'00'");
+        await f.app.query("DELETE FROM t_str WHERE k = 'abc'");
+        await pump.waitFor(await masterPos(f.side), 30_000);
+        const hex = (s: string) => Buffer.from(s).toString('hex').toUpperCase();
+        expect(new Set(await logged(f.side, f.service))).to.deep.equal(new Set([`t_ubig ["${hex('1')}"]`, `t_ubig ["${hex('5')}"]`, 't_vbin ["00"]', `t_str ["${hex('abc')}"]`]));
+      } finally {
+        await pump.stop();
+      }
+      // the triggers are fence-only: the application's transaction writes no changelog row, and a fenced write fails
+      const before = (await logged(f.side, f.service)).length;
+      await f.app.query('INSERT INTO t_ubig VALUES (77, 1)');
+      expect((await logged(f.side, f.service)).length).to.equal(before);
+      await f.side.knex.raw(`UPDATE ${q(`_split_${f.service}_fence`)} SET fenced = 1`);
+      let err: { errno?: number } | undefined;
+      await f.app.query('INSERT INTO t_ubig VALUES (78, 1)').catch((e) => (err = e));
+      expect(err?.errno).to.equal(1644);
+    } finally {
+      await f.drop();
+    }
+  });
+});
