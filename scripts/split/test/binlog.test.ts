@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import mysql from 'mysql2/promise';
 import { dropDatabase, ensureDatabase, withDatabase } from '../../../lib/db.ts';
 import { uniqueName } from '../../../test/helpers/db.ts';
-import { mariaDbAvailable, startMariaDb, type MariaDbServer } from '../../../test/helpers/mariadb-server.ts';
+import { mariaDbAvailable, sharedMariaDb, stopSharedMariaDb, type MariaDbServer } from '../../../test/helpers/mariadb-server.ts';
+import { isClean, summary } from './harness/checker.ts';
+import { runScenario, type ScenarioReport } from './harness/scenario.ts';
 import { BinlogPump, chooseCapture, initCapturePos, masterPos, serverWhy } from '../lib/binlog.ts';
 import { binlogKeyText, binlogKeyWhy, comparePos } from '../lib/binlog-keys.ts';
 import { ensureMachinery, startCapture } from '../lib/capture.ts';
@@ -49,10 +51,10 @@ describe('binlog capture against a server with the binlog on @integration', func
   let server: MariaDbServer | undefined;
   before(async function () {
     if (!mariaDbAvailable()) this.skip();
-    server = await startMariaDb({ binlog: true });
+    server = await sharedMariaDb({ binlog: true });
   });
   after(async () => {
-    await server?.stop();
+    await stopSharedMariaDb();
   });
 
   const TABLES: Record<string, string> = {
@@ -142,5 +144,38 @@ describe('binlog capture against a server with the binlog on @integration', func
     } finally {
       await f.drop();
     }
+  });
+});
+
+/**
+ * The fault harness (harness/scenario.ts) with the source on a server with the
+ * binlog on: the real CLI reads the binlog while the committed-row writer
+ * inserts, updates (key changes included) and deletes; start is killed with
+ * SIGKILL while it reads the binlog and copies, then resumed; verify, cutover,
+ * rollback, cutover; then the independent checker compares both sides and the
+ * writer's log byte for byte.
+ */
+describe('binlog capture under the fault harness @integration', function () {
+  this.timeout(400_000);
+  let server: MariaDbServer | undefined;
+  before(async function () {
+    if (!mariaDbAvailable()) this.skip();
+    server = await sharedMariaDb({ binlog: true });
+  });
+  after(async () => {
+    await stopSharedMariaDb();
+  });
+
+  function expectAllClean(r: ScenarioReport): void {
+    const what = `${r.failure ? `FAILED: ${r.failure}; ` : ''}source vs target ${summary(r.check)}; writer log vs target ${summary(r.expectTarget)}; writer log vs source ${summary(r.expectSource)}`;
+    expect(r.failure, what).to.equal(undefined);
+    expect(isClean(r.check) && isClean(r.expectTarget) && isClean(r.expectSource), what).to.equal(true);
+    expect(r.writerErrors).to.deep.equal([]);
+  }
+
+  it('start → verify → cutover → rollback → cutover with --capture binlog and a concurrent writer: 0 differences', async () => {
+    const r = await runScenario({ name: 'binlog', server: 'same', sourceServer: server, capture: 'binlog', copyMode: 'stream', products: 300, writesBetween: 20, kills: {} }, undefined, (l) => process.env.HARNESS_LOG && console.log(l));
+    console.log(`      ${r.runs} CLI runs, ${r.writer.commits} commits, ${r.check.compared} rows compared, ${(r.ms / 1000).toFixed(1)} s`);
+    expectAllClean(r);
   });
 });
