@@ -178,4 +178,17 @@ describe('binlog capture under the fault harness @integration', function () {
     console.log(`      ${r.runs} CLI runs, ${r.writer.commits} commits, ${r.check.compared} rows compared, ${(r.ms / 1000).toFixed(1)} s`);
     expectAllClean(r);
   });
+
+  it('kill -9 of start while it reads the binlog (fault points + random times), of verify and of the cutover, then resume: 0 differences', async () => {
+    const r = await runScenario({
+      name: 'binlog kills', server: 'same', sourceServer: server, capture: 'binlog', copyMode: 'stream', products: 300, writesBetween: 20,
+      kills: {
+        start: { points: ['after-capture', 'chunk-committed:2', 'mid-apply:1'], random: { count: 3, minMs: 600, maxMs: 2500 } },
+        verify: { points: ['during-verify:1'] }, cutover: { points: ['cutover-fenced'] },
+      },
+    }, undefined, (l) => process.env.HARNESS_LOG && console.log(l));
+    console.log(`      ${r.kills} kills, ${r.runs} CLI runs, ${r.writer.commits} commits, ${r.check.compared} rows compared, ${(r.ms / 1000).toFixed(1)} s`);
+    expect(r.kills).to.be.greaterThan(3);
+    expectAllClean(r);
+  });
 });
