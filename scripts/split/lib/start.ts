@@ -1,7 +1,7 @@
 import { drain } from './applier.ts';
 import type { BinlogPump } from './binlog.ts';
 import { backlog } from './capture.ts';
-import { beginCapture, catchUp, openPump } from './capture-mode.ts';
+import { beginCapture, captureMode, catchUp, openPump } from './capture-mode.ts';
 import { ddlPolicy } from './ddl.ts';
 import { acquireLock, movingShapes, sleep, type SplitContext } from './context.ts';
 import { copyAll, copyDone, snapshotRanges } from './copier.ts';
@@ -67,6 +67,8 @@ export async function start(ctx: SplitContext, opts: { follow?: boolean } = {}):
     }
     const link = forwardLink(ctx, shapes);
     if (state.phase === 'copying') {
+      // the capture mode first: a --capture binlog the server cannot honour refuses before anything changes
+      await captureMode(ctx, state, shapes);
       await prepareTarget(ctx);
       await dropCrossingForeignKeys(ctx, state);
       // capture BEFORE the first chunk is read (binlog mode: the start position; capture-mode.ts)

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import mysql from 'mysql2/promise';
 import { dropDatabase, ensureDatabase, withDatabase } from '../../../lib/db.ts';
-import { uniqueName } from '../../../test/helpers/db.ts';
+import { testServerDsn, uniqueName } from '../../../test/helpers/db.ts';
 import { mariaDbAvailable, sharedMariaDb, stopSharedMariaDb, type MariaDbServer } from '../../../test/helpers/mariadb-server.ts';
 import { isClean, summary } from './harness/checker.ts';
 import { runScenario, type ScenarioReport } from './harness/scenario.ts';
@@ -102,6 +102,37 @@ describe('binlog capture against a server with the binlog on @integration', func
     }
     return out;
   }
+
+  it('falls back to triggers, saying why, for a key it cannot decode exactly; --capture binlog refuses', async () => {
+    const f = await fresh();
+    try {
+      await f.side.knex.raw('CREATE TABLE t_year (k YEAR NOT NULL PRIMARY KEY, v INT) ENGINE=InnoDB');
+      const shapes = (await readCatalog(f.side, [...Object.keys(TABLES), 't_year'])).shapes;
+      const auto = await chooseCapture(f.side, shapes, 'auto');
+      expect(auto.mode).to.equal('triggers');
+      expect(auto.why).to.match(/t_year\.k is year/);
+      let err: Error | undefined;
+      await chooseCapture(f.side, shapes, 'binlog').catch((e) => (err = e));
+      expect(err?.message).to.match(/--capture binlog is not possible: .*t_year/);
+      expect((await chooseCapture(f.side, f.shapes, 'triggers')).mode).to.equal('triggers');
+    } finally {
+      await f.drop();
+    }
+  });
+
+  it('the main server (log_bin=OFF) gets triggers, and --capture binlog refuses naming log_bin', async () => {
+    const main = openSide(withDatabase(testServerDsn(), 'mysql'));
+    try {
+      const auto = await chooseCapture(main, new Map(), 'auto');
+      expect(auto).to.deep.include({ mode: 'triggers' });
+      expect(auto.why).to.match(/log_bin=OFF/);
+      let err: Error | undefined;
+      await chooseCapture(main, new Map(), 'binlog').catch((e) => (err = e));
+      expect(err?.message).to.match(/log_bin=OFF/);
+    } finally {
+      await main.knex.destroy();
+    }
+  });
 
   it('logs exactly the key texts the triggers produce, for every supported key kind', async () => {
     const f = await fresh();
