@@ -13,10 +13,12 @@
  * under `<tmpdir>/strangler-mariadb/` with an `owner` file (the starting
  * process's pid): an instance whose owner is gone (a run that was killed) is
  * killed by its pid file and removed by the next start. The server on 3306 is
- * never touched.
+ * never touched: each instance has its own tmpdir (`<instance>/tmp`), because a
+ * starting mariadbd deletes every `#sql*` file in its tmpdir — with the
+ * default /tmp, the live temporary tables of 3306 and of every other instance.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -125,11 +127,13 @@ function tail(file: string, n = 5): string {
 export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbServer> {
   if (!mariaDbAvailable()) throw new Error(`second MariaDB server: ${MARIADB_INSTALL_DB} or ${MARIADBD} missing (apt-get install mariadb-server)`);
   reapLeftovers();
-  mkdirSync(INSTANCES_DIR, { recursive: true });
-  const dir = mkdtempSync(join(INSTANCES_DIR, 'm-'));
+  const dir = instanceDir();
   writeFileSync(join(dir, 'owner'), String(process.pid));
+  // a private tmpdir: at start mariadbd deletes every #sql* file in its tmpdir, and with the default (/tmp) those are
+  // the live temporary tables of every other server on the host (queries fail, 3306 crashed in create_tmp_table_for_schema)
+  mkdirSync(join(dir, 'tmp'));
   const t0 = performance.now();
-  const install = spawnSync(MARIADB_INSTALL_DB, ['--no-defaults', `--datadir=${dir}/data`, '--auth-root-authentication-method=normal', '--user=root', '--skip-test-db'],
+  const install = spawnSync(MARIADB_INSTALL_DB, ['--no-defaults', `--datadir=${dir}/data`, `--tmpdir=${dir}/tmp`, '--auth-root-authentication-method=normal', '--user=root', '--skip-test-db'],
     { encoding: 'utf8', timeout: opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS });
   if (install.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
@@ -144,7 +148,7 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbSe
     port = await freePort();
     exited = undefined;
     child = spawn(MARIADBD, [
-      '--no-defaults', `--datadir=${dir}/data`, `--port=${port}`, '--bind-address=127.0.0.1', `--socket=${dir}/sock`, `--pid-file=${dir}/pid`,
+      '--no-defaults', `--datadir=${dir}/data`, `--tmpdir=${dir}/tmp`, `--port=${port}`, '--bind-address=127.0.0.1', `--socket=${dir}/sock`, `--pid-file=${dir}/pid`,
       '--user=root', `--log-error=${dir}/err.log`, '--skip-name-resolve', '--innodb-buffer-pool-size=64M', '--innodb-log-file-size=32M',
       '--max-connections=300', '--character-set-server=utf8mb4', '--collation-server=utf8mb4_unicode_ci',
       ...(opts.binlog ? [`--log-bin=${dir}/binlog`, '--binlog-format=ROW', '--server-id=2'] : []),
@@ -196,6 +200,26 @@ async function stopInstance(dir: string, spawned?: number): Promise<void> {
   }
   rmSync(dir, { recursive: true, force: true });
   for (const s of live) if (s.dir === dir) live.delete(s);
+  removeInstancesDirIfEmpty();
+}
+
+/** A fresh instance folder; another process may remove the (empty) parent at the same moment: make it again. */
+function instanceDir(): string {
+  for (let attempt = 0; ; attempt++) {
+    mkdirSync(INSTANCES_DIR, { recursive: true });
+    try {
+      return mkdtempSync(join(INSTANCES_DIR, 'm-'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw err;
+    }
+  }
+}
+
+/** The parent folder goes with its last instance, so a test run leaves nothing in /tmp. */
+function removeInstancesDirIfEmpty(): void {
+  try {
+    rmdirSync(INSTANCES_DIR); // fails (and is left alone) while another instance lives in it
+  } catch { /* not empty, or gone */ }
 }
 
 const live = new Set<MariaDbServer>();
@@ -212,6 +236,7 @@ function killAllNow(): void {
     rmSync(s.dir, { recursive: true, force: true });
   }
   live.clear();
+  removeInstancesDirIfEmpty();
 }
 process.once('exit', killAllNow);
 

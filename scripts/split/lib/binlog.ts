@@ -146,6 +146,8 @@ export interface PumpLog {
 
 /** Changelog rows per INSERT statement. */
 const INSERT_ROWS = 500;
+/** Shortest gap between two changelog commits of the reader (keys of the transactions read meanwhile go in one). */
+const FLUSH_GAP_MS = 50;
 /** A position with no keys behind it is saved at most this often (the save is itself a binlog transaction). */
 const IDLE_SAVE_MS = 10_000;
 
@@ -166,6 +168,8 @@ export class BinlogPump {
   private savedAt = 0;
   private saved: BinlogPos | null = null;
   private waiters = new Set<() => void>();
+  private flushedAt = 0;
+  private timer: NodeJS.Timeout | null = null;
 
   private side: Side;
   private service: string;
@@ -200,6 +204,8 @@ export class BinlogPump {
     z.start({
       filename: from.file, position: from.pos, serverId: 0x40000000 + Math.floor(Math.random() * 0x3fffffff),
       includeEvents: ['rotate', 'tablemap', 'writerows', 'updaterows', 'deleterows', 'xid', 'query', 'mariadbgtid', 'heartbeat'],
+      // row events of other tables (the changelog's own inserts included) are skipped undecoded
+      includeSchema: { [this.side.db]: [...this.shapes.keys()] },
     });
     await ready;
   }
@@ -249,8 +255,24 @@ export class BinlogPump {
     }
   }
 
-  private kick(): void {
-    if (this.flushing || this.error) return;
+  /**
+   * Starts a flush of the queue, at most one every FLUSH_GAP_MS (each flush
+   * is a durable commit on the source, competing with the application's own
+   * commits for the log's fsync); `now` skips the wait (someone waits for it).
+   */
+  private kick(now = false): void {
+    if (this.flushing || this.error || !this.queue.length) return;
+    const wait = this.flushedAt + FLUSH_GAP_MS - Date.now();
+    if (!now && wait > 0) {
+      this.timer ??= setTimeout(() => {
+        this.timer = null;
+        this.kick(true);
+      }, wait);
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.flushedAt = Date.now();
     this.flushing = this.flush().catch((err) => this.fail(err as Error)).finally(() => {
       this.flushing = null;
       if (this.queue.length) this.kick();
@@ -297,6 +319,7 @@ export class BinlogPump {
     const deadline = Date.now() + timeoutMs;
     while (!this.reached(p)) {
       if (this.error) throw this.error;
+      this.kick(true);
       if (signal?.aborted) throw new Error('aborted');
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`binlog capture did not reach ${formatPos(p)} within ${timeoutMs} ms (at ${formatPos(this.seen)})`);
@@ -322,6 +345,8 @@ export class BinlogPump {
         setTimeout(resolve, 2000).unref();
       });
     }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     if (this.flushing) await this.flushing.catch(() => undefined);
     if (!this.error && this.queue.length) await this.flush().catch((err) => this.fail(err as Error));
     if (!this.error && this.seen && this.saved && comparePos(this.seen, this.saved) > 0) await this.save([], this.seen).catch(() => undefined);
