@@ -15,6 +15,7 @@
  *   SPLIT_APPCOST_WRITERS (4), SPLIT_APPCOST_ROWS (20000)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
@@ -39,6 +40,16 @@ function envInt(name: string, def: number): number {
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+/** User + system CPU seconds a live process has used (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 /** The binlog reader in its own process (_appcost-pump.ts), resolved once it reads. */
@@ -70,6 +81,7 @@ export async function run(): Promise<BenchResult[]> {
   const conns: mysql.Connection[] = [];
   const lat = new Map<Mode, number[]>(MODES.map((m) => [m, []]));
   const load0 = loadavg()[0];
+  let readerCpuS = 0;
   try {
     await side.knex.raw('CREATE TABLE products (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT NULL, price DECIMAL(12,2) NOT NULL, stock INT NOT NULL, updated_at DATETIME(6) NOT NULL) ENGINE=InnoDB');
     for (let i = 0; i < rows; i += 2000) {
@@ -83,6 +95,7 @@ export async function run(): Promise<BenchResult[]> {
     const setMode = async (m: Mode) => {
       if (pump) {
         const p = pump;
+        readerCpuS += cpuSeconds(p.pid!);
         const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
         p.kill('SIGTERM');
         await exited;
@@ -127,7 +140,7 @@ export async function run(): Promise<BenchResult[]> {
     const xs = lat.get(m)!;
     return { mode: m, writes: xs.length, 'p50 ms': +pct(xs, 50).toFixed(3), 'p99 ms': +pct(xs, 99).toFixed(3), 'p99 / no split': +(pct(xs, 99) / pct(base, 99)).toFixed(2), 'writes/s': Math.round(xs.length / ((rounds * roundMs) / 1000)) };
   });
-  console.log(`\nsplit-appcost: ${writers} writers, ${rounds} rounds × ${roundMs} ms per mode, ${rows} rows; load average ${load0.toFixed(2)} → ${load1.toFixed(2)}`);
+  console.log(`\nsplit-appcost: ${writers} writers, ${rounds} rounds × ${roundMs} ms per mode, ${rows} rows; load average ${load0.toFixed(2)} → ${load1.toFixed(2)}; binlog reader CPU ${readerCpuS.toFixed(1)} s over ${((rounds * roundMs) / 1000).toFixed(0)} s of binlog capture (incl. its start)`);
   console.table(table);
   const p99 = (m: Mode) => pct(lat.get(m)!, 99);
   return [
