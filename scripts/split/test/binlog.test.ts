@@ -3,6 +3,14 @@ import mysql from 'mysql2/promise';
 import { dropDatabase, ensureDatabase, withDatabase } from '../../../lib/db.ts';
 import { testServerDsn, uniqueName } from '../../../test/helpers/db.ts';
 import { mariaDbAvailable, sharedMariaDb, stopSharedMariaDb, type MariaDbServer } from '../../../test/helpers/mariadb-server.ts';
+import { createKnex } from '../../../lib/db.ts';
+import { createTestDatabase } from '../../../test/helpers/db.ts';
+import { closeContext, openContext } from '../lib/context.ts';
+import { cutoverCommand, startCommand, verifyCommand } from '../lib/commands.ts';
+import { parseManifest, resolveService } from '../lib/manifest.ts';
+import { validateOptions } from '../lib/options.ts';
+import { seedCatalog } from './helpers.ts';
+import { WRITER_TABLES } from './harness/writer.ts';
 import { isClean, summary } from './harness/checker.ts';
 import { runScenario, type ScenarioReport } from './harness/scenario.ts';
 import { BinlogPump, chooseCapture, initCapturePos, masterPos, serverWhy } from '../lib/binlog.ts';
@@ -221,5 +229,64 @@ describe('binlog capture under the fault harness @integration', function () {
     console.log(`      ${r.kills} kills, ${r.runs} CLI runs, ${r.writer.commits} commits, ${r.check.compared} rows compared, ${(r.ms / 1000).toFixed(1)} s`);
     expect(r.kills).to.be.greaterThan(3);
     expectAllClean(r);
+  });
+});
+
+describe('binlog capture: the cutover\'s final catch-up @integration', function () {
+  this.timeout(180_000);
+  let server: MariaDbServer | undefined;
+  before(async function () {
+    if (!mariaDbAvailable()) this.skip();
+    server = await sharedMariaDb({ binlog: true });
+  });
+  after(async () => {
+    await stopSharedMariaDb();
+  });
+
+  // A write that commits while the fence is being raised (after the last catch-up before the freeze) reaches the
+  // changelog only through the binlog reader: the final catch-up must wait for the reader to pass the position
+  // taken after the fence. Seen failing with that wait removed: the target kept the old name.
+  it('a write committed while the fence waits for it is on the target after the cutover', async () => {
+    const source = await createTestDatabase('bl_s', ['legacy'], 'move', server!.dsn());
+    const targetDsn = withDatabase(testServerDsn(), uniqueName('bl_t'));
+    const manifest = parseManifest({
+      version: 1, source: source.dsn,
+      services: { product: { domain: 'product', target: targetDsn, migrations: 'product', tables: [...WRITER_TABLES],
+        crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } },
+    });
+    const ctx = openContext({ service: resolveService(manifest, 'product'), opts: validateOptions({ capture: 'binlog', copyMode: 'stream', freezeAbortMs: 10_000 }) });
+    const app = await mysql.createConnection({ host: '127.0.0.1', port: server!.port, user: 'root', database: source.name, charset: 'utf8mb4' });
+    const target = createKnex(targetDsn, { profile: 'move', pool: { max: 1 } });
+    try {
+      await seedCatalog(source.knex, 50);
+      await startCommand(ctx, {});
+      expect((await ctx.store.load('product'))?.capture?.mode).to.equal('binlog');
+      await verifyCommand(ctx, {});
+      const [[p]] = (await app.query('SELECT id FROM products ORDER BY id LIMIT 1')) as unknown as Array<Array<{ id: number }>>;
+      await app.query('START TRANSACTION');
+      await app.query('UPDATE products SET name = ? WHERE id = ?', ['late write', p.id]);
+      let settled: string | undefined;
+      const cut = cutoverCommand(ctx);
+      cut.then((r) => (settled = `done ${JSON.stringify(r)}`), (e) => (settled = `failed: ${(e as Error).message}`));
+      // the fence UPDATE waits for this transaction's shared lock on the fence row: commit only then
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const [[w]] = await source.knex.raw("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE STATE = 'Updating' AND INFO LIKE '%_split_product_fence% SET fenced = 1%'");
+        if (Number(w.n) > 0) break;
+        if (settled) throw new Error(`the cutover ended before its fence waited for the open transaction: ${settled}`);
+        if (Date.now() > deadline) throw new Error('the fence never waited for the open transaction');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await app.query('COMMIT');
+      await cut;
+      const [[row]] = await target.raw('SELECT name FROM products WHERE id = ?', [p.id]);
+      expect(row.name).to.equal('late write');
+    } finally {
+      await app.end().catch(() => undefined);
+      await target.destroy();
+      await closeContext(ctx);
+      await source.drop().catch(() => undefined);
+      await dropDatabase(targetDsn).catch(() => undefined);
+    }
   });
 });
