@@ -21,6 +21,19 @@ import { keyTextExpr } from '../lib/keys.ts';
 import { openSide, type Side } from '../lib/side.ts';
 import { changelogTable, q, type TableShape } from '../lib/sql.ts';
 
+/** The shared second mariadbd with the binlog on (skips when the binaries are missing), for a describe block. */
+function binlogServer(): () => MariaDbServer {
+  let server: MariaDbServer | undefined;
+  before(async function () {
+    if (!mariaDbAvailable()) this.skip();
+    server = await sharedMariaDb({ binlog: true });
+  });
+  after(async () => {
+    await stopSharedMariaDb();
+  });
+  return () => server!;
+}
+
 describe('binlog capture: pure parts', () => {
   it('orders positions by file sequence, then offset', () => {
     expect(comparePos({ file: 'binlog.000002', pos: 4 }, { file: 'binlog.000001', pos: 99999 })).to.be.greaterThan(0);
@@ -56,14 +69,7 @@ describe('binlog capture: pure parts', () => {
 
 describe('binlog capture against a server with the binlog on @integration', function () {
   this.timeout(120_000);
-  let server: MariaDbServer | undefined;
-  before(async function () {
-    if (!mariaDbAvailable()) this.skip();
-    server = await sharedMariaDb({ binlog: true });
-  });
-  after(async () => {
-    await stopSharedMariaDb();
-  });
+  const server = binlogServer();
 
   const TABLES: Record<string, string> = {
     t_ubig: 'k BIGINT UNSIGNED NOT NULL PRIMARY KEY, v INT',
@@ -88,12 +94,12 @@ describe('binlog capture against a server with the binlog on @integration', func
 
   async function fresh(): Promise<{ side: Side; app: mysql.Connection; shapes: Map<string, TableShape>; service: string; drop: () => Promise<void> }> {
     const name = uniqueName('binlog');
-    const dsn = withDatabase(server!.dsn(), name);
+    const dsn = withDatabase(server().dsn(), name);
     await ensureDatabase(dsn);
     const side = openSide(dsn);
     for (const [t, cols] of Object.entries(TABLES)) await side.knex.raw(`CREATE TABLE ${q(t)} (${cols}) ENGINE=InnoDB`);
     const shapes = (await readCatalog(side, Object.keys(TABLES))).shapes;
-    const app = await mysql.createConnection({ host: '127.0.0.1', port: server!.port, user: 'root', database: name, charset: 'utf8mb4' });
+    const app = await mysql.createConnection({ host: '127.0.0.1', port: server().port, user: 'root', database: name, charset: 'utf8mb4' });
     return { side, app, shapes, service: 'bl', drop: async () => { await app.end(); await side.knex.destroy(); await dropDatabase(dsn); } };
   }
 
@@ -196,14 +202,7 @@ describe('binlog capture against a server with the binlog on @integration', func
  */
 describe('binlog capture under the fault harness @integration', function () {
   this.timeout(400_000);
-  let server: MariaDbServer | undefined;
-  before(async function () {
-    if (!mariaDbAvailable()) this.skip();
-    server = await sharedMariaDb({ binlog: true });
-  });
-  after(async () => {
-    await stopSharedMariaDb();
-  });
+  const server = binlogServer();
 
   function expectAllClean(r: ScenarioReport): void {
     const what = `${r.failure ? `FAILED: ${r.failure}; ` : ''}source vs target ${summary(r.check)}; writer log vs target ${summary(r.expectTarget)}; writer log vs source ${summary(r.expectSource)}`;
@@ -213,14 +212,14 @@ describe('binlog capture under the fault harness @integration', function () {
   }
 
   it('start → verify → cutover → rollback → cutover with --capture binlog and a concurrent writer: 0 differences', async () => {
-    const r = await runScenario({ name: 'binlog', server: 'same', sourceServer: server, capture: 'binlog', copyMode: 'stream', products: 300, writesBetween: 20, kills: {} }, undefined, (l) => process.env.HARNESS_LOG && console.log(l));
+    const r = await runScenario({ name: 'binlog', server: 'same', sourceServer: server(), capture: 'binlog', copyMode: 'stream', products: 300, writesBetween: 20, kills: {} }, undefined, (l) => process.env.HARNESS_LOG && console.log(l));
     console.log(`      ${r.runs} CLI runs, ${r.writer.commits} commits, ${r.check.compared} rows compared, ${(r.ms / 1000).toFixed(1)} s`);
     expectAllClean(r);
   });
 
   it('kill -9 of start while it reads the binlog (fault points + random times), of verify and of the cutover, then resume: 0 differences', async () => {
     const r = await runScenario({
-      name: 'binlog kills', server: 'same', sourceServer: server, capture: 'binlog', copyMode: 'stream', products: 300, writesBetween: 20,
+      name: 'binlog kills', server: 'same', sourceServer: server(), capture: 'binlog', copyMode: 'stream', products: 300, writesBetween: 20,
       kills: {
         start: { points: ['after-capture', 'chunk-committed:2', 'mid-apply:1'], random: { count: 3, minMs: 600, maxMs: 2500 } },
         verify: { points: ['during-verify:1'] }, cutover: { points: ['cutover-fenced'] },
@@ -234,20 +233,13 @@ describe('binlog capture under the fault harness @integration', function () {
 
 describe('binlog capture: the cutover\'s final catch-up @integration', function () {
   this.timeout(180_000);
-  let server: MariaDbServer | undefined;
-  before(async function () {
-    if (!mariaDbAvailable()) this.skip();
-    server = await sharedMariaDb({ binlog: true });
-  });
-  after(async () => {
-    await stopSharedMariaDb();
-  });
+  const server = binlogServer();
 
   // A write that commits while the fence is being raised (after the last catch-up before the freeze) reaches the
   // changelog only through the binlog reader: the final catch-up must wait for the reader to pass the position
   // taken after the fence. Seen failing with that wait removed: the target kept the old name.
   it('a write committed while the fence waits for it is on the target after the cutover', async () => {
-    const source = await createTestDatabase('bl_s', ['legacy'], 'move', server!.dsn());
+    const source = await createTestDatabase('bl_s', ['legacy'], 'move', server().dsn());
     const targetDsn = withDatabase(testServerDsn(), uniqueName('bl_t'));
     const manifest = parseManifest({
       version: 1, source: source.dsn,
@@ -255,7 +247,7 @@ describe('binlog capture: the cutover\'s final catch-up @integration', function 
         crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } },
     });
     const ctx = openContext({ service: resolveService(manifest, 'product'), opts: validateOptions({ capture: 'binlog', copyMode: 'stream', freezeAbortMs: 10_000 }) });
-    const app = await mysql.createConnection({ host: '127.0.0.1', port: server!.port, user: 'root', database: source.name, charset: 'utf8mb4' });
+    const app = await mysql.createConnection({ host: '127.0.0.1', port: server().port, user: 'root', database: source.name, charset: 'utf8mb4' });
     const target = createKnex(targetDsn, { profile: 'move', pool: { max: 1 } });
     try {
       await seedCatalog(source.knex, 50);
