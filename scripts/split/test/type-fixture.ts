@@ -138,11 +138,12 @@ export interface MatrixPair {
   drop(): Promise<void>;
 }
 
-export async function createMatrixPair(prefix: string): Promise<MatrixPair> {
+/** `serverDsn`: the server both databases go on (default the test server; binlog capture: a server with the binlog on). */
+export async function createMatrixPair(prefix: string, serverDsn = testServerDsn()): Promise<MatrixPair> {
   const sourceName = uniqueName(`${prefix}_s`);
   const targetName = uniqueName(`${prefix}_t`);
-  const sourceDsn = withDatabase(testServerDsn(), sourceName);
-  const targetDsn = withDatabase(testServerDsn(), targetName);
+  const sourceDsn = withDatabase(serverDsn, sourceName);
+  const targetDsn = withDatabase(serverDsn, targetName);
   await ensureDatabase(sourceDsn);
   await ensureDatabase(targetDsn);
   const conns: mysql.Connection[] = [];
