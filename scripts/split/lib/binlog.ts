@@ -91,7 +91,7 @@ interface ServerFacts {
 }
 
 async function serverFacts(side: Side): Promise<ServerFacts> {
-  const [[v]] = await side.knex.raw('SELECT @@log_bin AS logBin, @@binlog_format AS fmt, @@binlog_row_image AS img');
+  const [[v]] = await side.knex.raw('SELECT @@log_bin AS logBin, @@GLOBAL.binlog_format AS fmt, @@GLOBAL.binlog_row_image AS img');
   const [g] = await side.knex.raw('SHOW GRANTS');
   return {
     logBin: Number(v.logBin) === 1, format: String(v.fmt).toUpperCase(), rowImage: String(v.img).toUpperCase(),
@@ -121,8 +121,11 @@ export function serverWhy(f: ServerFacts): string | null {
 export async function chooseCapture(side: Side, shapes: Map<string, TableShape>, flag: CaptureFlag): Promise<CaptureChoice> {
   if (flag === 'triggers') return { mode: 'triggers', why: 'chosen by --capture triggers' };
   const reasons: string[] = [];
-  const srv = serverWhy(await serverFacts(side));
+  const facts = await serverFacts(side);
+  const srv = serverWhy(facts);
   if (srv) reasons.push(srv);
+  // a MINIMAL/NOBLOB before-image holds the primary key only: a table keyed by a unique key needs FULL images
+  if (facts.rowImage !== 'FULL') for (const s of shapes.values()) if (s.key.index !== 'PRIMARY') reasons.push(`${s.name} is keyed by unique key ${s.key.index}, which binlog_row_image=${facts.rowImage} does not log for updates and deletes`);
   for (const s of shapes.values()) {
     const why = binlogKeyWhy(s);
     if (why) reasons.push(why);

@@ -135,6 +135,26 @@ describe('binlog capture against a server with the binlog on @integration', func
     }
   });
 
+  it('binlog_row_image=MINIMAL: a table keyed by a unique key (not the primary key) falls back to triggers', async () => {
+    const f = await fresh();
+    try {
+      await f.side.knex.raw('CREATE TABLE t_uk (id INT NOT NULL, code INT NOT NULL, UNIQUE KEY uk_code (code)) ENGINE=InnoDB');
+      const shapes = (await readCatalog(f.side, ['t_ubig', 't_uk'])).shapes;
+      expect((await chooseCapture(f.side, shapes, 'auto')).mode).to.equal('binlog');
+      await f.side.knex.raw("SET GLOBAL binlog_row_image = 'MINIMAL'");
+      try {
+        const c = await chooseCapture(f.side, shapes, 'auto');
+        expect(c.mode).to.equal('triggers');
+        expect(c.why).to.match(/t_uk is keyed by unique key uk_code/);
+        expect((await chooseCapture(f.side, new Map([['t_ubig', shapes.get('t_ubig')!]]), 'auto')).mode).to.equal('binlog');
+      } finally {
+        await f.side.knex.raw("SET GLOBAL binlog_row_image = 'FULL'");
+      }
+    } finally {
+      await f.drop();
+    }
+  });
+
   it('the main server (log_bin=OFF) gets triggers, and --capture binlog refuses naming log_bin', async () => {
     const main = openSide(withDatabase(testServerDsn(), 'mysql'));
     try {
