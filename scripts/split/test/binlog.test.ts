@@ -250,6 +250,16 @@ describe('binlog capture under the fault harness @integration', function () {
     expect(r.kills).to.be.greaterThan(3);
     expectAllClean(r);
   });
+
+  it('kill -9 of the cutover before and after the flip and of the rollback (binlog forward, triggers after the rollback): 0 differences', async () => {
+    const r = await runScenario({
+      name: 'binlog switch kills', server: 'same', sourceServer: server(), capture: 'binlog', copyMode: 'stream', products: 200, writesBetween: 20,
+      kills: { cutover: { points: ['cutover-before-flip'] }, rollback: { points: ['rollback-before-flip'] }, cutover2: { points: ['cutover-after-flip'] } },
+    }, undefined, (l) => process.env.HARNESS_LOG && console.log(l));
+    console.log(`      ${r.kills} kills, ${r.runs} CLI runs, ${r.writer.commits} commits, ${r.check.compared} rows compared, ${(r.ms / 1000).toFixed(1)} s`);
+    expect(r.kills).to.equal(3);
+    expectAllClean(r);
+  });
 });
 
 describe('binlog capture: the cutover\'s final catch-up @integration', function () {
