@@ -6,7 +6,7 @@ import { mariaDbAvailable, sharedMariaDb, stopSharedMariaDb, type MariaDbServer 
 import { createKnex } from '../../../lib/db.ts';
 import { createTestDatabase } from '../../../test/helpers/db.ts';
 import { closeContext, openContext } from '../lib/context.ts';
-import { cutoverCommand, startCommand, verifyCommand } from '../lib/commands.ts';
+import { cutoverCommand, startCommand, statusCommand, verifyCommand } from '../lib/commands.ts';
 import { parseManifest, resolveService } from '../lib/manifest.ts';
 import { validateOptions } from '../lib/options.ts';
 import { seedCatalog } from './helpers.ts';
@@ -284,6 +284,9 @@ describe('binlog capture: the cutover\'s final catch-up @integration', function 
       await seedCatalog(source.knex, 50);
       await startCommand(ctx, {});
       expect((await ctx.store.load('product'))?.capture?.mode).to.equal('binlog');
+      const st = await statusCommand(ctx);
+      expect(st.capture?.mode).to.equal('binlog');
+      expect(st.capture?.position).to.match(/^[\w.-]+\.\d+:\d+$/);
       await verifyCommand(ctx, {});
       const [[p]] = (await app.query('SELECT id FROM products ORDER BY id LIMIT 1')) as unknown as Array<Array<{ id: number }>>;
       await app.query('START TRANSACTION');
