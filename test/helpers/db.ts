@@ -23,9 +23,10 @@ export interface TestDatabase {
  * named migration folders (migrations/<folder>) and returns a knex handle.
  * Call drop() in after().
  */
-export async function createTestDatabase(prefix: string, migrations: string[] = ['legacy'], profile: 'app' | 'move' = 'app'): Promise<TestDatabase> {
+/** `serverDsn`: another server (e.g. the second MariaDB of test/helpers/mariadb-server.ts); default the test server. */
+export async function createTestDatabase(prefix: string, migrations: string[] = ['legacy'], profile: 'app' | 'move' = 'app', serverDsn = testServerDsn()): Promise<TestDatabase> {
   const name = uniqueName(prefix);
-  const dsn = withDatabase(testServerDsn(), name);
+  const dsn = withDatabase(serverDsn, name);
   await ensureDatabase(dsn);
   const knex = createKnex(dsn, { profile });
   for (const m of migrations) await migrateLatest(knex, m);

@@ -1,6 +1,7 @@
 import { cascadeCaptureTriggerDdl, cascadePaths } from './cascade.ts';
 import { DEFAULT_DDL_POLICY, withDdl, type DdlPolicy } from './ddl.ts';
 import { foreignKeys, type ForeignKey } from './introspect.ts';
+import { positionTable } from './binlog.ts';
 import { openConnection, type Side } from './side.ts';
 import {
   cascadeTriggerName, CHANGELOG_KEY_CHARS, changelogDdl, changelogTable, fenceDdl, fenceTable, poisonTable, q, qq, ROW_EVENTS, rowTriggerDdl, triggerName,
@@ -13,7 +14,8 @@ import {
  * CREATE OR REPLACE TRIGGER waits for every open transaction that touched the
  * table (metadata lock), so once it returns no earlier uncaptured write can
  * still commit — the copy may start. The same triggers enforce the fence
- * (see rowTriggerDdl), so a cutover changes one row, not DDL.
+ * (see rowTriggerDdl), so a cutover changes one row, not DDL. With binlog
+ * capture (binlog.ts) the row triggers are fence-only (`fenceOnly`).
  */
 export async function ensureMachinery(side: Side, service: string, initiallyFenced: boolean): Promise<boolean> {
   await side.knex.raw(changelogDdl(service));
@@ -95,7 +97,7 @@ export function cascadingInto(fks: ForeignKey[], moved: Map<string, TableShape>)
 }
 
 /** Every trigger DDL capture needs on a side, with the table each is on. */
-export async function captureTriggers(side: Side, service: string, moved: Map<string, TableShape>): Promise<Map<ToolTrigger, string>> {
+export async function captureTriggers(side: Side, service: string, moved: Map<string, TableShape>, fenceOnly = false): Promise<Map<ToolTrigger, string>> {
   const out = new Map<ToolTrigger, string>();
   // chains of FK actions of any depth into the moved tables (lib/cascade.ts): capture + fence on the parent that starts them
   for (const [parent, c] of cascadePaths(await foreignKeys(side.knex, side.db), new Set(moved.keys()))) {
@@ -105,7 +107,7 @@ export async function captureTriggers(side: Side, service: string, moved: Map<st
       out.set({ name, table: parent }, cascadeCaptureTriggerDdl(service, parent, ev, c[ev], moved, name));
     }
   }
-  for (const s of moved.values()) for (const ev of ROW_EVENTS) out.set({ name: triggerName(service, s.name, ev), table: s.name }, rowTriggerDdl(service, s.name, s.key, ev));
+  for (const s of moved.values()) for (const ev of ROW_EVENTS) out.set({ name: triggerName(service, s.name, ev), table: s.name }, rowTriggerDdl(service, s.name, s.key, ev, !fenceOnly));
   return out;
 }
 
@@ -120,11 +122,11 @@ export interface ToolTrigger {
  * already exists is kept (trigger DDL costs ~60 ms each), so a resumed run
  * only adds what a killed one did not get to; `replace` rewrites them all.
  */
-export async function startCapture(side: Side, service: string, moved: Map<string, TableShape>, initiallyFenced = false, replace = false, policy: DdlPolicy = DEFAULT_DDL_POLICY): Promise<void> {
+export async function startCapture(side: Side, service: string, moved: Map<string, TableShape>, initiallyFenced = false, replace = false, policy: DdlPolicy = DEFAULT_DDL_POLICY, fenceOnly = false): Promise<void> {
   // an older changelog (integer keys) is widened in place; its triggers are then rewritten for the key text
   if (await ensureMachinery(side, service, initiallyFenced)) replace = true;
   const have = new Set((await listToolTriggers(side, service)).map((t) => t.name));
-  const todo = [...(await captureTriggers(side, service, moved))].filter(([name]) => replace || !have.has(name.name));
+  const todo = [...(await captureTriggers(side, service, moved, fenceOnly))].filter(([name]) => replace || !have.has(name.name));
   const guards = await missingGuards(side, service, [...moved.keys()]);
   if (!todo.length && !guards.length) return;
   // trigger and guard DDL wait for the table's metadata lock: bounded per attempt and retried (lib/ddl.ts)
@@ -176,6 +178,7 @@ export async function dropMachinery(side: Side, service: string, policy: DdlPoli
   await side.knex.raw(`DROP TABLE IF EXISTS ${q(changelogTable(service))}`);
   await side.knex.raw(`DROP TABLE IF EXISTS ${q(fenceTable(service))}`);
   await side.knex.raw(`DROP TABLE IF EXISTS ${q(poisonTable(service))}`);
+  await side.knex.raw(`DROP TABLE IF EXISTS ${q(positionTable(service))}`);
 }
 
 /** What the tool installed on a side for a service: what complete and cancel remove (their --dry-run lists it). */

@@ -2,6 +2,7 @@ import { abandonSwitch, cancel, complete } from './finish.ts';
 import { acquireLock, movingShapes, type SplitContext } from './context.ts';
 import { SplitError } from './errors.ts';
 import { forwardLink, reverseLink } from './link.ts';
+import { catchUp, openPump } from './capture-mode.ts';
 import { buildPlan, type Plan } from './plan.ts';
 import { start, type StartResult } from './start.ts';
 import { serviceStatus, type ServiceStatus } from './status.ts';
@@ -40,7 +41,14 @@ export async function verifyCommand(ctx: SplitContext, opts: { restart?: boolean
     if (state.phase !== 'copied' && state.phase !== 'cutover') throw new SplitError('WRONG_PHASE', `verify needs a finished copy; ${ctx.service.name} is ${state.phase} (run start)`);
     const shapes = await movingShapes(ctx);
     const link = state.phase === 'cutover' ? reverseLink(ctx, shapes) : forwardLink(ctx, shapes);
-    return await verify(ctx, state, link, opts);
+    // binlog capture: the reader keeps the changelog fed while verify catches up (capture-mode.ts)
+    const pump = await openPump(ctx, state, shapes);
+    try {
+      await catchUp(ctx, pump);
+      return await verify(ctx, state, link, opts);
+    } finally {
+      await pump?.stop();
+    }
   } finally {
     await release();
   }

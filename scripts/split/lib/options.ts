@@ -41,6 +41,8 @@ export interface SplitOptions {
   copyLoaders: number;
   /** Stream copy's write into the target: `auto` = LOAD DATA LOCAL when the target allows it, else batch REPLACE. */
   streamWrite: 'auto' | 'load-data' | 'insert';
+  /** Change capture on the source: `auto` reads the binlog when the server and the tables allow it (binlog.ts), else triggers. */
+  capture: 'auto' | 'binlog' | 'triggers';
   /** Cutover refuses unless the last clean verify finished at most this long ago (verify-gate.ts). */
   verifyMaxAgeMs: number;
   /** Longest one DDL attempt (trigger, FK drop, rename) waits for its metadata lock; writers queue behind it meanwhile. */
@@ -66,6 +68,7 @@ export const DEFAULT_OPTIONS: SplitOptions = {
   copyMode: 'auto',
   copyLoaders: DEFAULT_COPY_LOADERS,
   streamWrite: 'auto',
+  capture: 'auto',
   verifyMaxAgeMs: DEFAULT_VERIFY_MAX_AGE_MS,
   ddlLockWaitMs: DEFAULT_DDL_LOCK_WAIT_MS,
   ddlRetries: DEFAULT_DDL_RETRIES,
@@ -96,6 +99,10 @@ export function validateOptions(input: Partial<Record<keyof SplitOptions, unknow
   if (input.streamWrite !== undefined) {
     if (input.streamWrite === 'auto' || input.streamWrite === 'load-data' || input.streamWrite === 'insert') out.streamWrite = input.streamWrite;
     else problems.push('streamWrite: must be auto, load-data or insert');
+  }
+  if (input.capture !== undefined) {
+    if (input.capture === 'auto' || input.capture === 'binlog' || input.capture === 'triggers') out.capture = input.capture;
+    else problems.push('capture: must be auto, binlog or triggers');
   }
   if (input.verifyMaxAgeMs !== undefined) {
     const ms = parseDuration(input.verifyMaxAgeMs);

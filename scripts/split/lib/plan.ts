@@ -1,3 +1,4 @@
+import { chooseCapture, type CaptureChoice } from './binlog.ts';
 import type { SplitContext } from './context.ts';
 import { assessColumnTypes } from './checks/column-types.ts';
 import { assessCrossing, crossingForeignKeys, type CrossingFk } from './checks/crossing-fks.ts';
@@ -12,6 +13,7 @@ import type { CheckResult, Finding } from './checks/types.ts';
 import type { TableInfo } from './introspect.ts';
 import type { CodeHit, CodeScan } from './scan.ts';
 import { schemaDifferences } from './schema.ts';
+import type { TableShape } from './sql.ts';
 import { describeSchemaSource } from './target-ddl.ts';
 import { chooseWritePath } from './loader.ts';
 
@@ -41,6 +43,8 @@ export interface Plan {
   copyMode: 'sql' | 'stream';
   /** How the copy writes into the target, and why (stream mode: LOAD DATA LOCAL or batch REPLACE, loader.ts). */
   copyWrite: string;
+  /** The capture start would choose (binlog.ts), and why; a --capture binlog that cannot be honoured is a blocker. */
+  capture?: CaptureChoice;
   server: { version: string; logBin: boolean };
   tables: PlanTable[];
   crossingForeignKeys: CrossingFk[];
@@ -84,6 +88,9 @@ export async function buildPlan(ctx: SplitContext, checks = CHECKS): Promise<Pla
   const copyMode = ctx.opts.copyMode === 'stream' || !ctx.sameServer ? 'stream' : 'sql';
   const copyWrite = copyMode === 'sql' ? 'server-side REPLACE … SELECT (same server)'
     : await chooseWritePath(ctx.target, ctx.opts.streamWrite).then((w) => w.why, (err: Error) => `unknown (${err.message.split('\n')[0].slice(0, 200)})`);
+  const capture = await planCapture(ctx, cat.shapes);
+  const blockers = findings.filter((f) => f.severity === 'blocker').map((f) => f.message);
+  if (capture.refused) blockers.push(capture.choice.why);
   return {
     service: ctx.service.name,
     domain: spec.domain,
@@ -92,6 +99,7 @@ export async function buildPlan(ctx: SplitContext, checks = CHECKS): Promise<Pla
     sameServer: ctx.sameServer,
     copyMode,
     copyWrite,
+    capture: capture.choice,
     server: { version: srv.version, logBin: srv.logBin },
     tables: tables.map((t) => {
       const d = targets.get(t.name);
@@ -107,17 +115,28 @@ export async function buildPlan(ctx: SplitContext, checks = CHECKS): Promise<Pla
     codeScan: { roots: scan.roots, files: scan.files, unparsed: scan.unparsed },
     checks: results,
     findings,
-    blockers: findings.filter((f) => f.severity === 'blocker').map((f) => f.message),
+    blockers,
     warnings: findings.filter((f) => f.severity === 'warning').map((f) => f.message),
     steps: [
       `create ${ctx.target.masked} and ${describeSchemaSource(spec)}`,
       'drop FKs from tables staying in legacy into the moved tables where the manifest says "drop" (integrity moves to the application)',
-      `install capture triggers on ${spec.tables.join(', ')} (changelog _split_${ctx.service.name}_changelog) before the first chunk is read`,
+      capture.choice.mode === 'binlog'
+        ? `save the binlog position, then install fence-only triggers on ${spec.tables.join(', ')}; the tool reads the binlog into _split_${ctx.service.name}_changelog (${capture.choice.why})`
+        : `install capture triggers on ${spec.tables.join(', ')} (changelog _split_${ctx.service.name}_changelog) before the first chunk is read (${capture.choice.why})`,
       `copy in primary-key chunks (${copyMode === 'sql' ? 'server-side INSERT … SELECT, same server' : `rows streamed through the tool: ${copyWrite}`}), applying captured changes between chunks`,
-      'verify: per-chunk COUNT + BIT_XOR(CRC32) on both servers, row diff of mismatching chunks',
+      'verify: per-chunk COUNT + SHA1 over every row\'s exact bytes on both servers (CHECKSUM TABLE as an extra guard), row diff of mismatching chunks',
       `cutover: fence writes (abort limit ${ctx.opts.freezeAbortMs} ms), final catch-up, newest-rows check, reverse capture, flip ownership of ${spec.domain} to service/own`,
       'rollback (optional): catch the source up from the reverse capture, fence the target, flip back',
       'complete: remove capture machinery and rename the old tables to _old_<table>_<timestamp> (drop only with --confirm)',
     ],
   };
+}
+
+/** The capture mode start would use; never throws (an unreadable server or a refused --capture binlog is reported). */
+async function planCapture(ctx: SplitContext, shapes: Map<string, TableShape>): Promise<{ choice: CaptureChoice; refused: boolean }> {
+  try {
+    return { choice: await chooseCapture(ctx.source, shapes, ctx.opts.capture), refused: false };
+  } catch (err) {
+    return { choice: { mode: 'triggers', why: (err as Error).message }, refused: ctx.opts.capture === 'binlog' };
+  }
 }

@@ -17,7 +17,7 @@ export function renderPlan(p: Plan): string {
   out.push(`plan for ${p.service} (domain ${p.domain})`);
   out.push(`  source ${p.source}`);
   out.push(`  target ${p.target}  (${p.sameServer ? 'same server' : 'other server'}; copy mode ${p.copyMode}: ${p.copyWrite})`);
-  out.push(`  server ${p.server.version}, log_bin ${p.server.logBin ? 'ON' : 'OFF'} → trigger-based capture`);
+  out.push(`  server ${p.server.version}, log_bin ${p.server.logBin ? 'ON' : 'OFF'} → ${p.capture ? `${p.capture.mode} capture: ${p.capture.why}` : 'trigger-based capture'}`);
   out.push('', 'tables:');
   for (const t of p.tables) {
     if (!t.exists) {

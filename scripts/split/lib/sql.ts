@@ -144,9 +144,10 @@ export function fenceDdl(service: string): string {
  * @split_bypass so their own writes are neither captured nor rejected.
  * The key is logged as its canonical text (keys.ts). A key change is detected
  * on the bytes of each key column, so 'abc' → 'ABC' in a case-insensitive
- * collation (equal for the server) is logged as a change too.
+ * collation (equal for the server) is logged as a change too. With
+ * `capture` false (binlog capture) the trigger only enforces the fence.
  */
-export function rowTriggerDdl(service: string, table: string, key: TableKey, ev: RowEvent): string {
+export function rowTriggerDdl(service: string, table: string, key: TableKey, ev: RowEvent, capture = true): string {
   const cl = q(changelogTable(service));
   const ins = (ref: 'NEW' | 'OLD') => `INSERT INTO ${cl} (tbl, pk) VALUES (${lit(table)}, ${keyTextExpr(key, ref)});`;
   const same = key.columns.map((c) => `CAST(OLD.${q(c.name)} AS BINARY) <=> CAST(NEW.${q(c.name)} AS BINARY)`).join(' AND ');
@@ -155,6 +156,8 @@ export function rowTriggerDdl(service: string, table: string, key: TableKey, ev:
   if (ev === 'insert') body = ins('NEW');
   else if (ev === 'delete') body = ins('OLD');
   else body = `${ins('NEW')} IF NOT (${same}) THEN ${ins('OLD')} END IF;`;
+  // binlog capture (binlog.ts) logs the keys from the binlog: the trigger only enforces the fence
+  if (!capture) body = '';
   return `CREATE OR REPLACE TRIGGER ${q(triggerName(service, table, ev))} AFTER ${ev.toUpperCase()} ON ${q(table)} FOR EACH ROW BEGIN DECLARE split_fenced TINYINT DEFAULT 0; ` +
     `IF @split_bypass IS NULL THEN SELECT fenced INTO split_fenced FROM ${q(fenceTable(service))} WHERE id = 1 LOCK IN SHARE MODE; ` +
     `IF split_fenced THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = ${lit(msg.slice(0, 128))}; END IF; ${body} END IF; END`;

@@ -1,5 +1,7 @@
 import { drain } from './applier.ts';
-import { backlog, startCapture } from './capture.ts';
+import type { BinlogPump } from './binlog.ts';
+import { backlog } from './capture.ts';
+import { beginCapture, captureMode, catchUp, openPump } from './capture-mode.ts';
 import { ddlPolicy } from './ddl.ts';
 import { acquireLock, movingShapes, sleep, type SplitContext } from './context.ts';
 import { copyAll, copyDone, snapshotRanges } from './copier.ts';
@@ -42,6 +44,7 @@ export async function start(ctx: SplitContext, opts: { follow?: boolean } = {}):
     throw blocked;
   }
   const release = await acquireLock(ctx);
+  let pump: BinlogPump | null = null;
   try {
     // a split of the same tables that saved its state between the checks and the lock
     const late = claimsFromStates(await ctx.store.loadAll(), ctx.service.name, ctx.service.spec.tables);
@@ -64,17 +67,24 @@ export async function start(ctx: SplitContext, opts: { follow?: boolean } = {}):
     }
     const link = forwardLink(ctx, shapes);
     if (state.phase === 'copying') {
+      // the capture mode first: a --capture binlog the server cannot honour refuses before anything changes
+      await captureMode(ctx, state, shapes);
       await prepareTarget(ctx);
       await dropCrossingForeignKeys(ctx, state);
-      // capture BEFORE the first chunk is read
-      await startCapture(ctx.source, ctx.service.name, shapes, false, false, ddlPolicy(ctx));
+      // capture BEFORE the first chunk is read (binlog mode: the start position; capture-mode.ts)
+      await beginCapture(ctx, state, shapes);
       note(state, 'capture on');
       await ctx.store.save(state);
       ctx.faults.hit('after-capture');
+    }
+    // binlog mode: the reader runs for the rest of the command (null with triggers)
+    pump = await openPump(ctx, state, shapes);
+    if (state.phase === 'copying') {
       await snapshotRanges(ctx, state, shapes);
       await copyAll(ctx, state, link);
       if (ctx.signal.aborted) return { state, backlog: await backlog(ctx.source, ctx.service.name), resumed };
       if (copyDone(state)) {
+        await catchUp(ctx, pump);
         await drain(link, ctx.opts.applyBatch, ctx.faults, { signal: ctx.signal, onBatch: async (r) => { state!.applied.forward += r.changes; state!.applied.batches += 1; await ctx.store.save(state!); } });
         for (const s of shapes.values()) {
           const ai = await autoIncrementOf(ctx.source.knex, ctx.source.db, s.name);
@@ -85,16 +95,18 @@ export async function start(ctx: SplitContext, opts: { follow?: boolean } = {}):
         await ctx.store.save(state);
       }
     } else {
+      await catchUp(ctx, pump);
       await drain(link, ctx.opts.applyBatch, ctx.faults, { signal: ctx.signal, onBatch: async (r) => { state!.applied.forward += r.changes; state!.applied.batches += 1; await ctx.store.save(state!); } });
     }
-    await followLoop(ctx, state, link, opts.follow);
+    await followLoop(ctx, state, link, opts.follow, pump);
     return { state, backlog: await backlog(ctx.source, ctx.service.name), resumed };
   } finally {
+    await pump?.stop();
     await release();
   }
 }
 
-async function followLoop(ctx: SplitContext, state: SplitState, link: ReturnType<typeof forwardLink>, follow?: boolean): Promise<void> {
+async function followLoop(ctx: SplitContext, state: SplitState, link: ReturnType<typeof forwardLink>, follow?: boolean, pump: BinlogPump | null = null): Promise<void> {
   const onBatch = async (r: { changes: number }) => {
     if (link.direction === 'forward') state.applied.forward += r.changes;
     else state.applied.reverse += r.changes;
@@ -104,6 +116,7 @@ async function followLoop(ctx: SplitContext, state: SplitState, link: ReturnType
   do {
     const n = await drain(link, ctx.opts.applyBatch, ctx.faults, { signal: ctx.signal, onBatch });
     if (!follow || ctx.signal.aborted) break;
+    if (pump?.error) throw pump.error;
     if (n === 0) await sleep(100, ctx.signal);
   } while (!ctx.signal.aborted);
 }

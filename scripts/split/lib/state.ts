@@ -98,6 +98,8 @@ export interface SplitState {
   /** The verify gate was overridden with --force --reason for the current cutover (verify-gate.ts). */
   forcedCutover?: { at: string; actor: string; reason: string; gate: string };
   history: Array<{ at: string; event: string; detail?: string }>;
+  /** How the source's changes are captured (binlog.ts), chosen once by the first start and kept on resume. */
+  capture?: { mode: 'binlog' | 'triggers'; why: string };
 }
 
 export function newState(service: string, source: string, target: string, tables: string[], chunkSize: number, now = new Date()): SplitState {

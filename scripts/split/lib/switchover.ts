@@ -1,7 +1,9 @@
 import type mysql from 'mysql2/promise';
 import { maskSecretsInText } from '../../../lib/mask.ts';
 import { drain } from './applier.ts';
+import { masterPos, type BinlogPump } from './binlog.ts';
 import { setFence, startCapture } from './capture.ts';
+import { catchUp, openPump } from './capture-mode.ts';
 import { movingShapes, type SplitContext } from './context.ts';
 import { SplitError } from './errors.ts';
 import { autoIncrementOf } from './introspect.ts';
@@ -61,6 +63,7 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
     onConnect: (threadId) => watchdog.watch({ dsn: ctx.service.ownershipDsn, threadId }),
   });
   const domain = ctx.service.spec.domain;
+  let pump: BinlogPump | null = null;
   try {
     await own.registry.refresh();
     let rec = own.registry.get(domain);
@@ -85,6 +88,10 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
       throw new SplitError('WRONG_PHASE', `ownership of ${domain} already says service/own (version ${rec.version}); refusing to flip again`);
     }
 
+    // binlog capture (capture-mode.ts): the reader runs through the freeze; a rollback goes back to trigger capture
+    if (kind === 'rollback') await rollbackToTriggers(ctx, state, shapes);
+    pump = kind === 'cutover' ? await openPump(ctx, state, shapes) : null;
+    await catchUp(ctx, pump);
     // 1. catch up while the application keeps writing; prepare the new side (DDL bounded by lib/ddl.ts)
     // refuses before any freeze while a poison row is parked (applier.ts): the flip would leave it behind
     await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 30_000, signal: ctx.signal, noPoison: true, onBatch: (r) => count(state, link, r.changes) });
@@ -109,6 +116,7 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
     try {
       for (const c of [fenceConn, openConn]) await c.query(`SET SESSION innodb_lock_wait_timeout = ${lockWait}, SESSION lock_wait_timeout = ${lockWait}`);
       // the preparation took a while under load: catch up once more, right before the fence, so the frozen catch-up is small
+      await catchUp(ctx, pump);
       await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 5_000, signal: ctx.signal, onBatch: (r) => count(state, link, r.changes) });
       t0 = performance.now();
       watchdog.arm();
@@ -127,6 +135,8 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
       ctx.faults.hit('cutover-fenced');
       // 3. final catch-up, newest rows, AUTO_INCREMENT
       fence.step = 'final catch-up';
+      // binlog mode: every write before the fence is in the binlog before this position; the reader must pass it first
+      if (pump) await pump.waitFor(await masterPos(ctx.source), Math.max(1, abortMs - (performance.now() - t0)), ctx.signal);
       await drain(frozen, ctx.opts.applyBatch, ctx.faults, { noPoison: true, onBatch: (r) => count(state, link, r.changes) });
       lap('final catch-up');
       watchdog.check('final catch-up');
@@ -187,8 +197,22 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
     }
   } finally {
     await watchdog.disarm();
+    await pump?.stop();
     await own.close();
   }
+}
+
+/**
+ * A rollback reopens the source with trigger capture: its fence-only triggers
+ * are rewritten to capture (before any freeze), and the split continues in
+ * trigger mode (the binlog reader's position would be stale).
+ */
+async function rollbackToTriggers(ctx: SplitContext, state: SplitState, shapes: Map<string, TableShape>): Promise<void> {
+  if (state.capture?.mode !== 'binlog') return;
+  await startCapture(ctx.source, ctx.service.name, shapes, true, true, ddlPolicy(ctx));
+  state.capture = { mode: 'triggers', why: 'rollback: the source captures with triggers again' };
+  note(state, 'capture mode triggers', state.capture.why);
+  await ctx.store.save(state);
 }
 
 /** Where the fences stand inside a freeze, so an abort undoes exactly what was done. */

@@ -138,11 +138,11 @@ export interface MatrixPair {
   drop(): Promise<void>;
 }
 
-/** Source on the test server; target there too, or on `targetServer` (the second MariaDB server's DSN). */
-export async function createMatrixPair(prefix: string, targetServer = testServerDsn()): Promise<MatrixPair> {
+/** Source on `sourceServer` (default the test server); target on `targetServer` (default the same; the second MariaDB server's DSN for cross-server runs; binlog capture: both on a server with the binlog on). */
+export async function createMatrixPair(prefix: string, targetServer = testServerDsn(), sourceServer = testServerDsn()): Promise<MatrixPair> {
   const sourceName = uniqueName(`${prefix}_s`);
   const targetName = uniqueName(`${prefix}_t`);
-  const sourceDsn = withDatabase(testServerDsn(), sourceName);
+  const sourceDsn = withDatabase(sourceServer, sourceName);
   const targetDsn = withDatabase(targetServer, targetName);
   await ensureDatabase(sourceDsn);
   await ensureDatabase(targetDsn);

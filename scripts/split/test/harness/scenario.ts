@@ -42,6 +42,10 @@ export interface Scenario {
   poisonRate?: number;
   /** Called with both sides after the final comparison, before the databases are dropped. */
   inspect?: (sides: { source: Knex; sourceDb: string; target: Knex; targetDb: string }) => Promise<void>;
+  /** Put the source (the legacy database) on this server instead of the main one (binlog capture: a server with the binlog on). */
+  sourceServer?: MariaDbServer;
+  /** --capture for every run (default: the tool's auto). */
+  capture?: 'auto' | 'binlog' | 'triggers';
   /** Runs that are not to be killed go in-process (same code as the CLI's actions, no process start); default: the CLI. */
   finishInProcess?: boolean;
 }
@@ -69,7 +73,7 @@ export const DEFAULT_WRITES_BETWEEN = 15;
 export async function runScenario(s: Scenario, second?: MariaDbServer, log: (line: string) => void = () => {}): Promise<ScenarioReport> {
   const t0 = Date.now();
   if (s.server === 'second' && !second) throw new Error(`${s.name}: needs the second MariaDB server`);
-  const source = await createTestDatabase('fh_s', ['legacy'], 'move');
+  const source = await createTestDatabase('fh_s', ['legacy'], 'move', s.sourceServer?.dsn());
   const targetName = uniqueName('fh_t');
   const targetDsn = s.server === 'second' ? second!.dsn(targetName) : withDatabase(testServerDsn(), targetName);
   const dir = await mkdtemp(join(tmpdir(), 'split-harness-'));
@@ -85,7 +89,7 @@ export async function runScenario(s: Scenario, second?: MariaDbServer, log: (lin
     const t = Date.now();
     const ctx = openContext({
       service: resolveService(parseManifest(manifest), 'product'),
-      opts: validateOptions({ copyMode: s.copyMode, chunkSize: chunk, minChunk: chunk, maxChunk: chunk, copyWorkers: s.copyWorkers ?? 2, maxThreadsRunning: 0, verifyChunk: 200, freezeAbortMs: 5000 }),
+      opts: validateOptions({ copyMode: s.copyMode, chunkSize: chunk, minChunk: chunk, maxChunk: chunk, copyWorkers: s.copyWorkers ?? 2, maxThreadsRunning: 0, verifyChunk: 200, freezeAbortMs: 5000, capture: s.capture }),
     });
     try {
       const result = cmd === 'start' ? await startCommand(ctx, {}) : cmd === 'verify' ? await verifyCommand(ctx, {})
@@ -100,7 +104,7 @@ export async function runScenario(s: Scenario, second?: MariaDbServer, log: (lin
     }
   };
   const args = (cmd: string) => [cmd, 'product', '--manifest', manifestPath, '--copy-mode', s.copyMode, '--chunk-size', chunk, '--min-chunk', chunk, '--max-chunk', chunk,
-    '--copy-workers', String(s.copyWorkers ?? 2), '--max-threads-running', '0', '--verify-chunk', '200', '--abort-after-ms', '5000', '--json'];
+    '--copy-workers', String(s.copyWorkers ?? 2), '--max-threads-running', '0', '--verify-chunk', '200', '--abort-after-ms', '5000', '--json', ...(s.capture ? ['--capture', s.capture] : [])];
   let target: Knex | undefined;
   let writer: CommittedWriter | undefined;
   let kills = 0;
