@@ -133,41 +133,65 @@ async function checksumBothSides(a: Knex, aDb: string, b: Knex, bDb: string): Pr
 }
 
 /**
- * Application transactions that stay open `holdMs` after their first write
- * (a slow request, a batch job): the freeze's drain must wait for them or
- * abort. Follows ownership like the steady writer.
+ * What the bench's application writers share: a connection to each side and
+ * the ownership registry (pub/sub + polling), so every write goes to the side
+ * that owns the products table now — as the application's seam would.
  */
-class LongTxWriter {
-  started = 0;
-  committed = 0;
-  failed = 0;
-  private stop = false;
-  private loops: Promise<void>[] = [];
+abstract class RegistryFollowingWriter {
+  protected stop = false;
+  protected loops: Promise<void>[] = [];
   private readonly kSrc: Knex;
   private readonly kDst: Knex;
   private readonly kReg: Knex;
   private reg!: Awaited<ReturnType<typeof createMysqlOwnershipRegistry>>;
-  private readonly rows: number;
-  private readonly holdMs: number;
   private readonly channel: string;
   private readonly redisUrl: string;
-  constructor(srcDsn: string, dstDsn: string, rows: number, holdMs: number, channel: string, redisUrl: string) {
-    this.rows = rows;
-    this.holdMs = holdMs;
+  constructor(srcDsn: string, dstDsn: string, poolMax: number, channel: string, redisUrl: string) {
     this.channel = channel;
     this.redisUrl = redisUrl;
-    this.kSrc = createKnex(srcDsn, { pool: { max: 3 } });
-    this.kDst = createKnex(dstDsn, { pool: { max: 3 } });
-    this.kReg = createKnex(srcDsn, { pool: { max: 1 } });
+    this.kSrc = createKnex(srcDsn, { pool: { max: poolMax } });
+    this.kDst = createKnex(dstDsn, { pool: { max: poolMax } });
+    this.kReg = createKnex(srcDsn, { pool: { max: Math.max(1, poolMax - 2) } });
+  }
+  protected async openRegistry(): Promise<void> {
+    this.reg = await createMysqlOwnershipRegistry({ knex: this.kReg, pollMs: 50, redisUrl: this.redisUrl, channel: this.channel, redisWaitMs: 1000 });
+  }
+  /** The connection of the products table's current owner. */
+  protected owner(): Knex {
+    return this.reg.get('product').database === 'own' ? this.kDst : this.kSrc;
+  }
+  async end(): Promise<void> {
+    this.stop = true;
+    await Promise.all(this.loops);
+    await this.reg.close();
+    await Promise.all([this.kSrc.destroy(), this.kDst.destroy(), this.kReg.destroy()]);
+  }
+}
+
+/**
+ * Application transactions that stay open `holdMs` after their first write
+ * (a slow request, a batch job): the freeze's drain must wait for them or
+ * abort. Follows ownership like the steady writer.
+ */
+class LongTxWriter extends RegistryFollowingWriter {
+  started = 0;
+  committed = 0;
+  failed = 0;
+  private readonly rows: number;
+  private readonly holdMs: number;
+  constructor(srcDsn: string, dstDsn: string, rows: number, holdMs: number, channel: string, redisUrl: string) {
+    super(srcDsn, dstDsn, 3, channel, redisUrl);
+    this.rows = rows;
+    this.holdMs = holdMs;
   }
   async begin(loops: number): Promise<void> {
-    this.reg = await createMysqlOwnershipRegistry({ knex: this.kReg, pollMs: 50, redisUrl: this.redisUrl, channel: this.channel, redisWaitMs: 1000 });
+    await this.openRegistry();
     for (let i = 0; i < loops; i++) this.loops.push(this.loop(i * (this.holdMs / Math.max(1, loops))));
   }
   private async loop(offsetMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, offsetMs));
     while (!this.stop) {
-      const k = this.reg.get('product').database === 'own' ? this.kDst : this.kSrc;
+      const k = this.owner();
       try {
         this.started++;
         await k.transaction(async (tx) => {
@@ -181,42 +205,24 @@ class LongTxWriter {
       }
     }
   }
-  async end(): Promise<void> {
-    this.stop = true;
-    await Promise.all(this.loops);
-    await this.reg.close();
-    await Promise.all([this.kSrc.destroy(), this.kDst.destroy(), this.kReg.destroy()]);
-  }
 }
 
 /** An application-like steady writer that follows the ownership registry (pub/sub + polling). */
-class SteadyWriter {
+class SteadyWriter extends RegistryFollowingWriter {
   writes = 0;
   fenced = 0;
   paused = false;
-  private stop = false;
+  maxGapMs = 0;
   private intervalMs = 0;
   private lastOk = 0;
-  maxGapMs = 0;
-  private loops: Promise<void>[] = [];
-  private readonly kSrc: Knex;
-  private readonly kDst: Knex;
-  private readonly kReg: Knex;
-  private reg!: Awaited<ReturnType<typeof createMysqlOwnershipRegistry>>;
   private readonly rows: number;
-  private readonly channel: string;
-  private readonly redisUrl: string;
   constructor(srcDsn: string, dstDsn: string, rows: number, channel: string, redisUrl: string) {
-    this.kSrc = createKnex(srcDsn, { pool: { max: 4 } });
-    this.kDst = createKnex(dstDsn, { pool: { max: 4 } });
-    this.kReg = createKnex(srcDsn, { pool: { max: 2 } });
+    super(srcDsn, dstDsn, 4, channel, redisUrl);
     this.rows = rows;
-    this.channel = channel;
-    this.redisUrl = redisUrl;
   }
   async begin(loops: number, ratePerSecond: number): Promise<void> {
     this.intervalMs = ratePerSecond > 0 ? (loops * 1000) / ratePerSecond : 0;
-    this.reg = await createMysqlOwnershipRegistry({ knex: this.kReg, pollMs: 50, redisUrl: this.redisUrl, channel: this.channel, redisWaitMs: 1000 });
+    await this.openRegistry();
     for (let i = 0; i < loops; i++) this.loops.push(this.loop());
   }
   resetGap(): void {
@@ -234,7 +240,7 @@ class SteadyWriter {
         this.lastOk = 0;
         continue;
       }
-      const k = this.reg.get('product').database === 'own' ? this.kDst : this.kSrc;
+      const k = this.owner();
       try {
         const id = 1 + Math.floor(Math.random() * this.rows);
         await k.raw('UPDATE products SET version = version + 1, view_count = view_count + 1 WHERE id = ?', [id]);
@@ -249,12 +255,6 @@ class SteadyWriter {
         }
       }
     }
-  }
-  async end(): Promise<void> {
-    this.stop = true;
-    await Promise.all(this.loops);
-    await this.reg.close();
-    await Promise.all([this.kSrc.destroy(), this.kDst.destroy(), this.kReg.destroy()]);
   }
 }
 
