@@ -138,8 +138,8 @@ export function admin(f: FacadeHandle, path: string, opts: { method?: string; bo
   return send(f.adminUrl + path, { method: opts.method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
 }
 
-/** A logger whose warn+ lines are captured as objects (for asserting what a failure path logged). */
-export function captureLogger() {
+/** A logger whose lines at `level` and above (default warn) are captured as objects (for asserting what a failure path logged). */
+export function captureLogger(level: 'warn' | 'info' = 'warn') {
   const lines: Record<string, unknown>[] = [];
   const destination = new Writable({
     write(chunk, _enc, cb) {
@@ -147,5 +147,5 @@ export function captureLogger() {
       cb();
     },
   });
-  return { logger: createLogger('test', { level: 'warn', destination }), lines };
+  return { logger: createLogger('test', { level, destination }), lines };
 }

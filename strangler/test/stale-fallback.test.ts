@@ -6,13 +6,11 @@
  * Prometheus counter and the warn log — never the facade's own view of the registry alone.
  */
 import { expect } from 'chai';
-import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import { createLogger } from '../../lib/logger.ts';
 import { createMysqlOwnershipRegistry, ownershipChannelFor, type MysqlOwnershipRegistry } from '../../lib/ownership/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/db.ts';
 import { waitFor } from '../../test/helpers/wait.ts';
-import { admin, json, send, startStandIn, startTestFacade, type StandIn, type TestFacade } from './helpers.ts';
+import { admin, captureLogger, json, send, startStandIn, startTestFacade, table, type StandIn, type TestFacade } from './helpers.ts';
 import { metricValue } from './raw.ts';
 import type { RouteTableInput } from '../table/schema.ts';
 
@@ -23,29 +21,16 @@ const REFUSED = 'stale-fallback-refused';
 /** The service fails every request; a breaker that never opens keeps these tests about fallback alone. */
 const NEVER_OPENS = { consecutiveFailures: 1_000_000, minRequests: 1_000_000 };
 
+/** Legacy, the service and a service that never answers (`dead`); no prefix fallbacks. */
 function doc(legacyUrl: string, serviceUrl: string, deadUrl: string): RouteTableInput {
-  return {
-    version: 1,
-    options: { routeHeader: true },
-    upstreams: {
-      legacy: { url: legacyUrl, timeoutMs: 2000, connectTimeoutMs: 500, pool: 8 },
-      svc: { url: serviceUrl, timeoutMs: 2000, connectTimeoutMs: 500, pool: 8 },
-      dead: { url: deadUrl, timeoutMs: 2000, connectTimeoutMs: 500, pool: 8 },
-    },
-    fallbacks: [],
-    routes: [
-      { id: 'work', path: '/api/work/*', legacy: 'legacy', service: 'svc', mode: 'service', domain: 'work', breaker: NEVER_OPENS },
-      { id: 'work-down', path: '/api/down/*', legacy: 'legacy', service: 'dead', mode: 'service', domain: 'work', breaker: NEVER_OPENS },
-      { id: 'work-seam', path: '/api/seam/*', legacy: 'legacy', service: 'svc', mode: 'service', domain: 'work', legacyReadsThroughSeam: true, breaker: NEVER_OPENS },
-      { id: 'plain', path: '/api/plain/*', legacy: 'legacy', service: 'svc', mode: 'service', breaker: NEVER_OPENS },
-    ],
-  };
-}
-
-function captureLogs(): { lines: () => Record<string, unknown>[]; logger: ReturnType<typeof createLogger> } {
-  const out: string[] = [];
-  const dest = new Writable({ write(chunk, _enc, cb) { out.push(...String(chunk).split('\n').filter(Boolean)); cb(); } });
-  return { lines: () => out.map((l) => JSON.parse(l) as Record<string, unknown>), logger: createLogger('test', { level: 'info', destination: dest }) };
+  const t = table(legacyUrl, serviceUrl, [
+    { id: 'work', path: '/api/work/*', legacy: 'legacy', service: 'svc', mode: 'service', domain: 'work', breaker: NEVER_OPENS },
+    { id: 'work-down', path: '/api/down/*', legacy: 'legacy', service: 'dead', mode: 'service', domain: 'work', breaker: NEVER_OPENS },
+    { id: 'work-seam', path: '/api/seam/*', legacy: 'legacy', service: 'svc', mode: 'service', domain: 'work', legacyReadsThroughSeam: true, breaker: NEVER_OPENS },
+    { id: 'plain', path: '/api/plain/*', legacy: 'legacy', service: 'svc', mode: 'service', breaker: NEVER_OPENS },
+  ], { fallbacks: [] });
+  t.upstreams.dead = { url: deadUrl, timeoutMs: 2000, connectTimeoutMs: 500, pool: 8 };
+  return t;
 }
 
 describe('strangler fallback after a database split (ownership registry)', function () {
@@ -87,7 +72,7 @@ describe('strangler fallback after a database split (ownership registry)', funct
 
   it('falls back before the flip, refuses after it (pub/sub within 1 s), keeps fallback for a route whose legacy reads through the seam', async () => {
     await writer.set('work', { owner: 'service', database: 'legacy' }, { actor: 'test', reason: 'service owns, data not split yet' });
-    const logs = captureLogs();
+    const logs = captureLogger('info');
     // polling every minute: only the pub/sub announcement can make the flip visible within a second
     f = await startTestFacade(doc(legacy.url, svc.url, deadUrl), { logger: logs.logger, config: { ownership: { dsn: db.dsn, redisUrl: REDIS_URL, pollMs: 60_000 } } });
     const channel = ownershipChannelFor(db.name);
@@ -146,7 +131,7 @@ describe('strangler fallback after a database split (ownership registry)', funct
     expect(await refused('plain')).to.equal(0);
     // refusals log at warn with request id and route, rate-limited per kind (10 lines/s): the loop above can use up the
     // second in which /api/down/2 is refused, so any refused request's line proves the logging, not that one's
-    await waitFor(() => logs.lines().some((l) => l.level === 40 && typeof l.requestId === 'string' && (l.route === 'work' || l.route === 'work-down') && String(l.msg).includes('refused')), { what: 'a warn line for a refused fallback' });
+    await waitFor(() => logs.lines.some((l) => l.level === 40 && typeof l.requestId === 'string' && (l.route === 'work' || l.route === 'work-down') && String(l.msg).includes('refused')), { what: 'a warn line for a refused fallback' });
 
     const shown = (await admin(f, '/routes/work')).json();
     expect(shown.ownership).to.include({ domain: 'work', database: 'own', owner: 'service', fallbackLive: false });
@@ -185,7 +170,7 @@ describe('strangler fallback after a database split (ownership registry)', funct
   });
 
   it('treats the split state as unknown (no fallback for routes with a domain) while the registry cannot be read, and recovers', async () => {
-    const logs = captureLogs();
+    const logs = captureLogger('info');
     const missingDb = `${db.name}_x`;
     const missing = new URL(db.dsn);
     missing.pathname = `/${missingDb}`; // the registry's database is not there (yet)
@@ -198,7 +183,7 @@ describe('strangler fallback after a database split (ownership registry)', funct
       expect((await get('/api/work/u')).status).to.equal(500);
       expect(legacy.hits.length).to.equal(legacyHits);
       expect((await admin(f, '/routes/work')).json().ownership).to.include({ database: 'unknown', fallbackLive: false });
-      await waitFor(() => logs.lines().some((l) => l.level === 40 && String(l.msg).includes('ownership registry unreachable')), { what: 'the warn line' });
+      await waitFor(() => logs.lines.some((l) => l.level === 40 && String(l.msg).includes('ownership registry unreachable')), { what: 'the warn line' });
       // the registry appears (not split): the retry reads it and fallback comes back
       await db.knex.raw('CREATE DATABASE ??', [missingDb]);
       const { ensureRegistry } = await import('../../lib/ownership/index.ts');
@@ -213,12 +198,12 @@ describe('strangler fallback after a database split (ownership registry)', funct
   });
 
   it('never logs the registry password', async () => {
-    const logs = captureLogs();
+    const logs = captureLogger('info');
     const withPw = new URL(db.dsn);
     withPw.password = 'sekret-pw';
     f = await startTestFacade(doc(legacy.url, svc.url, deadUrl), { logger: logs.logger, config: { ownership: { dsn: withPw.toString(), redisUrl: DEAD_REDIS_URL, pollMs: 200, retryMs: 100 } } });
-    await waitFor(() => logs.lines().filter((l) => String(l.msg).includes('ownership registry unreachable')).length >= 2, { what: 'two failed reads' });
-    const text = JSON.stringify(logs.lines());
+    await waitFor(() => logs.lines.filter((l) => String(l.msg).includes('ownership registry unreachable')).length >= 2, { what: 'two failed reads' });
+    const text = JSON.stringify(logs.lines);
     expect(text).to.include('****');
     expect(text).to.not.include('sekret-pw');
   });
