@@ -3,7 +3,11 @@
  * leading underscore keeps it out of `npm run bench`). Runs one transport at
  * one concurrency against the bench's server child and prints what a call
  * costs on the wire: socket reads and writes per call, bytes per read, and the
- * latency distribution over time (is the tail periodic, e.g. GC?).
+ * latency distribution over time (is the tail periodic, e.g. GC?), and where
+ * the slow calls (>= p99) come from: how many overlap a GC pause of this
+ * (client) process, the event-loop delay of both processes (monitorEventLoopDelay),
+ * GC pauses in the server process, and young-generation survival is what
+ * `--trace-gc-nvp` shows (new_space_survive_rate_).
  *
  *   npx node scripts/bench/_thrift-probe.ts [thrift|http] [concurrency] [seconds] [poolSize]
  *   npx node --cpu-prof --cpu-prof-dir=/tmp/prof scripts/bench/_thrift-probe.ts thrift 32 5
@@ -11,8 +15,9 @@
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { performance, PerformanceObserver, constants as perfConst } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver, constants as perfConst } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import ProductService from '../../thrift/gen-nodejs/ProductService.js';
 import { createThriftClient } from '../../rpc/index.ts';
@@ -68,6 +73,8 @@ let stop = false;
 let recording = false;
 // GC pauses in this (client) process while recording: count, total and longest, by kind
 const gc = new Map<string, { n: number; ms: number; max: number }>();
+/** every GC pause while recording: [start, end] in performance.now() time */
+const pauses: [number, number][] = [];
 const gcKinds: Record<number, string> = { [perfConst.NODE_PERFORMANCE_GC_MINOR]: 'scavenge', [perfConst.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact', [perfConst.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental', [perfConst.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb' };
 new PerformanceObserver((list) => {
   if (!recording) return;
@@ -76,6 +83,7 @@ new PerformanceObserver((list) => {
     const g = gc.get(k) ?? { n: 0, ms: 0, max: 0 };
     g.n++; g.ms += e.duration; g.max = Math.max(g.max, e.duration);
     gc.set(k, g);
+    pauses.push([e.startTime, e.startTime + e.duration]);
   }
 }).observe({ entryTypes: ['gc'] });
 const lat: number[] = [];
@@ -90,11 +98,20 @@ const worker = async () => {
 const workers = Array.from({ length: concurrency }, worker);
 await new Promise((r) => setTimeout(r, 1000));
 reads = readBytes = writes = writeBytes = 0;
+const serverDiag = (m: string) => new Promise<unknown>((res) => {
+  child.once('message', res);
+  child.send(m);
+});
+await serverDiag('diag-start');
+const eld = monitorEventLoopDelay({ resolution: 1 });
+eld.enable();
 recording = true;
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 await new Promise((r) => setTimeout(r, seconds * 1000));
 recording = false;
+eld.disable();
+const srv = await serverDiag('diag') as { eldP50: number; eldP99: number; eldMax: number; gc: { n: number; ms: number; max: number } };
 const cpu = process.cpuUsage(cpu0);
 const elapsed = (performance.now() - t0) / 1000;
 stop = true;
@@ -109,6 +126,18 @@ console.log(`client GC: ${[...gc].map(([k, g]) => `${k} ${g.n}× ${g.ms.toFixed(
 const p99 = sorted[Math.floor(0.99 * n)]!;
 const buckets = new Map<number, number>();
 for (let i = 0; i < n; i++) if (lat[i]! >= p99) buckets.set(Math.floor((at[i]! - t0) / 100), (buckets.get(Math.floor((at[i]! - t0) / 100)) ?? 0) + 1);
+let slow = 0;
+let slowInGc = 0;
+for (let i = 0; i < n; i++) {
+  if (lat[i]! < p99) continue;
+  slow++;
+  const a = at[i]!;
+  const b = a + lat[i]!;
+  if (pauses.some(([s, e]) => s < b && e > a)) slowInGc++;
+}
+console.log(`slow calls (>= p99): ${slow}, ${slowInGc} of them overlap a client GC pause (${Math.round((100 * slowInGc) / Math.max(1, slow))} %)`);
+console.log(`event-loop delay p50/p99/max ms: client ${(eld.percentile(50) / 1e6).toFixed(1)}/${(eld.percentile(99) / 1e6).toFixed(1)}/${(eld.max / 1e6).toFixed(1)}, server ${srv.eldP50.toFixed(1)}/${srv.eldP99.toFixed(1)}/${srv.eldMax.toFixed(1)}`);
+console.log(`server GC: ${srv.gc.n}× ${srv.gc.ms.toFixed(0)} ms (max ${srv.gc.max.toFixed(1)}); load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`slow calls (>= p99) per 100 ms bucket: ${[...buckets].sort((a, b) => a[0] - b[0]).map(([b, c]) => `${b}:${c}`).join(' ')}`);
 await close();
 child.kill('SIGTERM');

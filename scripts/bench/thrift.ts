@@ -19,7 +19,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import stockThrift from 'thrift';
@@ -89,9 +89,35 @@ async function serve(): Promise<void> {
   await once(stock, 'listening');
   const stockPort = (stock.address() as { port: number }).port;
   process.stdout.write(`ready ${thriftServer.port} ${httpPort} ${stockPort} ${compactServer.port}\n`);
-  process.on('message', (m) => { if (m === 'cpu') process.send!(process.cpuUsage()); });
+  // 'diag-start' / 'diag': event-loop delay and GC pauses in this (server) process, for _thrift-probe.ts
+  let diag: ServerDiag | undefined;
+  process.on('message', (m) => {
+    if (m === 'cpu') process.send!(process.cpuUsage());
+    else if (m === 'diag-start') { diag?.stop(); diag = serverDiag(); process.send!('diag-started'); }
+    else if (m === 'diag' && diag) process.send!(diag.stop());
+  });
   process.on('SIGTERM', () => process.exit(0));
   process.on('disconnect', () => process.exit(0)); // the load generator went away
+}
+
+interface ServerDiag { stop(): { eldP50: number; eldP99: number; eldMax: number; gc: { n: number; ms: number; max: number } } }
+
+/** Event-loop delay (ms) and GC pauses of this process from now until stop(). */
+function serverDiag(): ServerDiag {
+  const eld = monitorEventLoopDelay({ resolution: 1 });
+  eld.enable();
+  const gc = { n: 0, ms: 0, max: 0 };
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) { gc.n++; gc.ms += e.duration; gc.max = Math.max(gc.max, e.duration); }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  return {
+    stop() {
+      eld.disable();
+      obs.disconnect();
+      return { eldP50: eld.percentile(50) / 1e6, eldP99: eld.percentile(99) / 1e6, eldMax: eld.max / 1e6, gc };
+    },
+  };
 }
 
 // ------------------------------------------------------------------ load generator
