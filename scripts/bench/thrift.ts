@@ -65,9 +65,16 @@ export function listingPage() {
 // ------------------------------------------------------------------ server side (child process)
 async function serve(): Promise<void> {
   const page = listingPage();
+  // While the probe's diagnostics run: when the handler saw each call (request id "probe-<n>" -> epoch ms).
+  let handled: { ids: string[]; at: number[] } | undefined;
   const thriftServer = await createThriftServer({
     service: 'product', module: ProductService, port: 0,
-    handler: { async listProducts() { return page; } },
+    handler: {
+      async listProducts(ctx: { requestId?: string }) {
+        if (handled && ctx.requestId?.startsWith('probe-')) { handled.ids.push(ctx.requestId); handled.at.push(performance.timeOrigin + performance.now()); }
+        return page;
+      },
+    },
   });
   const compactServer = await createThriftServer({
     service: 'product', module: ProductService, port: 0, protocol: 'compact',
@@ -89,12 +96,12 @@ async function serve(): Promise<void> {
   await once(stock, 'listening');
   const stockPort = (stock.address() as { port: number }).port;
   process.stdout.write(`ready ${thriftServer.port} ${httpPort} ${stockPort} ${compactServer.port}\n`);
-  // 'diag-start' / 'diag': event-loop delay and GC pauses in this (server) process, for _thrift-probe.ts
+  // 'diag-start' / 'diag': event-loop delay, GC pauses and when the handler ran each probe call, for _thrift-probe.ts
   let diag: ServerDiag | undefined;
   process.on('message', (m) => {
     if (m === 'cpu') process.send!(process.cpuUsage());
-    else if (m === 'diag-start') { diag?.stop(); diag = serverDiag(); process.send!('diag-started'); }
-    else if (m === 'diag' && diag) process.send!(diag.stop());
+    else if (m === 'diag-start') { diag?.stop(); diag = serverDiag(); handled = { ids: [], at: [] }; process.send!('diag-started'); }
+    else if (m === 'diag' && diag) { process.send!({ ...diag.stop(), handled }); handled = undefined; }
   });
   process.on('SIGTERM', () => process.exit(0));
   process.on('disconnect', () => process.exit(0)); // the load generator went away
