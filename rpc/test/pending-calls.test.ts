@@ -40,6 +40,28 @@ describe('thrift client: calls in flight by seqid (rpc/pending-calls.ts)', () =>
     expect(w.add((seqid) => ({ seqid, tag: 'wrapped' })).seqid).to.equal(1);
   });
 
+  it('a late reply to a timed-out call settles nothing: the call made after it gets its own reply', async () => {
+    const product = (id: string) => ({ id, shopId: '1', externalId: 'e', name: id, price: '1.00', currency: 'KRW', status: 'active', likeCount: 0, viewCount: 0, popularityScore: 0, version: 1, discountRate: '0.00', createdAt: 't', updatedAt: 't' });
+    const server = await createThriftServer({
+      service: 'product', module: ProductService, port: 0,
+      handler: { getProduct: (_ctx: unknown, id: string) => new Promise((r) => setTimeout(() => r(product(id)), Number(id.split(':')[1] ?? 0))) },
+    });
+    const client = createThriftClient(ProductService, { service: 'product', port: server.port, poolSize: 1, metrics: false });
+    try {
+      const late = await client.getProduct({ timeoutMs: 30 }, 'late:400', {}).then(() => 'answered', (e: { code: string }) => e.code);
+      expect(late).to.equal('DEADLINE_EXCEEDED');
+      // 15 quick calls, so that the next one gets the seqid that shares the late call's slot (16 slots) and is
+      // in flight when the late reply arrives on the same connection
+      for (let i = 0; i < 15; i++) await client.getProduct({}, 'quick:0', {});
+      const next = await client.getProduct({}, 'next:800', {});
+      expect(next.id).to.equal('next:800');
+      expect(client.$stats()).to.include({ ready: 1, inFlight: 0 });
+    } finally {
+      await client.$close();
+      await server.close();
+    }
+  });
+
   it('a settled call leaves nothing behind that keeps its reply alive past a young-generation GC', async function () {
     // The defect: with a Map<seqid, call> whose table had reached old space, each rehash (every few calls)
     // allocated the next table in old space and left the previous one as garbage still pointing at the calls
