@@ -1,13 +1,14 @@
 /**
  * One framed-binary TCP connection to a service, multiplexing many calls by
- * seqid (the generated client keeps `_reqs[seqid]`; replies may come in any
- * order). Unlike the runtime's Connection, every call here settles: at its
+ * seqid (calls wait in a slot table by seqid, `pending-calls.ts`; replies may
+ * come in any order). Unlike the runtime's Connection, every call here settles: at its
  * deadline (even when the socket is idle), or when the connection closes or
  * errors (all pending calls are rejected with UNAVAILABLE).
  */
 import net from 'node:net';
 import { clientError, fromRemoteError, type RemoteAppError } from './errors.ts';
 import { FrameSplitter } from './frames.ts';
+import { PendingCalls } from './pending-calls.ts';
 import { ReadBuffer, WriteBuffer, type ProtocolClass } from './protocol.ts';
 import type { ServiceModule } from './service-module.ts';
 
@@ -18,10 +19,12 @@ interface GeneratedClient {
   [k: string]: unknown;
 }
 interface Pending {
+  readonly seqid: number;
   deadline: number;
   method: string;
   /** `received` when the call was sent (a timed-out call checks whether anything arrived since) */
   receivedAtSend: number;
+  resolve: (result: unknown) => void;
   reject: (err: RemoteAppError) => void;
 }
 
@@ -35,7 +38,6 @@ export interface ConnectionOptions {
   protocol: ProtocolClass;
 }
 
-const MAX_SEQID = 0x7fffffff;
 /** Consecutive deadline misses with nothing received meanwhile before the peer is probed with `ping`. */
 const SILENT_TIMEOUTS_BEFORE_PROBE = 2;
 const PROBE_TIMEOUT_MS = 1_000;
@@ -49,7 +51,10 @@ export class ThriftConnection {
   closeReason = '';
   private readonly socket: net.Socket;
   private readonly client: GeneratedClient;
-  private readonly pending = new Map<number, Pending>();
+  /** calls in flight by seqid (not a Map: see pending-calls.ts for what a churning Map did to the GC) */
+  private readonly pending = new PendingCalls<Pending>();
+  /** the call whose reply the generated `recv_*` is decoding (it hands the result to `onReply`) */
+  private replying: Pending | undefined;
   private readonly splitter: FrameSplitter;
   private readonly onClosed: (conn: ThriftConnection) => void;
   private readonly onSettled: () => void;
@@ -119,22 +124,18 @@ export class ThriftConnection {
       return Promise.reject(clientError('UNAVAILABLE', `connection to ${this.label()} is not open`, { service, method }));
     }
     const client = this.client;
-    if (client._seqid >= MAX_SEQID) client._seqid = 0;
-    const seqid = ++client._seqid;
     const receivedAtSend = this.received;
+    // The generated client keeps a callback per call in `_reqs[seqid]` from send to reply; we do not
+    // (a long-lived container of per-call closures is what kept replies alive, see pending-calls.ts):
+    // the call sits in `pending` and `onData` installs the connection's one `onReply` just for the
+    // duration of the matching `recv_*`.
     return new Promise((resolve, reject) => {
-      this.pending.set(seqid, { deadline, method, receivedAtSend, reject });
-      client._reqs[seqid] = (err, result) => {
-        this.pending.delete(seqid);
-        this.onSettled();
-        if (err) reject(fromRemoteError(err, service, method));
-        else resolve(result);
-      };
+      const call = this.pending.add((seqid) => ({ seqid, deadline, method, receivedAtSend, resolve, reject }));
+      client._seqid = call.seqid;
       try {
         (client[`send_${method}`] as (...a: unknown[]) => void).apply(client, args);
       } catch (err) {
-        this.pending.delete(seqid);
-        delete client._reqs[seqid];
+        this.pending.delete(call);
         reject(clientError('PROTOCOL_ERROR', `${service}.${method}: could not encode the arguments (${(err as Error).message})`, { service, method, cause: err }));
         return;
       }
@@ -150,19 +151,28 @@ export class ThriftConnection {
     this.deadlineTimer.unref();
   }
 
+  /** The generated `recv_*` hands each decoded reply (or error) here, synchronously, for `this.replying`. */
+  private readonly onReply = (err: unknown, result?: unknown): void => {
+    const p = this.replying;
+    this.replying = undefined;
+    if (!p || !this.pending.delete(p)) return;
+    this.onSettled();
+    if (err) p.reject(fromRemoteError(err, this.opts.service, p.method));
+    else p.resolve(result);
+  };
+
   /** Rejects every call past its deadline and re-arms for the earliest one left. */
   private readonly sweepDeadlines = (): void => {
     this.deadlineTimer = undefined;
     this.deadlineAt = Infinity;
     const now = Date.now();
     let next = Infinity;
-    for (const [seqid, p] of this.pending) {
+    for (const p of this.pending.list()) {
       if (p.deadline > now) {
         if (p.deadline < next) next = p.deadline;
         continue;
       }
-      delete this.client._reqs[seqid];
-      this.pending.delete(seqid);
+      this.pending.delete(p);
       this.onSettled();
       this.noteTimeout(p.receivedAtSend);
       const { service } = this.opts;
@@ -202,7 +212,16 @@ export class ThriftConnection {
         const header = input.readMessageBegin();
         const recv = this.client[`recv_${header.fname}`] as ((i: unknown, t: number, s: number) => void) | undefined;
         if (typeof recv !== 'function') throw new Error(`reply for unknown method ${header.fname}`);
-        recv.call(this.client, input, header.mtype, header.rseqid);
+        const call = this.pending.get(header.rseqid);
+        if (!call) return; // the reply to a call that already timed out: nobody waits for it
+        this.replying = call;
+        this.client._reqs[header.rseqid] = this.onReply; // recv_* takes it out again
+        try {
+          recv.call(this.client, input, header.mtype, header.rseqid);
+        } finally {
+          this.replying = undefined;
+          delete this.client._reqs[header.rseqid];
+        }
       });
     } catch (err) {
       this.destroy(`invalid reply: ${(err as Error).message}`);
@@ -220,11 +239,10 @@ export class ThriftConnection {
     const reason = this.closeReason || 'closed by peer';
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     this.deadlineTimer = undefined;
-    for (const [seqid, p] of this.pending) {
-      delete this.client._reqs[seqid];
+    for (const p of this.pending.list()) {
+      this.pending.delete(p);
       p.reject(clientError('UNAVAILABLE', `connection to ${this.label()} lost (${reason}) before the reply`, { service: this.opts.service }));
     }
-    this.pending.clear();
     this.onClosed(this);
   }
 }

@@ -3,7 +3,15 @@
  * leading underscore keeps it out of `npm run bench`). Runs one transport at
  * one concurrency against the bench's server child and prints what a call
  * costs on the wire: socket reads and writes per call, bytes per read, and the
- * latency distribution over time (is the tail periodic, e.g. GC?).
+ * latency distribution over time (is the tail periodic, e.g. GC?), and where
+ * the slow calls (>= p99) come from: how many overlap a GC pause of this
+ * (client) process, the event-loop delay of both processes (monitorEventLoopDelay),
+ * GC pauses in the server process, and young-generation survival is what
+ * `--trace-gc-nvp` shows (new_space_survive_rate_). For thrift it also splits
+ * each call's latency at the moment the server's handler ran it (request ids
+ * "probe-<n>", times in epoch ms on both sides): before = client send queue,
+ * network and server read/decode/queue; after = server encode/write, network,
+ * client read/decode and the wait for the caller's continuation to run.
  *
  *   npx node scripts/bench/_thrift-probe.ts [thrift|http] [concurrency] [seconds] [poolSize]
  *   npx node --cpu-prof --cpu-prof-dir=/tmp/prof scripts/bench/_thrift-probe.ts thrift 32 5
@@ -11,8 +19,9 @@
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { performance, PerformanceObserver, constants as perfConst } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver, constants as perfConst } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import ProductService from '../../thrift/gen-nodejs/ProductService.js';
 import { createThriftClient } from '../../rpc/index.ts';
@@ -53,6 +62,7 @@ const ports = await new Promise<number[]>((res) => {
 });
 const query = { page: { limit: 20 }, view: { withImages: true, withShop: true } };
 let call: () => Promise<unknown>;
+let callNo = 0;
 let close: () => Promise<void>;
 if (kind === 'http') {
   const pool = new Pool(`http://127.0.0.1:${ports[1]}`, { connections: concurrency });
@@ -60,7 +70,7 @@ if (kind === 'http') {
   close = () => pool.close();
 } else {
   const c = createThriftClient(ProductService, { service: 'product', port: ports[0]!, ...(pArg ? { poolSize: Number(pArg) } : {}), maxQueue: 1024, timeoutMs: 10_000, metrics: false });
-  call = () => c.listProducts({ requestId: 'probe' }, query);
+  call = () => c.listProducts({ requestId: `probe-${++callNo}` }, query);
   close = () => c.$close();
 }
 
@@ -68,6 +78,8 @@ let stop = false;
 let recording = false;
 // GC pauses in this (client) process while recording: count, total and longest, by kind
 const gc = new Map<string, { n: number; ms: number; max: number }>();
+/** every GC pause while recording: [start, end] in performance.now() time */
+const pauses: [number, number][] = [];
 const gcKinds: Record<number, string> = { [perfConst.NODE_PERFORMANCE_GC_MINOR]: 'scavenge', [perfConst.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact', [perfConst.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental', [perfConst.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb' };
 new PerformanceObserver((list) => {
   if (!recording) return;
@@ -76,25 +88,37 @@ new PerformanceObserver((list) => {
     const g = gc.get(k) ?? { n: 0, ms: 0, max: 0 };
     g.n++; g.ms += e.duration; g.max = Math.max(g.max, e.duration);
     gc.set(k, g);
+    pauses.push([e.startTime, e.startTime + e.duration]);
   }
 }).observe({ entryTypes: ['gc'] });
 const lat: number[] = [];
 const at: number[] = [];
+const ids: string[] = [];
 const worker = async () => {
   while (!stop) {
     const t0 = performance.now();
+    const id = `probe-${callNo + 1}`; // the id call() is about to use (thrift)
     await call();
-    if (recording) { lat.push(performance.now() - t0); at.push(t0); }
+    if (recording) { lat.push(performance.now() - t0); at.push(t0); ids.push(id); }
   }
 };
 const workers = Array.from({ length: concurrency }, worker);
 await new Promise((r) => setTimeout(r, 1000));
 reads = readBytes = writes = writeBytes = 0;
+const serverDiag = (m: string) => new Promise<unknown>((res) => {
+  child.once('message', res);
+  child.send(m);
+});
+await serverDiag('diag-start');
+const eld = monitorEventLoopDelay({ resolution: 1 });
+eld.enable();
 recording = true;
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 await new Promise((r) => setTimeout(r, seconds * 1000));
 recording = false;
+eld.disable();
+const srv = await serverDiag('diag') as { eldP50: number; eldP99: number; eldMax: number; gc: { n: number; ms: number; max: number }; handled?: { ids: string[]; at: number[] } };
 const cpu = process.cpuUsage(cpu0);
 const elapsed = (performance.now() - t0) / 1000;
 stop = true;
@@ -109,6 +133,37 @@ console.log(`client GC: ${[...gc].map(([k, g]) => `${k} ${g.n}× ${g.ms.toFixed(
 const p99 = sorted[Math.floor(0.99 * n)]!;
 const buckets = new Map<number, number>();
 for (let i = 0; i < n; i++) if (lat[i]! >= p99) buckets.set(Math.floor((at[i]! - t0) / 100), (buckets.get(Math.floor((at[i]! - t0) / 100)) ?? 0) + 1);
+let slow = 0;
+let slowInGc = 0;
+for (let i = 0; i < n; i++) {
+  if (lat[i]! < p99) continue;
+  slow++;
+  const a = at[i]!;
+  const b = a + lat[i]!;
+  if (pauses.some(([s, e]) => s < b && e > a)) slowInGc++;
+}
+console.log(`slow calls (>= p99): ${slow}, ${slowInGc} of them overlap a client GC pause (${Math.round((100 * slowInGc) / Math.max(1, slow))} %)`);
+console.log(`event-loop delay p50/p99/max ms: client ${(eld.percentile(50) / 1e6).toFixed(1)}/${(eld.percentile(99) / 1e6).toFixed(1)}/${(eld.max / 1e6).toFixed(1)}, server ${srv.eldP50.toFixed(1)}/${srv.eldP99.toFixed(1)}/${srv.eldMax.toFixed(1)}`);
+console.log(`server GC: ${srv.gc.n}× ${srv.gc.ms.toFixed(0)} ms (max ${srv.gc.max.toFixed(1)}); load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+if (kind !== 'http' && srv.handled) {
+  // epoch ms of the handler run per call, and the split of each call's latency around it
+  const handledAt = new Map<string, number>();
+  srv.handled.ids.forEach((id, i) => handledAt.set(id, srv.handled!.at[i]!));
+  const split = (pick: (i: number) => boolean) => {
+    const before: number[] = [];
+    const after: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const h = handledAt.get(ids[i]!);
+      if (h === undefined || !pick(i)) continue;
+      const sent = performance.timeOrigin + at[i]!;
+      before.push(h - sent);
+      after.push(sent + lat[i]! - h);
+    }
+    const med = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+    return `${med(before).toFixed(1)} ms before the handler ran, ${med(after).toFixed(1)} ms after (median of ${before.length})`;
+  };
+  console.log(`latency split at the server handler: all calls ${split(() => true)}; slow calls ${split((i) => lat[i]! >= p99)}`);
+}
 console.log(`slow calls (>= p99) per 100 ms bucket: ${[...buckets].sort((a, b) => a[0] - b[0]).map(([b, c]) => `${b}:${c}`).join(' ')}`);
 await close();
 child.kill('SIGTERM');

@@ -19,7 +19,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import stockThrift from 'thrift';
@@ -65,9 +65,16 @@ export function listingPage() {
 // ------------------------------------------------------------------ server side (child process)
 async function serve(): Promise<void> {
   const page = listingPage();
+  // While the probe's diagnostics run: when the handler saw each call (request id "probe-<n>" -> epoch ms).
+  let handled: { ids: string[]; at: number[] } | undefined;
   const thriftServer = await createThriftServer({
     service: 'product', module: ProductService, port: 0,
-    handler: { async listProducts() { return page; } },
+    handler: {
+      async listProducts(ctx: { requestId?: string }) {
+        if (handled && ctx.requestId?.startsWith('probe-')) { handled.ids.push(ctx.requestId); handled.at.push(performance.timeOrigin + performance.now()); }
+        return page;
+      },
+    },
   });
   const compactServer = await createThriftServer({
     service: 'product', module: ProductService, port: 0, protocol: 'compact',
@@ -89,9 +96,35 @@ async function serve(): Promise<void> {
   await once(stock, 'listening');
   const stockPort = (stock.address() as { port: number }).port;
   process.stdout.write(`ready ${thriftServer.port} ${httpPort} ${stockPort} ${compactServer.port}\n`);
-  process.on('message', (m) => { if (m === 'cpu') process.send!(process.cpuUsage()); });
+  // 'diag-start' / 'diag': event-loop delay, GC pauses and when the handler ran each probe call, for _thrift-probe.ts
+  let diag: ServerDiag | undefined;
+  process.on('message', (m) => {
+    if (m === 'cpu') process.send!(process.cpuUsage());
+    else if (m === 'diag-start') { diag?.stop(); diag = serverDiag(); handled = { ids: [], at: [] }; process.send!('diag-started'); }
+    else if (m === 'diag' && diag) { process.send!({ ...diag.stop(), handled }); handled = undefined; }
+  });
   process.on('SIGTERM', () => process.exit(0));
   process.on('disconnect', () => process.exit(0)); // the load generator went away
+}
+
+interface ServerDiag { stop(): { eldP50: number; eldP99: number; eldMax: number; gc: { n: number; ms: number; max: number } } }
+
+/** Event-loop delay (ms) and GC pauses of this process from now until stop(). */
+function serverDiag(): ServerDiag {
+  const eld = monitorEventLoopDelay({ resolution: 1 });
+  eld.enable();
+  const gc = { n: 0, ms: 0, max: 0 };
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) { gc.n++; gc.ms += e.duration; gc.max = Math.max(gc.max, e.duration); }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  return {
+    stop() {
+      eld.disable();
+      obs.disconnect();
+      return { eldP50: eld.percentile(50) / 1e6, eldP99: eld.percentile(99) / 1e6, eldMax: eld.max / 1e6, gc };
+    },
+  };
 }
 
 // ------------------------------------------------------------------ load generator
