@@ -24,8 +24,14 @@
  * the database as bench_jobs_s<scale> and reuses it next time (scores reset
  * to 0, shop_daily_stats emptied), JOBS_BENCH_CALL_TIMEOUT_MS (deadline per
  * Thrift call, default 30 000 like JOBS_CALL_TIMEOUT_MS). Otherwise the
- * database is bench_jobs_<random> on MYSQL_URL's server, dropped after. The machine is shared (2 cores, other
- * work running): figures are noisy.
+ * database is bench_jobs_<random> on MYSQL_URL's server, dropped after.
+ *
+ * The load average is printed when the run starts, when the measuring starts
+ * (after seeding) and at the end; the ours-vs-peer claims are withheld as
+ * "noisy" (_noise.ts) when the machine was busy before the run. Each job runs
+ * once per version, so there are no peer rounds to judge the spread of; the
+ * CPU columns (this process, the local mariadbd) move less with load than
+ * the wall times.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -46,6 +52,7 @@ import { DEFAULT_SEED, planCounts } from '../seed/plan.ts';
 import { countRows, seedDatabase } from '../seed/run.ts';
 import { measure, PhaseTimer, SocketBytes, timedPorts, type Measured } from './_jobs-measure.ts';
 import type { BenchResult } from './cli.ts';
+import { formatLoad, judge, loadAverage, verdictLines, type LoadAverage } from './_noise.ts';
 
 const ANCHOR = '2026-06-01T00:00:00Z';
 const DAY = '2026-05-30';
@@ -127,13 +134,14 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const size = (b: number) => (b >= 2 ** 20 ? `${r1(b / 2 ** 20)} MiB` : `${r1(b / 1024)} KiB`);
 
 export async function run(): Promise<BenchResult[]> {
+  const loadBefore = loadAverage();
   const scale = envNumber('JOBS_BENCH_SCALE', 50);
   const server = process.env.TEST_MYSQL_URL ?? process.env.MYSQL_URL?.replace(/\/[^/]*$/, '/') ?? 'mysql://root@127.0.0.1:3306/';
   const keep = process.env.JOBS_BENCH_KEEP === '1';
   const name = keep ? `bench_jobs_s${String(scale).replace('.', '_')}` : `bench_jobs_${randomBytes(3).toString('hex')}`;
   const dsn = withDatabase(server, name);
   const c = planCounts(scale);
-  log(`database ${name}: seed scale ${scale} (${fmt(c.shops)} shops, ${fmt(c.products)} products, ${fmt(c.users)} users, ~${fmt(c.likesTarget)} likes, ${fmt(c.logs)} logs), anchor ${ANCHOR}`);
+  log(`load average ${formatLoad(loadBefore)}; database ${name}: seed scale ${scale} (${fmt(c.shops)} shops, ${fmt(c.products)} products, ${fmt(c.users)} users, ~${fmt(c.likesTarget)} likes, ${fmt(c.logs)} logs), anchor ${ANCHOR}`);
   try {
     const t0 = performance.now();
     await migrateLegacy(dsn);
@@ -152,14 +160,16 @@ export async function run(): Promise<BenchResult[]> {
       const seeded = await seedDatabase(dsn, { scale, seed: DEFAULT_SEED, anchorMs: Date.parse(ANCHOR), connections: 2 });
       log(`seeded ${fmt(seeded.rows)} rows in ${r1((performance.now() - t0) / 1000)} s`);
     }
-    return await measureJobs(dsn, scale, (await countRows(dsn, ['likes'])).likes);
+    return await measureJobs(dsn, scale, (await countRows(dsn, ['likes'])).likes, loadBefore);
   } finally {
     if (keep) log(`kept database ${name} (JOBS_BENCH_KEEP=1 reuses it; drop it when done)`);
     else await dropDatabase(dsn).catch((err) => log(`could not drop ${name}: ${err instanceof Error ? err.message : String(err)}`));
   }
 }
 
-async function measureJobs(dsn: string, scale: number, likes: number): Promise<BenchResult[]> {
+async function measureJobs(dsn: string, scale: number, likes: number, loadBefore: LoadAverage): Promise<BenchResult[]> {
+  const loadMeasuring = loadAverage();
+  log(`measuring: load average ${formatLoad(loadMeasuring)}`);
   const c = planCounts(scale);
   const bytes = new SocketBytes();
   const knex = createKnex(dsn);
@@ -280,7 +290,7 @@ async function measureJobs(dsn: string, scale: number, likes: number): Promise<B
     }
 
     // ---------------------------------------------------------------- report
-    console.log(`\njobs: seed scale ${scale} (${fmt(c.products)} products, ${fmt(c.shops)} shops, ${fmt(c.users)} users, ${fmt(likes)} likes, ${fmt(c.logs)} logs), one MariaDB server, services in this process over real Thrift; shared 2-core machine (noisy)`);
+    console.log(`\njobs: seed scale ${scale} (${fmt(c.products)} products, ${fmt(c.shops)} shops, ${fmt(c.users)} users, ${fmt(likes)} likes, ${fmt(c.logs)} logs), one MariaDB server, services in this process over real Thrift; load average at the start ${formatLoad(loadBefore)}, when measuring began ${formatLoad(loadMeasuring)}, now ${formatLoad(loadAverage())}`);
     const totalCalls = (o: OursRun<unknown>) => Object.values(o.calls).reduce((a, b) => a + b, 0);
     const totalBytes = (o: OursRun<unknown>) => Object.values(o.bytes).reduce((a, b) => a + b, 0);
     const popRows = (r: PopularityResult) => `${fmt(r.events)} events, ${fmt(r.scored)} scored, ${fmt(r.updated)} set, ${fmt(r.zeroed)} zeroed`;
@@ -317,7 +327,16 @@ async function measureJobs(dsn: string, scale: number, likes: number): Promise<B
         + ` at the indexer's measured ${INDEXER_EVENTS_PER_S} events/s (docs/search.md) that is ${r1(drain(s1.o.outbox.stats ?? 0))} s / ${r1(drain(s2.o.outbox.stats ?? 0))} s of indexing. The SQL join writes none (the index keeps stale scores).`);
     }
 
-    const base = { bench: 'jobs', peerName: 'legacy SQL join' };
+    const verdict = judge({ loadBefore });
+    const claim = (job: string, o: OursRun<unknown>, p: PeerRun<unknown>) => `${job}: via services ${fmt(o.ms)} ms vs SQL join ${fmt(p.ms)} ms (${(o.ms / p.ms).toFixed(2)}× the join's time; node CPU ${fmt(o.cpuMs)} / ${fmt(p.cpuMs)} ms${o.dbCpuMs === undefined || p.dbCpuMs === undefined ? '' : `, mariadbd CPU ${fmt(o.dbCpuMs)} / ${fmt(p.dbCpuMs)} ms`})`;
+    const claims = [
+      ...(s1 ? [claim(`popularity ${DAY} (from zero)`, s1.o, s1.p)] : []),
+      ...(s2 ? [claim(`popularity ${NEXT_DAY} (daily)`, s2.o, s2.p)] : []),
+      ...(s3 ? [claim(`shop stats ${DAY}`, s3.o, s3.p)] : []),
+    ];
+    for (const line of verdictLines(claims, verdict)) console.log(`jobs ${line}`);
+    console.log(`jobs: load average before ${formatLoad(loadBefore)}, after ${formatLoad(loadAverage())}`);
+    const base = { bench: 'jobs', peerName: 'legacy SQL join', noisy: !verdict.quiet };
     const results: BenchResult[] = [];
     if (s1) results.push({ ...base, metric: `popularity ${DAY} from zero, wall (ratio peer/ours)`, ours: s1.o.ms, peer: s1.p.ms, unit: 'ms', ratio: s1.p.ms / s1.o.ms });
     if (s2) {
