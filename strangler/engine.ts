@@ -23,6 +23,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { errorBody } from '../lib/errors.ts';
 import type { Gate, Waiter } from './gate.ts';
+import { leanEligible, type LeanPool } from './relay/pool.ts';
 
 export const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate'];
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
@@ -76,6 +77,8 @@ export interface Capture {
 export interface ForwardTarget {
   name: string;
   pool: Dispatcher;
+  /** The lean client (relay/pool.ts) for requests it can carry; null: everything goes through `pool` (undici). */
+  lean: LeanPool | null;
   timeoutMs: number;
   /** Admission to the pool (null: straight to undici). */
   gate: Gate | null;
@@ -214,6 +217,11 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
   private dispatch(): void {
     this.state = DISPATCHED;
     const fr = this.fr;
+    const lean = this.target.lean;
+    if (lean !== null && leanEligible(fr.method, fr.path, fr.headers, fr.body)) {
+      lean.dispatch({ method: fr.method, path: fr.path, headers: fr.headers, body: fr.body as Buffer | null, headersTimeout: this.target.timeoutMs, bodyTimeout: this.target.timeoutMs }, this);
+      return;
+    }
     try {
       this.target.pool.dispatch({
         method: fr.method as Dispatcher.HttpMethod,
