@@ -397,6 +397,15 @@ export class LeanPool {
     return this.count;
   }
 
+  /** Like undici's Pool#stats (tests, diagnostics): requests on a connection, requests queued, connections open. */
+  get stats(): { running: number; pending: number; connected: number } {
+    let running = 0;
+    for (const c of this.all) if (c.req !== null) running++;
+    let pending = 0;
+    for (let i = this.queueHead; i < this.queue.length; i++) if (this.queue[i] !== null) pending++;
+    return { running, pending, connected: this.count };
+  }
+
   /** Sends one request; errors (closed pool) reach the handler's onResponseError. */
   dispatch(o: LeanDispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     const method = o.method;

@@ -399,11 +399,11 @@ export class ResponseParser {
         if (m !== null) hint = Number(m[1]) * 1000;
       }
       const prev = headers[name];
-      if (prev === undefined) {
+      if (prev === undefined || !Object.hasOwn(headers, name)) {
+        // a plain object like undici's; `__proto__` becomes an own field, never the prototype
         if (name === '__proto__') Object.defineProperty(headers, name, { value, enumerable: true, configurable: true, writable: true });
         else headers[name] = value;
-      } else if (!Object.hasOwn(headers, name)) headers[name] = value;
-      else if (typeof prev === 'string') headers[name] = [prev, value];
+      } else if (typeof prev === 'string') headers[name] = [prev, value];
       else prev.push(value);
     }
     if (sawTe && contentLength !== -1) fail('HPE_UNEXPECTED_CONTENT_LENGTH', 'both Content-Length and Transfer-Encoding');
