@@ -1,8 +1,10 @@
 /**
  * The proxy engine: forwards one request to one upstream over that upstream's
- * keep-alive undici Pool and streams the answer back with backpressure.
- * It is installed as the request pass of each upstream's http-proxy-middleware
- * instance (see upstreams.ts), and called directly for fallbacks.
+ * lean client (relay/pool.ts: bodiless and buffered requests) or its keep-alive
+ * undici Pool (streamed uploads and the rest), and streams the answer back with
+ * backpressure. Both speak the same dispatch-handler interface. The facade calls
+ * it directly (it is also the request pass of each upstream's
+ * http-proxy-middleware instance, see upstreams.ts).
  *
  * Failure mapping: timeouts → 504, refused/reset/garbage → 502, both as the
  * JSON error shape with the request id; after the head went out, the client

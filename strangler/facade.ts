@@ -1,8 +1,8 @@
 /**
  * The facade's request path. A raw node:http handler that runs before any
  * Express router: check the target, match (pure), decide (pure), then hand the
- * request to the chosen upstream's http-proxy-middleware instance, whose
- * request pass is the undici engine. Unmatched requests go to the Express app
+ * request to the engine (engine.ts) for the chosen upstream, which sends it over
+ * the lean client (relay/) or undici. Unmatched requests go to the Express app
  * (JSON 404). Bodies are never parsed; they are streamed, or buffered once
  * (with a limit → 413, and a global cap → 503) when they must go to two places
  * or the upstream already has its share of streamed uploads. Limits and

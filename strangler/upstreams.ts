@@ -1,7 +1,7 @@
 /**
- * Upstreams: one keep-alive undici Pool (size from the table) behind a Gate
+ * Upstreams: a lean client (relay/pool.ts) and a keep-alive undici Pool, each of the table's size, behind one Gate
  * (queue deadline, upload cap), a small separate Pool for shadow and noise
- * copies (so they never compete with live traffic), and one
+ * copies (so they never compete with live traffic; a lean one and an undici one), and one
  * http-proxy-middleware instance per upstream. The middleware's request pass
  * is the undici engine (engine.ts); upgrades do not use it (upgrade.ts).
  * Unchanged upstreams are reused across reloads; removed ones are closed
