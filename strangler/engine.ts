@@ -1,8 +1,10 @@
 /**
  * The proxy engine: forwards one request to one upstream over that upstream's
- * keep-alive undici Pool and streams the answer back with backpressure.
- * It is installed as the request pass of each upstream's http-proxy-middleware
- * instance (see upstreams.ts), and called directly for fallbacks.
+ * lean client (relay/pool.ts: bodiless and buffered requests) or its keep-alive
+ * undici Pool (streamed uploads and the rest), and streams the answer back with
+ * backpressure. Both speak the same dispatch-handler interface. The facade calls
+ * it directly (it is also the request pass of each upstream's
+ * http-proxy-middleware instance, see upstreams.ts).
  *
  * Failure mapping: timeouts → 504, refused/reset/garbage → 502, both as the
  * JSON error shape with the request id; after the head went out, the client
@@ -23,6 +25,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { errorBody } from '../lib/errors.ts';
 import type { Gate, Waiter } from './gate.ts';
+import { leanEligible, type LeanPool } from './relay/pool.ts';
 
 export const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate'];
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
@@ -76,6 +79,8 @@ export interface Capture {
 export interface ForwardTarget {
   name: string;
   pool: Dispatcher;
+  /** The lean client (relay/pool.ts) for requests it can carry; null: everything goes through `pool` (undici). */
+  lean: LeanPool | null;
   timeoutMs: number;
   /** Admission to the pool (null: straight to undici). */
   gate: Gate | null;
@@ -214,6 +219,11 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
   private dispatch(): void {
     this.state = DISPATCHED;
     const fr = this.fr;
+    const lean = this.target.lean;
+    if (lean !== null && leanEligible(fr.method, fr.path, fr.headers, fr.body)) {
+      lean.dispatch({ method: fr.method, path: fr.path, headers: fr.headers, body: fr.body as Buffer | null, headersTimeout: this.target.timeoutMs, bodyTimeout: this.target.timeoutMs }, this);
+      return;
+    }
     try {
       this.target.pool.dispatch({
         method: fr.method as Dispatcher.HttpMethod,

@@ -1,8 +1,8 @@
 /**
  * The facade's request path. A raw node:http handler that runs before any
  * Express router: check the target, match (pure), decide (pure), then hand the
- * request to the chosen upstream's http-proxy-middleware instance, whose
- * request pass is the undici engine. Unmatched requests go to the Express app
+ * request to the engine (engine.ts) for the chosen upstream, which sends it over
+ * the lean client (relay/) or undici. Unmatched requests go to the Express app
  * (JSON 404). Bodies are never parsed; they are streamed, or buffered once
  * (with a limit → 413, and a global cap → 503) when they must go to two places
  * or the upstream already has its share of streamed uploads. Limits and
@@ -21,7 +21,7 @@ import type { RouteStats, StatsStore } from './stats.ts';
 import { peerTrusted, stickyConfig, stickyKey } from './sticky.ts';
 import type { CompiledRoute, CompiledTable } from './table/compile.ts';
 import type { OwnershipView } from './ownership-watch.ts';
-import { PROXY_JOB, type ProxyJob, type Upstream } from './upstreams.ts';
+import type { ProxyJob, Upstream } from './upstreams.ts';
 import type { Logger } from '../lib/logger.ts';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -61,7 +61,6 @@ export interface FacadeDeps {
   unmatched: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
-type JobRequest = IncomingMessage & { [PROXY_JOB]?: ProxyJob };
 
 /** Answered by the facade itself (readiness probes, `npm start`); never proxied. */
 export const HEALTH_PATH = '/__strangler/health';
@@ -367,7 +366,7 @@ class Exchange implements ProxyJob, ForwardHooks {
       this.stats.shadow.sent++;
       this.stats.shadow.inFlight++;
       const started = performance.now();
-      const p = shadowFetch(shadowUp.shadowPool, { ...copy, path: this.servicePath() }, 'service', spec.timeoutMs, limit);
+      const p = shadowFetch(shadowUp.shadowPool, shadowUp.shadowLean, { ...copy, path: this.servicePath() }, 'service', spec.timeoutMs, limit);
       const stats = this.stats;
       const upstream = d.shadow!;
       p.then((o) => {
@@ -380,7 +379,7 @@ class Exchange implements ProxyJob, ForwardHooks {
       const legacyUp = active.upstreams.get(route.spec.legacy);
       if (legacyUp !== undefined) {
         this.stats.noise.sent++;
-        this.comparisons.push({ kind: 'noise', promise: shadowFetch(legacyUp.shadowPool, copy, 'noise', spec.timeoutMs, limit) });
+        this.comparisons.push({ kind: 'noise', promise: shadowFetch(legacyUp.shadowPool, legacyUp.shadowLean, copy, 'noise', spec.timeoutMs, limit) });
       }
     }
   }
@@ -400,19 +399,20 @@ class Exchange implements ProxyJob, ForwardHooks {
   }
 
   /**
-   * Sends the request to its primary upstream through that upstream's http-proxy-middleware proxy server.
-   * Matching already happened, so the middleware wrapper (path filter URL parse, option copies, router) is
-   * skipped: its proxy server's `web()` runs the pass chain, whose request pass is the undici engine.
+   * Sends the request to its primary upstream. Matching already happened, so neither the http-proxy-middleware
+   * wrapper nor its proxy server's `web()` (an options copy, a promise and two response listeners per request,
+   * around a pass chain that is only our engine) is in the way: the engine pass runs directly.
    */
   dispatch(upstream: Upstream): void {
     if (this.streamBody) this.ctx.watch(this);
-    (this.req as JobRequest)[PROXY_JOB] = this;
-    upstream.server.web(this.req, this.res, upstream.webOptions).catch((err: unknown) => {
+    try {
+      this.run(upstream);
+    } catch (err) {
       this.deps.logger.warn({ err, requestId: this.requestId, route: this.statsId, upstream: upstream.name }, 'proxy error');
       sendJsonError(this.res, 502, 'BAD_GATEWAY', 'The upstream service failed', this.requestId);
       this.upstreamName = upstream.name;
       this.finish(0, 'other');
-    });
+    }
   }
 
   /** Buffers the body (per-request and global caps, idle timeout), then dispatches; `then` runs after dispatch. */

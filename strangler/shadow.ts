@@ -7,6 +7,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { classifyError } from './engine.ts';
+import { leanEligible, type LeanPool } from './relay/pool.ts';
 import { compareResponses, type CapturedResponse, type CompareResult } from './compare.ts';
 import type { DiffRecord, RouteStats } from './stats.ts';
 import type { ShadowSpec } from './table/schema.ts';
@@ -77,7 +78,7 @@ class CaptureHandler implements Dispatcher.DispatchHandler {
   }
 }
 
-export function shadowFetch(pool: Dispatcher, req: { method: string; path: string; headers: Record<string, unknown>; body: Buffer | null },
+export function shadowFetch(pool: Dispatcher, lean: LeanPool | null, req: { method: string; path: string; headers: Record<string, unknown>; body: Buffer | null },
   kind: 'service' | 'noise', timeoutMs: number, captureLimit: number): Promise<ShadowOutcome> {
   const headers: Record<string, string | string[]> = {};
   for (const k in req.headers) {
@@ -94,7 +95,8 @@ export function shadowFetch(pool: Dispatcher, req: { method: string; path: strin
     }, timeoutMs);
     h.timer.unref();
     try {
-      pool.dispatch({ method: req.method as Dispatcher.HttpMethod, path: req.path, headers, body: req.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, h);
+      if (lean !== null && leanEligible(req.method, req.path, headers, req.body)) lean.dispatch({ method: req.method, path: req.path, headers, body: req.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, h);
+      else pool.dispatch({ method: req.method as Dispatcher.HttpMethod, path: req.path, headers, body: req.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, h);
     } catch (err) {
       h.finish({ ok: false, error: String((err as Error).message) });
     }

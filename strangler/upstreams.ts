@@ -1,7 +1,7 @@
 /**
- * Upstreams: one keep-alive undici Pool (size from the table) behind a Gate
+ * Upstreams: a lean client (relay/pool.ts) and a keep-alive undici Pool, each of the table's size, behind one Gate
  * (queue deadline, upload cap), a small separate Pool for shadow and noise
- * copies (so they never compete with live traffic), and one
+ * copies (so they never compete with live traffic; a lean one and an undici one), and one
  * http-proxy-middleware instance per upstream. The middleware's request pass
  * is the undici engine (engine.ts); upgrades do not use it (upgrade.ts).
  * Unchanged upstreams are reused across reloads; removed ones are closed
@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import { Pool } from 'undici';
 import { Gate } from './gate.ts';
+import { LeanPool } from './relay/pool.ts';
 import { DEFAULT_QUEUE_TIMEOUT_MS, DEFAULT_SHADOW_POOL_SIZE, DEFAULT_UPLOAD_SHARE, type UpstreamSpec } from './table/schema.ts';
 import type { Logger } from '../lib/logger.ts';
 
@@ -35,6 +36,10 @@ export interface Upstream {
   gate: Gate;
   /** Shadow and noise copies only: its own connections, so hanging copies never take live traffic's. */
   shadowPool: Pool;
+  /** The lean client for `pool`'s traffic it can carry (relay/pool.ts); null when STRANGLER_LEAN_CLIENT=0 or not http:. */
+  lean: LeanPool | null;
+  /** The lean client for shadow and noise copies (same size as `shadowPool`). */
+  shadowLean: LeanPool | null;
   /** The http-proxy-middleware instance's proxy server (httpxy), captured by our plugin: the hot path calls its `web()` directly. */
   server: { web(req: IncomingMessage, res: ServerResponse, opts: { target: URL }): Promise<void> };
   /** Options for `server.web` (the target as a URL object, so nothing is parsed per request). */
@@ -43,6 +48,11 @@ export interface Upstream {
   proxy: ((req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => Promise<void>) & {
     upgrade: (req: IncomingMessage, socket: Socket, head: Buffer) => void;
   };
+}
+
+/** STRANGLER_LEAN_CLIENT=0 sends everything through undici (the lean client is on by default). */
+export function leanClientEnabled(): boolean {
+  return process.env.STRANGLER_LEAN_CLIENT !== '0';
 }
 
 function specKey(spec: UpstreamSpec): string {
@@ -71,7 +81,10 @@ export function createUpstream(name: string, spec: UpstreamSpec, logger: Logger)
     connect: { timeout: spec.connectTimeoutMs },
   });
   const gate = new Gate(spec.pool, spec.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS, uploadCap(spec));
-  const upstream = { name, spec, key: specKey(spec), url, pool, gate, shadowPool, timeoutMs: spec.timeoutMs, webOptions: { target: url } } as Upstream;
+  const useLean = leanClientEnabled() && url.protocol === 'http:';
+  const lean = useLean ? new LeanPool(url, { connections: spec.pool, connectTimeoutMs: spec.connectTimeoutMs, timeoutMs: spec.timeoutMs }) : null;
+  const shadowLean = useLean ? new LeanPool(url, { connections: spec.shadowPool ?? DEFAULT_SHADOW_POOL_SIZE, connectTimeoutMs: spec.connectTimeoutMs, timeoutMs: spec.timeoutMs }) : null;
+  const upstream = { name, spec, key: specKey(spec), url, pool, gate, shadowPool, lean, shadowLean, timeoutMs: spec.timeoutMs, webOptions: { target: url } } as Upstream;
   upstream.proxy = createProxyMiddleware({
     target: url,
     ejectPlugins: true,
@@ -119,13 +132,13 @@ export async function closeUpstreams(ups: Iterable<Upstream>): Promise<void> {
   await Promise.all([...ups].map(async (u) => {
     await u.gate.idle();
     u.gate.close();
-    await Promise.all([u.pool.close().catch(() => undefined), u.shadowPool.close().catch(() => undefined)]);
+    await Promise.all([u.pool.close().catch(() => undefined), u.shadowPool.close().catch(() => undefined), u.lean?.close(), u.shadowLean?.close()]);
   }));
 }
 
 export function destroyUpstreams(ups: Iterable<Upstream>): Promise<unknown> {
   return Promise.all([...ups].map((u) => {
     u.gate.close();
-    return Promise.all([u.pool.destroy().catch(() => undefined), u.shadowPool.destroy().catch(() => undefined)]);
+    return Promise.all([u.pool.destroy().catch(() => undefined), u.shadowPool.destroy().catch(() => undefined), u.lean?.destroy(), u.shadowLean?.destroy()]);
   }));
 }
