@@ -160,7 +160,8 @@ export async function dropDeferredIndexes(ctx: SplitContext, state: SplitState, 
       const definition = await showCreate(ctx.target.knex, ctx.target.db, t);
       const { defer, kept } = deferrableIndexes(definition, await fkColumnLists(ctx.target.knex, ctx.target.db, t));
       if (kept.length) ctx.log.info({ table: t, kept }, 'secondary indexes kept during the copy');
-      p.indexes = { definition, indexes: defer, step: defer.length ? 'planned' : 'restored' };
+      // the definition is kept only where it is needed again (the state document is saved after every chunk)
+      p.indexes = defer.length ? { definition, indexes: defer, step: 'planned' } : { definition: '', indexes: [], step: 'restored' };
       if (!defer.length) continue;
       // recorded before the drop: a kill right after the drop still knows what to add back
       note(state, 'indexes deferred', `${t}: ${defer.map((i) => i.name).join(', ')}`);
