@@ -9,6 +9,7 @@
  *   SPLIT_BENCH_STREAM=1  also measure the streamed copy on the same server
  *   SPLIT_BENCH_CROSS=0   skip the copy across two servers (default on when mariadbd is installed)
  *   SPLIT_BENCH_CROSS_INSERT=1  also copy across the two servers with the batch-REPLACE write path (--stream-write insert)
+ *   SPLIT_BENCH_CROSS_NODEFER=1  also copy across the two servers into tables with their secondary keys in place (--defer-indexes off)
  *   SPLIT_BENCH_COPY_LOADERS  chunks in flight of the LOAD DATA stream copy (default: the tool's default, 4)
  *   SPLIT_BENCH_LONG_TX_MS  length of the application transactions in the long-transaction freeze run (default 2000; 0 = skip)
  *   SPLIT_BENCH_VERIFY_ROUNDS  verifies (writes paused) interleaved with CHECKSUM TABLE runs (default 3; _split-verify.ts)
@@ -275,7 +276,7 @@ export async function run(): Promise<BenchResult[]> {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const id = randomBytes(3).toString('hex');
   const names = { src: `bench_split_src_${id}`, dump: `bench_split_dump_${id}`, ours: `bench_split_ours_${id}`, stream: `bench_split_stream_${id}` };
-  const crossNames = { dump: `bench_split_xdump_${id}`, ours: `bench_split_xours_${id}`, insert: `bench_split_xins_${id}` };
+  const crossNames = { dump: `bench_split_xdump_${id}`, ours: `bench_split_xours_${id}`, insert: `bench_split_xins_${id}`, nodefer: `bench_split_xnodefer_${id}` };
   let second: MariaDbServer | undefined;
   const dsn = (db: string) => withDatabase(server, db);
   const results: Array<BenchResult & { load?: number }> = [];
@@ -428,21 +429,25 @@ export async function run(): Promise<BenchResult[]> {
       log(`dump pipe across servers: ${xDumpSec.toFixed(1)} s`);
       // the stream copy's default write path (LOAD DATA LOCAL, chunks in flight) and, with SPLIT_BENCH_CROSS_INSERT=1,
       // its batch-REPLACE path (the one before LOAD DATA, and the fallback for local_infile=OFF) into a third database
-      const paths: Array<'auto' | 'insert'> = process.env.SPLIT_BENCH_CROSS_INSERT === '1' ? ['auto', 'insert'] : ['auto'];
-      for (const streamWrite of paths) {
-        const db = streamWrite === 'auto' ? crossNames.ours : crossNames.insert;
+      // and, with SPLIT_BENCH_CROSS_NODEFER=1, LOAD DATA into the target with its secondary keys in place (--defer-indexes off)
+      const paths: Array<'auto' | 'insert' | 'nodefer'> = ['auto', ...(process.env.SPLIT_BENCH_CROSS_INSERT === '1' ? ['insert' as const] : []),
+        ...(process.env.SPLIT_BENCH_CROSS_NODEFER === '1' ? ['nodefer' as const] : [])];
+      for (const path of paths) {
+        const streamWrite = path === 'nodefer' ? 'auto' : path;
+        const db = path === 'auto' ? crossNames.ours : path === 'insert' ? crossNames.insert : crossNames.nodefer;
         await src.raw('DROP TABLE IF EXISTS _split_state');
         const xctx = openContext({
           service: resolveService(parseManifest({ ...manifest, services: { product: { ...manifest.services.product, target: second.dsn(db) } } }), 'product'),
           opts: validateOptions({ chunkSize: 5000, maxChunk: 50_000, maxThreadsRunning: 0, copyWorkers: process.env.SPLIT_BENCH_COPY_WORKERS || undefined,
-            copyLoaders: process.env.SPLIT_BENCH_COPY_LOADERS || undefined, streamWrite }),
+            copyLoaders: process.env.SPLIT_BENCH_COPY_LOADERS || undefined, streamWrite, deferIndexes: path === 'nodefer' ? 'off' : 'auto' }),
         });
         try {
           const before = load();
           t0 = performance.now();
           const st = await start(xctx);
           const xSec = (performance.now() - t0) / 1000;
-          const how = st.state.copyPath?.startsWith('stream: LOAD DATA') ? `LOAD DATA, ${xctx.opts.copyLoaders} loaders` : 'batch REPLACE';
+          const deferred = Object.values(st.state.tables).filter((t) => t.indexes?.indexes.length).length;
+          const how = `${st.state.copyPath?.startsWith('stream: LOAD DATA') ? `LOAD DATA, ${xctx.opts.copyLoaders} loaders` : 'batch REPLACE'}, ${deferred ? 'secondary keys built after' : 'secondary keys in place'}`;
           log(`our copy across servers (${st.state.copyPath}): ${xSec.toFixed(1)} s, load ${before} → ${load()}`);
           results.push({ bench: 'split', metric: `copy rows/s across two servers (${how}; no app writes)`, ours: total / xSec, peer: total / xDumpSec, peerName: 'mariadb-dump | mariadb across the same two servers', unit: 'rows/s', load: load() });
         } finally {

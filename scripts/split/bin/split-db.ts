@@ -44,6 +44,7 @@ interface Globals {
   copyWorkers?: string;
   copyLoaders?: string;
   streamWrite?: string;
+  deferIndexes?: string;
   abortAfterMs?: string;
   verifyChunk?: string;
   verifyLeafRows?: string;
@@ -97,7 +98,7 @@ async function withContext<T>(cmd: Command, service: string, fn: (ctx: SplitCont
   });
   const opts = validateOptions({
     chunkSize: g.chunkSize, minChunk: g.minChunk, maxChunk: g.maxChunk, targetChunkMs: g.targetChunkMs, maxRowsPerSecond: g.maxRowsPerSecond, maxThreadsRunning: g.maxThreadsRunning,
-    applyBatch: g.applyBatch, copyWorkers: g.copyWorkers, copyLoaders: g.copyLoaders, streamWrite: g.streamWrite as never, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, copyMode: g.copyMode as never, capture: g.capture as never, verifyMaxAgeMs: g.verifyMaxAge,
+    applyBatch: g.applyBatch, copyWorkers: g.copyWorkers, copyLoaders: g.copyLoaders, streamWrite: g.streamWrite as never, deferIndexes: g.deferIndexes as never, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, copyMode: g.copyMode as never, capture: g.capture as never, verifyMaxAgeMs: g.verifyMaxAge,
     ddlLockWaitMs: g.ddlLockWaitMs, ddlRetries: g.ddlRetries,
   });
   const ctx = openContext({
@@ -168,6 +169,7 @@ function build(): Command {
     .option('--ddl-lock-wait-ms <n>', `longest one DDL attempt (trigger, FK drop, rename) waits for its metadata lock (default: ${DEFAULT_DDL_LOCK_WAIT_MS})`)
     .option('--ddl-retries <n>', `DDL attempts after the first, with backoff; then fail naming the blocking transaction (default: ${DEFAULT_DDL_RETRIES})`)
     .addOption(new Option('--copy-mode <mode>', 'auto: INSERT … SELECT on one server, stream otherwise (default: auto)').choices(['auto', 'sql', 'stream']))
+    .addOption(new Option('--defer-indexes <when>', 'drop the target\'s non-unique secondary indexes for the copy, add them back in one online ALTER after it: auto = the stream copy (other server) (default: auto)').choices(['auto', 'on', 'off']))
     .addOption(new Option('--stream-write <how>', 'stream copy into the target: auto = LOAD DATA LOCAL when the target allows it, else batch REPLACE (default: auto)').choices(['auto', 'load-data', 'insert']))
     .addOption(new Option('--capture <mode>', 'change capture: auto = read the ROW binlog when the server and the keys allow it, triggers otherwise (default: auto)').choices(['auto', 'binlog', 'triggers']))
     .addHelpText('after', EXIT_CODES_HELP)

@@ -1,3 +1,4 @@
+import { pendingIndexesMessage } from './deferred-indexes.ts';
 import { abandonSwitch, cancel, complete } from './finish.ts';
 import { acquireLock, movingShapes, type SplitContext } from './context.ts';
 import { SplitError } from './errors.ts';
@@ -38,6 +39,8 @@ export async function verifyCommand(ctx: SplitContext, opts: { restart?: boolean
   try {
     const state = await loadState(ctx);
     if (state.switching) throw new SplitError('WRONG_PHASE', `a ${state.switching.kind} was interrupted; finish or undo it first`);
+    const pending = pendingIndexesMessage(state);
+    if (pending) throw new SplitError('WRONG_PHASE', `verify needs a finished copy: ${pending}`);
     if (state.phase !== 'copied' && state.phase !== 'cutover') throw new SplitError('WRONG_PHASE', `verify needs a finished copy; ${ctx.service.name} is ${state.phase} (run start)`);
     const shapes = await movingShapes(ctx);
     const link = state.phase === 'cutover' ? reverseLink(ctx, shapes) : forwardLink(ctx, shapes);
@@ -64,6 +67,8 @@ export async function cutoverCommand(ctx: SplitContext, opts: { force?: boolean;
       if (r === 'abandoned') return { abandoned: 'rollback' };
       throw new SplitError('WRONG_PHASE', 'the interrupted rollback already flipped ownership; run rollback again to finish it, then cutover');
     }
+    const pending = state.switching ? null : pendingIndexesMessage(state);
+    if (pending) throw new SplitError('WRONG_PHASE', `cutover needs a finished copy: ${pending}`);
     if (!state.switching) await checkVerifyGate(ctx, state, opts); // #7: refuses unless the last verify is clean and recent
     if (ctx.dryRun) {
       if (state.phase !== 'copied' && state.switching?.kind !== 'cutover') throw new SplitError('WRONG_PHASE', `cutover needs phase copied, ${ctx.service.name} is ${state.phase}`);

@@ -5,9 +5,12 @@
  * `loaders-committed`: stream copy with LOAD DATA, several chunks in flight — reached when a loader has committed
  * its chunk while another loader's committed chunk is not covered by a saved position yet (two commits on the
  * target, neither position saved).
+ * `indexes-dropped`: the target's deferred secondary indexes are dropped, the state not yet saved as such;
+ * `indexes-readding`: their online re-add ALTER has been sent (it runs on in the server after a kill);
+ * `indexes-readded`: it has finished, the state does not say so yet (deferred-indexes.ts).
  */
 export const FAULT_POINTS = [
-  'after-capture', 'mid-chunk', 'chunk-committed', 'loaders-committed', 'after-chunk', 'mid-apply', 'after-apply', 'during-verify',
+  'after-capture', 'mid-chunk', 'chunk-committed', 'loaders-committed', 'after-chunk', 'indexes-dropped', 'indexes-readding', 'indexes-readded', 'mid-apply', 'after-apply', 'during-verify',
   'cutover-fenced', 'cutover-before-flip', 'cutover-after-flip', 'rollback-before-flip',
 ] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];

@@ -1,3 +1,4 @@
+import { pendingIndexes } from './deferred-indexes.ts';
 import { backlog, dropMachinery, dropToolTriggers, listMachinery, setFence, type Machinery } from './capture.ts';
 import type { SplitContext } from './context.ts';
 import { ddlPolicy, withDdl } from './ddl.ts';
@@ -87,6 +88,8 @@ export async function cancel(ctx: SplitContext, state: SplitState | undefined, o
   const removes = await machineryOf(ctx);
   const targetDatabase = ctx.target.db;
   if (ctx.dryRun) return { droppedTarget: !!opts.dropTarget, dryRun: true, targetDatabase, removes };
+  const pending = state ? pendingIndexes(state) : [];
+  if (pending.length && !opts.dropTarget) ctx.log.warn({ service: ctx.service.name, pending }, 'cancel leaves the target tables without the secondary indexes deferred during the copy');
   const policy = ddlPolicy(ctx);
   await dropToolTriggers(ctx.source, ctx.service.name, policy);
   await dropToolTriggers(ctx.target, ctx.service.name, policy).catch(() => 0);

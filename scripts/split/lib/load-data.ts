@@ -1,5 +1,5 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { familyOf } from './exact.ts';
+import { exactRead, exactText, familyOf } from './exact.ts';
 import { q, qq, type ColumnInfo, type TableShape } from './sql.ts';
 
 /**
@@ -52,6 +52,27 @@ export function loadDataSql(db: string, shape: TableShape, fileName: string): st
   const sets = targets.flatMap((t) => ('set' in t ? [t.set] : []));
   return `LOAD DATA LOCAL INFILE '${fileName}' REPLACE INTO TABLE ${qq(db, shape.name)} CHARACTER SET binary ` +
     `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${list})${sets.length ? ` SET ${sets.join(', ')}` : ''}`;
+}
+
+/**
+ * Families whose text-protocol bytes are already the exact text (numbers,
+ * temporal values and ENUM/SET indexes are ASCII in any connection charset;
+ * binary strings and BIT have charset binary, never converted): read without
+ * the `CAST(… AS BINARY)` wrapper, which costs the source server about as
+ * much again as the read itself (measured: 5.0–6.1 vs 3.0–3.3 µs per
+ * products row). Character strings and MariaDB's JSON keep it (the
+ * connection would convert their bytes).
+ */
+const RAW_SAFE = new Set(['integer', 'decimal', 'float', 'double', 'enum', 'set', 'temporal', 'year', 'binary', 'bit']);
+
+/** The source SELECT list of the LOAD DATA copy: exact texts, as raw bytes with `rawFieldBytes` as the row reader. */
+export function loadSelectList(columns: ColumnInfo[]): string {
+  return columns.map((c) => (RAW_SAFE.has(familyOf(c)) ? `${exactText(c)} AS ${q(c.name)}` : exactRead(c))).join(', ');
+}
+
+/** mysql2 `typeCast` returning every field's bytes as sent (null for NULL): nothing parsed. */
+export function rawFieldBytes(field: { buffer(): Buffer | null }): Buffer | null {
+  return field.buffer();
 }
 
 /** Columns whose values can hold bytes that need escaping (numbers and temporal text never do). */

@@ -8,9 +8,9 @@ import { SplitError } from './errors.ts';
 import type { Faults } from './faults.ts';
 import type { Link } from './link.ts';
 import { orderBy, rangeWhere } from './keys.ts';
-import { encodeStream, LOAD_FILE_PREFIX, loadDataSql } from './load-data.ts';
+import { encodeStream, LOAD_FILE_PREFIX, loadDataSql, loadSelectList, rawFieldBytes } from './load-data.ts';
 import type { Side } from './side.ts';
-import { qq, selectList, type TableShape } from './sql.ts';
+import { qq, type TableShape } from './sql.ts';
 
 /**
  * How the stream copy writes chunks into the target: `load-data` streams each
@@ -75,7 +75,7 @@ function refused(path: string): Readable {
  */
 export async function loadChunk(link: Link, shape: TableShape, lo: string | null, hi: string, faults: Faults): Promise<number> {
   const where = rangeWhere(shape.key, lo, hi);
-  const select = `SELECT ${selectList(shape)} FROM ${qq(link.from.db, shape.name)} WHERE ${where} ORDER BY ${orderBy(shape.key)}`;
+  const select = `SELECT ${loadSelectList(shape.columns)} FROM ${qq(link.from.db, shape.name)} WHERE ${where} ORDER BY ${orderBy(shape.key)}`;
   return toolTransaction(link.to.knex, async (tx) => {
     await execChecked(tx, `DELETE FROM ${qq(link.to.db, shape.name)} WHERE ${where}`);
     const name = `${LOAD_FILE_PREFIX}${process.pid}-${++files}`;
@@ -84,7 +84,7 @@ export async function loadChunk(link: Link, shape: TableShape, lo: string | null
     const factory = (path: string): Readable => {
       // serve exactly the one file this statement names, once (a server asking for anything else gets an error)
       if (path !== name || source) return refused(path);
-      const s = (link.from.knex.raw(select) as unknown as { options(o: object): { stream(): Readable } }).options({ rowsAsArray: true }).stream();
+      const s = (link.from.knex.raw(select) as unknown as { options(o: object): { stream(): Readable } }).options({ rowsAsArray: true, typeCast: rawFieldBytes }).stream();
       source = s;
       s.on('error', (err) => stream.destroy(err));
       // the encoder failed: let the source run out on its own (a paused result would hold its connection)

@@ -41,6 +41,8 @@ export interface SplitOptions {
   copyLoaders: number;
   /** Stream copy's write into the target: `auto` = LOAD DATA LOCAL when the target allows it, else batch REPLACE. */
   streamWrite: 'auto' | 'load-data' | 'insert';
+  /** Drop the target's non-unique secondary indexes for the copy and add them back in one online ALTER after it: auto = the stream copy (deferred-indexes.ts). */
+  deferIndexes: 'auto' | 'on' | 'off';
   /** Change capture on the source: `auto` reads the binlog when the server and the tables allow it (binlog.ts), else triggers. */
   capture: 'auto' | 'binlog' | 'triggers';
   /** Cutover refuses unless the last clean verify finished at most this long ago (verify-gate.ts). */
@@ -68,6 +70,7 @@ export const DEFAULT_OPTIONS: SplitOptions = {
   copyMode: 'auto',
   copyLoaders: DEFAULT_COPY_LOADERS,
   streamWrite: 'auto',
+  deferIndexes: 'auto',
   capture: 'auto',
   verifyMaxAgeMs: DEFAULT_VERIFY_MAX_AGE_MS,
   ddlLockWaitMs: DEFAULT_DDL_LOCK_WAIT_MS,
@@ -99,6 +102,10 @@ export function validateOptions(input: Partial<Record<keyof SplitOptions, unknow
   if (input.streamWrite !== undefined) {
     if (input.streamWrite === 'auto' || input.streamWrite === 'load-data' || input.streamWrite === 'insert') out.streamWrite = input.streamWrite;
     else problems.push('streamWrite: must be auto, load-data or insert');
+  }
+  if (input.deferIndexes !== undefined) {
+    if (input.deferIndexes === 'auto' || input.deferIndexes === 'on' || input.deferIndexes === 'off') out.deferIndexes = input.deferIndexes;
+    else problems.push('deferIndexes: must be auto, on or off');
   }
   if (input.capture !== undefined) {
     if (input.capture === 'auto' || input.capture === 'binlog' || input.capture === 'triggers') out.capture = input.capture;

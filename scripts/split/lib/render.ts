@@ -72,6 +72,7 @@ export function renderStatus(s: ServiceStatus): string {
     `  copy ${(s.copied * 100).toFixed(1)} % (${s.rowsCopied} rows); backlog forward ${s.backlog.forward}, reverse ${s.backlog.reverse}` +
       (s.applied ? `; applied forward ${s.applied.forward}, reverse ${s.applied.reverse}` : ''),
     ...(s.copyPath ? [`  copy path ${s.copyPath}`] : []),
+    ...(s.pendingIndexes ?? []).map((x) => `  deferred indexes of ${x.table} (${x.step}): ${x.indexes.join(', ')} — added back in one online ALTER when the copy is done; verify and cutover wait for them`),
     `  ownership ${s.ownership ? `${s.ownership.owner}/${s.ownership.database} (v${s.ownership.version})` : 'unavailable'}`,
     `  triggers: source ${triggerSummary(s.triggers.source)}; target ${triggerSummary(s.triggers.target)}`,
   ];

@@ -12,6 +12,7 @@ import { Facts } from './checks/facts.ts';
 import { blockedError, CHECKS, runChecks } from './checks/registry.ts';
 import { prepareTarget } from './schema.ts';
 import { dropCrossingForeignKeys } from './crossing.ts';
+import { dropDeferredIndexes, restoreDeferredIndexes } from './deferred-indexes.ts';
 import { newState, note, type SplitState } from './state.ts';
 import { autoIncrementOf } from './introspect.ts';
 import { qq } from './sql.ts';
@@ -80,12 +81,21 @@ export async function start(ctx: SplitContext, opts: { follow?: boolean } = {}):
     // binlog mode: the reader runs for the rest of the command (null with triggers)
     pump = await openPump(ctx, state, shapes);
     if (state.phase === 'copying') {
+      const onBatch = async (r: { changes: number }) => {
+        state!.applied.forward += r.changes;
+        state!.applied.batches += 1;
+        await ctx.store.save(state!);
+      };
+      // the target's non-unique secondary indexes go before the first chunk and come back after the last (deferred-indexes.ts)
+      await dropDeferredIndexes(ctx, state, link);
       await snapshotRanges(ctx, state, shapes);
       await copyAll(ctx, state, link);
       if (ctx.signal.aborted) return { state, backlog: await backlog(ctx.source, ctx.service.name), resumed };
       if (copyDone(state)) {
+        await restoreDeferredIndexes(ctx, state, link, onBatch);
+        if (ctx.signal.aborted) return { state, backlog: await backlog(ctx.source, ctx.service.name), resumed };
         await catchUp(ctx, pump);
-        await drain(link, ctx.opts.applyBatch, ctx.faults, { signal: ctx.signal, onBatch: async (r) => { state!.applied.forward += r.changes; state!.applied.batches += 1; await ctx.store.save(state!); } });
+        await drain(link, ctx.opts.applyBatch, ctx.faults, { signal: ctx.signal, onBatch });
         for (const s of shapes.values()) {
           const ai = await autoIncrementOf(ctx.source.knex, ctx.source.db, s.name);
           if (ai !== null) await ctx.target.knex.raw(`ALTER TABLE ${qq(ctx.target.db, s.name)} AUTO_INCREMENT = ${BigInt(ai).toString()}`);

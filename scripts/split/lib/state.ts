@@ -29,6 +29,18 @@ export interface TableProgress {
   rows: number;
   chunks: number;
   done: boolean;
+  /** Secondary indexes dropped on the target for the copy and added back after it (deferred-indexes.ts). */
+  indexes?: IndexDeferral;
+}
+
+/** A table's deferred secondary indexes (deferred-indexes.ts). */
+export interface IndexDeferral {
+  /** The target's SHOW CREATE TABLE before the drop: what the table must be again after the re-add (AUTO_INCREMENT aside). */
+  definition: string;
+  /** The dropped indexes, each with its key clause as SHOW CREATE TABLE wrote it. */
+  indexes: Array<{ name: string; clause: string }>;
+  /** planned: recorded, maybe dropped already (a kill before the next save); dropped: the copy runs without them; restored: back and checked. */
+  step: 'planned' | 'dropped' | 'restored';
 }
 
 export interface VerifyTable {

@@ -1,3 +1,4 @@
+import { pendingIndexes } from './deferred-indexes.ts';
 import { poisonRows } from './applier.ts';
 import { savedPos } from './binlog.ts';
 import { formatPos } from './binlog-keys.ts';
@@ -17,6 +18,8 @@ export interface ServiceStatus {
   rowsCopied: number;
   /** How the copy writes into the target (`sql`, or the stream copy's LOAD DATA / batch REPLACE path and why). */
   copyPath: string | null;
+  /** Target secondary indexes deferred during the copy and not added back yet (deferred-indexes.ts): verify and cutover wait for them. */
+  pendingIndexes: Array<{ table: string; indexes: string[]; step: string }>;
   backlog: { forward: number; reverse: number };
   /** Rows the other side refused (applier.ts): parked with the server's error, retried until they apply. */
   poison: { forward: PoisonReport; reverse: PoisonReport };
@@ -69,6 +72,7 @@ export async function serviceStatus(ctx: SplitContext, state: SplitState | undef
     copied: tables.length ? copyFraction(tables) : 0, // weighted by rows, as the bar
     rowsCopied: tables.reduce((a, p) => a + p.rows, 0),
     copyPath: state?.copyPath ?? null,
+    pendingIndexes: state ? pendingIndexes(state) : [],
     backlog: { forward: fwd, reverse: rev },
     poison: { forward: described(pf), reverse: described(pr) },
     applied: state?.applied ?? null,

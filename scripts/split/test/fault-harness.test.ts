@@ -30,8 +30,9 @@ export const SHORT_PROFILE: Array<Scenario & { skip?: string }> = [
     // defect #2 (fixed); seen before: 9 different of 1,303 (popularity_score 9.486123708232107 → 9.486123708232109)
     name: 'second server, stream copy', server: 'second', copyMode: 'stream', products: 300, writesBetween: 10, finishInProcess: true,
     kills: {
-      // LOAD DATA with chunks in flight: killed while two loaders' chunks are committed and neither position is saved
-      start: { points: ['loaders-committed:1', 'mid-chunk:2'], random: { count: 1, minMs: 1200, maxMs: 2500 } }, cutover: { points: ['cutover-fenced'] },
+      // LOAD DATA with chunks in flight: killed while two loaders' chunks are committed and neither position is saved;
+      // deferred secondary indexes: killed after their drop (state not saved), once the re-add ALTER runs, and after it
+      start: { points: ['indexes-dropped', 'loaders-committed:1', 'mid-chunk:2', 'indexes-readding', 'indexes-readded'], random: { count: 1, minMs: 1200, maxMs: 2500 } }, cutover: { points: ['cutover-fenced'] },
       cutover2: { points: ['cutover-before-flip'] },
     },
   },

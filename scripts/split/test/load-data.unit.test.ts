@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ChunkQueue } from '../lib/inflight.ts';
-import { encodeRows, LineEncoder, loadDataSql } from '../lib/load-data.ts';
+import { encodeRows, LineEncoder, loadDataSql, loadSelectList } from '../lib/load-data.ts';
 import { validateOptions } from '../lib/options.ts';
 import type { ColumnInfo, TableShape } from '../lib/sql.ts';
 
@@ -8,6 +8,12 @@ const col = (name: string, dataType: string, over: Partial<ColumnInfo> = {}): Co
 const b = (s: string | number[]) => (typeof s === 'string' ? Buffer.from(s, 'latin1') : Buffer.from(s));
 
 describe('split-db LOAD DATA stream copy (pure)', () => {
+  it('reads numbers, temporal values, ENUM/SET indexes, binary strings and BIT as sent; character strings and MariaDB JSON through CAST AS BINARY', () => {
+    const sql = loadSelectList([col('id', 'bigint'), col('f', 'float'), col('e', 'enum'), col('t', 'datetime'), col('vb', 'varbinary'), col('b', 'bit'),
+      col('s', 'varchar'), col('j', 'longtext', { isJson: true })]);
+    expect(sql).to.equal('`id` AS `id`, (`f` * 1e0) AS `f`, (`e` + 0) AS `e`, `t` AS `t`, `vb` AS `vb`, `b` AS `b`, CAST(`s` AS BINARY) AS `s`, CAST(`j` AS BINARY) AS `j`');
+  });
+
   it('escapes exactly backslash, TAB, LF and NUL in byte columns, writes NULL as \\N and \'\' as an empty field', async () => {
     const cols = [col('id', 'int'), col('v', 'varbinary'), col('t', 'varchar'), col('n', 'decimal')];
     const every = Array.from({ length: 256 }, (_, i) => i);

@@ -11,27 +11,30 @@ import { validateOptions, type SplitOptions } from '../lib/options.ts';
 /**
  * A table per type family filled with edge values, shared by the type matrix
  * and the verify-corruption test. The DDL is created on both sides (the target
- * tables empty); seeding runs with sql_mode '' so ENUM's '' error value and
+ * tables empty; their secondary keys are what the stream copy defers and
+ * builds again — deferred-indexes.ts — the VIRTUAL-column one stays); seeding runs with sql_mode '' so ENUM's '' error value and
  * zero dates can be written the way an old application wrote them.
  */
 export const MATRIX_DDL: Record<string, string> = {
   m_int: `CREATE TABLE m_int (
     id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
     ti TINYINT, tu TINYINT UNSIGNED, si SMALLINT, mi MEDIUMINT UNSIGNED, i INT, iu INT UNSIGNED,
-    bi BIGINT, bu BIGINT UNSIGNED, d DECIMAL(65,30), d2 DECIMAL(12,2) NOT NULL DEFAULT 0)`,
+    bi BIGINT, bu BIGINT UNSIGNED, d DECIMAL(65,30), d2 DECIMAL(12,2) NOT NULL DEFAULT 0, KEY ix_d (d, bu))`,
   m_float: `CREATE TABLE m_float (id INT NOT NULL PRIMARY KEY, f FLOAT, d DOUBLE, fm FLOAT(7,3), dm DOUBLE(20,6))`,
   m_bits: `CREATE TABLE m_bits (id INT NOT NULL PRIMARY KEY, b1 BIT(1), b7 BIT(7), b64 BIT(64),
     e ENUM('x','','2','1'), s SET('a','b','c','1'))`,
   m_text: `CREATE TABLE m_text (id INT NOT NULL PRIMARY KEY,
     u VARCHAR(300) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci, l VARCHAR(300) CHARACTER SET latin1 COLLATE latin1_swedish_ci,
-    c CHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci, lt TEXT CHARACTER SET latin1, ut LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin)
+    c CHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci, lt TEXT CHARACTER SET latin1, ut LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
+    KEY ix_l (l), KEY ix_u (u(20), c))
     DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
   m_bin: `CREATE TABLE m_bin (id INT NOT NULL PRIMARY KEY, b BINARY(16), vb VARBINARY(300), bl BLOB, lb LONGBLOB)`,
   m_json: `CREATE TABLE m_json (id INT NOT NULL PRIMARY KEY, j JSON) DEFAULT CHARSET=utf8mb4`,
   m_time: `CREATE TABLE m_time (id INT NOT NULL PRIMARY KEY, d DATE, dt DATETIME(6), dt0 DATETIME, ts TIMESTAMP(6) NULL DEFAULT NULL,
-    t TIME(6), y YEAR)`,
+    t TIME(6), y YEAR, KEY ix_dt (dt, t))`,
   m_gen: `CREATE TABLE m_gen (id INT NOT NULL PRIMARY KEY, a INT, b VARCHAR(20) CHARACTER SET utf8mb4,
-    s BIGINT AS (a * 2) STORED, v VARCHAR(40) CHARACTER SET utf8mb4 AS (CONCAT(b, '!')) VIRTUAL, f DOUBLE AS (a / 3) VIRTUAL)`,
+    s BIGINT AS (a * 2) STORED, v VARCHAR(40) CHARACTER SET utf8mb4 AS (CONCAT(b, '!')) VIRTUAL, f DOUBLE AS (a / 3) VIRTUAL,
+    KEY ix_s (s), KEY ix_v (v))`,
   m_pair: `CREATE TABLE m_pair (id INT NOT NULL PRIMARY KEY, v VARCHAR(20) CHARACTER SET latin1, n INT NOT NULL)`,
 };
 export const MATRIX_TABLES = Object.keys(MATRIX_DDL);

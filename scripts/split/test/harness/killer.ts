@@ -18,7 +18,7 @@ export const DEFAULT_MAX_RUNS = 20;
  * (Listed here, not imported, so the harness notices when the tool's list changes: see the test.)
  */
 export const KILL_POINTS = {
-  start: ['after-capture', 'mid-chunk', 'chunk-committed', 'loaders-committed', 'after-chunk', 'mid-apply', 'after-apply'],
+  start: ['after-capture', 'mid-chunk', 'chunk-committed', 'loaders-committed', 'after-chunk', 'indexes-dropped', 'indexes-readding', 'indexes-readded', 'mid-apply', 'after-apply'],
   verify: ['during-verify'],
   cutover: ['cutover-fenced', 'cutover-before-flip', 'cutover-after-flip'],
   rollback: ['rollback-before-flip'],
