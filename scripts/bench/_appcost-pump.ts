@@ -11,6 +11,10 @@
  * With APPCOST_TARGET (a database on the same server), the applier also runs
  * in `binlog` and `triggers` (the follow loop of split-db start: drain, then
  * 100 ms idle), so the figure is capture + apply, the split after its copy.
+ * With APPCOST_COPY=1 as well, a copy runs beside them in those modes: the
+ * same-server copy's statements (DELETE + REPLACE … SELECT of a 1,000-key
+ * range in one transaction, as copier.ts), unthrottled (the default), over
+ * the table again and again: the split during its copy.
  * APPCOST_DSN, APPCOST_SERVICE. SIGTERM stops it (saving its position).
  */
 import { createInterface } from 'node:readline';
@@ -30,6 +34,23 @@ const link: Link | null = target ? { direction: 'forward', service, from: side, 
 let pump: BinlogPump | null = null;
 let mode = 'off';
 let applying: Promise<void> | null = null;
+let copying: Promise<void> | null = null;
+const COPY_CHUNK = 1000;
+
+async function copyLoop(): Promise<void> {
+  const t = target!.db;
+  let lo = 0;
+  while (mode !== 'off') {
+    const [[m]] = await side.knex.raw('SELECT MAX(id) AS m FROM products');
+    if (lo >= Number(m.m)) lo = 0;
+    const where = `id > ${lo} AND id <= ${lo + COPY_CHUNK}`;
+    await side.knex.transaction(async (tx) => {
+      await tx.raw(`DELETE FROM ${q(t)}.products WHERE ${where}`);
+      await tx.raw(`REPLACE INTO ${q(t)}.products SELECT * FROM products WHERE ${where}`);
+    });
+    lo += COPY_CHUNK;
+  }
+}
 
 async function applyLoop(): Promise<void> {
   while (mode !== 'off') {
@@ -57,6 +78,10 @@ async function command(c: string): Promise<string> {
     await applying;
     applying = null;
   }
+  if (c === 'off' && copying) {
+    await copying;
+    copying = null;
+  }
   if (c === 'binlog') {
     const p = await masterPos(side);
     await side.knex.raw(`UPDATE ${q(positionTable(service))} SET file = ?, pos = ?, gtid = NULL WHERE id = 1`, [p.file, p.pos]);
@@ -64,6 +89,7 @@ async function command(c: string): Promise<string> {
     await pump.start();
   }
   if (c !== 'off' && link && !applying) applying = applyLoop();
+  if (c !== 'off' && link && process.env.APPCOST_COPY === '1' && !copying) copying = copyLoop();
   return `ok ${c}`;
 }
 
@@ -79,6 +105,7 @@ process.once('SIGTERM', () => {
   mode = 'off';
   void stopPump().catch(() => undefined).finally(async () => {
     await applying?.catch(() => undefined);
+    await copying?.catch(() => undefined);
     await side.knex.destroy();
     await target?.knex.destroy();
     process.exit(0);

@@ -74,7 +74,7 @@ function threadCpuMs(pid: number, tid: number): number {
 /** The split's side (_appcost-pump.ts): one process, driven by line commands. */
 function startSplitProcess(dsn: string, target: string | null): Promise<{ child: ChildProcess; ask(cmd: string): Promise<string> }> {
   const child = spawn(process.execPath, [fileURLToPath(new URL('./_appcost-pump.ts', import.meta.url))], {
-    env: { ...process.env, APPCOST_DSN: dsn, APPCOST_SERVICE: SERVICE, ...(target ? { APPCOST_TARGET: target } : {}) }, stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, APPCOST_DSN: dsn, APPCOST_SERVICE: SERVICE, ...(target ? { APPCOST_TARGET: target } : {}), APPCOST_COPY: process.env.SPLIT_APPCOST_COPY === '1' ? '1' : '' }, stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
   const waiting: Array<(l: string) => void> = [];
@@ -104,7 +104,8 @@ export async function run(): Promise<BenchResult[]> {
   const roundMs = envInt('SPLIT_APPCOST_ROUND_MS', 3000);
   const writers = envInt('SPLIT_APPCOST_WRITERS', 4);
   const rows = envInt('SPLIT_APPCOST_ROWS', 20_000);
-  const apply = process.env.SPLIT_APPCOST_APPLY === '1';
+  const copy = process.env.SPLIT_APPCOST_COPY === '1';
+  const apply = copy || process.env.SPLIT_APPCOST_APPLY === '1';
   const fenceTriggers = process.env.SPLIT_APPCOST_FENCE_TRIGGERS === '1';
   const server = await startMariaDb({ binlog: true });
   const mpid = Number(readFileSync(join(server.dir, 'pid'), 'utf8'));
@@ -214,10 +215,10 @@ export async function run(): Promise<BenchResult[]> {
       ...Object.fromEntries(CPU_PARTS.map((p) => [`${p} µs/w`, us(p)])), 'total µs/w': CPU_PARTS.reduce((a, p) => a + us(p), 0),
     };
   });
-  console.log(`\nsplit-appcost: ${writers} writers, ${rounds} rounds × ${roundMs} ms per mode (after a warm-up round), ${rows} rows, ${apply ? 'capture + apply (the split after its copy)' : 'capture only (no applier)'}${fenceTriggers ? ', binlog capture with fence-only triggers' : ''}; load average ${load0.toFixed(2)} → ${load1.toFixed(2)}; CPU in µs per application write (server threads, split process, the app's client)`);
+  console.log(`\nsplit-appcost: ${writers} writers, ${rounds} rounds × ${roundMs} ms per mode (after a warm-up round), ${rows} rows, ${copy ? 'capture + apply + copy (the split during its copy)' : apply ? 'capture + apply (the split after its copy)' : 'capture only (no applier)'}${fenceTriggers ? ', binlog capture with fence-only triggers' : ''}; load average ${load0.toFixed(2)} → ${load1.toFixed(2)}; CPU in µs per application write (server threads, split process, the app's client)`);
   console.table(table);
   const p99 = (m: Mode) => pct(lat.get(m)!, 99);
-  const tag = apply ? ', capture + apply' : '';
+  const tag = copy ? ', during copy' : apply ? ', capture + apply' : '';
   return [
     { bench: 'split-appcost', metric: `app write p99, binlog capture${tag} (peer: no split)`, ours: p99('binlog capture'), peer: p99('no split'), peerName: 'no split', unit: 'ms', ratio: p99('no split') / p99('binlog capture') },
     { bench: 'split-appcost', metric: `app write p99, trigger capture${tag} (peer: no split)`, ours: p99('trigger capture'), peer: p99('no split'), peerName: 'no split', unit: 'ms', ratio: p99('no split') / p99('trigger capture') },
