@@ -18,7 +18,8 @@ import {
  * capture (binlog.ts) the row triggers are fence-only (`fenceOnly`), and
  * installed only by the cutover (`'deferred'`: until then the application's
  * writes run no trigger at all — a fence-only trigger still costs each write
- * ~60 % of a capturing one on the server, docs/split.md "Binlog capture").
+ * a third to two thirds of a capturing one on the server, docs/split.md
+ * "Binlog capture").
  */
 /** Row triggers: capturing, fence-only (binlog capture), or not yet (binlog capture before the cutover). */
 export type RowTriggers = boolean | 'deferred';
