@@ -5,6 +5,7 @@
  * state, not in the first seconds of a fresh process. Commands on stdin, one
  * a line, each answered `ok <command>` on stdout:
  *   binlog    read the binlog from its current end (BinlogPump)
+ *   binlog-per-event  the same, reading every event as it arrives (readGapMs 0)
  *   triggers  no reader (the triggers log the keys)
  *   off       no reader, no applier
  *   cpu       answers `cpu <user+system µs>` of this process
@@ -71,7 +72,7 @@ async function command(c: string): Promise<string> {
     const u = process.cpuUsage();
     return `cpu ${u.user + u.system}`;
   }
-  if (c !== 'binlog' && c !== 'triggers' && c !== 'off') throw new Error(`unknown command ${c}`);
+  if (c !== 'binlog' && c !== 'binlog-per-event' && c !== 'triggers' && c !== 'off') throw new Error(`unknown command ${c}`);
   await stopPump();
   mode = c;
   if (c === 'off' && applying) {
@@ -82,10 +83,11 @@ async function command(c: string): Promise<string> {
     await copying;
     copying = null;
   }
-  if (c === 'binlog') {
+  if (c.startsWith('binlog')) {
     const p = await masterPos(side);
     await side.knex.raw(`UPDATE ${q(positionTable(service))} SET file = ?, pos = ?, gtid = NULL WHERE id = 1`, [p.file, p.pos]);
     pump = new BinlogPump(side, service, shapes);
+    if (c === 'binlog-per-event') pump.readGapMs = 0;
     await pump.start();
   }
   if (c !== 'off' && link && !applying) applying = applyLoop();

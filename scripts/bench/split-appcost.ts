@@ -44,8 +44,10 @@ import { changelogTable, q } from '../split/lib/sql.ts';
 import type { BenchResult } from './cli.ts';
 import { processCpuMs } from './_proc-cpu.ts';
 
-type Mode = 'no split' | 'trigger capture' | 'binlog capture';
-const MODES: Mode[] = ['no split', 'trigger capture', 'binlog capture'];
+type Mode = 'no split' | 'trigger capture' | 'binlog capture' | 'binlog, fence triggers' | 'binlog, per-event reads';
+/** SPLIT_APPCOST_VARIANTS=1 adds binlog capture as it was before each fix, in the same rounds (paired A/B). */
+const VARIANTS: Mode[] = ['binlog, fence triggers', 'binlog, per-event reads'];
+const MODES: Mode[] = ['no split', 'trigger capture', 'binlog capture', ...(process.env.SPLIT_APPCOST_VARIANTS === '1' ? VARIANTS : [])];
 const SERVICE = 'ac';
 const CPU_PARTS = ['app sessions', 'dump thread', 'server other', 'split process', 'app client'] as const;
 type CpuPart = (typeof CPU_PARTS)[number];
@@ -147,10 +149,12 @@ export async function run(): Promise<BenchResult[]> {
       await dropToolTriggers(side, SERVICE);
       if (m === 'trigger capture') await startCapture(side, SERVICE, shapes, false, true);
       // as split-db start does: no row trigger until the cutover (SPLIT_APPCOST_FENCE_TRIGGERS=1: fence-only ones, as before)
-      if (m === 'binlog capture') await startCapture(side, SERVICE, shapes, false, true, undefined, fenceTriggers ? true : 'deferred');
+      if (m === 'binlog capture' || m === 'binlog, per-event reads') await startCapture(side, SERVICE, shapes, false, true, undefined, fenceTriggers ? true : 'deferred');
+      if (m === 'binlog, fence triggers') await startCapture(side, SERVICE, shapes, false, true, undefined, true);
       await side.knex.raw(`DELETE FROM ${q(changelogTable(SERVICE))}`);
       if (m === 'trigger capture') await sp.ask('triggers');
-      if (m === 'binlog capture') await sp.ask('binlog');
+      if (m === 'binlog capture' || m === 'binlog, fence triggers') await sp.ask('binlog');
+      if (m === 'binlog, per-event reads') await sp.ask('binlog-per-event');
     };
     const dumpTid = async (): Promise<number | null> => {
       const [r] = await side.knex.raw("SELECT TID AS tid FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'");
