@@ -356,6 +356,7 @@ describe('binlog capture: the cutover\'s final catch-up @integration', function 
       const st = await statusCommand(ctx);
       expect(st.capture?.mode).to.equal('binlog');
       expect(st.capture?.position).to.match(/^[\w.-]+\.\d+:\d+$/);
+      expect(st.capture?.gtid, 'the GTID saved with the position').to.match(/^\d+-\d+-\d+(,\d+-\d+-\d+)*$/);
       await verifyCommand(ctx, {});
       // binlog mode runs no row trigger before the cutover; the cutover installs the fence-only ones first (here: as an
       // earlier cutover attempt did, so the transaction below runs the fence trigger and the fence waits for it)
