@@ -268,6 +268,8 @@ export class BinlogPump {
   async start(): Promise<void> {
     const from = await savedPos(this.side, this.service);
     if (!from) throw new Error(`no saved binlog position for ${this.service}: capture was not started`);
+    // a split started by a version without the GTID column: its saves below write the column
+    await ensureGtidColumn(this.side, this.service);
     const purged = purgedWhy(from, await binlogFiles(this.side));
     if (purged) {
       this.log?.warn({ from: formatPos(from), gtid: from.gtid }, 'binlog capture: the saved position was purged from the source');

@@ -239,6 +239,30 @@ describe('binlog capture against a server with the binlog on @integration', func
     }
   });
 
+  it('resumes from a position table made before the GTID column, and adds it', async () => {
+    const f = await fresh();
+    try {
+      await ensureMachinery(f.side, f.service, false);
+      const p = await masterPos(f.side);
+      await f.side.knex.raw(`CREATE TABLE ${q(`_split_${f.service}_binlog`)} (id TINYINT UNSIGNED NOT NULL, file VARCHAR(255) NOT NULL, pos BIGINT UNSIGNED NOT NULL,
+        updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), PRIMARY KEY (id)) ENGINE=InnoDB`);
+      await f.side.knex.raw(`INSERT INTO ${q(`_split_${f.service}_binlog`)} (id, file, pos) VALUES (1, ?, ?)`, [p.file, p.pos]);
+      const pump = new BinlogPump(f.side, f.service, f.shapes);
+      await pump.start();
+      try {
+        await f.app.query('INSERT INTO t_ubig VALUES (42, 1)');
+        await pump.waitFor(await masterPos(f.side), 30_000);
+        expect(pump.error).to.equal(null);
+      } finally {
+        await pump.stop();
+      }
+      expect(await logged(f.side, f.service)).to.deep.equal([`t_ubig ["${Buffer.from('42').toString('hex').toUpperCase()}"]`]);
+      expect((await savedPos(f.side, f.service))?.gtid).to.match(/^\d+-\d+-\d+/);
+    } finally {
+      await f.drop();
+    }
+  });
+
   it('saves the GTID with file+offset at transaction ends; resume from a purged file is refused with the reason', async () => {
     const f = await fresh();
     try {
