@@ -7,8 +7,8 @@
  * binlog and writes the changelog from its own session), on one throwaway MariaDB with the
  * binlog on in every mode (test/helpers/mariadb-server.ts), so the baseline
  * pays for its own binlog too. The modes take turns in short rounds
- * (A B C A B C …) so a load change on the machine hits all three; a first
- * warm-up round is not counted. The split's side runs in one process for the
+ * (A B C, B C A, C A B, …: the order rotates) so a load change on the
+ * machine hits all of them; a first warm-up round is not counted. The split's side runs in one process for the
  * whole run (_appcost-pump.ts), as split-db does beside the application, so
  * the reader is measured warm (its steady state), not during its start.
  *
@@ -162,7 +162,8 @@ export async function run(): Promise<BenchResult[]> {
     };
     const splitCpuMs = async () => Number((await sp.ask('cpu')).split(' ')[1]) / 1000;
     for (let r = -1; r < rounds; r++) {
-      for (const m of MODES) {
+      // the order rotates every round, so no mode always follows the same one (or the same DDL)
+      for (const m of MODES.map((_, i) => MODES[(i + Math.max(0, r)) % MODES.length])) {
         await setMode(m);
         const dump = await dumpTid();
         const snap = async () => ({
