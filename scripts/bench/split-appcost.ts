@@ -3,20 +3,35 @@
  * application. Latency of the application's writes (autocommit UPDATE of a
  * random row, and INSERTs, on a moved table) with no split running, with
  * trigger capture (a changelog row in each writer transaction) and with
- * binlog capture (fence-only triggers; the tool reads the binlog and writes
- * the changelog from its own session), on one throwaway MariaDB with the
- * binlog on (test/helpers/mariadb-server.ts). The modes take turns in short
- * rounds (A B C A B C …) so a load change on the machine hits all three.
- * The binlog reader runs in its own process (_appcost-pump.ts), as split-db
- * does beside the application. No applier runs in any mode (the cost
- * measured is capture's alone).
+ * binlog capture (no row trigger before the cutover; the tool reads the
+ * binlog and writes the changelog from its own session), on one throwaway MariaDB with the
+ * binlog on in every mode (test/helpers/mariadb-server.ts), so the baseline
+ * pays for its own binlog too. The modes take turns in short rounds
+ * (A B C, B C A, C A B, …: the order rotates) so a load change on the
+ * machine hits all of them; a first warm-up round is not counted. The split's side runs in one process for the
+ * whole run (_appcost-pump.ts), as split-db does beside the application, so
+ * the reader is measured warm (its steady state), not during its start.
+ *
+ * CPU accounting per mode (Linux /proc): the server's threads — the
+ * application's four sessions, the binlog dump thread, everything else (the
+ * tool's sessions, InnoDB's background threads) — the split process and
+ * this process (the application's client side), as CPU µs per application
+ * write. On a box with fewer cores than busy threads, latency follows CPU
+ * demand: these columns say where the extra demand of each mode comes from.
  *
  *   SPLIT_APPCOST_ROUNDS (default 4), SPLIT_APPCOST_ROUND_MS (3000),
- *   SPLIT_APPCOST_WRITERS (4), SPLIT_APPCOST_ROWS (20000)
+ *   SPLIT_APPCOST_WRITERS (4), SPLIT_APPCOST_ROWS (20000),
+ *   SPLIT_APPCOST_APPLY=1: the applier runs too (capture + apply into a
+ *   second database on the server: the split after its copy), in both
+ *   capture modes; SPLIT_APPCOST_FENCE_TRIGGERS=1: binlog capture with the
+ *   fence-only row triggers installed from the start (as split-db did before
+ *   it deferred them to the cutover).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { dropDatabase, ensureDatabase, withDatabase } from '../../lib/db.ts';
@@ -27,10 +42,15 @@ import { readCatalog } from '../split/lib/context.ts';
 import { openSide } from '../split/lib/side.ts';
 import { changelogTable, q } from '../split/lib/sql.ts';
 import type { BenchResult } from './cli.ts';
+import { processCpuMs } from './_proc-cpu.ts';
 
-type Mode = 'no split' | 'trigger capture' | 'binlog capture';
-const MODES: Mode[] = ['no split', 'trigger capture', 'binlog capture'];
+type Mode = 'no split' | 'trigger capture' | 'binlog capture' | 'binlog, fence triggers' | 'binlog, per-event reads';
+/** SPLIT_APPCOST_VARIANTS=1 adds binlog capture as it was before each fix, in the same rounds (paired A/B). */
+const VARIANTS: Mode[] = ['binlog, fence triggers', 'binlog, per-event reads'];
+const MODES: Mode[] = ['no split', 'trigger capture', 'binlog capture', ...(process.env.SPLIT_APPCOST_VARIANTS === '1' ? VARIANTS : [])];
 const SERVICE = 'ac';
+const CPU_PARTS = ['app sessions', 'dump thread', 'server other', 'split process', 'app client'] as const;
+type CpuPart = (typeof CPU_PARTS)[number];
 
 function envInt(name: string, def: number): number {
   const v = Number(process.env[name]);
@@ -42,30 +62,42 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
-/** User + system CPU seconds a live process has used (Linux /proc; 0 elsewhere). */
-function cpuSeconds(pid: number): number {
+/** CPU ms of one thread of a process (Linux /proc), 0 when it is gone. */
+function threadCpuMs(pid: number, tid: number): number {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
   } catch {
     return 0;
   }
 }
 
-/** The binlog reader in its own process (_appcost-pump.ts), resolved once it reads. */
-function startPump(dsn: string): Promise<ChildProcess> {
+/** The split's side (_appcost-pump.ts): one process, driven by line commands. */
+function startSplitProcess(dsn: string, target: string | null): Promise<{ child: ChildProcess; ask(cmd: string): Promise<string> }> {
   const child = spawn(process.execPath, [fileURLToPath(new URL('./_appcost-pump.ts', import.meta.url))], {
-    env: { ...process.env, APPCOST_DSN: dsn, APPCOST_SERVICE: SERVICE }, stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, APPCOST_DSN: dsn, APPCOST_SERVICE: SERVICE, ...(target ? { APPCOST_TARGET: target } : {}), APPCOST_COPY: process.env.SPLIT_APPCOST_COPY === '1' ? '1' : '' }, stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const waiting: Array<(l: string) => void> = [];
+  let ready: () => void;
+  const readyP = new Promise<void>((resolve) => (ready = resolve));
+  lines.on('line', (l) => (l === 'ready' ? ready() : waiting.shift()?.(l)));
+  const ask = (cmd: string) => new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`split process did not answer "${cmd}" within 30 s`)), 30_000);
+    waiting.push((l) => {
+      clearTimeout(timer);
+      resolve(l);
+    });
+    child.stdin!.write(`${cmd}\n`);
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('binlog reader did not start within 30 s')), 30_000);
-    child.stdout!.on('data', (d) => {
-      if (String(d).includes('ready')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
+    const timer = setTimeout(() => reject(new Error('split process did not start within 30 s')), 30_000);
+    child.once('exit', (code) => reject(new Error(`split process exited ${code}`)));
+    void readyP.then(() => {
+      clearTimeout(timer);
+      resolve({ child, ask });
     });
-    child.once('exit', (code) => reject(new Error(`binlog reader exited ${code}`)));
   });
 }
 
@@ -74,77 +106,126 @@ export async function run(): Promise<BenchResult[]> {
   const roundMs = envInt('SPLIT_APPCOST_ROUND_MS', 3000);
   const writers = envInt('SPLIT_APPCOST_WRITERS', 4);
   const rows = envInt('SPLIT_APPCOST_ROWS', 20_000);
+  const copy = process.env.SPLIT_APPCOST_COPY === '1';
+  const apply = copy || process.env.SPLIT_APPCOST_APPLY === '1';
+  const fenceTriggers = process.env.SPLIT_APPCOST_FENCE_TRIGGERS === '1';
   const server = await startMariaDb({ binlog: true });
+  const mpid = Number(readFileSync(join(server.dir, 'pid'), 'utf8'));
   const dsn = withDatabase(server.dsn(), 'appcost');
+  const targetDsn = apply ? withDatabase(server.dsn(), 'appcost_t') : null;
   await ensureDatabase(dsn);
   const side = openSide(dsn);
   const conns: mysql.Connection[] = [];
   const lat = new Map<Mode, number[]>(MODES.map((m) => [m, []]));
+  const cpu = new Map<Mode, Record<CpuPart, number>>(MODES.map((m) => [m, Object.fromEntries(CPU_PARTS.map((p) => [p, 0])) as Record<CpuPart, number>]));
   const load0 = loadavg()[0];
-  let readerCpuS = 0;
+  let split: Awaited<ReturnType<typeof startSplitProcess>> | null = null;
   try {
     await side.knex.raw('CREATE TABLE products (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT NULL, price DECIMAL(12,2) NOT NULL, stock INT NOT NULL, updated_at DATETIME(6) NOT NULL) ENGINE=InnoDB');
     for (let i = 0; i < rows; i += 2000) {
       const n = Math.min(2000, rows - i);
       await side.knex.raw(`INSERT INTO products (name, price, stock, updated_at) VALUES ${Array.from({ length: n }, (_, j) => `('product ${i + j}', ${(i + j) % 1000}.99, 10, NOW(6))`).join(',')}`);
     }
+    if (targetDsn) {
+      // the copy, done before the measurement: the applier keeps this copy current
+      await ensureDatabase(targetDsn);
+      await side.knex.raw('CREATE TABLE appcost_t.products LIKE appcost.products');
+      await side.knex.raw('INSERT INTO appcost_t.products SELECT * FROM appcost.products');
+    }
     const shapes = (await readCatalog(side, ['products'])).shapes;
     await ensureMachinery(side, SERVICE, false);
-    for (let i = 0; i < writers; i++) conns.push(await mysql.createConnection({ host: '127.0.0.1', port: server.port, user: 'root', database: 'appcost' }));
-    let pump: ChildProcess | null = null;
+    await initCapturePos(side, SERVICE);
+    const tids: number[] = [];
+    for (let i = 0; i < writers; i++) {
+      const c = await mysql.createConnection({ host: '127.0.0.1', port: server.port, user: 'root', database: 'appcost' });
+      conns.push(c);
+      const [[r]] = (await c.query('SELECT TID AS tid FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()')) as unknown as [[{ tid: number }]];
+      tids.push(Number(r.tid));
+    }
+    split = await startSplitProcess(dsn, targetDsn);
+    const sp = split;
     const setMode = async (m: Mode) => {
-      if (pump) {
-        const p = pump;
-        readerCpuS += cpuSeconds(p.pid!);
-        const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
-        p.kill('SIGTERM');
-        await exited;
-      }
-      pump = null;
+      await sp.ask('off');
       await dropToolTriggers(side, SERVICE);
       if (m === 'trigger capture') await startCapture(side, SERVICE, shapes, false, true);
-      if (m === 'binlog capture') {
-        await side.knex.raw(`DELETE FROM ${q('_split_ac_binlog')}`).catch(() => undefined);
-        await initCapturePos(side, SERVICE);
-        await startCapture(side, SERVICE, shapes, false, true, undefined, true);
-        pump = await startPump(dsn);
-      }
+      // as split-db start does: no row trigger until the cutover (SPLIT_APPCOST_FENCE_TRIGGERS=1: fence-only ones, as before)
+      if (m === 'binlog capture' || m === 'binlog, per-event reads') await startCapture(side, SERVICE, shapes, false, true, undefined, fenceTriggers ? true : 'deferred');
+      if (m === 'binlog, fence triggers') await startCapture(side, SERVICE, shapes, false, true, undefined, true);
       await side.knex.raw(`DELETE FROM ${q(changelogTable(SERVICE))}`);
+      if (m === 'trigger capture') await sp.ask('triggers');
+      if (m === 'binlog capture' || m === 'binlog, fence triggers') await sp.ask('binlog');
+      if (m === 'binlog, per-event reads') await sp.ask('binlog-per-event');
     };
-    for (let r = 0; r < rounds; r++) {
-      for (const m of MODES) {
+    const dumpTid = async (): Promise<number | null> => {
+      const [r] = await side.knex.raw("SELECT TID AS tid FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'");
+      return (r as Array<{ tid: number }>)[0] ? Number((r as Array<{ tid: number }>)[0].tid) : null;
+    };
+    const splitCpuMs = async () => Number((await sp.ask('cpu')).split(' ')[1]) / 1000;
+    for (let r = -1; r < rounds; r++) {
+      // the order rotates every round, so no mode always follows the same one (or the same DDL)
+      for (const m of MODES.map((_, i) => MODES[(i + Math.max(0, r)) % MODES.length])) {
         await setMode(m);
-        const out = lat.get(m)!;
+        const dump = await dumpTid();
+        const snap = async () => ({
+          server: processCpuMs(mpid), app: tids.reduce((a, t) => a + threadCpuMs(mpid, t), 0), dump: dump ? threadCpuMs(mpid, dump) : 0,
+          split: await splitCpuMs(), client: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+        });
+        const out: number[] = [];
+        const s0 = await snap();
         const until = performance.now() + roundMs;
         await Promise.all(conns.map(async (c, w) => {
           let i = 0;
           while (performance.now() < until) {
             const t = performance.now();
-            if (++i % 5 === 0) await c.query('INSERT INTO products (name, price, stock, updated_at) VALUES (?, 9.99, 1, NOW(6))', [`new ${w}-${i}`]);
+            if (++i % 5 === 0) await c.query('INSERT INTO products (name, price, stock, updated_at) VALUES (?, 9.99, 1, NOW(6))', [`new ${w}-${i}-${r}`]);
             else await c.query('UPDATE products SET stock = stock + 1, updated_at = NOW(6) WHERE id = ?', [1 + Math.floor(Math.random() * rows)]);
             out.push(performance.now() - t);
           }
         }));
+        const s1 = await snap();
+        if (r < 0) continue; // warm-up round: not counted
+        lat.get(m)!.push(...out);
+        const acc = cpu.get(m)!;
+        acc['app sessions'] += s1.app - s0.app;
+        acc['dump thread'] += s1.dump - s0.dump;
+        acc['server other'] += (s1.server - s0.server) - (s1.app - s0.app) - (s1.dump - s0.dump);
+        acc['split process'] += s1.split - s0.split;
+        acc['app client'] += s1.client - s0.client;
       }
     }
     await setMode('no split');
   } finally {
+    if (split) {
+      const child = split.child;
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
     for (const c of conns) await c.end().catch(() => c.destroy());
     await side.knex.destroy();
     await dropDatabase(dsn).catch(() => undefined);
+    if (targetDsn) await dropDatabase(targetDsn).catch(() => undefined);
     await server.stop();
   }
   const load1 = loadavg()[0];
   const base = lat.get('no split')!;
   const table = MODES.map((m) => {
     const xs = lat.get(m)!;
-    return { mode: m, writes: xs.length, 'p50 ms': +pct(xs, 50).toFixed(3), 'p99 ms': +pct(xs, 99).toFixed(3), 'p99 / no split': +(pct(xs, 99) / pct(base, 99)).toFixed(2), 'writes/s': Math.round(xs.length / ((rounds * roundMs) / 1000)) };
+    const c = cpu.get(m)!;
+    const us = (p: CpuPart) => Math.round((c[p] * 1000) / xs.length);
+    return {
+      mode: m, writes: xs.length, 'p50 ms': +pct(xs, 50).toFixed(3), 'p99 ms': +pct(xs, 99).toFixed(3), 'p99 / no split': +(pct(xs, 99) / pct(base, 99)).toFixed(2), 'writes/s': Math.round(xs.length / ((rounds * roundMs) / 1000)),
+      ...Object.fromEntries(CPU_PARTS.map((p) => [`${p} µs/w`, us(p)])), 'total µs/w': CPU_PARTS.reduce((a, p) => a + us(p), 0),
+    };
   });
-  console.log(`\nsplit-appcost: ${writers} writers, ${rounds} rounds × ${roundMs} ms per mode, ${rows} rows; load average ${load0.toFixed(2)} → ${load1.toFixed(2)}; binlog reader CPU ${readerCpuS.toFixed(1)} s over ${((rounds * roundMs) / 1000).toFixed(0)} s of binlog capture (incl. its start)`);
+  console.log(`\nsplit-appcost: ${writers} writers, ${rounds} rounds × ${roundMs} ms per mode (after a warm-up round), ${rows} rows, ${copy ? 'capture + apply + copy (the split during its copy)' : apply ? 'capture + apply (the split after its copy)' : 'capture only (no applier)'}${fenceTriggers ? ', binlog capture with fence-only triggers' : ''}; load average ${load0.toFixed(2)} → ${load1.toFixed(2)}; CPU in µs per application write (server threads, split process, the app's client)`);
   console.table(table);
   const p99 = (m: Mode) => pct(lat.get(m)!, 99);
+  const tag = copy ? ', during copy' : apply ? ', capture + apply' : '';
   return [
-    { bench: 'split-appcost', metric: 'app write p99, binlog capture (peer: no split)', ours: p99('binlog capture'), peer: p99('no split'), peerName: 'no split', unit: 'ms', ratio: p99('no split') / p99('binlog capture') },
-    { bench: 'split-appcost', metric: 'app write p99, trigger capture (peer: no split)', ours: p99('trigger capture'), peer: p99('no split'), peerName: 'no split', unit: 'ms', ratio: p99('no split') / p99('trigger capture') },
+    { bench: 'split-appcost', metric: `app write p99, binlog capture${tag} (peer: no split)`, ours: p99('binlog capture'), peer: p99('no split'), peerName: 'no split', unit: 'ms', ratio: p99('no split') / p99('binlog capture') },
+    { bench: 'split-appcost', metric: `app write p99, trigger capture${tag} (peer: no split)`, ours: p99('trigger capture'), peer: p99('no split'), peerName: 'no split', unit: 'ms', ratio: p99('no split') / p99('trigger capture') },
   ];
 }

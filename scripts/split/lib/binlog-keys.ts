@@ -59,6 +59,13 @@ export function binlogKeyText(shape: TableShape, row: Record<string, unknown>): 
 export interface BinlogPos {
   file: string;
   pos: number;
+  /**
+   * MariaDB: the GTID position (`domain-server-seq,…`) of the same point,
+   * saved with file+offset for the operator and for failover planning;
+   * resume reads from file+offset. Absent on MySQL and on positions saved
+   * by older versions.
+   */
+  gtid?: string;
 }
 
 function fileSeq(file: string): number {
@@ -76,4 +83,37 @@ export function comparePos(a: BinlogPos, b: BinlogPos): number {
 
 export function formatPos(p: BinlogPos | null | undefined): string {
   return p ? `${p.file}:${p.pos}` : 'none';
+}
+
+/**
+ * Per-domain MariaDB GTID position, advanced at transaction ends: the GTID
+ * event opens a group, its commit (XID / COMMIT / a standalone statement)
+ * makes it the domain's newest. `text` is the position as
+ * @@gtid_binlog_pos prints it (domains in ascending order).
+ */
+export class GtidTracker {
+  private domains = new Map<number, string>();
+  private pending: { domain: number; gtid: string } | null = null;
+
+  constructor(seed?: string | null) {
+    for (const g of (seed ?? '').split(',')) {
+      const m = /^(\d+)-\d+-\d+$/.exec(g);
+      if (m) this.domains.set(Number(m[1]), g);
+    }
+  }
+
+  begin(domain: number, server: number, seq: number | string): void {
+    this.pending = { domain, gtid: `${domain}-${server}-${seq}` };
+  }
+
+  commit(): void {
+    if (!this.pending) return;
+    this.domains.set(this.pending.domain, this.pending.gtid);
+    this.pending = null;
+  }
+
+  get text(): string | undefined {
+    if (!this.domains.size) return undefined;
+    return [...this.domains.keys()].sort((a, b) => a - b).map((d) => this.domains.get(d)!).join(',');
+  }
 }

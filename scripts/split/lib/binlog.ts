@@ -20,11 +20,12 @@
 import ZongJi from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
 import { parseMysqlDsn } from '../../../lib/db.ts';
-import { binlogKeyText, binlogKeyWhy, comparePos, formatPos, type BinlogPos } from './binlog-keys.ts';
+import { binlogKeyText, binlogKeyWhy, comparePos, formatPos, GtidTracker, type BinlogPos } from './binlog-keys.ts';
 import { cascadePaths } from './cascade.ts';
+import { SplitError } from './errors.ts';
 import { foreignKeys } from './introspect.ts';
 import { openConnection, type Side } from './side.ts';
-import { changelogTable, q, type TableShape } from './sql.ts';
+import { changelogTable, lit, q, type TableShape } from './sql.ts';
 
 export type CaptureMode = 'binlog' | 'triggers';
 export type CaptureFlag = 'auto' | CaptureMode;
@@ -44,6 +45,7 @@ export function positionDdl(service: string): string {
     id TINYINT UNSIGNED NOT NULL,
     file VARCHAR(255) NOT NULL,
     pos BIGINT UNSIGNED NOT NULL,
+    gtid VARCHAR(1024) NULL,
     updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
     PRIMARY KEY (id)
   ) ENGINE=InnoDB`;
@@ -60,9 +62,59 @@ export async function masterPos(side: Side): Promise<BinlogPos> {
 export async function savedPos(side: Side, service: string): Promise<BinlogPos | null> {
   const [[exists]] = await side.knex.raw('SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [side.db, positionTable(service)]);
   if (!Number(exists.n)) return null;
-  const [rows] = await side.knex.raw(`SELECT file, pos FROM ${q(positionTable(service))} WHERE id = 1`);
-  const r = (rows as Array<{ file: string; pos: number | string }>)[0];
-  return r ? { file: r.file, pos: Number(r.pos) } : null;
+  const gtid = await hasGtidColumn(side, service);
+  const [rows] = await side.knex.raw(`SELECT file, pos${gtid ? ', gtid' : ''} FROM ${q(positionTable(service))} WHERE id = 1`);
+  const r = (rows as Array<{ file: string; pos: number | string; gtid?: string | null }>)[0];
+  return r ? { file: r.file, pos: Number(r.pos), ...(r.gtid ? { gtid: r.gtid } : {}) } : null;
+}
+
+async function hasGtidColumn(side: Side, service: string): Promise<boolean> {
+  const [rows] = await side.knex.raw('SELECT COUNT(*) AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?', [side.db, positionTable(service), 'gtid']);
+  return Number((rows as Array<{ n: number }>)[0].n) > 0;
+}
+
+/** A position table made by a version without the GTID column gets it (nullable: old rows keep file+offset only). */
+async function ensureGtidColumn(side: Side, service: string): Promise<void> {
+  if (!(await hasGtidColumn(side, service))) await side.knex.raw(`ALTER TABLE ${q(positionTable(service))} ADD COLUMN gtid VARCHAR(1024) NULL AFTER pos`);
+}
+
+/**
+ * MariaDB: the GTID position (`domain-server-seq,…`) that corresponds to a
+ * binlog file+offset (BINLOG_GTID_POS), or null (MySQL, where the function
+ * does not exist, or a position the server cannot place).
+ */
+export async function gtidAt(side: Side, p: BinlogPos): Promise<string | null> {
+  try {
+    const [[r]] = await side.knex.raw('SELECT BINLOG_GTID_POS(?, ?) AS g', [p.file, p.pos]);
+    const g = r?.g === null || r?.g === undefined ? null : String(r.g);
+    return g !== null && isGtidPos(g) ? g : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A MariaDB GTID position: `domain-server-seq` per domain, comma-separated ('' = none yet). */
+export function isGtidPos(s: string): boolean {
+  return s === '' || /^\d+-\d+-\d+(,\d+-\d+-\d+)*$/.test(s);
+}
+
+/** Binlog files the source still has (SHOW BINARY LOGS), oldest first. */
+export async function binlogFiles(side: Side): Promise<string[]> {
+  const [rows] = await side.knex.raw('SHOW BINARY LOGS');
+  return (rows as Array<{ Log_name: string }>).map((r) => r.Log_name);
+}
+
+/**
+ * Why reading cannot resume at `p`, or null: its file is no longer on the
+ * source (purged by binlog_expire_logs_seconds / expire_logs_days or PURGE
+ * BINARY LOGS while the split was stopped). The changes in the purged files
+ * are gone; resuming from the oldest file left would lose them silently.
+ */
+export function purgedWhy(p: BinlogPos, files: string[]): string | null {
+  if (files.includes(p.file)) return null;
+  return `binlog capture cannot resume at ${formatPos(p)}${p.gtid ? ` (GTID ${p.gtid})` : ''}: ${p.file} is no longer on the source ` +
+    `(purged; oldest left: ${files[0] ?? 'none'}), so the changes since that position cannot be read. Raise binlog_expire_logs_seconds for the split's duration; ` +
+    'to recover, cancel the split and start it again (a new copy)';
 }
 
 /**
@@ -76,10 +128,11 @@ export async function savedPos(side: Side, service: string): Promise<BinlogPos |
  */
 export async function initCapturePos(side: Side, service: string): Promise<BinlogPos> {
   await side.knex.raw(positionDdl(service));
+  await ensureGtidColumn(side, service);
   const have = await savedPos(side, service);
   if (have) return have;
   const p = await masterPos(side);
-  await side.knex.raw(`INSERT IGNORE INTO ${q(positionTable(service))} (id, file, pos) VALUES (1, ?, ?)`, [p.file, p.pos]);
+  await side.knex.raw(`INSERT IGNORE INTO ${q(positionTable(service))} (id, file, pos, gtid) VALUES (1, ?, ?, ?)`, [p.file, p.pos, await gtidAt(side, p)]);
   return (await savedPos(side, service))!;
 }
 
@@ -138,11 +191,6 @@ export async function chooseCapture(side: Side, shapes: Map<string, TableShape>,
   return { mode: 'triggers', why: `binlog capture not possible: ${reasons.join('; ')}` };
 }
 
-interface Pending {
-  keys: Array<[string, string]>;
-  pos: BinlogPos;
-}
-
 export interface PumpLog {
   warn(obj: object, msg: string): void;
 }
@@ -153,19 +201,45 @@ const INSERT_ROWS = 500;
 const FLUSH_GAP_MS = 50;
 /** A position with no keys behind it is saved at most this often (the save is itself a binlog transaction). */
 const IDLE_SAVE_MS = 10_000;
+/**
+ * After a burst of events the reader stops reading its socket for this long,
+ * so the next events are read in one batch: the dump thread sends every event
+ * as it is written, and reading each as it arrives costs a wakeup (and a
+ * parse of one small chunk) per event — about 10× the CPU per write of
+ * reading the same events in batches (docs/split.md "Binlog capture").
+ * Bounds the extra capture lag.
+ */
+export const READ_GAP_MS = 20;
+
+type RowEvent = { getEventName(): string; nextPosition: number; tableId?: number; tableMap?: Record<number, { parentSchema: string; tableName: string }>; rows?: Array<Record<string, unknown>>; binlogName?: string; query?: string; domainId?: number; serverId?: number; seqNo?: number | string };
 
 /**
  * Reads the binlog from the saved position and turns row events of the moved
  * tables into changelog rows. `seen` is the newest transaction end whose keys
  * are all in the changelog; `waitFor` blocks until it passes a position.
+ *
+ * Cost per application write (what the split adds to the source's CPU):
+ * row events of other tables — the changelog's own inserts included — are
+ * skipped by zongji before their rows are decoded (`includeSchema`); keys are
+ * collected per table in Sets across every transaction read since the last
+ * flush (a key written by many transactions is logged once per flush); a
+ * flush is one source transaction (keys + position) at most every
+ * FLUSH_GAP_MS, its INSERTs built as literal text (key texts are hex, JSON
+ * brackets and quotes only: nothing to escape).
  */
 export class BinlogPump {
   seen: BinlogPos | null = null;
   error: Error | null = null;
+  /** Changelog rows written and transactions read (status, benchmarks). */
+  readonly counts = { transactions: 0, keys: 0, flushes: 0 };
   private z: ZongJi | null = null;
   private file = '';
-  private txn = new Map<string, [string, string]>();
-  private queue: Pending[] = [];
+  /** Keys read since the last flush, per table (the transaction being read included: its keys are committed on the source already). */
+  private keys = new Map<string, Set<string>>();
+  private nkeys = 0;
+  /** Newest transaction end read (not yet flushed). */
+  private next: BinlogPos | null = null;
+  private gtid = new GtidTracker();
   private flushing: Promise<void> | null = null;
   private conn: mysql.Connection | null = null;
   private savedAt = 0;
@@ -173,22 +247,35 @@ export class BinlogPump {
   private waiters = new Set<() => void>();
   private flushedAt = 0;
   private timer: NodeJS.Timeout | null = null;
+  private tableLits = new Map<string, string>();
 
   private side: Side;
   private service: string;
   private shapes: Map<string, TableShape>;
   private log?: PumpLog;
 
+  /** Pause after a burst of events (READ_GAP_MS; 0 reads every event as it comes: benchmarks compare the two). */
+  readGapMs = READ_GAP_MS;
+
   constructor(side: Side, service: string, shapes: Map<string, TableShape>, log?: PumpLog) {
     this.side = side;
     this.service = service;
     this.shapes = shapes;
     this.log = log;
+    for (const t of shapes.keys()) this.tableLits.set(t, lit(t));
   }
 
   async start(): Promise<void> {
     const from = await savedPos(this.side, this.service);
     if (!from) throw new Error(`no saved binlog position for ${this.service}: capture was not started`);
+    // a split started by a version without the GTID column: its saves below write the column
+    await ensureGtidColumn(this.side, this.service);
+    const purged = purgedWhy(from, await binlogFiles(this.side));
+    if (purged) {
+      this.log?.warn({ from: formatPos(from), gtid: from.gtid }, 'binlog capture: the saved position was purged from the source');
+      throw new SplitError('BLOCKED', purged);
+    }
+    this.gtid = new GtidTracker(from.gtid ?? (await gtidAt(this.side, from)));
     this.seen = from;
     this.saved = from;
     this.file = from.file;
@@ -198,12 +285,17 @@ export class BinlogPump {
     this.z = z;
     const ready = new Promise<void>((resolve, reject) => {
       z.on('ready', () => resolve());
-      z.on('error', (err: Error) => {
-        this.fail(err);
-        reject(err);
+      z.on('error', (err: Error & { errno?: number }) => {
+        // 1236: the server cannot read from the position (its file was purged between the check above and the dump)
+        const e = err.errno === 1236 ? new SplitError('BLOCKED', `${purgedWhy({ ...from, file: `${from.file} (${err.message})` }, [])}`) : err;
+        this.fail(e);
+        reject(e);
       });
     });
-    z.on('binlog', (e: unknown) => this.onEvent(e as Record<string, unknown> & { getEventName(): string; nextPosition: number }));
+    z.on('binlog', (e: unknown) => {
+      this.onEvent(e as RowEvent);
+      this.gap(z);
+    });
     z.start({
       filename: from.file, position: from.pos, serverId: 0x40000000 + Math.floor(Math.random() * 0x3fffffff),
       includeEvents: ['rotate', 'tablemap', 'writerows', 'updaterows', 'deleterows', 'xid', 'query', 'mariadbgtid', 'heartbeat'],
@@ -213,6 +305,29 @@ export class BinlogPump {
     await ready;
   }
 
+  private gapping = false;
+
+  /**
+   * Once the events already received are handled (setImmediate), the socket
+   * is paused for READ_GAP_MS. Only the stream is paused: zongji's own pause
+   * (while it fetches a table's columns) is mysql2's connection flag, which
+   * keeps queueing packets whatever the stream does.
+   */
+  private gap(z: ZongJi): void {
+    if (this.gapping || this.readGapMs <= 0) return;
+    const stream = (z as unknown as { connection?: { stream?: NodeJS.ReadableStream } }).connection?.stream;
+    if (!stream || typeof stream.pause !== 'function') return;
+    this.gapping = true;
+    setImmediate(() => {
+      if (this.z !== z) return;
+      stream.pause();
+      setTimeout(() => {
+        this.gapping = false;
+        if (this.z === z) stream.resume();
+      }, this.readGapMs).unref();
+    });
+  }
+
   private fail(err: Error): void {
     if (this.error) return;
     this.error = err;
@@ -220,51 +335,66 @@ export class BinlogPump {
     for (const w of this.waiters) w();
   }
 
-  private onEvent(e: Record<string, unknown> & { getEventName(): string; nextPosition: number }): void {
+  private onEvent(e: RowEvent): void {
     const name = e.getEventName();
-    if (name === 'rotate') {
-      this.file = String(e.binlogName);
-      return;
-    }
-    if (name === 'mariadbgtid') {
-      this.txn.clear();
-      return;
-    }
-    if (name === 'writerows' || name === 'deleterows' || name === 'updaterows') {
-      const map = (e.tableMap as Record<number, { parentSchema: string; tableName: string }>)[e.tableId as number];
-      if (!map || map.parentSchema !== this.side.db) return;
-      const shape = this.shapes.get(map.tableName);
-      if (!shape) return;
-      try {
-        for (const r of e.rows as Array<Record<string, unknown>>) {
-          const images = name === 'updaterows' ? [r.before as Record<string, unknown>, r.after as Record<string, unknown>] : [r];
-          for (const img of images) {
-            const k = binlogKeyText(shape, img);
-            this.txn.set(`${shape.name}\u0000${k}`, [shape.name, k]);
+    switch (name) {
+      case 'writerows':
+      case 'deleterows':
+      case 'updaterows': {
+        const map = e.tableMap![e.tableId!];
+        if (!map || map.parentSchema !== this.side.db) return;
+        const shape = this.shapes.get(map.tableName);
+        if (!shape) return;
+        let set = this.keys.get(shape.name);
+        if (!set) this.keys.set(shape.name, (set = new Set()));
+        const before = set.size;
+        try {
+          if (name === 'updaterows') {
+            for (const r of e.rows!) {
+              set.add(binlogKeyText(shape, r.before as Record<string, unknown>));
+              set.add(binlogKeyText(shape, r.after as Record<string, unknown>));
+            }
+          } else {
+            for (const r of e.rows!) set.add(binlogKeyText(shape, r));
           }
+        } catch (err) {
+          this.fail(err as Error);
+          void this.stop();
         }
-      } catch (err) {
-        this.fail(err as Error);
-        void this.stop();
+        this.nkeys += set.size - before;
+        return;
       }
-      return;
-    }
-    // a transaction's end (XID; COMMIT of a non-transactional engine) or a statement outside one (DDL)
-    if (name === 'xid' || (name === 'query' && String(e.query).trim().toUpperCase() !== 'BEGIN')) {
-      if (!e.nextPosition) return;
-      this.queue.push({ keys: [...this.txn.values()], pos: { file: this.file, pos: e.nextPosition } });
-      this.txn.clear();
-      this.kick();
+      case 'mariadbgtid':
+        this.gtid.begin(e.domainId!, e.serverId!, e.seqNo!);
+        return;
+      case 'rotate':
+        this.file = String(e.binlogName);
+        return;
+      case 'xid':
+        return this.ended(e);
+      case 'query':
+        // a transaction's end (COMMIT of a non-transactional engine) or a statement outside one (DDL)
+        if (String(e.query).trim().toUpperCase() !== 'BEGIN') this.ended(e);
+        return;
     }
   }
 
+  private ended(e: RowEvent): void {
+    if (!e.nextPosition) return;
+    this.gtid.commit();
+    this.counts.transactions++;
+    const gtid = this.gtid.text;
+    this.next = gtid === undefined ? { file: this.file, pos: e.nextPosition } : { file: this.file, pos: e.nextPosition, gtid };
+    this.kick();
+  }
+
   /**
-   * Starts a flush of the queue, at most one every FLUSH_GAP_MS (each flush
-   * is a durable commit on the source, competing with the application's own
-   * commits for the log's fsync); `now` skips the wait (someone waits for it).
+   * Starts a flush, at most one every FLUSH_GAP_MS (each flush is a durable
+   * commit on the source, competing with the application's own commits for
+   * the log's fsync); `now` skips the wait (someone waits for it).
    */
   private kick(now = false): void {
-    if (this.flushing || this.error || !this.queue.length) return;
+    if (this.flushing || this.error || !this.next) return;
     const wait = this.flushedAt + FLUSH_GAP_MS - Date.now();
     if (!now && wait > 0) {
       this.timer ??= setTimeout(() => {
@@ -278,36 +408,52 @@ export class BinlogPump {
     this.flushedAt = Date.now();
     this.flushing = this.flush().catch((err) => this.fail(err as Error)).finally(() => {
       this.flushing = null;
-      if (this.queue.length) this.kick();
+      if (this.next) this.kick();
     });
   }
 
-  /** Everything queued, in one transaction when it has keys: keys + the newest position. */
+  /** Every key read so far and the newest transaction end, in one transaction when there are keys. */
   private async flush(): Promise<void> {
-    const batch = this.queue.splice(0);
-    if (!batch.length) return;
-    const keys = batch.flatMap((b) => b.keys);
-    const pos = batch[batch.length - 1].pos;
-    const now = Date.now();
-    if (keys.length || now - this.savedAt >= IDLE_SAVE_MS) await this.save(keys, pos);
+    const pos = this.next;
+    if (!pos) return;
+    const keys = this.keys;
+    const n = this.nkeys;
+    this.keys = new Map();
+    this.nkeys = 0;
+    this.next = null;
+    if (n || Date.now() - this.savedAt >= IDLE_SAVE_MS) await this.save(keys, n, pos);
     this.seen = pos;
     for (const w of this.waiters) w();
   }
 
-  private async save(keys: Array<[string, string]>, pos: BinlogPos): Promise<void> {
+  private async save(keys: Map<string, Set<string>>, n: number, pos: BinlogPos): Promise<void> {
     const conn = this.conn!;
     await conn.query('START TRANSACTION');
     try {
-      for (let i = 0; i < keys.length; i += INSERT_ROWS) {
-        const part = keys.slice(i, i + INSERT_ROWS);
-        await conn.query(`INSERT INTO ${q(changelogTable(this.service))} (tbl, pk) VALUES ${part.map(() => '(?, ?)').join(', ')}`, part.flat());
+      if (n) {
+        const head = `INSERT INTO ${q(changelogTable(this.service))} (tbl, pk) VALUES `;
+        let values: string[] = [];
+        for (const [t, set] of keys) {
+          const tl = this.tableLits.get(t)!;
+          // key texts are `["<hex>",…]`: no quote or backslash to escape
+          for (const k of set) {
+            values.push(`(${tl},'${k}')`);
+            if (values.length >= INSERT_ROWS) {
+              await conn.query(head + values.join(','));
+              values = [];
+            }
+          }
+        }
+        if (values.length) await conn.query(head + values.join(','));
       }
-      await conn.query(`UPDATE ${q(positionTable(this.service))} SET file = ?, pos = ? WHERE id = 1`, [pos.file, pos.pos]);
+      await conn.query(`UPDATE ${q(positionTable(this.service))} SET file = ?, pos = ?, gtid = ? WHERE id = 1`, [pos.file, pos.pos, pos.gtid ?? null]);
       await conn.query('COMMIT');
     } catch (err) {
       await conn.query('ROLLBACK').catch(() => undefined);
       throw err;
     }
+    this.counts.keys += n;
+    this.counts.flushes++;
     this.saved = pos;
     this.savedAt = Date.now();
   }
@@ -342,6 +488,11 @@ export class BinlogPump {
     const z = this.z;
     this.z = null;
     if (z) {
+      // zongji may still decode a packet it had buffered after stop() dropped its connection (a DATETIME column then
+      // throws reading the connection's config): whatever it says or reads from here on is not ours to act on
+      z.removeAllListeners('binlog');
+      z.removeAllListeners('error');
+      z.on('error', () => undefined);
       await new Promise<void>((resolve) => {
         z.once('stopped', () => resolve());
         z.stop();
@@ -351,8 +502,8 @@ export class BinlogPump {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.flushing) await this.flushing.catch(() => undefined);
-    if (!this.error && this.queue.length) await this.flush().catch((err) => this.fail(err as Error));
-    if (!this.error && this.seen && this.saved && comparePos(this.seen, this.saved) > 0) await this.save([], this.seen).catch(() => undefined);
+    if (!this.error && this.next) await this.flush().catch((err) => this.fail(err as Error));
+    if (!this.error && this.seen && this.saved && comparePos(this.seen, this.saved) > 0) await this.save(new Map(), 0, this.seen).catch(() => undefined);
     const c = this.conn;
     this.conn = null;
     if (c) await c.end().catch(() => c.destroy());

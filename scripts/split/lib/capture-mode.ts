@@ -33,8 +33,10 @@ export async function captureMode(ctx: SplitContext, state: SplitState, shapes: 
 
 /**
  * Turns capture on before the copy's first chunk. Binlog mode: the start
- * position is saved first (binlog.ts initCapturePos), then fence-only
- * triggers (the fence and the TRUNCATE guards are the same as with triggers).
+ * position is saved first (binlog.ts initCapturePos), then the TRUNCATE
+ * guards and the cascade capture triggers; the fence-only row triggers wait
+ * for the cutover (`fenceTriggers`), so until then the application's writes
+ * to the moved tables run no trigger.
  */
 export async function beginCapture(ctx: SplitContext, state: SplitState, shapes: Map<string, TableShape>): Promise<void> {
   const mode = await captureMode(ctx, state, shapes);
@@ -42,10 +44,21 @@ export async function beginCapture(ctx: SplitContext, state: SplitState, shapes:
     await ensureMachinery(ctx.source, ctx.service.name, false);
     const p = await initCapturePos(ctx.source, ctx.service.name);
     ctx.log.info({ from: formatPos(p) }, 'capture: reading the binlog');
-    await startCapture(ctx.source, ctx.service.name, shapes, false, false, ddlPolicy(ctx), true);
+    await startCapture(ctx.source, ctx.service.name, shapes, false, false, ddlPolicy(ctx), 'deferred');
   } else {
     await startCapture(ctx.source, ctx.service.name, shapes, false, false, ddlPolicy(ctx));
   }
+}
+
+/**
+ * Binlog mode, cutover: the fence-only row triggers on the source, before the
+ * fence is raised (idempotent: a split started by a version that installed
+ * them at start keeps them). Their DDL waits for each table's metadata lock,
+ * bounded and retried by lib/ddl.ts, outside the write freeze.
+ */
+export async function fenceTriggers(ctx: SplitContext, state: SplitState, shapes: Map<string, TableShape>): Promise<void> {
+  if (state.capture?.mode !== 'binlog') return;
+  await startCapture(ctx.source, ctx.service.name, shapes, false, false, ddlPolicy(ctx), true);
 }
 
 /** A running binlog reader for the forward direction, or null when the split captures with triggers. */

@@ -15,8 +15,15 @@ import {
  * table (metadata lock), so once it returns no earlier uncaptured write can
  * still commit — the copy may start. The same triggers enforce the fence
  * (see rowTriggerDdl), so a cutover changes one row, not DDL. With binlog
- * capture (binlog.ts) the row triggers are fence-only (`fenceOnly`).
+ * capture (binlog.ts) the row triggers are fence-only (`fenceOnly`), and
+ * installed only by the cutover (`'deferred'`: until then the application's
+ * writes run no trigger at all — a fence-only trigger still costs each write
+ * a third to two thirds of a capturing one on the server, docs/split.md
+ * "Binlog capture").
  */
+/** Row triggers: capturing, fence-only (binlog capture), or not yet (binlog capture before the cutover). */
+export type RowTriggers = boolean | 'deferred';
+
 export async function ensureMachinery(side: Side, service: string, initiallyFenced: boolean): Promise<boolean> {
   await side.knex.raw(changelogDdl(service));
   const migrated = await widenChangelogKey(side, service);
@@ -97,7 +104,7 @@ export function cascadingInto(fks: ForeignKey[], moved: Map<string, TableShape>)
 }
 
 /** Every trigger DDL capture needs on a side, with the table each is on. */
-export async function captureTriggers(side: Side, service: string, moved: Map<string, TableShape>, fenceOnly = false): Promise<Map<ToolTrigger, string>> {
+export async function captureTriggers(side: Side, service: string, moved: Map<string, TableShape>, fenceOnly: RowTriggers = false): Promise<Map<ToolTrigger, string>> {
   const out = new Map<ToolTrigger, string>();
   // chains of FK actions of any depth into the moved tables (lib/cascade.ts): capture + fence on the parent that starts them
   for (const [parent, c] of cascadePaths(await foreignKeys(side.knex, side.db), new Set(moved.keys()))) {
@@ -107,6 +114,7 @@ export async function captureTriggers(side: Side, service: string, moved: Map<st
       out.set({ name, table: parent }, cascadeCaptureTriggerDdl(service, parent, ev, c[ev], moved, name));
     }
   }
+  if (fenceOnly === 'deferred') return out;
   for (const s of moved.values()) for (const ev of ROW_EVENTS) out.set({ name: triggerName(service, s.name, ev), table: s.name }, rowTriggerDdl(service, s.name, s.key, ev, !fenceOnly));
   return out;
 }
@@ -122,7 +130,7 @@ export interface ToolTrigger {
  * already exists is kept (trigger DDL costs ~60 ms each), so a resumed run
  * only adds what a killed one did not get to; `replace` rewrites them all.
  */
-export async function startCapture(side: Side, service: string, moved: Map<string, TableShape>, initiallyFenced = false, replace = false, policy: DdlPolicy = DEFAULT_DDL_POLICY, fenceOnly = false): Promise<void> {
+export async function startCapture(side: Side, service: string, moved: Map<string, TableShape>, initiallyFenced = false, replace = false, policy: DdlPolicy = DEFAULT_DDL_POLICY, fenceOnly: RowTriggers = false): Promise<void> {
   // an older changelog (integer keys) is widened in place; its triggers are then rewritten for the key text
   if (await ensureMachinery(side, service, initiallyFenced)) replace = true;
   const have = new Set((await listToolTriggers(side, service)).map((t) => t.name));

@@ -27,8 +27,8 @@ export interface ServiceStatus {
   verify: { ok?: boolean; differences: number; truncated?: boolean; inFlight: number; finishedAt?: string } | null;
   ownership: { owner: string; database: string; version: number } | null;
   triggers: { source: Record<string, string>; target: Record<string, string> };
-  /** Capture mode of the forward direction (binlog.ts) and, in binlog mode, the position read up to. */
-  capture?: { mode: string; why: string; position?: string } | null;
+  /** Capture mode of the forward direction (binlog.ts) and, in binlog mode, the position read up to (file:offset, and its MariaDB GTID). */
+  capture?: { mode: string; why: string; position?: string; gtid?: string } | null;
   lastCutover: SplitState['attempts'][number] | null;
   source: string;
   target: string;
@@ -79,9 +79,14 @@ export async function serviceStatus(ctx: SplitContext, state: SplitState | undef
     verify: state?.verify ? { ok: state.verify.ok, differences: Math.max(state.verify.differencesFound ?? 0, state.verify.differences.length), truncated: !!state.verify.truncated, inFlight: state.verify.inFlight, finishedAt: state.verify.finishedAt } : null,
     ownership,
     triggers: { source: srcT, target: dstT as Record<string, string> },
-    capture: state?.capture ? { ...state.capture, ...(state.capture.mode === 'binlog' ? { position: formatPos(await savedPos(ctx.source, ctx.service.name)) } : {}) } : null,
+    capture: state?.capture ? { ...state.capture, ...(state.capture.mode === 'binlog' ? await binlogStatus(ctx) : {}) } : null,
     lastCutover: state?.attempts.at(-1) ?? null,
     source: ctx.source.masked,
     target: ctx.target.masked,
   };
+}
+
+async function binlogStatus(ctx: SplitContext): Promise<{ position: string; gtid?: string }> {
+  const p = await savedPos(ctx.source, ctx.service.name);
+  return { position: formatPos(p), ...(p?.gtid ? { gtid: p.gtid } : {}) };
 }

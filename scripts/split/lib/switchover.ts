@@ -3,7 +3,7 @@ import { maskSecretsInText } from '../../../lib/mask.ts';
 import { drain } from './applier.ts';
 import { masterPos, type BinlogPump } from './binlog.ts';
 import { setFence, startCapture } from './capture.ts';
-import { catchUp, openPump } from './capture-mode.ts';
+import { catchUp, fenceTriggers, openPump } from './capture-mode.ts';
 import { movingShapes, type SplitContext } from './context.ts';
 import { SplitError } from './errors.ts';
 import { autoIncrementOf } from './introspect.ts';
@@ -96,6 +96,8 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
     // refuses before any freeze while a poison row is parked (applier.ts): the flip would leave it behind
     await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 30_000, signal: ctx.signal, noPoison: true, onBatch: (r) => count(state, link, r.changes) });
     if (kind === 'cutover') await dropCrossingForeignKeys(ctx, state, ddlPolicy(ctx));
+    // binlog mode: the source's fence (row triggers) is installed now, before the freeze (capture-mode.ts)
+    if (kind === 'cutover') await fenceTriggers(ctx, state, shapes);
     await startCapture(link.to, ctx.service.name, shapes, true, false, ddlPolicy(ctx));
     await setFence(link.to, ctx.service.name, true);
     await carryAutoIncrement(link, AUTO_INCREMENT_MARGIN, ddlPolicy(ctx));

@@ -14,9 +14,10 @@ import { WRITER_TABLES } from './harness/writer.ts';
 import { createMatrixPair, exactDifferences, MATRIX_TABLES } from './type-fixture.ts';
 import { isClean, summary } from './harness/checker.ts';
 import { runScenario, type ScenarioReport } from './harness/scenario.ts';
-import { BinlogPump, chooseCapture, initCapturePos, masterPos, serverWhy } from '../lib/binlog.ts';
-import { binlogKeyText, binlogKeyWhy, comparePos } from '../lib/binlog-keys.ts';
-import { ensureMachinery, startCapture } from '../lib/capture.ts';
+import { BinlogPump, binlogFiles, chooseCapture, initCapturePos, isGtidPos, masterPos, purgedWhy, savedPos, serverWhy } from '../lib/binlog.ts';
+import { binlogKeyText, binlogKeyWhy, comparePos, GtidTracker } from '../lib/binlog-keys.ts';
+import { ensureMachinery, startCapture, triggerModes } from '../lib/capture.ts';
+import { fenceTriggers } from '../lib/capture-mode.ts';
 import { readCatalog } from '../lib/context.ts';
 import { keyTextExpr } from '../lib/keys.ts';
 import { openSide, type Side } from '../lib/side.ts';
@@ -50,6 +51,32 @@ describe('binlog capture: pure parts', () => {
     expect(serverWhy({ ...ok, format: 'MIXED' })).to.match(/MIXED, not ROW/);
     expect(serverWhy({ ...ok, grants: ['GRANT SELECT, INSERT ON *.* TO `U`@`%`'] })).to.match(/REPLICATION SLAVE/);
     expect(serverWhy({ ...ok, grants: ['GRANT SELECT, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO `U`@`%`'] })).to.equal(null);
+  });
+
+  it('tracks the MariaDB GTID position per domain at transaction ends, from a seed', () => {
+    const g = new GtidTracker('0-1-10,2-1-5');
+    expect(g.text).to.equal('0-1-10,2-1-5');
+    g.begin(0, 2, 11);
+    expect(g.text, 'an open group is not a position yet').to.equal('0-1-10,2-1-5');
+    g.commit();
+    g.begin(1, 2, 1);
+    g.commit();
+    g.commit(); // a second commit marker with no group open changes nothing
+    expect(g.text).to.equal('0-2-11,1-2-1,2-1-5');
+    expect(new GtidTracker(null).text).to.equal(undefined);
+    expect(new GtidTracker('').text).to.equal(undefined);
+    expect(isGtidPos('0-1-10,2-1-5')).to.equal(true);
+    expect(isGtidPos('')).to.equal(true);
+    expect(isGtidPos("0-1-1'; DROP")).to.equal(false);
+  });
+
+  it('refuses to resume from a purged binlog file, naming the position, its GTID and what to do', () => {
+    const p = { file: 'binlog.000003', pos: 1234, gtid: '0-2-99' };
+    expect(purgedWhy(p, ['binlog.000003', 'binlog.000004'])).to.equal(null);
+    const why = purgedWhy(p, ['binlog.000005', 'binlog.000006']);
+    expect(why).to.match(/cannot resume at binlog\.000003:1234 \(GTID 0-2-99\): binlog\.000003 is no longer on the source \(purged; oldest left: binlog\.000005\)/);
+    expect(why).to.match(/binlog_expire_logs_seconds/);
+    expect(why).to.match(/cancel the split and start it again/);
   });
 
   it('decodes only key kinds it proves exact', () => {
@@ -211,6 +238,72 @@ describe('binlog capture against a server with the binlog on @integration', func
       await f.drop();
     }
   });
+
+  it('resumes from a position table made before the GTID column, and adds it', async () => {
+    const f = await fresh();
+    try {
+      await ensureMachinery(f.side, f.service, false);
+      const p = await masterPos(f.side);
+      await f.side.knex.raw(`CREATE TABLE ${q(`_split_${f.service}_binlog`)} (id TINYINT UNSIGNED NOT NULL, file VARCHAR(255) NOT NULL, pos BIGINT UNSIGNED NOT NULL,
+        updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), PRIMARY KEY (id)) ENGINE=InnoDB`);
+      await f.side.knex.raw(`INSERT INTO ${q(`_split_${f.service}_binlog`)} (id, file, pos) VALUES (1, ?, ?)`, [p.file, p.pos]);
+      const pump = new BinlogPump(f.side, f.service, f.shapes);
+      await pump.start();
+      try {
+        await f.app.query('INSERT INTO t_ubig VALUES (42, 1)');
+        await pump.waitFor(await masterPos(f.side), 30_000);
+        expect(pump.error).to.equal(null);
+      } finally {
+        await pump.stop();
+      }
+      expect(await logged(f.side, f.service)).to.deep.equal([`t_ubig ["${Buffer.from('42').toString('hex').toUpperCase()}"]`]);
+      expect((await savedPos(f.side, f.service))?.gtid).to.match(/^\d+-\d+-\d+/);
+    } finally {
+      await f.drop();
+    }
+  });
+
+  it('saves the GTID with file+offset at transaction ends; resume from a purged file is refused with the reason', async () => {
+    const f = await fresh();
+    try {
+      await ensureMachinery(f.side, f.service, false);
+      const from = await initCapturePos(f.side, f.service);
+      expect(from.gtid !== undefined && isGtidPos(from.gtid), `seeded GTID ${from.gtid}`).to.equal(true);
+      const pump = new BinlogPump(f.side, f.service, f.shapes);
+      await pump.start();
+      try {
+        for (let i = 0; i < 5; i++) await f.app.query(`INSERT INTO t_ubig VALUES (${100 + i}, 1)`);
+        await pump.waitFor(await masterPos(f.side), 30_000);
+      } finally {
+        await pump.stop();
+      }
+      const [[g]] = await f.side.knex.raw('SELECT @@gtid_binlog_pos AS g');
+      const saved = await savedPos(f.side, f.service);
+      expect(saved?.gtid, 'the GTID of the last transaction read (the pump\'s own position save is the only one after it)').to.be.a('string');
+      // the newest GTID the server logged is the pump's own save (or nothing after the reads): at most one behind it
+      const seq = (s: string) => Number(s.split(',').find((x) => x.startsWith('0-'))!.split('-')[2]);
+      expect(seq(String(g.g)) - seq(saved!.gtid!)).to.be.within(0, 1);
+      // the position's file is purged: the next start refuses instead of reading from wherever the server is
+      await f.side.knex.raw('FLUSH BINARY LOGS');
+      await f.side.knex.raw('FLUSH BINARY LOGS');
+      const files = await binlogFiles(f.side);
+      // the server keeps a file until its binlog checkpoint (and the reader's dump thread) let it go: retried, with a deadline
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        await f.side.knex.raw(`PURGE BINARY LOGS TO '${files[files.length - 1]}'`);
+        if (!(await binlogFiles(f.side)).includes(saved!.file)) break;
+        if (Date.now() > deadline) throw new Error(`the server kept ${saved!.file} for 30 s`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const again = new BinlogPump(f.side, f.service, f.shapes);
+      let err: Error | undefined;
+      await again.start().catch((e) => (err = e));
+      await again.stop();
+      expect(err?.message).to.match(new RegExp(`cannot resume at ${saved!.file.replace('.', '\\.')}:\\d+ \\(GTID [\\d,-]+\\): .* is no longer on the source`));
+    } finally {
+      await f.drop();
+    }
+  });
 });
 
 /**
@@ -287,7 +380,14 @@ describe('binlog capture: the cutover\'s final catch-up @integration', function 
       const st = await statusCommand(ctx);
       expect(st.capture?.mode).to.equal('binlog');
       expect(st.capture?.position).to.match(/^[\w.-]+\.\d+:\d+$/);
+      expect(st.capture?.gtid, 'the GTID saved with the position').to.match(/^\d+-\d+-\d+(,\d+-\d+-\d+)*$/);
       await verifyCommand(ctx, {});
+      // binlog mode runs no row trigger before the cutover; the cutover installs the fence-only ones first (here: as an
+      // earlier cutover attempt did, so the transaction below runs the fence trigger and the fence waits for it)
+      const shapes = (await readCatalog(ctx.source, [...WRITER_TABLES])).shapes;
+      expect(Object.values(await triggerModes(ctx.source, 'product', shapes.values()))).to.deep.equal([...WRITER_TABLES].map(() => 'none'));
+      await fenceTriggers(ctx, (await ctx.store.load('product'))!, shapes);
+      expect(Object.values(await triggerModes(ctx.source, 'product', shapes.values()))).to.deep.equal([...WRITER_TABLES].map(() => 'capture'));
       const [[p]] = (await app.query('SELECT id FROM products ORDER BY id LIMIT 1')) as unknown as Array<Array<{ id: number }>>;
       await app.query('START TRANSACTION');
       await app.query('UPDATE products SET name = ? WHERE id = ?', ['late write', p.id]);
