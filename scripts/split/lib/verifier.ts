@@ -12,28 +12,31 @@ import { note, type Difference, type SplitState, type VerifyState } from './stat
 
 /**
  * Verify while the application keeps writing (pt-table-checksum / VDiff
- * shape). Per primary-key chunk:
- *   1. open a consistent snapshot S on the live side, then apply the captured
- *      backlog (the applier runs in this process, so the copy stays frozen
- *      until the next chunk) and remember the keys it applied (P);
+ * shape). Per primary-key chunk, up to `verifyWorkers` chunks at once:
+ *   1. start watching applied keys, open a consistent snapshot S on the live
+ *      side, catch up (verify-catchup.ts: one drain at a time, shared by the
+ *      chunks that ask before it starts), and right after that drain open a
+ *      snapshot T on the copy; P = the keys applied since watching began;
  *   2. each server hashes every row of the chunk over its exact bytes
  *      (rowhash.ts: SHA1 per row; COUNT + SHA1 of the row hashes in the
  *      order the server reads them, and only when those do not decide the
- *      order-independent sums of their 64-bit halves) — the live side inside S — in parallel; rows changed
- *      after S are all in P, so the comparison excludes P;
+ *      order-independent sums of their 64-bit halves) inside S and T, in
+ *      parallel; rows changed after S are all in P, so the comparison
+ *      excludes P;
  *   3. a differing range is split into key sub-ranges inside the same
- *      snapshot until leaves are small, whose rows are compared one by one
+ *      snapshots until leaves are small, whose rows are compared one by one
  *      as exact bytes (rowdiff.ts); a differing range whose rows all compare
  *      equal is itself reported (never silently clean);
  *   4. keys in P and leaf differences are re-checked on current rows after
  *      further catch-up; those still pending in the changelog are in flight,
  *      the rest are reported as differences by primary key.
- * After a table's chunks, CHECKSUM TABLE runs on both servers when the two
- * are comparable (table-checksum.ts); a table whose CHECKSUM TABLE differs is
- * reported as a difference even when every chunk matched.
+ * When a table's last chunk is handed out, CHECKSUM TABLE starts on both
+ * servers (when the two are comparable, table-checksum.ts), beside the last
+ * chunks; a table whose CHECKSUM TABLE differs is reported as a difference
+ * even when every chunk matched.
  * At most MAX_REPORTED_DIFFERENCES are kept; `differencesFound` counts all
  * and `truncated` says the list is cut ("≥ 1,000 differences").
- * Progress is saved after every chunk; a killed verify resumes.
+ * Progress is saved after every chunk, in key order; a killed verify resumes.
  */
 export const MAX_REPORTED_DIFFERENCES = 1000;
 
