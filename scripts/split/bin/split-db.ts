@@ -165,7 +165,7 @@ function build(): Command {
     .option('--abort-after-ms <n>', `write-freeze abort limit for cutover/rollback (default: ${DEFAULT_FREEZE_ABORT_MS})`)
     .option('--verify-chunk <n>', `rows per verify chunk (default: ${DEFAULT_VERIFY_CHUNK})`)
     .option('--verify-leaf-rows <n>', `differing verify ranges are split down to this many rows, then diffed row by row (default: ${DEFAULT_VERIFY_LEAF_ROWS})`)
-    .option('--verify-workers <n>', 'verify chunks compared at once, each with its own snapshot on both sides (default: the servers\' cores, halved when both sides share one; 2 when unknown)')
+    .option('--verify-workers <n>', 'verify chunks compared at once, each with its own snapshot on both sides (default: the servers\' cores, halved when both sides share one, at least 2)')
     .option('--verify-max-age <duration>', 'cutover needs a clean verify finished at most this long ago, ms or 90s/30m/1h (default: 1h)')
     .option('--ddl-lock-wait-ms <n>', `longest one DDL attempt (trigger, FK drop, rename) waits for its metadata lock (default: ${DEFAULT_DDL_LOCK_WAIT_MS})`)
     .option('--ddl-retries <n>', `DDL attempts after the first, with backoff; then fail naming the blocking transaction (default: ${DEFAULT_DDL_RETRIES})`)
