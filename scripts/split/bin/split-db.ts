@@ -48,6 +48,7 @@ interface Globals {
   abortAfterMs?: string;
   verifyChunk?: string;
   verifyLeafRows?: string;
+  verifyWorkers?: string;
   copyMode?: string;
   capture?: string;
   verifyMaxAge?: string;
@@ -98,7 +99,7 @@ async function withContext<T>(cmd: Command, service: string, fn: (ctx: SplitCont
   });
   const opts = validateOptions({
     chunkSize: g.chunkSize, minChunk: g.minChunk, maxChunk: g.maxChunk, targetChunkMs: g.targetChunkMs, maxRowsPerSecond: g.maxRowsPerSecond, maxThreadsRunning: g.maxThreadsRunning,
-    applyBatch: g.applyBatch, copyWorkers: g.copyWorkers, copyLoaders: g.copyLoaders, streamWrite: g.streamWrite as never, deferIndexes: g.deferIndexes as never, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, copyMode: g.copyMode as never, capture: g.capture as never, verifyMaxAgeMs: g.verifyMaxAge,
+    applyBatch: g.applyBatch, copyWorkers: g.copyWorkers, copyLoaders: g.copyLoaders, streamWrite: g.streamWrite as never, deferIndexes: g.deferIndexes as never, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, verifyWorkers: g.verifyWorkers, copyMode: g.copyMode as never, capture: g.capture as never, verifyMaxAgeMs: g.verifyMaxAge,
     ddlLockWaitMs: g.ddlLockWaitMs, ddlRetries: g.ddlRetries,
   });
   const ctx = openContext({
@@ -165,6 +166,7 @@ function build(): Command {
     .option('--abort-after-ms <n>', `write-freeze abort limit for cutover/rollback (default: ${DEFAULT_FREEZE_ABORT_MS})`)
     .option('--verify-chunk <n>', `rows per verify chunk (default: ${DEFAULT_VERIFY_CHUNK})`)
     .option('--verify-leaf-rows <n>', `differing verify ranges are split down to this many rows, then diffed row by row (default: ${DEFAULT_VERIFY_LEAF_ROWS})`)
+    .option('--verify-workers <n>', 'verify chunks compared at once, each with its own snapshot on both sides (default: the servers\' cores, halved when both sides share one, at least 2)')
     .option('--verify-max-age <duration>', 'cutover needs a clean verify finished at most this long ago, ms or 90s/30m/1h (default: 1h)')
     .option('--ddl-lock-wait-ms <n>', `longest one DDL attempt (trigger, FK drop, rename) waits for its metadata lock (default: ${DEFAULT_DDL_LOCK_WAIT_MS})`)
     .option('--ddl-retries <n>', `DDL attempts after the first, with backoff; then fail naming the blocking transaction (default: ${DEFAULT_DDL_RETRIES})`)

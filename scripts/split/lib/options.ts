@@ -18,6 +18,8 @@ export const DEFAULT_VERIFY_LEAF_ROWS = 2000;
 export const DEFAULT_NEWEST_ROWS_CHECK = 200;
 export const DEFAULT_COPY_WORKERS = 2;
 export const DEFAULT_COPY_LOADERS = 4;
+/** 0: from the servers' core count (verifier.ts verifyWorkers). */
+export const DEFAULT_VERIFY_WORKERS = 0;
 
 export interface SplitOptions {
   chunkSize: number;
@@ -32,6 +34,8 @@ export interface SplitOptions {
   verifyRechecks: number;
   /** Mismatching verify ranges are split until they hold at most this many rows, then diffed row by row. */
   verifyLeafRows: number;
+  /** Verify chunks in flight at once, each with its own snapshot on both sides; 0 = from the servers' core count. */
+  verifyWorkers: number;
   newestRowsCheck: number;
   /** Key-range segments copied concurrently per table (one server thread each on the source side). */
   copyWorkers: number;
@@ -65,6 +69,7 @@ export const DEFAULT_OPTIONS: SplitOptions = {
   verifyChunk: DEFAULT_VERIFY_CHUNK,
   verifyRechecks: DEFAULT_VERIFY_RECHECKS,
   verifyLeafRows: DEFAULT_VERIFY_LEAF_ROWS,
+  verifyWorkers: DEFAULT_VERIFY_WORKERS,
   newestRowsCheck: DEFAULT_NEWEST_ROWS_CHECK,
   copyWorkers: DEFAULT_COPY_WORKERS,
   copyMode: 'auto',
@@ -80,7 +85,7 @@ export const DEFAULT_OPTIONS: SplitOptions = {
 const INT_FIELDS: Array<[keyof SplitOptions, number, number]> = [
   ['chunkSize', 1, 1_000_000], ['minChunk', 1, 1_000_000], ['maxChunk', 1, 1_000_000], ['targetChunkMs', 10, 60_000],
   ['maxRowsPerSecond', 0, 100_000_000], ['maxThreadsRunning', 0, 100_000], ['applyBatch', 1, 100_000],
-  ['freezeAbortMs', 100, 600_000], ['verifyChunk', 10, 10_000_000], ['verifyRechecks', 0, 100], ['verifyLeafRows', 1, 1_000_000], ['newestRowsCheck', 1, 100_000], ['copyWorkers', 1, 16], ['copyLoaders', 1, 16],
+  ['freezeAbortMs', 100, 600_000], ['verifyChunk', 10, 10_000_000], ['verifyRechecks', 0, 100], ['verifyLeafRows', 1, 1_000_000], ['verifyWorkers', 0, 16], ['newestRowsCheck', 1, 100_000], ['copyWorkers', 1, 16], ['copyLoaders', 1, 16],
   ['ddlLockWaitMs', 100, 60_000], ['ddlRetries', 0, 100],
 ];
 

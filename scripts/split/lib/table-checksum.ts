@@ -3,7 +3,8 @@ import type { Side } from './side.ts';
 import { changelogTable, qq } from './sql.ts';
 
 /**
- * CHECKSUM TABLE as a guard after verify's chunk hashes: a table whose native
+ * CHECKSUM TABLE as a guard beside verify's chunk hashes (started with a table's
+ * last chunk, verifier.ts): a table whose native
  * checksum differs between the two sides is never reported clean. The native
  * checksum depends on the server version, the storage format and the column
  * definitions, so it is only compared when both sides agree on all three

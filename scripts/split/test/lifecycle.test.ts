@@ -15,7 +15,9 @@ for (const copyMode of ['sql', 'stream'] as const) {
     before(async () => {
       pair = await createPair(`life_${copyMode}`);
       await seedCatalog(pair.source.knex, 1500);
-      ctx = productContext(pair, { copyMode });
+      // the stream run verifies with 3 chunks in flight (200-row chunks: 8 for products) while the writer keeps
+      // writing, so the shared catch-up and the per-chunk snapshots are exercised under real changes
+      ctx = productContext(pair, copyMode === 'stream' ? { copyMode, verifyWorkers: 3, verifyChunk: 200 } : { copyMode });
       writer = new Writer(pair.source.dsn, pair.targetDsn, 1500);
     });
     after(async () => {
@@ -35,6 +37,7 @@ for (const copyMode of ['sql', 'stream'] as const) {
       const v = await verifyCommand(ctx, {});
       expect(v.differences, JSON.stringify(v.differences.slice(0, 5))).to.deep.equal([]);
       expect(v.ok).to.equal(true);
+      if (copyMode === 'stream') expect(v.tables.products.chunks).to.be.at.least(7);
 
       await writer.more(30);
       const c = await cutoverCommand(ctx);

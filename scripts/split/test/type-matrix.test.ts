@@ -116,16 +116,19 @@ describe('exactnessBlockers', () => {
 
 describe('row hash text is injective on the server @integration', function () {
   this.timeout(30_000);
-  it('NUL bytes moved across columns, NULL vs empty, swapped NULLs and equal-by-collation strings all hash differently', async () => {
+  it('NUL bytes moved across columns, NULL vs empty, swapped NULLs, \'N\' vs NULL, fake lengths and equal-by-collation strings all hash differently', async () => {
     const db = await createTestDatabase('rowhash', [], 'move');
     try {
-      await db.knex.raw(`CREATE TABLE h (id INT PRIMARY KEY, a VARBINARY(10) NULL, b VARBINARY(10) NULL, c VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NULL)`);
-      await db.knex.raw(`INSERT INTO h VALUES (1, X'6100', X'62', 'x'), (2, X'61', X'0062', 'x'), (3, NULL, X'', 'x'), (4, X'', NULL, 'x'), (5, NULL, NULL, 'x'), (6, X'', X'', 'x'), (7, X'', X'', 'X'), (8, X'', X'', 'x ')`);
-      const [rows] = await db.knex.raw('SELECT id, a, b, c FROM h');
-      expect((rows as unknown[]).length).to.equal(8);
-      const cols: ColumnInfo[] = ['a', 'b', 'c'].map((name) => ({ name, dataType: name === 'c' ? 'varchar' : 'varbinary', columnType: 'x', nullable: true, generated: false, isJson: false }));
+      await db.knex.raw(`CREATE TABLE h (id INT PRIMARY KEY, a VARBINARY(10) NULL, b VARBINARY(10) NULL, c VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NULL, d INT NULL)`);
+      await db.knex.raw(`INSERT INTO h VALUES (1, X'6100', X'62', 'x', 1), (2, X'61', X'0062', 'x', 1), (3, NULL, X'', 'x', 1), (4, X'', NULL, 'x', 1), (5, NULL, NULL, 'x', 1),
+        (6, X'', X'', 'x', 1), (7, X'', X'', 'X', 1), (8, X'', X'', 'x ', 1),
+        (9, 'N', NULL, 'x', 1), (10, NULL, 'N', 'x', 1), (11, NULL, NULL, 'N', 1), (12, NULL, NULL, NULL, 1), (13, NULL, NULL, NULL, NULL), (14, NULL, NULL, NULL, 0),
+        (15, X'00310061', NULL, 'x', 1), (16, X'00', X'61', 'x', 1), (17, X'4E00', X'', 'x', 1), (18, NULL, X'00', 'x', 1)`);
+      const [rows] = await db.knex.raw('SELECT id, a, b, c, d FROM h');
+      expect((rows as unknown[]).length).to.equal(18);
+      const cols: ColumnInfo[] = ['a', 'b', 'c', 'd'].map((name) => ({ name, dataType: { c: 'varchar', d: 'int' }[name] ?? 'varbinary', columnType: 'x', nullable: true, generated: false, isJson: false }));
       const [hashes] = await db.knex.raw(`SELECT COUNT(DISTINCT ${rowHashExpr(cols)}) AS n FROM h`);
-      expect(Number((hashes as Array<{ n: number }>)[0].n)).to.equal(8);
+      expect(Number((hashes as Array<{ n: number }>)[0].n)).to.equal(18);
     } finally {
       await db.drop();
     }

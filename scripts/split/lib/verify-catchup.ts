@@ -1,0 +1,94 @@
+/**
+ * Verify's catch-up, shared by every chunk in flight and the CHECKSUM TABLE
+ * guard. Drains never overlap (one runs at a time); callers that arrive while
+ * none has started yet share the next one ("one catch-up for all"); a drain
+ * always starts after the call that asked for it, so it applies everything
+ * committed before that caller's snapshot.
+ *
+ * Every chunk watches the keys applied while it is open (`watch`): each batch's
+ * keys go to every watcher registered when the batch was reported. A chunk
+ * registers before it opens its source snapshot, so any change applied to the
+ * target after that moment is in its set P (changes applied before were read
+ * from the changelog earlier, so they are in its snapshot already).
+ *
+ * `catchUp(then)` runs `then` right after the drain, before any other drain
+ * starts: a chunk opens its target snapshot there, so the target it reads is
+ * the caught-up one plus nothing that is not in P.
+ */
+export type AppliedKeys = Map<string, Iterable<string>>;
+export type DrainOnce = (report: (keys: AppliedKeys) => void) => Promise<number>;
+
+export interface Watch {
+  /** Keys applied since `watch()`, per table. */
+  keys: Map<string, Set<string>>;
+  stop(): void;
+}
+
+interface Waiter {
+  then?: () => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+export class CatchUpHub {
+  private chain: Promise<void> = Promise.resolve();
+  /** Callers of the next drain, which has not started yet. */
+  private queued: Waiter[] | null = null;
+  private readonly watchers = new Set<Map<string, Set<string>>>();
+  /** Drains run so far (tests, and the shared-catch-up claim). */
+  drains = 0;
+
+  private readonly drainOnce: DrainOnce;
+
+  constructor(drainOnce: DrainOnce) {
+    this.drainOnce = drainOnce;
+  }
+
+  watch(): Watch {
+    const keys = new Map<string, Set<string>>();
+    this.watchers.add(keys);
+    return { keys, stop: () => this.watchers.delete(keys) };
+  }
+
+  catchUp<T = number>(then?: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const w: Waiter = { then, resolve: resolve as (v: unknown) => void, reject };
+      if (this.queued) {
+        this.queued.push(w);
+        return;
+      }
+      const batch = [w];
+      this.queued = batch;
+      this.chain = this.chain.then(() => this.run(batch));
+    });
+  }
+
+  private async run(batch: Waiter[]): Promise<void> {
+    this.queued = null; // from here on, callers wait for the drain after this one
+    let applied: number;
+    try {
+      this.drains++;
+      applied = await this.drainOnce((keys) => this.report(keys));
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    for (const w of batch) {
+      try {
+        w.resolve(w.then ? await w.then() : applied);
+      } catch (err) {
+        w.reject(err);
+      }
+    }
+  }
+
+  private report(keys: AppliedKeys): void {
+    for (const watcher of this.watchers) {
+      for (const [t, ks] of keys) {
+        let set = watcher.get(t);
+        if (!set) watcher.set(t, (set = new Set()));
+        for (const k of ks) set.add(k);
+      }
+    }
+  }
+}
