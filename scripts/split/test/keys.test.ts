@@ -206,12 +206,19 @@ for (const c of CASES) {
       expect(v.differences, JSON.stringify(v.differences.slice(0, 3))).to.deep.equal([]);
     });
 
-    (binlog ? it.skip : it)('verify sees a key whose case differs on the target only, and a changed value under a three-column key', async () => {
+    // binlog mode does not move k_triple (see above): there only the case-differing UUID key is checked
+    it(`verify sees a key whose case differs on the target only${binlog ? '' : ', and a changed value under a three-column key'}`, async () => {
       await target.transaction(async (tx) => {
         await tx.raw('SET @split_bypass = 1');
         const [res] = await tx.raw('UPDATE k_uuid SET id = LOWER(id) WHERE BINARY id <> LOWER(id) LIMIT 1');
         expect((res as { affectedRows: number }).affectedRows).to.equal(1);
       });
+      if (binlog) {
+        const v = await verifyCommand(ctx, { restart: true });
+        expect(v.ok).to.equal(false);
+        expect(v.differences.map((d) => `${d.table}:${d.kind}`).sort()).to.deep.equal(['k_uuid:extra-on-target', 'k_uuid:missing-on-target']);
+        return;
+      }
       // and a changed value in a row of a three-column key, deep inside the table
       const [[row]] = await target.raw("SELECT CONCAT('[\"', HEX(CAST(t AS BINARY)), '\",\"', HEX(CAST(s AS BINARY)), '\",\"', HEX(CAST(x AS BINARY)), '\"]') AS k FROM k_triple ORDER BY t, s, x LIMIT 1 OFFSET 137");
       await target.transaction(async (tx) => {
