@@ -74,7 +74,7 @@ export function renderStatus(s: ServiceStatus): string {
     ...(s.copyPath ? [`  copy path ${s.copyPath}`] : []),
     ...(s.pendingIndexes ?? []).map((x) => `  deferred indexes of ${x.table} (${x.step}): ${x.indexes.join(', ')} — added back in one online ALTER when the copy is done; verify and cutover wait for them`),
     `  ownership ${s.ownership ? `${s.ownership.owner}/${s.ownership.database} (v${s.ownership.version})` : 'unavailable'}`,
-    `  triggers: source ${triggerSummary(s.triggers.source)}; target ${triggerSummary(s.triggers.target)}`,
+    `  triggers: source ${sourceTriggers(s)}; target ${triggerSummary(s.triggers.target)}`,
   ];
   if (s.verify) lines.push(`  verify ${s.verify.finishedAt ? (s.verify.ok ? 'OK' : `${s.verify.truncated ? '≥ ' : ''}${s.verify.differences.toLocaleString('en-US')} difference(s)`) : 'in progress'}${s.verify.inFlight ? `, ${s.verify.inFlight} in flight` : ''}`);
   for (const [dir, r] of [['forward', s.poison.forward], ['reverse', s.poison.reverse]] as const) {
@@ -85,6 +85,12 @@ export function renderStatus(s: ServiceStatus): string {
   if (s.lastCutover) lines.push(`  last ${s.lastCutover.kind}: ${s.lastCutover.ok ? 'ok' : 'aborted'}${s.lastCutover.freezeMs !== undefined ? `, freeze ${s.lastCutover.freezeMs} ms` : ''}${s.lastCutover.error ? ` (${s.lastCutover.error})` : ''}`);
   lines.push(`  source ${s.source}`, `  target ${s.target}`);
   return lines.join('\n');
+}
+
+/** Binlog capture needs no row triggers on the source before the cutover installs the fence: say so rather than a bare "none". */
+function sourceTriggers(s: ServiceStatus): string {
+  const summary = triggerSummary(s.triggers.source);
+  return summary === 'none' && s.capture?.mode === 'binlog' ? 'none (binlog capture reads the binlog; the fence triggers are installed at cutover)' : summary;
 }
 
 /** "1,000" or, when the list was cut, "≥ 1,000" (issue #11 item 13: counts are honest). */
