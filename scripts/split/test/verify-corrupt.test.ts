@@ -13,6 +13,21 @@ import { runCli } from './helpers.ts';
  * must report every one by table, key and column, and cutover must refuse
  * until a clean, recent verify (or --force --reason, which is recorded).
  */
+/** The 11 corruptions the fixture plants, as verify must report them (key: the readable form; pk is the exact key text). */
+const EXPECTED_DIFFERENCES = [
+  { table: 'm_pair', key: 'id=11', kind: 'different', columns: ['v'] },
+  { table: 'm_pair', key: 'id=12', kind: 'different', columns: ['v'] },
+  { table: 'm_float', key: 'id=1', kind: 'different', columns: ['f'] },
+  { table: 'm_float', key: 'id=2', kind: 'different', columns: ['d'] },
+  { table: 'm_text', key: 'id=1', kind: 'different', columns: ['l'] },
+  { table: 'm_text', key: 'id=3', kind: 'different', columns: ['u'] },
+  { table: 'm_text', key: 'id=4', kind: 'different', columns: ['u'] },
+  { table: 'm_text', key: 'id=6', kind: 'different', columns: ['u'] },
+  { table: 'm_json', key: 'id=6', kind: 'different', columns: ['j'] },
+  { table: 'm_time', key: 'id=3', kind: 'different', columns: ['dt'] },
+  { table: 'm_bits', key: 'id=1', kind: 'different', columns: ['e'] },
+];
+
 describe('split-db verify cannot be fooled; cutover needs a clean, recent verify @integration', function () {
   this.timeout(90_000);
   let pair: MatrixPair;
@@ -68,19 +83,7 @@ describe('split-db verify cannot be fooled; cutover needs a clean, recent verify
     try {
       const v = await verifyCommand(ctx, { restart: true });
       expect(v.ok).to.equal(false);
-      const expected = [
-        { table: 'm_pair', key: 'id=11', kind: 'different', columns: ['v'] },
-        { table: 'm_pair', key: 'id=12', kind: 'different', columns: ['v'] },
-        { table: 'm_float', key: 'id=1', kind: 'different', columns: ['f'] },
-        { table: 'm_float', key: 'id=2', kind: 'different', columns: ['d'] },
-        { table: 'm_text', key: 'id=1', kind: 'different', columns: ['l'] },
-        { table: 'm_text', key: 'id=3', kind: 'different', columns: ['u'] },
-        { table: 'm_text', key: 'id=4', kind: 'different', columns: ['u'] },
-        { table: 'm_text', key: 'id=6', kind: 'different', columns: ['u'] },
-        { table: 'm_json', key: 'id=6', kind: 'different', columns: ['j'] },
-        { table: 'm_time', key: 'id=3', kind: 'different', columns: ['dt'] },
-        { table: 'm_bits', key: 'id=1', kind: 'different', columns: ['e'] },
-      ];
+      const expected = EXPECTED_DIFFERENCES;
       // pk is the key's exact text (keys.ts); key is its readable form
       expect(v.differences.map(({ table, key, kind, columns }) => ({ table, key, kind, columns }))).to.deep.include.members(expected);
       expect(v.differences, JSON.stringify(v.differences)).to.have.length(expected.length);
@@ -102,19 +105,7 @@ describe('split-db verify cannot be fooled; cutover needs a clean, recent verify
       const v = await verifyCommand(ctx, { restart: true });
       const got = v.differences.map(({ table, key, kind, columns }) => ({ table, key, kind, columns }));
       expect(got, JSON.stringify(v.differences)).to.have.length(11);
-      expect(got).to.deep.include.members([
-        { table: 'm_pair', key: 'id=11', kind: 'different', columns: ['v'] },
-        { table: 'm_pair', key: 'id=12', kind: 'different', columns: ['v'] },
-        { table: 'm_float', key: 'id=1', kind: 'different', columns: ['f'] },
-        { table: 'm_float', key: 'id=2', kind: 'different', columns: ['d'] },
-        { table: 'm_text', key: 'id=1', kind: 'different', columns: ['l'] },
-        { table: 'm_text', key: 'id=3', kind: 'different', columns: ['u'] },
-        { table: 'm_text', key: 'id=4', kind: 'different', columns: ['u'] },
-        { table: 'm_text', key: 'id=6', kind: 'different', columns: ['u'] },
-        { table: 'm_json', key: 'id=6', kind: 'different', columns: ['j'] },
-        { table: 'm_time', key: 'id=3', kind: 'different', columns: ['dt'] },
-        { table: 'm_bits', key: 'id=1', kind: 'different', columns: ['e'] },
-      ]);
+      expect(got).to.deep.include.members(EXPECTED_DIFFERENCES);
       // several chunks per table did run (the workers had something to overlap), every row counted once
       const tables = Object.values(v.tables);
       expect(Math.max(...tables.map((t) => t.chunks))).to.be.greaterThan(2);
