@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { HOP_BY_HOP, clientHead } from '../engine.ts';
 import { FastCounter, FastHistogram } from '../fast-metrics.ts';
-import { isValidTraceparent, newRequestId, newTraceparent, takeRequestId } from '../headers.ts';
+import { keepAliveTimeout } from '../relay/response-parser.ts';
+import { forwardHeaders, isValidTraceparent, newRequestId, newTraceparent, prepareForwardHeaders, takeRequestId } from '../headers.ts';
 
 type H = Record<string, string | string[] | undefined>;
 
@@ -203,6 +204,68 @@ describe('strangler per-request work (issue 15)', () => {
       const fh = new FastHistogram(fast.h, ['r', 'u']);
       fh.observe(1);
       expect(() => fh.observe(Number.NaN)).to.throw(TypeError);
+    });
+  });
+
+  describe('forwardHeaders: the forwarded request headers without delete', () => {
+    const TP = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const SETS: Record<string, string | string[]>[] = [
+      { host: 'a.example', 'user-agent': 'ua', accept: '*/*', connection: 'keep-alive' },
+      { host: 'a.example', connection: 'close, X-Drop , traceparent', 'x-drop': '1', traceparent: TP, tracestate: 'k=v', 'x-keep': '2' },
+      { 'x-request-id': 'old', host: 'h', traceparent: TP, tracestate: 'k=v', 'x-forwarded-for': '1.1.1.1', 'x-forwarded-host': 'evil', 'x-forwarded-proto': 'https' },
+      { traceparent: 'garbage', tracestate: 'k=v', 'x-forwarded-host': 'evil', te: 'trailers', expect: '100-continue', 'proxy-authorization': 'x', 'keep-alive': '1', upgrade: 'h2c', trailer: 'x', 'transfer-encoding': 'chunked', 'proxy-connection': 'x' },
+      { connection: 'host', host: 'gone', 'x-forwarded-host': 'kept?', cookie: ['a=1', 'b=2'] as unknown as string },
+      { connection: 'x-forwarded-for, x-request-id', 'x-forwarded-for': '9.9.9.9', 'x-request-id': 'drop-me', accept: 'a' },
+      {},
+    ];
+    const strip = (h: Record<string, unknown>) => Object.entries(h).map(([k, v]) => [k, k === 'traceparent' && v !== TP ? isValidTraceparent(v) : v]);
+
+    for (const [i, set] of SETS.entries()) {
+      for (const trusted of [false, true]) {
+        it(`same fields, values and order as prepareForwardHeaders in place: set ${i}, trusted peer ${trusted}`, () => {
+          const inPlace = { ...set };
+          prepareForwardHeaders(inPlace, 'rid', '10.0.0.9', i % 2 === 0, trusted);
+          const input = { ...set };
+          const copy = forwardHeaders(input, 'rid', '10.0.0.9', i % 2 === 0, trusted);
+          expect(strip(copy)).to.deep.equal(strip(inPlace));
+          expect(input, 'the incoming object is left alone').to.deep.equal(set);
+        });
+      }
+    }
+
+    it('keeps an own `__proto__` field as a field', () => {
+      const h: Record<string, string> = {};
+      Object.defineProperty(h, '__proto__', { value: 'x', enumerable: true, configurable: true, writable: true });
+      const out = forwardHeaders(h, 'rid', '10.0.0.1', false);
+      expect(Object.getPrototypeOf(out)).to.equal(Object.prototype);
+      expect(Object.keys(out)[0]).to.equal('__proto__');
+      expect(Object.getOwnPropertyDescriptor(out, '__proto__')?.value).to.equal('x');
+    });
+  });
+
+  describe('keepAliveTimeout: the Keep-Alive hint without a regex', () => {
+    const RE = /(?:^|[,\s])timeout\s*=\s*(\d{1,9})/i;
+    const viaRegex = (v: string) => {
+      const m = RE.exec(v);
+      return m === null ? -1 : Number(m[1]) * 1000;
+    };
+    const FIXED = ['timeout=5', 'timeout=60, max=1000', 'max=5, timeout=7', 'Timeout = 12', 'TIMEOUT=\t3', 'xtimeout=5, timeout=9', 'xtimeout=5',
+      'timeout=', 'timeout=abc, timeout=4', 'timeout=1234567890', 'timeout =  0', ' timeout=2', 'timeout\u00a0=1', '\u00a0timeout=8', 'timeouttimeout=1',
+      'timeout=-1', ',timeout=3', 'timeout;=3', '', 'max=1'];
+    it('agrees with the regex it replaces on fixed and random values', () => {
+      for (const v of FIXED) expect(keepAliveTimeout(v), JSON.stringify(v)).to.equal(viaRegex(v));
+      const parts = ['timeout', 'TimeOut', '=', ' ', '\t', ',', '1', '9', '0', 'x', 'max', '\u00a0', ';', '12345'];
+      let seed = 7;
+      const rnd = (n: number) => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return seed % n;
+      };
+      for (let i = 0; i < 20000; i++) {
+        let v = '';
+        const n = 1 + rnd(8);
+        for (let j = 0; j < n; j++) v += parts[rnd(parts.length)];
+        expect(keepAliveTimeout(v), JSON.stringify(v)).to.equal(viaRegex(v));
+      }
     });
   });
 });
