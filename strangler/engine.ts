@@ -126,19 +126,64 @@ const STARTED = 3;
 const RECEIVING = 4;
 const DONE = 5;
 
-/** Deletes hop-by-hop response headers and those the upstream named in its Connection header. */
-function stripHopByHop(headers: Record<string, string | string[] | undefined>): void {
+/** A hop-by-hop response header (HOP_BY_HOP), by length first: no set lookup, no string made. */
+function isHopByHop(k: string): boolean {
+  switch (k.length) {
+    case 2: return k === 'te';
+    case 7: return k === 'upgrade' || k === 'trailer';
+    case 10: return k === 'connection' || k === 'keep-alive';
+    case 16: return k === 'proxy-connection';
+    case 17: return k === 'transfer-encoding';
+    case 18: return k === 'proxy-authenticate';
+    default: return false;
+  }
+}
+
+/** The response header to write: a flat [name, value, …] array (res.writeHead takes it without copying). */
+export type RawHead = (string | string[])[];
+
+/**
+ * The response head for the client as one flat array, built in one pass over the upstream's headers: hop-by-hop
+ * headers and those the upstream named in its Connection header left out, `x-request-id` and then `extra` set
+ * (replacing an upstream value in its place, else appended). The same fields, values and order as deleting them
+ * from the object and assigning the overrides (what it replaces), so the bytes on the wire are unchanged, but no
+ * `delete` (which turns the header object into a slow dictionary) and no object for node to walk again.
+ */
+export function clientHead(headers: Record<string, string | string[] | undefined>, requestId: string, extra: Record<string, string> | null): RawHead {
+  let named: string[] | null = null;
   const conn = headers.connection;
   if (conn !== undefined) {
     const list = Array.isArray(conn) ? conn.join(',') : conn;
     if (list.indexOf(',') !== -1 || (list !== 'keep-alive' && list !== 'close')) {
       for (const token of list.split(',')) {
         const t = token.trim().toLowerCase();
-        if (t !== '' && t !== 'keep-alive' && t !== 'close') delete headers[t];
+        if (t !== '' && t !== 'keep-alive' && t !== 'close') (named ??= []).push(t);
       }
     }
   }
-  for (let i = 0; i < HOP_BY_HOP.length; i++) if (headers[HOP_BY_HOP[i]] !== undefined) delete headers[HOP_BY_HOP[i]];
+  const out: RawHead = [];
+  let idAt = -1;
+  for (const k in headers) {
+    if (isHopByHop(k) || (named !== null && named.includes(k))) continue;
+    if (k.length === 12 && k === 'x-request-id') idAt = out.length;
+    out.push(k, headers[k] as string | string[]);
+  }
+  if (idAt === -1) out.push('x-request-id', requestId);
+  else out[idAt + 1] = requestId;
+  if (extra !== null) {
+    for (const k in extra) {
+      let at = -1;
+      for (let i = 0; i < out.length; i += 2) {
+        if (out[i] === k) {
+          at = i;
+          break;
+        }
+      }
+      if (at === -1) out.push(k, extra[k]);
+      else out[at + 1] = extra[k];
+    }
+  }
+  return out;
 }
 
 export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
@@ -151,7 +196,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
   status = 0;
   swallowed = false;
   /** The final head is stored here until the first body byte (or the end) goes to the client. */
-  pendingHead: Record<string, string | string[] | undefined> | null = null;
+  pendingHead: RawHead | null = null;
   holdsSlot = false;
   upload = false;
   clientGone = false;
@@ -322,11 +367,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
       controller.abort(new ClientAbort());
       return;
     }
-    stripHopByHop(headers);
-    headers['x-request-id'] = this.fr.requestId;
-    const extra = this.fr.extraHeaders;
-    if (extra !== null) for (const k in extra) headers[k] = extra[k];
-    this.pendingHead = headers;
+    this.pendingHead = clientHead(headers, this.fr.requestId, this.fr.extraHeaders);
   }
 
   private writeHead(): void {
@@ -335,7 +376,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
     const res = this.res;
     if (res.headersSent || res.destroyed) return;
     try {
-      res.writeHead(this.status, headers as Record<string, string | string[]>);
+      res.writeHead(this.status, headers);
     } catch {
       res.destroy();
     }

@@ -15,7 +15,7 @@ import type { CapturedResponse } from './compare.ts';
 import { decide, type Decision } from './decide.ts';
 import { BodyTimeout, DEFAULT_CLIENT_DRAIN_TIMEOUT_MS, RETRY_AFTER_SECONDS, failureStatus, forward, newCapture, sendJsonError, type AbortPhase, type Capture, type FailureKind, type ForwardHandler, type ForwardHooks } from './engine.ts';
 import { LimitedLog } from './log-limit.ts';
-import { checkedTarget, prepareForwardHeaders, takeRequestId } from './headers.ts';
+import { checkedTarget, forwardHeaders, takeRequestId } from './headers.ts';
 import { recordComparison, shadowFetch, type PendingComparison, type ShadowOutcome } from './shadow.ts';
 import type { RouteStats, StatsStore } from './stats.ts';
 import { peerTrusted, stickyConfig, stickyKey } from './sticky.ts';
@@ -521,7 +521,7 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
       }
     }
     const peer = req.socket.remoteAddress;
-    prepareForwardHeaders(req.headers, requestId, peer, (req.socket as TLSSocket).encrypted === true, peerTrusted(stickyConfig(active.compiled.table.options, ctx.trustedProxies), peer));
+    req.headers = forwardHeaders(req.headers, requestId, peer, (req.socket as TLSSocket).encrypted === true, peerTrusted(stickyConfig(active.compiled.table.options, ctx.trustedProxies), peer));
     const routeHeader = active.compiled.table.options.routeHeader;
     if (m.kind === 'fallback') {
       const statsId = 'fallback:' + (m.rule.host ?? '') + (m.rule.prefix ?? '');

@@ -3,7 +3,7 @@
  * W3C traceparent, x-forwarded-*, and removal of hop-by-hop headers that must
  * not be forwarded.
  */
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { normaliseTarget, TARGET_PROBLEM_MESSAGES, type NormalisedTarget } from './table/normalize.ts';
 
@@ -19,28 +19,65 @@ export function isValidTraceparent(v: unknown): v is string {
 export function takeRequestId(headers: IncomingHttpHeaders): string {
   const incoming = headers['x-request-id'];
   if (typeof incoming === 'string' && REQUEST_ID_RE.test(incoming)) return incoming;
-  lastGeneratedId = randomUUID();
+  return newRequestId();
+}
+
+/** Random bytes for request ids, refilled from the CSPRNG every 256 ids (what crypto.randomUUID does internally too). */
+const ID_BYTES = 16;
+const idPool = Buffer.allocUnsafe(ID_BYTES * 256);
+let idAt = idPool.length;
+/** The last id newRequestId made and its 32 hex digits (newTraceparent's trace id, without re-checking or re-formatting). */
+let lastGeneratedId = '';
+let lastGeneratedHex = '';
+/** Buffer#hexSlice (node's own, untyped): hex without toString's argument handling. */
+const hexSlice = (b: Buffer, start: number, end: number): string => (b as unknown as { hexSlice(s: number, e: number): string }).hexSlice(start, end);
+
+/**
+ * A random (version 4) UUID, the same format and 122 random bits as crypto.randomUUID: 16 bytes of a pooled
+ * randomFillSync buffer with the version and variant bits set, hex-encoded once.
+ */
+export function newRequestId(): string {
+  if (idAt === idPool.length) {
+    randomFillSync(idPool);
+    idAt = 0;
+  }
+  const o = idAt;
+  idAt += ID_BYTES;
+  idPool[o + 6] = (idPool[o + 6] & 0x0f) | 0x40;
+  idPool[o + 8] = (idPool[o + 8] & 0x3f) | 0x80;
+  const h = hexSlice(idPool, o, o + ID_BYTES);
+  lastGeneratedHex = h;
+  lastGeneratedId = h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
   return lastGeneratedId;
 }
 
-/** The last id takeRequestId made (a UUID): newTraceparent skips re-checking it. */
-let lastGeneratedId = '';
-
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const spanHigh = Number.parseInt(randomUUID().slice(0, 8), 16) >>> 0;
-let spanLow = Number.parseInt(randomUUID().slice(0, 8), 16) >>> 0;
+const spanHigh = randomFillSync(Buffer.alloc(4)).readUInt32BE(0);
+const spanHighHex = spanHigh.toString(16).padStart(8, '0');
+let spanLow = randomFillSync(Buffer.alloc(4)).readUInt32BE(0);
 
 /** Span ids: a random per-process high half and an incrementing low half (unique, non-zero, no bigint). */
 function nextSpanId(): string {
   spanLow = (spanLow + 1) >>> 0;
   const lo = spanLow === 0 && spanHigh === 0 ? 1 : spanLow;
-  return spanHigh.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+  return spanHighHex + lo.toString(16).padStart(8, '0');
 }
 
 /** A new traceparent; a generated (UUID) request id doubles as the trace id, so logs and traces line up. */
 export function newTraceparent(requestId?: string): string {
-  const trace = requestId !== undefined && requestId.length === 36 && (requestId === lastGeneratedId || UUID_RE.test(requestId)) ? requestId.replaceAll('-', '') : randomUUID().replaceAll('-', '');
-  return `00-${trace}-${nextSpanId()}-01`;
+  let trace: string;
+  if (requestId !== undefined && requestId.length === 36 && requestId === lastGeneratedId) trace = lastGeneratedHex;
+  else if (requestId !== undefined && requestId.length === 36 && UUID_RE.test(requestId)) trace = requestId.replaceAll('-', '');
+  else {
+    const id = lastGeneratedId;
+    const hex = lastGeneratedHex;
+    newRequestId();
+    trace = lastGeneratedHex;
+    // a fresh trace id is not a request id: the last generated one stays the one a later call may pass
+    lastGeneratedId = id;
+    lastGeneratedHex = hex;
+  }
+  return '00-' + trace + '-' + nextSpanId() + '-01';
 }
 
 /**
@@ -72,6 +109,52 @@ export function prepareForwardHeaders(headers: IncomingHttpHeaders, requestId: s
     else if (headers['x-forwarded-host'] !== undefined) delete headers['x-forwarded-host'];
   }
   if (!trustedPeer || headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = encrypted ? 'https' : 'http';
+}
+
+/** A request hop-by-hop header (REQUEST_HOP), by length first. */
+function isRequestHop(k: string): boolean {
+  switch (k.length) {
+    case 2: return k === 'te';
+    case 6: return k === 'expect';
+    case 7: return k === 'upgrade' || k === 'trailer';
+    case 10: return k === 'connection' || k === 'keep-alive';
+    case 16: return k === 'proxy-connection';
+    case 17: return k === 'transfer-encoding';
+    case 19: return k === 'proxy-authorization';
+    default: return false;
+  }
+}
+
+/**
+ * prepareForwardHeaders' result as a new object, without `delete` (which turns node's header object into a slow
+ * dictionary that the upstream client then walks): the fields prepareForwardHeaders would delete are left out
+ * while copying, then the same assignments run on the copy. Same fields, values and order; the facade assigns it
+ * to `req.headers`.
+ */
+export function forwardHeaders(headers: IncomingHttpHeaders, requestId: string, remoteAddress: string | undefined, encrypted: boolean, trustedPeer = false): IncomingHttpHeaders {
+  let named: string[] | null = null;
+  const conn = headers.connection;
+  if (conn !== undefined && conn !== 'keep-alive' && conn !== 'close') {
+    for (const token of conn.split(',')) {
+      const t = token.trim().toLowerCase();
+      if (t && t !== 'keep-alive' && t !== 'close') (named ??= []).push(t);
+    }
+  }
+  const kept = (k: string): boolean => !isRequestHop(k) && (named === null || !named.includes(k));
+  // what prepareForwardHeaders would delete after its first step: tracestate (traceparent replaced), x-forwarded-host (no host)
+  const dropTracestate = !isValidTraceparent(kept('traceparent') ? headers.traceparent : undefined);
+  const dropForwardedHost = !trustedPeer && !(kept('host') && headers.host !== undefined);
+  const out: IncomingHttpHeaders = {};
+  for (const k in headers) {
+    if (!kept(k)) continue;
+    if (k.length === 10 && k === 'tracestate' && dropTracestate) continue;
+    if (k.length === 16 && k === 'x-forwarded-host' && dropForwardedHost) continue;
+    // an own `__proto__` field stays a field (a plain assignment would try to set the prototype)
+    if (k.length === 9 && k === '__proto__') Object.defineProperty(out, k, { value: headers[k], enumerable: true, configurable: true, writable: true });
+    else out[k] = headers[k];
+  }
+  prepareForwardHeaders(out, requestId, remoteAddress, encrypted, trustedPeer);
+  return out;
 }
 
 export const MAX_URL_LENGTH = 8192;

@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics (prom-client), one Registry per facade instance.
- * Hot-path code keeps pre-bound label children, never label objects per request.
+ * Hot-path code keeps pre-bound label children, never label objects per request; the per-request counter and
+ * duration histogram go through fast-metrics.ts (series entries updated in place).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 

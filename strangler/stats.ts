@@ -2,9 +2,10 @@
  * Live per-route statistics for the admin API, kept across reloads (keyed by
  * route id), plus the bound metric children used on the hot path.
  */
-import type { Counter, Histogram } from 'prom-client';
+import type { Histogram } from 'prom-client';
 import { Breaker } from './breaker.ts';
 import type { AbortPhase } from './engine.ts';
+import { FastCounter, FastHistogram } from './fast-metrics.ts';
 import type { FacadeMetrics } from './metrics.ts';
 import type { OverlapFigure } from './overlap.ts';
 import { OverlapStats } from './overlap-stats.ts';
@@ -59,9 +60,9 @@ export class RouteStats {
   private readonly latencies = new Float64Array(LATENCY_SAMPLES);
   private latencyN = 0;
   private readonly metrics: FacadeMetrics;
-  /** Per upstream: request counter children by status class index (bound once, no label objects per request). */
-  private readonly reqChildren = new Map<string, (Counter.Internal | undefined)[]>();
-  private readonly durChildren = new Map<string, Histogram.Internal<'route' | 'upstream'>>();
+  /** Per upstream: request counter series by status class index (bound once, updated in place: fast-metrics.ts). */
+  private readonly reqChildren = new Map<string, (FastCounter | undefined)[]>();
+  private readonly durChildren = new Map<string, FastHistogram>();
   private readonly shadowDurChildren = new Map<string, Histogram.Internal<'route' | 'upstream'>>();
 
   constructor(id: string, metrics: FacadeMetrics, history: number) {
@@ -156,13 +157,13 @@ export class RouteStats {
     }
     let c = byClass[ci];
     if (c === undefined) {
-      c = this.metrics.requests.labels(this.id, upstream, cls);
+      c = new FastCounter(this.metrics.requests, [this.id, upstream, cls]);
       byClass[ci] = c;
     }
     c.inc();
     let h = this.durChildren.get(upstream);
     if (h === undefined) {
-      h = this.metrics.duration.labels(this.id, upstream);
+      h = new FastHistogram(this.metrics.duration, [this.id, upstream]);
       this.durChildren.set(upstream, h);
     }
     h.observe(seconds);

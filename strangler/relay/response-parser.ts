@@ -95,6 +95,42 @@ function fail(code: string, message: string): never {
   throw new ProtocolError(code, message);
 }
 
+/** JS `\s` within latin1: HTAB, LF, VT, FF, CR, SP, NBSP. */
+function isSpace(c: number): boolean {
+  return (c >= 9 && c <= 13) || c === 32 || c === 160;
+}
+
+/**
+ * `Keep-Alive: timeout=N` in ms, else -1: the first `timeout` (any case) at the start or after a comma or space,
+ * then optional spaces, `=`, optional spaces and 1–9 digits (the first 9 of a longer run) — what
+ * `/(?:^|[,\s])timeout\s*=\s*(\d{1,9})/i` matches, without a regex per response.
+ */
+export function keepAliveTimeout(value: string): number {
+  const v = value.toLowerCase();
+  for (let p = v.indexOf('timeout'); p !== -1; p = v.indexOf('timeout', p + 1)) {
+    if (p > 0) {
+      const before = v.charCodeAt(p - 1);
+      if (before !== 44 && !isSpace(before)) continue;
+    }
+    let i = p + 7;
+    while (i < v.length && isSpace(v.charCodeAt(i))) i++;
+    if (v.charCodeAt(i) !== 61 /* = */) continue;
+    i++;
+    while (i < v.length && isSpace(v.charCodeAt(i))) i++;
+    let n = 0;
+    let digits = 0;
+    while (digits < 9 && i < v.length) {
+      const d = v.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+      digits++;
+      i++;
+    }
+    if (digits > 0) return n * 1000;
+  }
+  return -1;
+}
+
 export class ResponseParser {
   private state = S_HEAD;
   /** The request was HEAD: no response body whatever the head says. */
@@ -330,6 +366,8 @@ export class ResponseParser {
     if (b[i + 1] !== LF) fail('HPE_LF_EXPECTED', 'status line not ended by CRLF');
     i += 2;
 
+    // the head as one string (one native call), names and values sliced from it
+    const text = latin1(b, from, end);
     const headers: Headers = {};
     let contentLength = -1;
     let chunked = false;
@@ -363,10 +401,10 @@ export class ResponseParser {
       }
       if (b[i + 1] !== LF) fail('HPE_LF_EXPECTED', 'header line not ended by CRLF');
       i += 2;
-      const raw = latin1(b, nameStart, nameEnd);
+      const raw = text.slice(nameStart - from, nameEnd - from);
       let name = KNOWN.get(raw);
       if (name === undefined) name = upper ? raw.toLowerCase() : raw;
-      const value = latin1(b, valueStart, valueEnd);
+      const value = text.slice(valueStart - from, valueEnd - from);
       const len = name.length;
       if (len === 14 && name === 'content-length') {
         let n = 0;
@@ -395,8 +433,7 @@ export class ResponseParser {
           }
         }
       } else if (len === 10 && name === 'keep-alive') {
-        const m = /(?:^|[,\s])timeout\s*=\s*(\d{1,9})/i.exec(value);
-        if (m !== null) hint = Number(m[1]) * 1000;
+        hint = keepAliveTimeout(value);
       }
       const prev = headers[name];
       if (prev === undefined || !Object.hasOwn(headers, name)) {
