@@ -12,6 +12,8 @@
  *   SPLIT_BENCH_CROSS_NODEFER=1  also copy across the two servers into tables with their secondary keys in place (--defer-indexes off)
  *   SPLIT_BENCH_COPY_LOADERS  chunks in flight of the LOAD DATA stream copy (default: the tool's default, 4)
  *   SPLIT_BENCH_LONG_TX_MS  length of the application transactions in the long-transaction freeze run (default 2000; 0 = skip)
+ *   SPLIT_BENCH_VERIFY_CHUNK  rows per verify chunk (default 100,000)
+ *   SPLIT_BENCH_VERIFY_WORKERS  verify chunks in flight per side (default: the tool's default, from the server's cores)
  *   SPLIT_BENCH_VERIFY_ROUNDS  verifies (writes paused) interleaved with CHECKSUM TABLE runs (default 3; _split-verify.ts)
  *   SPLIT_BENCH_KEEP=1    keep the scratch databases
  * Flags after the name override the env: `npm run bench -- split --rows=2000 --cutovers=2 --verify-rounds=5`.
@@ -307,7 +309,7 @@ export async function run(): Promise<BenchResult[]> {
     const channel = `bench:split:${id}:ownership`;
     const ctx = openContext({
       service: resolveService(manifest, 'product'), redisUrl, ownershipChannel: channel,
-      opts: validateOptions({ chunkSize: 5000, maxChunk: 100_000, verifyChunk: 100_000, maxThreadsRunning: 0, copyWorkers: process.env.SPLIT_BENCH_COPY_WORKERS || undefined }),
+      opts: validateOptions({ chunkSize: 5000, maxChunk: 100_000, verifyChunk: Number(process.env.SPLIT_BENCH_VERIFY_CHUNK) || 100_000, verifyWorkers: process.env.SPLIT_BENCH_VERIFY_WORKERS || undefined, maxThreadsRunning: 0, copyWorkers: process.env.SPLIT_BENCH_COPY_WORKERS || undefined }),
     });
     const writer = new SteadyWriter(dsn(names.src), dsn(names.ours), rows, channel, redisUrl);
     try {
