@@ -52,6 +52,8 @@ export const facadeConfigSchema = z.object({
   STRANGLER_ADMIN_PORT: port(DEFAULT_ADMIN_PORT),
   STRANGLER_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   STRANGLER_SOURCE: z.enum(['file', 'redis']).default('file'),
+  /** '0' sends every upstream request through undici instead of the lean client (relay/pool.ts); read by upstreams.ts, checked here once. */
+  STRANGLER_LEAN_CLIENT: z.enum(['0', '1'], { error: "must be '1' (the lean upstream client, default) or '0' (undici for everything)" }).default('1'),
   STRANGLER_ROUTES: HAS_ROUTES_TEMPLATE
     ? z.string().min(1).default(DEFAULT_ROUTES_FILE)
     : z.string({ error: 'required: the route table to seed from (the installed package has no default table)' }).min(1),
