@@ -10,70 +10,28 @@
  * request = utime + stime of the facade process from /proc/<pid>/stat over the requests served. Printed: each
  * round, medians with the user/sys split, the paired median ratio this/other, load average before and after.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { children, loadNow, med, pairedCpuRounds, r1, startChild } from './_facade-procs.ts';
 
-const here = fileURLToPath(new URL('../../', import.meta.url));
 const other = resolve(process.argv[2] ?? '');
 if (!process.argv[2]) throw new Error('usage: _facade-ab.ts <other-tree> [rounds] [seconds] [path]');
 const ROUNDS = Number(process.argv[3]) || 6;
 const SECONDS = Number(process.argv[4]) || 3;
 const PATH = process.argv[5] ?? '/bench/pass';
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
-const children: ChildProcess[] = [];
-
-function cpuUs(pid: number): [number, number] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return [(Number(f[11]) * 1e6) / CLK_TCK, (Number(f[12]) * 1e6) / CLK_TCK];
-}
-
-function startChild(script: string, args: string[]): Promise<{ child: ChildProcess; info: { port?: number; ports?: number[] } }> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent' } });
-    children.push(child);
-    createInterface({ input: child.stdout! }).once('line', (line) => res({ child, info: JSON.parse(line) }));
-    child.once('exit', (code) => rej(new Error(`${script} exited with ${code}`)));
-  });
-}
-
-function load(url: string, seconds: number): { total: number; errors: number; non2xx: number } {
-  const r = spawnSync(process.execPath, [join(here, 'strangler/bench/load.ts'), 'throughput', url, '32', String(seconds)], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`load generator exited with ${r.status}: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-}
-
-const med = (a: readonly number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
-const r1 = (x: number) => Math.round(x * 10) / 10;
-const loadNow = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
   console.log(`load average before: ${loadNow()}`);
-  const up = await startChild(join(here, 'strangler/bench/upstream.ts'), ['2']);
+  const up = await startChild('upstream.ts', ['2']);
   const [legacyPort, servicePort] = up.info.ports!;
-  const mine = await startChild(join(here, 'strangler/bench/facade-proc.ts'), [String(legacyPort), String(servicePort)]);
+  const mine = await startChild('facade-proc.ts', [String(legacyPort), String(servicePort)]);
   const theirs = await startChild(join(other, 'strangler/bench/facade-proc.ts'), [String(legacyPort), String(servicePort)]);
   const targets = [
     { name: 'other', pid: theirs.child.pid!, url: `http://127.0.0.1:${theirs.info.port}${PATH}` },
     { name: 'this', pid: mine.child.pid!, url: `http://127.0.0.1:${mine.info.port}${PATH}` },
   ];
-  const rows = new Map(targets.map((t) => [t.name, [] as { user: number; sys: number; total: number }[]]));
+  let rows;
   try {
-    for (const t of targets) load(t.url, 1);
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const t of round % 2 ? [...targets].reverse() : targets) {
-        const [u0, s0] = cpuUs(t.pid);
-        const r = load(t.url, SECONDS);
-        const [u1, s1] = cpuUs(t.pid);
-        if (r.errors || r.non2xx) throw new Error(`${t.name}: ${r.errors} errors, ${r.non2xx} non-2xx`);
-        rows.get(t.name)!.push({ user: (u1 - u0) / r.total, sys: (s1 - s0) / r.total, total: (u1 - u0 + s1 - s0) / r.total });
-      }
-      console.log(`round ${round + 1} (load ${loadNow()}): ` + targets.map((t) => `${t.name} ${r1(rows.get(t.name)!.at(-1)!.total)}`).join(', ') + ' µs/req');
-    }
+    rows = pairedCpuRounds(targets, ROUNDS, SECONDS);
   } finally {
     for (const c of children) c.kill('SIGTERM');
   }

@@ -13,76 +13,11 @@
  * an upper bound for a fast path, which would still carry the facade's per-request work (ids, deadlines,
  * metrics, the route decision) on top of the raw probe. Load average printed before and after.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { rm } from 'node:fs/promises';
+import { children, loadNow, med, pairedCpuRounds, r1, startChild, startNginx, type CpuTarget } from './_facade-procs.ts';
 
-const benchDir = fileURLToPath(new URL('../../strangler/bench/', import.meta.url));
 const ROUNDS = Number(process.argv[2]) || 6;
 const SECONDS = Number(process.argv[3]) || 3;
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
-const children: ChildProcess[] = [];
-
-/** [user, sys] CPU of a process in µs. */
-function cpuUs(pid: number): [number, number] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return [(Number(f[11]) * 1e6) / CLK_TCK, (Number(f[12]) * 1e6) / CLK_TCK];
-}
-
-function startChild(script: string, args: string[]): Promise<{ child: ChildProcess; info: { port?: number; ports?: number[] } }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(benchDir, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent' } });
-    children.push(child);
-    createInterface({ input: child.stdout! }).once('line', (line) => resolve({ child, info: JSON.parse(line) }));
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-}
-
-function load(url: string, seconds: number): { total: number; errors: number; non2xx: number } {
-  const r = spawnSync(process.execPath, [join(benchDir, 'load.ts'), 'throughput', url, '32', String(seconds)], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`load generator exited with ${r.status}: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-}
-
-async function waitPort(port: number): Promise<void> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = connect(port, '127.0.0.1', () => { s.destroy(); r(true); });
-      s.on('error', () => { s.destroy(); r(false); });
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`port ${port} did not open`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function startNginx(upstreamPort: number): Promise<{ pid: number; port: number; dir: string } | null> {
-  const which = spawnSync('which', ['nginx']);
-  if (which.status !== 0) return null;
-  const dir = await mkdtemp(join(tmpdir(), 'strangler-server-leg-nginx-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  await writeFile(join(dir, 'nginx.conf'), `worker_processes 1; master_process off; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http { access_log off; client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  upstream up { server 127.0.0.1:${upstreamPort}; keepalive 128; }
-  server { listen 127.0.0.1:${port}; location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
-`);
-  const child = spawn(which.stdout.toString().trim(), ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
-  children.push(child);
-  await waitPort(port);
-  return { pid: child.pid!, port, dir };
-}
-
-const med = (a: readonly number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
-const r1 = (x: number) => Math.round(x * 10) / 10;
-const loadNow = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
   console.log(`load average before: ${loadNow()}`);
@@ -92,26 +27,16 @@ async function main(): Promise<void> {
   const httpProbe = await startChild('server-leg-probe.ts', ['http', String(legacyPort)]);
   const rawProbe = await startChild('server-leg-probe.ts', ['raw', String(legacyPort)]);
   const nginx = await startNginx(legacyPort);
-  const targets: { name: string; pid: number; url: string }[] = [
+  const targets: CpuTarget[] = [
     { name: 'facade passthrough', pid: facade.child.pid!, url: `http://127.0.0.1:${facade.info.port}/bench/pass` },
     { name: 'probe node:http + lean', pid: httpProbe.child.pid!, url: `http://127.0.0.1:${httpProbe.info.port}/bench/pass` },
     { name: 'probe net + lean', pid: rawProbe.child.pid!, url: `http://127.0.0.1:${rawProbe.info.port}/bench/pass` },
   ];
   if (nginx) targets.push({ name: 'nginx', pid: nginx.pid, url: `http://127.0.0.1:${nginx.port}/bench/pass` });
   else console.log('nginx: not installed — its column is skipped');
-  const rows = new Map(targets.map((t) => [t.name, [] as { user: number; sys: number; total: number }[]]));
+  let rows;
   try {
-    for (const t of targets) load(t.url, 1); // warm-up (JIT, pools)
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const t of round % 2 ? [...targets].reverse() : targets) {
-        const [u0, s0] = cpuUs(t.pid);
-        const r = load(t.url, SECONDS);
-        const [u1, s1] = cpuUs(t.pid);
-        if (r.errors || r.non2xx) throw new Error(`${t.name}: ${r.errors} errors, ${r.non2xx} non-2xx`);
-        rows.get(t.name)!.push({ user: (u1 - u0) / r.total, sys: (s1 - s0) / r.total, total: (u1 - u0 + s1 - s0) / r.total });
-      }
-      console.log(`round ${round + 1} (load ${loadNow()}): ` + targets.map((t) => `${t.name} ${r1(rows.get(t.name)!.at(-1)!.total)}`).join(', ') + ' µs/req');
-    }
+    rows = pairedCpuRounds(targets, ROUNDS, SECONDS);
   } finally {
     for (const c of children) c.kill('SIGTERM');
     if (nginx) await rm(nginx.dir, { recursive: true, force: true });

@@ -15,17 +15,13 @@
  *      FACADE_BENCH_ONLY (e.g. "nginx,express": run those plus the anchors direct/passthrough/fastify).
  */
 import { processCpuMs } from './_proc-cpu.ts';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './cli.ts';
 import { formatLoad, judge, loadAverage, verdictLine } from './_noise.ts';
+import { benchDir, children, startChild, startNginx } from './_facade-procs.ts';
 
-const benchDir = fileURLToPath(new URL('../../strangler/bench/', import.meta.url));
 const num = (name: string, def: number) => {
   const v = Number(process.env[name]);
   return Number.isFinite(v) && v > 0 ? v : def;
@@ -39,24 +35,6 @@ const WARMUP_SECONDS = num('FACADE_BENCH_WARMUP_SECONDS', 1);
 const ONLY = (process.env.FACADE_BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const ANCHORS = ['upstream direct', 'facade passthrough (legacy mode)', '@fastify/http-proxy'];
 
-const children: ChildProcess[] = [];
-
-function startChild(script: string, args: string[]): Promise<{ child: ChildProcess; info: any }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(benchDir, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent' } });
-    children.push(child);
-    const rl = createInterface({ input: child.stdout! });
-    rl.once('line', (line) => {
-      try {
-        resolve({ child, info: JSON.parse(line) });
-      } catch (err) {
-        reject(err);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-}
-
 function runLoad(mode: 'throughput' | 'latency', url: string, seconds: number): Promise<any> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(benchDir, 'load.ts'), mode, url, String(CONNECTIONS), String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -67,53 +45,6 @@ function runLoad(mode: 'throughput' | 'latency', url: string, seconds: number): 
       resolve(JSON.parse(out.trim().split('\n').at(-1)!));
     });
   });
-}
-
-function waitPort(port: number, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve();
-      });
-      s.on('error', () => {
-        s.destroy();
-        if (Date.now() > deadline) reject(new Error(`port ${port} did not open`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
-
-async function startNginx(upstreamPort: number): Promise<{ port: number; dir: string; pid: number } | null> {
-  const which = spawnSync('which', ['nginx']);
-  if (which.status !== 0) return null;
-  const bin = which.stdout.toString().trim();
-  const dir = await mkdtemp(join(tmpdir(), 'strangler-bench-nginx-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  await writeFile(join(dir, 'nginx.conf'), `
-worker_processes 1;
-master_process off;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  upstream up { server 127.0.0.1:${upstreamPort}; keepalive 128; }
-  server {
-    listen 127.0.0.1:${port};
-    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-`);
-  const child = spawn(bin, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
-  children.push(child);
-  await waitPort(port);
-  return { port, dir, pid: child.pid! };
 }
 
 interface Target {
