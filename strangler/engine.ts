@@ -25,6 +25,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { errorBody } from '../lib/errors.ts';
 import type { Gate, Waiter } from './gate.ts';
+import { headerNameMatcher } from './headers.ts';
 import { leanEligible, type LeanPool } from './relay/pool.ts';
 
 export const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate'];
@@ -126,18 +127,8 @@ const STARTED = 3;
 const RECEIVING = 4;
 const DONE = 5;
 
-/** A hop-by-hop response header (HOP_BY_HOP), by length first: no set lookup, no string made. */
-function isHopByHop(k: string): boolean {
-  switch (k.length) {
-    case 2: return k === 'te';
-    case 7: return k === 'upgrade' || k === 'trailer';
-    case 10: return k === 'connection' || k === 'keep-alive';
-    case 16: return k === 'proxy-connection';
-    case 17: return k === 'transfer-encoding';
-    case 18: return k === 'proxy-authenticate';
-    default: return false;
-  }
-}
+/** A hop-by-hop response header (HOP_BY_HOP). */
+const isHopByHop = headerNameMatcher(HOP_BY_HOP);
 
 /** The response header to write: a flat [name, value, …] array (res.writeHead takes it without copying). */
 export type RawHead = (string | string[])[];

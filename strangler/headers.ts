@@ -111,19 +111,23 @@ export function prepareForwardHeaders(headers: IncomingHttpHeaders, requestId: s
   if (!trustedPeer || headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = encrypted ? 'https' : 'http';
 }
 
-/** A request hop-by-hop header (REQUEST_HOP), by length first. */
-function isRequestHop(k: string): boolean {
-  switch (k.length) {
-    case 2: return k === 'te';
-    case 6: return k === 'expect';
-    case 7: return k === 'upgrade' || k === 'trailer';
-    case 10: return k === 'connection' || k === 'keep-alive';
-    case 16: return k === 'proxy-connection';
-    case 17: return k === 'transfer-encoding';
-    case 19: return k === 'proxy-authorization';
-    default: return false;
-  }
+/**
+ * A test for membership in a fixed list of lower-case header names, built once from the list: names are bucketed by
+ * length, so most header names are rejected by one array index and none is hashed or copied (a hot-path check).
+ */
+export function headerNameMatcher(names: readonly string[]): (k: string) => boolean {
+  const byLength: string[][] = [];
+  for (const n of names) (byLength[n.length] ??= []).push(n);
+  return (k) => {
+    const bucket = byLength[k.length];
+    if (bucket === undefined) return false;
+    for (let i = 0; i < bucket.length; i++) if (bucket[i] === k) return true;
+    return false;
+  };
 }
+
+/** A request hop-by-hop header (REQUEST_HOP). */
+const isRequestHop = headerNameMatcher(REQUEST_HOP);
 
 /**
  * prepareForwardHeaders' result as a new object, without `delete` (which turns node's header object into a slow
