@@ -41,53 +41,72 @@ function findEntry<E extends { labels: Record<string, string> }>(metric: Interna
   return null;
 }
 
-export class FastCounter {
-  private readonly metric: Internals<CounterEntry>;
-  private readonly child: Counter.Internal;
-  private readonly values: string[];
+/** One series' entry in its metric's `hashMap`, learnt after an update through the public child and re-checked on every use. */
+class SeriesEntry<E extends { labels: Record<string, string> }> {
   private key = '';
-  private entry: CounterEntry | null = null;
+  private entry: E | null = null;
+
+  private readonly metric: Internals<E>;
+  private readonly values: string[];
+
+  constructor(metric: Internals<E>, values: string[]) {
+    this.metric = metric;
+    this.values = values;
+  }
+
+  /** The entry to update in place, or null: then update through the public child and call `learn`. */
+  current(): E | null {
+    const e = this.entry;
+    return e !== null && this.metric.hashMap![this.key] === e ? e : null;
+  }
+
+  /** Finds the entry again (after an update through the child); keeps it only when `usable` says its shape is the expected one. */
+  learn(usable: (e: E) => boolean): void {
+    const found = findEntry(this.metric, this.values);
+    const ok = found !== null && usable(found.entry);
+    this.entry = ok ? found.entry : null;
+    this.key = ok ? found.key : '';
+  }
+}
+
+export class FastCounter {
+  private readonly child: Counter.Internal;
+  private readonly series: SeriesEntry<CounterEntry>;
 
   constructor(metric: Counter<string>, values: string[]) {
-    this.metric = metric as unknown as Internals<CounterEntry>;
-    this.values = values;
+    this.series = new SeriesEntry(metric as unknown as Internals<CounterEntry>, values);
     this.child = metric.labels(...values);
   }
 
   inc(): void {
-    const e = this.entry;
-    if (e !== null && this.metric.hashMap![this.key] === e && typeof e.value === 'number') {
+    const e = this.series.current();
+    if (e !== null && typeof e.value === 'number') {
       e.value += 1;
       return;
     }
     this.child.inc();
-    const found = findEntry(this.metric, this.values);
-    this.entry = found === null ? null : found.entry;
-    this.key = found === null ? '' : found.key;
+    this.series.learn(() => true);
   }
 }
 
 export class FastHistogram {
-  private readonly metric: Internals<HistogramEntry>;
   private readonly child: Histogram.Internal<string>;
-  private readonly values: string[];
+  private readonly series: SeriesEntry<HistogramEntry>;
   private readonly bounds: number[];
   /** The bucket keys as prom-client stores them (the bound's string form), made once. */
   private readonly keys: string[];
-  private key = '';
-  private entry: HistogramEntry | null = null;
 
   constructor(metric: Histogram<string>, values: string[]) {
-    this.metric = metric as unknown as Internals<HistogramEntry>;
-    this.values = values;
+    const internals = metric as unknown as Internals<HistogramEntry>;
+    this.series = new SeriesEntry(internals, values);
     this.child = metric.labels(...values);
-    this.bounds = Array.isArray(this.metric.upperBounds) ? this.metric.upperBounds.slice() : [];
+    this.bounds = Array.isArray(internals.upperBounds) ? internals.upperBounds.slice() : [];
     this.keys = this.bounds.map(String);
   }
 
   observe(v: number): void {
-    const e = this.entry;
-    if (e !== null && this.metric.hashMap![this.key] === e && Number.isFinite(v)) {
+    const e = this.series.current();
+    if (e !== null && Number.isFinite(v)) {
       e.sum += v;
       e.count += 1;
       const bounds = this.bounds;
@@ -100,10 +119,7 @@ export class FastHistogram {
       return;
     }
     this.child.observe(v);
-    const found = findEntry(this.metric, this.values);
-    const ok = found !== null && typeof found.entry.sum === 'number' && found.entry.bucketValues !== null && typeof found.entry.bucketValues === 'object'
-      && this.keys.length > 0 && this.keys.every((k) => typeof found.entry.bucketValues[k] === 'number');
-    this.entry = ok ? found.entry : null;
-    this.key = ok ? found.key : '';
+    this.series.learn((found) => typeof found.sum === 'number' && found.bucketValues !== null && typeof found.bucketValues === 'object'
+      && this.keys.length > 0 && this.keys.every((k) => typeof found.bucketValues[k] === 'number'));
   }
 }
