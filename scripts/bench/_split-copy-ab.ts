@@ -25,8 +25,8 @@ import { parseManifest, resolveService } from '../split/lib/manifest.ts';
 import { validateOptions } from '../split/lib/options.ts';
 import { start } from '../split/lib/start.ts';
 import { processCpuMs } from './_proc-cpu.ts';
+import { seedProducts, TABLES } from './_split-seed.ts';
 
-const TABLES = ['categories', 'products', 'product_images'];
 const arg = (n: string, d: string) => process.argv.find((x) => x.startsWith(`--${n}=`))?.slice(n.length + 3) ?? d;
 const rows = Number(arg('rows', '100000'));
 const rounds = Number(arg('rounds', '2'));
@@ -73,17 +73,7 @@ async function main(): Promise<void> {
   try {
     await ensureDatabase(withDatabase(server, srcDb));
     await migrateLatest(src, 'legacy');
-    await src.raw(`INSERT INTO shops (id, name, slug, status, contract_status) SELECT seq, CONCAT('샵 ', seq), CONCAT('shop-', seq), 'open', 'active' FROM seq_1_to_50`);
-    await src.raw(`INSERT INTO categories (id, parent_id, name, slug) SELECT seq, NULL, CONCAT('카테고리 ', seq), CONCAT('cat-', seq) FROM seq_1_to_20`);
-    await src.raw(`INSERT INTO products (id, shop_id, category_id, external_id, name, description, price, sale_price, currency, status, attributes, like_count, view_count, popularity_score, version, created_at)
-      SELECT seq, 1 + seq % 50, IF(seq % 7 = 0, NULL, 1 + seq % 20), CONCAT('ext-', seq), CONCAT('오버핏 셔츠 ', seq, ' 👕'),
-             IF(seq % 3 = 0, NULL, CONCAT('설명 ', REPEAT('가', seq % 40))), 1000 + (seq % 900) * 100, IF(seq % 4 = 0, 900 + (seq % 900) * 90, NULL),
-             'KRW', ELT(1 + seq % 3, 'active', 'hidden', 'sold_out'),
-             IF(seq % 5 = 0, NULL, CONCAT('{"size": ["S", "M", "L"], "color": "c', seq % 13, '", "n": ', seq, '}')),
-             seq % 1000, seq % 100000, (seq % 10007) / 7, 1, TIMESTAMP('2024-01-01 00:00:00') + INTERVAL seq SECOND + INTERVAL (seq % 1000000) MICROSECOND
-        FROM seq_1_to_${rows}`);
-    await src.raw(`INSERT INTO product_images (id, product_id, url, position) SELECT seq, seq * 4, CONCAT('https://img.example/', seq, '.jpg'), seq % 5 FROM seq_1_to_${Math.floor(rows / 4)}`);
-    for (const t of TABLES) await src.raw(`ANALYZE TABLE ${t}`);
+    await seedProducts(src, rows);
     const total = 20 + rows + Math.floor(rows / 4);
     log(`seeded ${total} rows; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     const c = parseMysqlDsn(server);
