@@ -14,14 +14,35 @@
  *    the server stores only valid UTF-8 there, so encoding it again gives the
  *    stored bytes (CHAR's trailing spaces are stripped by both the row image
  *    and the column read).
- * Everything else (YEAR, DECIMAL, DATE, DATETIME, other character sets) is
- * not proven exact: the split falls back to trigger capture and says why.
+ *  - YEAR: decoded as the year number (stored 0 as 1900, a year the type
+ *    cannot hold): the four digits `CAST(year AS BINARY)` prints, `0000` for 0.
+ *  - DECIMAL: decoded from the packed digits into the exact decimal text with
+ *    every scale digit (`-0.50`, `12`), which is what `CAST(dec AS BINARY)`
+ *    prints (the reader must not turn it into a Number).
+ *  - DATE and DATETIME(0–6): decoded from the packed fields into the text the
+ *    server prints (`YYYY-MM-DD[ hh:mm:ss[.f…]]`, the column's own fraction
+ *    digits, zero dates included) — with the reader's `dateStrings` on, never
+ *    through a JS Date.
+ *  - CHAR/VARCHAR in any other character set (latin1, the default of older
+ *    monoliths, gbk, ucs2 …): the reader would decode them into JS strings
+ *    (latin1 as cp1252, whose five unassigned bytes do not come back), so
+ *    `rawStringKeys` makes it hand over the stored bytes instead, as it does
+ *    for VARBINARY; a text arriving for such a key fails the reader loudly.
+ * The key kinds keys.ts accepts are all covered; a table keyed otherwise
+ * would fall back to trigger capture, saying why.
  */
 import type { ColumnInfo, TableShape } from './sql.ts';
 import type { KeyText } from './keys.ts';
 
-const INT_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']);
+const INT_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'year']);
 const UTF8 = new Set(['utf8mb4', 'utf8mb3', 'utf8']);
+/** Key kinds whose every column type decodes exactly, by the column's data type. */
+const EXACT: Record<string, Set<string>> = {
+  int: INT_TYPES,
+  decimal: new Set(['decimal', 'numeric']),
+  date: new Set(['date']),
+  datetime: new Set(['datetime']),
+};
 
 /** Why a table's key cannot be decoded exactly from a binlog row image, or null when it can. */
 export function binlogKeyWhy(shape: TableShape): string | null {
@@ -29,18 +50,44 @@ export function binlogKeyWhy(shape: TableShape): string | null {
   for (const k of shape.key.columns) {
     const c = cols.get(k.name);
     const t = c?.dataType.toLowerCase() ?? '?';
-    if (k.kind === 'int' && INT_TYPES.has(t)) continue;
+    if (EXACT[k.kind]?.has(t)) continue;
     if (k.kind === 'binary') continue;
-    if (k.kind === 'string' && UTF8.has(String(k.charset ?? c?.charset ?? '').toLowerCase())) continue;
+    if (k.kind === 'string' && (t === 'char' || t === 'varchar')) continue;
     const what = k.kind === 'string' ? `${t} in ${k.charset}` : t;
-    return `${shape.name}.${k.name} is ${what}: only integer, BINARY/VARBINARY and utf8mb4/utf8mb3 CHAR/VARCHAR keys are decoded exactly from the binlog`;
+    return `${shape.name}.${k.name} is ${what}: only integer, YEAR, DECIMAL, DATE, DATETIME, BINARY/VARBINARY and CHAR/VARCHAR keys are decoded exactly from the binlog`;
   }
   return null;
 }
 
-function hexOf(kind: string, v: unknown): string {
+/** The text each textual key kind must decode to (what `CAST(col AS BINARY)` prints). */
+const TEXT_RE: Record<string, RegExp> = {
+  decimal: /^-?\d{1,65}(?:\.\d{1,38})?$/,
+  date: /^\d{4}-\d{2}-\d{2}$/,
+  datetime: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?$/,
+};
+
+const ascii = (s: string): string => Buffer.from(s, 'ascii').toString('hex').toUpperCase();
+
+/** A string key column whose bytes the reader hands over as they are stored (not UTF-8: see rawStringKeys). */
+function isRawString(c: { kind: string; charset: string | null }): boolean {
+  return c.kind === 'string' && !UTF8.has(String(c.charset ?? '').toLowerCase());
+}
+
+function hexOf(c: { name: string; kind: string; charset: string | null }, dataType: string, v: unknown): string {
+  const kind = c.kind;
   if (v === null || v === undefined) throw new Error('a key column is NULL in the binlog row image');
   if (Buffer.isBuffer(v)) return v.toString('hex').toUpperCase();
+  if (isRawString(c)) throw new Error(`key column ${c.name} (${c.charset}) arrived decoded as text from the binlog row image, not as its stored bytes`);
+  if (dataType === 'year') {
+    // the row image stores year - 1900 in one byte; 0 means the year 0000
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1900 || v > 2155) throw new Error(`not an exact YEAR key in the binlog row image: ${String(v).slice(0, 40)}`);
+    return ascii(v === 1900 ? '0000' : String(v));
+  }
+  const re = TEXT_RE[kind];
+  if (re) {
+    if (typeof v !== 'string' || !re.test(v)) throw new Error(`not an exact ${kind} key text in the binlog row image: ${String(v).slice(0, 40)}`);
+    return ascii(v);
+  }
   if (kind === 'int') {
     const s = typeof v === 'bigint' ? v.toString() : typeof v === 'number' ? (Number.isSafeInteger(v) ? String(v) : '') : String(v);
     if (!/^-?\d{1,20}$/.test(s)) throw new Error(`not an exact integer key in the binlog row image: ${String(v).slice(0, 40)}`);
@@ -50,9 +97,37 @@ function hexOf(kind: string, v: unknown): string {
   throw new Error(`unexpected ${typeof v} for a ${kind} key in the binlog row image`);
 }
 
+function dataTypeOf(shape: TableShape, name: string): string {
+  for (const c of shape.columns) if (c.name === name) return c.dataType.toLowerCase();
+  return '?';
+}
+
 /** The canonical key text of a decoded row image (the text the triggers log). */
 export function binlogKeyText(shape: TableShape, row: Record<string, unknown>): KeyText {
-  return `[${shape.key.columns.map((c) => `"${hexOf(c.kind, row[c.name])}"`).join(',')}]`;
+  return `[${shape.key.columns.map((c) => `"${hexOf(c, dataTypeOf(shape, c.name), row[c.name])}"`).join(',')}]`;
+}
+
+/** What the reader (@vlasky/zongji) keeps per table id after a table map event: one schema row per column. */
+export interface ReaderTableMap {
+  columnSchemas?: Array<{ COLUMN_NAME: string; COLUMN_TYPE: string }>;
+}
+
+/**
+ * Called on every table map event of a moved table: the reader picks a text
+ * column's decoding by its COLUMN_TYPE, and hands a `varbinary…` column over
+ * as a Buffer of the stored bytes. Key columns in a character set other than
+ * UTF-8 are marked so, so their key text is the bytes' hex, exactly what the
+ * triggers log (`HEX(CAST(col AS BINARY))`); only key columns change (the
+ * other columns are never read from the row image). Idempotent; the reader
+ * rebuilds the schema rows when the table changes, and the next table map
+ * event marks them again before any row event that uses them.
+ */
+export function rawStringKeys(shape: TableShape, map: ReaderTableMap): void {
+  const raw = shape.key.columns.filter(isRawString);
+  if (!raw.length || !map.columnSchemas) return;
+  for (const s of map.columnSchemas) {
+    if (raw.some((c) => c.name === s.COLUMN_NAME) && !s.COLUMN_TYPE.startsWith('varbin')) s.COLUMN_TYPE = `varbinary /* split-db: stored bytes of ${s.COLUMN_TYPE} */`;
+  }
 }
 
 /** A position in the source's binlog: the end of a transaction. */

@@ -20,7 +20,7 @@
 import ZongJi from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
 import { parseMysqlDsn } from '../../../lib/db.ts';
-import { binlogKeyText, binlogKeyWhy, comparePos, formatPos, GtidTracker, type BinlogPos } from './binlog-keys.ts';
+import { binlogKeyText, binlogKeyWhy, comparePos, formatPos, GtidTracker, rawStringKeys, type BinlogPos, type ReaderTableMap } from './binlog-keys.ts';
 import { cascadePaths } from './cascade.ts';
 import { SplitError } from './errors.ts';
 import { foreignKeys } from './introspect.ts';
@@ -211,7 +211,7 @@ const IDLE_SAVE_MS = 10_000;
  */
 export const READ_GAP_MS = 20;
 
-type RowEvent = { getEventName(): string; nextPosition: number; tableId?: number; tableMap?: Record<number, { parentSchema: string; tableName: string }>; rows?: Array<Record<string, unknown>>; binlogName?: string; query?: string; domainId?: number; serverId?: number; seqNo?: number | string };
+type RowEvent = { getEventName(): string; nextPosition: number; tableId?: number; tableMap?: Record<number, { parentSchema: string; tableName: string } & ReaderTableMap>; rows?: Array<Record<string, unknown>>; binlogName?: string; query?: string; domainId?: number; serverId?: number; seqNo?: number | string };
 
 /**
  * Reads the binlog from the saved position and turns row events of the moved
@@ -281,7 +281,8 @@ export class BinlogPump {
     this.file = from.file;
     this.conn = await openConnection(this.side.dsn);
     const c = parseMysqlDsn(this.side.dsn);
-    const z = new ZongJi({ host: c.host, port: c.port, user: c.user, password: c.password });
+    // dateStrings: DATE/DATETIME keys decode to the server's exact text (binlog-keys.ts), never through a JS Date
+    const z = new ZongJi({ host: c.host, port: c.port, user: c.user, password: c.password, dateStrings: true });
     this.z = z;
     const ready = new Promise<void>((resolve, reject) => {
       z.on('ready', () => resolve());
@@ -338,6 +339,12 @@ export class BinlogPump {
   private onEvent(e: RowEvent): void {
     const name = e.getEventName();
     switch (name) {
+      case 'tablemap': {
+        const map = e.tableMap?.[e.tableId!];
+        const shape = map && map.parentSchema === this.side.db ? this.shapes.get(map.tableName) : undefined;
+        if (shape) rawStringKeys(shape, map!);
+        return;
+      }
       case 'writerows':
       case 'deleterows':
       case 'updaterows': {
