@@ -112,8 +112,18 @@ class PathContext {
   watch(ex: Exchange): void {
     ex.bodySeenBytes = -1;
     ex.bodySeenAt = performance.now();
+    ex.watchedBody = true;
     this.watched.add(ex);
     if (this.timer === null) this.arm();
+  }
+
+  /**
+   * `ex` settled: stop watching it now rather than at the next tick, so a finished exchange (and its request,
+   * response and buffers) is garbage at once and dies young, instead of surviving up to a tick (≤ 1 s: thousands
+   * of requests under load) and being copied into the old generation.
+   */
+  unwatch(ex: Exchange): void {
+    this.watched.delete(ex);
   }
 
   private arm(): void {
@@ -127,6 +137,7 @@ class PathContext {
     for (const ex of this.watched) {
       const req = ex.req;
       if (ex.settled || req.complete) {
+        ex.watchedBody = false;
         this.watched.delete(ex);
         continue;
       }
@@ -136,6 +147,7 @@ class PathContext {
         ex.bodySeenBytes = bytes;
         ex.bodySeenAt = now;
       } else if (now - ex.bodySeenAt >= this.idleMs) {
+        ex.watchedBody = false;
         this.watched.delete(ex);
         ex.bodyTimedOut();
       }
@@ -173,6 +185,8 @@ class Exchange implements ProxyJob, ForwardHooks {
   bodyReject: ((err: Error) => void) | null = null;
   bodySeenBytes = -1;
   bodySeenAt = 0;
+  /** In the body watcher's set (left when it settles, or when the sweep drops it). */
+  watchedBody = false;
 
   constructor(req: IncomingMessage, res: ServerResponse, ctx: PathContext, requestId: string, stats: RouteStats, route: CompiledRoute | null, statsId: string, routeHeader: boolean) {
     this.req = req;
@@ -266,8 +280,7 @@ class Exchange implements ProxyJob, ForwardHooks {
   /** Settles the request once: stats, metrics, the warn line for failures, and the buffered bytes back. */
   finish(status: number, failure: FailureKind | null): void {
     if (this.settled) return;
-    this.settled = true;
-    this.releaseBuffer();
+    this.settle();
     const d = this.decision;
     if (failure === 'aborted') {
       this.stats.aborted++;
@@ -285,6 +298,16 @@ class Exchange implements ProxyJob, ForwardHooks {
       failure === 'busy' ? 'no pooled connection within the queue deadline' : failure === 'body-timeout' ? 'request body stopped arriving' : 'upstream request failed');
   }
 
+  /** Marks the exchange settled (once): its buffered bytes go back and the body watcher lets go of it. */
+  settle(): void {
+    this.settled = true;
+    this.releaseBuffer();
+    if (this.watchedBody) {
+      this.watchedBody = false;
+      this.ctx.unwatch(this);
+    }
+  }
+
   releaseBuffer(): void {
     if (this.bufferedBytes !== 0) {
       this.ctx.buffered -= this.bufferedBytes;
@@ -296,8 +319,7 @@ class Exchange implements ProxyJob, ForwardHooks {
   refuse(status: number, code: string, message: string, kind: string, extra: Record<string, string> | null = null): void {
     sendJsonError(this.res, status, code, message, this.requestId, true, extra);
     if (this.settled) return;
-    this.settled = true;
-    this.releaseBuffer();
+    this.settle();
     const d = this.decision;
     if (d !== null && d.probe) this.stats.breaker?.cancelProbe();
     this.stats.record(this.upstreamName, status, (performance.now() - this.start) / 1000);
@@ -434,8 +456,7 @@ class Exchange implements ProxyJob, ForwardHooks {
         this.refuse(408, 'REQUEST_TIMEOUT', 'The request body stopped arriving', 'body-timeout');
       } else {
         this.onAbort('sending');
-        this.settled = true;
-        this.releaseBuffer();
+        this.settle();
         this.stats.aborted++;
         const d = this.decision;
         if (d !== null && d.probe) this.stats.breaker?.cancelProbe();
