@@ -257,7 +257,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
     const fr = this.fr;
     const lean = this.target.lean;
     if (lean !== null && leanEligible(fr.method, fr.path, fr.headers, fr.body)) {
-      lean.dispatch({ method: fr.method, path: fr.path, headers: fr.headers, body: fr.body as Buffer | null, headersTimeout: this.target.timeoutMs, bodyTimeout: this.target.timeoutMs }, this);
+      lean.send(fr.method, fr.path, fr.headers, fr.body as Buffer | null, this.target.timeoutMs, this.target.timeoutMs, this);
       return;
     }
     try {

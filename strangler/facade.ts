@@ -12,13 +12,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { CapturedResponse } from './compare.ts';
-import { decide, type Decision } from './decide.ts';
+import type { Breaker } from './breaker.ts';
+import { decide, type DecideDeps, type DecideInput, type Decision } from './decide.ts';
 import { BodyTimeout, DEFAULT_CLIENT_DRAIN_TIMEOUT_MS, RETRY_AFTER_SECONDS, failureStatus, forward, newCapture, sendJsonError, type AbortPhase, type Capture, type FailureKind, type ForwardHandler, type ForwardHooks } from './engine.ts';
 import { LimitedLog } from './log-limit.ts';
 import { checkedTarget, forwardHeaders, takeRequestId } from './headers.ts';
 import { recordComparison, shadowFetch, type PendingComparison, type ShadowOutcome } from './shadow.ts';
 import type { RouteStats, StatsStore } from './stats.ts';
-import { peerTrusted, stickyConfig, stickyKey } from './sticky.ts';
+import { peerTrusted, stickyConfig, stickyKey, type StickyConfig } from './sticky.ts';
 import type { CompiledRoute, CompiledTable } from './table/compile.ts';
 import type { OwnershipView } from './ownership-watch.ts';
 import type { ProxyJob, Upstream } from './upstreams.ts';
@@ -153,6 +154,48 @@ class PathContext {
       }
     }
     if (this.watched.size > 0) this.arm();
+  }
+}
+
+/**
+ * The route decision's input, one object reused for every request (decide() is synchronous and keeps nothing):
+ * no input object, sticky-key closure and deps object per request. Its request fields are cleared after each
+ * decision, so this long-lived object never keeps a finished request's headers reachable.
+ */
+class DecideScratch implements DecideInput, DecideDeps {
+  method = '';
+  shadowInFlight = 0;
+  legacyStale = false;
+  headers: IncomingMessage['headers'] | null = null;
+  remoteAddress: string | undefined = undefined;
+  sticky: StickyConfig | null = null;
+  readonly rand: () => number;
+  readonly now: () => number;
+  breaker: Breaker = null as unknown as Breaker;
+
+  constructor(deps: FacadeDeps) {
+    this.rand = deps.rand;
+    this.now = deps.now;
+  }
+
+  stickyKey(): string {
+    return stickyKey(this.headers!, this.remoteAddress, this.sticky!);
+  }
+
+  decide(route: CompiledRoute, req: IncomingMessage, sticky: StickyConfig, shadowInFlight: number, legacyStale: boolean, breaker: Breaker): Decision {
+    this.method = req.method!;
+    this.headers = req.headers;
+    this.remoteAddress = req.socket.remoteAddress;
+    this.sticky = sticky;
+    this.shadowInFlight = shadowInFlight;
+    this.legacyStale = legacyStale;
+    this.breaker = breaker;
+    try {
+      return decide(route.spec, this, this);
+    } finally {
+      this.headers = null;
+      this.sticky = null;
+    }
   }
 }
 
@@ -510,6 +553,7 @@ class Exchange implements ProxyJob, ForwardHooks {
 
 export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const ctx = new PathContext(deps);
+  const scratch = new DecideScratch(deps);
   deps.stats.metrics.requestPath.source = () => ({ upstreams: deps.active().upstreams.values(), bufferedBytes: ctx.buffered });
   return function handle(req, res) {
     const requestId = takeRequestId(req.headers);
@@ -542,7 +586,8 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
       }
     }
     const peer = req.socket.remoteAddress;
-    req.headers = forwardHeaders(req.headers, requestId, peer, (req.socket as TLSSocket).encrypted === true, peerTrusted(stickyConfig(active.compiled.table.options, ctx.trustedProxies), peer));
+    const sticky = stickyConfig(active.compiled.table.options, ctx.trustedProxies);
+    req.headers = forwardHeaders(req.headers, requestId, peer, (req.socket as TLSSocket).encrypted === true, peerTrusted(sticky, peer));
     const routeHeader = active.compiled.table.options.routeHeader;
     if (m.kind === 'fallback') {
       const statsId = 'fallback:' + (m.rule.host ?? '') + (m.rule.prefix ?? '');
@@ -559,13 +604,8 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
     const route = m.route;
     const stats = active.routeStats.get(route.id) ?? deps.stats.get(route.id);
     const ex = new Exchange(req, res, ctx, requestId, stats, route, route.id, routeHeader);
-    const opts = active.compiled.table.options;
-    const d = decide(route.spec, {
-      method: req.method!,
-      stickyKey: () => stickyKey(req.headers, req.socket.remoteAddress, stickyConfig(opts, ctx.trustedProxies)),
-      shadowInFlight: stats.shadow.inFlight,
-      legacyStale: deps.ownership !== undefined && deps.ownership.legacyStale(route.spec),
-    }, { rand: deps.rand, now: deps.now, breaker: stats.breaker ?? stats.ensureBreaker(route.spec.breaker) });
+    const d = scratch.decide(route, req, sticky, stats.shadow.inFlight, deps.ownership !== undefined && deps.ownership.legacyStale(route.spec),
+      stats.breaker ?? stats.ensureBreaker(route.spec.breaker));
     ex.decision = d;
     if (d.refuse) {
       ex.upstreamName = d.primary;
