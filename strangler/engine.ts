@@ -179,7 +179,18 @@ export function clientHead(headers: Record<string, string | string[] | undefined
 
 /** The forward a response belongs to (the latest one: a fallback takes over the response of the failed forward). */
 const HANDLER = Symbol('strangler.forwardHandler');
-type HandledResponse = ServerResponse & { [HANDLER]?: ForwardHandler };
+/**
+ * Set by a caller that already listens for the response's `close` and calls `responseClosed` from that listener
+ * (connections.ts does, for every request it wraps): the engine then adds no listener of its own.
+ */
+export const CLOSE_RELAYED = Symbol('strangler.closeRelayed');
+type HandledResponse = ServerResponse & { [HANDLER]?: ForwardHandler; [CLOSE_RELAYED]?: boolean };
+
+/** The response closed: its forwards hear of it (for callers that set CLOSE_RELAYED). */
+export function responseClosed(res: ServerResponse): void {
+  const h = (res as HandledResponse)[HANDLER];
+  if (h !== undefined) closeForwards(res, h);
+}
 
 /**
  * The one `close` listener of every proxied response (no closure per request): the client went away unless the
@@ -238,8 +249,9 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
   start(): void {
     const res = this.res as HandledResponse;
     const prev = res[HANDLER];
-    if (prev === undefined) res.on('close', onResponseClose);
-    else if (prev.state !== DONE) this.previous = prev;
+    if (prev === undefined) {
+      if (res[CLOSE_RELAYED] !== true) res.on('close', onResponseClose);
+    } else if (prev.state !== DONE) this.previous = prev;
     res[HANDLER] = this;
     if (this.res.destroyed) {
       this.clientLeft();
