@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { sendJsonError } from './engine.ts';
+import { CLOSE_RELAYED, responseClosed, sendJsonError } from './engine.ts';
 import { checkProtocol, takeRequestId } from './headers.ts';
 import type { FacadeMetrics } from './metrics.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -181,16 +181,21 @@ interface ConnState {
 const STATE = Symbol('strangler.connState');
 type StatefulSocket = Socket & { [STATE]?: ConnState };
 /** A response's connection state, for the one shared `close` listener (no closure per request). */
-type StatefulResponse = ServerResponse & { [STATE]?: ConnState };
+type StatefulResponse = ServerResponse & { [STATE]?: ConnState; [CLOSE_RELAYED]?: boolean };
 
-/** `close` fires once per response: the in-flight count goes down; a connection marked closeAfter closes once idle. */
+/**
+ * `close` fires once per response: the in-flight count goes down; a connection marked closeAfter closes once idle.
+ * Then the engine's forwards on this response hear of it (the one listener serves both: CLOSE_RELAYED).
+ */
 function onResponseClose(this: StatefulResponse): void {
   const st = this[STATE];
-  if (st === undefined) return;
-  this[STATE] = undefined;
-  st.inFlight--;
-  if (st.current !== null && st.inFlight === 0) st.current = null;
-  if (st.closeAfter && st.inFlight === 0) closeSoon(st.socket);
+  if (st !== undefined) {
+    this[STATE] = undefined;
+    st.inFlight--;
+    if (st.current !== null && st.inFlight === 0) st.current = null;
+    if (st.closeAfter && st.inFlight === 0) closeSoon(st.socket);
+  }
+  responseClosed(this);
 }
 
 export class ConnectionGuard {
@@ -331,6 +336,7 @@ export class ConnectionGuard {
         st.inFlight++;
         st.current = req;
         (res as StatefulResponse)[STATE] = st;
+        (res as StatefulResponse)[CLOSE_RELAYED] = true;
         res.on('close', onResponseClose);
         if (guard.closing) {
           res.shouldKeepAlive = false;

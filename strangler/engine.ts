@@ -177,6 +177,37 @@ export function clientHead(headers: Record<string, string | string[] | undefined
   return out;
 }
 
+/** The forward a response belongs to (the latest one: a fallback takes over the response of the failed forward). */
+const HANDLER = Symbol('strangler.forwardHandler');
+/**
+ * Set by a caller that already listens for the response's `close` and calls `responseClosed` from that listener
+ * (connections.ts does, for every request it wraps): the engine then adds no listener of its own.
+ */
+export const CLOSE_RELAYED = Symbol('strangler.closeRelayed');
+type HandledResponse = ServerResponse & { [HANDLER]?: ForwardHandler; [CLOSE_RELAYED]?: boolean };
+
+/** The response closed: its forwards hear of it (for callers that set CLOSE_RELAYED). */
+export function responseClosed(res: ServerResponse): void {
+  const h = (res as HandledResponse)[HANDLER];
+  if (h !== undefined) closeForwards(res, h);
+}
+
+/**
+ * The one `close` listener of every proxied response (no closure per request): the client went away unless the
+ * forward is done or the response was written completely. Attached once per response and never removed (a done
+ * forward ignores it), so a request adds one listener and removes none.
+ */
+function onResponseClose(this: HandledResponse): void {
+  const h = this[HANDLER];
+  if (h !== undefined) closeForwards(this, h);
+}
+
+/** Oldest forward first (the order their own listeners had): one still running behind a fallback hears of it too. */
+function closeForwards(res: ServerResponse, h: ForwardHandler): void {
+  if (h.previous !== null) closeForwards(res, h.previous);
+  if (h.state !== DONE && !res.writableFinished) h.clientLeft();
+}
+
 export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
   readonly res: ServerResponse;
   readonly fr: ForwardRequest;
@@ -202,23 +233,26 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
   queuedAt = 0;
   nextWaiter: Waiter | null = null;
   dequeued = false;
-  readonly onClose: () => void;
   /** Made the first time the response pushes back (most responses never do). */
   onDrain: (() => void) | null = null;
+  /** The forward this one took the response over from while that one was still running (a fallback), if any. */
+  previous: ForwardHandler | null = null;
 
   constructor(target: ForwardTarget, res: ServerResponse, fr: ForwardRequest, hooks: ForwardHooks) {
     this.target = target;
     this.res = res;
     this.fr = fr;
     this.hooks = hooks;
-    this.onClose = () => {
-      if (this.state !== DONE && !this.res.writableFinished) this.clientLeft();
-    };
   }
 
-  /** Attaches the client-close listener, then takes a pool slot or queues for one. */
+  /** Attaches the client-close listener (once per response), then takes a pool slot or queues for one. */
   start(): void {
-    this.res.on('close', this.onClose);
+    const res = this.res as HandledResponse;
+    const prev = res[HANDLER];
+    if (prev === undefined) {
+      if (res[CLOSE_RELAYED] !== true) res.on('close', onResponseClose);
+    } else if (prev.state !== DONE) this.previous = prev;
+    res[HANDLER] = this;
     if (this.res.destroyed) {
       this.clientLeft();
       return;
@@ -257,7 +291,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
     const fr = this.fr;
     const lean = this.target.lean;
     if (lean !== null && leanEligible(fr.method, fr.path, fr.headers, fr.body)) {
-      lean.dispatch({ method: fr.method, path: fr.path, headers: fr.headers, body: fr.body as Buffer | null, headersTimeout: this.target.timeoutMs, bodyTimeout: this.target.timeoutMs }, this);
+      lean.send(fr.method, fr.path, fr.headers, fr.body as Buffer | null, this.target.timeoutMs, this.target.timeoutMs, this);
       return;
     }
     try {
@@ -484,8 +518,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
 
   /** Done with undici and the pool slot: detach from the response, give the slot and upload count back. */
   private end(): void {
-    this.state = DONE;
-    this.res.removeListener('close', this.onClose);
+    this.state = DONE; // the response's close listener stays, and ignores a done forward
     if (this.onDrain !== null) this.res.removeListener('drain', this.onDrain);
     if (this.drainTimer !== null) {
       clearTimeout(this.drainTimer);

@@ -12,13 +12,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { CapturedResponse } from './compare.ts';
-import { decide, type Decision } from './decide.ts';
+import type { Breaker } from './breaker.ts';
+import { decide, type DecideDeps, type DecideInput, type Decision } from './decide.ts';
 import { BodyTimeout, DEFAULT_CLIENT_DRAIN_TIMEOUT_MS, RETRY_AFTER_SECONDS, failureStatus, forward, newCapture, sendJsonError, type AbortPhase, type Capture, type FailureKind, type ForwardHandler, type ForwardHooks } from './engine.ts';
 import { LimitedLog } from './log-limit.ts';
 import { checkedTarget, forwardHeaders, takeRequestId } from './headers.ts';
 import { recordComparison, shadowFetch, type PendingComparison, type ShadowOutcome } from './shadow.ts';
 import type { RouteStats, StatsStore } from './stats.ts';
-import { peerTrusted, stickyConfig, stickyKey } from './sticky.ts';
+import { peerTrusted, stickyConfig, stickyKey, type StickyConfig } from './sticky.ts';
 import type { CompiledRoute, CompiledTable } from './table/compile.ts';
 import type { OwnershipView } from './ownership-watch.ts';
 import type { ProxyJob, Upstream } from './upstreams.ts';
@@ -112,8 +113,18 @@ class PathContext {
   watch(ex: Exchange): void {
     ex.bodySeenBytes = -1;
     ex.bodySeenAt = performance.now();
+    ex.watchedBody = true;
     this.watched.add(ex);
     if (this.timer === null) this.arm();
+  }
+
+  /**
+   * `ex` settled: stop watching it now rather than at the next tick, so a finished exchange (and its request,
+   * response and buffers) is garbage at once and dies young, instead of surviving up to a tick (≤ 1 s: thousands
+   * of requests under load) and being copied into the old generation.
+   */
+  unwatch(ex: Exchange): void {
+    this.watched.delete(ex);
   }
 
   private arm(): void {
@@ -127,6 +138,7 @@ class PathContext {
     for (const ex of this.watched) {
       const req = ex.req;
       if (ex.settled || req.complete) {
+        ex.watchedBody = false;
         this.watched.delete(ex);
         continue;
       }
@@ -136,11 +148,54 @@ class PathContext {
         ex.bodySeenBytes = bytes;
         ex.bodySeenAt = now;
       } else if (now - ex.bodySeenAt >= this.idleMs) {
+        ex.watchedBody = false;
         this.watched.delete(ex);
         ex.bodyTimedOut();
       }
     }
     if (this.watched.size > 0) this.arm();
+  }
+}
+
+/**
+ * The route decision's input, one object reused for every request (decide() is synchronous and keeps nothing):
+ * no input object, sticky-key closure and deps object per request. Its request fields are cleared after each
+ * decision, so this long-lived object never keeps a finished request's headers reachable.
+ */
+class DecideScratch implements DecideInput, DecideDeps {
+  method = '';
+  shadowInFlight = 0;
+  legacyStale = false;
+  headers: IncomingMessage['headers'] | null = null;
+  remoteAddress: string | undefined = undefined;
+  sticky: StickyConfig | null = null;
+  readonly rand: () => number;
+  readonly now: () => number;
+  breaker: Breaker = null as unknown as Breaker;
+
+  constructor(deps: FacadeDeps) {
+    this.rand = deps.rand;
+    this.now = deps.now;
+  }
+
+  stickyKey(): string {
+    return stickyKey(this.headers!, this.remoteAddress, this.sticky!);
+  }
+
+  decide(route: CompiledRoute, req: IncomingMessage, sticky: StickyConfig, shadowInFlight: number, legacyStale: boolean, breaker: Breaker): Decision {
+    this.method = req.method!;
+    this.headers = req.headers;
+    this.remoteAddress = req.socket.remoteAddress;
+    this.sticky = sticky;
+    this.shadowInFlight = shadowInFlight;
+    this.legacyStale = legacyStale;
+    this.breaker = breaker;
+    try {
+      return decide(route.spec, this, this);
+    } finally {
+      this.headers = null;
+      this.sticky = null;
+    }
   }
 }
 
@@ -173,6 +228,8 @@ class Exchange implements ProxyJob, ForwardHooks {
   bodyReject: ((err: Error) => void) | null = null;
   bodySeenBytes = -1;
   bodySeenAt = 0;
+  /** In the body watcher's set (left when it settles, or when the sweep drops it). */
+  watchedBody = false;
 
   constructor(req: IncomingMessage, res: ServerResponse, ctx: PathContext, requestId: string, stats: RouteStats, route: CompiledRoute | null, statsId: string, routeHeader: boolean) {
     this.req = req;
@@ -266,8 +323,7 @@ class Exchange implements ProxyJob, ForwardHooks {
   /** Settles the request once: stats, metrics, the warn line for failures, and the buffered bytes back. */
   finish(status: number, failure: FailureKind | null): void {
     if (this.settled) return;
-    this.settled = true;
-    this.releaseBuffer();
+    this.settle();
     const d = this.decision;
     if (failure === 'aborted') {
       this.stats.aborted++;
@@ -285,6 +341,16 @@ class Exchange implements ProxyJob, ForwardHooks {
       failure === 'busy' ? 'no pooled connection within the queue deadline' : failure === 'body-timeout' ? 'request body stopped arriving' : 'upstream request failed');
   }
 
+  /** Marks the exchange settled (once): its buffered bytes go back and the body watcher lets go of it. */
+  settle(): void {
+    this.settled = true;
+    this.releaseBuffer();
+    if (this.watchedBody) {
+      this.watchedBody = false;
+      this.ctx.unwatch(this);
+    }
+  }
+
   releaseBuffer(): void {
     if (this.bufferedBytes !== 0) {
       this.ctx.buffered -= this.bufferedBytes;
@@ -296,8 +362,7 @@ class Exchange implements ProxyJob, ForwardHooks {
   refuse(status: number, code: string, message: string, kind: string, extra: Record<string, string> | null = null): void {
     sendJsonError(this.res, status, code, message, this.requestId, true, extra);
     if (this.settled) return;
-    this.settled = true;
-    this.releaseBuffer();
+    this.settle();
     const d = this.decision;
     if (d !== null && d.probe) this.stats.breaker?.cancelProbe();
     this.stats.record(this.upstreamName, status, (performance.now() - this.start) / 1000);
@@ -434,8 +499,7 @@ class Exchange implements ProxyJob, ForwardHooks {
         this.refuse(408, 'REQUEST_TIMEOUT', 'The request body stopped arriving', 'body-timeout');
       } else {
         this.onAbort('sending');
-        this.settled = true;
-        this.releaseBuffer();
+        this.settle();
         this.stats.aborted++;
         const d = this.decision;
         if (d !== null && d.probe) this.stats.breaker?.cancelProbe();
@@ -489,6 +553,7 @@ class Exchange implements ProxyJob, ForwardHooks {
 
 export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const ctx = new PathContext(deps);
+  const scratch = new DecideScratch(deps);
   deps.stats.metrics.requestPath.source = () => ({ upstreams: deps.active().upstreams.values(), bufferedBytes: ctx.buffered });
   return function handle(req, res) {
     const requestId = takeRequestId(req.headers);
@@ -521,7 +586,8 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
       }
     }
     const peer = req.socket.remoteAddress;
-    req.headers = forwardHeaders(req.headers, requestId, peer, (req.socket as TLSSocket).encrypted === true, peerTrusted(stickyConfig(active.compiled.table.options, ctx.trustedProxies), peer));
+    const sticky = stickyConfig(active.compiled.table.options, ctx.trustedProxies);
+    req.headers = forwardHeaders(req.headers, requestId, peer, (req.socket as TLSSocket).encrypted === true, peerTrusted(sticky, peer));
     const routeHeader = active.compiled.table.options.routeHeader;
     if (m.kind === 'fallback') {
       const statsId = 'fallback:' + (m.rule.host ?? '') + (m.rule.prefix ?? '');
@@ -538,13 +604,8 @@ export function createRequestHandler(deps: FacadeDeps): (req: IncomingMessage, r
     const route = m.route;
     const stats = active.routeStats.get(route.id) ?? deps.stats.get(route.id);
     const ex = new Exchange(req, res, ctx, requestId, stats, route, route.id, routeHeader);
-    const opts = active.compiled.table.options;
-    const d = decide(route.spec, {
-      method: req.method!,
-      stickyKey: () => stickyKey(req.headers, req.socket.remoteAddress, stickyConfig(opts, ctx.trustedProxies)),
-      shadowInFlight: stats.shadow.inFlight,
-      legacyStale: deps.ownership !== undefined && deps.ownership.legacyStale(route.spec),
-    }, { rand: deps.rand, now: deps.now, breaker: stats.breaker ?? stats.ensureBreaker(route.spec.breaker) });
+    const d = scratch.decide(route, req, sticky, stats.shadow.inFlight, deps.ownership !== undefined && deps.ownership.legacyStale(route.spec),
+      stats.breaker ?? stats.ensureBreaker(route.spec.breaker));
     ex.decision = d;
     if (d.refuse) {
       ex.upstreamName = d.primary;

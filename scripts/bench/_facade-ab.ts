@@ -2,11 +2,12 @@
  * Issue 15 A/B probe (files starting with `_` are not listed by `npm run bench`): CPU per proxied request of
  * this tree's facade against another build's, in interleaved rounds under the same load.
  *
- *   node scripts/bench/_facade-ab.ts <other-tree> [rounds=6] [seconds=3] [path=/bench/pass]
+ *   node scripts/bench/_facade-ab.ts <other-tree> [rounds=6] [seconds=3] [path=/bench/pass] [method=GET] [bodyBytes=0]
  *
  * `<other-tree>` is a checkout of the build to compare with (e.g. `git archive <commit> | tar -x -C /tmp/base`
  * plus a node_modules symlink). Both facades (strangler/bench/facade-proc.ts of each tree) serve the same
- * upstream (this tree's strangler/bench/upstream.ts) under strangler/bench/load.ts with 32 connections; CPU per
+ * upstream (this tree's strangler/bench/upstream.ts) under strangler/bench/load.ts with 32 connections (a POST
+ * with a body to /bench/pass takes the fallback rule, its body streamed); CPU per
  * request = utime + stime of the facade process from /proc/<pid>/stat over the requests served. Printed: each
  * round, medians with the user/sys split, the paired median ratio this/other, load average before and after.
  */
@@ -18,6 +19,8 @@ if (!process.argv[2]) throw new Error('usage: _facade-ab.ts <other-tree> [rounds
 const ROUNDS = Number(process.argv[3]) || 6;
 const SECONDS = Number(process.argv[4]) || 3;
 const PATH = process.argv[5] ?? '/bench/pass';
+const METHOD = process.argv[6] ?? 'GET';
+const BODY = Number(process.argv[7] ?? 0);
 
 async function main(): Promise<void> {
   console.log(`load average before: ${loadNow()}`);
@@ -31,7 +34,7 @@ async function main(): Promise<void> {
   ];
   let rows;
   try {
-    rows = pairedCpuRounds(targets, ROUNDS, SECONDS);
+    rows = pairedCpuRounds(targets, ROUNDS, SECONDS, METHOD, BODY);
   } finally {
     for (const c of children) c.kill('SIGTERM');
   }

@@ -82,9 +82,9 @@ http {
   return { port, dir, pid: child.pid! };
 }
 
-/** One throughput run of strangler/bench/load.ts (32 connections), waited for. */
-export function loadSync(url: string, seconds: number): { total: number; errors: number; non2xx: number } {
-  const r = spawnSync(process.execPath, [join(benchDir, 'load.ts'), 'throughput', url, '32', String(seconds)], { encoding: 'utf8' });
+/** One throughput run of strangler/bench/load.ts (32 connections; `body` bytes with each request when given), waited for. */
+export function loadSync(url: string, seconds: number, method = 'GET', body = 0): { total: number; errors: number; non2xx: number } {
+  const r = spawnSync(process.execPath, [join(benchDir, 'load.ts'), 'throughput', url, '32', String(seconds), method, String(body)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`load generator exited with ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
 }
@@ -104,13 +104,13 @@ export type CpuRow = { user: number; sys: number; total: number };
  * CPU per request (µs, user + sys of the serving process over the requests served) of each target, after a 1 s
  * warm-up, in `rounds` interleaved rounds (the order reverses every other round), each round printed with the load.
  */
-export function pairedCpuRounds(targets: readonly CpuTarget[], rounds: number, seconds: number): Map<string, CpuRow[]> {
+export function pairedCpuRounds(targets: readonly CpuTarget[], rounds: number, seconds: number, method = 'GET', body = 0): Map<string, CpuRow[]> {
   const rows = new Map(targets.map((t) => [t.name, [] as CpuRow[]]));
-  for (const t of targets) loadSync(t.url, 1); // warm-up (JIT, pools)
+  for (const t of targets) loadSync(t.url, 1, method, body); // warm-up (JIT, pools)
   for (let round = 0; round < rounds; round++) {
     for (const t of round % 2 ? [...targets].reverse() : targets) {
       const before = processCpuUs(t.pid);
-      const r = loadSync(t.url, seconds);
+      const r = loadSync(t.url, seconds, method, body);
       const after = processCpuUs(t.pid);
       if (r.errors || r.non2xx) throw new Error(`${t.name}: ${r.errors} errors, ${r.non2xx} non-2xx`);
       const user = (after.user - before.user) / r.total;

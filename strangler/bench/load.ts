@@ -1,6 +1,8 @@
 /**
  * Benchmark load generator, run as its own process so it never shares an
- * event loop with a proxy. `throughput`: autocannon with N connections.
+ * event loop with a proxy. `throughput`: autocannon with N connections
+ * (optionally `throughput <url> <N> <seconds> POST <bytes>`: each request
+ * carries a body of that many bytes).
  * `latency`: one connection, sequential requests, timed with performance.now()
  * (sub-millisecond p50/p99, which autocannon's 1 ms histogram cannot give).
  * Prints one JSON line.
@@ -9,9 +11,12 @@ import autocannon from 'autocannon';
 import { Pool } from 'undici';
 
 const [mode, url, connections, seconds] = [process.argv[2], process.argv[3], Number(process.argv[4]), Number(process.argv[5])];
+const method = process.argv[6] ?? 'GET';
+const bodyBytes = Number(process.argv[7] ?? 0);
 
 if (mode === 'throughput') {
-  const r = await autocannon({ url, connections, duration: seconds, pipelining: 1 });
+  const body = bodyBytes > 0 ? 'x'.repeat(bodyBytes) : undefined;
+  const r = await autocannon({ url, connections, duration: seconds, pipelining: 1, method: method as 'GET', body, headers: body === undefined ? {} : { 'content-type': 'text/plain' } });
   process.stdout.write(JSON.stringify({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total }) + '\n');
 } else {
   const u = new URL(url);

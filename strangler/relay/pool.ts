@@ -41,6 +41,10 @@ export interface LeanDispatchOptions {
   bodyTimeout?: number;
 }
 
+/** The (empty) request context and trailers every handler is given: shared, not made per request. */
+const NO_CONTEXT = Object.freeze({});
+const NO_TRAILERS = Object.freeze({});
+
 const KEEP_ALIVE_THRESHOLD_MS = 2000;
 const KEEP_ALIVE_MAX_MS = 600_000;
 
@@ -196,7 +200,7 @@ class Conn implements ParserEvents {
   }
 
   private send(r: LeanRequest): void {
-    r.handler.onRequestStart?.(r as unknown as Dispatcher.DispatchController, {});
+    r.handler.onRequestStart?.(r as unknown as Dispatcher.DispatchController, NO_CONTEXT);
     if (r.done || this.req !== r) return; // aborted before a byte was written
     const t = r.headersTimeout;
     if (t !== this.timeoutMs) {
@@ -302,7 +306,7 @@ class Conn implements ParserEvents {
         this.pool.release(this);
       } else this.destroy();
     } else this.destroy();
-    r.handler.onResponseEnd?.(r as unknown as Dispatcher.DispatchController, {});
+    r.handler.onResponseEnd?.(r as unknown as Dispatcher.DispatchController, NO_TRAILERS);
   }
 
   /** Fails the current request with err and closes the connection. */
@@ -408,11 +412,14 @@ export class LeanPool {
 
   /** Sends one request; errors (closed pool) reach the handler's onResponseError. */
   dispatch(o: LeanDispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const method = o.method;
+    return this.send(o.method, o.path, o.headers, o.body, o.headersTimeout ?? this.timeoutMs, o.bodyTimeout ?? this.timeoutMs, handler);
+  }
+
+  /** `dispatch` without the options object (the engine's hot path). */
+  send(method: string, path: string, headers: LeanDispatchOptions['headers'], reqBody: Buffer | null, headersTimeout: number, bodyTimeout: number, handler: Dispatcher.DispatchHandler): boolean {
     const isHead = method === 'HEAD';
-    const body = o.body !== null && o.body.length > 0 ? o.body : null;
-    const headers = o.headers;
-    let head = method + ' ' + o.path + ' HTTP/1.1\r\n';
+    const body = reqBody !== null && reqBody.length > 0 ? reqBody : null;
+    let head = method + ' ' + path + ' HTTP/1.1\r\n';
     const host = headers.host;
     head += typeof host === 'string' ? 'host: ' + host + '\r\n' : this.hostHeader;
     const reset = isHead || (body !== null && !expectsPayload(method));
@@ -426,7 +433,7 @@ export class LeanPool {
     }
     if (body !== null) head += 'content-length: ' + body.length + '\r\n\r\n';
     else head += expectsPayload(method) ? 'content-length: 0\r\n\r\n' : '\r\n';
-    const r = new LeanRequest(this, handler, head, body, isHead, reset, o.headersTimeout ?? this.timeoutMs, o.bodyTimeout ?? this.timeoutMs);
+    const r = new LeanRequest(this, handler, head, body, isHead, reset, headersTimeout, bodyTimeout);
     if (this.closed) {
       r.done = true;
       handler.onResponseError?.(r as unknown as Dispatcher.DispatchController, new SocketError('UND_ERR_CLOSED', 'the upstream pool is closed'));
