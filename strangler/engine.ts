@@ -202,10 +202,13 @@ function onResponseClose(this: HandledResponse): void {
   if (h !== undefined) closeForwards(this, h);
 }
 
-/** Oldest forward first (the order their own listeners had): one still running behind a fallback hears of it too. */
-function closeForwards(res: ServerResponse, h: ForwardHandler): void {
-  if (h.previous !== null) closeForwards(res, h.previous);
-  if (h.state !== DONE && !res.writableFinished) h.clientLeft();
+/**
+ * Oldest forward first (the order their own listeners had): one still running behind a fallback hears of it too,
+ * and is cancelled without counting — the client left once, and the forward answering it (the newest) counts it.
+ */
+function closeForwards(res: ServerResponse, h: ForwardHandler, newest = true): void {
+  if (h.previous !== null) closeForwards(res, h.previous, false);
+  if (h.state !== DONE && !res.writableFinished) h.clientLeft(newest);
 }
 
 export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
@@ -309,15 +312,18 @@ export class ForwardHandler implements Dispatcher.DispatchHandler, Waiter {
     }
   }
 
-  /** The client went away: cancel wherever the request is (counted once). */
-  clientLeft(): void {
+  /**
+   * The client went away: cancel wherever the request is. `count`: this forward answers the client, so the abort
+   * is counted here, by its phase (false for one a fallback replaced: the same client must not count twice).
+   */
+  clientLeft(count = true): void {
     if (this.clientGone || this.state === DONE) return;
     this.clientGone = true;
     const s = this.state;
     const body = this.fr.body;
     const phase: AbortPhase = s <= DISPATCHED ? 'queued' : s === RECEIVING ? 'receiving'
       : body !== null && !(body instanceof Buffer) && !(body as IncomingMessage).complete ? 'sending' : 'waiting';
-    this.hooks.onAbort?.(phase);
+    if (count) this.hooks.onAbort?.(phase);
     if (s === QUEUED) {
       this.target.gate!.cancel(this);
       this.end();

@@ -51,6 +51,9 @@ describe('strangler client abort during a fallback @integration', () => {
     await waitFor(() => closed.legacy === 1 && closed.svc === 1, { what: 'both upstream requests cancelled', timeoutMs: 5000 });
     const stats = f.stats.get('orders.list');
     await waitFor(() => stats.aborted === 1, { what: 'the abort counted' });
+    // one client left once: one abort by phase too (the swallowed service forward cancels without counting)
+    expect(Object.values(stats.aborts).reduce((a, b) => a + b, 0), JSON.stringify(stats.aborts)).to.equal(1);
+    expect(stats.aborts.waiting).to.equal(1);
     expect(svc.sockets.size + legacy.sockets.size, 'no upstream connection kept').to.equal(0);
   });
 });
