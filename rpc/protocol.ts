@@ -40,20 +40,28 @@ export class ProtocolError extends Error {
  * With `coalesce`, flushed frames accumulate and are handed to `onFlush` as
  * one buffer on the next tick: thirty replies finished in one tick cost one
  * copy and one socket write instead of thirty.
+ *
+ * With `lend` as well, `onFlush` gets a view of the scratch buffer itself, not
+ * a copy, and returns whether it is done with those bytes (a socket write that
+ * went to the kernel at once); when it is not (the socket queued the view),
+ * the scratch buffer is left to it and a new one is allocated. A socket write
+ * usually completes at once, so a reply costs no allocation and no copy.
  */
 export class WriteBuffer {
   buf: Buffer;
   pos: number;
   readonly headerBytes: number;
-  onFlush: (message: Buffer) => void;
+  onFlush: (message: Buffer) => unknown;
   private readonly coalesce: boolean;
+  private readonly lend: boolean;
   /** start of the message being written (earlier bytes are finished frames waiting to be emitted) */
   private frameStart = 0;
   private scheduled = false;
 
-  constructor(onFlush: (message: Buffer) => void, opts: { framed?: boolean; initialSize?: number; coalesce?: boolean } = {}) {
+  constructor(onFlush: (message: Buffer) => unknown, opts: { framed?: boolean; initialSize?: number; coalesce?: boolean; lend?: boolean } = {}) {
     this.headerBytes = opts.framed === false ? 0 : 4;
     this.coalesce = opts.coalesce === true && this.headerBytes === 4;
+    this.lend = this.coalesce && opts.lend === true;
     this.buf = Buffer.allocUnsafe(opts.initialSize ?? 16384);
     this.pos = this.headerBytes;
     this.onFlush = onFlush;
@@ -97,6 +105,14 @@ export class WriteBuffer {
     this.scheduled = false;
     const len = this.frameStart;
     if (len === 0) return;
+    if (this.lend) {
+      const lent = this.buf;
+      this.frameStart = 0;
+      this.pos = this.headerBytes;
+      if (this.onFlush(lent.subarray(0, len)) !== true) this.buf = Buffer.allocUnsafe(Math.min(lent.length, 1 << 20));
+      else if (lent.length > 1 << 20 && len < 1 << 16) this.buf = Buffer.allocUnsafe(16384);
+      return;
+    }
     const out = Buffer.allocUnsafe(len);
     this.buf.copy(out, 0, 0, len);
     this.frameStart = 0;

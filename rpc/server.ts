@@ -144,9 +144,12 @@ export async function createThriftServer(opts: ThriftServerOptions): Promise<Thr
     const limit = opts.maxInFlightPerConnection ?? DEFAULT_SERVER_MAX_IN_FLIGHT_PER_CONNECTION;
     let pending = 0; // calls read from this socket and not yet answered (every method answers: no oneway in our IDL)
     const backlog: [Buffer, number, number][] = []; // frames received beyond the limit, processed as replies go out
+    // Lends its scratch buffer to the socket: reused when the write went out at once (see WriteBuffer).
     const writer = new WriteBuffer((frames) => {
-      if (!socket.destroyed && socket.writable) socket.write(frames);
-    }, { coalesce: true });
+      if (socket.destroyed || !socket.writable) return true;
+      socket.write(frames);
+      return socket.writableLength === 0;
+    }, { coalesce: true, lend: true });
     const process1 = (buf: Buffer, start: number, end: number) => {
       pending++;
       processor.process(new Protocol(new ReadBuffer(buf, start, end)), output);
