@@ -6,7 +6,7 @@
  * Both ends of a connection must use the same protocol.
  */
 import thrift from 'thrift';
-import { ProtocolError, ReadBuffer, T, WriteBuffer } from './protocol.ts';
+import { ProtocolError, ReadBuffer, T, utf8At, WriteBuffer } from './protocol.ts';
 
 const PROTOCOL_ID = 0x82;
 const VERSION = 1;
@@ -373,7 +373,7 @@ export class FastCompactProtocol {
     const len = this.readVarint32();
     const p = this.need(len);
     if (len === 0) return '';
-    return (this.trans.buf as unknown as { utf8Slice(s: number, e: number): string }).utf8Slice(p, p + len);
+    return utf8At(this.trans.buf, p, p + len);
   }
   readBinary(): Buffer {
     const len = this.readVarint32();

@@ -81,7 +81,7 @@ export class ThriftConnection {
     const socket = net.connect({ host: opts.host, port: opts.port });
     this.socket = socket;
     socket.setNoDelay(true);
-    const writer = new WriteBuffer((frames) => this.write(frames), { coalesce: true });
+    const writer = new WriteBuffer((frames) => this.write(frames), { coalesce: true, lend: true });
     this.client = new opts.module.Client(writer as never, opts.protocol as never) as unknown as GeneratedClient;
 
     this.ready = new Promise<void>((resolve, reject) => {
@@ -181,8 +181,11 @@ export class ThriftConnection {
     if (next !== Infinity && next < this.deadlineAt) this.armDeadline(next);
   };
 
-  private write(frames: Buffer): void {
-    if (this.state === 'ready') this.socket.write(frames);
+  /** true when the socket is done with `frames` (written at once, or not written): the WriteBuffer reuses them */
+  private write(frames: Buffer): boolean {
+    if (this.state !== 'ready') return true;
+    this.socket.write(frames);
+    return this.socket.writableLength === 0;
   }
 
   /**

@@ -57,12 +57,30 @@ function defaultHealth(opts: WrapOptions) {
   };
 }
 
-function lazyLoggerInfo(base: Logger, info: Omit<CallInfo, 'logger'>): CallInfo {
-  let child: Logger | undefined;
-  return Object.defineProperty(info as CallInfo, 'logger', {
-    get: () => (child ??= base.child({ requestId: info.requestId, rpc: `${info.service}.${info.method}` })),
-    enumerable: true,
-  });
+/**
+ * The served call's info; its logger (a child with the request id) is made on
+ * first use. A class with a prototype getter: defining an accessor on every
+ * call's object with Object.defineProperty cost ~1 us per call in profiles.
+ */
+class ServedCall implements CallInfo {
+  readonly service: string;
+  readonly method: string;
+  readonly requestId: string;
+  readonly actor: CallInfo['actor'];
+  readonly deadline: number | undefined;
+  private readonly base: Logger;
+  private child: Logger | undefined;
+  constructor(base: Logger, service: string, method: string, requestId: string, actor: CallInfo['actor'], deadline: number | undefined) {
+    this.base = base;
+    this.service = service;
+    this.method = method;
+    this.requestId = requestId;
+    this.actor = actor;
+    this.deadline = deadline;
+  }
+  get logger(): Logger {
+    return (this.child ??= this.base.child({ requestId: this.requestId, rpc: `${this.service}.${this.method}` }));
+  }
 }
 
 export function wrapHandler(opts: WrapOptions): Record<string, Function> {
@@ -85,10 +103,8 @@ export function wrapHandler(opts: WrapOptions): Record<string, Function> {
       const ctx = args[0] instanceof RequestContextCtor ? (args[0] as RequestContext) : undefined;
       const requestId = ensureRequestId(ctx?.requestId ?? opts.transportRequestId?.());
       if (ctx) ctx.requestId = requestId;
-      const info = lazyLoggerInfo(logger, {
-        service, method: name, requestId, actor: ctx?.actor,
-        deadline: ctx?.timeoutMs && ctx.timeoutMs > 0 ? Date.now() + ctx.timeoutMs : undefined,
-      });
+      const info = new ServedCall(logger, service, name, requestId, ctx?.actor,
+        ctx?.timeoutMs && ctx.timeoutMs > 0 ? Date.now() + ctx.timeoutMs : undefined);
       const started = performance.now();
       calls.inc();
       opts.onCallStart?.();

@@ -12,6 +12,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/logger.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { DEFAULT_MAX_FRAME_BYTES, FrameSplitter } from './frames.ts';
+import { installDirectReplies } from './direct-processor.ts';
 import { wrapHandler, type HealthCheck } from './handler.ts';
 import { newRegistry } from './metrics.ts';
 import { ReadBuffer, WriteBuffer, type ProtocolClass, type WireProtocol } from './protocol.ts';
@@ -50,6 +51,11 @@ export interface ThriftServerOptions {
   maxInFlightPerConnection?: number;
   /** close(): how long in-flight calls may take before connections are cut */
   closeGraceMs?: number;
+  /**
+   * write results straight from the handler's objects (direct-processor.ts) instead of the generated
+   * processor's deep copy; same bytes. Default true; false keeps the generated processor for every method.
+   */
+  directReplies?: boolean;
 }
 
 /**
@@ -108,6 +114,7 @@ export async function createThriftServer(opts: ThriftServerOptions): Promise<Thr
     },
   });
   const processor = new opts.module.Processor(handler);
+  if (opts.directReplies !== false) installDirectReplies(processor, opts.module, handler);
   const Protocol = protocolClass(opts.protocol);
   const Output = serverOutputClass(Protocol);
   const newOutput = (writer: WriteBuffer, onReply?: () => void): WireProtocol => {
@@ -144,9 +151,12 @@ export async function createThriftServer(opts: ThriftServerOptions): Promise<Thr
     const limit = opts.maxInFlightPerConnection ?? DEFAULT_SERVER_MAX_IN_FLIGHT_PER_CONNECTION;
     let pending = 0; // calls read from this socket and not yet answered (every method answers: no oneway in our IDL)
     const backlog: [Buffer, number, number][] = []; // frames received beyond the limit, processed as replies go out
+    // Lends its scratch buffer to the socket: reused when the write went out at once (see WriteBuffer).
     const writer = new WriteBuffer((frames) => {
-      if (!socket.destroyed && socket.writable) socket.write(frames);
-    }, { coalesce: true });
+      if (socket.destroyed || !socket.writable) return true;
+      socket.write(frames);
+      return socket.writableLength === 0;
+    }, { coalesce: true, lend: true });
     const process1 = (buf: Buffer, start: number, end: number) => {
       pending++;
       processor.process(new Protocol(new ReadBuffer(buf, start, end)), output);

@@ -3,6 +3,8 @@
  * Debian's thrift-compiler (0.17). `js:node,ts,es6` is the only 0.17 output that
  * runs on the npm `thrift` 0.24 runtime (the default output needs thrift.Q, which
  * the runtime removed). The output is committed so a fresh clone needs no compiler.
+ * Next to the code, `--gen json` writes each IDL file's types as `<file>.json`:
+ * rpc/idl-schema.ts reads them to encode replies without the generated copy.
  *
  *   node thrift/generate.ts            regenerate into thrift/gen-nodejs
  *   node thrift/generate.ts --out DIR  generate into DIR (the staleness test uses this)
@@ -17,6 +19,7 @@ const run = promisify(execFile);
 export const THRIFT_DIR = dirname(fileURLToPath(import.meta.url));
 export const GEN_DIR = join(THRIFT_DIR, 'gen-nodejs');
 export const GENERATOR = 'js:node,ts,es6';
+export const SCHEMA_GENERATOR = 'json';
 const GEN_PACKAGE_JSON = '{\n  "type": "commonjs"\n}\n';
 
 /** The thrift binary to use (THRIFT_BIN overrides), or null when none is installed. */
@@ -42,6 +45,7 @@ export async function generate(outDir: string, bin = 'thrift'): Promise<string[]
   for (const f of files) {
     try {
       await run(bin, ['--gen', GENERATOR, '-out', outDir, f]);
+      await run(bin, ['--gen', SCHEMA_GENERATOR, '-out', outDir, f]);
     } catch (err) {
       const e = err as { stderr?: string; message: string };
       throw new Error(`thrift failed on ${f}: ${(e.stderr || e.message).trim()}`);

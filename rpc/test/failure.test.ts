@@ -378,6 +378,25 @@ describe('thrift plumbing failure behaviour @integration', function () {
     }
   });
 
+  it('the served call: currentCall() gives service, method, request id, actor, deadline and a logger bound to the request id', async () => {
+    let info: ReturnType<typeof currentCall>;
+    const s = await createThriftServer({
+      service: 'front', module: ProductService, logger: createLogger('test', { level: 'silent' }),
+      handler: { async getProduct(_ctx: unknown, id: string) { info = currentCall(); return product(id); } },
+    });
+    try {
+      const before = Date.now();
+      await client({ port: s.port }).getProduct({ requestId: 'rid-info', actor: { kind: 'merchant', id: '9' }, timeoutMs: 500 }, '1', {});
+      expect(info).to.include({ service: 'front', method: 'getProduct', requestId: 'rid-info' });
+      expect(info!.actor).to.include({ kind: 'merchant', id: '9' });
+      expect(info!.deadline! - before).to.be.within(0, 600);
+      expect(info!.logger.bindings()).to.include({ requestId: 'rid-info', rpc: 'front.getProduct' });
+      expect(info!.logger, 'made once').to.equal(info!.logger);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('records per-method server and client metrics with error codes', async () => {
     const c = client();
     await c.getProduct({}, 'm1', {});

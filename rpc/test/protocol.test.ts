@@ -3,7 +3,7 @@ import thrift from 'thrift';
 import productTypes from '../../thrift/gen-nodejs/product_types.js';
 import commonTypes from '../../thrift/gen-nodejs/common_types.js';
 import ProductService from '../../thrift/gen-nodejs/ProductService.js';
-import { FastBinaryProtocol, ReadBuffer, WriteBuffer, ProtocolError } from '../protocol.ts';
+import { FastBinaryProtocol, ReadBuffer, WriteBuffer, ProtocolError, utf8At } from '../protocol.ts';
 import { FrameSplitter, FrameError } from '../frames.ts';
 import { backoffDelay } from '../backoff.ts';
 import { serviceMethods } from '../service-module.ts';
@@ -100,6 +100,21 @@ describe('thrift protocol (lean binary)', () => {
     const frames: string[] = [];
     new FrameSplitter().push(out[0]!, (b, st, en) => frames.push(new FastBinaryProtocol(new ReadBuffer(b, st, en)).readMessageBegin().fname));
     expect(frames).to.deep.equal(['a', 'b']);
+  });
+
+  it('decodes short strings in JavaScript exactly as Buffer#toString("utf8") does, for any bytes', () => {
+    let seed = 42;
+    const byte = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed >> 16 & 0xff; };
+    const samples = ['', 'a', 'KRW', '189000.00', '123456789012', '1234567890123', '코트', 'é', '\u007f', '🧶'].map((x) => Buffer.from(x));
+    for (let k = 0; k < 5000; k++) {
+      const n = k % 15;
+      // mostly ASCII, sometimes any byte (invalid UTF-8 included)
+      samples.push(Buffer.from(Array.from({ length: n }, () => (k % 3 ? byte() & 0x7f : byte()))));
+    }
+    for (const b of samples) {
+      const padded = Buffer.concat([Buffer.from('xx'), b, Buffer.from('yy')]);
+      expect(utf8At(padded, 2, 2 + b.length), b.toString('hex')).to.equal(b.toString('utf8'));
+    }
   });
 
   it('rejects truncated messages, lying container sizes and bad versions with ProtocolError', () => {
