@@ -212,6 +212,7 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
       for (const s of upgraded) s.destroy();
       const timer = setTimeout(() => {
         server.closeAllConnections();
+        fastLeg?.closeAll();
         adminServer.closeAllConnections();
       }, config.shutdownGraceMs);
       await done;

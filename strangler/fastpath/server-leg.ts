@@ -87,6 +87,7 @@ class FastConnection implements ResponseOwner {
     socket.on('close', this.onClose);
     socket.on('timeout', this.onTimeout);
     socket.on('error', this.onError);
+    leg.open.add(this);
     leg.watch(this, performance.now()); // node's first head deadline runs from the connection's start
   }
 
@@ -129,11 +130,9 @@ class FastConnection implements ResponseOwner {
   }
 
   private serve(head: FastHead, headBytes: Buffer): void {
-    this.leg.unwatch(this);
-    if (this.keepAliveSet) {
-      this.keepAliveSet = false;
-      this.socket.setTimeout(0);
-    }
+    if (this.headSince >= 0) this.leg.unwatch(this);
+    // the keep-alive idle timer stays armed during the request (node clears and re-arms it for each one): when it
+    // fires with a request in flight, the guard's 'timeout' listener leaves the socket alone, as node's would
     if (this.socket.isPaused()) this.socket.resume();
     this.leg.served++;
     const req = new FastRequest(head, this.socket);
@@ -163,7 +162,7 @@ class FastConnection implements ResponseOwner {
       res.socketClosed();
       return;
     }
-    if (this.pending === null) {
+    if (!this.keepAliveSet) {
       this.socket.setTimeout(this.keepAliveTimeoutMs() + KEEP_ALIVE_BUFFER_MS);
       this.keepAliveSet = true;
     }
@@ -188,6 +187,7 @@ class FastConnection implements ResponseOwner {
   }
 
   private closed(): void {
+    this.leg.open.delete(this);
     this.leg.unwatch(this);
     this.owned = false;
     const res = this.busy;
@@ -205,6 +205,7 @@ class FastConnection implements ResponseOwner {
   private handOver(bytes: Buffer | null): void {
     this.owned = false;
     this.pending = null;
+    this.leg.open.delete(this);
     this.leg.unwatch(this);
     const s = this.socket;
     s.pause();
@@ -232,6 +233,8 @@ export class FastServerLeg {
   /** Connections handed to node:http, and requests answered here (tests). */
   handOvers = 0;
   served = 0;
+  /** Connections this leg owns (node:http's closeAllConnections does not know them). */
+  readonly open = new Set<FastConnection>();
   private readonly waiting = new Map<FastConnection, number>();
   private timer: NodeJS.Timeout | null = null;
   private readonly tickMs: number;
@@ -240,6 +243,11 @@ export class FastServerLeg {
     this.server = server;
     this.nodeListener = nodeListener;
     this.tickMs = tickMs;
+  }
+
+  /** End of the shutdown grace: what node's closeAllConnections does for its own connections. */
+  closeAll(): void {
+    for (const c of this.open) c.socket.destroy();
   }
 
   watch(c: FastConnection, since: number): void {

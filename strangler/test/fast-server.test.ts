@@ -98,6 +98,7 @@ describe('strangler fast server leg', function () {
         res.end();
         return;
       }
+      if (u === '/r/hang') return; // never answers
       if (u === '/r/endless') {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.write('start;');
@@ -253,5 +254,19 @@ describe('strangler fast server leg', function () {
     const upload = legacy.hits.slice(hits).find((h) => h.url === '/r/upload');
     expect(upload?.body).to.equal('hello');
     conn.socket.destroy();
+  });
+
+  it('closes its own busy connections at the end of the shutdown grace (as node:http closeAllConnections does)', async () => {
+    const f = await withFastServer(true, () => startTestFacade(table(legacy.url, svc.url, [{ id: 'r', path: '/r/*', legacy: 'legacy' }],
+      { upstreams: { legacy: { url: legacy.url, timeoutMs: 10_000 }, svc: { url: svc.url } } }), { config: { shutdownGraceMs: 300 } }));
+    const c = await rawConnect(f.port);
+    c.socket.write(head('GET', '/r/hang'));
+    await waitFor(() => legacy.hits.some((h) => h.url === '/r/hang'), { what: 'the request to reach the upstream' });
+    const started = Date.now();
+    const closed = f.close().then(() => Date.now() - started);
+    const ms = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 5000).unref())]);
+    expect(ms, 'close() to resolve after the grace').to.be.within(250, 4000);
+    await waitFor(() => c.isClosed(), { what: 'the client connection to be closed' });
+    await f.stop().catch(() => undefined);
   });
 });
