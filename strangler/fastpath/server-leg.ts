@@ -1,5 +1,5 @@
 /**
- * The fast server leg (STRANGLER_FAST_SERVER=1, docs/facade.md "Fast server leg"): takes node:http's place as
+ * The fast server leg (on unless STRANGLER_FAST_SERVER=0, docs/facade.md "Fast server leg"): takes node:http's place as
  * the proxy port's 'connection' listener, reads request heads itself (head-parser.ts) and runs the facade's
  * own request handler (the server's 'request' event, as node:http emits it: ConnectionGuard.wrap(createRequestHandler(…)))
  * with a FastRequest and a FastResponse (response.ts) — one request at a time per connection, pipelined ones after.
@@ -286,9 +286,9 @@ export class FastServerLeg {
  * Puts the fast leg in front of `server`'s own connection listener (call before any other 'connection'
  * listener is added, e.g. the ConnectionGuard's, so the guard still sees every socket once, after it).
  */
-/** STRANGLER_FAST_SERVER=1 puts the fast leg in front of node:http (checked by config.ts). */
+/** The fast leg is in front of node:http unless STRANGLER_FAST_SERVER=0 (checked by config.ts). */
 export function fastServerEnabled(): boolean {
-  return process.env.STRANGLER_FAST_SERVER === '1';
+  return process.env.STRANGLER_FAST_SERVER !== '0';
 }
 
 export function installFastServer(server: Server, tickMs: number): FastServerLeg {
