@@ -96,6 +96,7 @@ class FastConnection implements ResponseOwner {
   }
 
   private data(chunk: Buffer): void {
+    if (!this.owned) return; // after an error answer or a last response: nothing more is read
     if (this.pending === null) {
       this.pending = chunk;
       if (this.busy === null) this.headStart = performance.now();
@@ -181,6 +182,9 @@ class FastConnection implements ResponseOwner {
   }
 
   private error(err: Error): void {
+    this.owned = this.busy !== null; // a response in flight still finishes (the guard decides what happens to it)
+    this.pending = null;
+    this.leg.unwatch(this);
     this.socket.removeListener('error', this.onError);
     this.socket.on('error', noop);
     if (!this.leg.server.emit('clientError', err, this.socket)) this.socket.destroy(err);

@@ -221,6 +221,16 @@ describe('strangler fast server leg', function () {
     expect(legacy.hits.some((h) => h.url === '/r/slow')).to.equal(false);
   });
 
+  for (const which of ['plain', 'fast']) it(`a head completed after its 408 is never sent upstream (${which})`, async () => {
+    const c = await rawConnect((which === 'fast' ? fast : plain).port);
+    c.socket.write('GET /r/late HTTP/1.1\r\nHost: a\r\n');
+    await waitFor(() => parseResponses(c.received()).responses.length === 1, { timeoutMs: 4000, what: 'the 408' });
+    c.socket.write('X-Late: 1\r\n\r\n');
+    await waitFor(() => c.isClosed(), { timeoutMs: 4000, what: 'the connection to close' });
+    expect(parseResponses(c.received()).responses.map((x) => x.status)).to.deep.equal([408]);
+    expect(legacy.hits.some((h) => h.url === '/r/late')).to.equal(false);
+  });
+
   it('a slowloris after a fast request on the same connection also gets 408', async () => {
     const c = await rawConnect(fast.port);
     c.socket.write(head('GET', '/r/first') + 'GET /r/slow2 HTTP/1.1\r\nHost: a\r\n');
