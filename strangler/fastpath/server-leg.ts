@@ -178,6 +178,8 @@ class FastConnection implements ResponseOwner {
       this.error(Object.assign(new Error('Parse Error: Invalid EOF state'), { code: 'HPE_INVALID_EOF_STATE' }));
       return;
     }
+    // node:http (httpAllowHalfOpen off) ends its side at once; pipelined requests not started yet never are
+    this.pending = null;
     this.socket.end();
   }
 

@@ -170,6 +170,16 @@ describe('strangler fast server leg', function () {
     });
   }
 
+  it('answers a client that half-closes after its requests as node:http does', async () => {
+    const bytes = async (port: number) => {
+      const c = await rawConnect(port);
+      c.socket.end(head('GET', '/r/json') + head('GET', '/r/chunked'));
+      await waitFor(() => c.isClosed(), { what: 'the connection to close' });
+      return normalise(c.received());
+    };
+    expect(await bytes(fast.port)).to.equal(await bytes(plain.port));
+  });
+
   it('serves the plain cases itself (not by handing them to node:http)', async () => {
     const served = fast.fastLeg!.served;
     const handOvers = fast.fastLeg!.handOvers;
