@@ -14,7 +14,8 @@ import { createAdminApp } from './admin/api.ts';
 import { FileAudit, RedisAudit, type AuditLog } from './audit.ts';
 import { loadFacadeConfig, ROUTES_TEMPLATE_FILE, type FacadeConfig } from './config.ts';
 import { RouteController } from './controller.ts';
-import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS, DEFAULT_MAX_CONNECTIONS, clampToOpenFiles, readOpenFilesLimit, type ConnectionLimits } from './connections.ts';
+import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS, DEFAULT_MAX_CONNECTIONS, checkIntervalMs, clampToOpenFiles, readOpenFilesLimit, type ConnectionLimits } from './connections.ts';
+import { fastServerEnabled, handBack, installFastServer, isFastRequest, type FastServerLeg } from './fastpath/server-leg.ts';
 import { createRequestHandler } from './facade.ts';
 import { createMetrics, type FacadeMetrics } from './metrics.ts';
 import { FileSource } from './sources/file.ts';
@@ -56,6 +57,8 @@ export interface FacadeHandle {
   /** The ownership registry view, when STRANGLER_OWNERSHIP_URL is set. */
   ownership?: OwnershipWatch;
   metrics: FacadeMetrics;
+  /** The fast server leg, when STRANGLER_FAST_SERVER=1. */
+  fastLeg?: FastServerLeg;
   close(): Promise<void>;
 }
 
@@ -165,11 +168,18 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
     bodyLimit: config.bodyLimit, captureLimit: config.captureLimit,
     bufferTotalLimit: config.bufferTotalLimit, bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
     clientDrainTimeoutMs: config.clientDrainTimeoutMs, trustedProxies: config.trustedProxies, ownership,
-    unmatched: unmatchedApp as unknown as (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void,
+    // a request of the fast server leg goes back to node:http, which gives it to the app (fastpath/server-leg.ts)
+    unmatched: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+      if (isFastRequest(req)) handBack(res);
+      else (unmatchedApp as unknown as (q: typeof req, s: typeof res) => void)(req, res);
+    },
   };
   const limits = connectionLimits(config.connections, logger);
   const guard = new ConnectionGuard(metrics, logger, limits);
-  const server = createServer(guard.serverOptions(), guard.wrap(createRequestHandler(deps)));
+  const handler = guard.wrap(createRequestHandler(deps));
+  const server = createServer(guard.serverOptions(), handler);
+  // before the guard's listener, so the guard still sees every connection once (fastpath/server-leg.ts)
+  const fastLeg = fastServerEnabled() ? installFastServer(server, checkIntervalMs(limits)) : undefined;
   guard.attach(server);
   const upgraded = new Set<import('node:net').Socket>();
   server.on('upgrade', createUpgradeHandler({ ...deps, metrics, guard, limits }, upgraded));
@@ -202,6 +212,7 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
       for (const s of upgraded) s.destroy();
       const timer = setTimeout(() => {
         server.closeAllConnections();
+        fastLeg?.closeAll();
         adminServer.closeAllConnections();
       }, config.shutdownGraceMs);
       await done;
@@ -217,7 +228,7 @@ export async function startFacade(config: FacadeConfig, opts: FacadeOptions = {}
     url: `http://${hostFor(config.host)}:${port}`,
     adminUrl: `http://${hostFor(config.adminHost)}:${adminPort}`,
     dashboardUrl: `http://${hostFor(config.adminHost)}:${adminPort}/dashboard/`, dashboard,
-    port, adminPort, server, adminServer, controller, stats, metrics, ownership, close,
+    port, adminPort, server, adminServer, controller, stats, metrics, ownership, fastLeg, close,
   };
 }
 

@@ -18,9 +18,9 @@ export const benchDir = fileURLToPath(new URL('../../strangler/bench/', import.m
 export const children: ChildProcess[] = [];
 
 /** Starts `script` (relative to strangler/bench/, or absolute) and resolves with the JSON line it prints when ready. */
-export function startChild(script: string, args: string[]): Promise<{ child: ChildProcess; info: any }> {
+export function startChild(script: string, args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; info: any }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [resolve(benchDir, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent' } });
+    const child = spawn(process.execPath, [resolve(benchDir, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent', ...env } });
     children.push(child);
     const rl = createInterface({ input: child.stdout! });
     rl.once('line', (line) => {

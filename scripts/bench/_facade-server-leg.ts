@@ -1,6 +1,6 @@
 /**
  * Issue 15 probe (not a benchmark of `npm run bench`; files starting with `_` are not listed): what would a
- * byte-level client side save the facade? Prices node:http's server leg on a proxied request by pairing two
+ * byte-level client side save the facade, and what does the fast server leg (STRANGLER_FAST_SERVER=1) save? Prices node:http's server leg on a proxied request by pairing two
  * minimal proxies on the lean upstream client (strangler/bench/server-leg-probe.ts: node:http vs net.Server
  * with a minimal head parser) with the facade's passthrough and nginx, in the same interleaved rounds.
  *
@@ -23,12 +23,14 @@ async function main(): Promise<void> {
   console.log(`load average before: ${loadNow()}`);
   const up = await startChild('upstream.ts', ['2']);
   const [legacyPort, servicePort] = up.info.ports!;
-  const facade = await startChild('facade-proc.ts', [String(legacyPort), String(servicePort)]);
+  const facade = await startChild('facade-proc.ts', [String(legacyPort), String(servicePort)], { STRANGLER_FAST_SERVER: '0' });
+  const fastFacade = await startChild('facade-proc.ts', [String(legacyPort), String(servicePort)], { STRANGLER_FAST_SERVER: '1' });
   const httpProbe = await startChild('server-leg-probe.ts', ['http', String(legacyPort)]);
   const rawProbe = await startChild('server-leg-probe.ts', ['raw', String(legacyPort)]);
   const nginx = await startNginx(legacyPort);
   const targets: CpuTarget[] = [
     { name: 'facade passthrough', pid: facade.child.pid!, url: `http://127.0.0.1:${facade.info.port}/bench/pass` },
+    { name: 'facade fast server leg', pid: fastFacade.child.pid!, url: `http://127.0.0.1:${fastFacade.info.port}/bench/pass` },
     { name: 'probe node:http + lean', pid: httpProbe.child.pid!, url: `http://127.0.0.1:${httpProbe.info.port}/bench/pass` },
     { name: 'probe net + lean', pid: rawProbe.child.pid!, url: `http://127.0.0.1:${rawProbe.info.port}/bench/pass` },
   ];
@@ -47,6 +49,8 @@ async function main(): Promise<void> {
     console.log(`  ${t.name}: ${r1(med(r.map((x) => x.total)))} (${r1(med(r.map((x) => x.user)))} + ${r1(med(r.map((x) => x.sys)))})`);
   }
   const f = rows.get('facade passthrough')!.map((x) => x.total);
+  const ff = rows.get('facade fast server leg')!.map((x) => x.total);
+  console.log(`paired median ratio fast server leg / node:http facade: ${Math.round(med(ff.map((x, i) => x / f[i])) * 1000) / 1000}`);
   const h = rows.get('probe node:http + lean')!.map((x) => x.total);
   const n = rows.get('probe net + lean')!.map((x) => x.total);
   const saving = f.map((_, i) => h[i] - n[i]);
@@ -54,7 +58,7 @@ async function main(): Promise<void> {
   const ng = rows.get('nginx')?.map((x) => x.total);
   if (ng) {
     const ratio = (a: number[]) => Math.round(med(a.map((x, i) => x / ng[i])) * 100) / 100;
-    console.log(`paired median ratio to nginx: facade ${ratio(f)}×, node:http probe ${ratio(h)}×, net probe ${ratio(n)}×, facade with the saving (upper bound) ${ratio(f.map((x, i) => x - saving[i]))}×`);
+    console.log(`paired median ratio to nginx: facade ${ratio(f)}×, facade with the fast server leg ${ratio(ff)}×, node:http probe ${ratio(h)}×, net probe ${ratio(n)}×, facade with the saving (upper bound) ${ratio(f.map((x, i) => x - saving[i]))}×`);
   }
   console.log(`load average after: ${loadNow()}`);
 }
