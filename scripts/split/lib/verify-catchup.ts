@@ -12,9 +12,15 @@
  * from the changelog earlier, so they are in its snapshot already).
  *
  * `catchUp(then)` runs `then` right after the drain, before any other drain
- * starts: a chunk opens its target snapshot there, so the target it reads is
- * the caught-up one plus nothing that is not in P.
+ * starts — the quiet window: the target does not change while `then` runs,
+ * and a source change committed since the drain read the changelog is still
+ * pending there. A chunk opens its target snapshot there, so the target it
+ * reads is the caught-up one plus nothing that is not in P; the CHECKSUM
+ * TABLE guard (table-checksum.ts) and the re-check of suspect keys
+ * (verify-recheck.ts) look at current rows and at the changelog there, so no
+ * catch-up can apply and consume a change between the two looks.
  */
+export type QuietCatchUp = <T>(then: () => Promise<T>) => Promise<T>;
 export type AppliedKeys = Map<string, Iterable<string>>;
 export type DrainOnce = (report: (keys: AppliedKeys) => void) => Promise<number>;
 
