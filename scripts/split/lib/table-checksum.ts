@@ -25,9 +25,10 @@ export type ChecksumTableResult = 'equal' | 'different' | 'not-comparable' | 'bu
 export async function checksumTableGuard(link: Link, table: string, catchUp: QuietCatchUp, attempts = CHECKSUM_TABLE_ATTEMPTS): Promise<ChecksumTableResult> {
   if (!(await comparable(link, table))) return 'not-comparable';
   for (let i = 0; i < attempts; i++) {
-    const r = await catchUp(async (): Promise<ChecksumTableResult | null> => {
+    const r = await catchUp(async (w): Promise<ChecksumTableResult | null> => {
       if (await pending(link, table)) return null;
       const [a, b] = await Promise.all([checksumTable(link.from, table), checksumTable(link.to, table)]);
+      await w.captured(); // binlog capture: a change the source's checksum saw is in the changelog now
       if (await pending(link, table)) return null;
       if (a === null || b === null) return 'not-comparable';
       return a === b ? 'equal' : 'different';

@@ -7,7 +7,7 @@ import { compareChunkHashes, sameChunkHash, type ChunkHash, type ChunkHashKind }
 import { checksumSql, qq, type TableShape } from './sql.ts';
 import { checksumTableGuard, type ChecksumTableResult } from './table-checksum.ts';
 import { openSnapshot, type Snapshot } from './snapshot.ts';
-import { CatchUpHub } from './verify-catchup.ts';
+import { CatchUpHub, type Captured } from './verify-catchup.ts';
 import { recheckKeys } from './verify-recheck.ts';
 import { note, type Difference, type SplitState, type VerifyState } from './state.ts';
 
@@ -42,7 +42,7 @@ import { note, type Difference, type SplitState, type VerifyState } from './stat
  */
 export const MAX_REPORTED_DIFFERENCES = 1000;
 
-export async function verify(ctx: SplitContext, state: SplitState, link: Link, opts: { restart?: boolean } = {}): Promise<VerifyState> {
+export async function verify(ctx: SplitContext, state: SplitState, link: Link, opts: { restart?: boolean; captured?: Captured } = {}): Promise<VerifyState> {
   if (!state.verify || opts.restart || state.verify.finishedAt || state.verify.direction !== link.direction) {
     state.verify = {
       direction: link.direction, startedAt: new Date().toISOString(), differences: [], differencesFound: 0, truncated: false, inFlight: 0,
@@ -60,7 +60,7 @@ export async function verify(ctx: SplitContext, state: SplitState, link: Link, o
       state.applied.batches += 1;
       report(r.keys);
     },
-  }));
+  }), opts.captured);
   const workers = await verifyWorkers(ctx, link);
   ctx.progress.begin(`verify ${ctx.service.name}`, Object.keys(v.tables).length * 10000);
   try {

@@ -26,10 +26,12 @@ export async function recheckKeys(link: Link, shape: TableShape, keys: string[],
   let pending = keys;
   for (let i = 0; i <= rechecks && pending.length; i++) {
     if (i > 0) await sleep(10 * i);
-    last = await catchUp(async () => {
+    last = await catchUp(async (w) => {
       const [s, t] = await Promise.all([read(link.from, pending), read(link.to, pending)]);
       const diffs = diffRows(shape, s, t);
-      return { diffs, busy: diffs.length ? await inChangelog(link, shape, diffs.map((d) => d.pk)) : new Set<string>() };
+      if (!diffs.length) return { diffs, busy: new Set<string>() };
+      await w.captured(); // binlog capture: a change the source's read saw is in the changelog now
+      return { diffs, busy: await inChangelog(link, shape, diffs.map((d) => d.pk)) };
     });
     pending = last.diffs.map((d) => d.pk);
   }
