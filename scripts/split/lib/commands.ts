@@ -48,7 +48,8 @@ export async function verifyCommand(ctx: SplitContext, opts: { restart?: boolean
     const pump = await openPump(ctx, state, shapes);
     try {
       await catchUp(ctx, pump);
-      return await verify(ctx, state, link, opts);
+      // every catch-up of verify first waits for the reader, so it applies what was committed before it started
+      return await verify(ctx, state, link, { ...opts, captured: pump ? () => catchUp(ctx, pump) : undefined });
     } finally {
       await pump?.stop();
     }

@@ -1,6 +1,7 @@
 import type { Link } from './link.ts';
 import type { Side } from './side.ts';
 import { changelogTable, qq } from './sql.ts';
+import type { QuietCatchUp } from './verify-catchup.ts';
 
 /**
  * CHECKSUM TABLE as a guard beside verify's chunk hashes (started with a table's
@@ -8,24 +9,34 @@ import { changelogTable, qq } from './sql.ts';
  * checksum differs between the two sides is never reported clean. The native
  * checksum depends on the server version, the storage format and the column
  * definitions, so it is only compared when both sides agree on all three
- * ("comparable"), and only while nothing changes: after a catch-up, both
- * checksums are taken at once and the changelog must still hold no change of
- * the table afterwards; otherwise it is retried (CHECKSUM_TABLE_ATTEMPTS) and
- * then reported as `busy` (the chunk hashes stand alone).
+ * ("comparable"), and only while nothing changes: right after a catch-up, in
+ * its quiet window (no other catch-up runs until the look is over, so the
+ * target stands still), the changelog holds no change of the table, both
+ * checksums are taken at once, and the changelog still holds none; otherwise
+ * it is retried (CHECKSUM_TABLE_ATTEMPTS) and then reported as `busy` (the
+ * chunk hashes stand alone). Outside that window another chunk's catch-up
+ * could apply and consume a change the source's checksum saw and the target's
+ * did not, and the tables would be called different.
  */
 export const CHECKSUM_TABLE_ATTEMPTS = 3;
 
 export type ChecksumTableResult = 'equal' | 'different' | 'not-comparable' | 'busy';
 
-export async function checksumTableGuard(link: Link, table: string, catchUp: () => Promise<number>, attempts = CHECKSUM_TABLE_ATTEMPTS): Promise<ChecksumTableResult> {
+export async function checksumTableGuard(link: Link, table: string, catchUp: QuietCatchUp, attempts = CHECKSUM_TABLE_ATTEMPTS): Promise<ChecksumTableResult> {
   if (!(await comparable(link, table))) return 'not-comparable';
+  // the window holds every other catch-up back while both checksums run: first a catch-up that holds nothing, so a
+  // chunk that asked for the same one (the table's last, handed out with the guard) opens its snapshot before that
+  await catchUp(async () => undefined);
   for (let i = 0; i < attempts; i++) {
-    await catchUp();
-    if (await pending(link, table)) continue;
-    const [a, b] = await Promise.all([checksumTable(link.from, table), checksumTable(link.to, table)]);
-    if (await pending(link, table)) continue;
-    if (a === null || b === null) return 'not-comparable';
-    return a === b ? 'equal' : 'different';
+    const r = await catchUp(async (w): Promise<ChecksumTableResult | null> => {
+      if (await pending(link, table)) return null;
+      const [a, b] = await Promise.all([checksumTable(link.from, table), checksumTable(link.to, table)]);
+      await w.captured(); // binlog capture: a change the source's checksum saw is in the changelog now
+      if (await pending(link, table)) return null;
+      if (a === null || b === null) return 'not-comparable';
+      return a === b ? 'equal' : 'different';
+    });
+    if (r) return r;
   }
   return 'busy';
 }

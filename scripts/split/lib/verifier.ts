@@ -1,13 +1,14 @@
 import { drain } from './applier.ts';
-import { sleep, type SplitContext } from './context.ts';
+import type { SplitContext } from './context.ts';
 import type { Link } from './link.ts';
 import { diffRows, type RowDiff } from './rowdiff.ts';
-import { describeKey, inRangesSql, intOf, isIntKey, keyIn, keyNotIn, keySelect, keyTextExpr, orderBy, rangeWhere } from './keys.ts';
+import { describeKey, inRangesSql, intOf, isIntKey, keyTextExpr, orderBy, rangeWhere } from './keys.ts';
 import { compareChunkHashes, sameChunkHash, type ChunkHash, type ChunkHashKind } from './rowhash.ts';
-import { changelogTable, checksumSql, compareList, qq, type TableShape } from './sql.ts';
+import { checksumSql, qq, type TableShape } from './sql.ts';
 import { checksumTableGuard, type ChecksumTableResult } from './table-checksum.ts';
 import { openSnapshot, type Snapshot } from './snapshot.ts';
-import { CatchUpHub } from './verify-catchup.ts';
+import { CatchUpHub, type Captured } from './verify-catchup.ts';
+import { recheckKeys } from './verify-recheck.ts';
 import { note, type Difference, type SplitState, type VerifyState } from './state.ts';
 
 /**
@@ -28,8 +29,9 @@ import { note, type Difference, type SplitState, type VerifyState } from './stat
  *      as exact bytes (rowdiff.ts); a differing range whose rows all compare
  *      equal is itself reported (never silently clean);
  *   4. keys in P and leaf differences are re-checked on current rows after
- *      further catch-up; those still pending in the changelog are in flight,
- *      the rest are reported as differences by primary key.
+ *      further catch-up, in its quiet window (verify-recheck.ts); those still
+ *      pending in the changelog are in flight, the rest are reported as
+ *      differences by primary key.
  * When a table's last chunk is handed out, CHECKSUM TABLE starts on both
  * servers (when the two are comparable, table-checksum.ts), beside the last
  * chunks; a table whose CHECKSUM TABLE differs is reported as a difference
@@ -40,7 +42,7 @@ import { note, type Difference, type SplitState, type VerifyState } from './stat
  */
 export const MAX_REPORTED_DIFFERENCES = 1000;
 
-export async function verify(ctx: SplitContext, state: SplitState, link: Link, opts: { restart?: boolean } = {}): Promise<VerifyState> {
+export async function verify(ctx: SplitContext, state: SplitState, link: Link, opts: { restart?: boolean; captured?: Captured } = {}): Promise<VerifyState> {
   if (!state.verify || opts.restart || state.verify.finishedAt || state.verify.direction !== link.direction) {
     state.verify = {
       direction: link.direction, startedAt: new Date().toISOString(), differences: [], differencesFound: 0, truncated: false, inFlight: 0,
@@ -58,7 +60,7 @@ export async function verify(ctx: SplitContext, state: SplitState, link: Link, o
       state.applied.batches += 1;
       report(r.keys);
     },
-  }));
+  }), opts.captured);
   const workers = await verifyWorkers(ctx, link);
   ctx.progress.begin(`verify ${ctx.service.name}`, Object.keys(v.tables).length * 10000);
   try {
@@ -119,8 +121,9 @@ export async function verify(ctx: SplitContext, state: SplitState, link: Link, o
           if (hi === null) {
             dispatchedLast = true;
             // CHECKSUM TABLE on both sides at once, concurrently with the last chunk(s) instead of after them; it
-            // waits for its own catch-up (shared with the chunks') and retries while the table changes
-            guard = checksumTableGuard(link, t, () => hub.catchUp());
+            // waits for its own catch-up (shared with the chunks'), compares in that catch-up's quiet window and retries
+            // while the table changes
+            guard = checksumTableGuard(link, t, (then) => hub.catchUp(then));
             guard.catch(() => undefined);
           }
           lo = hi;
@@ -210,8 +213,6 @@ export function record(v: VerifyState, d: Difference): void {
 
 const FANOUT = 8;
 
-type CatchUp = () => Promise<number>;
-
 /** Of `keys`, those in (lo, hi] — asked of the server, in the key's collations. */
 async function keysInRange(link: Link, shape: TableShape, keys: string[], lo: string | null, hi: string | null): Promise<Set<string>> {
   const out = new Set<string>();
@@ -259,7 +260,7 @@ async function verifyChunk(link: Link, shape: TableShape, lo: string | null, hi:
     const suspects = new Set<string>(p);
     let leafDiffs = 0;
     if (!first.equal) await descend(lo, hi, first.n, 0);
-    const { diffs, inFlight } = suspects.size ? await recheckKeys(link, shape, [...suspects], opts.verifyRechecks, () => hub.catchUp()) : { diffs: [], inFlight: 0 };
+    const { diffs, inFlight } = suspects.size ? await recheckKeys(link, shape, [...suspects], opts.verifyRechecks, (then) => hub.catchUp(then)) : { diffs: [], inFlight: 0 };
     // the hashes differ but no row does: never reported clean
     if (!first.equal && leafDiffs === 0) diffs.push({ pk: `(${lo ?? ''}..${hi ?? ''}]`, kind: 'chunk-hash-differs' });
     return { n: first.n + p.size, mismatched: !first.equal, diffs, inFlight };
@@ -293,28 +294,6 @@ async function verifyChunk(link: Link, shape: TableShape, lo: string | null, hi:
     watch.stop();
     await Promise.allSettled([snap?.close(), tsnap?.close()]);
   }
-}
-
-/** Compares current rows of the given keys after catching up, a few times; keys still pending in the changelog are in flight. */
-async function recheckKeys(link: Link, shape: TableShape, keys: string[], rechecks: number, catchUp: CatchUp): Promise<{ diffs: RowDiff[]; inFlight: number }> {
-  const read = async (side: Link['from'], ks: string[]) => {
-    const [rows] = await side.knex.raw(`SELECT ${keySelect(shape.key)}, ${compareList(shape)} FROM ${qq(side.db, shape.name)} WHERE ${keyIn(shape.key, ks)}`);
-    return rows as Array<Record<string, unknown>>;
-  };
-  let diffs: RowDiff[] = [];
-  let pending = keys;
-  for (let i = 0; i <= rechecks && pending.length; i++) {
-    if (i > 0) await sleep(10 * i);
-    await catchUp();
-    const [s, t] = await Promise.all([read(link.from, pending), read(link.to, pending)]);
-    diffs = diffRows(shape, s, t);
-    pending = diffs.map((d) => d.pk);
-  }
-  if (!diffs.length) return { diffs, inFlight: 0 };
-  const [busyRows] = await link.from.knex.raw(
-    `SELECT DISTINCT pk FROM ${qq(link.from.db, changelogTable(link.service))} WHERE tbl = ? AND pk IN (${diffs.map(() => '?').join(', ')})`, [shape.name, ...diffs.map((d) => d.pk)]);
-  const busy = new Set((busyRows as Array<{ pk: string }>).map((r) => String(r.pk)));
-  return { diffs: diffs.filter((d) => !busy.has(d.pk)), inFlight: busy.size };
 }
 
 /**

@@ -12,9 +12,32 @@
  * from the changelog earlier, so they are in its snapshot already).
  *
  * `catchUp(then)` runs `then` right after the drain, before any other drain
- * starts: a chunk opens its target snapshot there, so the target it reads is
- * the caught-up one plus nothing that is not in P.
+ * starts — the quiet window: the target does not change while `then` runs,
+ * and a source change committed since the drain read the changelog is still
+ * pending there. A chunk opens its target snapshot there, so the target it
+ * reads is the caught-up one plus nothing that is not in P; the CHECKSUM
+ * TABLE guard (table-checksum.ts) and the re-check of suspect keys
+ * (verify-recheck.ts) look at current rows and at the changelog there, so no
+ * catch-up can apply and consume a change between the two looks.
+ *
+ * Binlog capture writes a change's changelog row after the change committed
+ * (the reader's lag): every drain first waits until the reader passed the
+ * source's position (`captured`), so it still applies everything committed
+ * before its callers' snapshots, and in the quiet window a look at the
+ * changelog that must see every change committed before it waits for that
+ * too (`QuietWindow.captured`).
  */
+export interface QuietWindow {
+  /**
+   * Resolves once every change the source committed before the call is in the
+   * changelog: at once with capture triggers (a change and its changelog row
+   * commit together); with binlog capture once the reader passed the source's
+   * binlog position taken at the call (capture-mode.ts catchUp).
+   */
+  captured(): Promise<void>;
+}
+export type QuietCatchUp = <T>(then: (w: QuietWindow) => Promise<T>) => Promise<T>;
+export type Captured = () => Promise<void>;
 export type AppliedKeys = Map<string, Iterable<string>>;
 export type DrainOnce = (report: (keys: AppliedKeys) => void) => Promise<number>;
 
@@ -25,7 +48,7 @@ export interface Watch {
 }
 
 interface Waiter {
-  then?: () => Promise<unknown>;
+  then?: (w: QuietWindow) => Promise<unknown>;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -39,9 +62,12 @@ export class CatchUpHub {
   drains = 0;
 
   private readonly drainOnce: DrainOnce;
+  private readonly window: QuietWindow;
 
-  constructor(drainOnce: DrainOnce) {
+  /** `captured`: see QuietWindow (default: triggers, nothing to wait for). */
+  constructor(drainOnce: DrainOnce, captured: Captured = async () => {}) {
     this.drainOnce = drainOnce;
+    this.window = { captured };
   }
 
   watch(): Watch {
@@ -50,7 +76,7 @@ export class CatchUpHub {
     return { keys, stop: () => this.watchers.delete(keys) };
   }
 
-  catchUp<T = number>(then?: () => Promise<T>): Promise<T> {
+  catchUp<T = number>(then?: (w: QuietWindow) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const w: Waiter = { then, resolve: resolve as (v: unknown) => void, reject };
       if (this.queued) {
@@ -68,6 +94,7 @@ export class CatchUpHub {
     let applied: number;
     try {
       this.drains++;
+      await this.window.captured();
       applied = await this.drainOnce((keys) => this.report(keys));
     } catch (err) {
       for (const w of batch) w.reject(err);
@@ -75,7 +102,7 @@ export class CatchUpHub {
     }
     for (const w of batch) {
       try {
-        w.resolve(w.then ? await w.then() : applied);
+        w.resolve(w.then ? await w.then(this.window) : applied);
       } catch (err) {
         w.reject(err);
       }

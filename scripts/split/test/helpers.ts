@@ -28,11 +28,11 @@ export interface Pair {
   drop(): Promise<void>;
 }
 
-/** A fresh legacy source database and an (empty, not yet created) target database name, plus a manifest for both. */
-export async function createPair(prefix: string): Promise<Pair> {
-  const source = await createTestDatabase(`${prefix}_s`, ['legacy'], 'move');
+/** A fresh legacy source database and an (empty, not yet created) target database name on the same server, plus a manifest for both. */
+export async function createPair(prefix: string, serverDsn = testServerDsn()): Promise<Pair> {
+  const source = await createTestDatabase(`${prefix}_s`, ['legacy'], 'move', serverDsn);
   const targetName = uniqueName(`${prefix}_t`);
-  const targetDsn = withDatabase(testServerDsn(), targetName);
+  const targetDsn = withDatabase(serverDsn, targetName);
   const manifest = parseManifest({
     version: 1,
     source: source.dsn,

@@ -85,6 +85,35 @@ describe('verify catch-up shared by chunks in flight (pure)', () => {
     expect([...late.keys.get('u')!]).to.deep.equal(['9']);
   });
 
+  it('binlog capture: every drain first waits for the reader (`captured`), and the quiet window can wait for it again', async () => {
+    const d = manualDrain();
+    const reader: Array<() => void> = [];
+    const captured = () => new Promise<void>((r) => {
+      d.log.push('wait for the reader');
+      reader.push(() => {
+        d.log.push('reader caught up');
+        r();
+      });
+    });
+    const hub = new CatchUpHub(d.drain, captured);
+    const p = hub.catchUp(async (w) => {
+      d.log.push('then: rows read');
+      await w.captured();
+      d.log.push('then: changelog read');
+      return 'judged';
+    });
+    await tick();
+    expect(d.runs, 'no drain before the reader caught up').to.have.length(0);
+    reader.shift()!();
+    await tick();
+    d.runs[0].release();
+    await tick();
+    reader.shift()!();
+    expect(await p).to.equal('judged');
+    expect(d.log).to.deep.equal(['wait for the reader', 'reader caught up', 'drain 0 start', 'drain 0 end', 'then: rows read',
+      'wait for the reader', 'reader caught up', 'then: changelog read']);
+  });
+
   it('a failed drain rejects only the callers that waited for it; the next drain still runs', async () => {
     const d = manualDrain();
     const hub = new CatchUpHub(d.drain);
