@@ -3,16 +3,19 @@ import { dropDatabase, ensureDatabase, withDatabase } from '../../../lib/db.ts';
 import { testServerDsn, uniqueName } from '../../../test/helpers/db.ts';
 import { backlog, ensureMachinery, startCapture } from '../lib/capture.ts';
 import { readCatalog } from '../lib/context.ts';
+import { drain } from '../lib/applier.ts';
 import { NO_FAULTS } from '../lib/faults.ts';
 import { followApply } from '../lib/follow.ts';
 import type { Link } from '../lib/link.ts';
-import { openSide, type Side } from '../lib/side.ts';
+import { openConnection, openSide, type Side } from '../lib/side.ts';
 
 /**
  * The follow loop (start --follow): changes of one lag window go in one
  * drain, the state is saved at most every saveGapMs and once at the end, and
  * the target ends equal to the source. Trigger capture on the test server
- * feeds the changelog (the loop is the same for binlog capture).
+ * feeds the changelog (the loop is the same for binlog capture). And the
+ * applier's reads of the source take no locks: an application transaction
+ * holding a row does not stall it.
  */
 describe('split-db follow loop (follow.ts)', function () {
   this.timeout(60_000);
@@ -96,6 +99,28 @@ describe('split-db follow loop (follow.ts)', function () {
     expect(saves.at(-1)!.counted).to.equal(counted);
     expect(await rows(target)).to.equal(await rows(source));
   });
+
+  for (const sql of [true, false]) {
+    it(`${sql ? 'same server (REPLACE … SELECT)' : 'across servers (SELECT, then the target)'}: an application transaction holding a row lock does not stall the applier, which writes the last committed row`, async () => {
+      const l: Link = { ...link, sql };
+      await app.knex.raw('UPDATE items SET v = 500 WHERE id = 7'); // committed, logged
+      const holder = await openConnection(source.dsn);
+      try {
+        await holder.query('START TRANSACTION');
+        await holder.query('UPDATE items SET v = 999 WHERE id = 7'); // uncommitted: an X lock on the row (and on its changelog row)
+        const t0 = Date.now();
+        // a locking read would wait innodb_lock_wait_timeout (50 s by default): give it 5
+        const applied = await Promise.race([drain(l, 1000, NO_FAULTS), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('the applier waited on the application\'s row lock')), 5000))]);
+        expect(applied).to.be.greaterThan(0);
+        expect(Date.now() - t0).to.be.below(5000);
+        const [[row]] = await target.knex.raw('SELECT v FROM items WHERE id = 7');
+        expect(Number(row.v)).to.equal(500);
+      } finally {
+        await holder.query('ROLLBACK').catch(() => undefined);
+        await holder.end().catch(() => holder.destroy());
+      }
+    });
+  }
 
   it('with no lag drains again as soon as a drain applied anything (the loop before the lag budget)', async () => {
     const starts: number[] = [];
