@@ -25,7 +25,20 @@
  *   second database on the server: the split after its copy), in both
  *   capture modes; SPLIT_APPCOST_FENCE_TRIGGERS=1: binlog capture with the
  *   fence-only row triggers installed from the start (as split-db did before
- *   it deferred them to the cutover).
+ *   it deferred them to the cutover); SPLIT_APPCOST_TARGET_OWN=1 (with
+ *   APPLY): a further mode, binlog capture applying into a database on a
+ *   second mariadbd (the service's own server, as the product story has it;
+ *   same machine, cores and disk here) instead of a second database on the
+ *   source's server; SPLIT_APPCOST_APPLY_BATCH: the applier's batch size
+ *   (split-db's --apply-batch; its default otherwise); SPLIT_APPCOST_NO_APPLIER=1
+ *   (with APPLY): a further mode, binlog capture with no applier, in the same
+ *   rounds (what the applier adds, paired); SPLIT_APPCOST_APPLIERS: see APPLIERS.
+ *
+ * Server counters per mode (SHOW GLOBAL STATUS deltas on the source, per
+ * 1,000 application writes): row lock waits and their time, fsyncs, redo
+ * log writes, binlog commits, group commits and bytes; and the applier's
+ * batches. They
+ * tell a lock wait from a commit queued behind the applier's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -43,23 +56,32 @@ import { openSide } from '../split/lib/side.ts';
 import { changelogTable, q } from '../split/lib/sql.ts';
 import type { BenchResult } from './cli.ts';
 import { processCpuMs } from './_proc-cpu.ts';
+import { COUNTERS, median, overlaps, pct, serverCounters, type Counter } from './_appcost-stats.ts';
 
-type Mode = 'no split' | 'trigger capture' | 'binlog capture' | 'binlog, fence triggers' | 'binlog, per-event reads';
+type Mode = 'no split' | 'trigger capture' | 'binlog capture' | 'binlog, fence triggers' | 'binlog, per-event reads' | 'binlog, target on own server' | 'binlog, no applier' | `binlog, applier ${string}`;
+/**
+ * SPLIT_APPCOST_APPLIERS=`name:opts;…` (with APPLY): binlog capture with the
+ * applier's follow loop set otherwise, one mode each (`binlog, applier <name>`),
+ * in the same rounds: opts `batch=N,lag=MS,save=MS|off,flush=MS` (_appcost-pump.ts).
+ */
+const APPLIERS = new Map((process.env.SPLIT_APPCOST_APPLIERS ?? '').split(';').filter(Boolean).map((x) => {
+  const [name, opts = ''] = x.split(':');
+  return [`binlog, applier ${name}` as Mode, opts] as const;
+}));
 /** SPLIT_APPCOST_VARIANTS=1 adds binlog capture as it was before each fix, in the same rounds (paired A/B). */
 const VARIANTS: Mode[] = ['binlog, fence triggers', 'binlog, per-event reads'];
-const MODES: Mode[] = ['no split', 'trigger capture', 'binlog capture', ...(process.env.SPLIT_APPCOST_VARIANTS === '1' ? VARIANTS : [])];
+const TARGET_OWN = process.env.SPLIT_APPCOST_TARGET_OWN === '1';
+const ALL_MODES: Mode[] = ['no split', 'trigger capture', 'binlog capture', ...(process.env.SPLIT_APPCOST_VARIANTS === '1' ? VARIANTS : []), ...(TARGET_OWN ? ['binlog, target on own server' as const] : []),
+  ...(process.env.SPLIT_APPCOST_NO_APPLIER === '1' ? ['binlog, no applier' as const] : []), ...APPLIERS.keys()];
+/** SPLIT_APPCOST_NO_TRIGGERS=1 leaves trigger capture out (shorter A/B runs of the binlog variants). */
+const MODES = ALL_MODES.filter((m) => !(m === 'trigger capture' && process.env.SPLIT_APPCOST_NO_TRIGGERS === '1'));
 const SERVICE = 'ac';
-const CPU_PARTS = ['app sessions', 'dump thread', 'server other', 'split process', 'app client'] as const;
+const CPU_PARTS = ['app sessions', 'dump thread', 'server other', 'target server', 'split process', 'app client'] as const;
 type CpuPart = (typeof CPU_PARTS)[number];
 
 function envInt(name: string, def: number): number {
   const v = Number(process.env[name]);
   return Number.isInteger(v) && v > 0 ? v : def;
-}
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
 /** CPU ms of one thread of a process (Linux /proc), 0 when it is gone. */
@@ -74,9 +96,9 @@ function threadCpuMs(pid: number, tid: number): number {
 }
 
 /** The split's side (_appcost-pump.ts): one process, driven by line commands. */
-function startSplitProcess(dsn: string, target: string | null): Promise<{ child: ChildProcess; ask(cmd: string): Promise<string> }> {
+function startSplitProcess(dsn: string, target: string | null, targetOwn: string | null): Promise<{ child: ChildProcess; ask(cmd: string): Promise<string> }> {
   const child = spawn(process.execPath, [fileURLToPath(new URL('./_appcost-pump.ts', import.meta.url))], {
-    env: { ...process.env, APPCOST_DSN: dsn, APPCOST_SERVICE: SERVICE, ...(target ? { APPCOST_TARGET: target } : {}), APPCOST_COPY: process.env.SPLIT_APPCOST_COPY === '1' ? '1' : '' }, stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, APPCOST_DSN: dsn, APPCOST_SERVICE: SERVICE, ...(target ? { APPCOST_TARGET: target } : {}), ...(targetOwn ? { APPCOST_TARGET_OWN: targetOwn } : {}), APPCOST_COPY: process.env.SPLIT_APPCOST_COPY === '1' ? '1' : '' }, stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
   const waiting: Array<(l: string) => void> = [];
@@ -111,6 +133,10 @@ export async function run(): Promise<BenchResult[]> {
   const fenceTriggers = process.env.SPLIT_APPCOST_FENCE_TRIGGERS === '1';
   const server = await startMariaDb({ binlog: true });
   const mpid = Number(readFileSync(join(server.dir, 'pid'), 'utf8'));
+  // the service's own server (no binlog: the split does not read it before the cutover)
+  const own = apply && TARGET_OWN ? await startMariaDb() : null;
+  const opid = own ? Number(readFileSync(join(own.dir, 'pid'), 'utf8')) : 0;
+  const ownDsn = own ? withDatabase(own.dsn(), 'appcost_t') : null;
   const dsn = withDatabase(server.dsn(), 'appcost');
   const targetDsn = apply ? withDatabase(server.dsn(), 'appcost_t') : null;
   await ensureDatabase(dsn);
@@ -118,6 +144,9 @@ export async function run(): Promise<BenchResult[]> {
   const conns: mysql.Connection[] = [];
   const lat = new Map<Mode, number[]>(MODES.map((m) => [m, []]));
   const cpu = new Map<Mode, Record<CpuPart, number>>(MODES.map((m) => [m, Object.fromEntries(CPU_PARTS.map((p) => [p, 0])) as Record<CpuPart, number>]));
+  const roundP99 = new Map<Mode, number[]>(MODES.map((m) => [m, []]));
+  const overlap = new Map<Mode, { all: number; slow: number; slowN: number; busyMs: number }>(MODES.map((m) => [m, { all: 0, slow: 0, slowN: 0, busyMs: 0 }]));
+  const counters = new Map<Mode, Record<Counter | 'applier batches', number>>(MODES.map((m) => [m, Object.fromEntries([...COUNTERS, 'applier batches'].map((p) => [p, 0])) as Record<Counter | 'applier batches', number>]));
   const load0 = loadavg()[0];
   let split: Awaited<ReturnType<typeof startSplitProcess>> | null = null;
   try {
@@ -132,6 +161,21 @@ export async function run(): Promise<BenchResult[]> {
       await side.knex.raw('CREATE TABLE appcost_t.products LIKE appcost.products');
       await side.knex.raw('INSERT INTO appcost_t.products SELECT * FROM appcost.products');
     }
+    if (ownDsn) {
+      await ensureDatabase(ownDsn);
+      const o = openSide(ownDsn);
+      try {
+        const [[ddl]] = await side.knex.raw('SHOW CREATE TABLE products');
+        await o.knex.raw((ddl as Record<string, string>)['Create Table']);
+        for (let lo = 0; ; lo += 2000) {
+          const [rs] = await side.knex.raw(`SELECT * FROM products WHERE id > ${lo} AND id <= ${lo + 2000}`);
+          if (!(rs as unknown[]).length) break;
+          await o.knex('products').insert(rs as Array<Record<string, unknown>>);
+        }
+      } finally {
+        await o.knex.destroy();
+      }
+    }
     const shapes = (await readCatalog(side, ['products'])).shapes;
     await ensureMachinery(side, SERVICE, false);
     await initCapturePos(side, SERVICE);
@@ -142,25 +186,29 @@ export async function run(): Promise<BenchResult[]> {
       const [[r]] = (await c.query('SELECT TID AS tid FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()')) as unknown as [[{ tid: number }]];
       tids.push(Number(r.tid));
     }
-    split = await startSplitProcess(dsn, targetDsn);
+    split = await startSplitProcess(dsn, targetDsn, ownDsn);
     const sp = split;
     const setMode = async (m: Mode) => {
       await sp.ask('off');
       await dropToolTriggers(side, SERVICE);
       if (m === 'trigger capture') await startCapture(side, SERVICE, shapes, false, true);
       // as split-db start does: no row trigger until the cutover (SPLIT_APPCOST_FENCE_TRIGGERS=1: fence-only ones, as before)
-      if (m === 'binlog capture' || m === 'binlog, per-event reads') await startCapture(side, SERVICE, shapes, false, true, undefined, fenceTriggers ? true : 'deferred');
+      if (m === 'binlog capture' || m === 'binlog, per-event reads' || m === 'binlog, target on own server' || m === 'binlog, no applier' || APPLIERS.has(m)) await startCapture(side, SERVICE, shapes, false, true, undefined, fenceTriggers ? true : 'deferred');
       if (m === 'binlog, fence triggers') await startCapture(side, SERVICE, shapes, false, true, undefined, true);
       await side.knex.raw(`DELETE FROM ${q(changelogTable(SERVICE))}`);
       if (m === 'trigger capture') await sp.ask('triggers');
       if (m === 'binlog capture' || m === 'binlog, fence triggers') await sp.ask('binlog');
       if (m === 'binlog, per-event reads') await sp.ask('binlog-per-event');
+      if (m === 'binlog, target on own server') await sp.ask('binlog@own');
+      if (m === 'binlog, no applier') await sp.ask('binlog@none');
+      if (APPLIERS.has(m)) await sp.ask(`binlog@same#${APPLIERS.get(m)}`);
     };
     const dumpTid = async (): Promise<number | null> => {
       const [r] = await side.knex.raw("SELECT TID AS tid FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'");
       return (r as Array<{ tid: number }>)[0] ? Number((r as Array<{ tid: number }>)[0].tid) : null;
     };
     const splitCpuMs = async () => Number((await sp.ask('cpu')).split(' ')[1]) / 1000;
+    const applierBatches = async () => (JSON.parse((await sp.ask('stats')).slice('stats '.length)) as { batches: number }).batches;
     for (let r = -1; r < rounds; r++) {
       // the order rotates every round, so no mode always follows the same one (or the same DDL)
       for (const m of MODES.map((_, i) => MODES[(i + Math.max(0, r)) % MODES.length])) {
@@ -169,8 +217,11 @@ export async function run(): Promise<BenchResult[]> {
         const snap = async () => ({
           server: processCpuMs(mpid), app: tids.reduce((a, t) => a + threadCpuMs(mpid, t), 0), dump: dump ? threadCpuMs(mpid, dump) : 0,
           split: await splitCpuMs(), client: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+          target: opid ? processCpuMs(opid) : 0, counters: await serverCounters(side), batches: await applierBatches(),
         });
         const out: number[] = [];
+        const starts: number[] = [];
+        await sp.ask('spans'); // forget the batches before the round
         const s0 = await snap();
         const until = performance.now() + roundMs;
         await Promise.all(conns.map(async (c, w) => {
@@ -180,16 +231,29 @@ export async function run(): Promise<BenchResult[]> {
             if (++i % 5 === 0) await c.query('INSERT INTO products (name, price, stock, updated_at) VALUES (?, 9.99, 1, NOW(6))', [`new ${w}-${i}-${r}`]);
             else await c.query('UPDATE products SET stock = stock + 1, updated_at = NOW(6) WHERE id = ?', [1 + Math.floor(Math.random() * rows)]);
             out.push(performance.now() - t);
+            starts.push(performance.timeOrigin + t);
           }
         }));
         const s1 = await snap();
+        const spans = JSON.parse((await sp.ask('spans')).slice('spans '.length)) as Array<[number, number]>;
         if (r < 0) continue; // warm-up round: not counted
         lat.get(m)!.push(...out);
+        roundP99.get(m)!.push(pct(out, 99));
+        const ov = overlaps(starts, out, spans);
+        const o = overlap.get(m)!;
+        o.all += ov.all;
+        o.slow += ov.slow;
+        o.slowN += ov.slowN;
+        o.busyMs += spans.reduce((a, [x, y]) => a + (y - x), 0);
         const acc = cpu.get(m)!;
         acc['app sessions'] += s1.app - s0.app;
         acc['dump thread'] += s1.dump - s0.dump;
         acc['server other'] += (s1.server - s0.server) - (s1.app - s0.app) - (s1.dump - s0.dump);
         acc['split process'] += s1.split - s0.split;
+        acc['target server'] += s1.target - s0.target;
+        const cs = counters.get(m)!;
+        for (const c of COUNTERS) cs[c] += s1.counters[c] - s0.counters[c];
+        cs['applier batches'] += s1.batches - s0.batches;
         acc['app client'] += s1.client - s0.client;
       }
     }
@@ -208,6 +272,7 @@ export async function run(): Promise<BenchResult[]> {
     await dropDatabase(dsn).catch(() => undefined);
     if (targetDsn) await dropDatabase(targetDsn).catch(() => undefined);
     await server.stop();
+    await own?.stop();
   }
   const load1 = loadavg()[0];
   const base = lat.get('no split')!;
@@ -220,12 +285,28 @@ export async function run(): Promise<BenchResult[]> {
       ...Object.fromEntries(CPU_PARTS.map((p) => [`${p} µs/w`, us(p)])), 'total µs/w': CPU_PARTS.reduce((a, p) => a + us(p), 0),
     };
   });
-  console.log(`\nsplit-appcost: ${writers} writers, ${rounds} rounds × ${roundMs} ms per mode (after a warm-up round), ${rows} rows, ${copy ? 'capture + apply + copy (the split during its copy)' : apply ? 'capture + apply (the split after its copy)' : 'capture only (no applier)'}${fenceTriggers ? ', binlog capture with fence-only triggers' : ''}; load average ${load0.toFixed(2)} → ${load1.toFixed(2)}; CPU in µs per application write (server threads, split process, the app's client)`);
+  console.log(`\nsplit-appcost: ${writers} writers, ${rounds} rounds × ${roundMs} ms per mode (after a warm-up round), ${rows} rows, ${copy ? 'capture + apply + copy (the split during its copy)' : apply ? `capture + apply (the split after its copy; target: a second database on the source's mariadbd${own ? '; in its own mode a database on a second mariadbd, same machine' : ''})` : 'capture only (no applier)'}${fenceTriggers ? ', binlog capture with fence-only triggers' : ''}; load average ${load0.toFixed(2)} → ${load1.toFixed(2)}; CPU in µs per application write (server threads, split process, the app's client)`);
   console.table(table);
+  console.log('source server counters per 1,000 application writes (row lock time in ms), and the applier\'s transactions');
+  console.table(MODES.map((m) => {
+    const n = lat.get(m)!.length / 1000;
+    const cs = counters.get(m)!;
+    return { mode: m, 'row lock waits': +(cs.Innodb_row_lock_waits / n).toFixed(2), 'row lock ms': +(cs.Innodb_row_lock_time / n).toFixed(1), 'fsyncs': Math.round(cs.Innodb_data_fsyncs / n), 'redo writes': Math.round(cs.Innodb_log_writes / n),
+      'binlog commits': Math.round(cs.Binlog_commits / n), 'binlog group commits': Math.round(cs.Binlog_group_commits / n), 'binlog KB': Math.round(cs.Binlog_bytes_written / n / 1024), 'applier batches': +(cs['applier batches'] / n).toFixed(1) };
+  }));
+  console.log('p99 per round against no split in the same round (median of the rounds\' ratios), and the writes that ran while an applier batch did (all writes; the round\'s slowest 1 %)');
+  const base99 = roundP99.get('no split')!;
+  console.table(MODES.map((m) => {
+    const o = overlap.get(m)!;
+    const n = lat.get(m)!.length;
+    return { mode: m, 'median p99 ratio': +median(roundP99.get(m)!.map((x, i) => x / base99[i])).toFixed(2), 'rounds': roundP99.get(m)!.map((x, i) => (x / base99[i]).toFixed(2)).join(' '),
+      'applier busy %': +((100 * o.busyMs) / (rounds * roundMs)).toFixed(1), 'writes during a batch %': +((100 * o.all) / n).toFixed(1), 'slowest 1 % during a batch %': +((100 * o.slow) / Math.max(1, o.slowN)).toFixed(1) };
+  }));
   const p99 = (m: Mode) => pct(lat.get(m)!, 99);
-  const tag = copy ? ', during copy' : apply ? ', capture + apply' : '';
+  const tag = copy ? ', during copy' : apply ? ', capture + apply (target on the source server)' : '';
   return [
     { bench: 'split-appcost', metric: `app write p99, binlog capture${tag} (peer: no split)`, ours: p99('binlog capture'), peer: p99('no split'), peerName: 'no split', unit: 'ms', ratio: p99('no split') / p99('binlog capture') },
-    { bench: 'split-appcost', metric: `app write p99, trigger capture${tag} (peer: no split)`, ours: p99('trigger capture'), peer: p99('no split'), peerName: 'no split', unit: 'ms', ratio: p99('no split') / p99('trigger capture') },
+    ...(MODES.includes('trigger capture') ? [{ bench: 'split-appcost', metric: `app write p99, trigger capture${tag} (peer: no split)`, ours: p99('trigger capture'), peer: p99('no split'), peerName: 'no split', unit: 'ms', ratio: p99('no split') / p99('trigger capture') }] : []),
+    ...(MODES.includes('binlog, target on own server') ? [{ bench: 'split-appcost', metric: 'app write p99, binlog capture, capture + apply (target on its own server) (peer: no split)', ours: p99('binlog, target on own server'), peer: p99('no split'), peerName: 'no split', unit: 'ms', ratio: p99('no split') / p99('binlog, target on own server') }] : []),
   ];
 }

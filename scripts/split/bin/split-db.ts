@@ -18,7 +18,7 @@ import { isSplitError } from '../lib/errors.ts';
 import { createFaults } from '../lib/faults.ts';
 import { loadManifest, resolveService } from '../lib/manifest.ts';
 import {
-  DEFAULT_APPLY_BATCH, DEFAULT_CHUNK_SIZE, DEFAULT_COPY_LOADERS, DEFAULT_COPY_WORKERS, DEFAULT_DDL_LOCK_WAIT_MS, DEFAULT_DDL_RETRIES, DEFAULT_FREEZE_ABORT_MS, DEFAULT_MAX_CHUNK,
+  DEFAULT_APPLY_BATCH, DEFAULT_APPLY_LAG_MS, DEFAULT_CHUNK_SIZE, DEFAULT_COPY_LOADERS, DEFAULT_COPY_WORKERS, DEFAULT_DDL_LOCK_WAIT_MS, DEFAULT_DDL_RETRIES, DEFAULT_FREEZE_ABORT_MS, DEFAULT_MAX_CHUNK,
   DEFAULT_MAX_ROWS_PER_SECOND, DEFAULT_MAX_THREADS_RUNNING, DEFAULT_MIN_CHUNK, DEFAULT_TARGET_CHUNK_MS, DEFAULT_VERIFY_CHUNK, DEFAULT_VERIFY_LEAF_ROWS,
   validateOptions,
 } from '../lib/options.ts';
@@ -41,6 +41,7 @@ interface Globals {
   maxRowsPerSecond?: string;
   maxThreadsRunning?: string;
   applyBatch?: string;
+  applyLagMs?: string;
   copyWorkers?: string;
   copyLoaders?: string;
   streamWrite?: string;
@@ -99,7 +100,7 @@ async function withContext<T>(cmd: Command, service: string, fn: (ctx: SplitCont
   });
   const opts = validateOptions({
     chunkSize: g.chunkSize, minChunk: g.minChunk, maxChunk: g.maxChunk, targetChunkMs: g.targetChunkMs, maxRowsPerSecond: g.maxRowsPerSecond, maxThreadsRunning: g.maxThreadsRunning,
-    applyBatch: g.applyBatch, copyWorkers: g.copyWorkers, copyLoaders: g.copyLoaders, streamWrite: g.streamWrite as never, deferIndexes: g.deferIndexes as never, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, verifyWorkers: g.verifyWorkers, copyMode: g.copyMode as never, capture: g.capture as never, verifyMaxAgeMs: g.verifyMaxAge,
+    applyBatch: g.applyBatch, applyLagMs: g.applyLagMs, copyWorkers: g.copyWorkers, copyLoaders: g.copyLoaders, streamWrite: g.streamWrite as never, deferIndexes: g.deferIndexes as never, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, verifyWorkers: g.verifyWorkers, copyMode: g.copyMode as never, capture: g.capture as never, verifyMaxAgeMs: g.verifyMaxAge,
     ddlLockWaitMs: g.ddlLockWaitMs, ddlRetries: g.ddlRetries,
   });
   const ctx = openContext({
@@ -161,6 +162,7 @@ function build(): Command {
     .option('--max-rows-per-second <n>', `copy throttle, 0 = unlimited (default: ${DEFAULT_MAX_ROWS_PER_SECOND})`)
     .option('--max-threads-running <n>', `pause the copy while the source has more running threads, 0 = off (default: ${DEFAULT_MAX_THREADS_RUNNING})`)
     .option('--apply-batch <n>', `captured changes applied per transaction (default: ${DEFAULT_APPLY_BATCH})`)
+    .option('--apply-lag-ms <n>', `start --follow: least time between two applier runs; changes wait up to this long and go in fewer transactions (default: ${DEFAULT_APPLY_LAG_MS})`)
     .option('--copy-workers <n>', `key-range segments of a table copied concurrently (default: ${DEFAULT_COPY_WORKERS})`)
     .option('--copy-loaders <n>', `stream copy with LOAD DATA: chunks loaded into the target at once (default: ${DEFAULT_COPY_LOADERS})`)
     .option('--abort-after-ms <n>', `write-freeze abort limit for cutover/rollback (default: ${DEFAULT_FREEZE_ABORT_MS})`)

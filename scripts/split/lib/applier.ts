@@ -312,19 +312,20 @@ async function replaceEnumErrorRow(tx: Knex.Transaction, sql: string, values: un
 
 /**
  * Applies batches until the changelog is empty (or `maxMs` passed). Returns the
- * number of changes applied. Parked poison keys are retried first (at most every
+ * number of changes applied (`onBatch` gets each batch and the performance.now() it started at). Parked poison keys are retried first (at most every
  * DEFAULT_POISON_RETRY_MS; always with `noPoison`). With `noPoison` (a final
  * catch-up before a flip) it fails while any key is parked.
  */
-export async function drain(link: Link, limit: number, faults: Faults, opts: { maxMs?: number; signal?: AbortSignal; skip?: SkipKeys; onBatch?: (r: ApplyResult) => Promise<void> | void; noPoison?: boolean } = {}): Promise<number> {
+export async function drain(link: Link, limit: number, faults: Faults, opts: { maxMs?: number; signal?: AbortSignal; skip?: SkipKeys; onBatch?: (r: ApplyResult, startedAt: number) => Promise<void> | void; noPoison?: boolean } = {}): Promise<number> {
   const deadline = opts.maxMs === undefined ? Infinity : Date.now() + opts.maxMs;
   let total = 0;
   await retryPoison(link, limit, opts.noPoison);
   for (;;) {
     if (opts.signal?.aborted) return total;
+    const startedAt = performance.now();
     const r = await applyBatch(link, limit, faults, opts.skip);
     total += r.changes;
-    if (r.changes) await opts.onBatch?.(r);
+    if (r.changes) await opts.onBatch?.(r, startedAt);
     if (r.changes < limit || Date.now() > deadline) break;
   }
   if (opts.noPoison) {

@@ -256,6 +256,8 @@ export class BinlogPump {
 
   /** Pause after a burst of events (READ_GAP_MS; 0 reads every event as it comes: benchmarks compare the two). */
   readGapMs = READ_GAP_MS;
+  /** Shortest gap between two changelog commits (FLUSH_GAP_MS). */
+  flushGapMs = FLUSH_GAP_MS;
 
   constructor(side: Side, service: string, shapes: Map<string, TableShape>, log?: PumpLog) {
     this.side = side;
@@ -402,7 +404,7 @@ export class BinlogPump {
    */
   private kick(now = false): void {
     if (this.flushing || this.error || !this.next) return;
-    const wait = this.flushedAt + FLUSH_GAP_MS - Date.now();
+    const wait = this.flushedAt + this.flushGapMs - Date.now();
     if (!now && wait > 0) {
       this.timer ??= setTimeout(() => {
         this.timer = null;

@@ -11,6 +11,8 @@ export const DEFAULT_TARGET_CHUNK_MS = 500;
 export const DEFAULT_MAX_ROWS_PER_SECOND = 0; // 0 = unlimited
 export const DEFAULT_MAX_THREADS_RUNNING = 40;
 export const DEFAULT_APPLY_BATCH = 1000;
+/** start --follow: least time between two drains of the changelog (follow.ts; changes reach the target up to this much later, in fewer transactions). */
+export const DEFAULT_APPLY_LAG_MS = 500;
 export const DEFAULT_FREEZE_ABORT_MS = 3000;
 export const DEFAULT_VERIFY_CHUNK = 50_000;
 export const DEFAULT_VERIFY_RECHECKS = 5;
@@ -29,6 +31,8 @@ export interface SplitOptions {
   maxRowsPerSecond: number;
   maxThreadsRunning: number;
   applyBatch: number;
+  /** start --follow: least time between two drains of the changelog (follow.ts). */
+  applyLagMs: number;
   freezeAbortMs: number;
   verifyChunk: number;
   verifyRechecks: number;
@@ -65,6 +69,7 @@ export const DEFAULT_OPTIONS: SplitOptions = {
   maxRowsPerSecond: DEFAULT_MAX_ROWS_PER_SECOND,
   maxThreadsRunning: DEFAULT_MAX_THREADS_RUNNING,
   applyBatch: DEFAULT_APPLY_BATCH,
+  applyLagMs: DEFAULT_APPLY_LAG_MS,
   freezeAbortMs: DEFAULT_FREEZE_ABORT_MS,
   verifyChunk: DEFAULT_VERIFY_CHUNK,
   verifyRechecks: DEFAULT_VERIFY_RECHECKS,
@@ -84,7 +89,7 @@ export const DEFAULT_OPTIONS: SplitOptions = {
 
 const INT_FIELDS: Array<[keyof SplitOptions, number, number]> = [
   ['chunkSize', 1, 1_000_000], ['minChunk', 1, 1_000_000], ['maxChunk', 1, 1_000_000], ['targetChunkMs', 10, 60_000],
-  ['maxRowsPerSecond', 0, 100_000_000], ['maxThreadsRunning', 0, 100_000], ['applyBatch', 1, 100_000],
+  ['maxRowsPerSecond', 0, 100_000_000], ['maxThreadsRunning', 0, 100_000], ['applyBatch', 1, 100_000], ['applyLagMs', 0, 60_000],
   ['freezeAbortMs', 100, 600_000], ['verifyChunk', 10, 10_000_000], ['verifyRechecks', 0, 100], ['verifyLeafRows', 1, 1_000_000], ['verifyWorkers', 0, 16], ['newestRowsCheck', 1, 100_000], ['copyWorkers', 1, 16], ['copyLoaders', 1, 16],
   ['ddlLockWaitMs', 100, 60_000], ['ddlRetries', 0, 100],
 ];

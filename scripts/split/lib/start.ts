@@ -3,7 +3,8 @@ import type { BinlogPump } from './binlog.ts';
 import { backlog } from './capture.ts';
 import { beginCapture, captureMode, catchUp, openPump } from './capture-mode.ts';
 import { ddlPolicy } from './ddl.ts';
-import { acquireLock, movingShapes, sleep, type SplitContext } from './context.ts';
+import { acquireLock, movingShapes, type SplitContext } from './context.ts';
+import { followApply } from './follow.ts';
 import { copyAll, copyDone, snapshotRanges } from './copier.ts';
 import { SplitError } from './errors.ts';
 import { forwardLink, reverseLink } from './link.ts';
@@ -117,16 +118,11 @@ export async function start(ctx: SplitContext, opts: { follow?: boolean } = {}):
 }
 
 async function followLoop(ctx: SplitContext, state: SplitState, link: ReturnType<typeof forwardLink>, follow?: boolean, pump: BinlogPump | null = null): Promise<void> {
-  const onBatch = async (r: { changes: number }) => {
+  const onBatch = (r: { changes: number }) => {
     if (link.direction === 'forward') state.applied.forward += r.changes;
     else state.applied.reverse += r.changes;
     state.applied.batches += 1;
-    await ctx.store.save(state);
   };
-  do {
-    const n = await drain(link, ctx.opts.applyBatch, ctx.faults, { signal: ctx.signal, onBatch });
-    if (!follow || ctx.signal.aborted) break;
-    if (pump?.error) throw pump.error;
-    if (n === 0) await sleep(100, ctx.signal);
-  } while (!ctx.signal.aborted);
+  // the counters are saved at most every FOLLOW_SAVE_GAP_MS (and at the end), not after every batch: a save is a commit on the source
+  await followApply(link, { limit: ctx.opts.applyBatch, lagMs: ctx.opts.applyLagMs, faults: ctx.faults, signal: ctx.signal, follow: !!follow, onBatch, save: () => ctx.store.save(state), pump });
 }

@@ -33,6 +33,8 @@ describe('split-db pure logic', () => {
       [{ copyMode: 'fast' }, 'copyMode: must be auto, sql or stream'],
       [{ minChunk: 10, maxChunk: 5 }, 'minChunk: must not exceed maxChunk'],
       [{ chunkSize: -1, applyBatch: 0 }, 'chunkSize: must be an integer between 1 and 1000000; applyBatch: must be an integer between 1 and 100000'],
+      [{ applyLagMs: '0' }, null],
+      [{ applyLagMs: 60_001 }, 'applyLagMs: must be an integer between 0 and 60000'],
     ];
     for (const [input, msg] of cases) {
       if (msg === null) expect(() => validateOptions(input)).to.not.throw();
