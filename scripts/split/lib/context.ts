@@ -154,9 +154,12 @@ export function isRetryable(err: unknown): boolean {
 
 /**
  * A transaction whose session bypasses the tool's triggers and FK checks;
- * retried on deadlock. The session is switched to READ COMMITTED for its
- * following transactions (knex's mysql dialect ignores isolationLevel), so an
- * INSERT … SELECT does not lock source rows even where the binlog is on.
+ * retried on deadlock. It runs at READ COMMITTED (`SET TRANSACTION ISOLATION
+ * LEVEL` before its BEGIN), so an INSERT … SELECT does not lock source rows
+ * even where the binlog is on, and no statement takes gap locks: a loader's
+ * DELETE of its range never holds back another loader's inserts above it.
+ * (The session setting alone reached only the connection's following
+ * transactions: each pooled connection's first chunk ran at REPEATABLE READ.)
  */
 export async function toolTransaction<T>(knex: Knex, fn: (tx: Knex.Transaction) => Promise<T>, attempts = 5): Promise<T> {
   for (let i = 1; ; i++) {
@@ -164,7 +167,7 @@ export async function toolTransaction<T>(knex: Knex, fn: (tx: Knex.Transaction) 
       return await knex.transaction(async (tx) => {
         await tx.raw("SET @split_bypass = 1, foreign_key_checks = 0, SESSION tx_isolation = 'READ-COMMITTED'");
         return fn(tx);
-      });
+      }, { isolationLevel: 'read committed' });
     } catch (err) {
       if (i < attempts && isRetryable(err)) {
         await sleep(20 * i);
