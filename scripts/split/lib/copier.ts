@@ -97,8 +97,7 @@ async function threadsRunning(knex: Knex): Promise<number> {
   return Number((rows as Array<{ Value: string }>)[0]?.Value ?? 0);
 }
 
-/** `onTableCopied(table)`: called once a table's last chunk is on the target and its position saved (deferred-indexes.ts beginReAdd). */
-export async function copyAll(ctx: SplitContext, state: SplitState, link: Link, hooks: { onTableCopied?: (table: string) => void } = {}): Promise<void> {
+export async function copyAll(ctx: SplitContext, state: SplitState, link: Link): Promise<void> {
   const started = Date.now();
   let rowsThisRun = 0;
   const totalFraction = () => copyFraction(Object.values(state.tables)); // weighted by rows
@@ -132,10 +131,7 @@ export async function copyAll(ctx: SplitContext, state: SplitState, link: Link, 
           state.chunkSize = nextChunkSize(state.chunkSize, Date.now() - t0, ctx.opts.targetChunkMs, ctx.opts.minChunk, ctx.opts.maxChunk);
         }
         p.done = p.segments!.every((sg) => sg.done);
-        if (p.done) {
-          await ctx.store.save(state);
-          hooks.onTableCopied?.(t);
-        }
+        if (p.done) await ctx.store.save(state);
         ctx.progress.update(Math.round(totalFraction() * 10000), { rows: Object.values(state.tables).reduce((a, x) => a + x.rows, 0) });
         // apply what was captured meanwhile, bounded so the copy keeps moving
         await drain(link, ctx.opts.applyBatch, ctx.faults, {

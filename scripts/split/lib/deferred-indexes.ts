@@ -176,72 +176,34 @@ export async function dropDeferredIndexes(ctx: SplitContext, state: SplitState, 
   }
 }
 
-/** Re-add ALTERs sent before restoreDeferredIndexes (beginReAdd), per run: the table's, settled or not. */
-const sent = new WeakMap<SplitState, { chain: Promise<unknown>; alters: Map<string, { alter: Promise<unknown>; settled: boolean; t0: number }> }>();
-
-function reAddSql(ctx: SplitContext, t: string, d: IndexDeferral): string {
-  return `ALTER TABLE ${qq(ctx.target.db, t)} ${d.indexes.map((i) => addClause(i.clause)).join(', ')}, ALGORITHM=INPLACE, LOCK=NONE`;
-}
-
-/**
- * Sends a copied table's re-add ALTER at once, without waiting for it: its
- * keys are rebuilt while the copier goes on with the next tables (and the
- * applier applies, LOCK=NONE). One such ALTER runs at a time (each holds a
- * target connection and sorts); restoreDeferredIndexes waits for it and
- * checks the definition, and only then is the table's step `restored`. A
- * table not fully copied, or with nothing deferred, is left alone.
- */
-export function beginReAdd(ctx: SplitContext, state: SplitState, t: string): void {
-  const p = state.tables[t];
-  const d = p?.indexes;
-  if (!p?.done || !d || d.step !== 'dropped' || ctx.signal.aborted) return;
-  let run = sent.get(state);
-  if (!run) sent.set(state, (run = { chain: Promise.resolve(), alters: new Map() }));
-  if (run.alters.has(t)) return;
-  const entry = { alter: Promise.resolve() as Promise<unknown>, settled: false, t0: Date.now() };
-  entry.alter = run.chain.then(() => {
-    entry.t0 = Date.now();
-    ctx.log.info({ table: t, indexes: d.indexes.map((i) => i.name) }, 'adding the deferred secondary indexes back (online ALTER, while the other tables copy; the applier keeps applying)');
-    return ctx.target.knex.raw(reAddSql(ctx, t, d)) as unknown as Promise<unknown>;
-  }).finally(() => (entry.settled = true));
-  entry.alter.catch(() => undefined);
-  run.chain = entry.alter.catch(() => undefined);
-  run.alters.set(t, entry);
-}
-
 /**
  * After the last chunk: adds each table's deferred indexes back in one online
- * ALTER (or waits for the one beginReAdd sent when the table's copy ended)
- * while the applier keeps applying, then checks the table's definition is
- * the recorded one (key lines may come back in another order when a kept key
- * stood after deferred ones; SHOW CREATE TABLE lists keys by kind, then age).
- * Throws SCHEMA_MISMATCH when a deferred index is not back as it was.
+ * ALTER while the applier keeps applying, then checks the table's definition
+ * is the recorded one (key lines may come back in another order when a kept
+ * key stood after deferred ones; SHOW CREATE TABLE lists keys by kind, then
+ * age). Throws SCHEMA_MISMATCH when a deferred index is not back as it was.
  */
 export async function restoreDeferredIndexes(ctx: SplitContext, state: SplitState, link: Link, onApplied: (r: { changes: number }) => Promise<void>): Promise<void> {
   for (const t of link.shapes.keys()) {
     const d = state.tables[t]?.indexes;
     if (!d || d.step === 'restored') continue;
-    let entry = sent.get(state)?.alters.get(t);
-    sent.get(state)?.alters.delete(t);
-    if (!entry) {
-      ctx.log.info({ table: t, indexes: d.indexes.map((i) => i.name) }, 'adding the deferred secondary indexes back (online ALTER; the applier keeps applying)');
-      entry = { alter: Promise.resolve(), settled: false, t0: Date.now() };
-      const e = entry;
-      e.alter = (ctx.target.knex.raw(reAddSql(ctx, t, d)) as unknown as Promise<unknown>).finally(() => (e.settled = true));
-      e.alter.catch(() => undefined);
-    }
-    const { alter, t0 } = entry;
+    const t0 = Date.now();
+    const sql = `ALTER TABLE ${qq(ctx.target.db, t)} ${d.indexes.map((i) => addClause(i.clause)).join(', ')}, ALGORITHM=INPLACE, LOCK=NONE`;
+    ctx.log.info({ table: t, indexes: d.indexes.map((i) => i.name) }, 'adding the deferred secondary indexes back (online ALTER; the applier keeps applying)');
+    let settled = false;
+    const alter = (ctx.target.knex.raw(sql) as unknown as Promise<unknown>).finally(() => (settled = true));
+    alter.catch(() => undefined);
     let applied = 0;
     for (let round = 0; ; round++) {
       const n = await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: ctx.opts.targetChunkMs, signal: ctx.signal, onBatch: onApplied });
       applied += n;
-      // after the first drain's round trips the ALTER is on the server, running (or done, when sent during the copy)
+      // after the first drain's round trips the ALTER is on the server, running
       if (round === 0) ctx.faults.hit('indexes-readding');
-      if (entry.settled || ctx.signal.aborted) break;
+      if (settled || ctx.signal.aborted) break;
       if (n === 0) await Promise.race([alter.catch(() => undefined), sleep(100, ctx.signal)]);
     }
     // interrupted (SIGINT): the server finishes the ALTER on its own; the next start finds the indexes there (IF NOT EXISTS)
-    if (!entry.settled && ctx.signal.aborted) return;
+    if (!settled && ctx.signal.aborted) return;
     try {
       await alter;
     } catch (err) {

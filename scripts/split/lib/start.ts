@@ -12,7 +12,7 @@ import { Facts } from './checks/facts.ts';
 import { blockedError, CHECKS, runChecks } from './checks/registry.ts';
 import { prepareTarget } from './schema.ts';
 import { dropCrossingForeignKeys } from './crossing.ts';
-import { beginReAdd, dropDeferredIndexes, restoreDeferredIndexes } from './deferred-indexes.ts';
+import { dropDeferredIndexes, restoreDeferredIndexes } from './deferred-indexes.ts';
 import { newState, note, type SplitState } from './state.ts';
 import { autoIncrementOf } from './introspect.ts';
 import { qq } from './sql.ts';
@@ -89,10 +89,7 @@ export async function start(ctx: SplitContext, opts: { follow?: boolean } = {}):
       // the target's non-unique secondary indexes go before the first chunk and come back after the last (deferred-indexes.ts)
       await dropDeferredIndexes(ctx, state, link);
       await snapshotRanges(ctx, state, shapes);
-      // a copied table's keys are rebuilt while the next tables copy (a resumed run: the tables copied before it)
-      const readd = (t: string) => beginReAdd(ctx, state!, t);
-      for (const t of shapes.keys()) readd(t);
-      await copyAll(ctx, state, link, { onTableCopied: readd });
+      await copyAll(ctx, state, link);
       if (ctx.signal.aborted) return { state, backlog: await backlog(ctx.source, ctx.service.name), resumed };
       if (copyDone(state)) {
         await restoreDeferredIndexes(ctx, state, link, onBatch);
