@@ -6,13 +6,14 @@
  * redo written, checkpoint age, dirty pages) and its /proc io. Prints per-second rows and a summary: the share of
  * samples each loader connection spent in each state, and the phases (fault points and log lines, timestamped).
  *
- *   node scripts/bench/_split-copy-timeline.ts --rows=300000 [--dump] [--base] [--every=50] [--loaders=N] [--chunk=N]
+ *   node scripts/bench/_split-copy-timeline.ts --rows=300000 [--dump] [--base] [--preraise] [--every=50] [--loaders=N] [--chunk=N]
  *
  * `--base`: also the same copy by the code of another checkout (SPLIT_AB_BASE=<dir>, see _split-copy-ab.ts).
+ * `--preraise`: an experiment — the target tables' AUTO_INCREMENT raised above every key before the first chunk.
  *
  * A tool to look with, not a benchmark of record.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -181,6 +182,11 @@ async function main(): Promise<void> {
           faults: { hit(p: FaultPoint) {
             const n = (counts.get(p) ?? 0) + 1;
             counts.set(p, n);
+            // experiment: the target's AUTO_INCREMENT counters raised above every key before the first chunk
+            if (p === 'after-capture' && process.argv.includes('--preraise')) {
+              const d = parseMysqlDsn(second.dsn());
+              for (const t of TABLES) spawnSync('mariadb', ['-h', d.host, '-P', String(d.port), '-u', d.user, '-e', `ALTER TABLE \`${db}\`.\`${t}\` AUTO_INCREMENT = 1000000000`]);
+            }
             if (p !== 'mid-chunk' && p !== 'after-chunk' && p !== 'loaders-committed') events.push({ t: at(), what: `${p} #${n}` });
           } },
         });

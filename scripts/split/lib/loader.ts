@@ -76,7 +76,8 @@ export const LOAD_READAHEAD_BYTES = 16 * 1024 * 1024;
 
 /**
  * Makes the target's range (lo, hi] of `shape` equal to the source's in one
- * target transaction: deletes the target's rows in the range, then loads the
+ * target transaction: deletes the target's rows in the range (when it holds
+ * any), then loads the
  * source's rows of the range with LOAD DATA (REPLACE). The source's rows are
  * read and encoded first, up to LOAD_READAHEAD_BYTES (a larger chunk streams
  * the rest as it is read). Any warning fails the chunk (execChecked) — a
@@ -122,7 +123,11 @@ async function loadOnce(link: Link, shape: TableShape, lo: string | null, hi: st
       stream.once('close', () => reject(new Error('LOAD DATA stream closed before the chunk was read')));
     });
     return await toolTransaction(link.to.knex, async (tx) => {
-      await execChecked(tx, `DELETE FROM ${qq(link.to.db, shape.name)} WHERE ${where}`);
+      // an empty range (a fresh copy) needs no DELETE: its locking scan reads the first row above the range, which
+      // another loader may be inserting (the next segment's first key), and waits for that loader's commit. The
+      // non-locking read waits for nobody; during a round only the round's loaders write the table, in other ranges.
+      const [held] = await tx.raw(`SELECT 1 FROM ${qq(link.to.db, shape.name)} WHERE ${where} LIMIT 1`);
+      if ((held as unknown[]).length) await execChecked(tx, `DELETE FROM ${qq(link.to.db, shape.name)} WHERE ${where}`);
       const factory = (path: string): Readable => {
         // serve exactly the one file this statement names, once (a server asking for anything else gets an error)
         if (path !== name || served) return refused(path);
