@@ -9,7 +9,10 @@
  *   node scripts/bench/_split-copy-ab.ts --rows=100000 --rounds=2 --variants=dump,ours,nodefer
  *
  * Variants: `dump` (the pipe), `ours` (the tool's defaults), `nodefer` (the
- * tool with --defer-indexes off), `loaders=N`, `chunk=N` (maxChunk).
+ * tool with --defer-indexes off), `loaders=N`, `chunk=N` (maxChunk), `base`
+ * (the tool's defaults from another checkout, `SPLIT_AB_BASE=<dir>`: e.g.
+ * `git archive <commit> | tar -x -C <dir>` with node_modules linked — old and
+ * new code A/B in one run).
  * Not a benchmark of record (that is `npm run bench -- split`): a tool to
  * find where the copy's time goes.
  */
@@ -62,6 +65,14 @@ function shell(cmd: string): Promise<void> {
   });
 }
 
+/** The split library of the checkout in SPLIT_AB_BASE. */
+async function baseLib(): Promise<{ openContext: typeof openContext; closeContext: typeof closeContext; parseManifest: typeof parseManifest; resolveService: typeof resolveService; validateOptions: typeof validateOptions; start: typeof start }> {
+  const dir = process.env.SPLIT_AB_BASE;
+  if (!dir) throw new Error('variant base: set SPLIT_AB_BASE to another checkout of the repository');
+  const [c, m, o, s] = await Promise.all(['context', 'manifest', 'options', 'start'].map((f) => import(`${dir}/scripts/split/lib/${f}.ts`)));
+  return { openContext: c.openContext, closeContext: c.closeContext, parseManifest: m.parseManifest, resolveService: m.resolveService, validateOptions: o.validateOptions, start: s.start };
+}
+
 async function main(): Promise<void> {
   const server = withDatabase(process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/legacy', undefined);
   const id = randomBytes(3).toString('hex');
@@ -110,20 +121,22 @@ async function main(): Promise<void> {
           if (k === 'loaders') extra.copyLoaders = n;
           if (k === 'chunk') extra.maxChunk = n;
           if (k === 'workers') extra.copyWorkers = n;
-          const ctx = openContext({
-            service: resolveService(parseManifest({ version: 1, source: withDatabase(server, srcDb), services: { product: { domain: 'product', target: second.dsn(db), migrations: 'product', tables: TABLES,
+          // `base`: the same copy by the code of another checkout (SPLIT_AB_BASE)
+          const lib = k === 'base' ? await baseLib() : { openContext, closeContext, parseManifest, resolveService, validateOptions, start };
+          const ctx = lib.openContext({
+            service: lib.resolveService(lib.parseManifest({ version: 1, source: withDatabase(server, srcDb), services: { product: { domain: 'product', target: second.dsn(db), migrations: 'product', tables: TABLES,
               crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } } }), 'product'),
-            opts: validateOptions({ chunkSize: 5000, maxChunk: 50_000, maxThreadsRunning: 0, ...extra }),
+            opts: lib.validateOptions({ chunkSize: 5000, maxChunk: 50_000, maxThreadsRunning: 0, ...extra }),
           });
           try {
-            await start(ctx);
+            await lib.start(ctx);
             if (readd) {
               const t1 = performance.now();
               await ctx.target.knex.raw(`ALTER TABLE products ${readd}, ALGORITHM=INPLACE, LOCK=NONE`);
               log(`  re-add ${((performance.now() - t1) / 1000).toFixed(2)} s`);
             }
           } finally {
-            await closeContext(ctx);
+            await lib.closeContext(ctx);
           }
         }
         const sec = (performance.now() - t0) / 1000;

@@ -45,7 +45,9 @@ export interface ContextInput {
 
 export function openContext(input: ContextInput): SplitContext {
   // the stream copy holds one connection per loader on each side, plus the state saves and the applier
-  const pool = Math.max(4, (input.opts ?? DEFAULT_OPTIONS).copyLoaders + 2);
+  // (and one chunk-bound probe ahead per key-range segment: inflight.ts ChunkLane)
+  const o = input.opts ?? DEFAULT_OPTIONS;
+  const pool = Math.max(4, o.copyLoaders + o.copyWorkers + 2);
   const source = openSide(input.service.sourceDsn, pool);
   const target = openSide(input.service.targetDsn, pool);
   return {
@@ -144,11 +146,20 @@ export async function execChecked(conn: Knex.Transaction, sql: string, bindings:
 
 const RETRYABLE = new Set([1213, 1205]); // deadlock, lock wait timeout
 
+/** A deadlock or a lock wait timeout: the transaction can be run again. */
+export function isRetryable(err: unknown): boolean {
+  const errno = (err as { errno?: number }).errno;
+  return errno !== undefined && RETRYABLE.has(errno);
+}
+
 /**
  * A transaction whose session bypasses the tool's triggers and FK checks;
- * retried on deadlock. The session is switched to READ COMMITTED for its
- * following transactions (knex's mysql dialect ignores isolationLevel), so an
- * INSERT … SELECT does not lock source rows even where the binlog is on.
+ * retried on deadlock. It runs at READ COMMITTED (`SET TRANSACTION ISOLATION
+ * LEVEL` before its BEGIN), so an INSERT … SELECT does not lock source rows
+ * even where the binlog is on, and no statement takes gap locks: a loader's
+ * DELETE of its range never holds back another loader's inserts above it.
+ * (The session setting alone reached only the connection's following
+ * transactions: each pooled connection's first chunk ran at REPEATABLE READ.)
  */
 export async function toolTransaction<T>(knex: Knex, fn: (tx: Knex.Transaction) => Promise<T>, attempts = 5): Promise<T> {
   for (let i = 1; ; i++) {
@@ -156,10 +167,9 @@ export async function toolTransaction<T>(knex: Knex, fn: (tx: Knex.Transaction) 
       return await knex.transaction(async (tx) => {
         await tx.raw("SET @split_bypass = 1, foreign_key_checks = 0, SESSION tx_isolation = 'READ-COMMITTED'");
         return fn(tx);
-      });
+      }, { isolationLevel: 'read committed' });
     } catch (err) {
-      const errno = (err as { errno?: number }).errno;
-      if (i < attempts && errno !== undefined && RETRYABLE.has(errno)) {
+      if (i < attempts && isRetryable(err)) {
         await sleep(20 * i);
         continue;
       }

@@ -4,7 +4,7 @@ import { execChecked, sleep, toolTransaction, type SplitContext } from './contex
 import type { Link } from './link.ts';
 import { copyFraction } from './progress.ts';
 import { applyKeys, errorText, isRowError, parkKeys, replaceRows } from './applier.ts';
-import { ChunkQueue, type PlannedChunk } from './inflight.ts';
+import { ChunkLane, ChunkQueue } from './inflight.ts';
 import { chooseWritePath, isLoadDataRefused, loadChunk } from './loader.ts';
 import { inRangesSql, intKeyText, intOf, isIntKey, keyTextExpr, orderBy, rangeWhere } from './keys.ts';
 import { columnList, qq, selectList, type TableShape } from './sql.ts';
@@ -121,19 +121,17 @@ export async function copyAll(ctx: SplitContext, state: SplitState, link: Link):
         // one round: every unfinished segment copies one chunk, concurrently; then the applier runs
         const t0 = Date.now();
         const active = p.segments!.filter((sg) => !sg.done);
-        // chunks one connection copied one after the other this round (the chunk size adapts to one chunk's time)
-        let serial = 1;
         if (link.write?.write === 'load-data') {
-          const r = await copyRoundInFlight(ctx, state, link, shape, p, active);
-          rowsThisRun += r.rows;
-          serial = r.serial;
+          // the chunk size adapts after each chunk in there
+          rowsThisRun += (await copyRoundInFlight(ctx, state, link, shape, p, active)).rows;
         } else {
           const counts = await Promise.all(active.map((sg) => copyChunk(ctx, state, link, shape, p, sg)));
           for (const n of counts) rowsThisRun += n;
+          // the chunk size adapts to one chunk's time (the segments' chunks ran at once)
+          state.chunkSize = nextChunkSize(state.chunkSize, Date.now() - t0, ctx.opts.targetChunkMs, ctx.opts.minChunk, ctx.opts.maxChunk);
         }
         p.done = p.segments!.every((sg) => sg.done);
         if (p.done) await ctx.store.save(state);
-        state.chunkSize = nextChunkSize(state.chunkSize, (Date.now() - t0) / serial, ctx.opts.targetChunkMs, ctx.opts.minChunk, ctx.opts.maxChunk);
         ctx.progress.update(Math.round(totalFraction() * 10000), { rows: Object.values(state.tables).reduce((a, x) => a + x.rows, 0) });
         // apply what was captured meanwhile, bounded so the copy keeps moving
         await drain(link, ctx.opts.applyBatch, ctx.faults, {
@@ -255,75 +253,71 @@ export async function copyChunk(ctx: SplitContext, state: SplitState, link: Link
 }
 
 /**
- * One round of the LOAD DATA stream copy: each active segment plans its next
- * chunks in key order (up to copyLoaders across the segments), and up to
- * copyLoaders of them are loaded at once, each in its own target transaction
- * (loader.ts: the range deleted and the source's rows streamed in). Commits
- * land in any order; a segment's position moves only over the contiguous
- * prefix of committed chunks (inflight.ts), saved under the run's save lock
- * after each commit that extends it — never ahead of the target, never
- * backwards. A kill leaves at most some committed chunks beyond the saved
- * position: they are copied again on resume, and made equal again. The round
- * ends when every planned chunk has committed or failed; only then does the
- * applier run (a chunk read before a change and committed after it must not
- * overwrite the applied change). Returns the rows whose position was saved.
+ * One round of the LOAD DATA stream copy: up to copyLoaders chunks are loaded
+ * at once, each in its own target transaction (loader.ts: the range deleted
+ * and the source's rows streamed in), for about roundMs (roundBudgetMs): a
+ * loader that finishes a chunk claims the next one of the segment with the
+ * fewest in flight, whose bounds were usually probed while it loaded
+ * (inflight.ts ChunkLane), until the budget is spent; the chunks in flight
+ * then finish and the round ends. Commits land in any order; a segment's
+ * position moves only over the contiguous prefix of committed chunks
+ * (inflight.ts ChunkQueue), saved under the run's save lock after each commit
+ * that extends it — never ahead of the target, never backwards. A kill leaves
+ * at most some committed chunks beyond the saved position: they are copied
+ * again on resume, and made equal again. Only when every claimed chunk has
+ * committed or failed does the applier run (a chunk read before a change and
+ * committed after it must not overwrite the applied change). The chunk size
+ * adapts after every chunk (its time per row × the size, toward
+ * --target-chunk-ms); the bounds probed next use it. Returns the rows whose
+ * position was saved.
  */
-async function copyRoundInFlight(ctx: SplitContext, state: SplitState, link: Link, shape: TableShape, p: TableProgress, active: Segment[]): Promise<{ rows: number; serial: number }> {
-  const size = Math.max(1, state.chunkSize);
+async function copyRoundInFlight(ctx: SplitContext, state: SplitState, link: Link, shape: TableShape, p: TableProgress, active: Segment[]): Promise<{ rows: number }> {
+  const t0 = Date.now();
   const loaders = Math.max(1, ctx.opts.copyLoaders);
+  const budget = roundBudgetMs(ctx.opts.targetChunkMs);
+  // a rows-per-second ceiling keeps the old bounded rounds, so the pause between rounds can pace the copy
+  const maxChunks = ctx.opts.maxRowsPerSecond > 0 ? ROUND_CHUNKS_PER_LOADER * loaders : Infinity;
   // a segment whose last chunk held a row the target refuses goes key by key, the old way
   const isolating = active.filter((sg) => isolated.has(sg));
-  const streaming = active.filter((sg) => !isolated.has(sg));
-  // ROUND_CHUNKS_PER_LOADER chunks per loader: a loader that finishes early takes the next one (a round waits for its slowest chunk)
-  const per = Math.max(1, Math.ceil((ROUND_CHUNKS_PER_LOADER * loaders) / Math.max(1, streaming.length)));
-  const queues = new Map<Segment, ChunkQueue>();
-  await Promise.all(streaming.map(async (sg) => {
-    const planned: PlannedChunk[] = [];
-    let lo = sg.lastPk ?? sg.lo;
-    for (let i = 0; i < per; i++) {
-      const { hi, last } = await chunkEnd(link, shape, lo, sg.hi, size);
-      planned.push({ lo, hi, last });
-      if (last) break;
-      lo = hi;
-    }
-    queues.set(sg, new ChunkQueue(planned));
+  const lanes = active.filter((sg) => !isolated.has(sg)).map((seg) => ({
+    seg, queue: new ChunkQueue(), inFlight: 0, claimed: 0,
+    // the size when the bound is probed: it adapts after every chunk
+    chunks: new ChunkLane(seg.lastPk ?? seg.lo, (lo) => chunkEnd(link, shape, lo, seg.hi, Math.max(1, state.chunkSize))),
   }));
-  // interleaved across segments, so every segment's first chunk starts first
-  const jobs: Array<{ seg: Segment; queue: ChunkQueue; i: number }> = [];
-  for (let i = 0; i < per; i++) for (const [seg, queue] of queues) if (i < queue.chunks.length) jobs.push({ seg, queue, i });
+  type Lane = (typeof lanes)[number];
   const lock = saveLock(state);
   let saved = 0;
   let unsaved = 0;
+  let started = 0;
   let firstError: unknown;
-  const run = async (job: (typeof jobs)[number]): Promise<void> => {
-    if (firstError !== undefined || !job.queue.wanted(job.i) || ctx.signal.aborted) {
-      job.queue.fail(job.i);
-      return;
-    }
-    const c = job.queue.chunks[job.i];
+  const load = async (lane: Lane, i: number): Promise<void> => {
+    const c = lane.queue.chunks[i];
     let rows: number;
+    const c0 = Date.now();
     try {
       rows = await loadChunk(link, shape, c.lo, c.hi, ctx.faults);
     } catch (err) {
-      job.queue.fail(job.i);
+      lane.queue.fail(i);
       if (isRowError(err)) {
         // a poison row in this chunk: the segment's next round copies from here key by key
         ctx.log.warn({ table: shape.name, error: errorText(err) }, 'chunk refused by the target; copying it key by key');
-        isolated.add(job.seg);
+        isolated.add(lane.seg);
         return;
       }
       firstError ??= err;
       return;
     }
+    // one chunk's time at this chunk's rows, scaled to the current size (chunks of a round differ in size)
+    if (rows > 0) state.chunkSize = nextChunkSize(state.chunkSize, ((Date.now() - c0) * state.chunkSize) / rows, ctx.opts.targetChunkMs, ctx.opts.minChunk, ctx.opts.maxChunk);
     // the chunk is on the target; its position is not saved yet
     ctx.faults.hit('chunk-committed');
     if (++unsaved >= 2) ctx.faults.hit('loaders-committed');
     const release = await lock.acquire();
     try {
-      const gained = job.queue.commit(job.i, rows);
+      const gained = lane.queue.commit(i, rows);
       if (gained.length) {
         for (const g of gained) {
-          advance(p, job.seg, g.chunk.hi, g.chunk.last, g.rows);
+          advance(p, lane.seg, g.chunk.hi, g.chunk.last, g.rows);
           saved += g.rows;
         }
         await ctx.store.save(state);
@@ -334,18 +328,42 @@ async function copyRoundInFlight(ctx: SplitContext, state: SplitState, link: Lin
     }
     ctx.faults.hit('after-chunk');
   };
-  const isolatingDone = Promise.allSettled(isolating.map((sg) => copyChunk(ctx, state, link, shape, p, sg)));
-  let next = 0;
-  // every loader runs to the end of its chunk whatever the others do: nothing is left in flight when the round returns
-  await Promise.all(Array.from({ length: Math.min(loaders, jobs.length) }, async () => {
-    while (next < jobs.length) {
-      const job = jobs[next++];
-      await run(job).catch((err: unknown) => {
-        job.queue.fail(job.i);
-        firstError ??= err;
-      });
+  // the segment a free loader serves next: fewest chunks in flight, then fewest claimed (null: none left this round)
+  const pick = (): Lane | null => {
+    let best: Lane | null = null;
+    for (const l of lanes) {
+      if (l.chunks.ended || !l.queue.wanted(l.claimed)) continue;
+      if (!best || l.inFlight < best.inFlight || (l.inFlight === best.inFlight && l.claimed < best.claimed)) best = l;
     }
-  }));
+    return best;
+  };
+  const loader = async (): Promise<void> => {
+    for (;;) {
+      if (firstError !== undefined || ctx.signal.aborted || started >= maxChunks || (started > 0 && Date.now() - t0 >= budget)) return;
+      const lane = pick();
+      if (!lane) return;
+      started++;
+      lane.claimed++;
+      lane.inFlight++;
+      try {
+        const c = await lane.chunks.claim();
+        if (!c) continue;
+        const i = lane.queue.add(c);
+        if (firstError !== undefined || !lane.queue.wanted(i) || ctx.signal.aborted) {
+          lane.queue.fail(i);
+          continue;
+        }
+        await load(lane, i);
+      } catch (err) {
+        firstError ??= err;
+      } finally {
+        lane.inFlight--;
+      }
+    }
+  };
+  const isolatingDone = Promise.allSettled(isolating.map((sg) => copyChunk(ctx, state, link, shape, p, sg)));
+  // every loader runs to the end of its chunk whatever the others do: nothing is left in flight when the round returns
+  await Promise.all(Array.from({ length: lanes.length ? loaders : 0 }, loader));
   for (const r of await isolatingDone) {
     if (r.status === 'fulfilled') saved += r.value;
     else firstError ??= r.reason;
@@ -357,14 +375,27 @@ async function copyRoundInFlight(ctx: SplitContext, state: SplitState, link: Lin
       ctx.log.warn({ error: errorText(firstError) }, 'LOAD DATA LOCAL refused by the target; the stream copy continues with batch REPLACE statements');
       state.copyPath = `stream: ${link.write.why}`;
       note(state, 'copy path', state.copyPath);
-      return { rows: saved, serial: 1 };
+      return { rows: saved };
     }
     throw firstError;
   }
-  return { rows: saved, serial: Math.max(1, Math.ceil(jobs.length / loaders)) };
+  return { rows: saved };
 }
 
-/** Chunks planned per loader in one round of the LOAD DATA copy. */
+/**
+ * How long one round of the LOAD DATA copy keeps claiming chunks: ROUND_TARGET_CHUNKS
+ * chunk times. Longer rounds leave the loaders idle less often (a round ends by
+ * waiting for its slowest chunk, with fewer and fewer loaders busy) and make the
+ * applier wait longer between its turns. Pure.
+ */
+export function roundBudgetMs(targetChunkMs: number): number {
+  return Math.max(1, ROUND_TARGET_CHUNKS * targetChunkMs);
+}
+
+/** Chunk times one round of the LOAD DATA copy lasts (at the adaptive chunk size). */
+const ROUND_TARGET_CHUNKS = 6;
+
+/** Chunks per loader in one round of the LOAD DATA copy when --max-rows-per-second paces it. */
 const ROUND_CHUNKS_PER_LOADER = 2;
 
 /** Segments whose next chunk is copied key by key (the last attempt hit a row the target refuses). */

@@ -30,9 +30,18 @@ export class ChunkQueue<T extends PlannedChunk = PlannedChunk> {
   private readonly committed: Array<number | undefined>;
   private next = 0;
   private failedAt = Infinity;
-  constructor(chunks: T[]) {
-    this.chunks = chunks;
+  constructor(chunks: T[] = []) {
+    this.chunks = [...chunks];
     this.committed = chunks.map(() => undefined);
+  }
+
+  /** Appends the segment's next chunk (it must start where the last one ended); returns its index. */
+  add(chunk: T): number {
+    const prev = this.chunks.at(-1);
+    if (prev && (prev.last || prev.hi !== chunk.lo)) throw new Error(`chunk (${chunk.lo}, ${chunk.hi}] does not follow (${prev.lo}, ${prev.hi}]`);
+    this.chunks.push(chunk);
+    this.committed.push(undefined);
+    return this.chunks.length - 1;
   }
 
   /** Marks chunk `i` committed with `rows` rows; returns the chunks that now extend the prefix, with their rows. */
@@ -66,5 +75,40 @@ export class ChunkQueue<T extends PlannedChunk = PlannedChunk> {
   /** Committed chunks the position does not cover (on the target, to be copied again). */
   get ahead(): number {
     return this.committed.slice(this.next).filter((x) => x !== undefined).length;
+  }
+}
+
+/**
+ * The chunks of one segment planned ahead, one boundary probe at a time: the
+ * next chunk's bound is asked for as soon as the previous chunk is claimed, so
+ * a loader that claims a chunk usually finds its bounds known already (the
+ * probe ran while the other loaders were loading). Claims are served in key
+ * order. `probe(lo)` returns the bound after `lo` (null = the segment's start).
+ */
+export class ChunkLane {
+  private pending: Promise<PlannedChunk | null>;
+  private readonly probe: (lo: string | null) => Promise<{ hi: string; last: boolean }>;
+  ended = false;
+  constructor(start: string | null, probe: (lo: string | null) => Promise<{ hi: string; last: boolean }>) {
+    this.probe = probe;
+    this.pending = this.from(start);
+  }
+
+  private from(lo: string | null): Promise<PlannedChunk | null> {
+    const next = this.probe(lo).then(({ hi, last }) => ({ lo, hi, last }));
+    // an unclaimed look-ahead that fails is not an unhandled rejection (a claim sees the error)
+    next.catch(() => undefined);
+    return next;
+  }
+
+  /** The next chunk in key order (null: the segment has no more); the one after it is probed as soon as this one is known. */
+  claim(): Promise<PlannedChunk | null> {
+    const mine = this.pending;
+    this.pending = mine.then((c) => (c && !c.last ? this.from(c.hi) : null));
+    this.pending.catch(() => undefined);
+    return mine.then((c) => {
+      if (!c) this.ended = true;
+      return c;
+    });
   }
 }

@@ -172,18 +172,27 @@ export class LineEncoder {
 /**
  * A transform from row arrays (mysql2 `rowsAsArray`, binary strings as
  * Buffers) to LOAD DATA text in pieces of about `pieceBytes` (each piece is
- * one protocol packet: well under max_allowed_packet).
+ * one protocol packet: well under max_allowed_packet). Up to `readAheadBytes`
+ * of text wait in the stream before it pushes back on the rows' source; it
+ * emits `readahead` once that much is waiting (or every row is encoded:
+ * `finish`), see loader.ts.
  */
-export function encodeStream(columns: ColumnInfo[], pieceBytes = 256 * 1024): { stream: Transform; encoder: LineEncoder } {
+export function encodeStream(columns: ColumnInfo[], pieceBytes = 256 * 1024, readAheadBytes = 0): { stream: Transform; encoder: LineEncoder } {
   const encoder = new LineEncoder(columns, pieceBytes);
+  let told = false;
   const stream = new Transform({
     writableObjectMode: true,
     readableObjectMode: false,
+    ...(readAheadBytes > 0 ? { readableHighWaterMark: readAheadBytes } : {}),
     transform(row: Array<Buffer | null>, _enc: BufferEncoding, cb: TransformCallback) {
       try {
         encoder.add(row);
         const piece = encoder.take();
         cb(null, piece);
+        if (!told && readAheadBytes > 0 && this.readableLength >= readAheadBytes) {
+          told = true;
+          this.emit('readahead');
+        }
       } catch (err) {
         cb(err as Error);
       }

@@ -3,7 +3,7 @@ import mysql from 'mysql2/promise';
 import { parseMysqlDsn } from '../../../lib/db.ts';
 import { Readable } from 'node:stream';
 import { replaceRows } from './applier.ts';
-import { execChecked, toolTransaction } from './context.ts';
+import { execChecked, isRetryable, sleep, toolTransaction } from './context.ts';
 import { SplitError } from './errors.ts';
 import type { Faults } from './faults.ts';
 import type { Link } from './link.ts';
@@ -63,52 +63,88 @@ function refused(path: string): Readable {
 }
 
 /**
- * Makes the target's range (lo, hi] of `shape` equal to the source's in one
- * target transaction: deletes the target's rows in the range, then streams
- * the source's rows of the range into LOAD DATA (REPLACE) as they are read.
- * Any warning fails the chunk (execChecked) — a warning from LOAD DATA is a
- * value the target did not store as sent. Rows holding an ENUM error value
- * are written afterwards by the INSERT path, in the same transaction.
- * Returns the rows written. The source is read only when the server asks for
- * the file, and always to its end (a half-read result would hold the
- * source connection).
+ * Bytes of LOAD DATA text a loader reads ahead from the source before it
+ * sends its statement (the whole chunk, when it is smaller). LOAD DATA is a
+ * "bulk insert" for InnoDB: with innodb_autoinc_lock_mode=1 (the default) it
+ * holds the table's AUTO-INC lock until the statement ends, so every other
+ * loader of the table waits meanwhile. Streamed straight from the source, the
+ * statement — and the lock — lasted as long as the source read: the loaders
+ * took turns end to end. Read ahead, the statement lasts about as long as the
+ * target's own insert work, and the next chunks' source reads run meanwhile.
  */
-export async function loadChunk(link: Link, shape: TableShape, lo: string | null, hi: string, faults: Faults): Promise<number> {
+export const LOAD_READAHEAD_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Makes the target's range (lo, hi] of `shape` equal to the source's in one
+ * target transaction: deletes the target's rows in the range (when it holds
+ * any), then loads the
+ * source's rows of the range with LOAD DATA (REPLACE). The source's rows are
+ * read and encoded first, up to LOAD_READAHEAD_BYTES (a larger chunk streams
+ * the rest as it is read). Any warning fails the chunk (execChecked) — a
+ * warning from LOAD DATA is a value the target did not store as sent. Rows
+ * holding an ENUM error value are written afterwards by the INSERT path, in
+ * the same transaction. Returns the rows written. The source is always read
+ * to its end (a half-read result would hold the source connection).
+ */
+export async function loadChunk(link: Link, shape: TableShape, lo: string | null, hi: string, faults: Faults, readAheadBytes = LOAD_READAHEAD_BYTES): Promise<number> {
+  // a deadlock or lock wait timeout runs the chunk again from the source read (its stream is spent)
+  for (let i = 1; ; i++) {
+    try {
+      return await loadOnce(link, shape, lo, hi, faults, readAheadBytes);
+    } catch (err) {
+      if (i >= LOAD_ATTEMPTS || !isRetryable(err)) throw err;
+      await sleep(20 * i);
+    }
+  }
+}
+
+const LOAD_ATTEMPTS = 5;
+
+async function loadOnce(link: Link, shape: TableShape, lo: string | null, hi: string, faults: Faults, readAheadBytes: number): Promise<number> {
   const where = rangeWhere(shape.key, lo, hi);
   const select = `SELECT ${loadSelectList(shape.columns)} FROM ${qq(link.from.db, shape.name)} WHERE ${where} ORDER BY ${orderBy(shape.key)}`;
-  return toolTransaction(link.to.knex, async (tx) => {
-    await execChecked(tx, `DELETE FROM ${qq(link.to.db, shape.name)} WHERE ${where}`);
-    const name = `${LOAD_FILE_PREFIX}${process.pid}-${++files}`;
-    const { stream, encoder } = encodeStream(shape.columns);
-    let source: Readable | undefined;
-    const factory = (path: string): Readable => {
-      // serve exactly the one file this statement names, once (a server asking for anything else gets an error)
-      if (path !== name || source) return refused(path);
-      const s = (link.from.knex.raw(select) as unknown as { options(o: object): { stream(): Readable } }).options({ rowsAsArray: true, typeCast: rawFieldBytes }).stream();
-      source = s;
-      s.on('error', (err) => stream.destroy(err));
-      // the encoder failed: let the source run out on its own (a paused result would hold its connection)
-      stream.on('close', () => {
-        s.unpipe(stream);
-        s.resume();
-      });
-      s.pipe(stream);
-      return stream;
-    };
-    try {
-      await execChecked(tx, loadDataSql(link.to.db, shape, name), [], { infileStreamFactory: factory });
-    } finally {
-      if (source) {
-        // read to the end whatever happened, so the source connection goes back to the pool
-        stream.resume();
-        await finished(source).catch(() => undefined);
-      }
-    }
-    if (encoder.diverted.length) {
-      const rows = encoder.diverted.map((r) => Object.fromEntries(shape.columns.map((c, i) => [c.name, r[i]])));
-      await replaceRows(tx, link.to.db, shape, rows);
-    }
-    faults.hit('mid-chunk');
-    return encoder.rows + encoder.diverted.length;
+  const name = `${LOAD_FILE_PREFIX}${process.pid}-${++files}`;
+  const { stream, encoder } = encodeStream(shape.columns, undefined, readAheadBytes);
+  const source = (link.from.knex.raw(select) as unknown as { options(o: object): { stream(): Readable } }).options({ rowsAsArray: true, typeCast: rawFieldBytes }).stream();
+  source.on('error', (err) => stream.destroy(err));
+  // the encoder failed: let the source run out on its own (a paused result would hold its connection)
+  stream.on('close', () => {
+    source.unpipe(stream);
+    source.resume();
   });
+  source.pipe(stream);
+  let served = false;
+  try {
+    // read ahead: every row encoded, or readAheadBytes waiting (the source is paused there until the load reads on)
+    await new Promise<void>((resolve, reject) => {
+      stream.once('readahead', resolve);
+      stream.once('finish', resolve);
+      stream.once('error', reject);
+      stream.once('close', () => reject(new Error('LOAD DATA stream closed before the chunk was read')));
+    });
+    return await toolTransaction(link.to.knex, async (tx) => {
+      // an empty range (a fresh copy) needs no DELETE: its locking scan reads the first row above the range, which
+      // another loader may be inserting (the next segment's first key), and waits for that loader's commit. The
+      // non-locking read waits for nobody; during a round only the round's loaders write the table, in other ranges.
+      const [held] = await tx.raw(`SELECT 1 FROM ${qq(link.to.db, shape.name)} WHERE ${where} LIMIT 1`);
+      if ((held as unknown[]).length) await execChecked(tx, `DELETE FROM ${qq(link.to.db, shape.name)} WHERE ${where}`);
+      const factory = (path: string): Readable => {
+        // serve exactly the one file this statement names, once (a server asking for anything else gets an error)
+        if (path !== name || served) return refused(path);
+        served = true;
+        return stream;
+      };
+      await execChecked(tx, loadDataSql(link.to.db, shape, name), [], { infileStreamFactory: factory });
+      if (encoder.diverted.length) {
+        const rows = encoder.diverted.map((r) => Object.fromEntries(shape.columns.map((c, i) => [c.name, r[i]])));
+        await replaceRows(tx, link.to.db, shape, rows);
+      }
+      faults.hit('mid-chunk');
+      return encoder.rows + encoder.diverted.length;
+    }, 1);
+  } finally {
+    // read to the end whatever happened, so the source connection goes back to the pool
+    stream.resume();
+    await finished(source).catch(() => undefined);
+  }
 }

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { ChunkQueue } from '../lib/inflight.ts';
+import { ChunkLane, ChunkQueue } from '../lib/inflight.ts';
+import { roundBudgetMs } from '../lib/copier.ts';
 import { encodeRows, LineEncoder, loadDataSql, loadSelectList } from '../lib/load-data.ts';
 import { validateOptions } from '../lib/options.ts';
 import type { ColumnInfo, TableShape } from '../lib/sql.ts';
@@ -104,5 +105,74 @@ describe('split-db chunks in flight: positions over the committed prefix only (p
     q.commit(0, 1);
     expect(() => q.commit(0, 1)).to.throw(/twice/);
     expect(() => q.commit(5, 1)).to.throw(/no chunk 5/);
+  });
+});
+
+describe('split-db chunks in flight: a segment\'s chunks planned ahead, claimed in key order (pure)', () => {
+  /** A probe over keys 1..n in steps of `size`, recording each call; each answer waits for the test to release it. */
+  function probes(n: number, size: number) {
+    const calls: Array<string | null> = [];
+    const waiting: Array<() => void> = [];
+    const probe = (lo: string | null) => {
+      calls.push(lo);
+      const hi = Math.min(n, (lo === null ? 0 : Number(lo)) + size);
+      return new Promise<{ hi: string; last: boolean }>((resolve) => waiting.push(() => resolve({ hi: String(hi), last: hi === n })));
+    };
+    return { calls, probe, release: () => waiting.splice(0).forEach((r) => r()) };
+  }
+
+  it('probes the next bound as soon as a claimed chunk\'s bound is known, before anyone claims it', async () => {
+    const p = probes(10, 4);
+    const lane = new ChunkLane(null, p.probe);
+    expect(p.calls).to.deep.equal([null]);
+    const first = lane.claim();
+    p.release();
+    expect(await first).to.deep.equal({ lo: null, hi: '4', last: false });
+    await new Promise((r) => setImmediate(r));
+    // the look-ahead: asked while the first chunk loads
+    expect(p.calls).to.deep.equal([null, '4']);
+  });
+
+  it('claims made at once are served in key order, each from the bound before it; then null for good', async () => {
+    const p = probes(10, 4);
+    const lane = new ChunkLane(null, p.probe);
+    const claims = [lane.claim(), lane.claim(), lane.claim(), lane.claim()];
+    for (let i = 0; i < 4; i++) {
+      p.release();
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(await Promise.all(claims)).to.deep.equal([{ lo: null, hi: '4', last: false }, { lo: '4', hi: '8', last: false }, { lo: '8', hi: '10', last: true }, null]);
+    expect(lane.ended).to.equal(true);
+    expect(await lane.claim()).to.equal(null);
+    expect(p.calls).to.deep.equal([null, '4', '8']);
+  });
+
+  it('a failed probe fails the claim that needs it, and an unclaimed one is no unhandled rejection', async () => {
+    let n = 0;
+    const lane = new ChunkLane('0', async (lo) => {
+      if (++n === 2) throw new Error('probe failed');
+      return { hi: String(Number(lo) + 5), last: false };
+    });
+    expect(await lane.claim()).to.deep.equal({ lo: '0', hi: '5', last: false });
+    await new Promise((r) => setImmediate(r));
+    let err: unknown;
+    await lane.claim().catch((e: unknown) => (err = e));
+    expect(String(err)).to.match(/probe failed/);
+  });
+
+  it('a queue grows chunk by chunk, each following the last; the committed-prefix rule is unchanged', () => {
+    const q = new ChunkQueue();
+    expect(q.add({ lo: null, hi: 'a', last: false })).to.equal(0);
+    expect(q.add({ lo: 'a', hi: 'b', last: false })).to.equal(1);
+    expect(() => q.add({ lo: 'x', hi: 'y', last: false })).to.throw(/does not follow/);
+    expect(q.commit(1, 5)).to.deep.equal([]);
+    expect(q.commit(0, 4).map((g) => g.chunk.hi)).to.deep.equal(['a', 'b']);
+    expect(q.add({ lo: 'b', hi: 'c', last: true })).to.equal(2);
+    expect(() => q.add({ lo: 'c', hi: 'd', last: false })).to.throw(/does not follow/);
+  });
+
+  it('a round claims chunks for six chunk times (3 s at the default --target-chunk-ms 500)', () => {
+    expect(roundBudgetMs(500)).to.equal(3000);
+    expect(roundBudgetMs(0)).to.equal(1);
   });
 });
