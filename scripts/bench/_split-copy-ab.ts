@@ -16,7 +16,6 @@
  * Not a benchmark of record (that is `npm run bench -- split`): a tool to
  * find where the copy's time goes.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -28,6 +27,7 @@ import { parseManifest, resolveService } from '../split/lib/manifest.ts';
 import { validateOptions } from '../split/lib/options.ts';
 import { start } from '../split/lib/start.ts';
 import { processCpuMs } from './_proc-cpu.ts';
+import { baseLib, shell } from './_split-probe-lib.ts';
 import { seedProducts, TABLES } from './_split-seed.ts';
 
 const arg = (n: string, d: string) => process.argv.find((x) => x.startsWith(`--${n}=`))?.slice(n.length + 3) ?? d;
@@ -54,23 +54,6 @@ function childrenCpuMs(): number {
   const s = readFileSync('/proc/self/stat', 'utf8');
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
   return (Number(f[13]) + Number(f[14])) * 10;
-}
-
-function shell(cmd: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('bash', ['-o', 'pipefail', '-c', cmd], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d) => (err += d));
-    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`pipe failed (${code}): ${err.slice(0, 300)}`))));
-  });
-}
-
-/** The split library of the checkout in SPLIT_AB_BASE. */
-async function baseLib(): Promise<{ openContext: typeof openContext; closeContext: typeof closeContext; parseManifest: typeof parseManifest; resolveService: typeof resolveService; validateOptions: typeof validateOptions; start: typeof start }> {
-  const dir = process.env.SPLIT_AB_BASE;
-  if (!dir) throw new Error('variant base: set SPLIT_AB_BASE to another checkout of the repository');
-  const [c, m, o, s] = await Promise.all(['context', 'manifest', 'options', 'start'].map((f) => import(`${dir}/scripts/split/lib/${f}.ts`)));
-  return { openContext: c.openContext, closeContext: c.closeContext, parseManifest: m.parseManifest, resolveService: m.resolveService, validateOptions: o.validateOptions, start: s.start };
 }
 
 async function main(): Promise<void> {
@@ -122,7 +105,7 @@ async function main(): Promise<void> {
           if (k === 'chunk') extra.maxChunk = n;
           if (k === 'workers') extra.copyWorkers = n;
           // `base`: the same copy by the code of another checkout (SPLIT_AB_BASE)
-          const lib = k === 'base' ? await baseLib() : { openContext, closeContext, parseManifest, resolveService, validateOptions, start };
+          const lib = k === 'base' ? await baseLib('variant base') : { openContext, closeContext, parseManifest, resolveService, validateOptions, start };
           const ctx = lib.openContext({
             service: lib.resolveService(lib.parseManifest({ version: 1, source: withDatabase(server, srcDb), services: { product: { domain: 'product', target: second.dsn(db), migrations: 'product', tables: TABLES,
               crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } } }), 'product'),

@@ -13,7 +13,7 @@
  *
  * A tool to look with, not a benchmark of record.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -28,6 +28,7 @@ import { validateOptions } from '../split/lib/options.ts';
 import { start } from '../split/lib/start.ts';
 import type { FaultPoint } from '../split/lib/faults.ts';
 import { processCpuMs } from './_proc-cpu.ts';
+import { baseLib, shell } from './_split-probe-lib.ts';
 import { seedProducts, TABLES } from './_split-seed.ts';
 
 const arg = (n: string, d: string) => process.argv.find((x) => x.startsWith(`--${n}=`))?.slice(n.length + 3) ?? d;
@@ -71,23 +72,6 @@ function activity(cmd: string, state: string, info: string | null): string {
   const verb = (info ?? '').trim().split(/\s+/).slice(0, 2).join(' ').toUpperCase();
   const kind = verb.startsWith('LOAD DATA') ? 'LOAD' : verb.startsWith('SELECT') ? 'SELECT' : verb.split(' ')[0] || cmd;
   return `${kind}:${state || cmd}`;
-}
-
-function shell(cmd: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('bash', ['-o', 'pipefail', '-c', cmd], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d) => (err += d));
-    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`pipe failed (${code}): ${err.slice(0, 300)}`))));
-  });
-}
-
-/** The split library of the checkout in SPLIT_AB_BASE. */
-async function baseLib(): Promise<{ openContext: typeof openContext; closeContext: typeof closeContext; parseManifest: typeof parseManifest; resolveService: typeof resolveService; validateOptions: typeof validateOptions; start: typeof start }> {
-  const dir = process.env.SPLIT_AB_BASE;
-  if (!dir) throw new Error('--base: set SPLIT_AB_BASE to another checkout of the repository');
-  const [c, m, o, s] = await Promise.all(['context', 'manifest', 'options', 'start'].map((f) => import(`${dir}/scripts/split/lib/${f}.ts`)));
-  return { openContext: c.openContext, closeContext: c.closeContext, parseManifest: m.parseManifest, resolveService: m.resolveService, validateOptions: o.validateOptions, start: s.start };
 }
 
 async function main(): Promise<void> {
@@ -173,7 +157,7 @@ async function main(): Promise<void> {
           },
         });
         const counts = new Map<string, number>();
-        const lib = v === 'base' ? await baseLib() : { openContext, closeContext, parseManifest, resolveService, validateOptions, start };
+        const lib = v === 'base' ? await baseLib('--base') : { openContext, closeContext, parseManifest, resolveService, validateOptions, start };
         const ctx = lib.openContext({
           service: lib.resolveService(lib.parseManifest({ version: 1, source: withDatabase(server, srcDb), services: { product: { domain: 'product', target: second.dsn(db), migrations: 'product', tables: TABLES,
             crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } } }), 'product'),
