@@ -478,6 +478,9 @@ export class BinlogPump {
     while (!this.reached(p)) {
       if (this.error) throw this.error;
       this.kick(true);
+      // a flush with no keys to save passes the position at once, inside kick: waiting for its notification then
+      // would sleep until the next flush (or 200 ms)
+      if (this.reached(p)) return;
       if (signal?.aborted) throw new Error('aborted');
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`binlog capture did not reach ${formatPos(p)} within ${timeoutMs} ms (at ${formatPos(this.seen)})`);

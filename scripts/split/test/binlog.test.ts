@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { waitFor as waitUntil } from '../../../test/helpers/wait.ts';
 import mysql from 'mysql2/promise';
 import { dropDatabase, ensureDatabase, withDatabase } from '../../../lib/db.ts';
 import { testServerDsn, uniqueName } from '../../../test/helpers/db.ts';
@@ -266,6 +267,38 @@ describe('binlog capture against a server with the binlog on @integration', func
       let err: { errno?: number } | undefined;
       await f.app.query('INSERT INTO t_ubig VALUES (78, 1)').catch((e) => (err = e));
       expect(err?.errno).to.equal(1644);
+    } finally {
+      await f.drop();
+    }
+  });
+
+  it('waitFor returns as soon as a flush with no keys passes the position (it used to sleep until the next flush or 200 ms)', async () => {
+    const f = await fresh();
+    try {
+      await ensureMachinery(f.side, f.service, false);
+      await initCapturePos(f.side, f.service);
+      await startCapture(f.side, f.service, f.shapes, false, false, undefined, true);
+      await f.app.query('CREATE TABLE other (id INT PRIMARY KEY)'); // not moved: its transactions log no keys
+      const pump = new BinlogPump(f.side, f.service, f.shapes);
+      await pump.start();
+      try {
+        await pump.waitFor(await masterPos(f.side), 30_000);
+        const took: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const read = pump.counts.transactions;
+          await f.app.query(`INSERT INTO other VALUES (${i})`);
+          const p = await masterPos(f.side);
+          // the reader has received the transaction's end: the position is then passed by a keyless flush inside
+          // waitFor's own kick, with no later flush to wake it
+          await waitUntil(() => pump.counts.transactions > read, { what: 'the reader read the transaction' });
+          const t0 = Date.now();
+          await pump.waitFor(p, 30_000);
+          took.push(Date.now() - t0);
+        }
+        expect(Math.max(...took), `waitFor took ${took.join(', ')} ms`).to.be.below(150);
+      } finally {
+        await pump.stop();
+      }
     } finally {
       await f.drop();
     }
