@@ -5,7 +5,7 @@
  * state, not in the first seconds of a fresh process. Commands on stdin, one
  * a line, each answered `ok <command>` on stdout:
  *   binlog    read the binlog from its current end (BinlogPump)
- *   binlog-per-event  the same, reading every event as it arrives (readGapMs 0)
+ *   binlog-batched  the same, reading events in batches (readGapMs BATCHED_READ_GAP_MS; split-db reads each as it comes)
  *   triggers  no reader (the triggers log the keys)
  *   off       no reader, no applier
  *   cpu       answers `cpu <user+system µs>` of this process
@@ -28,7 +28,7 @@
  * APPCOST_DSN, APPCOST_SERVICE. SIGTERM stops it (saving its position).
  */
 import { createInterface } from 'node:readline';
-import { BinlogPump, masterPos, positionTable } from '../split/lib/binlog.ts';
+import { BATCHED_READ_GAP_MS, BinlogPump, masterPos, positionTable } from '../split/lib/binlog.ts';
 import { readCatalog } from '../split/lib/context.ts';
 import { NO_FAULTS } from '../split/lib/faults.ts';
 import { followApply } from '../split/lib/follow.ts';
@@ -128,7 +128,7 @@ async function command(line: string): Promise<string> {
   }
   const [head, settings = ''] = line.split('#');
   const [c, where = 'same'] = head.split('@');
-  if (c !== 'binlog' && c !== 'binlog-per-event' && c !== 'triggers' && c !== 'off') throw new Error(`unknown command ${line}`);
+  if (c !== 'binlog' && c !== 'binlog-batched' && c !== 'triggers' && c !== 'off') throw new Error(`unknown command ${line}`);
   await stopApplier();
   await stopPump();
   mode = c;
@@ -140,7 +140,7 @@ async function command(line: string): Promise<string> {
     const p = await masterPos(side);
     await side.knex.raw(`UPDATE ${q(positionTable(service))} SET file = ?, pos = ?, gtid = NULL WHERE id = 1`, [p.file, p.pos]);
     pump = new BinlogPump(side, service, shapes);
-    if (c === 'binlog-per-event') pump.readGapMs = 0;
+    if (c === 'binlog-batched') pump.readGapMs = BATCHED_READ_GAP_MS;
     await pump.start();
   }
   const link = links.get(where);

@@ -58,7 +58,7 @@ import type { BenchResult } from './cli.ts';
 import { processCpuMs } from './_proc-cpu.ts';
 import { COUNTERS, median, overlaps, pct, serverCounters, type Counter } from './_appcost-stats.ts';
 
-type Mode = 'no split' | 'trigger capture' | 'binlog capture' | 'binlog, fence triggers' | 'binlog, per-event reads' | 'binlog, target on own server' | 'binlog, no applier' | `binlog, applier ${string}`;
+type Mode = 'no split' | 'trigger capture' | 'binlog capture' | 'binlog, fence triggers' | 'binlog, batched reads' | 'binlog, target on own server' | 'binlog, no applier' | `binlog, applier ${string}`;
 /**
  * SPLIT_APPCOST_APPLIERS=`name:opts;…` (with APPLY): binlog capture with the
  * applier's follow loop set otherwise, one mode each (`binlog, applier <name>`),
@@ -69,7 +69,7 @@ const APPLIERS = new Map((process.env.SPLIT_APPCOST_APPLIERS ?? '').split(';').f
   return [`binlog, applier ${name}` as Mode, opts] as const;
 }));
 /** SPLIT_APPCOST_VARIANTS=1 adds binlog capture as it was before each fix, in the same rounds (paired A/B). */
-const VARIANTS: Mode[] = ['binlog, fence triggers', 'binlog, per-event reads'];
+const VARIANTS: Mode[] = ['binlog, fence triggers', 'binlog, batched reads'];
 const TARGET_OWN = process.env.SPLIT_APPCOST_TARGET_OWN === '1';
 const ALL_MODES: Mode[] = ['no split', 'trigger capture', 'binlog capture', ...(process.env.SPLIT_APPCOST_VARIANTS === '1' ? VARIANTS : []), ...(TARGET_OWN ? ['binlog, target on own server' as const] : []),
   ...(process.env.SPLIT_APPCOST_NO_APPLIER === '1' ? ['binlog, no applier' as const] : []), ...APPLIERS.keys()];
@@ -193,12 +193,12 @@ export async function run(): Promise<BenchResult[]> {
       await dropToolTriggers(side, SERVICE);
       if (m === 'trigger capture') await startCapture(side, SERVICE, shapes, false, true);
       // as split-db start does: no row trigger until the cutover (SPLIT_APPCOST_FENCE_TRIGGERS=1: fence-only ones, as before)
-      if (m === 'binlog capture' || m === 'binlog, per-event reads' || m === 'binlog, target on own server' || m === 'binlog, no applier' || APPLIERS.has(m)) await startCapture(side, SERVICE, shapes, false, true, undefined, fenceTriggers ? true : 'deferred');
+      if (m === 'binlog capture' || m === 'binlog, batched reads' || m === 'binlog, target on own server' || m === 'binlog, no applier' || APPLIERS.has(m)) await startCapture(side, SERVICE, shapes, false, true, undefined, fenceTriggers ? true : 'deferred');
       if (m === 'binlog, fence triggers') await startCapture(side, SERVICE, shapes, false, true, undefined, true);
       await side.knex.raw(`DELETE FROM ${q(changelogTable(SERVICE))}`);
       if (m === 'trigger capture') await sp.ask('triggers');
       if (m === 'binlog capture' || m === 'binlog, fence triggers') await sp.ask('binlog');
-      if (m === 'binlog, per-event reads') await sp.ask('binlog-per-event');
+      if (m === 'binlog, batched reads') await sp.ask('binlog-batched');
       if (m === 'binlog, target on own server') await sp.ask('binlog@own');
       if (m === 'binlog, no applier') await sp.ask('binlog@none');
       if (APPLIERS.has(m)) await sp.ask(`binlog@same#${APPLIERS.get(m)}`);

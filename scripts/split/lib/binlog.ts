@@ -202,14 +202,18 @@ const FLUSH_GAP_MS = 50;
 /** A position with no keys behind it is saved at most this often (the save is itself a binlog transaction). */
 const IDLE_SAVE_MS = 10_000;
 /**
- * After a burst of events the reader stops reading its socket for this long,
- * so the next events are read in one batch: the dump thread sends every event
- * as it is written, and reading each as it arrives costs a wakeup (and a
- * parse of one small chunk) per event — about 10× the CPU per write of
- * reading the same events in batches (docs/split.md "Binlog capture").
- * Bounds the extra capture lag.
+ * After a burst of events the reader may stop reading its socket for this
+ * long, so the next events are read in one batch (less CPU per write at low
+ * write rates: a wakeup and a parse of one small chunk per event otherwise).
+ * Off (0) by default: on a quiet server whose cores the application keeps
+ * busy, each batch is a burst of the reader's CPU that the application's
+ * writes queue behind — 20 ms gaps gave 2.9× the no-split p99 against 1.5×
+ * reading every event as it comes, paired in the same rounds
+ * (docs/split.md "Binlog capture"). `BATCHED_READ_GAP_MS` is the batched
+ * setting the benchmark compares.
  */
-export const READ_GAP_MS = 20;
+export const READ_GAP_MS = 0;
+export const BATCHED_READ_GAP_MS = 20;
 
 type RowEvent = { getEventName(): string; nextPosition: number; tableId?: number; tableMap?: Record<number, { parentSchema: string; tableName: string } & ReaderTableMap>; rows?: Array<Record<string, unknown>>; binlogName?: string; query?: string; domainId?: number; serverId?: number; seqNo?: number | string };
 
@@ -254,7 +258,7 @@ export class BinlogPump {
   private shapes: Map<string, TableShape>;
   private log?: PumpLog;
 
-  /** Pause after a burst of events (READ_GAP_MS; 0 reads every event as it comes: benchmarks compare the two). */
+  /** Pause after a burst of events (READ_GAP_MS: 0 reads every event as it comes; benchmarks compare BATCHED_READ_GAP_MS). */
   readGapMs = READ_GAP_MS;
   /** Shortest gap between two changelog commits (FLUSH_GAP_MS). */
   flushGapMs = FLUSH_GAP_MS;
@@ -312,7 +316,7 @@ export class BinlogPump {
 
   /**
    * Once the events already received are handled (setImmediate), the socket
-   * is paused for READ_GAP_MS. Only the stream is paused: zongji's own pause
+   * is paused for readGapMs (when > 0). Only the stream is paused: zongji's own pause
    * (while it fetches a table's columns) is mysql2's connection flag, which
    * keeps queueing packets whatever the stream does.
    */
