@@ -345,9 +345,11 @@ describe('binlog capture against a server with the binlog on @integration', func
       const [[g]] = await f.side.knex.raw('SELECT @@gtid_binlog_pos AS g');
       const saved = await savedPos(f.side, f.service);
       expect(saved?.gtid, 'the GTID of the last transaction read (the pump\'s own position save is the only one after it)').to.be.a('string');
-      // the newest GTID the server logged is the pump's own save (or nothing after the reads): at most one behind it
+      // after the last transaction read the server logged only the pump's own saves — the flush of the five
+      // inserts' keys, then the position save at stop (whether the reader read the first before waitFor returned
+      // depends on timing) — so the saved GTID is at most two behind it (five or more if it lagged the inserts)
       const seq = (s: string) => Number(s.split(',').find((x) => x.startsWith('0-'))!.split('-')[2]);
-      expect(seq(String(g.g)) - seq(saved!.gtid!)).to.be.within(0, 1);
+      expect(seq(String(g.g)) - seq(saved!.gtid!)).to.be.within(0, 2);
       // the position's file is purged: the next start refuses instead of reading from wherever the server is
       await f.side.knex.raw('FLUSH BINARY LOGS');
       await f.side.knex.raw('FLUSH BINARY LOGS');
