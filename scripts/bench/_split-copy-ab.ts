@@ -16,19 +16,12 @@
  * Not a benchmark of record (that is `npm run bench -- split`): a tool to
  * find where the copy's time goes.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { startMariaDb } from '../../test/helpers/mariadb-server.ts';
-import { createKnex, ensureDatabase, dropDatabase, parseMysqlDsn, withDatabase } from '../../lib/db.ts';
+import { createKnex, ensureDatabase } from '../../lib/db.ts';
 import { migrateLatest } from '../../lib/migrate.ts';
-import { closeContext, openContext } from '../split/lib/context.ts';
-import { parseManifest, resolveService } from '../split/lib/manifest.ts';
-import { validateOptions } from '../split/lib/options.ts';
-import { start } from '../split/lib/start.ts';
 import { processCpuMs } from './_proc-cpu.ts';
-import { baseLib, shell } from './_split-probe-lib.ts';
-import { seedProducts, TABLES } from './_split-seed.ts';
+import { baseLib, dumpInto, openProbe, OURS, productService } from './_split-probe-lib.ts';
 
 const arg = (n: string, d: string) => process.argv.find((x) => x.startsWith(`--${n}=`))?.slice(n.length + 3) ?? d;
 const rows = Number(arg('rows', '100000'));
@@ -57,21 +50,10 @@ function childrenCpuMs(): number {
 }
 
 async function main(): Promise<void> {
-  const server = withDatabase(process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/legacy', undefined);
-  const id = randomBytes(3).toString('hex');
-  const srcDb = `bench_ab_src_${id}`;
-  const src = createKnex(withDatabase(server, srcDb), { pool: { max: 2 } });
-  const second = await startMariaDb();
-  const targetPid = Number(readFileSync(`${second.dir}/pid`, 'utf8').trim());
-  const sourcePid = Number(readFileSync('/run/mysqld/mysqld.pid', 'utf8').trim());
+  const probe = await openProbe('bench_ab_src', rows);
+  const { src, second, targetPid, sourcePid, total } = probe;
   try {
-    await ensureDatabase(withDatabase(server, srcDb));
-    await migrateLatest(src, 'legacy');
-    await seedProducts(src, rows);
-    const total = 20 + rows + Math.floor(rows / 4);
     log(`seeded ${total} rows; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-    const c = parseMysqlDsn(server);
-    const d = parseMysqlDsn(second.dsn());
     for (let r = 0; r < rounds; r++) {
       for (const v of variants) {
         const db = `ab_${v.replace(/\W/g, '_')}_${r}`;
@@ -79,11 +61,7 @@ async function main(): Promise<void> {
         const [t0, tgt0, srcCpu0, self0, kids0] = [performance.now(), processCpuMs(targetPid), processCpuMs(sourcePid), process.cpuUsage(), childrenCpuMs()];
         const th0 = threadsCpu(targetPid);
         if (v === 'dump') {
-          const k = createKnex(second.dsn(db), { pool: { max: 1 } });
-          await ensureDatabase(second.dsn(db));
-          await migrateLatest(k, 'product');
-          await k.destroy();
-          await shell(`mariadb-dump -h ${c.host} -P ${c.port} -u ${c.user} --single-transaction --quick --no-create-info --skip-triggers --skip-add-locks ${srcDb} ${TABLES.join(' ')} | mariadb -h ${d.host} -P ${d.port} -u ${d.user} ${db}`);
+          await dumpInto(probe, db);
         } else {
           await src.raw('DROP TABLE IF EXISTS _split_state');
           const IX = ['ix_products_created', 'ix_products_price', 'ix_products_popularity', 'ix_products_status_created', 'ix_products_status_price', 'ix_products_status_popularity'];
@@ -105,10 +83,9 @@ async function main(): Promise<void> {
           if (k === 'chunk') extra.maxChunk = n;
           if (k === 'workers') extra.copyWorkers = n;
           // `base`: the same copy by the code of another checkout (SPLIT_AB_BASE)
-          const lib = k === 'base' ? await baseLib('variant base') : { openContext, closeContext, parseManifest, resolveService, validateOptions, start };
+          const lib = k === 'base' ? await baseLib('variant base') : OURS;
           const ctx = lib.openContext({
-            service: lib.resolveService(lib.parseManifest({ version: 1, source: withDatabase(server, srcDb), services: { product: { domain: 'product', target: second.dsn(db), migrations: 'product', tables: TABLES,
-              crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } } }), 'product'),
+            service: productService(lib, probe, db),
             opts: lib.validateOptions({ chunkSize: 5000, maxChunk: 50_000, maxThreadsRunning: 0, ...extra }),
           });
           try {
@@ -133,9 +110,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await src.destroy();
-    await dropDatabase(withDatabase(server, srcDb)).catch(() => undefined);
-    await second.stop();
+    await probe.close();
   }
 }
 

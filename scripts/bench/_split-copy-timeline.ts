@@ -14,22 +14,15 @@
  * A tool to look with, not a benchmark of record.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Writable } from 'node:stream';
-import { startMariaDb } from '../../test/helpers/mariadb-server.ts';
-import { createKnex, ensureDatabase, dropDatabase, parseMysqlDsn, withDatabase, type Knex } from '../../lib/db.ts';
+import { createKnex, parseMysqlDsn, type Knex } from '../../lib/db.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { migrateLatest } from '../../lib/migrate.ts';
-import { closeContext, openContext } from '../split/lib/context.ts';
-import { parseManifest, resolveService } from '../split/lib/manifest.ts';
-import { validateOptions } from '../split/lib/options.ts';
-import { start } from '../split/lib/start.ts';
 import type { FaultPoint } from '../split/lib/faults.ts';
 import { processCpuMs } from './_proc-cpu.ts';
-import { baseLib, shell } from './_split-probe-lib.ts';
-import { seedProducts, TABLES } from './_split-seed.ts';
+import { baseLib, dumpInto, openProbe, OURS, productService } from './_split-probe-lib.ts';
+import { TABLES } from './_split-seed.ts';
 
 const arg = (n: string, d: string) => process.argv.find((x) => x.startsWith(`--${n}=`))?.slice(n.length + 3) ?? d;
 const rows = Number(arg('rows', '100000'));
@@ -75,20 +68,11 @@ function activity(cmd: string, state: string, info: string | null): string {
 }
 
 async function main(): Promise<void> {
-  const server = withDatabase(process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/legacy', undefined);
-  const id = randomBytes(3).toString('hex');
-  const srcDb = `bench_tl_src_${id}`;
-  const src = createKnex(withDatabase(server, srcDb), { pool: { max: 2 } });
-  const second = await startMariaDb();
-  const targetPid = Number(readFileSync(`${second.dir}/pid`, 'utf8').trim());
-  const sourcePid = Number(readFileSync('/run/mysqld/mysqld.pid', 'utf8').trim());
+  const probe = await openProbe('bench_tl_src', rows);
+  const { server, srcDb, src, second, targetPid, sourcePid, total } = probe;
   const mon = createKnex(second.dsn(), { pool: { max: 1 } });
   const srcMon = createKnex(server, { pool: { max: 1 } });
   try {
-    await ensureDatabase(withDatabase(server, srcDb));
-    await migrateLatest(src, 'legacy');
-    await seedProducts(src, rows);
-    const total = 20 + rows + Math.floor(rows / 4);
     log(`seeded ${total} rows; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     const variants = [...(process.argv.includes('--dump') ? ['dump'] : []), ...(process.argv.includes('--base') ? ['base'] : []), 'ours'];
     for (const v of variants) {
@@ -135,14 +119,7 @@ async function main(): Promise<void> {
         }
       })();
       if (v === 'dump') {
-        const k = createKnex(second.dsn(db), { pool: { max: 1 } });
-        await ensureDatabase(second.dsn(db));
-        await migrateLatest(k, 'product');
-        await k.destroy();
-        const c = parseMysqlDsn(server);
-        const d = parseMysqlDsn(second.dsn());
-        events.push({ t: at(), what: 'dump begins' });
-        await shell(`mariadb-dump -h ${c.host} -P ${c.port} -u ${c.user} --single-transaction --quick --no-create-info --skip-triggers --skip-add-locks ${srcDb} ${TABLES.join(' ')} | mariadb -h ${d.host} -P ${d.port} -u ${d.user} ${db}`);
+        await dumpInto(probe, db, () => events.push({ t: at(), what: 'dump begins' }));
       } else {
         await src.raw('DROP TABLE IF EXISTS _split_state');
         const sink = new Writable({
@@ -157,10 +134,9 @@ async function main(): Promise<void> {
           },
         });
         const counts = new Map<string, number>();
-        const lib = v === 'base' ? await baseLib('--base') : { openContext, closeContext, parseManifest, resolveService, validateOptions, start };
+        const lib = v === 'base' ? await baseLib('--base') : OURS;
         const ctx = lib.openContext({
-          service: lib.resolveService(lib.parseManifest({ version: 1, source: withDatabase(server, srcDb), services: { product: { domain: 'product', target: second.dsn(db), migrations: 'product', tables: TABLES,
-            crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } } }), 'product'),
+          service: productService(lib, probe, db),
           opts: lib.validateOptions({ chunkSize: 5000, maxChunk: Number(arg('chunk', '50000')), maxThreadsRunning: 0, ...(arg('loaders', '') ? { copyLoaders: arg('loaders', '') } : {}) }),
           log: createLogger('tl', { level: 'info', destination: sink }),
           faults: { hit(p: FaultPoint) {
@@ -220,9 +196,8 @@ async function main(): Promise<void> {
       log(`  source connections (mean per sample): ${share((x) => x.src)}`);
     }
   } finally {
-    await Promise.allSettled([src.destroy(), mon.destroy(), srcMon.destroy()]);
-    await dropDatabase(withDatabase(server, srcDb)).catch(() => undefined);
-    await second.stop();
+    await Promise.allSettled([mon.destroy(), srcMon.destroy()]);
+    await probe.close();
   }
 }
 
