@@ -113,7 +113,6 @@ class PathContext {
   watch(ex: Exchange): void {
     ex.bodySeenBytes = -1;
     ex.bodySeenAt = performance.now();
-    ex.watchedBody = true;
     this.watched.add(ex);
     if (this.timer === null) this.arm();
   }
@@ -138,7 +137,6 @@ class PathContext {
     for (const ex of this.watched) {
       const req = ex.req;
       if (ex.settled || req.complete) {
-        ex.watchedBody = false;
         this.watched.delete(ex);
         continue;
       }
@@ -148,7 +146,6 @@ class PathContext {
         ex.bodySeenBytes = bytes;
         ex.bodySeenAt = now;
       } else if (now - ex.bodySeenAt >= this.idleMs) {
-        ex.watchedBody = false;
         this.watched.delete(ex);
         ex.bodyTimedOut();
       }
@@ -228,8 +225,6 @@ class Exchange implements ProxyJob, ForwardHooks {
   bodyReject: ((err: Error) => void) | null = null;
   bodySeenBytes = -1;
   bodySeenAt = 0;
-  /** In the body watcher's set (left when it settles, or when the sweep drops it). */
-  watchedBody = false;
 
   constructor(req: IncomingMessage, res: ServerResponse, ctx: PathContext, requestId: string, stats: RouteStats, route: CompiledRoute | null, statsId: string, routeHeader: boolean) {
     this.req = req;
@@ -345,10 +340,7 @@ class Exchange implements ProxyJob, ForwardHooks {
   settle(): void {
     this.settled = true;
     this.releaseBuffer();
-    if (this.watchedBody) {
-      this.watchedBody = false;
-      this.ctx.unwatch(this);
-    }
+    this.ctx.unwatch(this); // a no-op unless the body watcher holds it
   }
 
   releaseBuffer(): void {
