@@ -97,14 +97,22 @@ function hexOf(c: { name: string; kind: string; charset: string | null }, dataTy
   throw new Error(`unexpected ${typeof v} for a ${kind} key in the binlog row image`);
 }
 
-function dataTypeOf(shape: TableShape, name: string): string {
-  for (const c of shape.columns) if (c.name === name) return c.dataType.toLowerCase();
-  return '?';
+/** The key columns' data types, looked up once per table shape (binlogKeyText runs for every row read). */
+const KEY_TYPES = new WeakMap<TableShape, string[]>();
+
+function keyTypes(shape: TableShape): string[] {
+  let types = KEY_TYPES.get(shape);
+  if (types === undefined) {
+    types = shape.key.columns.map((k) => shape.columns.find((c) => c.name === k.name)?.dataType.toLowerCase() ?? '?');
+    KEY_TYPES.set(shape, types);
+  }
+  return types;
 }
 
 /** The canonical key text of a decoded row image (the text the triggers log). */
 export function binlogKeyText(shape: TableShape, row: Record<string, unknown>): KeyText {
-  return `[${shape.key.columns.map((c) => `"${hexOf(c, dataTypeOf(shape, c.name), row[c.name])}"`).join(',')}]`;
+  const types = keyTypes(shape);
+  return `[${shape.key.columns.map((c, i) => `"${hexOf(c, types[i], row[c.name])}"`).join(',')}]`;
 }
 
 /** What the reader (@vlasky/zongji) keeps per table id after a table map event: one schema row per column. */
