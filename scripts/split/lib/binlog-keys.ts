@@ -129,6 +129,21 @@ export function binlogKeyText(shape: TableShape, row: Record<string, unknown>): 
   return `[${cols.map((c, i) => `"${hexOf(c, types[i], row[c.name])}"`).join(',')}]`;
 }
 
+/**
+ * An update's after image, its key columns completed from the before image:
+ * a MINIMAL after image holds only the columns the update changed (the
+ * reader gives the others as null), so an absent key column kept its before
+ * value. Key columns are NOT NULL (a primary key, or a NOT NULL unique key,
+ * which only FULL images carry), so a null there means absent, never NULL.
+ */
+export function afterKeyRow(shape: TableShape, after: Record<string, unknown>, before: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | null = null;
+  for (const c of shape.key.columns) {
+    if (after[c.name] === null || after[c.name] === undefined) (out ??= { ...after })[c.name] = before[c.name];
+  }
+  return out ?? after;
+}
+
 /** What the reader (@vlasky/zongji) keeps per table id after a table map event: one schema row per column. */
 export interface ReaderTableMap {
   columnSchemas?: Array<{ COLUMN_NAME: string; COLUMN_TYPE: string }>;

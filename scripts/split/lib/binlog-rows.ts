@@ -136,18 +136,21 @@ export { DECODE };
 
 /** Per table map (zongji rebuilds `columns` when the table changes): each column's plan, DECODE for the columns to decode. */
 interface Plan {
+  decode: ReadonlySet<string>;
   plans: Int32Array;
   names: string[];
 }
 
 const PLANS = new WeakMap<MapColumn[], Plan>();
+/** Set bits per byte value. */
+const BITS = Uint8Array.from({ length: 256 }, (_, b) => { let n = 0; for (let x = b; x; x >>= 1) n += x & 1; return n; });
 
 function planOf(map: RowTableMap, decode: ReadonlySet<string>): Plan {
   let p = PLANS.get(map.columns);
-  if (!p) {
+  if (!p || p.decode !== decode) {
     const plans = new Int32Array(map.columns.length);
     map.columns.forEach((c, i) => (plans[i] = decode.has(c.name) ? DECODE : columnPlan(c, map.columnSchemas[i]?.COLUMN_TYPE ?? '')));
-    p = { plans, names: map.columns.map((c) => c.name) };
+    p = { decode, plans, names: map.columns.map((c) => c.name) };
     PLANS.set(map.columns, p);
   }
   return p;
@@ -164,8 +167,9 @@ const readValue = Common.readMysqlValue as ReadValue;
 export function readKeyRow(parser: RowParser, map: RowTableMap, present: Buffer, decode: ReadonlySet<string>, zongji: unknown): Record<string, unknown> {
   const { plans, names } = planOf(map, decode);
   const buf = parser._buffer;
+  // the null bitmap has a bit per present column: counted over the whole bitmap, as zongji counts it
   let n = 0;
-  for (let i = 0; i < names.length; i++) if (present[i >> 3] & (1 << (i & 7))) n++;
+  for (let i = 0; i < present.length; i++) n += BITS[present[i]];
   const nulls = parser._offset;
   let off = nulls + ((n + 7) >> 3);
   const end = parser._packetEnd;

@@ -21,7 +21,7 @@ import ZongJi from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
 import { parseMysqlDsn } from '../../../lib/db.ts';
 import { installKeyRows, KEY_COLUMNS, type KeyColumns } from './binlog-rows.ts';
-import { binlogKeyText, binlogKeyWhy, comparePos, formatPos, GtidTracker, rawStringKeys, type BinlogPos, type ReaderTableMap } from './binlog-keys.ts';
+import { afterKeyRow, binlogKeyText, binlogKeyWhy, comparePos, formatPos, GtidTracker, rawStringKeys, type BinlogPos, type ReaderTableMap } from './binlog-keys.ts';
 import { cascadePaths } from './cascade.ts';
 import { SplitError } from './errors.ts';
 import { foreignKeys } from './introspect.ts';
@@ -420,8 +420,10 @@ export class BinlogPump {
         try {
           if (name === 'UpdateRows') {
             for (const r of e.rows!) {
-              set.add(binlogKeyText(shape, r.before as Record<string, unknown>));
-              set.add(binlogKeyText(shape, r.after as Record<string, unknown>));
+              const before = r.before as Record<string, unknown>;
+              set.add(binlogKeyText(shape, before));
+              // MINIMAL images: the after image lacks the key columns the update left alone
+              set.add(binlogKeyText(shape, afterKeyRow(shape, r.after as Record<string, unknown>, before)));
             }
           } else {
             for (const r of e.rows!) set.add(binlogKeyText(shape, r));

@@ -6,7 +6,7 @@ import { uniqueName } from '../../../test/helpers/db.ts';
 import { mariaDbAvailable, sharedMariaDb, stopSharedMariaDb, type MariaDbServer } from '../../../test/helpers/mariadb-server.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';
 import { columnPlan, DECODE, installKeyRows, KEY_COLUMNS, widthAt, type KeyColumns } from '../lib/binlog-rows.ts';
-import { flushTexts, masterPos, BinlogPump } from '../lib/binlog.ts';
+import { flushTexts, masterPos, BinlogPump, positionTable } from '../lib/binlog.ts';
 import { digitsHex } from '../lib/binlog-keys.ts';
 import type { BinlogPos } from '../lib/binlog-keys.ts';
 import { openSide } from '../lib/side.ts';
@@ -258,6 +258,47 @@ describe('binlog key-only rows against a real server @integration', function () 
         expect([...new Set((rows as Array<{ pk: string }>).map((r) => r.pk))].sort()).to.deep.equal(['["31","01"]', '["32",""]', '["33","01"]']);
       } finally {
         await pump.stop();
+      }
+    } finally {
+      await side.knex.destroy();
+      await dropDatabase(dsn);
+    }
+  });
+
+  it('binlog_row_image=MINIMAL: an update that leaves the key alone logs its key (the after image lacks it; it used to stop the reader: "a key column is NULL")', async () => {
+    const db = uniqueName('binlog_rows');
+    const dsn = withDatabase(server().dsn(), db);
+    await ensureDatabase(dsn);
+    const side = openSide(dsn, 1);
+    try {
+      await side.knex.raw('CREATE TABLE m (a INT NOT NULL, b VARBINARY(4) NOT NULL, v INT, PRIMARY KEY (a, b)) ENGINE=InnoDB');
+      await side.knex.raw("INSERT INTO m VALUES (1, x'01', 1), (2, x'02', 2)");
+      const shapes = (await readCatalog(side, ['m'])).shapes;
+      await ensureMachinery(side, 'bm', false);
+      await initCapturePos(side, 'bm');
+      for (const keyOnlyRows of [true, false]) {
+        await side.knex.raw(`DELETE FROM ${q(changelogTable('bm'))}`);
+        const pump = new BinlogPump(side, 'bm', shapes);
+        pump.keyOnlyRows = keyOnlyRows;
+        await pump.start();
+        try {
+          await side.knex.transaction(async (tx) => {
+            await tx.raw("SET SESSION binlog_row_image = 'MINIMAL'");
+            await tx.raw('UPDATE m SET v = v + 1 WHERE a = 1'); // no key column in the after image
+            await tx.raw('UPDATE m SET a = 3 WHERE a = 2'); // one of the two key columns in it
+            await tx.raw("SET SESSION binlog_row_image = 'FULL'");
+          });
+          await pump.waitFor(await masterPos(side), 20_000);
+          expect(pump.error, `keyOnlyRows ${keyOnlyRows}`).to.equal(null);
+          const [rows] = await side.knex.raw(`SELECT pk FROM ${q(changelogTable('bm'))} ORDER BY seq`);
+          expect([...new Set((rows as Array<{ pk: string }>).map((r) => r.pk))].sort(), `keyOnlyRows ${keyOnlyRows}`).to.deep.equal(['["31","01"]', '["32","02"]', '["33","02"]']);
+        } finally {
+          await pump.stop();
+        }
+        // the next round reads from where this one stopped
+        await side.knex.raw('UPDATE m SET a = 2 WHERE a = 3');
+        await initCapturePos(side, 'bm');
+        await side.knex.raw(`UPDATE ${q(positionTable('bm'))} SET file = ?, pos = ? WHERE id = 1`, Object.values(await masterPos(side)).slice(0, 2));
       }
     } finally {
       await side.knex.destroy();
