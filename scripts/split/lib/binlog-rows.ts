@@ -218,15 +218,18 @@ let installed = false;
 /**
  * Hooks zongji's rows events (once per process): an instance with
  * `[KEY_COLUMNS]` set gets key-only rows for the tables it names; every
- * other instance and table is decoded by zongji unchanged.
+ * other instance and table is decoded by zongji unchanged. False (nothing
+ * hooked) when zongji's internals are not the ones this was written for.
  */
-export function installKeyRows(): void {
-  if (installed) return;
-  installed = true;
-  const base = Object.getPrototypeOf(Rows.WriteRows.prototype) as { _fetchOneRow(this: RowsEventLike, p: RowParser): unknown };
-  const update = Rows.UpdateRows.prototype as { _fetchOneRow(this: RowsEventLike, p: RowParser): unknown };
-  const origBase = base._fetchOneRow;
+export function installKeyRows(): boolean {
+  if (installed) return true;
+  const base = Object.getPrototypeOf(Rows.WriteRows?.prototype ?? {}) as { _fetchOneRow(this: RowsEventLike, p: RowParser): unknown };
+  const update = (Rows.UpdateRows?.prototype ?? {}) as { _fetchOneRow(this: RowsEventLike, p: RowParser): unknown };
+  const origBase = base?._fetchOneRow;
   const origUpdate = update._fetchOneRow;
+  // a zongji whose internals moved (another version): rows are decoded its own way, every column, as before
+  if (typeof origBase !== 'function' || typeof origUpdate !== 'function' || origBase === origUpdate || typeof Common.readMysqlValue !== 'function') return false;
+  installed = true;
   base._fetchOneRow = function (parser) {
     const map = this.tableMap[this.tableId];
     const cols = this._zongji[KEY_COLUMNS]?.(map);
@@ -242,4 +245,5 @@ export function installKeyRows(): void {
       after: readKeyRow(parser, map, this.columns_present_bitmap2!, cols, this._zongji),
     };
   };
+  return true;
 }

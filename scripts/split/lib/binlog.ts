@@ -338,8 +338,7 @@ export class BinlogPump {
     // dateStrings: DATE/DATETIME keys decode to the server's exact text (binlog-keys.ts), never through a JS Date
     const z = new ZongJi({ host: c.host, port: c.port, user: c.user, password: c.password, dateStrings: true });
     this.z = z;
-    if (this.keyOnlyRows) {
-      installKeyRows();
+    if (this.keyOnlyRows && installKeyRows()) {
       const db = this.side.db;
       const keyCols = new Map([...this.shapes].map(([t, s]) => [t, new Set(s.key.columns.map((c) => c.name))]));
       const pick: KeyColumns = (map) => (map.parentSchema === db ? keyCols.get(map.tableName) : undefined);
