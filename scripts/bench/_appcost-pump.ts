@@ -6,6 +6,9 @@
  * a line, each answered `ok <command>` on stdout:
  *   binlog    read the binlog from its current end (BinlogPump)
  *   binlog-batched  the same, reading events in batches (readGapMs BATCHED_READ_GAP_MS; split-db reads each as it comes)
+ *   binlog-gapN     the same, the reader pausing its socket N ms after each burst (readGapMs N)
+ *   binlog-niceN    the same, the process at CPU priority nice N (split-db --nice N, nice.ts); every other command sets it back to 0
+ *   binlog-allcols  the same, every column of each row image decoded (keyOnlyRows off: zongji's own decoding, as before binlog-rows.ts)
  *   triggers  no reader (the triggers log the keys)
  *   off       no reader, no applier
  *   cpu       answers `cpu <user+system µs>` of this process
@@ -31,6 +34,7 @@ import { createInterface } from 'node:readline';
 import { BATCHED_READ_GAP_MS, BinlogPump, masterPos, positionTable } from '../split/lib/binlog.ts';
 import { readCatalog } from '../split/lib/context.ts';
 import { NO_FAULTS } from '../split/lib/faults.ts';
+import { niceProcess } from '../split/lib/nice.ts';
 import { followApply } from '../split/lib/follow.ts';
 import type { Link } from '../split/lib/link.ts';
 import { DEFAULT_APPLY_BATCH, DEFAULT_APPLY_LAG_MS } from '../split/lib/options.ts';
@@ -128,7 +132,11 @@ async function command(line: string): Promise<string> {
   }
   const [head, settings = ''] = line.split('#');
   const [c, where = 'same'] = head.split('@');
-  if (c !== 'binlog' && c !== 'binlog-batched' && c !== 'triggers' && c !== 'off') throw new Error(`unknown command ${line}`);
+  const nice = /^binlog-nice(\d+)$/.exec(c);
+  const gap = /^binlog-gap(\d+)$/.exec(c);
+  if (c !== 'binlog' && c !== 'binlog-batched' && c !== 'binlog-allcols' && !nice && !gap && c !== 'triggers' && c !== 'off') throw new Error(`unknown command ${line}`);
+  // back to 0 needs the privilege to raise a priority (the benchmark runs as root); a mode that lowered it sets it again
+  niceProcess(nice ? Number(nice[1]) : 0);
   await stopApplier();
   await stopPump();
   mode = c;
@@ -141,6 +149,8 @@ async function command(line: string): Promise<string> {
     await side.knex.raw(`UPDATE ${q(positionTable(service))} SET file = ?, pos = ?, gtid = NULL WHERE id = 1`, [p.file, p.pos]);
     pump = new BinlogPump(side, service, shapes);
     if (c === 'binlog-batched') pump.readGapMs = BATCHED_READ_GAP_MS;
+    if (c === 'binlog-allcols') pump.keyOnlyRows = false;
+    if (gap) pump.readGapMs = Number(gap[1]);
     await pump.start();
   }
   const link = links.get(where);

@@ -32,7 +32,9 @@
  *   source's server; SPLIT_APPCOST_APPLY_BATCH: the applier's batch size
  *   (split-db's --apply-batch; its default otherwise); SPLIT_APPCOST_NO_APPLIER=1
  *   (with APPLY): a further mode, binlog capture with no applier, in the same
- *   rounds (what the applier adds, paired); SPLIT_APPCOST_APPLIERS: see APPLIERS.
+ *   rounds (what the applier adds, paired); SPLIT_APPCOST_APPLIERS: see APPLIERS;
+ *   SPLIT_APPCOST_PUMP_NODE_ARGS: node flags for the split process (e.g.
+ *   `--cpu-prof --cpu-prof-dir=/tmp/prof`, which NODE_OPTIONS refuses).
  *
  * Server counters per mode (SHOW GLOBAL STATUS deltas on the source, per
  * 1,000 application writes): row lock waits and their time, fsyncs, redo
@@ -58,7 +60,7 @@ import type { BenchResult } from './cli.ts';
 import { processCpuMs } from './_proc-cpu.ts';
 import { COUNTERS, median, overlaps, pct, serverCounters, type Counter } from './_appcost-stats.ts';
 
-type Mode = 'no split' | 'trigger capture' | 'binlog capture' | 'binlog, fence triggers' | 'binlog, batched reads' | 'binlog, target on own server' | 'binlog, no applier' | `binlog, applier ${string}`;
+type Mode = 'no split' | 'trigger capture' | 'binlog capture' | 'binlog, fence triggers' | 'binlog, batched reads' | 'binlog, all columns decoded' | 'binlog, nice 10' | 'binlog, nice 19' | 'binlog, read gap 2 ms' | 'binlog, read gap 5 ms' | 'binlog, target on own server' | 'binlog, no applier' | `binlog, applier ${string}`;
 /**
  * SPLIT_APPCOST_APPLIERS=`name:opts;…` (with APPLY): binlog capture with the
  * applier's follow loop set otherwise, one mode each (`binlog, applier <name>`),
@@ -68,10 +70,15 @@ const APPLIERS = new Map((process.env.SPLIT_APPCOST_APPLIERS ?? '').split(';').f
   const [name, opts = ''] = x.split(':');
   return [`binlog, applier ${name}` as Mode, opts] as const;
 }));
-/** SPLIT_APPCOST_VARIANTS=1 adds binlog capture as it was before each fix, in the same rounds (paired A/B). */
-const VARIANTS: Mode[] = ['binlog, fence triggers', 'binlog, batched reads'];
+/**
+ * SPLIT_APPCOST_VARIANTS=1 adds binlog capture as it was before each fix, in the same rounds (paired A/B);
+ * a comma list picks some by the part of their name after `binlog, ` (e.g. `all columns decoded`).
+ */
+const ALL_VARIANTS: Mode[] = ['binlog, fence triggers', 'binlog, batched reads', 'binlog, all columns decoded', 'binlog, nice 10', 'binlog, nice 19', 'binlog, read gap 2 ms', 'binlog, read gap 5 ms'];
+const VARIANTS_ENV = process.env.SPLIT_APPCOST_VARIANTS ?? '';
+const VARIANTS: Mode[] = VARIANTS_ENV === '1' ? ALL_VARIANTS : ALL_VARIANTS.filter((m) => VARIANTS_ENV.split(',').map((x) => x.trim()).includes(m.slice('binlog, '.length)));
 const TARGET_OWN = process.env.SPLIT_APPCOST_TARGET_OWN === '1';
-const ALL_MODES: Mode[] = ['no split', 'trigger capture', 'binlog capture', ...(process.env.SPLIT_APPCOST_VARIANTS === '1' ? VARIANTS : []), ...(TARGET_OWN ? ['binlog, target on own server' as const] : []),
+const ALL_MODES: Mode[] = ['no split', 'trigger capture', 'binlog capture', ...VARIANTS, ...(TARGET_OWN ? ['binlog, target on own server' as const] : []),
   ...(process.env.SPLIT_APPCOST_NO_APPLIER === '1' ? ['binlog, no applier' as const] : []), ...APPLIERS.keys()];
 /** SPLIT_APPCOST_NO_TRIGGERS=1 leaves trigger capture out (shorter A/B runs of the binlog variants). */
 const MODES = ALL_MODES.filter((m) => !(m === 'trigger capture' && process.env.SPLIT_APPCOST_NO_TRIGGERS === '1'));
@@ -97,7 +104,8 @@ function threadCpuMs(pid: number, tid: number): number {
 
 /** The split's side (_appcost-pump.ts): one process, driven by line commands. */
 function startSplitProcess(dsn: string, target: string | null, targetOwn: string | null): Promise<{ child: ChildProcess; ask(cmd: string): Promise<string> }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./_appcost-pump.ts', import.meta.url))], {
+  const nodeArgs = (process.env.SPLIT_APPCOST_PUMP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, fileURLToPath(new URL('./_appcost-pump.ts', import.meta.url))], {
     env: { ...process.env, APPCOST_DSN: dsn, APPCOST_SERVICE: SERVICE, ...(target ? { APPCOST_TARGET: target } : {}), ...(targetOwn ? { APPCOST_TARGET_OWN: targetOwn } : {}), APPCOST_COPY: process.env.SPLIT_APPCOST_COPY === '1' ? '1' : '' }, stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
@@ -193,12 +201,17 @@ export async function run(): Promise<BenchResult[]> {
       await dropToolTriggers(side, SERVICE);
       if (m === 'trigger capture') await startCapture(side, SERVICE, shapes, false, true);
       // as split-db start does: no row trigger until the cutover (SPLIT_APPCOST_FENCE_TRIGGERS=1: fence-only ones, as before)
-      if (m === 'binlog capture' || m === 'binlog, batched reads' || m === 'binlog, target on own server' || m === 'binlog, no applier' || APPLIERS.has(m)) await startCapture(side, SERVICE, shapes, false, true, undefined, fenceTriggers ? true : 'deferred');
+      if (m === 'binlog capture' || m === 'binlog, batched reads' || m === 'binlog, all columns decoded' || m.startsWith('binlog, nice ') || m.startsWith('binlog, read gap ') || m === 'binlog, target on own server' || m === 'binlog, no applier' || APPLIERS.has(m)) await startCapture(side, SERVICE, shapes, false, true, undefined, fenceTriggers ? true : 'deferred');
       if (m === 'binlog, fence triggers') await startCapture(side, SERVICE, shapes, false, true, undefined, true);
       await side.knex.raw(`DELETE FROM ${q(changelogTable(SERVICE))}`);
       if (m === 'trigger capture') await sp.ask('triggers');
       if (m === 'binlog capture' || m === 'binlog, fence triggers') await sp.ask('binlog');
       if (m === 'binlog, batched reads') await sp.ask('binlog-batched');
+      if (m === 'binlog, all columns decoded') await sp.ask('binlog-allcols');
+      // split-db --nice N: the split process at a lower CPU priority (nice.ts)
+      if (m.startsWith('binlog, nice ')) await sp.ask(`binlog-nice${m.slice('binlog, nice '.length)}`);
+      // the reader pauses its socket this long after each burst (BinlogPump.readGapMs; split-db: READ_GAP_MS)
+      if (m.startsWith('binlog, read gap ')) await sp.ask(`binlog-gap${parseInt(m.slice('binlog, read gap '.length), 10)}`);
       if (m === 'binlog, target on own server') await sp.ask('binlog@own');
       if (m === 'binlog, no applier') await sp.ask('binlog@none');
       if (APPLIERS.has(m)) await sp.ask(`binlog@same#${APPLIERS.get(m)}`);

@@ -23,6 +23,7 @@ import {
   validateOptions,
 } from '../lib/options.ts';
 import { NO_PROGRESS, progressLines, type ProgressSink } from '../lib/progress.ts';
+import { niceProcess } from '../lib/nice.ts';
 import { renderCancel, renderComplete, renderPlan, renderStatus, renderVerify } from '../lib/render.ts';
 
 const EXIT = { ok: 0, error: 1, usage: 2, blocked: 3, aborted: 4, differences: 5, unverified: 6, interrupted: 130 } as const;
@@ -55,6 +56,7 @@ interface Globals {
   verifyMaxAge?: string;
   ddlLockWaitMs?: string;
   ddlRetries?: string;
+  nice?: string;
   actor?: string;
   code?: string[];
 }
@@ -101,8 +103,9 @@ async function withContext<T>(cmd: Command, service: string, fn: (ctx: SplitCont
   const opts = validateOptions({
     chunkSize: g.chunkSize, minChunk: g.minChunk, maxChunk: g.maxChunk, targetChunkMs: g.targetChunkMs, maxRowsPerSecond: g.maxRowsPerSecond, maxThreadsRunning: g.maxThreadsRunning,
     applyBatch: g.applyBatch, applyLagMs: g.applyLagMs, copyWorkers: g.copyWorkers, copyLoaders: g.copyLoaders, streamWrite: g.streamWrite as never, deferIndexes: g.deferIndexes as never, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, verifyWorkers: g.verifyWorkers, copyMode: g.copyMode as never, capture: g.capture as never, verifyMaxAgeMs: g.verifyMaxAge,
-    ddlLockWaitMs: g.ddlLockWaitMs, ddlRetries: g.ddlRetries,
+    ddlLockWaitMs: g.ddlLockWaitMs, ddlRetries: g.ddlRetries, nice: g.nice,
   });
+  if (opts.nice) niceProcess(opts.nice);
   const ctx = openContext({
     service: resolved,
     opts,
@@ -171,6 +174,7 @@ function build(): Command {
     .option('--verify-workers <n>', 'verify chunks compared at once, each with its own snapshot on both sides (default: the servers\' cores, halved when both sides share one, at least 2)')
     .option('--verify-max-age <duration>', 'cutover needs a clean verify finished at most this long ago, ms or 90s/30m/1h (default: 1h)')
     .option('--ddl-lock-wait-ms <n>', `longest one DDL attempt (trigger, FK drop, rename) waits for its metadata lock (default: ${DEFAULT_DDL_LOCK_WAIT_MS})`)
+    .option('--nice <n>', 'run the tool at this CPU priority (Unix nice 0-19): on a busy source host the application and the database get the cores first; the tool (binlog reading, copy, apply) waits for idle cycles, so its lag grows (default: 0, unchanged)')
     .option('--ddl-retries <n>', `DDL attempts after the first, with backoff; then fail naming the blocking transaction (default: ${DEFAULT_DDL_RETRIES})`)
     .addOption(new Option('--copy-mode <mode>', 'auto: INSERT … SELECT on one server, stream otherwise (default: auto)').choices(['auto', 'sql', 'stream']))
     .addOption(new Option('--defer-indexes <when>', 'drop the target\'s non-unique secondary indexes for the copy, add them back in one online ALTER after it: auto = the stream copy (other server) (default: auto)').choices(['auto', 'on', 'off']))

@@ -68,6 +68,16 @@ const TEXT_RE: Record<string, RegExp> = {
 
 const ascii = (s: string): string => Buffer.from(s, 'ascii').toString('hex').toUpperCase();
 
+/** The upper-case hex of an integer's ASCII text (`-?[0-9]+`): '-' is 2D, a digit d is 3d. */
+export function digitsHex(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    out += c === 45 ? '2D' : `3${c - 48}`;
+  }
+  return out;
+}
+
 /** A string key column whose bytes the reader hands over as they are stored (not UTF-8: see rawStringKeys). */
 function isRawString(c: { kind: string; charset: string | null }): boolean {
   return c.kind === 'string' && !UTF8.has(String(c.charset ?? '').toLowerCase());
@@ -89,9 +99,11 @@ function hexOf(c: { name: string; kind: string; charset: string | null }, dataTy
     return ascii(v);
   }
   if (kind === 'int') {
-    const s = typeof v === 'bigint' ? v.toString() : typeof v === 'number' ? (Number.isSafeInteger(v) ? String(v) : '') : String(v);
+    // a safe integer prints as -?digits: no check needed (most keys: every row read passes here)
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return digitsHex(String(v));
+    const s = typeof v === 'bigint' ? v.toString() : typeof v === 'number' ? '' : String(v);
     if (!/^-?\d{1,20}$/.test(s)) throw new Error(`not an exact integer key in the binlog row image: ${String(v).slice(0, 40)}`);
-    return Buffer.from(s, 'ascii').toString('hex').toUpperCase();
+    return digitsHex(s);
   }
   if (kind === 'string' && typeof v === 'string') return Buffer.from(v, 'utf8').toString('hex').toUpperCase();
   throw new Error(`unexpected ${typeof v} for a ${kind} key in the binlog row image`);
@@ -112,7 +124,24 @@ function keyTypes(shape: TableShape): string[] {
 /** The canonical key text of a decoded row image (the text the triggers log). */
 export function binlogKeyText(shape: TableShape, row: Record<string, unknown>): KeyText {
   const types = keyTypes(shape);
-  return `[${shape.key.columns.map((c, i) => `"${hexOf(c, types[i], row[c.name])}"`).join(',')}]`;
+  const cols = shape.key.columns;
+  if (cols.length === 1) return `["${hexOf(cols[0], types[0], row[cols[0].name])}"]`;
+  return `[${cols.map((c, i) => `"${hexOf(c, types[i], row[c.name])}"`).join(',')}]`;
+}
+
+/**
+ * An update's after image, its key columns completed from the before image:
+ * a MINIMAL after image holds only the columns the update changed (the
+ * reader gives the others as null), so an absent key column kept its before
+ * value. Key columns are NOT NULL (a primary key, or a NOT NULL unique key,
+ * which only FULL images carry), so a null there means absent, never NULL.
+ */
+export function afterKeyRow(shape: TableShape, after: Record<string, unknown>, before: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | null = null;
+  for (const c of shape.key.columns) {
+    if (after[c.name] === null || after[c.name] === undefined) (out ??= { ...after })[c.name] = before[c.name];
+  }
+  return out ?? after;
 }
 
 /** What the reader (@vlasky/zongji) keeps per table id after a table map event: one schema row per column. */
@@ -130,8 +159,11 @@ export interface ReaderTableMap {
  * rebuilds the schema rows when the table changes, and the next table map
  * event marks them again before any row event that uses them.
  */
+const RAW_KEYS = new WeakMap<TableShape, Array<{ name: string }>>();
+
 export function rawStringKeys(shape: TableShape, map: ReaderTableMap): void {
-  const raw = shape.key.columns.filter(isRawString);
+  let raw = RAW_KEYS.get(shape);
+  if (raw === undefined) RAW_KEYS.set(shape, (raw = shape.key.columns.filter(isRawString)));
   if (!raw.length || !map.columnSchemas) return;
   for (const s of map.columnSchemas) {
     if (raw.some((c) => c.name === s.COLUMN_NAME) && !s.COLUMN_TYPE.startsWith('varbin')) s.COLUMN_TYPE = `varbinary /* split-db: stored bytes of ${s.COLUMN_TYPE} */`;

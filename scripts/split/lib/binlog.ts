@@ -20,7 +20,8 @@
 import ZongJi from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
 import { parseMysqlDsn } from '../../../lib/db.ts';
-import { binlogKeyText, binlogKeyWhy, comparePos, formatPos, GtidTracker, rawStringKeys, type BinlogPos, type ReaderTableMap } from './binlog-keys.ts';
+import { installKeyRows, KEY_COLUMNS, type KeyColumns } from './binlog-rows.ts';
+import { afterKeyRow, binlogKeyText, binlogKeyWhy, comparePos, formatPos, GtidTracker, rawStringKeys, type BinlogPos, type ReaderTableMap } from './binlog-keys.ts';
 import { cascadePaths } from './cascade.ts';
 import { SplitError } from './errors.ts';
 import { foreignKeys } from './introspect.ts';
@@ -197,6 +198,43 @@ export interface PumpLog {
 
 /** Changelog rows per INSERT statement. */
 const INSERT_ROWS = 500;
+/** A flush's statements go to the server in texts of about this size (one round trip each; one for most flushes). */
+const FLUSH_TEXT_BYTES = 256 * 1024;
+
+/**
+ * Pure: a flush as multi-statement texts, sent in order on one connection:
+ * START TRANSACTION, the changelog INSERTs (INSERT_ROWS rows each), the
+ * position statement and COMMIT. Key texts are `["<hex>",…]`: no quote or
+ * backslash to escape.
+ */
+export function flushTexts(changelog: string, tableLits: Map<string, string>, keys: Map<string, Set<string>>, posStmt: string, maxBytes = FLUSH_TEXT_BYTES): string[] {
+  const head = `INSERT INTO ${q(changelog)} (tbl, pk) VALUES `;
+  const stmts = ['START TRANSACTION'];
+  let values: string[] = [];
+  for (const [t, set] of keys) {
+    const tl = tableLits.get(t) ?? lit(t);
+    for (const k of set) {
+      values.push(`(${tl},'${k}')`);
+      if (values.length >= INSERT_ROWS) {
+        stmts.push(head + values.join(','));
+        values = [];
+      }
+    }
+  }
+  if (values.length) stmts.push(head + values.join(','));
+  stmts.push(posStmt, 'COMMIT');
+  const texts: string[] = [];
+  let cur = '';
+  for (const st of stmts) {
+    if (cur && cur.length + st.length + 1 > maxBytes) {
+      texts.push(cur);
+      cur = '';
+    }
+    cur = cur ? `${cur};${st}` : st;
+  }
+  texts.push(cur);
+  return texts;
+}
 /** Shortest gap between two changelog commits of the reader (keys of the transactions read meanwhile go in one). */
 const FLUSH_GAP_MS = 50;
 /** A position with no keys behind it is saved at most this often (the save is itself a binlog transaction). */
@@ -215,7 +253,7 @@ const IDLE_SAVE_MS = 10_000;
 export const READ_GAP_MS = 0;
 export const BATCHED_READ_GAP_MS = 20;
 
-type RowEvent = { getEventName(): string; nextPosition: number; tableId?: number; tableMap?: Record<number, { parentSchema: string; tableName: string } & ReaderTableMap>; rows?: Array<Record<string, unknown>>; binlogName?: string; query?: string; domainId?: number; serverId?: number; seqNo?: number | string };
+type RowEvent = { getEventName(): string; getTypeName(): string; nextPosition: number; tableId?: number; tableMap?: Record<number, { parentSchema: string; tableName: string } & ReaderTableMap>; rows?: Array<Record<string, unknown>>; binlogName?: string; query?: string; domainId?: number; serverId?: number; seqNo?: number | string };
 
 /**
  * Reads the binlog from the saved position and turns row events of the moved
@@ -224,11 +262,14 @@ type RowEvent = { getEventName(): string; nextPosition: number; tableId?: number
  *
  * Cost per application write (what the split adds to the source's CPU):
  * row events of other tables — the changelog's own inserts included — are
- * skipped by zongji before their rows are decoded (`includeSchema`); keys are
+ * skipped by zongji before their rows are decoded (`includeSchema`); of the
+ * moved tables' row images only the key columns are decoded, the others
+ * stepped over by length (binlog-rows.ts, `keyOnlyRows`); keys are
  * collected per table in Sets across every transaction read since the last
  * flush (a key written by many transactions is logged once per flush); a
  * flush is one source transaction (keys + position) at most every
- * FLUSH_GAP_MS, its INSERTs built as literal text (key texts are hex, JSON
+ * FLUSH_GAP_MS, sent as one multi-statement text (one round trip:
+ * `flushTexts`), its INSERTs built as literal text (key texts are hex, JSON
  * brackets and quotes only: nothing to escape).
  */
 export class BinlogPump {
@@ -262,6 +303,12 @@ export class BinlogPump {
   readGapMs = READ_GAP_MS;
   /** Shortest gap between two changelog commits (FLUSH_GAP_MS). */
   flushGapMs = FLUSH_GAP_MS;
+  /**
+   * Row images are decoded for their key columns only, the other columns
+   * stepped over by length (binlog-rows.ts); false decodes every column, as
+   * zongji does by itself (benchmarks compare the two).
+   */
+  keyOnlyRows = true;
 
   constructor(side: Side, service: string, shapes: Map<string, TableShape>, log?: PumpLog) {
     this.side = side;
@@ -285,11 +332,18 @@ export class BinlogPump {
     this.seen = from;
     this.saved = from;
     this.file = from.file;
-    this.conn = await openConnection(this.side.dsn);
+    // multiple statements: a flush is one text (flushTexts), so one round trip
+    this.conn = await openConnection(this.side.dsn, { multipleStatements: true });
     const c = parseMysqlDsn(this.side.dsn);
     // dateStrings: DATE/DATETIME keys decode to the server's exact text (binlog-keys.ts), never through a JS Date
     const z = new ZongJi({ host: c.host, port: c.port, user: c.user, password: c.password, dateStrings: true });
     this.z = z;
+    if (this.keyOnlyRows && installKeyRows()) {
+      const db = this.side.db;
+      const keyCols = new Map([...this.shapes].map(([t, s]) => [t, new Set(s.key.columns.map((c) => c.name))]));
+      const pick: KeyColumns = (map) => (map.parentSchema === db ? keyCols.get(map.tableName) : undefined);
+      (z as unknown as { [KEY_COLUMNS]: KeyColumns })[KEY_COLUMNS] = pick;
+    }
     const ready = new Promise<void>((resolve, reject) => {
       z.on('ready', () => resolve());
       z.on('error', (err: Error & { errno?: number }) => {
@@ -343,17 +397,18 @@ export class BinlogPump {
   }
 
   private onEvent(e: RowEvent): void {
-    const name = e.getEventName();
+    // the class name (zongji's event names are its lower case, made per event)
+    const name = e.getTypeName();
     switch (name) {
-      case 'tablemap': {
+      case 'TableMap': {
         const map = e.tableMap?.[e.tableId!];
         const shape = map && map.parentSchema === this.side.db ? this.shapes.get(map.tableName) : undefined;
         if (shape) rawStringKeys(shape, map!);
         return;
       }
-      case 'writerows':
-      case 'deleterows':
-      case 'updaterows': {
+      case 'WriteRows':
+      case 'DeleteRows':
+      case 'UpdateRows': {
         const map = e.tableMap![e.tableId!];
         if (!map || map.parentSchema !== this.side.db) return;
         const shape = this.shapes.get(map.tableName);
@@ -362,10 +417,12 @@ export class BinlogPump {
         if (!set) this.keys.set(shape.name, (set = new Set()));
         const before = set.size;
         try {
-          if (name === 'updaterows') {
+          if (name === 'UpdateRows') {
             for (const r of e.rows!) {
-              set.add(binlogKeyText(shape, r.before as Record<string, unknown>));
-              set.add(binlogKeyText(shape, r.after as Record<string, unknown>));
+              const before = r.before as Record<string, unknown>;
+              set.add(binlogKeyText(shape, before));
+              // MINIMAL images: the after image lacks the key columns the update left alone
+              set.add(binlogKeyText(shape, afterKeyRow(shape, r.after as Record<string, unknown>, before)));
             }
           } else {
             for (const r of e.rows!) set.add(binlogKeyText(shape, r));
@@ -377,28 +434,37 @@ export class BinlogPump {
         this.nkeys += set.size - before;
         return;
       }
-      case 'mariadbgtid':
+      case 'MariadbGtid':
         this.gtid.begin(e.domainId!, e.serverId!, e.seqNo!);
         return;
-      case 'rotate':
+      case 'Rotate':
         this.file = String(e.binlogName);
         return;
-      case 'xid':
+      case 'Xid':
         return this.ended(e);
-      case 'query':
+      case 'Query':
         // a transaction's end (COMMIT of a non-transactional engine) or a statement outside one (DDL)
         if (String(e.query).trim().toUpperCase() !== 'BEGIN') this.ended(e);
         return;
     }
   }
 
+  /**
+   * A transaction's end: the newest position to save. Its GTID position is
+   * added when the flush takes it (`withGtid`): no commit is tracked in
+   * between, so the tracker's text then is this end's.
+   */
   private ended(e: RowEvent): void {
     if (!e.nextPosition) return;
     this.gtid.commit();
     this.counts.transactions++;
-    const gtid = this.gtid.text;
-    this.next = gtid === undefined ? { file: this.file, pos: e.nextPosition } : { file: this.file, pos: e.nextPosition, gtid };
+    this.next = { file: this.file, pos: e.nextPosition };
     this.kick();
+  }
+
+  private withGtid(p: BinlogPos): BinlogPos {
+    const gtid = this.gtid.text;
+    return gtid === undefined ? p : { ...p, gtid };
   }
 
   /**
@@ -427,8 +493,8 @@ export class BinlogPump {
 
   /** Every key read so far and the newest transaction end, in one transaction when there are keys. */
   private async flush(): Promise<void> {
-    const pos = this.next;
-    if (!pos) return;
+    if (!this.next) return;
+    const pos = this.withGtid(this.next);
     const keys = this.keys;
     const n = this.nkeys;
     this.keys = new Map();
@@ -441,26 +507,11 @@ export class BinlogPump {
 
   private async save(keys: Map<string, Set<string>>, n: number, pos: BinlogPos): Promise<void> {
     const conn = this.conn!;
-    await conn.query('START TRANSACTION');
+    const texts = flushTexts(changelogTable(this.service), this.tableLits, n ? keys : new Map(),
+      `UPDATE ${q(positionTable(this.service))} SET file = ${lit(pos.file)}, pos = ${Math.trunc(pos.pos)}, gtid = ${pos.gtid === undefined ? 'NULL' : lit(pos.gtid)} WHERE id = 1`);
     try {
-      if (n) {
-        const head = `INSERT INTO ${q(changelogTable(this.service))} (tbl, pk) VALUES `;
-        let values: string[] = [];
-        for (const [t, set] of keys) {
-          const tl = this.tableLits.get(t)!;
-          // key texts are `["<hex>",…]`: no quote or backslash to escape
-          for (const k of set) {
-            values.push(`(${tl},'${k}')`);
-            if (values.length >= INSERT_ROWS) {
-              await conn.query(head + values.join(','));
-              values = [];
-            }
-          }
-        }
-        if (values.length) await conn.query(head + values.join(','));
-      }
-      await conn.query(`UPDATE ${q(positionTable(this.service))} SET file = ?, pos = ?, gtid = ? WHERE id = 1`, [pos.file, pos.pos, pos.gtid ?? null]);
-      await conn.query('COMMIT');
+      // one round trip for a flush of up to FLUSH_TEXT_BYTES (the server stops at a failing statement: rolled back below)
+      for (const t of texts) await conn.query(t);
     } catch (err) {
       await conn.query('ROLLBACK').catch(() => undefined);
       throw err;

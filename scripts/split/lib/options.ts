@@ -59,6 +59,8 @@ export interface SplitOptions {
   ddlLockWaitMs: number;
   /** DDL attempts after the first, with backoff pauses in between (writers flow during the pauses). */
   ddlRetries: number;
+  /** CPU priority of the tool's process, Unix nice 0–19 (nice.ts); 0 leaves it alone. */
+  nice: number;
 }
 
 export const DEFAULT_OPTIONS: SplitOptions = {
@@ -85,13 +87,14 @@ export const DEFAULT_OPTIONS: SplitOptions = {
   verifyMaxAgeMs: DEFAULT_VERIFY_MAX_AGE_MS,
   ddlLockWaitMs: DEFAULT_DDL_LOCK_WAIT_MS,
   ddlRetries: DEFAULT_DDL_RETRIES,
+  nice: 0,
 };
 
 const INT_FIELDS: Array<[keyof SplitOptions, number, number]> = [
   ['chunkSize', 1, 1_000_000], ['minChunk', 1, 1_000_000], ['maxChunk', 1, 1_000_000], ['targetChunkMs', 10, 60_000],
   ['maxRowsPerSecond', 0, 100_000_000], ['maxThreadsRunning', 0, 100_000], ['applyBatch', 1, 100_000], ['applyLagMs', 0, 60_000],
   ['freezeAbortMs', 100, 600_000], ['verifyChunk', 10, 10_000_000], ['verifyRechecks', 0, 100], ['verifyLeafRows', 1, 1_000_000], ['verifyWorkers', 0, 16], ['newestRowsCheck', 1, 100_000], ['copyWorkers', 1, 16], ['copyLoaders', 1, 16],
-  ['ddlLockWaitMs', 100, 60_000], ['ddlRetries', 0, 100],
+  ['ddlLockWaitMs', 100, 60_000], ['ddlRetries', 0, 100], ['nice', 0, 19],
 ];
 
 /** Validates options up front, one message per bad field (table-driven test in test/options.test.ts). */

@@ -26,9 +26,10 @@ export function sameServer(a: string, b: string): boolean {
 }
 
 /** A dedicated connection (not pooled): named locks and the cutover session, whose id the watchdog can KILL. */
-export async function openConnection(dsn: string): Promise<mysql.Connection> {
+export async function openConnection(dsn: string, extra: { multipleStatements?: boolean } = {}): Promise<mysql.Connection> {
   const c = parseMysqlDsn(dsn);
   const conn = await mysql.createConnection({
+    ...extra,
     host: c.host, port: c.port, user: c.user, password: c.password, database: c.database,
     charset: 'utf8mb4', timezone: 'Z', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true,
   });
