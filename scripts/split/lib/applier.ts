@@ -82,18 +82,34 @@ export function errorText(err: unknown): string {
   return maskSecretsInText(`${e.errno ? `${e.errno}: ` : ''}${e.sqlMessage ?? e.message ?? String(err)}`).slice(0, 500);
 }
 
+/**
+ * The batch's tables in the link's order (the manifest's, parents before
+ * children), whatever order their changes came in. A batch is one target
+ * transaction; written child first, it would hold a lock on the child while
+ * it asks for the parent's metadata lock — which a re-add ALTER of the
+ * parent holds exclusively at its commit, waiting for that very child lock
+ * (deferred-indexes.ts READD_LOCK_WAIT_S). Pure.
+ */
+export function inTableOrder<T>(byTable: Map<string, T>, order: Iterable<string>): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const t of order) if (byTable.has(t)) out.set(t, byTable.get(t)!);
+  for (const [t, v] of byTable) if (!out.has(t)) out.set(t, v);
+  return out;
+}
+
 export async function applyBatch(link: Link, limit: number, faults: Faults, skip?: SkipKeys): Promise<ApplyResult> {
   const cl = changelogTable(link.service);
   const [rows] = await link.from.knex.raw(`SELECT seq, tbl, pk FROM ${qq(link.from.db, cl)} ORDER BY seq LIMIT ${Math.max(1, Math.floor(limit))}`);
   const batch = rows as Array<{ seq: string; tbl: string; pk: string }>;
   if (!batch.length) return { changes: 0, rows: 0, keys: new Map(), poisoned: 0 };
-  const byTable = new Map<string, Set<string>>();
+  const seen = new Map<string, Set<string>>();
   for (const r of batch) {
     if (!link.shapes.has(r.tbl)) continue; // not ours (should not happen): consumed and ignored
-    let s = byTable.get(r.tbl);
-    if (!s) byTable.set(r.tbl, (s = new Set()));
+    let s = seen.get(r.tbl);
+    if (!s) seen.set(r.tbl, (s = new Set()));
     s.add(String(r.pk));
   }
+  const byTable = inTableOrder(seen, link.shapes.keys());
   if (skip) {
     for (const [t, keys] of byTable) {
       const skipped = await skip(t, [...keys]);

@@ -97,7 +97,8 @@ async function threadsRunning(knex: Knex): Promise<number> {
   return Number((rows as Array<{ Value: string }>)[0]?.Value ?? 0);
 }
 
-export async function copyAll(ctx: SplitContext, state: SplitState, link: Link): Promise<void> {
+/** `onTableCopied`: called when a table's last chunk is on the target (start begins re-adding its deferred indexes). */
+export async function copyAll(ctx: SplitContext, state: SplitState, link: Link, onTableCopied?: (table: string) => void): Promise<void> {
   const started = Date.now();
   let rowsThisRun = 0;
   const totalFraction = () => copyFraction(Object.values(state.tables)); // weighted by rows
@@ -144,6 +145,7 @@ export async function copyAll(ctx: SplitContext, state: SplitState, link: Link):
         });
         await throttle(ctx, rowsThisRun, Date.now() - started);
       }
+      if (!ctx.signal.aborted) onTableCopied?.(t);
     }
   } finally {
     ctx.progress.end();

@@ -1,6 +1,7 @@
 import type { Knex } from '../../../lib/db.ts';
 import { drain } from './applier.ts';
-import { sleep, type SplitContext } from './context.ts';
+import { isRetryable, sleep, type SplitContext } from './context.ts';
+import { openConnection } from './side.ts';
 import { SplitError } from './errors.ts';
 import type { Link } from './link.ts';
 import { qq } from './sql.ts';
@@ -177,8 +178,89 @@ export async function dropDeferredIndexes(ctx: SplitContext, state: SplitState, 
 }
 
 /**
+ * Seconds a re-add ALTER waits for an InnoDB lock before it gives way and is
+ * sent again (READD_ATTEMPTS in all). At its commit InnoDB locks the table
+ * AND every table with a foreign key to it exclusively (MariaDB 10.6+: the
+ * children too). A transaction holding a lock on such a child that then asks
+ * for the table's metadata lock — held exclusively by the ALTER at that
+ * moment — waits for the ALTER while the ALTER waits for it, a deadlock no
+ * detector sees (one is InnoDB's, the other the server's): with the default
+ * innodb_lock_wait_timeout the ALTER failed after 50 s (seen with the applier
+ * applying an image row, then its product, while products' ALTER committed).
+ * Given way, the ALTER's metadata lock is released, the other transaction
+ * goes on, and the next attempt builds the keys again.
+ */
+export const READD_LOCK_WAIT_S = 10;
+export const READD_ATTEMPTS = 5;
+
+/**
+ * Runs a re-add ALTER on a connection of its own (its lock wait bounded, see
+ * READD_LOCK_WAIT_S), again after a lock wait timeout or deadlock.
+ */
+export async function runReAdd(dsn: string, sql: string, opts: { lockWaitS?: number; attempts?: number; onRetry?: (attempt: number, err: unknown) => void } = {}): Promise<void> {
+  const attempts = opts.attempts ?? READD_ATTEMPTS;
+  const conn = await openConnection(dsn);
+  try {
+    await conn.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.floor(opts.lockWaitS ?? READD_LOCK_WAIT_S))}`);
+    for (let i = 1; ; i++) {
+      try {
+        await conn.query(sql);
+        return;
+      } catch (err) {
+        if (i >= attempts || !isRetryable(err)) throw err;
+        opts.onRetry?.(i, err);
+      }
+    }
+  } finally {
+    await conn.end().catch(() => conn.destroy());
+  }
+}
+
+/** A re-add ALTER on its way (started by beginIndexRestore or restoreDeferredIndexes). */
+interface RunningAlter {
+  alter: Promise<unknown>;
+  settled: boolean;
+  t0: number;
+}
+
+/** Re-add ALTERs started while the copy of the other tables goes on, per run (per state document). */
+const running = new WeakMap<SplitState, Map<string, RunningAlter>>();
+
+function startAlter(ctx: SplitContext, state: SplitState, t: string, d: IndexDeferral): RunningAlter {
+  const mine = running.get(state) ?? running.set(state, new Map()).get(state)!;
+  const known = mine.get(t);
+  if (known) return known;
+  const sql = `ALTER TABLE ${qq(ctx.target.db, t)} ${d.indexes.map((i) => addClause(i.clause)).join(', ')}, ALGORITHM=INPLACE, LOCK=NONE`;
+  ctx.log.info({ table: t, indexes: d.indexes.map((i) => i.name) }, 'adding the deferred secondary indexes back (online ALTER; the applier keeps applying)');
+  const r: RunningAlter = { alter: Promise.resolve(), settled: false, t0: Date.now() };
+  r.alter = runReAdd(ctx.target.dsn, sql, {
+    onRetry: (attempt, err) => ctx.log.warn({ table: t, attempt, error: (err as Error).message }, 'the deferred indexes\' ALTER gave way to a lock wait; sent again'),
+  }).finally(() => (r.settled = true));
+  // awaited (and its failure reported) by restoreDeferredIndexes
+  r.alter.catch(() => undefined);
+  mine.set(t, r);
+  return r;
+}
+
+/**
+ * When a table's last chunk is on the target while other tables are still to
+ * be copied: its deferred indexes start coming back at once, in the
+ * background, so the server builds them while it loads the next tables (the
+ * build is one thread; the loads of a table take turns on its AUTO-INC lock).
+ * restoreDeferredIndexes awaits it (the applier keeps applying between the
+ * copy's rounds meanwhile, as during any online ALTER) and checks the result.
+ * A kill while it runs leaves the step at `dropped`: the next start adds the
+ * indexes again (IF NOT EXISTS), as after a kill during restoreDeferredIndexes.
+ */
+export function beginIndexRestore(ctx: SplitContext, state: SplitState, table: string): void {
+  const p = state.tables[table];
+  if (p?.done && p.indexes?.step === 'dropped' && p.indexes.indexes.length) startAlter(ctx, state, table, p.indexes);
+}
+
+/**
  * After the last chunk: adds each table's deferred indexes back in one online
- * ALTER while the applier keeps applying, then checks the table's definition
+ * ALTER while the applier keeps applying (or awaits the ALTER beginIndexRestore
+ * started), then checks the table's definition
  * is the recorded one (key lines may come back in another order when a kept
  * key stood after deferred ones; SHOW CREATE TABLE lists keys by kind, then
  * age). Throws SCHEMA_MISMATCH when a deferred index is not back as it was.
@@ -187,23 +269,21 @@ export async function restoreDeferredIndexes(ctx: SplitContext, state: SplitStat
   for (const t of link.shapes.keys()) {
     const d = state.tables[t]?.indexes;
     if (!d || d.step === 'restored') continue;
-    const t0 = Date.now();
-    const sql = `ALTER TABLE ${qq(ctx.target.db, t)} ${d.indexes.map((i) => addClause(i.clause)).join(', ')}, ALGORITHM=INPLACE, LOCK=NONE`;
-    ctx.log.info({ table: t, indexes: d.indexes.map((i) => i.name) }, 'adding the deferred secondary indexes back (online ALTER; the applier keeps applying)');
-    let settled = false;
-    const alter = (ctx.target.knex.raw(sql) as unknown as Promise<unknown>).finally(() => (settled = true));
-    alter.catch(() => undefined);
+    const r = startAlter(ctx, state, t, d);
+    const t0 = r.t0;
+    const alter = r.alter;
     let applied = 0;
     for (let round = 0; ; round++) {
       const n = await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: ctx.opts.targetChunkMs, signal: ctx.signal, onBatch: onApplied });
       applied += n;
       // after the first drain's round trips the ALTER is on the server, running
       if (round === 0) ctx.faults.hit('indexes-readding');
-      if (settled || ctx.signal.aborted) break;
+      if (r.settled || ctx.signal.aborted) break;
       if (n === 0) await Promise.race([alter.catch(() => undefined), sleep(100, ctx.signal)]);
     }
     // interrupted (SIGINT): the server finishes the ALTER on its own; the next start finds the indexes there (IF NOT EXISTS)
-    if (!settled && ctx.signal.aborted) return;
+    if (!r.settled && ctx.signal.aborted) return;
+    running.get(state)?.delete(t);
     try {
       await alter;
     } catch (err) {

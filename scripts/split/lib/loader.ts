@@ -8,7 +8,7 @@ import { SplitError } from './errors.ts';
 import type { Faults } from './faults.ts';
 import type { Link } from './link.ts';
 import { orderBy, rangeWhere } from './keys.ts';
-import { encodeStream, LOAD_FILE_PREFIX, loadDataSql, loadSelectList, rawFieldBytes } from './load-data.ts';
+import { encodeStream, LOAD_FILE_PREFIX, loadDataSql, loadSelectList } from './load-data.ts';
 import type { Side } from './side.ts';
 import { qq, type TableShape } from './sql.ts';
 
@@ -105,7 +105,7 @@ async function loadOnce(link: Link, shape: TableShape, lo: string | null, hi: st
   const select = `SELECT ${loadSelectList(shape.columns)} FROM ${qq(link.from.db, shape.name)} WHERE ${where} ORDER BY ${orderBy(shape.key)}`;
   const name = `${LOAD_FILE_PREFIX}${process.pid}-${++files}`;
   const { stream, encoder } = encodeStream(shape.columns, undefined, readAheadBytes);
-  const source = (link.from.knex.raw(select) as unknown as { options(o: object): { stream(): Readable } }).options({ rowsAsArray: true, typeCast: rawFieldBytes }).stream();
+  const source = (link.from.knex.raw(select) as unknown as { options(o: object): { stream(): Readable } }).options({ rowsAsArray: true, typeCast: false }).stream();
   source.on('error', (err) => stream.destroy(err));
   // the encoder failed: let the source run out on its own (a paused result would hold its connection)
   stream.on('close', () => {

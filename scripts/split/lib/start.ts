@@ -13,7 +13,7 @@ import { Facts } from './checks/facts.ts';
 import { blockedError, CHECKS, runChecks } from './checks/registry.ts';
 import { prepareTarget } from './schema.ts';
 import { dropCrossingForeignKeys } from './crossing.ts';
-import { dropDeferredIndexes, restoreDeferredIndexes } from './deferred-indexes.ts';
+import { beginIndexRestore, dropDeferredIndexes, restoreDeferredIndexes } from './deferred-indexes.ts';
 import { newState, note, type SplitState } from './state.ts';
 import { autoIncrementOf } from './introspect.ts';
 import { qq } from './sql.ts';
@@ -90,7 +90,8 @@ export async function start(ctx: SplitContext, opts: { follow?: boolean } = {}):
       // the target's non-unique secondary indexes go before the first chunk and come back after the last (deferred-indexes.ts)
       await dropDeferredIndexes(ctx, state, link);
       await snapshotRanges(ctx, state, shapes);
-      await copyAll(ctx, state, link);
+      // a table's deferred indexes start coming back as soon as its copy is done, while the next tables load
+      await copyAll(ctx, state, link, (t) => beginIndexRestore(ctx, state!, t));
       if (ctx.signal.aborted) return { state, backlog: await backlog(ctx.source, ctx.service.name), resumed };
       if (copyDone(state)) {
         await restoreDeferredIndexes(ctx, state, link, onBatch);

@@ -1,9 +1,13 @@
 import { expect } from 'chai';
 import type { Knex } from '../../../lib/db.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../../lib/logger.ts';
+import { closeContext } from '../lib/context.ts';
 import { definitionLines } from '../lib/deferred-indexes.ts';
+import { start } from '../lib/start.ts';
 import type { SplitState } from '../lib/state.ts';
-import { compareAll, createPair, modelDifferences, productVersions, runCli, seedCatalog, Writer, type CliResult, type Pair } from './helpers.ts';
+import { compareAll, createPair, modelDifferences, productContext, productVersions, runCli, seedCatalog, Writer, type CliResult, type Pair } from './helpers.ts';
 
 /**
  * Deferred secondary indexes (deferred-indexes.ts) under kill -9: the stream
@@ -107,6 +111,43 @@ describe('split-db stream copy with deferred secondary indexes, killed around th
       expect(JSON.parse(ver.stdout).ok).to.equal(true);
     } finally {
       await writer.stop().catch(() => undefined);
+      await pair.drop();
+    }
+  });
+
+  it('a table\'s indexes start coming back as soon as its copy is done, while the next table is copied; the keys and rows end exact', async () => {
+    const pair = await createPair('dearly');
+    // the order of what happens: the log lines and the chunk commits, as they come
+    const seen: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _e, cb) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) {
+          const j = JSON.parse(line) as { msg: string; table?: string };
+          if (j.msg.startsWith('adding the deferred secondary indexes back')) seen.push(`alter ${j.table}`);
+        }
+        cb();
+      },
+    });
+    const ctx = productContext(pair, { copyMode: 'stream', chunkSize: 100, minChunk: 50, maxChunk: 100 }, {
+      log: createLogger('dearly', { level: 'info', destination: sink }),
+      faults: { hit(p) { if (p === 'chunk-committed') seen.push('chunk'); } },
+    });
+    try {
+      await seedCatalog(pair.source.knex, 600);
+      const [[{ n }]] = await pair.source.knex.raw('SELECT COUNT(*) AS n FROM product_images');
+      expect(Number(n), 'images to copy after the products: several chunks').to.be.greaterThan(250);
+      const r = await start(ctx);
+      expect(r.state.phase).to.equal('copied');
+      await new Promise((res) => setImmediate(res)); // the logger's last lines
+      const at = seen.indexOf('alter products');
+      expect(at, seen.join(' ')).to.be.greaterThan(0);
+      // product_images (copied after products) has chunks committed while the products ALTER runs
+      expect(seen.slice(at + 1).filter((x) => x === 'chunk').length, seen.join(' ')).to.be.greaterThan(1);
+      expect(r.state.tables.products.indexes?.step).to.equal('restored');
+      for (const t of ['categories', 'products', 'product_images']) expect(await keyLines(pair.target, pair.targetName, t), t).to.deep.equal(await keyLines(ref.knex, ref.name, t));
+      expect(await compareAll(pair.source.knex, pair.source.name, pair.target, pair.targetName)).to.deep.equal([]);
+    } finally {
+      await closeContext(ctx);
       await pair.drop();
     }
   });

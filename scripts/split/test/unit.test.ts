@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { inTableOrder } from '../lib/applier.ts';
 import { cascadingInto } from '../lib/capture.ts';
 import { createFaults, parseFaultSpec } from '../lib/faults.ts';
 import { parseManifest } from '../lib/manifest.ts';
@@ -24,6 +25,12 @@ const info = (name: string, cols: ColumnInfo[], pk = ['id']): TableInfo => ({
 });
 
 describe('split-db pure logic', () => {
+  it('the applier writes a batch\'s tables in the link\'s order (parents first), whatever order the changes came in', () => {
+    const batch = new Map([['product_images', new Set(['7'])], ['products', new Set(['3'])], ['other', new Set(['1'])]]);
+    expect([...inTableOrder(batch, ['categories', 'products', 'product_images']).keys()]).to.deep.equal(['products', 'product_images', 'other']);
+    expect(inTableOrder(batch, []).get('products')).to.equal(batch.get('products'));
+  });
+
   it('validates options with one message per bad field', () => {
     const cases: Array<[Record<string, unknown>, string | null]> = [
       [{}, null],
