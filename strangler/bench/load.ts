@@ -5,7 +5,7 @@
  * carries a body of that many bytes).
  * `latency`: one connection, sequential requests, timed with performance.now()
  * (sub-millisecond p50/p99, which autocannon's 1 ms histogram cannot give).
- * Prints one JSON line.
+ * Prints one JSON line (throughput: with `cpuUs`, the generator's own CPU time over the run).
  */
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
@@ -14,10 +14,13 @@ const [mode, url, connections, seconds] = [process.argv[2], process.argv[3], Num
 const method = process.argv[6] ?? 'GET';
 const bodyBytes = Number(process.argv[7] ?? 0);
 
+const cpuTotal = (u: NodeJS.CpuUsage) => u.user + u.system;
+
 if (mode === 'throughput') {
   const body = bodyBytes > 0 ? 'x'.repeat(bodyBytes) : undefined;
+  const cpu0 = process.cpuUsage();
   const r = await autocannon({ url, connections, duration: seconds, pipelining: 1, method: method as 'GET', body, headers: body === undefined ? {} : { 'content-type': 'text/plain' } });
-  process.stdout.write(JSON.stringify({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total }) + '\n');
+  process.stdout.write(JSON.stringify({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total, cpuUs: cpuTotal(process.cpuUsage(cpu0)) }) + '\n');
 } else {
   const u = new URL(url);
   const pool = new Pool(u.origin, { connections: 1 });

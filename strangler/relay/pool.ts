@@ -42,15 +42,37 @@ export interface LeanDispatchOptions {
 }
 
 /** The (empty) request context and trailers every handler is given: shared, not made per request. */
-const NO_CONTEXT = Object.freeze({});
-const NO_TRAILERS = Object.freeze({});
+export const NO_CONTEXT = Object.freeze({});
+export const NO_TRAILERS = Object.freeze({});
 
-const KEEP_ALIVE_THRESHOLD_MS = 2000;
-const KEEP_ALIVE_MAX_MS = 600_000;
+export const KEEP_ALIVE_THRESHOLD_MS = 2000;
+export const KEEP_ALIVE_MAX_MS = 600_000;
 
 /** Methods whose requests carry a body (undici's list): a bodiless one still sends `content-length: 0`. */
-function expectsPayload(method: string): boolean {
+export function expectsPayload(method: string): boolean {
   return method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'QUERY' || method === 'PROPFIND' || method === 'PROPPATCH';
+}
+
+/**
+ * The request head in undici's layout: request line, `host` (the request's, else `hostHeader`), `connection`
+ * (`close` for HEAD, whose connection is never reused), the headers in order, `content-length` (0 for a
+ * bodiless method that expects a payload), blank line.
+ */
+export function requestHead(method: string, path: string, headers: LeanDispatchOptions['headers'], body: Buffer | null, hostHeader: string): string {
+  let head = method + ' ' + path + ' HTTP/1.1\r\n';
+  const host = headers.host;
+  head += typeof host === 'string' ? 'host: ' + host + '\r\n' : hostHeader;
+  head += method === 'HEAD' ? 'connection: close\r\n' : 'connection: keep-alive\r\n';
+  for (const k in headers) {
+    const v = headers[k];
+    if (v === undefined || k === 'host' || k === 'content-length') continue;
+    if (typeof v === 'string') head += k + ': ' + v + '\r\n';
+    else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) head += k + ': ' + v[i] + '\r\n';
+    else head += k + ': ' + v + '\r\n';
+  }
+  if (body !== null) head += 'content-length: ' + body.length + '\r\n\r\n';
+  else head += expectsPayload(method) ? 'content-length: 0\r\n\r\n' : '\r\n';
+  return head;
 }
 
 /** Request headers the lean client leaves to undici (they change the connection, or undici refuses them). */
@@ -75,7 +97,7 @@ export function leanEligible(method: string, path: string, headers: Record<strin
   return true;
 }
 
-class SocketError extends Error {
+export class SocketError extends Error {
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);
@@ -419,20 +441,8 @@ export class LeanPool {
   send(method: string, path: string, headers: LeanDispatchOptions['headers'], reqBody: Buffer | null, headersTimeout: number, bodyTimeout: number, handler: Dispatcher.DispatchHandler): boolean {
     const isHead = method === 'HEAD';
     const body = reqBody !== null && reqBody.length > 0 ? reqBody : null;
-    let head = method + ' ' + path + ' HTTP/1.1\r\n';
-    const host = headers.host;
-    head += typeof host === 'string' ? 'host: ' + host + '\r\n' : this.hostHeader;
     const reset = isHead || (body !== null && !expectsPayload(method));
-    head += isHead ? 'connection: close\r\n' : 'connection: keep-alive\r\n';
-    for (const k in headers) {
-      const v = headers[k];
-      if (v === undefined || k === 'host' || k === 'content-length') continue;
-      if (typeof v === 'string') head += k + ': ' + v + '\r\n';
-      else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) head += k + ': ' + v[i] + '\r\n';
-      else head += k + ': ' + v + '\r\n';
-    }
-    if (body !== null) head += 'content-length: ' + body.length + '\r\n\r\n';
-    else head += expectsPayload(method) ? 'content-length: 0\r\n\r\n' : '\r\n';
+    const head = requestHead(method, path, headers, body, this.hostHeader);
     const r = new LeanRequest(this, handler, head, body, isHead, reset, headersTimeout, bodyTimeout);
     if (this.closed) {
       r.done = true;
