@@ -51,6 +51,11 @@ export interface Upstream {
   };
 }
 
+/** STRANGLER_SHADOW_PIPELINE=0: shadow copies one per connection at a time (depth 1), for services that mishandle pipelining. */
+export function shadowPipelineDepth(): number {
+  return process.env.STRANGLER_SHADOW_PIPELINE === '0' ? 1 : DEFAULT_PIPELINE_DEPTH;
+}
+
 /** STRANGLER_LEAN_CLIENT=0 sends everything through undici (the lean client is on by default). */
 export function leanClientEnabled(): boolean {
   return process.env.STRANGLER_LEAN_CLIENT !== '0';
@@ -85,7 +90,7 @@ export function createUpstream(name: string, spec: UpstreamSpec, logger: Logger)
   const useLean = leanClientEnabled() && url.protocol === 'http:';
   const lean = useLean ? new LeanPool(url, { connections: spec.pool, connectTimeoutMs: spec.connectTimeoutMs, timeoutMs: spec.timeoutMs }) : null;
   const shadowLean = useLean
-    ? new PipelinePool(url, { connections: spec.shadowPool ?? DEFAULT_SHADOW_POOL_SIZE, depth: DEFAULT_PIPELINE_DEPTH, connectTimeoutMs: spec.connectTimeoutMs, timeoutMs: spec.timeoutMs })
+    ? new PipelinePool(url, { connections: spec.shadowPool ?? DEFAULT_SHADOW_POOL_SIZE, depth: shadowPipelineDepth(), connectTimeoutMs: spec.connectTimeoutMs, timeoutMs: spec.timeoutMs })
     : null;
   const upstream = { name, spec, key: specKey(spec), url, pool, gate, shadowPool, lean, shadowLean, timeoutMs: spec.timeoutMs, webOptions: { target: url } } as Upstream;
   upstream.proxy = createProxyMiddleware({

@@ -5,7 +5,10 @@
  * the same load. On a box where all of them share the cores, throughput ≈ cores / (sum of CPU per request), so the
  * split shows what a shadowed request must shed for a given req/s ratio.
  *
- *   node scripts/bench/_shadow-ab.ts [other-tree|-] [rounds=5] [seconds=3]
+ *   node scripts/bench/_shadow-ab.ts [other-tree|-] [rounds=5] [seconds=3] [rate]
+ *
+ * With `rate`, the load generator offers that many requests per second in all (autocannon's overallRate) instead of
+ * as many as get through, so CPU per request is compared at the same load on both builds.
  *
  * Legacy and service are two strangler/bench/upstream.ts processes (as in `npm run bench -- facade`); both facades
  * (strangler/bench/facade-proc.ts of each tree) route /bench/pass to legacy and /bench/shadow to legacy with a copy
@@ -21,6 +24,8 @@ import { spawnSync } from 'node:child_process';
 const otherArg = process.argv[2] && process.argv[2] !== '-' ? resolve(process.argv[2]) : null;
 const ROUNDS = Number(process.argv[3]) || 5;
 const SECONDS = Number(process.argv[4]) || 3;
+/** Optional offered load (req/s in all): CPU per request compared at the same rate rather than at saturation. */
+const RATE = Number(process.argv[5]) || 0;
 const PATHS = ['/bench/pass', '/bench/shadow'] as const;
 
 const cpuOf = (pid: number) => {
@@ -29,7 +34,7 @@ const cpuOf = (pid: number) => {
 };
 
 function load(url: string, seconds: number): { rps: number; total: number; errors: number; non2xx: number; cpuUs: number } {
-  const r = spawnSync(process.execPath, [join(benchDir, 'load.ts'), 'throughput', url, '32', String(seconds)], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(benchDir, 'load.ts'), 'throughput', url, '32', String(seconds), 'GET', '0', String(RATE)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`load generator exited with ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
 }

@@ -160,6 +160,17 @@ describe('pipelining shadow client', () => {
     expect(up.chunks[0].map((c) => c.map((h) => h.path))).to.deep.equal([['/g1', '/g2'], ['/post'], ['/g3']]);
   });
 
+  it('depth 1 (STRANGLER_SHADOW_PIPELINE=0): one request per connection at a time, never two in one write', async () => {
+    const up = await pipeUpstream((s, h) => s.write(answerOf(h.path)));
+    const pool = new PipelinePool(up.url, { connections: 2, depth: 1, connectTimeoutMs: 1000, timeoutMs: 5000 });
+    toClose.push(up, pool);
+    const rs = ['/a', '/b', '/c', '/d', '/e'].map((path) => start(pool, { path }));
+    await Promise.all(rs.map((r) => r.done));
+    expect(rs.map((r) => r.body)).to.deep.equal(['/a', '/b', '/c', '/d', '/e']);
+    expect(up.sockets.length).to.equal(2);
+    for (const conn of up.chunks) for (const chunk of conn) expect(chunk.length).to.equal(1);
+  });
+
   it('a connection killed mid-pipeline: answered requests keep their answers, the rest fail once each; the pool recovers', async () => {
     let kill = true;
     const up = await pipeUpstream((s, h, _conn, nth) => {

@@ -87,4 +87,27 @@ describe('pipelined shadow copies through the facade @integration', () => {
     for (let i = 0; i < 5; i++) expect((await send(`${f.url}/api/piped?kind=ok&after=${i}`)).status).to.equal(200);
     await waitFor(() => s().matched === before + 5, { what: 'healthy copies match again' });
   });
+
+  it('STRANGLER_SHADOW_PIPELINE=0: copies go one per connection at a time, never two in one write', async () => {
+    const saved = process.env.STRANGLER_SHADOW_PIPELINE;
+    process.env.STRANGLER_SHADOW_PIPELINE = '0';
+    let g: TestFacade;
+    try {
+      g = await startTestFacade(table(legacy.url, `http://127.0.0.1:${(svc.address() as AddressInfo).port}`, [
+        { id: 'alone', path: '/api/alone', legacy: 'legacy', service: 'svc', mode: 'shadow', shadow: { timeoutMs: 1000, noiseSample: 0, maxConcurrency: 1000 } },
+      ]));
+    } finally {
+      if (saved === undefined) delete process.env.STRANGLER_SHADOW_PIPELINE;
+      else process.env.STRANGLER_SHADOW_PIPELINE = saved;
+    }
+    try {
+      maxPerChunk = 0;
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => send(`${g.url}/api/alone?kind=ok&i=${i}`)));
+      expect(answers.every((a) => a.status === 200)).to.equal(true);
+      await waitFor(() => g.stats.get('alone').shadow.matched === 20, { what: 'all copies matched' });
+      expect(maxPerChunk).to.equal(1);
+    } finally {
+      await g.stop();
+    }
+  });
 });
