@@ -53,28 +53,6 @@ export function expectsPayload(method: string): boolean {
   return method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'QUERY' || method === 'PROPFIND' || method === 'PROPPATCH';
 }
 
-/**
- * The request head in undici's layout: request line, `host` (the request's, else `hostHeader`), `connection`
- * (`close` for HEAD, whose connection is never reused), the headers in order, `content-length` (0 for a
- * bodiless method that expects a payload), blank line.
- */
-export function requestHead(method: string, path: string, headers: LeanDispatchOptions['headers'], body: Buffer | null, hostHeader: string): string {
-  let head = method + ' ' + path + ' HTTP/1.1\r\n';
-  const host = headers.host;
-  head += typeof host === 'string' ? 'host: ' + host + '\r\n' : hostHeader;
-  head += method === 'HEAD' ? 'connection: close\r\n' : 'connection: keep-alive\r\n';
-  for (const k in headers) {
-    const v = headers[k];
-    if (v === undefined || k === 'host' || k === 'content-length') continue;
-    if (typeof v === 'string') head += k + ': ' + v + '\r\n';
-    else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) head += k + ': ' + v[i] + '\r\n';
-    else head += k + ': ' + v + '\r\n';
-  }
-  if (body !== null) head += 'content-length: ' + body.length + '\r\n\r\n';
-  else head += expectsPayload(method) ? 'content-length: 0\r\n\r\n' : '\r\n';
-  return head;
-}
-
 /** Request headers the lean client leaves to undici (they change the connection, or undici refuses them). */
 const LEFT_TO_UNDICI = ['connection', 'keep-alive', 'upgrade', 'transfer-encoding', 'expect'];
 
@@ -441,8 +419,20 @@ export class LeanPool {
   send(method: string, path: string, headers: LeanDispatchOptions['headers'], reqBody: Buffer | null, headersTimeout: number, bodyTimeout: number, handler: Dispatcher.DispatchHandler): boolean {
     const isHead = method === 'HEAD';
     const body = reqBody !== null && reqBody.length > 0 ? reqBody : null;
+    let head = method + ' ' + path + ' HTTP/1.1\r\n';
+    const host = headers.host;
+    head += typeof host === 'string' ? 'host: ' + host + '\r\n' : this.hostHeader;
     const reset = isHead || (body !== null && !expectsPayload(method));
-    const head = requestHead(method, path, headers, body, this.hostHeader);
+    head += isHead ? 'connection: close\r\n' : 'connection: keep-alive\r\n';
+    for (const k in headers) {
+      const v = headers[k];
+      if (v === undefined || k === 'host' || k === 'content-length') continue;
+      if (typeof v === 'string') head += k + ': ' + v + '\r\n';
+      else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) head += k + ': ' + v[i] + '\r\n';
+      else head += k + ': ' + v + '\r\n';
+    }
+    if (body !== null) head += 'content-length: ' + body.length + '\r\n\r\n';
+    else head += expectsPayload(method) ? 'content-length: 0\r\n\r\n' : '\r\n';
     const r = new LeanRequest(this, handler, head, body, isHead, reset, headersTimeout, bodyTimeout);
     if (this.closed) {
       r.done = true;

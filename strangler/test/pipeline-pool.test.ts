@@ -9,6 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { PipelinePool } from '../relay/pipeline-pool.ts';
+import { LeanPool } from '../relay/pool.ts';
 import { waitFor } from '../../test/helpers/wait.ts';
 
 interface Head { method: string; path: string }
@@ -158,6 +159,37 @@ describe('pipelining shadow client', () => {
     await Promise.all(rs.map((r) => r.done));
     expect(rs.map((r) => r.body)).to.deep.equal(['GET /g1', 'GET /g2', 'POST /post', 'GET /g3']);
     expect(up.chunks[0].map((c) => c.map((h) => h.path))).to.deep.equal([['/g1', '/g2'], ['/post'], ['/g3']]);
+  });
+
+  it('writes the same request bytes as the lean client (and so as undici), one request at a time', async () => {
+    const raw: Buffer[] = [];
+    const server = createServer((sock) => {
+      sock.on('error', () => undefined);
+      sock.on('data', (d) => {
+        raw.push(d);
+        if (d.includes('\r\n\r\n')) sock.write(answerOf('ok'));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const pipe = new PipelinePool(url, { connections: 1, depth: 16, connectTimeoutMs: 1000, timeoutMs: 5000 });
+    const lean = new LeanPool(url, { connections: 1, connectTimeoutMs: 1000, timeoutMs: 5000 });
+    toClose.push({ close: () => new Promise<void>((r) => server.close(() => r())) }, pipe, lean);
+    const cases = [
+      { method: 'GET', path: '/a?b=1', headers: { host: 'example.test', 'x-request-id': 'r1', accept: '*/*', 'x-multi': ['1', '2'] } },
+      { method: 'GET', path: '/no-host', headers: { accept: 'text/plain' } },
+      { method: 'POST', path: '/p', headers: { host: 'h', 'content-length': '7' }, body: Buffer.from('{"a":1}') },
+      { method: 'POST', path: '/empty', headers: { host: 'h' } },
+      { method: 'HEAD', path: '/h', headers: { host: 'h' } },
+    ];
+    const once = (pool: PipelinePool | LeanPool, c: (typeof cases)[number]) => new Promise<string>((resolve) => {
+      const from = raw.length;
+      pool.dispatch({ method: c.method, path: c.path, headers: c.headers, body: c.body ?? null }, {
+        onResponseEnd: () => resolve(Buffer.concat(raw.slice(from)).toString('latin1')),
+        onResponseError: (_c, err) => resolve(`error ${err.message}`),
+      });
+    });
+    for (const c of cases) expect(await once(pipe, c), c.path).to.equal(await once(lean, c));
   });
 
   it('depth 1 (STRANGLER_SHADOW_PIPELINE=0): one request per connection at a time, never two in one write', async () => {
