@@ -183,32 +183,45 @@ function compareJson(a: unknown, b: unknown, spec: CompareSpec, differences: str
   return figures;
 }
 
+/** The result of every comparison without a difference or overlap figure: one frozen object, not one per comparison. */
+const MATCHED: CompareResult = Object.freeze({ match: true, differences: Object.freeze([]) as unknown as string[] });
+
 export function compareResponses(a: CapturedResponse, b: CapturedResponse, spec: CompareSpec, use?: IgnoreUse): CompareResult {
   const differences: string[] = [];
   let overlap: OverlapFigure[] | undefined;
   let hits: boolean[] | undefined;
   if (a.status !== b.status) differences.push('status');
-  for (const h of spec.headers) if (headerValue(a.headers[h]) !== headerValue(b.headers[h])) differences.push(`header:${h}`);
+  for (const h of spec.headers) {
+    const va = a.headers[h];
+    const vb = b.headers[h];
+    if (va !== vb && headerValue(va) !== headerValue(vb)) differences.push(`header:${h}`);
+  }
   const sameBytes = a.body.equals(b.body);
-  const json = isJson(a.headers) && isJson(b.headers);
-  if (sameBytes && !(spec.overlap?.length && json && !a.truncated)) {
-    // identical bytes: nothing to normalise (the common case once a service is right); overlap routes still parse for their figures
-  } else if (a.truncated || b.truncated) {
-    differences.push('body');
-  } else if (json) {
-    const ja = parseJson(a.body);
-    const jb = parseJson(sameBytes ? a.body : b.body);
-    if (ja.ok && jb.ok) {
-      hits = spec.ignore.map(() => false);
-      overlap = compareJson(ja.value, jb.value, spec, differences, hits);
-    }
-    else if (!sameBytes) differences.push('body');
-  } else if (!sameBytes) differences.push('body');
-  const result: CompareResult = { match: differences.length === 0, differences: differences.slice(0, MAX_DIFFS) };
-  if (overlap) result.overlap = overlap;
+  const overlapDeclared = spec.overlap !== undefined && spec.overlap.length > 0;
+  if (sameBytes && !overlapDeclared) {
+    // identical bytes: nothing to normalise (the common case once a service is right)
+  } else {
+    const json = isJson(a.headers) && isJson(b.headers);
+    if (sameBytes && !(json && !a.truncated)) {
+      // identical bytes; overlap routes still parse JSON for their figures
+    } else if (a.truncated || b.truncated) {
+      differences.push('body');
+    } else if (json) {
+      const ja = parseJson(a.body);
+      const jb = parseJson(sameBytes ? a.body : b.body);
+      if (ja.ok && jb.ok) {
+        hits = spec.ignore.map(() => false);
+        overlap = compareJson(ja.value, jb.value, spec, differences, hits);
+      }
+      else if (!sameBytes) differences.push('body');
+    } else if (!sameBytes) differences.push('body');
+  }
   if (use && hits) {
     use.parsed = true;
     use.hits = hits;
   }
+  if (differences.length === 0 && overlap === undefined) return MATCHED;
+  const result: CompareResult = { match: differences.length === 0, differences: differences.length > MAX_DIFFS ? differences.slice(0, MAX_DIFFS) : differences };
+  if (overlap) result.overlap = overlap;
   return result;
 }

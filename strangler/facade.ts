@@ -17,7 +17,7 @@ import { decide, type DecideDeps, type DecideInput, type Decision } from './deci
 import { BodyTimeout, DEFAULT_CLIENT_DRAIN_TIMEOUT_MS, RETRY_AFTER_SECONDS, failureStatus, forward, newCapture, sendJsonError, type AbortPhase, type Capture, type FailureKind, type ForwardHandler, type ForwardHooks } from './engine.ts';
 import { LimitedLog } from './log-limit.ts';
 import { checkedTarget, forwardHeaders, takeRequestId } from './headers.ts';
-import { recordComparison, shadowFetch, type PendingComparison, type ShadowOutcome } from './shadow.ts';
+import { joinChunks, recordComparison, shadowFetch, type PendingComparison, type ShadowOutcome, type ShadowSink } from './shadow.ts';
 import type { RouteStats, StatsStore } from './stats.ts';
 import { peerTrusted, stickyConfig, stickyKey, type StickyConfig } from './sticky.ts';
 import type { CompiledRoute, CompiledTable } from './table/compile.ts';
@@ -196,6 +196,32 @@ class DecideScratch implements DecideInput, DecideDeps {
   }
 }
 
+/** One shadow or noise copy of an exchange: counted when it is back, compared once the primary answer is in too. */
+class Comparison implements ShadowSink {
+  readonly ex: Exchange;
+  readonly kind: 'service' | 'noise';
+  /** The service copy's upstream (its latency is recorded), null for a noise copy. */
+  readonly upstream: string | null;
+  readonly started = performance.now();
+  outcome: ShadowOutcome | null = null;
+
+  constructor(ex: Exchange, kind: 'service' | 'noise', upstream: string | null) {
+    this.ex = ex;
+    this.kind = kind;
+    this.upstream = upstream;
+  }
+
+  shadowDone(o: ShadowOutcome): void {
+    const ex = this.ex;
+    if (this.upstream !== null) {
+      ex.stats.shadow.inFlight--;
+      if (o.ok && !o.response.truncated) ex.stats.recordShadowLatency(this.upstream, (performance.now() - this.started) / 1000);
+    }
+    this.outcome = o;
+    if (ex.pending !== null) ex.record(this);
+  }
+}
+
 /** One request through the facade: implements the engine hooks and the job the proxy pass runs. */
 class Exchange implements ProxyJob, ForwardHooks {
   readonly req: IncomingMessage;
@@ -216,7 +242,10 @@ class Exchange implements ProxyJob, ForwardHooks {
   settled = false;
   capture: Capture | null = null;
   primaryHead: Record<string, string | string[] | undefined> | null = null;
-  comparisons: { kind: 'service' | 'noise'; promise: Promise<ShadowOutcome> }[] | null = null;
+  comparisons: Comparison[] | null = null;
+  /** Set when the primary answer is in (or failed: null): comparisons whose copy is back are recorded from then on. */
+  pending: PendingComparison | null = null;
+  primaryCapture: CapturedResponse | null = null;
   /** The forward in progress (to time its body out). */
   handler: ForwardHandler | null = null;
   /** Bytes of this request's body counted in the global buffer account. */
@@ -422,36 +451,38 @@ class Exchange implements ProxyJob, ForwardHooks {
     if (shadowUp !== undefined) {
       this.stats.shadow.sent++;
       this.stats.shadow.inFlight++;
-      const started = performance.now();
-      const p = shadowFetch(shadowUp.shadowPool, shadowUp.shadowLean, { ...copy, path: this.servicePath() }, 'service', spec.timeoutMs, limit);
-      const stats = this.stats;
-      const upstream = d.shadow!;
-      p.then((o) => {
-        stats.shadow.inFlight--;
-        if (o.ok && !o.response.truncated) stats.recordShadowLatency(upstream, (performance.now() - started) / 1000);
-      });
-      this.comparisons.push({ kind: 'service', promise: p });
+      const c = new Comparison(this, 'service', d.shadow!);
+      this.comparisons.push(c);
+      const path = this.servicePath();
+      shadowFetch(shadowUp.shadowPool, shadowUp.shadowLean, path === copy.path ? copy : { ...copy, path }, 'service', spec.timeoutMs, limit, c);
     }
     if (d.noise) {
       const legacyUp = active.upstreams.get(route.spec.legacy);
       if (legacyUp !== undefined) {
         this.stats.noise.sent++;
-        this.comparisons.push({ kind: 'noise', promise: shadowFetch(legacyUp.shadowPool, legacyUp.shadowLean, copy, 'noise', spec.timeoutMs, limit) });
+        const c = new Comparison(this, 'noise', null);
+        this.comparisons.push(c);
+        shadowFetch(legacyUp.shadowPool, legacyUp.shadowLean, copy, 'noise', spec.timeoutMs, limit, c);
       }
     }
   }
 
+  /** The primary answer is in (`capture` null: it failed): every copy already back is compared now, the rest when they come. */
   compare(capture: Capture | null, status: number): void {
-    const primary: CapturedResponse | null = capture === null ? null
-      : { status, headers: this.primaryHead ?? {}, body: Buffer.concat(capture.chunks, capture.size), truncated: capture.truncated };
-    const pending: PendingComparison = { stats: this.stats, spec: this.route!.spec.shadow, requestId: this.requestId, method: this.req.method!, url: this.req.url! };
-    for (const c of this.comparisons!) {
-      c.promise.then((outcome) => recordComparison(pending, c.kind, primary, outcome)).catch((err) => {
-        // a comparison that throws (e.g. a body nested too deep to walk) is an error, counted like any other
-        if (c.kind === 'service') this.stats.recordShadow('error');
-        else this.stats.recordNoise('error');
-        this.ctx.log.warn('compare-error', { err, requestId: this.requestId, route: this.statsId, copy: c.kind }, 'shadow comparison failed');
-      });
+    this.primaryCapture = capture === null ? null
+      : { status, headers: this.primaryHead ?? {}, body: joinChunks(capture.chunks, capture.size), truncated: capture.truncated };
+    this.pending = { stats: this.stats, spec: this.route!.spec.shadow, requestId: this.requestId, method: this.req.method!, url: this.req.url! };
+    for (const c of this.comparisons!) if (c.outcome !== null) this.record(c);
+  }
+
+  /** Compares one copy with the primary answer and records it; a comparison that throws (e.g. a body nested too deep to walk) is an error, counted like any other. */
+  record(c: Comparison): void {
+    try {
+      recordComparison(this.pending!, c.kind, this.primaryCapture, c.outcome!);
+    } catch (err) {
+      if (c.kind === 'service') this.stats.recordShadow('error');
+      else this.stats.recordNoise('error');
+      this.ctx.log.warn('compare-error', { err, requestId: this.requestId, route: this.statsId, copy: c.kind }, 'shadow comparison failed');
     }
   }
 

@@ -6,16 +6,30 @@
  * captured response or an error description. The caller compares and records.
  */
 import type { Dispatcher } from 'undici';
+import { deadlineList, type DeadlineItem, type DeadlineList } from './deadline-list.ts';
 import { classifyError } from './engine.ts';
-import { leanEligible, type LeanPool } from './relay/pool.ts';
+import { leanEligible, type LeanDispatchOptions } from './relay/pool.ts';
 import { compareResponses, type CapturedResponse, type CompareResult } from './compare.ts';
 import type { DiffRecord, RouteStats } from './stats.ts';
 import type { ShadowSpec } from './table/schema.ts';
 
 export type ShadowOutcome = { ok: true; response: CapturedResponse } | { ok: false; error: string };
 
-/** Collects one shadow/noise answer with a bounded capture; a raw dispatch handler (no streams, no promise per chunk). */
-class CaptureHandler implements Dispatcher.DispatchHandler {
+/** Told once how a shadow/noise copy ended. */
+export interface ShadowSink {
+  shadowDone(o: ShadowOutcome): void;
+}
+
+/** One chunk as it is (a view the capture keeps anyway), several joined. */
+export function joinChunks(chunks: Buffer[], size: number): Buffer {
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+}
+
+/**
+ * Collects one shadow/noise answer with a bounded capture; a raw dispatch handler (no streams, no promise per chunk),
+ * its deadline on the shared list for its duration (deadline-list.ts), not a timer of its own.
+ */
+class CaptureHandler implements Dispatcher.DispatchHandler, DeadlineItem {
   readonly limit: number;
   status = 0;
   headers: Record<string, string | string[] | undefined> = {};
@@ -23,13 +37,24 @@ class CaptureHandler implements Dispatcher.DispatchHandler {
   size = 0;
   truncated = false;
   controller: Dispatcher.DispatchController | null = null;
-  timer: NodeJS.Timeout | null = null;
   timedOut = false;
-  readonly done: (o: ShadowOutcome) => void;
+  readonly sink: ShadowSink;
+  readonly deadlines: DeadlineList;
+  dueAt = 0;
+  prevDue: DeadlineItem | null = null;
+  nextDue: DeadlineItem | null = null;
+  listed = false;
 
-  constructor(limit: number, done: (o: ShadowOutcome) => void) {
+  constructor(limit: number, sink: ShadowSink, deadlines: DeadlineList) {
     this.limit = limit;
-    this.done = done;
+    this.sink = sink;
+    this.deadlines = deadlines;
+  }
+
+  onDeadline(): void {
+    this.timedOut = true;
+    if (this.controller !== null) this.controller.abort(new Error('shadow deadline'));
+    this.finish({ ok: false, error: 'timeout' });
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -43,6 +68,7 @@ class CaptureHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
     if (this.size + chunk.length > this.limit) {
       this.chunks.push(chunk.subarray(0, this.limit - this.size));
       this.size = this.limit;
@@ -66,41 +92,42 @@ class CaptureHandler implements Dispatcher.DispatchHandler {
   }
 
   response(): CapturedResponse {
-    return { status: this.status, headers: this.headers, body: Buffer.concat(this.chunks, this.size), truncated: this.truncated };
+    return { status: this.status, headers: this.headers, body: joinChunks(this.chunks, this.size), truncated: this.truncated };
   }
 
   private settled = false;
   finish(o: ShadowOutcome): void {
     if (this.settled) return;
     this.settled = true;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.done(o);
+    this.deadlines.remove(this);
+    this.chunks = [];
+    this.sink.shadowDone(o);
   }
 }
 
-export function shadowFetch(pool: Dispatcher, lean: LeanPool | null, req: { method: string; path: string; headers: Record<string, unknown>; body: Buffer | null },
-  kind: 'service' | 'noise', timeoutMs: number, captureLimit: number): Promise<ShadowOutcome> {
+/** The lean side of a shadow pool (relay/pipeline-pool.ts, or relay/pool.ts). */
+export interface LeanDispatcher {
+  dispatch(o: LeanDispatchOptions, handler: Dispatcher.DispatchHandler): boolean;
+}
+
+/** Sends one copy; `sink` hears once how it ended (never an exception). */
+export function shadowFetch(pool: Dispatcher, lean: LeanDispatcher | null, req: { method: string; path: string; headers: Record<string, unknown>; body: Buffer | null },
+  kind: 'service' | 'noise', timeoutMs: number, captureLimit: number, sink: ShadowSink): void {
   const headers: Record<string, string | string[]> = {};
   for (const k in req.headers) {
     const v = req.headers[k];
     if (v !== undefined) headers[k] = v as string | string[];
   }
   headers['x-strangler-shadow'] = kind;
-  return new Promise((resolve) => {
-    const h = new CaptureHandler(captureLimit, resolve);
-    h.timer = setTimeout(() => {
-      h.timedOut = true;
-      if (h.controller !== null) h.controller.abort(new Error('shadow deadline'));
-      h.finish({ ok: false, error: 'timeout' });
-    }, timeoutMs);
-    h.timer.unref();
-    try {
-      if (lean !== null && leanEligible(req.method, req.path, headers, req.body)) lean.dispatch({ method: req.method, path: req.path, headers, body: req.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, h);
-      else pool.dispatch({ method: req.method as Dispatcher.HttpMethod, path: req.path, headers, body: req.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, h);
-    } catch (err) {
-      h.finish({ ok: false, error: String((err as Error).message) });
-    }
-  });
+  const deadlines = deadlineList(timeoutMs);
+  const h = new CaptureHandler(captureLimit, sink, deadlines);
+  deadlines.add(h);
+  try {
+    if (lean !== null && leanEligible(req.method, req.path, headers, req.body)) lean.dispatch({ method: req.method, path: req.path, headers, body: req.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, h);
+    else pool.dispatch({ method: req.method as Dispatcher.HttpMethod, path: req.path, headers, body: req.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, h);
+  } catch (err) {
+    h.finish({ ok: false, error: String((err as Error).message) });
+  }
 }
 
 const BODY_KEEP = 4096;

@@ -2,7 +2,6 @@
  * Live per-route statistics for the admin API, kept across reloads (keyed by
  * route id), plus the bound metric children used on the hot path.
  */
-import type { Histogram } from 'prom-client';
 import { Breaker } from './breaker.ts';
 import type { AbortPhase } from './engine.ts';
 import { FastCounter, FastHistogram } from './fast-metrics.ts';
@@ -63,7 +62,9 @@ export class RouteStats {
   /** Per upstream: request counter series by status class index (bound once, updated in place: fast-metrics.ts). */
   private readonly reqChildren = new Map<string, (FastCounter | undefined)[]>();
   private readonly durChildren = new Map<string, FastHistogram>();
-  private readonly shadowDurChildren = new Map<string, Histogram.Internal<'route' | 'upstream'>>();
+  private readonly shadowDurChildren = new Map<string, FastHistogram>();
+  /** strangler_shadow_total series by result, bound on first use (one per shadowed request: fast-metrics.ts). */
+  private readonly shadowResultChildren = new Map<string, FastCounter>();
 
   constructor(id: string, metrics: FacadeMetrics, history: number) {
     this.id = id;
@@ -173,7 +174,7 @@ export class RouteStats {
   recordShadowLatency(upstream: string, seconds: number): void {
     let h = this.shadowDurChildren.get(upstream);
     if (h === undefined) {
-      h = this.metrics.shadowDuration.labels(this.id, upstream);
+      h = new FastHistogram(this.metrics.shadowDuration, [this.id, upstream]);
       this.shadowDurChildren.set(upstream, h);
     }
     h.observe(seconds);
@@ -228,7 +229,12 @@ export class RouteStats {
     else if (result === 'error') this.shadow.errors++;
     else this.shadow.skipped++;
     for (const p of differences) this.shadowPaths.add(p);
-    this.metrics.shadow.labels(this.id, result).inc();
+    let c = this.shadowResultChildren.get(result);
+    if (c === undefined) {
+      c = new FastCounter(this.metrics.shadow, [this.id, result]);
+      this.shadowResultChildren.set(result, c);
+    }
+    c.inc();
   }
 
   /** Overlap figures of one shadow comparison (service vs legacy), whatever its result. */

@@ -1,7 +1,7 @@
 /**
  * Upstreams: a lean client (relay/pool.ts) and a keep-alive undici Pool, each of the table's size, behind one Gate
  * (queue deadline, upload cap), a small separate Pool for shadow and noise
- * copies (so they never compete with live traffic; a lean one and an undici one), and one
+ * copies (so they never compete with live traffic; a pipelining lean one and an undici one), and one
  * http-proxy-middleware instance per upstream. The middleware's request pass
  * is the undici engine (engine.ts); upgrades do not use it (upgrade.ts).
  * Unchanged upstreams are reused across reloads; removed ones are closed
@@ -13,6 +13,7 @@ import { createProxyMiddleware } from 'http-proxy-middleware';
 import { Pool } from 'undici';
 import { Gate } from './gate.ts';
 import { LeanPool } from './relay/pool.ts';
+import { DEFAULT_PIPELINE_DEPTH, PipelinePool } from './relay/pipeline-pool.ts';
 import { DEFAULT_QUEUE_TIMEOUT_MS, DEFAULT_SHADOW_POOL_SIZE, DEFAULT_UPLOAD_SHARE, type UpstreamSpec } from './table/schema.ts';
 import type { Logger } from '../lib/logger.ts';
 
@@ -38,8 +39,8 @@ export interface Upstream {
   shadowPool: Pool;
   /** The lean client for `pool`'s traffic it can carry (relay/pool.ts); null when STRANGLER_LEAN_CLIENT=0 or not http:. */
   lean: LeanPool | null;
-  /** The lean client for shadow and noise copies (same size as `shadowPool`). */
-  shadowLean: LeanPool | null;
+  /** The lean client for shadow and noise copies (same size as `shadowPool`): GET copies pipelined, writes coalesced (relay/pipeline-pool.ts). */
+  shadowLean: PipelinePool | null;
   /** The http-proxy-middleware instance's proxy server (httpxy), captured by our plugin: the hot path calls its `web()` directly. */
   server: { web(req: IncomingMessage, res: ServerResponse, opts: { target: URL }): Promise<void> };
   /** Options for `server.web` (the target as a URL object, so nothing is parsed per request). */
@@ -48,6 +49,11 @@ export interface Upstream {
   proxy: ((req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => Promise<void>) & {
     upgrade: (req: IncomingMessage, socket: Socket, head: Buffer) => void;
   };
+}
+
+/** STRANGLER_SHADOW_PIPELINE=0: shadow copies one per connection at a time (depth 1), for services that mishandle pipelining. */
+export function shadowPipelineDepth(): number {
+  return process.env.STRANGLER_SHADOW_PIPELINE === '0' ? 1 : DEFAULT_PIPELINE_DEPTH;
 }
 
 /** STRANGLER_LEAN_CLIENT=0 sends everything through undici (the lean client is on by default). */
@@ -83,7 +89,9 @@ export function createUpstream(name: string, spec: UpstreamSpec, logger: Logger)
   const gate = new Gate(spec.pool, spec.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS, uploadCap(spec));
   const useLean = leanClientEnabled() && url.protocol === 'http:';
   const lean = useLean ? new LeanPool(url, { connections: spec.pool, connectTimeoutMs: spec.connectTimeoutMs, timeoutMs: spec.timeoutMs }) : null;
-  const shadowLean = useLean ? new LeanPool(url, { connections: spec.shadowPool ?? DEFAULT_SHADOW_POOL_SIZE, connectTimeoutMs: spec.connectTimeoutMs, timeoutMs: spec.timeoutMs }) : null;
+  const shadowLean = useLean
+    ? new PipelinePool(url, { connections: spec.shadowPool ?? DEFAULT_SHADOW_POOL_SIZE, depth: shadowPipelineDepth(), connectTimeoutMs: spec.connectTimeoutMs, timeoutMs: spec.timeoutMs })
+    : null;
   const upstream = { name, spec, key: specKey(spec), url, pool, gate, shadowPool, lean, shadowLean, timeoutMs: spec.timeoutMs, webOptions: { target: url } } as Upstream;
   upstream.proxy = createProxyMiddleware({
     target: url,

@@ -167,6 +167,7 @@ export async function run(): Promise<BenchResult[]> {
     const passVsFast = paired(PASS, '@fastify/http-proxy', 'rps');
     const shadowVsPass = has('facade shadow mode (primary)') ? paired('facade shadow mode (primary)', PASS, 'latP50') : NaN;
     const shadow10VsPass = has('facade shadow, sample 0.1') ? paired('facade shadow, sample 0.1', PASS, 'latP50') : NaN;
+    const shadowRpsVsPass = has('facade shadow mode (primary)') ? paired('facade shadow mode (primary)', PASS, 'rps') : NaN;
     const load1 = loadAverage();
     // The peers are the yardstick: their rounds must agree, and the machine must have been quiet, for a verdict.
     const peerRounds: Record<string, number[]> = { '@fastify/http-proxy req/s': results.get('@fastify/http-proxy')!.rps };
@@ -177,7 +178,8 @@ export async function run(): Promise<BenchResult[]> {
     console.log(verdictLine(`targets: passthrough ≥ 1.0× fastify req/s → ${r2(passVsFast)}× (paired), ${r2(pass.rps / fast.rps)}× (medians); ` +
       `p50 added over direct ≤ 1 ms → ${r3(addedMs)} ms (fastify ${r3(fastAddedMs)} ms); ` +
       `shadow primary p50 within 5 % of passthrough → ${r2((shadowVsPass - 1) * 100)} % (1 conn, paired), ${r2(((shadow.p50 - pass.p50) / Math.max(pass.p50, 1)) * 100)} % (under load); ` +
-      `with sample 0.1: ${r2((shadow10VsPass - 1) * 100)} % (1 conn, paired)` +
+      `with sample 0.1: ${r2((shadow10VsPass - 1) * 100)} % (1 conn, paired); ` +
+      `shadow at sample 1.0 req/s ≥ 0.8× passthrough → ${r2(shadowRpsVsPass)}× (paired), ${r2(shadow.rps / pass.rps)}× (medians)` +
       (nginx && has('nginx (1 worker, keepalive)') ? `; passthrough CPU/req ≤ 2.5× nginx's → ${r2(pass.cpu / med('nginx (1 worker, keepalive)').cpu)}×` : ''), verdict));
     console.log(`load average after: ${formatLoad(load1)} (2 cores; above 1.0 before the run or peer rounds spreading > 30 % = noisy: figures are relative, read the ratios)`);
 

@@ -42,14 +42,14 @@ export interface LeanDispatchOptions {
 }
 
 /** The (empty) request context and trailers every handler is given: shared, not made per request. */
-const NO_CONTEXT = Object.freeze({});
-const NO_TRAILERS = Object.freeze({});
+export const NO_CONTEXT = Object.freeze({});
+export const NO_TRAILERS = Object.freeze({});
 
-const KEEP_ALIVE_THRESHOLD_MS = 2000;
-const KEEP_ALIVE_MAX_MS = 600_000;
+export const KEEP_ALIVE_THRESHOLD_MS = 2000;
+export const KEEP_ALIVE_MAX_MS = 600_000;
 
 /** Methods whose requests carry a body (undici's list): a bodiless one still sends `content-length: 0`. */
-function expectsPayload(method: string): boolean {
+export function expectsPayload(method: string): boolean {
   return method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'QUERY' || method === 'PROPFIND' || method === 'PROPPATCH';
 }
 
@@ -75,7 +75,7 @@ export function leanEligible(method: string, path: string, headers: Record<strin
   return true;
 }
 
-class SocketError extends Error {
+export class SocketError extends Error {
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);
