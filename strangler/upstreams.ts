@@ -51,9 +51,13 @@ export interface Upstream {
   };
 }
 
-/** STRANGLER_SHADOW_PIPELINE=0: shadow copies one per connection at a time (depth 1), for services that mishandle pipelining. */
+/**
+ * STRANGLER_SHADOW_PIPELINE=1: GET shadow copies pipelined (DEFAULT_PIPELINE_DEPTH written ahead per connection);
+ * otherwise (the default) one copy per connection at a time, so a copy's latency is the service's own and never
+ * includes waiting behind an earlier answer on its connection (docs/facade.md "Pipelined shadow copies").
+ */
 export function shadowPipelineDepth(): number {
-  return process.env.STRANGLER_SHADOW_PIPELINE === '0' ? 1 : DEFAULT_PIPELINE_DEPTH;
+  return process.env.STRANGLER_SHADOW_PIPELINE === '1' ? DEFAULT_PIPELINE_DEPTH : 1;
 }
 
 /** STRANGLER_LEAN_CLIENT=0 sends everything through undici (the lean client is on by default). */

@@ -10,9 +10,22 @@ import { waitFor } from '../../test/helpers/wait.ts';
 import { json, send, startStandIn, startTestFacade, table, type StandIn, type TestFacade } from './helpers.ts';
 
 const BODY = JSON.stringify({ ok: true });
+
+/** Starts a facade with STRANGLER_SHADOW_PIPELINE set to `value` (undefined: unset, the default), then restores it. */
+async function facadeWith(value: string | undefined, doc: Parameters<typeof startTestFacade>[0]): Promise<TestFacade> {
+  const saved = process.env.STRANGLER_SHADOW_PIPELINE;
+  if (value === undefined) delete process.env.STRANGLER_SHADOW_PIPELINE;
+  else process.env.STRANGLER_SHADOW_PIPELINE = value;
+  try {
+    return await startTestFacade(doc);
+  } finally {
+    if (saved === undefined) delete process.env.STRANGLER_SHADOW_PIPELINE;
+    else process.env.STRANGLER_SHADOW_PIPELINE = saved;
+  }
+}
 const ANSWER = `HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${BODY.length}\r\n\r\n${BODY}`;
 
-describe('pipelined shadow copies through the facade @integration', () => {
+describe('pipelined shadow copies through the facade (STRANGLER_SHADOW_PIPELINE=1) @integration', () => {
   let legacy: StandIn;
   let svc: Server;
   const sockets: Socket[] = [];
@@ -59,7 +72,7 @@ describe('pipelined shadow copies through the facade @integration', () => {
     const doc = table(legacy.url, svcUrl, [
       { id: 'piped', path: '/api/piped', legacy: 'legacy', service: 'svc', mode: 'shadow', shadow: { timeoutMs: 150, noiseSample: 0, maxConcurrency: 1000 } },
     ]);
-    f = await startTestFacade(doc);
+    f = await facadeWith('1', doc);
   });
   after(async () => {
     await f.stop();
@@ -88,18 +101,10 @@ describe('pipelined shadow copies through the facade @integration', () => {
     await waitFor(() => s().matched === before + 5, { what: 'healthy copies match again' });
   });
 
-  it('STRANGLER_SHADOW_PIPELINE=0: copies go one per connection at a time, never two in one write', async () => {
-    const saved = process.env.STRANGLER_SHADOW_PIPELINE;
-    process.env.STRANGLER_SHADOW_PIPELINE = '0';
-    let g: TestFacade;
-    try {
-      g = await startTestFacade(table(legacy.url, `http://127.0.0.1:${(svc.address() as AddressInfo).port}`, [
-        { id: 'alone', path: '/api/alone', legacy: 'legacy', service: 'svc', mode: 'shadow', shadow: { timeoutMs: 1000, noiseSample: 0, maxConcurrency: 1000 } },
-      ]));
-    } finally {
-      if (saved === undefined) delete process.env.STRANGLER_SHADOW_PIPELINE;
-      else process.env.STRANGLER_SHADOW_PIPELINE = saved;
-    }
+  it('by default (STRANGLER_SHADOW_PIPELINE unset): copies go one per connection at a time, never two in one write', async () => {
+    const g = await facadeWith(undefined, table(legacy.url, `http://127.0.0.1:${(svc.address() as AddressInfo).port}`, [
+      { id: 'alone', path: '/api/alone', legacy: 'legacy', service: 'svc', mode: 'shadow', shadow: { timeoutMs: 1000, noiseSample: 0, maxConcurrency: 1000 } },
+    ]));
     try {
       maxPerChunk = 0;
       const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => send(`${g.url}/api/alone?kind=ok&i=${i}`)));
