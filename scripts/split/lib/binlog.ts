@@ -118,6 +118,57 @@ export function purgedWhy(p: BinlogPos, files: string[]): string | null {
     'to recover, cancel the split and start it again (a new copy)';
 }
 
+/** Pure: domain → `server-seq` of a MariaDB GTID position. */
+function gtidDomains(pos: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const g of pos.split(',')) {
+    if (g === '') continue;
+    const i = g.indexOf('-');
+    m.set(g.slice(0, i), g.slice(i + 1));
+  }
+  return m;
+}
+
+/**
+ * Pure: whether the server's GTID position at an offset (`here`) is the one
+ * saved with it: every domain of the saved position at the same server and
+ * sequence number there (domains in any order; a domain the saved position
+ * lacks — a seed the server could not place — is not held against it).
+ */
+export function gtidMatches(saved: string, here: string): boolean {
+  const h = gtidDomains(here);
+  for (const [d, v] of gtidDomains(saved)) if (h.get(d) !== v) return false;
+  return true;
+}
+
+/**
+ * Why the source's binlog at the saved file+offset is not the point the
+ * split saved, or null. A file+offset names a point in one server's binlog
+ * only: after a failover to a replica (its files may have the same names,
+ * their offsets are its own) or a RESET MASTER, the same name and offset hold
+ * other transactions, or none begins there, and reading on from it would
+ * skip or repeat changes without a sign. The GTID position saved with the
+ * offset tells: MariaDB's BINLOG_GTID_POS gives the server's own GTID
+ * position at that offset, which must be the saved one. Null also when it
+ * cannot be told (no GTID saved: MySQL, or a split started by a version
+ * without the column; or no BINLOG_GTID_POS).
+ */
+export async function movedWhy(side: Side, p: BinlogPos): Promise<string | null> {
+  if (p.gtid === undefined || !isGtidPos(p.gtid)) return null;
+  let here: string | null;
+  try {
+    const [[r]] = await side.knex.raw('SELECT BINLOG_GTID_POS(?, ?) AS g', [p.file, p.pos]);
+    here = r?.g === null || r?.g === undefined ? null : String(r.g);
+  } catch {
+    return null;
+  }
+  if (here !== null && isGtidPos(here) && gtidMatches(p.gtid, here)) return null;
+  return `binlog capture will not resume at ${formatPos(p)}: the split saved it with GTID position ${p.gtid}, but the source's binlog has ` +
+    `${here === null || !isGtidPos(here) ? 'no transaction boundary at that offset' : `GTID position ${here} there`} — it is not the binlog the position was read from ` +
+    '(a failover to another server, or RESET MASTER), and reading on from that offset would skip or repeat changes. ' +
+    'To recover, cancel the split and start it again (a new copy)';
+}
+
 /**
  * The position capture starts from, taken once (before the copy's first chunk
  * is read) and kept on resume. The INSERT that saves it is itself committed
@@ -253,7 +304,7 @@ const IDLE_SAVE_MS = 10_000;
 export const READ_GAP_MS = 0;
 export const BATCHED_READ_GAP_MS = 20;
 
-type RowEvent = { getEventName(): string; getTypeName(): string; nextPosition: number; tableId?: number; tableMap?: Record<number, { parentSchema: string; tableName: string } & ReaderTableMap>; rows?: Array<Record<string, unknown>>; binlogName?: string; query?: string; domainId?: number; serverId?: number; seqNo?: number | string };
+type RowEvent = { getEventName(): string; getTypeName(): string; nextPosition: number; tableId?: number; tableMap?: Record<number, { parentSchema: string; tableName: string } & ReaderTableMap>; rows?: Array<Record<string, unknown>>; binlogName?: string; query?: string; domainId?: number; serverId?: number; seqNo?: number | string; standalone?: boolean };
 
 /**
  * Reads the binlog from the saved position and turns row events of the moved
@@ -277,6 +328,8 @@ export class BinlogPump {
   error: Error | null = null;
   /** Changelog rows written and transactions read (status, benchmarks). */
   readonly counts = { transactions: 0, keys: 0, flushes: 0 };
+  /** Between a group's start (MariaDB GTID event, MySQL `BEGIN`) and its end (XID, COMMIT): see onQuery. */
+  private inGroup = false;
   private z: ZongJi | null = null;
   private file = '';
   /** Keys read since the last flush, per table (the transaction being read included: its keys are committed on the source already). */
@@ -327,6 +380,11 @@ export class BinlogPump {
     if (purged) {
       this.log?.warn({ from: formatPos(from), gtid: from.gtid }, 'binlog capture: the saved position was purged from the source');
       throw new SplitError('BLOCKED', purged);
+    }
+    const moved = await movedWhy(this.side, from);
+    if (moved) {
+      this.log?.warn({ from: formatPos(from), gtid: from.gtid }, 'binlog capture: the saved position is not in this source\'s binlog');
+      throw new SplitError('BLOCKED', moved);
     }
     this.gtid = new GtidTracker(from.gtid ?? (await gtidAt(this.side, from)));
     this.seen = from;
@@ -436,17 +494,38 @@ export class BinlogPump {
       }
       case 'MariadbGtid':
         this.gtid.begin(e.domainId!, e.serverId!, e.seqNo!);
+        // a group wrapped in BEGIN … COMMIT/XID (not a standalone statement such as DDL)
+        this.inGroup = e.standalone !== true;
         return;
       case 'Rotate':
         this.file = String(e.binlogName);
         return;
       case 'Xid':
+        this.inGroup = false;
         return this.ended(e);
       case 'Query':
-        // a transaction's end (COMMIT of a non-transactional engine) or a statement outside one (DDL)
-        if (String(e.query).trim().toUpperCase() !== 'BEGIN') this.ended(e);
-        return;
+        return this.onQuery(e);
     }
+  }
+
+  /**
+   * A Query event ends a transaction when it is the COMMIT (or ROLLBACK) of a
+   * group — a non-transactional engine's — or a statement outside any group
+   * (DDL). Inside a group it may be anything else — `SAVEPOINT`, `ROLLBACK TO
+   * SAVEPOINT` are logged as Query events amid the row events — and is no end:
+   * a position saved there would sit mid-transaction (and its GTID would
+   * claim the whole group). MySQL opens a group with a `BEGIN` Query event;
+   * MariaDB with its GTID event (`inGroup`, from the event's standalone flag).
+   */
+  private onQuery(e: RowEvent): void {
+    const text = String(e.query).trim().toUpperCase();
+    if (text === 'BEGIN') {
+      this.inGroup = true;
+      return;
+    }
+    if (this.inGroup && text !== 'COMMIT' && text !== 'ROLLBACK') return;
+    this.inGroup = false;
+    this.ended(e);
   }
 
   /**

@@ -3,7 +3,7 @@ import { waitFor as waitUntil } from '../../../test/helpers/wait.ts';
 import mysql from 'mysql2/promise';
 import { dropDatabase, ensureDatabase, withDatabase } from '../../../lib/db.ts';
 import { testServerDsn, uniqueName } from '../../../test/helpers/db.ts';
-import { mariaDbAvailable, sharedMariaDb, stopSharedMariaDb, type MariaDbServer } from '../../../test/helpers/mariadb-server.ts';
+import { mariaDbAvailable, sharedMariaDb, startMariaDb, stopSharedMariaDb, type MariaDbServer } from '../../../test/helpers/mariadb-server.ts';
 import { createKnex } from '../../../lib/db.ts';
 import { createTestDatabase } from '../../../test/helpers/db.ts';
 import { closeContext, openContext } from '../lib/context.ts';
@@ -15,7 +15,7 @@ import { WRITER_TABLES } from './harness/writer.ts';
 import { createMatrixPair, exactDifferences, MATRIX_TABLES } from './type-fixture.ts';
 import { isClean, summary } from './harness/checker.ts';
 import { runScenario, type ScenarioReport } from './harness/scenario.ts';
-import { BinlogPump, binlogFiles, chooseCapture, initCapturePos, isGtidPos, masterPos, purgedWhy, savedPos, serverWhy } from '../lib/binlog.ts';
+import { BinlogPump, binlogFiles, chooseCapture, gtidMatches, initCapturePos, isGtidPos, masterPos, purgedWhy, savedPos, serverWhy } from '../lib/binlog.ts';
 import { binlogKeyText, binlogKeyWhy, comparePos, GtidTracker } from '../lib/binlog-keys.ts';
 import { ensureMachinery, startCapture, triggerModes } from '../lib/capture.ts';
 import { fenceTriggers } from '../lib/capture-mode.ts';
@@ -78,6 +78,17 @@ describe('binlog capture: pure parts', () => {
     expect(why).to.match(/cannot resume at binlog\.000003:1234 \(GTID 0-2-99\): binlog\.000003 is no longer on the source \(purged; oldest left: binlog\.000005\)/);
     expect(why).to.match(/binlog_expire_logs_seconds/);
     expect(why).to.match(/cancel the split and start it again/);
+  });
+
+  it('a saved GTID position matches the server\'s at its offset only with every saved domain at the same server and sequence', () => {
+    expect(gtidMatches('0-2-57', '0-2-57')).to.equal(true);
+    expect(gtidMatches('0-2-57,1-3-9', '1-3-9,0-2-57'), 'domains in any order').to.equal(true);
+    expect(gtidMatches('0-2-57', '0-2-57,4-1-3'), 'a domain the saved position lacks').to.equal(true);
+    expect(gtidMatches('', '0-2-1'), 'nothing saved yet').to.equal(true);
+    expect(gtidMatches('0-2-57', '0-2-40'), 'another sequence number').to.equal(false);
+    expect(gtidMatches('0-2-57', '0-7-57'), 'another server').to.equal(false);
+    expect(gtidMatches('0-2-57,1-3-9', '0-2-57'), 'a saved domain missing there').to.equal(false);
+    expect(gtidMatches('0-2-5', '0-2-57'), 'no prefix match').to.equal(false);
   });
 
   it('decodes only key kinds it proves exact', () => {
@@ -304,6 +315,42 @@ describe('binlog capture against a server with the binlog on @integration', func
     }
   });
 
+  it('a transaction with savepoints is one transaction: SAVEPOINT events inside it are not transaction ends', async () => {
+    const f = await fresh();
+    try {
+      await ensureMachinery(f.side, f.service, false);
+      await initCapturePos(f.side, f.service);
+      const pump = new BinlogPump(f.side, f.service, f.shapes);
+      await pump.start();
+      try {
+        await pump.waitFor(await masterPos(f.side), 30_000);
+        const before = pump.counts.transactions;
+        await f.app.query('START TRANSACTION');
+        for (let i = 0; i < 5; i++) {
+          await f.app.query(`INSERT INTO t_tiny VALUES (${i}, 1)`);
+          await f.app.query(`SAVEPOINT sp${i}`);
+        }
+        await f.app.query('INSERT INTO t_tiny VALUES (50, 1)');
+        await f.app.query('ROLLBACK TO SAVEPOINT sp4');
+        await f.app.query('INSERT INTO t_tiny VALUES (60, 1)');
+        await f.app.query('COMMIT');
+        await pump.waitFor(await masterPos(f.side), 30_000);
+        // one application transaction, and at most the pump's own changelog flushes after it (read back, counted):
+        // the old reader counted each of the five SAVEPOINT Query events as a transaction end too
+        expect(pump.counts.transactions - before).to.be.within(1, 3);
+        expect(await logged(f.side, f.service)).to.have.members(['t_tiny ["30"]', 't_tiny ["31"]', 't_tiny ["32"]', 't_tiny ["33"]', 't_tiny ["34"]', 't_tiny ["3630"]'] /* key texts: hex of the decimal text; 50 was rolled back */);
+      } finally {
+        await pump.stop();
+      }
+      // the position saved at the stop is a group boundary: the next start's check of it passes
+      const again = new BinlogPump(f.side, f.service, f.shapes);
+      await again.start();
+      await again.stop();
+    } finally {
+      await f.drop();
+    }
+  });
+
   it('resumes from a position table made before the GTID column, and adds it', async () => {
     const f = await fresh();
     try {
@@ -369,6 +416,62 @@ describe('binlog capture against a server with the binlog on @integration', func
       expect(err?.message).to.match(new RegExp(`cannot resume at ${saved!.file.replace('.', '\\.')}:\\d+ \\(GTID [\\d,-]+\\): .* is no longer on the source`));
     } finally {
       await f.drop();
+    }
+  });
+});
+
+/** A server of its own: the test resets its binlog. */
+describe('binlog capture: a saved position read from another binlog @integration', function () {
+  this.timeout(120_000);
+  let server: MariaDbServer | undefined;
+  before(async function () {
+    if (!mariaDbAvailable()) this.skip();
+    server = await startMariaDb({ binlog: true });
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('is refused at resume, naming both GTID positions, when the file+offset now holds other transactions (RESET MASTER, a failover)', async () => {
+    const name = uniqueName('binlog_moved');
+    const dsn = withDatabase(server!.dsn(), name);
+    await ensureDatabase(dsn);
+    const side = openSide(dsn);
+    const app = await mysql.createConnection({ host: '127.0.0.1', port: server!.port, user: 'root', database: name });
+    try {
+      await side.knex.raw('CREATE TABLE t (k INT NOT NULL PRIMARY KEY, v VARCHAR(200)) ENGINE=InnoDB');
+      const shapes = (await readCatalog(side, ['t'])).shapes;
+      await ensureMachinery(side, 'mv', false);
+      await initCapturePos(side, 'mv');
+      const pump = new BinlogPump(side, 'mv', shapes);
+      await pump.start();
+      try {
+        for (let i = 0; i < 20; i++) await app.query(`INSERT INTO t VALUES (${i}, REPEAT('x', ${i * 7}))`);
+        await pump.waitFor(await masterPos(side), 30_000);
+      } finally {
+        await pump.stop();
+      }
+      const saved = (await savedPos(side, 'mv'))!;
+      expect(saved.gtid, 'a GTID saved with the offset').to.match(/^\d+-\d+-\d+/);
+      // the same server resumes there (the check passes on an unchanged binlog)
+      const same = new BinlogPump(side, 'mv', shapes);
+      await same.start();
+      await same.stop();
+      // the binlog starts over: the saved file name is there again, its offsets hold other transactions
+      await side.knex.raw('RESET MASTER');
+      for (let i = 0; i < 60; i++) await app.query(`UPDATE t SET v = REPEAT('y', ${(i * 13) % 200}) WHERE k = ${i % 20}`);
+      expect(await binlogFiles(side), 'the saved file exists again').to.include(saved.file);
+      expect((await masterPos(side)).pos, 'the new binlog runs past the saved offset').to.be.above(saved.pos);
+      const again = new BinlogPump(side, 'mv', shapes);
+      let err: Error | undefined;
+      await again.start().catch((e) => (err = e));
+      await again.stop();
+      expect(err?.message).to.match(new RegExp(`will not resume at ${saved.file.replace('.', '\\.')}:${saved.pos}: the split saved it with GTID position ${saved.gtid}, ` +
+        'but the source\'s binlog has (no transaction boundary at that offset|GTID position [\\d,-]+ there) — it is not the binlog'));
+    } finally {
+      await app.end();
+      await side.knex.destroy();
+      await dropDatabase(dsn);
     }
   });
 });
