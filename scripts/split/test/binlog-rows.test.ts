@@ -3,7 +3,8 @@ import ZongJi from '@vlasky/zongji';
 import mysql from 'mysql2/promise';
 import { dropDatabase, ensureDatabase, withDatabase } from '../../../lib/db.ts';
 import { uniqueName } from '../../../test/helpers/db.ts';
-import { mariaDbAvailable, sharedMariaDb, stopSharedMariaDb, type MariaDbServer } from '../../../test/helpers/mariadb-server.ts';
+import type { MariaDbServer } from '../../../test/helpers/mariadb-server.ts';
+import { binlogServer } from './helpers.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';
 import { columnPlan, DECODE, installKeyRows, KEY_COLUMNS, widthAt, type KeyColumns } from '../lib/binlog-rows.ts';
 import { flushTexts, gtidAt, masterPos, BinlogPump, positionTable } from '../lib/binlog.ts';
@@ -60,19 +61,6 @@ describe('binlog capture: cheaper per-event and per-flush steps (pure)', () => {
     expect(whole[0].split(';')[3].split('),(').length).to.equal(200);
   });
 });
-
-/** The shared second mariadbd with the binlog on (skips when the binaries are missing). */
-function binlogServer(): () => MariaDbServer {
-  let server: MariaDbServer | undefined;
-  before(async function () {
-    if (!mariaDbAvailable()) this.skip();
-    server = await sharedMariaDb({ binlog: true });
-  });
-  after(async () => {
-    await stopSharedMariaDb();
-  });
-  return () => server!;
-}
 
 const ENUM300 = Array.from({ length: 300 }, (_, i) => `'e${i}'`).join(',');
 const SET64 = Array.from({ length: 64 }, (_, i) => `'s${i}'`).join(',');

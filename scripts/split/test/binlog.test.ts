@@ -3,14 +3,14 @@ import { waitFor as waitUntil } from '../../../test/helpers/wait.ts';
 import mysql from 'mysql2/promise';
 import { dropDatabase, ensureDatabase, withDatabase } from '../../../lib/db.ts';
 import { testServerDsn, uniqueName } from '../../../test/helpers/db.ts';
-import { mariaDbAvailable, sharedMariaDb, startMariaDb, stopSharedMariaDb, type MariaDbServer } from '../../../test/helpers/mariadb-server.ts';
+import { mariaDbAvailable, startMariaDb, type MariaDbServer } from '../../../test/helpers/mariadb-server.ts';
 import { createKnex } from '../../../lib/db.ts';
 import { createTestDatabase } from '../../../test/helpers/db.ts';
 import { closeContext, openContext } from '../lib/context.ts';
 import { cutoverCommand, startCommand, statusCommand, verifyCommand } from '../lib/commands.ts';
 import { parseManifest, resolveService } from '../lib/manifest.ts';
 import { validateOptions } from '../lib/options.ts';
-import { seedCatalog } from './helpers.ts';
+import { binlogServer, seedCatalog } from './helpers.ts';
 import { WRITER_TABLES } from './harness/writer.ts';
 import { createMatrixPair, exactDifferences, MATRIX_TABLES } from './type-fixture.ts';
 import { isClean, summary } from './harness/checker.ts';
@@ -23,19 +23,6 @@ import { readCatalog } from '../lib/context.ts';
 import { keyTextExpr } from '../lib/keys.ts';
 import { openSide, type Side } from '../lib/side.ts';
 import { changelogTable, q, type TableShape } from '../lib/sql.ts';
-
-/** The shared second mariadbd with the binlog on (skips when the binaries are missing), for a describe block. */
-function binlogServer(): () => MariaDbServer {
-  let server: MariaDbServer | undefined;
-  before(async function () {
-    if (!mariaDbAvailable()) this.skip();
-    server = await sharedMariaDb({ binlog: true });
-  });
-  after(async () => {
-    await stopSharedMariaDb();
-  });
-  return () => server!;
-}
 
 describe('binlog capture: pure parts', () => {
   it('orders positions by file sequence, then offset', () => {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createKnex, dropDatabase, withDatabase, type Knex } from '../../../lib/db.ts';
 import { createMysqlOwnershipRegistry, type MysqlOwnershipRegistry } from '../../../lib/ownership/index.ts';
 import { createTestDatabase, testServerDsn, uniqueName, type TestDatabase } from '../../../test/helpers/db.ts';
+import { mariaDbAvailable, sharedMariaDb, stopSharedMariaDb, type MariaDbServer } from '../../../test/helpers/mariadb-server.ts';
 import { openContext, type SplitContext } from '../lib/context.ts';
 import { shapeOf, tableInfo } from '../lib/introspect.ts';
 import { parseManifest, resolveService, type Manifest } from '../lib/manifest.ts';
@@ -277,4 +278,17 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
     const t0 = Date.now();
     child.on('close', (code, signal) => { if (process.env.SPLIT_TEST_TIMING) console.log(`  cli ${args[0]} ${env.SPLIT_FAULT ?? ''} ${Date.now() - t0} ms`); resolvePromise({ code, signal, stdout, stderr }); });
   });
+}
+
+/** The shared second mariadbd with the binlog on (skips when the binaries are missing), for a describe block. */
+export function binlogServer(): () => MariaDbServer {
+  let server: MariaDbServer | undefined;
+  before(async function () {
+    if (!mariaDbAvailable()) this.skip();
+    server = await sharedMariaDb({ binlog: true });
+  });
+  after(async () => {
+    await stopSharedMariaDb();
+  });
+  return () => server!;
 }
