@@ -20,30 +20,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { ResponseParser, type Headers, type ParserEvents } from './response-parser.ts';
-import { KEEP_ALIVE_MAX_MS, KEEP_ALIVE_THRESHOLD_MS, NO_CONTEXT, NO_TRAILERS, SocketError, expectsPayload, type LeanDispatchOptions, type LeanPoolOptions } from './pool.ts';
-
-/**
- * The request head in undici's layout, byte for byte as the lean client's (pool.ts `send`, kept inline there on the
- * primary path): request line, `host` (the request's, else `hostHeader`), `connection`
- * (`close` for HEAD, whose connection is never reused), the headers in order, `content-length` (0 for a
- * bodiless method that expects a payload), blank line.
- */
-function requestHead(method: string, path: string, headers: LeanDispatchOptions['headers'], body: Buffer | null, hostHeader: string): string {
-  let head = method + ' ' + path + ' HTTP/1.1\r\n';
-  const host = headers.host;
-  head += typeof host === 'string' ? 'host: ' + host + '\r\n' : hostHeader;
-  head += method === 'HEAD' ? 'connection: close\r\n' : 'connection: keep-alive\r\n';
-  for (const k in headers) {
-    const v = headers[k];
-    if (v === undefined || k === 'host' || k === 'content-length') continue;
-    if (typeof v === 'string') head += k + ': ' + v + '\r\n';
-    else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) head += k + ': ' + v[i] + '\r\n';
-    else head += k + ': ' + v + '\r\n';
-  }
-  if (body !== null) head += 'content-length: ' + body.length + '\r\n\r\n';
-  else head += expectsPayload(method) ? 'content-length: 0\r\n\r\n' : '\r\n';
-  return head;
-}
+import { KEEP_ALIVE_MAX_MS, KEEP_ALIVE_THRESHOLD_MS, NO_CONTEXT, NO_TRAILERS, SocketError, expectsPayload, requestHead, upstreamAddress, type LeanDispatchOptions, type LeanPoolOptions } from './pool.ts';
 
 export interface PipelinePoolOptions extends LeanPoolOptions {
   /** Requests written ahead on one connection at most (1: no pipelining, only coalesced writes of nothing). */
@@ -472,10 +449,7 @@ export class PipelinePool {
   private readonly flushNow = () => this.flush();
 
   constructor(url: URL, opts: PipelinePoolOptions) {
-    if (url.protocol !== 'http:') throw new Error(`lean client: only http: upstreams (got ${url.protocol})`);
-    this.host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    this.port = url.port === '' ? 80 : Number(url.port);
-    this.hostHeader = `host: ${url.hostname}${url.port ? `:${url.port}` : ''}\r\n`;
+    ({ host: this.host, port: this.port, hostHeader: this.hostHeader } = upstreamAddress(url));
     this.max = opts.connections;
     this.depth = Math.max(1, opts.depth);
     this.connectTimeoutMs = opts.connectTimeoutMs;

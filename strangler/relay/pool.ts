@@ -75,6 +75,38 @@ export function leanEligible(method: string, path: string, headers: Record<strin
   return true;
 }
 
+/** An http: upstream's socket address and the `host` header line for requests without one of their own. */
+export function upstreamAddress(url: URL): { host: string; port: number; hostHeader: string } {
+  if (url.protocol !== 'http:') throw new Error(`lean client: only http: upstreams (got ${url.protocol})`);
+  return {
+    host: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+    port: url.port === '' ? 80 : Number(url.port),
+    hostHeader: `host: ${url.hostname}${url.port ? `:${url.port}` : ''}\r\n`,
+  };
+}
+
+/**
+ * The request head in undici's layout: request line, `host` (the request's, else `hostHeader`), `connection`
+ * (`close` for HEAD, whose connection is never reused), the headers in order, `content-length` (0 for a bodiless
+ * method that expects a payload), blank line. `body`: null or non-empty.
+ */
+export function requestHead(method: string, path: string, headers: LeanDispatchOptions['headers'], body: Buffer | null, hostHeader: string): string {
+  let head = method + ' ' + path + ' HTTP/1.1\r\n';
+  const host = headers.host;
+  head += typeof host === 'string' ? 'host: ' + host + '\r\n' : hostHeader;
+  head += method === 'HEAD' ? 'connection: close\r\n' : 'connection: keep-alive\r\n';
+  for (const k in headers) {
+    const v = headers[k];
+    if (v === undefined || k === 'host' || k === 'content-length') continue;
+    if (typeof v === 'string') head += k + ': ' + v + '\r\n';
+    else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) head += k + ': ' + v[i] + '\r\n';
+    else head += k + ': ' + v + '\r\n';
+  }
+  if (body !== null) head += 'content-length: ' + body.length + '\r\n\r\n';
+  else head += expectsPayload(method) ? 'content-length: 0\r\n\r\n' : '\r\n';
+  return head;
+}
+
 export class SocketError extends Error {
   readonly code: string;
   constructor(code: string, message: string) {
@@ -386,10 +418,7 @@ export class LeanPool {
   private closeWaiters: (() => void)[] = [];
 
   constructor(url: URL, opts: LeanPoolOptions) {
-    if (url.protocol !== 'http:') throw new Error(`lean client: only http: upstreams (got ${url.protocol})`);
-    this.host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    this.port = url.port === '' ? 80 : Number(url.port);
-    this.hostHeader = `host: ${url.hostname}${url.port ? `:${url.port}` : ''}\r\n`;
+    ({ host: this.host, port: this.port, hostHeader: this.hostHeader } = upstreamAddress(url));
     this.max = opts.connections;
     this.connectTimeoutMs = opts.connectTimeoutMs;
     this.timeoutMs = opts.timeoutMs;
@@ -419,21 +448,8 @@ export class LeanPool {
   send(method: string, path: string, headers: LeanDispatchOptions['headers'], reqBody: Buffer | null, headersTimeout: number, bodyTimeout: number, handler: Dispatcher.DispatchHandler): boolean {
     const isHead = method === 'HEAD';
     const body = reqBody !== null && reqBody.length > 0 ? reqBody : null;
-    let head = method + ' ' + path + ' HTTP/1.1\r\n';
-    const host = headers.host;
-    head += typeof host === 'string' ? 'host: ' + host + '\r\n' : this.hostHeader;
     const reset = isHead || (body !== null && !expectsPayload(method));
-    head += isHead ? 'connection: close\r\n' : 'connection: keep-alive\r\n';
-    for (const k in headers) {
-      const v = headers[k];
-      if (v === undefined || k === 'host' || k === 'content-length') continue;
-      if (typeof v === 'string') head += k + ': ' + v + '\r\n';
-      else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) head += k + ': ' + v[i] + '\r\n';
-      else head += k + ': ' + v + '\r\n';
-    }
-    if (body !== null) head += 'content-length: ' + body.length + '\r\n\r\n';
-    else head += expectsPayload(method) ? 'content-length: 0\r\n\r\n' : '\r\n';
-    const r = new LeanRequest(this, handler, head, body, isHead, reset, headersTimeout, bodyTimeout);
+    const r = new LeanRequest(this, handler, requestHead(method, path, headers, body, this.hostHeader), body, isHead, reset, headersTimeout, bodyTimeout);
     if (this.closed) {
       r.done = true;
       handler.onResponseError?.(r as unknown as Dispatcher.DispatchController, new SocketError('UND_ERR_CLOSED', 'the upstream pool is closed'));
