@@ -33,6 +33,7 @@
  *   (split-db's --apply-batch; its default otherwise); SPLIT_APPCOST_NO_APPLIER=1
  *   (with APPLY): a further mode, binlog capture with no applier, in the same
  *   rounds (what the applier adds, paired); SPLIT_APPCOST_APPLIERS: see APPLIERS;
+ *   SPLIT_APPCOST_RATE / SPLIT_APPCOST_PACE: an open loop instead (pacedWrites);
  *   SPLIT_APPCOST_PUMP_NODE_ARGS: node flags for the split process (e.g.
  *   `--cpu-prof --cpu-prof-dir=/tmp/prof`, which NODE_OPTIONS refuses).
  *
@@ -59,6 +60,7 @@ import { changelogTable, q } from '../split/lib/sql.ts';
 import type { BenchResult } from './cli.ts';
 import { processCpuMs } from './_proc-cpu.ts';
 import { COUNTERS, median, overlaps, pct, serverCounters, type Counter } from './_appcost-stats.ts';
+import { pacedWrites } from './_paced-writes.ts';
 
 type Mode = 'no split' | 'trigger capture' | 'binlog capture' | 'binlog, fence triggers' | 'binlog, batched reads' | 'binlog, all columns decoded' | 'binlog, nice 10' | 'binlog, nice 19' | 'binlog, read gap 2 ms' | 'binlog, read gap 5 ms' | 'binlog, target on own server' | 'binlog, no applier' | `binlog, applier ${string}`;
 /**
@@ -102,6 +104,15 @@ function threadCpuMs(pid: number, tid: number): number {
   }
 }
 
+/**
+ * SPLIT_APPCOST_RATE=N: the writers run an open loop at N writes/s in all instead of as fast as they can;
+ * SPLIT_APPCOST_PACE=F (0 < F < 1): the same at F × the no-split writes/s of the (closed-loop) warm-up round,
+ * i.e. the application at that share of what the box can serve, where a production database runs. The measured
+ * rounds only; the warm-up round stays closed (it measures the capacity).
+ */
+const RATE = envInt('SPLIT_APPCOST_RATE', 0);
+const PACE = ((v) => (Number.isFinite(v) && v > 0 && v < 1 ? v : 0))(Number(process.env.SPLIT_APPCOST_PACE));
+
 /** The split's side (_appcost-pump.ts): one process, driven by line commands. */
 function startSplitProcess(dsn: string, target: string | null, targetOwn: string | null): Promise<{ child: ChildProcess; ask(cmd: string): Promise<string> }> {
   const nodeArgs = (process.env.SPLIT_APPCOST_PUMP_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -134,7 +145,8 @@ function startSplitProcess(dsn: string, target: string | null, targetOwn: string
 export async function run(): Promise<BenchResult[]> {
   const rounds = envInt('SPLIT_APPCOST_ROUNDS', 4);
   const roundMs = envInt('SPLIT_APPCOST_ROUND_MS', 3000);
-  const writers = envInt('SPLIT_APPCOST_WRITERS', 4);
+  // an open loop needs sessions to spare, or a slow write holds back the ones due behind it
+  const writers = envInt('SPLIT_APPCOST_WRITERS', RATE > 0 || PACE > 0 ? 16 : 4);
   const rows = envInt('SPLIT_APPCOST_ROWS', 20_000);
   const copy = process.env.SPLIT_APPCOST_COPY === '1';
   const apply = copy || process.env.SPLIT_APPCOST_APPLY === '1';
@@ -157,6 +169,10 @@ export async function run(): Promise<BenchResult[]> {
   const counters = new Map<Mode, Record<Counter | 'applier batches', number>>(MODES.map((m) => [m, Object.fromEntries([...COUNTERS, 'applier batches'].map((p) => [p, 0])) as Record<Counter | 'applier batches', number>]));
   const load0 = loadavg()[0];
   let split: Awaited<ReturnType<typeof startSplitProcess>> | null = null;
+  // open loop (SPLIT_APPCOST_RATE, or SPLIT_APPCOST_PACE × the warm-up round's no-split writes/s): 0 = closed loop
+  let rate = RATE;
+  let capacity = 0;
+  const lateWrites = new Map<Mode, number>();
   try {
     await side.knex.raw('CREATE TABLE products (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT NULL, price DECIMAL(12,2) NOT NULL, stock INT NOT NULL, updated_at DATETIME(6) NOT NULL) ENGINE=InnoDB');
     for (let i = 0; i < rows; i += 2000) {
@@ -237,16 +253,28 @@ export async function run(): Promise<BenchResult[]> {
         await sp.ask('spans'); // forget the batches before the round
         const s0 = await snap();
         const until = performance.now() + roundMs;
-        await Promise.all(conns.map(async (c, w) => {
-          let i = 0;
-          while (performance.now() < until) {
-            const t = performance.now();
-            if (++i % 5 === 0) await c.query('INSERT INTO products (name, price, stock, updated_at) VALUES (?, 9.99, 1, NOW(6))', [`new ${w}-${i}-${r}`]);
-            else await c.query('UPDATE products SET stock = stock + 1, updated_at = NOW(6) WHERE id = ?', [1 + Math.floor(Math.random() * rows)]);
-            out.push(performance.now() - t);
-            starts.push(performance.timeOrigin + t);
-          }
-        }));
+        const counts = conns.map(() => 0);
+        const write = async (w: number) => {
+          const c = conns[w];
+          const i = ++counts[w];
+          if (i % 5 === 0) await c.query('INSERT INTO products (name, price, stock, updated_at) VALUES (?, 9.99, 1, NOW(6))', [`new ${w}-${i}-${r}`]);
+          else await c.query('UPDATE products SET stock = stock + 1, updated_at = NOW(6) WHERE id = ?', [1 + Math.floor(Math.random() * rows)]);
+        };
+        if (r >= 0 && rate > 0) lateWrites.set(m, (lateWrites.get(m) ?? 0) + (await pacedWrites(conns.length, rate, until, write, out, starts)).late);
+        else {
+          await Promise.all(conns.map(async (_c, w) => {
+            while (performance.now() < until) {
+              const t = performance.now();
+              await write(w);
+              out.push(performance.now() - t);
+              starts.push(performance.timeOrigin + t);
+            }
+          }));
+        }
+        if (r < 0 && m === 'no split') {
+          capacity = Math.round(out.length / (roundMs / 1000));
+          if (PACE > 0) rate = Math.round(PACE * capacity);
+        }
         const s1 = await snap();
         const spans = JSON.parse((await sp.ask('spans')).slice('spans '.length)) as Array<[number, number]>;
         if (r < 0) continue; // warm-up round: not counted
@@ -294,11 +322,12 @@ export async function run(): Promise<BenchResult[]> {
     const c = cpu.get(m)!;
     const us = (p: CpuPart) => Math.round((c[p] * 1000) / xs.length);
     return {
-      mode: m, writes: xs.length, 'p50 ms': +pct(xs, 50).toFixed(3), 'p99 ms': +pct(xs, 99).toFixed(3), 'p99 / no split': +(pct(xs, 99) / pct(base, 99)).toFixed(2), 'writes/s': Math.round(xs.length / ((rounds * roundMs) / 1000)),
+      mode: m, writes: xs.length, ...(rate > 0 ? { 'late %': +((100 * (lateWrites.get(m) ?? 0)) / Math.max(1, xs.length)).toFixed(2) } : {}), 'p50 ms': +pct(xs, 50).toFixed(3), 'p99 ms': +pct(xs, 99).toFixed(3), 'p99 / no split': +(pct(xs, 99) / pct(base, 99)).toFixed(2), 'writes/s': Math.round(xs.length / ((rounds * roundMs) / 1000)),
       ...Object.fromEntries(CPU_PARTS.map((p) => [`${p} µs/w`, us(p)])), 'total µs/w': CPU_PARTS.reduce((a, p) => a + us(p), 0),
     };
   });
-  console.log(`\nsplit-appcost: ${writers} writers, ${rounds} rounds × ${roundMs} ms per mode (after a warm-up round), ${rows} rows, ${copy ? 'capture + apply + copy (the split during its copy)' : apply ? `capture + apply (the split after its copy; target: a second database on the source's mariadbd${own ? '; in its own mode a database on a second mariadbd, same machine' : ''})` : 'capture only (no applier)'}${fenceTriggers ? ', binlog capture with fence-only triggers' : ''}; load average ${load0.toFixed(2)} → ${load1.toFixed(2)}; CPU in µs per application write (server threads, split process, the app's client)`);
+  const loop = rate > 0 ? `open loop at ${rate} writes/s (${Math.round((100 * rate) / Math.max(1, capacity))} % of the warm-up's closed-loop no-split ${capacity} writes/s; late: sent > 2 ms after due, all sessions busy)` : 'closed loop (as fast as they can)';
+  console.log(`\nsplit-appcost: ${writers} writers, ${loop}, ${rounds} rounds × ${roundMs} ms per mode (after a warm-up round), ${rows} rows, ${copy ? 'capture + apply + copy (the split during its copy)' : apply ? `capture + apply (the split after its copy; target: a second database on the source's mariadbd${own ? '; in its own mode a database on a second mariadbd, same machine' : ''})` : 'capture only (no applier)'}${fenceTriggers ? ', binlog capture with fence-only triggers' : ''}; load average ${load0.toFixed(2)} → ${load1.toFixed(2)}; CPU in µs per application write (server threads, split process, the app's client)`);
   console.table(table);
   console.log('source server counters per 1,000 application writes (row lock time in ms), and the applier\'s transactions');
   console.table(MODES.map((m) => {
@@ -316,7 +345,7 @@ export async function run(): Promise<BenchResult[]> {
       'applier busy %': +((100 * o.busyMs) / (rounds * roundMs)).toFixed(1), 'writes during a batch %': +((100 * o.all) / n).toFixed(1), 'slowest 1 % during a batch %': +((100 * o.slow) / Math.max(1, o.slowN)).toFixed(1) };
   }));
   const p99 = (m: Mode) => pct(lat.get(m)!, 99);
-  const tag = copy ? ', during copy' : apply ? ', capture + apply (target on the source server)' : '';
+  const tag = (copy ? ', during copy' : apply ? ', capture + apply (target on the source server)' : '') + (rate > 0 ? `, open loop ${Math.round((100 * rate) / Math.max(1, capacity))} % load` : '');
   return [
     { bench: 'split-appcost', metric: `app write p99, binlog capture${tag} (peer: no split)`, ours: p99('binlog capture'), peer: p99('no split'), peerName: 'no split', unit: 'ms', ratio: p99('no split') / p99('binlog capture') },
     ...(MODES.includes('trigger capture') ? [{ bench: 'split-appcost', metric: `app write p99, trigger capture${tag} (peer: no split)`, ours: p99('trigger capture'), peer: p99('no split'), peerName: 'no split', unit: 'ms', ratio: p99('no split') / p99('trigger capture') }] : []),
