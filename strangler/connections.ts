@@ -331,6 +331,14 @@ export class ConnectionGuard {
     return function guarded(req, res) {
       const socket = (req as ConnRequest).socket as StatefulSocket;
       const st = socket[STATE];
+      if (st !== undefined && st.errored) {
+        // node's parser stays on the socket after a client error: the rest of a head that got its 408 (or 400) can
+        // still arrive and complete a request. The client was told it failed (and may retry): never act on it.
+        guard.metrics.lateRequests.inc();
+        guard.warns.warn('late-request', { client: st.client, method: req.method, url: req.url }, 'request completed after its connection was answered with an error; dropped');
+        socket.destroy();
+        return;
+      }
       if (st !== undefined) {
         if (st.started++ === 0) socket.setTimeout(0); // the first-byte deadline is over; node sets keep-alive idle after the response
         st.inFlight++;

@@ -31,6 +31,8 @@ export interface FacadeMetrics {
   connectionsRejected: Counter<'reason'>;
   clientErrors: Counter<'code'>;
   connectionTimeouts: Counter<'kind'>;
+  /** Requests node completed on a connection already answered with 408/400 (late head bytes): dropped. */
+  lateRequests: Counter;
   upgradesOpen: Gauge<'upstream'>;
   upgrades: Counter<'upstream' | 'result'>;
   /** Read at scrape time: set by the request handler (facade.ts). */
@@ -106,6 +108,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): FacadeMe
     connectionsRejected: new Counter({ name: 'strangler_connections_rejected_total', help: 'Client connections closed on accept: max-connections, per-client, shutting-down', labelNames: ['reason'], registers }),
     clientErrors: new Counter({ name: 'strangler_client_errors_total', help: 'Client requests that failed parsing, by llhttp/node error code', labelNames: ['code'], registers }),
     connectionTimeouts: new Counter({ name: 'strangler_connection_timeouts_total', help: 'Client connections cut by a deadline: first-byte, headers, request, idle, upgrade', labelNames: ['kind'], registers }),
+    lateRequests: new Counter({ name: 'strangler_late_requests_dropped_total', help: 'Requests node:http completed on a client connection after it was answered with 408 or 400 (the rest of a timed-out head arrived): dropped, never sent upstream', registers }),
     upgradesOpen: new Gauge({ name: 'strangler_upgrades_open', help: 'Upgraded (and handshaking) connections per upstream', labelNames: ['upstream'], registers }),
     upgrades: new Counter({ name: 'strangler_upgrades_total', help: 'Upgrade requests by upstream and result: upgraded, refused (upstream answered without 101), capped, timeout, error, rejected', labelNames: ['upstream', 'result'], registers }),
   };
