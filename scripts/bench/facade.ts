@@ -71,6 +71,17 @@ const median = (xs: number[]) => {
 const r2 = (n: number) => Math.round(n * 100) / 100;
 const r3 = (n: number) => Math.round(n * 1000) / 1000;
 
+/** A route's shadow counters from the facade's admin API (facade-proc.ts's token). */
+async function shadowCoverage(adminPort: number, route: string): Promise<{ requests: number; sent: number; skipped: number } | null> {
+  try {
+    const r = await fetch(`http://127.0.0.1:${adminPort}/routes/${route}`, { headers: { authorization: 'Bearer bench-token-0123456789' } });
+    const j = (await r.json()) as { stats: { requests: number; shadow: { sent: number; skipped: number } } };
+    return { requests: j.stats.requests, sent: j.stats.shadow.sent, skipped: j.stats.shadow.skipped };
+  } catch {
+    return null;
+  }
+}
+
 export async function run(): Promise<BenchResult[]> {
   const load0 = loadAverage();
   console.log(`facade bench: ${SECONDS}s × ${ROUNDS} rounds per target, ${CONNECTIONS} connections, ${LATENCY_SECONDS}s single-connection latency; load average before: ${formatLoad(load0)}`);
@@ -168,6 +179,10 @@ export async function run(): Promise<BenchResult[]> {
     const shadowVsPass = has('facade shadow mode (primary)') ? paired('facade shadow mode (primary)', PASS, 'latP50') : NaN;
     const shadow10VsPass = has('facade shadow, sample 0.1') ? paired('facade shadow, sample 0.1', PASS, 'latP50') : NaN;
     const shadowRpsVsPass = has('facade shadow mode (primary)') ? paired('facade shadow mode (primary)', PASS, 'rps') : NaN;
+    // what "sample 1.0" delivered: copies sent per request over the whole run (a copy over the route's in-flight cap is skipped, not sent)
+    const coverage = has('facade shadow mode (primary)') ? await shadowCoverage(facade.info.adminPort as number, 'shadow') : null;
+    if (coverage) console.log(`shadow at sample 1.0: ${coverage.sent} copies sent for ${coverage.requests} requests (${r2((100 * coverage.sent) / Math.max(1, coverage.requests))} %), ${coverage.skipped} skipped at the route's in-flight cap`);
+    const copied = coverage ? coverage.sent / Math.max(1, coverage.requests) : 1;
     const load1 = loadAverage();
     // The peers are the yardstick: their rounds must agree, and the machine must have been quiet, for a verdict.
     const peerRounds: Record<string, number[]> = { '@fastify/http-proxy req/s': results.get('@fastify/http-proxy')!.rps };
@@ -180,6 +195,7 @@ export async function run(): Promise<BenchResult[]> {
       `shadow primary p50 within 5 % of passthrough → ${r2((shadowVsPass - 1) * 100)} % (1 conn, paired), ${r2(((shadow.p50 - pass.p50) / Math.max(pass.p50, 1)) * 100)} % (under load); ` +
       `with sample 0.1: ${r2((shadow10VsPass - 1) * 100)} % (1 conn, paired); ` +
       `shadow at sample 1.0 req/s ≥ 0.8× passthrough → ${r2(shadowRpsVsPass)}× (paired), ${r2(shadow.rps / pass.rps)}× (medians)` +
+      (copied < 0.99 ? ` — but only ${r2(100 * copied)} % of its requests were copied, so the ratio flatters` : '') +
       (nginx && has('nginx (1 worker, keepalive)') ? `; passthrough CPU/req ≤ 2.5× nginx's → ${r2(pass.cpu / med('nginx (1 worker, keepalive)').cpu)}×` : ''), verdict));
     console.log(`load average after: ${formatLoad(load1)} (2 cores; above 1.0 before the run or peer rounds spreading > 30 % = noisy: figures are relative, read the ratios)`);
 

@@ -72,6 +72,8 @@ describe('pipelined shadow copies through the facade (STRANGLER_SHADOW_PIPELINE=
     const doc = table(legacy.url, svcUrl, [
       { id: 'piped', path: '/api/piped', legacy: 'legacy', service: 'svc', mode: 'shadow', shadow: { timeoutMs: 150, noiseSample: 0, maxConcurrency: 1000 } },
     ]);
+    // few connections, so 60 copies at once must share them (pipelined)
+    (doc.upstreams.svc as { shadowPool?: number }).shadowPool = 4;
     f = await facadeWith('1', doc);
   });
   after(async () => {
