@@ -12,6 +12,7 @@ import type { FacadeMetrics } from './metrics.ts';
 import { BREAKER_STATE_VALUE } from './breaker.ts';
 import { docVersion, UnreadableDocument, VersionConflict, type RouteSource } from './sources/types.ts';
 import type { RouteStats, StatsStore } from './stats.ts';
+import { shadowPoolShortfalls } from './table/advice.ts';
 import { compileTable } from './table/compile.ts';
 import { displayRoute, MODES, TableError, validateTable, type Mode, type RouteTable } from './table/schema.ts';
 import { buildUpstreams, closeUpstreams, type Upstream } from './upstreams.ts';
@@ -180,6 +181,9 @@ export class RouteController {
     this.metrics.tableVersion.set(table.version);
     this.metrics.reloads.labels('applied').inc();
     this.logger.info({ version: table.version, routes: table.routes.length }, 'route table applied');
+    for (const s of shadowPoolShortfalls(table)) {
+      this.logger.warn({ version: table.version, ...s }, `upstream ${s.upstream}: its shadow routes may have ${s.inFlight} copies in flight but shadowPool is ${s.shadowPool}; copies over it wait for a connection and, once the routes' caps fill, are skipped (raise upstreams.${s.upstream}.shadowPool)`);
+    }
     const remember = this.source.applied?.(table);
     if (remember) {
       this.remembering = remember.catch((err) => {
