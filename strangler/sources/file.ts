@@ -21,10 +21,18 @@ export class FileSource implements RouteSource {
   private lastError: string | null = null;
   private lastLoadAt: string | null = null;
   private onChange: ((doc: unknown) => void) | null = null;
+  /**
+   * Bumped by each of our writes once its rename is done: a reload whose read began before it may hold the file as it
+   * was before the write, and delivering that would put an older table back in force after the newer one was applied
+   * (the file source is not monotonic: an operator may put an older file back on purpose).
+   */
+  private writes = 0;
+  private readonly readText: (path: string) => Promise<string>;
 
-  constructor(path: string, opts: { debounceMs?: number } = {}) {
+  constructor(path: string, opts: { debounceMs?: number; readText?: (path: string) => Promise<string> } = {}) {
     this.path = path;
     this.debounceMs = opts.debounceMs ?? DEFAULT_WATCH_DEBOUNCE_MS;
+    this.readText = opts.readText ?? ((p) => readFile(p, 'utf8'));
   }
 
   private get yaml(): boolean {
@@ -36,7 +44,7 @@ export class FileSource implements RouteSource {
   }
 
   private async read(): Promise<{ text: string; doc: unknown }> {
-    const text = await readFile(this.path, 'utf8');
+    const text = await this.readText(this.path);
     try {
       return { text, doc: this.parse(text) };
     } catch (err) {
@@ -52,8 +60,7 @@ export class FileSource implements RouteSource {
     const name = basename(this.path);
     this.watcher = watch(dirname(this.path), { persistent: false }, (_event, file) => {
       if (file !== null && file !== name) return;
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = setTimeout(() => void this.reload(), this.debounceMs);
+      this.scheduleReload();
     });
     this.watcher.on('error', (err) => {
       this.lastError = `watch: ${err.message}`;
@@ -61,17 +68,27 @@ export class FileSource implements RouteSource {
     return doc;
   }
 
+  private scheduleReload(): void {
+    if (this.watcher === null) return; // closed
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.reload(), this.debounceMs);
+  }
+
   private async reload(): Promise<void> {
     this.timer = null;
+    const writes = this.writes;
     let got: { text: string; doc: unknown };
     try {
       got = await this.read();
     } catch (err) {
+      if (writes !== this.writes) return this.scheduleReload();
       // a half-written or deleted file: report it, keep the last good table
       this.lastError = (err as Error).message;
       this.onChange?.(new UnreadableDocument(this.lastError));
       return;
     }
+    // one of our writes landed while this read ran: what it read may be from before it — read again
+    if (writes !== this.writes) return this.scheduleReload();
     if (got.text === this.lastText) return;
     this.lastText = got.text;
     this.lastError = null;
@@ -86,6 +103,7 @@ export class FileSource implements RouteSource {
     const tmp = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.${Date.now()}.tmp`);
     await writeFile(tmp, text, 'utf8');
     await rename(tmp, this.path);
+    this.writes++;
     this.lastText = text;
     this.lastLoadAt = new Date().toISOString();
   }

@@ -37,4 +37,42 @@ describe('strangler file route source @integration', () => {
     expect(src.status()).to.include({ kind: 'file', healthy: true });
     await src.close();
   });
+
+  it('never delivers a file read that began before its own write finished (an older table put back in force)', async () => {
+    const path = join(dir, 'routes.json');
+    const v = (n: number) => JSON.stringify({ version: n, upstreams: {}, routes: [] });
+    await writeFile(path, v(1));
+    // reads go through a gate the test opens: the watcher's read of version 2 is held until our write of 3 is done
+    let holdNext = false;
+    let release: (() => void) | null = null;
+    let heldDone = false;
+    let reads = 0;
+    const src = new FileSource(path, {
+      debounceMs: 10,
+      readText: async (p) => {
+        const text = await readFile(p, 'utf8');
+        if (holdNext) {
+          holdNext = false;
+          await new Promise<void>((r) => (release = r));
+          heldDone = true;
+        }
+        reads++;
+        return text;
+      },
+    });
+    const seen: number[] = [];
+    await src.start((d) => seen.push((d as { version: number }).version));
+    holdNext = true;
+    await writeFile(path, v(2)); // an operator's edit: the watcher reads it, and that read is held
+    await waitFor(() => release !== null, { what: 'the watcher reading version 2' });
+    await src.write(JSON.parse(v(3)), 2); // the facade's own change, applied by its caller right after
+    const readsBefore = reads;
+    release!();
+    // the held read returns version 2 after version 3 was written: delivered, it would put the older table back in
+    // force for good (the old code did: seen [2] while the file says 3)
+    await waitFor(() => heldDone, { what: 'the held read to return' });
+    await waitFor(() => reads >= readsBefore + 2, { what: 'the source to read the file again' });
+    expect(seen.filter((n) => n < 3), `delivered ${JSON.stringify(seen)}`).to.deep.equal([]);
+    await src.close();
+  });
 });
