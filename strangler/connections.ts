@@ -175,6 +175,8 @@ interface ConnState {
   closeAfter: boolean;
   /** A client error was already handled (node may report one several times). */
   errored: boolean;
+  /** The facade answered a client error (408/400/431) and is closing: a request completed after it is dropped. */
+  answeredError: boolean;
   upgraded: boolean;
 }
 
@@ -254,7 +256,7 @@ export class ConnectionGuard {
       }
       this.perClient.set(client, n + 1);
     }
-    const st: ConnState = { socket, client, inFlight: 0, started: 0, current: null, closeAfter: false, errored: false, upgraded: false };
+    const st: ConnState = { socket, client, inFlight: 0, started: 0, current: null, closeAfter: false, errored: false, answeredError: false, upgraded: false };
     socket[STATE] = st;
     this.states.add(st);
     this.metrics.clientConnections.inc();
@@ -322,6 +324,7 @@ export class ConnectionGuard {
       socket.destroy();
       return;
     }
+    if (st !== undefined) st.answeredError = true;
     closeSoon(socket, rawJsonError(status, errCode, message, randomUUID()));
   }
 
@@ -331,7 +334,7 @@ export class ConnectionGuard {
     return function guarded(req, res) {
       const socket = (req as ConnRequest).socket as StatefulSocket;
       const st = socket[STATE];
-      if (st !== undefined && st.errored) {
+      if (st !== undefined && st.answeredError) {
         // node's parser stays on the socket after a client error: the rest of a head that got its 408 (or 400) can
         // still arrive and complete a request. The client was told it failed (and may retry): never act on it.
         guard.metrics.lateRequests.inc();
