@@ -9,6 +9,7 @@
  *   SPLIT_BENCH_STREAM=1  also measure the streamed copy on the same server
  *   SPLIT_BENCH_CROSS=0   skip the copy across two servers (default on when mariadbd is installed)
  *   SPLIT_BENCH_CROSS_INSERT=1  also copy across the two servers with the batch-REPLACE write path (--stream-write insert)
+ *   SPLIT_BENCH_CROSS_ROUNDS  rounds of the cross-server copy (dump pipe, then ours, fresh databases; default 3): medians, paired ratio
  *   SPLIT_BENCH_CROSS_NODEFER=1  also copy across the two servers into tables with their secondary keys in place (--defer-indexes off)
  *   SPLIT_BENCH_COPY_LOADERS  chunks in flight of the LOAD DATA stream copy (default: the tool's default, 4)
  *   SPLIT_BENCH_LONG_TX_MS  length of the application transactions in the long-transaction freeze run (default 2000; 0 = skip)
@@ -37,7 +38,7 @@ import { parseManifest, resolveService } from '../split/lib/manifest.ts';
 import { validateOptions } from '../split/lib/options.ts';
 import { start } from '../split/lib/start.ts';
 import type { BenchResult } from './cli.ts';
-import { DEFAULT_VERIFY_ROUNDS, verifyResult, verifyVsChecksum } from './_split-verify.ts';
+import { DEFAULT_VERIFY_ROUNDS, median, verifyResult, verifyVsChecksum } from './_split-verify.ts';
 import { formatLoad, judge, loadAverage, verdictLines } from './_noise.ts';
 import { seedProducts, TABLES } from './_split-seed.ts';
 
@@ -399,41 +400,59 @@ export async function run(): Promise<BenchResult[]> {
     else if (cross) {
       second = await startMariaDb();
       log(`second server on port ${second.port} (ready in ${second.startMs.toFixed(0)} ms)`);
-      const xdump = createKnex(second.dsn(crossNames.dump), { pool: { max: 1 } });
-      try {
-        await ensureDatabase(second.dsn(crossNames.dump));
-        await migrateLatest(xdump, 'product');
-      } finally {
-        await xdump.destroy();
-      }
-      const xDumpSec = await dumpPipe(server, names.src, crossNames.dump, second.dsn());
-      log(`dump pipe across servers: ${xDumpSec.toFixed(1)} s`);
       // the stream copy's default write path (LOAD DATA LOCAL, chunks in flight) and, with SPLIT_BENCH_CROSS_INSERT=1,
       // its batch-REPLACE path (the one before LOAD DATA, and the fallback for local_infile=OFF) into a third database
       // and, with SPLIT_BENCH_CROSS_NODEFER=1, LOAD DATA into the target with its secondary keys in place (--defer-indexes off)
       const paths: Array<'auto' | 'insert' | 'nodefer'> = ['auto', ...(process.env.SPLIT_BENCH_CROSS_INSERT === '1' ? ['insert' as const] : []),
         ...(process.env.SPLIT_BENCH_CROSS_NODEFER === '1' ? ['nodefer' as const] : [])];
-      for (const path of paths) {
-        const streamWrite = path === 'nodefer' ? 'auto' : path;
-        const db = path === 'auto' ? crossNames.ours : path === 'insert' ? crossNames.insert : crossNames.nodefer;
-        await src.raw('DROP TABLE IF EXISTS _split_state');
-        const xctx = openContext({
-          service: resolveService(parseManifest({ ...manifest, services: { product: { ...manifest.services.product, target: second.dsn(db) } } }), 'product'),
-          opts: validateOptions({ chunkSize: 5000, maxChunk: 50_000, maxThreadsRunning: 0, copyWorkers: process.env.SPLIT_BENCH_COPY_WORKERS || undefined,
-            copyLoaders: process.env.SPLIT_BENCH_COPY_LOADERS || undefined, streamWrite, deferIndexes: path === 'nodefer' ? 'off' : 'auto' }),
-        });
+      // rounds: the dump pipe, then each path, into fresh databases; a copy's wall time swings ±15 % between runs on a
+      // shared host, so the ratio is the median of each round's (dump time / our time), not one run's
+      const xRounds = Math.max(1, envInt('SPLIT_BENCH_CROSS_ROUNDS', 3, 'cross-rounds'));
+      const dumpSecs: number[] = [];
+      const runs = new Map<string, { how: string; secs: number[]; ratios: number[] }>();
+      for (let round = 0; round < xRounds; round++) {
+        const dumpDb = `${crossNames.dump}_${round}`;
+        const xdump = createKnex(second.dsn(dumpDb), { pool: { max: 1 } });
         try {
-          const before = load();
-          t0 = performance.now();
-          const st = await start(xctx);
-          const xSec = (performance.now() - t0) / 1000;
-          const deferred = Object.values(st.state.tables).filter((t) => t.indexes?.indexes.length).length;
-          const how = `${st.state.copyPath?.startsWith('stream: LOAD DATA') ? `LOAD DATA, ${xctx.opts.copyLoaders} loaders` : 'batch REPLACE'}, ${deferred ? 'secondary keys built after' : 'secondary keys in place'}`;
-          log(`our copy across servers (${st.state.copyPath}): ${xSec.toFixed(1)} s, load ${before} → ${load()}`);
-          results.push({ bench: 'split', metric: `copy rows/s across two servers (${how}; no app writes)`, ours: total / xSec, peer: total / xDumpSec, peerName: 'mariadb-dump | mariadb across the same two servers', unit: 'rows/s', load: load() });
+          await ensureDatabase(second.dsn(dumpDb));
+          await migrateLatest(xdump, 'product');
         } finally {
-          await closeContext(xctx);
+          await xdump.destroy();
         }
+        const xDumpSec = await dumpPipe(server, names.src, dumpDb, second.dsn());
+        dumpSecs.push(xDumpSec);
+        log(`round ${round + 1}/${xRounds}: dump pipe across servers: ${xDumpSec.toFixed(1)} s`);
+        for (const path of paths) {
+          const streamWrite = path === 'nodefer' ? 'auto' : path;
+          const db = `${path === 'auto' ? crossNames.ours : path === 'insert' ? crossNames.insert : crossNames.nodefer}_${round}`;
+          await src.raw('DROP TABLE IF EXISTS _split_state');
+          const xctx = openContext({
+            service: resolveService(parseManifest({ ...manifest, services: { product: { ...manifest.services.product, target: second.dsn(db) } } }), 'product'),
+            opts: validateOptions({ chunkSize: 5000, maxChunk: 50_000, maxThreadsRunning: 0, copyWorkers: process.env.SPLIT_BENCH_COPY_WORKERS || undefined,
+              copyLoaders: process.env.SPLIT_BENCH_COPY_LOADERS || undefined, streamWrite, deferIndexes: path === 'nodefer' ? 'off' : 'auto' }),
+          });
+          try {
+            const before = load();
+            t0 = performance.now();
+            const st = await start(xctx);
+            const xSec = (performance.now() - t0) / 1000;
+            const deferred = Object.values(st.state.tables).filter((t) => t.indexes?.indexes.length).length;
+            const how = `${st.state.copyPath?.startsWith('stream: LOAD DATA') ? `LOAD DATA, ${xctx.opts.copyLoaders} loaders` : 'batch REPLACE'}, ${deferred ? 'secondary keys built after' : 'secondary keys in place'}`;
+            log(`round ${round + 1}/${xRounds}: our copy across servers (${st.state.copyPath}): ${xSec.toFixed(1)} s (dump / ours ${(xDumpSec / xSec).toFixed(2)}), load ${before} → ${load()}`);
+            const run = runs.get(path) ?? { how, secs: [], ratios: [] };
+            run.secs.push(xSec);
+            run.ratios.push(xDumpSec / xSec);
+            runs.set(path, run);
+          } finally {
+            await closeContext(xctx);
+          }
+        }
+      }
+      for (const { how, secs, ratios } of runs.values()) {
+        results.push({
+          bench: 'split', metric: `copy rows/s across two servers (${how}; no app writes; median of ${xRounds} rounds, ratio paired: ${ratios.map((x) => x.toFixed(2)).join(' ')})`,
+          ours: total / median(secs), peer: total / median(dumpSecs), peerName: 'mariadb-dump | mariadb across the same two servers', unit: 'rows/s', ratio: median(ratios), load: load(),
+        });
       }
     }
   } finally {
