@@ -64,7 +64,7 @@ export function formatRoute(r: any): string {
       `  requests  ${s.requests} (2xx ${s.byClass['2xx']}, 4xx ${s.byClass['4xx']}, 5xx ${s.byClass['5xx']}), to service ${s.toService}, aborted ${s.aborted}`,
       `  latency   p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms (${s.latencyMs.samples} samples)`,
       `  failures  upstream errors ${s.upstreamErrors}, fallbacks ${fallbackText(s)}${Object.keys(s.fallbacksRefused ?? {}).length ? `, fallbacks refused ${Object.entries(s.fallbacksRefused).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}, breaker ${s.breaker?.state ?? '-'} (opened ${s.breaker?.opens ?? 0}x)`,
-      `  shadow    sent ${s.shadow.sent}, match ${s.shadow.matched}, mismatch ${s.shadow.mismatched}, errors ${s.shadow.errors}; noise mismatch ${s.noise.mismatched}/${s.noise.matched + s.noise.mismatched}`,
+      `  shadow    sent ${s.shadow.sent}, match ${s.shadow.matched}, mismatch ${s.shadow.mismatched}, errors ${s.shadow.errors}${s.shadow.skipped ? `, skipped ${s.shadow.skipped} (over maxConcurrency copies in flight)` : ''}; noise mismatch ${s.noise.mismatched}/${s.noise.matched + s.noise.mismatched}`,
     );
   }
   return lines.join('\n');

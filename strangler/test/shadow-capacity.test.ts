@@ -9,7 +9,8 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_SHADOW_MAX_CONCURRENCY } from '../table/schema.ts';
 import { waitFor } from '../../test/helpers/wait.ts';
-import { json, send, startStandIn, startTestFacade, table, type StandIn, type TestFacade } from './helpers.ts';
+import { formatRoute } from '../cli/format.ts';
+import { admin, json, send, startStandIn, startTestFacade, table, type StandIn, type TestFacade } from './helpers.ts';
 
 describe('shadow capacity: the default shadow pool carries a route\'s default in-flight copies @integration', () => {
   let legacy: StandIn;
@@ -54,5 +55,7 @@ describe('shadow capacity: the default shadow pool carries a route\'s default in
     for (const r of held.splice(0)) json(r, 200, { ok: true });
     await waitFor(() => s().inFlight === 0 && s().matched === n, { what: 'every copy compared' });
     expect(s()).to.include({ sent: n, matched: n, mismatched: 0, errors: 0, skipped: 1 });
+    // and `strangler route show` says so
+    expect(formatRoute((await admin(f, '/routes/all')).json())).to.include(`shadow    sent ${n}, match ${n}, mismatch 0, errors 0, skipped 1 (over maxConcurrency copies in flight)`);
   });
 });
