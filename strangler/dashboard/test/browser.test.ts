@@ -125,6 +125,8 @@ describe('dashboard in a real browser @integration', function () {
     expect(f.controller.table.routes.find((r) => r.id === 'products.list')!.mode).to.equal('shadow');
     await traffic(20);
     await waitFor(async () => (await page.getByTestId('match-rate').innerText()) === '100.0 %', { what: 'match rate 100 %', timeoutMs: 15_000, intervalMs: 200 });
+    // every request got its copy: none skipped at the route's in-flight cap
+    expect(await page.getByTestId('shadow-skipped').innerText()).to.equal('0');
     const audit = (await admin(f, '/audit?route=products.list')).json().entries;
     expect(audit.at(-1)).to.deep.include({ who: 'dashboard:tester', action: 'set', reason: 'compare the catalog service' });
   });

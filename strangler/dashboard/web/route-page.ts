@@ -12,7 +12,7 @@ interface RouteData {
   route: any;
   series: { serviceShadow: boolean; latency: { t: number[]; legacyP50: (number | null)[]; legacyP99: (number | null)[]; serviceP50: (number | null)[]; serviceP99: (number | null)[] }; shadow: { t: number[]; matchRate: (number | null)[]; noiseRate: (number | null)[] } };
   noise: { noise: { compared: number; rate: number }; shadow: { compared: number; mismatched: number; rate: number }; noisyPaths: Array<{ path: string }>; realDifferencePaths: Array<{ path: string; count?: number }> };
-  diffs: { diffs: DiffRecordView[]; counts: { sent: number; matched: number; mismatched: number; errors: number } };
+  diffs: { diffs: DiffRecordView[]; counts: { sent: number; matched: number; mismatched: number; errors: number; skipped?: number } };
   audit: { entries: Array<{ at: string; who: string; action: string; from?: { mode: string; percent: number }; to?: { mode: string; percent: number }; reason: string }> };
 }
 
@@ -59,7 +59,8 @@ export function RoutePage({ id }: { id: string }) {
       <h2 id="shadow-h">Shadow: match rate vs noise rate</h2>
       <p class="figures"><span>Match rate <strong data-testid="match-rate">${pct(matchRate)}</strong> of ${n.shadow.compared} compared</span>
         <span>Noise rate <strong data-testid="noise-rate">${pct(n.noise.compared ? n.noise.rate : null)}</strong> of ${n.noise.compared} legacy-vs-legacy</span>
-        <span>Shadow errors ${data.diffs.counts.errors}</span></p>
+        <span>Shadow errors ${data.diffs.counts.errors}</span>
+        <span title="requests that got no copy: the route had maxConcurrency copies in flight">Copies skipped <strong data-testid="shadow-skipped">${data.diffs.counts.skipped ?? 0}</strong> of ${data.diffs.counts.sent + (data.diffs.counts.skipped ?? 0)}</span></p>
       <${Chart} title="Shadow match rate and noise rate over time" unit=" %" max=${100} t=${sh.t} series=${[
         { label: 'match rate', color: '#0b6b2f', values: sh.matchRate.map((x) => (x === null ? null : x * 100)) },
         { label: 'noise rate', color: '#8a4b00', dash: [6, 4], values: sh.noiseRate.map((x) => (x === null ? null : x * 100)) },

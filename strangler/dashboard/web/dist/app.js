@@ -104,7 +104,8 @@ var Mn,he,jr,Oa,jt,Ur,qr,Jr,$o,Sn,ln,Zr,xo,So,ko,Va,Tn={},En=[],za=/acit|ex(?:s|
       <h2 id="shadow-h">Shadow: match rate vs noise rate</h2>
       <p class="figures"><span>Match rate <strong data-testid="match-rate">${Dt(g)}</strong> of ${d.shadow.compared} compared</span>
         <span>Noise rate <strong data-testid="noise-rate">${Dt(d.noise.compared?d.noise.rate:null)}</strong> of ${d.noise.compared} legacy-vs-legacy</span>
-        <span>Shadow errors ${t.diffs.counts.errors}</span></p>
+        <span>Shadow errors ${t.diffs.counts.errors}</span>
+        <span title="requests that got no copy: the route had maxConcurrency copies in flight">Copies skipped <strong data-testid="shadow-skipped">${t.diffs.counts.skipped??0}</strong> of ${t.diffs.counts.sent+(t.diffs.counts.skipped??0)}</span></p>
       <${pr} title="Shadow match rate and noise rate over time" unit=" %" max=${100} t=${h.t} series=${[{label:"match rate",color:"#0b6b2f",values:h.matchRate.map(v=>v===null?null:v*100)},{label:"noise rate",color:"#8a4b00",dash:[6,4],values:h.noiseRate.map(v=>v===null?null:v*100)}]} />
       ${d.realDifferencePaths.length?P`<p>Real difference paths: ${d.realDifferencePaths.map(v=>P`<code class="real">${v.path}</code> `)}</p>`:null}
       ${d.noisyPaths.length?P`<p class="sub">Noisy paths: ${d.noisyPaths.map(v=>P`<code>${v.path}</code> `)}</p>`:null}
