@@ -3,8 +3,9 @@
 /**
  * Open loop: writes fall due every 1/rate s whatever the server does, checked every millisecond (a node timer), and go
  * out at once on a free session (FIFO when none is free). Latency is the write's own (sent → answered); a write sent
- * more than 2 ms after it fell due counts as late (the sessions were all busy: the server fell behind the offered
- * load, which a closed loop would hide by slowing down) — the caller reports the share. Writes due before `until`
+ * more than 2 ms after it fell due counts as late (every session was busy — the server fell behind the offered load,
+ * which a closed loop would hide by slowing down — or this process's own event loop was behind) — the caller reports
+ * the share. Writes due before `until`
  * all run.
  */
 export function pacedWrites(sessions: number, rate: number, until: number, write: (session: number) => Promise<void>, out: number[], starts: number[]): Promise<{ late: number }> {

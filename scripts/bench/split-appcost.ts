@@ -326,7 +326,7 @@ export async function run(): Promise<BenchResult[]> {
       ...Object.fromEntries(CPU_PARTS.map((p) => [`${p} µs/w`, us(p)])), 'total µs/w': CPU_PARTS.reduce((a, p) => a + us(p), 0),
     };
   });
-  const loop = rate > 0 ? `open loop at ${rate} writes/s (${Math.round((100 * rate) / Math.max(1, capacity))} % of the warm-up's closed-loop no-split ${capacity} writes/s; late: sent > 2 ms after due, all sessions busy)` : 'closed loop (as fast as they can)';
+  const loop = rate > 0 ? `open loop at ${rate} writes/s (${Math.round((100 * rate) / Math.max(1, capacity))} % of the warm-up's closed-loop no-split ${capacity} writes/s; late: sent > 2 ms after due — every session busy, or this client's own event loop behind)` : 'closed loop (as fast as they can)';
   console.log(`\nsplit-appcost: ${writers} writers, ${loop}, ${rounds} rounds × ${roundMs} ms per mode (after a warm-up round), ${rows} rows, ${copy ? 'capture + apply + copy (the split during its copy)' : apply ? `capture + apply (the split after its copy; target: a second database on the source's mariadbd${own ? '; in its own mode a database on a second mariadbd, same machine' : ''})` : 'capture only (no applier)'}${fenceTriggers ? ', binlog capture with fence-only triggers' : ''}; load average ${load0.toFixed(2)} → ${load1.toFixed(2)}; CPU in µs per application write (server threads, split process, the app's client)`);
   console.table(table);
   console.log('source server counters per 1,000 application writes (row lock time in ms), and the applier\'s transactions');
