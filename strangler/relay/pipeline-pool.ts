@@ -17,10 +17,10 @@
  * - Deadlines as in the lean client, for the request whose answer is being read: headers timeout from its write
  *   (checked on data and by the socket's idle timer), body timeout between body bytes. Keep-alive as there.
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { ResponseParser, type Headers, type ParserEvents } from './response-parser.ts';
-import { KEEP_ALIVE_MAX_MS, KEEP_ALIVE_THRESHOLD_MS, NO_CONTEXT, NO_TRAILERS, SocketError, expectsPayload, requestHead, upstreamAddress, type LeanDispatchOptions, type LeanPoolOptions } from './pool.ts';
+import { KEEP_ALIVE_MAX_MS, KEEP_ALIVE_THRESHOLD_MS, NO_CONTEXT, NO_TRAILERS, SocketError, expectsPayload, requestHead, upstreamAddress, upstreamSocket, writeRequest, type LeanDispatchOptions, type LeanPoolOptions } from './pool.ts';
 
 export interface PipelinePoolOptions extends LeanPoolOptions {
   /** Requests written ahead on one connection at most (1: no pipelining, only coalesced writes of nothing). */
@@ -132,9 +132,8 @@ class PipeConn implements ParserEvents {
     this.keepAliveMs = pool.keepAliveMs;
     this.timeoutMs = pool.connectTimeoutMs;
     this.idleAt = performance.now();
-    const s = connect({ host: pool.host, port: pool.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 });
+    const s = upstreamSocket(pool.host, pool.port, this.timeoutMs);
     this.socket = s;
-    s.setTimeout(this.timeoutMs);
     s.on('connect', () => {
       this.connected = true;
       this.write();
@@ -215,13 +214,7 @@ class PipeConn implements ParserEvents {
     }
     if (first) this.startHead();
     if (out === '') return;
-    const s = this.socket;
-    if (body !== null) {
-      s.cork();
-      s.write(out, 'latin1');
-      s.write(body);
-      s.uncork();
-    } else s.write(out, 'latin1');
+    writeRequest(this.socket, out, body);
   }
 
   /** reqs[0] was written and its answer is next. */

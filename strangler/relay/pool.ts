@@ -85,6 +85,23 @@ export function upstreamAddress(url: URL): { host: string; port: number; hostHea
   };
 }
 
+/** A keep-alive TCP connection to an upstream, Nagle off, its idle timeout armed: the connection of both lean clients. */
+export function upstreamSocket(host: string, port: number, timeoutMs: number): Socket {
+  const s = connect({ host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 });
+  s.setTimeout(timeoutMs);
+  return s;
+}
+
+/** Writes a request's head (latin1) and its body, if it has one, as one write. */
+export function writeRequest(s: Socket, head: string, body: Buffer | null): void {
+  if (body !== null && body.length > 0) {
+    s.cork();
+    s.write(head, 'latin1');
+    s.write(body);
+    s.uncork();
+  } else s.write(head, 'latin1');
+}
+
 /**
  * The request head in undici's layout: request line, `host` (the request's, else `hostHeader`), `connection`
  * (`close` for HEAD, whose connection is never reused), the headers in order, `content-length` (0 for a bodiless
@@ -211,9 +228,8 @@ class Conn implements ParserEvents {
     this.parser = new ResponseParser(this);
     this.keepAliveMs = pool.keepAliveMs;
     this.timeoutMs = pool.connectTimeoutMs;
-    const s = connect({ host: pool.host, port: pool.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 });
+    const s = upstreamSocket(pool.host, pool.port, this.timeoutMs);
     this.socket = s;
-    s.setTimeout(this.timeoutMs);
     s.on('connect', () => this.onConnect());
     s.on('data', (b: Buffer) => this.onData(b));
     s.on('end', () => this.onEnd());
@@ -240,13 +256,7 @@ class Conn implements ParserEvents {
       this.socket.setTimeout(t);
     }
     r.sentAt = performance.now();
-    const s = this.socket;
-    if (r.body !== null && r.body.length > 0) {
-      s.cork();
-      s.write(r.head, 'latin1');
-      s.write(r.body);
-      s.uncork();
-    } else s.write(r.head, 'latin1');
+    writeRequest(this.socket, r.head, r.body);
   }
 
   private onConnect(): void {
