@@ -7,11 +7,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFacade } from '../../strangler/index.ts';
+import { BENCH_ADMIN_TOKEN } from '../../strangler/bench/admin-token.ts';
 
 const [seedFile, prefix] = process.argv.slice(2);
 const dir = await mkdtemp(join(tmpdir(), 'strangler-scale-'));
 const f = await startFacade({
-  host: '127.0.0.1', port: 0, adminHost: '127.0.0.1', adminPort: 0, adminToken: process.env.SCALE_ADMIN_TOKEN ?? 'bench-token-0123456789',
+  host: '127.0.0.1', port: 0, adminHost: '127.0.0.1', adminPort: 0, adminToken: process.env.SCALE_ADMIN_TOKEN ?? BENCH_ADMIN_TOKEN,
   source: { kind: 'redis', url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: prefix!, seedFile: seedFile! },
   auditFile: join(dir, 'audit.jsonl'), stateDir: dir,
   bodyLimit: 1024 * 1024, captureLimit: 256 * 1024, shutdownGraceMs: 100,

@@ -35,6 +35,7 @@ import { Redis } from 'ioredis';
 import { request } from 'undici';
 import type { BenchResult } from './cli.ts';
 import { formatLoad, judge, loadAverage, verdictLines } from './_noise.ts';
+import { BENCH_ADMIN_TOKEN } from '../../strangler/bench/admin-token.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const num = (name: string, d: number) => (process.env[name] ? Number(process.env[name]) : d);
@@ -43,7 +44,7 @@ const ROUNDS = num('SCALE_BENCH_ROUNDS', 3);
 const PER_INSTANCE = num('SCALE_BENCH_CONNECTIONS_PER_INSTANCE', 10);
 const CHANGES = Math.max(2, num('SCALE_BENCH_CHANGES', 10));
 const INSTANCES = 3;
-const TOKEN = 'bench-token-0123456789';
+const TOKEN = BENCH_ADMIN_TOKEN;
 const CONVERGE_DEADLINE_MS = 10_000;
 
 const children: ChildProcess[] = [];

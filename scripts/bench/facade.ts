@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import type { BenchResult } from './cli.ts';
 import { formatLoad, judge, loadAverage, verdictLine } from './_noise.ts';
 import { benchDir, children, startChild, startNginx } from './_facade-procs.ts';
+import { BENCH_ADMIN_TOKEN } from '../../strangler/bench/admin-token.ts';
 
 const num = (name: string, def: number) => {
   const v = Number(process.env[name]);
@@ -71,10 +72,10 @@ const median = (xs: number[]) => {
 const r2 = (n: number) => Math.round(n * 100) / 100;
 const r3 = (n: number) => Math.round(n * 1000) / 1000;
 
-/** A route's shadow counters from the facade's admin API (facade-proc.ts's token). */
+/** A route's shadow counters from the facade's admin API. */
 async function shadowCoverage(adminPort: number, route: string): Promise<{ requests: number; sent: number; skipped: number } | null> {
   try {
-    const r = await fetch(`http://127.0.0.1:${adminPort}/routes/${route}`, { headers: { authorization: 'Bearer bench-token-0123456789' } });
+    const r = await fetch(`http://127.0.0.1:${adminPort}/routes/${route}`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } });
     const j = (await r.json()) as { stats: { requests: number; shadow: { sent: number; skipped: number } } };
     return { requests: j.stats.requests, sent: j.stats.shadow.sent, skipped: j.stats.shadow.skipped };
   } catch {

@@ -3,6 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFacade } from '../index.ts';
+import { BENCH_ADMIN_TOKEN } from './admin-token.ts';
 
 const [legacyPort, servicePort] = process.argv.slice(2).map(Number);
 const dir = await mkdtemp(join(tmpdir(), 'strangler-bench-'));
@@ -22,7 +23,7 @@ await writeFile(routes, JSON.stringify({
   ],
 }));
 const f = await startFacade({
-  host: '127.0.0.1', port: 0, adminHost: '127.0.0.1', adminPort: 0, adminToken: 'bench-token-0123456789',
+  host: '127.0.0.1', port: 0, adminHost: '127.0.0.1', adminPort: 0, adminToken: BENCH_ADMIN_TOKEN,
   source: { kind: 'file', path: routes }, auditFile: join(dir, 'audit.jsonl'),
   bodyLimit: 1024 * 1024, captureLimit: 256 * 1024, shutdownGraceMs: 100,
 });
