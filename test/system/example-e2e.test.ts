@@ -107,6 +107,13 @@ describe('examples/taskboard adopts the installed toolkit end to end @integratio
     });
   }
 
+  /** The apps' own error and seam lines (stack traces included), for a failure message that explains itself. */
+  function appErrors(): string {
+    return procs.filter((x) => x.name !== 'facade')
+      .map((p) => `${p.name}:\n${p.out().split(/\n(?=\S)/).filter((l) => / taskboard (error|seam) /.test(l)).join('\n') || '(nothing)'}`)
+      .join('\n');
+  }
+
   async function suiteOnce(stage: string): Promise<SuiteRun> {
     const r = await suite(stage);
     expect(r.failed, stage).to.deep.equal([]);
@@ -359,7 +366,7 @@ describe('examples/taskboard adopts the installed toolkit end to end @integratio
     // the source may already have newer signups (the suite kept looping after the flip back)
     expect(end.differ, 'rows that differ after the rollback').to.deep.equal([]);
     expect(end.onlyRight, 'target rows missing on the source after the rollback').to.deep.equal([]);
-    expect(all.flatMap((r) => r.failed), 'failed assertions while the split ran').to.deep.equal([]);
+    expect(all.flatMap((r) => r.failed), `failed assertions while the split ran; what the apps logged:\n${appErrors()}`).to.deep.equal([]);
     expect(all.length).to.be.at.least(2);
     for (const p of procs.filter((x) => x.name !== 'facade')) {
       expect(p.out(), `${p.name} answered a 500`).to.not.match(/taskboard error (GET|POST|PUT|PATCH|DELETE) /);

@@ -56,6 +56,7 @@ interface Globals {
   verifyMaxAge?: string;
   ddlLockWaitMs?: string;
   ddlRetries?: string;
+  ddlWait?: boolean;
   nice?: string;
   actor?: string;
   code?: string[];
@@ -103,7 +104,7 @@ async function withContext<T>(cmd: Command, service: string, fn: (ctx: SplitCont
   const opts = validateOptions({
     chunkSize: g.chunkSize, minChunk: g.minChunk, maxChunk: g.maxChunk, targetChunkMs: g.targetChunkMs, maxRowsPerSecond: g.maxRowsPerSecond, maxThreadsRunning: g.maxThreadsRunning,
     applyBatch: g.applyBatch, applyLagMs: g.applyLagMs, copyWorkers: g.copyWorkers, copyLoaders: g.copyLoaders, streamWrite: g.streamWrite as never, deferIndexes: g.deferIndexes as never, freezeAbortMs: g.abortAfterMs, verifyChunk: g.verifyChunk, verifyLeafRows: g.verifyLeafRows, verifyWorkers: g.verifyWorkers, copyMode: g.copyMode as never, capture: g.capture as never, verifyMaxAgeMs: g.verifyMaxAge,
-    ddlLockWaitMs: g.ddlLockWaitMs, ddlRetries: g.ddlRetries, nice: g.nice,
+    ddlLockWaitMs: g.ddlLockWaitMs, ddlRetries: g.ddlRetries, ddlWait: g.ddlWait, nice: g.nice,
   });
   if (opts.nice) niceProcess(opts.nice);
   const ctx = openContext({
@@ -173,7 +174,8 @@ function build(): Command {
     .option('--verify-leaf-rows <n>', `differing verify ranges are split down to this many rows, then diffed row by row (default: ${DEFAULT_VERIFY_LEAF_ROWS})`)
     .option('--verify-workers <n>', 'verify chunks compared at once, each with its own snapshot on both sides (default: the servers\' cores, halved when both sides share one, at least 2)')
     .option('--verify-max-age <duration>', 'cutover needs a clean verify finished at most this long ago, ms or 90s/30m/1h (default: 1h)')
-    .option('--ddl-lock-wait-ms <n>', `longest one DDL attempt (trigger, FK drop, rename) waits for its metadata lock (default: ${DEFAULT_DDL_LOCK_WAIT_MS})`)
+    .option('--ddl-lock-wait-ms <n>', `how long one DDL attempt (trigger, FK drop, rename) keeps trying, NOWAIT, for a moment when no transaction holds its tables (default: ${DEFAULT_DDL_LOCK_WAIT_MS})`)
+    .option('--ddl-wait', 'let a DDL attempt wait for its metadata lock instead (tables never free for a moment): the application\'s statements queue behind it meanwhile, and a transaction of theirs that reads then writes the table is rolled back as a deadlock victim')
     .option('--nice <n>', 'run the tool at this CPU priority (Unix nice 0-19): on a busy source host the application and the database get the cores first; the tool (binlog reading, copy, apply) waits for idle cycles, so its lag grows (default: 0, unchanged)')
     .option('--ddl-retries <n>', `DDL attempts after the first, with backoff; then fail naming the blocking transaction (default: ${DEFAULT_DDL_RETRIES})`)
     .addOption(new Option('--copy-mode <mode>', 'auto: INSERT … SELECT on one server, stream otherwise (default: auto)').choices(['auto', 'sql', 'stream']))

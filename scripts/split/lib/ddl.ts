@@ -7,30 +7,52 @@ import { openConnection, type Side } from './side.ts';
 import { killQuery } from './watch.ts';
 
 /**
- * DDL on tables the application uses, without stalling the application.
+ * DDL on tables the application uses, without stalling the application and
+ * without failing any of its transactions.
  *
  * CREATE TRIGGER, ALTER TABLE … DROP FOREIGN KEY and RENAME TABLE need an
- * exclusive metadata lock. While they wait for it every new statement on the
- * table queues behind them — for `lock_wait_timeout`, a day by default. So each
- * attempt waits at most `lockWaitMs` (session lock_wait_timeout, plus a KILL
- * QUERY of our own statement for sub-second limits), then gives the lock up,
- * lets the queue drain during a backoff pause and tries again (gh-ost and
- * Spirit do the same). After the last attempt the error names the sessions
- * whose open transactions hold the table (INNODB_TRX + PROCESSLIST, and
- * METADATA_LOCK_INFO where that plugin is installed).
+ * exclusive metadata lock. A DDL that *waits* for it does two kinds of harm:
+ *   - every new statement on the table queues behind it (for
+ *     `lock_wait_timeout`, a day by default);
+ *   - it makes application transactions fail. A transaction that has read the
+ *     table and then writes it (SELECT then UPDATE), or has written a foreign
+ *     key's parent and then writes the child, now waits for the DDL while the
+ *     DDL waits for it. The server calls that a deadlock and, DML weighing less
+ *     than DDL, rolls the *application's* transaction back (ER_LOCK_DEADLOCK):
+ *     a client sees a 500. A short lock wait does not help; the victim is
+ *     chosen the moment the cycle closes.
+ * So by default a DDL never waits: each try runs with lock_wait_timeout 0
+ * (NOWAIT) and fails at once when any transaction holds one of its tables;
+ * tries repeat every few milliseconds (DDL_TRY_PAUSE_MS, jittered) for up to
+ * `lockWaitMs`, which finds the moment between two application transactions.
+ * After such an attempt the session pauses (backoff) and tries again,
+ * `retries` times. `wait: true` (`--ddl-wait`) is the old way, for tables
+ * never free for a moment: each attempt waits at most `lockWaitMs` (session
+ * lock_wait_timeout, plus a KILL QUERY of our own statement for sub-second
+ * limits) — writers queue behind it meanwhile and may be deadlock victims.
+ * After the last attempt the error names the sessions whose open transactions
+ * hold the table (INNODB_TRX + PROCESSLIST, and METADATA_LOCK_INFO where that
+ * plugin is installed).
  */
 export const DEFAULT_DDL_LOCK_WAIT_MS = 1000;
 export const DEFAULT_DDL_RETRIES = 5;
 /** First pause between attempts; doubles per attempt up to DDL_BACKOFF_MAX_MS. */
 export const DDL_BACKOFF_MS = 100;
 export const DDL_BACKOFF_MAX_MS = 2000;
+/** Pause between two NOWAIT tries of one attempt (ms; each pause is drawn from 0.5–1.5× this). */
+export const DDL_TRY_PAUSE_MS = 10;
 /** Blocking sessions named in an error. */
 export const DDL_MAX_BLOCKERS = 5;
 
 export interface DdlPolicy {
+  /** How long one attempt keeps trying (NOWAIT) or waits for its lock (`wait`). */
   lockWaitMs: number;
   retries: number;
+  /** Wait for the metadata lock instead of trying NOWAIT (see above: writers queue, and may become deadlock victims). */
+  wait?: boolean;
   log?: Logger;
+  /** Called after every try that did not get its lock (tests observe the tries). */
+  onBusy?: (tries: number) => void;
 }
 
 export const DEFAULT_DDL_POLICY: DdlPolicy = { lockWaitMs: DEFAULT_DDL_LOCK_WAIT_MS, retries: DEFAULT_DDL_RETRIES };
@@ -82,7 +104,9 @@ export class DdlSession {
   private async connection(): Promise<mysql.Connection> {
     if (!this.conn) {
       this.conn = await openConnection(this.side.dsn);
-      await this.conn.query(`SET SESSION lock_wait_timeout = ${Math.max(1, Math.ceil(this.policy.lockWaitMs / 1000))}, SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.ceil(this.policy.lockWaitMs / 1000))}`);
+      // NOWAIT: 0 fails a metadata lock request at once (ER_LOCK_WAIT_TIMEOUT) instead of queueing it
+      const s = this.policy.wait ? Math.max(1, Math.ceil(this.policy.lockWaitMs / 1000)) : 0;
+      await this.conn.query(`SET SESSION lock_wait_timeout = ${s}, SESSION innodb_lock_wait_timeout = ${s}`);
     }
     return this.conn;
   }
@@ -91,36 +115,57 @@ export class DdlSession {
   async run(sql: string, what: string, tables: string[]): Promise<void> {
     const attempts = 1 + this.policy.retries;
     let lastErr: unknown;
+    let tries = 0;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (attempt > 1) await new Promise((r) => setTimeout(r, backoffMs(attempt)));
-      const conn = await this.connection();
-      const subSecond = this.policy.lockWaitMs % 1000 !== 0;
-      let timedOut = false;
-      let killing: Promise<void> | undefined;
-      const timer = subSecond ? setTimeout(() => {
-        timedOut = true;
-        killing = killQuery({ dsn: this.side.dsn, threadId: conn.threadId });
-      }, this.policy.lockWaitMs) : undefined;
-      try {
-        await conn.query(sql);
-        return;
-      } catch (err) {
-        const errno = (err as { errno?: number }).errno;
-        if (errno === undefined || !LOCK_ERRNOS.has(errno) || (errno === 1317 && !timedOut)) throw err;
+      if (attempt > 1) await sleep(backoffMs(attempt));
+      const until = performance.now() + this.policy.lockWaitMs;
+      for (;;) {
+        const err = await this.tryOnce(sql);
+        if (err === undefined) return;
         lastErr = err;
-        this.log.warn({ table: tables.join(','), what, attempt, attempts, lockWaitMs: this.policy.lockWaitMs }, 'DDL could not get its metadata lock in time; gave it up so application writes keep flowing');
-      } finally {
-        if (timer) clearTimeout(timer);
-        // a KILL still on its way must not hit the next statement of this session
-        await killing;
+        this.policy.onBusy?.(++tries);
+        if (this.policy.wait || performance.now() + DDL_TRY_PAUSE_MS >= until) break;
+        await sleep(DDL_TRY_PAUSE_MS * (0.5 + Math.random()));
       }
+      this.log.warn({ table: tables.join(','), what, attempt, attempts, tries, lockWaitMs: this.policy.lockWaitMs, wait: !!this.policy.wait },
+        this.policy.wait
+          ? 'DDL could not get its metadata lock in time; gave it up so application writes keep flowing'
+          : 'DDL found no moment without a transaction on its tables; pausing so application transactions run, then trying again');
     }
     const blockers = await findBlockers(await this.connection(), this.side.db, tables).catch(() => [] as Blocker[]);
+    const how = this.policy.wait
+      ? `could not get its lock within ${this.policy.lockWaitMs} ms in ${attempts} attempt(s)`
+      : `found no moment when no transaction held the table in ${tries} NOWAIT tries over ${attempts} attempt(s) of ${this.policy.lockWaitMs} ms`;
     throw new SplitError('LOCKED',
-      `${what} on ${this.side.db}.${tables.join(', ')} could not get its lock within ${this.policy.lockWaitMs} ms in ${attempts} attempt(s) ` +
+      `${what} on ${this.side.db}.${tables.join(', ')} ${how} ` +
       `(${maskSecretsInText((lastErr as Error)?.message ?? '')}); nothing was changed by it and application writes were not held. ` +
-      `Blocked by: ${describeBlockers(blockers)}. Retry when that ends, or raise --ddl-lock-wait-ms / --ddl-retries`,
+      `Blocked by: ${describeBlockers(blockers)}. Retry when that ends, or raise --ddl-lock-wait-ms / --ddl-retries` +
+      (this.policy.wait ? '' : ' (or --ddl-wait: wait for the lock, queueing the application\'s statements behind it)'),
       { blockers });
+  }
+
+  /** One try: undefined when the statement ran, its lock error when it did not get its lock; any other error throws. */
+  private async tryOnce(sql: string): Promise<unknown> {
+    const conn = await this.connection();
+    const subSecond = this.policy.wait === true && this.policy.lockWaitMs % 1000 !== 0;
+    let timedOut = false;
+    let killing: Promise<void> | undefined;
+    const timer = subSecond ? setTimeout(() => {
+      timedOut = true;
+      killing = killQuery({ dsn: this.side.dsn, threadId: conn.threadId });
+    }, this.policy.lockWaitMs) : undefined;
+    try {
+      await conn.query(sql);
+      return undefined;
+    } catch (err) {
+      const errno = (err as { errno?: number }).errno;
+      if (errno === undefined || !LOCK_ERRNOS.has(errno) || (errno === 1317 && !timedOut)) throw err;
+      return err;
+    } finally {
+      if (timer) clearTimeout(timer);
+      // a KILL still on its way must not hit the next statement of this session
+      await killing;
+    }
   }
 
   async close(): Promise<void> {
@@ -128,6 +173,10 @@ export class DdlSession {
     this.conn = undefined;
     await c?.end().catch(() => c.destroy());
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** Runs DDL statements on one side through one bounded session. */
@@ -182,6 +231,6 @@ function num(v: unknown): number | null {
 }
 
 /** The DDL policy of a run: the validated options, logged through the run's logger. */
-export function ddlPolicy(ctx: { opts: { ddlLockWaitMs: number; ddlRetries: number }; log?: Logger }): DdlPolicy {
-  return { lockWaitMs: ctx.opts.ddlLockWaitMs, retries: ctx.opts.ddlRetries, log: ctx.log };
+export function ddlPolicy(ctx: { opts: { ddlLockWaitMs: number; ddlRetries: number; ddlWait?: boolean }; log?: Logger }): DdlPolicy {
+  return { lockWaitMs: ctx.opts.ddlLockWaitMs, retries: ctx.opts.ddlRetries, wait: ctx.opts.ddlWait === true, log: ctx.log };
 }

@@ -55,8 +55,10 @@ export interface SplitOptions {
   capture: 'auto' | 'binlog' | 'triggers';
   /** Cutover refuses unless the last clean verify finished at most this long ago (verify-gate.ts). */
   verifyMaxAgeMs: number;
-  /** Longest one DDL attempt (trigger, FK drop, rename) waits for its metadata lock; writers queue behind it meanwhile. */
+  /** How long one DDL attempt (trigger, FK drop, rename) keeps trying NOWAIT for its metadata lock (or waits for it, with ddlWait). */
   ddlLockWaitMs: number;
+  /** Wait for a DDL's metadata lock instead of trying NOWAIT: writers queue behind it and may become deadlock victims (ddl.ts). */
+  ddlWait: boolean;
   /** DDL attempts after the first, with backoff pauses in between (writers flow during the pauses). */
   ddlRetries: number;
   /** CPU priority of the tool's process, Unix nice 0–19 (nice.ts); 0 leaves it alone. */
@@ -87,6 +89,7 @@ export const DEFAULT_OPTIONS: SplitOptions = {
   verifyMaxAgeMs: DEFAULT_VERIFY_MAX_AGE_MS,
   ddlLockWaitMs: DEFAULT_DDL_LOCK_WAIT_MS,
   ddlRetries: DEFAULT_DDL_RETRIES,
+  ddlWait: false,
   nice: 0,
 };
 
@@ -128,6 +131,10 @@ export function validateOptions(input: Partial<Record<keyof SplitOptions, unknow
     const ms = parseDuration(input.verifyMaxAgeMs);
     if (ms === undefined || ms < 1000 || ms > 30 * 86_400_000) problems.push('verifyMaxAgeMs: must be a duration between 1s and 30d (e.g. 3600000, 90s, 30m, 1h)');
     else out.verifyMaxAgeMs = ms;
+  }
+  if (input.ddlWait !== undefined) {
+    if (typeof input.ddlWait === 'boolean') out.ddlWait = input.ddlWait;
+    else problems.push('ddlWait: must be true or false');
   }
   if (out.minChunk > out.maxChunk) problems.push('minChunk: must not exceed maxChunk');
   if (problems.length) throw new SplitError('BAD_OPTION', problems.join('; '));

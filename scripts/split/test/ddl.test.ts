@@ -73,5 +73,8 @@ describe('split-db DDL never stalls the application (#5) @integration', function
   it('validates --ddl-lock-wait-ms and --ddl-retries up front', () => {
     expect(validateOptions({ ddlLockWaitMs: '250', ddlRetries: '0' })).to.include({ ddlLockWaitMs: 250, ddlRetries: 0 });
     expect(() => validateOptions({ ddlLockWaitMs: 50, ddlRetries: -1 })).to.throw('ddlLockWaitMs: must be an integer between 100 and 60000; ddlRetries: must be an integer between 0 and 100');
+    expect(validateOptions({}).ddlWait).to.equal(false);
+    expect(validateOptions({ ddlWait: true }).ddlWait).to.equal(true);
+    expect(() => validateOptions({ ddlWait: 'yes' })).to.throw('ddlWait: must be true or false');
   });
 });

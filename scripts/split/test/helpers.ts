@@ -171,7 +171,7 @@ export class Writer {
         if (e.errno === 1644) {
           this.fenced++;
           await this.reg.refresh().catch(() => undefined);
-        } else if (e.errno !== 1213 && e.errno !== 1205 && e.errno !== 1062) {
+        } else if (e.errno !== 1062) {
           this.errors.push(String(e.message).slice(0, 200));
         }
       }
