@@ -123,7 +123,8 @@ export class DdlSession {
         const err = await this.tryOnce(sql);
         if (err === undefined) return;
         lastErr = err;
-        this.policy.onBusy?.(++tries);
+        tries++;
+        this.policy.onBusy?.(tries);
         if (this.policy.wait || performance.now() + DDL_TRY_PAUSE_MS >= until) break;
         await sleep(DDL_TRY_PAUSE_MS * (0.5 + Math.random()));
       }

@@ -167,6 +167,9 @@ describe('split-db DDL never rolls back an application transaction as a deadlock
       expect(nowait.err?.message).to.include('--ddl-wait');
       expect(nowait.tries, 'NOWAIT tries in 2 × 300 ms').to.be.greaterThan(10);
       expect(nowait.waited, 'a NOWAIT try was seen waiting in the server').to.equal(false);
+      // the count in the message is the tool's own, with or without an observer
+      const unobserved = await withDdl(side, { lockWaitMs: 200, retries: 0 }, (ddl) => ddl.run(sql, 'CREATE TRIGGER t_ddl_probe', ['products'])).then(() => undefined, (e: unknown) => e as Error);
+      expect(Number(/in (\d+) NOWAIT tries/.exec(unobserved?.message ?? '')?.[1])).to.be.greaterThan(5);
 
       const waiting = await attempt({ lockWaitMs: 300, retries: 0, wait: true });
       expect(waiting.err?.code).to.equal('LOCKED');
