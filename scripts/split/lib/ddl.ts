@@ -40,7 +40,7 @@ export const DEFAULT_DDL_RETRIES = 5;
 export const DDL_BACKOFF_MS = 100;
 export const DDL_BACKOFF_MAX_MS = 2000;
 /** Pause between two NOWAIT tries of one attempt (ms; each pause is drawn from 0.5–1.5× this). */
-export const DDL_TRY_PAUSE_MS = 10;
+export const DDL_TRY_PAUSE_MS = 2;
 /** Blocking sessions named in an error. */
 export const DDL_MAX_BLOCKERS = 5;
 
