@@ -215,7 +215,8 @@ class Comparison implements ShadowSink {
     const ex = this.ex;
     if (this.upstream !== null) {
       ex.stats.shadow.inFlight--;
-      if (o.ok && !o.response.truncated) ex.stats.recordShadowLatency(this.upstream, (performance.now() - this.started) / 1000);
+      // a pipelined copy's wait behind earlier answers is the facade's batching, not the service's time
+      if (o.ok && !o.response.truncated) ex.stats.recordShadowLatency(this.upstream, (performance.now() - this.started - (o.queuedMs ?? 0)) / 1000);
     }
     this.outcome = o;
     if (ex.pending !== null) ex.record(this);

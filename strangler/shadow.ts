@@ -13,7 +13,8 @@ import { compareResponses, type CapturedResponse, type CompareResult } from './c
 import type { DiffRecord, RouteStats } from './stats.ts';
 import type { ShadowSpec } from './table/schema.ts';
 
-export type ShadowOutcome = { ok: true; response: CapturedResponse } | { ok: false; error: string };
+/** `queuedMs`: how long a pipelined copy's answer waited behind earlier answers on its connection (relay/pipeline-pool.ts). */
+export type ShadowOutcome = { ok: true; response: CapturedResponse; queuedMs?: number } | { ok: false; error: string };
 
 /** Told once how a shadow/noise copy ended. */
 export interface ShadowSink {
@@ -81,8 +82,9 @@ class CaptureHandler implements Dispatcher.DispatchHandler, DeadlineItem {
     this.size += chunk.length;
   }
 
-  onResponseEnd(): void {
-    this.finish({ ok: true, response: this.response() });
+  onResponseEnd(controller: Dispatcher.DispatchController): void {
+    const queued = (controller as { queuedMs?: unknown }).queuedMs;
+    this.finish({ ok: true, response: this.response(), ...(typeof queued === 'number' && queued > 0 ? { queuedMs: queued } : {}) });
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {

@@ -52,12 +52,12 @@ export interface Upstream {
 }
 
 /**
- * STRANGLER_SHADOW_PIPELINE=1: GET shadow copies pipelined (DEFAULT_PIPELINE_DEPTH written ahead per connection);
- * otherwise (the default) one copy per connection at a time, so a copy's latency is the service's own and never
- * includes waiting behind an earlier answer on its connection (docs/facade.md "Pipelined shadow copies").
+ * GET shadow copies are pipelined by default (DEFAULT_PIPELINE_DEPTH written ahead per connection; their recorded
+ * latency leaves out the wait behind earlier answers, so it stays the service's own); STRANGLER_SHADOW_PIPELINE=0
+ * sends one copy per connection at a time (docs/facade.md "Pipelined shadow copies").
  */
 export function shadowPipelineDepth(): number {
-  return process.env.STRANGLER_SHADOW_PIPELINE === '1' ? DEFAULT_PIPELINE_DEPTH : 1;
+  return process.env.STRANGLER_SHADOW_PIPELINE === '0' ? 1 : DEFAULT_PIPELINE_DEPTH;
 }
 
 /** STRANGLER_LEAN_CLIENT=0 sends everything through undici (the lean client is on by default). */

@@ -53,6 +53,8 @@ class PipeRequest {
   conn: PipeConn | null = null;
   paused = false;
   sentAt = 0;
+  /** When its answer became the one being read: its write, or the end of the answer before it on its connection. */
+  servedFrom = 0;
   /** Bytes not yet parsed when the consumer paused. */
   rest: Buffer | null = null;
   restOff = 0;
@@ -71,6 +73,14 @@ class PipeRequest {
 
   get aborted(): boolean {
     return this.state === DONE;
+  }
+
+  /**
+   * How long its answer waited behind earlier answers on its connection (ms; head-of-line). A copy's latency
+   * minus this is the service's own time for it, as unpipelined copies measure it (docs/facade.md).
+   */
+  get queuedMs(): number {
+    return this.servedFrom > this.sentAt ? this.servedFrom - this.sentAt : 0;
   }
 
   abort(reason?: Error): void {
@@ -220,6 +230,7 @@ class PipeConn implements ParserEvents {
   /** reqs[0] was written and its answer is next. */
   private startHead(): void {
     const h = this.reqs[0];
+    h.servedFrom = performance.now();
     this.completed = false;
     this.parser.reset(h.isHead);
     this.setTimeout(h.headersTimeout);

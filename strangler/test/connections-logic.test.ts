@@ -43,7 +43,7 @@ describe('strangler connection logic', () => {
       .to.match(/STRANGLER_MAX_CONNECTIONS/).and.match(/STRANGLER_FIRST_BYTE_TIMEOUT_MS/).and.match(/STRANGLER_KEEPALIVE_TIMEOUT_MS/);
     expect(problems({ STRANGLER_LEAN_CLIENT: 'false' })).to.match(/STRANGLER_LEAN_CLIENT: must be '1' \(the lean upstream client, default\) or '0'/);
     expect(problems({ STRANGLER_LEAN_CLIENT: '0' })).to.equal('');
-    expect(problems({ STRANGLER_SHADOW_PIPELINE: 'off' })).to.match(/STRANGLER_SHADOW_PIPELINE: must be '0' \(one shadow copy per connection at a time, default\) or '1'/);
+    expect(problems({ STRANGLER_SHADOW_PIPELINE: 'off' })).to.match(/STRANGLER_SHADOW_PIPELINE: must be '1' \(pipelined GET shadow copies, default\) or '0'/);
     expect(problems({ STRANGLER_SHADOW_PIPELINE: '0' })).to.equal('');
     expect(problems({ STRANGLER_FAST_SERVER: 'yes' })).to.match(/STRANGLER_FAST_SERVER: must be '1' \(the fast server leg, default\) or '0'/);
     expect(problems({ STRANGLER_FAST_SERVER: '0' })).to.equal('');

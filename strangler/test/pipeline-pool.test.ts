@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { PipelinePool } from '../relay/pipeline-pool.ts';
 import { LeanPool } from '../relay/pool.ts';
+import { shadowFetch, type ShadowOutcome } from '../shadow.ts';
 import { waitFor } from '../../test/helpers/wait.ts';
 
 interface Head { method: string; path: string }
@@ -190,6 +191,43 @@ describe('pipelining shadow client', () => {
       });
     });
     for (const c of cases) expect(await once(pipe, c), c.path).to.equal(await once(lean, c));
+  });
+
+  it('a copy pipelined behind a slow answer reports how long it waited behind it (queuedMs), so its latency stays the service\'s own', async () => {
+    const HOLD_MS = 150;
+    let held: (() => void) | null = null;
+    const up = await pipeUpstream((s, h) => {
+      // the first answer is slow (the service's time); the one pipelined behind it is ready at once but, in order, goes after it
+      if (h.path === '/slow') held = () => s.write(answerOf('slow'));
+      else if (held !== null) {
+        const first = held;
+        held = null;
+        setTimeout(() => {
+          first();
+          s.write(answerOf('fast'));
+        }, HOLD_MS);
+      }
+    });
+    const pool = new PipelinePool(up.url, { connections: 4, depth: 16, connectTimeoutMs: 1000, timeoutMs: 5000 });
+    toClose.push(up, pool);
+    const outcomes: Record<string, ShadowOutcome> = {};
+    const done = ['/slow', '/fast'].map((path) => new Promise<void>((resolve) => {
+      shadowFetch(null as unknown as Dispatcher, pool, { method: 'GET', path, headers: {}, body: null }, 'service', 5000, 1024, {
+        shadowDone: (o) => {
+          outcomes[path] = o;
+          resolve();
+        },
+      });
+    }));
+    await Promise.all(done);
+    expect(up.chunks[0][0].map((h) => h.path), 'both copies in one write, on one connection').to.deep.equal(['/slow', '/fast']);
+    const slow = outcomes['/slow'];
+    const fast = outcomes['/fast'];
+    if (!slow.ok || !fast.ok) throw new Error(`a copy failed: ${JSON.stringify(outcomes)}`);
+    expect(slow.response.body.toString()).to.equal('slow');
+    expect(fast.response.body.toString()).to.equal('fast');
+    expect(slow.queuedMs ?? 0, 'the first answer waited behind nothing').to.be.lessThan(20);
+    expect(fast.queuedMs ?? 0, 'the second waited behind the slow one').to.be.at.least(HOLD_MS - 20);
   });
 
   it('depth 1 (STRANGLER_SHADOW_PIPELINE=0): one request per connection at a time, never two in one write', async () => {

@@ -8,6 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { waitFor } from '../../test/helpers/wait.ts';
 import { json, send, startStandIn, startTestFacade, table, type StandIn, type TestFacade } from './helpers.ts';
+import { metricValue } from './raw.ts';
 
 const BODY = JSON.stringify({ ok: true });
 
@@ -25,12 +26,16 @@ async function facadeWith(value: string | undefined, doc: Parameters<typeof star
 }
 const ANSWER = `HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${BODY.length}\r\n\r\n${BODY}`;
 
-describe('pipelined shadow copies through the facade (STRANGLER_SHADOW_PIPELINE=1) @integration', () => {
+describe('pipelined shadow copies through the facade (the default; STRANGLER_SHADOW_PIPELINE=0 turns it off) @integration', () => {
   let legacy: StandIn;
   let svc: Server;
   const sockets: Socket[] = [];
   /** Request heads per received chunk, to see pipelining happen. */
   let maxPerChunk = 0;
+  /** Answers of `hold` requests, sent when the test releases them. */
+  const held: (() => void)[] = [];
+  /** Every request path the service received, in order. */
+  const received: string[] = [];
   let f: TestFacade;
 
   before(async () => {
@@ -48,11 +53,19 @@ describe('pipelined shadow copies through the facade (STRANGLER_SHADOW_PIPELINE=
         maxPerChunk = Math.max(maxPerChunk, heads.length);
         for (const h of heads) {
           const path = h.slice(h.indexOf(' ') + 1, h.indexOf(' HTTP/'));
+          received.push(path);
           chain = chain.then(() => new Promise<void>((done) => {
             if (s.destroyed) return done();
             if (path.includes('kill')) {
               s.destroy();
               return done();
+            }
+            if (path.includes('hold')) {
+              held.push(() => {
+                if (!s.destroyed) s.write(ANSWER);
+                done();
+              });
+              return;
             }
             if (path.includes('slow')) {
               setTimeout(() => {
@@ -74,7 +87,7 @@ describe('pipelined shadow copies through the facade (STRANGLER_SHADOW_PIPELINE=
     ]);
     // few connections, so 60 copies at once must share them (pipelined)
     (doc.upstreams.svc as { shadowPool?: number }).shadowPool = 4;
-    f = await facadeWith('1', doc);
+    f = await facadeWith(undefined, doc); // the default: pipelined
   });
   after(async () => {
     await f.stop();
@@ -103,8 +116,37 @@ describe('pipelined shadow copies through the facade (STRANGLER_SHADOW_PIPELINE=
     await waitFor(() => s().matched === before + 5, { what: 'healthy copies match again' });
   });
 
-  it('by default (STRANGLER_SHADOW_PIPELINE unset): copies go one per connection at a time, never two in one write', async () => {
-    const g = await facadeWith(undefined, table(legacy.url, `http://127.0.0.1:${(svc.address() as AddressInfo).port}`, [
+  it('copies pipelined behind a held answer record the service\'s own latency, not the wait behind it', async () => {
+    const doc = table(legacy.url, `http://127.0.0.1:${(svc.address() as AddressInfo).port}`, [
+      { id: 'lat', path: '/api/lat', legacy: 'legacy', service: 'svc', mode: 'shadow', shadow: { timeoutMs: 5000, noiseSample: 0, maxConcurrency: 1000 } },
+    ]);
+    (doc.upstreams.svc as { shadowPool?: number }).shadowPool = 1; // one connection: every copy goes behind the held one
+    const g = await facadeWith(undefined, doc);
+    const HOLD_MS = 300;
+    try {
+      expect((await send(`${g.url}/api/lat?kind=hold`)).status).to.equal(200);
+      await waitFor(() => held.length === 1, { what: 'the held copy at the service' });
+      const answers = await Promise.all(Array.from({ length: 15 }, (_, i) => send(`${g.url}/api/lat?kind=ok&n=${i}`)));
+      expect(answers.every((a) => a.status === 200)).to.equal(true);
+      await waitFor(() => received.filter((p) => p.startsWith('/api/lat?kind=ok')).length === 15, { what: 'the 15 copies written behind the held one' });
+      await new Promise((r) => setTimeout(r, HOLD_MS)); // the service's own time for the held copy (not a readiness wait)
+      held.shift()!();
+      await waitFor(() => g.stats.get('lat').shadow.matched === 16, { what: 'all 16 copies matched' });
+      const labels = { route: 'lat', upstream: 'svc' };
+      const count = await metricValue(g.metrics.registry, 'strangler_shadow_duration_seconds_count', labels);
+      const sum = await metricValue(g.metrics.registry, 'strangler_shadow_duration_seconds_sum', labels);
+      const fast = await metricValue(g.metrics.registry, 'strangler_shadow_duration_seconds_bucket', { ...labels, le: '0.1' });
+      expect(count).to.equal(16);
+      // the held copy took ≥ 300 ms; the 15 behind it waited as long but were answered at once: their own time is small
+      expect(fast, `copies recorded under 100 ms (sum ${sum.toFixed(3)} s)`).to.equal(15);
+      expect(sum).to.be.below(HOLD_MS / 1000 + 15 * 0.1);
+    } finally {
+      await g.stop();
+    }
+  });
+
+  it('with STRANGLER_SHADOW_PIPELINE=0: copies go one per connection at a time, never two in one write', async () => {
+    const g = await facadeWith('0', table(legacy.url, `http://127.0.0.1:${(svc.address() as AddressInfo).port}`, [
       { id: 'alone', path: '/api/alone', legacy: 'legacy', service: 'svc', mode: 'shadow', shadow: { timeoutMs: 1000, noiseSample: 0, maxConcurrency: 1000 } },
     ]));
     try {
