@@ -94,7 +94,9 @@ export function createUpstream(name: string, spec: UpstreamSpec, logger: Logger)
   const useLean = leanClientEnabled() && url.protocol === 'http:';
   const lean = useLean ? new LeanPool(url, { connections: spec.pool, connectTimeoutMs: spec.connectTimeoutMs, timeoutMs: spec.timeoutMs }) : null;
   const shadowLean = useLean
-    ? new PipelinePool(url, { connections: spec.shadowPool ?? DEFAULT_SHADOW_POOL_SIZE, depth: shadowPipelineDepth(), connectTimeoutMs: spec.connectTimeoutMs, timeoutMs: spec.timeoutMs })
+    ? new PipelinePool(url, { connections: spec.shadowPool ?? DEFAULT_SHADOW_POOL_SIZE, depth: shadowPipelineDepth(),
+      onPipeliningStopped: (reason) => logger.warn({ upstream: name, reason }, 'shadow copies to this upstream are sent one per connection from now on (it does not serve pipelined requests); the copies written behind count as shadow errors'),
+      connectTimeoutMs: spec.connectTimeoutMs, timeoutMs: spec.timeoutMs })
     : null;
   const upstream = { name, spec, key: specKey(spec), url, pool, gate, shadowPool, lean, shadowLean, timeoutMs: spec.timeoutMs, webOptions: { target: url } } as Upstream;
   upstream.proxy = createProxyMiddleware({

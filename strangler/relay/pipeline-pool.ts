@@ -25,6 +25,11 @@ import { KEEP_ALIVE_MAX_MS, KEEP_ALIVE_THRESHOLD_MS, NO_CONTEXT, NO_TRAILERS, So
 export interface PipelinePoolOptions extends LeanPoolOptions {
   /** Requests written ahead on one connection at most (1: no pipelining, only coalesced writes of nothing). */
   depth: number;
+  /**
+   * Called once when the upstream closed a connection with requests pipelined behind the answer (it does not keep
+   * connections for pipelining): from then on this pool sends one request per connection at a time.
+   */
+  onPipeliningStopped?: (reason: string) => void;
 }
 
 export const DEFAULT_PIPELINE_DEPTH = 16;
@@ -346,7 +351,11 @@ class PipeConn implements ParserEvents {
       this.keepAliveMs = hint < 0 ? this.pool.keepAliveMs : Math.min(hint - KEEP_ALIVE_THRESHOLD_MS, KEEP_ALIVE_MAX_MS);
     } else this.keepAliveMs = 0;
     if (this.socket.isPaused()) this.socket.resume();
-    if (this.keepAliveMs <= 0) this.destroy(new SocketError('UND_ERR_SOCKET', 'the upstream closed the connection before answering this pipelined request'));
+    if (this.keepAliveMs <= 0) {
+      // Connection: close (or HTTP/1.0) with requests written behind: the upstream does not serve pipelining here
+      if (this.sent > 0 && !p.keepAlive) this.pool.stopPipelining('an answer closed its connection with pipelined requests behind it');
+      this.destroy(new SocketError('UND_ERR_SOCKET', 'the upstream closed the connection before answering this pipelined request'));
+    }
     else if (this.sent > 0) this.startHead();
     else {
       this.idleAt = performance.now();
@@ -436,7 +445,9 @@ export class PipelinePool {
   readonly port: number;
   readonly hostHeader: string;
   readonly max: number;
-  readonly depth: number;
+  /** Becomes 1 for good when the upstream shows it does not serve pipelined requests (stopPipelining). */
+  depth: number;
+  private readonly onPipeliningStopped: ((reason: string) => void) | undefined;
   readonly connectTimeoutMs: number;
   readonly timeoutMs: number;
   readonly keepAliveMs: number;
@@ -456,6 +467,7 @@ export class PipelinePool {
     ({ host: this.host, port: this.port, hostHeader: this.hostHeader } = upstreamAddress(url));
     this.max = opts.connections;
     this.depth = Math.max(1, opts.depth);
+    this.onPipeliningStopped = opts.onPipeliningStopped;
     this.connectTimeoutMs = opts.connectTimeoutMs;
     this.timeoutMs = opts.timeoutMs;
     this.keepAliveMs = opts.keepAliveMs ?? 30_000;
@@ -533,6 +545,13 @@ export class PipelinePool {
     this.count++;
     this.all.add(c);
     return c;
+  }
+
+  /** The upstream closed a connection with requests pipelined behind an answer: one request per connection from now on. */
+  stopPipelining(reason: string): void {
+    if (this.depth === 1) return;
+    this.depth = 1;
+    this.onPipeliningStopped?.(reason);
   }
 
   markDirty(c: PipeConn): void {

@@ -286,6 +286,28 @@ describe('pipelining shadow client', () => {
     expect([first, behind, late!].map((r) => r.settled)).to.deep.equal([1, 1, 1]);
   });
 
+  it('an upstream that closes a connection with requests pipelined behind an answer gets one request per connection from then on, said once', async () => {
+    const up = await pipeUpstream((s, h, conn, nth) => {
+      if (conn === 0 && nth === 0) s.end(answerOf(h.path, 'Connection: close\r\n'));
+      else if (conn > 0) s.write(answerOf(h.path));
+    });
+    const stopped: string[] = [];
+    const pool = new PipelinePool(up.url, { connections: 4, depth: 16, connectTimeoutMs: 1000, timeoutMs: 5000, onPipeliningStopped: (r) => stopped.push(r) });
+    toClose.push(up, pool);
+    const [a, b] = [start(pool, { path: '/a' }), start(pool, { path: '/b' })];
+    await Promise.all([a.done, b.done]);
+    expect(a.body).to.equal('/a');
+    expect(b.error?.code).to.equal('UND_ERR_SOCKET');
+    expect(stopped).to.have.length(1);
+    expect(pool.depth).to.equal(1);
+    // the next turn's copies: each alone on a connection, none written behind another, all answered
+    const later = [1, 2, 3].map((i) => start(pool, { path: `/c${i}` }));
+    await Promise.all(later.map((r) => r.done));
+    expect(later.map((r) => r.body)).to.deep.equal(['/c1', '/c2', '/c3']);
+    for (const perConn of up.chunks.slice(1)) for (const chunk of perConn) expect(chunk.length, 'one request per write').to.equal(1);
+    expect(stopped).to.have.length(1);
+  });
+
   it('a request whose handler aborts before its write (a deadline passed while it waited) never reaches the wire', async () => {
     const up = await pipeUpstream((s, h) => s.write(answerOf(h.path)));
     const pool = new PipelinePool(up.url, { connections: 1, depth: 16, connectTimeoutMs: 1000, timeoutMs: 5000 });
