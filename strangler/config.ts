@@ -54,7 +54,7 @@ export const facadeConfigSchema = z.object({
   STRANGLER_SOURCE: z.enum(['file', 'redis']).default('file'),
   /** '0' sends every upstream request through undici instead of the lean client (relay/pool.ts); read by upstreams.ts, checked here once. */
   STRANGLER_LEAN_CLIENT: z.enum(['0', '1'], { error: "must be '1' (the lean upstream client, default) or '0' (undici for everything)" }).default('1'),
-  /** '1': GET shadow/noise copies pipelined (relay/pipeline-pool.ts); '0' (default): one per connection at a time; read by upstreams.ts, checked here once. */
+  /** '1' (default): GET shadow/noise copies pipelined (relay/pipeline-pool.ts); '0': one per connection at a time; read by upstreams.ts, checked here once. */
   STRANGLER_SHADOW_PIPELINE: z.enum(['0', '1'], { error: "must be '1' (pipelined GET shadow copies, default) or '0' (one shadow copy per connection at a time)" }).default('1'),
   /** '0' serves the proxy port with node:http alone, without the fast server leg (fastpath/server-leg.ts); read by index.ts, checked here once. */
   STRANGLER_FAST_SERVER: z.enum(['0', '1'], { error: "must be '1' (the fast server leg, default) or '0' (node:http only)" }).default('1'),
