@@ -14,7 +14,7 @@ import { closeContext } from '../lib/context.ts';
 import { withDdl, type DdlPolicy } from '../lib/ddl.ts';
 import { startCommand } from '../lib/commands.ts';
 import type { Knex } from '../../../lib/db.ts';
-import { createPair, productContext, seedCatalog } from './helpers.ts';
+import { createPair, productContext, seedCatalog, type Pair } from './helpers.ts';
 
 interface Shape {
   name: string;
@@ -41,6 +41,12 @@ const SHAPES: Shape[] = [
   },
 ];
 
+/** The catalog with `products` products and user 1, who the transactions' likes rows name (likes' other FK parent). */
+async function seedWithLiker(pair: Pair, products: number): Promise<void> {
+  await seedCatalog(pair.source.knex, products);
+  await pair.source.knex.raw("INSERT INTO users (id, email, password_hash, name) VALUES (1, 'a@example.com', 'x', 'A')");
+}
+
 /** The DDL session waiting in the server for a metadata lock (the old, waiting DDL). */
 async function ddlWaiting(k: Knex, db: string): Promise<boolean> {
   const [rows] = await k.raw("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ? AND STATE = 'Waiting for table metadata lock'", [db]);
@@ -58,8 +64,7 @@ describe('split-db DDL never rolls back an application transaction as a deadlock
       const log = createLogger('ddl-deadlock-test', { level: 'warn', destination: { write: (l: string) => warns.push(l) } as unknown as NodeJS.WritableStream });
       const ctx = productContext(pair, { ddlLockWaitMs: 400, ddlRetries: 8 }, { log });
       try {
-        await seedCatalog(pair.source.knex, 50);
-        await pair.source.knex.raw("INSERT INTO users (id, email, password_hash, name) VALUES (1, 'a@example.com', 'x', 'A')");
+        await seedWithLiker(pair, 50);
         const tx = await app.transaction();
         await shape.first(tx);
         const started = startCommand(ctx, {}).then(() => undefined, (e: unknown) => e as Error);
@@ -94,8 +99,7 @@ describe('split-db DDL never rolls back an application transaction as a deadlock
     const failures: string[] = [];
     let committed = 0;
     try {
-      await seedCatalog(pair.source.knex, 200);
-      await pair.source.knex.raw("INSERT INTO users (id, email, password_hash, name) VALUES (1, 'a@example.com', 'x', 'A')");
+      await seedWithLiker(pair, 200);
       const session = async (n: number) => {
         for (let i = 0; !stopped; i++) {
           const id = 1 + ((n * 50 + i) % 200);
