@@ -181,8 +181,9 @@ export class RouteController {
     this.metrics.tableVersion.set(table.version);
     this.metrics.reloads.labels('applied').inc();
     this.logger.info({ version: table.version, routes: table.routes.length }, 'route table applied');
-    for (const s of shadowPoolShortfalls(table)) {
-      this.logger.warn({ version: table.version, ...s }, `upstream ${s.upstream}: its shadow routes may have ${s.inFlight} copies in flight but shadowPool is ${s.shadowPool}; copies over it wait for a connection and, once the routes' caps fill, are skipped (raise upstreams.${s.upstream}.shadowPool)`);
+    // GET copies are pipelined on the lean shadow client (its depth), everything else goes one per connection
+    for (const s of shadowPoolShortfalls(table, (name) => next.get(name)?.shadowLean?.depth ?? 1)) {
+      this.logger.warn({ version: table.version, ...s }, `upstream ${s.upstream}: its shadow routes may have ${s.inFlight} copies in flight, needing ${s.connections} shadow connections, but shadowPool is ${s.shadowPool}; copies over it wait for a connection and, once the routes' caps fill, are skipped (raise upstreams.${s.upstream}.shadowPool)`);
     }
     const remember = this.source.applied?.(table);
     if (remember) {

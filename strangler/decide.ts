@@ -5,9 +5,8 @@
  */
 import type { Breaker } from './breaker.ts';
 import { inCanary } from './sticky.ts';
-import type { RouteSpec } from './table/schema.ts';
+import { SAFE_METHODS, type RouteSpec } from './table/schema.ts';
 
-export const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 export interface Decision {

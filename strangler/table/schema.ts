@@ -131,6 +131,9 @@ const overlapSchema = z.strictObject({
   if (o.total && o.total.path === o.path) ctx.addIssue({ code: 'custom', path: ['total', 'path'], message: 'must differ from the list path' });
 });
 
+/** Methods a shadow route copies when `shadow.writes` is 'none' (and a fallback may retry on legacy). */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 const shadowSchema = z.strictObject({
   sample: z.number().min(0).max(1).default(DEFAULT_SHADOW_SAMPLE),
   timeoutMs: z.number().int().min(1).max(60_000).default(DEFAULT_SHADOW_TIMEOUT_MS),
