@@ -17,6 +17,11 @@ import { validateOptions } from '../split/lib/options.ts';
 import { start } from '../split/lib/start.ts';
 import { seedProducts, TABLES } from './_split-seed.ts';
 
+/** SPLIT_BENCH_SERVER_ARGS: more options for the second (target) mariadbd, e.g. `--innodb-autoinc-lock-mode=2`. */
+export function secondServerArgs(): string[] {
+  return (process.env.SPLIT_BENCH_SERVER_ARGS ?? '').split(/\s+/).filter(Boolean);
+}
+
 /** Runs `cmd` in bash with pipefail; rejects with the start of its stderr when it fails. */
 export function shell(cmd: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -67,7 +72,7 @@ export async function openProbe(prefix: string, rows: number): Promise<Probe> {
   const server = withDatabase(process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/legacy', undefined);
   const srcDb = `${prefix}_${randomBytes(3).toString('hex')}`;
   const src = createKnex(withDatabase(server, srcDb), { pool: { max: 2 } });
-  const second = await startMariaDb();
+  const second = await startMariaDb({ args: secondServerArgs() });
   const close = async () => {
     await src.destroy().catch(() => undefined);
     await dropDatabase(withDatabase(server, srcDb)).catch(() => undefined);

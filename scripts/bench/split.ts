@@ -11,6 +11,7 @@
  *   SPLIT_BENCH_CROSS_INSERT=1  also copy across the two servers with the batch-REPLACE write path (--stream-write insert)
  *   SPLIT_BENCH_CROSS_ROUNDS  rounds of the cross-server copy (dump pipe, then ours, fresh databases; default 3): medians, paired ratio
  *   SPLIT_BENCH_CROSS_NODEFER=1  also copy across the two servers into tables with their secondary keys in place (--defer-indexes off)
+ *   SPLIT_BENCH_SERVER_ARGS  more options for the second mariadbd (e.g. --innodb-autoinc-lock-mode=2; both peers load into it)
  *   SPLIT_BENCH_COPY_LOADERS  chunks in flight of the LOAD DATA stream copy (default: the tool's default, 4)
  *   SPLIT_BENCH_LONG_TX_MS  length of the application transactions in the long-transaction freeze run (default 2000; 0 = skip)
  *   SPLIT_BENCH_VERIFY_CHUNK  rows per verify chunk (default 100,000)
@@ -38,6 +39,7 @@ import { parseManifest, resolveService } from '../split/lib/manifest.ts';
 import { validateOptions } from '../split/lib/options.ts';
 import { start } from '../split/lib/start.ts';
 import type { BenchResult } from './cli.ts';
+import { secondServerArgs } from './_split-probe-lib.ts';
 import { DEFAULT_VERIFY_ROUNDS, median, verifyResult, verifyVsChecksum } from './_split-verify.ts';
 import { formatLoad, judge, loadAverage, verdictLines } from './_noise.ts';
 import { seedProducts, TABLES } from './_split-seed.ts';
@@ -398,8 +400,8 @@ export async function run(): Promise<BenchResult[]> {
     // across two servers: main server → a second, throwaway mariadbd; both sides without application writes
     if (cross && !mariaDbAvailable()) log('cross-server copy SKIPPED: mariadb-install-db / mariadbd not installed');
     else if (cross) {
-      second = await startMariaDb();
-      log(`second server on port ${second.port} (ready in ${second.startMs.toFixed(0)} ms)`);
+      second = await startMariaDb({ args: secondServerArgs() });
+      log(`second server on port ${second.port} (ready in ${second.startMs.toFixed(0)} ms${secondServerArgs().length ? `; ${secondServerArgs().join(' ')}` : ''})`);
       // the stream copy's default write path (LOAD DATA LOCAL, chunks in flight) and, with SPLIT_BENCH_CROSS_INSERT=1,
       // its batch-REPLACE path (the one before LOAD DATA, and the fallback for local_infile=OFF) into a third database
       // and, with SPLIT_BENCH_CROSS_NODEFER=1, LOAD DATA into the target with its secondary keys in place (--defer-indexes off)
@@ -408,6 +410,9 @@ export async function run(): Promise<BenchResult[]> {
       // rounds: the dump pipe, then each path, into fresh databases; a copy's wall time swings ±15 % between runs on a
       // shared host, so the ratio is the median of each round's (dump time / our time), not one run's
       const xRounds = Math.max(1, envInt('SPLIT_BENCH_CROSS_ROUNDS', 3, 'cross-rounds'));
+      // LOAD DATA into one table takes the table's AUTO-INC lock for the statement unless the target runs mode 2
+      const probeK = createKnex(second.dsn(), { pool: { max: 1 } });
+      const autoincMode = await probeK.raw('SELECT @@GLOBAL.innodb_autoinc_lock_mode AS m').then(([r]) => Number((r as Array<{ m: unknown }>)[0]?.m)).finally(() => probeK.destroy());
       const dumpSecs: number[] = [];
       const runs = new Map<string, { how: string; secs: number[]; ratios: number[] }>();
       for (let round = 0; round < xRounds; round++) {
@@ -450,7 +455,7 @@ export async function run(): Promise<BenchResult[]> {
       }
       for (const { how, secs, ratios } of runs.values()) {
         results.push({
-          bench: 'split', metric: `copy rows/s across two servers (${how}; no app writes; median of ${xRounds} rounds, ratio paired: ${ratios.map((x) => x.toFixed(2)).join(' ')})`,
+          bench: 'split', metric: `copy rows/s across two servers (${how}; target innodb_autoinc_lock_mode=${autoincMode}; no app writes; median of ${xRounds} rounds, ratio paired: ${ratios.map((x) => x.toFixed(2)).join(' ')})`,
           ours: total / median(secs), peer: total / median(dumpSecs), peerName: 'mariadb-dump | mariadb across the same two servers', unit: 'rows/s', ratio: median(ratios), load: load(),
         });
       }

@@ -34,6 +34,8 @@ export const INSTANCES_DIR = join(tmpdir(), 'strangler-mariadb');
 export interface MariaDbOptions {
   /** Row-based binary log (`--log-bin --binlog-format=ROW --server-id=2`). */
   binlog?: boolean;
+  /** More server options, after the harness's own (a later option wins: `--innodb-buffer-pool-size=1G`). */
+  args?: string[];
   startTimeoutMs?: number;
 }
 
@@ -152,6 +154,7 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbSe
       '--user=root', `--log-error=${dir}/err.log`, '--skip-name-resolve', '--innodb-buffer-pool-size=64M', '--innodb-log-file-size=32M',
       '--max-connections=300', '--character-set-server=utf8mb4', '--collation-server=utf8mb4_unicode_ci',
       ...(opts.binlog ? [`--log-bin=${dir}/binlog`, '--binlog-format=ROW', '--server-id=2'] : []),
+      ...(opts.args ?? []),
     ], { stdio: 'ignore', detached: true });
     child.unref();
     writeFileSync(join(dir, 'spawned'), String(child.pid));

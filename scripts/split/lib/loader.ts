@@ -34,20 +34,37 @@ export function isLoadDataRefused(err: unknown): boolean {
   return typeof errno === 'number' && LOAD_REFUSED.has(errno);
 }
 
-/** The write path for a stream copy into `target`, from the option and the server's `local_infile`. */
+/**
+ * Why LOAD DATA, as plan and status show it. LOAD DATA is a "bulk insert" for
+ * InnoDB: unless the target runs innodb_autoinc_lock_mode=2 (MySQL 8's
+ * default; MariaDB's is 1) it holds a table's AUTO-INC lock until the
+ * statement ends, so the chunks in flight into one table with an
+ * AUTO_INCREMENT column load one after another (docs/split.md "Copy").
+ */
+export function loadDataWhy(autoincLockMode: number | null): string {
+  const base = 'LOAD DATA LOCAL INFILE streamed from the source, several chunks in flight (target has local_infile=ON';
+  if (autoincLockMode === null || autoincLockMode === 2) return `${base}${autoincLockMode === 2 ? ', innodb_autoinc_lock_mode=2' : ''})`;
+  return `${base}); chunks into a table with an AUTO_INCREMENT column load one at a time (target innodb_autoinc_lock_mode=${autoincLockMode}; ` +
+    '2, set at the target server\'s start, loads them side by side)';
+}
+
+/** The write path for a stream copy into `target`, from the option and the server's `local_infile` (and AUTO-INC lock mode, for the why). */
 export async function chooseWritePath(target: Side, wanted: 'auto' | StreamWrite): Promise<WritePath> {
   if (wanted === 'insert') return { write: 'insert', why: 'batch REPLACE statements (--stream-write insert)' };
   // asked without selecting the database: plan runs before the target database exists
   const c = parseMysqlDsn(target.dsn);
   const conn = await mysql.createConnection({ host: c.host, port: c.port, user: c.user, password: c.password });
   let on: boolean;
+  let mode: number | null;
   try {
-    const [rows] = await conn.query('SELECT @@GLOBAL.local_infile AS v');
-    on = Number((rows as Array<{ v: unknown }>)[0]?.v) === 1;
+    const [rows] = await conn.query('SELECT @@GLOBAL.local_infile AS v, @@GLOBAL.innodb_autoinc_lock_mode AS m');
+    const row = (rows as Array<{ v: unknown; m: unknown }>)[0];
+    on = Number(row?.v) === 1;
+    mode = row?.m === null || row?.m === undefined ? null : Number(row.m);
   } finally {
     await conn.end().catch(() => conn.destroy());
   }
-  if (on) return { write: 'load-data', why: 'LOAD DATA LOCAL INFILE streamed from the source, several chunks in flight (target has local_infile=ON)' };
+  if (on) return { write: 'load-data', why: loadDataWhy(mode) };
   if (wanted === 'load-data') throw new SplitError('BAD_OPTION', `--stream-write load-data: the target ${target.masked} has local_infile=OFF (SET GLOBAL local_infile = 1 there, or use --stream-write auto)`);
   return { write: 'insert', why: 'batch REPLACE statements: the target has local_infile=OFF (SET GLOBAL local_infile = 1 there for the faster LOAD DATA path)' };
 }

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { ChunkLane, ChunkQueue } from '../lib/inflight.ts';
 import { roundBudgetMs } from '../lib/copier.ts';
 import { encodeRows, LineEncoder, loadDataSql, loadSelectList } from '../lib/load-data.ts';
+import { loadDataWhy } from '../lib/loader.ts';
 import { validateOptions } from '../lib/options.ts';
 import type { ColumnInfo, TableShape } from '../lib/sql.ts';
 
@@ -73,6 +74,13 @@ describe('split-db LOAD DATA stream copy (pure)', () => {
     expect(validateOptions({})).to.include({ copyLoaders: 4, streamWrite: 'auto' });
     expect(validateOptions({ copyLoaders: '8', streamWrite: 'insert' })).to.include({ copyLoaders: 8, streamWrite: 'insert' });
     expect(() => validateOptions({ copyLoaders: 0, streamWrite: 'fast' })).to.throw(/copyLoaders: must be an integer between 1 and 16; streamWrite: must be auto, load-data or insert/);
+  });
+
+  it('plan says when chunks into one table load one at a time: the target\'s AUTO-INC lock mode is not 2', () => {
+    for (const mode of [0, 1]) expect(loadDataWhy(mode)).to.match(new RegExp(`^LOAD DATA LOCAL INFILE .*local_infile=ON\\); chunks into a table with an AUTO_INCREMENT column load one at a time \\(target innodb_autoinc_lock_mode=${mode}; 2, set at the target server's start, loads them side by side\\)$`));
+    expect(loadDataWhy(2)).to.equal('LOAD DATA LOCAL INFILE streamed from the source, several chunks in flight (target has local_infile=ON, innodb_autoinc_lock_mode=2)');
+    // a server without the variable (not InnoDB's): nothing said about it
+    expect(loadDataWhy(null)).to.equal('LOAD DATA LOCAL INFILE streamed from the source, several chunks in flight (target has local_infile=ON)');
   });
 });
 
