@@ -34,6 +34,10 @@
  *   (with APPLY): a further mode, binlog capture with no applier, in the same
  *   rounds (what the applier adds, paired); SPLIT_APPCOST_APPLIERS: see APPLIERS;
  *   SPLIT_APPCOST_RATE / SPLIT_APPCOST_PACE: an open loop instead (pacedWrites);
+ *   SPLIT_APPCOST_PIN=1: split-db on its own host, as deployed — the source
+ *   mariadbd and the application's client side (this process) pinned to CPU 0,
+ *   the split process (and a TARGET_OWN server) to CPU 1 (taskset, every
+ *   thread); every mode runs so, the no-split baseline included;
  *   SPLIT_APPCOST_PUMP_NODE_ARGS: node flags for the split process (e.g.
  *   `--cpu-prof --cpu-prof-dir=/tmp/prof`, which NODE_OPTIONS refuses).
  *
@@ -43,7 +47,7 @@
  * batches. They
  * tell a lock wait from a commit queued behind the applier's.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +91,14 @@ const MODES = ALL_MODES.filter((m) => !(m === 'trigger capture' && process.env.S
 const SERVICE = 'ac';
 const CPU_PARTS = ['app sessions', 'dump thread', 'server other', 'target server', 'split process', 'app client'] as const;
 type CpuPart = (typeof CPU_PARTS)[number];
+
+const PIN = process.env.SPLIT_APPCOST_PIN === '1';
+
+/** Every thread of `pid` (and the threads it starts later) onto `cpu` (SPLIT_APPCOST_PIN). */
+function pin(pid: number, cpu: number): void {
+  const r = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`SPLIT_APPCOST_PIN: taskset ${pid} to CPU ${cpu} failed: ${(r.stderr || r.error?.message || '').trim().slice(0, 200)}`);
+}
 
 function envInt(name: string, def: number): number {
   const v = Number(process.env[name]);
@@ -211,6 +223,13 @@ export async function run(): Promise<BenchResult[]> {
       tids.push(Number(r.tid));
     }
     split = await startSplitProcess(dsn, targetDsn, ownDsn);
+    if (PIN) {
+      // the source host: its server and the application; the split's host: the split process (and the service's server)
+      pin(mpid, 0);
+      pin(process.pid, 0);
+      pin(split.child.pid!, 1);
+      if (opid) pin(opid, 1);
+    }
     const sp = split;
     const setMode = async (m: Mode) => {
       await sp.ask('off');
@@ -327,7 +346,7 @@ export async function run(): Promise<BenchResult[]> {
     };
   });
   const loop = rate > 0 ? `open loop at ${rate} writes/s (${Math.round((100 * rate) / Math.max(1, capacity))} % of the warm-up's closed-loop no-split ${capacity} writes/s; late: sent > 2 ms after due — every session busy, or this client's own event loop behind)` : 'closed loop (as fast as they can)';
-  console.log(`\nsplit-appcost: ${writers} writers, ${loop}, ${rounds} rounds × ${roundMs} ms per mode (after a warm-up round), ${rows} rows, ${copy ? 'capture + apply + copy (the split during its copy)' : apply ? `capture + apply (the split after its copy; target: a second database on the source's mariadbd${own ? '; in its own mode a database on a second mariadbd, same machine' : ''})` : 'capture only (no applier)'}${fenceTriggers ? ', binlog capture with fence-only triggers' : ''}; load average ${load0.toFixed(2)} → ${load1.toFixed(2)}; CPU in µs per application write (server threads, split process, the app's client)`);
+  console.log(`\nsplit-appcost: ${writers} writers, ${loop}, ${rounds} rounds × ${roundMs} ms per mode (after a warm-up round), ${rows} rows, ${copy ? 'capture + apply + copy (the split during its copy)' : apply ? `capture + apply (the split after its copy; target: a second database on the source's mariadbd${own ? '; in its own mode a database on a second mariadbd, same machine' : ''})` : 'capture only (no applier)'}${fenceTriggers ? ', binlog capture with fence-only triggers' : ''}${PIN ? '; pinned: source mariadbd + application on CPU 0, split process on CPU 1 (split-db on its own host)' : ''}; load average ${load0.toFixed(2)} → ${load1.toFixed(2)}; CPU in µs per application write (server threads, split process, the app's client)`);
   console.table(table);
   console.log('source server counters per 1,000 application writes (row lock time in ms), and the applier\'s transactions');
   console.table(MODES.map((m) => {
@@ -345,7 +364,7 @@ export async function run(): Promise<BenchResult[]> {
       'applier busy %': +((100 * o.busyMs) / (rounds * roundMs)).toFixed(1), 'writes during a batch %': +((100 * o.all) / n).toFixed(1), 'slowest 1 % during a batch %': +((100 * o.slow) / Math.max(1, o.slowN)).toFixed(1) };
   }));
   const p99 = (m: Mode) => pct(lat.get(m)!, 99);
-  const tag = (copy ? ', during copy' : apply ? ', capture + apply (target on the source server)' : '') + (rate > 0 ? `, open loop ${Math.round((100 * rate) / Math.max(1, capacity))} % load` : '');
+  const tag = (copy ? ', during copy' : apply ? ', capture + apply (target on the source server)' : '') + (rate > 0 ? `, open loop ${Math.round((100 * rate) / Math.max(1, capacity))} % load` : '') + (PIN ? ', split process on its own CPU' : '');
   return [
     { bench: 'split-appcost', metric: `app write p99, binlog capture${tag} (peer: no split)`, ours: p99('binlog capture'), peer: p99('no split'), peerName: 'no split', unit: 'ms', ratio: p99('no split') / p99('binlog capture') },
     ...(MODES.includes('trigger capture') ? [{ bench: 'split-appcost', metric: `app write p99, trigger capture${tag} (peer: no split)`, ours: p99('trigger capture'), peer: p99('no split'), peerName: 'no split', unit: 'ms', ratio: p99('no split') / p99('trigger capture') }] : []),
