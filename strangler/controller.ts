@@ -63,6 +63,8 @@ export class RouteController {
   private readonly logger: Logger;
   lastRejection: Rejection | null = null;
   loadedAt: string | null = null;
+  /** Advice on the table in force (table/advice.ts): settings that work but will not do what they seem to; logged at warn when applied, and shown by the admin API. */
+  advice: string[] = [];
   private readonly retiring = new Set<Upstream>();
   private changeChain: Promise<unknown> = Promise.resolve();
   /** The newest `source.applied` (remembering the table locally); admin changes wait for it. */
@@ -182,9 +184,13 @@ export class RouteController {
     this.metrics.reloads.labels('applied').inc();
     this.logger.info({ version: table.version, routes: table.routes.length }, 'route table applied');
     // GET copies are pipelined on the lean shadow client (its depth), everything else goes one per connection
+    const advice: string[] = [];
     for (const s of shadowPoolShortfalls(table, (name) => next.get(name)?.shadowLean?.depth ?? 1)) {
-      this.logger.warn({ version: table.version, ...s }, `upstream ${s.upstream}: its shadow routes may have ${s.inFlight} copies in flight, needing ${s.connections} shadow connections, but shadowPool is ${s.shadowPool}; copies over it wait for a connection and, once the routes' caps fill, are skipped (raise upstreams.${s.upstream}.shadowPool)`);
+      const text = `upstream ${s.upstream}: its shadow routes (${s.routes.join(', ')}) may have ${s.inFlight} copies in flight, needing ${s.connections} shadow connections, but shadowPool is ${s.shadowPool}; copies over it wait for a connection and, once the routes' caps fill, are skipped (raise upstreams.${s.upstream}.shadowPool)`;
+      this.logger.warn({ version: table.version, ...s }, text);
+      advice.push(text);
     }
+    this.advice = advice;
     const remember = this.source.applied?.(table);
     if (remember) {
       this.remembering = remember.catch((err) => {

@@ -158,7 +158,7 @@ export function createAdminApp(deps: AdminDeps): Express {
     res.json({
       status: 'ok', version: t.version, loadedAt: controller.loadedAt, uptimeSeconds: Math.round((deps.now() - deps.startedAt) / 1000),
       source: controller.sourceStatus(), lastRejection: controller.lastRejection,
-      routes: t.routes.length, byMode, openBreakers, upstreams: Object.keys(t.upstreams), fallbacks: fallbackTotals(),
+      routes: t.routes.length, byMode, openBreakers, upstreams: Object.keys(t.upstreams), fallbacks: fallbackTotals(), advice: controller.advice,
       ownership: {
         watched: deps.ownership !== undefined,
         routes: t.routes.filter((r) => r.domain !== undefined).map((r) => ({ id: r.id, ...ownershipOf(r)! })),
@@ -171,18 +171,20 @@ export function createAdminApp(deps: AdminDeps): Express {
   app.get('/routes/:id', (req, res) => {
     res.json(view(route(req.params.id)));
   });
+  // a change answered with the advice on the table it left in force (a shadow pool short of its routes' copies, …)
+  const warnings = (): { warnings?: string[] } => (controller.advice.length ? { warnings: controller.advice } : {});
   const change = async (req: Request, res: express.Response) => {
     route(req.params.id as string);
     const body = parseBody(changeSchema, req.body);
     const updated = await controller.change(req.params.id as string, { ...body, who: actor(req) });
-    res.json(view(updated));
+    res.json({ ...view(updated), ...warnings() });
   };
   app.post('/routes/:id', change);
   app.patch('/routes/:id', change);
   app.put('/routes/:id', async (req, res) => {
     const id = req.params.id;
     const result = await controller.edit(actor(req), reasonOf(req), putRoute(id, req.body), { op: 'route-put' });
-    res.status(result.edits[0].before === null ? 201 : 200).json({ version: result.version, route: view(route(id)), change: result.edits[0] });
+    res.status(result.edits[0].before === null ? 201 : 200).json({ version: result.version, route: view(route(id)), change: result.edits[0], ...warnings() });
   });
   app.delete('/routes/:id', async (req, res) => {
     const result = await controller.edit(actor(req), reasonOf(req), deleteRoute(req.params.id), { op: 'route-delete' });
@@ -193,7 +195,7 @@ export function createAdminApp(deps: AdminDeps): Express {
   });
   app.put('/upstreams/:name', async (req, res) => {
     const result = await controller.edit(actor(req), reasonOf(req), putUpstream(req.params.name, req.body), { op: 'upstream-put' });
-    res.status(result.edits[0].before === null ? 201 : 200).json({ version: result.version, change: result.edits[0] });
+    res.status(result.edits[0].before === null ? 201 : 200).json({ version: result.version, change: result.edits[0], ...warnings() });
   });
   app.delete('/upstreams/:name', async (req, res) => {
     const result = await controller.edit(actor(req), reasonOf(req), deleteUpstream(req.params.name), { op: 'upstream-delete' });
@@ -202,13 +204,13 @@ export function createAdminApp(deps: AdminDeps): Express {
   app.post('/modes', async (req, res) => {
     const body = parseBody(modesSchema, req.body);
     const result = await controller.edit(actor(req), body.reason, setModes({ tag: body.tag, prefix: body.prefix }, body.mode, body.percent), { op: 'modes' });
-    res.json({ version: result.version, changed: result.edits.map((e) => ({ id: e.target, from: e.from, to: e.to })) });
+    res.json({ version: result.version, changed: result.edits.map((e) => ({ id: e.target, from: e.from, to: e.to })), ...warnings() });
   });
   app.post('/apply', async (req, res) => {
     const dryRun = req.query.dryRun === 'true' || req.query.dryRun === '1';
     const out: { diff?: TableDiff } = {};
     const result = await controller.edit(actor(req), reasonOf(req), applyTable(req.body, out), { dryRun, op: 'apply' });
-    res.json({ dryRun, applied: result.written, version: result.version, diff: out.diff });
+    res.json({ dryRun, applied: result.written, version: result.version, diff: out.diff, ...(dryRun ? {} : warnings()) });
   });
   app.post('/routes/:id/stats/reset', async (req, res) => {
     const r = route(req.params.id);

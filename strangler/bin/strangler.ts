@@ -29,6 +29,9 @@ function client(cmd: Command): AdminClient {
 function out(cmd: Command, data: unknown, text: (d: any) => string): void {
   const json = (cmd.optsWithGlobals() as { json?: boolean }).json;
   process.stdout.write((json ? JSON.stringify(data, null, 2) : text(data)) + '\n');
+  // advice on the table a change left in force (the facade applied it; it works, but not as it seems to)
+  const warnings = (data as { warnings?: unknown } | null)?.warnings;
+  if (Array.isArray(warnings)) for (const w of warnings) process.stderr.write(`strangler: warning: ${String(w)}\n`);
 }
 
 function percent(v: string): number {

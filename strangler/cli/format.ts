@@ -111,6 +111,7 @@ export function formatStatus(s: any): string {
     ] : []),
     ...(s.ownership?.routes?.length ? s.ownership.routes.map((o: any) => `domain  ${o.id} → ${ownershipText(o)}`) : []),
     s.lastRejection ? `last rejected table (${s.lastRejection.at}): ${s.lastRejection.errors.join('; ')}` : 'no rejected tables',
+    ...(s.advice ?? []).map((a: string) => `advice  ${a}`),
   ].join('\n');
 }
 

@@ -40,6 +40,32 @@ describe('route and upstream management through the admin API and CLI @integrati
     await svc.close();
   });
 
+  it('a change that leaves an upstream short of shadow connections is applied, and the CLI, the answer and status say so', async () => {
+    // one connection for shadow copies; a route copying writes (dark-copy: sent alone, one per connection) with 8 in flight
+    const up = await admin(f, '/upstreams/svc', { method: 'PUT', body: { url: svc.url, shadowPool: 1 } });
+    expect(up.status, up.body).to.equal(200);
+    expect(up.json().warnings, 'no shadow route yet: nothing to say').to.equal(undefined);
+    const put = await admin(f, '/routes/orders.list', { method: 'PUT', body: { path: '/api/orders', legacy: 'legacy', service: 'svc', mode: 'legacy', shadow: { writes: 'dark-copy', maxConcurrency: 8 } } });
+    expect(put.status, put.body).to.equal(200);
+    expect(put.json().warnings).to.equal(undefined);
+
+    const r = await cli(f, ['route', 'set', 'orders.list', '--mode', 'shadow']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('orders.list is now shadow');
+    expect(r.stderr).to.match(/^strangler: warning: upstream svc: its shadow routes \(orders\.list\) may have 8 copies in flight, needing 8 shadow connections, but shadowPool is 1;.*raise upstreams\.svc\.shadowPool\)\n$/);
+    expect(f.controller.table.routes.find((x) => x.id === 'orders.list')!.mode, 'applied all the same').to.equal('shadow');
+    const status = await cli(f, ['status']);
+    expect(status.stdout).to.match(/^advice {2}upstream svc: its shadow routes \(orders\.list\) may have 8 copies/m);
+    expect((await admin(f, '/status')).json().advice).to.have.length(1);
+
+    // raised: the answer carries no warning and status no advice
+    const raised = await admin(f, '/upstreams/svc', { method: 'PUT', body: { url: svc.url, shadowPool: 8 } });
+    expect(raised.json().warnings).to.equal(undefined);
+    expect((await admin(f, '/status')).json().advice).to.deep.equal([]);
+    const again = await cli(f, ['route', 'set', 'orders.list', '--mode', 'legacy']);
+    expect(again.stderr).to.equal('');
+  });
+
   it('adds, replaces and removes a route, audited with before and after, one version each', async () => {
     const v0 = f.controller.table.version;
     const put = await admin(f, '/routes/carts.get', { method: 'PUT', body: { methods: ['GET'], path: '/api/carts/:id', legacy: 'legacy', service: 'svc', mode: 'service' } });
