@@ -191,6 +191,27 @@ describe('dashboard in a real browser @integration', function () {
     await page.getByRole('listitem').filter({ hasText: 'price differs; investigate' }).first().waitFor();
   });
 
+  it('a change that leaves the service short of shadow connections is made, and the page says so in the warning colour', async function () {
+    const spec = f.controller.table.upstreams.svc;
+    // one shadow connection: the route's 32 GET copies need 2 (16 pipelined on each)
+    expect((await admin(f, '/upstreams/svc', { method: 'PUT', body: { ...spec, shadowPool: 1 } })).status).to.equal(200);
+    try {
+      await page.getByRole('button', { name: 'Put in shadow' }).click();
+      await page.getByLabel('Reason (for the audit log)').fill('compare again');
+      await page.getByRole('button', { name: 'Confirm: Put in shadow' }).click();
+      await page.locator('[data-testid="route-mode"][data-mode="shadow"]').waitFor();
+      const line = page.locator('.actions [role="status"] p.warn-text');
+      await line.waitFor();
+      expect(await line.innerText()).to.match(/^Put in shadow: done \(compare again\)\. Warning: upstream svc: its shadow routes \(products\.list\) may have 32 copies in flight, needing 2 shadow connections, but shadowPool is 1;/);
+      expect(await page.evaluate('getComputedStyle(document.querySelector(".actions [role=status] p")).color')).to.not.equal(
+        await page.evaluate('getComputedStyle(document.querySelector("[data-testid=route-mode]")).color'));
+    } finally {
+      await admin(f, '/upstreams/svc', { method: 'PUT', body: spec });
+      await admin(f, '/routes/products.list/rollback', { method: 'POST', body: { reason: 'end of the warning test' } });
+    }
+    expect(f.controller.advice).to.deep.equal([]);
+  });
+
   it('a split started from the CLI shows its progress moving on the data page, with the audit timeline', async function () {
     split = runCli(['--manifest', pair.manifestPath, 'start', 'product', '--max-rows-per-second', '600', '--chunk-size', '50', '--min-chunk', '20', '--max-chunk', '100', '--copy-workers', '1']);
     await page.getByRole('link', { name: 'Data' }).click();

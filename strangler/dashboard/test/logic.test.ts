@@ -7,7 +7,7 @@ import { buildOverview, judgeRoute, totals, type RouteLive } from '../overview-m
 import { countKinds, covers, diffRows, flatten, ignoreRuleFor } from '../diff-model.ts';
 import { splitView, timeline } from '../data-model.ts';
 import { newState } from '../../../scripts/split/lib/state.ts';
-import { duration, ms, pct } from '../web/format.ts';
+import { actionDone, duration, ms, pct } from '../web/format.ts';
 
 describe('dashboard: sessions and cookies', function () {
   it('a session expires after its lifetime and can be destroyed', function () {
@@ -255,5 +255,14 @@ describe('dashboard: latency series', function () {
     const two = s.latencySeries(route);
     expect(two.t).to.deep.equal([1, 2]);
     expect(two.legacyP50[1]).to.be.within(2.5, 5); // still inside the 5-sample window
+  });
+});
+
+describe('dashboard: the line an action leaves (pure)', () => {
+  it('says done, and adds the facade\'s warnings when the change works but not as it seems to', () => {
+    expect(actionDone('Put in shadow', 'compare', undefined)).to.deep.equal({ text: 'Put in shadow: done (compare)', warn: false });
+    expect(actionDone('Put in shadow', 'compare', [])).to.deep.equal({ text: 'Put in shadow: done (compare)', warn: false });
+    expect(actionDone('Put in shadow', 'compare', ['upstream svc: its shadow routes (a) may have 8 copies in flight, needing 8 shadow connections, but shadowPool is 1; …']))
+      .to.deep.equal({ text: 'Put in shadow: done (compare). Warning: upstream svc: its shadow routes (a) may have 8 copies in flight, needing 8 shadow connections, but shadowPool is 1; …', warn: true });
   });
 });

@@ -5,6 +5,7 @@
  */
 import { useRef, useState } from 'preact/hooks';
 import { call, enc } from './api.ts';
+import { actionDone } from './format.ts';
 import { html } from './html.ts';
 
 type Action = 'shadow' | 'canary' | 'service' | 'rollback';
@@ -13,7 +14,7 @@ const TITLE: Record<Action, string> = { shadow: 'Put in shadow', canary: 'Canary
 export function Actions({ id, mode, percent, hasService, onDone }: { id: string; mode: string; percent: number; hasService: boolean; onDone: () => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [action, setAction] = useState<Action | null>(null);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [message, setMessage] = useState<{ ok: boolean; text: string; warn?: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
   const open = (a: Action) => {
     setAction(a);
@@ -26,9 +27,10 @@ export function Actions({ id, mode, percent, hasService, onDone }: { id: string;
     const reason = String(f.get('reason') ?? '').trim();
     setBusy(true);
     try {
-      if (action === 'rollback') await call('POST', `/routes/${enc(id)}/rollback`, { reason });
-      else await call('POST', `/routes/${enc(id)}`, { mode: action, ...(action === 'canary' ? { percent: Number(f.get('percent')) } : {}), reason });
-      setMessage({ ok: true, text: `${TITLE[action!]}: done (${reason})` });
+      const r = action === 'rollback'
+        ? await call('POST', `/routes/${enc(id)}/rollback`, { reason })
+        : await call('POST', `/routes/${enc(id)}`, { mode: action, ...(action === 'canary' ? { percent: Number(f.get('percent')) } : {}), reason });
+      setMessage({ ok: true, ...actionDone(TITLE[action!], reason, r?.warnings) });
       dialog.current?.close();
       onDone();
     } catch (err) {
@@ -44,7 +46,7 @@ export function Actions({ id, mode, percent, hasService, onDone }: { id: string;
       ${(['shadow', 'canary', 'service', 'rollback'] as Action[]).map((a) => html`<button type="button" class=${a === 'rollback' ? 'danger' : ''} disabled=${disabled(a)} onClick=${() => open(a)}>${a === 'canary' ? 'Canary…' : TITLE[a]}</button>`)}
     </div>
     <p class="sub">Each change is validated, written to the audit log under your name and applied to the live route table (the same calls as <code>strangler set</code> / <code>strangler rollback</code>).</p>
-    <div role="status" aria-live="polite">${message && html`<p class=${message.ok ? 'ok-text' : 'error'}>${message.text}</p>`}</div>
+    <div role="status" aria-live="polite">${message && html`<p class=${!message.ok ? 'error' : message.warn ? 'warn-text' : 'ok-text'}>${message.text}</p>`}</div>
     <dialog ref=${dialog} aria-labelledby="confirm-h" onClose=${() => setAction(null)}>
       ${action && html`<form onSubmit=${submit}>
         <h3 id="confirm-h">${TITLE[action]}: ${id}</h3>

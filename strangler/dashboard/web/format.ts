@@ -36,3 +36,12 @@ export function when(iso: string | null | undefined, now = Date.now()): string {
 export function modeLabel(mode: string, percent: number): string {
   return mode === 'canary' ? `canary ${percent} %` : mode;
 }
+
+/**
+ * The line an action leaves on the route page: done, and the advice the facade answered with when the change works
+ * but not as it seems to (the admin API's `warnings`: a shadow pool short of the route's copies, …).
+ */
+export function actionDone(title: string, reason: string, warnings: unknown): { text: string; warn: boolean } {
+  const list = Array.isArray(warnings) ? warnings.map(String).filter(Boolean) : [];
+  return { text: `${title}: done (${reason})${list.length ? `. Warning: ${list.join(' ')}` : ''}`, warn: list.length > 0 };
+}
