@@ -400,8 +400,9 @@ export async function run(): Promise<BenchResult[]> {
     // across two servers: main server → a second, throwaway mariadbd; both sides without application writes
     if (cross && !mariaDbAvailable()) log('cross-server copy SKIPPED: mariadb-install-db / mariadbd not installed');
     else if (cross) {
-      second = await startMariaDb({ args: secondServerArgs() });
-      log(`second server on port ${second.port} (ready in ${second.startMs.toFixed(0)} ms${secondServerArgs().length ? `; ${secondServerArgs().join(' ')}` : ''})`);
+      const serverArgs = secondServerArgs();
+      second = await startMariaDb({ args: serverArgs });
+      log(`second server on port ${second.port} (ready in ${second.startMs.toFixed(0)} ms${serverArgs.length ? `; ${serverArgs.join(' ')}` : ''})`);
       // the stream copy's default write path (LOAD DATA LOCAL, chunks in flight) and, with SPLIT_BENCH_CROSS_INSERT=1,
       // its batch-REPLACE path (the one before LOAD DATA, and the fallback for local_infile=OFF) into a third database
       // and, with SPLIT_BENCH_CROSS_NODEFER=1, LOAD DATA into the target with its secondary keys in place (--defer-indexes off)

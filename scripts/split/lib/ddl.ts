@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type mysql from 'mysql2/promise';
 import type { Logger } from '../../../lib/logger.ts';
 import { silentLogger } from '../../../lib/logger.ts';
@@ -174,10 +175,6 @@ export class DdlSession {
     this.conn = undefined;
     await c?.end().catch(() => c.destroy());
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** Runs DDL statements on one side through one bounded session. */
