@@ -11,7 +11,7 @@ import { applyCliConventions, examplesText } from '../../../lib/cli.ts';
 import { errorJson, errorLine, routeKnexLogs } from '../lib/cli-errors.ts';
 import { readEnv, targetFromEnv, DEFAULT_MANIFEST, type SplitEnv } from '../lib/cli-config.ts';
 import {
-  cancelCommand, completeCommand, cutoverCommand, planCommand, rollbackCommand, startCommand, statusCommand, verifyCommand,
+  cancelCommand, completeCommand, cutoverCommand, planCommand, repointCommand, rollbackCommand, startCommand, statusCommand, verifyCommand,
 } from '../lib/commands.ts';
 import { closeContext, openContext, type SplitContext } from '../lib/context.ts';
 import { isSplitError } from '../lib/errors.ts';
@@ -24,7 +24,7 @@ import {
 } from '../lib/options.ts';
 import { NO_PROGRESS, progressLines, type ProgressSink } from '../lib/progress.ts';
 import { niceProcess } from '../lib/nice.ts';
-import { renderCancel, renderComplete, renderPlan, renderStatus, renderVerify } from '../lib/render.ts';
+import { renderCancel, renderComplete, renderPlan, renderRepoint, renderStatus, renderVerify } from '../lib/render.ts';
 
 const EXIT = { ok: 0, error: 1, usage: 2, blocked: 3, aborted: 4, differences: 5, unverified: 6, interrupted: 130 } as const;
 
@@ -292,6 +292,16 @@ function build(): Command {
       await withContext(cmd, service, async (ctx) => {
         const r = await cancelCommand(ctx, o);
         print(cmd, r, () => renderCancel(service, r));
+      });
+    });
+  program.command('repoint <service>')
+    .description('after a failover of the source (--source naming the new primary): move the binlog capture\'s saved position to this server\'s binlog by its GTID position')
+    .option('--dry-run', 'show where the position would move; change nothing')
+    .addHelpText('after', EPILOG(['split-db repoint product --source mysql://split:****@db-replica:3306/legacy --dry-run', 'split-db repoint product --source mysql://split:****@db-replica:3306/legacy']))
+    .action(async (service: string, _o, cmd: Command) => {
+      await withContext(cmd, service, async (ctx) => {
+        const r = await repointCommand(ctx);
+        print(cmd, r, () => renderRepoint(r));
       });
     });
   for (const sub of program.commands) sub.addHelpText('after', globalsHelp);

@@ -115,7 +115,8 @@ export function purgedWhy(p: BinlogPos, files: string[]): string | null {
   if (files.includes(p.file)) return null;
   return `binlog capture cannot resume at ${formatPos(p)}${p.gtid ? ` (GTID ${p.gtid})` : ''}: ${p.file} is no longer on the source ` +
     `(purged; oldest left: ${files[0] ?? 'none'}), so the changes since that position cannot be read. Raise binlog_expire_logs_seconds for the split's duration; ` +
-    'to recover, cancel the split and start it again (a new copy)';
+    'to recover, cancel the split and start it again (a new copy)' +
+    (p.gtid ? `. If this is another server — the source failed over to a replica — run split-db repoint, which finds GTID ${p.gtid} in this server's binlog` : '');
 }
 
 /** Pure: domain → `server-seq` of a MariaDB GTID position. */
@@ -166,7 +167,8 @@ export async function movedWhy(side: Side, p: BinlogPos): Promise<string | null>
   return `binlog capture will not resume at ${formatPos(p)}: the split saved it with GTID position ${p.gtid}, but the source's binlog has ` +
     `${here === null || !isGtidPos(here) ? 'no transaction boundary at that offset' : `GTID position ${here} there`} — it is not the binlog the position was read from ` +
     '(a failover to another server, or RESET MASTER), and reading on from that offset would skip or repeat changes. ' +
-    'To recover, cancel the split and start it again (a new copy)';
+    `After a failover to a replica that has every transaction up to GTID ${p.gtid}, run split-db repoint: it moves the position to the first transaction after it in this server's binlog. ` +
+    'After a RESET MASTER, cancel the split and start it again (a new copy)';
 }
 
 /**

@@ -4,11 +4,12 @@ import { acquireLock, movingShapes, type SplitContext } from './context.ts';
 import { SplitError } from './errors.ts';
 import { forwardLink, reverseLink } from './link.ts';
 import { catchUp, openPump } from './capture-mode.ts';
+import { repointPosition, type RepointResult } from './binlog-failover.ts';
 import { buildPlan, type Plan } from './plan.ts';
 import { start, type StartResult } from './start.ts';
 import { serviceStatus, type ServiceStatus } from './status.ts';
 import { switchOver, type SwitchResult } from './switchover.ts';
-import type { SplitState, VerifyState } from './state.ts';
+import { note, type SplitState, type VerifyState } from './state.ts';
 import { verify } from './verifier.ts';
 import { checkVerifyGate } from './cutover-gate.ts';
 
@@ -117,6 +118,36 @@ export async function cancelCommand(ctx: SplitContext, opts: { dropTarget?: bool
   try {
     await ctx.store.ensure();
     return await cancel(ctx, await ctx.store.load(ctx.service.name), opts);
+  } finally {
+    await release();
+  }
+}
+
+/**
+ * After a failover of the source (`--source` now names the new primary): moves
+ * the binlog capture's saved position to this server's binlog by its GTID
+ * position (binlog-failover.ts). Only a split that reads the binlog has such a
+ * position; trigger capture (and the reverse direction after a cutover) needs
+ * nothing: its triggers and changelog are replicated with the database.
+ */
+export async function repointCommand(ctx: SplitContext): Promise<RepointResult | { service: string; changed: false; dryRun: boolean; why: string }> {
+  const release = await acquireLock(ctx);
+  try {
+    const state = await loadState(ctx);
+    const dryRun = !!ctx.dryRun;
+    if (state.capture?.mode !== 'binlog') {
+      return { service: ctx.service.name, changed: false, dryRun, why: 'this split captures changes with triggers: nothing to move (its triggers and changelog are replicated with the database)' };
+    }
+    if (state.phase === 'cutover' || state.phase === 'completed') {
+      return { service: ctx.service.name, changed: false, dryRun, why: `${ctx.service.name} is ${state.phase}: the binlog is not read any more (changes are captured with triggers on the service's database)` };
+    }
+    const r = await repointPosition(ctx.source, ctx.service.name, dryRun);
+    if (r.changed) {
+      ctx.log.warn({ service: ctx.service.name, from: r.from, to: r.to }, 'split-db repoint: binlog position moved to this server\'s binlog by GTID');
+      note(state, 'binlog position repointed', r.why);
+      await ctx.store.save(state);
+    }
+    return r;
   } finally {
     await release();
   }

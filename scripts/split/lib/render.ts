@@ -1,3 +1,4 @@
+import { formatPos, type BinlogPos } from './binlog-keys.ts';
 import type { Machinery } from './capture.ts';
 import type { CancelResult, CompleteResult } from './finish.ts';
 import type { Plan } from './plan.ts';
@@ -148,4 +149,12 @@ export function renderCancel(service: string, r: CancelResult): string {
     ...machineryLines(verb, 'target', r.removes.target),
     r.droppedTarget ? `  ${verb} the target database ${r.targetDatabase}` : `  the target database ${r.targetDatabase} is kept (drop it with --drop-target --confirm)`,
   ].join('\n');
+}
+
+/** `split-db repoint`: where the binlog position went, or why it stays. */
+export function renderRepoint(r: { service: string; changed: boolean; dryRun: boolean; why: string; from?: BinlogPos | null; to?: BinlogPos | null; scanned?: number }): string {
+  const at = (p: BinlogPos | null | undefined) => `${formatPos(p)}${p?.gtid !== undefined ? ` (GTID ${p.gtid || 'none'})` : ''}`;
+  if (r.changed) return `${r.service}: binlog position moved from ${at(r.from)} to ${at(r.to)} (${r.scanned ?? 0} binlog events searched); run start or verify to read on from there`;
+  if (r.dryRun && r.to && r.from && formatPos(r.to) !== formatPos(r.from)) return `dry run: ${r.service}'s binlog position would move from ${at(r.from)} to ${at(r.to)}\n  ${r.why}`;
+  return `${r.service}: unchanged — ${r.why}`;
 }
