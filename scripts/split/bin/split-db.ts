@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { createLogger } from '../../../lib/logger.ts';
 import { applyCliConventions, examplesText } from '../../../lib/cli.ts';
-import { errorJson, errorLine, routeKnexLogs } from '../lib/cli-errors.ts';
+import { afterReaching, errorJson, errorLine, routeKnexLogs } from '../lib/cli-errors.ts';
 import { readEnv, targetFromEnv, DEFAULT_MANIFEST, type SplitEnv } from '../lib/cli-config.ts';
 import {
   cancelCommand, completeCommand, cutoverCommand, planCommand, repointCommand, rollbackCommand, startCommand, statusCommand, verifyCommand,
@@ -119,8 +119,15 @@ async function withContext<T>(cmd: Command, service: string, fn: (ctx: SplitCont
     actor: g.actor ?? env.SPLIT_ACTOR ?? `split-db:${env.USER ?? 'dba'}`,
     dryRun: !!g.dryRun,
   });
+  // once a query has answered, a refused connect means a server went away mid-command (cli-errors.ts)
+  let reached = false;
+  const answered = () => (reached = true);
+  ctx.source.knex.once('query-response', answered);
+  ctx.target.knex.once('query-response', answered);
   try {
     return await fn(ctx);
+  } catch (err) {
+    throw reached ? afterReaching(err) : err;
   } finally {
     await closeContext(ctx);
   }

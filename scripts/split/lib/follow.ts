@@ -49,6 +49,7 @@ export async function followApply(link: Link, o: FollowOptions): Promise<void> {
       unsaved = false;
     }
   };
+  let failed = false;
   try {
     do {
       const t0 = Date.now();
@@ -58,7 +59,11 @@ export async function followApply(link: Link, o: FollowOptions): Promise<void> {
       const wait = Math.max(n === 0 ? FOLLOW_IDLE_MS : 0, o.lagMs - (Date.now() - t0));
       if (wait > 0) await sleep(wait, o.signal);
     } while (!o.signal.aborted);
+  } catch (err) {
+    failed = true;
+    throw err;
   } finally {
-    if (unsaved && o.save) await o.save();
+    // after a failure (the source went away, say) the save may fail the same way: the loop's error is the one to report
+    if (unsaved && o.save) await (failed ? o.save().catch(() => undefined) : o.save());
   }
 }

@@ -31,11 +31,14 @@ export async function acquireTableLocks(dsn: string, db: string, service: string
     ...[...new Set(tables)].sort().map((t) => ({ name: tableLockName(db, t), what: `table ${t}` })),
   ];
   const held: string[] = [];
+  // never throws: a lock it could not release (the server went away) dies with the connection, which is closed
+  // here either way; an error from here would hide the one the command failed with
   const release = async () => {
     try {
       for (const n of held.reverse()) await conn.query('SELECT RELEASE_LOCK(?)', [n]);
-    } finally {
-      await conn.end().catch(() => conn.destroy());
+      await conn.end();
+    } catch {
+      conn.destroy();
     }
   };
   try {

@@ -11,6 +11,7 @@ import { waitFor } from '../../../test/helpers/wait.ts';
 import { BinlogPump, binlogFiles, gtidAt, initCapturePos, masterPos, positionTable, savedPos } from '../lib/binlog.ts';
 import { behindDomains, contains, gtidEventInfo, gtidListInfo, parseGtidPos, placeGtid, repointPosition } from '../lib/binlog-failover.ts';
 import { ensureMachinery } from '../lib/capture.ts';
+import { afterReaching, errorLine, LOST_CONNECTION_HINT, lostConnection } from '../lib/cli-errors.ts';
 import { readCatalog } from '../lib/context.ts';
 import { renderRepoint } from '../lib/render.ts';
 import { openSide } from '../lib/side.ts';
@@ -51,6 +52,19 @@ describe('split-db repoint: pure parts', () => {
     expect(gtidEventInfo('BEGIN GTID 0-1-9 cid=42')).to.deep.equal({ domain: 0, server: 1, seq: 9n });
     expect(gtidEventInfo('COMMIT /* xid=8 */')).to.equal(null);
     expect(() => gtidListInfo('binlog.000001')).to.throw(/not a Gtid_list/);
+  });
+
+  it('an error line says a server went away for a lost connection, and for a refused connect only after the command reached its servers', () => {
+    const lost = Object.assign(new Error('Connection lost: The server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST' });
+    expect(lostConnection(lost)).to.equal(true);
+    expect(errorLine(lost)).to.equal(`split-db: Connection lost: The server closed the connection. — ${LOST_CONNECTION_HINT}`);
+    expect(lostConnection(Object.assign(new Error('gone away'), { errno: 2006 }))).to.equal(true);
+    expect(lostConnection(new Error("Can't add new command when connection is in closed state"))).to.equal(true);
+    const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    expect(errorLine(refused()), 'a wrong DSN at the first connect').to.equal('split-db: connect ECONNREFUSED 127.0.0.1:1');
+    expect(errorLine(afterReaching(refused()))).to.match(/^split-db: connect ECONNREFUSED 127\.0\.0\.1:1 — a database server went away/);
+    expect(lostConnection(afterReaching(Object.assign(new Error('Access denied'), { code: 'ER_ACCESS_DENIED_ERROR', errno: 1045 }))), 'a refused login is no loss').to.equal(false);
+    expect(lostConnection(new Error('Duplicate entry'))).to.equal(false);
   });
 
   it('renders a move, a dry run and an unchanged position', () => {
@@ -313,3 +327,61 @@ async function closeSides(): Promise<void> {
   await Promise.all([...sides.values()].map((s) => s.knex.destroy()));
   sides.clear();
 }
+
+/**
+ * The source dies (kill -9) under `start --follow`: the follower ends with one
+ * line that says a server went away and what to do after a failover, not with
+ * the error of a clean-up step that ran on the dead connection afterwards.
+ */
+describe('split-db start --follow: the source dies under it @integration', function () {
+  this.timeout(120_000);
+  let server: MariaDbServer | undefined;
+  before(async function () {
+    if (!mariaDbAvailable()) this.skip();
+    server = await startMariaDb({ binlog: true });
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('ends with exit 1 and one line naming the lost server and split-db repoint', async () => {
+    const source = await createTestDatabase('gone_s', ['legacy'], 'move', server!.dsn());
+    const targetName = uniqueName('gone_t');
+    const targetDsn = withDatabase(testServerDsn(), targetName);
+    const dir = await mkdtemp(join(tmpdir(), 'split-gone-'));
+    const manifestPath = join(dir, 'manifest.json');
+    await writeFile(manifestPath, JSON.stringify({
+      version: 1, source: source.dsn,
+      services: { product: { domain: 'product', target: targetDsn, migrations: 'product', tables: [...WRITER_TABLES],
+        crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } },
+    }));
+    const kill = new AbortController();
+    try {
+      await seedCatalog(source.knex, 50);
+      const follow = runCli(['start', 'product', '--manifest', manifestPath, '--capture', 'binlog', '--follow', '--max-threads-running', '0', '--apply-lag-ms', '50', '--json'], { killSignal: kill.signal });
+      // following: the copy is done and the changes of an update reach the target
+      await source.knex.raw('UPDATE products SET name = CONCAT(name, \'!\') WHERE id = 7');
+      const target = createKnex(targetDsn, { profile: 'move' });
+      try {
+        await waitFor(async () => {
+          const [rows] = await target.raw('SELECT name FROM products WHERE id = 7').catch(() => [[]]);
+          return String((rows as Array<{ name: string }>)[0]?.name ?? '').endsWith('!');
+        }, { timeoutMs: 60_000, intervalMs: 100, what: 'the follower to apply an update' });
+      } finally {
+        await target.destroy();
+      }
+      await source.knex.destroy();
+      process.kill(Number(readFileSync(join(server!.dir, 'pid'), 'utf8').trim()), 'SIGKILL');
+      const r = await Promise.race([follow, new Promise<null>((res) => setTimeout(() => res(null), 60_000))]);
+      expect(r, 'the follower ended by itself within 60 s').to.not.equal(null);
+      expect(r!.code, r!.stderr).to.equal(1);
+      const lines = r!.stderr.trimEnd().split('\n');
+      expect(lines, r!.stderr).to.have.length(1);
+      expect(lines[0]).to.match(/^split-db: .*a database server went away.*--source.*split-db repoint/);
+    } finally {
+      kill.abort();
+      await dropDatabase(targetDsn);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
