@@ -153,22 +153,25 @@ describe('split-db repoint: refusals on one server @integration', function () {
 
 /**
  * A primary (server id 1) and a replica (server id 11, log_slave_updates, GTID
- * replication), both started by the test. The split reads the primary's binlog
- * and is killed; the primary writes on, rotates its binlog and dies (kill -9)
- * once the replica has every transaction; the replica is promoted and written
- * to; `split-db repoint` with --source naming the replica moves the position,
- * and verify and cutover read on from there. The independent checker compares
- * the new primary with the target and both writers' committed rows with it.
+ * replication), started by each test. The split captures (from the primary's
+ * binlog, or with triggers) and is killed; the primary writes on, rotates its
+ * binlog and dies (kill -9) once the replica has every transaction; the
+ * replica is promoted and written to. Binlog capture: the old position is
+ * refused and `split-db repoint` with --source naming the replica moves it;
+ * trigger capture: nothing to move, the split goes on. Verify, catch-up and
+ * cutover on the new primary; the independent checker compares the new
+ * primary with the target, and both writers' committed rows with the target.
  */
 describe('split-db repoint: the source fails over to its replica @integration', function () {
   this.timeout(300_000);
-  let primary: MariaDbServer | undefined;
-  let replica: MariaDbServer | undefined;
   const serverArgs = (id: number) => [`--server-id=${id}`, '--log-slave-updates', '--gtid-strict-mode=1'];
 
-  before(async function () {
+  before(function () {
     if (!mariaDbAvailable()) this.skip();
-    [primary, replica] = await Promise.all([startMariaDb({ binlog: true, args: serverArgs(1) }), startMariaDb({ binlog: true, args: serverArgs(11) })]);
+  });
+
+  async function replicated(): Promise<{ primary: MariaDbServer; replica: MariaDbServer }> {
+    const [primary, replica] = await Promise.all([startMariaDb({ binlog: true, args: serverArgs(1) }), startMariaDb({ binlog: true, args: serverArgs(11) })]);
     const r = await mysql.createConnection({ host: '127.0.0.1', port: replica.port, user: 'root' });
     try {
       await r.query(`CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${primary.port}, MASTER_USER='root', MASTER_USE_GTID=slave_pos`);
@@ -176,10 +179,8 @@ describe('split-db repoint: the source fails over to its replica @integration', 
     } finally {
       await r.end();
     }
-  });
-  after(async () => {
-    await Promise.all([primary?.stop(), replica?.stop()]);
-  });
+    return { primary, replica };
+  }
 
   async function gtidVar(server: MariaDbServer, name: string): Promise<string> {
     const c = await mysql.createConnection({ host: '127.0.0.1', port: server.port, user: 'root' });
@@ -197,114 +198,127 @@ describe('split-db repoint: the source fails over to its replica @integration', 
     return out;
   }
 
-  it('kill -9 of the split and of the primary, writes on the promoted replica, repoint, verify, cutover: 0 differences', async () => {
-    const source = await createTestDatabase('fo_s', ['legacy'], 'move', primary!.dsn());
-    const targetName = uniqueName('fo_t');
-    const targetDsn = withDatabase(testServerDsn(), targetName);
-    const newSourceDsn = withDatabase(replica!.dsn(), source.name);
-    const dir = await mkdtemp(join(tmpdir(), 'split-failover-'));
-    const manifestPath = join(dir, 'manifest.json');
-    await writeFile(manifestPath, JSON.stringify({
-      version: 1, source: source.dsn,
-      services: { product: { domain: 'product', target: targetDsn, migrations: 'product', tables: [...WRITER_TABLES],
-        crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } },
-    }));
-    const args = (cmd: string, ...more: string[]) => [cmd, 'product', '--manifest', manifestPath, '--chunk-size', '50', '--max-threads-running', '0', '--verify-chunk', '200', '--abort-after-ms', '5000', '--json', ...more];
-    const ok = (r: CliRun, what: string) => expect(r.code, `${what}: ${r.signal ?? ''} ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`).to.equal(0);
-    let writer: CommittedWriter | undefined;
-    let writer2: CommittedWriter | undefined;
-    let target: Knex | undefined;
-    let onReplica: Knex | undefined;
-    try {
-      await seedCatalog(source.knex, 300);
-      writer = new CommittedWriter({ sourceDsn: source.dsn, targetDsn, loops: 2, delayMs: 2, tag: 'p' });
-      await writer.start();
-      ok(await runCli(args('start', '--capture', 'binlog')), 'start on the primary');
-      const startedAt = (await savedPos(openSideOnce(source.dsn), 'product'))!;
-      // the primary's binlog moves on to files the replica's binlog does not have by those names
-      await source.knex.raw('FLUSH BINARY LOGS');
-      await source.knex.raw('FLUSH BINARY LOGS');
-      await writer.more(30);
-      // the split follows the primary's binlog and is killed (kill -9) while it does
-      const kill = new AbortController();
-      const follow = runCli(args('start', '--follow'), { killSignal: kill.signal });
-      await waitFor(async () => {
-        const p = await savedPos(openSideOnce(source.dsn), 'product');
-        return p && p.file !== startedAt.file ? p : null;
-      }, { timeoutMs: 30_000, intervalMs: 100, what: 'the follower to save a position in the newest binlog file' });
-      await writer.more(30);
-      kill.abort();
-      const killed = await follow;
-      expect(killed.signal, `the follower was killed, not ended: ${killed.stderr}`).to.equal('SIGKILL');
-      // the primary writes on after the split's last saved position, then the writer stops
-      await writer.more(40);
-      await writer.stop();
-      const expectedOnPrimary = writer.expected;
-      writer = undefined;
-      const savedOnPrimary = (await savedPos(openSideOnce(source.dsn), 'product'))!;
-      expect(savedOnPrimary.gtid, 'the split saved a GTID with its position').to.match(/^0-1-\d+$/);
-      // the replica has every transaction of the primary, then the primary dies
-      const end = await gtidVar(primary!, 'gtid_binlog_pos');
-      await waitFor(async () => (await gtidVar(replica!, 'gtid_slave_pos')) === end, { timeoutMs: 30_000, intervalMs: 50, what: `the replica to reach ${end}` });
-      process.kill(Number(readFileSync(join(primary!.dir, 'pid'), 'utf8').trim()), 'SIGKILL');
-      await source.knex.destroy().catch(() => undefined);
-      const promote = await mysql.createConnection({ host: '127.0.0.1', port: replica!.port, user: 'root' });
-      await promote.query('STOP SLAVE');
-      await promote.query('RESET SLAVE ALL');
-      await promote.end();
-      // the application writes to the new primary
-      writer2 = new CommittedWriter({ sourceDsn: newSourceDsn, targetDsn, loops: 2, delayMs: 2, tag: 'r' });
-      await writer2.start();
-      await writer2.more(40);
-      const onNew = ['--source', newSourceDsn];
-      // the saved position names the dead primary's binlog: the reader refuses it and says what to do
-      const refused = await runCli(args('verify', ...onNew));
-      expect(refused.code, refused.stderr).to.equal(3);
-      expect(refused.stdout + refused.stderr).to.match(/split-db repoint/);
-      const dry = await runCli(args('repoint', ...onNew, '--dry-run'));
-      ok(dry, 'repoint --dry-run');
-      const planned = JSON.parse(dry.stdout) as { changed: boolean; to: { file: string; pos: number; gtid: string } };
-      expect(planned.changed).to.equal(false);
-      const r = await runCli(args('repoint', ...onNew));
-      ok(r, 'repoint');
-      const moved = JSON.parse(r.stdout) as { changed: boolean; from: { file: string; pos: number; gtid: string }; to: { file: string; pos: number; gtid: string } };
-      expect(moved.changed).to.equal(true);
-      expect(moved.from).to.deep.equal(savedOnPrimary);
-      expect(moved.to, 'the dry run said where').to.deep.equal(planned.to);
-      // independent of the tool: the replica's own GTID position at the new offset is the one the split read up to
-      const replicaSide = openSideOnce(newSourceDsn);
-      expect(await gtidAt(replicaSide, moved.to)).to.equal(savedOnPrimary.gtid);
-      expect(await binlogFiles(replicaSide)).to.include(moved.to.file);
-      const again = await runCli(args('repoint', ...onNew));
-      ok(again, 'repoint again');
-      expect(JSON.parse(again.stdout).changed, 'a second repoint has nothing to move').to.equal(false);
-      const v = await runCli(args('verify', ...onNew));
-      expect(v.code, v.stderr).to.equal(0);
-      expect(JSON.parse(v.stdout).ok, 'verify on the new primary').to.equal(true);
-      await writer2.stop();
-      const expectedAll = merge(expectedOnPrimary, writer2.expected);
-      writer2 = undefined;
-      // the last writes reach the target through the replica's binlog from the new position
-      ok(await runCli(args('start', ...onNew)), 'start (catch-up) on the new primary');
-      target = createKnex(targetDsn, { profile: 'move' });
-      onReplica = createKnex(newSourceDsn, { profile: 'move' });
-      const check = await compareDatabases({ knex: onReplica, db: source.name }, { knex: target, db: targetName }, [...WRITER_TABLES]);
-      expect(isClean(check), `new primary vs target: ${summary(check)}`).to.equal(true);
-      expect(check.compared, 'rows compared').to.be.greaterThan(300);
-      const expectTarget = await checkExpectation({ knex: target, db: targetName }, expectedAll);
-      expect(isClean(expectTarget), `both writers' committed rows vs target: ${summary(expectTarget)}`).to.equal(true);
-      expect(expectTarget.compared, 'committed rows checked').to.be.greaterThan(100);
-      ok(await runCli(args('cutover', ...onNew)), 'cutover on the new primary');
-    } finally {
-      await writer?.stop().catch(() => undefined);
-      await writer2?.stop().catch(() => undefined);
-      await target?.destroy();
-      await onReplica?.destroy();
-      await closeSides();
-      await dropDatabase(targetDsn);
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+  for (const capture of ['binlog', 'triggers'] as const) {
+    const title = capture === 'binlog'
+      ? 'binlog capture: kill -9 of the split and of the primary, writes on the promoted replica, repoint, verify, cutover: 0 differences'
+      : 'trigger capture: kill -9 of the split and of the primary, writes on the promoted replica, nothing to repoint, verify, cutover: 0 differences';
+    it(title, async () => {
+      const { primary, replica } = await replicated();
+      const source = await createTestDatabase('fo_s', ['legacy'], 'move', primary.dsn());
+      const targetName = uniqueName('fo_t');
+      const targetDsn = withDatabase(testServerDsn(), targetName);
+      const newSourceDsn = withDatabase(replica.dsn(), source.name);
+      const dir = await mkdtemp(join(tmpdir(), 'split-failover-'));
+      const manifestPath = join(dir, 'manifest.json');
+      await writeFile(manifestPath, JSON.stringify({
+        version: 1, source: source.dsn,
+        services: { product: { domain: 'product', target: targetDsn, migrations: 'product', tables: [...WRITER_TABLES],
+          crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } },
+      }));
+      const args = (cmd: string, ...more: string[]) => [cmd, 'product', '--manifest', manifestPath, '--chunk-size', '50', '--max-threads-running', '0', '--verify-chunk', '200', '--abort-after-ms', '5000', '--json', ...more];
+      const ok = (r: CliRun, what: string) => expect(r.code, `${what}: ${r.signal ?? ''} ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`).to.equal(0);
+      let writer: CommittedWriter | undefined;
+      let writer2: CommittedWriter | undefined;
+      let target: Knex | undefined;
+      let onReplica: Knex | undefined;
+      try {
+        await seedCatalog(source.knex, 300);
+        writer = new CommittedWriter({ sourceDsn: source.dsn, targetDsn, loops: 2, delayMs: 2, tag: 'p' });
+        await writer.start();
+        ok(await runCli(args('start', '--capture', capture)), 'start on the primary');
+        const startedAt = capture === 'binlog' ? (await savedPos(openSideOnce(source.dsn), 'product'))! : null;
+        // the primary's binlog moves on to files the replica's binlog does not have by those names
+        await source.knex.raw('FLUSH BINARY LOGS');
+        await source.knex.raw('FLUSH BINARY LOGS');
+        await writer.more(30);
+        // the split follows the primary and is killed (kill -9) while it does
+        const kill = new AbortController();
+        const follow = runCli(args('start', '--follow'), { killSignal: kill.signal });
+        if (startedAt) {
+          await waitFor(async () => {
+            const p = await savedPos(openSideOnce(source.dsn), 'product');
+            return p && p.file !== startedAt.file ? p : null;
+          }, { timeoutMs: 30_000, intervalMs: 100, what: 'the follower to save a position in the newest binlog file' });
+        }
+        await writer.more(30);
+        kill.abort();
+        const killed = await follow;
+        expect(killed.signal, `the follower was killed, not ended: ${killed.stderr}`).to.equal('SIGKILL');
+        // the primary writes on after the split's last saved position, then the writer stops
+        await writer.more(40);
+        await writer.stop();
+        const expectedOnPrimary = writer.expected;
+        writer = undefined;
+        const savedOnPrimary = startedAt ? (await savedPos(openSideOnce(source.dsn), 'product'))! : null;
+        if (savedOnPrimary) expect(savedOnPrimary.gtid, 'the split saved a GTID with its position').to.match(/^0-1-\d+$/);
+        // the replica has every transaction of the primary, then the primary dies
+        const end = await gtidVar(primary, 'gtid_binlog_pos');
+        await waitFor(async () => (await gtidVar(replica, 'gtid_slave_pos')) === end, { timeoutMs: 30_000, intervalMs: 50, what: `the replica to reach ${end}` });
+        process.kill(Number(readFileSync(join(primary.dir, 'pid'), 'utf8').trim()), 'SIGKILL');
+        await source.knex.destroy().catch(() => undefined);
+        const promote = await mysql.createConnection({ host: '127.0.0.1', port: replica.port, user: 'root' });
+        await promote.query('STOP SLAVE');
+        await promote.query('RESET SLAVE ALL');
+        await promote.end();
+        // the application writes to the new primary
+        writer2 = new CommittedWriter({ sourceDsn: newSourceDsn, targetDsn, loops: 2, delayMs: 2, tag: 'r' });
+        await writer2.start();
+        await writer2.more(40);
+        const onNew = ['--source', newSourceDsn];
+        if (savedOnPrimary) {
+          // the saved position names the dead primary's binlog: the reader refuses it and says what to do
+          const refused = await runCli(args('verify', ...onNew));
+          expect(refused.code, refused.stderr).to.equal(3);
+          expect(refused.stdout + refused.stderr).to.match(/split-db repoint/);
+          const dry = await runCli(args('repoint', ...onNew, '--dry-run'));
+          ok(dry, 'repoint --dry-run');
+          const planned = JSON.parse(dry.stdout) as { changed: boolean; to: { file: string; pos: number; gtid: string } };
+          expect(planned.changed).to.equal(false);
+          const r = await runCli(args('repoint', ...onNew));
+          ok(r, 'repoint');
+          const moved = JSON.parse(r.stdout) as { changed: boolean; from: { file: string; pos: number; gtid: string }; to: { file: string; pos: number; gtid: string } };
+          expect(moved.changed).to.equal(true);
+          expect(moved.from).to.deep.equal(savedOnPrimary);
+          expect(moved.to, 'the dry run said where').to.deep.equal(planned.to);
+          // independent of the tool: the replica's own GTID position at the new offset is the one the split read up to
+          const replicaSide = openSideOnce(newSourceDsn);
+          expect(await gtidAt(replicaSide, moved.to)).to.equal(savedOnPrimary.gtid);
+          expect(await binlogFiles(replicaSide)).to.include(moved.to.file);
+        }
+        const again = await runCli(args('repoint', ...onNew));
+        ok(again, 'repoint (again)');
+        const unchanged = JSON.parse(again.stdout) as { changed: boolean; why: string };
+        expect(unchanged.changed, 'nothing (more) to move').to.equal(false);
+        if (!savedOnPrimary) expect(unchanged.why).to.match(/captures changes with triggers: nothing to move/);
+        const v = await runCli(args('verify', ...onNew));
+        expect(v.code, v.stderr).to.equal(0);
+        expect(JSON.parse(v.stdout).ok, 'verify on the new primary').to.equal(true);
+        await writer2.stop();
+        const expectedAll = merge(expectedOnPrimary, writer2.expected);
+        writer2 = undefined;
+        // the last writes reach the target: read from the replica's binlog from the new position, or its changelog
+        ok(await runCli(args('start', ...onNew)), 'start (catch-up) on the new primary');
+        target = createKnex(targetDsn, { profile: 'move' });
+        onReplica = createKnex(newSourceDsn, { profile: 'move' });
+        const check = await compareDatabases({ knex: onReplica, db: source.name }, { knex: target, db: targetName }, [...WRITER_TABLES]);
+        expect(isClean(check), `new primary vs target: ${summary(check)}`).to.equal(true);
+        expect(check.compared, 'rows compared').to.be.greaterThan(300);
+        const expectTarget = await checkExpectation({ knex: target, db: targetName }, expectedAll);
+        expect(isClean(expectTarget), `both writers' committed rows vs target: ${summary(expectTarget)}`).to.equal(true);
+        expect(expectTarget.compared, 'committed rows checked').to.be.greaterThan(100);
+        ok(await runCli(args('cutover', ...onNew)), 'cutover on the new primary');
+      } finally {
+        await writer?.stop().catch(() => undefined);
+        await writer2?.stop().catch(() => undefined);
+        await target?.destroy();
+        await onReplica?.destroy();
+        await closeSides();
+        await dropDatabase(targetDsn);
+        await rm(dir, { recursive: true, force: true });
+        await Promise.all([primary.stop(), replica.stop()]);
+      }
+    });
+  }
 });
 
 /** The message a promise is rejected with ('' when it resolves). */
