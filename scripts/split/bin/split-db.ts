@@ -11,7 +11,7 @@ import { applyCliConventions, examplesText } from '../../../lib/cli.ts';
 import { afterReaching, errorJson, errorLine, routeKnexLogs } from '../lib/cli-errors.ts';
 import { readEnv, targetFromEnv, DEFAULT_MANIFEST, type SplitEnv } from '../lib/cli-config.ts';
 import {
-  cancelCommand, completeCommand, cutoverCommand, planCommand, repointCommand, rollbackCommand, startCommand, statusCommand, verifyCommand,
+  cancelCommand, completeCommand, cutoverCommand, planCommand, repairCommand, repointCommand, rollbackCommand, startCommand, statusCommand, verifyCommand,
 } from '../lib/commands.ts';
 import { closeContext, openContext, type SplitContext } from '../lib/context.ts';
 import { isSplitError } from '../lib/errors.ts';
@@ -24,7 +24,7 @@ import {
 } from '../lib/options.ts';
 import { NO_PROGRESS, progressLines, type ProgressSink } from '../lib/progress.ts';
 import { niceProcess } from '../lib/nice.ts';
-import { renderCancel, renderComplete, renderPlan, renderRepoint, renderStatus, renderVerify } from '../lib/render.ts';
+import { renderCancel, renderComplete, renderPlan, renderRepair, renderRepoint, renderStatus, renderVerify } from '../lib/render.ts';
 
 const EXIT = { ok: 0, error: 1, usage: 2, blocked: 3, aborted: 4, differences: 5, unverified: 6, interrupted: 130 } as const;
 
@@ -301,6 +301,18 @@ function build(): Command {
         print(cmd, r, () => renderCancel(service, r));
       });
     });
+  program.command('repair <service>')
+    .description('after a verify with differences: log their keys for the applier and apply them, so the copy holds the live rows for them (then verify again)')
+    .option('--dry-run', 'show the keys it would log; change nothing')
+    .addHelpText('after', EPILOG(['split-db repair product --dry-run', 'split-db repair product && split-db verify product']))
+    .action(async (service: string, _o, cmd: Command) => {
+      await withContext(cmd, service, async (ctx) => {
+        const r = await repairCommand(ctx);
+        print(cmd, r, () => renderRepair(r));
+        if (r.unrepairable.length) exitCode = EXIT.differences;
+      });
+    });
+
   program.command('repoint <service>')
     .description('after a failover of the source (--source naming the new primary): move the binlog capture\'s saved position to this server\'s binlog by its GTID position')
     .option('--dry-run', 'show where the position would move; change nothing')

@@ -5,6 +5,7 @@ import { SplitError } from './errors.ts';
 import { forwardLink, reverseLink } from './link.ts';
 import { catchUp, openPump } from './capture-mode.ts';
 import { repointPosition, type RepointResult } from './binlog-failover.ts';
+import { logAndApply, plannedKeys, repairableWhy, repairPlan } from './repair.ts';
 import { buildPlan, type Plan } from './plan.ts';
 import { start, type StartResult } from './start.ts';
 import { serviceStatus, type ServiceStatus } from './status.ts';
@@ -148,6 +149,65 @@ export async function repointCommand(ctx: SplitContext): Promise<RepointResult |
       await ctx.store.save(state);
     }
     return r;
+  } finally {
+    await release();
+  }
+}
+
+export interface RepairResult {
+  service: string;
+  direction: 'forward' | 'reverse';
+  dryRun: boolean;
+  /** Keys logged for the applier, per table (with --dry-run: that would be). */
+  tables: Record<string, number>;
+  logged: number;
+  /** Changelog entries the catch-up applied (the repair's and any pending). */
+  applied: number;
+  /** Keys the copy refused, parked as poison rows (status lists them with the server's error). */
+  poisoned: number;
+  /** Differences no key list repairs. */
+  unrepairable: string[];
+  /** The last verify's list was cut at its limit: verify and repair again for the rest. */
+  truncated: boolean;
+  why: string;
+}
+
+/**
+ * Repairs what the last verify found (repair.ts): its differing keys are
+ * logged in the live side's changelog and applied, so the copy holds the live
+ * rows for them. The cutover still needs a clean verify afterwards.
+ */
+export async function repairCommand(ctx: SplitContext): Promise<RepairResult> {
+  const release = await acquireLock(ctx);
+  try {
+    const state = await loadState(ctx);
+    if (state.switching) throw new SplitError('WRONG_PHASE', `a ${state.switching.kind} was interrupted; finish or undo it first`);
+    if (state.phase !== 'copied' && state.phase !== 'cutover') throw new SplitError('WRONG_PHASE', `repair needs a finished copy and a verify; ${ctx.service.name} is ${state.phase}`);
+    const shapes = await movingShapes(ctx);
+    const link = state.phase === 'cutover' ? reverseLink(ctx, shapes) : forwardLink(ctx, shapes);
+    const why = repairableWhy(state.verify, link.direction);
+    if (why) throw new SplitError('WRONG_PHASE', why);
+    const v = state.verify!;
+    const base = { service: ctx.service.name, direction: link.direction, dryRun: !!ctx.dryRun, truncated: !!v.truncated };
+    if (v.ok) return { ...base, tables: {}, logged: 0, applied: 0, poisoned: 0, unrepairable: [], why: 'the last verify found no difference: nothing to repair' };
+    const plan = repairPlan(v.differences, new Set(shapes.keys()));
+    const keys = await plannedKeys(link, plan);
+    const tables = Object.fromEntries([...keys].map(([t, set]) => [t, set.size]));
+    const n = Object.values(tables).reduce((a, b) => a + b, 0);
+    const rest = v.truncated ? '; the last verify listed only the first differences: verify and repair again for the rest' : '';
+    if (ctx.dryRun) return { ...base, tables, logged: 0, applied: 0, poisoned: 0, unrepairable: plan.unrepairable, why: `would log ${n} key(s) for the applier${rest}` };
+    let poisoned = 0;
+    const r = await logAndApply(link, keys, ctx.opts.applyBatch, ctx.faults, (b) => {
+      poisoned += b.poisoned;
+      if (link.direction === 'forward') state.applied.forward += b.changes;
+      else state.applied.reverse += b.changes;
+      state.applied.batches += 1;
+    });
+    ctx.log.warn({ service: ctx.service.name, direction: link.direction, tables, unrepairable: plan.unrepairable }, 'split-db repair: the last verify\'s differing keys logged for the applier and applied');
+    note(state, 'repaired', `${r.logged} key(s) of the last verify's differences logged and applied (${link.direction})${plan.unrepairable.length ? `; not repairable by key: ${plan.unrepairable.join('; ')}` : ''}`);
+    await ctx.store.save(state);
+    const parked = poisoned ? `; ${poisoned} of them the copy refused (parked as poison rows: see status)` : '';
+    return { ...base, tables, logged: r.logged, applied: r.applied, poisoned, unrepairable: plan.unrepairable, why: `logged ${r.logged} key(s) and applied them${parked}; run verify (the cutover needs a clean one)${rest}` };
   } finally {
     await release();
   }

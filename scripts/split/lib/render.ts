@@ -158,3 +158,13 @@ export function renderRepoint(r: { service: string; changed: boolean; dryRun: bo
   if (r.dryRun && r.to && r.from && formatPos(r.to) !== formatPos(r.from)) return `dry run: ${r.service}'s binlog position would move from ${at(r.from)} to ${at(r.to)}\n  ${r.why}`;
   return `${r.service}: unchanged — ${r.why}`;
 }
+
+/** `split-db repair`: what was logged and applied, and what is left. */
+export function renderRepair(r: { service: string; direction: string; dryRun: boolean; tables: Record<string, number>; unrepairable: string[]; why: string }): string {
+  const per = Object.entries(r.tables).map(([t, n]) => `  ${t}: ${n} key(s)`);
+  return [
+    `${r.dryRun ? 'dry run: ' : ''}${r.service} (${r.direction}): ${r.why}`,
+    ...per,
+    ...r.unrepairable.map((u) => `  not repairable by key: ${u}`),
+  ].join('\n');
+}

@@ -319,6 +319,81 @@ describe('split-db repoint: the source fails over to its replica @integration', 
       }
     });
   }
+
+  it('binlog capture, lossy failover: the replica missed the primary\'s last transactions, which the target has; repoint, verify finds them, repair, verify clean', async () => {
+    const { primary, replica } = await replicated();
+    const source = await createTestDatabase('lossy_s', ['legacy'], 'move', primary.dsn());
+    const targetName = uniqueName('lossy_t');
+    const targetDsn = withDatabase(testServerDsn(), targetName);
+    const newSourceDsn = withDatabase(replica.dsn(), source.name);
+    const dir = await mkdtemp(join(tmpdir(), 'split-lossy-'));
+    const manifestPath = join(dir, 'manifest.json');
+    await writeFile(manifestPath, JSON.stringify({
+      version: 1, source: source.dsn,
+      services: { product: { domain: 'product', target: targetDsn, migrations: 'product', tables: [...WRITER_TABLES],
+        crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } },
+    }));
+    const args = (cmd: string, ...more: string[]) => [cmd, 'product', '--manifest', manifestPath, '--chunk-size', '50', '--max-threads-running', '0', '--verify-chunk', '200', '--abort-after-ms', '5000', '--json', ...more];
+    const ok = (r: CliRun, what: string) => expect(r.code, `${what}: ${r.signal ?? ''} ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`).to.equal(0);
+    let writer: CommittedWriter | undefined;
+    let target: Knex | undefined;
+    let onReplica: Knex | undefined;
+    try {
+      await seedCatalog(source.knex, 300);
+      await source.knex.raw('FLUSH BINARY LOGS');
+      await source.knex.raw('FLUSH BINARY LOGS');
+      writer = new CommittedWriter({ sourceDsn: source.dsn, targetDsn, loops: 2, delayMs: 2, tag: 'p' });
+      await writer.start();
+      ok(await runCli(args('start', '--capture', 'binlog')), 'start on the primary');
+      // the replica has everything so far, then stops replicating: what the primary commits next it never gets
+      const upToHere = await gtidVar(primary, 'gtid_binlog_pos');
+      await waitFor(async () => (await gtidVar(replica, 'gtid_slave_pos')) === upToHere, { timeoutMs: 30_000, intervalMs: 50, what: `the replica to reach ${upToHere}` });
+      const r0 = await mysql.createConnection({ host: '127.0.0.1', port: replica.port, user: 'root' });
+      await r0.query('STOP SLAVE');
+      await r0.end();
+      await writer.more(60);
+      await writer.stop();
+      writer = undefined;
+      // the split reads those transactions from the primary's binlog and applies them to the target
+      ok(await runCli(args('start')), 'catch-up on the primary');
+      process.kill(Number(readFileSync(join(primary.dir, 'pid'), 'utf8').trim()), 'SIGKILL');
+      await source.knex.destroy().catch(() => undefined);
+      const promote = await mysql.createConnection({ host: '127.0.0.1', port: replica.port, user: 'root' });
+      await promote.query('RESET SLAVE ALL');
+      await promote.end();
+      const writer2 = new CommittedWriter({ sourceDsn: newSourceDsn, targetDsn, loops: 2, delayMs: 2, tag: 'r' });
+      await writer2.start();
+      await writer2.more(30);
+      await writer2.stop();
+      const onNew = ['--source', newSourceDsn];
+      ok(await runCli(args('repoint', ...onNew)), 'repoint');
+      target = createKnex(targetDsn, { profile: 'move' });
+      onReplica = createKnex(newSourceDsn, { profile: 'move' });
+      // the target holds the lost transactions' rows: verify sees them, as does the independent checker
+      const v = await runCli(args('verify', ...onNew));
+      expect(v.code, v.stderr).to.equal(5);
+      const found = (JSON.parse(v.stdout) as { differences: unknown[] }).differences.length;
+      const lost = await compareDatabases({ knex: onReplica, db: source.name }, { knex: target, db: targetName }, [...WRITER_TABLES]);
+      expect(lost.missing + lost.extra + lost.different, `independent: ${summary(lost)}`).to.equal(found);
+      expect(found, 'the lost transactions left rows on the target').to.be.greaterThan(5);
+      const r = await runCli(args('repair', ...onNew));
+      ok(r, 'repair');
+      expect(JSON.parse(r.stdout).logged).to.equal(found);
+      const clean = await runCli(args('verify', ...onNew));
+      expect(clean.code, clean.stderr).to.equal(0);
+      const check = await compareDatabases({ knex: onReplica, db: source.name }, { knex: target, db: targetName }, [...WRITER_TABLES]);
+      expect(isClean(check), `new primary vs target after repair: ${summary(check)}`).to.equal(true);
+      expect(check.compared).to.be.greaterThan(300);
+    } finally {
+      await writer?.stop().catch(() => undefined);
+      await target?.destroy();
+      await onReplica?.destroy();
+      await closeSides();
+      await dropDatabase(targetDsn);
+      await rm(dir, { recursive: true, force: true });
+      await Promise.all([primary.stop(), replica.stop()]);
+    }
+  });
 });
 
 /** The message a promise is rejected with ('' when it resolves). */

@@ -3,7 +3,7 @@ import { withDatabase } from '../../../lib/db.ts';
 import { testServerDsn } from '../../../test/helpers/db.ts';
 import { runCli } from './helpers.ts';
 
-const SUBCOMMANDS = ['plan', 'start', 'status', 'verify', 'cutover', 'rollback', 'complete', 'cancel', 'repoint'];
+const SUBCOMMANDS = ['plan', 'start', 'status', 'verify', 'cutover', 'rollback', 'complete', 'cancel', 'repair', 'repoint'];
 
 describe('split-db CLI: help and usage errors', function () {
   this.timeout(60_000);

@@ -4,7 +4,7 @@ import { closeContext, movingShapes } from '../lib/context.ts';
 import { cutoverCommand, startCommand, verifyCommand } from '../lib/commands.ts';
 import { forwardLink } from '../lib/link.ts';
 import { checksumTableGuard } from '../lib/table-checksum.ts';
-import { createMatrixPair, MATRIX_TABLES, type MatrixPair } from './type-fixture.ts';
+import { createMatrixPair, exactDifferences, MATRIX_TABLES, type MatrixPair } from './type-fixture.ts';
 import { runCli } from './helpers.ts';
 
 /**
@@ -137,15 +137,55 @@ describe('split-db verify cannot be fooled; cutover needs a clean, recent verify
     }
   });
 
-  it('a clean verify that is too old is refused; --force --reason cuts over and is recorded in the state and the audit', async () => {
-    // repair the target from the source, then verify clean
+  it('split-db repair makes the copy byte-equal again for exactly the differing keys (a missing and an extra row too), through the applier', async () => {
+    // two more kinds of damage: a row gone from the copy, a row only the copy has
     const loose = await pair.loose('target');
-    for (const t of MATRIX_TABLES) {
-      const [cols] = await pair.source.raw("SELECT COLUMN_NAME AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND IFNULL(GENERATION_EXPRESSION, '') = ''",
-        [pair.sourceName, t]);
-      const list = (cols as Array<{ n: string }>).map((c) => `\`${c.n}\``).join(', ');
-      await loose.query(`REPLACE INTO \`${t}\` (${list}) SELECT ${list} FROM \`${pair.sourceName}\`.\`${t}\``);
+    await loose.query('DELETE FROM m_pair WHERE id = 13');
+    await loose.query("INSERT INTO m_pair (id, v, n) VALUES (424242, 'stray', 7)");
+    const manifest = ['--manifest', pair.manifestPath, '--json'];
+    const v = await runCli(['verify', 'product', ...manifest, '--restart']);
+    expect(v.code, v.stderr).to.equal(5);
+    expect(JSON.parse(v.stdout).differences).to.have.length(13);
+    const before = await exactDifferences(pair.source, pair.sourceName, pair.targetName);
+    expect(before.length, before.join('\n')).to.be.greaterThan(12);
+    const dry = await runCli(['repair', 'product', ...manifest, '--dry-run']);
+    expect(dry.code, dry.stderr).to.equal(0);
+    expect(JSON.parse(dry.stdout).tables).to.deep.equal({ m_pair: 4, m_float: 2, m_text: 4, m_json: 1, m_time: 1, m_bits: 1 });
+    expect(await exactDifferences(pair.source, pair.sourceName, pair.targetName), 'a dry run changes nothing').to.deep.equal(before);
+    // the rows around the damaged ones: the repair must not touch them (their bytes, read independently, before and after)
+    const untouched = async () => (await pair.target.raw('SELECT id, HEX(u), HEX(l), HEX(c), HEX(lt), HEX(ut) FROM m_text WHERE id NOT IN (1, 3, 4, 6) ORDER BY id'))[0] as unknown[];
+    const around = await untouched();
+    expect(around.length, 'rows around the damaged ones').to.be.greaterThan(1);
+    const r = await runCli(['repair', 'product', ...manifest]);
+    expect(r.code, r.stderr).to.equal(0);
+    const done = JSON.parse(r.stdout) as { logged: number; applied: number; unrepairable: string[] };
+    expect(done.logged).to.equal(13);
+    expect(done.applied).to.be.at.least(13);
+    expect(done.unrepairable).to.deep.equal([]);
+    expect(await exactDifferences(pair.source, pair.sourceName, pair.targetName), 'independent byte compare after the repair').to.deep.equal([]);
+    expect(await untouched()).to.deep.equal(around);
+    // the cutover still needs a clean verify: the last one (with differences) is still the last one
+    const refused = await runCli(['cutover', 'product', ...manifest]);
+    expect(refused.code, refused.stderr).to.equal(6);
+    const again = await runCli(['verify', 'product', ...manifest]);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(JSON.parse(again.stdout).ok).to.equal(true);
+    const nothing = await runCli(['repair', 'product', ...manifest]);
+    expect(JSON.parse(nothing.stdout).why).to.match(/found no difference: nothing to repair/);
+    // a range whose hash differed with every row equal (chunk-hash-differs): every key in it, from both sides
+    const ctx = pair.context();
+    try {
+      const st = (await ctx.store.load('product'))!;
+      st.verify = { ...st.verify!, ok: false, differences: [{ table: 'm_pair', pk: '(["3131"]..["3133"]]', kind: 'chunk-hash-differs' }] };
+      await ctx.store.save(st);
+    } finally {
+      await closeContext(ctx);
     }
+    const range = await runCli(['repair', 'product', ...manifest, '--dry-run']);
+    expect(JSON.parse(range.stdout).tables, 'ids 12 and 13 of (11..13]').to.deep.equal({ m_pair: 2 });
+  });
+
+  it('a clean verify that is too old is refused; --force --reason cuts over and is recorded in the state and the audit', async () => {
     const ctx = pair.context({ verifyMaxAgeMs: 60_000 });
     try {
       const v = await verifyCommand(ctx, { restart: true });
