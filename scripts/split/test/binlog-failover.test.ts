@@ -16,7 +16,7 @@ import { readCatalog } from '../lib/context.ts';
 import { renderRepoint } from '../lib/render.ts';
 import { openSide } from '../lib/side.ts';
 import { q } from '../lib/sql.ts';
-import { binlogServer, seedCatalog } from './helpers.ts';
+import { binlogServer, ownBinlogServer, seedCatalog } from './helpers.ts';
 import { checkExpectation, compareDatabases, isClean, summary } from './harness/checker.ts';
 import { runCli, type CliRun } from './harness/killer.ts';
 import type { RowImage } from './harness/row-image.ts';
@@ -204,19 +204,8 @@ describe('split-db repoint: the source fails over to its replica @integration', 
       : 'trigger capture: kill -9 of the split and of the primary, writes on the promoted replica, nothing to repoint, verify, cutover: 0 differences';
     it(title, async () => {
       const { primary, replica } = await replicated();
-      const source = await createTestDatabase('fo_s', ['legacy'], 'move', primary.dsn());
-      const targetName = uniqueName('fo_t');
-      const targetDsn = withDatabase(testServerDsn(), targetName);
+      const { source, targetName, targetDsn, args, drop } = await splitOn(primary, 'fo');
       const newSourceDsn = withDatabase(replica.dsn(), source.name);
-      const dir = await mkdtemp(join(tmpdir(), 'split-failover-'));
-      const manifestPath = join(dir, 'manifest.json');
-      await writeFile(manifestPath, JSON.stringify({
-        version: 1, source: source.dsn,
-        services: { product: { domain: 'product', target: targetDsn, migrations: 'product', tables: [...WRITER_TABLES],
-          crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } },
-      }));
-      const args = (cmd: string, ...more: string[]) => [cmd, 'product', '--manifest', manifestPath, '--chunk-size', '50', '--max-threads-running', '0', '--verify-chunk', '200', '--abort-after-ms', '5000', '--json', ...more];
-      const ok = (r: CliRun, what: string) => expect(r.code, `${what}: ${r.signal ?? ''} ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`).to.equal(0);
       let writer: CommittedWriter | undefined;
       let writer2: CommittedWriter | undefined;
       let target: Knex | undefined;
@@ -254,7 +243,7 @@ describe('split-db repoint: the source fails over to its replica @integration', 
         // the replica has every transaction of the primary, then the primary dies
         const end = await gtidVar(primary, 'gtid_binlog_pos');
         await waitFor(async () => (await gtidVar(replica, 'gtid_slave_pos')) === end, { timeoutMs: 30_000, intervalMs: 50, what: `the replica to reach ${end}` });
-        process.kill(Number(readFileSync(join(primary.dir, 'pid'), 'utf8').trim()), 'SIGKILL');
+        killServer(primary);
         await source.knex.destroy().catch(() => undefined);
         const promote = await mysql.createConnection({ host: '127.0.0.1', port: replica.port, user: 'root' });
         await promote.query('STOP SLAVE');
@@ -313,8 +302,7 @@ describe('split-db repoint: the source fails over to its replica @integration', 
         await target?.destroy();
         await onReplica?.destroy();
         await closeSides();
-        await dropDatabase(targetDsn);
-        await rm(dir, { recursive: true, force: true });
+        await drop();
         await Promise.all([primary.stop(), replica.stop()]);
       }
     });
@@ -322,19 +310,8 @@ describe('split-db repoint: the source fails over to its replica @integration', 
 
   it('binlog capture, lossy failover: the replica missed the primary\'s last transactions, which the target has; repoint, verify finds them, repair, verify clean', async () => {
     const { primary, replica } = await replicated();
-    const source = await createTestDatabase('lossy_s', ['legacy'], 'move', primary.dsn());
-    const targetName = uniqueName('lossy_t');
-    const targetDsn = withDatabase(testServerDsn(), targetName);
+    const { source, targetName, targetDsn, args, drop } = await splitOn(primary, 'lossy');
     const newSourceDsn = withDatabase(replica.dsn(), source.name);
-    const dir = await mkdtemp(join(tmpdir(), 'split-lossy-'));
-    const manifestPath = join(dir, 'manifest.json');
-    await writeFile(manifestPath, JSON.stringify({
-      version: 1, source: source.dsn,
-      services: { product: { domain: 'product', target: targetDsn, migrations: 'product', tables: [...WRITER_TABLES],
-        crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } },
-    }));
-    const args = (cmd: string, ...more: string[]) => [cmd, 'product', '--manifest', manifestPath, '--chunk-size', '50', '--max-threads-running', '0', '--verify-chunk', '200', '--abort-after-ms', '5000', '--json', ...more];
-    const ok = (r: CliRun, what: string) => expect(r.code, `${what}: ${r.signal ?? ''} ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`).to.equal(0);
     let writer: CommittedWriter | undefined;
     let target: Knex | undefined;
     let onReplica: Knex | undefined;
@@ -356,7 +333,7 @@ describe('split-db repoint: the source fails over to its replica @integration', 
       writer = undefined;
       // the split reads those transactions from the primary's binlog and applies them to the target
       ok(await runCli(args('start')), 'catch-up on the primary');
-      process.kill(Number(readFileSync(join(primary.dir, 'pid'), 'utf8').trim()), 'SIGKILL');
+      killServer(primary);
       await source.knex.destroy().catch(() => undefined);
       const promote = await mysql.createConnection({ host: '127.0.0.1', port: replica.port, user: 'root' });
       await promote.query('RESET SLAVE ALL');
@@ -389,12 +366,44 @@ describe('split-db repoint: the source fails over to its replica @integration', 
       await target?.destroy();
       await onReplica?.destroy();
       await closeSides();
-      await dropDatabase(targetDsn);
-      await rm(dir, { recursive: true, force: true });
+      await drop();
       await Promise.all([primary.stop(), replica.stop()]);
     }
   });
 });
+
+/** A split of the demo catalog whose source is on `server` (a database of its own) and whose target is on the main server. */
+async function splitOn(server: MariaDbServer, prefix: string) {
+  const source = await createTestDatabase(`${prefix}_s`, ['legacy'], 'move', server.dsn());
+  const targetName = uniqueName(`${prefix}_t`);
+  const targetDsn = withDatabase(testServerDsn(), targetName);
+  const dir = await mkdtemp(join(tmpdir(), `split-${prefix}-`));
+  const manifestPath = join(dir, 'manifest.json');
+  await writeFile(manifestPath, JSON.stringify({
+    version: 1, source: source.dsn,
+    services: { product: { domain: 'product', target: targetDsn, migrations: 'product', tables: [...WRITER_TABLES],
+      crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } },
+  }));
+  return {
+    source, targetName, targetDsn, manifestPath,
+    /** CLI arguments of a command on this split (small chunks, --json). */
+    args: (cmd: string, ...more: string[]) => [cmd, 'product', '--manifest', manifestPath, '--chunk-size', '50', '--max-threads-running', '0', '--verify-chunk', '200', '--abort-after-ms', '5000', '--json', ...more],
+    /** The target database and the manifest's folder (the source goes with its server). */
+    async drop() {
+      await dropDatabase(targetDsn);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function ok(r: CliRun, what: string): void {
+  expect(r.code, `${what}: ${r.signal ?? ''} ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`).to.equal(0);
+}
+
+/** kill -9 of a test's own mariadbd. */
+function killServer(server: MariaDbServer): void {
+  process.kill(Number(readFileSync(join(server.dir, 'pid'), 'utf8').trim()), 'SIGKILL');
+}
 
 /** The message a promise is rejected with ('' when it resolves). */
 async function refusal(p: Promise<unknown>): Promise<string> {
@@ -424,43 +433,28 @@ async function closeSides(): Promise<void> {
  */
 describe('split-db start --follow: the source dies under it @integration', function () {
   this.timeout(120_000);
-  let server: MariaDbServer | undefined;
-  before(async function () {
-    if (!mariaDbAvailable()) this.skip();
-    server = await startMariaDb({ binlog: true });
-  });
-  after(async () => {
-    await server?.stop();
-  });
+  const server = ownBinlogServer();
 
   it('ends with exit 1 and one line naming the lost server and split-db repoint', async () => {
-    const source = await createTestDatabase('gone_s', ['legacy'], 'move', server!.dsn());
-    const targetName = uniqueName('gone_t');
-    const targetDsn = withDatabase(testServerDsn(), targetName);
-    const dir = await mkdtemp(join(tmpdir(), 'split-gone-'));
-    const manifestPath = join(dir, 'manifest.json');
-    await writeFile(manifestPath, JSON.stringify({
-      version: 1, source: source.dsn,
-      services: { product: { domain: 'product', target: targetDsn, migrations: 'product', tables: [...WRITER_TABLES],
-        crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } },
-    }));
+    const { source, targetName, manifestPath, drop } = await splitOn(server(), 'gone');
     const kill = new AbortController();
     try {
       await seedCatalog(source.knex, 50);
       const follow = runCli(['start', 'product', '--manifest', manifestPath, '--capture', 'binlog', '--follow', '--max-threads-running', '0', '--apply-lag-ms', '50', '--json'], { killSignal: kill.signal });
       // following: the copy is done and the changes of an update reach the target
       await source.knex.raw('UPDATE products SET name = CONCAT(name, \'!\') WHERE id = 7');
-      const target = createKnex(targetDsn, { profile: 'move' });
+      // connected without a database: until the copy creates it, the query fails (no connect error logged by knex)
+      const target = createKnex(testServerDsn(), { profile: 'move' });
       try {
         await waitFor(async () => {
-          const [rows] = await target.raw('SELECT name FROM products WHERE id = 7').catch(() => [[]]);
+          const [rows] = await target.raw(`SELECT name FROM \`${targetName}\`.products WHERE id = 7`).catch(() => [[]]);
           return String((rows as Array<{ name: string }>)[0]?.name ?? '').endsWith('!');
         }, { timeoutMs: 60_000, intervalMs: 100, what: 'the follower to apply an update' });
       } finally {
         await target.destroy();
       }
       await source.knex.destroy();
-      process.kill(Number(readFileSync(join(server!.dir, 'pid'), 'utf8').trim()), 'SIGKILL');
+      killServer(server());
       const r = await Promise.race([follow, new Promise<null>((res) => setTimeout(() => res(null), 60_000))]);
       expect(r, 'the follower ended by itself within 60 s').to.not.equal(null);
       expect(r!.code, r!.stderr).to.equal(1);
@@ -469,8 +463,7 @@ describe('split-db start --follow: the source dies under it @integration', funct
       expect(lines[0]).to.match(/^split-db: .*a database server went away.*--source.*split-db repoint/);
     } finally {
       kill.abort();
-      await dropDatabase(targetDsn);
-      await rm(dir, { recursive: true, force: true });
+      await drop();
     }
   });
 });

@@ -3,14 +3,13 @@ import { waitFor as waitUntil } from '../../../test/helpers/wait.ts';
 import mysql from 'mysql2/promise';
 import { dropDatabase, ensureDatabase, withDatabase } from '../../../lib/db.ts';
 import { testServerDsn, uniqueName } from '../../../test/helpers/db.ts';
-import { mariaDbAvailable, startMariaDb, type MariaDbServer } from '../../../test/helpers/mariadb-server.ts';
 import { createKnex } from '../../../lib/db.ts';
 import { createTestDatabase } from '../../../test/helpers/db.ts';
 import { closeContext, openContext } from '../lib/context.ts';
 import { cutoverCommand, startCommand, statusCommand, verifyCommand } from '../lib/commands.ts';
 import { parseManifest, resolveService } from '../lib/manifest.ts';
 import { validateOptions } from '../lib/options.ts';
-import { binlogServer, seedCatalog } from './helpers.ts';
+import { binlogServer, ownBinlogServer, seedCatalog } from './helpers.ts';
 import { WRITER_TABLES } from './harness/writer.ts';
 import { createMatrixPair, exactDifferences, MATRIX_TABLES } from './type-fixture.ts';
 import { isClean, summary } from './harness/checker.ts';
@@ -410,21 +409,14 @@ describe('binlog capture against a server with the binlog on @integration', func
 /** A server of its own: the test resets its binlog. */
 describe('binlog capture: a saved position read from another binlog @integration', function () {
   this.timeout(120_000);
-  let server: MariaDbServer | undefined;
-  before(async function () {
-    if (!mariaDbAvailable()) this.skip();
-    server = await startMariaDb({ binlog: true });
-  });
-  after(async () => {
-    await server?.stop();
-  });
+  const own = ownBinlogServer();
 
   it('is refused at resume, naming both GTID positions, when the file+offset now holds other transactions (RESET MASTER, a failover)', async () => {
     const name = uniqueName('binlog_moved');
-    const dsn = withDatabase(server!.dsn(), name);
+    const dsn = withDatabase(own().dsn(), name);
     await ensureDatabase(dsn);
     const side = openSide(dsn);
-    const app = await mysql.createConnection({ host: '127.0.0.1', port: server!.port, user: 'root', database: name });
+    const app = await mysql.createConnection({ host: '127.0.0.1', port: own().port, user: 'root', database: name });
     try {
       await side.knex.raw('CREATE TABLE t (k INT NOT NULL PRIMARY KEY, v VARCHAR(200)) ENGINE=InnoDB');
       const shapes = (await readCatalog(side, ['t'])).shapes;

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createKnex, dropDatabase, withDatabase, type Knex } from '../../../lib/db.ts';
 import { createMysqlOwnershipRegistry, type MysqlOwnershipRegistry } from '../../../lib/ownership/index.ts';
 import { createTestDatabase, testServerDsn, uniqueName, type TestDatabase } from '../../../test/helpers/db.ts';
-import { mariaDbAvailable, sharedMariaDb, stopSharedMariaDb, type MariaDbServer } from '../../../test/helpers/mariadb-server.ts';
+import { mariaDbAvailable, sharedMariaDb, startMariaDb, stopSharedMariaDb, type MariaDbServer } from '../../../test/helpers/mariadb-server.ts';
 import { openContext, type SplitContext } from '../lib/context.ts';
 import { shapeOf, tableInfo } from '../lib/introspect.ts';
 import { parseManifest, resolveService, type Manifest } from '../lib/manifest.ts';
@@ -289,6 +289,19 @@ export function binlogServer(): () => MariaDbServer {
   });
   after(async () => {
     await stopSharedMariaDb();
+  });
+  return () => server!;
+}
+
+/** A mariadbd with the binlog on for one describe block alone (its tests reset, purge or kill it; skips when the binaries are missing). */
+export function ownBinlogServer(): () => MariaDbServer {
+  let server: MariaDbServer | undefined;
+  before(async function () {
+    if (!mariaDbAvailable()) this.skip();
+    server = await startMariaDb({ binlog: true });
+  });
+  after(async () => {
+    await server?.stop();
   });
   return () => server!;
 }
