@@ -161,6 +161,8 @@ describe('split-db repoint: refusals on one server @integration', function () {
  * trigger capture: nothing to move, the split goes on. Verify, catch-up and
  * cutover on the new primary; the independent checker compares the new
  * primary with the target, and both writers' committed rows with the target.
+ * Then the lossy cases, source and target: the replica misses what the split
+ * had already applied or copied; verify finds it and `split-db repair` mends it.
  */
 describe('split-db repoint: the source fails over to its replica @integration', function () {
   this.timeout(300_000);
@@ -308,6 +310,56 @@ describe('split-db repoint: the source fails over to its replica @integration', 
     });
   }
 
+  it('the target fails over to a replica that missed changes the split had applied: verify finds them, repair, verify clean', async () => {
+    const { primary, replica } = await replicated();
+    const { source, targetName, targetDsn, args, drop } = await splitOn(primary, 'tfo', true);
+    const newTargetDsn = withDatabase(replica.dsn(), targetName);
+    let writer: CommittedWriter | undefined;
+    let onReplica: Knex | undefined;
+    try {
+      await seedCatalog(source.knex, 300);
+      writer = new CommittedWriter({ sourceDsn: source.dsn, targetDsn, loops: 2, delayMs: 2, tag: 'p' });
+      await writer.start();
+      ok(await runCli(args('start')), 'start (copy into the target primary)');
+      // the target's replica has the copy, then stops replicating
+      const upToHere = await gtidVar(primary, 'gtid_binlog_pos');
+      await waitFor(async () => (await gtidVar(replica, 'gtid_slave_pos')) === upToHere, { timeoutMs: 30_000, intervalMs: 50, what: `the target's replica to reach ${upToHere}` });
+      const r0 = await mysql.createConnection({ host: '127.0.0.1', port: replica.port, user: 'root' });
+      await r0.query('STOP SLAVE');
+      await r0.end();
+      await writer.more(60);
+      await writer.stop();
+      writer = undefined;
+      // applied to the target primary (and consumed from the changelog), never replicated: the target primary dies
+      ok(await runCli(args('start')), 'catch-up into the target primary');
+      killServer(primary);
+      const promote = await mysql.createConnection({ host: '127.0.0.1', port: replica.port, user: 'root' });
+      await promote.query('RESET SLAVE ALL');
+      await promote.end();
+      const onNew = ['--target', newTargetDsn];
+      onReplica = createKnex(newTargetDsn, { profile: 'move' });
+      const v = await runCli(args('verify', ...onNew));
+      expect(v.code, v.stderr).to.equal(5);
+      const found = (JSON.parse(v.stdout) as { differences: unknown[] }).differences.length;
+      const lost = await compareDatabases({ knex: source.knex, db: source.name }, { knex: onReplica, db: targetName }, [...WRITER_TABLES]);
+      expect(lost.missing + lost.extra + lost.different, `independent: ${summary(lost)}`).to.equal(found);
+      expect(found, 'the changes the target replica missed').to.be.greaterThan(5);
+      const r = await runCli(args('repair', ...onNew));
+      ok(r, 'repair');
+      expect(JSON.parse(r.stdout).logged).to.equal(found);
+      const clean = await runCli(args('verify', ...onNew));
+      expect(clean.code, clean.stderr).to.equal(0);
+      const check = await compareDatabases({ knex: source.knex, db: source.name }, { knex: onReplica, db: targetName }, [...WRITER_TABLES]);
+      expect(isClean(check), `source vs the new target after repair: ${summary(check)}`).to.equal(true);
+      expect(check.compared).to.be.greaterThan(300);
+    } finally {
+      await writer?.stop().catch(() => undefined);
+      await onReplica?.destroy();
+      await drop();
+      await Promise.all([primary.stop(), replica.stop()]);
+    }
+  });
+
   it('binlog capture, lossy failover: the replica missed the primary\'s last transactions, which the target has; repoint, verify finds them, repair, verify clean', async () => {
     const { primary, replica } = await replicated();
     const { source, targetName, targetDsn, args, drop } = await splitOn(primary, 'lossy');
@@ -372,11 +424,11 @@ describe('split-db repoint: the source fails over to its replica @integration', 
   });
 });
 
-/** A split of the demo catalog whose source is on `server` (a database of its own) and whose target is on the main server. */
-async function splitOn(server: MariaDbServer, prefix: string) {
-  const source = await createTestDatabase(`${prefix}_s`, ['legacy'], 'move', server.dsn());
+/** A split of the demo catalog with its source on `server` (a database of its own) and its target on the main server, or the other way round (`targetOn`). */
+async function splitOn(server: MariaDbServer, prefix: string, targetOn = false) {
+  const source = await createTestDatabase(`${prefix}_s`, ['legacy'], 'move', targetOn ? testServerDsn() : server.dsn());
   const targetName = uniqueName(`${prefix}_t`);
-  const targetDsn = withDatabase(testServerDsn(), targetName);
+  const targetDsn = withDatabase(targetOn ? server.dsn() : testServerDsn(), targetName);
   const dir = await mkdtemp(join(tmpdir(), `split-${prefix}-`));
   const manifestPath = join(dir, 'manifest.json');
   await writeFile(manifestPath, JSON.stringify({
@@ -388,9 +440,10 @@ async function splitOn(server: MariaDbServer, prefix: string) {
     source, targetName, targetDsn, manifestPath,
     /** CLI arguments of a command on this split (small chunks, --json). */
     args: (cmd: string, ...more: string[]) => [cmd, 'product', '--manifest', manifestPath, '--chunk-size', '50', '--max-threads-running', '0', '--verify-chunk', '200', '--abort-after-ms', '5000', '--json', ...more],
-    /** The target database and the manifest's folder (the source goes with its server). */
+    /** The database on the main server and the manifest's folder (the other goes with its server). */
     async drop() {
-      await dropDatabase(targetDsn);
+      if (targetOn) await source.drop();
+      else await dropDatabase(targetDsn);
       await rm(dir, { recursive: true, force: true });
     },
   };
