@@ -217,4 +217,24 @@ describe('split-db verify cannot be fooled; cutover needs a clean, recent verify
       await closeContext(ctx);
     }
   });
+  it('after the cutover, repair mends the legacy copy (the reverse direction) from the service database', async () => {
+    const manifest = ['--manifest', pair.manifestPath, '--json'];
+    // the legacy side is the copy now and fenced: damage it the way only a bypassing session could
+    const loose = await pair.loose('source');
+    await loose.query('SET @split_bypass = 1');
+    await loose.query("UPDATE m_pair SET v = 'tampered' WHERE id = 11");
+    await loose.query('DELETE FROM m_json WHERE id = 6');
+    const v = await runCli(['verify', 'product', ...manifest]);
+    expect(v.code, v.stderr).to.equal(5);
+    const found = JSON.parse(v.stdout) as { direction: string; differences: Array<{ table: string; kind: string }> };
+    expect(found.direction).to.equal('reverse');
+    expect(found.differences.map((d) => `${d.table} ${d.kind}`).sort()).to.deep.equal(['m_json missing-on-target', 'm_pair different']);
+    const r = await runCli(['repair', 'product', ...manifest]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(JSON.parse(r.stdout)).to.include({ direction: 'reverse', logged: 2 });
+    // independent byte compare: the service database (live) against legacy (the copy)
+    expect(await exactDifferences(pair.target, pair.targetName, pair.sourceName, MATRIX_TABLES, pair.source)).to.deep.equal([]);
+    const again = await runCli(['verify', 'product', ...manifest]);
+    expect(again.code, again.stderr).to.equal(0);
+  });
 });
