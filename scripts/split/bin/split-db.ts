@@ -144,7 +144,7 @@ const EPILOG = examplesText;
 
 const EXIT_CODES_HELP = `
 Exit codes: 0 ok, 1 error, 2 usage (bad option, argument, manifest; --confirm needed), 3 blocked, 4 cutover/rollback
-aborted, 5 verify found differences, 6 refused by the verify gate, 130 interrupted (state saved).`;
+aborted, 5 verify found differences (repair: some have no key to repair), 6 refused by the verify gate, 130 interrupted (state saved).`;
 
 /** The global options a subcommand's help lists (all of them, with defaults: split-db --help). */
 const COMMON_GLOBALS = ['--json', '--manifest', '--source', '--target', '--ownership', '--actor'];
@@ -197,6 +197,7 @@ function build(): Command {
       'split-db verify product',
       'split-db cutover product --abort-after-ms 2000',
       'split-db rollback product',
+      'split-db repair product              # after a verify with differences; then verify again',
       'split-db complete product            # renames old tables to _old_<table>_<ts>',
       'SPLIT_SOURCE_URL=mysql://root@db1:3306/legacy SPLIT_TARGET_URL_USER=mysql://svc:****@db2:3306/user_svc split-db plan user',
     ]));
