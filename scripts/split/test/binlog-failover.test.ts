@@ -200,6 +200,43 @@ describe('split-db repoint: the source fails over to its replica @integration', 
     return out;
   }
 
+  /** The replica has applied everything the primary has now, then stops replicating: what the primary commits next it never gets. */
+  async function cutReplicaOff(primary: MariaDbServer, replica: MariaDbServer): Promise<void> {
+    const upToHere = await gtidVar(primary, 'gtid_binlog_pos');
+    await waitFor(async () => hasApplied(await gtidVar(replica, 'gtid_slave_pos'), upToHere), { timeoutMs: 30_000, intervalMs: 50, what: `the replica to reach ${upToHere}` });
+    await onServer(replica, 'STOP SLAVE');
+  }
+
+  async function onServer(server: MariaDbServer, sql: string): Promise<void> {
+    const c = await mysql.createConnection({ host: '127.0.0.1', port: server.port, user: 'root' });
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  }
+
+  /**
+   * After a lossy failover: verify finds exactly the differences the independent checker counts between the live
+   * side and the copy, repair logs them, verify is clean, and the checker agrees.
+   */
+  async function verifyRepairVerify(verifyArgs: string[], repairArgs: string[], live: { knex: Knex; db: string }, copy: { knex: Knex; db: string }): Promise<void> {
+    const v = await runCli(verifyArgs);
+    expect(v.code, v.stderr).to.equal(5);
+    const found = (JSON.parse(v.stdout) as { differences: unknown[] }).differences.length;
+    const lost = await compareDatabases(live, copy, [...WRITER_TABLES]);
+    expect(lost.missing + lost.extra + lost.different, `independent: ${summary(lost)}`).to.equal(found);
+    expect(found, 'the lost changes left differences').to.be.greaterThan(5);
+    const r = await runCli(repairArgs);
+    ok(r, 'repair');
+    expect(JSON.parse(r.stdout).logged).to.equal(found);
+    const clean = await runCli(verifyArgs);
+    expect(clean.code, clean.stderr).to.equal(0);
+    const check = await compareDatabases(live, copy, [...WRITER_TABLES]);
+    expect(isClean(check), `live side vs copy after repair: ${summary(check)}`).to.equal(true);
+    expect(check.compared).to.be.greaterThan(300);
+  }
+
   for (const capture of ['binlog', 'triggers'] as const) {
     const title = capture === 'binlog'
       ? 'binlog capture: kill -9 of the split and of the primary, writes on the promoted replica, repoint, verify, cutover: 0 differences'
@@ -247,10 +284,8 @@ describe('split-db repoint: the source fails over to its replica @integration', 
         await waitFor(async () => hasApplied(await gtidVar(replica, 'gtid_slave_pos'), end), { timeoutMs: 30_000, intervalMs: 50, what: `the replica to reach ${end}` });
         killServer(primary);
         await source.knex.destroy().catch(() => undefined);
-        const promote = await mysql.createConnection({ host: '127.0.0.1', port: replica.port, user: 'root' });
-        await promote.query('STOP SLAVE');
-        await promote.query('RESET SLAVE ALL');
-        await promote.end();
+        await onServer(replica, 'STOP SLAVE');
+        await onServer(replica, 'RESET SLAVE ALL');
         // the application writes to the new primary
         writer2 = new CommittedWriter({ sourceDsn: newSourceDsn, targetDsn, loops: 2, delayMs: 2, tag: 'r' });
         await writer2.start();
@@ -322,36 +357,17 @@ describe('split-db repoint: the source fails over to its replica @integration', 
       await writer.start();
       ok(await runCli(args('start')), 'start (copy into the target primary)');
       // the target's replica has the copy, then stops replicating
-      const upToHere = await gtidVar(primary, 'gtid_binlog_pos');
-      await waitFor(async () => hasApplied(await gtidVar(replica, 'gtid_slave_pos'), upToHere), { timeoutMs: 30_000, intervalMs: 50, what: `the target's replica to reach ${upToHere}` });
-      const r0 = await mysql.createConnection({ host: '127.0.0.1', port: replica.port, user: 'root' });
-      await r0.query('STOP SLAVE');
-      await r0.end();
+      await cutReplicaOff(primary, replica);
       await writer.more(60);
       await writer.stop();
       writer = undefined;
       // applied to the target primary (and consumed from the changelog), never replicated: the target primary dies
       ok(await runCli(args('start')), 'catch-up into the target primary');
       killServer(primary);
-      const promote = await mysql.createConnection({ host: '127.0.0.1', port: replica.port, user: 'root' });
-      await promote.query('RESET SLAVE ALL');
-      await promote.end();
+      await onServer(replica, 'RESET SLAVE ALL');
       const onNew = ['--target', newTargetDsn];
       onReplica = createKnex(newTargetDsn, { profile: 'move' });
-      const v = await runCli(args('verify', ...onNew));
-      expect(v.code, v.stderr).to.equal(5);
-      const found = (JSON.parse(v.stdout) as { differences: unknown[] }).differences.length;
-      const lost = await compareDatabases({ knex: source.knex, db: source.name }, { knex: onReplica, db: targetName }, [...WRITER_TABLES]);
-      expect(lost.missing + lost.extra + lost.different, `independent: ${summary(lost)}`).to.equal(found);
-      expect(found, 'the changes the target replica missed').to.be.greaterThan(5);
-      const r = await runCli(args('repair', ...onNew));
-      ok(r, 'repair');
-      expect(JSON.parse(r.stdout).logged).to.equal(found);
-      const clean = await runCli(args('verify', ...onNew));
-      expect(clean.code, clean.stderr).to.equal(0);
-      const check = await compareDatabases({ knex: source.knex, db: source.name }, { knex: onReplica, db: targetName }, [...WRITER_TABLES]);
-      expect(isClean(check), `source vs the new target after repair: ${summary(check)}`).to.equal(true);
-      expect(check.compared).to.be.greaterThan(300);
+      await verifyRepairVerify(args('verify', ...onNew), args('repair', ...onNew), { knex: source.knex, db: source.name }, { knex: onReplica, db: targetName });
     } finally {
       await writer?.stop().catch(() => undefined);
       await onReplica?.destroy();
@@ -374,12 +390,7 @@ describe('split-db repoint: the source fails over to its replica @integration', 
       writer = new CommittedWriter({ sourceDsn: source.dsn, targetDsn, loops: 2, delayMs: 2, tag: 'p' });
       await writer.start();
       ok(await runCli(args('start', '--capture', 'binlog')), 'start on the primary');
-      // the replica has everything so far, then stops replicating: what the primary commits next it never gets
-      const upToHere = await gtidVar(primary, 'gtid_binlog_pos');
-      await waitFor(async () => hasApplied(await gtidVar(replica, 'gtid_slave_pos'), upToHere), { timeoutMs: 30_000, intervalMs: 50, what: `the replica to reach ${upToHere}` });
-      const r0 = await mysql.createConnection({ host: '127.0.0.1', port: replica.port, user: 'root' });
-      await r0.query('STOP SLAVE');
-      await r0.end();
+      await cutReplicaOff(primary, replica);
       await writer.more(60);
       await writer.stop();
       writer = undefined;
@@ -387,9 +398,7 @@ describe('split-db repoint: the source fails over to its replica @integration', 
       ok(await runCli(args('start')), 'catch-up on the primary');
       killServer(primary);
       await source.knex.destroy().catch(() => undefined);
-      const promote = await mysql.createConnection({ host: '127.0.0.1', port: replica.port, user: 'root' });
-      await promote.query('RESET SLAVE ALL');
-      await promote.end();
+      await onServer(replica, 'RESET SLAVE ALL');
       const writer2 = new CommittedWriter({ sourceDsn: newSourceDsn, targetDsn, loops: 2, delayMs: 2, tag: 'r' });
       await writer2.start();
       await writer2.more(30);
@@ -398,21 +407,8 @@ describe('split-db repoint: the source fails over to its replica @integration', 
       ok(await runCli(args('repoint', ...onNew)), 'repoint');
       target = createKnex(targetDsn, { profile: 'move' });
       onReplica = createKnex(newSourceDsn, { profile: 'move' });
-      // the target holds the lost transactions' rows: verify sees them, as does the independent checker
-      const v = await runCli(args('verify', ...onNew));
-      expect(v.code, v.stderr).to.equal(5);
-      const found = (JSON.parse(v.stdout) as { differences: unknown[] }).differences.length;
-      const lost = await compareDatabases({ knex: onReplica, db: source.name }, { knex: target, db: targetName }, [...WRITER_TABLES]);
-      expect(lost.missing + lost.extra + lost.different, `independent: ${summary(lost)}`).to.equal(found);
-      expect(found, 'the lost transactions left rows on the target').to.be.greaterThan(5);
-      const r = await runCli(args('repair', ...onNew));
-      ok(r, 'repair');
-      expect(JSON.parse(r.stdout).logged).to.equal(found);
-      const clean = await runCli(args('verify', ...onNew));
-      expect(clean.code, clean.stderr).to.equal(0);
-      const check = await compareDatabases({ knex: onReplica, db: source.name }, { knex: target, db: targetName }, [...WRITER_TABLES]);
-      expect(isClean(check), `new primary vs target after repair: ${summary(check)}`).to.equal(true);
-      expect(check.compared).to.be.greaterThan(300);
+      // the target holds the lost transactions' rows
+      await verifyRepairVerify(args('verify', ...onNew), args('repair', ...onNew), { knex: onReplica, db: source.name }, { knex: target, db: targetName });
     } finally {
       await writer?.stop().catch(() => undefined);
       await target?.destroy();
