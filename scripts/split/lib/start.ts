@@ -14,7 +14,7 @@ import { blockedError, CHECKS, runChecks } from './checks/registry.ts';
 import { prepareTarget } from './schema.ts';
 import { dropCrossingForeignKeys } from './crossing.ts';
 import { beginIndexRestore, dropDeferredIndexes, restoreDeferredIndexes } from './deferred-indexes.ts';
-import { newState, note, type SplitState } from './state.ts';
+import { countApplied, newState, note, type SplitState } from './state.ts';
 import { autoIncrementOf } from './introspect.ts';
 import { qq } from './sql.ts';
 
@@ -119,11 +119,7 @@ export async function start(ctx: SplitContext, opts: { follow?: boolean } = {}):
 }
 
 async function followLoop(ctx: SplitContext, state: SplitState, link: ReturnType<typeof forwardLink>, follow?: boolean, pump: BinlogPump | null = null): Promise<void> {
-  const onBatch = (r: { changes: number }) => {
-    if (link.direction === 'forward') state.applied.forward += r.changes;
-    else state.applied.reverse += r.changes;
-    state.applied.batches += 1;
-  };
+  const onBatch = (r: { changes: number }) => countApplied(state, link.direction, r.changes);
   // the counters are saved at most every FOLLOW_SAVE_GAP_MS (and at the end), not after every batch: a save is a commit on the source
   await followApply(link, { limit: ctx.opts.applyBatch, lagMs: ctx.opts.applyLagMs, faults: ctx.faults, signal: ctx.signal, follow: !!follow, onBatch, save: () => ctx.store.save(state), pump });
 }

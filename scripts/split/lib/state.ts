@@ -123,6 +123,13 @@ export function newState(service: string, source: string, target: string, tables
   };
 }
 
+/** Counts one applier batch of `changes` in the direction it ran. */
+export function countApplied(state: SplitState, direction: 'forward' | 'reverse', changes: number): void {
+  if (direction === 'forward') state.applied.forward += changes;
+  else state.applied.reverse += changes;
+  state.applied.batches += 1;
+}
+
 export function note(state: SplitState, event: string, detail?: string): void {
   state.history.push({ at: new Date().toISOString(), event, ...(detail ? { detail } : {}) });
   if (state.history.length > 200) state.history.splice(0, state.history.length - 200);

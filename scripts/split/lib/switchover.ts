@@ -16,7 +16,7 @@ import { openOwnership } from './ownership.ts';
 import { openConnection, type Side } from './side.ts';
 import { keyTextExpr, orderBy } from './keys.ts';
 import { fenceTable, q, qq, type TableShape } from './sql.ts';
-import { note, type SplitState } from './state.ts';
+import { countApplied, note, type SplitState } from './state.ts';
 import { compareChunk } from './verifier.ts';
 
 export interface SwitchResult {
@@ -94,7 +94,7 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
     await catchUp(ctx, pump);
     // 1. catch up while the application keeps writing; prepare the new side (DDL bounded by lib/ddl.ts)
     // refuses before any freeze while a poison row is parked (applier.ts): the flip would leave it behind
-    await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 30_000, signal: ctx.signal, noPoison: true, onBatch: (r) => count(state, link, r.changes) });
+    await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 30_000, signal: ctx.signal, noPoison: true, onBatch: (r) => countApplied(state, link.direction, r.changes) });
     if (kind === 'cutover') await dropCrossingForeignKeys(ctx, state, ddlPolicy(ctx));
     // binlog mode: the source's fence (row triggers) is installed now, before the freeze (capture-mode.ts)
     if (kind === 'cutover') await fenceTriggers(ctx, state, shapes);
@@ -119,7 +119,7 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
       for (const c of [fenceConn, openConn]) await c.query(`SET SESSION innodb_lock_wait_timeout = ${lockWait}, SESSION lock_wait_timeout = ${lockWait}`);
       // the preparation took a while under load: catch up once more, right before the fence, so the frozen catch-up is small
       await catchUp(ctx, pump);
-      await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 5_000, signal: ctx.signal, onBatch: (r) => count(state, link, r.changes) });
+      await drain(link, ctx.opts.applyBatch, ctx.faults, { maxMs: 5_000, signal: ctx.signal, onBatch: (r) => countApplied(state, link.direction, r.changes) });
       t0 = performance.now();
       watchdog.arm();
       const steps: Record<string, number> = {};
@@ -139,7 +139,7 @@ export async function switchOver(ctx: SplitContext, state: SplitState, kind: 'cu
       fence.step = 'final catch-up';
       // binlog mode: every write before the fence is in the binlog before this position; the reader must pass it first
       if (pump) await pump.waitFor(await masterPos(ctx.source), Math.max(1, abortMs - (performance.now() - t0)), ctx.signal);
-      await drain(frozen, ctx.opts.applyBatch, ctx.faults, { noPoison: true, onBatch: (r) => count(state, link, r.changes) });
+      await drain(frozen, ctx.opts.applyBatch, ctx.faults, { noPoison: true, onBatch: (r) => countApplied(state, link.direction, r.changes) });
       lap('final catch-up');
       watchdog.check('final catch-up');
       fence.step = 'newest-rows check';
@@ -229,12 +229,6 @@ interface FenceProgress {
   newSideOpen: boolean;
   /** The step running (named in an abort). */
   step: string;
-}
-
-function count(state: SplitState, link: Link, n: number): void {
-  if (link.direction === 'forward') state.applied.forward += n;
-  else state.applied.reverse += n;
-  state.applied.batches += 1;
 }
 
 async function finish(ctx: SplitContext, state: SplitState, link: Link, kind: 'cutover' | 'rollback', freezeMs: number, resumed: boolean): Promise<void> {

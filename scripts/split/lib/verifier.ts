@@ -9,7 +9,7 @@ import { checksumTableGuard, type ChecksumTableResult } from './table-checksum.t
 import { openSnapshot, type Snapshot } from './snapshot.ts';
 import { CatchUpHub, type Captured } from './verify-catchup.ts';
 import { recheckKeys } from './verify-recheck.ts';
-import { note, type Difference, type SplitState, type VerifyState } from './state.ts';
+import { countApplied, note, type Difference, type SplitState, type VerifyState } from './state.ts';
 
 /**
  * Verify while the application keeps writing (pt-table-checksum / VDiff
@@ -55,9 +55,7 @@ export async function verify(ctx: SplitContext, state: SplitState, link: Link, o
   let rowsThisRun = 0;
   const hub = new CatchUpHub((report) => drain(link, ctx.opts.applyBatch, ctx.faults, {
     onBatch: (r) => {
-      if (link.direction === 'forward') state.applied.forward += r.changes;
-      else state.applied.reverse += r.changes;
-      state.applied.batches += 1;
+      countApplied(state, link.direction, r.changes);
       report(r.keys);
     },
   }), opts.captured);
