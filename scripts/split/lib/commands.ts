@@ -2,7 +2,7 @@ import { pendingIndexesMessage } from './deferred-indexes.ts';
 import { abandonSwitch, cancel, complete } from './finish.ts';
 import { acquireLock, movingShapes, type SplitContext } from './context.ts';
 import { SplitError } from './errors.ts';
-import { forwardLink, reverseLink } from './link.ts';
+import { currentLink } from './link.ts';
 import { catchUp, openPump } from './capture-mode.ts';
 import { repointPosition, type RepointResult } from './binlog-failover.ts';
 import { logAndApply, plannedKeys, repairableWhy, repairPlan } from './repair.ts';
@@ -10,7 +10,7 @@ import { buildPlan, type Plan } from './plan.ts';
 import { start, type StartResult } from './start.ts';
 import { serviceStatus, type ServiceStatus } from './status.ts';
 import { switchOver, type SwitchResult } from './switchover.ts';
-import { note, type SplitState, type VerifyState } from './state.ts';
+import { countApplied, note, type SplitState, type VerifyState } from './state.ts';
 import { verify } from './verifier.ts';
 import { checkVerifyGate } from './cutover-gate.ts';
 
@@ -45,7 +45,7 @@ export async function verifyCommand(ctx: SplitContext, opts: { restart?: boolean
     if (pending) throw new SplitError('WRONG_PHASE', `verify needs a finished copy: ${pending}`);
     if (state.phase !== 'copied' && state.phase !== 'cutover') throw new SplitError('WRONG_PHASE', `verify needs a finished copy; ${ctx.service.name} is ${state.phase} (run start)`);
     const shapes = await movingShapes(ctx);
-    const link = state.phase === 'cutover' ? reverseLink(ctx, shapes) : forwardLink(ctx, shapes);
+    const link = currentLink(ctx, state.phase, shapes);
     // binlog capture: the reader keeps the changelog fed while verify catches up (capture-mode.ts)
     const pump = await openPump(ctx, state, shapes);
     try {
@@ -184,7 +184,7 @@ export async function repairCommand(ctx: SplitContext): Promise<RepairResult> {
     if (state.switching) throw new SplitError('WRONG_PHASE', `a ${state.switching.kind} was interrupted; finish or undo it first`);
     if (state.phase !== 'copied' && state.phase !== 'cutover') throw new SplitError('WRONG_PHASE', `repair needs a finished copy and a verify; ${ctx.service.name} is ${state.phase}`);
     const shapes = await movingShapes(ctx);
-    const link = state.phase === 'cutover' ? reverseLink(ctx, shapes) : forwardLink(ctx, shapes);
+    const link = currentLink(ctx, state.phase, shapes);
     const why = repairableWhy(state.verify, link.direction);
     if (why) throw new SplitError('WRONG_PHASE', why);
     const v = state.verify!;
@@ -199,9 +199,7 @@ export async function repairCommand(ctx: SplitContext): Promise<RepairResult> {
     let poisoned = 0;
     const r = await logAndApply(link, keys, ctx.opts.applyBatch, ctx.faults, (b) => {
       poisoned += b.poisoned;
-      if (link.direction === 'forward') state.applied.forward += b.changes;
-      else state.applied.reverse += b.changes;
-      state.applied.batches += 1;
+      countApplied(state, link.direction, b.changes);
     });
     ctx.log.warn({ service: ctx.service.name, direction: link.direction, tables, unrepairable: plan.unrepairable }, 'split-db repair: the last verify\'s differing keys logged for the applier and applied');
     note(state, 'repaired', `${r.logged} key(s) of the last verify's differences logged and applied (${link.direction})${plan.unrepairable.length ? `; not repairable by key: ${plan.unrepairable.join('; ')}` : ''}`);

@@ -4,6 +4,7 @@ import type { Logger } from '../../../lib/logger.ts';
 import type { Side } from './side.ts';
 import type { WritePath } from './loader.ts';
 import type { TableShape } from './sql.ts';
+import type { Phase } from './state.ts';
 
 /** A direction of data flow: forward (legacy → service) before cutover, reverse after it. */
 export interface Link {
@@ -26,4 +27,9 @@ export function forwardLink(ctx: SplitContext, shapes: Map<string, TableShape>):
 
 export function reverseLink(ctx: SplitContext, shapes: Map<string, TableShape>): Link {
   return { direction: 'reverse', service: ctx.service.name, from: ctx.target, to: ctx.source, sql: useSqlCopy(ctx), shapes, log: ctx.log };
+}
+
+/** The direction changes flow in now: reverse once cut over, forward before (what verify checks and repair mends). */
+export function currentLink(ctx: SplitContext, phase: Phase, shapes: Map<string, TableShape>): Link {
+  return phase === 'cutover' ? reverseLink(ctx, shapes) : forwardLink(ctx, shapes);
 }
