@@ -20,40 +20,10 @@
  * does by itself.
  */
 import { binlogFiles, gtidAt, masterPos, movedWhy, positionTable, purgedWhy, savedPos } from './binlog.ts';
-import { comparePos, formatPos, type BinlogPos } from './binlog-keys.ts';
+import { comparePos, contains, formatGtidPos, formatPos, parseGtidPos, type BinlogPos, type Gtid } from './binlog-keys.ts';
 import { SplitError } from './errors.ts';
 import type { Side } from './side.ts';
 import { lit, q } from './sql.ts';
-
-/** One GTID: domain, originating server, sequence number (64-bit unsigned: BigInt). */
-export interface Gtid {
-  domain: number;
-  server: number;
-  seq: bigint;
-}
-
-/** Pure: a MariaDB GTID position (`d-s-n,…`, '' = none) by domain. Throws on anything else. */
-export function parseGtidPos(text: string): Map<number, Gtid> {
-  const out = new Map<number, Gtid>();
-  for (const part of text.split(',')) {
-    const g = part.trim();
-    if (g === '') continue;
-    const m = /^(\d+)-(\d+)-(\d+)$/.exec(g);
-    if (!m) throw new Error(`not a MariaDB GTID position: ${JSON.stringify(text)}`);
-    out.set(Number(m[1]), { domain: Number(m[1]), server: Number(m[2]), seq: BigInt(m[3]) });
-  }
-  return out;
-}
-
-export function formatGtidPos(pos: Map<number, Gtid>): string {
-  return [...pos.values()].sort((a, b) => a.domain - b.domain).map((g) => `${g.domain}-${g.server}-${g.seq}`).join(',');
-}
-
-/** Pure: whether the transaction `g` is one of those up to `pos` (its domain's sequence number there is not lower). */
-export function contains(pos: Map<number, Gtid>, g: Gtid): boolean {
-  const have = pos.get(g.domain);
-  return have !== undefined && have.seq >= g.seq;
-}
 
 /**
  * Pure: the domains in which the server's binlog (ending at `here`) lacks

@@ -21,7 +21,7 @@ import ZongJi from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
 import { parseMysqlDsn } from '../../../lib/db.ts';
 import { installKeyRows, KEY_COLUMNS, type KeyColumns } from './binlog-rows.ts';
-import { afterKeyRow, binlogKeyText, binlogKeyWhy, comparePos, formatPos, GtidTracker, rawStringKeys, type BinlogPos, type ReaderTableMap } from './binlog-keys.ts';
+import { afterKeyRow, binlogKeyText, binlogKeyWhy, comparePos, formatPos, GtidTracker, parseGtidPos, rawStringKeys, type BinlogPos, type ReaderTableMap } from './binlog-keys.ts';
 import { cascadePaths } from './cascade.ts';
 import { SplitError } from './errors.ts';
 import { foreignKeys } from './introspect.ts';
@@ -119,17 +119,6 @@ export function purgedWhy(p: BinlogPos, files: string[]): string | null {
     (p.gtid ? `. If this is another server — the source failed over to a replica — run split-db repoint, which finds GTID ${p.gtid} in this server's binlog` : '');
 }
 
-/** Pure: domain → `server-seq` of a MariaDB GTID position. */
-function gtidDomains(pos: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const g of pos.split(',')) {
-    if (g === '') continue;
-    const i = g.indexOf('-');
-    m.set(g.slice(0, i), g.slice(i + 1));
-  }
-  return m;
-}
-
 /**
  * Pure: whether the server's GTID position at an offset (`here`) is the one
  * saved with it: every domain of the saved position at the same server and
@@ -137,8 +126,11 @@ function gtidDomains(pos: string): Map<string, string> {
  * lacks — a seed the server could not place — is not held against it).
  */
 export function gtidMatches(saved: string, here: string): boolean {
-  const h = gtidDomains(here);
-  for (const [d, v] of gtidDomains(saved)) if (h.get(d) !== v) return false;
+  const h = parseGtidPos(here);
+  for (const g of parseGtidPos(saved).values()) {
+    const o = h.get(g.domain);
+    if (!o || o.server !== g.server || o.seq !== g.seq) return false;
+  }
   return true;
 }
 
