@@ -9,7 +9,8 @@ import { createTestDatabase, testServerDsn, uniqueName } from '../../../test/hel
 import { mariaDbAvailable, startMariaDb, type MariaDbServer } from '../../../test/helpers/mariadb-server.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';
 import { BinlogPump, binlogFiles, gtidAt, initCapturePos, masterPos, positionTable, savedPos } from '../lib/binlog.ts';
-import { behindDomains, contains, gtidEventInfo, gtidListInfo, parseGtidPos, placeGtid, repointPosition } from '../lib/binlog-failover.ts';
+import { behindDomains, gtidEventInfo, gtidListInfo, placeGtid, repointPosition } from '../lib/binlog-failover.ts';
+import { contains, parseGtidPos } from '../lib/binlog-keys.ts';
 import { ensureMachinery } from '../lib/capture.ts';
 import { afterReaching, errorLine, LOST_CONNECTION_HINT, lostConnection } from '../lib/cli-errors.ts';
 import { readCatalog } from '../lib/context.ts';
@@ -174,24 +175,29 @@ describe('split-db repoint: the source fails over to its replica @integration', 
 
   async function replicated(): Promise<{ primary: MariaDbServer; replica: MariaDbServer }> {
     const [primary, replica] = await Promise.all([startMariaDb({ binlog: true, args: serverArgs(1) }), startMariaDb({ binlog: true, args: serverArgs(11) })]);
-    const r = await mysql.createConnection({ host: '127.0.0.1', port: replica.port, user: 'root' });
-    try {
-      await r.query(`CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${primary.port}, MASTER_USER='root', MASTER_USE_GTID=slave_pos`);
-      await r.query('START SLAVE');
-    } finally {
-      await r.end();
-    }
+    await onServer(replica, `CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${primary.port}, MASTER_USER='root', MASTER_USE_GTID=slave_pos`);
+    await onServer(replica, 'START SLAVE');
     return { primary, replica };
   }
 
-  async function gtidVar(server: MariaDbServer, name: string): Promise<string> {
+  /** One statement on its own connection to a test server; its rows. */
+  async function onServer(server: MariaDbServer, sql: string): Promise<unknown> {
     const c = await mysql.createConnection({ host: '127.0.0.1', port: server.port, user: 'root' });
     try {
-      const [[r]] = (await c.query(`SELECT @@GLOBAL.${name} AS g`)) as unknown as [[{ g: string }]];
-      return r.g;
+      return (await c.query(sql))[0];
     } finally {
       await c.end();
     }
+  }
+
+  async function gtidVar(server: MariaDbServer, name: string): Promise<string> {
+    return ((await onServer(server, `SELECT @@GLOBAL.${name} AS g`)) as Array<{ g: string }>)[0].g;
+  }
+
+  /** Waits until the replica has applied everything the primary has now. */
+  async function caughtUp(primary: MariaDbServer, replica: MariaDbServer): Promise<void> {
+    const end = await gtidVar(primary, 'gtid_binlog_pos');
+    await waitFor(async () => hasApplied(await gtidVar(replica, 'gtid_slave_pos'), end), { timeoutMs: 30_000, intervalMs: 50, what: `the replica to reach ${end}` });
   }
 
   function merge(...maps: Array<Map<string, Map<string, RowImage | null>>>): Map<string, Map<string, RowImage | null>> {
@@ -202,18 +208,8 @@ describe('split-db repoint: the source fails over to its replica @integration', 
 
   /** The replica has applied everything the primary has now, then stops replicating: what the primary commits next it never gets. */
   async function cutReplicaOff(primary: MariaDbServer, replica: MariaDbServer): Promise<void> {
-    const upToHere = await gtidVar(primary, 'gtid_binlog_pos');
-    await waitFor(async () => hasApplied(await gtidVar(replica, 'gtid_slave_pos'), upToHere), { timeoutMs: 30_000, intervalMs: 50, what: `the replica to reach ${upToHere}` });
+    await caughtUp(primary, replica);
     await onServer(replica, 'STOP SLAVE');
-  }
-
-  async function onServer(server: MariaDbServer, sql: string): Promise<void> {
-    const c = await mysql.createConnection({ host: '127.0.0.1', port: server.port, user: 'root' });
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
   }
 
   /**
@@ -280,8 +276,7 @@ describe('split-db repoint: the source fails over to its replica @integration', 
         const savedOnPrimary = startedAt ? (await savedPos(openSideOnce(source.dsn), 'product'))! : null;
         if (savedOnPrimary) expect(savedOnPrimary.gtid, 'the split saved a GTID with its position').to.match(/^0-1-\d+$/);
         // the replica has every transaction of the primary, then the primary dies
-        const end = await gtidVar(primary, 'gtid_binlog_pos');
-        await waitFor(async () => hasApplied(await gtidVar(replica, 'gtid_slave_pos'), end), { timeoutMs: 30_000, intervalMs: 50, what: `the replica to reach ${end}` });
+        await caughtUp(primary, replica);
         killServer(primary);
         await source.knex.destroy().catch(() => undefined);
         await onServer(replica, 'STOP SLAVE');
