@@ -99,10 +99,15 @@ export function isGtidPos(s: string): boolean {
   return s === '' || /^\d+-\d+-\d+(,\d+-\d+-\d+)*$/.test(s);
 }
 
-/** Binlog files the source still has (SHOW BINARY LOGS), oldest first. */
-export async function binlogFiles(side: Side): Promise<string[]> {
+/** Binlog files the source still has (SHOW BINARY LOGS), oldest first, with their sizes in bytes. */
+export async function binaryLogs(side: Side): Promise<Array<{ name: string; size: number }>> {
   const [rows] = await side.knex.raw('SHOW BINARY LOGS');
-  return (rows as Array<{ Log_name: string }>).map((r) => r.Log_name);
+  return (rows as Array<{ Log_name: string; File_size: number | string }>).map((r) => ({ name: r.Log_name, size: Number(r.File_size) }));
+}
+
+/** Binlog files the source still has, oldest first. */
+export async function binlogFiles(side: Side): Promise<string[]> {
+  return (await binaryLogs(side)).map((f) => f.name);
 }
 
 /**
@@ -117,6 +122,25 @@ export function purgedWhy(p: BinlogPos, files: string[]): string | null {
     `(purged; oldest left: ${files[0] ?? 'none'}), so the changes since that position cannot be read. Raise binlog_expire_logs_seconds for the split's duration; ` +
     'to recover, cancel the split and start it again (a new copy)' +
     (p.gtid ? `. If this is another server — the source failed over to a replica — run split-db repoint, which finds GTID ${p.gtid} in this server's binlog` : '');
+}
+
+/**
+ * Pure, for `status`: why capture cannot resume at `p` on a server with these
+ * binlog files, from what SHOW BINARY LOGS tells at no cost — the file is gone
+ * (purgedWhy), or the offset lies past the end of the file of that name here
+ * (another server's binlog, or a RESET MASTER). Null when neither shows; the
+ * reader's own check at the next start (movedWhy: the GTID at the offset,
+ * a scan of the file) is the one that proves a position good.
+ */
+export function unreadableWhy(p: BinlogPos, logs: Array<{ name: string; size: number }>): string | null {
+  const purged = purgedWhy(p, logs.map((f) => f.name));
+  if (purged !== null) return purged;
+  const file = logs.find((f) => f.name === p.file)!;
+  if (p.pos <= file.size) return null;
+  return `binlog capture cannot resume at ${formatPos(p)}${p.gtid ? ` (GTID ${p.gtid})` : ''}: ${p.file} on this server is only ${file.size} bytes long, ` +
+    'so it is not the binlog the position was read from (a failover to another server, or RESET MASTER). ' +
+    (p.gtid ? `After a failover to a replica that has every transaction up to GTID ${p.gtid}, run split-db repoint; after a RESET MASTER, cancel the split and start it again (a new copy)` :
+      'Cancel the split and start it again (a new copy)');
 }
 
 /**

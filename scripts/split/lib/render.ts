@@ -76,6 +76,8 @@ export function renderStatus(s: ServiceStatus): string {
     ...(s.pendingIndexes ?? []).map((x) => `  deferred indexes of ${x.table} (${x.step}): ${x.indexes.join(', ')} — added back in one online ALTER when the copy is done; verify and cutover wait for them`),
     `  ownership ${s.ownership ? `${s.ownership.owner}/${s.ownership.database} (v${s.ownership.version})` : 'unavailable'}`,
     `  triggers: source ${sourceTriggers(s)}; target ${triggerSummary(s.triggers.target)}`,
+    ...(s.capture?.mode === 'binlog' ? [`  capture binlog, read up to ${s.capture.position ?? 'none'}${s.capture.gtid ? ` (GTID ${s.capture.gtid})` : ''}`] : []),
+    ...(s.capture?.cannotResume ? [`  CAPTURE CANNOT RESUME: ${s.capture.cannotResume}`] : []),
   ];
   if (s.verify) lines.push(`  verify ${s.verify.finishedAt ? (s.verify.ok ? 'OK' : `${s.verify.truncated ? '≥ ' : ''}${s.verify.differences.toLocaleString('en-US')} difference(s)`) : 'in progress'}${s.verify.inFlight ? `, ${s.verify.inFlight} in flight` : ''}`);
   for (const [dir, r] of [['forward', s.poison.forward], ['reverse', s.poison.reverse]] as const) {

@@ -1,6 +1,6 @@
 import { pendingIndexes } from './deferred-indexes.ts';
 import { poisonRows } from './applier.ts';
-import { savedPos } from './binlog.ts';
+import { binaryLogs, savedPos, unreadableWhy } from './binlog.ts';
 import { formatPos } from './binlog-keys.ts';
 import { backlog, triggerModes } from './capture.ts';
 import { describeKey } from './keys.ts';
@@ -27,8 +27,11 @@ export interface ServiceStatus {
   verify: { ok?: boolean; differences: number; truncated?: boolean; inFlight: number; finishedAt?: string } | null;
   ownership: { owner: string; database: string; version: number } | null;
   triggers: { source: Record<string, string>; target: Record<string, string> };
-  /** Capture mode of the forward direction (binlog.ts) and, in binlog mode, the position read up to (file:offset, and its MariaDB GTID). */
-  capture?: { mode: string; why: string; position?: string; gtid?: string } | null;
+  /**
+   * Capture mode of the forward direction (binlog.ts) and, in binlog mode, the position read up to (file:offset, and its MariaDB GTID);
+   * before the cutover, `cannotResume` when the source's binlog no longer holds that position (binlog.ts unreadableWhy).
+   */
+  capture?: { mode: string; why: string; position?: string; gtid?: string; cannotResume?: string } | null;
   lastCutover: SplitState['attempts'][number] | null;
   source: string;
   target: string;
@@ -79,14 +82,17 @@ export async function serviceStatus(ctx: SplitContext, state: SplitState | undef
     verify: state?.verify ? { ok: state.verify.ok, differences: Math.max(state.verify.differencesFound ?? 0, state.verify.differences.length), truncated: !!state.verify.truncated, inFlight: state.verify.inFlight, finishedAt: state.verify.finishedAt } : null,
     ownership,
     triggers: { source: srcT, target: dstT as Record<string, string> },
-    capture: state?.capture ? { ...state.capture, ...(state.capture.mode === 'binlog' ? await binlogStatus(ctx) : {}) } : null,
+    capture: state?.capture ? { ...state.capture, ...(state.capture.mode === 'binlog' ? await binlogStatus(ctx, state) : {}) } : null,
     lastCutover: state?.attempts.at(-1) ?? null,
     source: ctx.source.masked,
     target: ctx.target.masked,
   };
 }
 
-async function binlogStatus(ctx: SplitContext): Promise<{ position: string; gtid?: string }> {
+/** Where binlog capture read up to and, while the forward direction still reads it, whether the source still holds that point. */
+async function binlogStatus(ctx: SplitContext, state: SplitState): Promise<{ position: string; gtid?: string; cannotResume?: string }> {
   const p = await savedPos(ctx.source, ctx.service.name);
-  return { position: formatPos(p), ...(p?.gtid ? { gtid: p.gtid } : {}) };
+  const reading = state.phase === 'copying' || state.phase === 'copied';
+  const why = p && reading ? unreadableWhy(p, await binaryLogs(ctx.source)) : null;
+  return { position: formatPos(p), ...(p?.gtid ? { gtid: p.gtid } : {}), ...(why ? { cannotResume: why } : {}) };
 }

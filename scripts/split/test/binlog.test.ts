@@ -14,7 +14,8 @@ import { WRITER_TABLES } from './harness/writer.ts';
 import { createMatrixPair, exactDifferences, MATRIX_TABLES } from './type-fixture.ts';
 import { isClean, summary } from './harness/checker.ts';
 import { runScenario, type ScenarioReport } from './harness/scenario.ts';
-import { BinlogPump, binlogFiles, chooseCapture, gtidMatches, initCapturePos, isGtidPos, masterPos, purgedWhy, savedPos, serverWhy } from '../lib/binlog.ts';
+import { BinlogPump, binlogFiles, chooseCapture, gtidMatches, initCapturePos, isGtidPos, masterPos, purgedWhy, savedPos, serverWhy, unreadableWhy } from '../lib/binlog.ts';
+import { renderStatus } from '../lib/render.ts';
 import { binlogKeyText, binlogKeyWhy, comparePos, GtidTracker } from '../lib/binlog-keys.ts';
 import { ensureMachinery, startCapture, triggerModes } from '../lib/capture.ts';
 import { fenceTriggers } from '../lib/capture-mode.ts';
@@ -64,6 +65,18 @@ describe('binlog capture: pure parts', () => {
     expect(why).to.match(/cannot resume at binlog\.000003:1234 \(GTID 0-2-99\): binlog\.000003 is no longer on the source \(purged; oldest left: binlog\.000005\)/);
     expect(why).to.match(/binlog_expire_logs_seconds/);
     expect(why).to.match(/cancel the split and start it again/);
+  });
+
+  it('status tells, from SHOW BINARY LOGS alone, a position whose file is gone or shorter than its offset', () => {
+    const p = { file: 'binlog.000003', pos: 1234, gtid: '0-2-99' };
+    expect(unreadableWhy(p, [{ name: 'binlog.000003', size: 1234 }, { name: 'binlog.000004', size: 9 }]), 'the offset is the file\'s end: readable').to.equal(null);
+    expect(unreadableWhy(p, [{ name: 'binlog.000004', size: 5000 }])).to.equal(purgedWhy(p, ['binlog.000004']));
+    const short = unreadableWhy(p, [{ name: 'binlog.000003', size: 1233 }]);
+    expect(short).to.match(/cannot resume at binlog\.000003:1234 \(GTID 0-2-99\): binlog\.000003 on this server is only 1233 bytes long, so it is not the binlog/);
+    expect(short).to.match(/run split-db repoint.*RESET MASTER, cancel the split/);
+    const noGtid = unreadableWhy({ file: 'binlog.000003', pos: 1234 }, [{ name: 'binlog.000003', size: 300 }]);
+    expect(noGtid).to.match(/only 300 bytes long.*Cancel the split and start it again/);
+    expect(noGtid).not.to.match(/repoint/);
   });
 
   it('a saved GTID position matches the server\'s at its offset only with every saved domain at the same server and sequence', () => {
@@ -559,6 +572,52 @@ describe('binlog capture: the cutover\'s final catch-up @integration', function 
     } finally {
       await app.end().catch(() => undefined);
       await target.destroy();
+      await closeContext(ctx);
+      await source.drop().catch(() => undefined);
+      await dropDatabase(targetDsn).catch(() => undefined);
+    }
+  });
+});
+
+describe('binlog capture: status of a position the source no longer holds @integration', function () {
+  this.timeout(120_000);
+  const server = binlogServer();
+
+  // A split stopped (no follow) while the source's binlog expired: status used to show the saved position as if the
+  // next start could read on from it; the DBA learnt otherwise only from that start's refusal. Seen failing without
+  // the check: no cannotResume, no line.
+  it('says so before the next start, in the words of the reader\'s refusal', async () => {
+    const source = await createTestDatabase('bl_s', ['legacy'], 'move', server().dsn());
+    const targetDsn = withDatabase(testServerDsn(), uniqueName('bl_t'));
+    const manifest = parseManifest({
+      version: 1, source: source.dsn,
+      services: { product: { domain: 'product', target: targetDsn, migrations: 'product', tables: [...WRITER_TABLES],
+        crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } },
+    });
+    const ctx = openContext({ service: resolveService(manifest, 'product'), opts: validateOptions({ capture: 'binlog', copyMode: 'stream' }) });
+    try {
+      await seedCatalog(source.knex, 20);
+      await startCommand(ctx, {});
+      const before = await statusCommand(ctx);
+      expect(before.capture?.cannotResume, 'a position the server holds').to.equal(undefined);
+      expect(renderStatus(before)).to.match(new RegExp(`\\n  capture binlog, read up to ${before.capture!.position!.replace('.', '\\.')} \\(GTID `));
+      const saved = (await savedPos(ctx.source, 'product'))!;
+      await source.knex.raw('FLUSH BINARY LOGS');
+      const files = await binlogFiles(ctx.source);
+      const deadline = Date.now() + 30_000; // the server keeps a file until its binlog checkpoint lets it go
+      for (;;) {
+        await source.knex.raw(`PURGE BINARY LOGS TO '${files[files.length - 1]}'`);
+        if (!(await binlogFiles(ctx.source)).includes(saved.file)) break;
+        if (Date.now() > deadline) throw new Error(`the server kept ${saved.file} for 30 s`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const after = await statusCommand(ctx);
+      expect(after.capture?.cannotResume).to.match(new RegExp(`cannot resume at ${saved.file.replace('.', '\\.')}:${saved.pos} .*is no longer on the source`));
+      expect(renderStatus(after)).to.include(`\n  CAPTURE CANNOT RESUME: ${after.capture!.cannotResume}`);
+      let err: Error | undefined;
+      await verifyCommand(ctx, {}).catch((e) => (err = e));
+      expect(err?.message, 'the reader refuses with the same reason').to.include(after.capture!.cannotResume);
+    } finally {
       await closeContext(ctx);
       await source.drop().catch(() => undefined);
       await dropDatabase(targetDsn).catch(() => undefined);
