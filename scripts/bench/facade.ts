@@ -15,6 +15,7 @@
  *      FACADE_BENCH_ONLY (e.g. "nginx,express": run those plus the anchors direct/passthrough/fastify).
  */
 import { processCpuMs } from './_proc-cpu.ts';
+import { shadowBudget } from './_shadow-budget.ts';
 import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -62,6 +63,10 @@ interface Measured {
   latP50: number[];
   latP99: number[];
   cpuUsPerReq: number[];
+  /** The other processes' CPU per request in the same throughput runs (µs): the load generator, legacy and the service. */
+  loadUs: number[];
+  legacyUs: number[];
+  serviceUs: number[];
   errors: number;
 }
 
@@ -113,15 +118,19 @@ export async function run(): Promise<BenchResult[]> {
     ];
     const targets = ONLY.length ? allTargets.filter((t) => ANCHORS.includes(t.name) || ONLY.some((o) => t.name.includes(o))) : allTargets;
     const has = (name: string) => targets.some((t) => t.name === name);
-    const results = new Map<string, Measured>(targets.map((t) => [t.name, { rps: [], p50: [], p99: [], latP50: [], latP99: [], cpuUsPerReq: [], errors: 0 }]));
+    const results = new Map<string, Measured>(targets.map((t) => [t.name, { rps: [], p50: [], p99: [], latP50: [], latP99: [], cpuUsPerReq: [], loadUs: [], legacyUs: [], serviceUs: [], errors: 0 }]));
     for (const t of targets) await runLoad('throughput', t.url, WARMUP_SECONDS); // JIT warm-up, pools filled
     for (let round = 0; round < ROUNDS; round++) {
       const order = targets.map((_, i) => targets[(i + round) % targets.length]);
       for (const t of order) {
         const m = results.get(t.name)!;
-        const cpu0 = processCpuMs(t.pid);
+        const [cpu0, legacy0, service0] = [processCpuMs(t.pid), processCpuMs(up.child.pid!), processCpuMs(svcUp.child.pid!)];
         const tp = await runLoad('throughput', t.url, SECONDS);
-        m.cpuUsPerReq.push(((processCpuMs(t.pid) - cpu0) * 1000) / Math.max(1, tp.total));
+        const perReq = (ms: number) => (ms * 1000) / Math.max(1, tp.total);
+        m.cpuUsPerReq.push(perReq(processCpuMs(t.pid) - cpu0));
+        m.loadUs.push(tp.cpuUs / Math.max(1, tp.total));
+        m.legacyUs.push(perReq(processCpuMs(up.child.pid!) - legacy0));
+        m.serviceUs.push(perReq(processCpuMs(svcUp.child.pid!) - service0));
         m.rps.push(tp.rps);
         m.p50.push(tp.p50);
         m.p99.push(tp.p99);
@@ -198,6 +207,7 @@ export async function run(): Promise<BenchResult[]> {
       `shadow at sample 1.0 req/s ≥ 0.8× passthrough → ${r2(shadowRpsVsPass)}× (paired), ${r2(shadow.rps / pass.rps)}× (medians)` +
       (copied < 0.99 ? ` — but only ${r2(100 * copied)} % of its requests were copied, so the ratio flatters` : '') +
       (nginx && has('nginx (1 worker, keepalive)') ? `; passthrough CPU/req ≤ 2.5× nginx's → ${r2(pass.cpu / med('nginx (1 worker, keepalive)').cpu)}×` : ''), verdict));
+    if (has('facade shadow mode (primary)')) console.log(shadowBudget(results.get(PASS)!, results.get('facade shadow mode (primary)')!, shadowRpsVsPass));
     console.log(`load average after: ${formatLoad(load1)} (2 cores; above 1.0 before the run or peer rounds spreading > 30 % = noisy: figures are relative, read the ratios)`);
 
     const out: BenchResult[] = [
