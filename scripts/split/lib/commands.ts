@@ -13,6 +13,7 @@ import { switchOver, type SwitchResult } from './switchover.ts';
 import { countApplied, note, type SplitState, type VerifyState } from './state.ts';
 import { verify } from './verifier.ts';
 import { checkVerifyGate } from './cutover-gate.ts';
+import { checkSchema } from './schema-guard.ts';
 
 /** One function per CLI command; each returns a serialisable result and never exits the process. */
 export async function planCommand(ctx: SplitContext): Promise<Plan> {
@@ -44,6 +45,7 @@ export async function verifyCommand(ctx: SplitContext, opts: { restart?: boolean
     const pending = pendingIndexesMessage(state);
     if (pending) throw new SplitError('WRONG_PHASE', `verify needs a finished copy: ${pending}`);
     if (state.phase !== 'copied' && state.phase !== 'cutover') throw new SplitError('WRONG_PHASE', `verify needs a finished copy; ${ctx.service.name} is ${state.phase} (run start)`);
+    await checkSchema(ctx, state);
     const shapes = await movingShapes(ctx);
     const link = currentLink(ctx, state.phase, shapes);
     // binlog capture: the reader keeps the changelog fed while verify catches up (capture-mode.ts)
@@ -72,6 +74,7 @@ export async function cutoverCommand(ctx: SplitContext, opts: { force?: boolean;
     }
     const pending = state.switching ? null : pendingIndexesMessage(state);
     if (pending) throw new SplitError('WRONG_PHASE', `cutover needs a finished copy: ${pending}`);
+    if (!state.switching && state.phase === 'copied') await checkSchema(ctx, state); // a moved table altered on one side only, or alike since the last verify
     if (!state.switching) await checkVerifyGate(ctx, state, opts); // #7: refuses unless the last verify is clean and recent
     if (ctx.dryRun) {
       if (state.phase !== 'copied' && state.switching?.kind !== 'cutover') throw new SplitError('WRONG_PHASE', `cutover needs phase copied, ${ctx.service.name} is ${state.phase}`);
@@ -94,6 +97,7 @@ export async function rollbackCommand(ctx: SplitContext): Promise<SwitchResult |
       if (r === 'abandoned') return { abandoned: 'cutover' };
       throw new SplitError('WRONG_PHASE', 'the interrupted cutover already flipped ownership; run cutover again to finish it, then rollback');
     }
+    if (!state.switching && state.phase === 'cutover') await checkSchema(ctx, state); // legacy must take the service's rows as they are
     if (ctx.dryRun) {
       if (state.phase !== 'cutover') throw new SplitError('WRONG_PHASE', `rollback needs phase cutover, ${ctx.service.name} is ${state.phase}`);
       const p = state.previousOwnership ?? { owner: 'legacy', database: 'legacy' };
@@ -183,6 +187,7 @@ export async function repairCommand(ctx: SplitContext): Promise<RepairResult> {
     const state = await loadState(ctx);
     if (state.switching) throw new SplitError('WRONG_PHASE', `a ${state.switching.kind} was interrupted; finish or undo it first`);
     if (state.phase !== 'copied' && state.phase !== 'cutover') throw new SplitError('WRONG_PHASE', `repair needs a finished copy and a verify; ${ctx.service.name} is ${state.phase}`);
+    await checkSchema(ctx, state);
     const shapes = await movingShapes(ctx);
     const link = currentLink(ctx, state.phase, shapes);
     const why = repairableWhy(state.verify, link.direction);

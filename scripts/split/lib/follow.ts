@@ -26,6 +26,13 @@ export interface FollowOptions {
   saveGapMs?: number;
   /** The binlog reader, when it feeds the changelog: its failure ends the loop. */
   pump?: { error: Error | null } | null;
+  /**
+   * Run between drains at most every checkGapMs (split-db's schemaCheckMs): `hold` keeps the loop from draining until a
+   * later check releases it (a moved table altered on one side only: schema-guard.ts; the changes wait in the
+   * changelog), `link` is the link to go on with (altered alike on both sides: the new columns).
+   */
+  check?: () => Promise<{ hold: boolean; link: Link | null }>;
+  checkGapMs?: number;
 }
 
 /**
@@ -39,6 +46,8 @@ export interface FollowOptions {
 export async function followApply(link: Link, o: FollowOptions): Promise<void> {
   const gap = o.saveGapMs ?? FOLLOW_SAVE_GAP_MS;
   let savedAt = Date.now();
+  let checkedAt = Date.now();
+  let held = false;
   let unsaved = false;
   const onBatch = async (r: ApplyResult, startedAt: number) => {
     await o.onBatch?.(r, startedAt);
@@ -53,10 +62,16 @@ export async function followApply(link: Link, o: FollowOptions): Promise<void> {
   try {
     do {
       const t0 = Date.now();
-      const n = await drain(link, o.limit, o.faults, { signal: o.signal, onBatch });
+      const n = held ? 0 : await drain(link, o.limit, o.faults, { signal: o.signal, onBatch });
       if (!o.follow || o.signal.aborted) break;
       if (o.pump?.error) throw o.pump.error;
-      const wait = Math.max(n === 0 ? FOLLOW_IDLE_MS : 0, o.lagMs - (Date.now() - t0));
+      if (o.check && Date.now() - checkedAt >= (o.checkGapMs ?? 0)) {
+        const c = await o.check();
+        held = c.hold;
+        link = c.link ?? link;
+        checkedAt = Date.now();
+      }
+      const wait = held ? Math.max(FOLLOW_IDLE_MS, (o.checkGapMs ?? 0) - (Date.now() - checkedAt)) : Math.max(n === 0 ? FOLLOW_IDLE_MS : 0, o.lagMs - (Date.now() - t0));
       if (wait > 0) await sleep(wait, o.signal);
     } while (!o.signal.aborted);
   } catch (err) {

@@ -13,6 +13,8 @@ export const DEFAULT_MAX_THREADS_RUNNING = 40;
 export const DEFAULT_APPLY_BATCH = 1000;
 /** start --follow: least time between two drains of the changelog (follow.ts; changes reach the target up to this much later, in fewer transactions). */
 export const DEFAULT_APPLY_LAG_MS = 500;
+/** start --follow: the moved tables' definitions compared with the split's record at most this often (a few information_schema reads per table; schema-guard.ts). */
+export const DEFAULT_SCHEMA_CHECK_MS = 10_000;
 export const DEFAULT_FREEZE_ABORT_MS = 3000;
 export const DEFAULT_VERIFY_CHUNK = 50_000;
 export const DEFAULT_VERIFY_RECHECKS = 5;
@@ -33,6 +35,8 @@ export interface SplitOptions {
   applyBatch: number;
   /** start --follow: least time between two drains of the changelog (follow.ts). */
   applyLagMs: number;
+  /** start --follow: how often the loop compares the moved tables' definitions with the split's record (schema-guard.ts); not a flag, tests shorten it. */
+  schemaCheckMs: number;
   freezeAbortMs: number;
   verifyChunk: number;
   verifyRechecks: number;
@@ -74,6 +78,7 @@ export const DEFAULT_OPTIONS: SplitOptions = {
   maxThreadsRunning: DEFAULT_MAX_THREADS_RUNNING,
   applyBatch: DEFAULT_APPLY_BATCH,
   applyLagMs: DEFAULT_APPLY_LAG_MS,
+  schemaCheckMs: DEFAULT_SCHEMA_CHECK_MS,
   freezeAbortMs: DEFAULT_FREEZE_ABORT_MS,
   verifyChunk: DEFAULT_VERIFY_CHUNK,
   verifyRechecks: DEFAULT_VERIFY_RECHECKS,
@@ -95,7 +100,7 @@ export const DEFAULT_OPTIONS: SplitOptions = {
 
 const INT_FIELDS: Array<[keyof SplitOptions, number, number]> = [
   ['chunkSize', 1, 1_000_000], ['minChunk', 1, 1_000_000], ['maxChunk', 1, 1_000_000], ['targetChunkMs', 10, 60_000],
-  ['maxRowsPerSecond', 0, 100_000_000], ['maxThreadsRunning', 0, 100_000], ['applyBatch', 1, 100_000], ['applyLagMs', 0, 60_000],
+  ['maxRowsPerSecond', 0, 100_000_000], ['maxThreadsRunning', 0, 100_000], ['applyBatch', 1, 100_000], ['applyLagMs', 0, 60_000], ['schemaCheckMs', 50, 3_600_000],
   ['freezeAbortMs', 100, 600_000], ['verifyChunk', 10, 10_000_000], ['verifyRechecks', 0, 100], ['verifyLeafRows', 1, 1_000_000], ['verifyWorkers', 0, 16], ['newestRowsCheck', 1, 100_000], ['copyWorkers', 1, 16], ['copyLoaders', 1, 16],
   ['ddlLockWaitMs', 100, 60_000], ['ddlRetries', 0, 100], ['nice', 0, 19],
 ];

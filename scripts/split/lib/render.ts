@@ -78,6 +78,7 @@ export function renderStatus(s: ServiceStatus): string {
     `  triggers: source ${sourceTriggers(s)}; target ${triggerSummary(s.triggers.target)}`,
     ...(s.capture?.mode === 'binlog' ? [`  capture binlog, read up to ${s.capture.position ?? 'none'}${s.capture.gtid ? ` (GTID ${s.capture.gtid})` : ''}`] : []),
     ...(s.capture?.cannotResume ? [`  CAPTURE CANNOT RESUME: ${s.capture.cannotResume}`] : []),
+    ...(s.schema ? [`  SCHEMA: ${s.schema}`] : []),
   ];
   if (s.verify) lines.push(`  verify ${s.verify.finishedAt ? (s.verify.ok ? 'OK' : `${s.verify.truncated ? '≥ ' : ''}${s.verify.differences.toLocaleString('en-US')} difference(s)`) : 'in progress'}${s.verify.inFlight ? `, ${s.verify.inFlight} in flight` : ''}`);
   for (const [dir, r] of [['forward', s.poison.forward], ['reverse', s.poison.reverse]] as const) {

@@ -17,6 +17,7 @@ import { beginIndexRestore, dropDeferredIndexes, restoreDeferredIndexes } from '
 import { countApplied, newState, note, type SplitState } from './state.ts';
 import { autoIncrementOf } from './introspect.ts';
 import { qq } from './sql.ts';
+import { checkSchema, reconcileSchema, recordSchema } from './schema-guard.ts';
 
 export interface StartResult {
   state: SplitState;
@@ -60,6 +61,8 @@ export async function start(ctx: SplitContext, opts: { follow?: boolean } = {}):
       state = newState(ctx.service.name, ctx.source.masked, ctx.target.masked, ctx.service.spec.tables, ctx.opts.chunkSize);
       await ctx.store.save(state);
     }
+    // a resumed split: a moved table altered on one side only refuses here (before the target tables exist there is nothing to compare)
+    if (resumed && (state.schema !== undefined || state.phase !== 'copying')) await checkSchema(ctx, state);
     const shapes = await movingShapes(ctx);
     if (state.phase === 'cutover') {
       // after cutover, start keeps the old side current from the reverse capture
@@ -72,6 +75,7 @@ export async function start(ctx: SplitContext, opts: { follow?: boolean } = {}):
       // the capture mode first: a --capture binlog the server cannot honour refuses before anything changes
       await captureMode(ctx, state, shapes);
       await prepareTarget(ctx);
+      if (state.schema === undefined) await recordSchema(ctx, state); // the definitions the rest of the split holds both sides to
       await dropCrossingForeignKeys(ctx, state);
       // capture BEFORE the first chunk is read (binlog mode: the start position; capture-mode.ts)
       await beginCapture(ctx, state, shapes);
@@ -120,6 +124,22 @@ export async function start(ctx: SplitContext, opts: { follow?: boolean } = {}):
 
 async function followLoop(ctx: SplitContext, state: SplitState, link: ReturnType<typeof forwardLink>, follow?: boolean, pump: BinlogPump | null = null): Promise<void> {
   const onBatch = (r: { changes: number }) => countApplied(state, link.direction, r.changes);
+  // a moved table altered while the loop runs: on one side only, the applier holds (the changes wait in the changelog; status
+  // says why) until the other side has the same change; then the new definitions are recorded and it goes on with the new columns
+  let holding: string | null = null;
+  const check = async () => {
+    const r = await reconcileSchema(ctx, state);
+    if (r.refusal !== null) {
+      if (holding !== r.refusal) ctx.log.warn({ service: ctx.service.name, refusal: r.refusal }, 'split-db start --follow: applier held until both sides of the moved tables agree again');
+      holding = r.refusal;
+      return { hold: true, link: null };
+    }
+    if (holding !== null) ctx.log.warn({ service: ctx.service.name }, 'split-db start --follow: the moved tables agree again; applying');
+    holding = null;
+    if (!r.changed) return { hold: false, link: null };
+    const shapes = await movingShapes(ctx);
+    return { hold: false, link: state.phase === 'cutover' ? reverseLink(ctx, shapes) : forwardLink(ctx, shapes) };
+  };
   // the counters are saved at most every FOLLOW_SAVE_GAP_MS (and at the end), not after every batch: a save is a commit on the source
-  await followApply(link, { limit: ctx.opts.applyBatch, lagMs: ctx.opts.applyLagMs, faults: ctx.faults, signal: ctx.signal, follow: !!follow, onBatch, save: () => ctx.store.save(state), pump });
+  await followApply(link, { limit: ctx.opts.applyBatch, lagMs: ctx.opts.applyLagMs, faults: ctx.faults, signal: ctx.signal, follow: !!follow, onBatch, save: () => ctx.store.save(state), pump, check: follow ? check : undefined, checkGapMs: ctx.opts.schemaCheckMs });
 }

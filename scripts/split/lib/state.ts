@@ -112,6 +112,10 @@ export interface SplitState {
   history: Array<{ at: string; event: string; detail?: string }>;
   /** How the source's changes are captured (binlog.ts), chosen once by the first start and kept on resume. */
   capture?: { mode: 'binlog' | 'triggers'; why: string };
+  /** Each moved table's definition on both sides (schema-guard.ts fingerprints), recorded when the copy starts and when a change is made alike on both sides. */
+  schema?: Record<string, { source: string; target: string }>;
+  /** When a change of a moved table's source definition was last recorded: the cutover wants a verify started after it. */
+  schemaChangedAt?: string;
 }
 
 export function newState(service: string, source: string, target: string, tables: string[], chunkSize: number, now = new Date()): SplitState {

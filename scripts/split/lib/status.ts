@@ -1,6 +1,7 @@
 import { pendingIndexes } from './deferred-indexes.ts';
 import { poisonRows } from './applier.ts';
 import { binaryLogs, savedPos, unreadableWhy } from './binlog.ts';
+import { schemaDriftNow } from './schema-guard.ts';
 import { formatPos } from './binlog-keys.ts';
 import { backlog, triggerModes } from './capture.ts';
 import { describeKey } from './keys.ts';
@@ -33,6 +34,8 @@ export interface ServiceStatus {
    */
   capture?: { mode: string; why: string; position?: string; gtid?: string; cannotResume?: string } | null;
   lastCutover: SplitState['attempts'][number] | null;
+  /** A moved table's definition changed since the split recorded it (schema-guard.ts): the refusal the next command would give, or what it would record. */
+  schema?: string;
   source: string;
   target: string;
 }
@@ -84,9 +87,15 @@ export async function serviceStatus(ctx: SplitContext, state: SplitState | undef
     triggers: { source: srcT, target: dstT as Record<string, string> },
     capture: state?.capture ? { ...state.capture, ...(state.capture.mode === 'binlog' ? await binlogStatus(ctx, state) : {}) } : null,
     lastCutover: state?.attempts.at(-1) ?? null,
+    ...(state && targetExists ? await schemaNote(ctx, state) : {}),
     source: ctx.source.masked,
     target: ctx.target.masked,
   };
+}
+
+async function schemaNote(ctx: SplitContext, state: SplitState): Promise<{ schema?: string }> {
+  const why = await schemaDriftNow(ctx, state);
+  return why ? { schema: why } : {};
 }
 
 /** Where binlog capture read up to and, while the forward direction still reads it, whether the source still holds that point. */

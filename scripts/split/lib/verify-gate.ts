@@ -35,6 +35,9 @@ export function verifyGate(state: SplitState, now: Date, maxAgeMs: number): Gate
   const copied = copiedAt(state);
   const finished = Date.parse(v.finishedAt);
   if (copied && !(finished > Date.parse(copied))) return { ok: false, reason: `the last verify finished at ${v.finishedAt}, before the copy (or the last rollback) completed at ${copied}; run verify again` };
+  if (state.schemaChangedAt && !(Date.parse(v.startedAt) > Date.parse(state.schemaChangedAt))) {
+    return { ok: false, reason: `the last verify started at ${v.startedAt}, before a moved table's definition changed (recorded at ${state.schemaChangedAt}); run verify again` };
+  }
   const age = now.getTime() - finished;
   if (age > maxAgeMs) return { ok: false, reason: `the last clean verify is ${formatAge(age)} old (limit ${formatAge(maxAgeMs)}, --verify-max-age); run verify again` };
   return { ok: true };

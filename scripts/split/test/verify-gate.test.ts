@@ -29,6 +29,17 @@ describe('cutover verify gate (pure)', () => {
     expect(verifyGate(s, now, max)).to.deep.equal({ ok: true });
   });
 
+  it('refuses a verify started before a moved table\'s definition changed (schema-guard.ts), passes one started after', () => {
+    const s = copiedState();
+    s.verify = verifyState(); // started at +1 s, finished at +2 s
+    s.schemaChangedAt = at(1500);
+    const g = verifyGate(s, now, max);
+    expect(g.ok).to.equal(false);
+    expect(g.ok ? '' : g.reason).to.equal(`the last verify started at ${at(1000)}, before a moved table's definition changed (recorded at ${at(1500)}); run verify again`);
+    s.schemaChangedAt = at(999);
+    expect(verifyGate(s, now, max)).to.deep.equal({ ok: true });
+  });
+
   it('refuses: no verify, unfinished, differences (also counted past the cap), reverse, before the copy, too old', () => {
     const s = copiedState();
     const reason = (v?: VerifyState, n = now, m = max) => {
