@@ -210,14 +210,19 @@ interface ServerFacts {
   logBin: boolean;
   format: string;
   rowImage: string;
+  /** binlog_row_metadata (MariaDB ≥ 10.5, MySQL ≥ 8.0.1); null where the server has no such variable. */
+  rowMetadata: string | null;
   grants: string[];
 }
 
 async function serverFacts(side: Side): Promise<ServerFacts> {
   const [[v]] = await side.knex.raw('SELECT @@log_bin AS logBin, @@GLOBAL.binlog_format AS fmt, @@GLOBAL.binlog_row_image AS img');
   const [g] = await side.knex.raw('SHOW GRANTS');
+  const [meta] = await side.knex.raw("SHOW GLOBAL VARIABLES LIKE 'binlog\\_row\\_metadata'");
+  const m = (meta as Array<{ Value?: string }>)[0]?.Value;
   return {
     logBin: Number(v.logBin) === 1, format: String(v.fmt).toUpperCase(), rowImage: String(v.img).toUpperCase(),
+    rowMetadata: m === undefined ? null : String(m).toUpperCase(),
     grants: (g as Array<Record<string, string>>).map((r) => String(Object.values(r)[0]).toUpperCase()),
   };
 }
@@ -233,6 +238,22 @@ export function serverWhy(f: ServerFacts): string | null {
   const monitor = all || /REPLICATION CLIENT|BINLOG MONITOR|SUPER/.test(global);
   if (!slave || !monitor) return 'the user lacks REPLICATION SLAVE and REPLICATION CLIENT (MariaDB: BINLOG MONITOR) on *.*';
   return null;
+}
+
+/**
+ * Pure: the caveat for a binlog without column names. Row events name a table
+ * by number and carry values by position; without binlog_row_metadata=FULL the
+ * reader takes the names from the table's definition when it reads the event.
+ * Rows logged before an ALTER that adds, drops or moves a column ahead of a
+ * key column, read after it (the reader stopped or lagging), are then decoded
+ * with the new list: their keys come out wrong (seen in a probe: ADD COLUMN
+ * FIRST, an update of id 7 logged as id 37). The schema guard makes the
+ * cutover wait for a verify after such a change, which finds those rows.
+ */
+export function rowMetadataNote(rowMetadata: string | null): string {
+  if (rowMetadata === null || rowMetadata === 'FULL') return '';
+  return `; binlog_row_metadata=${rowMetadata}: rows logged before an ALTER TABLE of a moved table and read after it are decoded with the new column list ` +
+    '(keys can come out wrong: verify finds them) — SET GLOBAL binlog_row_metadata=FULL (dynamic; also in the server\'s config) makes the binlog name its columns';
 }
 
 /**
@@ -256,7 +277,7 @@ export async function chooseCapture(side: Side, shapes: Map<string, TableShape>,
   // FK cascades change moved rows with no row event in the binlog: their parents keep the cascade capture triggers
   const cascades = [...cascadePaths(await foreignKeys(side.knex, side.db), new Set(shapes.keys())).keys()];
   const also = cascades.length ? `; FK cascades from ${cascades.join(', ')} are not in the binlog: captured by triggers on ${cascades.length > 1 ? 'those tables' : 'that table'}` : '';
-  if (!reasons.length) return { mode: 'binlog', why: `${flag === 'binlog' ? 'chosen by --capture binlog' : 'log_bin=ON, binlog_format=ROW, every key decodes exactly'}${also}` };
+  if (!reasons.length) return { mode: 'binlog', why: `${flag === 'binlog' ? 'chosen by --capture binlog' : 'log_bin=ON, binlog_format=ROW, every key decodes exactly'}${also}${rowMetadataNote(facts.rowMetadata)}` };
   if (flag === 'binlog') throw Object.assign(new Error(`--capture binlog is not possible: ${reasons.join('; ')}`), { reasons });
   return { mode: 'triggers', why: `binlog capture not possible: ${reasons.join('; ')}` };
 }
