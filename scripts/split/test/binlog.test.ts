@@ -10,6 +10,7 @@ import { cutoverCommand, repairCommand, startCommand, statusCommand, verifyComma
 import { parseManifest, resolveService } from '../lib/manifest.ts';
 import { validateOptions } from '../lib/options.ts';
 import { binlogServer, ownBinlogServer, seedCatalog } from './helpers.ts';
+import type { MariaDbServer } from '../../../test/helpers/mariadb-server.ts';
 import { WRITER_TABLES } from './harness/writer.ts';
 import { createMatrixPair, exactDifferences, MATRIX_TABLES } from './type-fixture.ts';
 import { isClean, summary } from './harness/checker.ts';
@@ -523,6 +524,26 @@ describe('binlog capture under the fault harness @integration', function () {
   });
 });
 
+/** A product split on the binlog server (source) to the main test server (target), with binlog capture; drop() removes both and closes it. */
+async function binlogSplit(server: () => MariaDbServer, prefix: string, opts: Partial<Parameters<typeof validateOptions>[0]> = {}) {
+  const source = await createTestDatabase(prefix, ['legacy'], 'move', server().dsn());
+  const targetDsn = withDatabase(testServerDsn(), uniqueName(`${prefix}_t`));
+  const manifest = parseManifest({
+    version: 1, source: source.dsn,
+    services: { product: { domain: 'product', target: targetDsn, migrations: 'product', tables: [...WRITER_TABLES],
+      crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } },
+  });
+  const ctx = openContext({ service: resolveService(manifest, 'product'), opts: validateOptions({ capture: 'binlog', copyMode: 'stream', ...opts }) });
+  return {
+    source, targetDsn, ctx,
+    async drop() {
+      await closeContext(ctx);
+      await source.drop().catch(() => undefined);
+      await dropDatabase(targetDsn).catch(() => undefined);
+    },
+  };
+}
+
 describe('binlog capture: the cutover\'s final catch-up @integration', function () {
   this.timeout(180_000);
   const server = binlogServer();
@@ -531,14 +552,8 @@ describe('binlog capture: the cutover\'s final catch-up @integration', function 
   // changelog only through the binlog reader: the final catch-up must wait for the reader to pass the position
   // taken after the fence. Seen failing with that wait removed: the target kept the old name.
   it('a write committed while the fence waits for it is on the target after the cutover', async () => {
-    const source = await createTestDatabase('bl_s', ['legacy'], 'move', server().dsn());
-    const targetDsn = withDatabase(testServerDsn(), uniqueName('bl_t'));
-    const manifest = parseManifest({
-      version: 1, source: source.dsn,
-      services: { product: { domain: 'product', target: targetDsn, migrations: 'product', tables: [...WRITER_TABLES],
-        crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } },
-    });
-    const ctx = openContext({ service: resolveService(manifest, 'product'), opts: validateOptions({ capture: 'binlog', copyMode: 'stream', freezeAbortMs: 10_000 }) });
+    const split = await binlogSplit(server, 'bl_s', { freezeAbortMs: 10_000 });
+    const { source, targetDsn, ctx } = split;
     const app = await mysql.createConnection({ host: '127.0.0.1', port: server().port, user: 'root', database: source.name, charset: 'utf8mb4' });
     const target = createKnex(targetDsn, { profile: 'move', pool: { max: 1 } });
     try {
@@ -578,9 +593,7 @@ describe('binlog capture: the cutover\'s final catch-up @integration', function 
     } finally {
       await app.end().catch(() => undefined);
       await target.destroy();
-      await closeContext(ctx);
-      await source.drop().catch(() => undefined);
-      await dropDatabase(targetDsn).catch(() => undefined);
+      await split.drop();
     }
   });
 });
@@ -593,14 +606,8 @@ describe('binlog capture: status of a position the source no longer holds @integ
   // next start could read on from it; the DBA learnt otherwise only from that start's refusal. Seen failing without
   // the check: no cannotResume, no line.
   it('says so before the next start, in the words of the reader\'s refusal', async () => {
-    const source = await createTestDatabase('bl_s', ['legacy'], 'move', server().dsn());
-    const targetDsn = withDatabase(testServerDsn(), uniqueName('bl_t'));
-    const manifest = parseManifest({
-      version: 1, source: source.dsn,
-      services: { product: { domain: 'product', target: targetDsn, migrations: 'product', tables: [...WRITER_TABLES],
-        crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } },
-    });
-    const ctx = openContext({ service: resolveService(manifest, 'product'), opts: validateOptions({ capture: 'binlog', copyMode: 'stream' }) });
+    const split = await binlogSplit(server, 'bl_s');
+    const { source, ctx } = split;
     try {
       await seedCatalog(source.knex, 20);
       await startCommand(ctx, {});
@@ -624,9 +631,7 @@ describe('binlog capture: status of a position the source no longer holds @integ
       await verifyCommand(ctx, {}).catch((e) => (err = e));
       expect(err?.message, 'the reader refuses with the same reason').to.include(after.capture!.cannotResume);
     } finally {
-      await closeContext(ctx);
-      await source.drop().catch(() => undefined);
-      await dropDatabase(targetDsn).catch(() => undefined);
+      await split.drop();
     }
   });
 });
@@ -642,14 +647,8 @@ describe('binlog capture across a schema change of a moved table @integration', 
   // binlog names its columns and the change arrives as it is.
   for (const meta of ['MINIMAL', 'FULL'] as const) {
     it(`binlog_row_metadata=${meta}: ${meta === 'FULL' ? 'the change arrives exactly' : 'the cutover waits for a verify, which finds the misread change; repair mends it'}`, async () => {
-      const source = await createTestDatabase('bl_ddl', ['legacy'], 'move', server().dsn());
-      const targetDsn = withDatabase(testServerDsn(), uniqueName('bl_ddl_t'));
-      const manifest = parseManifest({
-        version: 1, source: source.dsn,
-        services: { product: { domain: 'product', target: targetDsn, migrations: 'product', tables: [...WRITER_TABLES],
-          crossingForeignKeys: { 'products.fk_products_shop': { action: 'drop' }, 'likes.fk_likes_product': { action: 'drop' } } } },
-      });
-      const ctx = openContext({ service: resolveService(manifest, 'product'), opts: validateOptions({ capture: 'binlog', copyMode: 'stream' }) });
+      const split = await binlogSplit(server, 'bl_ddl');
+      const { source, ctx } = split;
       const [[was]] = await source.knex.raw('SELECT @@GLOBAL.binlog_row_metadata AS m');
       try {
         await source.knex.raw(`SET GLOBAL binlog_row_metadata = ${meta}`);
@@ -680,9 +679,7 @@ describe('binlog capture across a schema change of a moved table @integration', 
         expect([r7.name, r8.name, String(r8.c0)]).to.deep.equal(['before the alter', 'after the alter', '99']);
       } finally {
         await source.knex.raw(`SET GLOBAL binlog_row_metadata = ${was.m}`).catch(() => undefined);
-        await closeContext(ctx);
-        await source.drop().catch(() => undefined);
-        await dropDatabase(targetDsn).catch(() => undefined);
+        await split.drop();
       }
     });
   }
