@@ -104,6 +104,32 @@ export function parseResponses(buf: Buffer): { responses: RawResponse[]; rest: B
   return { responses, rest: buf.subarray(pos) };
 }
 
+/**
+ * The same stream with every chunked body written as one chunk (its framing checked by parseResponses on the way):
+ * where a proxy cuts a streamed body into chunks follows how the upstream's bytes arrived, which differs from run to
+ * run, while everything else on the wire must not. Heads, other bodies and leftover bytes are kept as they are.
+ */
+export function oneChunkBodies(buf: Buffer): Buffer {
+  let parsed: ReturnType<typeof parseResponses>;
+  try {
+    parsed = parseResponses(buf);
+  } catch {
+    return buf; // a stream this parser cannot follow (answers to HEAD carry a Content-Length and no body): compared as it is
+  }
+  const { responses, rest } = parsed;
+  const out: Buffer[] = [];
+  for (const r of responses) {
+    if (!r.headers['transfer-encoding']?.some((v) => /chunked/i.test(v))) {
+      out.push(r.raw);
+      continue;
+    }
+    const head = r.raw.subarray(0, r.raw.indexOf('\r\n\r\n') + 4);
+    out.push(head, Buffer.from(r.body.length ? `${r.body.length.toString(16)}\r\n` : '', 'latin1'), r.body, Buffer.from(r.body.length ? '\r\n0\r\n\r\n' : '0\r\n\r\n', 'latin1'));
+  }
+  out.push(rest);
+  return Buffer.concat(out);
+}
+
 /** The value of one counter/gauge sample from a prom-client registry text, or 0. */
 export async function metricValue(registry: { metrics(): Promise<string> }, name: string, labels: Record<string, string> = {}): Promise<number> {
   const text = await registry.metrics();
