@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Knex } from '../../../lib/db.ts';
 import { closeContext } from '../lib/context.ts';
-import { cutoverCommand, startCommand, statusCommand, verifyCommand } from '../lib/commands.ts';
+import { cutoverCommand, planCommand, startCommand, statusCommand, verifyCommand } from '../lib/commands.ts';
 import { renderStatus } from '../lib/render.ts';
 import { createLogger } from '../../../lib/logger.ts';
 import { createPair, PRODUCT_TABLES, productContext, seedCatalog, type Pair } from './helpers.ts';
@@ -61,6 +61,9 @@ describe('split-db: schema changes on moved tables while a split runs @integrati
       expect(cut.message).to.match(/apply the same ALTER TABLE on the side that did not change/);
       const ver = await refusal(verifyCommand(ctx, {}));
       expect(ver.code).to.equal('BLOCKED');
+      const plan = await planCommand(ctx);
+      expect(plan.findings.filter((f) => f.check === 'target-schema').map((f) => [f.severity, f.table, f.message]), 'plan says it too, without the pre-split advice to drop the target table')
+        .to.deep.equal([['blocker', 'products', 'split under way: products changed on the source since the split recorded it (column description dropped); the target was not changed']]);
       expect((await ctx.store.load('product'))!.phase, 'nothing flipped').to.equal('copied');
 
       // the DBA mirrors the migration: the new definition is recorded, and the clean verify from before it no longer counts

@@ -1,5 +1,6 @@
 import type { TableInfo } from '../introspect.ts';
 import { schemaDifferences } from '../schema.ts';
+import { assessDrift } from '../schema-guard.ts';
 import { findingsOf, type Check, type Finding } from './types.ts';
 
 export const NAME = 'target-schema';
@@ -15,10 +16,15 @@ export const targetSchema: Check = {
   name: NAME,
   what: 'target tables that already exist have exactly the source\'s columns, types and key',
   async run(facts) {
-    // a split under way: its schema guard (schema-guard.ts) compares both sides with what it recorded, with advice that keeps the copy
-    const own = await facts.ownState();
-    if (own && own.phase !== 'completed') return [];
     const cat = await facts.catalog();
+    // a split under way: both sides against the definitions it recorded (schema-guard.ts), with advice that keeps the copy
+    // (the check's own advice, drop the target table, would throw it away); before the record exists, the guard's first command makes it
+    const own = await facts.ownState();
+    if (own && own.phase !== 'completed') {
+      if (!own.schema) return [];
+      const d = assessDrift(own.schema, new Map(facts.moved.map((t) => [t, cat.infos.get(t)!])), await facts.targetTables());
+      return d.blockers.map((b) => f.blocker(`split under way: ${b}`, { table: b.split(/[ :]/)[0], fix: 'apply the same ALTER TABLE on the side that did not change (or undo it where it was made), then split-db verify' }));
+    }
     const dst = await facts.targetTables();
     return facts.moved.flatMap((t) => assessTargetSchema(cat.infos.get(t)!, dst.get(t)));
   },
