@@ -247,7 +247,7 @@ export function serverWhy(f: ServerFacts): string | null {
  * Rows logged before an ALTER that adds, drops or moves a column ahead of a
  * key column, read after it (the reader stopped or lagging), are then decoded
  * with the new list: their keys come out wrong (seen in a probe: ADD COLUMN
- * FIRST, an update of id 7 logged as id 37). The schema guard makes the
+ * FIRST: an update of id 7 missed the target). The schema guard makes the
  * cutover wait for a verify after such a change, which finds those rows.
  */
 export function rowMetadataNote(rowMetadata: string | null): string {

@@ -46,6 +46,8 @@ export async function verifyCommand(ctx: SplitContext, opts: { restart?: boolean
     if (pending) throw new SplitError('WRONG_PHASE', `verify needs a finished copy: ${pending}`);
     if (state.phase !== 'copied' && state.phase !== 'cutover') throw new SplitError('WRONG_PHASE', `verify needs a finished copy; ${ctx.service.name} is ${state.phase} (run start)`);
     await checkSchema(ctx, state);
+    // an unfinished verify begun before a moved table's definition changed starts over: its chunks compared the old columns
+    const restart = opts.restart || (!!state.verify && !!state.schemaChangedAt && Date.parse(state.verify.startedAt) < Date.parse(state.schemaChangedAt));
     const shapes = await movingShapes(ctx);
     const link = currentLink(ctx, state.phase, shapes);
     // binlog capture: the reader keeps the changelog fed while verify catches up (capture-mode.ts)
@@ -53,7 +55,7 @@ export async function verifyCommand(ctx: SplitContext, opts: { restart?: boolean
     try {
       await catchUp(ctx, pump);
       // every catch-up of verify first waits for the reader, so it applies what was committed before it started
-      return await verify(ctx, state, link, { ...opts, captured: pump ? () => catchUp(ctx, pump) : undefined });
+      return await verify(ctx, state, link, { ...opts, restart, captured: pump ? () => catchUp(ctx, pump) : undefined });
     } finally {
       await pump?.stop();
     }

@@ -35,7 +35,8 @@ export function verifyGate(state: SplitState, now: Date, maxAgeMs: number): Gate
   const copied = copiedAt(state);
   const finished = Date.parse(v.finishedAt);
   if (copied && !(finished > Date.parse(copied))) return { ok: false, reason: `the last verify finished at ${v.finishedAt}, before the copy (or the last rollback) completed at ${copied}; run verify again` };
-  if (state.schemaChangedAt && !(Date.parse(v.startedAt) > Date.parse(state.schemaChangedAt))) {
+  // `<`: verify records a change before it starts (schema-guard.ts) and holds the split's lock, so one started in the same millisecond came after it
+  if (state.schemaChangedAt && Date.parse(v.startedAt) < Date.parse(state.schemaChangedAt)) {
     return { ok: false, reason: `the last verify started at ${v.startedAt}, before a moved table's definition changed (recorded at ${state.schemaChangedAt}); run verify again` };
   }
   const age = now.getTime() - finished;

@@ -642,7 +642,7 @@ describe('binlog capture across a schema change of a moved table @integration', 
 
   // The reader stopped (no --follow), a row updated, then a column added FIRST on both sides: reading the update
   // afterwards, the reader names its values from today's definition. Without binlog_row_metadata=FULL the key comes out
-  // wrong (the update of id 7 was logged as another key, seen in a probe) and the change misses the target; the schema
+  // wrong and the change misses the target (seen: the update of id 7 never reached it); the schema
   // guard makes the cutover wait for a verify after the change, which finds it, and repair mends it. With FULL the
   // binlog names its columns and the change arrives as it is.
   for (const meta of ['MINIMAL', 'FULL'] as const) {

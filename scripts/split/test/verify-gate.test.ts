@@ -36,7 +36,7 @@ describe('cutover verify gate (pure)', () => {
     const g = verifyGate(s, now, max);
     expect(g.ok).to.equal(false);
     expect(g.ok ? '' : g.reason).to.equal(`the last verify started at ${at(1000)}, before a moved table's definition changed (recorded at ${at(1500)}); run verify again`);
-    s.schemaChangedAt = at(999);
+    s.schemaChangedAt = at(1000); // recorded by this verify's own command just before it started
     expect(verifyGate(s, now, max)).to.deep.equal({ ok: true });
   });
 
