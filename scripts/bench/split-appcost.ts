@@ -38,6 +38,8 @@
  *   mariadbd and the application's client side (this process) pinned to CPU 0,
  *   the split process (and a TARGET_OWN server) to CPU 1 (taskset, every
  *   thread); every mode runs so, the no-split baseline included;
+ *   SPLIT_APPCOST_REPLICA=1: a further mode, a filtering MariaDB replica
+ *   attached and no split (REPLICA);
  *   SPLIT_APPCOST_PUMP_NODE_ARGS: node flags for the split process (e.g.
  *   `--cpu-prof --cpu-prof-dir=/tmp/prof`, which NODE_OPTIONS refuses).
  *
@@ -66,7 +68,7 @@ import { processCpuMs } from './_proc-cpu.ts';
 import { COUNTERS, median, overlaps, pct, serverCounters, type Counter } from './_appcost-stats.ts';
 import { pacedWrites } from './_paced-writes.ts';
 
-type Mode = 'no split' | 'trigger capture' | 'binlog capture' | 'binlog, fence triggers' | 'binlog, batched reads' | 'binlog, all columns decoded' | 'binlog, nice 10' | 'binlog, nice 19' | 'binlog, read gap 2 ms' | 'binlog, read gap 5 ms' | 'binlog, target on own server' | 'binlog, no applier' | `binlog, applier ${string}`;
+type Mode = 'no split' | 'trigger capture' | 'binlog capture' | 'replica attached, no split' | 'binlog, fence triggers' | 'binlog, batched reads' | 'binlog, all columns decoded' | 'binlog, nice 10' | 'binlog, nice 19' | 'binlog, read gap 2 ms' | 'binlog, read gap 5 ms' | 'binlog, target on own server' | 'binlog, no applier' | `binlog, applier ${string}`;
 /**
  * SPLIT_APPCOST_APPLIERS=`name:opts;…` (with APPLY): binlog capture with the
  * applier's follow loop set otherwise, one mode each (`binlog, applier <name>`),
@@ -84,7 +86,13 @@ const ALL_VARIANTS: Mode[] = ['binlog, fence triggers', 'binlog, batched reads',
 const VARIANTS_ENV = process.env.SPLIT_APPCOST_VARIANTS ?? '';
 const VARIANTS: Mode[] = VARIANTS_ENV === '1' ? ALL_VARIANTS : ALL_VARIANTS.filter((m) => VARIANTS_ENV.split(',').map((x) => x.trim()).includes(m.slice('binlog, '.length)));
 const TARGET_OWN = process.env.SPLIT_APPCOST_TARGET_OWN === '1';
-const ALL_MODES: Mode[] = ['no split', 'trigger capture', 'binlog capture', ...VARIANTS, ...(TARGET_OWN ? ['binlog, target on own server' as const] : []),
+/**
+ * SPLIT_APPCOST_REPLICA=1: a further mode, no split but a MariaDB replica of the source (GTID replication, its own
+ * mariadbd on the same machine) — the peer every binlog reader is held to: the source's dump thread works for it as
+ * for split-db's reader. Its replication runs only in its own rounds, and it has caught up before each (not measured).
+ */
+const REPLICA = process.env.SPLIT_APPCOST_REPLICA === '1';
+const ALL_MODES: Mode[] = ['no split', 'trigger capture', 'binlog capture', ...(REPLICA ? ['replica attached, no split' as const] : []), ...VARIANTS, ...(TARGET_OWN ? ['binlog, target on own server' as const] : []),
   ...(process.env.SPLIT_APPCOST_NO_APPLIER === '1' ? ['binlog, no applier' as const] : []), ...APPLIERS.keys()];
 /** SPLIT_APPCOST_NO_TRIGGERS=1 leaves trigger capture out (shorter A/B runs of the binlog variants). */
 const MODES = ALL_MODES.filter((m) => !(m === 'trigger capture' && process.env.SPLIT_APPCOST_NO_TRIGGERS === '1'));
@@ -169,6 +177,7 @@ export async function run(): Promise<BenchResult[]> {
   const own = apply && TARGET_OWN ? await startMariaDb() : null;
   const opid = own ? Number(readFileSync(join(own.dir, 'pid'), 'utf8')) : 0;
   const ownDsn = own ? withDatabase(own.dsn(), 'appcost_t') : null;
+  const replica = REPLICA ? await startMariaDb({ args: ['--server-id=21', '--replicate-wild-ignore-table=%.%'] }) : null;
   const dsn = withDatabase(server.dsn(), 'appcost');
   const targetDsn = apply ? withDatabase(server.dsn(), 'appcost_t') : null;
   await ensureDatabase(dsn);
@@ -222,6 +231,21 @@ export async function run(): Promise<BenchResult[]> {
       const [[r]] = (await c.query('SELECT TID AS tid FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()')) as unknown as [[{ tid: number }]];
       tids.push(Number(r.tid));
     }
+    // the replica follows from here; it filters every table (the source's dump thread and its own I/O thread still carry
+    // every event): the cheapest binlog reader there is, so what it costs the writers no binlog capture can go below
+    const onReplica = async (sql: string) => {
+      const c = await mysql.createConnection({ host: '127.0.0.1', port: replica!.port, user: 'root' });
+      try {
+        return (await c.query(sql))[0] as Array<Record<string, unknown>>;
+      } finally {
+        await c.end();
+      }
+    };
+    if (replica) {
+      const [[pos]] = await side.knex.raw('SELECT @@gtid_binlog_pos AS g');
+      await onReplica(`SET GLOBAL gtid_slave_pos = '${String(pos.g)}'`);
+      await onReplica(`CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${server.port}, MASTER_USER='root', MASTER_USE_GTID=slave_pos`);
+    }
     split = await startSplitProcess(dsn, targetDsn, ownDsn);
     if (PIN) {
       // the source host: its server and the application; the split's host: the split process (and the service's server)
@@ -233,6 +257,15 @@ export async function run(): Promise<BenchResult[]> {
     const sp = split;
     const setMode = async (m: Mode) => {
       await sp.ask('off');
+      if (replica) {
+        await onReplica(m === 'replica attached, no split' ? 'START SLAVE' : 'STOP SLAVE');
+        if (m === 'replica attached, no split') {
+          // caught up before the round (the rounds of the other modes): what is measured is following, not catching up
+          const [[pos]] = await side.knex.raw('SELECT @@gtid_binlog_pos AS g');
+          const [w] = await onReplica(`SELECT MASTER_GTID_WAIT('${String(pos.g)}', 120) AS r`);
+          if (Number(w.r) !== 0) throw new Error(`the replica did not catch up with ${String(pos.g)} within 120 s`);
+        }
+      }
       await dropToolTriggers(side, SERVICE);
       if (m === 'trigger capture') await startCapture(side, SERVICE, shapes, false, true);
       // as split-db start does: no row trigger until the cutover (SPLIT_APPCOST_FENCE_TRIGGERS=1: fence-only ones, as before)
@@ -333,6 +366,7 @@ export async function run(): Promise<BenchResult[]> {
     if (targetDsn) await dropDatabase(targetDsn).catch(() => undefined);
     await server.stop();
     await own?.stop();
+    await replica?.stop();
   }
   const load1 = loadavg()[0];
   const base = lat.get('no split')!;
