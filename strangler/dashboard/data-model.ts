@@ -23,6 +23,9 @@ export interface SplitView {
   copy: { fraction: number; rowsCopied: number; rowsPerSecond: number | null; etaSeconds: number | null; tables: Array<{ name: string; fraction: number; rows: number; done: boolean }> };
   backlog: { rows: number | null; growingPerSecond: number | null; applied: number; lagSeconds: number | null };
   verify: { startedAt: string; finishedAt: string | null; rowsCompared: number; differences: number; ok: boolean | null; direction: string } | null;
+  /** A moved table's definition changed (split-db's schema guard recorded it) after the last verify began: the cutover needs a new one. */
+  schemaChangedAt: string | null;
+  verifyStale: boolean;
   freezes: Array<{ at: string; kind: string; ok: boolean; freezeMs: number | null; error: string | null }>;
 }
 
@@ -59,6 +62,9 @@ export function splitView(cur: SplitSample, prev: SplitSample | null): SplitView
       differences: Math.max(v.differencesFound ?? 0, v.differences.length), ok: v.ok ?? null,
     } : null,
     freezes: s.attempts.map((a) => ({ at: a.at, kind: a.kind, ok: a.ok, freezeMs: a.freezeMs ?? null, error: a.error ?? null })),
+    schemaChangedAt: s.schemaChangedAt ?? null,
+    // as split-db's verify gate reads it (verify-gate.ts)
+    verifyStale: !!s.schemaChangedAt && s.phase !== 'completed' && (!v || Date.parse(v.startedAt) < Date.parse(s.schemaChangedAt)),
   };
 }
 

@@ -230,6 +230,16 @@ describe('dashboard in a real browser @integration', function () {
     expect(done.code, done.stderr).to.equal(0);
     await waitFor(async () => (await page.getByTestId('split-phase').innerText()) === 'copied', { what: 'phase copied', timeoutMs: 20_000, intervalMs: 200 });
     await page.getByTestId('timeline').getByText(/product/).first().waitFor();
+    // a migration made on both sides: the next split-db command records it (this cutover, refused by the verify gate),
+    // and the page says the cutover needs a verify begun after it
+    expect(await page.getByTestId('verify-stale').count()).to.equal(0);
+    await pair.source.knex.raw('ALTER TABLE products ADD COLUMN color VARCHAR(20) NULL');
+    await pair.target.raw('ALTER TABLE products ADD COLUMN color VARCHAR(20) NULL');
+    const cut = await runCli(['--manifest', pair.manifestPath, 'cutover', 'product']);
+    expect(cut.code, cut.stderr).to.equal(6);
+    await page.getByTestId('verify-stale').waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('verify-stale').innerText()).to.match(/^stale: a moved table's definition changed .+; verify again before the cutover$/);
+    await page.getByTestId('timeline').getByText(/schema changed: products: changed alike on both sides/).waitFor();
   });
 
   it('a page on another origin cannot trigger an action, even with the user logged in', async function () {

@@ -176,6 +176,19 @@ describe('dashboard: data page model', function () {
     expect(v.backlog.lagSeconds).to.equal(0);
     expect(v.copy.fraction).to.equal(1);
   });
+  it('a verify begun before a moved table\'s definition changed is stale, as split-db\'s gate reads it', function () {
+    const s = state(1000, 'a');
+    s.phase = 'copied';
+    s.verify = { direction: 'forward', startedAt: '2026-01-01T00:00:10Z', finishedAt: '2026-01-01T00:00:20Z', tables: {}, differences: [], differencesFound: 0, inFlight: 0, ok: true };
+    expect(splitView({ t: 0, state: s, backlog: 0 }, null)).to.deep.include({ schemaChangedAt: null, verifyStale: false });
+    s.schemaChangedAt = '2026-01-01T00:00:15Z';
+    expect(splitView({ t: 0, state: s, backlog: 0 }, null)).to.deep.include({ schemaChangedAt: '2026-01-01T00:00:15Z', verifyStale: true });
+    s.verify.startedAt = '2026-01-01T00:00:15Z';
+    expect(splitView({ t: 0, state: s, backlog: 0 }, null).verifyStale, 'begun in the same millisecond: after it').to.equal(false);
+    delete s.verify;
+    expect(splitView({ t: 0, state: s, backlog: 0 }, null).verifyStale, 'no verify since').to.equal(true);
+  });
+
   it('one timeline of route changes and split events, newest first', function () {
     const s = state(0, 'a');
     s.history.push({ at: '2026-01-01T00:00:02Z', event: 'copy-started' });
