@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- facade`'s account of shadow mode's CPU (pure: figures in, one line out).
  */
+import { median } from './_appcost-stats.ts';
 
 /** CPU per request (µs) of each process, one entry per throughput round of one target. */
 export interface CpuRounds {
@@ -10,10 +11,6 @@ export interface CpuRounds {
   serviceUs: number[];
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
-};
 const r2 = (n: number) => Math.round(n * 100) / 100;
 
 /**
