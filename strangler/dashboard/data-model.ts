@@ -3,6 +3,7 @@
  * and lag, the last verify, freeze durations; and one timeline of route changes (audit log) and split events.
  */
 import { tableFraction } from '../../scripts/split/lib/progress.ts';
+import { verifyPredatesSchemaChange } from '../../scripts/split/lib/verify-gate.ts';
 import type { SplitState } from '../../scripts/split/lib/state.ts';
 import type { AuditEntry } from '../audit.ts';
 
@@ -63,8 +64,7 @@ export function splitView(cur: SplitSample, prev: SplitSample | null): SplitView
     } : null,
     freezes: s.attempts.map((a) => ({ at: a.at, kind: a.kind, ok: a.ok, freezeMs: a.freezeMs ?? null, error: a.error ?? null })),
     schemaChangedAt: s.schemaChangedAt ?? null,
-    // as split-db's verify gate reads it (verify-gate.ts)
-    verifyStale: !!s.schemaChangedAt && s.phase !== 'completed' && (!v || Date.parse(v.startedAt) < Date.parse(s.schemaChangedAt)),
+    verifyStale: s.phase !== 'completed' && verifyPredatesSchemaChange(s), // as split-db's verify gate reads it
   };
 }
 

@@ -13,6 +13,7 @@ import { switchOver, type SwitchResult } from './switchover.ts';
 import { countApplied, note, type SplitState, type VerifyState } from './state.ts';
 import { verify } from './verifier.ts';
 import { checkVerifyGate } from './cutover-gate.ts';
+import { verifyPredatesSchemaChange } from './verify-gate.ts';
 import { checkSchema } from './schema-guard.ts';
 
 /** One function per CLI command; each returns a serialisable result and never exits the process. */
@@ -47,7 +48,7 @@ export async function verifyCommand(ctx: SplitContext, opts: { restart?: boolean
     if (state.phase !== 'copied' && state.phase !== 'cutover') throw new SplitError('WRONG_PHASE', `verify needs a finished copy; ${ctx.service.name} is ${state.phase} (run start)`);
     await checkSchema(ctx, state);
     // an unfinished verify begun before a moved table's definition changed starts over: its chunks compared the old columns
-    const restart = opts.restart || (!!state.verify && !!state.schemaChangedAt && Date.parse(state.verify.startedAt) < Date.parse(state.schemaChangedAt));
+    const restart = opts.restart || (!!state.verify && verifyPredatesSchemaChange(state));
     const shapes = await movingShapes(ctx);
     const link = currentLink(ctx, state.phase, shapes);
     // binlog capture: the reader keeps the changelog fed while verify catches up (capture-mode.ts)

@@ -23,6 +23,15 @@ export function copiedAt(state: SplitState): string | undefined {
   return state.history[0]?.at;
 }
 
+/**
+ * Pure: a moved table's definition changed (schema-guard.ts recorded it) and the last verify, if any, began before
+ * that. `<`: verify records a change before it starts and holds the split's lock, so one begun in the same
+ * millisecond came after it. Read by the gate below, by verify (an unfinished one starts over) and by the dashboard.
+ */
+export function verifyPredatesSchemaChange(state: Pick<SplitState, 'schemaChangedAt' | 'verify'>): boolean {
+  return !!state.schemaChangedAt && (!state.verify || Date.parse(state.verify.startedAt) < Date.parse(state.schemaChangedAt));
+}
+
 export function verifyGate(state: SplitState, now: Date, maxAgeMs: number): GateResult {
   const v = state.verify;
   if (!v) return { ok: false, reason: 'no verify has run since the copy (run: split-db verify <service>)' };
@@ -35,8 +44,7 @@ export function verifyGate(state: SplitState, now: Date, maxAgeMs: number): Gate
   const copied = copiedAt(state);
   const finished = Date.parse(v.finishedAt);
   if (copied && !(finished > Date.parse(copied))) return { ok: false, reason: `the last verify finished at ${v.finishedAt}, before the copy (or the last rollback) completed at ${copied}; run verify again` };
-  // `<`: verify records a change before it starts (schema-guard.ts) and holds the split's lock, so one started in the same millisecond came after it
-  if (state.schemaChangedAt && Date.parse(v.startedAt) < Date.parse(state.schemaChangedAt)) {
+  if (verifyPredatesSchemaChange(state)) {
     return { ok: false, reason: `the last verify started at ${v.startedAt}, before a moved table's definition changed (recorded at ${state.schemaChangedAt}); run verify again` };
   }
   const age = now.getTime() - finished;
