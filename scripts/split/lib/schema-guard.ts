@@ -38,8 +38,8 @@ export function fingerprint(info: TableInfo): string {
 export type SchemaRecord = NonNullable<SplitState['schema']>;
 
 export interface Drift {
-  /** One line per table whose sides no longer agree, the side that changed named. Empty: nothing to refuse. */
-  blockers: string[];
+  /** One per table whose sides no longer agree: the table, and a line naming the side that changed and how. Empty: nothing to refuse. */
+  blockers: Array<{ table: string; text: string }>;
   /** Tables changed alike on both sides since the record: their record moves to the new definitions, and the cutover wants a new verify. */
   changed: string[];
 }
@@ -76,7 +76,7 @@ export function assessDrift(recorded: SchemaRecord, src: Map<string, TableInfo>,
   for (const [t, s] of src) {
     const d = dst.get(t);
     if (!s.exists || !d?.exists) {
-      out.blockers.push(`${t}: no longer exists on the ${!s.exists ? 'source' : 'target'}`);
+      out.blockers.push({ table: t, text: `${t}: no longer exists on the ${!s.exists ? 'source' : 'target'}` });
       continue;
     }
     const r = recorded[t];
@@ -95,14 +95,14 @@ export function assessDrift(recorded: SchemaRecord, src: Map<string, TableInfo>,
       ...(srcChanged !== dstChanged ? [`the ${srcChanged ? 'target' : 'source'} was not changed`] : []),
       ...(diffs.length && (srcChanged === dstChanged) ? [`the sides differ: ${diffs.join('; ')}`] : []),
     ];
-    out.blockers.push(`${t} ${parts.join('; ')}`);
+    out.blockers.push({ table: t, text: `${t} ${parts.join('; ')}` });
   }
   return out;
 }
 
 /** The refusal's text: what differs and what to do about it. */
 export function driftMessage(service: string, d: Drift): string {
-  return `the moved tables' definitions no longer agree: ${d.blockers.join('; ')}. ` +
+  return `the moved tables' definitions no longer agree: ${d.blockers.map((b) => b.text).join('; ')}. ` +
     `While ${service} is split, a schema change on a moved table must be made on both sides: apply the same ALTER TABLE on the side that did not change ` +
     `(or undo it where it was made), then run split-db verify ${service} (captured changes parked meanwhile are retried; repair mends what verify finds)`;
 }

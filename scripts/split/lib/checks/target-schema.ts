@@ -23,7 +23,7 @@ export const targetSchema: Check = {
     if (own && own.phase !== 'completed') {
       if (!own.schema) return [];
       const d = assessDrift(own.schema, new Map(facts.moved.map((t) => [t, cat.infos.get(t)!])), await facts.targetTables());
-      return d.blockers.map((b) => f.blocker(`split under way: ${b}`, { table: b.split(/[ :]/)[0], fix: 'apply the same ALTER TABLE on the side that did not change (or undo it where it was made), then split-db verify' }));
+      return d.blockers.map((b) => f.blocker(`split under way: ${b.text}`, { table: b.table, fix: 'apply the same ALTER TABLE on the side that did not change (or undo it where it was made), then split-db verify' }));
     }
     const dst = await facts.targetTables();
     return facts.moved.flatMap((t) => assessTargetSchema(cat.infos.get(t)!, dst.get(t)));
