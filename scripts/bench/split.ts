@@ -11,8 +11,12 @@
  *   SPLIT_BENCH_CROSS_INSERT=1  also copy across the two servers with the batch-REPLACE write path (--stream-write insert)
  *   SPLIT_BENCH_CROSS_ROUNDS  rounds of the cross-server copy (dump pipe, then ours, fresh databases; default 3): medians, paired ratio
  *   SPLIT_BENCH_CROSS_NODEFER=1  also copy across the two servers into tables with their secondary keys in place (--defer-indexes off)
- *   SPLIT_BENCH_SERVER_ARGS  more options for the second mariadbd (e.g. --innodb-autoinc-lock-mode=2; both peers load into it)
+ *   SPLIT_BENCH_AUTOINC_MODES  the target's innodb_autoinc_lock_mode, one cross-server run per entry on a fresh second server
+ *                         (default 1,2: MariaDB's default, then MySQL 8's; `server` = one run as SPLIT_BENCH_SERVER_ARGS leave it)
+ *   SPLIT_BENCH_SERVER_ARGS  more options for the second mariadbd (after MariaDB's default pool and redo sizes, see
+ *                         _split-probe-lib.ts BENCH_SERVER_DEFAULTS; both peers load into it)
  *   SPLIT_BENCH_COPY_LOADERS  chunks in flight of the LOAD DATA stream copy (default: the tool's default, 4)
+ *   SPLIT_BENCH_DEFER     --defer-indexes of the same-server copy (auto, on, off; default: the tool's, auto)
  *   SPLIT_BENCH_LONG_TX_MS  length of the application transactions in the long-transaction freeze run (default 2000; 0 = skip)
  *   SPLIT_BENCH_VERIFY_CHUNK  rows per verify chunk (default 100,000)
  *   SPLIT_BENCH_VERIFY_WORKERS  verify chunks in flight per side (default: the tool's default, from the server's cores)
@@ -242,6 +246,18 @@ class SteadyWriter extends RegistryFollowingWriter {
   }
 }
 
+/**
+ * SPLIT_BENCH_AUTOINC_MODES (default `1,2`): the target's innodb_autoinc_lock_mode for each cross-server run, in
+ * order; `server` runs once with whatever SPLIT_BENCH_SERVER_ARGS and the server's default give.
+ */
+function autoincModes(): Array<1 | 2 | undefined> {
+  const v = flag('autoinc-modes') ?? process.env.SPLIT_BENCH_AUTOINC_MODES ?? '1,2';
+  if (v.trim() === 'server') return [undefined];
+  const modes = v.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
+  if (!modes.length || modes.some((m) => m !== 1 && m !== 2)) throw new Error('SPLIT_BENCH_AUTOINC_MODES must be a list of 1 and 2, or `server`');
+  return modes as Array<1 | 2>;
+}
+
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
@@ -290,7 +306,7 @@ export async function run(): Promise<BenchResult[]> {
     const channel = `bench:split:${id}:ownership`;
     const ctx = openContext({
       service: resolveService(manifest, 'product'), redisUrl, ownershipChannel: channel,
-      opts: validateOptions({ chunkSize: 5000, maxChunk: 100_000, verifyChunk: Number(process.env.SPLIT_BENCH_VERIFY_CHUNK) || 100_000, verifyWorkers: process.env.SPLIT_BENCH_VERIFY_WORKERS || undefined, maxThreadsRunning: 0, copyWorkers: process.env.SPLIT_BENCH_COPY_WORKERS || undefined }),
+      opts: validateOptions({ chunkSize: 5000, maxChunk: 100_000, verifyChunk: Number(process.env.SPLIT_BENCH_VERIFY_CHUNK) || 100_000, verifyWorkers: process.env.SPLIT_BENCH_VERIFY_WORKERS || undefined, maxThreadsRunning: 0, copyWorkers: process.env.SPLIT_BENCH_COPY_WORKERS || undefined, deferIndexes: process.env.SPLIT_BENCH_DEFER || undefined }),
     });
     const writer = new SteadyWriter(dsn(names.src), dsn(names.ours), rows, channel, redisUrl);
     try {
@@ -300,7 +316,7 @@ export async function run(): Promise<BenchResult[]> {
       const oursSec = (performance.now() - t0) / 1000;
       log(`our copy: ${oursSec.toFixed(1)} s, ${st.state.applied.forward} captured changes applied, ${writer.writes} writes meanwhile`);
       results.push(
-        { bench: 'split', metric: `copy rows/s (ours while capturing ${rate} writes/s)`, ours: total / oursSec, peer: total / dumpSec, peerName: 'mariadb-dump | mariadb', unit: 'rows/s', load: load() },
+        { bench: 'split', metric: `copy rows/s (ours while capturing ${rate} writes/s; secondary keys ${Object.values(st.state.tables).some((t) => t.indexes?.indexes.length) ? 'built after' : 'in place'})`, ours: total / oursSec, peer: total / dumpSec, peerName: 'mariadb-dump | mariadb', unit: 'rows/s', load: load() },
         { bench: 'split', metric: 'copy MB/s', ours: bytes / 2 ** 20 / oursSec, peer: bytes / 2 ** 20 / dumpSec, peerName: 'mariadb-dump | mariadb', unit: 'MiB/s', load: load() },
       );
 
@@ -400,65 +416,71 @@ export async function run(): Promise<BenchResult[]> {
     // across two servers: main server → a second, throwaway mariadbd; both sides without application writes
     if (cross && !mariaDbAvailable()) log('cross-server copy SKIPPED: mariadb-install-db / mariadbd not installed');
     else if (cross) {
-      const serverArgs = secondServerArgs();
-      second = await startMariaDb({ args: serverArgs });
-      log(`second server on port ${second.port} (ready in ${second.startMs.toFixed(0)} ms${serverArgs.length ? `; ${serverArgs.join(' ')}` : ''})`);
-      // the stream copy's default write path (LOAD DATA LOCAL, chunks in flight) and, with SPLIT_BENCH_CROSS_INSERT=1,
-      // its batch-REPLACE path (the one before LOAD DATA, and the fallback for local_infile=OFF) into a third database
-      // and, with SPLIT_BENCH_CROSS_NODEFER=1, LOAD DATA into the target with its secondary keys in place (--defer-indexes off)
-      const paths: Array<'auto' | 'insert' | 'nodefer'> = ['auto', ...(process.env.SPLIT_BENCH_CROSS_INSERT === '1' ? ['insert' as const] : []),
-        ...(process.env.SPLIT_BENCH_CROSS_NODEFER === '1' ? ['nodefer' as const] : [])];
-      // rounds: the dump pipe, then each path, into fresh databases; a copy's wall time swings ±15 % between runs on a
-      // shared host, so the ratio is the median of each round's (dump time / our time), not one run's
-      const xRounds = Math.max(1, envInt('SPLIT_BENCH_CROSS_ROUNDS', 3, 'cross-rounds'));
-      // LOAD DATA into one table takes the table's AUTO-INC lock for the statement unless the target runs mode 2
-      const probeK = createKnex(second.dsn(), { pool: { max: 1 } });
-      const autoincMode = await probeK.raw('SELECT @@GLOBAL.innodb_autoinc_lock_mode AS m').then(([r]) => Number((r as Array<{ m: unknown }>)[0]?.m)).finally(() => probeK.destroy());
-      const dumpSecs: number[] = [];
-      const runs = new Map<string, { how: string; secs: number[]; ratios: number[] }>();
-      for (let round = 0; round < xRounds; round++) {
-        const dumpDb = `${crossNames.dump}_${round}`;
-        const xdump = createKnex(second.dsn(dumpDb), { pool: { max: 1 } });
-        try {
-          await ensureDatabase(second.dsn(dumpDb));
-          await migrateLatest(xdump, 'product');
-        } finally {
-          await xdump.destroy();
-        }
-        const xDumpSec = await dumpPipe(server, names.src, dumpDb, second.dsn());
-        dumpSecs.push(xDumpSec);
-        log(`round ${round + 1}/${xRounds}: dump pipe across servers: ${xDumpSec.toFixed(1)} s`);
-        for (const path of paths) {
-          const streamWrite = path === 'nodefer' ? 'auto' : path;
-          const db = `${path === 'auto' ? crossNames.ours : path === 'insert' ? crossNames.insert : crossNames.nodefer}_${round}`;
-          await src.raw('DROP TABLE IF EXISTS _split_state');
-          const xctx = openContext({
-            service: resolveService(parseManifest({ ...manifest, services: { product: { ...manifest.services.product, target: second.dsn(db) } } }), 'product'),
-            opts: validateOptions({ chunkSize: 5000, maxChunk: 50_000, maxThreadsRunning: 0, copyWorkers: process.env.SPLIT_BENCH_COPY_WORKERS || undefined,
-              copyLoaders: process.env.SPLIT_BENCH_COPY_LOADERS || undefined, streamWrite, deferIndexes: path === 'nodefer' ? 'off' : 'auto' }),
-          });
+      // the target's AUTO-INC lock mode decides whether one table's LOAD DATA statements run side by side (2) or take
+      // turns (1, MariaDB's default; 2 is MySQL 8's): each mode on a fresh second server, both peers loading into it
+      for (const mode of autoincModes()) {
+        const serverArgs = secondServerArgs(mode === undefined ? [] : [`--innodb-autoinc-lock-mode=${mode}`]);
+        second = await startMariaDb({ args: serverArgs });
+        log(`second server on port ${second.port} (ready in ${second.startMs.toFixed(0)} ms${serverArgs.length ? `; ${serverArgs.join(' ')}` : ''})`);
+        // the stream copy's default write path (LOAD DATA LOCAL, chunks in flight) and, with SPLIT_BENCH_CROSS_INSERT=1,
+        // its batch-REPLACE path (the one before LOAD DATA, and the fallback for local_infile=OFF) into a third database
+        // and, with SPLIT_BENCH_CROSS_NODEFER=1, LOAD DATA into the target with its secondary keys in place (--defer-indexes off)
+        const paths: Array<'auto' | 'insert' | 'nodefer'> = ['auto', ...(process.env.SPLIT_BENCH_CROSS_INSERT === '1' ? ['insert' as const] : []),
+          ...(process.env.SPLIT_BENCH_CROSS_NODEFER === '1' ? ['nodefer' as const] : [])];
+        // rounds: the dump pipe, then each path, into fresh databases; a copy's wall time swings ±15 % between runs on a
+        // shared host, so the ratio is the median of each round's (dump time / our time), not one run's
+        const xRounds = Math.max(1, envInt('SPLIT_BENCH_CROSS_ROUNDS', 3, 'cross-rounds'));
+        // LOAD DATA into one table takes the table's AUTO-INC lock for the statement unless the target runs mode 2
+        const probeK = createKnex(second.dsn(), { pool: { max: 1 } });
+        const autoincMode = await probeK.raw('SELECT @@GLOBAL.innodb_autoinc_lock_mode AS m').then(([r]) => Number((r as Array<{ m: unknown }>)[0]?.m)).finally(() => probeK.destroy());
+        const dumpSecs: number[] = [];
+        const runs = new Map<string, { how: string; secs: number[]; ratios: number[] }>();
+        for (let round = 0; round < xRounds; round++) {
+          const dumpDb = `${crossNames.dump}_${round}`;
+          const xdump = createKnex(second.dsn(dumpDb), { pool: { max: 1 } });
           try {
-            const before = load();
-            t0 = performance.now();
-            const st = await start(xctx);
-            const xSec = (performance.now() - t0) / 1000;
-            const deferred = Object.values(st.state.tables).filter((t) => t.indexes?.indexes.length).length;
-            const how = `${st.state.copyPath?.startsWith('stream: LOAD DATA') ? `LOAD DATA, ${xctx.opts.copyLoaders} loaders` : 'batch REPLACE'}, ${deferred ? 'secondary keys built after' : 'secondary keys in place'}`;
-            log(`round ${round + 1}/${xRounds}: our copy across servers (${st.state.copyPath}): ${xSec.toFixed(1)} s (dump / ours ${(xDumpSec / xSec).toFixed(2)}), load ${before} → ${load()}`);
-            const run = runs.get(path) ?? { how, secs: [], ratios: [] };
-            run.secs.push(xSec);
-            run.ratios.push(xDumpSec / xSec);
-            runs.set(path, run);
+            await ensureDatabase(second.dsn(dumpDb));
+            await migrateLatest(xdump, 'product');
           } finally {
-            await closeContext(xctx);
+            await xdump.destroy();
+          }
+          const xDumpSec = await dumpPipe(server, names.src, dumpDb, second.dsn());
+          dumpSecs.push(xDumpSec);
+          log(`round ${round + 1}/${xRounds}: dump pipe across servers: ${xDumpSec.toFixed(1)} s`);
+          for (const path of paths) {
+            const streamWrite = path === 'nodefer' ? 'auto' : path;
+            const db = `${path === 'auto' ? crossNames.ours : path === 'insert' ? crossNames.insert : crossNames.nodefer}_${round}`;
+            await src.raw('DROP TABLE IF EXISTS _split_state');
+            const xctx = openContext({
+              service: resolveService(parseManifest({ ...manifest, services: { product: { ...manifest.services.product, target: second.dsn(db) } } }), 'product'),
+              opts: validateOptions({ chunkSize: 5000, maxChunk: 50_000, maxThreadsRunning: 0, copyWorkers: process.env.SPLIT_BENCH_COPY_WORKERS || undefined,
+                copyLoaders: process.env.SPLIT_BENCH_COPY_LOADERS || undefined, streamWrite, deferIndexes: path === 'nodefer' ? 'off' : 'auto' }),
+            });
+            try {
+              const before = load();
+              t0 = performance.now();
+              const st = await start(xctx);
+              const xSec = (performance.now() - t0) / 1000;
+              const deferred = Object.values(st.state.tables).filter((t) => t.indexes?.indexes.length).length;
+              const how = `${st.state.copyPath?.startsWith('stream: LOAD DATA') ? `LOAD DATA, ${xctx.opts.copyLoaders} loaders` : 'batch REPLACE'}, ${deferred ? 'secondary keys built after' : 'secondary keys in place'}`;
+              log(`round ${round + 1}/${xRounds}: our copy across servers (${st.state.copyPath}): ${xSec.toFixed(1)} s (dump / ours ${(xDumpSec / xSec).toFixed(2)}), load ${before} → ${load()}`);
+              const run = runs.get(path) ?? { how, secs: [], ratios: [] };
+              run.secs.push(xSec);
+              run.ratios.push(xDumpSec / xSec);
+              runs.set(path, run);
+            } finally {
+              await closeContext(xctx);
+            }
           }
         }
-      }
-      for (const { how, secs, ratios } of runs.values()) {
-        results.push({
-          bench: 'split', metric: `copy rows/s across two servers (${how}; target innodb_autoinc_lock_mode=${autoincMode}; no app writes; median of ${xRounds} rounds, ratio paired: ${ratios.map((x) => x.toFixed(2)).join(' ')})`,
-          ours: total / median(secs), peer: total / median(dumpSecs), peerName: 'mariadb-dump | mariadb across the same two servers', unit: 'rows/s', ratio: median(ratios), load: load(),
-        });
+        for (const { how, secs, ratios } of runs.values()) {
+          results.push({
+            bench: 'split', metric: `copy rows/s across two servers (${how}; target innodb_autoinc_lock_mode=${autoincMode}; no app writes; median of ${xRounds} rounds, ratio paired: ${ratios.map((x) => x.toFixed(2)).join(' ')})`,
+            ours: total / median(secs), peer: total / median(dumpSecs), peerName: 'mariadb-dump | mariadb across the same two servers', unit: 'rows/s', ratio: median(ratios), load: load(),
+          });
+        }
+        await second.stop();
+        second = undefined;
       }
     }
   } finally {
@@ -480,8 +502,11 @@ export async function run(): Promise<BenchResult[]> {
     if (r) claims.push(`${what}: ${ratioOf(r).toFixed(2)}x (target >= ${target}x) ${ratioOf(r) >= target ? 'MET' : 'MISSED'}`);
   };
   claim((m) => m.startsWith('copy rows/s (ours while capturing'), 'copy vs the dump pipe, same server', 1);
-  claim((m) => m.startsWith('copy rows/s across two servers'), 'copy vs the dump pipe, across two servers', 1);
-  claim((m) => m.startsWith('copy rows/s across two servers'), 'copy vs the dump pipe, across two servers (issue #16)', 2);
+  for (const mode of ['1', '2']) {
+    const across = (m: string) => m.startsWith('copy rows/s across two servers (LOAD DATA') && m.includes(`innodb_autoinc_lock_mode=${mode};`);
+    claim(across, `copy vs the dump pipe, across two servers, target innodb_autoinc_lock_mode=${mode}`, 1);
+    claim(across, `copy vs the dump pipe, across two servers, target innodb_autoinc_lock_mode=${mode} (issue #16)`, 2);
+  }
   claim((m) => m.startsWith('verify rows/s, writes paused'), 'verify vs CHECKSUM TABLE both sides', 0.5);
   for (const line of verdictLines(claims, judge({ loadBefore }))) console.log(`split ${line}`);
   return results.map(({ load: _load, ...r }) => r);

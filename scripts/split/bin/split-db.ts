@@ -186,7 +186,7 @@ function build(): Command {
     .option('--nice <n>', 'run the tool at this CPU priority (Unix nice 0-19): on a busy source host the application and the database get the cores first; the tool (binlog reading, copy, apply) waits for idle cycles, so its lag grows (default: 0, unchanged)')
     .option('--ddl-retries <n>', `DDL attempts after the first, with backoff; then fail naming the blocking transaction (default: ${DEFAULT_DDL_RETRIES})`)
     .addOption(new Option('--copy-mode <mode>', 'auto: INSERT … SELECT on one server, stream otherwise (default: auto)').choices(['auto', 'sql', 'stream']))
-    .addOption(new Option('--defer-indexes <when>', 'drop the target\'s non-unique secondary indexes for the copy, add them back in one online ALTER after it: auto = the stream copy (other server) (default: auto)').choices(['auto', 'on', 'off']))
+    .addOption(new Option('--defer-indexes <when>', 'drop the target\'s non-unique secondary indexes for the copy, add them back in one online ALTER after it: auto = on, both copy paths; off keeps them in place (default: auto)').choices(['auto', 'on', 'off']))
     .addOption(new Option('--stream-write <how>', 'stream copy into the target: auto = LOAD DATA LOCAL when the target allows it, else batch REPLACE (default: auto)').choices(['auto', 'load-data', 'insert']))
     .addOption(new Option('--capture <mode>', 'change capture: auto = read the ROW binlog when the server and the keys allow it, triggers otherwise (default: auto)').choices(['auto', 'binlog', 'triggers']))
     .addHelpText('after', EXIT_CODES_HELP)

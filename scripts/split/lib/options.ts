@@ -53,7 +53,7 @@ export interface SplitOptions {
   copyLoaders: number;
   /** Stream copy's write into the target: `auto` = LOAD DATA LOCAL when the target allows it, else batch REPLACE. */
   streamWrite: 'auto' | 'load-data' | 'insert';
-  /** Drop the target's non-unique secondary indexes for the copy and add them back in one online ALTER after it: auto = the stream copy (deferred-indexes.ts). */
+  /** Drop the target's non-unique secondary indexes for the copy and add them back in one online ALTER after it: auto (the default) = on, both copy paths; off keeps them in place (deferred-indexes.ts). */
   deferIndexes: 'auto' | 'on' | 'off';
   /** Change capture on the source: `auto` reads the binlog when the server and the tables allow it (binlog.ts), else triggers. */
   capture: 'auto' | 'binlog' | 'triggers';

@@ -16,6 +16,7 @@ import { schemaDifferences } from './schema.ts';
 import type { TableShape } from './sql.ts';
 import { describeSchemaSource } from './target-ddl.ts';
 import { chooseWritePath } from './loader.ts';
+import { defersIndexesFor } from './deferred-indexes.ts';
 
 export { crossingForeignKeys, type CrossingFk };
 
@@ -123,11 +124,11 @@ export async function buildPlan(ctx: SplitContext, checks = CHECKS): Promise<Pla
       capture.choice.mode === 'binlog'
         ? `save the binlog position, then install fence-only triggers on ${spec.tables.join(', ')}; the tool reads the binlog into _split_${ctx.service.name}_changelog (${capture.choice.why})`
         : `install capture triggers on ${spec.tables.join(', ')} (changelog _split_${ctx.service.name}_changelog) before the first chunk is read (${capture.choice.why})`,
-      ...(ctx.opts.deferIndexes === 'on' || (ctx.opts.deferIndexes === 'auto' && copyMode === 'stream')
+      ...(defersIndexesFor(ctx.opts.deferIndexes)
         ? ['drop the target tables\' non-unique secondary indexes (kept: PRIMARY/UNIQUE, FULLTEXT/SPATIAL, indexes a foreign key or the AUTO_INCREMENT column needs, indexes over VIRTUAL columns), recorded in the state first (--defer-indexes)']
         : []),
       `copy in primary-key chunks (${copyMode === 'sql' ? 'server-side INSERT … SELECT, same server' : `rows streamed through the tool: ${copyWrite}`}), applying captured changes between chunks`,
-      ...(ctx.opts.deferIndexes === 'on' || (ctx.opts.deferIndexes === 'auto' && copyMode === 'stream')
+      ...(defersIndexesFor(ctx.opts.deferIndexes)
         ? ['add the dropped indexes back in one ALTER TABLE … ALGORITHM=INPLACE, LOCK=NONE per table (sorted index build) while captured changes keep being applied; check each table\'s definition is again the recorded one; only then is the copy done']
         : []),
       'verify: per-chunk COUNT + SHA1 over every row\'s exact bytes on both servers (CHECKSUM TABLE as an extra guard), row diff of mismatching chunks',

@@ -32,7 +32,7 @@ async function savedState(pair: Pair): Promise<SplitState> {
   return JSON.parse(doc.doc) as SplitState;
 }
 
-describe('split-db stream copy with deferred secondary indexes, killed around the drop and the re-add @integration', function () {
+describe('split-db copy with deferred secondary indexes, killed around the drop and the re-add @integration', function () {
   this.timeout(180_000);
   let ref: TestDatabase;
   before(async () => {
@@ -47,13 +47,14 @@ describe('split-db stream copy with deferred secondary indexes, killed around th
     expect(r.signal, `${point}: expected SIGKILL, got code ${r.code}: ${r.stderr}`).to.equal('SIGKILL');
   }
 
-  it('kill after the drop, during the ALTER and after it: verify/cutover refuse meanwhile; resumed, the target has its exact keys and the source\'s rows', async () => {
-    const pair = await createPair('defer');
+  // both copy paths defer by default (--defer-indexes auto): the stream copy and the server-side one
+  for (const mode of ['stream', 'sql'] as const) it(`${mode} copy: kill after the drop, during the ALTER and after it: verify/cutover refuse meanwhile; resumed, the target has its exact keys and the source's rows`, async () => {
+    const pair = await createPair(`defer_${mode}`);
     const writer = new Writer(pair.source.dsn, pair.targetDsn, 600, 'd');
     try {
       await seedCatalog(pair.source.knex, 600);
       await writer.start(2, 2);
-      const args = (cmd: string) => [cmd, 'product', '--manifest', pair.manifestPath, '--copy-mode', 'stream', '--chunk-size', '100', '--min-chunk', '50', '--max-chunk', '100',
+      const args = (cmd: string) => [cmd, 'product', '--manifest', pair.manifestPath, '--copy-mode', mode, '--chunk-size', '100', '--min-chunk', '50', '--max-chunk', '100',
         '--max-threads-running', '0', '--json'];
       const want = await keyLines(ref.knex, ref.name, 'products');
       expect(want.filter((l) => /^KEY `ix_products_(created|price|popularity|status_)/.test(l)).length, 'the migration has deferrable keys').to.be.greaterThan(3);
