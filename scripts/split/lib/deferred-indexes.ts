@@ -141,11 +141,6 @@ export function defersIndexesFor(setting: 'auto' | 'on' | 'off'): boolean {
   return setting !== 'off';
 }
 
-/** Whether this copy defers indexes. */
-export function defersIndexes(ctx: SplitContext, _link: Link): boolean {
-  return defersIndexesFor(ctx.opts.deferIndexes);
-}
-
 /** Tables whose deferred indexes are not back yet, with the index names. Pure. */
 export function pendingIndexes(state: SplitState): Array<{ table: string; indexes: string[]; step: IndexDeferral['step'] }> {
   return Object.entries(state.tables).flatMap(([table, p]) => (p.indexes && p.indexes.step !== 'restored' && p.indexes.indexes.length ? [{ table, indexes: p.indexes.indexes.map((i) => i.name), step: p.indexes.step }] : []));
@@ -165,7 +160,7 @@ export function pendingIndexesMessage(state: SplitState): string | null {
  * of an older version, or deferral off then) are left as they are.
  */
 export async function dropDeferredIndexes(ctx: SplitContext, state: SplitState, link: Link): Promise<void> {
-  const on = defersIndexes(ctx, link);
+  const on = defersIndexesFor(ctx.opts.deferIndexes);
   for (const t of link.shapes.keys()) {
     const p = state.tables[t];
     if (!p.indexes) {
