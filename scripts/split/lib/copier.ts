@@ -97,6 +97,26 @@ async function threadsRunning(knex: Knex): Promise<number> {
   return Number((rows as Array<{ Value: string }>)[0]?.Value ?? 0);
 }
 
+/**
+ * The order the tables are copied in. Pure. A table's re-add ALTER
+ * (deferred-indexes.ts) starts when its copy ends and runs beside the copies
+ * after it, one thread on the target, so the copy is done soonest when the
+ * tables with the most to add back go first — one machine (the copy), each
+ * job followed by a tail of its own (the ALTER): longest tail first
+ * (Jackson's rule) ends the last tail earliest. Listed last, a big table's
+ * ALTER ran alone after everything else. Work to add back: rows (the
+ * estimate, at least 1) × deferred keys not yet restored; tables with none
+ * keep the manifest's order after them, as do ties.
+ */
+export function copyOrder(tables: string[], progress: Record<string, TableProgress | undefined>): string[] {
+  const work = (t: string): number => {
+    const p = progress[t];
+    const keys = p?.indexes && p.indexes.step !== 'restored' ? p.indexes.indexes.length : 0;
+    return keys * Math.max(1, p?.estimate ?? 0);
+  };
+  return tables.map((t, i) => ({ t, i, w: work(t) })).sort((a, b) => b.w - a.w || a.i - b.i).map((x) => x.t);
+}
+
 /** `onTableCopied`: called when a table's last chunk is on the target (start begins re-adding its deferred indexes). */
 export async function copyAll(ctx: SplitContext, state: SplitState, link: Link, onTableCopied?: (table: string) => void): Promise<void> {
   const started = Date.now();
@@ -110,10 +130,13 @@ export async function copyAll(ctx: SplitContext, state: SplitState, link: Link, 
   if (state.copyPath !== path && !copyDone(state)) {
     state.copyPath = path;
     note(state, 'copy path', path);
+    // recorded before the first chunk: status after a kill in the first round says how the copy writes
+    await ctx.store.save(state);
   }
   ctx.progress.begin(`copy ${ctx.service.name}`, 10000);
   try {
-    for (const [t, shape] of link.shapes) {
+    for (const t of copyOrder([...link.shapes.keys()], state.tables)) {
+      const shape = link.shapes.get(t)!;
       const p = state.tables[t];
       // a state document of an older version: one cursor over the whole range
       if (!p.done && !p.segments) p.segments = [{ lo: null, hi: p.maxPk!, lastPk: p.lastPk, done: false }];

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { addClause, deferrableIndexes, defersIndexesFor, definitionLines, indexColumns, pendingIndexes, pendingIndexesMessage } from '../lib/deferred-indexes.ts';
-import { newState } from '../lib/state.ts';
+import { copyOrder } from '../lib/copier.ts';
+import { newState, type TableProgress } from '../lib/state.ts';
 
 /** SHOW CREATE TABLE of the target's products as MariaDB 10.11 writes it (after the crossing FK to shops was dropped). */
 const PRODUCTS = `CREATE TABLE \`products\` (
@@ -76,5 +77,24 @@ describe('split-db deferred secondary indexes (pure)', () => {
     // before 2026-12-07 auto meant the stream copy only, and the server-side copy of 1,000,000 products with eight
     // keys in place ran at 0.72x the dump pipe (docs/split.md, Benchmark)
     expect(['auto', 'on', 'off'].map((x) => defersIndexesFor(x as 'auto' | 'on' | 'off'))).to.deep.equal([true, true, false]);
+  });
+
+  it('copies the tables with the most keys to add back first, so each re-add ALTER runs beside the copies after it; the rest keep the manifest order', () => {
+    const p = (estimate: number, keys: number, step: 'planned' | 'dropped' | 'restored' = 'dropped'): TableProgress => ({
+      minPk: null, maxPk: null, lastPk: null, rows: 0, chunks: 0, done: false, estimate,
+      indexes: { definition: '', indexes: Array.from({ length: keys }, (_, i) => ({ name: `ix_${i}`, clause: `KEY \`ix_${i}\` (\`c${i}\`)` })), step },
+    });
+    const manifest = ['shops', 'categories', 'products', 'product_images', 'likes'];
+    const progress = {
+      shops: p(50, 0), categories: p(20, 0),
+      products: p(1_000_000, 6), product_images: p(250_000, 1), likes: p(2_000_000, 2),
+    };
+    // likes 4 M key-rows, products 6 M, images 250 k: products, likes, images, then the others in manifest order
+    expect(copyOrder(manifest, progress)).to.deep.equal(['products', 'likes', 'product_images', 'shops', 'categories']);
+    // keys already back (a resumed copy) count for nothing; an unknown estimate (0 on a fresh table) still ranks above no keys
+    expect(copyOrder(manifest, { ...progress, products: p(1_000_000, 6, 'restored'), likes: p(0, 2) }))
+      .to.deep.equal(['product_images', 'likes', 'shops', 'categories', 'products']);
+    // nothing deferred (--defer-indexes off, or a state of an older version): the manifest's order
+    expect(copyOrder(manifest, {})).to.deep.equal(manifest);
   });
 });

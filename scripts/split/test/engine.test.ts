@@ -5,6 +5,7 @@ import { waitFor } from '../../../test/helpers/wait.ts';
 import { statusCommand } from '../lib/commands.ts';
 import { drain } from '../lib/applier.ts';
 import { closeContext, movingShapes, type SplitContext } from '../lib/context.ts';
+import { copyOrder } from '../lib/copier.ts';
 import { NO_FAULTS } from '../lib/faults.ts';
 import { forwardLink } from '../lib/link.ts';
 import { start } from '../lib/start.ts';
@@ -87,8 +88,9 @@ describe('split-db chunk copy makes the target range equal to the source range @
       await seedCatalog(pair2.source.knex, 300);
       const args = (chunk: string) => ['start', 'product', '--manifest', pair2.manifestPath, '--copy-mode', 'stream', '--stream-write', 'insert', '--copy-workers', '1', '--chunk-size', chunk,
         '--min-chunk', '20', '--max-chunk', chunk, '--max-threads-running', '0', '--json'];
-      // categories take one chunk; products' second chunk (ids 51..100) is the third committed chunk
-      const r = await runCli(args('50'), { SPLIT_FAULT: 'chunk-committed:3' });
+      // products go first (they have keys to add back: copier.ts copyOrder); their second chunk (ids 51..100) is the
+      // second committed chunk
+      const r = await runCli(args('50'), { SPLIT_FAULT: 'chunk-committed:2' });
       expect(r.signal, r.stderr).to.equal('SIGKILL');
       const [[doc]] = await pair2.source.knex.raw("SELECT doc FROM _split_state WHERE service = 'product'");
       const saved = JSON.parse(doc.doc) as SplitState;
@@ -124,7 +126,8 @@ describe('split-db LOAD DATA stream copy with chunks in flight, killed between l
       const saved = JSON.parse(doc.doc) as SplitState;
       expect(saved.copyPath).to.match(/^stream: LOAD DATA LOCAL INFILE/);
       // what the saved position claims vs what the target holds: committed rows beyond it exist
-      const table = Object.values(saved.tables).find((t) => !t.done && t.segments) ? Object.keys(saved.tables).find((k) => !saved.tables[k].done)! : 'products';
+      // the table being copied: the first unfinished one in the copy's order (products first: keys to add back)
+      const table = copyOrder(Object.keys(saved.tables), saved.tables).find((k) => !saved.tables[k].done) ?? 'products';
       expect(table, 'the kill came while a table was being copied').to.be.oneOf(['products', 'product_images']);
       const seg = saved.tables[table].segments![0];
       const pos = seg.lastPk === null ? 0 : Number(Buffer.from((JSON.parse(seg.lastPk) as string[])[0], 'hex').toString('latin1'));
