@@ -42,6 +42,7 @@ import { cutoverCommand, rollbackCommand, verifyCommand } from '../split/lib/com
 import { parseManifest, resolveService } from '../split/lib/manifest.ts';
 import { validateOptions } from '../split/lib/options.ts';
 import { start } from '../split/lib/start.ts';
+import type { SplitState } from '../split/lib/state.ts';
 import type { BenchResult } from './cli.ts';
 import { secondServerArgs } from './_split-probe-lib.ts';
 import { DEFAULT_VERIFY_ROUNDS, median, verifyResult, verifyVsChecksum } from './_split-verify.ts';
@@ -258,6 +259,11 @@ function autoincModes(): Array<1 | 2 | undefined> {
   return modes as Array<1 | 2>;
 }
 
+/** How a finished copy placed the target's secondary keys, as the metrics name it. */
+function keysPlacement(state: SplitState): string {
+  return Object.values(state.tables).some((t) => t.indexes?.indexes.length) ? 'secondary keys built after' : 'secondary keys in place';
+}
+
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
@@ -316,7 +322,7 @@ export async function run(): Promise<BenchResult[]> {
       const oursSec = (performance.now() - t0) / 1000;
       log(`our copy: ${oursSec.toFixed(1)} s, ${st.state.applied.forward} captured changes applied, ${writer.writes} writes meanwhile`);
       results.push(
-        { bench: 'split', metric: `copy rows/s (ours while capturing ${rate} writes/s; secondary keys ${Object.values(st.state.tables).some((t) => t.indexes?.indexes.length) ? 'built after' : 'in place'})`, ours: total / oursSec, peer: total / dumpSec, peerName: 'mariadb-dump | mariadb', unit: 'rows/s', load: load() },
+        { bench: 'split', metric: `copy rows/s (ours while capturing ${rate} writes/s; ${keysPlacement(st.state)})`, ours: total / oursSec, peer: total / dumpSec, peerName: 'mariadb-dump | mariadb', unit: 'rows/s', load: load() },
         { bench: 'split', metric: 'copy MB/s', ours: bytes / 2 ** 20 / oursSec, peer: bytes / 2 ** 20 / dumpSec, peerName: 'mariadb-dump | mariadb', unit: 'MiB/s', load: load() },
       );
 
@@ -461,8 +467,7 @@ export async function run(): Promise<BenchResult[]> {
               t0 = performance.now();
               const st = await start(xctx);
               const xSec = (performance.now() - t0) / 1000;
-              const deferred = Object.values(st.state.tables).filter((t) => t.indexes?.indexes.length).length;
-              const how = `${st.state.copyPath?.startsWith('stream: LOAD DATA') ? `LOAD DATA, ${xctx.opts.copyLoaders} loaders` : 'batch REPLACE'}, ${deferred ? 'secondary keys built after' : 'secondary keys in place'}`;
+              const how = `${st.state.copyPath?.startsWith('stream: LOAD DATA') ? `LOAD DATA, ${xctx.opts.copyLoaders} loaders` : 'batch REPLACE'}, ${keysPlacement(st.state)}`;
               log(`round ${round + 1}/${xRounds}: our copy across servers (${st.state.copyPath}): ${xSec.toFixed(1)} s (dump / ours ${(xDumpSec / xSec).toFixed(2)}), load ${before} → ${load()}`);
               const run = runs.get(path) ?? { how, secs: [], ratios: [] };
               run.secs.push(xSec);
